@@ -1,0 +1,38 @@
+# The README's two commands: `make run` and `make test`. Both work on a fresh machine.
+PYTHON ?= $(shell command -v python3.12 || command -v python3.11 || echo python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
+
+.PHONY: run test lint-imports bench clean
+
+$(BIN)/python:
+	$(PYTHON) -c 'import sys; assert (3, 11) <= sys.version_info[:2] < (3, 13), "onehall needs Python 3.11 or 3.12 (durable-rules does not import on 3.13)"'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip setuptools wheel
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(TEST_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test,bench]'
+	touch $@ $(STAMP)
+
+## make run: set up, create the SQLite database with the demo (keeping what exists), serve on :5000
+run: $(STAMP)
+	$(BIN)/onehall init --demo
+	$(BIN)/onehall serve --host 127.0.0.1 --port 5000 --workers 2
+
+## make test: set up with the test extras and run the whole suite, layer contracts included
+test: $(TEST_STAMP)
+	$(BIN)/lint-imports
+	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+bench: $(TEST_STAMP)
+	$(BIN)/python -m bench.decisions
+	$(BIN)/python -m bench.log
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

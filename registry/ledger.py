@@ -1,0 +1,205 @@
+"""The signed Merkle log as stored in the registry (DESIGN §7, §9).
+
+`SignedLog.append` writes the record's leaf, and the complete-subtree nodes it finishes,
+inside the caller's transaction: no record without a leaf, no leaf without a record. One
+writer at a time: SQLite filings begin IMMEDIATE (the database's single writer lock);
+PostgreSQL takes a transaction-scoped advisory lock. The tree size is read inside that
+transaction, so concurrent workers produce one gap-free order.
+"""
+from __future__ import annotations
+
+import base64
+import os
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from registry.db import utcnow
+from registry.models import Checkpoint, LogEntry, LogNode, RecordSalt
+from registry.services.context import Logged
+from signing import merkle
+from signing.commitment import commit, new_salt
+from signing.keys import KeyStore
+from signing.note import format_checkpoint, sign_note
+from signing.records import make_leaf, parse_leaf
+
+LOG_LOCK_KEY = 0x6F6E6568  # "oneh": the advisory lock id of the log on PostgreSQL
+LOG_BODY = "log"
+
+
+def tree_size(session: Session) -> int:
+    last = session.scalar(select(func.max(LogEntry.index)))
+    return 0 if last is None else last + 1
+
+
+def node_getter(session: Session, cache: dict[tuple[int, int], bytes] | None = None):
+    """`get(level, index)` over stored nodes, for the signing.merkle proof functions."""
+    cache = {} if cache is None else cache
+
+    def get(level: int, index: int) -> bytes:
+        key = (level, index)
+        if key not in cache:
+            h = session.scalar(select(LogNode.hash).where(LogNode.level == level, LogNode.index == index))
+            if h is None:
+                raise LookupError(f"log node {key} missing: the stored tree is damaged")
+            cache[key] = bytes(h)
+        return cache[key]
+
+    return get
+
+
+@dataclass
+class LogSettings:
+    origin: str = "onehall.xiangtan/log"
+    checkpoint_interval_ms: int = 200
+    checkpoint_max_entries: int = 256
+    checkpoint_dir: Path | None = None
+
+
+class SignedLog:
+    """Implements registry.services.context.Ledger over the database."""
+
+    def __init__(self, keys: KeyStore, commitment_key: bytes, settings: LogSettings | None = None):
+        self.keys = keys
+        self.commitment_key = commitment_key
+        self.settings = settings or LogSettings()
+        self._frontier_lock = threading.Lock()
+        self._frontier: tuple[int, dict[tuple[int, int], bytes]] | None = None
+        self._checkpoint_lock = threading.Lock()
+
+    # -- appending ---------------------------------------------------------------------------
+
+    def append(self, session: Session, *, kind: str, body: str, record: dict[str, Any],
+               ref: str | None = None, personal: dict[str, str] | None = None) -> Logged:
+        lock_log(session)
+        size = tree_size(session)
+        salts: list[tuple[str, bytes]] = []
+        if personal:
+            commitments = {}
+            for field, value in sorted(personal.items()):
+                salt = new_salt()
+                salts.append((field, salt))
+                commitments[field] = commit(value, salt, self.commitment_key)
+            record = {**record, "commitments": commitments}
+        record = {**record, "log_index": size}
+        self.keys.ensure(body, at=_record_time(record))
+        signer = self.keys.signer(body)
+        leaf = make_leaf(record, signer)
+        leaf_hash = merkle.leaf_hash(leaf)
+        get = node_getter(session, self._cached_frontier(size))
+        new_nodes = merkle.nodes_completed_by_append(size, leaf_hash, get)
+        session.add(LogEntry(index=size, leaf=leaf, leaf_hash=leaf_hash.hex(), kind=kind, ref=ref,
+                             appended_at=utcnow()))
+        session.add_all(LogNode(level=lv, index=ix, hash=h) for lv, ix, h in new_nodes)
+        session.add_all(RecordSalt(log_index=size, field=f, salt=s) for f, s in salts)
+        session.flush()
+        self._remember_frontier(size + 1, get, new_nodes)
+        _, sig = parse_leaf(leaf)
+        # The record hash is the RFC 9162 leaf hash: the entry's identity in the log and on /verify.
+        return Logged(index=size, leaf_hash=leaf_hash.hex(), record_hash=leaf_hash.hex(),
+                      signature=base64.b64encode(sig.value).decode())
+
+    def _cached_frontier(self, size: int) -> dict[tuple[int, int], bytes]:
+        """Nodes known to be stored, valid only if nobody appended since we last did."""
+        with self._frontier_lock:
+            if self._frontier is not None and self._frontier[0] == size:
+                return dict(self._frontier[1])
+        return {}
+
+    def _remember_frontier(self, size: int, get, new_nodes) -> None:
+        # The left siblings the next appends need are the complete subtrees along the right edge.
+        frontier: dict[tuple[int, int], bytes] = {}
+        start = 0
+        remaining = size
+        while remaining:
+            level = remaining.bit_length() - 1
+            index = start >> level
+            try:
+                frontier[(level, index)] = get(level, index)
+            except LookupError:  # pragma: no cover - damaged store; don't cache
+                return
+            start += 1 << level
+            remaining -= 1 << level
+        with self._frontier_lock:
+            self._frontier = (size, frontier)
+
+    # -- checkpoints -------------------------------------------------------------------------
+
+    def latest_checkpoint(self, session: Session) -> Checkpoint | None:
+        return session.scalar(select(Checkpoint).order_by(Checkpoint.tree_size.desc()).limit(1))
+
+    def publish_checkpoint(self, session: Session) -> Checkpoint | None:
+        """Sign and store a checkpoint of the current tree if it grew; None if nothing new."""
+        lock_log(session)
+        size = tree_size(session)
+        latest = self.latest_checkpoint(session)
+        if size == 0 or (latest is not None and latest.tree_size >= size):
+            return None
+        root = merkle.root_at(size, node_getter(session))
+        self.keys.ensure(LOG_BODY)
+        body = format_checkpoint(self.settings.origin, size, root)
+        note = sign_note(body, self.settings.origin, self.keys.signer(LOG_BODY))
+        cp = Checkpoint(tree_size=size, root_hash=root.hex(), note=note, created_at=utcnow())
+        session.add(cp)
+        session.flush()
+        self._write_outside(cp)
+        return cp
+
+    def _write_outside(self, cp: Checkpoint) -> None:
+        """Checkpoints are also kept outside the database, where a tamperer of it can't reach."""
+        directory = self.settings.checkpoint_dir
+        if directory is None:
+            return
+        directory.mkdir(parents=True, exist_ok=True)
+        path = directory / f"{cp.tree_size:012d}.note"
+        tmp = path.with_suffix(f".tmp{os.getpid()}")
+        tmp.write_text(cp.note, encoding="utf-8")
+        os.replace(tmp, path)
+
+    def await_checkpoint(self, sessions, index: int, wait_ms: int) -> Checkpoint:
+        """A checkpoint covering leaf `index`: an existing one, or one published now.
+
+        Checkpoints are batched: a new one is signed at most every `checkpoint_interval_ms`,
+        so receipts that arrive together share one; the wait is bounded by `wait_ms`.
+        """
+        deadline = time.monotonic() + wait_ms / 1000
+        while True:
+            with sessions() as session:
+                latest = self.latest_checkpoint(session)
+                if latest is not None and latest.tree_size > index:
+                    return latest
+                age_ms = (utcnow() - latest.created_at).total_seconds() * 1000 if latest else 1e9
+            if age_ms >= self.settings.checkpoint_interval_ms or time.monotonic() >= deadline:
+                with self._checkpoint_lock:
+                    try:
+                        with sessions() as session, session.begin():
+                            cp = self.publish_checkpoint(session)
+                    except IntegrityError:  # another worker published the same size first
+                        cp = None
+                if cp is not None and cp.tree_size > index:
+                    return cp
+            if time.monotonic() >= deadline + 5:
+                raise TimeoutError("no checkpoint covers the entry")
+            time.sleep(min(0.01, max(0.0, self.settings.checkpoint_interval_ms / 1000 - age_ms / 1000)))
+
+
+def _record_time(record: dict[str, Any]) -> datetime:
+    """A body's first key is valid from its first record's time, so that record verifies."""
+    raw = record.get("filed_at")
+    if isinstance(raw, str):
+        return datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    return utcnow()
+
+
+def lock_log(session: Session) -> None:
+    """Take the single-writer lock of the log for this transaction."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOG_LOCK_KEY})
+    # SQLite: filings begin IMMEDIATE, which already holds the database's write lock.

@@ -1,0 +1,25 @@
+"""SQLAlchemy models of DESIGN §3, one module per area."""
+from registry.db import Base
+from registry.models.org import (
+    CitizensHomeOpening, Department, Hall, HallApproval, Person, Place, Section, StaffFiling,
+)
+from registry.models.catalog import DirectoryItem, FeeReview, FunctionSection, ItemReview, ItemVersion
+from registry.models.grants import (
+    Absence, Authorization, Delegation, Exemption, ExemptionDecision, PolicyException,
+    Revocation, Seal, SealCustody,
+)
+from registry.models.operations import Alert, Case, CaseStep, EntryPlan, EntryPlanStep, SealUse
+from registry.models.calendar import CalendarDay, CalendarYear
+from registry.models.accounts import ApiToken, User
+from registry.models.ledger import Checkpoint, LogEntry, LogNode, RecordSalt
+from registry.models.system import DecisionRecord, PackVersion, RegistryChange
+
+__all__ = [
+    "Base", "CitizensHomeOpening", "Department", "Hall", "HallApproval", "Person", "Place",
+    "Section", "StaffFiling", "DirectoryItem", "FeeReview", "FunctionSection", "ItemReview",
+    "ItemVersion", "Absence", "Authorization", "Delegation", "Exemption", "ExemptionDecision",
+    "PolicyException", "Revocation", "Seal", "SealCustody", "Alert", "Case", "CaseStep",
+    "EntryPlan", "EntryPlanStep", "SealUse", "CalendarDay", "CalendarYear", "ApiToken", "User",
+    "Checkpoint", "LogEntry", "LogNode", "RecordSalt", "DecisionRecord", "PackVersion",
+    "RegistryChange",
+]

@@ -1,0 +1,94 @@
+"""What happens in the hall: cases and their steps, alerts, seal uses, entry plans."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from registry.db import Base, UTCDateTime, utcnow
+
+
+class Case(Base):
+    __tablename__ = "cases"
+    number: Mapped[str] = mapped_column(String(64), primary_key=True)
+    item: Mapped[str] = mapped_column(String(64), index=True)
+    department: Mapped[str] = mapped_column(ForeignKey("departments.code"), index=True)
+    place: Mapped[str] = mapped_column(ForeignKey("places.code"))
+    application_key: Mapped[str] = mapped_column(String(64), index=True)
+    accepted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    clock_pending: Mapped[bool] = mapped_column(Boolean, default=False)
+    platform_record: Mapped[bool] = mapped_column(Boolean, default=True)
+    decision_id: Mapped[str | None] = mapped_column(String(64))
+    filed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    log_index: Mapped[int | None] = mapped_column(Integer)
+
+
+class CaseStep(Base):
+    __tablename__ = "case_steps"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case: Mapped[str] = mapped_column(ForeignKey("cases.number"), index=True)
+    step: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    place: Mapped[str | None] = mapped_column(ForeignKey("places.code"))
+    person: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    filed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    log_index: Mapped[int | None] = mapped_column(Integer)
+
+
+class Alert(Base):
+    """A raised alert; never deleted, only acknowledged and resolved."""
+
+    __tablename__ = "alerts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)  # idempotency
+    rule: Mapped[str] = mapped_column(String(100))
+    clause: Mapped[str] = mapped_column(String(32))
+    department: Mapped[str | None] = mapped_column(ForeignKey("departments.code"), index=True)
+    case: Mapped[str | None] = mapped_column(String(64))
+    level: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
+    raised_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    state: Mapped[str] = mapped_column(String(16), default="open")
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class SealUse(Base):
+    __tablename__ = "seal_uses"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seal: Mapped[str] = mapped_column(ForeignKey("seals.code"), index=True)
+    person: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    item: Mapped[str] = mapped_column(String(64))
+    case: Mapped[str] = mapped_column(String(64))
+    document_sha256: Mapped[str] = mapped_column(String(64))
+    place: Mapped[str] = mapped_column(ForeignKey("places.code"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    decision_id: Mapped[str] = mapped_column(String(64))
+    authorization: Mapped[int | None] = mapped_column(ForeignKey("authorizations.id"))
+    acting_for: Mapped[int | None] = mapped_column(Integer)
+    log_index: Mapped[int | None] = mapped_column(Integer, index=True)
+    leaf_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+
+
+class EntryPlan(Base):
+    __tablename__ = "entry_plans"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    department: Mapped[str] = mapped_column(ForeignKey("departments.code"), index=True)
+    content: Mapped[dict[str, Any]] = mapped_column(JSON)
+    state: Mapped[str] = mapped_column(String(32), default="drafted")
+    filed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class EntryPlanStep(Base):
+    __tablename__ = "entry_plan_steps"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    plan: Mapped[int] = mapped_column(ForeignKey("entry_plans.id"), index=True)
+    step: Mapped[str] = mapped_column(String(32))
+    by_body: Mapped[str] = mapped_column(String(64))
+    reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
+    note: Mapped[str | None] = mapped_column(Text)
+    filed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    log_index: Mapped[int | None] = mapped_column(Integer)

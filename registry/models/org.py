@@ -1,0 +1,99 @@
+"""Organisation: departments, sections, halls, places, people and staff filings."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from registry.db import Base, UTCDateTime, utcnow
+
+
+class Department(Base):
+    """A department, unit or body; `kind` marks the bodies that hold a role (§1)."""
+
+    __tablename__ = "departments"
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    group: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(32), default="department")
+    entry_phase: Mapped[str | None] = mapped_column(String(32))
+    low_volume: Mapped[bool] = mapped_column(Boolean, default=False)
+    placeholder: Mapped[bool] = mapped_column(Boolean, default=False)
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Section(Base):
+    __tablename__ = "sections"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    department: Mapped[str] = mapped_column(ForeignKey("departments.code"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(32))
+    entered_whole: Mapped[bool] = mapped_column(Boolean, default=False)
+    head: Mapped[int | None] = mapped_column(Integer)
+
+
+class Hall(Base):
+    __tablename__ = "halls"
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(16))
+    host_department: Mapped[str | None] = mapped_column(ForeignKey("departments.code"))
+
+
+class HallApproval(Base):
+    """The government's approval to retain a sub-hall, from/until (XT-3.3.1)."""
+
+    __tablename__ = "hall_approvals"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    hall: Mapped[str] = mapped_column(ForeignKey("halls.code"), index=True)
+    valid_from: Mapped[datetime] = mapped_column(UTCDateTime)
+    valid_to: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    document_no: Mapped[str | None] = mapped_column(String(100))
+    filed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    log_index: Mapped[int | None] = mapped_column(Integer)
+
+
+class CitizensHomeOpening(Base):
+    """The date 市民之家 opens, filed by the government; unknown until filed."""
+
+    __tablename__ = "citizens_home_openings"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    date: Mapped[datetime] = mapped_column(UTCDateTime)
+    document_no: Mapped[str | None] = mapped_column(String(100))
+    filed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    log_index: Mapped[int | None] = mapped_column(Integer)
+
+
+class Place(Base):
+    __tablename__ = "places"
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(32))
+    hall: Mapped[str | None] = mapped_column(ForeignKey("halls.code"))
+    department: Mapped[str | None] = mapped_column(ForeignKey("departments.code"), index=True)
+    function_section: Mapped[str | None] = mapped_column(String(32))
+
+
+class Person(Base):
+    __tablename__ = "people"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(50))
+    department: Mapped[str] = mapped_column(ForeignKey("departments.code"), index=True)
+    section: Mapped[int | None] = mapped_column(ForeignKey("sections.id"))
+    position: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class StaffFiling(Base):
+    """备案: a department files its chief representatives and resident staff."""
+
+    __tablename__ = "staff_filings"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    department: Mapped[str] = mapped_column(ForeignKey("departments.code"), index=True)
+    people: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    filed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    log_index: Mapped[int | None] = mapped_column(Integer)

@@ -1,0 +1,77 @@
+"""Small helpers shared by the filing services: lookups that name the field at fault."""
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from registry import vocab
+from registry.errors import ErrorList, NotFound, invalid
+from registry.models import Department, ItemVersion, Person
+
+T = TypeVar("T")
+
+
+def get_or_invalid(session: Session, model: type[T], key: Any, field: str, label: str) -> T:
+    obj = session.get(model, key) if key is not None else None
+    if obj is None:
+        raise invalid(field, f"{label}“{key}”不存在")
+    return obj
+
+
+def get_or_404(session: Session, model: type[T], key: Any, label: str) -> T:
+    obj = session.get(model, key)
+    if obj is None:
+        raise NotFound(f"{label}“{key}”不存在")
+    return obj
+
+
+def code_of(errors: ErrorList, vocabulary: dict[str, str], value: Any, field: str) -> str | None:
+    if value is None:
+        return None
+    try:
+        return vocab.to_code(vocabulary, value)
+    except ValueError as exc:
+        errors.add(field, str(exc))
+        return None
+
+
+def department(session: Session, code: str, field: str = "department") -> Department:
+    return get_or_invalid(session, Department, code, field, "部门")
+
+
+def person(session: Session, person_id: int, field: str = "person") -> Person:
+    return get_or_invalid(session, Person, person_id, field, "人员")
+
+
+def latest_item(session: Session, code: str, *, published_only: bool = False) -> ItemVersion | None:
+    stmt = select(ItemVersion).where(ItemVersion.code == code)
+    if published_only:
+        stmt = stmt.where(ItemVersion.status == "published")
+    return session.scalars(stmt.order_by(ItemVersion.version.desc()).limit(1)).first()
+
+
+def require_items(session: Session, codes: Any, field: str, department_code: str | None = None) -> None:
+    """`"*"` or a list of item codes that exist (and belong to the department, if given)."""
+    if codes == "*":
+        return
+    if not isinstance(codes, list) or not codes:
+        raise invalid(field, "须为“*”或非空的事项编码列表")
+    errors = ErrorList()
+    known = {
+        code: dept for code, dept in session.execute(
+            select(ItemVersion.code, ItemVersion.department).where(ItemVersion.code.in_(codes))
+        )
+    }
+    for i, code in enumerate(codes):
+        if code not in known:
+            errors.add(f"{field}[{i}]", f"事项“{code}”不存在")
+        elif department_code and known[code] != department_code:
+            errors.add(f"{field}[{i}]", f"事项“{code}”不属于{department_code}")
+    errors.raise_if_any("事项清单有误")
+
+
+def ensure_order(start, end, field_from: str, field_to: str) -> None:
+    if end is not None and start is not None and end <= start:
+        raise invalid(field_to, f"须晚于{field_from}")

@@ -1,0 +1,198 @@
+"""Filings about the catalog: directory items, items and their review, sections, fee reviews."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+
+from registry import vocab
+from registry.errors import Conflict, ErrorList, NotFound, invalid
+from registry.models import Department, DirectoryItem, FeeReview, FunctionSection, Hall, ItemReview, ItemVersion
+from registry.services._common import code_of, department, latest_item
+from registry.services.context import FilingContext, iso
+
+ITEM_FIELDS = (
+    "code", "directory_item", "name", "department", "item_type", "on_application", "case_type",
+    "report_up", "joint", "partners", "complexity", "statutory_limit", "promised_limit",
+    "promised_limit_2017", "fees", "materials", "online_depth", "function_section", "entry",
+    "effective_from",
+)
+
+
+def create_directory_item(ctx: FilingContext, data: dict[str, Any]) -> DirectoryItem:
+    ctx.require_role("reform_office", "gov_service")
+    errors = ErrorList()
+    item_type = code_of(errors, vocab.ITEM_TYPES, data.get("item_type"), "item_type")
+    errors.raise_if_any()
+    if ctx.session.get(DirectoryItem, data["code"]) is not None:
+        raise Conflict(f"目录编码“{data['code']}”已存在")
+    row = DirectoryItem(code=data["code"], name=data["name"], item_type=item_type,
+                        legal_basis=data.get("legal_basis"))
+    ctx.session.add(row)
+    ctx.session.flush()
+    ctx.changed("directory_item", row.code)
+    return row
+
+
+def create_function_section(ctx: FilingContext, data: dict[str, Any]) -> FunctionSection:
+    ctx.require_role("gov_service", "reform_office")
+    if data.get("lead_department"):
+        department(ctx.session, data["lead_department"], "lead_department")
+    if ctx.session.get(FunctionSection, data["code"]) is not None:
+        raise Conflict(f"功能板块编码“{data['code']}”已存在")
+    row = FunctionSection(code=data["code"], name=data["name"], lead_department=data.get("lead_department"),
+                          whole_chain=bool(data.get("whole_chain", False)), chain=list(data.get("chain") or []))
+    ctx.session.add(row)
+    ctx.session.flush()
+    ctx.changed("function_section", row.code)
+    return row
+
+
+def set_function_section_chain(ctx: FilingContext, code: str, chain: list[str]) -> FunctionSection:
+    ctx.require_role("gov_service", "reform_office")
+    row = ctx.session.get(FunctionSection, code)
+    if row is None:
+        raise NotFound(f"功能板块“{code}”不存在")
+    row.chain = list(chain)
+    ctx.changed("function_section", row.code)
+    return row
+
+
+def validate_item(ctx: FilingContext, data: dict[str, Any], errors: ErrorList, prefix: str = "") -> dict[str, Any]:
+    """Check one item dict (§3 shape); returns it with enum labels turned into codes."""
+    out = {k: data.get(k) for k in ITEM_FIELDS}
+    for required in ("code", "name", "department", "item_type", "case_type"):
+        if not data.get(required):
+            errors.add(prefix + required, "必填")
+    out["item_type"] = code_of(errors, vocab.ITEM_TYPES, data.get("item_type"), prefix + "item_type")
+    out["case_type"] = code_of(errors, vocab.CASE_TYPES, data.get("case_type"), prefix + "case_type")
+    out["complexity"] = code_of(errors, vocab.COMPLEXITY, data.get("complexity") or "simple", prefix + "complexity")
+    out["online_depth"] = code_of(errors, vocab.ONLINE_DEPTHS, data.get("online_depth") or "on_site",
+                                  prefix + "online_depth")
+    for key in ("statutory_limit", "promised_limit", "promised_limit_2017"):
+        limit = data.get(key)
+        if limit is None:
+            continue
+        value = limit.get("value") if isinstance(limit, dict) else None
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
+            errors.add(prefix + key, "时限须为非负数")
+            continue
+        unit = code_of(errors, vocab.LIMIT_UNITS, limit.get("unit"), prefix + key + ".unit")
+        out[key] = {"value": value, "unit": unit}
+    if data.get("department") and ctx.session.get(Department, data["department"]) is None:
+        errors.add(prefix + "department", f"部门“{data['department']}”不存在")
+    entry = data.get("entry")
+    if entry is not None:
+        if not isinstance(entry, dict) or ctx.session.get(Hall, entry.get("hall")) is None:
+            errors.add(prefix + "entry", f"进驻大厅“{entry.get('hall') if isinstance(entry, dict) else entry}”不存在")
+    if data.get("function_section") and ctx.session.get(FunctionSection, data["function_section"]) is None:
+        errors.add(prefix + "function_section", f"功能板块“{data['function_section']}”不存在")
+    for list_key in ("fees", "materials"):
+        rows = data.get(list_key) or []
+        seen: set[str] = set()
+        for i, row in enumerate(rows):
+            if not isinstance(row, dict) or not row.get("code") or not row.get("name"):
+                errors.add(f"{prefix}{list_key}[{i}]", "须有编码和名称")
+            elif row["code"] in seen:
+                errors.add(f"{prefix}{list_key}[{i}].code", f"编码“{row['code']}”重复")
+            else:
+                seen.add(row["code"])
+        out[list_key] = [dict(r) for r in rows if isinstance(r, dict)]
+    out["partners"] = list(data.get("partners") or [])
+    out["joint"] = bool(data.get("joint", bool(out["partners"])))
+    out["on_application"] = bool(data.get("on_application", True))
+    out["report_up"] = bool(data.get("report_up", False))
+    if not isinstance(data.get("effective_from"), datetime):
+        if data.get("effective_from") is not None:
+            errors.add(prefix + "effective_from", "须为带时区的时间")
+        out["effective_from"] = ctx.now
+    return out
+
+
+def file_item(ctx: FilingContext, data: dict[str, Any], *, publish: bool | None = None) -> ItemVersion:
+    """A new version of an item. Departments file for review; gov_service and the reform office
+    may file directly, which publishes the version at once."""
+    ctx.require_role("department", "gov_service", "reform_office")
+    errors = ErrorList()
+    clean = validate_item(ctx, data, errors)
+    errors.raise_if_any("事项数据有误")
+    ctx.require_department(clean["department"])
+    previous = latest_item(ctx.session, clean["code"])
+    if previous is not None and previous.department != clean["department"]:
+        raise invalid("code", f"事项编码“{clean['code']}”已属于{previous.department}")
+    version = (previous.version + 1) if previous else 1
+    direct = ctx.actor.role in ("gov_service", "reform_office") if publish is None else publish
+    row = ItemVersion(**clean, version=version, status="published" if direct else "filed",
+                      filed_at=ctx.now, filed_by=ctx.actor.body,
+                      published_at=ctx.now if direct else None,
+                      late_filed=ctx.is_late(clean["effective_from"]))
+    ctx.session.add(row)
+    ctx.session.flush()
+    row.log_index = ctx.log("item_filing", {"item": row.code, "version": row.version,
+                                            "status": row.status, **_item_record(row)}, ref=row.code).index
+    ctx.changed("item", row.code)
+    return row
+
+
+def _item_record(row: ItemVersion) -> dict[str, Any]:
+    data = {k: getattr(row, k) for k in ITEM_FIELDS if k not in ("code",)}
+    data["effective_from"] = iso(row.effective_from)
+    return data
+
+
+def review_item(ctx: FilingContext, code: str, result: str, reasons: list[str] | None = None) -> ItemReview:
+    """The reform office approves (publishes) or returns the newest filed version of an item."""
+    ctx.require_role("reform_office")
+    row = ctx.session.scalars(
+        select(ItemVersion).where(ItemVersion.code == code, ItemVersion.status == "filed")
+        .order_by(ItemVersion.version.desc()).limit(1)
+    ).first()
+    if row is None:
+        raise NotFound(f"事项“{code}”没有待审核的版本")
+    if result not in ("approved", "returned"):
+        raise invalid("result", "须为 approved 或 returned")
+    if result == "returned" and not reasons:
+        raise invalid("reasons", "退回须写明理由")
+    row.status = "published" if result == "approved" else "returned"
+    row.published_at = ctx.now if result == "approved" else None
+    review = ItemReview(item_version=row.id, result=result, reasons=list(reasons or []),
+                        reviewer=ctx.actor.name, filed_at=ctx.now)
+    ctx.session.add(review)
+    ctx.session.flush()
+    review.log_index = ctx.log("item_review", {"item": code, "version": row.version, "result": result,
+                                               "reasons": review.reasons}, ref=code).index
+    ctx.changed("item", code)
+    return review
+
+
+def review_fee(ctx: FilingContext, item_code: str, data: dict[str, Any]) -> FeeReview:
+    """The DRC checks a fee's basis and standard (XT-4.2)."""
+    ctx.require_role("drc")
+    item = latest_item(ctx.session, item_code)
+    if item is None:
+        raise NotFound(f"事项“{item_code}”不存在")
+    fee_codes = {f["code"] for f in item.fees}
+    fee = data.get("fee") or (next(iter(fee_codes)) if len(fee_codes) == 1 else None)
+    if fee not in fee_codes:
+        raise invalid("fee", f"事项“{item_code}”没有收费项目“{fee}”")
+    if data.get("result") not in ("approved", "returned"):
+        raise invalid("result", "须为 approved 或 returned")
+    row = FeeReview(item=item_code, fee=fee, result=data["result"], basis_ok=bool(data.get("basis_ok")),
+                    standard_ok=bool(data.get("standard_ok")), note=data.get("note"),
+                    reviewer=ctx.actor.name, filed_at=ctx.now)
+    ctx.session.add(row)
+    ctx.session.flush()
+    row.log_index = ctx.log("fee_review", {"id": row.id, "item": item_code, "fee": fee, "result": row.result,
+                                           "basis_ok": row.basis_ok, "standard_ok": row.standard_ok,
+                                           "note": row.note}, ref=row.id).index
+    ctx.changed("fee_review", row.id)
+    return row
+
+
+def published_items(session) -> list[ItemVersion]:
+    """The implementation list: the newest published version of every item."""
+    newest = (select(ItemVersion.code, func.max(ItemVersion.version).label("v"))
+              .where(ItemVersion.status == "published").group_by(ItemVersion.code).subquery())
+    stmt = select(ItemVersion).join(newest, (ItemVersion.code == newest.c.code) & (ItemVersion.version == newest.c.v))
+    return list(session.scalars(stmt.order_by(ItemVersion.department, ItemVersion.code)))

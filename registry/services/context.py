@@ -1,0 +1,95 @@
+"""What every filing needs: the session, who acts, the clock and the ledger."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from sqlalchemy.orm import Session
+
+from registry.db import utcnow
+from registry.errors import Forbidden
+from registry.models import RegistryChange
+
+# A filing whose effective start lies this far or more before the filing is late (补录).
+LATE_GRACE = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who files: a user's name, role and (for departments) its department."""
+
+    name: str
+    role: str
+    department: str | None = None
+    person: int | None = None
+
+    @property
+    def body(self) -> str:
+        """The signing body the record is signed by (DESIGN §7)."""
+        if self.role == "department" and self.department:
+            return f"dept:{self.department}"
+        if self.role in ("government", "gov_service", "reform_office", "drc"):
+            return self.role
+        return "gov_service" if self.role == "window" else self.role
+
+
+SYSTEM = Actor(name="system", role="gov_service")
+
+
+@dataclass(frozen=True)
+class Logged:
+    index: int
+    leaf_hash: str
+    record_hash: str
+    signature: str
+
+
+class Ledger(Protocol):
+    """Appends a signed record to the Merkle log inside the caller's transaction."""
+
+    def append(self, session: Session, *, kind: str, body: str, record: dict[str, Any],
+               ref: str | None = None, personal: dict[str, str] | None = None) -> Logged: ...
+
+
+class NullLedger:
+    """For tools that load reference data (no signing key needed); records nothing."""
+
+    def append(self, session, *, kind, body, record, ref=None, personal=None):  # noqa: D401
+        return Logged(index=-1, leaf_hash="", record_hash="", signature="")
+
+
+@dataclass
+class FilingContext:
+    session: Session
+    actor: Actor
+    ledger: Ledger = field(default_factory=NullLedger)
+    now: datetime = field(default_factory=utcnow)
+
+    def require_role(self, *roles: str) -> None:
+        if self.actor.role not in roles:
+            raise Forbidden(f"角色“{self.actor.role}”无权进行此操作")
+
+    def require_department(self, department: str) -> None:
+        """A department user files only for its own department; the other roles as allowed."""
+        if self.actor.role == "department" and self.actor.department != department:
+            raise Forbidden(f"只能为本部门（{self.actor.department}）办理，不能为{department}办理")
+
+    def is_late(self, effective_start: datetime) -> bool:
+        return effective_start < self.now - LATE_GRACE
+
+    def changed(self, kind: str, key: Any, note: str | None = None) -> None:
+        self.session.add(RegistryChange(kind=kind, key=str(key), note=note, changed_at=self.now))
+
+    def log(self, kind: str, record: dict[str, Any], ref: Any = None,
+            personal: dict[str, str] | None = None) -> Logged:
+        body = self.actor.body
+        full = {"type": kind, "filed_at": iso(self.now), "filed_by": body, **record}
+        return self.ledger.append(self.session, kind=kind, body=body, record=full,
+                                  ref=None if ref is None else str(ref), personal=personal)
+
+
+def iso(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    return value.isoformat().replace("+00:00", "Z")

@@ -1,0 +1,236 @@
+"""Filings that grant or limit powers: authorizations and revocations, absences, delegations,
+seal custody, exemptions and their decision, and the reform office's exceptions.
+
+All are append-only: a revocation is a new record, never an edit of the authorization.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from registry import vocab
+from registry.errors import Conflict, ErrorList, invalid
+from registry.models import (
+    Absence, Authorization, Delegation, Exemption, ExemptionDecision, PolicyException, Revocation,
+    Seal, SealCustody,
+)
+from registry.services._common import (
+    department, ensure_order, get_or_404, get_or_invalid, latest_item, person, require_items,
+)
+from registry.services.context import FilingContext, iso
+
+
+def file_authorization(ctx: FilingContext, data: dict[str, Any]) -> Authorization:
+    """授权书 (XT-3.3.2, XT-3.3.3). Less than the minimum grant is recorded, not refused:
+    the compliance report lists it as 授权不到位 (XT-5.3)."""
+    ctx.require_role("department")
+    grantor = department(ctx.session, data["grantor"], "grantor")
+    ctx.require_department(grantor.code)
+    errors = ErrorList()
+    grantee = data.get("grantee") or {}
+    gov = bool(grantee.get("gov_service"))
+    person_id = grantee.get("person")
+    if gov == (person_id is not None):
+        errors.add("grantee", "须为 {\"person\": 人员编号} 或 {\"gov_service\": true} 之一")
+    post = data.get("post")
+    if post is not None and post not in vocab.POSTS:
+        errors.add("post", "须为 A、B 或空")
+    if gov and post is not None:
+        errors.add("post", "对政务服务部门的授权没有 A/B 岗")
+    powers = list(data.get("powers") or [])
+    if not powers:
+        errors.add("powers", "至少授予一项权限")
+    for i, p in enumerate(powers):
+        if p not in vocab.ACTIONS:
+            errors.add(f"powers[{i}]", f"未知权限“{p}”")
+    if len(set(powers)) != len(powers):
+        errors.add("powers", "权限重复")
+    errors.raise_if_any("授权书内容有误")
+    if person_id is not None:
+        grantee_person = person(ctx.session, person_id, "grantee.person")
+        if grantee_person.department != grantor.code:
+            raise invalid("grantee.person", "首席代表须为本部门人员")
+    backs = data.get("backs")
+    if post == "B":
+        if backs is None:
+            raise invalid("backs", "B岗授权须注明所支撑的A岗授权")
+        a = get_or_invalid(ctx.session, Authorization, backs, "backs", "授权")
+        if a.post != "A" or a.grantor != grantor.code:
+            raise invalid("backs", "须为本部门的A岗授权")
+    elif backs is not None:
+        raise invalid("backs", "只有B岗授权注明所支撑的A岗")
+    require_items(ctx.session, data.get("items", "*"), "items", grantor.code)
+    ensure_order(data["valid_from"], data.get("valid_to"), "valid_from", "valid_to")
+    auth = Authorization(
+        grantor=grantor.code, grantee_person=person_id, grantee_gov_service=gov, post=post, backs=backs,
+        powers=powers, items=data.get("items", "*"), valid_from=data["valid_from"], valid_to=data.get("valid_to"),
+        filed_at=ctx.now, late_filed=ctx.is_late(data["valid_from"]), filed_by=ctx.actor.name,
+    )
+    ctx.session.add(auth)
+    ctx.session.flush()
+    logged = ctx.log("authorization", authorization_record(auth), ref=auth.id)
+    auth.log_index, auth.record_hash, auth.signature = logged.index, logged.record_hash, logged.signature
+    ctx.changed("authorization", auth.id)
+    return auth
+
+
+def authorization_record(auth: Authorization) -> dict[str, Any]:
+    return {
+        "id": auth.id, "grantor": auth.grantor, "grantee": auth.grantee, "post": auth.post,
+        "backs": auth.backs, "powers": list(auth.powers), "items": auth.items,
+        "valid_from": iso(auth.valid_from), "valid_to": iso(auth.valid_to), "late_filed": auth.late_filed,
+    }
+
+
+def revoke_authorization(ctx: FilingContext, auth_id: int, at, reason: str) -> Revocation:
+    """Revocation is a new record effective from `at`; a receipt already issued is untouched."""
+    ctx.require_role("department")
+    auth = get_or_404(ctx.session, Authorization, auth_id, "授权")
+    ctx.require_department(auth.grantor)
+    if not reason:
+        raise invalid("reason", "须写明撤销理由")
+    existing = ctx.session.scalar(select(Revocation).where(Revocation.authorization == auth_id))
+    if existing is not None:
+        raise Conflict(f"授权{auth_id}已于{iso(existing.at)}撤销")
+    rev = Revocation(authorization=auth_id, at=at, reason=reason, filed_at=ctx.now,
+                     late_filed=ctx.is_late(at), filed_by=ctx.actor.name)
+    ctx.session.add(rev)
+    ctx.session.flush()
+    logged = ctx.log("revocation", {"id": rev.id, "authorization": auth_id, "at": iso(at), "reason": reason,
+                                    "late_filed": rev.late_filed}, ref=rev.id)
+    rev.log_index, rev.record_hash, rev.signature = logged.index, logged.record_hash, logged.signature
+    ctx.changed("revocation", rev.id)
+    return rev
+
+
+def file_absence(ctx: FilingContext, data: dict[str, Any]) -> Absence:
+    ctx.require_role("department")
+    who = person(ctx.session, data["person"])
+    ctx.require_department(who.department)
+    ensure_order(data["from"], data.get("to"), "from", "to")
+    if not data.get("reason"):
+        raise invalid("reason", "须写明缺位原因")
+    row = Absence(person=who.id, from_=data["from"], to=data.get("to"), reason=data["reason"],
+                  filed_at=ctx.now, late_filed=ctx.is_late(data["from"]), filed_by=ctx.actor.name)
+    ctx.session.add(row)
+    ctx.session.flush()
+    logged = ctx.log("absence", {"id": row.id, "person": who.id, "department": who.department,
+                                 "from": iso(row.from_), "to": iso(row.to), "late_filed": row.late_filed},
+                     ref=row.id, personal={"reason": row.reason})
+    row.log_index, row.record_hash, row.signature = logged.index, logged.record_hash, logged.signature
+    ctx.changed("absence", row.id)
+    return row
+
+
+def file_delegation(ctx: FilingContext, data: dict[str, Any]) -> Delegation:
+    """事进人不进 (XT-3.3.2): a department delegates acceptance of items to gov_service."""
+    ctx.require_role("department")
+    dept = department(ctx.session, data["department"])
+    ctx.require_department(dept.code)
+    require_items(ctx.session, data.get("items", "*"), "items", dept.code)
+    ensure_order(data["from"], data.get("to"), "from", "to")
+    row = Delegation(department=dept.code, items=data.get("items", "*"), from_=data["from"], to=data.get("to"),
+                     filed_at=ctx.now, late_filed=ctx.is_late(data["from"]), filed_by=ctx.actor.name)
+    ctx.session.add(row)
+    ctx.session.flush()
+    logged = ctx.log("delegation", {"id": row.id, "department": dept.code, "items": row.items,
+                                    "from": iso(row.from_), "to": iso(row.to)}, ref=row.id)
+    row.log_index, row.record_hash, row.signature = logged.index, logged.record_hash, logged.signature
+    ctx.changed("delegation", row.id)
+    return row
+
+
+def file_seal_custody(ctx: FilingContext, data: dict[str, Any]) -> SealCustody:
+    """The department names the custodian of its seal, who must hold a chief-rep grant."""
+    ctx.require_role("department")
+    seal = get_or_invalid(ctx.session, Seal, data["seal"], "seal", "印章")
+    ctx.require_department(seal.department)
+    who = person(ctx.session, data["person"])
+    if who.department != seal.department:
+        raise invalid("person", "保管人须为本部门人员")
+    holds = ctx.session.scalar(
+        select(Authorization.id).where(Authorization.grantee_person == who.id,
+                                       Authorization.grantor == seal.department).limit(1)
+    )
+    if holds is None:
+        raise invalid("person", "保管人须持有本部门的首席代表授权")
+    ensure_order(data["from"], data.get("to"), "from", "to")
+    row = SealCustody(seal=seal.code, person=who.id, from_=data["from"], to=data.get("to"), filed_at=ctx.now,
+                      late_filed=ctx.is_late(data["from"]), filed_by=ctx.actor.name)
+    ctx.session.add(row)
+    ctx.session.flush()
+    logged = ctx.log("seal_custody", {"id": row.id, "seal": seal.code, "person": who.id,
+                                      "from": iso(row.from_), "to": iso(row.to)}, ref=row.id)
+    row.log_index, row.record_hash, row.signature = logged.index, logged.record_hash, logged.signature
+    ctx.changed("seal_custody", row.id)
+    return row
+
+
+def request_exemption(ctx: FilingContext, data: dict[str, Any]) -> Exemption:
+    """不宜进驻 (XT-3.1): requested by the item's department, decided by the government."""
+    ctx.require_role("department")
+    item = latest_item(ctx.session, data["item"])
+    if item is None:
+        raise invalid("item", f"事项“{data['item']}”不存在")
+    ctx.require_department(item.department)
+    errors = ErrorList()
+    if data.get("reason") not in vocab.EXEMPTION_REASONS:
+        try:
+            data = {**data, "reason": vocab.to_code(vocab.EXEMPTION_REASONS, data.get("reason") or "")}
+        except ValueError as exc:
+            errors.add("reason", str(exc))
+    if not data.get("basis"):
+        errors.add("basis", "须写明依据")
+    errors.raise_if_any()
+    ensure_order(data["effective_from"], data.get("effective_to"), "effective_from", "effective_to")
+    row = Exemption(item=item.code, department=item.department, reason=data["reason"], basis=data["basis"],
+                    effective_from=data["effective_from"], effective_to=data.get("effective_to"),
+                    filed_at=ctx.now, filed_by=ctx.actor.name)
+    ctx.session.add(row)
+    ctx.session.flush()
+    logged = ctx.log("exemption_request", {"id": row.id, "item": row.item, "reason": row.reason,
+                                           "basis": row.basis, "effective_from": iso(row.effective_from),
+                                           "effective_to": iso(row.effective_to)}, ref=row.id)
+    row.log_index, row.record_hash, row.signature = logged.index, logged.record_hash, logged.signature
+    ctx.changed("exemption", row.id)
+    return row
+
+
+def decide_exemption(ctx: FilingContext, exemption_id: int, result: str, document_no: str) -> ExemptionDecision:
+    ctx.require_role("government")
+    exemption = get_or_404(ctx.session, Exemption, exemption_id, "不宜进驻申请")
+    if result not in ("approved", "refused"):
+        raise invalid("result", "须为 approved 或 refused")
+    if not document_no:
+        raise invalid("document_no", "须注明批准文号")
+    if ctx.session.scalar(select(ExemptionDecision).where(ExemptionDecision.exemption == exemption_id)):
+        raise Conflict("该申请已有决定")
+    row = ExemptionDecision(exemption=exemption.id, result=result, document_no=document_no, filed_at=ctx.now,
+                            filed_by=ctx.actor.name)
+    ctx.session.add(row)
+    ctx.session.flush()
+    logged = ctx.log("exemption_decision", {"id": row.id, "exemption": exemption.id, "item": exemption.item,
+                                            "result": result, "document_no": document_no}, ref=row.id)
+    row.log_index, row.record_hash, row.signature = logged.index, logged.record_hash, logged.signature
+    ctx.changed("exemption", exemption.id)
+    return row
+
+
+def file_exception(ctx: FilingContext, data: dict[str, Any]) -> PolicyException:
+    """例外: clears an in-principle finding for one subject (DESIGN §6)."""
+    ctx.require_role("reform_office")
+    errors = ErrorList()
+    for key in ("rule", "subject", "reason"):
+        if not data.get(key):
+            errors.add(key, "必填")
+    errors.raise_if_any()
+    row = PolicyException(rule=data["rule"], subject=data["subject"], reason=data["reason"],
+                          until=data.get("until"), filed_at=ctx.now, filed_by=ctx.actor.name)
+    ctx.session.add(row)
+    ctx.session.flush()
+    logged = ctx.log("exception", {"id": row.id, "rule": row.rule, "subject": row.subject,
+                                   "reason": row.reason, "until": iso(row.until)}, ref=row.id)
+    row.log_index, row.record_hash, row.signature = logged.index, logged.record_hash, logged.signature
+    ctx.changed("exception", row.id)
+    return row

@@ -1,0 +1,214 @@
+"""Filings about the organisation: departments, halls, places, people, staff, seals."""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from registry import vocab
+from registry.errors import Conflict, ErrorList, invalid
+from registry.models import (
+    CitizensHomeOpening, Department, FunctionSection, Hall, HallApproval, Person, Place, Seal, Section,
+    StaffFiling,
+)
+from registry.services._common import code_of, department, ensure_order, get_or_invalid, person
+from registry.services.context import FilingContext, iso
+
+
+def create_department(ctx: FilingContext, data: dict[str, Any]) -> Department:
+    ctx.require_role("gov_service")
+    errors = ErrorList()
+    group = code_of(errors, vocab.DEPARTMENT_GROUPS, data.get("group", "city_department"), "group")
+    phase = code_of(errors, vocab.ENTRY_PHASES, data.get("entry_phase"), "entry_phase")
+    kind = data.get("kind", "department")
+    if kind not in vocab.DEPARTMENT_KINDS:
+        errors.add("kind", f"未知机构类别“{kind}”")
+    errors.raise_if_any()
+    if ctx.session.get(Department, data["code"]) is not None:
+        raise Conflict(f"部门编码“{data['code']}”已存在")
+    if ctx.session.scalar(select(Department).where(Department.name == data["name"])) is not None:
+        raise Conflict(f"部门名称“{data['name']}”已存在")
+    dept = Department(
+        code=data["code"], name=data["name"], group=group, kind=kind, entry_phase=phase,
+        low_volume=bool(data.get("low_volume", False)), placeholder=bool(data.get("placeholder", False)),
+        note=data.get("note"), created_at=ctx.now,
+    )
+    ctx.session.add(dept)
+    ctx.session.flush()
+    ctx.changed("department", dept.code)
+    return dept
+
+
+def create_section(ctx: FilingContext, data: dict[str, Any]) -> Section:
+    ctx.require_role("gov_service", "department")
+    department(ctx.session, data["department"])
+    ctx.require_department(data["department"])
+    errors = ErrorList()
+    kind = code_of(errors, vocab.SECTION_KINDS, data.get("kind", "business"), "kind")
+    errors.raise_if_any()
+    if data.get("head") is not None:
+        person(ctx.session, data["head"], "head")
+    section = Section(department=data["department"], name=data["name"], kind=kind,
+                      entered_whole=bool(data.get("entered_whole", False)), head=data.get("head"))
+    ctx.session.add(section)
+    ctx.session.flush()
+    ctx.changed("section", section.id)
+    return section
+
+
+def set_section_head(ctx: FilingContext, section_id: int, person_id: int) -> Section:
+    section = get_or_invalid(ctx.session, Section, section_id, "section", "科室")
+    ctx.require_department(section.department)
+    person(ctx.session, person_id, "head")
+    section.head = person_id
+    ctx.changed("section", section.id)
+    return section
+
+
+def create_hall(ctx: FilingContext, data: dict[str, Any]) -> Hall:
+    ctx.require_role("gov_service")
+    errors = ErrorList()
+    kind = code_of(errors, vocab.HALL_KINDS, data.get("kind"), "kind")
+    errors.raise_if_any()
+    if data.get("host_department"):
+        department(ctx.session, data["host_department"], "host_department")
+    if ctx.session.get(Hall, data["code"]) is not None:
+        raise Conflict(f"大厅编码“{data['code']}”已存在")
+    hall = Hall(code=data["code"], name=data["name"], kind=kind, host_department=data.get("host_department"))
+    ctx.session.add(hall)
+    ctx.session.flush()
+    ctx.changed("hall", hall.code)
+    return hall
+
+
+def create_place(ctx: FilingContext, data: dict[str, Any]) -> Place:
+    """A place where acts happen; windows belong to a hall, offices to a department."""
+    ctx.require_role("gov_service")
+    errors = ErrorList()
+    kind = code_of(errors, vocab.PLACE_KINDS, data.get("kind"), "kind")
+    errors.raise_if_any()
+    hall, dept = data.get("hall"), data.get("department")
+    if kind in ("comprehensive_window", "department_window") and not hall:
+        errors.add("hall", "窗口须属于一个大厅")
+    if kind in ("department_window", "internal_office") and not dept:
+        errors.add("department", "部门窗口和内部科室须注明部门")
+    if kind == "internal_office" and hall:
+        errors.add("hall", "内部科室不在大厅内")
+    if data.get("function_section") and kind != "comprehensive_window":
+        errors.add("function_section", "只有综合受理窗口属于功能板块")
+    errors.raise_if_any()
+    if hall:
+        get_or_invalid(ctx.session, Hall, hall, "hall", "大厅")
+    if dept:
+        department(ctx.session, dept)
+    if data.get("function_section"):
+        get_or_invalid(ctx.session, FunctionSection, data["function_section"], "function_section", "功能板块")
+    if ctx.session.get(Place, data["code"]) is not None:
+        raise Conflict(f"场所编码“{data['code']}”已存在")
+    place = Place(code=data["code"], name=data["name"], kind=kind, hall=hall, department=dept,
+                  function_section=data.get("function_section"))
+    ctx.session.add(place)
+    ctx.session.flush()
+    ctx.changed("place", place.code)
+    return place
+
+
+def create_person(ctx: FilingContext, data: dict[str, Any]) -> Person:
+    ctx.require_role("gov_service", "department")
+    department(ctx.session, data["department"])
+    ctx.require_department(data["department"])
+    if data.get("section") is not None:
+        section = get_or_invalid(ctx.session, Section, data["section"], "section", "科室")
+        if section.department != data["department"]:
+            raise invalid("section", "科室不属于该部门")
+    p = Person(name=data["name"], department=data["department"], section=data.get("section"),
+               position=data.get("position") or "", created_at=ctx.now)
+    ctx.session.add(p)
+    ctx.session.flush()
+    ctx.changed("person", p.id)
+    return p
+
+
+def file_staff(ctx: FilingContext, data: dict[str, Any]) -> StaffFiling:
+    """备案: the department's chief representatives and resident staff (XT-3.3.2)."""
+    ctx.require_role("department", "gov_service")
+    department(ctx.session, data["department"])
+    ctx.require_department(data["department"])
+    errors = ErrorList()
+    people = data.get("people") or []
+    if not people:
+        errors.add("people", "至少备案一人")
+    for i, entry in enumerate(people):
+        p = ctx.session.get(Person, entry.get("person"))
+        if p is None:
+            errors.add(f"people[{i}].person", f"人员“{entry.get('person')}”不存在")
+        elif p.department != data["department"]:
+            errors.add(f"people[{i}].person", "人员不属于该部门")
+        if entry.get("role") not in vocab.STAFF_ROLES:
+            errors.add(f"people[{i}].role", "须为 chief_representative 或 staff")
+    errors.raise_if_any()
+    filing = StaffFiling(department=data["department"], people=[dict(e) for e in people], filed_at=ctx.now,
+                         acknowledged_at=ctx.now if ctx.actor.role == "gov_service" else None)
+    ctx.session.add(filing)
+    ctx.session.flush()
+    logged = ctx.log("staff_filing", {"id": filing.id, "department": filing.department,
+                                      "people": [{"person": e["person"], "role": e["role"]} for e in people]},
+                     ref=filing.id)
+    filing.log_index = logged.index
+    ctx.changed("staff_filing", filing.id)
+    return filing
+
+
+def acknowledge_staff(ctx: FilingContext, filing_id: int) -> StaffFiling:
+    ctx.require_role("gov_service")
+    filing = get_or_invalid(ctx.session, StaffFiling, filing_id, "id", "备案")
+    if filing.acknowledged_at is None:
+        filing.acknowledged_at = ctx.now
+        ctx.log("staff_acknowledgement", {"staff_filing": filing.id}, ref=filing.id)
+        ctx.changed("staff_filing", filing.id)
+    return filing
+
+
+def file_hall_approval(ctx: FilingContext, data: dict[str, Any]) -> HallApproval:
+    ctx.require_role("government")
+    hall = get_or_invalid(ctx.session, Hall, data["hall"], "hall", "大厅")
+    if hall.kind != "sub":
+        raise invalid("hall", "只有专业分厅需要批准保留")
+    ensure_order(data["valid_from"], data.get("valid_to"), "valid_from", "valid_to")
+    row = HallApproval(hall=hall.code, valid_from=data["valid_from"], valid_to=data.get("valid_to"),
+                       document_no=data.get("document_no"), filed_at=ctx.now)
+    ctx.session.add(row)
+    ctx.session.flush()
+    row.log_index = ctx.log("hall_approval", {"id": row.id, "hall": row.hall, "valid_from": iso(row.valid_from),
+                                              "valid_to": iso(row.valid_to), "document_no": row.document_no},
+                            ref=row.id).index
+    ctx.changed("hall_approval", row.id)
+    return row
+
+
+def file_citizens_home_opening(ctx: FilingContext, data: dict[str, Any]) -> CitizensHomeOpening:
+    ctx.require_role("government")
+    row = CitizensHomeOpening(date=data["date"], document_no=data.get("document_no"), filed_at=ctx.now)
+    ctx.session.add(row)
+    ctx.session.flush()
+    row.log_index = ctx.log("citizens_home_opening", {"id": row.id, "date": iso(row.date),
+                                                      "document_no": row.document_no}, ref=row.id).index
+    ctx.changed("citizens_home_opening", row.id)
+    return row
+
+
+def create_seal(ctx: FilingContext, data: dict[str, Any]) -> Seal:
+    ctx.require_role("gov_service")
+    department(ctx.session, data["department"])
+    errors = ErrorList()
+    kind = code_of(errors, vocab.SEAL_KINDS, data.get("kind"), "kind")
+    errors.raise_if_any()
+    if ctx.session.get(Seal, data["code"]) is not None:
+        raise Conflict(f"印章编码“{data['code']}”已存在")
+    seal = Seal(code=data["code"], name=data["name"], department=data["department"], kind=kind)
+    ctx.session.add(seal)
+    ctx.session.flush()
+    ctx.log("seal_registration", {"code": seal.code, "department": seal.department, "kind": seal.kind},
+            ref=seal.code)
+    ctx.changed("seal", seal.code)
+    return seal

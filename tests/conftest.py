@@ -1,0 +1,67 @@
+"""Shared fixtures: every registry test runs on SQLite and, when configured, on PostgreSQL.
+
+`ONEHALL_TEST_DATABASE_URL` names the PostgreSQL server (.ci/run sets it). Each test gets a
+schema of its own there, so runs and tests never see each other's rows. Without the variable
+the PostgreSQL variants are skipped, with that reason in the report.
+"""
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from registry.db import make_engine, session_factory
+from registry.models import Base
+
+PG_URL = os.environ.get("ONEHALL_TEST_DATABASE_URL")
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+def _backends():
+    yield pytest.param("sqlite", id="sqlite")
+    yield pytest.param(
+        "postgresql", id="postgresql",
+        marks=[pytest.mark.postgres, pytest.mark.skipif(
+            not PG_URL, reason="ONEHALL_TEST_DATABASE_URL is not set: PostgreSQL tests not run")],
+    )
+
+
+@pytest.fixture(params=list(_backends()))
+def backend(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def database(backend, tmp_path):
+    """(url, schema) of an empty database of the backend under test, dropped afterwards."""
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'test.db'}", None
+        return
+    schema = f"t_{os.getpid()}_{uuid.uuid4().hex[:10]}"
+    admin = make_engine(PG_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield PG_URL, schema
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def engine(database):
+    url, schema = database
+    eng = make_engine(url, schema=schema)
+    Base.metadata.create_all(eng)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def sessions(engine):
+    """A sessionmaker bound to a fresh, fully created schema."""
+    return session_factory(engine)

@@ -1,0 +1,78 @@
+"""An app per test on a fresh database (SQLite and PostgreSQL), with one token per role."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from registry import migrate
+from registry.services.accounts import create_token, create_user
+from registry.services.context import SYSTEM
+from web.app import create_app
+from web.config import Settings
+
+
+@pytest.fixture
+def app(database, tmp_path):
+    url, schema = database
+    settings = Settings(instance_dir=tmp_path / "instance", database_url=url, database_schema=schema,
+                        key_dir=tmp_path / "keys", key_passphrase=b"test-passphrase", secret_key="test",
+                        testing=True, checkpoint_interval_ms=10)
+    settings.instance_dir.mkdir(parents=True, exist_ok=True)
+    application = create_app(settings)
+    rt = application.extensions["onehall"]
+    migrate.upgrade(rt.engine)
+    yield application
+    rt.engine.dispose()
+
+
+@pytest.fixture
+def rt(app):
+    return app.extensions["onehall"]
+
+
+@pytest.fixture
+def world(rt):
+    """A small registry: two departments, a hall, places, people; tokens for every role."""
+    from registry.services import org
+    with rt.filing(SYSTEM) as ctx:
+        for code, name, kind in [("FGW", "市发改委", "department"), ("GA", "市公安局", "department"),
+                                 ("ZWFW", "市政务服务中心", "gov_service"), ("ZF", "市人民政府", "government"),
+                                 ("SGB", "市编办（审改办）", "reform_office")]:
+            org.create_department(ctx, {"code": code, "name": name, "kind": kind,
+                                        "group": "city_department" if kind == "department" else "body"})
+        org.create_hall(ctx, {"code": "CITY", "name": "市本级政务大厅", "kind": "city", "host_department": "ZWFW"})
+        org.create_place(ctx, {"code": "ZH-01", "name": "综合受理窗口一", "kind": "comprehensive_window",
+                               "hall": "CITY"})
+        org.create_place(ctx, {"code": "FGW-CK", "name": "发改委窗口", "kind": "department_window",
+                               "hall": "CITY", "department": "FGW"})
+        org.create_place(ctx, {"code": "FGW-KS", "name": "发改委投资科", "kind": "internal_office",
+                               "department": "FGW"})
+        org.create_place(ctx, {"code": "PLATFORM", "name": "一体化平台", "kind": "platform"})
+        a = org.create_person(ctx, {"name": "张建国", "department": "FGW", "position": "行政审批科科长"})
+        b = org.create_person(ctx, {"name": "李明", "department": "FGW", "position": "行政审批科副科长"})
+        c = org.create_person(ctx, {"name": "王芳", "department": "GA", "position": "行政审批科科长"})
+        w = org.create_person(ctx, {"name": "赵丽", "department": "ZWFW", "position": "综合窗口受理员"})
+        people = {"a": a.id, "b": b.id, "c": c.id, "w": w.id}
+    tokens = {}
+    with rt.filing_session() as session:
+        for name, role, dept, person in [("fgw", "department", "FGW", None), ("ga", "department", "GA", None),
+                                         ("zwfw", "gov_service", "ZWFW", None), ("zf", "government", None, None),
+                                         ("sgb", "reform_office", None, None), ("drc", "drc", None, None),
+                                         ("audit", "auditor", None, None), ("win", "window", None, people["w"]),
+                                         ("zhang", "window", None, people["a"])]:
+            create_user(session, name, role, "password-123", department=dept, person=person)
+            tokens[name] = create_token(session, name)
+    return {"people": people, "tokens": tokens}
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+T0 = datetime(2019, 1, 1, tzinfo=timezone.utc)

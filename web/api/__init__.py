@@ -1,0 +1,1 @@
+"""HTTP API v1 (DESIGN §8): schemas validate requests and generate the OpenAPI document."""

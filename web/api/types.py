@@ -1,0 +1,76 @@
+"""Field types shared by the request schemas: times in Asia/Shanghai or UTC, enum codes or labels."""
+from __future__ import annotations
+
+from datetime import date, datetime, time, timezone
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from pydantic import BeforeValidator, Field, WithJsonSchema
+
+from registry import vocab
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def parse_time(value: Any) -> datetime:
+    """ISO-8601 with an offset, or without one read as Asia/Shanghai (the hall's clock);
+    a bare date is its midnight in Asia/Shanghai. Returned in UTC."""
+    if isinstance(value, datetime):
+        dt = value
+    elif isinstance(value, date):
+        dt = datetime.combine(value, time(0))
+    elif isinstance(value, str):
+        text = value.strip()
+        if not text:
+            raise ValueError("时间不能为空")
+        try:
+            dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            raise ValueError(f"“{value}”不是 ISO-8601 时间（如 2019-01-01T09:00:00+08:00）") from None
+    else:
+        raise ValueError("须为 ISO-8601 时间字符串")
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=SHANGHAI)
+    return dt.astimezone(timezone.utc)
+
+
+Time = Annotated[datetime, BeforeValidator(parse_time),
+                 WithJsonSchema({"type": "string", "format": "date-time",
+                                 "description": "ISO-8601; without an offset read as Asia/Shanghai"})]
+
+
+def enum_of(vocabulary: dict[str, str], description: str):
+    """A string field that takes a code or its Chinese label and yields the code."""
+
+    def to_code(value: Any) -> str:
+        if not isinstance(value, str):
+            raise ValueError("须为字符串")
+        return vocab.to_code(vocabulary, value)
+
+    values = list(vocabulary) + list(vocabulary.values())
+    return Annotated[str, BeforeValidator(to_code),
+                     WithJsonSchema({"type": "string", "enum": values, "description": description})]
+
+
+Code = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")]
+Name = Annotated[str, Field(min_length=1, max_length=200)]
+Text = Annotated[str, Field(min_length=1, max_length=2000)]
+PersonId = Annotated[int, Field(ge=1, le=2**31 - 1)]
+RecordId = Annotated[int, Field(ge=1, le=2**31 - 1)]
+
+ItemType = enum_of(vocab.ITEM_TYPES, "事项类型")
+CaseType = enum_of(vocab.CASE_TYPES, "办件类型")
+Complexity = enum_of(vocab.COMPLEXITY, "复杂程度")
+OnlineDepth = enum_of(vocab.ONLINE_DEPTHS, "办理深度")
+LimitUnit = enum_of(vocab.LIMIT_UNITS, "时限单位")
+PlaceKind = enum_of(vocab.PLACE_KINDS, "场所类别")
+HallKind = enum_of(vocab.HALL_KINDS, "大厅类别")
+SealKind = enum_of(vocab.SEAL_KINDS, "印章类别")
+Group = enum_of(vocab.DEPARTMENT_GROUPS, "部门类别")
+EntryPhase = enum_of(vocab.ENTRY_PHASES, "进驻批次")
+SectionKind = enum_of(vocab.SECTION_KINDS, "科室类别")
+Action = enum_of(vocab.ACTIONS, "动作")
+Post = enum_of(vocab.POSTS, "A/B 岗")
+ExemptionReason = enum_of(vocab.EXEMPTION_REASONS, "不宜进驻理由")
+StaffRole = enum_of(vocab.STAFF_ROLES, "备案身份")
+CaseStep = enum_of(vocab.CASE_STEPS, "办件环节")

@@ -1,0 +1,87 @@
+"""The Flask application factory."""
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from flask import Flask, g, request
+from flask_wtf.csrf import CSRFProtect
+
+from web import auth
+from web.config import Settings
+from web.runtime import Runtime
+
+csrf = CSRFProtect()
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+                               "script-src 'self'; frame-ancestors 'none'",
+}
+
+
+def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
+    settings = settings or Settings.from_env(**overrides)
+    app = Flask(__name__, instance_path=str(settings.instance_dir))
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        TESTING=settings.testing,
+        JSON_AS_ASCII=False,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=8),
+        REMEMBER_COOKIE_DURATION=timedelta(hours=8),
+        WTF_CSRF_TIME_LIMIT=None,
+        MAX_CONTENT_LENGTH=16 * 1024 * 1024,
+    )
+    app.json.ensure_ascii = False
+    app.json.sort_keys = False
+    runtime = Runtime.create(settings)
+    app.extensions["onehall"] = runtime
+    token_cache = auth.TokenCache()
+    auth.install(app, runtime)
+    csrf.init_app(app)
+
+    from web.api import registry_views, system_views  # noqa: F401  (routes register on import)
+    from web.api.routing import bp as api_bp
+    from web.ui import bp as ui_bp
+    csrf.exempt(api_bp)  # the API authenticates by bearer token, not by cookie
+    app.register_blueprint(api_bp)
+    app.register_blueprint(ui_bp)
+
+    @app.before_request
+    def _who():
+        auth.load_principal(runtime, token_cache)
+
+    @app.after_request
+    def _headers(resp):
+        for k, v in SECURITY_HEADERS.items():
+            resp.headers.setdefault(k, v)
+        return resp
+
+    _install_error_handlers(app)
+    return app
+
+
+def _install_error_handlers(app: Flask) -> None:
+    from werkzeug.exceptions import HTTPException
+
+    from web.api.problems import problem
+
+    def wants_problem() -> bool:
+        return request.path.startswith("/api/")
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException):
+        if wants_problem():
+            return problem(exc.code or 500, exc.name, exc.description or "")
+        return exc
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):  # pragma: no cover - last resort
+        app.logger.exception("unhandled error")
+        if wants_problem():
+            return problem(500, "服务器内部错误", "请求未完成，未写入任何数据")
+        return "服务器内部错误", 500

@@ -1,0 +1,79 @@
+"""Who is calling: bearer tokens for clients (checked from an in-memory cache, so a request
+never pays a password hash), flask-login sessions for people in a browser."""
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from flask import g, request
+from flask_login import LoginManager, UserMixin, current_user
+from sqlalchemy import func, select
+
+from registry.models import RegistryChange, User
+from registry.services.accounts import Principal, principal_for_token, principal_of, token_digest
+
+login_manager = LoginManager()
+login_manager.login_view = "ui.login"
+login_manager.login_message = "请先登录"
+
+
+class SessionUser(UserMixin):
+    """The flask-login user object wrapping a Principal."""
+
+    def __init__(self, principal: Principal):
+        self.principal = principal
+
+    def get_id(self) -> str:
+        return str(self.principal.user_id)
+
+
+class TokenCache:
+    """digest → Principal. Cleared whenever the change feed shows a token change (revocation)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._cache: dict[str, Principal | None] = {}
+        self._token_mark = -1
+
+    def lookup(self, runtime: Any, token: str) -> Principal | None:
+        digest = token_digest(token)
+        with runtime.reading() as session:
+            mark = session.scalar(select(func.count()).select_from(RegistryChange)
+                                  .where(RegistryChange.kind == "token")) or 0
+            with self._lock:
+                if mark != self._token_mark:
+                    self._cache.clear()
+                    self._token_mark = mark
+                if digest in self._cache:
+                    return self._cache[digest]
+            principal = principal_for_token(session, token)
+        with self._lock:
+            self._cache[digest] = principal
+        return principal
+
+
+def load_principal(runtime: Any, token_cache: TokenCache) -> None:
+    """Set g.principal from the bearer token or the browser session (or None)."""
+    g.principal = None
+    header = request.headers.get("Authorization", "")
+    if header.startswith("Bearer "):
+        g.principal = token_cache.lookup(runtime, header[7:].strip())
+        g.auth_kind = "token"
+        return
+    if current_user.is_authenticated:
+        g.principal = current_user.principal
+        g.auth_kind = "session"
+
+
+def install(app, runtime: Any) -> None:
+    login_manager.init_app(app)
+
+    @login_manager.user_loader
+    def _load(user_id: str):
+        if not user_id.isdigit():
+            return None
+        with runtime.reading() as session:
+            user = session.get(User, int(user_id))
+            if user is None or user.disabled_at is not None:
+                return None
+            return SessionUser(principal_of(user))

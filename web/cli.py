@@ -1,0 +1,167 @@
+"""The `onehall` command (DESIGN §8): Flask's click group with onehall's commands."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from registry.errors import RegistryError
+from registry.services.context import SYSTEM, Actor
+
+
+def _create_app():
+    from web.app import create_app
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False, add_version_option=False)
+def main() -> None:
+    """onehall：湘潭市政务服务集中办理的规则引擎与签名授权登记。"""
+
+
+def rt():
+    return current_app.extensions["onehall"]
+
+
+def fail(exc: RegistryError) -> None:
+    click.echo(f"错误：{exc.detail}", err=True)
+    for e in exc.errors:
+        click.echo(f"  - {e.field}: {e.message}", err=True)
+    sys.exit(2)
+
+
+@main.command("init")
+@click.option("--demo", is_flag=True, help="加载演示数据（科室、窗口、人员、事项、授权等）")
+@with_appcontext
+def init_command(demo: bool) -> None:
+    """创建或升级数据库，载入方案规定的单位、大厅、平台和现行规则包。"""
+    from web.bootstrap import initialise
+    try:
+        summary = initialise(rt(), demo=demo, progress=sys.stderr.isatty() or True)
+    except RegistryError as exc:
+        fail(exc)
+    for line in summary:
+        click.echo(line)
+
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--workers", default=2, show_default=True, type=int)
+def serve_command(host: str, port: int, workers: int) -> None:
+    """以多进程 WSGI 服务器（gunicorn）运行服务。"""
+    from web.server import serve
+    serve(host, port, workers)
+
+
+@main.group("user")
+def user_group() -> None:
+    """用户管理。"""
+
+
+@user_group.command("create")
+@click.argument("name")
+@click.option("--role", required=True)
+@click.option("--department", default=None)
+@click.option("--person", default=None, type=int)
+@with_appcontext
+def user_create(name: str, role: str, department: str | None, person: int | None) -> None:
+    """新建用户；密码在非终端时从标准输入读取，否则提示输入。"""
+    from registry.services.accounts import create_user
+    if sys.stdin.isatty():
+        password = click.prompt("密码", hide_input=True, confirmation_prompt=True)
+    else:
+        password = sys.stdin.readline().rstrip("\n")
+    try:
+        with rt().filing_session() as session:
+            user = create_user(session, name, role, password or None, department=department, person=person)
+            click.echo(f"已创建用户 {user.name}（{user.role}）", err=True)
+    except RegistryError as exc:
+        fail(exc)
+
+
+@main.group("token")
+def token_group() -> None:
+    """接口令牌。"""
+
+
+@token_group.command("create")
+@click.argument("name")
+@click.option("--place", default=None, help="令牌绑定的场所编码")
+@with_appcontext
+def token_create(name: str, place: str | None) -> None:
+    """为用户 NAME 签发令牌；标准输出只打印令牌。"""
+    from registry.services.accounts import create_token
+    try:
+        with rt().filing_session() as session:
+            token = create_token(session, name, place)
+    except RegistryError as exc:
+        fail(exc)
+    click.echo(token)
+
+
+@main.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--as", "as_role", default="gov_service", show_default=True,
+              type=click.Choice(["gov_service", "reform_office"]), help="以哪个机构的名义导入")
+@with_appcontext
+def import_command(file: Path, as_role: str) -> None:
+    """导入实施清单（xlsx 或 csv）；有任何错误则整份拒绝、不写入。"""
+    from registry.catalog_io import import_catalog
+    try:
+        with rt().filing(Actor(name="cli-import", role=as_role)) as ctx:
+            result = import_catalog(ctx, file, progress=True)
+    except RegistryError as exc:
+        fail(exc)
+    click.echo(f"已导入 {getattr(result, 'count', result)} 个事项")
+
+
+@main.command("export")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def export_command(file: Path) -> None:
+    """导出实施清单（按扩展名为 xlsx 或 csv）。"""
+    from registry.catalog_io import export_catalog
+    with rt().reading() as session:
+        n = export_catalog(session, file)
+    click.echo(f"已导出 {n} 个事项到 {file}")
+
+
+@main.group("calendar")
+def calendar_group() -> None:
+    """工作日历。"""
+
+
+@calendar_group.command("import")
+@click.argument("year", type=int)
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+def calendar_import(year: int, file: Path) -> None:
+    """导入某年的节假日与调休安排（国务院办公厅通知）。"""
+    from registry import calendar as cal
+    try:
+        with rt().filing(SYSTEM) as ctx:
+            n = cal.import_year(ctx.session, year, file)
+    except (RegistryError, ValueError) as exc:
+        if isinstance(exc, RegistryError):
+            fail(exc)
+        click.echo(f"错误：{exc}", err=True)
+        sys.exit(2)
+    click.echo(f"{year} 年：已载入 {n} 个特殊日期")
+
+
+@calendar_group.command("status")
+@with_appcontext
+def calendar_status() -> None:
+    """已载入的年份与到期提醒。"""
+    from registry import calendar as cal
+    from registry.db import utcnow
+    with rt().reading() as session:
+        status = cal.status(session, utcnow().date())
+    click.echo(json.dumps(status, ensure_ascii=False, indent=2, default=str))
+    if status.get("warning"):
+        click.echo(status["warning"], err=True)

@@ -1,0 +1,77 @@
+"""The per-process runtime: database sessions, signing keys, the log, the policy engine.
+
+One Runtime per Flask app (and per CLI invocation), so each worker process keeps its own
+decision index current from the registry's change feed (DESIGN §9).
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+from flask import current_app
+from sqlalchemy.orm import Session, sessionmaker
+
+from registry.db import make_engine, session_factory, utcnow
+from registry.services.accounts import Principal
+from registry.services.context import Actor, FilingContext, Ledger, NullLedger
+from web.config import Settings
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    sessions: sessionmaker[Session]
+    ledger: Ledger = field(default_factory=NullLedger)
+    policy: Any = None          # web.policy.PolicyHost, set up lazily
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def create(cls, settings: Settings) -> "Runtime":
+        engine = make_engine(settings.database_url, schema=settings.database_schema, pool_pre_ping=True)
+        rt = cls(settings=settings, sessions=session_factory(engine))
+        rt.ledger = _make_ledger(rt)
+        return rt
+
+    @property
+    def engine(self):
+        return self.sessions.kw["bind"]
+
+    @contextmanager
+    def filing(self, actor: Actor) -> Iterator[FilingContext]:
+        """One filing = one transaction, with the log append inside it."""
+        with self.sessions() as session:
+            with session.begin():
+                # SQLite: take the write lock up front (BEGIN IMMEDIATE), so the log append
+                # at the end of the filing never meets a stale snapshot (DESIGN §9).
+                session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+                yield FilingContext(session=session, actor=actor, ledger=self.ledger, now=utcnow())
+
+    @contextmanager
+    def filing_session(self) -> Iterator[Session]:
+        """A plain read-write transaction for account housekeeping (logins, tokens)."""
+        with self.sessions() as session:
+            with session.begin():
+                yield session
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        with self.sessions() as session:
+            yield session
+
+
+def _make_ledger(rt: Runtime) -> Ledger:
+    try:
+        from web.logservice import make_ledger
+    except ImportError:  # the signed log is wired in when present
+        return NullLedger()
+    return make_ledger(rt)
+
+
+def runtime() -> Runtime:
+    return current_app.extensions["onehall"]
+
+
+def actor_of(principal: Principal) -> Actor:
+    return Actor(name=principal.name, role=principal.role, department=principal.department,
+                 person=principal.person)
