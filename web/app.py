@@ -44,7 +44,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     auth.install(app, runtime)
     csrf.init_app(app)
 
-    from web.api import registry_views, system_views  # noqa: F401  (routes register on import)
+    from web.api import decision_views, log_views, registry_views, system_views  # noqa: F401
     from web.api.routing import bp as api_bp
     from web.ui import bp as ui_bp
     csrf.exempt(api_bp)  # the API authenticates by bearer token, not by cookie

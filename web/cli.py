@@ -165,3 +165,13 @@ def calendar_status() -> None:
     click.echo(json.dumps(status, ensure_ascii=False, indent=2, default=str))
     if status.get("warning"):
         click.echo(status["warning"], err=True)
+
+
+def _register() -> None:
+    from web.cli_log import COMMANDS as LOG_COMMANDS
+    from web.cli_policy import COMMANDS as POLICY_COMMANDS
+    for command in (*LOG_COMMANDS, *POLICY_COMMANDS):
+        main.add_command(command)
+
+
+_register()

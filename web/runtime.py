@@ -5,6 +5,7 @@ decision index current from the registry's change feed (DESIGN §9).
 """
 from __future__ import annotations
 
+import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Iterator
@@ -18,12 +19,15 @@ from registry.services.context import Actor, FilingContext, Ledger, NullLedger
 from web.config import Settings
 
 
+_POLICY_LOCK = threading.Lock()
+
+
 @dataclass
 class Runtime:
     settings: Settings
     sessions: sessionmaker[Session]
     ledger: Ledger = field(default_factory=NullLedger)
-    policy: Any = None          # web.policy.PolicyHost, set up lazily
+    _policy: Any = None         # web.policy.PolicyHost, built on first use
     extras: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -32,6 +36,20 @@ class Runtime:
         rt = cls(settings=settings, sessions=session_factory(engine))
         rt.ledger = _make_ledger(rt)
         return rt
+
+    @property
+    def policy(self):
+        """This worker's policy host (rules engine + decision index), built on first use."""
+        if self._policy is None:
+            from web.policy import PolicyHost
+            with _POLICY_LOCK:
+                if self._policy is None:
+                    self._policy = PolicyHost(self)
+        return self._policy
+
+    @property
+    def policy_if_ready(self):
+        return self._policy
 
     @property
     def engine(self):

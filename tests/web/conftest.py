@@ -9,6 +9,7 @@ from registry import migrate
 from registry.services.accounts import create_token, create_user
 from registry.services.context import SYSTEM
 from web.app import create_app
+from web.packs import ensure_active_pack
 from web.config import Settings
 
 
@@ -22,6 +23,7 @@ def app(database, tmp_path):
     application = create_app(settings)
     rt = application.extensions["onehall"]
     migrate.upgrade(rt.engine)
+    ensure_active_pack(rt)
     yield application
     rt.engine.dispose()
 

@@ -38,7 +38,7 @@ def file(action: Callable[[Any], Any], present: Callable[[Any], dict[str, Any]],
 
 def runtime_policy_touch() -> None:
     """Let this worker's decision index see the filing at once (others see it via the feed)."""
-    host = runtime().policy
+    host = runtime().policy_if_ready
     if host is not None:
         host.refresh()
 

@@ -4,4 +4,10 @@ from flask import Blueprint
 bp = Blueprint("ui", __name__, template_folder="../templates", static_folder="../static",
                static_url_path="/static")
 
-from web.ui import pages  # noqa: E402,F401  (views register on import)
+from web.ui.common import install_template_helpers  # noqa: E402
+
+install_template_helpers(bp)
+
+from web.ui import (  # noqa: E402,F401  (views register on import)
+    auditor, department, drc, gov_service, government, pages, public, reform, window,
+)

@@ -1,48 +1,72 @@
-"""Home and sign-in pages."""
+"""Sign-in, sign-out and the home page that sends each role to its workspace."""
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
-from flask_login import login_user, logout_user
-from sqlalchemy import func, select
+from urllib.parse import urlsplit
 
-from registry import models as m
+from flask import g, redirect, render_template, request, url_for
+from flask_login import login_user, logout_user
+from flask_wtf.csrf import CSRFError
+
 from registry.services.accounts import check_password, principal_of
 from web.auth import SessionUser
 from web.runtime import runtime
 from web.ui import bp
+from web.ui.common import LoginLimiter, client_address, home_url, limiter
 
 
 @bp.get("/")
 def home():
-    with runtime().reading() as session:
-        counts = {
-            "departments": session.scalar(select(func.count()).select_from(m.Department)
-                                          .where(m.Department.placeholder.is_(False))),
-            "items": session.scalar(select(func.count(func.distinct(m.ItemVersion.code)))
-                                    .where(m.ItemVersion.status == "published")),
-            "authorizations": session.scalar(select(func.count()).select_from(m.Authorization)),
-            "log": session.scalar(select(func.count()).select_from(m.LogEntry)),
-        }
-    return render_template("home.html", counts=counts)
+    principal = getattr(g, "principal", None)
+    if principal is None:
+        return redirect(url_for("ui.login"))
+    return redirect(home_url(principal))
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only a path on this site (no scheme, no host): never an open redirect."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
-    if request.method == "POST":
-        name = request.form.get("name", "")
-        password = request.form.get("password", "")
-        with runtime().filing_session() as session:
-            user = check_password(session, name, password)
-            principal = principal_of(user) if user else None
-        if principal is None:
-            flash("用户名或密码不正确", "error")
-            return render_template("login.html", name=name), 401
-        login_user(SessionUser(principal))
-        return redirect(request.args.get("next") or url_for("ui.home"))
-    return render_template("login.html", name="")
+    if request.method == "GET":
+        return render_template("login.html", name="", error=None)
+    name = (request.form.get("name") or "").strip()
+    password = request.form.get("password") or ""
+    limits: LoginLimiter = limiter("login", LoginLimiter)
+    key = (client_address(), name.lower())
+    wait = limits.blocked(key)
+    if wait:
+        minutes = max(1, int(wait // 60) + (1 if wait % 60 else 0))
+        return render_template("error.html", title="尝试次数过多", status=429,
+                               message=f"该账号在本机登录失败次数过多，请约{minutes}分钟后再试。"), 429
+    with runtime().filing_session() as session:
+        user = check_password(session, name, password) if name and password else None
+        principal = principal_of(user) if user else None
+    if principal is None:
+        limits.fail(key)
+        return render_template("login.html", name=name, error="用户名或密码不正确"), 401
+    limits.reset(key)
+    login_user(SessionUser(principal))
+    g.principal = principal
+    return redirect(_safe_next(request.args.get("next")) or home_url(principal))
 
 
 @bp.post("/logout")
 def logout():
     logout_user()
-    return redirect(url_for("ui.home"))
+    return redirect(url_for("ui.login"))
+
+
+@bp.app_errorhandler(CSRFError)
+def csrf_error(exc: CSRFError):
+    if request.path.startswith("/api/"):
+        from web.api.problems import problem
+        return problem(400, "CSRF 校验失败", exc.description or "")
+    return render_template("error.html", title="表单已失效", status=400,
+                           message="表单已过期或来源不明（CSRF 校验未通过），请返回上一页刷新后重新提交。"), 400

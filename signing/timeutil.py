@@ -1,0 +1,35 @@
+"""UTC timestamps as ISO 8601 text.
+
+Keys and records are compared by time across processes and machines, so every stored
+time is UTC and written one way (``YYYY-MM-DDTHH:MM:SS[.ffffff]Z``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+__all__ = ["utcnow", "as_utc", "to_iso", "parse_iso"]
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware UTC."""
+    return datetime.now(timezone.utc)
+
+
+def as_utc(dt: datetime) -> datetime:
+    """Return ``dt`` in UTC; a naive datetime is taken to be UTC already (DESIGN §3)."""
+    if dt.tzinfo is None:
+        return dt.replace(tzinfo=timezone.utc)
+    return dt.astimezone(timezone.utc)
+
+
+def to_iso(dt: datetime) -> str:
+    """ISO 8601 text of ``dt`` in UTC with a ``Z`` suffix."""
+    return as_utc(dt).isoformat().replace("+00:00", "Z")
+
+
+def parse_iso(text: str) -> datetime:
+    """Parse ISO 8601 text (``Z`` or an offset; naive means UTC) to an aware UTC datetime."""
+    if not isinstance(text, str):
+        raise ValueError(f"expected an ISO 8601 string, got {type(text).__name__}")
+    return as_utc(datetime.fromisoformat(text))

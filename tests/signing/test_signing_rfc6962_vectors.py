@@ -1,0 +1,77 @@
+"""RFC 6962 / RFC 9162 proof vectors of transparency-dev/merkle (../shared/vectors/rfc6962).
+
+A conforming verifier accepts every case with ``wantErr: false`` and rejects every case
+with ``wantErr: true``. The files stay outside the project; without them, these skip.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+
+import pytest
+
+from signing.errors import ProofError
+from signing.merkle import verify_consistency, verify_inclusion
+
+VECTORS = Path(__file__).resolve().parents[2].parent / "shared" / "vectors" / "rfc6962"
+SKIP = f"RFC 6962 vectors not found at {VECTORS}"
+
+
+def _files(kind: str) -> list[Path]:
+    return sorted((VECTORS / kind).glob("*/*.json")) if VECTORS.is_dir() else []
+
+
+def _b64(value: str | None) -> bytes:
+    return base64.b64decode(value) if value else b""
+
+
+def _id(path: Path) -> str:
+    return f"{path.parent.name}/{path.stem}"
+
+
+INCLUSION = _files("inclusion")
+CONSISTENCY = _files("consistency")
+
+
+@pytest.mark.skipif(not INCLUSION, reason=SKIP)
+@pytest.mark.parametrize("path", INCLUSION, ids=_id)
+def test_inclusion_vector(path: Path) -> None:
+    case = json.loads(path.read_text())
+    args = (
+        _b64(case["leafHash"]),
+        case["leafIdx"],
+        case["treeSize"],
+        [_b64(p) for p in case["proof"] or []],
+        _b64(case["root"]),
+    )
+    if case["wantErr"]:
+        with pytest.raises(ProofError):
+            verify_inclusion(*args)
+    else:
+        verify_inclusion(*args)
+
+
+@pytest.mark.skipif(not CONSISTENCY, reason=SKIP)
+@pytest.mark.parametrize("path", CONSISTENCY, ids=_id)
+def test_consistency_vector(path: Path) -> None:
+    case = json.loads(path.read_text())
+    args = (
+        case["size1"],
+        case["size2"],
+        [_b64(p) for p in case["proof"] or []],
+        _b64(case["root1"]),
+        _b64(case["root2"]),
+    )
+    if case["wantErr"]:
+        with pytest.raises(ProofError):
+            verify_consistency(*args)
+    else:
+        verify_consistency(*args)
+
+
+@pytest.mark.skipif(not VECTORS.is_dir(), reason=SKIP)
+def test_vectors_cover_both_outcomes() -> None:
+    outcomes = {json.loads(p.read_text())["wantErr"] for p in INCLUSION + CONSISTENCY}
+    assert outcomes == {True, False} and len(INCLUSION) > 50 and len(CONSISTENCY) > 50

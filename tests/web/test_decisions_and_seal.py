@@ -1,0 +1,160 @@
+"""Decisions over the registry through the API, and seal uses with offline-verifiable receipts."""
+from __future__ import annotations
+
+import hashlib
+
+from sqlalchemy import func, select
+
+from registry import models as m
+from registry.services import grants, org
+from registry.services.context import Actor
+from signing.receipt import verify_receipt
+from tests.web.conftest import bearer
+from tests.web.test_api_registry import file_item
+
+MINIMUM = ["decide", "coordinate", "urge", "report_up", "countersign", "execute_fee", "use_seal"]
+
+
+def grant(client, world, person, post, backs=None, powers=MINIMUM):
+    body = {"grantor": "FGW", "grantee": {"person": person}, "post": post, "powers": powers,
+            "valid_from": "2019-01-01T00:00:00+08:00"}
+    if backs:
+        body["backs"] = backs
+    r = client.post("/api/v1/authorizations", json=body, headers=bearer(world["tokens"]["fgw"]))
+    assert r.status_code == 201, r.get_json()
+    return r.get_json()["id"]
+
+
+def ask(client, world, **q):
+    r = client.post("/api/v1/decisions", json=q, headers=bearer(world["tokens"]["win"]))
+    assert r.status_code == 200, r.get_json()
+    return r.get_json()
+
+
+def test_decision_follows_filings_and_b_post_acts_for_absent_a(client, world):
+    file_item(client, world)
+    a, b = world["people"]["a"], world["people"]["b"]
+    a_id = grant(client, world, a, "A")
+    grant(client, world, b, "B", backs=a_id)
+    yes = ask(client, world, person=a, action="decide", item="FGW-001", place="FGW-CK")
+    assert yes["allowed"] is True and yes["kind"] == "allow"
+    assert yes["authorization"]["id"] == a_id and yes["acting_for"] is None
+    assert all(r["clause"].startswith("XT-") for r in yes["reasons"])
+    no = ask(client, world, person=b, action="decide", item="FGW-001", place="FGW-CK")
+    assert no["allowed"] is False and no["why_not"] is not None
+    r = client.post("/api/v1/absences", json={"person": a, "from": "2019-01-01", "to": "2099-01-01", "reason": "病假"},
+                    headers=bearer(world["tokens"]["fgw"]))
+    assert r.status_code == 201
+    now_b = ask(client, world, person=b, action="decide", item="FGW-001", place="FGW-CK")
+    assert now_b["allowed"] is True and now_b["acting_for"] == a
+    # the answer that held before the absence was filed is still there for an earlier known_at
+    before = ask(client, world, person=b, action="decide", item="FGW-001", place="FGW-CK",
+                 known_at="2019-06-01T00:00:00+08:00")
+    assert before["allowed"] is False
+
+
+def test_time_travel_across_a_revocation(client, world):
+    file_item(client, world)
+    a = world["people"]["a"]
+    a_id = grant(client, world, a, "A")
+    client.post(f"/api/v1/authorizations/{a_id}/revoke", json={"at": "2020-06-01T00:00:00+08:00", "reason": "调岗"},
+                headers=bearer(world["tokens"]["fgw"]))
+    then = ask(client, world, person=a, action="decide", item="FGW-001", at="2020-01-01T10:00:00+08:00")
+    later = ask(client, world, person=a, action="decide", item="FGW-001", at="2021-01-01T10:00:00+08:00")
+    assert then["allowed"] is True
+    assert later["allowed"] is False
+
+
+def test_unknown_references_are_422(client, world):
+    r = client.post("/api/v1/decisions", json={"person": 999, "action": "decide", "item": "NOPE"},
+                    headers=bearer(world["tokens"]["win"]))
+    assert r.status_code == 422
+    r = client.post("/api/v1/decisions", json={"person": 1, "action": "fly", "item": "X"},
+                    headers=bearer(world["tokens"]["win"]))
+    assert r.status_code == 422 and r.get_json()["errors"][0]["field"] == "action"
+
+
+def seal_setup(rt, client, world):
+    file_item(client, world)
+    a = world["people"]["a"]
+    a_id = grant(client, world, a, "A")
+    with rt.filing(Actor(name="zwfw", role="gov_service")) as ctx:
+        org.create_seal(ctx, {"code": "FGW-SP", "name": "市发改委行政审批专用章", "department": "FGW",
+                              "kind": "approval"})
+    r = client.post("/api/v1/seal-custody", json={"seal": "FGW-SP", "person": a, "from": "2019-01-01"},
+                    headers=bearer(world["tokens"]["fgw"]))
+    assert r.status_code == 201, r.get_json()
+    return a, a_id
+
+
+def test_custodian_uses_the_seal_and_gets_a_receipt_anyone_can_verify(rt, client, world):
+    a, a_id = seal_setup(rt, client, world)
+    doc = hashlib.sha256("批复文件".encode()).hexdigest()
+    body = {"seal": "FGW-SP", "person": a, "item": "FGW-001", "case": "XT2026-0001", "document_sha256": doc,
+            "place": "FGW-CK"}
+    r = client.post("/api/v1/seal-uses", json=body, headers=bearer(world["tokens"]["zhang"]))
+    assert r.status_code == 201, r.get_json()
+    receipt = r.get_json()["receipt"]
+    keys = client.get("/api/v1/keys").get_json()["items"]
+    result = verify_receipt(receipt)
+    assert result.leaf_index == receipt["leaf_index"]
+    check = client.get(f"/api/v1/verify/{receipt['leaf_hash']}").get_json()
+    assert check["sealed"] is True and check["department"] == "FGW" and "person" not in check
+    assert any(k["body"] == "log" for k in keys)
+
+
+def test_someone_elses_credential_is_refused_and_nothing_appended(rt, client, world):
+    a, _ = seal_setup(rt, client, world)
+    with rt.reading() as session:
+        before = session.scalar(select(func.count()).select_from(m.LogEntry))
+    body = {"seal": "FGW-SP", "person": a, "item": "FGW-001", "case": "C-1", "document_sha256": "0" * 64,
+            "place": "FGW-CK"}
+    r = client.post("/api/v1/seal-uses", json=body, headers=bearer(world["tokens"]["win"]))
+    assert r.status_code == 403 and r.get_json()["reasons"]
+    with rt.reading() as session:
+        assert session.scalar(select(func.count()).select_from(m.LogEntry)) == before
+        assert session.scalar(select(func.count()).select_from(m.SealUse)) == 0
+
+
+def test_seal_in_an_internal_office_is_refused(rt, client, world):
+    a, _ = seal_setup(rt, client, world)
+    body = {"seal": "FGW-SP", "person": a, "item": "FGW-001", "case": "C-2", "document_sha256": "1" * 64,
+            "place": "FGW-KS"}
+    r = client.post("/api/v1/seal-uses", json=body, headers=bearer(world["tokens"]["zhang"]))
+    assert r.status_code == 403
+    assert any(reason["clause"].startswith("XT-3.3") for reason in r.get_json()["reasons"])
+
+
+def test_log_endpoints_serve_proofs(rt, client, world):
+    seal_setup(rt, client, world)
+    doc = "2" * 64
+    a = world["people"]["a"]
+    client.post("/api/v1/seal-uses", json={"seal": "FGW-SP", "person": a, "item": "FGW-001", "case": "C-3",
+                                           "document_sha256": doc, "place": "FGW-CK"},
+                headers=bearer(world["tokens"]["zhang"]))
+    cp = client.get("/api/v1/log/checkpoint").get_json()
+    size = cp["tree_size"]
+    assert size >= 3
+    proof = client.get(f"/api/v1/log/proofs/inclusion?index=0&size={size}").get_json()
+    assert len(proof["hashes"]) >= 1
+    cons = client.get(f"/api/v1/log/proofs/consistency?first=1&second={size}").get_json()
+    assert "hashes" in cons
+    entries = client.get(f"/api/v1/log/entries?start=0&end={size}").get_json()["items"]
+    assert [e["index"] for e in entries] == list(range(size))
+    assert client.get("/api/v1/log/proofs/inclusion?index=5&size=2").status_code == 422
+
+
+def test_exemption_grants_services(rt, client, world):
+    """Services refuse an exemption decision by a non-government actor even outside the API."""
+    import pytest
+
+    from registry.errors import Forbidden
+    file_item(client, world)
+    with rt.filing(Actor(name="fgw", role="department", department="FGW")) as ctx:
+        ex = grants.request_exemption(ctx, {"item": "FGW-001", "reason": "law", "basis": "《某法》第十条",
+                                            "effective_from": ctx.now})
+    with pytest.raises(Forbidden):
+        with rt.filing(Actor(name="fgw", role="department", department="FGW")) as ctx:
+            grants.decide_exemption(ctx, ex.id, "approved", "X")
+
+

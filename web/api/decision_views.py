@@ -1,0 +1,85 @@
+"""POST /decisions and GET /decisions/actions: "may P do A on I, here, now?" (DESIGN §8).
+
+A decision that denies is a 200 answer with allowed=false; only acts are refused with 403.
+"""
+from __future__ import annotations
+
+from flask import request
+
+from rules.errors import UnknownReference
+from web.api import schemas as s
+from web.api.problems import problem
+from web.api.routing import route
+from web.api.types import parse_time
+from web.runtime import runtime
+
+REASON = {"type": "object", "properties": {"rule": {"type": "string"}, "clause": {"type": "string"},
+                                           "text": {"type": "string"}, "detail": {"type": "string"}}}
+DECISION = {
+    "type": "object",
+    "required": ["decision_id", "allowed", "kind", "reasons", "why_not", "authorization", "acting_for",
+                 "unchecked", "policy"],
+    "properties": {
+        "decision_id": {"type": "string"}, "allowed": {"type": "boolean"},
+        "kind": {"type": "string", "enum": ["allow", "forbidden", "not_granted"]},
+        "reasons": {"type": "array", "items": REASON},
+        "why_not": {"type": ["object", "null"]},
+        "authorization": {"type": ["object", "null"]},
+        "acting_for": {"type": ["integer", "null"]},
+        "unchecked": {"type": "array", "items": {"type": "string"}},
+        "policy": {"type": "object"},
+    },
+}
+
+
+def unknown(exc: UnknownReference):
+    return problem(422, "引用的对象不存在", f"{exc.field}“{exc.value}”不存在",
+                   errors=[{"field": exc.field, "message": f"“{exc.value}”不存在"}])
+
+
+def stamp(answer: dict) -> dict:
+    """Times in the answer as ISO strings."""
+    for key in ("at", "known_at"):
+        if hasattr(answer.get(key), "isoformat"):
+            answer[key] = answer[key].isoformat()
+    return answer
+
+
+@route("POST", "/decisions", "判定：某人能否在此时此地对某事项办理某操作", body=s.DecisionIn, status=200,
+       response=DECISION, tag="decisions")
+def decide(body: s.DecisionIn):
+    try:
+        answer = runtime().policy.decide(body.person, body.action, body.item, at=body.at, known_at=body.known_at,
+                                         place=body.place, seal=body.seal, case=body.case)
+    except UnknownReference as exc:
+        return unknown(exc)
+    return stamp(answer)
+
+
+@route("GET", "/decisions/actions", "此人对此事项可办理的全部操作及理由", status=200, tag="decisions",
+       query={"person": "人员编号", "item": "事项编码", "at": "时间（ISO-8601）", "place": "场所编码"},
+       response={"type": "object", "properties": {"items": {"type": "array"}}})
+def allowed_actions():
+    args = request.args
+    errors = []
+    person = args.get("person", "")
+    if not person.isdigit() or not (0 < int(person) < 2**31):
+        errors.append({"field": "person", "message": "须为人员编号"})
+    item = args.get("item")
+    if not item:
+        errors.append({"field": "item", "message": "缺少必填字段"})
+    at = None
+    if args.get("at"):
+        try:
+            at = parse_time(args["at"])
+        except ValueError as exc:
+            errors.append({"field": "at", "message": str(exc)})
+    if errors:
+        return problem(422, "数据校验未通过", "查询参数有误", errors=errors)
+    try:
+        items = runtime().policy.allowed_actions(int(person), item, at=at, place=args.get("place") or None)
+    except UnknownReference as exc:
+        return unknown(exc)
+    return {"items": items}
+
+

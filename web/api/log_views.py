@@ -1,0 +1,146 @@
+"""The public log endpoints (DESIGN §8): checkpoint, entries, proofs, keys, receipt checks;
+and the acts that append to it: seal uses."""
+from __future__ import annotations
+
+import base64
+
+from flask import g, request
+from sqlalchemy import select
+
+from registry.ledger import node_getter, tree_size
+from registry.models import Checkpoint, LogEntry
+from signing import merkle
+from web.api import schemas as s
+from web.api.problems import problem
+from web.api.routing import ANONYMOUS, route
+from web.runtime import runtime
+
+HASHES = {"type": "object", "required": ["hashes"],
+          "properties": {"hashes": {"type": "array", "items": {"type": "string"}}}}
+MAX_ENTRIES = 1000
+
+
+def _int_args(*names: str):
+    values, errors = {}, []
+    for name in names:
+        raw = request.args.get(name, "")
+        if not raw.isdigit() or int(raw) >= 2**62:
+            errors.append({"field": name, "message": "须为非负整数"})
+        else:
+            values[name] = int(raw)
+    if errors:
+        return None, problem(422, "数据校验未通过", "查询参数有误", errors=errors)
+    return values, None
+
+
+def _latest(session) -> Checkpoint | None:
+    return session.scalar(select(Checkpoint).order_by(Checkpoint.tree_size.desc()).limit(1))
+
+
+@route("GET", "/log/checkpoint", "最新的已签名检查点（C2SP checkpoint）", roles=ANONYMOUS, tag="log",
+       response={"type": "object", "properties": {"tree_size": {"type": "integer"},
+                                                   "root_hash": {"type": "string"}, "checkpoint": {"type": "string"}}})
+def checkpoint():
+    with runtime().reading() as session:
+        cp = _latest(session)
+    if cp is None:
+        return problem(404, "尚无检查点", "日志尚未发布检查点")
+    return {"tree_size": cp.tree_size, "root_hash": cp.root_hash, "checkpoint": cp.note,
+            "created_at": cp.created_at.isoformat()}
+
+
+@route("GET", "/log/entries", "日志条目（start 含，end 不含；每次至多 1000 条）", roles=ANONYMOUS, tag="log",
+       query={"start": "起始序号", "end": "结束序号（不含）"},
+       response={"type": "object", "properties": {"items": {"type": "array"}}})
+def entries():
+    args, err = _int_args("start", "end")
+    if err:
+        return err
+    start, end = args["start"], min(args["end"], args["start"] + MAX_ENTRIES)
+    if end < start:
+        return problem(422, "数据校验未通过", "end 须不小于 start", errors=[{"field": "end", "message": "须 ≥ start"}])
+    with runtime().reading() as session:
+        rows = session.scalars(select(LogEntry).where(LogEntry.index >= start, LogEntry.index < end)
+                               .order_by(LogEntry.index))
+        items = [{"index": r.index, "leaf": base64.b64encode(r.leaf).decode(), "leaf_hash": r.leaf_hash,
+                  "kind": r.kind} for r in rows]
+    return {"items": items}
+
+
+@route("GET", "/log/proofs/inclusion", "包含证明", roles=ANONYMOUS, tag="log",
+       query={"index": "条目序号", "size": "树的大小"}, response=HASHES)
+def inclusion():
+    args, err = _int_args("index", "size")
+    if err:
+        return err
+    with runtime().reading() as session:
+        size = tree_size(session)
+        if args["size"] > size or args["index"] >= args["size"]:
+            return problem(422, "数据校验未通过", f"须 index < size ≤ {size}",
+                           errors=[{"field": "size", "message": f"须不大于当前树大小 {size}，且大于 index"}])
+        proof = merkle.inclusion_proof(args["index"], args["size"], node_getter(session))
+    return {"hashes": [h.hex() for h in proof]}
+
+
+@route("GET", "/log/proofs/consistency", "一致性证明", roles=ANONYMOUS, tag="log",
+       query={"first": "较早的树大小", "second": "较晚的树大小"}, response=HASHES)
+def consistency():
+    args, err = _int_args("first", "second")
+    if err:
+        return err
+    with runtime().reading() as session:
+        size = tree_size(session)
+        if not (0 < args["first"] <= args["second"] <= size):
+            return problem(422, "数据校验未通过", f"须 0 < first ≤ second ≤ {size}",
+                           errors=[{"field": "second", "message": f"须 0 < first ≤ second ≤ {size}"}])
+        proof = merkle.consistency_proof(args["first"], args["second"], node_getter(session))
+    return {"hashes": [h.hex() for h in proof]}
+
+
+@route("GET", "/keys", "各机构的公钥", roles=ANONYMOUS, tag="log",
+       response={"type": "object", "properties": {"items": {"type": "array"}}})
+def keys():
+    store = runtime().extras.get("keys")
+    return {"items": [k.to_json() for k in store.public_keys()] if store else []}
+
+
+@route("GET", "/verify/{leaf_hash}", "核验回执：是否已用印、何时、哪个部门（不含个人信息）", roles=ANONYMOUS,
+       tag="log", response={"type": "object"})
+def verify(leaf_hash: str):
+    from web.sealing import find_seal_use
+    if len(leaf_hash) != 64 or any(c not in "0123456789abcdef" for c in leaf_hash):
+        return problem(422, "数据校验未通过", "回执哈希须为 64 位小写十六进制",
+                       errors=[{"field": "leaf_hash", "message": "须为 64 位小写十六进制"}])
+    if not _rate_ok():
+        return problem(429, "请求过于频繁", "请稍后再试")
+    with runtime().reading() as session:
+        found = find_seal_use(session, leaf_hash)
+    return found or {"sealed": False}
+
+
+_hits: dict[str, list[float]] = {}
+
+
+def _rate_ok(limit: int = 60, window: float = 60.0) -> bool:
+    """A small per-address limiter for the anonymous receipt check."""
+    import time
+    now = time.monotonic()
+    addr = request.remote_addr or "?"
+    recent = [t for t in _hits.get(addr, []) if now - t < window]
+    recent.append(now)
+    _hits[addr] = recent[-limit:]
+    return len(recent) <= limit
+
+
+@route("POST", "/seal-uses", "用印（保管人本人）：先判定，允许则记入日志并返回回执", body=s.SealUseIn,
+       status=201, tag="log", response={"type": "object", "properties": {"receipt": {"type": "object"}}})
+def seal_use(body: s.SealUseIn):
+    from rules.errors import UnknownReference
+    from web.sealing import SealRefused, use_seal
+    try:
+        return use_seal(runtime(), g.principal, body.model_dump()), 201
+    except SealRefused as exc:
+        return problem(403, "不允许用印", exc.detail, reasons=exc.reasons)
+    except UnknownReference as exc:
+        return problem(422, "引用的对象不存在", f"{exc.field}“{exc.value}”不存在",
+                       errors=[{"field": exc.field, "message": f"“{exc.value}”不存在"}])

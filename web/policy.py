@@ -1,0 +1,160 @@
+"""The policy host of one worker: the rules engine over the registry's facts, kept current.
+
+Each worker holds its own engine and decision index (DESIGN §9). It replays the registry's
+change feed past its mark before answering: on SQLite that costs one indexed read per
+question; on PostgreSQL a LISTEN connection marks the host dirty when any worker commits a
+filing, so a question reads the database only after a change. The active pack lives in the
+registry; a new version is loaded beside the old one and swapped in atomically.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+
+from registry.facts import export_change, export_facts
+from registry.models import DecisionRecord, PackVersion, RegistryChange
+from rules.engine import Engine
+from web.packs import load_stored_pack
+
+log = logging.getLogger(__name__)
+NOTIFY_CHANNEL = "onehall_changes"
+
+
+class PolicyHost:
+    def __init__(self, rt: Any):
+        self.rt = rt
+        self._lock = threading.Lock()
+        self._mark = -1
+        self._pack_id: int | None = None
+        self.engine: Engine | None = None
+        self._dirty = threading.Event()
+        self._dirty.set()
+        self._listening = False
+        self._writer: threading.Thread | None = None
+        self.reload()
+        if rt.engine.dialect.name == "postgresql":
+            self._start_listener()
+        self._start_decision_writer()
+
+    # -- keeping current ---------------------------------------------------------------------
+
+    def reload(self) -> None:
+        """Build a fresh engine from the active pack and a full snapshot, then swap it in."""
+        with self.rt.reading() as session:
+            row = session.scalar(select(PackVersion).where(PackVersion.active.is_(True)).limit(1))
+            if row is None:
+                raise RuntimeError("没有生效的规则包：请先运行 onehall init")
+            mark = session.scalar(select(func.max(RegistryChange.seq))) or 0
+            snapshot = export_facts(session)
+            pack = load_stored_pack(row)
+        engine = Engine(pack)
+        engine.load(snapshot)
+        engine.decision_log = self._queue_decision
+        with self._lock:
+            self.engine, self._mark, self._pack_id = engine, mark, row.id
+
+    def refresh(self) -> None:
+        """Apply every change committed since our mark (any worker's)."""
+        if self._listening and not self._dirty.is_set():
+            return
+        self._dirty.clear()
+        with self.rt.reading() as session:
+            latest = session.scalar(select(func.max(RegistryChange.seq))) or 0
+            if latest <= self._mark:
+                return
+            with self._lock:
+                rows = list(session.execute(
+                    select(RegistryChange.seq, RegistryChange.kind, RegistryChange.key)
+                    .where(RegistryChange.seq > self._mark).order_by(RegistryChange.seq)))
+                if any(kind == "pack" for _, kind, _ in rows):
+                    pack_switch = True
+                else:
+                    pack_switch = False
+                    for seq, kind, key in rows:
+                        change = export_change(session, kind, key)
+                        if change is not None:
+                            self.engine.apply(change)
+                        self._mark = seq
+        if pack_switch:
+            self.reload()
+
+    # -- questions ---------------------------------------------------------------------------
+
+    def decide(self, person: int, action: str, item: str, at: datetime | None = None,
+               known_at: datetime | None = None, place: str | None = None, seal: str | None = None,
+               case: str | None = None) -> dict[str, Any]:
+        self.refresh()
+        return self.engine.decide(person, action, item, at=at, known_at=known_at, place=place, seal=seal,
+                                  case=case)
+
+    def allowed_actions(self, person: int, item: str, at: datetime | None = None,
+                        place: str | None = None) -> list[dict[str, Any]]:
+        self.refresh()
+        return self.engine.allowed_actions(person, item, at=at, place=place)
+
+    # -- PostgreSQL LISTEN ---------------------------------------------------------------------
+
+    def _start_listener(self) -> None:
+        def listen() -> None:
+            import psycopg
+            url = self.rt.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+            while True:
+                try:
+                    with psycopg.connect(url, autocommit=True) as conn:
+                        conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
+                        self._listening = True
+                        self._dirty.set()  # anything missed while connecting
+                        for _ in conn.notifies():
+                            self._dirty.set()
+                except Exception:  # pragma: no cover - reconnect; poll meanwhile
+                    self._listening = False
+                    self._dirty.set()
+                    time.sleep(1)
+
+        threading.Thread(target=listen, name="onehall-listen", daemon=True).start()
+
+    # -- the decision log: written in batches after the answers went out ------------------------
+
+    def _queue_decision(self, request: dict[str, Any], answer: dict[str, Any]) -> None:
+        self._pending.append((request, answer))
+
+    def _start_decision_writer(self) -> None:
+        from collections import deque
+        self._pending: deque = deque(maxlen=200_000)
+
+        def write_batches() -> None:
+            while True:
+                time.sleep(0.2)
+                try:
+                    self.flush_decisions()
+                except Exception:  # pragma: no cover - keep serving; retry next tick
+                    log.exception("decision log batch failed")
+
+        self._writer = threading.Thread(target=write_batches, name="onehall-decisions", daemon=True)
+        self._writer.start()
+
+    def flush_decisions(self) -> int:
+        batch = []
+        while self._pending and len(batch) < 5000:
+            batch.append(self._pending.popleft())
+        if not batch:
+            return 0
+        with self.rt.sessions() as session, session.begin():
+            session.add_all(DecisionRecord(id=a["decision_id"], request=_jsonable(r), answer=_jsonable(a),
+                                           pack_digest=a["policy"]["digest"]) for r, a in batch)
+        return len(batch)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value

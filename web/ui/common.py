@@ -1,0 +1,438 @@
+"""What every page needs: role checks, the login limiter, form errors next to their fields,
+paging, times in Asia/Shanghai, Chinese labels, pinyin search keys, QR codes and small charts."""
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from functools import lru_cache, wraps
+from typing import Any, Callable, Iterable, Sequence
+from zoneinfo import ZoneInfo
+
+from flask import current_app, g, redirect, render_template, request, url_for
+from markupsafe import Markup, escape
+from sqlalchemy import func, select
+
+from registry import vocab
+from registry.errors import RegistryError
+from web.runtime import actor_of, runtime
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+PER_PAGE = 30
+
+# The workspace of each role (DESIGN §1); a department's takes its code.
+ROLE_HOME = {
+    "department": "ui.dept_home",
+    "government": "ui.gov_home",
+    "reform_office": "ui.reform_home",
+    "window": "ui.window_ask",
+    "auditor": "ui.audit_home",
+    "gov_service": "ui.gs_home",
+    "drc": "ui.drc_home",
+}
+
+
+def home_url(principal) -> str:
+    endpoint = ROLE_HOME.get(principal.role)
+    if endpoint is None:
+        return url_for("ui.login")
+    if principal.role == "department":
+        return url_for(endpoint, dept=principal.department)
+    return url_for(endpoint)
+
+
+# --- access ------------------------------------------------------------------------------------
+
+def forbidden(message: str = "您的账号无权打开此页面", status: int = 403):
+    return render_template("error.html", title="无权访问", message=message, status=status), status
+
+
+def not_found(message: str = "所请求的记录不存在"):
+    return render_template("error.html", title="未找到", message=message, status=404), 404
+
+
+def role_required(*roles: str, dept_arg: str = "dept"):
+    """Anonymous → 302 to the login page; the wrong role → 403; a department user opening
+    another department's page (the `dept` URL argument) → 403."""
+
+    def decorate(view: Callable):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            principal = getattr(g, "principal", None)
+            if principal is None:
+                return redirect(url_for("ui.login", next=request.full_path.rstrip("?")))
+            if principal.role not in roles:
+                wanted = "、".join(vocab.ROLES.get(r, r) for r in roles)
+                return forbidden(f"此页面仅供{wanted}使用；您的角色是{vocab.ROLES.get(principal.role, principal.role)}")
+            if dept_arg in kwargs and principal.role == "department" and kwargs[dept_arg] != principal.department:
+                return forbidden(f"只能办理本部门（{principal.department}）的事务，不能打开{kwargs[dept_arg]}的页面")
+            return view(*args, **kwargs)
+        return wrapper
+    return decorate
+
+
+# --- login limiter -------------------------------------------------------------------------------
+
+class LoginLimiter:
+    """At most `limit` failed sign-ins per (client address, user name) within `window` seconds."""
+
+    def __init__(self, limit: int = 5, window: float = 300.0):
+        self.limit, self.window = limit, window
+        self._lock = threading.Lock()
+        self._fails: dict[tuple[str, str], deque[float]] = {}
+
+    def _prune(self, key, now: float) -> deque[float]:
+        q = self._fails.get(key)
+        if q is None:
+            return deque()
+        while q and q[0] <= now - self.window:
+            q.popleft()
+        if not q:
+            self._fails.pop(key, None)
+        return q
+
+    def blocked(self, key, now: float | None = None) -> float:
+        """Seconds until the next attempt is allowed (0 when allowed)."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            q = self._prune(key, now)
+            if len(q) >= self.limit:
+                return max(1.0, q[0] + self.window - now)
+            return 0.0
+
+    def fail(self, key, now: float | None = None) -> None:
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            self._prune(key, now)
+            self._fails.setdefault(key, deque()).append(now)
+            if len(self._fails) > 100_000:  # bounded memory under a spray of names
+                self._fails.pop(next(iter(self._fails)))
+
+    def reset(self, key) -> None:
+        with self._lock:
+            self._fails.pop(key, None)
+
+
+class RateLimiter:
+    """At most `limit` requests per key within `window` seconds (the public /verify page)."""
+
+    def __init__(self, limit: int = 60, window: float = 60.0):
+        self.inner = LoginLimiter(limit, window)
+
+    def hit(self, key) -> bool:
+        if self.inner.blocked(key):
+            return False
+        self.inner.fail(key)
+        return True
+
+
+def limiter(name: str, factory: Callable[[], Any]):
+    """One limiter per app (so test apps never share counts)."""
+    store = current_app.extensions.setdefault("onehall_ui_limiters", {})
+    if name not in store:
+        store[name] = factory()
+    return store[name]
+
+
+def client_address() -> str:
+    return request.remote_addr or "?"
+
+
+# --- form errors -----------------------------------------------------------------------------
+
+@dataclass
+class FormErrors:
+    """Errors of one submitted form: a summary and messages by field name (the service's names)."""
+
+    detail: str = ""
+    fields: dict[str, list[str]] = field(default_factory=dict)
+
+    def add(self, name: str, message: str) -> None:
+        self.fields.setdefault(name, []).append(message)
+        if not self.detail:
+            self.detail = "表单中有字段不正确"
+
+    def __bool__(self) -> bool:
+        return bool(self.detail or self.fields)
+
+    def of(self, name: str) -> list[str]:
+        """Messages for `name` and its parts (`items` also shows `items[2]`, `grantee` shows `grantee.person`)."""
+        out: list[str] = []
+        for key, msgs in self.fields.items():
+            if key == name or key.startswith(name + ".") or key.startswith(name + "["):
+                out.extend(msgs)
+        return out
+
+    @classmethod
+    def from_exc(cls, exc: RegistryError) -> "FormErrors":
+        errs = cls(detail=exc.detail)
+        for e in exc.errors:
+            errs.fields.setdefault(e.field, []).append(e.message)
+        return errs
+
+
+NO_ERRORS = FormErrors()
+
+
+def touch_policy() -> None:
+    """Let this worker's decision index see a filing at once (as the API does)."""
+    rt = runtime()
+    host = getattr(rt, "policy_if_ready", None)
+    if host is None and "_policy" not in getattr(rt, "__dataclass_fields__", {}):
+        host = getattr(rt, "policy", None)
+    if host is not None:
+        try:
+            host.refresh()
+        except Exception:  # pragma: no cover - the index catches up on the next question
+            current_app.logger.exception("policy refresh after a filing failed")
+
+
+def file_with(action: Callable[[Any], Any]) -> tuple[Any, FormErrors | None]:
+    """Run one filing in one transaction as the signed-in user. `action(ctx)` returns plain
+    values (the ORM rows are closed when the transaction ends). A RegistryError changes
+    nothing and comes back as FormErrors."""
+    try:
+        with runtime().filing(actor_of(g.principal)) as ctx:
+            result = action(ctx)
+    except RegistryError as exc:
+        return None, FormErrors.from_exc(exc)
+    touch_policy()
+    return result, None
+
+
+def error_status(errors: FormErrors | None) -> int:
+    return 422 if errors else 200
+
+
+# --- parsing form input ---------------------------------------------------------------------
+
+def parse_time(value: str | None, name: str, errors: FormErrors, *, required: bool = False,
+               default: datetime | None = None) -> datetime | None:
+    """A date or datetime-local input, read in Asia/Shanghai; returned in UTC."""
+    text = (value or "").strip()
+    if not text:
+        if required and default is None:
+            errors.add(name, "必填")
+        return default
+    try:
+        dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        errors.add(name, f"“{text}”不是有效的日期或时间（如 2019-01-01 或 2019-01-01T09:00）")
+        return None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=SHANGHAI)
+    return dt.astimezone(timezone.utc)
+
+
+def parse_int(value: str | None, name: str, errors: FormErrors, *, required: bool = True) -> int | None:
+    text = (value or "").strip()
+    if not text:
+        if required:
+            errors.add(name, "必填")
+        return None
+    if not text.isdigit():
+        errors.add(name, "须为编号")
+        return None
+    return int(text)
+
+
+def split_codes(value: str | None) -> list[str]:
+    return [c for c in re.split(r"[\s,，、;；]+", value or "") if c]
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def local_input(value: datetime | None) -> str:
+    """A UTC time as the value of a datetime-local input (Asia/Shanghai)."""
+    if value is None:
+        return ""
+    return as_utc(value).astimezone(SHANGHAI).strftime("%Y-%m-%dT%H:%M")
+
+
+def as_utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
+
+
+# --- paging ----------------------------------------------------------------------------------
+
+@dataclass
+class Page:
+    rows: list[Any]
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def page_number() -> int:
+    try:
+        return max(1, int(request.args.get("page", 1)))
+    except ValueError:
+        return 1
+
+
+def paginate(session, stmt, per_page: int = PER_PAGE) -> Page:
+    page = page_number()
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    rows = list(session.scalars(stmt.offset((page - 1) * per_page).limit(per_page)))
+    return Page(rows, page, per_page, total)
+
+
+def paginate_rows(session, stmt, per_page: int = PER_PAGE) -> Page:
+    """Like paginate, for statements selecting several columns (rows, not scalars)."""
+    page = page_number()
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    rows = list(session.execute(stmt.offset((page - 1) * per_page).limit(per_page)))
+    return Page(rows, page, per_page, total)
+
+
+def paginate_list(rows: Sequence[Any], per_page: int = PER_PAGE) -> Page:
+    page = page_number()
+    return Page(list(rows[(page - 1) * per_page: page * per_page]), page, per_page, len(rows))
+
+
+def page_url(n: int) -> str:
+    args = request.args.to_dict()
+    args["page"] = n
+    return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+
+# --- search keys (name, full pinyin, initials) -------------------------------------------------
+
+@lru_cache(maxsize=50_000)
+def search_keys(text: str) -> str:
+    """`张建国` → `张建国 zhangjianguo zjg`: what a clerk may type to find it."""
+    from pypinyin import Style, lazy_pinyin
+    full = "".join(lazy_pinyin(text, style=Style.NORMAL, errors="ignore")).lower()
+    initials = "".join(lazy_pinyin(text, style=Style.FIRST_LETTER, errors="ignore")).lower()
+    return f"{text.lower()} {full} {initials}"
+
+
+def matches(query: str, *texts: str | None) -> bool:
+    q = re.sub(r"\s+", "", (query or "").lower())
+    if not q:
+        return True
+    return any(t and (q in t.lower() or q in search_keys(t).replace(" ", "|")) for t in texts)
+
+
+# --- presentation ----------------------------------------------------------------------------
+
+def fmt_local(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return value
+    return as_utc(value).astimezone(SHANGHAI).strftime(fmt)
+
+
+def label(code: Any, vocabulary: str | dict[str, str]) -> str:
+    table = vocab.VOCABULARIES.get(vocabulary, {}) if isinstance(vocabulary, str) else vocabulary
+    if code is None:
+        return ""
+    return table.get(code, str(code))
+
+
+def limit_text(limit: dict[str, Any] | None) -> str:
+    if not limit:
+        return "—"
+    value = limit.get("value")
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return f"{value}{vocab.LIMIT_UNITS.get(limit.get('unit'), limit.get('unit') or '')}"
+
+
+def qr_svg(data: str, scale: int = 3) -> Markup:
+    """A QR code as inline SVG (segno), no external service, no script."""
+    import segno
+    svg = segno.make(data, error="m").svg_inline(scale=scale, border=2, dark="#000", light="#fff")
+    return Markup(svg)
+
+
+def bar_chart(rows: Iterable[tuple[str, float]], *, width: int = 520, bar_height: int = 18,
+              color: str = "#b71c1c", title: str = "") -> Markup:
+    """A horizontal bar chart as inline SVG, rendered on the server."""
+    rows = list(rows)
+    if not rows:
+        return Markup('<p class="muted">暂无数据</p>')
+    label_w, gap, pad = 170, 6, 4
+    top = 22 if title else 4
+    biggest = max((v for _, v in rows), default=0) or 1
+    height = top + len(rows) * (bar_height + gap) + pad
+    parts = [f'<svg class="chart" role="img" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+             f'xmlns="http://www.w3.org/2000/svg" aria-label="{escape(title)}">']
+    if title:
+        parts.append(f'<text x="0" y="14" font-size="13" font-weight="bold">{escape(title)}</text>')
+    span = width - label_w - 50
+    for i, (name, value) in enumerate(rows):
+        y = top + i * (bar_height + gap)
+        w = max(1, int(span * (value / biggest))) if value else 0
+        shown = int(value) if float(value).is_integer() else round(value, 1)
+        parts.append(f'<text x="{label_w - 6}" y="{y + bar_height - 5}" font-size="12" text-anchor="end">'
+                     f'{escape(name[:14])}</text>')
+        parts.append(f'<rect x="{label_w}" y="{y}" width="{w}" height="{bar_height}" fill="{color}" rx="2"/>')
+        parts.append(f'<text x="{label_w + w + 4}" y="{y + bar_height - 5}" font-size="12">{shown}</text>')
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+# --- authorizations: status at a moment ------------------------------------------------------
+
+AUTH_STATUS = {"valid": "有效", "revoked": "已撤销", "expired": "已过期", "pending": "未生效"}
+
+
+def auth_status(auth, revocation, now: datetime) -> str:
+    if revocation is not None and as_utc(revocation.at) <= now:
+        return "revoked"
+    if auth.valid_to is not None and as_utc(auth.valid_to) <= now:
+        return "expired"
+    if as_utc(auth.valid_from) > now:
+        return "pending"
+    return "valid"
+
+
+def install_template_helpers(bp) -> None:
+    @bp.app_template_filter("local")
+    def _local(value, fmt="%Y-%m-%d %H:%M"):
+        return fmt_local(value, fmt)
+
+    @bp.app_template_filter("localdate")
+    def _localdate(value):
+        return fmt_local(value, "%Y-%m-%d")
+
+    @bp.app_template_filter("label")
+    def _label(code, vocabulary):
+        return label(code, vocabulary)
+
+    @bp.app_template_filter("limit")
+    def _limit(value):
+        return limit_text(value)
+
+    @bp.app_template_filter("short")
+    def _short(value, n=12):
+        return "" if not value else (value[:n] + "…" if len(value) > n else value)
+
+    @bp.app_context_processor
+    def _globals():
+        principal = getattr(g, "principal", None)
+        return {"vocab": vocab, "page_url": page_url, "AUTH_STATUS": AUTH_STATUS, "principal": principal,
+                "home_url": home_url(principal) if principal is not None else url_for("ui.login"),
+                "NO_ERRORS": NO_ERRORS}
