@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -28,7 +28,7 @@ from signing import merkle
 from signing.commitment import commit, new_salt
 from signing.keys import KeyStore
 from signing.note import format_checkpoint, sign_note
-from signing.records import make_leaf, parse_leaf
+from signing.records import make_leaf
 
 LOG_LOCK_KEY = 0x6F6E6568  # "oneh": the advisory lock id of the log on PostgreSQL
 LOG_BODY = "log"
@@ -39,14 +39,26 @@ def tree_size(session: Session) -> int:
     return 0 if last is None else last + 1
 
 
+_NODE = select(LogNode.hash).where(LogNode.level == bindparam("level"), LogNode.index == bindparam("index"))
+_TAIL = select(LogEntry.index, LogEntry.leaf_hash).order_by(LogEntry.index.desc()).limit(1)
+
+
 def node_getter(session: Session, cache: dict[tuple[int, int], bytes] | None = None):
-    """`get(level, index)` over stored nodes, for the signing.merkle proof functions."""
+    """`get(level, index)` over stored nodes, for the signing.merkle proof functions.
+
+    A proof reads up to 2·log2(n) nodes one by one, so each read goes straight to the
+    session's connection (a cached Core statement), not through the ORM's execute path.
+    """
     cache = {} if cache is None else cache
+    conn = None
 
     def get(level: int, index: int) -> bytes:
+        nonlocal conn
         key = (level, index)
         if key not in cache:
-            h = session.scalar(select(LogNode.hash).where(LogNode.level == level, LogNode.index == index))
+            if conn is None:
+                conn = session.connection()
+            h = conn.execute(_NODE, {"level": level, "index": index}).scalar()
             if h is None:
                 raise LookupError(f"log node {key} missing: the stored tree is damaged")
             cache[key] = bytes(h)
@@ -71,15 +83,17 @@ class SignedLog:
         self.commitment_key = commitment_key
         self.settings = settings or LogSettings()
         self._frontier_lock = threading.Lock()
-        self._frontier: tuple[int, dict[tuple[int, int], bytes]] | None = None
+        # (tree size, hash of its last leaf, the right-edge nodes): see _cached_frontier
+        self._frontier: tuple[int, str, dict[tuple[int, int], bytes]] | None = None
         self._checkpoint_lock = threading.Lock()
+        self._signers: dict[str, Any] = {}
 
     # -- appending ---------------------------------------------------------------------------
 
     def append(self, session: Session, *, kind: str, body: str, record: dict[str, Any],
                ref: str | None = None, personal: dict[str, str] | None = None) -> Logged:
         lock_log(session)
-        size = tree_size(session)
+        size, last_hash = _tail(session)
         salts: list[tuple[str, bytes]] = []
         if personal:
             commitments = {}
@@ -89,31 +103,57 @@ class SignedLog:
                 commitments[field] = commit(value, salt, self.commitment_key)
             record = {**record, "commitments": commitments}
         record = {**record, "log_index": size}
-        self.keys.ensure(body, at=_record_time(record))
-        signer = self.keys.signer(body)
+        signer = _Capture(self._signer(body, record))
         leaf = make_leaf(record, signer)
         leaf_hash = merkle.leaf_hash(leaf)
-        get = node_getter(session, self._cached_frontier(size))
+        known = self._cached_frontier(size, last_hash)
+        get = node_getter(session, known)
         new_nodes = merkle.nodes_completed_by_append(size, leaf_hash, get)
-        session.add(LogEntry(index=size, leaf=leaf, leaf_hash=leaf_hash.hex(), kind=kind, ref=ref,
-                             appended_at=utcnow()))
-        session.add_all(LogNode(level=lv, index=ix, hash=h) for lv, ix, h in new_nodes)
-        session.add_all(RecordSalt(log_index=size, field=f, salt=s) for f, s in salts)
+        # The caller's pending rows first, as before; then our rows straight through Core (the
+        # ORM's unit of work costs more than the inserts themselves, and nothing of ours needs
+        # these rows as objects in the session).
         session.flush()
-        self._remember_frontier(size + 1, get, new_nodes)
-        _, sig = parse_leaf(leaf)
+        conn = session.connection()
+        conn.execute(LogEntry.__table__.insert(), {
+            "index": size, "leaf": leaf, "leaf_hash": leaf_hash.hex(), "kind": kind, "ref": ref,
+            "appended_at": utcnow()})
+        conn.execute(LogNode.__table__.insert(), [{"level": lv, "index": ix, "hash": h} for lv, ix, h in new_nodes])
+        if salts:
+            conn.execute(RecordSalt.__table__.insert(), [{"log_index": size, "field": f, "salt": s}
+                                                        for f, s in salts])
+        # The next frontier is the old one plus what this append completed: no reads.
+        known.update(((lv, ix), h) for lv, ix, h in new_nodes)
+        self._remember_frontier(size + 1, leaf_hash.hex(), get)
         # The record hash is the RFC 9162 leaf hash: the entry's identity in the log and on /verify.
         return Logged(index=size, leaf_hash=leaf_hash.hex(), record_hash=leaf_hash.hex(),
-                      signature=base64.b64encode(sig.value).decode())
+                      signature=base64.b64encode(signer.value).decode())
 
-    def _cached_frontier(self, size: int) -> dict[tuple[int, int], bytes]:
-        """Nodes known to be stored, valid only if nobody appended since we last did."""
+    def _signer(self, body: str, record: dict[str, Any]):
+        """The current signer of `body` (its key created if it has none yet).
+
+        KeyStore.signer builds a new signer object each time; keep the last one per body
+        while the store's current key stays the same. Its `sign` still checks, every time,
+        that the key is current (a rotation in another worker is seen at once).
+        """
+        info = self.keys.ensure(body, at=_record_time(record))
+        cached = self._signers.get(body)
+        if cached is None or cached.key_id != info.key_id:
+            cached = self._signers[body] = self.keys.signer(body)
+        return cached
+
+    def _cached_frontier(self, size: int, last_hash: str | None) -> dict[tuple[int, int], bytes]:
+        """The right-edge nodes of our last append, if the stored tree still ends with it.
+
+        Checking the size alone is not enough: our append may have been rolled back and
+        another worker may have committed a different leaf at that index since. Earlier
+        leaves are committed and never change, so the last leaf's hash decides.
+        """
         with self._frontier_lock:
-            if self._frontier is not None and self._frontier[0] == size:
-                return dict(self._frontier[1])
+            if self._frontier is not None and self._frontier[:2] == (size, last_hash):
+                return dict(self._frontier[2])
         return {}
 
-    def _remember_frontier(self, size: int, get, new_nodes) -> None:
+    def _remember_frontier(self, size: int, last_hash: str, get) -> None:
         # The left siblings the next appends need are the complete subtrees along the right edge.
         frontier: dict[tuple[int, int], bytes] = {}
         start = 0
@@ -128,7 +168,7 @@ class SignedLog:
             start += 1 << level
             remaining -= 1 << level
         with self._frontier_lock:
-            self._frontier = (size, frontier)
+            self._frontier = (size, last_hash, frontier)
 
     # -- checkpoints -------------------------------------------------------------------------
 
@@ -180,6 +220,10 @@ class SignedLog:
                 with self._checkpoint_lock:
                     try:
                         with sessions() as session, session.begin():
+                            # Like a filing: on SQLite take the write lock up front, or a
+                            # filing committed by another worker after our first read makes
+                            # the insert fail ("database is locked": a stale WAL snapshot).
+                            session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
                             cp = self.publish_checkpoint(session)
                     except IntegrityError:  # another worker published the same size first
                         cp = None
@@ -188,6 +232,25 @@ class SignedLog:
             if time.monotonic() >= deadline + 5:
                 raise TimeoutError("no checkpoint covers the entry")
             time.sleep(min(0.01, max(0.0, self.settings.checkpoint_interval_ms / 1000 - age_ms / 1000)))
+
+
+def _tail(session: Session) -> tuple[int, str | None]:
+    """The tree size and the hash of the last leaf (one indexed read, like tree_size)."""
+    row = session.connection().execute(_TAIL).first()
+    return (0, None) if row is None else (row[0] + 1, row[1])
+
+
+class _Capture:
+    """A signer that keeps the signature it made (make_leaf returns only the leaf bytes)."""
+
+    def __init__(self, signer) -> None:
+        self._signer = signer
+        self.key_id, self.alg, self.public_key_raw = signer.key_id, signer.alg, signer.public_key_raw
+        self.value = b""
+
+    def sign(self, data: bytes) -> bytes:
+        self.value = self._signer.sign(data)
+        return self.value
 
 
 def _record_time(record: dict[str, Any]) -> datetime:

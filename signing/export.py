@@ -91,8 +91,9 @@ def write_export(
 ) -> int:
     """Write an export to ``directory`` and return the number of entries written.
 
-    ``entries_iter`` yields leaf bytes in log order (or ``(index, leaf)`` pairs, whose
-    indices must run 0, 1, 2, ...); it is streamed, so a large log needs no memory.
+    ``entries_iter`` yields leaf bytes in log order (or ``(index, leaf)`` pairs with
+    increasing indices; a gap is written as it is, for the verifier to name); it is
+    streamed, so a large log needs no memory.
     ``checkpoints`` are signed note texts. Every file is replaced atomically.
     """
     directory = Path(directory)
@@ -110,14 +111,17 @@ def write_export(
     with open(tmp, "wb") as fh, tqdm(
         total=total, unit="entry", desc="export", disable=not progress, file=sys.stderr
     ) as bar:
+        last = -1
         for item in entries_iter:
             if isinstance(item, tuple):
+                # Write the index the store holds, gaps included: the verifier names what is missing.
                 index, leaf = item
-                if index != count:
-                    raise ValueError(f"entries out of order: got index {index}, expected {count}")
+                if index <= last:
+                    raise ValueError(f"entries out of order: got index {index} after {last}")
             else:
-                leaf = item
-            fh.write(b'{"index":%d,"leaf":"%s"}\n' % (count, base64.b64encode(leaf)))
+                index, leaf = last + 1, item
+            last = index
+            fh.write(b'{"index":%d,"leaf":"%s"}\n' % (index, base64.b64encode(leaf)))
             count += 1
             if count % 1024 == 0:
                 bar.update(1024)

@@ -44,7 +44,9 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     auth.install(app, runtime)
     csrf.init_app(app)
 
-    from web.api import decision_views, log_views, registry_views, system_views  # noqa: F401
+    from web.api import (  # noqa: F401  (routes register on import)
+        case_views, decision_views, log_views, oversight_views, registry_views, system_views,
+    )
     from web.api.routing import bp as api_bp
     from web.ui import bp as ui_bp
     csrf.exempt(api_bp)  # the API authenticates by bearer token, not by cookie

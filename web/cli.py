@@ -145,13 +145,13 @@ def calendar_import(year: int, file: Path) -> None:
     from registry import calendar as cal
     try:
         with rt().filing(SYSTEM) as ctx:
-            n = cal.import_year(ctx.session, year, file)
+            result = cal.import_year(ctx.session, year, file)
     except (RegistryError, ValueError) as exc:
         if isinstance(exc, RegistryError):
             fail(exc)
         click.echo(f"错误：{exc}", err=True)
         sys.exit(2)
-    click.echo(f"{year} 年：已载入 {n} 个特殊日期")
+    click.echo(json.dumps(result, ensure_ascii=False, default=str))
 
 
 @calendar_group.command("status")

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from registry.ledger import node_getter
 from registry.models import Checkpoint, LogEntry
 from signing import merkle
+from signing.errors import VerificationError
 from signing.export import ExportMeta, write_export
 from signing.keys import KeyStore
 from signing.note import vkey
@@ -75,10 +76,13 @@ def verify_command(target: Path, external: tuple[Path, ...], workers: int | None
     except (ValueError, UnicodeDecodeError) as exc:
         click.echo(f"错误：{target} 不是 JSON 回执（{exc}）", err=True)
         sys.exit(2)
-    receipt = receipt.get("receipt", receipt)
-    result = verify_receipt(receipt)
-    click.echo(json.dumps(_result_json(result), ensure_ascii=False, indent=2))
-    sys.exit(0 if getattr(result, "ok", False) else 1)
+    receipt = receipt.get("receipt", receipt) if isinstance(receipt, dict) else receipt
+    try:
+        result = verify_receipt(receipt)
+    except VerificationError as exc:
+        click.echo(f"回执核验失败：{exc}", err=True)
+        sys.exit(1)
+    click.echo(json.dumps({"ok": True, **_result_json(result)}, ensure_ascii=False, indent=2, default=str))
 
 
 def _result_json(result) -> dict:

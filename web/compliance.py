@@ -20,15 +20,27 @@ def report(rt, *, department: str | None = None, at: datetime | None = None,
         snapshot = export_facts(session, include_cases=True)
         calendar = cal.WorkingCalendar.load(session)
 
+    pending: set[int] = set()
+
     def working_days_between(a, b) -> int:
-        return calendar.working_days_between(a, b)
+        """Calendar-day limits in working days; past the loaded years, 5 of every 7 days
+        (and the report says so) rather than no report at all."""
+        try:
+            return calendar.working_days_between(a, b)
+        except cal.CalendarPending as exc:
+            pending.add(exc.year)
+            return round((b - a).days * 5 / 7)
 
     found = rules_compliance.findings(pack, snapshot, at=at, known_at=known_at,
                                       working_days_between=working_days_between, department=department)
     found.sort(key=lambda f: (f.get("department") or "", SEVERITY_ORDER.get(f["severity"], 9), f["clause"]))
-    return {"findings": found, "summary": _summary(found, snapshot),
-            "parameters": pack.parameters, "policy": pack.policy,
-            "at": (at.isoformat() if at else None)}
+    result = {"findings": found, "summary": _summary(found, snapshot),
+              "parameters": pack.parameters, "policy": pack.policy,
+              "at": (at.isoformat() if at else None), "notes": []}
+    if pending:
+        years = "、".join(str(y) for y in sorted(pending))
+        result["notes"].append(f"{years}年工作日历尚未导入：涉及这些年份的自然日时限按每7天5个工作日估算")
+    return result
 
 
 def _summary(found: list[dict[str, Any]], snapshot: dict[str, Any]) -> dict[str, Any]:

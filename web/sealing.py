@@ -20,14 +20,18 @@ from signing.note import note_key_id, split_note
 from signing.receipt import build_receipt
 
 
-class SealRefused(Exception):
-    """The use is refused; `reasons` say why (the decision's reasons and why_not)."""
+class ActRefused(Exception):
+    """An act (a seal use, an acceptance) is refused; `reasons` say why (the decision's
+    reasons and why_not). Nothing was written."""
 
     def __init__(self, detail: str, reasons: list[dict[str, Any]], decision: dict[str, Any] | None = None):
         super().__init__(detail)
         self.detail = detail
         self.reasons = reasons
         self.decision = decision
+
+
+SealRefused = ActRefused
 
 
 def use_seal(rt, principal: Principal, data: dict[str, Any]) -> dict[str, Any]:

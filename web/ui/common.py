@@ -430,9 +430,13 @@ def install_template_helpers(bp) -> None:
     def _short(value, n=12):
         return "" if not value else (value[:n] + "…" if len(value) > n else value)
 
+    # Globals (not context values), so imported macros see them too.
+    bp.add_app_template_global(vocab, "vocab")
+    bp.add_app_template_global(page_url, "page_url")
+    bp.add_app_template_global(AUTH_STATUS, "AUTH_STATUS")
+
     @bp.app_context_processor
     def _globals():
         principal = getattr(g, "principal", None)
-        return {"vocab": vocab, "page_url": page_url, "AUTH_STATUS": AUTH_STATUS, "principal": principal,
-                "home_url": home_url(principal) if principal is not None else url_for("ui.login"),
-                "NO_ERRORS": NO_ERRORS}
+        return {"principal": principal,
+                "home_url": home_url(principal) if principal is not None else url_for("ui.login")}

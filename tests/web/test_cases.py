@@ -1,0 +1,63 @@
+"""Cases accepted at windows after a decision; steps logged; 两头受理 raises an alert."""
+from __future__ import annotations
+
+import pytest
+
+from registry.calendar import seed_from_chinesecalendar
+from tests.web.conftest import bearer
+from tests.web.test_api_registry import ITEM, file_item
+
+
+def gov_grant(client, world):
+    r = client.post("/api/v1/authorizations", json={"grantor": "FGW", "grantee": {"gov_service": True},
+                                                      "powers": ["consult", "receive", "accept", "issue"],
+                                                      "valid_from": "2019-01-01"},
+                    headers=bearer(world["tokens"]["fgw"]))
+    assert r.status_code == 201, r.get_json()
+
+
+def case(number, world, place="ZH-01", applicant="湘潭某建材有限公司"):
+    return {"number": number, "item": "FGW-002", "place": place, "person": world["people"]["w"],
+            "applicant": applicant, "accepted_at": "2026-09-30T16:00:00+08:00"}
+
+
+@pytest.fixture(autouse=True)
+def calendar_2026(rt):
+    with rt.filing_session() as session:
+        seed_from_chinesecalendar(session, [2026])
+
+
+def test_comprehensive_window_accepts_and_records_steps(client, world):
+    file_item(client, world, {**ITEM, "code": "FGW-002", "case_type": "commitment"})
+    gov_grant(client, world)
+    r = client.post("/api/v1/cases", json=case("XT-0001", world), headers=bearer(world["tokens"]["win"]))
+    assert r.status_code == 201, r.get_json()
+    body = r.get_json()
+    assert body["log_index"] >= 0
+    # 5 working days counted from the day after acceptance, over the National Day holiday
+    # (2026-10-01..07 off, 2026-10-10 a make-up working day): due at the close of 2026-10-13.
+    assert body["due_at"] == "2026-10-13T09:30:00Z" and body["clock_pending"] is False
+    r = client.post("/api/v1/cases/XT-0001/steps", json={"step": "issued", "place": "ZH-01"},
+                    headers=bearer(world["tokens"]["win"]))
+    assert r.status_code == 201 and r.get_json()["log_index"] > body["log_index"]
+
+
+def test_acceptance_in_an_internal_office_is_refused(client, world):
+    file_item(client, world, {**ITEM, "code": "FGW-002", "case_type": "commitment"})
+    gov_grant(client, world)
+    r = client.post("/api/v1/cases", json=case("XT-0002", world, place="FGW-KS"),
+                    headers=bearer(world["tokens"]["win"]))
+    assert r.status_code == 403
+    assert r.get_json()["reasons"]
+
+
+def test_the_same_application_at_two_places_raises_one_alert(client, world):
+    file_item(client, world, {**ITEM, "code": "FGW-002", "case_type": "commitment"})
+    gov_grant(client, world)
+    assert client.post("/api/v1/cases", json=case("A-1", world), headers=bearer(world["tokens"]["win"])).status_code == 201
+    r = client.post("/api/v1/cases", json=case("A-2", world, place="PLATFORM"), headers=bearer(world["tokens"]["win"]))
+    assert r.status_code == 201, r.get_json()
+    alerts = client.get("/api/v1/alerts", headers=bearer(world["tokens"]["audit"])).get_json()["items"]
+    assert len(alerts) == 1 and alerts[0]["clause"] == "XT-3.3.1"
+    ack = client.post(f"/api/v1/alerts/{alerts[0]['id']}/ack", headers=bearer(world["tokens"]["audit"]))
+    assert ack.status_code == 201 and ack.get_json()["state"] == "acknowledged"

@@ -1,0 +1,406 @@
+"""The Chinese web pages (DESIGN §1, §8 Web UI): each role reaches its workspace, scopes hold,
+filings through the pages call the same services as the API and land in the signed log."""
+from __future__ import annotations
+
+import html
+import re
+from datetime import timedelta
+from io import BytesIO
+
+import pytest
+from sqlalchemy import func, select
+
+from registry import models as m
+from registry.db import utcnow
+from registry.services import catalog, grants, org
+from registry.services.context import SYSTEM, Actor
+from tests.web.conftest import T0
+
+PASSWORD = "password-123"
+MINIMUM = ["decide", "coordinate", "urge", "report_up", "countersign", "execute_fee", "use_seal"]
+ITEM = {"code": "FGW-001", "name": "企业投资项目核准", "department": "FGW", "item_type": "licensing",
+        "case_type": "instant", "statutory_limit": {"value": 20, "unit": "working_day"},
+        "promised_limit": {"value": 5, "unit": "working_day"}, "entry": {"hall": "CITY"}, "effective_from": T0}
+FGW = Actor(name="fgw", role="department", department="FGW")
+
+
+@pytest.fixture
+def ui(app, world):
+    app.config["WTF_CSRF_ENABLED"] = False
+    return world
+
+
+def login(client, name: str, follow: bool = False):
+    return client.post("/login", data={"name": name, "password": PASSWORD}, follow_redirects=follow)
+
+
+def count(rt, model) -> int:
+    with rt.reading() as session:
+        return session.scalar(select(func.count()).select_from(model)) or 0
+
+
+def published_item(rt):
+    with rt.filing(FGW) as ctx:
+        catalog.file_item(ctx, dict(ITEM))
+    with rt.filing(Actor(name="sgb", role="reform_office")) as ctx:
+        catalog.review_item(ctx, ITEM["code"], "approved")
+
+
+def a_and_b(rt, world):
+    """An A post for 张建国 and a B post backing it for 李明; returns their ids."""
+    with rt.filing(FGW) as ctx:
+        a = grants.file_authorization(ctx, {"grantor": "FGW", "grantee": {"person": world["people"]["a"]},
+                                            "post": "A", "powers": MINIMUM, "items": "*", "valid_from": T0})
+        b = grants.file_authorization(ctx, {"grantor": "FGW", "grantee": {"person": world["people"]["b"]},
+                                            "post": "B", "backs": a.id, "powers": MINIMUM, "items": "*",
+                                            "valid_from": T0})
+        return a.id, b.id
+
+
+def seal_kept_by(rt, person_id: int, code: str = "FGW-SP"):
+    with rt.filing(SYSTEM) as ctx:
+        org.create_seal(ctx, {"code": code, "name": "市发改委行政审批专用章", "department": "FGW", "kind": "approval"})
+    with rt.filing(FGW) as ctx:
+        grants.file_seal_custody(ctx, {"seal": code, "person": person_id, "from": T0})
+
+
+# --- access ------------------------------------------------------------------------------------
+
+def test_anonymous_reaches_only_login_verify_and_the_public_list(client, ui):
+    r = client.get("/")
+    assert r.status_code == 302 and r.headers["Location"].endswith("/login")
+    for url in ("/login", "/verify", "/public/chief-representatives"):
+        r = client.get(url)
+        assert r.status_code == 200, url
+        assert 'lang="zh-CN"' in r.text
+    for url in ("/dept/FGW/", "/dept/FGW/authorizations/new", "/gov/", "/reform/", "/window/", "/window/seal",
+                "/audit/", "/audit/log", "/gs/", "/drc/"):
+        r = client.get(url)
+        assert r.status_code == 302, url
+        assert "/login?next=" in r.headers["Location"], url
+    assert client.post("/dept/FGW/absences", data={"person": "1"}).status_code == 302
+
+
+@pytest.mark.parametrize("name,landing,heading", [
+    ("fgw", "/dept/FGW/", "市发改委 · 工作台"), ("zf", "/gov/", "市人民政府 · 工作台"),
+    ("sgb", "/reform/", "审改部门 · 工作台"), ("win", "/window/", "我能否……"),
+    ("audit", "/audit/", "电子监察工作台"), ("zwfw", "/gs/", "市政务服务中心 · 工作台"), ("drc", "/drc/", "收费审查"),
+])
+def test_each_role_lands_on_its_workspace(client, ui, name, landing, heading):
+    r = login(client, name)
+    assert r.status_code == 302 and r.headers["Location"] == landing
+    page = client.get(landing)
+    assert page.status_code == 200
+    assert heading in page.text
+    assert client.get("/").headers["Location"] == landing
+
+
+def test_login_is_rate_limited_per_address_and_name(client, ui):
+    for _ in range(5):
+        r = client.post("/login", data={"name": "fgw", "password": "wrong-password"})
+        assert r.status_code == 401
+        assert "用户名或密码不正确" in r.text
+        assert 'value="fgw"' in r.text  # the name typed is kept
+    r = login(client, "fgw")
+    assert r.status_code == 429 and "尝试次数过多" in r.text
+    assert login(client, "ga").status_code == 302  # another name is not blocked
+
+
+def test_forms_carry_a_csrf_token_and_a_post_without_it_is_refused(app, client, ui):
+    app.config["WTF_CSRF_ENABLED"] = True
+    r = client.post("/login", data={"name": "fgw", "password": PASSWORD})
+    assert r.status_code == 400 and "CSRF" in r.text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text).group(1)
+    r = client.post("/login", data={"name": "fgw", "password": PASSWORD, "csrf_token": token})
+    assert r.status_code == 302
+    form = client.get("/dept/FGW/authorizations/new").text
+    assert 'name="csrf_token"' in form
+
+
+def test_a_department_cannot_open_or_file_for_another_department(client, ui, rt):
+    login(client, "fgw")
+    for url in ("/dept/GA/", "/dept/GA/authorizations", "/dept/GA/authorizations/new", "/dept/GA/departure"):
+        r = client.get(url)
+        assert r.status_code == 403, url
+        assert "只能办理本部门" in r.text
+    before = count(rt, m.Absence)
+    r = client.post("/dept/GA/absences", data={"person": str(ui["people"]["c"]), "from": "2019-03-01",
+                                                "reason": "病假"})
+    assert r.status_code == 403
+    # nor through its own pages, naming another department's person
+    r = client.post("/dept/FGW/absences", data={"person": str(ui["people"]["c"]), "from": "2019-03-01",
+                                                 "reason": "病假"})
+    assert r.status_code == 422 and "只能为本部门" in r.text
+    assert count(rt, m.Absence) == before
+    assert client.get("/gov/").status_code == 403
+
+
+def test_a_window_cannot_file(client, ui, rt):
+    login(client, "win")
+    assert client.get("/dept/FGW/").status_code == 403
+    body = {"grantee_person": str(ui["people"]["a"]), "post": "A", "powers": MINIMUM, "items_scope": "*"}
+    r = client.post("/dept/FGW/authorizations/new", data=body)
+    assert r.status_code == 403 and "无权访问" in r.text
+    assert client.post("/gov/opening", data={"date": "2020-01-01"}).status_code == 403
+    assert count(rt, m.Authorization) == 0
+
+
+# --- department ---------------------------------------------------------------------------------
+
+def test_authorization_form_marks_and_prechecks_the_minimum(client, ui):
+    login(client, "fgw")
+    page = client.get("/dept/FGW/authorizations/new").text
+    for power in MINIMUM:
+        assert re.search(rf'value="{power}" checked', page), power
+    assert 'value="decide_complex" checked' not in page
+    assert "★" in page and "张建国" in page and "王芳" not in page  # only its own people
+    gov = client.get("/dept/FGW/authorizations/new-gov-service").text
+    for power in ("consult", "receive", "accept", "issue"):
+        assert re.search(rf'value="{power}" checked', gov)
+
+
+def test_filing_an_authorization_through_the_page_signs_and_logs_it(client, ui, rt):
+    login(client, "fgw")
+    body = {"grantee_person": str(ui["people"]["a"]), "post": "A", "powers": MINIMUM, "items_scope": "*",
+            "valid_from": "2019-01-01T09:00", "valid_to": ""}
+    r = client.post("/dept/FGW/authorizations/new", data=body)
+    assert r.status_code == 302
+    with rt.reading() as session:
+        auth = session.scalars(select(m.Authorization)).one()
+        assert auth.log_index is not None and auth.log_index >= 0 and len(auth.record_hash) == 64
+        assert auth.valid_from == T0 + timedelta(hours=1)  # 09:00 in Asia/Shanghai
+        assert auth.late_filed is True
+    page = client.get(r.headers["Location"])
+    assert page.status_code == 200
+    assert auth.record_hash in page.text and "已签名登记" in page.text and "日志序号" in page.text
+    assert '"type": "authorization"' in html.unescape(page.text)  # the signed record itself
+    listing = client.get("/dept/FGW/authorizations").text
+    assert "张建国" in listing and "A岗" in listing and "有效" in listing
+    letter = client.get(f"/dept/FGW/authorizations/{auth.id}/letter")
+    assert letter.status_code == 200
+    assert "授 权 书" in letter.text and "<svg" in letter.text and auth.record_hash in letter.text
+
+
+def test_errors_are_shown_next_to_their_fields_with_the_input_kept(client, ui, rt):
+    login(client, "fgw")
+    body = {"grantee_person": str(ui["people"]["b"]), "post": "B", "backs": "", "powers": ["decide"],
+            "items_scope": "*", "valid_from": "2019-01-01"}
+    r = client.post("/dept/FGW/authorizations/new", data=body)
+    assert r.status_code == 422
+    assert re.search(r'B岗所支撑的A岗授权.*?<span class="field-error">B岗授权须注明所支撑的A岗授权</span>', r.text, re.S)
+    assert re.search(rf'<option value="{ui["people"]["b"]}" selected>', r.text)  # the input is kept
+    assert re.search(r'value="decide" checked', r.text) and not re.search(r'value="use_seal" checked', r.text)
+    r = client.post("/dept/FGW/authorizations/new", data={**body, "post": "A", "valid_from": "昨天"})
+    assert r.status_code == 422 and "不是有效的日期或时间" in r.text
+    assert count(rt, m.Authorization) == 0
+
+
+def test_revoking_through_the_page_is_a_new_signed_record(client, ui, rt):
+    a, b = a_and_b(rt, ui)
+    login(client, "fgw")
+    page = client.get(f"/dept/FGW/authorizations/{a}/revoke").text
+    assert "B岗" in page and "李明" in page  # warned: the B post would be left without its A
+    r = client.post(f"/dept/FGW/authorizations/{a}/revoke", data={"at": "", "reason": "岗位调整"})
+    assert r.status_code == 302
+    with rt.reading() as session:
+        rev = session.scalars(select(m.Revocation)).one()
+        assert rev.authorization == a and rev.log_index >= 0
+    assert "已撤销" in client.get("/dept/FGW/authorizations").text
+    r = client.post(f"/dept/FGW/authorizations/{a}/revoke", data={"reason": "再次"})
+    assert r.status_code == 422 and "已于" in r.text
+
+
+def test_the_person_leaves_flow_revokes_moves_custody_and_warns(client, ui, rt):
+    a, b = a_and_b(rt, ui)
+    seal_kept_by(rt, ui["people"]["a"])
+    login(client, "fgw")
+    preview = client.get(f"/dept/FGW/departure?person={ui['people']['a']}")
+    assert preview.status_code == 200
+    assert "将空缺" in preview.text and "successor_FGW-SP" in preview.text
+    r = client.post("/dept/FGW/departure", data={"person": str(ui["people"]["a"]), "kind": "调动",
+                                                 "reason": "调任市财政局", "successor_FGW-SP": str(ui["people"]["b"])})
+    assert r.status_code == 200, r.text
+    assert "已办理" in r.text and "将空缺" in r.text
+    with rt.reading() as session:
+        revs = list(session.scalars(select(m.Revocation)))
+        assert [x.authorization for x in revs] == [a] and revs[0].reason == "调动：调任市财政局"
+        custody = list(session.scalars(select(m.SealCustody).order_by(m.SealCustody.id)))
+        assert [c.person for c in custody] == [ui["people"]["a"], ui["people"]["b"]]
+        assert custody[1].log_index > revs[0].log_index  # one transaction, in order
+    seals = client.get("/dept/FGW/seals").text
+    assert re.search(r"FGW-SP.*?李明", seals, re.S)
+
+
+def test_the_person_leaves_flow_is_all_or_nothing(client, ui, rt):
+    a, _ = a_and_b(rt, ui)
+    seal_kept_by(rt, ui["people"]["a"])
+    login(client, "fgw")
+    r = client.post("/dept/FGW/departure", data={"person": str(ui["people"]["a"]), "kind": "离岗",
+                                                 "successor_FGW-SP": str(ui["people"]["c"])})
+    assert r.status_code == 422 and "接任人须为本部门" in r.text
+    assert count(rt, m.Revocation) == 0 and count(rt, m.SealCustody) == 1
+
+
+def test_items_are_filed_reviewed_and_returned_with_reasons(client, ui, rt):
+    login(client, "fgw")
+    form = {"code": "FGW-002", "name": "固定资产投资项目节能审查", "item_type": "licensing", "case_type": "commitment",
+            "complexity": "simple", "on_application": "1", "statutory_limit_value": "20",
+            "statutory_limit_unit": "working_day", "promised_limit_value": "18", "promised_limit_unit": "working_day",
+            "materials": "M1|项目申请报告\nM2|其他材料", "entry_hall": "CITY", "online_depth": "pre_review"}
+    bad = client.post("/dept/FGW/items/new", data={**form, "promised_limit_value": "五"})
+    assert bad.status_code == 422 and "不是数字" in bad.text and 'value="固定资产投资项目节能审查"' in bad.text
+    r = client.post("/dept/FGW/items/new", data=form)
+    assert r.status_code == 302
+    client.post("/logout")
+    login(client, "sgb")
+    queue = client.get("/reform/items").text
+    assert "固定资产投资项目节能审查" in queue and "兜底" in queue and "三分之二" in queue
+    r = client.post("/reform/items/FGW-002", data={"result": "returned", "reasons": ""})
+    assert r.status_code == 422 and "退回须写明理由" in r.text
+    r = client.post("/reform/items/FGW-002", data={"result": "returned", "reasons": "材料含兜底条款"})
+    assert r.status_code == 302
+    client.post("/logout")
+    login(client, "fgw")
+    home = client.get("/dept/FGW/").text
+    assert "被退回" in home and "材料含兜底条款" in home
+    assert "材料含兜底条款" in client.get("/dept/FGW/items/FGW-002").text
+    again = client.get("/dept/FGW/items/FGW-002/new").text
+    assert 'value="18"' in again and "M2|其他材料" in again  # a new version starts from the last
+
+
+def test_exemptions_are_requested_by_the_department_and_decided_by_the_government(client, ui, rt):
+    published_item(rt)
+    login(client, "fgw")
+    r = client.post("/dept/FGW/exemptions", data={"item": "FGW-001", "reason": "venue", "basis": "大厅面积不足",
+                                                  "effective_from": "2019-01-01"})
+    assert r.status_code == 302
+    client.post("/logout")
+    login(client, "zf")
+    waiting = client.get("/gov/exemptions").text
+    assert "大厅面积不足" in waiting and "场地条件限制" in waiting
+    with rt.reading() as session:
+        ex = session.scalars(select(m.Exemption)).one().id
+    r = client.post(f"/gov/exemptions/{ex}/decide", data={"result": "approved", "document_no": ""})
+    assert r.status_code == 422 and "须注明批准文号" in r.text
+    r = client.post(f"/gov/exemptions/{ex}/decide", data={"result": "approved", "document_no": "潭政函〔2019〕1号"})
+    assert r.status_code == 302
+    assert "潭政函〔2019〕1号" in client.get("/gov/exemptions?state=decided").text
+    r = client.post("/gov/opening", data={"date": "2020-06-01", "document_no": "潭政发〔2020〕3号"})
+    assert r.status_code == 302 and "2020年06月01日" in client.get("/gov/opening").text
+
+
+# --- window --------------------------------------------------------------------------------------
+
+@pytest.fixture
+def policy(rt):
+    from rules.pack import default_pack_dir
+    from web.packs import publish
+    publish(rt, default_pack_dir(), "test")
+    return rt.policy
+
+
+def test_the_window_asks_and_reads_the_clauses(client, ui, rt, policy):
+    published_item(rt)
+    a_and_b(rt, ui)
+    login(client, "win")
+    found = client.get("/window/?person_q=zjg&item_q=qytz").text
+    assert "张建国" in found and "李明" not in found and "企业投资项目核准" in found
+    r = client.get(f"/window/?ask=1&person={ui['people']['a']}&item=FGW-001&action=decide&place=FGW-CK")
+    assert r.status_code == 200
+    assert "可以" in r.text and "XT-3.3.3" in r.text and "授权书 #" in r.text
+    assert "可以办理的操作" in r.text and "审批决定" in r.text
+    r = client.get(f"/window/?ask=1&person={ui['people']['a']}&item=FGW-001&action=decide&place=FGW-KS")
+    assert "不可以" in r.text and "XT-3.3.1" in r.text  # never in an internal office
+
+
+def test_the_window_page_says_when_the_engine_is_not_ready(client, ui, monkeypatch):
+    from web.runtime import Runtime
+
+    def no_pack(self):
+        raise RuntimeError("没有生效的规则包")
+    monkeypatch.setattr(Runtime, "policy", property(no_pack))
+    login(client, "win")
+    r = client.get(f"/window/?ask=1&person={ui['people']['a']}&item=X&action=decide")
+    assert r.status_code == 200 and "规则引擎未就绪" in r.text
+
+
+def test_a_custodian_seals_gets_a_receipt_and_a_citizen_verifies_it(client, app, ui, rt, policy):
+    published_item(rt)
+    a_and_b(rt, ui)
+    seal_kept_by(rt, ui["people"]["a"])
+    login(client, "zhang")  # a window user linked to 张建国
+    page = client.get("/window/seal").text
+    assert "本人保管" in page
+    document = b"%PDF-1.4 approval"
+    r = client.post("/window/seal", data={"seal": "FGW-SP", "item": "FGW-001", "case": "XT2019-0001",
+                                          "place": "FGW-CK", "document": (BytesIO(document), "a.pdf")},
+                    content_type="multipart/form-data")
+    assert r.status_code == 302, r.text
+    receipt_page = client.get(r.headers["Location"]).text
+    assert "用印已记入日志" in receipt_page
+    use_id = int(r.headers["Location"].split("/")[-1].split("?")[0])
+    receipt = client.get(f"/window/seal-uses/{use_id}/receipt.json")
+    assert receipt.status_code == 200 and "attachment" in receipt.headers["Content-Disposition"]
+    leaf_hash = receipt.get_json()["leaf_hash"]
+    printed = client.get(f"/window/seal-uses/{use_id}/print").text
+    assert "<svg" in printed and leaf_hash in printed
+    refused = client.post("/window/seal", data={"seal": "FGW-SP", "item": "FGW-001", "case": "XT2019-0002",
+                                                "place": "FGW-KS", "document_sha256": "ab" * 32})
+    assert refused.status_code == 403 and "不允许用印" in refused.text and "XT-3.3.1" in refused.text
+    client.post("/logout")
+    anon = app.test_client()
+    result = anon.get(f"/verify/{leaf_hash}").text
+    assert "已登记用印" in result and "市发改委" in result and "行政审批专用章" in result
+    assert "张建国" not in result and "XT2019-0001" not in result  # no personal data
+    upload = anon.post("/verify", data={"receipt": (BytesIO(receipt.data), "r.json")},
+                       content_type="multipart/form-data")
+    assert "核验通过" in upload.text and "已登记用印" in upload.text
+    assert "未找到" in anon.post("/verify", data={"hash": "0" * 64}).text
+    # the auditor checks the same receipt and the entry's inclusion proof
+    login(client, "audit")
+    checked = client.post("/audit/receipt", data={"receipt_text": receipt.data.decode()})
+    assert checked.status_code == 200 and "回执有效" in checked.text and "记录签名有效" in checked.text
+    tampered = receipt.get_json()
+    tampered["leaf_index"] += 1
+    import json
+    bad = client.post("/audit/receipt", data={"receipt_text": json.dumps(tampered)})
+    assert bad.status_code == 422 and "核验未通过" in bad.text
+
+
+def test_a_window_without_a_person_cannot_seal(client, ui):
+    login(client, "win")  # linked to 赵丽, who keeps no seal: allowed to see the page
+    assert client.get("/window/seal").status_code == 200
+
+
+# --- auditor and public -------------------------------------------------------------------------
+
+def test_the_auditor_reads_the_log_with_inclusion_proofs_and_works_alerts(client, ui, rt):
+    a_and_b(rt, ui)
+    with rt.sessions() as session, session.begin():
+        rt.ledger.publish_checkpoint(session)
+        session.add(m.Alert(key="t1", rule="entry.internal_office", clause="XT-3.3.1", department="FGW",
+                            level="red", text="在内部科室受理", raised_at=utcnow()))
+    login(client, "audit")
+    log = client.get("/audit/log").text
+    assert "授权书" in log
+    entry = client.get("/audit/log/0").text
+    assert "签名有效" in entry and "已包含在检查点" in entry and "检查点签名有效" in entry
+    assert "在内部科室受理" in client.get("/audit/alerts").text
+    with rt.reading() as session:
+        alert_id = session.scalars(select(m.Alert.id)).one()
+    r = client.post(f"/audit/alerts/{alert_id}/ack", data={})
+    assert r.status_code == 302
+    with rt.reading() as session:
+        assert session.get(m.Alert, alert_id).state == "acknowledged"
+    assert "在内部科室受理" not in client.get("/audit/alerts").text  # the default list is the open ones
+    assert "在内部科室受理" in client.get("/audit/alerts?state=").text  # never deleted
+
+
+def test_the_public_list_names_chief_representatives_and_nothing_more(client, ui, rt):
+    a, b = a_and_b(rt, ui)
+    with rt.filing(FGW) as ctx:
+        grants.revoke_authorization(ctx, b, T0, "离职")
+    page = client.get("/public/chief-representatives").text
+    assert "张建国" in page and "市发改委" in page and "A岗" in page
+    assert "李明" not in page  # revoked
+    assert "行政审批科科长" not in page  # no position or other personal data

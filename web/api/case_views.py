@@ -1,0 +1,101 @@
+"""API views for cases (办件), their steps, and alerts."""
+from __future__ import annotations
+
+from flask import g
+from sqlalchemy import select
+
+from registry import models as m
+from registry.errors import RegistryError
+from registry.services import cases as case_service
+from rules.errors import UnknownReference
+from web.api import schemas as s
+from web.api.listing import LIST_QUERY, ScopeDenied, filing_scope, paginate, scope_denied_problem
+from web.api.problems import from_registry, problem
+from web.api.routing import route
+from web.api.serialize import t
+from web.runtime import actor_of, runtime
+
+LIST = {"type": "object", "required": ["items", "next"],
+        "properties": {"items": {"type": "array"}, "next": {"type": ["string", "null"]}}}
+
+
+def case_json(c: m.Case) -> dict:
+    return {"number": c.number, "item": c.item, "department": c.department, "place": c.place,
+            "accepted_at": t(c.accepted_at), "due_at": t(c.due_at), "clock_pending": c.clock_pending,
+            "platform_record": c.platform_record, "decision_id": c.decision_id, "log_index": c.log_index}
+
+
+def alert_json(a: m.Alert) -> dict:
+    return {"id": a.id, "rule": a.rule, "clause": a.clause, "department": a.department, "case": a.case,
+            "level": a.level, "text": a.text, "raised_at": t(a.raised_at), "state": a.state,
+            "acknowledged_at": t(a.acknowledged_at), "resolved_at": t(a.resolved_at)}
+
+
+@route("GET", "/cases", "办件列表", query=LIST_QUERY, response=LIST, tag="cases")
+def list_cases():
+    try:
+        scope = filing_scope() if g.principal.role != "window" else None
+    except ScopeDenied as exc:
+        return scope_denied_problem(exc.args[0])
+    stmt = select(m.Case).order_by(m.Case.accepted_at.desc())
+    if scope:
+        stmt = stmt.where(m.Case.department == scope)
+    with runtime().reading() as session:
+        return paginate(session, stmt, case_json)
+
+
+@route("POST", "/cases", "受理办件（先判定受理权限，再登记并签名记入日志）", body=s.CaseIn,
+       roles=("window", "gov_service"), status=201, response={"type": "object"}, tag="cases")
+def open_case(body: s.CaseIn):
+    from web.casework import accept_case
+    from web.sealing import ActRefused
+    try:
+        case = accept_case(runtime(), g.principal, body.model_dump())
+    except ActRefused as exc:
+        return problem(403, "不允许受理", exc.detail, reasons=exc.reasons)
+    except UnknownReference as exc:
+        return problem(422, "引用的对象不存在", f"{exc.field}“{exc.value}”不存在",
+                       errors=[{"field": exc.field, "message": f"“{exc.value}”不存在"}])
+    except RegistryError as exc:
+        return from_registry(exc)
+    return case_json(case), 201
+
+
+@route("POST", "/cases/{number}/steps", "记录办件环节（签名记入日志）", body=s.CaseStepIn,
+       roles=("window", "gov_service", "department"), status=201, response={"type": "object"}, tag="cases")
+def add_step(number: str, body: s.CaseStepIn):
+    try:
+        with runtime().filing(actor_of(g.principal)) as ctx:
+            row = case_service.add_step(ctx, number, body.step, person=body.person, place=body.place, at=body.at)
+            out = {"id": row.id, "case": number, "step": row.step, "at": t(row.at), "place": row.place,
+                   "log_index": row.log_index}
+    except RegistryError as exc:
+        return from_registry(exc)
+    return out, 201
+
+
+@route("GET", "/alerts", "预警列表", roles=("auditor", "department", "reform_office"), query=LIST_QUERY,
+       response=LIST, tag="cases")
+def list_alerts():
+    try:
+        scope = filing_scope()
+    except ScopeDenied as exc:
+        return scope_denied_problem(exc.args[0])
+    stmt = select(m.Alert).order_by(m.Alert.raised_at.desc())
+    if scope:
+        stmt = stmt.where(m.Alert.department == scope)
+    with runtime().reading() as session:
+        return paginate(session, stmt, alert_json)
+
+
+@route("POST", "/alerts/{alert_id}/ack", "确认预警", roles=("auditor", "department"), status=201,
+       response={"type": "object"}, tag="cases")
+def ack_alert(alert_id: str):
+    if not alert_id.isdigit():
+        return problem(404, "记录不存在", f"预警“{alert_id}”不存在")
+    try:
+        with runtime().filing(actor_of(g.principal)) as ctx:
+            out = alert_json(case_service.acknowledge_alert(ctx, int(alert_id)))
+    except RegistryError as exc:
+        return from_registry(exc)
+    return out, 201

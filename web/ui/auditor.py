@@ -1,0 +1,235 @@
+"""The auditor's workspace (电子监察, role `auditor`): the log and its checkpoints, each entry
+with its inclusion proof, receipt checks, and the alerts (DESIGN §1, §7)."""
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+from flask import flash, redirect, render_template, request, url_for
+from sqlalchemy import func, select
+
+from registry import models as m
+from registry.ledger import node_getter
+from signing import merkle
+from web.runtime import runtime
+from web.ui import bp
+from web.ui.common import bar_chart, paginate, role_required, utcnow
+
+KIND_LABELS = {
+    "authorization": "授权书", "revocation": "撤销授权", "absence": "缺位", "delegation": "事进人不进委托",
+    "seal_custody": "印章保管", "exemption_request": "不宜进驻申请", "exemption_decision": "不宜进驻决定",
+    "exception": "例外", "staff_filing": "人员备案", "staff_acknowledgement": "备案确认",
+    "item_filing": "事项申报", "item_review": "事项审核", "fee_review": "收费审查",
+    "hall_approval": "分厅批准", "citizens_home_opening": "市民之家启用", "seal_registration": "印章登记",
+    "seal_use": "用印", "case": "办件", "case_step": "办件环节", "pack_publication": "规则包发布",
+    "entry_plan": "进驻方案", "entry_plan_step": "进驻方案环节",
+}
+ALERT_STATES = {"open": "未处理", "acknowledged": "已确认", "resolved": "已解决"}
+ALERT_LEVELS = {"yellow": "黄色", "red": "红色", "info": "提示", "warning": "警告"}
+
+
+def _latest_checkpoint(session) -> m.Checkpoint | None:
+    return session.scalar(select(m.Checkpoint).order_by(m.Checkpoint.tree_size.desc()).limit(1))
+
+
+def log_keys() -> list[Any]:
+    keys = runtime().extras.get("keys")
+    if keys is None:
+        return []
+    return [k for k in keys.public_keys() if k.body == "log"]
+
+
+@bp.get("/audit/")
+@role_required("auditor")
+def audit_home():
+    with runtime().reading() as session:
+        size = session.scalar(select(func.count()).select_from(m.LogEntry)) or 0
+        cp = _latest_checkpoint(session)
+        kinds = list(session.execute(select(m.LogEntry.kind, func.count()).group_by(m.LogEntry.kind)
+                                     .order_by(func.count().desc())))
+        open_alerts = session.scalar(select(func.count()).select_from(m.Alert).where(m.Alert.state == "open")) or 0
+        seal_uses = session.scalar(select(func.count()).select_from(m.SealUse)) or 0
+        chart = bar_chart([(KIND_LABELS.get(k, k), n) for k, n in kinds], title="日志记录按类别")
+        return render_template("audit/home.html", size=size, cp=cp, chart=chart, open_alerts=open_alerts,
+                               seal_uses=seal_uses, uncovered=size - (cp.tree_size if cp else 0))
+
+
+@bp.get("/audit/log")
+@role_required("auditor")
+def audit_log():
+    kind, q = request.args.get("kind", ""), (request.args.get("q") or "").strip().lower()
+    with runtime().reading() as session:
+        stmt = select(m.LogEntry).order_by(m.LogEntry.index.desc())
+        if kind:
+            stmt = stmt.where(m.LogEntry.kind == kind)
+        if q.isdigit():
+            stmt = stmt.where(m.LogEntry.index == int(q))
+        elif q:
+            stmt = stmt.where(m.LogEntry.leaf_hash.startswith(q))
+        page = paginate(session, stmt)
+        kinds = [k for (k,) in session.execute(select(m.LogEntry.kind).distinct().order_by(m.LogEntry.kind))]
+        return render_template("audit/log.html", page=page, kinds=kinds, kind=kind, q=q, labels=KIND_LABELS)
+
+
+def entry_check(session, entry: m.LogEntry) -> dict[str, Any]:
+    """Decode an entry; check its signature and its inclusion in the latest checkpoint."""
+    from signing.note import open_note, parse_checkpoint
+    from signing.records import parse_leaf, verify_leaf
+    out: dict[str, Any] = {"record": None, "sig": None, "sig_ok": None, "sig_error": None, "proof": [],
+                           "cp": None, "proof_ok": None, "proof_error": None, "note_ok": None}
+    leaf = bytes(entry.leaf)
+    try:
+        record, sig = parse_leaf(leaf)
+        out["record"] = json.dumps(record, ensure_ascii=False, indent=2)
+        out["sig"] = sig
+    except Exception as exc:  # a damaged leaf is exactly what an auditor needs to see
+        out["sig_error"] = f"记录无法解析：{exc}"
+        return out
+    keys = runtime().extras.get("keys")
+    if keys is not None:
+        try:
+            verify_leaf(leaf, keys.key_for)
+            out["sig_ok"] = True
+        except Exception as exc:
+            out["sig_ok"], out["sig_error"] = False, str(exc)
+    if merkle.leaf_hash(leaf).hex() != entry.leaf_hash:
+        out["proof_ok"], out["proof_error"] = False, "存储的叶哈希与记录内容不符（记录被改动）"
+        return out
+    cp = _latest_checkpoint(session)
+    out["cp"] = cp
+    if cp is None or cp.tree_size <= entry.index:
+        return out
+    try:
+        proof = merkle.inclusion_proof(entry.index, cp.tree_size, node_getter(session))
+        out["proof"] = [h.hex() for h in proof]
+        merkle.verify_inclusion(bytes.fromhex(entry.leaf_hash), entry.index, cp.tree_size, proof,
+                                bytes.fromhex(cp.root_hash))
+        out["proof_ok"] = True
+    except Exception as exc:
+        out["proof_ok"], out["proof_error"] = False, str(exc)
+    lk = log_keys()
+    if lk:
+        try:
+            body, _ = open_note(cp.note, {runtime().settings.log_origin: [k.public_key for k in lk]})
+            out["note_ok"] = parse_checkpoint(body).root.hex() == cp.root_hash
+        except Exception:
+            out["note_ok"] = False
+    return out
+
+
+@bp.get("/audit/log/<int:index>")
+@role_required("auditor")
+def audit_entry(index):
+    with runtime().reading() as session:
+        entry = session.get(m.LogEntry, index)
+        if entry is None:
+            from web.ui.common import not_found
+            return not_found(f"日志中没有序号 {index}")
+        check = entry_check(session, entry)
+        return render_template("audit/entry.html", e=entry, c=check, label=KIND_LABELS.get(entry.kind, entry.kind),
+                               leaf_b64=base64.b64encode(bytes(entry.leaf)).decode())
+
+
+@bp.get("/audit/checkpoints")
+@role_required("auditor")
+def audit_checkpoints():
+    with runtime().reading() as session:
+        page = paginate(session, select(m.Checkpoint).order_by(m.Checkpoint.tree_size.desc()))
+        return render_template("audit/checkpoints.html", page=page, keys=log_keys())
+
+
+# --- receipts ---------------------------------------------------------------------------------
+
+def check_receipt(raw: str | bytes) -> tuple[dict[str, Any] | None, str | None]:
+    """Verify a receipt against this system's log keys; (facts, None) or (None, why not)."""
+    from signing.receipt import verify_receipt
+    try:
+        receipt = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        return None, "回执不是有效的 JSON 文件"
+    if not isinstance(receipt, dict):
+        return None, "回执不是 JSON 对象"
+    keys = runtime().extras.get("keys")
+    trusted = None
+    for k in log_keys():
+        if base64.b64encode(k.public_key).decode() == receipt.get("log_public_key"):
+            trusted = k
+    if trusted is None:
+        return None, "回执中的日志公钥不是本系统的日志公钥（或回执缺少该字段）"
+    try:
+        result = verify_receipt(receipt, trusted_log_key=trusted.public_key,
+                                record_keys=keys.key_for if keys is not None else None)
+    except Exception as exc:
+        return None, f"回执核验未通过：{exc}"
+    return {"leaf_index": result.leaf_index, "tree_size": result.tree_size, "leaf_hash": result.leaf_hash,
+            "root": result.root.hex(), "origin": result.origin, "record_verified": result.record_verified,
+            "record": result.record, "log_key_id": trusted.key_id}, None
+
+
+@bp.route("/audit/receipt", methods=["GET", "POST"])
+@role_required("auditor")
+def audit_receipt():
+    result = error = None
+    text = ""
+    status = 200
+    if request.method == "POST":
+        upload = request.files.get("receipt")
+        text = request.form.get("receipt_text") or ""
+        raw = upload.read() if upload and upload.filename else text.encode()
+        if not raw.strip():
+            error, status = "请上传回执文件或粘贴回执内容", 422
+        else:
+            result, error = check_receipt(raw)
+            status = 200 if result else 422
+    record_text = json.dumps(result["record"], ensure_ascii=False, indent=2) if result and result["record"] else ""
+    return render_template("audit/receipt.html", result=result, error=error, text=text,
+                           record_text=record_text), status
+
+
+# --- alerts -----------------------------------------------------------------------------------
+
+def alert_list(*, department: str | None, template: str, **extra):
+    state = request.args.get("state", "open")
+    dept_filter = department or request.args.get("department") or None
+    with runtime().reading() as session:
+        stmt = select(m.Alert).order_by(m.Alert.raised_at.desc(), m.Alert.id.desc())
+        if state:
+            stmt = stmt.where(m.Alert.state == state)
+        if dept_filter:
+            stmt = stmt.where(m.Alert.department == dept_filter)
+        page = paginate(session, stmt)
+        names = dict(session.execute(select(m.Department.code, m.Department.name)).all())
+        return render_template(template, page=page, state=state, names=names, department=dept_filter,
+                               states=ALERT_STATES, levels=ALERT_LEVELS, scoped=department is not None, **extra)
+
+
+def acknowledge(alert_id: int, *, department: str | None, back: str):
+    """Open → acknowledged, through registry.services.cases.acknowledge_alert. Never deleted."""
+    from registry.services.cases import acknowledge_alert
+    from web.ui.common import file_with, not_found
+    with runtime().reading() as session:
+        alert = session.get(m.Alert, alert_id)
+        if alert is None or (department is not None and alert.department != department):
+            return not_found(f"预警 #{alert_id} 不存在")
+        before = alert.state
+    result, errors = file_with(lambda ctx: acknowledge_alert(ctx, alert_id).state)
+    if errors:
+        flash(f"未能确认预警 #{alert_id}：{errors.detail}", "error")
+    elif before == "open":
+        flash(f"预警 #{alert_id} 已确认", "ok")
+    else:
+        flash(f"预警 #{alert_id} 已是“{ALERT_STATES.get(before, before)}”状态", "warn")
+    return redirect(back)
+
+
+@bp.get("/audit/alerts")
+@role_required("auditor")
+def audit_alerts():
+    return alert_list(department=None, template="audit/alerts.html")
+
+
+@bp.post("/audit/alerts/<int:alert_id>/ack")
+@role_required("auditor")
+def audit_alert_ack(alert_id):
+    return acknowledge(alert_id, department=None, back=request.form.get("back") or url_for("ui.audit_alerts"))

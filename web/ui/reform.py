@@ -1,0 +1,245 @@
+"""The reform office's workspace (审改部门, role `reform_office`): the item review queue,
+exceptions to in-principle rules, the rule pack and the compliance report (DESIGN §1, §6)."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import flash, redirect, render_template, request, url_for
+from sqlalchemy import func, select
+
+from registry import models as m
+from registry import vocab
+from registry.services import catalog, grants
+from web.runtime import runtime
+from web.ui import bp
+from web.ui.common import (
+    FormErrors, bar_chart, file_with, limit_text, matches, paginate_list, parse_time, role_required,
+)
+
+DEFAULT_CATCH_ALL = ["其他材料", "其它材料", "其他相关材料", "相关材料", "有关材料", "其他条件"]
+ITEM_FIELD_LABELS = [
+    ("name", "名称"), ("item_type", "事项类型"), ("on_application", "依申请"), ("case_type", "办件类型"),
+    ("report_up", "上报件"), ("joint", "联办件"), ("partners", "联办事项"), ("complexity", "复杂程度"),
+    ("statutory_limit", "法定时限"), ("promised_limit", "承诺时限"), ("promised_limit_2017", "2017年承诺时限"),
+    ("fees", "收费"), ("materials", "材料"), ("online_depth", "办理深度"), ("function_section", "功能板块"),
+    ("entry", "进驻大厅"), ("effective_from", "生效时间"),
+]
+
+
+def active_pack():
+    """The pack the engine serves, or None when the engine is not ready."""
+    try:
+        host = runtime().policy
+    except Exception:
+        return None
+    engine = getattr(host, "engine", None) if host is not None else None
+    return getattr(engine, "pack", None) if engine is not None else None
+
+
+@bp.get("/reform/")
+@role_required("reform_office")
+def reform_home():
+    with runtime().reading() as session:
+        rows = list(session.execute(select(m.ItemVersion.department, m.ItemVersion.status, func.count())
+                                    .group_by(m.ItemVersion.department, m.ItemVersion.status)))
+        waiting = sum(n for _, s, n in rows if s == "filed")
+        per_dept: dict[str, int] = {}
+        for dept, s, n in rows:
+            if s == "filed":
+                per_dept[dept] = per_dept.get(dept, 0) + n
+        names = dict(session.execute(select(m.Department.code, m.Department.name)).all())
+        exceptions = session.scalar(select(func.count()).select_from(m.PolicyException)) or 0
+        chart = bar_chart(sorted(((names.get(d, d), n) for d, n in per_dept.items()), key=lambda x: -x[1])[:15],
+                          title="待审核事项（按部门）")
+        pack = active_pack()
+        return render_template("reform/home.html", waiting=waiting, exceptions=exceptions, chart=chart, pack=pack)
+
+
+# --- the review queue ------------------------------------------------------------------------
+
+@bp.get("/reform/items")
+@role_required("reform_office")
+def reform_queue():
+    q, dept = request.args.get("q", ""), request.args.get("department", "")
+    with runtime().reading() as session:
+        stmt = select(m.ItemVersion).where(m.ItemVersion.status == "filed").order_by(m.ItemVersion.filed_at)
+        if dept:
+            stmt = stmt.where(m.ItemVersion.department == dept)
+        rows = [r for r in session.scalars(stmt) if matches(q, r.name, r.code)]
+        names = dict(session.execute(select(m.Department.code, m.Department.name)).all())
+        hints = {r.id: review_hints(r) for r in rows}
+        return render_template("reform/queue.html", page=paginate_list(rows), names=names, q=q, department=dept,
+                               hints=hints)
+
+
+def review_hints(v: m.ItemVersion) -> list[str]:
+    """What a reviewer should look at (a prompt, not the compliance report)."""
+    out = []
+    pack = active_pack()
+    patterns = (pack.parameters.get("catch_all_patterns") if pack is not None else None) or DEFAULT_CATCH_ALL
+    for x in v.materials or []:
+        if any(p in (x.get("name") or "") for p in patterns):
+            out.append(f"材料“{x.get('name')}”含兜底表述（XT-3.4）")
+    st, pr = v.statutory_limit or {}, v.promised_limit or {}
+    if st and pr and st.get("unit") == pr.get("unit") and st.get("value"):
+        if pr.get("value", 0) > st["value"] * 2 / 3:
+            out.append(f"承诺时限 {limit_text(pr)} 未压减至法定时限 {limit_text(st)} 的三分之二以内（XT-3.4）")
+    if (v.case_type == "commitment" and pr.get("unit") == "working_day" and pr.get("value") is not None
+            and pr["value"] <= 2):
+        out.append("1~2个工作日的承诺件原则上改为即办件（XT-3.4）")
+    if v.on_application and v.item_type not in ("penalty", "coercion", "inspection") and not v.entry:
+        out.append("依申请类事项未填进驻大厅：须进驻或经市人民政府批准不宜进驻（XT-3.1）")
+    if v.joint and not v.partners:
+        out.append("联办件未列联办事项（XT-3.5）")
+    return out
+
+
+def _display(key: str, value: Any) -> str:
+    if value is None or value == [] or value == "":
+        return "—"
+    if key in ("statutory_limit", "promised_limit", "promised_limit_2017"):
+        return limit_text(value)
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    table = {"item_type": vocab.ITEM_TYPES, "case_type": vocab.CASE_TYPES, "complexity": vocab.COMPLEXITY,
+             "online_depth": vocab.ONLINE_DEPTHS}.get(key)
+    if table:
+        return table.get(value, value)
+    if key == "fees":
+        return "；".join(f"{f.get('name')}（{f.get('standard') or '标准未填'}）" for f in value)
+    if key == "materials":
+        return "、".join(x.get("name", "") for x in value)
+    if key == "partners":
+        return "、".join(value)
+    if key == "entry":
+        return value.get("hall", "") if isinstance(value, dict) else str(value)
+    if key == "effective_from":
+        from web.ui.common import fmt_local
+        return fmt_local(value)
+    return str(value)
+
+
+@bp.route("/reform/items/<code>", methods=["GET", "POST"])
+@role_required("reform_office")
+def reform_item(code):
+    form, errors, status = {}, FormErrors(), 200
+    if request.method == "POST":
+        form = request.form
+        result = form.get("result") or ""
+        reasons = [r.strip() for r in (form.get("reasons") or "").splitlines() if r.strip()]
+        reasons += [r for r in form.getlist("hint") if r]
+        out, errors = file_with(lambda ctx: catalog.review_item(ctx, code, result, reasons).log_index)
+        if not errors:
+            flash(f"事项“{code}”已{'审核通过并发布' if result == 'approved' else '退回'}（日志序号 {out}）", "ok")
+            return redirect(url_for("ui.reform_queue"))
+        status = 422
+    with runtime().reading() as session:
+        versions = list(session.scalars(select(m.ItemVersion).where(m.ItemVersion.code == code)
+                                        .order_by(m.ItemVersion.version.desc())))
+        if not versions:
+            from web.ui.common import not_found
+            return not_found(f"事项“{code}”不存在")
+        filed = next((v for v in versions if v.status == "filed"), None)
+        shown = filed or versions[0]
+        previous = next((v for v in versions if v.status == "published" and v.version < shown.version), None)
+        rows = [(label, _display(key, getattr(shown, key)),
+                 _display(key, getattr(previous, key)) if previous else None,
+                 previous is not None and getattr(previous, key) != getattr(shown, key))
+                for key, label in ITEM_FIELD_LABELS]
+        dept = session.get(m.Department, shown.department)
+        return render_template("reform/item.html", v=shown, filed=filed, previous=previous, rows=rows, dept=dept,
+                               hints=review_hints(shown), form=form, errors=errors), status
+
+
+# --- exceptions (例外) -------------------------------------------------------------------------
+
+@bp.route("/reform/exceptions", methods=["GET", "POST"])
+@role_required("reform_office")
+def reform_exceptions():
+    form: Any = {"rule": request.args.get("rule", ""), "subject": request.args.get("subject", "")}
+    errors, status = FormErrors(), 200
+    if request.method == "POST":
+        form = request.form
+        data = {"rule": (form.get("rule") or "").strip(), "subject": (form.get("subject") or "").strip(),
+                "reason": (form.get("reason") or "").strip(),
+                "until": parse_time(form.get("until"), "until", errors)}
+        if not errors:
+            out, errors = file_with(lambda ctx: grants.file_exception(ctx, data).log_index)
+            if not errors:
+                flash(f"例外已记录（日志序号 {out}）", "ok")
+                return redirect(url_for("ui.reform_exceptions"))
+        errors, status = errors or FormErrors(), 422
+    q = request.args.get("q", "")
+    pack = active_pack()
+    rules = [r for r in pack.rules if r.strength == "in_principle"] if pack is not None else []
+    with runtime().reading() as session:
+        rows = [r for r in session.scalars(select(m.PolicyException).order_by(m.PolicyException.id.desc()))
+                if matches(q, r.rule, r.subject, r.reason)]
+        return render_template("reform/exceptions.html", page=paginate_list(rows), q=q, rules=rules,
+                               form=form, errors=errors), status
+
+
+# --- the rule pack --------------------------------------------------------------------------
+
+@bp.get("/reform/pack")
+@role_required("reform_office")
+def reform_pack():
+    try:
+        import web.packs as packs
+    except ImportError:
+        return render_template("reform/not_ready.html", title="规则包", message="规则包模块未就绪")
+    pack = active_pack()
+    q = request.args.get("q", "")
+    diff = diff_error = None
+    with runtime().reading() as session:
+        versions = list(session.scalars(select(m.PackVersion).order_by(m.PackVersion.id.desc())))
+        a, b = request.args.get("a", ""), request.args.get("b", "")
+        if a.isdigit() and b.isdigit():
+            try:
+                from rules.pack import diff_packs
+                pa = packs.load_stored_pack(session.get(m.PackVersion, int(a)))
+                pb = packs.load_stored_pack(session.get(m.PackVersion, int(b)))
+                diff = diff_packs(pa, pb)
+            except Exception as exc:
+                diff_error = f"无法比较：{exc}"
+    clauses = []
+    if pack is not None:
+        by_clause: dict[str, list] = {}
+        for r in pack.rules:
+            if matches(q, r.id, r.text, r.clause):
+                by_clause.setdefault(r.clause, []).append(r)
+        for cid, c in pack.clauses.items():
+            if by_clause.get(cid) or (not q and cid):
+                clauses.append((cid, c, by_clause.get(cid, [])))
+    params = json.dumps(pack.parameters, ensure_ascii=False, indent=2, default=str) if pack is not None else ""
+    return render_template("reform/pack.html", pack=pack, clauses=clauses, params=params, versions=versions,
+                           diff=diff, diff_error=diff_error, q=q, a=request.args.get("a", ""),
+                           b=request.args.get("b", ""))
+
+
+# --- compliance -------------------------------------------------------------------------------
+
+def compliance_page(department: str | None, template: str, **extra):
+    try:
+        from web import compliance
+    except ImportError:
+        return render_template("reform/not_ready.html", title="合规报告", message="合规报告模块未就绪")
+    try:
+        result = compliance.report(runtime(), department=department or None)
+    except Exception as exc:
+        return render_template("reform/not_ready.html", title="合规报告", message=f"合规报告暂不可用：{exc}")
+    clause, strength, q = request.args.get("clause", ""), request.args.get("strength", ""), request.args.get("q", "")
+    found = [f for f in result["findings"] if (not clause or f["clause"] == clause)
+             and (not strength or f["strength"] == strength) and matches(q, f["text"], f["subject"])]
+    summary = result["summary"]
+    chart = bar_chart([(d["name"], d["total"]) for d in summary.get("departments", [])[:15]], title="问题数（按部门）")
+    return render_template(template, page=paginate_list(found), summary=summary, chart=chart, clause=clause,
+                           strength=strength, q=q, department=department, policy=result.get("policy"),
+                           clauses=sorted(summary.get("by_clause", {}).items()), **extra)
+
+
+@bp.get("/reform/compliance")
+@role_required("reform_office")
+def reform_compliance():
+    return compliance_page(request.args.get("department") or None, "reform/compliance.html")

@@ -1,0 +1,249 @@
+"""The window's workspace (role `window`): “我能否……” — may person P do action A on item I,
+here, now? — and, for a chief representative, the seal-use page with its receipt (DESIGN §1, §4, §7)."""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from typing import Any
+
+from flask import Response, g, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from registry import models as m
+from registry import vocab
+from registry.services.catalog import published_items
+from web.runtime import runtime
+from web.ui import bp
+from web.ui.common import (
+    FormErrors, as_utc, matches, not_found, paginate, qr_svg, role_required, search_keys, utcnow,
+)
+
+MAX_CHOICES = 200
+UNCHECKED_LABELS = {"place": "办理场所", "seal": "印章", "case": "办件", "at": "时间", "known_at": "知悉时间"}
+HEX64 = re.compile(r"^[0-9a-f]{64}$")
+
+
+def policy_host():
+    """The policy host, or None with the reason it is not ready."""
+    try:
+        host = runtime().policy
+    except Exception as exc:  # no active pack, or the engine failed to build
+        return None, f"规则引擎未就绪：{exc}"
+    if host is None:
+        return None, "规则引擎未就绪"
+    return host, None
+
+
+def _choices(session, person_q: str, item_q: str, *, item_department: str | None = None):
+    names = dict(session.execute(select(m.Department.code, m.Department.name)).all())
+    people = [p for p in session.scalars(select(m.Person).order_by(m.Person.department, m.Person.name))
+              if matches(person_q, p.name)][:MAX_CHOICES]
+    items = [i for i in published_items(session)
+             if (item_department is None or i.department == item_department) and matches(item_q, i.name, i.code)]
+    places = list(session.scalars(select(m.Place).order_by(m.Place.kind, m.Place.code)))
+    seals = list(session.scalars(select(m.Seal).order_by(m.Seal.department, m.Seal.code)))
+    return {"people": [{"id": p.id, "name": p.name, "dept": names.get(p.department, p.department),
+                        "keys": search_keys(p.name)} for p in people],
+            "items": [{"code": i.code, "name": i.name, "dept": names.get(i.department, i.department),
+                       "keys": search_keys(i.name) + " " + i.code.lower()} for i in items[:MAX_CHOICES]],
+            "items_total": len(items), "places": places, "seals": seals, "dept_names": names}
+
+
+@bp.get("/window/")
+@role_required("window")
+def window_ask():
+    args = request.args
+    person_q, item_q = args.get("person_q", ""), args.get("item_q", "")
+    person, item = args.get("person", ""), args.get("item", "")
+    action, place, seal = args.get("action", ""), args.get("place", "") or (g.principal.place or ""), args.get("seal", "")
+    host, not_ready = policy_host()
+    decision = allowed = error = None
+    names: dict[int, str] = {}
+    with runtime().reading() as session:
+        choices = _choices(session, person_q, item_q)
+        if person.isdigit() and item and action and host is not None:
+            try:
+                decision = host.decide(int(person), action, item, at=None, known_at=None, place=place or None,
+                                       seal=seal or None, case=None)
+                allowed = host.allowed_actions(int(person), item, at=None, place=place or None)
+            except Exception as exc:
+                error = _reference_error(exc)
+        elif args.get("ask") and not (person.isdigit() and item and action):
+            error = "请选择人员、事项和操作"
+        if decision and decision.get("acting_for"):
+            p = session.get(m.Person, decision["acting_for"])
+            names[decision["acting_for"]] = p.name if p else str(decision["acting_for"])
+        chosen_person = session.get(m.Person, int(person)) if person.isdigit() else None
+        chosen_item = next((i for i in published_items(session) if i.code == item), None) if item else None
+        return render_template("window/ask.html", choices=choices, person_q=person_q, item_q=item_q,
+                               person=person, item=item, action=action, place=place, seal=seal,
+                               decision=decision, allowed=allowed, error=error, not_ready=not_ready,
+                               names=names, chosen_person=chosen_person, chosen_item=chosen_item,
+                               unchecked_labels=UNCHECKED_LABELS)
+
+
+def _reference_error(exc: Exception) -> str:
+    field = getattr(exc, "field", None)
+    if field:
+        label = {"person": "人员", "item": "事项", "place": "场所", "seal": "印章", "action": "操作"}.get(field, field)
+        return f"未找到{label}“{getattr(exc, 'value', '')}”"
+    return f"无法判断：{exc}"
+
+
+# --- seal use (用印) -----------------------------------------------------------------------------
+
+def _sealing():
+    try:
+        from web import sealing
+    except ImportError:
+        return None
+    return sealing if hasattr(sealing, "use_seal") else None
+
+
+def _seal_context(session, person_id: int, item_q: str) -> dict[str, Any]:
+    person = session.get(m.Person, person_id)
+    now = utcnow()
+    seals = list(session.scalars(select(m.Seal).where(m.Seal.department == person.department)
+                                 .order_by(m.Seal.code))) if person else []
+    keeps: dict[str, bool] = {}
+    for c in session.scalars(select(m.SealCustody).where(m.SealCustody.seal.in_([s.code for s in seals]))
+                             .order_by(m.SealCustody.filed_at, m.SealCustody.id)) if seals else []:
+        if as_utc(c.from_) <= now and (c.to is None or now < as_utc(c.to)):
+            keeps[c.seal] = c.person == person_id
+    items = [i for i in published_items(session)
+             if person and i.department == person.department and matches(item_q, i.name, i.code)]
+    places = [p for p in session.scalars(select(m.Place).order_by(m.Place.kind, m.Place.code))
+              if p.kind != "internal_office"]
+    return {"person": person, "seals": seals, "keeps": keeps, "items": items[:MAX_CHOICES], "places": places,
+            "item_keys": {i.code: search_keys(i.name) + " " + i.code.lower() for i in items[:MAX_CHOICES]}}
+
+
+@bp.route("/window/seal", methods=["GET", "POST"])
+@role_required("window")
+def window_seal():
+    principal = g.principal
+    sealing = _sealing()
+    if principal.person is None:
+        return render_template("window/seal.html", no_person=True, sealing=sealing), 200
+    form: Any = request.form if request.method == "POST" else {"place": principal.place or ""}
+    errors = FormErrors()
+    refused = None
+    status = 200
+    if request.method == "POST":
+        if sealing is None:
+            errors.detail = "用印服务未就绪"
+            status = 503
+        else:
+            data = _seal_request(form, principal.person, errors)
+            if not errors:
+                try:
+                    out = sealing.use_seal(runtime(), principal, data)
+                except sealing.SealRefused as exc:
+                    refused = {"detail": exc.detail, "reasons": exc.reasons}
+                    status = 403
+                except Exception as exc:  # the engine not ready, or a reference it does not know
+                    errors.detail = _reference_error(exc) if getattr(exc, "field", None) else f"用印未完成：{exc}"
+                    status = 422
+                else:
+                    leaf_hash = out["receipt"]["leaf_hash"]
+                    with runtime().reading() as session:
+                        use_id = session.scalar(select(m.SealUse.id).where(m.SealUse.leaf_hash == leaf_hash))
+                    return redirect(url_for("ui.window_seal_use", use_id=use_id, new=1))
+            else:
+                status = 422
+    with runtime().reading() as session:
+        ctx = _seal_context(session, principal.person, request.args.get("item_q", ""))
+        return render_template("window/seal.html", no_person=False, sealing=sealing, form=form, errors=errors,
+                               refused=refused, **ctx), status
+
+
+def _seal_request(form, person_id: int, errors: FormErrors) -> dict[str, Any]:
+    data = {"seal": form.get("seal") or "", "person": person_id, "item": form.get("item") or "",
+            "case": (form.get("case") or "").strip(), "place": form.get("place") or ""}
+    for key, label in (("seal", "印章"), ("item", "事项"), ("case", "办件编号"), ("place", "场所")):
+        if not data[key]:
+            errors.add(key, f"请填写{label}")
+    upload = request.files.get("document")
+    given = (form.get("document_sha256") or "").strip().lower()
+    if upload is not None and upload.filename:
+        digest = hashlib.sha256(upload.read()).hexdigest()
+        if given and given != digest:
+            errors.add("document_sha256", "浏览器计算的哈希与上传文件不一致，请重新选择文件")
+        data["document_sha256"] = digest
+    elif HEX64.match(given):
+        data["document_sha256"] = given
+    else:
+        errors.add("document_sha256", "请选择要用印的文件（或填写其 SHA-256）")
+    return data
+
+
+def _own_use(session, use_id: int) -> m.SealUse | None:
+    use = session.get(m.SealUse, use_id)
+    if use is None or use.person != g.principal.person:
+        return None
+    return use
+
+
+@bp.get("/window/seal-uses")
+@role_required("window")
+def window_seal_uses():
+    with runtime().reading() as session:
+        stmt = select(m.SealUse).where(m.SealUse.person == g.principal.person).order_by(m.SealUse.id.desc())
+        q = (request.args.get("q") or "").strip()
+        if q:
+            stmt = stmt.where(m.SealUse.case.contains(q) | m.SealUse.item.contains(q))
+        page = paginate(session, stmt)
+        return render_template("window/seal_uses.html", page=page, q=q)
+
+
+@bp.get("/window/seal-uses/<int:use_id>")
+@role_required("window")
+def window_seal_use(use_id):
+    with runtime().reading() as session:
+        use = _own_use(session, use_id)
+        if use is None:
+            return not_found(f"没有您的用印记录 #{use_id}")
+        seal = session.get(m.Seal, use.seal)
+        item = next((i for i in published_items(session) if i.code == use.item), None)
+        acting = session.get(m.Person, use.acting_for) if use.acting_for else None
+        return render_template("window/seal_use.html", use=use, seal=seal, item=item, acting=acting,
+                               new=request.args.get("new") == "1")
+
+
+def _receipt(use: m.SealUse) -> dict[str, Any] | None:
+    sealing = _sealing()
+    if sealing is None or not hasattr(sealing, "receipt_for") or use.log_index is None:
+        return None
+    return sealing.receipt_for(runtime(), use.log_index)
+
+
+@bp.get("/window/seal-uses/<int:use_id>/receipt.json")
+@role_required("window")
+def window_receipt_json(use_id):
+    with runtime().reading() as session:
+        use = _own_use(session, use_id)
+        if use is None:
+            return not_found(f"没有您的用印记录 #{use_id}")
+    receipt = _receipt(use)
+    if receipt is None:
+        return not_found("回执服务未就绪")
+    body = json.dumps(receipt, ensure_ascii=False, indent=2)
+    return Response(body, mimetype="application/json",
+                    headers={"Content-Disposition": f'attachment; filename="receipt-{use.leaf_hash[:16]}.json"'})
+
+
+@bp.get("/window/seal-uses/<int:use_id>/print")
+@role_required("window")
+def window_receipt_print(use_id):
+    with runtime().reading() as session:
+        use = _own_use(session, use_id)
+        if use is None:
+            return not_found(f"没有您的用印记录 #{use_id}")
+        seal = session.get(m.Seal, use.seal)
+        dept = session.get(m.Department, seal.department) if seal else None
+        item = next((i for i in published_items(session) if i.code == use.item), None)
+    receipt = _receipt(use)
+    target = url_for("ui.verify_hash", leaf_hash=use.leaf_hash, _external=True)
+    return render_template("window/receipt_print.html", use=use, seal=seal, dept=dept, item=item,
+                           receipt=receipt, qr=qr_svg(target), target=target)
