@@ -1,0 +1,467 @@
+"""bench.log (DESIGN §11): the signed log against a plain insert, proofs and offline verification.
+
+Prints one JSON object. Each figure is the median of 5 runs (`--runs`), baselines measured
+in the same run on the same machine:
+
+- `append_per_s`: seal-use records appended through `SignedLog.append` (signed, with a
+  personal-data commitment, as a seal use files them), each in its own filing transaction
+  holding the log's writer lock (BEGIN IMMEDIATE on SQLite, the advisory lock on PostgreSQL);
+  `append_receipt_per_s` also publishes a checkpoint after every 256 appends (what makes
+  receipts ready: `checkpoint_max_entries`).
+- `raw_insert_per_s`: one row holding as many bytes as the average leaf, inserted through the
+  same layer (registry.db engine and sessions, so the same journal mode and pragmas, the same
+  BEGIN IMMEDIATE, one row per transaction, one writer); `ratio` = append / raw.
+- `proof_ms_at_1m`: an inclusion proof plus a consistency proof read from the stored nodes
+  (`registry.ledger.node_getter`, a session per request as the API opens it) at tree size
+  1,000,000 in SQLite; the node table is bulk-loaded from precomputed hashes, not appended.
+- `verify_s_at_1m`: `signing.verify.verify_export` of a 1,000,000-entry export (workers=2);
+  `sig_verify_s_at_1m`: `signing.verify.check_signatures` alone, same parallelism;
+  `verify_ratio` = verify / sig_verify. The entries are seal-use leaves signed with a fixed key
+  (canonical bytes built from a template, checked against signing.canonical on a sample).
+
+    python -m bench.log [--quick] [--database-url URL] [--runs 5] [--verify-runs 5] [--profile]
+
+`--quick` uses 100,000 nodes and 10,000 entries (keys say the size: `proof_ms_at_100k`);
+`--database-url` runs the append and raw figures on PostgreSQL (a scratch schema, dropped);
+`--profile` prints a cProfile of the append loop to standard error.
+"""
+from __future__ import annotations
+
+import argparse
+import base64
+import cProfile
+import hashlib
+import json
+import multiprocessing
+import os
+import pstats
+import random
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from datetime import datetime, timezone
+from pathlib import Path
+
+from sqlalchemy import Integer, LargeBinary, text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from registry.db import make_engine, session_factory
+from registry.ledger import LogSettings, SignedLog, node_getter
+from registry.models import Base, LogNode
+from signing import merkle
+from signing.canonical import canonical_json
+from signing.export import ExportMeta, write_export
+from signing.keys import ALG_ED25519, Ed25519Signer, KeyInfo, KeyStore
+from signing.note import format_checkpoint, sign_note
+from signing.verify import check_signatures, verify_export
+
+ORIGIN = "onehall.xiangtan/log"
+BODY = "dept:FGW"
+CHECKPOINT_EVERY = 256
+
+
+def _size_label(n: int) -> str:
+    if n % 1_000_000 == 0:
+        return f"{n // 1_000_000}m"
+    if n % 1000 == 0:
+        return f"{n // 1000}k"
+    return str(n)
+
+
+def _median(values):
+    return statistics.median(values)
+
+
+# -- databases -------------------------------------------------------------------------------
+
+
+class _Database:
+    """A fresh database for one run: a SQLite file in a temporary directory, or a scratch
+    PostgreSQL schema; the engine and sessions of registry.db either way."""
+
+    def __init__(self, workdir: Path, url: str | None) -> None:
+        self.schema = None
+        if url:
+            self.url = url
+            self.schema = f"bench_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+            admin = make_engine(url)
+            with admin.begin() as conn:
+                conn.execute(text(f'CREATE SCHEMA "{self.schema}"'))
+            admin.dispose()
+        else:
+            self.url = f"sqlite:///{workdir / f'bench-{uuid.uuid4().hex[:8]}.db'}"
+        self.engine = make_engine(self.url, schema=self.schema)
+        self.sessions = session_factory(self.engine)
+
+    def writing(self):
+        """A filing transaction, begun as web.runtime.Runtime.filing begins it."""
+        session = self.sessions()
+        session.begin()
+        session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+        return session
+
+    def close(self) -> None:
+        self.engine.dispose()
+        if self.schema:
+            admin = make_engine(self.url)
+            with admin.begin() as conn:
+                conn.execute(text(f'DROP SCHEMA "{self.schema}" CASCADE'))
+            admin.dispose()
+
+
+class _RawBase(DeclarativeBase):
+    pass
+
+
+class RawRow(_RawBase):
+    """The baseline: a plain row as large as a leaf."""
+
+    __tablename__ = "bench_raw"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+# -- appends against raw inserts ---------------------------------------------------------------
+
+
+def seal_use_record(i: int) -> dict:
+    """A record shaped like web.sealing's seal use, after FilingContext.log adds its fields."""
+    return {
+        "type": "seal_use", "filed_at": "2024-05-01T08:00:00.000000Z", "filed_by": BODY, "id": i,
+        "seal": "FGW-SP", "seal_kind": "approval", "department": "FGW", "person": 17, "item": "FGW-001",
+        "case": f"XT2024-{i:06d}", "document_sha256": hashlib.sha256(b"%d" % i).hexdigest(),
+        "place": "FGW-CK", "at": "2024-05-01T08:00:00.000000Z", "decision_id": uuid.UUID(int=i).hex,
+        "authorization": 5, "acting_for": None, "policy_digest": "c" * 64,
+    }
+
+
+def run_appends(workdir: Path, url: str | None, n: int, receipts: bool, profile: bool = False):
+    """Seconds for `n` appends."""
+    db = _Database(workdir, url)
+    try:
+        Base.metadata.create_all(db.engine)
+        keys = KeyStore(workdir / f"keys-{uuid.uuid4().hex[:8]}", b"bench-passphrase")
+        log = SignedLog(keys, b"k" * 32, LogSettings(origin=ORIGIN, checkpoint_dir=workdir / "checkpoints"))
+        for body in (BODY, "log"):  # key creation and decryption (a slow KDF) are not appends
+            keys.ensure(body, at=datetime(2024, 1, 1, tzinfo=timezone.utc))
+            keys.signer(body)
+        records = [seal_use_record(i) for i in range(n + 10)]
+        for rec in records[:10]:  # warm the connection pool, statement caches and frontier
+            _append(db, log, rec)
+        prof = cProfile.Profile() if profile else None
+        t0 = time.perf_counter()
+        if prof:
+            prof.enable()
+        for i, rec in enumerate(records[10:], start=1):
+            _append(db, log, rec)
+            if receipts and i % CHECKPOINT_EVERY == 0:
+                session = db.writing()
+                with session:
+                    log.publish_checkpoint(session)
+                    session.commit()
+        if prof:
+            prof.disable()
+        elapsed = time.perf_counter() - t0
+        if prof:
+            pstats.Stats(prof, stream=sys.stderr).sort_stats("cumulative").print_stats(35)
+        return elapsed
+    finally:
+        db.close()
+
+
+def _append(db: _Database, log: SignedLog, rec: dict) -> None:
+    session = db.writing()
+    with session:
+        log.append(session, kind="seal_use", body=BODY, record=rec, ref=str(rec["id"]),
+                   personal={"person_name": "张建国"})
+        session.commit()
+
+
+def run_raw(workdir: Path, url: str | None, n: int, size: int) -> float:
+    db = _Database(workdir, url)
+    try:
+        _RawBase.metadata.create_all(db.engine)
+        rows = [os.urandom(size) for _ in range(n + 10)]
+        for i in range(10):
+            _raw(db, i, rows[i])
+        t0 = time.perf_counter()
+        for i in range(10, n + 10):
+            _raw(db, i, rows[i])
+        return time.perf_counter() - t0
+    finally:
+        db.close()
+
+
+def _raw(db: _Database, i: int, data: bytes) -> None:
+    session = db.writing()
+    with session:
+        session.add(RawRow(id=i, data=data))
+        session.commit()
+
+
+def measure_leaf_len(workdir: Path) -> int:
+    """Length of a seal-use leaf as SignedLog.append stores it (one append to a scratch log)."""
+    from registry.models import LogEntry
+    db = _Database(workdir, None)
+    try:
+        Base.metadata.create_all(db.engine)
+        keys = KeyStore(workdir / "keys-len", b"bench-passphrase")
+        log = SignedLog(keys, b"k" * 32, LogSettings(origin=ORIGIN))
+        keys.ensure(BODY, at=datetime(2024, 1, 1, tzinfo=timezone.utc))
+        _append(db, log, seal_use_record(123456))
+        with db.sessions() as s:
+            return len(s.get(LogEntry, 0).leaf)
+    finally:
+        db.close()
+
+
+# -- proofs at a million ----------------------------------------------------------------------
+
+
+def build_node_table(path: Path, n: int) -> tuple[bytes, dict]:
+    """A SQLite log_nodes table of an n-leaf tree, bulk-loaded; returns the root and timings."""
+    t0 = time.perf_counter()
+    sha = hashlib.sha256
+    level = [sha(b"\x00" + i.to_bytes(8, "big")).digest() for i in range(n)]
+    levels = [level]
+    while len(level) > 1:
+        level = [sha(b"\x01" + level[i] + level[i + 1]).digest() for i in range(0, len(level) - 1, 2)]
+        levels.append(level)
+    t_hash = time.perf_counter() - t0
+    engine = make_engine(f"sqlite:///{path}")
+    Base.metadata.create_all(engine, tables=[LogNode.__table__])
+    t1 = time.perf_counter()
+    raw = engine.raw_connection()
+    try:
+        cur = raw.cursor()
+        cur.execute("PRAGMA synchronous=OFF")
+        cur.execute("BEGIN")
+        for lv, hashes in enumerate(levels):
+            cur.executemany('INSERT INTO log_nodes (level, "index", hash) VALUES (?, ?, ?)',
+                            ((lv, ix, h) for ix, h in enumerate(hashes)))
+        cur.execute("COMMIT")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+    finally:
+        raw.close()
+    engine.dispose()
+    t_load = time.perf_counter() - t1
+    root = merkle.root_at(n, lambda lv, ix: levels[lv][ix])
+    return root, {"hash_s": round(t_hash, 2), "load_s": round(t_load, 2),
+                  "nodes": sum(len(x) for x in levels)}
+
+
+def run_proofs(path: Path, n: int, root: bytes, requests: int, seed: int) -> dict:
+    """Median milliseconds of (inclusion + consistency) per request, each in its own session."""
+    engine = make_engine(f"sqlite:///{path}")
+    sessions = session_factory(engine)
+    rng = random.Random(seed)
+    both, inc, con = [], [], []
+    try:
+        for _ in range(requests):
+            index, m = rng.randrange(n), rng.randrange(1, n)
+            t0 = time.perf_counter()
+            with sessions() as s:
+                ip = merkle.inclusion_proof(index, n, node_getter(s))
+                t1 = time.perf_counter()
+                cp = merkle.consistency_proof(m, n, node_getter(s))
+            t2 = time.perf_counter()
+            both.append(t2 - t0)
+            inc.append(t1 - t0)
+            con.append(t2 - t1)
+            # Check the answer (outside the timing): the proof leads to the known root.
+            merkle.verify_inclusion(hashlib.sha256(b"\x00" + index.to_bytes(8, "big")).digest(),
+                                    index, n, ip, root)
+            assert len(cp) > 0
+    finally:
+        engine.dispose()
+    return {"both": _median(both) * 1000, "inclusion": _median(inc) * 1000, "consistency": _median(con) * 1000}
+
+
+# -- an export of a million signed entries --------------------------------------------------------
+
+_SIGNER_SEED = hashlib.sha256(b"bench.log record key").digest()
+_LOG_SEED = hashlib.sha256(b"bench.log log key").digest()
+_W_SIGNER: Ed25519Signer | None = None
+
+
+def _record_bytes(i: int) -> bytes:
+    rec = seal_use_record(i)
+    rec["commitments"] = {"person_name": hashlib.sha256(b"c%d" % i).hexdigest()}
+    rec["log_index"] = i
+    # ASCII strings without escapes, small integers, null: sorted compact JSON is RFC 8785.
+    return json.dumps(rec, sort_keys=True, separators=(",", ":")).encode()
+
+
+def _leaves(span: tuple[int, int]) -> list[bytes]:
+    global _W_SIGNER
+    if _W_SIGNER is None:
+        _W_SIGNER = Ed25519Signer.from_seed(_SIGNER_SEED)
+    s = _W_SIGNER
+    head = b',"sig":{"alg":"ed25519","key_id":"' + s.key_id.encode() + b'","value":"'
+    out = []
+    for i in range(*span):
+        rb = _record_bytes(i)
+        out.append(b'{"record":' + rb + head + base64.b64encode(s.sign(rb)) + b'"}}')
+    return out
+
+
+def build_export(directory: Path, n: int, workers: int) -> dict:
+    t0 = time.perf_counter()
+    signer = Ed25519Signer.from_seed(_SIGNER_SEED)
+    log_signer = Ed25519Signer.from_seed(_LOG_SEED)
+    for i in (0, 1, n - 1):  # the template is the canonical form signing.records would produce
+        leaf = _leaves((i, i + 1))[0]
+        obj = json.loads(leaf)
+        assert canonical_json(obj) == leaf and canonical_json(obj["record"]) == _record_bytes(i)
+    tree = merkle.MemoryTree()
+    sizes = sorted({n // 4, n // 2, 3 * n // 4, n} - {0})
+    notes: list[str] = []
+    chunk = 5000
+    spans = [(a, min(a + chunk, n)) for a in range(0, n, chunk)]
+
+    def stream():
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            for leaves in pool.imap(_leaves, spans):
+                for leaf in leaves:
+                    tree.append_data(leaf)
+                    yield leaf
+                    if tree.size in sizes:
+                        body = format_checkpoint(ORIGIN, tree.size, tree.root())
+                        notes.append(sign_note(body, ORIGIN, log_signer))
+
+    since = datetime(2020, 1, 1, tzinfo=timezone.utc)
+    keys = [KeyInfo(signer.key_id, ALG_ED25519, BODY, signer.public_key_raw, since),
+            KeyInfo(log_signer.key_id, ALG_ED25519, "log", log_signer.public_key_raw, since)]
+    meta = ExportMeta(ORIGIN, log_signer.key_id, ORIGIN)
+    count = write_export(directory, stream(), [], keys, meta, progress=False, total=n)
+    write_export_checkpoints(directory, notes, keys, meta)
+    assert count == n and len(notes) == len(sizes)
+    return {"build_s": round(time.perf_counter() - t0, 1), "bytes": (directory / "entries.jsonl").stat().st_size}
+
+
+def write_export_checkpoints(directory: Path, notes: list[str], keys, meta) -> None:
+    """The checkpoints are signed while the entries stream; write them afterwards."""
+    from signing.export import checkpoint_filename, checkpoint_size_of
+    from signing.fileutil import atomic_write
+    for note in notes:
+        atomic_write(directory / "checkpoints" / checkpoint_filename(checkpoint_size_of(note)), note.encode())
+
+
+def run_verify(directory: Path, workers: int) -> float:
+    t0 = time.perf_counter()
+    report = verify_export(directory, workers=workers, progress=False)
+    elapsed = time.perf_counter() - t0
+    assert report.ok and report.checkpoints >= 1, report.summary()
+    return elapsed
+
+
+def run_sig_verify(directory: Path, workers: int, n: int) -> float:
+    t0 = time.perf_counter()
+    count, errors = check_signatures(directory, workers=workers, progress=False)
+    elapsed = time.perf_counter() - t0
+    assert count == n and not errors, errors[:3]
+    return elapsed
+
+
+def section_append(work: Path, url: str | None, appends: int, runs: int, profile: bool) -> dict:
+    leaf_len = measure_leaf_len(work)
+    if profile:
+        run_appends(work, url, appends, receipts=False, profile=True)
+    # Interleave the variants so that drift in the machine hits all of them alike.
+    app_s, rcp_s, raw_s = [], [], []
+    for _ in range(runs):
+        app_s.append(run_appends(work, url, appends, receipts=False))
+        raw_s.append(run_raw(work, url, appends, leaf_len))
+        rcp_s.append(run_appends(work, url, appends, receipts=True))
+    append_per_s = appends / _median(app_s)
+    receipt_per_s = appends / _median(rcp_s)
+    raw_per_s = appends / _median(raw_s)
+    return {
+        "appends_per_run": appends, "leaf_bytes": leaf_len,
+        "append_per_s": round(append_per_s, 1),
+        "append_receipt_per_s": round(receipt_per_s, 1),
+        "raw_insert_per_s": round(raw_per_s, 1),
+        "ratio": round(append_per_s / raw_per_s, 3),
+        "receipt_ratio": round(receipt_per_s / raw_per_s, 3),
+    }
+
+
+def section_proof(work: Path, n: int, runs: int) -> dict:
+    label = _size_label(n)
+    nodes_db = work / "nodes.db"
+    root, build = build_node_table(nodes_db, n)
+    proofs = [run_proofs(nodes_db, n, root, requests=200, seed=r) for r in range(runs)]
+    return {
+        f"proof_ms_at_{label}": round(_median([p["both"] for p in proofs]), 3),
+        f"inclusion_ms_at_{label}": round(_median([p["inclusion"] for p in proofs]), 3),
+        f"consistency_ms_at_{label}": round(_median([p["consistency"] for p in proofs]), 3),
+        "node_table": build,
+    }
+
+
+def section_verify(work: Path, n: int, runs: int, workers: int) -> dict:
+    label = _size_label(n)
+    export_dir = work / "export"
+    built = build_export(export_dir, n, workers)
+    ver_s, sig_s = [], []
+    for _ in range(runs):
+        ver_s.append(run_verify(export_dir, workers))
+        sig_s.append(run_sig_verify(export_dir, workers, n))
+    verify_s, sig_verify_s = _median(ver_s), _median(sig_s)
+    return {
+        f"verify_s_at_{label}": round(verify_s, 2),
+        f"sig_verify_s_at_{label}": round(sig_verify_s, 2),
+        "verify_ratio": round(verify_s / sig_verify_s, 3),
+        "verify_runs": runs, "verify_workers": workers, "export": built,
+        "verify_s_all": [round(x, 2) for x in ver_s], "sig_verify_s_all": [round(x, 2) for x in sig_s],
+    }
+
+
+# -- main -------------------------------------------------------------------------------------
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="small run (< 60 s)")
+    ap.add_argument("--database-url", help="append/raw figures on this PostgreSQL server (scratch schema)")
+    ap.add_argument("--runs", type=int, default=5, help="runs per figure (median reported)")
+    ap.add_argument("--verify-runs", type=int, default=None, help="runs of the two verify figures")
+    ap.add_argument("--appends", type=int, default=None, help="appends (and raw inserts) per run")
+    ap.add_argument("--workers", type=int, default=2, help="verifier processes")
+    ap.add_argument("--profile", action="store_true", help="cProfile one append run to stderr")
+    ap.add_argument("--sections", default="append,proof,verify",
+                    help="comma-separated subset of append,proof,verify (default: all)")
+    args = ap.parse_args(argv)
+
+    runs = max(1, args.runs)
+    verify_runs = max(1, args.verify_runs or runs)
+    appends = args.appends or (300 if args.quick else 2000)
+    tree_n = 100_000 if args.quick else 1_000_000
+    export_n = 10_000 if args.quick else 1_000_000
+    out: dict = {"bench": "log", "quick": args.quick, "runs": runs,
+                 "backend": "postgresql" if args.database_url else "sqlite", "cpus": os.cpu_count()}
+
+    sections = set(args.sections.split(","))
+    targets: dict = {}
+    with tempfile.TemporaryDirectory(prefix="bench-log-") as tmp:
+        work = Path(tmp)
+        if "append" in sections:
+            out.update(section_append(work, args.database_url, appends, runs, args.profile))
+            targets["append_ge_0.8x_raw"] = out["ratio"] >= 0.8
+        if "proof" in sections:
+            label = _size_label(tree_n)
+            out.update(section_proof(work, tree_n, runs))
+            targets["proof_le_1ms"] = out[f"proof_ms_at_{label}"] <= 1.0
+        if "verify" in sections:
+            out.update(section_verify(work, export_n, verify_runs, args.workers))
+            targets["verify_le_1.25x_sig"] = out["verify_ratio"] <= 1.25
+    out["targets"] = targets
+    print(json.dumps(out, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

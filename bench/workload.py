@@ -1,0 +1,91 @@
+"""The synthetic workload of DESIGN §11: 40 departments, 2,000 items, A/B pairs, absences."""
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta, timezone
+
+T0 = datetime(2019, 1, 1, tzinfo=timezone.utc)
+AT = datetime(2019, 6, 3, 2, tzinfo=timezone.utc)        # the moment the requests ask about
+KNOWN = datetime(2019, 12, 31, tzinfo=timezone.utc)
+DAY = timedelta(days=1)
+MINIMUM = ["decide", "coordinate", "urge", "report_up", "countersign", "execute_fee", "use_seal"]
+BENCH_ACTIONS = ("decide", "countersign", "execute_fee", "coordinate")
+
+
+def build(n_auth: int, seed: int = 7) -> dict:
+    rnd = random.Random(seed)
+    depts = [f"D{i:02d}" for i in range(40)]
+    snap = {
+        "departments": [{"code": d, "name": f"部门{d}", "kind": "department"} for d in depts]
+                       + [{"code": "GS", "name": "市政务服务中心", "kind": "gov_service"}],
+        "halls": [{"code": "CITY", "name": "市本级政务大厅", "kind": "city"}],
+        "places": [{"code": "ZH", "name": "综合窗口", "kind": "comprehensive_window", "hall": "CITY"}],
+        "items": [], "people": [], "authorizations": [], "absences": [], "revocations": [],
+    }
+    for j in range(2000):
+        snap["items"].append({
+            "code": f"I{j:04d}", "name": f"事项{j}", "department": depts[j % 40], "item_type": "licensing",
+            "on_application": True, "case_type": rnd.choice(["instant", "commitment"]),
+            "complexity": rnd.choice(["simple", "simple", "complex"]), "joint": rnd.random() < 0.2,
+            "fees": [{"code": "F"}] if rnd.random() < 0.3 else [], "entry": {"hall": "CITY"},
+            "status": "published", "effective_from": T0})
+    items_of = {d: [it["code"] for it in snap["items"] if it["department"] == d] for d in depts}
+    aid = 0
+    for d in depts:  # one government-service authorization per department
+        aid += 1
+        snap["authorizations"].append({"id": aid, "grantor": d, "grantee": {"gov_service": True}, "post": None,
+                                       "backs": None, "powers": ["consult", "receive", "accept", "issue"],
+                                       "items": "*", "valid_from": T0, "valid_to": None, "filed_at": T0,
+                                       "log_index": aid})
+    pid = 0
+    while aid < n_auth:
+        d = rnd.choice(depts)
+        scope = "*" if rnd.random() < 0.7 else rnd.sample(items_of[d], 10)
+        pair = []
+        for post in ("A", "B"):
+            if aid >= n_auth:
+                break
+            pid += 1
+            aid += 1
+            snap["people"].append({"id": pid, "name": f"人员{pid}", "department": d, "position": "科长"})
+            vt = T0 + DAY * 120 if rnd.random() < 0.05 else None   # a few expired A posts: B acts
+            snap["authorizations"].append({
+                "id": aid, "grantor": d, "grantee": {"person": pid}, "post": post,
+                "backs": pair[0] if post == "B" else None, "powers": MINIMUM if rnd.random() < 0.9 else MINIMUM[:3],
+                "items": scope, "valid_from": T0, "valid_to": vt if post == "A" else None, "filed_at": T0,
+                "log_index": aid})
+            pair.append(aid)
+            if post == "A" and rnd.random() < 0.15:
+                start = AT - DAY * rnd.randint(0, 3)
+                snap["absences"].append({"id": pid, "person": pid, "from": start, "to": start + DAY * 5,
+                                         "reason": "公出", "filed_at": T0})
+    snap["people"].append({"id": 10**7, "name": "窗口", "department": "GS", "position": "受理员"})
+    return snap
+
+
+def requests(snap: dict, n: int, seed: int = 11) -> list[tuple]:
+    rnd = random.Random(seed)
+    people = [a for a in snap["authorizations"] if "person" in a["grantee"]]
+    items = snap["items"]
+    by_dept: dict[str, list] = {}
+    for it in items:
+        by_dept.setdefault(it["department"], []).append(it["code"])
+    fits = {
+        "decide": lambda it: it["case_type"] == "instant" or it["complexity"] == "simple",
+        "countersign": lambda it: bool(it.get("joint")),
+        "execute_fee": lambda it: bool(it.get("fees")),
+        "coordinate": lambda it: it["complexity"] == "complex",
+    }
+    by_code = {it["code"]: it for it in items}
+    out = []
+    for _ in range(n):
+        a = rnd.choice(people)
+        act = rnd.choice(BENCH_ACTIONS)
+        pool = a["items"] if a["items"] != "*" else by_dept[a["grantor"]]
+        if rnd.random() < 0.85:
+            good = [c for c in pool if fits[act](by_code[c])] or pool
+            item = rnd.choice(good)
+        else:
+            item = rnd.choice(items)["code"]
+        out.append((a["grantee"]["person"], act, item))
+    return out

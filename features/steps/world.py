@@ -1,0 +1,132 @@
+"""A small in-memory facts world described in Chinese tables, for the feature files.
+
+Policy staff write 部门、人员、事项、授权… as tables; this module turns them into the facts
+snapshot of docs/facts.md (codes, not labels), so scenarios exercise the same API the web
+layer calls.
+"""
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+
+from rules.schema import ACTIONS, CHIEF_REP_MINIMUM, GOV_SERVICE_MINIMUM
+
+SHANGHAI = timezone(timedelta(hours=8))
+
+LABELS = {
+    "item_type": {"行政许可": "licensing", "行政处罚": "penalty", "行政强制": "coercion", "行政征收": "levy",
+                  "行政给付": "payment", "行政检查": "inspection", "行政确认": "confirmation",
+                  "行政奖励": "reward", "行政裁决": "adjudication", "其他行政权力": "other_power",
+                  "公共服务": "public_service"},
+    "case_type": {"即办件": "instant", "承诺件": "commitment"},
+    "complexity": {"简单": "simple", "复杂": "complex"},
+    "place": {"综合受理窗口": "comprehensive_window", "部门窗口": "department_window",
+              "内部科室": "internal_office", "一体化平台": "platform"},
+    "seal": {"行政审批专用章": "approval", "业务专用章": "business"},
+    "dept": {"部门": "department", "政务服务部门": "gov_service", "市人民政府": "government",
+             "审改部门": "reform_office", "发改部门": "drc"},
+    "hall": {"市本级": "city", "专业分厅": "sub"},
+    "depth": {"现场办理": "on_site", "原件预审": "pre_review", "原件核验": "verify_original", "全程网办": "full_online"},
+    "section": {"审批服务科室": "approval_service", "业务科室": "business"},
+    "reason": {"法律法规明文规定": "law", "场地条件限制": "venue", "其他特殊情况": "other"},
+    "role": {"首席代表": "chief_representative", "工作人员": "staff"},
+}
+ACTION_CODES = {label: code for code, label in ACTIONS.items()}
+KIND_LABELS = {"允许": "allow", "禁止": "forbidden", "未获授权": "not_granted"}
+UNITS = {"个工作日": "working_day", "工作日": "working_day", "个自然日": "calendar_day", "自然日": "calendar_day",
+         "天": "calendar_day", "个月": "month", "月": "month", "小时": "hour", "个小时": "hour"}
+
+
+def when(text: str | None):
+    """'2019-03-01' or '2019-03-01 10:00', Beijing time -> aware UTC datetime; '' / 无 -> None."""
+    if text is None or text.strip() in ("", "无", "-", "长期"):
+        return None
+    text = text.strip()
+    fmt = "%Y-%m-%d %H:%M" if " " in text else "%Y-%m-%d"
+    return datetime.strptime(text, fmt).replace(tzinfo=SHANGHAI).astimezone(timezone.utc)
+
+
+def yes(text: str | None, default=False) -> bool:
+    if text is None or text.strip() == "":
+        return default
+    return text.strip() in ("是", "有", "true", "yes", "√")
+
+
+def label(kind: str, text: str | None, default=None):
+    if text is None or text.strip() in ("", "无", "-"):
+        return default
+    text = text.strip()
+    return LABELS[kind].get(text, text)
+
+
+def action(text: str) -> str:
+    return ACTION_CODES.get(text.strip(), text.strip())
+
+
+def limit(text: str | None):
+    if text is None or text.strip() in ("", "无", "-"):
+        return None
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(\S+)\s*", text)
+    if not m or m.group(2) not in UNITS:
+        raise ValueError(f"时限写法不对: {text!r}（如 20个工作日、30个自然日、2个月、4小时）")
+    v = float(m.group(1))
+    return {"value": int(v) if v.is_integer() else v, "unit": UNITS[m.group(2)]}
+
+
+def split(text: str | None) -> list[str]:
+    if text is None or text.strip() in ("", "无", "-"):
+        return []
+    return [x.strip() for x in re.split(r"[、,，;；]", text) if x.strip()]
+
+
+def powers(text: str) -> list[str]:
+    out = []
+    for p in split(text):
+        if p == "首席代表最低权限":
+            out += list(CHIEF_REP_MINIMUM)
+        elif p == "政务服务最低权限":
+            out += list(GOV_SERVICE_MINIMUM)
+        else:
+            out.append(action(p))
+    return out
+
+
+def rows(datatable) -> list[dict]:
+    head = [h.strip() for h in datatable[0]]
+    return [{h: (v.strip() if isinstance(v, str) else v) for h, v in zip(head, r)} for r in datatable[1:]]
+
+
+BASE = datetime(2018, 12, 1, tzinfo=timezone.utc)
+
+
+class FactsWorld:
+    """The snapshot being described, plus the engine built from it (lazily)."""
+
+    def __init__(self, pack):
+        self.pack = pack
+        self.snapshot: dict[str, list] = {k: [] for k in (
+            "departments", "sections", "halls", "hall_approvals", "citizens_home_opening", "places",
+            "people", "staff_filings", "items", "item_reviews", "function_sections", "fee_reviews",
+            "authorizations", "revocations", "absences", "exemptions", "delegations", "seals",
+            "seal_custody", "exceptions", "cases")}
+        self.engine = None
+        self.answer = None
+        self.found = None
+        self.people_by_name: dict[str, int] = {}
+        self._ids = 1000
+
+    def next_id(self) -> int:
+        self._ids += 1
+        return self._ids
+
+    def person(self, name: str) -> int:
+        if name in self.people_by_name:
+            return self.people_by_name[name]
+        return int(name)
+
+    def add(self, key: str, row: dict) -> None:
+        """Add a record; once an engine exists the record reaches it as an incremental change."""
+        self.snapshot[key].append(row)
+        if self.engine is not None:
+            from rules.world import KINDS
+            self.engine.apply({"kind": KINDS[key], "op": "upsert", "record": row})

@@ -1,0 +1,243 @@
+"""The facts of docs/facts.md held in memory, keyed for lookup, with times as epoch seconds.
+
+`World` is plain data: the engine and the compliance checks read it; only `upsert` changes it.
+Hot records (people, items, places, seals, authorizations) become small slotted objects whose
+condition fields are precomputed, so a decision reads attributes instead of parsing rows.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from .timeutil import INF, NEG_INF, ts
+
+# snapshot key -> change kind (the singular form used by changes)
+KINDS = {
+    "departments": "department", "sections": "section", "halls": "hall",
+    "hall_approvals": "hall_approval", "citizens_home_opening": "citizens_home_opening",
+    "places": "place", "people": "person", "staff_filings": "staff_filing", "items": "item",
+    "item_reviews": "item_review", "function_sections": "function_section",
+    "fee_reviews": "fee_review", "authorizations": "authorization", "revocations": "revocation",
+    "absences": "absence", "exemptions": "exemption", "delegations": "delegation", "seals": "seal",
+    "seal_custody": "seal_custody", "exceptions": "exception", "cases": "case",
+}
+SINGULAR_TO_KEY = {v: k for k, v in KINDS.items()}
+# accept a few spellings a caller may use for the change kind
+SINGULAR_TO_KEY.update({"people": "people", "seal_custodies": "seal_custody", "item_version": "items"})
+
+DEPTH_LABELS = {"on_site": "现场办理", "pre_review": "原件预审", "verify_original": "原件核验",
+                "full_online": "全程网办", None: "未明确"}
+
+
+class PersonRec:
+    __slots__ = ("id", "name", "department", "section", "position", "dept_kind", "raw")
+
+    def __init__(self, row: dict, dept_kind: str | None):
+        self.id = row["id"]
+        self.name = row.get("name") or str(row["id"])
+        self.department = row.get("department")
+        self.section = row.get("section")
+        self.position = row.get("position") or ""
+        self.dept_kind = dept_kind
+        self.raw = row
+
+
+class ItemRec:
+    __slots__ = ("code", "name", "department", "item_type", "on_application", "in_class", "case_type",
+                 "report_up", "joint", "partners", "complexity", "has_fees", "online_depth",
+                 "function_section", "entered", "entry_hall", "entry_hall_kind", "status",
+                 "effective_from", "filed", "raw")
+
+    def __init__(self, row: dict, excluded_types: frozenset, halls: dict):
+        self.code = row["code"]
+        self.name = row.get("name") or self.code
+        self.department = row.get("department")
+        self.item_type = row.get("item_type")
+        self.on_application = bool(row.get("on_application"))
+        self.in_class = self.on_application and self.item_type not in excluded_types
+        self.case_type = row.get("case_type")
+        self.report_up = bool(row.get("report_up"))
+        self.joint = bool(row.get("joint"))
+        self.partners = list(row.get("partners") or [])
+        self.complexity = row.get("complexity")
+        self.has_fees = bool(row.get("fees"))
+        self.online_depth = row.get("online_depth")
+        self.function_section = row.get("function_section")
+        entry = row.get("entry") or None
+        self.entry_hall = entry.get("hall") if isinstance(entry, dict) else None
+        self.entered = self.entry_hall is not None
+        hall = halls.get(self.entry_hall) if self.entry_hall else None
+        self.entry_hall_kind = hall.get("kind") if hall else None
+        self.status = row.get("status") or "published"
+        self.effective_from = ts(row.get("effective_from"), NEG_INF)
+        self.filed = ts(row.get("filed_at"), NEG_INF)
+        self.raw = row
+
+
+class PlaceRec:
+    __slots__ = ("code", "name", "kind", "hall", "department", "function_section", "in_hall", "raw")
+
+    def __init__(self, row: dict):
+        self.code = row["code"]
+        self.name = row.get("name") or self.code
+        self.kind = row.get("kind")
+        self.hall = row.get("hall")
+        self.department = row.get("department")
+        self.function_section = row.get("function_section")
+        self.in_hall = self.kind in ("comprehensive_window", "department_window", "platform")
+        self.raw = row
+
+
+class SealRec:
+    __slots__ = ("code", "name", "department", "kind", "raw")
+
+    def __init__(self, row: dict):
+        self.code = row["code"]
+        self.name = row.get("name") or self.code
+        self.department = row.get("department")
+        self.kind = row.get("kind")
+        self.raw = row
+
+
+class AuthRec:
+    """An authorization (授权书) as the engine reads it."""
+    __slots__ = ("id", "grantor", "person", "gov_service", "post", "backs", "powers", "items",
+                 "vf", "vt", "filed", "log_index", "late_filed", "raw")
+
+    def __init__(self, row: dict):
+        self.id = row["id"]
+        self.grantor = row.get("grantor")
+        grantee = row.get("grantee") or {}
+        self.person = grantee.get("person")
+        self.gov_service = bool(grantee.get("gov_service"))
+        self.post = row.get("post")
+        self.backs = row.get("backs")
+        self.powers = frozenset(row.get("powers") or ())
+        items = row.get("items", "*")
+        self.items = None if items == "*" or items is None else frozenset(items)
+        self.vf = ts(row.get("valid_from"), NEG_INF)
+        self.vt = ts(row.get("valid_to"), INF)
+        self.filed = ts(row.get("filed_at"), NEG_INF)
+        self.log_index = row.get("log_index")
+        self.late_filed = bool(row.get("late_filed"))
+        self.raw = row
+
+    def covers(self, item: ItemRec) -> bool:
+        return item.department == self.grantor and (self.items is None or item.code in self.items)
+
+    def fact(self) -> dict:
+        """The JSON-safe fact durable-rules sees (the derivation needs only these fields)."""
+        f = {"sid": self.grantor or "city", "t": "auth", "id": f"auth:{self.id}", "ref": self.id,
+             "grantee": "person" if self.person is not None else ("gov_service" if self.gov_service else "other"),
+             "post": self.post or "none"}
+        for p in sorted(self.powers):
+            f["p_" + p] = 1
+        return f
+
+
+def _key(row: dict):
+    return row.get("id", row.get("code", row.get("number")))
+
+
+class World:
+    """All facts, plus the lookups the engine and checks need. Mutated only through `upsert`."""
+
+    def __init__(self, excluded_types=frozenset()):
+        self.excluded_types = frozenset(excluded_types)
+        self.tables: dict[str, dict[Any, dict]] = {k: {} for k in KINDS}
+        self.people: dict[int, PersonRec] = {}
+        self.items: dict[str, ItemRec] = {}
+        self.places: dict[str, PlaceRec] = {}
+        self.seals: dict[str, SealRec] = {}
+        self.auths: dict[Any, AuthRec] = {}
+        self.delegations_by_dept: dict[str, list[dict]] = {}
+        self.exemptions_by_item: dict[str, list[dict]] = {}
+        self.custody_by_seal: dict[str, list[dict]] = {}
+        self.cases_by_key: dict[str, list[dict]] = {}
+
+    # ------------------------------------------------------------ loading
+    def load(self, snapshot: dict) -> None:
+        order = ["departments", "halls", "sections", "function_sections", "places", "people", "items"]
+        for key in order + [k for k in KINDS if k not in order]:
+            for row in snapshot.get(key) or ():
+                self.upsert(key, row)
+
+    def upsert(self, key: str, row: dict) -> dict | None:
+        """Store `row` in table `key`; return the row it replaced (or None)."""
+        table = self.tables[key]
+        k = _key(row)
+        old = table.get(k)
+        table[k] = row
+        if key == "departments":
+            for p in self.people.values():
+                if p.department == row["code"]:
+                    p.dept_kind = row.get("kind")
+        elif key == "people":
+            dept = self.tables["departments"].get(row.get("department")) or {}
+            self.people[row["id"]] = PersonRec(row, dept.get("kind"))
+        elif key == "items":
+            self.items[row["code"]] = ItemRec(row, self.excluded_types, self.tables["halls"])
+        elif key == "halls":
+            for it in self.items.values():
+                if it.entry_hall == row["code"]:
+                    it.entry_hall_kind = row.get("kind")
+        elif key == "places":
+            self.places[row["code"]] = PlaceRec(row)
+        elif key == "seals":
+            self.seals[row["code"]] = SealRec(row)
+        elif key == "authorizations":
+            self.auths[row["id"]] = AuthRec(row)
+        elif key == "delegations":
+            _replace(self.delegations_by_dept, row.get("department"), old, _interval(row, "from", "to"))
+        elif key == "exemptions":
+            _replace(self.exemptions_by_item, row.get("item"), old, row)
+        elif key == "seal_custody":
+            _replace(self.custody_by_seal, row.get("seal"), old, _interval(row, "from", "to"))
+        elif key == "cases":
+            if row.get("application_key"):
+                _replace(self.cases_by_key, row["application_key"], old, row)
+        return old
+
+    # ------------------------------------------------------------ time-dependent lookups
+    def delegated(self, item: ItemRec, t: float, k: float) -> bool:
+        for d in self.delegations_by_dept.get(item.department, ()):
+            if d["_filed"] <= k and d["_from"] <= t < d["_to"]:
+                items = d.get("items", "*")
+                if items == "*" or items is None or item.code in items:
+                    return True
+        return False
+
+    def exempted(self, item_code: str, t: float, k: float) -> bool:
+        for e in self.exemptions_by_item.get(item_code, ()):
+            dec = e.get("decision") or {}
+            if (dec.get("result") == "approved" and ts(dec.get("filed_at"), NEG_INF) <= k
+                    and ts(e.get("filed_at"), NEG_INF) <= k
+                    and ts(e.get("effective_from"), NEG_INF) <= t < ts(e.get("effective_to"), INF)):
+                return True
+        return False
+
+    def custodian(self, seal: str, t: float, k: float):
+        for c in self.custody_by_seal.get(seal, ()):
+            if c["_filed"] <= k and c["_from"] <= t < c["_to"]:
+                return c.get("person")
+        return None
+
+    def department_name(self, code) -> str:
+        d = self.tables["departments"].get(code)
+        return (d.get("name") if d else None) or str(code)
+
+    def rows(self, key: str):
+        return self.tables[key].values()
+
+
+def _interval(row: dict, start: str, end: str) -> dict:
+    r = dict(row)
+    r["_from"] = ts(row.get(start), NEG_INF)
+    r["_to"] = ts(row.get(end), INF)
+    r["_filed"] = ts(row.get("filed_at"), NEG_INF)
+    return r
+
+
+def _replace(index: dict, key, old: dict | None, new: dict) -> None:
+    rows = [r for r in index.get(key, ()) if old is None or _key(r) != _key(old)]
+    rows.append(new)
+    index[key] = rows

@@ -1,0 +1,118 @@
+"""Pack loading and validation: every malformed case is refused with its file and line."""
+import os
+import shutil
+
+import pytest
+
+from rules import PackInvalid, check_pack, default_pack_dir, diff_packs, load_pack
+
+PLAN = os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "policy", "xiangtan-2018-plan.zh.txt")
+
+
+@pytest.fixture
+def pack_dir(tmp_path):
+    d = tmp_path / "pack"
+    shutil.copytree(default_pack_dir(), d)
+    return d
+
+
+def _edit(path, old, new):
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def _line_of(path, needle):
+    for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if needle in line:
+            return i
+    raise AssertionError(needle)
+
+
+def test_the_shipped_pack_is_valid():
+    assert check_pack(default_pack_dir()) == []
+    pack = load_pack(default_pack_dir())
+    assert pack.id == "xiangtan-2018" and len(pack.digest) == 64
+
+
+def test_bad_yaml(pack_dir):
+    p = pack_dir / "seal.yaml"
+    _edit(p, "    strength: must\n    kind: prohibition\n", "    strength: [must\n    kind: prohibition\n")
+    errs = check_pack(pack_dir)
+    assert len(errs) == 1 and errs[0].file == "seal.yaml" and "YAML" in errs[0].message
+    assert errs[0].line >= _line_of(p, "strength: [must")
+
+
+def test_unknown_action(pack_dir):
+    p = pack_dir / "powers.yaml"
+    _edit(p, "action: [countersign]", "action: [countersignn]")
+    errs = check_pack(pack_dir)
+    assert [(e.file, e.line) for e in errs] == [("powers.yaml", _line_of(p, "countersignn"))]
+    assert "countersignn" in errs[0].message
+    with pytest.raises(PackInvalid):
+        load_pack(pack_dir)
+
+
+def test_unknown_clause(pack_dir):
+    p = pack_dir / "online.yaml"
+    _edit(p, "clause: XT-3.6", "clause: XT-9.9")
+    errs = check_pack(pack_dir)
+    assert [(e.file, e.line) for e in errs] == [("online.yaml", _line_of(p, "XT-9.9"))]
+
+
+def test_unknown_field(pack_dir):
+    p = pack_dir / "powers.yaml"
+    _edit(p, "item.complexity: [complex]", "item.complexitty: [complex]")
+    errs = check_pack(pack_dir)
+    assert [(e.file, e.line) for e in errs] == [("powers.yaml", _line_of(p, "item.complexitty"))]
+    assert "item.complexitty" in errs[0].message
+
+
+def test_unknown_value_of_enum_field(pack_dir):
+    p = pack_dir / "powers.yaml"
+    _edit(p, "item.case_type: [instant]", "item.case_type: [intsant]")
+    errs = check_pack(pack_dir)
+    assert errs and errs[0].line == _line_of(p, "intsant")
+
+
+def test_missing_keys_and_duplicates(pack_dir):
+    p = pack_dir / "online.yaml"
+    _edit(p, "    clause: XT-3.6\n", "")
+    errs = check_pack(pack_dir)
+    assert errs and errs[0].file == "online.yaml" and "clause" in errs[0].message
+    shutil.copytree(default_pack_dir(), pack_dir, dirs_exist_ok=True)
+    (pack_dir / "online2.yaml").write_text((pack_dir / "online.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    errs = check_pack(pack_dir)
+    assert any(e.file == "online2.yaml" and "重复" in e.message for e in errs)
+
+
+def test_bad_parameter(pack_dir):
+    p = pack_dir / "pack.yaml"
+    _edit(p, "ab_mode: backup", "ab_mode: sometimes")
+    errs = check_pack(pack_dir)
+    assert [(e.file, e.line) for e in errs] == [("pack.yaml", _line_of(p, "ab_mode: sometimes"))]
+
+
+def test_digest_and_diff(pack_dir):
+    a = load_pack(default_pack_dir())
+    p = pack_dir / "pack.yaml"
+    _edit(p, "compression: {mode: reduce_by_at_least", "compression: {mode: reduce_to_at_most")
+    _edit(pack_dir / "online.yaml", "severity: low", "severity: medium")
+    b = load_pack(pack_dir)
+    assert a.digest != b.digest
+    changes = {(c.rule, c.change): c.keys for c in diff_packs(a, b)}
+    assert changes == {("parameters", "changed"): ("compression",), ("online.depth_pre_review", "changed"): ("severity",)}
+    assert b.parameters["compression"]["mode"] == "reduce_to_at_most"
+
+
+@pytest.mark.skipif(not os.path.exists(PLAN), reason="shared/policy not beside the repository")
+def test_source_texts_are_verbatim_and_texts_corrected():
+    plan = open(PLAN, encoding="utf-8").read()
+    pack = load_pack(default_pack_dir())
+    fix = lambda s: (s.replace("201812月底前", "2018年12月底前").replace(",", "，").replace(";", "；")
+                     .replace(":", "："))
+    quoted = list(pack.clauses.values()) + [r.raw for r in pack.rules]
+    for q in quoted:
+        assert q["source_text"] in plan, q["source_text"]
+        for part in q["text"].split("……"):
+            assert part.strip("。") in fix(plan), part
