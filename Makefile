@@ -1,5 +1,8 @@
 # The README's two commands: `make run` and `make test`. Both work on a fresh machine.
-PYTHON ?= $(shell command -v python3.12 || command -v python3.11 || echo python3)
+# The first interpreter that runs and is 3.11 or 3.12 (durable-rules does not import on 3.13).
+PYTHON ?= $(shell for p in python3.12 python3.11 python3; do \
+	  if $$p -c 'import sys; sys.exit(not (3, 11) <= sys.version_info[:2] < (3, 13))' 2>/dev/null; then \
+	    command -v $$p; break; fi; done)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
@@ -8,7 +11,7 @@ TEST_STAMP := $(VENV)/.installed-test
 .PHONY: run test lint-imports bench clean
 
 $(BIN)/python:
-	$(PYTHON) -c 'import sys; assert (3, 11) <= sys.version_info[:2] < (3, 13), "onehall needs Python 3.11 or 3.12 (durable-rules does not import on 3.13)"'
+	@test -n "$(PYTHON)" || { echo "onehall needs Python 3.11 or 3.12 (durable-rules does not import on 3.13)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip setuptools wheel
 
