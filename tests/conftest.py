@@ -29,6 +29,19 @@ def _backends():
     )
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _cheap_password_hashing():
+    """Argon2id with its production cost (~0.3 s a hash here) would dominate the suite; tests
+    use the same algorithm with minimal cost. Nothing here changes what is checked."""
+    from argon2 import PasswordHasher
+
+    from registry.services import accounts
+    saved = accounts._hasher
+    accounts._hasher = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
+    yield
+    accounts._hasher = saved
+
+
 @pytest.fixture(params=list(_backends()))
 def backend(request) -> str:
     return request.param

@@ -67,13 +67,19 @@ def publish(rt, directory: str | Path, publisher: str) -> PackVersion:
     return row
 
 
+_self_checked: dict[str, list[str]] = {}
+
+
 def _self_check(pack: Pack) -> list[str]:
-    """The pack's own scenarios (if it carries any) must pass before it may serve."""
-    try:
-        from rules.selfcheck import run_self_checks
-    except ImportError:
-        return []
-    return run_self_checks(pack)
+    """The pack's own scenarios (if it carries any) must pass before it may serve.
+    The result depends only on the pack's content, so it is kept per digest."""
+    if pack.digest not in _self_checked:
+        try:
+            from rules.selfcheck import run_self_checks
+        except ImportError:
+            return []
+        _self_checked[pack.digest] = run_self_checks(pack)
+    return _self_checked[pack.digest]
 
 
 def ensure_active_pack(rt) -> str | None:

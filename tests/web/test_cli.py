@@ -31,7 +31,8 @@ def run(env, *args, stdin: str | None = None, check: bool = True):
     return proc
 
 
-def test_init_users_tokens_and_decide(env, tmp_path):
+def test_init_users_tokens_decide_and_a_refused_import(env, tmp_path):
+    """One pass per backend (each `onehall` start costs an interpreter start-up)."""
     out = run(env, "init").stdout
     assert "规则包" in out and "专业分厅" in out
     run(env, "init")  # keeps what exists
@@ -43,9 +44,7 @@ def test_init_users_tokens_and_decide(env, tmp_path):
     unknown = run(env, "decide", "--person", "999", "--action", "审批决定", "--item", "NOPE", check=False)
     assert unknown.returncode == 2 and "不存在" in unknown.stderr
 
-
-def test_bad_catalog_import_names_every_problem_and_writes_nothing(env, tmp_path):
-    run(env, "init")
+    # a bad catalog names every problem by row and writes nothing
     csv = tmp_path / "bad.csv"
     csv.write_text(
         "编码,名称,实施部门,事项类型,办件类型,承诺时限,生效日期\n"
