@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import g, request
 from flask_login import LoginManager, UserMixin, current_user
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from registry.models import RegistryChange, User
 from registry.services.accounts import Principal, principal_for_token, principal_of, token_digest
@@ -28,28 +28,46 @@ class SessionUser(UserMixin):
 
 
 class TokenCache:
-    """digest → Principal. Cleared whenever the change feed shows a token change (revocation)."""
+    """digest → Principal, so a request never pays a database read or a hash for its token.
+    Cleared when the change feed shows a token change (a revocation) since the last look."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._cache: dict[str, Principal | None] = {}
-        self._token_mark = -1
+        self._seen = -1
 
     def lookup(self, runtime: Any, token: str) -> Principal | None:
         digest = token_digest(token)
+        mark = runtime.changes.mark()
+        if mark != self._seen:
+            self._invalidate_if_tokens_changed(runtime, mark)
+        cached = self._cache.get(digest, _MISSING)
+        if cached is not _MISSING:
+            return cached
         with runtime.reading() as session:
-            mark = session.scalar(select(func.count()).select_from(RegistryChange)
-                                  .where(RegistryChange.kind == "token")) or 0
-            with self._lock:
-                if mark != self._token_mark:
-                    self._cache.clear()
-                    self._token_mark = mark
-                if digest in self._cache:
-                    return self._cache[digest]
             principal = principal_for_token(session, token)
         with self._lock:
+            if len(self._cache) >= MAX_CACHED_TOKENS:  # bounded, whatever callers send
+                self._cache.clear()
             self._cache[digest] = principal
         return principal
+
+    def _invalidate_if_tokens_changed(self, runtime: Any, mark: int) -> None:
+        with self._lock:
+            seen = self._seen
+            self._seen = mark
+        if seen < 0:
+            return
+        with runtime.reading() as session:
+            changed = session.scalar(select(RegistryChange.seq).where(
+                RegistryChange.seq > seen, RegistryChange.seq <= mark, RegistryChange.kind == "token").limit(1))
+        if changed is not None:
+            with self._lock:
+                self._cache.clear()
+
+
+_MISSING = object()
+MAX_CACHED_TOKENS = 10_000
 
 
 def load_principal(runtime: Any, token_cache: TokenCache) -> None:

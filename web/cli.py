@@ -169,8 +169,9 @@ def calendar_status() -> None:
 
 def _register() -> None:
     from web.cli_log import COMMANDS as LOG_COMMANDS
+    from web.cli_oversight import COMMANDS as OVERSIGHT_COMMANDS
     from web.cli_policy import COMMANDS as POLICY_COMMANDS
-    for command in (*LOG_COMMANDS, *POLICY_COMMANDS):
+    for command in (*LOG_COMMANDS, *POLICY_COMMANDS, *OVERSIGHT_COMMANDS):
         main.add_command(command)
 
 

@@ -3,7 +3,7 @@
 Each worker holds its own engine and decision index (DESIGN §9). It replays the registry's
 change feed past its mark before answering: on SQLite that costs one indexed read per
 question; on PostgreSQL a LISTEN connection marks the host dirty when any worker commits a
-filing, so a question reads the database only after a change. The active pack lives in the
+filing, so a question reads the database only after a change (web.changes). The active pack lives in the
 registry; a new version is loaded beside the old one and swapped in atomically.
 """
 from __future__ import annotations
@@ -22,7 +22,6 @@ from rules.engine import Engine
 from web.packs import load_stored_pack
 
 log = logging.getLogger(__name__)
-NOTIFY_CHANNEL = "onehall_changes"
 
 
 class PolicyHost:
@@ -32,13 +31,8 @@ class PolicyHost:
         self._mark = -1
         self._pack_id: int | None = None
         self.engine: Engine | None = None
-        self._dirty = threading.Event()
-        self._dirty.set()
-        self._listening = False
         self._writer: threading.Thread | None = None
         self.reload()
-        if rt.engine.dialect.name == "postgresql":
-            self._start_listener()
         self._start_decision_writer()
 
     # -- keeping current ---------------------------------------------------------------------
@@ -60,13 +54,9 @@ class PolicyHost:
 
     def refresh(self) -> None:
         """Apply every change committed since our mark (any worker's)."""
-        if self._listening and not self._dirty.is_set():
+        if self.rt.changes.mark() <= self._mark:
             return
-        self._dirty.clear()
         with self.rt.reading() as session:
-            latest = session.scalar(select(func.max(RegistryChange.seq))) or 0
-            if latest <= self._mark:
-                return
             with self._lock:
                 rows = list(session.execute(
                     select(RegistryChange.seq, RegistryChange.kind, RegistryChange.key)
@@ -96,27 +86,6 @@ class PolicyHost:
                         place: str | None = None) -> list[dict[str, Any]]:
         self.refresh()
         return self.engine.allowed_actions(person, item, at=at, place=place)
-
-    # -- PostgreSQL LISTEN ---------------------------------------------------------------------
-
-    def _start_listener(self) -> None:
-        def listen() -> None:
-            import psycopg
-            url = self.rt.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
-            while True:
-                try:
-                    with psycopg.connect(url, autocommit=True) as conn:
-                        conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
-                        self._listening = True
-                        self._dirty.set()  # anything missed while connecting
-                        for _ in conn.notifies():
-                            self._dirty.set()
-                except Exception:  # pragma: no cover - reconnect; poll meanwhile
-                    self._listening = False
-                    self._dirty.set()
-                    time.sleep(1)
-
-        threading.Thread(target=listen, name="onehall-listen", daemon=True).start()
 
     # -- the decision log: written in batches after the answers went out ------------------------
 

@@ -28,6 +28,7 @@ class Runtime:
     sessions: sessionmaker[Session]
     ledger: Ledger = field(default_factory=NullLedger)
     _policy: Any = None         # web.policy.PolicyHost, built on first use
+    _changes: Any = None        # web.changes.ChangeMonitor, built on first use
     extras: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -46,6 +47,16 @@ class Runtime:
                 if self._policy is None:
                     self._policy = PolicyHost(self)
         return self._policy
+
+    @property
+    def changes(self):
+        """This worker's view of the registry change feed (web.changes.ChangeMonitor)."""
+        if self._changes is None:
+            from web.changes import ChangeMonitor
+            with _POLICY_LOCK:
+                if self._changes is None:
+                    self._changes = ChangeMonitor(self)
+        return self._changes
 
     @property
     def policy_if_ready(self):

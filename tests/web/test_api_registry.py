@@ -174,3 +174,13 @@ def test_openapi_is_generated_from_the_schemas(client):
     assert "AuthorizationIn" in doc["components"]["schemas"]
     assert doc["components"]["schemas"]["AuthorizationIn"]["additionalProperties"] is False
     assert "post" in doc["paths"]["/api/v1/authorizations"]
+
+
+def test_a_revoked_token_stops_working_at_once(client, world, rt):
+    from registry.services.accounts import create_token, revoke_token
+    with rt.filing_session() as session:
+        token = create_token(session, "audit")
+    assert client.get("/api/v1/me", headers=bearer(token)).status_code == 200  # now cached
+    with rt.filing_session() as session:
+        revoke_token(session, token)
+    assert client.get("/api/v1/me", headers=bearer(token)).status_code == 401

@@ -20,6 +20,12 @@ PROBLEM_SCHEMA = {
     },
 }
 
+# What the views accept in a path segment (anything else is answered 404 or 422).
+PATH_SCHEMAS = {
+    "leaf_hash": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+    "year": {"type": "string", "pattern": "^[0-9]{4}$"},
+}
+
 
 def build_openapi() -> dict[str, Any]:
     models = {spec.body for spec in ROUTES if spec.body is not None}
@@ -31,7 +37,8 @@ def build_openapi() -> dict[str, Any]:
     for spec in ROUTES:
         op: dict[str, Any] = {"summary": spec.summary, "tags": [spec.tag],
                               "operationId": re.sub(r"\W+", "_", f"{spec.method}_{spec.path}").strip("_")}
-        params = [{"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+        params = [{"name": name, "in": "path", "required": True,
+                   "schema": PATH_SCHEMAS.get(name, {"type": "string"})}
                   for name in re.findall(r"{(\w+)}", spec.path)]
         params += [{"name": name, "in": "query", "required": False, "description": desc,
                     "schema": {"type": "integer", "minimum": 1} if name in ("page", "per_page")

@@ -14,7 +14,7 @@ from registry.ledger import node_getter
 from signing import merkle
 from web.runtime import runtime
 from web.ui import bp
-from web.ui.common import bar_chart, paginate, role_required, utcnow
+from web.ui.common import bar_chart, paginate, role_required
 
 KIND_LABELS = {
     "authorization": "授权书", "revocation": "撤销授权", "absence": "缺位", "delegation": "事进人不进委托",

@@ -7,7 +7,7 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from functools import lru_cache, wraps
 from typing import Any, Callable, Iterable, Sequence
 from zoneinfo import ZoneInfo
@@ -174,15 +174,10 @@ class FormErrors:
         return errs
 
 
-NO_ERRORS = FormErrors()
-
-
 def touch_policy() -> None:
-    """Let this worker's decision index see a filing at once (as the API does)."""
-    rt = runtime()
-    host = getattr(rt, "policy_if_ready", None)
-    if host is None and "_policy" not in getattr(rt, "__dataclass_fields__", {}):
-        host = getattr(rt, "policy", None)
+    """Let this worker's decision index see a filing at once (as the API does); a worker
+    whose engine is not built yet builds it current on first use."""
+    host = getattr(runtime(), "policy_if_ready", None)
     if host is not None:
         try:
             host.refresh()
@@ -201,10 +196,6 @@ def file_with(action: Callable[[Any], Any]) -> tuple[Any, FormErrors | None]:
         return None, FormErrors.from_exc(exc)
     touch_policy()
     return result, None
-
-
-def error_status(errors: FormErrors | None) -> int:
-    return 422 if errors else 200
 
 
 # --- parsing form input ---------------------------------------------------------------------

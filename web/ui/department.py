@@ -18,7 +18,7 @@ from signing.records import parse_leaf
 from web.runtime import runtime
 from web.ui import bp
 from web.ui.common import (
-    FormErrors, auth_status, bar_chart, error_status, file_with, forbidden, local_input, matches, not_found,
+    FormErrors, auth_status, bar_chart, file_with, forbidden, local_input, matches, not_found,
     paginate_list, parse_int, parse_time, qr_svg, role_required, split_codes, utcnow, as_utc,
 )
 
@@ -554,7 +554,7 @@ def _render_staff(dept, person_form, person_errors, filing_form, filing_errors, 
                                        .order_by(m.StaffFiling.id.desc())))
         names = {p.id: p.name for p in people}
         return render_template("dept/staff.html", dept=dept, page=paginate_list(shown), people=people,
-                               sections=sections, holders=holders, filings=filings, names=names, q=q,
+                               sections=sections, holders=holders, filings=filings[:50], names=names, q=q,
                                person_form=person_form, person_errors=person_errors, filing_form=filing_form,
                                filing_errors=filing_errors), status
 
@@ -759,3 +759,12 @@ def dept_alert_ack(dept, alert_id):
     from web.ui.auditor import acknowledge
     return acknowledge(alert_id, department=dept,
                        back=url_for("ui.dept_alerts", dept=dept))
+
+
+# --- the department's own compliance findings ----------------------------------------------------
+
+@bp.get("/dept/<dept>/compliance")
+@role_required("department")
+def dept_compliance(dept):
+    from web.ui.reform import compliance_page
+    return compliance_page(dept, "reform/compliance.html")

@@ -11,7 +11,6 @@ from flask import Response, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from registry import models as m
-from registry import vocab
 from registry.services.catalog import published_items
 from web.runtime import runtime
 from web.ui import bp
@@ -64,12 +63,12 @@ def window_ask():
         choices = _choices(session, person_q, item_q)
         if person.isdigit() and item and action and host is not None:
             try:
-                decision = host.decide(int(person), action, item, at=None, known_at=None, place=place or None,
-                                       seal=seal or None, case=None)
+                decision = host.decide(person=int(person), action=action, item=item, at=None, known_at=None,
+                                       place=place or None, seal=seal or None, case=None)
                 allowed = host.allowed_actions(int(person), item, at=None, place=place or None)
             except Exception as exc:
                 error = _reference_error(exc)
-        elif args.get("ask") and not (person.isdigit() and item and action):
+        elif args.get("ask") and not args.get("search") and not (person.isdigit() and item and action):
             error = "请选择人员、事项和操作"
         if decision and decision.get("acting_for"):
             p = session.get(m.Person, decision["acting_for"])
