@@ -116,6 +116,37 @@ def decide_command(person: int, action: str, item: str, at: str | None, known_at
     click.echo(json.dumps(answer, ensure_ascii=False, indent=2, default=str))
 
 
+@click.command("replay")
+@click.argument("decision_id")
+@with_appcontext
+def replay_command(decision_id: str) -> None:
+    """重放一次已记录的判定：用当时的规则包、按当时的 at 与 known_at 重新判定并比对。"""
+    from registry.facts import export_facts
+    from registry.models import DecisionRecord, PackVersion
+    from rules.replay import replay, same_decision
+    from sqlalchemy import select
+    from web.packs import load_stored_pack
+    rt = _rt()
+    with rt.reading() as session:
+        record = session.get(DecisionRecord, decision_id)
+        if record is None:
+            click.echo(f"错误：判定“{decision_id}”不存在（判定记录分批写入，请稍后再试）", err=True)
+            sys.exit(2)
+        row = session.scalar(select(PackVersion).where(PackVersion.digest == record.pack_digest).limit(1))
+        if row is None:
+            click.echo(f"错误：规则包 {record.pack_digest[:16]} 不在登记库中", err=True)
+            sys.exit(2)
+        pack = load_stored_pack(row)
+        snapshot = export_facts(session)
+    again = replay(pack, snapshot, record.request)
+    logged = json.loads(json.dumps(record.answer))
+    fresh = json.loads(json.dumps(again, default=str))
+    same = same_decision(logged, fresh)
+    click.echo(json.dumps({"decision_id": decision_id, "same": same, "logged": logged, "replayed": fresh},
+                          ensure_ascii=False, indent=2))
+    sys.exit(0 if same else 1)
+
+
 @click.command("compliance")
 @click.option("--department", default=None)
 @click.option("--at", default=None)
@@ -137,4 +168,4 @@ def compliance_command(department: str | None, at: str | None, fmt: str, output:
         click.echo(as_text(result))
 
 
-COMMANDS = [pack_group, decide_command, compliance_command]
+COMMANDS = [pack_group, decide_command, replay_command, compliance_command]

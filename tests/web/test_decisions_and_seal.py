@@ -158,3 +158,22 @@ def test_exemption_grants_services(rt, client, world):
             grants.decide_exemption(ctx, ex.id, "approved", "X")
 
 
+
+
+def test_decisions_are_logged_in_batches_and_replay_to_the_same_answer(rt, client, world):
+    import json
+
+    from registry.facts import export_facts
+    from rules.replay import replay, same_decision
+    file_item(client, world)
+    a = world["people"]["a"]
+    grant(client, world, a, "A")
+    answer = ask(client, world, person=a, action="decide", item="FGW-001", place="FGW-CK",
+                 at="2020-01-01T10:00:00+08:00")
+    assert rt.policy.flush_decisions() >= 1
+    with rt.reading() as session:
+        record = session.get(m.DecisionRecord, answer["decision_id"])
+        assert record is not None and record.pack_digest == answer["policy"]["digest"]
+        snapshot = export_facts(session)
+    again = replay(rt.policy.engine.pack, snapshot, record.request)
+    assert same_decision(json.loads(json.dumps(record.answer)), json.loads(json.dumps(again, default=str)))
