@@ -13,6 +13,7 @@ from registry.models.calendar import CalendarDay, CalendarYear
 from registry.models.accounts import ApiToken, User
 from registry.models.ledger import Checkpoint, LogEntry, LogNode, RecordSalt
 from registry.models.system import DecisionRecord, PackVersion, RegistryChange
+from registry.models.oversight import Finding, FindingEvent
 
 __all__ = [
     "Base", "CitizensHomeOpening", "Department", "Hall", "HallApproval", "Person", "Place",
@@ -21,5 +22,5 @@ __all__ = [
     "PolicyException", "Revocation", "Seal", "SealCustody", "Alert", "Case", "CaseStep",
     "EntryPlan", "EntryPlanStep", "SealUse", "CalendarDay", "CalendarYear", "ApiToken", "User",
     "Checkpoint", "LogEntry", "LogNode", "RecordSalt", "DecisionRecord", "PackVersion",
-    "RegistryChange",
+    "RegistryChange", "Finding", "FindingEvent",
 ]

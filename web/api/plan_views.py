@@ -59,7 +59,8 @@ def _whole_chain_names(rt) -> list[str]:
 
 
 def step_json(s: m.EntryPlanStep) -> dict:
-    return {"id": s.id, "step": s.step, "step_label": plan_service.STEPS.get(s.step, s.step), "by": s.by_body,
+    return {"id": s.id, "step": s.step, "step_label": plan_service.STEPS.get(s.step, s.step),
+            "clause": plan_service.STEP_CLAUSES.get(s.step), "by": s.by_body,
             "reasons": list(s.reasons or []), "note": s.note, "at": t(s.filed_at), "log_index": s.log_index}
 
 

@@ -1,15 +1,15 @@
 """initial schema
 
-Revision ID: b188171edddc
+Revision ID: c5a2c31678b8
 Revises: 
-Create Date: 2026-11-26 23:04:17.830008
+Create Date: 2026-11-26 23:39:47.749389
 """
 from alembic import op
 import sqlalchemy as sa
 import registry.db
 
 
-revision = 'b188171edddc'
+revision = 'c5a2c31678b8'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -83,6 +83,26 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('fee_reviews', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_fee_reviews_item'), ['item'], unique=False)
+
+    op.create_table('findings',
+    sa.Column('id', sa.String(length=32), nullable=False),
+    sa.Column('rule', sa.String(length=100), nullable=False),
+    sa.Column('clause', sa.String(length=32), nullable=False),
+    sa.Column('subject', sa.Text(), nullable=False),
+    sa.Column('department', sa.String(length=32), nullable=True),
+    sa.Column('severity', sa.String(length=16), nullable=False),
+    sa.Column('strength', sa.String(length=16), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('state', sa.String(length=16), nullable=False),
+    sa.Column('first_seen', registry.db.UTCDateTime(), nullable=False),
+    sa.Column('last_seen', registry.db.UTCDateTime(), nullable=False),
+    sa.Column('closed_at', registry.db.UTCDateTime(), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_findings'))
+    )
+    with op.batch_alter_table('findings', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_findings_department'), ['department'], unique=False)
+        batch_op.create_index(batch_op.f('ix_findings_rule'), ['rule'], unique=False)
+        batch_op.create_index(batch_op.f('ix_findings_state'), ['state'], unique=False)
 
     op.create_table('log_entries',
     sa.Column('index', sa.Integer(), autoincrement=False, nullable=False),
@@ -230,6 +250,21 @@ def upgrade() -> None:
     with op.batch_alter_table('exemptions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_exemptions_department'), ['department'], unique=False)
         batch_op.create_index(batch_op.f('ix_exemptions_item'), ['item'], unique=False)
+
+    op.create_table('finding_events',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('finding', sa.String(length=32), nullable=False),
+    sa.Column('event', sa.String(length=32), nullable=False),
+    sa.Column('by', sa.String(length=64), nullable=False),
+    sa.Column('by_user', sa.String(length=64), nullable=True),
+    sa.Column('note', sa.Text(), nullable=True),
+    sa.Column('at', registry.db.UTCDateTime(), nullable=False),
+    sa.Column('log_index', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['finding'], ['findings.id'], name=op.f('fk_finding_events_finding_findings')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_finding_events'))
+    )
+    with op.batch_alter_table('finding_events', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_finding_events_finding'), ['finding'], unique=False)
 
     op.create_table('function_sections',
     sa.Column('code', sa.String(length=32), nullable=False),
@@ -667,6 +702,10 @@ def downgrade() -> None:
     op.drop_table('item_versions')
     op.drop_table('halls')
     op.drop_table('function_sections')
+    with op.batch_alter_table('finding_events', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_finding_events_finding'))
+
+    op.drop_table('finding_events')
     with op.batch_alter_table('exemptions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_exemptions_item'))
         batch_op.drop_index(batch_op.f('ix_exemptions_department'))
@@ -704,6 +743,12 @@ def downgrade() -> None:
     op.drop_table('pack_versions')
     op.drop_table('log_nodes')
     op.drop_table('log_entries')
+    with op.batch_alter_table('findings', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_findings_state'))
+        batch_op.drop_index(batch_op.f('ix_findings_rule'))
+        batch_op.drop_index(batch_op.f('ix_findings_department'))
+
+    op.drop_table('findings')
     with op.batch_alter_table('fee_reviews', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_fee_reviews_item'))
 
