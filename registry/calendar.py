@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import io
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
@@ -89,6 +90,11 @@ class OfficeHours:
 DEFAULT_OFFICE_HOURS = OfficeHours()
 
 
+def _weekdays_upto(ordinal: int) -> int:
+    """Monday–Friday days among proleptic ordinals 1..n (ordinal 1, 0001-01-01, is a Monday)."""
+    return 5 * (ordinal // 7) + min(ordinal % 7, 5)
+
+
 def _span(start: time, end: time) -> float:
     return (datetime.combine(date.min, end) - datetime.combine(date.min, start)).total_seconds()
 
@@ -153,19 +159,27 @@ class WorkingCalendar:
     def working_days_between(self, a: date | datetime, b: date | datetime) -> int:
         """Working days d with a < d ≤ b (negative when b < a).
 
-        ``working_days_between(a, add_working_days(a, n)) == n`` for every n.
+        ``working_days_between(a, add_working_days(a, n)) == n`` for every n. Counted in
+        O(log n): weekdays by arithmetic, then the holidays and make-up days in the range.
         """
         a, b = self._date(a), self._date(b)
         sign = 1
         if b < a:
             a, b, sign = b, a, -1
-        count = 0
-        d = a
-        while d < b:
-            d += timedelta(days=1)
-            if self.is_working_day(d):
-                count += 1
+        if a == b:
+            return 0
+        for year in range((a + timedelta(days=1)).year, b.year + 1):
+            if year not in self.years:
+                raise CalendarPending(year)
+        count = _weekdays_upto(b.toordinal()) - _weekdays_upto(a.toordinal())
+        count -= bisect_right(self._off, b) - bisect_right(self._off, a)
+        count += bisect_right(self._on, b) - bisect_right(self._on, a)
         return sign * count
+
+    def __post_init__(self) -> None:
+        # Sorted weekday holidays and weekend make-up days, for range counts by bisection.
+        self._off = sorted(d for d in self.holidays if d.weekday() < 5)
+        self._on = sorted(d for d in self.makeup_days if d.weekday() >= 5)
 
     def calendar_days_in_working_days(self, reference: date | datetime, days: int) -> int:
         """How many working days `days` calendar days from `reference` span (DESIGN §6)."""

@@ -154,3 +154,29 @@ def test_office_hours_parameters_are_checked(sessions):
     assert OfficeHours.parse(["09:00-12:00", "13:30-17:30"]) == cal.DEFAULT_OFFICE_HOURS
     assert OfficeHours.parse([["09:00", "12:00"], ["13:30", "17:30"]]) == cal.DEFAULT_OFFICE_HOURS  # pack form
     assert cal.DEFAULT_OFFICE_HOURS.seconds_per_day == 7 * 3600
+
+
+def test_working_days_between_agrees_with_counting_day_by_day():
+    """The O(log n) count equals the definition: working days d with a < d ≤ b."""
+    import random
+    from datetime import date, timedelta
+
+    import chinese_calendar
+
+    from registry.calendar import WorkingCalendar
+    off, on = set(), set()
+    for ordinal in range(date(2024, 1, 1).toordinal(), date(2026, 12, 31).toordinal() + 1):
+        d = date.fromordinal(ordinal)
+        if chinese_calendar.is_workday(d) != (d.weekday() < 5):
+            (on if d.weekday() >= 5 else off).add(d)
+    cal = WorkingCalendar(frozenset({2024, 2025, 2026}), frozenset(off), frozenset(on))
+
+    def by_day(a, b):
+        sign, (lo, hi) = (1, (a, b)) if a <= b else (-1, (b, a))
+        return sign * sum(cal.is_working_day(lo + timedelta(days=k)) for k in range(1, (hi - lo).days + 1))
+
+    rng = random.Random(7)
+    start = date(2024, 1, 1)
+    for _ in range(2000):
+        a, b = (start + timedelta(days=rng.randrange(1095)) for _ in range(2))
+        assert cal.working_days_between(a, b) == by_day(a, b), (a, b)
