@@ -30,6 +30,11 @@ class ChangeMonitor:
         if rt.engine.dialect.name == "postgresql":
             self._start_listener()
 
+    def invalidate(self) -> None:
+        """This worker just committed: read the feed on the next look, without waiting for
+        its own NOTIFY to come back."""
+        self._dirty.set()
+
     def mark(self) -> int:
         if self._listening and not self._dirty.is_set():
             return self._mark

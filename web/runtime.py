@@ -75,6 +75,7 @@ class Runtime:
                 # at the end of the filing never meets a stale snapshot (DESIGN §9).
                 session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
                 yield FilingContext(session=session, actor=actor, ledger=self.ledger, now=utcnow())
+        self._committed()
 
     @contextmanager
     def filing_session(self) -> Iterator[Session]:
@@ -82,6 +83,11 @@ class Runtime:
         with self.sessions() as session:
             with session.begin():
                 yield session
+        self._committed()
+
+    def _committed(self) -> None:
+        if self._changes is not None:
+            self._changes.invalidate()
 
     @contextmanager
     def reading(self) -> Iterator[Session]:

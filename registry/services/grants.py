@@ -149,13 +149,9 @@ def file_seal_custody(ctx: FilingContext, data: dict[str, Any]) -> SealCustody:
     who = person(ctx.session, data["person"])
     if who.department != seal.department:
         raise invalid("person", "保管人须为本部门人员")
-    holds = ctx.session.scalar(
-        select(Authorization.id).where(Authorization.grantee_person == who.id,
-                                       Authorization.grantor == seal.department).limit(1)
-    )
-    if holds is None:
-        raise invalid("person", "保管人须持有本部门的首席代表授权")
     ensure_order(data["from"], data.get("to"), "from", "to")
+    if not _holds_grant_at(ctx, who.id, seal.department, data["from"]):
+        raise invalid("person", "保管人须在保管开始时持有本部门有效（未撤销、未过期）的首席代表授权")
     row = SealCustody(seal=seal.code, person=who.id, from_=data["from"], to=data.get("to"), filed_at=ctx.now,
                       late_filed=ctx.is_late(data["from"]), filed_by=ctx.actor.name)
     ctx.session.add(row)
@@ -165,6 +161,19 @@ def file_seal_custody(ctx: FilingContext, data: dict[str, Any]) -> SealCustody:
     row.log_index, row.record_hash, row.signature = logged.index, logged.record_hash, logged.signature
     ctx.changed("seal_custody", row.id)
     return row
+
+
+def _holds_grant_at(ctx: FilingContext, person_id: int, department: str, at) -> bool:
+    """Whether the person holds a chief-rep grant of the department in force at `at`."""
+    grants_ = ctx.session.scalars(select(Authorization).where(
+        Authorization.grantee_person == person_id, Authorization.grantor == department))
+    for auth in grants_:
+        if auth.valid_from > at or (auth.valid_to is not None and auth.valid_to <= at):
+            continue
+        revoked = ctx.session.scalar(select(Revocation.at).where(Revocation.authorization == auth.id))
+        if revoked is None or revoked > at:
+            return True
+    return False
 
 
 def request_exemption(ctx: FilingContext, data: dict[str, Any]) -> Exemption:
