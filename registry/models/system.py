@@ -45,3 +45,16 @@ class RegistryChange(Base):
     key: Mapped[str] = mapped_column(String(64))
     note: Mapped[str | None] = mapped_column(Text)
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PersonalDataRead(Base):
+    """Who looked at whose personal data, when, and through what (issue: reads are recorded)."""
+
+    __tablename__ = "personal_data_reads"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(32))
+    subject_person: Mapped[int] = mapped_column(Integer, index=True)
+    what: Mapped[str] = mapped_column(String(64))
+    via: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

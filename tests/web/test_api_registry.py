@@ -184,3 +184,14 @@ def test_a_revoked_token_stops_working_at_once(client, world, rt):
     with rt.filing_session() as session:
         revoke_token(session, token)
     assert client.get("/api/v1/me", headers=bearer(token)).status_code == 401
+
+
+def test_reading_absence_reasons_is_itself_recorded(client, world, rt):
+    a = world["people"]["a"]
+    client.post("/api/v1/absences", json={"person": a, "from": "2019-03-01", "to": "2019-03-05", "reason": "病假"},
+                headers=bearer(world["tokens"]["fgw"]))
+    client.get("/api/v1/absences", headers=bearer(world["tokens"]["fgw"]))
+    client.get("/api/v1/absences", headers=bearer(world["tokens"]["audit"]))  # masked: not a read of the reason
+    with rt.reading() as session:
+        reads = list(session.scalars(select(m.PersonalDataRead)))
+    assert [(r.user, r.subject_person, r.what) for r in reads] == [("fgw", a, "absence.reason")]

@@ -16,6 +16,7 @@ from web.api import schemas as s
 from web.api.listing import LIST_QUERY, ScopeDenied, filing_scope, page_args, paginate, scope_denied_problem
 from web.api.problems import from_registry, problem
 from web.api.routing import route
+from web.access import note_personal_reads
 from web.runtime import actor_of, runtime
 
 LIST = {"type": "object", "required": ["items", "next"],
@@ -121,7 +122,10 @@ def list_people():
     stmt = select(m.Person).order_by(m.Person.id)
     if role == "window":
         return listing(stmt, lambda p: ser.person(p, names_only=True))
-    return listing(stmt, ser.person, m.Person.department)
+    out = listing(stmt, ser.person, m.Person.department)
+    if isinstance(out, dict):
+        note_personal_reads((row["id"] for row in out["items"]), "person.details")
+    return out
 
 
 @route("POST", "/people", "新增人员", body=s.PersonIn, roles=("gov_service", "department"), status=201,
@@ -234,7 +238,10 @@ def list_revocations():
 def list_absences():
     mask = g.principal.role == "auditor"
     stmt = select(m.Absence).join(m.Person, m.Person.id == m.Absence.person).order_by(m.Absence.id)
-    return listing(stmt, lambda a: ser.absence(a, mask=mask), m.Person.department)
+    out = listing(stmt, lambda a: ser.absence(a, mask=mask), m.Person.department)
+    if isinstance(out, dict) and not mask:
+        note_personal_reads((row["person"] for row in out["items"]), "absence.reason")
+    return out
 
 
 @route("POST", "/absences", "登记缺位", body=s.AbsenceIn, roles=("department",), status=201, response=OBJ)

@@ -15,6 +15,7 @@ from registry import models as m
 from registry import vocab
 from registry.services import catalog, grants, org
 from signing.records import parse_leaf
+from web.access import note_personal_reads
 from web.runtime import runtime
 from web.ui import bp
 from web.ui.common import (
@@ -481,8 +482,11 @@ def dept_absences(dept):
         rows = list(session.scalars(select(m.Absence).join(m.Person, m.Person.id == m.Absence.person)
                                     .where(m.Person.department == dept).order_by(m.Absence.from_.desc())))
         rows = [r for r in rows if matches(q, names.get(r.person))]
-        return render_template("dept/absences.html", dept=dept, page=paginate_list(rows), names=names,
-                               people=people, form=form, errors=errors, q=q, now=now), status
+        page = paginate_list(rows)
+        html = render_template("dept/absences.html", dept=dept, page=page, names=names,
+                               people=people, form=form, errors=errors, q=q, now=now)
+    note_personal_reads((r.person for r in page.rows), "absence.reason")
+    return html, status
 
 
 # --- seals and custody (印章保管) ---------------------------------------------------------------

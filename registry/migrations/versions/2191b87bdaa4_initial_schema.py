@@ -1,15 +1,15 @@
 """initial schema
 
-Revision ID: c5a2c31678b8
+Revision ID: 2191b87bdaa4
 Revises: 
-Create Date: 2026-11-26 23:39:47.749389
+Create Date: 2026-11-26 23:51:46.091477
 """
 from alembic import op
 import sqlalchemy as sa
 import registry.db
 
 
-revision = 'c5a2c31678b8'
+revision = '2191b87bdaa4'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -135,6 +135,20 @@ def upgrade() -> None:
     with op.batch_alter_table('pack_versions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_pack_versions_active'), ['active'], unique=False)
         batch_op.create_index(batch_op.f('ix_pack_versions_digest'), ['digest'], unique=False)
+
+    op.create_table('personal_data_reads',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user', sa.String(length=64), nullable=False),
+    sa.Column('role', sa.String(length=32), nullable=False),
+    sa.Column('subject_person', sa.Integer(), nullable=False),
+    sa.Column('what', sa.String(length=64), nullable=False),
+    sa.Column('via', sa.String(length=200), nullable=False),
+    sa.Column('at', registry.db.UTCDateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_personal_data_reads'))
+    )
+    with op.batch_alter_table('personal_data_reads', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_personal_data_reads_at'), ['at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_personal_data_reads_subject_person'), ['subject_person'], unique=False)
 
     op.create_table('policy_exceptions',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -736,6 +750,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_policy_exceptions_rule'))
 
     op.drop_table('policy_exceptions')
+    with op.batch_alter_table('personal_data_reads', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_personal_data_reads_subject_person'))
+        batch_op.drop_index(batch_op.f('ix_personal_data_reads_at'))
+
+    op.drop_table('personal_data_reads')
     with op.batch_alter_table('pack_versions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_pack_versions_digest'))
         batch_op.drop_index(batch_op.f('ix_pack_versions_active'))
