@@ -29,7 +29,10 @@ run: $(STAMP)
 	$(BIN)/onehall serve --host 127.0.0.1 --port 5000 --workers 2
 
 ## make test: set up with the test extras and run the whole suite, layer contracts included
+## (the browser test drives Debian's chromium; Playwright's own browser download is not used)
 test: $(TEST_STAMP)
+	@command -v chromium >/dev/null || (apt-get update && apt-get install -y --no-install-recommends chromium) \
+	  || echo "chromium could not be installed: the browser test will be skipped"
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 

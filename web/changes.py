@@ -12,12 +12,23 @@ import threading
 import time
 from typing import Any
 
-from sqlalchemy import func, select
-
-from registry.models import RegistryChange
+from flask import g, has_request_context
 
 log = logging.getLogger(__name__)
 NOTIFY_CHANNEL = "onehall_changes"
+MAX_SEQ = "SELECT max(seq) FROM registry_changes"
+
+
+def _request_mark() -> int | None:
+    if has_request_context():
+        return getattr(g, "_onehall_change_mark", None)
+    return None
+
+
+def _remember(mark: int) -> int:
+    if has_request_context():
+        g._onehall_change_mark = mark
+    return mark
 
 
 class ChangeMonitor:
@@ -27,6 +38,7 @@ class ChangeMonitor:
         self._dirty.set()
         self._listening = False
         self._mark = 0
+        self._local = threading.local()
         if rt.engine.dialect.name == "postgresql":
             self._start_listener()
 
@@ -34,14 +46,41 @@ class ChangeMonitor:
         """This worker just committed: read the feed on the next look, without waiting for
         its own NOTIFY to come back."""
         self._dirty.set()
+        if has_request_context():
+            g.pop("_onehall_change_mark", None)
 
     def mark(self) -> int:
+        """The newest change sequence; within one request it is read at most once."""
+        cached = _request_mark()
+        if cached is not None:
+            return cached
         if self._listening and not self._dirty.is_set():
-            return self._mark
+            return _remember(self._mark)
         self._dirty.clear()
-        with self.rt.reading() as session:
-            self._mark = session.scalar(select(func.max(RegistryChange.seq))) or 0
-        return self._mark
+        self._mark = self._read_mark()
+        return _remember(self._mark)
+
+    def _read_mark(self) -> int:
+        """`SELECT max(seq)` on a connection this thread keeps (no pool or ORM per request)."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self.rt.engine.raw_connection()
+            self._local.conn = conn
+        try:
+            cur = conn.cursor()
+            cur.execute(MAX_SEQ)
+            value = cur.fetchone()[0]
+            cur.close()
+            if self.rt.engine.dialect.name == "postgresql":
+                conn.commit()  # end the read transaction, so the next read sees new commits
+            return value or 0
+        except Exception:
+            self._local.conn = None
+            try:
+                conn.close()
+            except Exception:  # pragma: no cover - already broken
+                pass
+            raise
 
     def _start_listener(self) -> None:
         def listen() -> None:

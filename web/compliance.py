@@ -2,7 +2,8 @@
 rules over the registry's facts, with the working-day calendar for time-limit comparisons."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, time, timezone
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -35,12 +36,27 @@ def report(rt, *, department: str | None = None, at: datetime | None = None,
                                       working_days_between=working_days_between, department=department)
     found.sort(key=lambda f: (f.get("department") or "", SEVERITY_ORDER.get(f["severity"], 9), f["clause"]))
     result = {"findings": found, "summary": _summary(found, snapshot),
-              "parameters": pack.parameters, "policy": pack.policy,
+              "parameters": jsonable(pack.parameters), "policy": pack.policy,
               "at": (at.isoformat() if at else None), "notes": []}
     if pending:
         years = "、".join(str(y) for y in sorted(pending))
         result["notes"].append(f"{years}年工作日历尚未导入：涉及这些年份的自然日时限按每7天5个工作日估算")
     return result
+
+
+def jsonable(value: Any) -> Any:
+    """Pack parameters as JSON: fractions as "1/3", times as ISO-8601 UTC."""
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, Fraction):
+        return f"{value.numerator}/{value.denominator}"
+    if isinstance(value, datetime):
+        return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+    if isinstance(value, (date, time)):
+        return value.isoformat()
+    return value
 
 
 def _summary(found: list[dict[str, Any]], snapshot: dict[str, Any]) -> dict[str, Any]:

@@ -20,4 +20,4 @@ class _Server(BaseApplication):
 
 def serve(host: str, port: int, workers: int) -> None:
     _Server({"bind": f"{host}:{port}", "workers": workers, "worker_class": "gthread", "threads": 4,
-             "accesslog": "-", "timeout": 60}).run()
+             "accesslog": "-", "timeout": 60, "control_socket_disable": True}).run()

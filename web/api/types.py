@@ -1,6 +1,7 @@
 """Field types shared by the request schemas: times in Asia/Shanghai or UTC, enum codes or labels."""
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time, timezone
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
@@ -10,6 +11,8 @@ from pydantic import BeforeValidator, Field, WithJsonSchema
 from registry import vocab
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+MIN_YEAR, MAX_YEAR = 2000, 2100
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def parse_time(value: Any) -> datetime:
@@ -31,7 +34,16 @@ def parse_time(value: Any) -> datetime:
         raise ValueError("须为 ISO-8601 时间字符串")
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=SHANGHAI)
+    if not MIN_YEAR <= dt.year <= MAX_YEAR:
+        raise ValueError(f"时间须在 {MIN_YEAR}–{MAX_YEAR} 年之间")
     return dt.astimezone(timezone.utc)
+
+
+def plain_text(value: Any) -> Any:
+    """Refuse control characters (NUL, line feeds in names…) in text fields."""
+    if isinstance(value, str) and CONTROL.search(value):
+        raise ValueError("不能包含控制字符")
+    return value
 
 
 Time = Annotated[datetime, BeforeValidator(parse_time),
@@ -53,8 +65,8 @@ def enum_of(vocabulary: dict[str, str], description: str):
 
 
 Code = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")]
-Name = Annotated[str, Field(min_length=1, max_length=200)]
-Text = Annotated[str, Field(min_length=1, max_length=2000)]
+Name = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$")]
+Text = Annotated[str, BeforeValidator(plain_text), Field(min_length=1, max_length=2000)]
 PersonId = Annotated[int, Field(ge=1, le=2**31 - 1)]
 RecordId = Annotated[int, Field(ge=1, le=2**31 - 1)]
 

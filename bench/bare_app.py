@@ -1,0 +1,54 @@
+"""The baseline of bench.http: a bare Flask endpoint that answers POST /api/v1/decisions with a
+fixed JSON object (a real decision answer recorded by bench.http, so the same size), served by
+the very server code of `onehall serve` (web.server: gunicorn, gthread workers, same options).
+
+    python -m bench.bare_app --port 5001 --workers 2 --answer answer.json
+"""
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, request
+
+
+def create_bare_app(answer: dict[str, Any]) -> Flask:
+    app = Flask(__name__)
+    app.json.ensure_ascii = False   # as onehall's app
+    app.json.sort_keys = False
+
+    @app.post("/api/v1/decisions")
+    def decide():
+        request.get_json(silent=True)   # a bare endpoint still reads its body
+        return answer
+
+    return app
+
+
+def serve(host: str, port: int, workers: int, answer: dict[str, Any]) -> None:
+    """web.server.serve with its application swapped for the bare one: the same WSGI server,
+    worker class, threads, timeout and access log as `onehall serve`."""
+    import web.server
+
+    class _Bare(web.server._Server):
+        def load(self):
+            return create_bare_app(answer)
+
+    web.server._Server = _Bare
+    web.server.serve(host, port, workers)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=5001)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--answer", type=Path, required=True, help="a JSON file: the object every request gets")
+    args = parser.parse_args(argv)
+    serve(args.host, args.port, args.workers, json.loads(args.answer.read_text(encoding="utf-8")))
+
+
+if __name__ == "__main__":
+    main()
