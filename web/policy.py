@@ -117,20 +117,9 @@ class PolicyHost:
             batch = []
             while self._pending and len(batch) < DECISION_BATCH:
                 request, answer = self._pending.popleft()
-                batch.append({"id": answer["decision_id"], "request": _jsonable(request),
-                              "answer": _jsonable(answer), "pack_digest": answer["policy"]["digest"],
-                              "decided_at": utcnow()})
+                batch.append({"id": answer["decision_id"], "request": request, "answer": answer,
+                              "pack_digest": answer["policy"]["digest"], "decided_at": utcnow()})
             with self.rt.engine.begin() as conn:
                 conn.execute(insert(DecisionRecord), batch)
             written += len(batch)
         return written
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return value
