@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: run test lint-imports bench clean
+.PHONY: run test bench clean
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "onehall needs Python 3.11 or 3.12 (durable-rules does not import on 3.13)"; exit 1; }
@@ -31,14 +31,17 @@ run: $(STAMP)
 ## make test: set up with the test extras and run the whole suite, layer contracts included
 ## (the browser test drives Debian's chromium; Playwright's own browser download is not used)
 test: $(TEST_STAMP)
-	@command -v chromium >/dev/null || (apt-get update && apt-get install -y --no-install-recommends chromium) \
-	  || echo "chromium could not be installed: the browser test will be skipped"
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq --no-install-recommends \
+	  chromium fonts-wqy-microhei >/dev/null) || echo "chromium could not be installed: the browser test will be skipped"
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
+## make bench: every benchmark of DESIGN §11, each printing one JSON object
 bench: $(TEST_STAMP)
 	$(BIN)/python -m bench.decisions
 	$(BIN)/python -m bench.log
+	$(BIN)/python -m bench.compliance
+	$(BIN)/python -m bench.http
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache
