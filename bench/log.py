@@ -18,12 +18,18 @@ in the same run on the same machine:
   `sig_verify_s_at_1m`: `signing.verify.check_signatures` alone, same parallelism;
   `verify_ratio` = verify / sig_verify. The entries are seal-use leaves signed with a fixed key
   (canonical bytes built from a template, checked against signing.canonical on a sample).
+  Beside the wall-clock figures, `verify_cpu_s_at_1m` and `sig_verify_cpu_s_at_1m` (CPU of the
+  main process and its workers) and `loadavg_1m_start_end`: on a shared machine the CPU
+  figures show the work itself when other processes skew the wall clock.
 
     python -m bench.log [--quick] [--database-url URL] [--runs 5] [--verify-runs 5] [--profile]
+                        [--sections append,proof,verify]
 
 `--quick` uses 100,000 nodes and 10,000 entries (keys say the size: `proof_ms_at_100k`);
 `--database-url` runs the append and raw figures on PostgreSQL (a scratch schema, dropped);
-`--profile` prints a cProfile of the append loop to standard error.
+`--profile` prints a cProfile of the append loop to standard error. A full run with 5 runs of
+the two 1M verify figures takes over half an hour on 2 cores (each is 1-4 minutes);
+`--verify-runs 1` brings it to about 6-10 minutes.
 """
 from __future__ import annotations
 
@@ -36,6 +42,7 @@ import multiprocessing
 import os
 import pstats
 import random
+import resource
 import statistics
 import sys
 import tempfile
@@ -350,20 +357,28 @@ def write_export_checkpoints(directory: Path, notes: list[str], keys, meta) -> N
         atomic_write(directory / "checkpoints" / checkpoint_filename(checkpoint_size_of(note)), note.encode())
 
 
-def run_verify(directory: Path, workers: int) -> float:
-    t0 = time.perf_counter()
+def _cpu_s() -> float:
+    """CPU seconds of this process and of its reaped children (the verifier's workers)."""
+    s, c = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return s.ru_utime + s.ru_stime + c.ru_utime + c.ru_stime
+
+
+def run_verify(directory: Path, workers: int) -> tuple[float, float]:
+    """(wall seconds, CPU seconds) of verify_export."""
+    c0, t0 = _cpu_s(), time.perf_counter()
     report = verify_export(directory, workers=workers, progress=False)
-    elapsed = time.perf_counter() - t0
+    elapsed, cpu = time.perf_counter() - t0, _cpu_s() - c0
     assert report.ok and report.checkpoints >= 1, report.summary()
-    return elapsed
+    return elapsed, cpu
 
 
-def run_sig_verify(directory: Path, workers: int, n: int) -> float:
-    t0 = time.perf_counter()
+def run_sig_verify(directory: Path, workers: int, n: int) -> tuple[float, float]:
+    """(wall seconds, CPU seconds) of check_signatures."""
+    c0, t0 = _cpu_s(), time.perf_counter()
     count, errors = check_signatures(directory, workers=workers, progress=False)
-    elapsed = time.perf_counter() - t0
+    elapsed, cpu = time.perf_counter() - t0, _cpu_s() - c0
     assert count == n and not errors, errors[:3]
-    return elapsed
+    return elapsed, cpu
 
 
 def section_append(work: Path, url: str | None, appends: int, runs: int, profile: bool) -> dict:
@@ -406,17 +421,22 @@ def section_verify(work: Path, n: int, runs: int, workers: int) -> dict:
     label = _size_label(n)
     export_dir = work / "export"
     built = build_export(export_dir, n, workers)
-    ver_s, sig_s = [], []
-    for _ in range(runs):
-        ver_s.append(run_verify(export_dir, workers))
-        sig_s.append(run_sig_verify(export_dir, workers, n))
-    verify_s, sig_verify_s = _median(ver_s), _median(sig_s)
+    ver, sig = [], []
+    for _ in range(runs):  # alternate, so that load from elsewhere falls on both alike
+        ver.append(run_verify(export_dir, workers))
+        sig.append(run_sig_verify(export_dir, workers, n))
+    verify_s, sig_verify_s = _median([w for w, _ in ver]), _median([w for w, _ in sig])
+    verify_cpu, sig_cpu = _median([c for _, c in ver]), _median([c for _, c in sig])
     return {
         f"verify_s_at_{label}": round(verify_s, 2),
         f"sig_verify_s_at_{label}": round(sig_verify_s, 2),
         "verify_ratio": round(verify_s / sig_verify_s, 3),
+        # CPU seconds (main process + workers): the work itself, whatever else the machine runs
+        f"verify_cpu_s_at_{label}": round(verify_cpu, 2),
+        f"sig_verify_cpu_s_at_{label}": round(sig_cpu, 2),
+        "verify_cpu_ratio": round(verify_cpu / sig_cpu, 3),
         "verify_runs": runs, "verify_workers": workers, "export": built,
-        "verify_s_all": [round(x, 2) for x in ver_s], "sig_verify_s_all": [round(x, 2) for x in sig_s],
+        "verify_s_all": [round(w, 2) for w, _ in ver], "sig_verify_s_all": [round(w, 2) for w, _ in sig],
     }
 
 
@@ -438,7 +458,7 @@ def main(argv=None) -> int:
 
     runs = max(1, args.runs)
     verify_runs = max(1, args.verify_runs or runs)
-    appends = args.appends or (300 if args.quick else 2000)
+    appends = args.appends or (500 if args.quick else 2000)
     tree_n = 100_000 if args.quick else 1_000_000
     export_n = 10_000 if args.quick else 1_000_000
     out: dict = {"bench": "log", "quick": args.quick, "runs": runs,
@@ -446,6 +466,7 @@ def main(argv=None) -> int:
 
     sections = set(args.sections.split(","))
     targets: dict = {}
+    load_start = os.getloadavg()[0]  # other work on the machine skews every wall-clock figure
     with tempfile.TemporaryDirectory(prefix="bench-log-") as tmp:
         work = Path(tmp)
         if "append" in sections:
@@ -459,6 +480,7 @@ def main(argv=None) -> int:
             out.update(section_verify(work, export_n, verify_runs, args.workers))
             targets["verify_le_1.25x_sig"] = out["verify_ratio"] <= 1.25
     out["targets"] = targets
+    out["loadavg_1m_start_end"] = [round(load_start, 2), round(os.getloadavg()[0], 2)]
     print(json.dumps(out, ensure_ascii=False))
     return 0
 

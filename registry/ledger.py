@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.exc import IntegrityError
@@ -83,7 +83,8 @@ class _Prepared:
     order: tuple[str, ...] | None
     defaults: dict[str, Any]
 
-    _cache = {}  # (statement id, dialect name, paramstyle) -> _Prepared; statements are module constants
+    # (statement id, dialect name, paramstyle) -> _Prepared; the statements are module constants
+    _cache: ClassVar[dict[tuple[int, str, str], "_Prepared"]] = {}
 
     @classmethod
     def of(cls, stmt, dialect) -> "_Prepared":

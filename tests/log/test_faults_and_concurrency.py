@@ -1,0 +1,113 @@
+"""The log survives a worker killed mid-stream and several workers appending at once (DESIGN §9).
+
+Workers are real processes (tests/log/appender.py) filing through web.runtime.Runtime, each
+record in its own filing transaction under the log's single writer lock, some of them
+publishing checkpoints on the receipt path as they go.
+"""
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+
+from signing.verify import verify_export
+from tests.log.conftest import LogHarness
+
+APPENDER = "tests.log.appender"
+
+
+def run_to_end(proc: subprocess.Popen) -> tuple[list[int], list[int]]:
+    """Every index and checkpoint size a worker printed; it must exit cleanly."""
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err[-3000:]
+    return parse(out)
+
+
+def parse(out: str) -> tuple[list[int], list[int]]:
+    indices, sizes = [], []
+    for line in out.splitlines():
+        if line.startswith("c "):
+            sizes.append(int(line[2:]))
+        elif line.strip().isdigit():
+            indices.append(int(line))
+    return indices, sizes
+
+
+def verified(h: LogHarness, directory) -> None:
+    """Nodes agree with the leaves; the export verifies, with the checkpoints kept outside."""
+    n = h.assert_nodes_consistent()
+    assert h.indices() == list(range(n))
+    h.checkpoint()
+    assert h.export(directory) == n
+    report = verify_export(directory, workers=1, progress=False, external_checkpoints=[h.outside])
+    assert report.ok, report.summary()
+    assert report.size == n and report.checkpoints >= 2
+
+
+def test_a_worker_killed_mid_stream_loses_no_acknowledged_record(logdb: LogHarness, tmp_path):
+    logdb.append(3)  # the log does not start empty
+    rng = random.Random(7)
+    acked: list[int] = []
+    for round_ in range(2):
+        proc = logdb.script(APPENDER, "--count", "100000", "--tag", f"k{round_}", "--checkpoint-every", "7")
+        before: list[str] = []
+        target = 25 + rng.randrange(10)
+        while sum(x.strip().isdigit() for x in before) < target:  # kill it while it is busy appending
+            line = proc.stdout.readline()
+            assert line, proc.stderr.read()
+            before.append(line)
+        os.kill(proc.pid, signal.SIGKILL)
+        # Read the rest through the same buffered stream: communicate() would read the raw
+        # pipe and miss lines readline() has already buffered.
+        rest = proc.stdout.read()
+        proc.wait(timeout=60)
+        proc.stderr.close()
+        indices, _ = parse("".join(before) + rest)
+        assert proc.returncode == -signal.SIGKILL
+        assert len(indices) >= target
+        acked += indices
+        # Every acknowledged index is in the log; at most the one being committed follows.
+        present = set(logdb.indices())
+        assert set(indices) <= present
+        assert logdb.size() - 1 - max(indices) in (0, 1)
+    verified(logdb, tmp_path / "after-kill")
+
+    # Appending goes on from where the log stands, without a gap.
+    size = logdb.size()
+    proc = logdb.script(APPENDER, "--count", "20", "--tag", "after", "--checkpoint-every", "5")
+    indices, sizes = run_to_end(proc)
+    assert indices == list(range(size, size + 20))
+    assert sizes and all(s > i for s, i in zip(sizes, indices[4::5]))
+    logdb.append(1)
+    assert logdb.indices() == list(range(size + 21))
+    assert set(acked) <= set(logdb.indices())
+    verified(logdb, tmp_path / "after-restart")
+
+
+def test_four_workers_append_200_records_at_once(logdb: LogHarness, tmp_path):
+    workers, per = 4, 50
+    procs = [logdb.script(APPENDER, "--count", str(per), "--tag", f"w{i}", "--checkpoint-every", "10",
+                          "--wait-go", stdin=subprocess.PIPE) for i in range(workers)]
+    for p in procs:
+        line = p.stdout.readline()
+        assert line.strip() == "ready", line + p.stderr.read()
+    for p in procs:
+        p.stdin.write("go\n")
+        p.stdin.flush()
+    results = []
+    for p in procs:
+        p.stdin.close()
+        out = p.stdout.read()  # the buffered stream: "ready" was read through it
+        err = p.stderr.read()
+        assert p.wait(timeout=120) == 0, err[-3000:]
+        results.append(parse(out))
+    all_indices = sorted(i for indices, _ in results for i in indices)
+    assert all_indices == list(range(workers * per))  # each index handed out once, no gap
+    for indices, sizes in results:
+        assert len(indices) == per and indices == sorted(indices)
+        assert len(sizes) == per // 10
+        assert all(s > i for s, i in zip(sizes, indices[9::10]))  # each receipt's checkpoint covers it
+    # They did run at once: some worker's records are not one contiguous block.
+    assert any(max(ix) - min(ix) + 1 > per for ix, _ in results)
+    verified(logdb, tmp_path / "x")

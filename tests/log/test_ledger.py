@@ -1,0 +1,48 @@
+"""SignedLog over the database: what two workers and a rolled-back filing do to the stored tree."""
+from __future__ import annotations
+
+import pytest
+
+from registry import ledger as ledger_mod
+from signing import merkle
+from signing.verify import verify_export
+from tests.log.conftest import BODY, LogHarness
+
+
+class Abort(Exception):
+    pass
+
+
+def test_a_rolled_back_append_does_not_poison_the_frontier_cache(logdb: LogHarness, tmp_path):
+    """Worker A's append is rolled back (the filing failed after logging), worker B appends
+    at that index, then A appends again: A must not reuse the nodes of its undone leaf."""
+    a, b = logdb.log, logdb.new_log()
+    logdb.append(3, log=a)
+    with pytest.raises(Abort):
+        with logdb.filing() as session:
+            a.append(session, kind="test", body=BODY, record=logdb.record())
+            raise Abort
+    assert logdb.append(1, log=b) == [3]
+    assert logdb.append(5, log=a) == [4, 5, 6, 7, 8]
+    logdb.assert_nodes_consistent()
+    logdb.checkpoint()
+    logdb.export(tmp_path / "x")
+    report = verify_export(tmp_path / "x", workers=1, progress=False, external_checkpoints=[logdb.outside])
+    assert report.ok, report.summary()
+
+
+def test_two_workers_alternating_keep_every_node_right(logdb: LogHarness):
+    a, b = logdb.log, logdb.new_log()
+    for i in range(40):
+        logdb.append(1 + i % 3, log=a if i % 2 else b)
+    logdb.assert_nodes_consistent()
+
+
+def test_checkpoint_is_signed_over_the_stored_root_and_only_when_the_tree_grew(logdb: LogHarness):
+    assert logdb.checkpoint() is None  # empty log: nothing to sign
+    logdb.append(5)
+    cp = logdb.checkpoint()
+    assert cp.tree_size == 5 and logdb.checkpoint() is None
+    with logdb.sessions() as s:
+        assert bytes.fromhex(cp.root_hash) == merkle.root_at(5, ledger_mod.node_getter(s))
+    assert (logdb.outside / "000000000005.note").read_text() == cp.note
