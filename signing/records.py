@@ -53,9 +53,11 @@ def make_leaf(record: dict[str, Any], signer: Signer) -> bytes:
     """Sign ``record`` (JSON types only) and return the canonical leaf bytes."""
     if not isinstance(record, dict):
         raise TypeError("a record is a JSON object (dict)")
-    signature = signer.sign(canonical_json(record))
-    sig = LeafSignature(signer.key_id, signer.alg, signature)
-    return canonical_json({"record": record, "sig": sig.to_json()})
+    body = canonical_json(record)
+    sig = LeafSignature(signer.key_id, signer.alg, signer.sign(body))
+    # RFC 8785 §3.2.3 sorts members by key ("record" < "sig") with no whitespace, so the
+    # canonical leaf is the two canonical members joined: no second pass over the record.
+    return b'{"record":' + body + b',"sig":' + canonical_json(sig.to_json()) + b"}"
 
 
 def parse_leaf(leaf: bytes) -> tuple[dict[str, Any], LeafSignature]:

@@ -77,3 +77,14 @@ def test_record_signed_by_another_key_fails(dept_signer, keys, make_signer) -> N
     obj["sig"]["key_id"] = dept_signer.key_id  # claim the department's key
     with pytest.raises(LeafError, match="signature does not verify"):
         verify_leaf(canonical_json(obj), keys)
+
+
+def test_leaf_assembly_equals_canonicalising_the_whole_leaf():
+    from signing.canonical import canonical_json
+    from signing.keys import Ed25519Signer
+    from signing.records import make_leaf, parse_leaf
+    signer = Ed25519Signer.from_seed(b"\x07" * 32)
+    record = {"type": "authorization", "名称": "市发改委", "n": [1, 2.5, None, True], "z": {"b": 1, "a": "é"}}
+    leaf = make_leaf(record, signer)
+    _, sig = parse_leaf(leaf)
+    assert leaf == canonical_json({"record": record, "sig": sig.to_json()})
