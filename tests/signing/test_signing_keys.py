@@ -73,7 +73,7 @@ def test_signer_signs_and_verifies(tmp_path) -> None:
     assert signer.key_id == info.key_id and signer.public_key_raw == info.public_key
     assert verify_signature("ed25519", info.public_key, b"hello", sig)
     assert not verify_signature("ed25519", info.public_key, b"hellO", sig)
-    assert not verify_signature("ed25519", info.public_key, b"hello", sig[:-1] + b"\0")
+    assert not verify_signature("ed25519", info.public_key, b"hello", sig[:-1] + bytes([sig[-1] ^ 1]))
     assert not verify_signature("ed25519", b"short", b"hello", sig)
     with pytest.raises(ValueError, match="unsupported"):
         verify_signature("sm2", info.public_key, b"hello", sig)
