@@ -347,3 +347,38 @@ def no_finding(facts, rule):
 def finding_text(facts, rule, text):
     texts = [f["text"] for f in facts.found if f["rule"] == rule]
     assert any(text in t for t in texts), texts
+
+
+# ------------------------------------------------------------------ gaps (rules.analysis)
+
+@when(parsers.parse('在 "{at}" 查找无人可行使的权限'))
+def find_gaps(facts, at):
+    from rules.analysis import gaps
+    facts.gaps = gaps(facts.pack, facts.snapshot, at=W.when(at))
+
+
+def _gap(facts, kind, subject):
+    found = [g for g in facts.gaps if g["kind"] == kind and g["subject"] == subject]
+    return found[0] if found else None
+
+
+@then(parsers.parse('有缺口 "{kind}" 针对 "{subject}"'))
+def has_gap(facts, kind, subject):
+    assert _gap(facts, kind, subject), [(g["kind"], g["subject"]) for g in facts.gaps]
+
+
+@then(parsers.parse('没有缺口 "{kind}" 针对 "{subject}"'))
+def no_gap(facts, kind, subject):
+    assert not _gap(facts, kind, subject), _gap(facts, kind, subject)
+
+
+@then(parsers.parse('缺口 "{kind}" 针对 "{subject}" 的条款是 "{clause}"，依据规则 "{rule}"'))
+def gap_clause(facts, kind, subject, clause, rule):
+    g = _gap(facts, kind, subject)
+    assert g and g["clause"] == clause and g["rule"] == rule, g
+
+
+@then(parsers.parse('缺口 "{kind}" 针对 "{subject}" 的说明包含 "{text}"'))
+def gap_text(facts, kind, subject, text):
+    g = _gap(facts, kind, subject)
+    assert g and text in g["text"], g

@@ -3,21 +3,36 @@
 `Engine.load` / `Engine.apply` feed facts to the world, and authorizations, revocations and
 absences through durable-rules into the decision index. `Engine.decide` never calls durable:
 it reads the index and the pack's precompiled conditions, and explains itself in Chinese.
+
+The query path is kept short and its memory small, since at 100,000 authorizations a question
+costs mostly cache misses:
+- a person's record carries their authorizations (each with the grant rules derived from it per
+  action, shared between alike authorizations) and their absences: one lookup finds them all;
+- an item's record carries the plan of items alike to the rules (the same values of the item
+  fields the rules read): its prohibitions that may still fire, each grant rule's item conditions
+  already evaluated, and per request shape (which of place, seal, case it names) what is left;
+- explanations are compiled templates (one f-string each), dates are formatted once per day,
+  times are epoch floats and a question's datetime is converted once.
+Nothing there is an answer: every question still checks validity, scope, absences, A/B posts and
+the conditions on time, place, seal and case, and returns its reasons in full.
 """
 from __future__ import annotations
 
+import copy
 import itertools
 import secrets
 import threading
 from collections import deque
+from datetime import datetime
+from itertools import repeat as _repeat
 from typing import Callable
 
 from .compiler import Deriver
 from .errors import UnknownAction, UnknownReference
-from .index import DecisionIndex, GrantEntry
+from .index import ACTION_INDEX, DecisionIndex, absent_in
 from .pack import Pack, Rule
 from .schema import ACTIONS
-from .timeutil import iso, local_date, now, ts
+from .timeutil import INF, NEG_INF, local_date, now, ts
 from .world import KINDS, SINGULAR_TO_KEY, World
 from . import fields as F
 
@@ -98,12 +113,46 @@ class DecisionLog:
         return out
 
 
+class _Caches:
+    """What the query path derives once from an item's own fields: items that look alike to the
+    pack's rules (the same values of the item fields its conditions read: their signature)
+    share one `_SignaturePlan`, hung on each item's record (ItemRec.plan). None of it depends on
+    other facts, so it survives every change but a hall's (which changes an item field in place):
+    then a new `_Caches` replaces the old one and plans of the old generation are rebuilt."""
+    __slots__ = ("by_signature",)
+
+    def __init__(self):
+        self.by_signature: dict = {}
+
+
+class _SignaturePlan:
+    """Per action (indexed like ACTIONS), the `_ActionPlan` of the items of one signature."""
+    __slots__ = ("gen", "by_action")
+
+    def __init__(self, gen: _Caches):
+        self.gen = gen
+        self.by_action: list = [None] * len(ACTIONS)
+
+
+class _ActionPlan:
+    """What an action on an item comes down to once the item is known (shared by alike items):
+    the prohibitions that may still fire, each grant rule's conditions, and per request shape
+    (which of place, seal, case it names) the prohibitions left to try."""
+    __slots__ = ("residual", "conds", "shapes")
+
+    def __init__(self, residual: tuple, conds: dict):
+        self.residual = residual
+        self.conds = conds
+        self.shapes: list = [None] * 8  # bit 1: no place, 2: no seal, 4: no case
+
+
 class _State:
     """One consistent (world, index, derivation); `load` swaps in a new one atomically."""
-    __slots__ = ("world", "index", "deriver")
+    __slots__ = ("world", "index", "deriver", "caches")
 
     def __init__(self, world, index, deriver):
         self.world, self.index, self.deriver = world, index, deriver
+        self.caches = _Caches()
 
 
 class Engine:
@@ -119,19 +168,26 @@ class Engine:
         self._id_prefix = secrets.token_hex(11)
         self._counter = itertools.count(1)
         F.bind(pack)
-        self._own_staff = {a: tuple(GrantEntry(r, None, a) for r in pack.grants_by_action[a]
-                                    if r.grantee == "own_staff") for a in ACTIONS}
-        self._delegated = {a: tuple(GrantEntry(r, None, a) for r in pack.grants_by_action[a]
-                                    if r.grantee == "delegation") for a in ACTIONS}
+        # grants that need no authorization, as flat candidates (rule, None, rule, None, ...)
+        self._own_staff = {a: tuple(x for r in pack.grants_by_action[a] if r.grantee == "own_staff"
+                                    for x in (r, None)) for a in ACTIONS}
+        self._delegated = {a: tuple(x for r in pack.grants_by_action[a] if r.grantee == "delegation"
+                                    for x in (r, None)) for a in ACTIONS}
         self._prohib = {a: tuple(pack.prohibitions_by_action[a]) for a in ACTIONS}
         self._fallback = {a: (pack.grants_by_action[a] or [None])[0] for a in ACTIONS}
+        self._explain = {r: compile_template(r.explain, self) for r in pack.rules if r.kind != "finding"}
+        # the item fields the pack's conditions read: an item's values of them are its signature
+        sig_fields = sorted({cond.field.name for r in pack.rules if r.kind != "finding"
+                             for cond in r.when.conditions if cond.field.name in ITEM_STATIC_FIELDS})
+        self._signature = tuple(F.GETTERS[name] for name in sig_fields)
         self._state = self._build({})
 
     # ------------------------------------------------------------ facts
     def _build(self, snapshot: dict) -> _State:
-        world = World(self._excluded)
-        world.load(snapshot)
         index = DecisionIndex()
+        world = World(self._excluded, grants_of=index.by_person, absences_of=index.absences)
+        index.people = world.people
+        world.load(snapshot)
         deriver = Deriver(self.pack, world, index, self._lock)
         deriver.assert_many("auth", world.rows("authorizations"))
         deriver.assert_many("revocation", world.rows("revocations"))
@@ -154,12 +210,46 @@ class Engine:
         row = change["record"]
         with self._lock:
             st = self._state
+            if st.deriver is None:
+                return self._apply_to_fork(key, row)
             old = st.world.upsert(key, row)
             if old == row and old is not row:
                 return
             derived = {"authorizations": "auth", "revocations": "revocation", "absences": "absence"}.get(key)
             if derived:
                 st.deriver.upsert(derived, row, old)
+            if key == "halls":  # changes items' entry_hall_kind in place: their plans are rebuilt
+                st.caches = _Caches()
+
+    def fork(self) -> "Engine":
+        """A private engine over the same facts, for hypotheses ("what if X were absent?").
+
+        It shares the facts and derived grants with this engine (read only) and has its own copy
+        of the cancellations: absences and revocations applied to the fork change the fork alone.
+        Other kinds of change are refused on a fork."""
+        f = Engine.__new__(Engine)
+        f.__dict__.update(self.__dict__)
+        f.decision_log = None
+        f._lock = threading.RLock()
+        st = self._state
+        idx = copy.copy(st.index)
+        idx.absences = dict(st.index.absences)
+        idx.on_records = False  # the people's records keep the real absences
+        idx.revocations = dict(st.index.revocations)
+        f._state = _State(st.world, idx, None)
+        f._state.caches = st.caches  # plans depend on the items alone: shared
+        return f
+
+    def _apply_to_fork(self, key: str, row: dict) -> None:
+        st = self._state
+        if key == "absences":
+            st.index.add_absence(row["id"], row.get("person"), ts(row.get("from"), NEG_INF),
+                                 ts(row.get("to"), INF), ts(row.get("filed_at"), NEG_INF))
+        elif key == "revocations":
+            st.index.add_revocation(row["id"], row.get("authorization"), ts(row.get("at"), NEG_INF),
+                                    ts(row.get("filed_at"), NEG_INF))
+        else:
+            raise ValueError(f"a fork takes absences and revocations only, not {key}")
 
     @property
     def world(self) -> World:
@@ -167,98 +257,132 @@ class Engine:
 
     # ------------------------------------------------------------ questions
     def decide(self, person: int, action: str, item: str, at=None, known_at=None, place: str | None = None,
-               seal: str | None = None, case: str | None = None) -> dict:
+               seal: str | None = None, case: str | None = None, *, _log: bool = True) -> dict:
         """May `person` do `action` on `item` (at `place`, with `seal`, for `case`) at `at`, as known at
         `known_at`? Answers DESIGN §8's POST /decisions shape."""
-        answer = self._decide(person, action, item, at, known_at, place, seal, case)
-        hook = self.decision_log
-        if hook is not None:
-            hook({"person": person, "action": action, "item": item, "at": answer.pop("_at"),
-                  "known_at": answer.pop("_k"), "place": place, "seal": seal, "case": case}, answer)
-        else:
-            answer.pop("_at"), answer.pop("_k")
-        return answer
-
-    def allowed_actions(self, person: int, item: str, at=None, place: str | None = None,
-                        known_at=None) -> list[dict]:
-        """Every action `person` may do on `item`, each with its reasons."""
-        out = []
-        for action in ACTIONS:
-            a = self._decide(person, action, item, at, known_at, place, None, None)
-            if a["allowed"]:
-                out.append({"action": action, "label": ACTIONS[action], "reasons": a["reasons"],
-                            "authorization": a["authorization"], "acting_for": a["acting_for"],
-                            "unchecked": a["unchecked"]})
-        return out
-
-    def _decide(self, person, action, item, at, known_at, place, seal, case) -> dict:
+        t = _TS_GET(at)  # a datetime or ISO string already seen (None for anything else)
+        if t is None:
+            t = _now() if at is None else _time(at)
+        k = _TS_GET(known_at)
+        if k is None:
+            k = _now() if known_at is None else _time(known_at)
         st = self._state
-        w, idx = st.world, st.index
+        w = st.world
         p = w.people.get(person)
         if p is None:
             raise UnknownReference("person", person)
-        prohibitions = self._prohib.get(action)
-        if prohibitions is None:
+        ai = ACTION_INDEX.get(action)
+        if ai is None:
             raise UnknownAction(action)
         it = w.items.get(item)
         if it is None:
             raise UnknownReference("item", item)
         c = Ctx()
-        c.world, c.index, c.person, c.item = w, idx, p, it
+        c.world, c.index, c.person, c.item, c.t, c.k = w, st.index, p, it, t, k
+        shape = 0
         if place is None:
             c.place = None
+            shape = 1
         else:
             c.place = w.places.get(place)
             if c.place is None:
                 raise UnknownReference("place", place)
         if seal is None:
             c.seal = None
+            shape |= 2
         else:
             c.seal = w.seals.get(seal)
             if c.seal is None:
                 raise UnknownReference("seal", seal)
-        c.case = w.tables["cases"].get(case) if case is not None else None
-        t = now() if at is None else ts(at)
-        k = now() if known_at is None else ts(known_at)
-        c.t, c.k = t, k
-        unchecked = set()
-        if case is not None and c.case is None:
-            unchecked.add("case")
+        unchecked = None
+        if case is None:
+            c.case = None
+            shape |= 4
+        else:
+            c.case = w.tables["cases"].get(case)
+            if c.case is None:
+                unchecked = {"case"}
+                shape |= 4
+        plan = it.plan
+        if plan is None or plan.gen is not st.caches:
+            plan = it.plan = self._signature_plan(c, st.caches)
+        ap = plan.by_action[ai]
+        if ap is None:
+            ap = plan.by_action[ai] = self._action_plan(action, c)
+        reduced = ap.shapes[shape]
+        if reduced is None:
+            reduced = ap.shapes[shape] = _for_shape(ap.residual, shape)
+        entries_if_granted, entries, always, always_sorted = reduced
 
         # candidates: the person's own grants, then grants to gov_service / own staff / delegation
-        cands = idx.by_person_action.get((person, action), ())
+        extra = ()
         if p.dept_kind == "gov_service":
-            cands = cands + idx.by_dept_action.get((it.department, action), ()) + self._delegated[action]
-        if p.department == it.department:
-            cands = cands + self._own_staff[action]
+            extra = st.index.dept_grants(it.department, action) + self._delegated[action]
+        own = self._own_staff[action]
+        if own and p.department == it.department:
+            extra = extra + own
+        a = p.auth
+        if a is not None and not extra:  # the usual chief representative: one authorization
+            cands = zip(a.rules[ai], _repeat(a))
+        else:
+            cands = [(r, a) for a in p.auths for r in a.rules[ai]]
+            if extra:
+                cands += zip(extra[::2], extra[1::2])
 
-        allowed = None
-        best = None  # (nfails, -passed, fails, entry, state)
-        for e in cands:
-            fails, passed, unch = self._try(c, e)
-            if not fails:
-                allowed = e
-                if unch:
-                    unchecked |= unch
-                break
-            score = (len(fails), -passed)
-            if best is None or score < best[0]:
-                best = (score, fails, e, (c.auth, c.acting_for, c.valid, c.covers), unch)
-        if allowed is None and best is not None:
-            c.auth, c.acting_for, c.valid, c.covers = best[3]
-            if best[4]:
-                unchecked |= best[4]
-        elif allowed is None:
-            c.auth = None
-            c.acting_for = None
+        # The first candidate in order that holds is the answer. A candidate whose item conditions
+        # fail cannot hold: it is tried only when none holds, to find the nearest miss (the least
+        # failures, then the most conditions passed, then the first in order).
+        allowed = None  # the grant rule that holds
+        tried = deferred = None
+        conds = ap.conds
+        pos = 0
+        for rule, a in cands:
+            cp = conds.get(rule)
+            if cp is not None and cp[3]:
+                if deferred is None:
+                    deferred = [(pos, rule, a)]
+                else:
+                    deferred.append((pos, rule, a))
+            else:
+                fails, passed, unch = self._try(c, rule, a, conds)
+                if fails is None:
+                    allowed = rule
+                    if unch:
+                        unchecked = unch if unchecked is None else unchecked | unch
+                    break
+                miss = ((len(fails), -passed, pos), fails, rule, (c.auth, c.acting_for, c.valid, c.covers), unch)
+                if tried is None:
+                    tried = [miss]
+                else:
+                    tried.append(miss)
+            pos += 1
+        best = None  # (score, fails, rule, ctx state, unchecked) of the nearest miss
+        if allowed is None:
+            if deferred is not None:
+                for pos, rule, a in deferred:
+                    fails, passed, unch = self._try(c, rule, a, conds)
+                    miss = ((len(fails), -passed, pos), fails, rule, (c.auth, c.acting_for, c.valid, c.covers),
+                            unch)
+                    if tried is None:
+                        tried = [miss]
+                    else:
+                        tried.append(miss)
+            if tried is not None:
+                best = min(tried, key=_score) if len(tried) > 1 else tried[0]
+                c.auth, c.acting_for, c.valid, c.covers = best[3]
+                if best[4]:
+                    unchecked = best[4] if unchecked is None else unchecked | best[4]
+            else:
+                c.auth = None
+                c.acting_for = None
 
-        # prohibitions: every one that fires
+        # prohibitions: every one that fires. Only those whose item conditions hold are tried, without
+        # the conditions on what the request left out (those only make the answer say "unchecked").
         fired = None
-        for r in prohibitions:
-            if r.start_at is not None and t < r.start_at:
+        for r, start, rconds, missing in (entries if allowed is None else entries_if_granted):
+            if start is not None and t < start:
                 continue
-            missing = None
-            for cond in r.when.conditions:
+            for cond in rconds:
                 v = cond.get(c)
                 if v is MISSING:
                     if cond.ns != "grant":
@@ -271,49 +395,86 @@ class Engine:
             else:
                 if missing is None:
                     if fired is None:
-                        fired = []
-                    fired.append(r)
+                        fired = [r]
+                    else:
+                        fired.append(r)
+                elif unchecked is None:
+                    unchecked = {missing}
                 else:
                     unchecked.add(missing)
+        if unchecked is None:
+            unchecked = list(always_sorted)
+        else:
+            unchecked = sorted(unchecked | always)
 
         if fired:
             reasons = [self._reason(r, c, action) for r in fired]
             if allowed is not None:
-                g = allowed.rule
+                g = allowed
                 failed = "; ".join(f"{self._prohibition_condition(r, c)}, forbidden by {r.id}" for r in fired)
             elif best is not None:
-                g, failed = best[2].rule, "; ".join(best[1])
+                g, failed = best[2], "; ".join(best[1])
             else:
                 g, failed = self._fallback[action], self._no_grant_text(p, action)
-            why_not = {"rule": g.id if g else None, "clause": g.clause if g else None, "failed": failed}
-            return self._answer(False, "forbidden", reasons, why_not, None, None, unchecked, t, k)
-        if allowed is not None:
-            a = allowed.auth
-            reason = self._reason(allowed.rule, c, action)
+            answer = {"decision_id": f"{self._id_prefix}{next(self._counter):010x}", "allowed": False,
+                      "kind": "forbidden", "reasons": reasons,
+                      "why_not": {"rule": g.id if g else None, "clause": g.clause if g else None, "failed": failed},
+                      "authorization": None, "acting_for": None, "unchecked": unchecked,
+                      "policy": self._policy.copy()}
+        elif allowed is not None:
+            a = c.auth
+            r = allowed
+            detail = self._explain[r](c, ACTIONS[action])
             if c.acting_for is not None:
-                reason["detail"] += f"；A岗{_Vals(self, c, action)['acting_for_name']}缺位，由B岗代行"
-            auth = {"id": a.id, "log_index": a.log_index} if a is not None else None
-            return self._answer(True, "allow", [reason], None, auth, c.acting_for, unchecked, t, k)
-        if best is not None:
-            g, failed = best[2].rule, "; ".join(best[1])
+                ap_ = w.people.get(c.acting_for)
+                detail += f"；A岗{ap_.name if ap_ else c.acting_for}缺位，由B岗代行"
+            answer = {"decision_id": f"{self._id_prefix}{next(self._counter):010x}", "allowed": True,
+                      "kind": "allow",
+                      "reasons": [{"rule": r.id, "clause": r.clause, "text": r.text, "detail": detail}],
+                      "why_not": None,
+                      "authorization": {"id": a.id, "log_index": a.log_index} if a is not None else None,
+                      "acting_for": c.acting_for, "unchecked": unchecked, "policy": self._policy.copy()}
         else:
-            g, failed = self._fallback[action], self._no_grant_text(p, action)
-        why_not = {"rule": g.id if g else None, "clause": g.clause if g else None, "failed": failed}
-        reasons = []
-        if g is not None:
-            reasons.append({"rule": g.id, "clause": g.clause, "text": g.text,
-                            "detail": f"{p.name}不能对“{it.name}”{ACTIONS[action]}：{failed}"})
-        return self._answer(False, "not_granted", reasons, why_not, None, None, unchecked, t, k)
+            if best is not None:
+                g, failed = best[2], "; ".join(best[1])
+            else:
+                g, failed = self._fallback[action], self._no_grant_text(p, action)
+            answer = {"decision_id": f"{self._id_prefix}{next(self._counter):010x}", "allowed": False,
+                      "kind": "not_granted",
+                      "reasons": [{"rule": g.id, "clause": g.clause, "text": g.text,
+                                   "detail": f"{p.name}不能对“{it.name}”{ACTIONS[action]}：{failed}"}]
+                      if g is not None else [],
+                      "why_not": {"rule": g.id if g else None, "clause": g.clause if g else None, "failed": failed},
+                      "authorization": None, "acting_for": None, "unchecked": unchecked,
+                      "policy": self._policy.copy()}
+        if _log:
+            hook = self.decision_log
+            if hook is not None:
+                hook({"person": person, "action": action, "item": item, "at": t, "known_at": k,
+                      "place": place, "seal": seal, "case": case}, answer)
+        return answer
 
-    def _answer(self, allowed, kind, reasons, why_not, auth, acting_for, unchecked, t, k) -> dict:
-        return {"decision_id": f"{self._id_prefix}{next(self._counter):010x}", "allowed": allowed,
-                "kind": kind, "reasons": reasons, "why_not": why_not, "authorization": auth,
-                "acting_for": acting_for, "unchecked": sorted(unchecked) if unchecked else [],
-                "policy": dict(self._policy), "_at": t, "_k": k}
+    def allowed_actions(self, person: int, item: str, at=None, place: str | None = None,
+                        known_at=None) -> list[dict]:
+        """Every action `person` may do on `item`, each with its reasons."""
+        t = _now() if at is None else _time(at)
+        k = _now() if known_at is None else _time(known_at)
+        out = []
+        for action in ACTIONS:
+            a = self.decide(person, action, item, t, k, place, None, None, _log=False)
+            if a["allowed"]:
+                out.append({"action": action, "label": ACTIONS[action], "reasons": a["reasons"],
+                            "authorization": a["authorization"], "acting_for": a["acting_for"],
+                            "unchecked": a["unchecked"]})
+        return out
 
     def _reason(self, r: Rule, c: Ctx, action: str) -> dict:
-        return {"rule": r.id, "clause": r.clause, "text": r.text,
-                "detail": r.explain.format_map(_Vals(self, c, action))}
+        """The reason naming rule `r`, with its explanation (the rule's compiled template)."""
+        detail = self._explain[r](c, ACTIONS[action])
+        if c.acting_for is not None and r.kind == "grant":
+            p = c.world.people.get(c.acting_for)
+            detail += f"；A岗{p.name if p else c.acting_for}缺位，由B岗代行"
+        return {"rule": r.id, "clause": r.clause, "text": r.text, "detail": detail}
 
     @staticmethod
     def _prohibition_condition(r: Rule, c: Ctx) -> str:
@@ -323,13 +484,27 @@ class Engine:
     def _no_grant_text(p, action) -> str:
         return f"no authorization in force grants {action} to {p.name} (person {p.id})"
 
-    def _try(self, c: Ctx, e: GrantEntry):
-        """Check one candidate grant; return (failures or None, conditions passed, unchecked or None)."""
-        a = e.auth
+    def _signature_plan(self, c: Ctx, cc: _Caches) -> _SignaturePlan:
+        """The plan shared by every item whose fields read by the pack equal c.item's."""
+        sig = tuple(get(c) for get in self._signature)
+        plan = cc.by_signature.get(sig)
+        if plan is None:
+            plan = cc.by_signature.setdefault(sig, _SignaturePlan(cc))
+        return plan
+
+    def _action_plan(self, action: str, c: Ctx) -> _ActionPlan:
+        """The prohibitions that may still fire and each grant rule's conditions, for `action` on
+        items like c.item."""
+        return _ActionPlan(_residual_prohibitions(self._prohib[action], c),
+                           {r: _condition_plan(r, c) for r in self.pack.grants_by_action[action]})
+
+    def _try(self, c: Ctx, rule: Rule, a, conds: dict):
+        """Check one candidate grant (`rule` through authorization `a`, or through none); return
+        (failures or None, conditions passed, unchecked or None)."""
         c.auth, c.acting_for, c.valid, c.covers = a, None, True, True
         fails = None
-        t, k, idx = c.t, c.k, c.index
         if a is not None:
+            t, k, idx = c.t, c.k, c.index
             if a.filed > k:
                 c.valid = False
                 fails = [f"authorization {a.id} filed {local_date(a.filed)}, after known_at {local_date(k)}"]
@@ -341,31 +516,227 @@ class Engine:
                 if rv is not None:
                     c.valid = False
                     fails = [f"authorization {a.id} revoked at {local_date(rv)}"]
-            if not (a.grantor == c.item.department and (a.items is None or c.item.code in a.items)):
+            it = c.item
+            if not (a.grantor == it.department and (a.items is None or it.code in a.items)):
                 c.covers = False
-                (fails := fails or []).append(f"item {c.item.code} not in scope of authorization {a.id}")
-            if a.person is not None:
-                if a.person in idx.absences and idx.absent(a.person, t, k):
+                (fails := fails or []).append(f"item {it.code} not in scope of authorization {a.id}")
+            ap = a.person
+            if ap is not None:
+                # a person grant's grantee is the person asking: their record holds their absences
+                pa = c.person.absences if idx.on_records else idx.absences.get(ap, ())
+                if pa and absent_in(pa, t, k):
                     (fails := fails or []).append(f"{c.person.name} absent at {local_date(t)}")
                 if a.post == "B":
-                    A = c.world.auths.get(a.backs) if a.backs is not None else None
+                    A = a.backs_rec
                     vacant = A is None or not idx.valid(A, t, k)
                     if vacant or (A.person is not None and A.person in idx.absences and idx.absent(A.person, t, k)):
                         c.acting_for = A.person if A is not None else None
                     elif self._backup:
-                        ap = c.world.people.get(A.person)
+                        app = c.world.people.get(A.person)
                         (fails := fails or []).append(
-                            f"A post {ap.name if ap else A.person} not absent at {local_date(t)}")
+                            f"A post {app.name if app else A.person} not absent at {local_date(t)}")
+        cp = conds.get(rule)
+        if cp is None:
+            cp = _condition_plan(rule, c)
+        static_fails, passed, steps, _ = cp
+        if steps is None:  # every condition reads the item only: evaluated once per item
+            if static_fails:
+                if fails is None:
+                    fails = list(static_fails)
+                else:
+                    fails.extend(static_fails)
+            return fails, passed, None
         passed = 0
         unch = None
-        for cond in e.rule.when.conditions:
-            v = cond.get(c)
-            if v is MISSING:
-                if cond.ns != "grant":
-                    (unch := unch or set()).add(cond.ns)
-                continue
-            if cond.test(v):
+        for s in steps:
+            if s is True:
                 passed += 1
+            elif s.__class__ is str:
+                (fails := fails or []).append(s)
             else:
-                (fails := fails or []).append(cond.failed_text(v))
+                v = s.get(c)
+                if v is MISSING:
+                    if s.ns != "grant":
+                        (unch := unch or set()).add(s.ns)
+                    continue
+                if s.test(v):
+                    passed += 1
+                else:
+                    (fails := fails or []).append(s.failed_text(v))
         return fails, passed, unch
+
+
+# Fields read from the item record alone: a condition on them has one outcome per item, so it is
+# evaluated once per item (and again after any change) instead of once per question.
+ITEM_STATIC_FIELDS = frozenset({
+    "item.code", "item.department", "item.item_type", "item.on_application", "item.in_application_class",
+    "item.case_type", "item.report_up", "item.joint", "item.complexity", "item.has_fees", "item.online_depth",
+    "item.function_section", "item.entered", "item.entry_hall_kind", "item.status"})
+
+
+# How each name an explanation template may use is read, as Python source over the question's
+# context `c` and the action's label; a template is compiled once into one f-string function.
+TEMPLATE_EXPR = {
+    "person_name": "c.person.name",
+    "person_id": "c.person.id",
+    "grantor_name": "(c.world.dept_names.get(c.auth.grantor if c.auth is not None else c.item.department)"
+                    " or _grantor_code(c))",
+    "post": "(c.auth.post_label if c.auth is not None else '')",
+    "item_name": "c.item.name",
+    "item_code": "c.item.code",
+    "item_department_name": "(c.world.dept_names.get(c.item.department) or str(c.item.department))",
+    "action_label": "label",
+    "place_name": "(c.place.name if c.place is not None else '—')",
+    "place_section_name": "_place_section_name(c)",
+    "seal_name": "(c.seal.name if c.seal is not None else '—')",
+    "auth_id": "(c.auth.id if c.auth is not None else '—')",
+    "date": "_local_date(c.t)",
+    "revoked": "_revoked(c)",
+    "acting_for_name": "_acting_for_name(c)",
+}
+
+
+def _grantor_code(c) -> str:
+    return str(c.auth.grantor if c.auth is not None else c.item.department)
+
+
+def _place_section_name(c) -> str:
+    if c.place is None:
+        return "—"
+    fs = c.world.tables["function_sections"].get(c.place.function_section)
+    return (fs or {}).get("name") or c.place.function_section
+
+
+def _revoked(c) -> str:
+    at = c.index.revoked_at(c.auth.id, c.t, c.k) if c.auth is not None else None
+    return f"（已于{local_date(at)}撤销）" if at is not None else ""
+
+
+def _acting_for_name(c) -> str:
+    p = c.world.people.get(c.acting_for)
+    return p.name if p else str(c.acting_for)
+
+
+_TEMPLATE_GLOBALS = {"_grantor_code": _grantor_code, "_place_section_name": _place_section_name, "_revoked": _revoked,
+                     "_acting_for_name": _acting_for_name, "_local_date": local_date}
+
+
+def compile_template(template: str, engine=None) -> Callable:
+    """`template` ("{person_name}是{grantor_name}的{post}岗首席代表…") as a function (ctx, label) -> str.
+
+    Names it does not know stay as written ("{name}"), as `_Vals` leaves them; a template with a
+    conversion or a format spec is formatted by `str.format_map` over `_Vals` instead."""
+    import string
+    try:
+        parts = list(string.Formatter().parse(template))
+    except ValueError:
+        parts = None
+    if parts is None or any(name is not None and (spec or conv) for _, name, spec, conv in parts):
+        return lambda c, label, t=template, e=engine: t.format_map(_Vals(e, c, _ACTION_OF_LABEL.get(label)))
+    env = dict(_TEMPLATE_GLOBALS)
+    pieces = []
+    for i, (lit, name, _, _) in enumerate(parts):
+        if lit:
+            env[f"_L{i}"] = lit
+            pieces.append(f"{{_L{i}}}")
+        if name is not None:
+            if name in TEMPLATE_EXPR:
+                pieces.append("{" + TEMPLATE_EXPR[name] + "}")
+            else:
+                env[f"_U{i}"] = "{" + name + "}"
+                pieces.append(f"{{_U{i}}}")
+    src = 'def explain(c, label):\n    return f"' + "".join(pieces) + '"\n'
+    exec(compile(src, "<template>", "exec"), env)  # noqa: S102 - source built from the table above
+    return env["explain"]
+
+
+_ACTION_OF_LABEL = {label: code for code, label in ACTIONS.items()}
+
+
+def _condition_plan(rule: Rule, c: Ctx) -> tuple:
+    """(fails, passed, None, fails at all) when every condition of `rule` reads the item only; else
+    (None, 0, steps, fails at all) where a step is True (passed), a failure text, or a condition
+    still to evaluate. "fails at all": an item condition fails, so the rule cannot hold for the item."""
+    steps = []
+    dynamic = False
+    for cond in rule.when.conditions:
+        if cond.field.name in ITEM_STATIC_FIELDS:
+            v = cond.get(c)
+            steps.append(True if cond.test(v) else cond.failed_text(v))
+        else:
+            steps.append(cond)
+            dynamic = True
+    doomed = any(s.__class__ is str for s in steps)
+    if dynamic:
+        return None, 0, tuple(steps), doomed
+    fails = tuple(s for s in steps if s is not True)
+    return fails, len(steps) - len(fails), None, doomed
+
+
+def _residual_prohibitions(prohibitions, c: Ctx) -> tuple:
+    """The prohibitions that may still fire for this item, each without its item conditions."""
+    out = []
+    for r in prohibitions:
+        rest = []
+        for cond in r.when.conditions:
+            if cond.field.name in ITEM_STATIC_FIELDS:
+                if not cond.test(cond.get(c)):
+                    break
+            else:
+                rest.append(cond)
+        else:
+            bad_grant = any(cond.ns == "grant" and cond.field.name in ("grant.valid", "grant.covers_item")
+                            and not cond.test(True) for cond in rest)
+            out.append((r, r.start_at, tuple(rest), bad_grant))
+    return tuple(out)
+
+
+_SHAPE_ABSENT = {shape: frozenset(ns for bit, ns in ((1, "place"), (2, "seal"), (4, "case")) if shape & bit)
+                 for shape in range(8)}
+
+
+def _for_shape(residual: tuple, shape: int) -> tuple:
+    """The residual prohibitions for a request that leaves out the namespaces of `shape`, as
+    ((rule, start, conditions left, namespace reported unchecked if the rest holds), ...) when a
+    grant holds and when none does; the namespaces always reported unchecked; those sorted."""
+    absent = _SHAPE_ABSENT[shape]
+    entries, always = [], set()
+    for r, start, conds, bad_grant in residual:
+        rest, missing = [], None
+        for cond in conds:
+            if cond.ns in absent:
+                missing = cond.ns
+            else:
+                rest.append(cond)
+        if not rest and start is None and missing is not None:
+            always.add(missing)
+            continue
+        entries.append((r, start, tuple(rest), missing, bad_grant))
+    # a grant that holds is valid and covers the item: a prohibition needing a bad grant cannot fire
+    if_granted = tuple(e[:4] for e in entries if not e[4])
+    return if_granted, tuple(e[:4] for e in entries), frozenset(always), tuple(sorted(always))
+
+
+def _score(miss: tuple) -> tuple:
+    return miss[0]
+
+
+_now = now
+_TS_CACHE: dict = {}
+_TS_GET = _TS_CACHE.get
+
+
+def _time(v) -> float:
+    """Epoch seconds of a question's time; datetimes and ISO strings are converted once."""
+    cls = v.__class__
+    if cls is float:
+        return v
+    if cls is datetime or cls is str:
+        r = _TS_CACHE.get(v)
+        if r is None:
+            r = ts(v)
+            if len(_TS_CACHE) >= 4096:
+                _TS_CACHE.clear()
+            _TS_CACHE[v] = r
+        return r
+    return ts(v)

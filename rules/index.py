@@ -1,8 +1,8 @@
 """The decision index: what durable-rules derived, kept as plain dicts for the query path.
 
-Entries are keyed by (person, action) for chief-representative grants and by (department,
-action) for grants to the government service department, one entry per (authorization, grant
-rule), never one per item: the scope and the interval stay on the authorization. durable-rules
+Candidates are kept per person and action for chief-representative grants and per (department,
+action) for grants to the government service department, one (grant rule, authorization) pair
+per derivation, never one per item: the scope and the interval stay on the authorization. durable-rules
 has no truth maintenance, so revocations and absences are recorded here, beside the grants, and
 read at question time; that is also what lets a question look back in time.
 
@@ -12,54 +12,119 @@ need a lock.
 from __future__ import annotations
 
 from .pack import Rule
+from .schema import ACTIONS
 from .world import AuthRec
 
 
-class GrantEntry:
-    """One derived grant: a grant rule applied to one authorization (or to no authorization,
-    for rules that need none: a department's own staff, a delegation)."""
-    __slots__ = ("rule", "auth", "action")
-
-    def __init__(self, rule: Rule, auth: AuthRec | None, action: str):
-        self.rule = rule
-        self.auth = auth
-        self.action = action
+# Candidates are kept in a fixed order (filing order, then rule order) so that the answer does
+# not depend on the order in which changes arrived.
+def _order(pair: tuple):
+    rule, a = pair
+    return (a.log_index if isinstance(a.log_index, int) else float("inf"), str(a.id), rule.order)
 
 
-def _order(e: GrantEntry):
-    a = e.auth
-    return (a.log_index if isinstance(a.log_index, int) else float("inf"), str(a.id), e.rule.order, e.action)
+def _auth_order(a: AuthRec):
+    return (a.log_index if isinstance(a.log_index, int) else float("inf"), str(a.id))
+
+
+def absent_in(intervals: tuple, t: float, k: float) -> bool:
+    """Whether one of `intervals` ((from, to, filed_at, id), ...) known at `k` holds at `t`."""
+    for start, end, filed, _ in intervals:
+        if filed <= k and start <= t < end:
+            return True
+    return False
+
+
+def pairs(flat: tuple) -> list[tuple[Rule, AuthRec | None]]:
+    """The (rule, authorization) pairs of a flat candidates tuple (rule, auth, rule, auth, ...)."""
+    return list(zip(flat[::2], flat[1::2]))
+
+
+def flat(pairs_: list) -> tuple:
+    return tuple(x for pair in pairs_ for x in pair)
+
+
+ACTION_INDEX = {a: i for i, a in enumerate(ACTIONS)}
 
 
 class DecisionIndex:
-    def __init__(self):
-        self.by_person_action: dict[tuple, tuple[GrantEntry, ...]] = {}
-        self.by_dept_action: dict[tuple, tuple[GrantEntry, ...]] = {}
-        self.keys_of_auth: dict[object, list[tuple[dict, tuple]]] = {}
+    def __init__(self, people: dict | None = None):
+        # person id -> the authorizations they hold that derived a grant, in filing order; each
+        # authorization's record lists its derived grant rules per action (AuthRec.rules, a tuple
+        # indexed like ACTIONS, shared by all authorizations that derived the same rules). The
+        # same tuple hangs on the person's record (PersonRec.auths): a question finds the person
+        # and their grants in one lookup and few cache lines.
+        self.by_person: dict[object, tuple[AuthRec, ...]] = {}
+        # department -> {action: flat candidates (rule, auth, ...)} for grants to the government
+        # service department
+        self.by_dept: dict[object, dict[str, tuple]] = {}
+        self.people = people if people is not None else {}
+        self.keys_of_auth: dict[object, list[tuple]] = {}
+        self._rule_sets: dict[tuple, tuple] = {}
         # revocations by authorization id: ((at, filed_at, revocation id), ...)
         self.revocations: dict[object, tuple[tuple[float, float, object], ...]] = {}
-        # absences by person: ((from, to, filed_at, absence id), ...)
+        # absences by person: ((from, to, filed_at, absence id), ...); also hung on the person's
+        # record (PersonRec.absences) unless this index is a fork's, whose absences are its own
         self.absences: dict[object, tuple[tuple[float, float, float, object], ...]] = {}
+        self.on_records = True
+
+    def person_grants(self, person, action) -> list[tuple[Rule, AuthRec]]:
+        """The (rule, authorization) pairs that grant `action` to `person`, in order."""
+        i = ACTION_INDEX[action]
+        return [(r, a) for a in self.by_person.get(person, ()) for r in a.rules[i]]
+
+    def person_actions(self, person) -> dict[str, list[tuple[Rule, AuthRec]]]:
+        """{action: (rule, authorization) pairs} of `person`, for the actions they hold a grant for."""
+        out = {a: self.person_grants(person, a) for a in ACTION_INDEX}
+        return {a: v for a, v in out.items() if v}
+
+    def dept_grants(self, department, action) -> tuple:
+        """The flat candidates (rule, auth, ...) granting `action` to the government service
+        department on behalf of `department`."""
+        return self.by_dept.get(department, {}).get(action, ())
+
+    def _set_person(self, person, auths: tuple) -> None:
+        if auths:
+            self.by_person[person] = auths
+        else:
+            self.by_person.pop(person, None)
+        rec = self.people.get(person)
+        if rec is not None:
+            rec.auths = auths
+            rec.auth = auths[0] if len(auths) == 1 else None
 
     # ------------------------------------------------------------ grants
     def add_grant(self, rule: Rule, auth: AuthRec, action: str) -> None:
-        entry = GrantEntry(rule, auth, action)
         if auth.person is not None:
-            table, key = self.by_person_action, (auth.person, action)
+            i = ACTION_INDEX[action]
+            rules = list(auth.rules)
+            if rule in rules[i]:
+                return
+            rules[i] = tuple(sorted(rules[i] + (rule,), key=lambda r: r.order))
+            rules = tuple(rules)
+            auth.rules = self._rule_sets.setdefault(rules, rules)
+            held = self.by_person.get(auth.person, ())
+            if not any(a is auth for a in held):
+                self._set_person(auth.person, tuple(sorted(held + (auth,), key=_auth_order)))
+                self.keys_of_auth.setdefault(auth.id, []).append(("person", auth.person, None))
         else:
-            table, key = self.by_dept_action, (auth.grantor, action)
-        # kept in a fixed order (filing order, then rule order) so that the answer does not depend
-        # on the order in which changes arrived
-        table[key] = tuple(sorted(table.get(key, ()) + (entry,), key=_order))
-        self.keys_of_auth.setdefault(auth.id, []).append((table, key))
+            table = self.by_dept.get(auth.grantor)
+            if table is None:
+                table = self.by_dept[auth.grantor] = {}
+            table[action] = flat(sorted(pairs(table.get(action, ())) + [(rule, auth)], key=_order))
+            self.keys_of_auth.setdefault(auth.id, []).append(("dept", auth.grantor, action))
 
     def remove_auth(self, auth_id) -> None:
-        for table, key in self.keys_of_auth.pop(auth_id, ()):
-            kept = tuple(e for e in table.get(key, ()) if e.auth.id != auth_id)
-            if kept:
-                table[key] = kept
+        for where, owner, key in self.keys_of_auth.pop(auth_id, ()):
+            if where == "person":
+                self._set_person(owner, tuple(a for a in self.by_person.get(owner, ()) if a.id != auth_id))
             else:
-                table.pop(key, None)
+                table = self.by_dept.get(owner, {})
+                kept = flat([p for p in pairs(table.get(key, ())) if p[1].id != auth_id])
+                if kept:
+                    table[key] = kept
+                else:
+                    table.pop(key, None)
 
     # ------------------------------------------------------------ cancellations
     def add_revocation(self, rev_id, auth_id, at: float, filed: float) -> None:
@@ -76,6 +141,7 @@ class DecisionIndex:
     def add_absence(self, abs_id, person, start: float, end: float, filed: float) -> None:
         self.remove_absence(abs_id, person)
         self.absences[person] = self.absences.get(person, ()) + ((start, end, filed, abs_id),)
+        self._publish_absences(person)
 
     def remove_absence(self, abs_id, person) -> None:
         kept = tuple(a for a in self.absences.get(person, ()) if a[3] != abs_id)
@@ -83,6 +149,13 @@ class DecisionIndex:
             self.absences[person] = kept
         else:
             self.absences.pop(person, None)
+        self._publish_absences(person)
+
+    def _publish_absences(self, person) -> None:
+        if self.on_records:
+            rec = self.people.get(person)
+            if rec is not None:
+                rec.absences = self.absences.get(person, ())
 
     # ------------------------------------------------------------ questions
     def revoked_at(self, auth_id, t: float, k: float) -> float | None:
@@ -94,10 +167,7 @@ class DecisionIndex:
         return best
 
     def absent(self, person, t: float, k: float) -> bool:
-        for start, end, filed, _ in self.absences.get(person, ()):
-            if filed <= k and start <= t < end:
-                return True
-        return False
+        return absent_in(self.absences.get(person, ()), t, k)
 
     def valid(self, auth: AuthRec, t: float, k: float) -> bool:
         """In force at `t` as known at `k`: filed, within [valid_from, valid_to), not revoked."""

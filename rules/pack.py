@@ -18,6 +18,7 @@ from .conditions import CompiledWhen, compile_when
 from .errors import PackError, PackInvalid
 from .schema import (ACTIONS, FINDING_CHECKS, GRANTEE_KINDS, ITEM_TYPES, KNOWN_CLAUSES, PARAMETERS,
                      POSTS, RULE_KINDS, SEVERITIES, STRENGTHS)
+from .scenarios import FILE as SCENARIOS_FILE, check_scenarios
 from .yamlio import YamlProblem, line_of, load_with_lines
 
 RULE_KEYS = {"id", "clause", "strength", "kind", "text", "source_text", "explain", "when", "grantee",
@@ -71,6 +72,7 @@ class Pack:
     rules: list[Rule]
     digest: str
     files: dict[str, Any]
+    scenarios: dict | None = None  # scenarios.yaml, parsed and checked (rules.selfcheck runs it)
 
     def __post_init__(self):
         for i, r in enumerate(self.rules):
@@ -159,9 +161,10 @@ def _read(directory: str) -> tuple[Pack | None, list[PackError]]:
 
     rules: list[Rule] = []
     seen: dict[str, str] = {}
+    declared: set[str] = set()  # every rule id written, even of a rule refused above
     classes: dict = {}
     for name in names:
-        if name == "pack.yaml":
+        if name in ("pack.yaml", SCENARIOS_FILE):
             continue
         data, lines = docs[name]
         if not isinstance(data, dict):
@@ -177,6 +180,8 @@ def _read(directory: str) -> tuple[Pack | None, list[PackError]]:
             err(name, lines, ("rules",), "rules 必须是列表")
             continue
         for i, raw in enumerate(items):
+            if isinstance(raw, dict) and raw.get("id"):
+                declared.add(str(raw["id"]))
             rule = _check_rule(raw, name, lines, ("rules", i), clauses, params, err)
             if rule is None:
                 continue
@@ -185,13 +190,18 @@ def _read(directory: str) -> tuple[Pack | None, list[PackError]]:
                 continue
             seen[rule.id] = name
             rules.append(rule)
+    scenarios = None
+    if SCENARIOS_FILE in docs:
+        scenarios, slines = docs[SCENARIOS_FILE]
+        check_scenarios(scenarios, declared, clauses,
+                        lambda path, msg: err(SCENARIOS_FILE, slines, path, msg))
     if errors:
         return None, errors
     pack = Pack(id=str(head["id"]), version=str(head["version"]), title=str(head["title"]),
                 directory=os.path.abspath(directory), parameters=params, clauses=clauses,
                 declarative_only=declarative, classes=classes, rules=rules,
                 digest=_digest({n: d for n, (d, _) in docs.items()}),
-                files={n: d for n, (d, _) in docs.items()})
+                files={n: d for n, (d, _) in docs.items()}, scenarios=scenarios)
     return pack, errors
 
 

@@ -37,11 +37,21 @@ def now() -> float:
     return time.time()
 
 
+_DAYS: dict[int, str] = {}
+
+
 def local_date(t: float) -> str:
-    """'2019-03-01' in Asia/Shanghai."""
+    """'2019-03-01' in Asia/Shanghai (formatted once per day: explanations name dates often)."""
     if t == INF or t == NEG_INF:
         return "—"
-    return datetime.fromtimestamp(t, SHANGHAI).strftime("%Y-%m-%d")
+    day = int((t + 28800) // 86400)
+    s = _DAYS.get(day)
+    if s is None:
+        s = datetime.fromtimestamp(t, SHANGHAI).strftime("%Y-%m-%d")
+        if len(_DAYS) >= 20000:
+            _DAYS.clear()
+        _DAYS[day] = s
+    return s
 
 
 def local_minute(t: float) -> str:

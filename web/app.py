@@ -45,7 +45,8 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     csrf.init_app(app)
 
     from web.api import (  # noqa: F401  (routes register on import)
-        case_views, decision_views, finding_views, log_views, oversight_views, plan_views, registry_views,
+        analysis_views, case_views, decision_views, finding_views, log_views, oversight_views, plan_views,
+        registry_views,
         system_views,
     )
     from web.api.routing import bp as api_bp

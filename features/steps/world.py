@@ -112,6 +112,7 @@ class FactsWorld:
         self.engine = None
         self.answer = None
         self.found = None
+        self.gaps = None
         self.people_by_name: dict[str, int] = {}
         self._ids = 1000
 

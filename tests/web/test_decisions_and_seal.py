@@ -177,3 +177,17 @@ def test_decisions_are_logged_in_batches_and_replay_to_the_same_answer(rt, clien
         snapshot = export_facts(session)
     again = replay(rt.policy.engine.pack, snapshot, record.request)
     assert same_decision(json.loads(json.dumps(record.answer)), json.loads(json.dumps(again, default=str)))
+
+
+def test_naming_a_successor_custodian_hands_the_seal_over(rt, client, world):
+    a, a_id = seal_setup(rt, client, world)
+    b = world["people"]["b"]
+    grant(client, world, b, "A", powers=MINIMUM)  # the successor holds a grant of the department
+    r = client.post("/api/v1/seal-custody", json={"seal": "FGW-SP", "person": b, "from": "2020-01-01"},
+                    headers=bearer(world["tokens"]["fgw"]))
+    assert r.status_code == 201, r.get_json()
+    q = dict(action="use_seal", item="FGW-001", place="FGW-CK", seal="FGW-SP", at="2021-01-01T10:00:00+08:00")
+    assert ask(client, world, person=b, **q)["allowed"] is True
+    assert ask(client, world, person=a, **q)["allowed"] is False
+    # before the handover, the first custodian kept it
+    assert ask(client, world, person=a, **{**q, "at": "2019-06-01T10:00:00+08:00"})["allowed"] is True

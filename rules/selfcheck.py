@@ -1,0 +1,86 @@
+"""A pack's self-checks: its own scenarios (scenarios.yaml) must pass before it may serve.
+
+The web layer publishes a pack only when `check_pack` finds no problem and `run_self_checks`
+returns no failure: a pack that fails validation or its own scenarios never becomes active and
+the old one keeps serving. Each failure is one plain Chinese line naming the scenario and what
+differed, for the reform office who edited the pack.
+"""
+from __future__ import annotations
+
+from .engine import Engine
+from .errors import RulesError
+from .pack import Pack
+from .scenarios import KIND_LABELS
+
+
+def run_self_checks(pack: Pack) -> list[str]:
+    """Every scenario of the pack whose answer differs from what it expects (empty = pass).
+
+    A pack without scenarios.yaml has nothing to prove and passes."""
+    spec = pack.scenarios
+    if not spec:
+        return []
+    engine = Engine(pack)
+    try:
+        engine.load(spec.get("world") or {})
+    except Exception as exc:  # noqa: BLE001 - a malformed world is reported, not raised
+        return [f"自检失败：scenarios.yaml 的 world 无法载入（{type(exc).__name__}: {exc}）"]
+    names = {p.id: p.name for p in engine.world.people.values()}
+    default_known = spec.get("known_at")
+    failures = []
+    for i, sc in enumerate(spec.get("scenarios") or (), 1):
+        ask, expect = sc["ask"], sc["expect"]
+        label = f"自检场景{i}「{sc.get('name', '')}」" + (f"（{sc['clause']}）" if sc.get("clause") else "")
+        try:
+            answer = engine.decide(ask["person"], ask["action"], ask["item"], at=ask["at"],
+                                   known_at=ask.get("known_at", default_known), place=ask.get("place"),
+                                   seal=ask.get("seal"), case=ask.get("case"))
+        except RulesError as exc:
+            failures.append(f"{label}：提问出错（{exc}）")
+            continue
+        diffs = compare(expect, answer, names)
+        if diffs:
+            failures.append(f"{label}：" + "；".join(diffs))
+    return failures
+
+
+def _kind(k) -> str:
+    return f"“{KIND_LABELS.get(k, k)}”({k})"
+
+
+def _who(pid, names) -> str:
+    if pid is None:
+        return "不是代行"
+    return f"代行A岗{names.get(pid, pid)}（人员{pid}）"
+
+
+def compare(expect: dict, answer: dict, names: dict | None = None) -> list[str]:
+    """What differs between a scenario's `expect` and an engine answer, in plain Chinese."""
+    names = names or {}
+    out = []
+    rules = [r["rule"] for r in answer.get("reasons") or ()]
+    got_rules = "、".join(rules) or "无"
+    if "kind" in expect and answer["kind"] != expect["kind"]:
+        out.append(f"期望结果为{_kind(expect['kind'])}，实际为{_kind(answer['kind'])}（依据 {got_rules}）")
+    elif "allowed" in expect and answer["allowed"] != expect["allowed"]:
+        out.append(f"期望{'允许' if expect['allowed'] else '不允许'}，实际{'允许' if answer['allowed'] else '不允许'}")
+    if expect.get("rule") is not None and expect["rule"] not in rules:
+        out.append(f"期望依据规则 {expect['rule']}，实际依据 {got_rules}")
+    if "acting_for" in expect and answer.get("acting_for") != expect["acting_for"]:
+        out.append(f"期望{_who(expect['acting_for'], names)}，实际{_who(answer.get('acting_for'), names)}")
+    if "authorization" in expect:
+        got = (answer.get("authorization") or {}).get("id")
+        if got != expect["authorization"]:
+            show = lambda a: f"授权 {a}" if a is not None else "不依据授权书"
+            out.append(f"期望{show(expect['authorization'])}，实际{show(got)}")
+    if expect.get("failed") is not None:
+        failed = (answer.get("why_not") or {}).get("failed") or ""
+        if expect["failed"] not in failed:
+            out.append(f"期望未满足的条件包含“{expect['failed']}”，实际为“{failed or '无'}”")
+    if expect.get("detail") is not None:
+        details = [r.get("detail") or "" for r in answer.get("reasons") or ()]
+        if not any(expect["detail"] in d for d in details):
+            out.append(f"期望说明包含“{expect['detail']}”，实际为“{'；'.join(details) or '无'}”")
+    if "unchecked" in expect and sorted(expect["unchecked"] or ()) != sorted(answer.get("unchecked") or ()):
+        out.append(f"期望未核对 {expect['unchecked']}，实际 {answer.get('unchecked')}")
+    return out

@@ -1,0 +1,49 @@
+"""Policy analysis over the registry (issue: gaps, what-if, `pack diff --effect`).
+
+rules.analysis does the work on plain facts; this module hands it this worker's engine
+(so nothing is rebuilt) and the registry's snapshot.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Iterator
+
+from registry.facts import export_facts
+from rules import analysis
+from rules.pack import Pack
+
+
+def _snapshot(rt) -> dict[str, Any]:
+    with rt.reading() as session:
+        return export_facts(session)
+
+
+def gaps(rt, at: datetime | None = None) -> list[dict[str, Any]]:
+    host = rt.policy
+    host.refresh()
+    return analysis.gaps(host.engine.pack, _snapshot(rt), at=at, engine=host.engine)
+
+
+def what_if(rt, person: int, start: datetime, end: datetime | None,
+            items: list[str] | None = None) -> dict[str, Any]:
+    host = rt.policy
+    host.refresh()
+    return analysis.what_if(host.engine.pack, _snapshot(rt), {"person": person, "from": start, "to": end},
+                            items=items, engine=host.engine)
+
+
+def decision_effect(rt, pack_a: Pack, pack_b: Pack) -> Iterator[str]:
+    """Lines for `onehall pack diff A B --effect`: each decision over today's registry that changes."""
+    changes = analysis.decision_effect(pack_a, pack_b, _snapshot(rt))
+    if not changes:
+        yield "对当前登记库的判定没有影响"
+        return
+    yield f"对当前登记库有 {len(changes)} 项判定会改变："
+    for c in changes:
+        yield "  " + (c.get("text") or _line(c))
+
+
+def _line(change: dict[str, Any]) -> str:
+    before, after = change.get("before", {}), change.get("after", {})
+    return (f"人员 {change.get('person')} · {change.get('action')} · {change.get('item')}："
+            f"{before.get('kind')} → {after.get('kind')}")

@@ -1,0 +1,44 @@
+"""API views for policy analysis: gaps and what-if (reform office, auditors)."""
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field
+
+from rules.errors import UnknownReference
+from web.api import schemas as s
+from web.api.problems import problem
+from web.api.routing import route
+from web.api.types import Code, PersonId, Time
+from web.runtime import runtime
+
+
+class GapsIn(s.Body):
+    at: Time | None = None
+
+
+class WhatIfIn(s.Body):
+    person: PersonId
+    from_: Time = Field(alias="from")
+    to: Time | None = None
+    items: Annotated[list[Code], Field(max_length=500)] | None = None
+
+
+@route("POST", "/analysis/gaps", "缺口：某时刻无人可以行使的权限（无人审批、无人收费、印章无人保管、联办无人会签）",
+       body=GapsIn, roles=("reform_office", "auditor"), tag="analysis",
+       response={"type": "object", "properties": {"items": {"type": "array"}}})
+def gaps_view(body: GapsIn):
+    from web.analysis import gaps
+    return {"items": gaps(runtime(), at=body.at)}
+
+
+@route("POST", "/analysis/what-if", "假设某人在某段时间缺位：谁来审批每个事项，哪些事项无人审批",
+       body=WhatIfIn, roles=("reform_office", "auditor", "department"), tag="analysis",
+       response={"type": "object"})
+def what_if_view(body: WhatIfIn):
+    from web.analysis import what_if
+    try:
+        return what_if(runtime(), body.person, body.from_, body.to, body.items)
+    except UnknownReference as exc:
+        return problem(422, "引用的对象不存在", f"{exc.field}“{exc.value}”不存在",
+                       errors=[{"field": exc.field, "message": f"“{exc.value}”不存在"}])
