@@ -12,6 +12,7 @@ from pytest_bdd import given, parsers, then, when
 
 from rules import Engine, findings, load_pack, default_pack_dir
 from features.steps import world as W
+from features.steps.alerts import *  # noqa: F401,F403  (the steps of alerts.feature)
 
 PACK = load_pack(default_pack_dir())
 

@@ -78,3 +78,33 @@ def engine(database):
 def sessions(engine):
     """A sessionmaker bound to a fresh, fully created schema."""
     return session_factory(engine)
+
+
+@pytest.fixture
+def app(database, tmp_path):
+    """An onehall app on a fresh, migrated database with the bundled pack active."""
+    from registry import migrate
+    from web.app import create_app
+    from web.config import Settings
+    from web.packs import ensure_active_pack
+    url, schema = database
+    settings = Settings(instance_dir=tmp_path / "instance", database_url=url, database_schema=schema,
+                        key_dir=tmp_path / "keys", key_passphrase=b"test-passphrase", secret_key="test",
+                        testing=True, checkpoint_interval_ms=10)
+    settings.instance_dir.mkdir(parents=True, exist_ok=True)
+    application = create_app(settings)
+    rt = application.extensions["onehall"]
+    migrate.upgrade(rt.engine)
+    ensure_active_pack(rt)
+    yield application
+    rt.close()
+
+
+@pytest.fixture
+def rt(app):
+    return app.extensions["onehall"]
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()

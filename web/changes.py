@@ -17,6 +17,7 @@ from flask import g, has_request_context
 log = logging.getLogger(__name__)
 NOTIFY_CHANNEL = "onehall_changes"
 MAX_SEQ = "SELECT max(seq) FROM registry_changes"
+LISTEN_POLL_S = 0.5
 
 
 def _request_mark() -> int | None:
@@ -39,6 +40,10 @@ class ChangeMonitor:
         self._listening = False
         self._mark = 0
         self._local = threading.local()
+        self._conns: list[Any] = []
+        self._conns_lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
         if rt.engine.dialect.name == "postgresql":
             self._start_listener()
 
@@ -66,6 +71,8 @@ class ChangeMonitor:
         if conn is None:
             conn = self.rt.engine.raw_connection()
             self._local.conn = conn
+            with self._conns_lock:
+                self._conns.append(conn)
         try:
             cur = conn.cursor()
             cur.execute(MAX_SEQ)
@@ -86,18 +93,36 @@ class ChangeMonitor:
         def listen() -> None:
             import psycopg
             url = self.rt.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
-            while True:
+            while not self._stop.is_set():
                 try:
                     with psycopg.connect(url, autocommit=True) as conn:
                         conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
                         self._listening = True
                         self._dirty.set()  # anything committed while we connected
-                        for _ in conn.notifies():
-                            self._dirty.set()
+                        while not self._stop.is_set():
+                            for _ in conn.notifies(timeout=LISTEN_POLL_S):
+                                self._dirty.set()
                 except Exception:  # pragma: no cover - reconnect; poll meanwhile
+                    if self._stop.is_set():
+                        break
                     log.warning("LISTEN connection lost; polling until it is back")
                     self._listening = False
                     self._dirty.set()
-                    time.sleep(1)
+                    self._stop.wait(1)
+            self._listening = False
 
-        threading.Thread(target=listen, name="onehall-listen", daemon=True).start()
+        self._thread = threading.Thread(target=listen, name="onehall-listen", daemon=True)
+        self._thread.start()
+
+    def close(self) -> None:
+        """Stop listening and close the connections this monitor holds."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=LISTEN_POLL_S + 1)
+        with self._conns_lock:
+            conns, self._conns = self._conns, []
+        for conn in conns:
+            try:
+                conn.close()
+            except Exception:  # pragma: no cover - already gone
+                pass

@@ -34,6 +34,7 @@ class PolicyHost:
         self._pack_id: int | None = None
         self.engine: Engine | None = None
         self._writer: threading.Thread | None = None
+        self._closing = threading.Event()
         self.reload()
         self._start_decision_writer()
 
@@ -99,8 +100,7 @@ class PolicyHost:
         self._pending: deque = deque(maxlen=200_000)
 
         def write_batches() -> None:
-            while True:
-                time.sleep(0.2)
+            while not self._closing.wait(0.2):
                 try:
                     self.flush_decisions()
                 except Exception:  # pragma: no cover - keep serving; retry next tick
@@ -108,6 +108,16 @@ class PolicyHost:
 
         self._writer = threading.Thread(target=write_batches, name="onehall-decisions", daemon=True)
         self._writer.start()
+
+    def close(self) -> None:
+        """Stop the decision writer after writing what is queued."""
+        self._closing.set()
+        if self._writer is not None:
+            self._writer.join(timeout=5)
+        try:
+            self.flush_decisions()
+        except Exception:  # pragma: no cover - the database may already be gone
+            log.exception("final decision log batch failed")
 
     def flush_decisions(self) -> int:
         """Write queued decisions in batches with one multi-row insert each (not ORM objects:

@@ -58,6 +58,14 @@ class Runtime:
                     self._changes = ChangeMonitor(self)
         return self._changes
 
+    def close(self) -> None:
+        """Stop this runtime's threads and close its connections (tests, shutdown)."""
+        if self._policy is not None:
+            self._policy.close()
+        if self._changes is not None:
+            self._changes.close()
+        self.engine.dispose()
+
     @property
     def policy_if_ready(self):
         return self._policy

@@ -70,7 +70,7 @@ QUERY_REFS = {"person": "person", "item": "item", "place": "place", "department"
 def world(tmp_path_factory) -> DemoWorld:
     w = build_world(tmp_path_factory.mktemp("fuzz"))
     yield w
-    w.rt.engine.dispose()
+    w.rt.close()
 
 
 @pytest.fixture(scope="module")

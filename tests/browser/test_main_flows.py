@@ -67,7 +67,7 @@ def live(sync_api, tmp_path_factory):
     finally:
         server.shutdown()
         thread.join(timeout=10)
-        world.rt.engine.dispose()
+        world.rt.close()
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ from signing.errors import ProofError
 from signing.note import open_note, parse_checkpoint
 from signing.receipt import verify_receipt
 from tests.log.conftest import onehall_exe, run
-from tests.web.conftest import app, bearer, client, rt, world  # noqa: F401 (fixtures)
+from tests.web.conftest import bearer, world  # noqa: F401 (the world fixture)
 from tests.web.test_decisions_and_seal import seal_setup
 
 ORIGIN = "onehall.xiangtan/log"

@@ -9,41 +9,17 @@ from datetime import datetime
 
 import pytest
 
-from registry import migrate
 from registry.calendar import seed_from_chinesecalendar
 from registry.services import org
 from registry.services.accounts import create_token, create_user
 from registry.services.context import SYSTEM
-from web.app import create_app
-from web.config import Settings
 from web.notify import LogNotifier
-from web.packs import ensure_active_pack
 
 @pytest.fixture
-def app(database, tmp_path):
-    url, schema = database
-    settings = Settings(instance_dir=tmp_path / "instance", database_url=url, database_schema=schema,
-                        key_dir=tmp_path / "keys", key_passphrase=b"test-passphrase", secret_key="test",
-                        testing=True, checkpoint_interval_ms=10)
-    settings.instance_dir.mkdir(parents=True, exist_ok=True)
-    application = create_app(settings)
-    rt = application.extensions["onehall"]
-    migrate.upgrade(rt.engine)
-    ensure_active_pack(rt)
-    yield application
-    rt.engine.dispose()
-
-
-@pytest.fixture
-def rt(app):
-    runtime = app.extensions["onehall"]
-    runtime.extras["notifier"] = LogNotifier()
-    return runtime
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
+def rt(rt):
+    """The shared runtime, with a notifier that only records."""
+    rt.extras["notifier"] = LogNotifier()
+    return rt
 
 
 @pytest.fixture

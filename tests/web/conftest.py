@@ -1,36 +1,12 @@
-"""An app per test on a fresh database (SQLite and PostgreSQL), with one token per role."""
+"""A small world per test (the app fixture is in tests/conftest.py), with one token per role."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
 
 import pytest
 
-from registry import migrate
 from registry.services.accounts import create_token, create_user
 from registry.services.context import SYSTEM
-from web.app import create_app
-from web.packs import ensure_active_pack
-from web.config import Settings
-
-
-@pytest.fixture
-def app(database, tmp_path):
-    url, schema = database
-    settings = Settings(instance_dir=tmp_path / "instance", database_url=url, database_schema=schema,
-                        key_dir=tmp_path / "keys", key_passphrase=b"test-passphrase", secret_key="test",
-                        testing=True, checkpoint_interval_ms=10)
-    settings.instance_dir.mkdir(parents=True, exist_ok=True)
-    application = create_app(settings)
-    rt = application.extensions["onehall"]
-    migrate.upgrade(rt.engine)
-    ensure_active_pack(rt)
-    yield application
-    rt.engine.dispose()
-
-
-@pytest.fixture
-def rt(app):
-    return app.extensions["onehall"]
 
 
 @pytest.fixture
@@ -66,11 +42,6 @@ def world(rt):
             create_user(session, name, role, "password-123", department=dept, person=person)
             tokens[name] = create_token(session, name)
     return {"people": people, "tokens": tokens}
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
 
 
 def bearer(token: str) -> dict[str, str]:

@@ -1,7 +1,6 @@
 """The `onehall` command as an operator uses it: init, users, tokens, decide, import errors."""
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
