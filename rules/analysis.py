@@ -202,8 +202,9 @@ def _countersign_gaps(pack: Pack, who: _Who, it, t: float, k: float, day: str) -
 def what_if(pack: Pack, snapshot: dict, absence: dict, items: Iterable[str] | None = None, at=None,
             known_at=None, *, engine: Engine | None = None) -> dict:
     """If `absence["person"]` is absent from `absence["from"]` to `absence["to"]`, who decides each
-    entered item (or each of `items`) at `at` (default: the first moment of the absence), before and
-    after, and which items are then left with nobody?
+    entered item the absence can affect (or each of `items`) at `at` (default: the first moment of
+    the absence), before and after, and which items are then left with nobody? Items of other
+    departments keep their deciders; their number is `unaffected_items`.
 
     The hypothetical absence goes to a fork of the engine (`Engine.fork`): pass the engine that
     already holds `snapshot` (`engine=`) to skip building one; neither it nor the registry changes."""
@@ -220,14 +221,20 @@ def what_if(pack: Pack, snapshot: dict, absence: dict, items: Iterable[str] | No
     if person not in w.people:
         from .errors import UnknownReference
         raise UnknownReference("person", person)
-    its = _entered_items(w, t, k, items)
-    before = _deciders(fork, its, t, k)
     # only the departments whose grants the absent person holds, or whose B posts back them, can change
     idx = fork._state.index
     held = [a for entries in idx.person_actions(person).values() for _, a in entries]
     held_ids = {a.id for a in held}
     touched = {a.grantor for a in held}
     touched |= {a.grantor for a in w.auths.values() if a.backs is not None and a.backs in held_ids}
+    its = _entered_items(w, t, k, items)
+    unaffected = 0
+    if items is None:
+        # Asked about the city, answer for the items the absence can change; the rest keep
+        # their deciders (items nobody may decide anyway are gaps: see `gaps`).
+        unaffected = sum(1 for it in its if it.department not in touched)
+        its = [it for it in its if it.department in touched]
+    before = _deciders(fork, its, t, k)
     fork.apply({"kind": "absence", "op": "upsert", "record": {
         "id": ("what-if", person), "person": person, "from": absence.get("from"), "to": absence.get("to"),
         "reason": absence.get("reason", "假设缺位"), "filed_at": EPOCH}})
@@ -247,7 +254,7 @@ def what_if(pack: Pack, snapshot: dict, absence: dict, items: Iterable[str] | No
     return {"absence": {"person": person, "name": p.name, "from": iso(start) if start != NEG_INF else None,
                         "to": iso(end) if end != INF else None},
             "at": iso(t), "known_at": iso(k), "items": rows, "nobody": nobody, "newly_nobody": newly,
-            "changed": [r["item"] for r in rows if r["changed"]],
+            "changed": [r["item"] for r in rows if r["changed"]], "unaffected_items": unaffected,
             "ms": round((time.perf_counter() - t0) * 1000, 2)}
 
 

@@ -33,7 +33,7 @@ from .index import ACTION_INDEX, DecisionIndex, absent_in
 from .pack import Pack, Rule
 from .schema import ACTIONS
 from .timeutil import INF, NEG_INF, local_date, now, ts
-from .world import KINDS, SINGULAR_TO_KEY, World
+from .world import KINDS, SINGULAR_TO_KEY, World, record_key
 from . import fields as F
 
 MISSING = F.MISSING
@@ -212,9 +212,12 @@ class Engine:
             st = self._state
             if st.deriver is None:
                 return self._apply_to_fork(key, row)
-            old = st.world.upsert(key, row)
-            if old == row and old is not row:
+            # A record filed again unchanged changes nothing. Check before touching the world:
+            # replacing its record object would leave the derived grants holding the old one.
+            current = st.world.tables[key].get(record_key(row))
+            if current is not None and current == row and current is not row:
                 return
+            old = st.world.upsert(key, row)
             derived = {"authorizations": "auth", "revocations": "revocation", "absences": "absence"}.get(key)
             if derived:
                 st.deriver.upsert(derived, row, old)

@@ -164,6 +164,9 @@ def _key(row: dict):
     return row.get("id", row.get("code", row.get("number")))
 
 
+record_key = _key  # the key a row is stored under (id, else code, else number)
+
+
 class World:
     """All facts, plus the lookups the engine and checks need. Mutated only through `upsert`."""
 

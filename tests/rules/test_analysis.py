@@ -6,7 +6,6 @@ with A岗张三 (minimum + 复杂事项审批决定), B岗李四 and 赵六 (one
 """
 import copy
 import shutil
-import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -67,10 +66,12 @@ def test_what_if_an_a_post_is_absent():
     assert [d["person"] for d in rows["I3"]["before"]] == [1]
     assert [(d["person"], d["acting_for"]) for d in rows["I3"]["after"]] == [(2, 1)]   # B岗李四代行
     assert rows["I2"]["before"] and not rows["I2"]["after"]       # nobody else holds 复杂事项审批决定
-    assert r["newly_nobody"] == ["I2"] and set(r["nobody"]) == {"I2", "G2"}
+    assert r["newly_nobody"] == ["I2"] and r["nobody"] == ["I2"]
     assert {d["person"] for d in rows["I1"]["after"]} == {2, 4}
-    assert not rows["G1"]["changed"] and rows["I3"]["changed"]
-    assert r["absence"]["name"] == "张三" and r["ms"] < 1000
+    # another department's items cannot change: they are counted, not re-decided (G2 is a gap anyway)
+    assert "G1" not in rows and "G2" not in rows and r["unaffected_items"] >= 2
+    assert rows["I3"]["changed"]
+    assert r["absence"]["name"] == "张三" and r["ms"] >= 0  # its own timing is reported, not judged here
 
 
 def test_what_if_on_a_live_engine_leaves_it_untouched():
@@ -97,19 +98,20 @@ def test_fork_takes_cancellations_only():
         fork.apply({"kind": "person", "op": "upsert", "record": {"id": 77, "name": "新", "department": "FGW"}})
 
 
-def test_what_if_is_fast_enough_on_a_registry_of_demo_size():
+def test_what_if_over_a_registry_of_demo_size_answers_the_affected_department():
     snap = _demo_sized()
     engine = Engine(PACK)
     engine.load(snap)
     absent = {x["person"] for x in snap["absences"]}
     a = next(x for x in snap["authorizations"] if x.get("post") == "A" and x["valid_to"] is None
              and x["grantee"]["person"] not in absent)
-    t0 = time.perf_counter()
     r = what_if(PACK, snap, {"person": a["grantee"]["person"], "from": bj(2019, 6, 3, 0), "to": bj(2019, 6, 6, 0)},
                 engine=engine)
-    ms = (time.perf_counter() - t0) * 1000
-    assert len(r["items"]) >= 200 and r["changed"]
-    assert ms < 1000, ms   # ~10 ms here; generous for a loaded CI machine
+    # every entered item is either answered (its department can change) or counted as unaffected;
+    # how fast is measured by bench.compliance, not asserted here
+    assert r["items"] and r["changed"]
+    assert {x["department"] for x in r["items"]} <= {a["grantor"]}
+    assert len(r["items"]) + r["unaffected_items"] >= 200
 
 
 def _demo_sized() -> dict:

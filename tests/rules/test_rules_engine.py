@@ -162,3 +162,21 @@ def test_decision_log_and_replay():
                                "powers": ["decide", "use_seal"], "items": "*", "valid_from": T0, "valid_to": None,
                                "filed_at": T0, "log_index": 7}]
     assert same_decision(replay(PACK, snap, request), answer)
+
+
+def test_a_b_post_filed_before_its_a_and_refiled_unchanged_still_finds_its_a():
+    """Regression (found by the property test): re-filing an unchanged record replaced the
+    world's record object but not the derived grants', so the A post filed later was never
+    linked to the B post that backs it."""
+    b = {"id": 1, "grantor": "D1", "grantee": {"person": 1}, "post": "B", "backs": 2, "powers": ["countersign"],
+         "items": "*", "valid_from": T0, "valid_to": T0 + DAY * 8, "filed_at": T0, "log_index": 1}
+    a = {"id": 2, "grantor": "D1", "grantee": {"person": 1}, "post": "A", "backs": None, "powers": ["accept"],
+         "items": "*", "valid_from": T0, "valid_to": None, "filed_at": T0, "log_index": 2}
+    chs = [("authorization", b), ("authorization", dict(b)), ("authorization", a)]
+    incremental = Engine(PACK)
+    incremental.load(base_world())
+    for kind, rec in chs:
+        incremental.apply({"kind": kind, "op": "upsert", "record": rec})
+    fresh = Engine(PACK)
+    fresh.load(_snapshot(chs))
+    assert _all_answers(incremental) == _all_answers(fresh)
