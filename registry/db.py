@@ -115,7 +115,12 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
 
 @contextmanager
 def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """One filing, one transaction: commit on success, roll back on any error."""
+    """One filing, one transaction: commit on success, roll back on any error.
+
+    On SQLite the write lock is taken up front (BEGIN IMMEDIATE): a transaction that reads and
+    then writes would otherwise fail at once ("database is locked") whenever another process
+    committed in between, since its WAL snapshot is stale and waiting cannot help."""
     with factory() as session:
         with session.begin():
+            session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
             yield session

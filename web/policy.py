@@ -23,7 +23,8 @@ from rules.engine import Engine
 from web.packs import load_stored_pack
 
 log = logging.getLogger(__name__)
-DECISION_BATCH = 500
+DECISION_BATCH = 100
+DECISION_FLUSH_S = 0.05
 
 
 class PolicyHost:
@@ -100,7 +101,7 @@ class PolicyHost:
         self._pending: deque = deque(maxlen=200_000)
 
         def write_batches() -> None:
-            while not self._closing.wait(0.2):
+            while not self._closing.wait(DECISION_FLUSH_S):
                 try:
                     self.flush_decisions()
                 except Exception:  # pragma: no cover - keep serving; retry next tick

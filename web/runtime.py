@@ -13,7 +13,7 @@ from typing import Any, Iterator
 from flask import current_app
 from sqlalchemy.orm import Session, sessionmaker
 
-from registry.db import make_engine, session_factory, utcnow
+from registry.db import make_engine, session_factory, transaction, utcnow
 from registry.services.accounts import Principal
 from registry.services.context import Actor, FilingContext, Ledger, NullLedger
 from web.config import Settings
@@ -88,9 +88,8 @@ class Runtime:
     @contextmanager
     def filing_session(self) -> Iterator[Session]:
         """A plain read-write transaction for account housekeeping (logins, tokens)."""
-        with self.sessions() as session:
-            with session.begin():
-                yield session
+        with transaction(self.sessions) as session:
+            yield session
         self._committed()
 
     def _committed(self) -> None:
