@@ -95,9 +95,14 @@ def _check_chunk(items: Sequence[tuple[int, bytes]]) -> list[tuple[int, str]]:
     failures = []
     for index, leaf in items:
         try:
-            verify_leaf(leaf, _WORKER_KEYS)
+            record = verify_leaf(leaf, _WORKER_KEYS)
         except LeafError as exc:
             failures.append((index, str(exc)))
+            continue
+        # A record that states its own position (signed, so authentic) names a moved row exactly.
+        stated = record.get("log_index")
+        if isinstance(stated, int) and not isinstance(stated, bool) and stated != index:
+            failures.append((index, f"the record says it is entry {stated}: moved (rows reordered or renumbered)"))
     return failures
 
 

@@ -78,7 +78,8 @@ def test_a_deleted_row(built: LogHarness, tmp_path):
 
 def test_a_deleted_row_with_the_rest_renumbered(built: LogHarness, tmp_path):
     # The insider closes the gap: rows 27.. move down one index, so the entries look complete
-    # and every signature holds; only the signed checkpoints can tell.
+    # and every signature holds; each moved record still states its own index, and the signed
+    # checkpoints tell too.
     with built.filing() as s:
         rows = s.execute(select(LogEntry.index, LogEntry.leaf, LogEntry.leaf_hash, LogEntry.kind)
                          .where(LogEntry.index > 26).order_by(LogEntry.index)).all()
@@ -89,7 +90,8 @@ def test_a_deleted_row_with_the_rest_renumbered(built: LogHarness, tmp_path):
     assert built.indices() == list(range(39))
     built.export(tmp_path / "x")
     out = verify(built, tmp_path / "x", 1)
-    assert "entry 26" not in out and "signature" not in out.split("\n", 1)[1]
+    assert "error: entry 26: the record says it is entry 27: moved" in out
+    assert "signature" not in out.split("\n", 1)[1]
     assert f"error: {cp(32)}: root differs from the entries" in out
     assert "first difference is in entries 24..31" in out
     assert f"entries end at 39 but {cp(40)} says 40: log truncated (entries 39..39 are missing)" in out
@@ -105,8 +107,11 @@ def test_two_swapped_leaves(built: LogHarness, tmp_path):
         s.execute(update(LogEntry).where(LogEntry.index == 21).values(leaf=a))
     built.export(tmp_path / "x")
     out = verify(built, tmp_path / "x", 1)
-    # Each leaf still carries a valid signature: the order is caught by the signed roots.
+    # Each leaf still carries a valid signature: the records' own indices and the signed roots
+    # catch the order.
     assert "signature" not in out.split("\n", 1)[1]
+    assert "error: entry 17: the record says it is entry 21: moved" in out
+    assert "error: entry 21: the record says it is entry 17: moved" in out
     assert f"error: {cp(24)}: root differs from the entries" in out
     assert "first difference is in entries 16..23" in out
     assert cp(24, witnessed=True) in out
