@@ -7,8 +7,9 @@ import sys
 from pathlib import Path
 
 import click
-from flask import current_app
 from flask.cli import with_appcontext
+
+from web.cli_common import current_runtime
 from sqlalchemy import select
 
 from registry.ledger import node_getter
@@ -23,9 +24,6 @@ from signing.verify import verify_export
 from signing.witness import Witness, WitnessError
 
 
-def _rt():
-    return current_app.extensions["onehall"]
-
 
 @click.group("log")
 def log_group() -> None:
@@ -37,7 +35,7 @@ def log_group() -> None:
 @with_appcontext
 def log_export(directory: Path) -> None:
     """导出日志条目、检查点与公钥，供离线核验。"""
-    rt = _rt()
+    rt = current_runtime()
     keys = rt.extras["keys"]
     log_key = keys.ensure("log")
     with rt.reading() as session:
@@ -101,7 +99,7 @@ def _result_json(result) -> dict:
 @with_appcontext
 def witness_command(directory: Path, name: str) -> None:
     """见证：核对新检查点与上次副署检查点的一致性证明后副署，并保存在 DIRECTORY（库外）。"""
-    rt = _rt()
+    rt = current_runtime()
     passphrase = os.environ.get("ONEHALL_WITNESS_PASSPHRASE", "").encode() or rt.settings.key_passphrase
     store = KeyStore(directory / "keys", passphrase)
     store.ensure("witness")
@@ -137,7 +135,7 @@ def keys_group() -> None:
 @with_appcontext
 def keys_list() -> None:
     """列出各机构的公钥（含历史密钥与有效期）。"""
-    for info in _rt().extras["keys"].public_keys():
+    for info in current_runtime().extras["keys"].public_keys():
         click.echo(json.dumps(info.to_json(), ensure_ascii=False))
 
 
@@ -146,7 +144,7 @@ def keys_list() -> None:
 @with_appcontext
 def keys_rotate(body: str) -> None:
     """轮换 BODY 的签名密钥：新密钥自此签名，旧签名仍按其当时有效的密钥核验。"""
-    info = _rt().extras["keys"].rotate(body)
+    info = current_runtime().extras["keys"].rotate(body)
     click.echo(json.dumps(info.to_json(), ensure_ascii=False))
 
 

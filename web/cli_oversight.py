@@ -8,22 +8,11 @@ import sys
 import threading
 
 import click
-from flask import current_app
 from flask.cli import with_appcontext
 
-
-def _rt():
-    return current_app.extensions["onehall"]
+from web.cli_common import current_runtime, time_option
 
 
-def _time(value: str | None):
-    if value is None:
-        return None
-    from web.api.types import parse_time
-    try:
-        return parse_time(value)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc)) from None
 
 
 def _logging() -> None:
@@ -45,12 +34,12 @@ def scheduler_command(once: bool, interval: float, findings_every: int, at: str 
     _logging()
     if at and not once:
         raise click.BadParameter("--at 只能与 --once 同用", param_hint="--at")
-    rt = _rt()
+    rt = current_runtime()
     scheduler = Scheduler(rt, interval=interval, findings_every=findings_every)
     try:
         with single_instance(rt):
             if once:
-                result = scheduler.run_once(_time(at), findings=True)
+                result = scheduler.run_once(time_option(at), findings=True)
                 click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2, default=str))
                 if result.errors:
                     sys.exit(1)
@@ -76,7 +65,7 @@ def findings_sync(at: str | None) -> None:
     """运行全市合规报告，同步问题清单并通知责任部门，输出 JSON 摘要。"""
     from web.scheduler import sync_findings
     _logging()
-    result = sync_findings(_rt(), _time(at))
+    result = sync_findings(current_runtime(), time_option(at))
     click.echo(json.dumps(result, ensure_ascii=False, indent=2, default=str))
 
 
@@ -95,7 +84,7 @@ def findings_list(state: str | None, department: str | None) -> None:
         stmt = stmt.where(Finding.state == state)
     if department:
         stmt = stmt.where(Finding.department == department)
-    with _rt().reading() as session:
+    with current_runtime().reading() as session:
         rows = list(session.scalars(stmt))
     for f in rows:
         click.echo(f"{f.id}  [{STATES.get(f.state, f.state)}] [{f.clause}] {f.department or '全市'} · {f.text}")

@@ -6,25 +6,14 @@ import sys
 from pathlib import Path
 
 import click
-from flask import current_app
 from flask.cli import with_appcontext
+
+from web.cli_common import current_runtime, time_option
 
 from rules.errors import UnknownReference
 from rules.pack import check_pack, diff_packs, load_pack
 
 
-def _rt():
-    return current_app.extensions["onehall"]
-
-
-def _time(value: str | None):
-    if value is None:
-        return None
-    from web.api.types import parse_time
-    try:
-        return parse_time(value)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc)) from None
 
 
 @click.group("pack")
@@ -54,7 +43,7 @@ def pack_publish(directory: str, publisher: str) -> None:
     """发布规则包：通过校验后存入登记库，并在所有进程中原子地切换生效。"""
     from web.packs import PackRefused, publish
     try:
-        row = publish(_rt(), directory, publisher)
+        row = publish(current_runtime(), directory, publisher)
     except PackRefused as exc:
         for e in exc.errors:
             click.echo(str(e), err=True)
@@ -84,7 +73,7 @@ def pack_diff(a: str, b: str, effect: bool) -> None:
         except ImportError:
             click.echo("（--effect 尚未实现）", err=True)
             sys.exit(2)
-        for line in decision_effect(_rt(), pa, pb):
+        for line in decision_effect(current_runtime(), pa, pb):
             click.echo(line)
 
 
@@ -106,9 +95,9 @@ def decide_command(person: int, action: str, item: str, at: str | None, known_at
     except ValueError as exc:
         click.echo(f"错误：{exc}", err=True)
         sys.exit(2)
-    host = _rt().policy
+    host = current_runtime().policy
     try:
-        answer = host.decide(person, action, item, at=_time(at), known_at=_time(known_at), place=place, seal=seal)
+        answer = host.decide(person, action, item, at=time_option(at), known_at=time_option(known_at), place=place, seal=seal)
     except UnknownReference as exc:
         click.echo(f"错误：{exc.field}“{exc.value}”不存在", err=True)
         sys.exit(2)
@@ -126,7 +115,7 @@ def replay_command(decision_id: str) -> None:
     from rules.replay import replay, same_decision
     from sqlalchemy import select
     from web.packs import load_stored_pack
-    rt = _rt()
+    rt = current_runtime()
     with rt.reading() as session:
         record = session.get(DecisionRecord, decision_id)
         if record is None:
@@ -157,7 +146,7 @@ def replay_command(decision_id: str) -> None:
 def compliance_command(department: str | None, at: str | None, fmt: str, output: Path | None) -> None:
     """合规报告。"""
     from web.compliance import as_text, report, write_xlsx
-    result = report(_rt(), department=department, at=_time(at))
+    result = report(current_runtime(), department=department, at=time_option(at))
     if fmt == "json":
         click.echo(json.dumps(result, ensure_ascii=False, indent=2, default=str))
     elif fmt == "xlsx":

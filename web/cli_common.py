@@ -1,0 +1,21 @@
+"""Helpers shared by the CLI modules: the app's runtime and time options."""
+from __future__ import annotations
+
+import click
+from flask import current_app
+
+
+def current_runtime():
+    """The runtime of the app the command runs in."""
+    return current_app.extensions["onehall"]
+
+
+def time_option(value: str | None):
+    """A --at style option: ISO-8601, read as Asia/Shanghai without an offset; None stays None."""
+    if value is None:
+        return None
+    from web.api.types import parse_time
+    try:
+        return parse_time(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
