@@ -67,13 +67,13 @@ def verify_command(target: Path, external: tuple[Path, ...], workers: int | None
     """离线核验：TARGET 为导出目录，或一份回执（JSON 文件）。无需数据库。"""
     if target.is_dir():
         report = verify_export(target, workers=workers, progress=True, external_checkpoints=list(external))
+        click.echo(report.summary())
         if report.ok:
             click.echo(f"核验通过：{report.entries} 条记录、{report.signatures_checked} 个签名、"
                        f"{report.checkpoints} 个检查点均一致")
         else:
-            click.echo(f"核验失败：发现 {len(report.errors) + report.omitted_errors} 处问题（逐条见下，"
+            click.echo(f"核验失败：发现 {len(report.errors) + report.omitted_errors} 处问题（逐条见上，"
                        f"entry N 为日志序号，checkpoint 为检查点文件）")
-        click.echo(report.summary())
         sys.exit(0 if report.ok else 1)
     try:
         receipt = json.loads(target.read_text(encoding="utf-8"))
