@@ -123,22 +123,8 @@ class ImportResult:
 
 
 def split_list(cell: str, sep: str = ";") -> list[str]:
-    """Split on unescaped `sep`; unescape ``\\;``, ``\\|``, ``\\\\``; strip entries; drop empties."""
-    parts, buf, i = [], [], 0
-    while i < len(cell):
-        ch = cell[i]
-        if ch == "\\" and i + 1 < len(cell):
-            buf.append("\\" + cell[i + 1])
-            i += 2
-            continue
-        if ch == sep:
-            parts.append("".join(buf))
-            buf = []
-        else:
-            buf.append(ch)
-        i += 1
-    parts.append("".join(buf))
-    return [p.strip() for p in parts if p.strip()]
+    """Split on unescaped `sep` (escapes are kept for `_unescape`); strip entries; drop empties."""
+    return [p.strip() for p in _split_keep(cell, sep) if p.strip()]
 
 
 def _unescape(text: str) -> str:
@@ -221,6 +207,7 @@ _KEY_LABELS = {"code": "编码", "name": "名称", "basis": "依据", "standard"
 
 
 def _split_keep(cell: str, sep: str) -> list[str]:
+    """Split on unescaped `sep`, keeping escapes and empty positions."""
     parts, buf, i = [], [], 0
     while i < len(cell):
         ch = cell[i]

@@ -5,6 +5,7 @@ import shutil
 import pytest
 
 from rules import PackInvalid, check_pack, default_pack_dir, diff_packs, load_pack
+from tests.rules.pack_files import edit as _edit, line_of as _line_of
 
 PLAN = os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "policy", "xiangtan-2018-plan.zh.txt")
 
@@ -14,19 +15,6 @@ def pack_dir(tmp_path):
     d = tmp_path / "pack"
     shutil.copytree(default_pack_dir(), d)
     return d
-
-
-def _edit(path, old, new):
-    text = path.read_text(encoding="utf-8")
-    assert old in text
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
-
-
-def _line_of(path, needle):
-    for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if needle in line:
-            return i
-    raise AssertionError(needle)
 
 
 def test_the_shipped_pack_is_valid():

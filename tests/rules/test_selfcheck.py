@@ -5,6 +5,7 @@ import pytest
 
 from rules import check_pack, default_pack_dir, load_pack
 from rules.selfcheck import compare, run_self_checks
+from tests.rules.pack_files import edit as _edit, line_of as _line_of
 
 
 @pytest.fixture
@@ -12,19 +13,6 @@ def pack_dir(tmp_path):
     d = tmp_path / "pack"
     shutil.copytree(default_pack_dir(), d)
     return d
-
-
-def _edit(path, old, new):
-    text = path.read_text(encoding="utf-8")
-    assert old in text, old
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
-
-
-def _line_of(path, needle):
-    for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if needle in line:
-            return i
-    raise AssertionError(needle)
 
 
 def test_the_shipped_pack_passes_its_self_checks():
