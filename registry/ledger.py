@@ -15,17 +15,19 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from registry.db import utcnow
+from registry.fastsql import BulkInsert, Prepared
 from registry.models import Checkpoint, LogEntry, LogNode, RecordSalt
 from registry.services.context import Logged
 from signing import merkle
 from signing.commitment import commit, new_salt
+from signing.errors import KeyStoreError
 from signing.keys import KeyStore
 from signing.note import format_checkpoint, sign_note
 from signing.records import make_leaf
@@ -41,6 +43,9 @@ def tree_size(session: Session) -> int:
 
 _NODE = select(LogNode.hash).where(LogNode.level == bindparam("level"), LogNode.index == bindparam("index"))
 _TAIL = select(LogEntry.index, LogEntry.leaf_hash).order_by(LogEntry.index.desc()).limit(1)
+_INSERT_ENTRY = BulkInsert(LogEntry.__table__)
+_INSERT_NODES = BulkInsert(LogNode.__table__)
+_INSERT_SALTS = BulkInsert(RecordSalt.__table__)
 
 
 def node_getter(session: Session, cache: dict[tuple[int, int], bytes] | None = None):
@@ -61,7 +66,7 @@ def node_getter(session: Session, cache: dict[tuple[int, int], bytes] | None = N
         if h is None:
             if cursor is None:
                 conn = session.connection()
-                prepared = _Prepared.of(_NODE, conn.dialect)
+                prepared = Prepared.of(_NODE, conn.dialect)
                 cursor = conn.connection.cursor()
             cursor.execute(prepared.sql, prepared.params(level=level, index=index))
             rows = cursor.fetchall()
@@ -71,34 +76,6 @@ def node_getter(session: Session, cache: dict[tuple[int, int], bytes] | None = N
         return h
 
     return get
-
-
-@dataclass(frozen=True)
-class _Prepared:
-    """A read-only statement compiled once for a dialect, run on the DBAPI cursor directly:
-    its SQL text, its bound names in order if the driver's style is positional (else None:
-    a dict), and the values SQLAlchemy bound itself (e.g. a LIMIT)."""
-
-    sql: str
-    order: tuple[str, ...] | None
-    defaults: dict[str, Any]
-
-    # (statement id, dialect name, paramstyle) -> _Prepared; the statements are module constants
-    _cache: ClassVar[dict[tuple[int, str, str], "_Prepared"]] = {}
-
-    @classmethod
-    def of(cls, stmt, dialect) -> "_Prepared":
-        key = (id(stmt), dialect.name, dialect.paramstyle)
-        found = cls._cache.get(key)
-        if found is None:
-            compiled = stmt.compile(dialect=dialect)
-            order = tuple(compiled.positiontup) if compiled.positional else None
-            found = cls._cache[key] = cls(str(compiled), order, dict(compiled.params))
-        return found
-
-    def params(self, **given: Any):
-        values = {**self.defaults, **given}
-        return values if self.order is None else tuple(values[k] for k in self.order)
 
 
 @dataclass
@@ -137,24 +114,20 @@ class SignedLog:
                 commitments[field] = commit(value, salt, self.commitment_key)
             record = {**record, "commitments": commitments}
         record = {**record, "log_index": size}
-        signer = _Capture(self._signer(body, record))
-        leaf = make_leaf(record, signer)
+        signer, leaf = self._sign(body, record)
         leaf_hash = merkle.leaf_hash(leaf)
         known = self._cached_frontier(size, last_hash)
         get = node_getter(session, known)
         new_nodes = merkle.nodes_completed_by_append(size, leaf_hash, get)
-        # The caller's pending rows first, as before; then our rows straight through Core (the
-        # ORM's unit of work costs more than the inserts themselves, and nothing of ours needs
-        # these rows as objects in the session).
+        # The caller's pending rows first, as before; then our rows straight to the driver (the
+        # ORM's unit of work and Core's per-execute machinery cost more than the inserts, and
+        # nothing of ours needs these rows as objects in the session).
         session.flush()
         conn = session.connection()
-        conn.execute(LogEntry.__table__.insert(), {
-            "index": size, "leaf": leaf, "leaf_hash": leaf_hash.hex(), "kind": kind, "ref": ref,
-            "appended_at": utcnow()})
-        conn.execute(LogNode.__table__.insert(), [{"level": lv, "index": ix, "hash": h} for lv, ix, h in new_nodes])
-        if salts:
-            conn.execute(RecordSalt.__table__.insert(), [{"log_index": size, "field": f, "salt": s}
-                                                        for f, s in salts])
+        _INSERT_ENTRY.run(conn, [{"index": size, "leaf": leaf, "leaf_hash": leaf_hash.hex(), "kind": kind,
+                                  "ref": ref, "appended_at": utcnow()}])
+        _INSERT_NODES.run(conn, [{"level": lv, "index": ix, "hash": h} for lv, ix, h in new_nodes])
+        _INSERT_SALTS.run(conn, [{"log_index": size, "field": f, "salt": s} for f, s in salts])
         # The next frontier is the old one plus what this append completed: no reads.
         known.update(((lv, ix), h) for lv, ix, h in new_nodes)
         self._remember_frontier(size + 1, leaf_hash.hex(), get)
@@ -162,18 +135,23 @@ class SignedLog:
         return Logged(index=size, leaf_hash=leaf_hash.hex(), record_hash=leaf_hash.hex(),
                       signature=base64.b64encode(signer.value).decode())
 
-    def _signer(self, body: str, record: dict[str, Any]):
-        """The current signer of `body` (its key created if it has none yet).
+    def _sign(self, body: str, record: dict[str, Any]) -> tuple["_Capture", bytes]:
+        """The leaf of `record`, signed with the current key of `body` (created if it has none).
 
-        KeyStore.signer builds a new signer object each time; keep the last one per body
-        while the store's current key stays the same. Its `sign` still checks, every time,
-        that the key is current (a rotation in another worker is seen at once).
+        KeyStore.signer builds a new signer object each time; keep the last one per body.
+        Its `sign` checks, every time, that the key is still current, so a rotation in
+        another worker is seen at once: the retired signer refuses and the new key signs.
         """
-        info = self.keys.ensure(body, at=_record_time(record))
         cached = self._signers.get(body)
-        if cached is None or cached.key_id != info.key_id:
-            cached = self._signers[body] = self.keys.signer(body)
-        return cached
+        if cached is not None:
+            signer = _Capture(cached)
+            try:
+                return signer, make_leaf(record, signer)
+            except KeyStoreError:
+                self._signers.pop(body, None)
+        self.keys.ensure(body, at=_record_time(record))
+        signer = _Capture(self._signers.setdefault(body, self.keys.signer(body)))
+        return signer, make_leaf(record, signer)
 
     def _cached_frontier(self, size: int, last_hash: str | None) -> dict[tuple[int, int], bytes]:
         """The right-edge nodes of our last append, if the stored tree still ends with it.
@@ -271,7 +249,7 @@ class SignedLog:
 def _tail(session: Session) -> tuple[int, str | None]:
     """The tree size and the hash of the last leaf (one indexed read, like tree_size)."""
     conn = session.connection()
-    prepared = _Prepared.of(_TAIL, conn.dialect)
+    prepared = Prepared.of(_TAIL, conn.dialect)
     cursor = conn.connection.cursor()
     try:
         cursor.execute(prepared.sql, prepared.params())

@@ -46,3 +46,34 @@ def test_checkpoint_is_signed_over_the_stored_root_and_only_when_the_tree_grew(l
     with logdb.sessions() as s:
         assert bytes.fromhex(cp.root_hash) == merkle.root_at(5, ledger_mod.node_getter(s))
     assert (logdb.outside / "000000000005.note").read_text() == cp.note
+
+
+def test_a_key_rotated_by_another_worker_signs_the_next_append(logdb: LogHarness, tmp_path):
+    """Worker A keeps its signer between appends; worker B (its own key store over the same
+    directory) rotates the body's key. A's next leaf is signed by the new key, and the whole
+    log still verifies: the retired key signed nothing after its end."""
+    from datetime import datetime, timezone
+
+    from registry.models import LogEntry
+    from signing.keys import KeyStore
+    from signing.records import parse_leaf
+    from tests.log.conftest import PASSPHRASE
+
+    def append_now() -> None:
+        with logdb.filing() as session:
+            now = datetime.now(timezone.utc).isoformat().replace("+00:00", "Z")
+            logdb.log.append(session, kind="test", body=BODY, record={"type": "test", "filed_at": now})
+
+    logdb.keys.ensure(BODY, at=datetime(2024, 1, 1, tzinfo=timezone.utc))
+    append_now(), append_now()
+    old = logdb.keys.current(BODY)
+    new = KeyStore(logdb.key_dir, PASSPHRASE).rotate(BODY)
+    assert new.key_id != old.key_id
+    append_now(), append_now()
+    with logdb.sessions() as s:
+        signed_by = [parse_leaf(e.leaf)[1].key_id for e in s.query(LogEntry).order_by(LogEntry.index)]
+    assert signed_by == [old.key_id, old.key_id, new.key_id, new.key_id]
+    logdb.checkpoint()
+    logdb.export(tmp_path / "x")
+    report = verify_export(tmp_path / "x", workers=1, progress=False, external_checkpoints=[logdb.outside])
+    assert report.ok, report.summary()
