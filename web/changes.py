@@ -1,9 +1,11 @@
 """How a worker learns that the registry changed (DESIGN §9).
 
-`ChangeMonitor.mark()` is the newest change-feed sequence number. On SQLite it is one
-indexed read (the feed's primary key); on PostgreSQL a LISTEN connection flags a change
-when any worker commits, so between changes a request reads nothing at all. The token
-cache and the policy host share one monitor, so a request pays for at most one read.
+`ChangeMonitor.mark()` is the newest change-feed sequence number. The feed is read only
+after a worker signalled a commit (registry.change_signal): on PostgreSQL a LISTEN
+connection hears the NOTIFY; on SQLite the beacon file, mapped into memory, shows a new
+value. Between changes a request reads nothing at all, and at least once a second the feed
+is read anyway (a writer that died between its commit and its signal delays no one
+longer). The token cache and the policy host share one monitor.
 """
 from __future__ import annotations
 
@@ -14,10 +16,11 @@ from typing import Any
 
 from flask import g, has_request_context
 
+from registry.change_signal import MAX_SEQ, NOTIFY_CHANNEL, beacon_for
+
 log = logging.getLogger(__name__)
-NOTIFY_CHANNEL = "onehall_changes"
-MAX_SEQ = "SELECT max(seq) FROM registry_changes"
 LISTEN_POLL_S = 0.5
+TRUST_S = 1.0   # the longest a worker answers from a mark without reading the feed
 
 
 def _request_mark() -> int | None:
@@ -44,8 +47,17 @@ class ChangeMonitor:
         self._conns_lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._beacon = beacon_for(rt.engine)
+        # (mark, beacon value read before that mark, monotonic deadline): replaced as one
+        # tuple, so threads racing to update it always leave a consistent triple
+        self._trusted: tuple[int, int, float] | None = None
         if rt.engine.dialect.name == "postgresql":
             self._start_listener()
+
+    @property
+    def listening(self) -> bool:
+        """PostgreSQL: whether the LISTEN connection is up (changes then arrive as NOTIFYs)."""
+        return self._listening
 
     def invalidate(self) -> None:
         """This worker just committed: read the feed on the next look, without waiting for
@@ -61,6 +73,17 @@ class ChangeMonitor:
             return cached
         if self._listening and not self._dirty.is_set():
             return _remember(self._mark)
+        beacon = self._beacon
+        if beacon is not None:
+            trusted = self._trusted
+            seen = beacon.read()   # before the feed: a commit after our read then shows up
+            if (trusted is not None and not self._dirty.is_set() and trusted[1] == seen
+                    and time.monotonic() < trusted[2]):
+                return _remember(trusted[0])
+            self._dirty.clear()
+            mark = self._mark = self._read_mark()
+            self._trusted = (mark, seen, time.monotonic() + TRUST_S)
+            return _remember(mark)
         self._dirty.clear()
         self._mark = self._read_mark()
         return _remember(self._mark)

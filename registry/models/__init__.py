@@ -24,3 +24,6 @@ __all__ = [
     "Checkpoint", "LogEntry", "LogNode", "RecordSalt", "DecisionRecord", "PackVersion", "PersonalDataRead",
     "RegistryChange", "Finding", "FindingEvent",
 ]
+
+# Registers the session listeners that signal committed changes to every worker.
+from registry import change_signal  # noqa: E402,F401  (after the models it reads)

@@ -5,7 +5,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from registry.db import utcnow
@@ -66,7 +65,6 @@ class FilingContext:
     actor: Actor
     ledger: Ledger = field(default_factory=NullLedger)
     now: datetime = field(default_factory=utcnow)
-    _notified: bool = field(default=False, repr=False)
 
     def require_role(self, *roles: str) -> None:
         if self.actor.role not in roles:
@@ -81,11 +79,8 @@ class FilingContext:
         return effective_start < self.now - LATE_GRACE
 
     def changed(self, kind: str, key: Any, note: str | None = None) -> None:
-        """Add to the change feed; on PostgreSQL also wake every worker (delivered at commit)."""
+        """Add to the change feed; registry.change_signal wakes every worker at commit."""
         self.session.add(RegistryChange(kind=kind, key=str(key), note=note, changed_at=self.now))
-        if not self._notified and self.session.get_bind().dialect.name == "postgresql":
-            self.session.execute(text("NOTIFY onehall_changes"))
-            self._notified = True
 
     def log(self, kind: str, record: dict[str, Any], ref: Any = None,
             personal: dict[str, str] | None = None) -> Logged:

@@ -1,0 +1,117 @@
+"""Telling every worker, at commit, that the registry changed (DESIGN §9).
+
+Every filing that changes what decisions see adds a RegistryChange row. This module notices
+such rows in any session's flush, whoever wrote them (filings, token revocations, pack
+publications), and signals the other workers once the transaction commits:
+
+- PostgreSQL: `NOTIFY onehall_changes` inside the transaction; the server delivers it at
+  commit to every worker's LISTEN connection (web.changes).
+- SQLite (one machine by nature): a beacon file beside the database holds a committed change
+  sequence; workers map it into memory, so "did anything change?" costs a memory read
+  instead of a query. After its commit a writer stores the newest committed sequence it then
+  reads. A value in the beacon thus promises that every change up to it is committed, so a
+  reader that sees a value other than the one it last acted on, and then reads the feed,
+  misses nothing: two writers storing out of order only cost a reader one extra read.
+"""
+from __future__ import annotations
+
+import mmap
+import os
+import struct
+import threading
+from pathlib import Path
+
+from sqlalchemy import event, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from registry.models import RegistryChange
+
+NOTIFY_CHANNEL = "onehall_changes"
+MAX_SEQ = "SELECT max(seq) FROM registry_changes"
+_CHANGED = "onehall_registry_changed"   # session.info: this transaction added to the change feed
+_NOTIFIED = "onehall_notified"
+_FORMAT = struct.Struct("<q")
+
+
+def beacon_path(engine: Engine) -> Path | None:
+    """The beacon file of a SQLite database file; None for PostgreSQL or an in-memory database."""
+    if engine.dialect.name != "sqlite":
+        return None
+    database = engine.url.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(database + "-changes")
+
+
+class ChangeBeacon:
+    """The beacon file of one SQLite database, mapped into memory (8 bytes: a change seq)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            if os.fstat(fd).st_size < _FORMAT.size:
+                os.ftruncate(fd, _FORMAT.size)
+            self._map = mmap.mmap(fd, _FORMAT.size)
+        finally:
+            os.close(fd)
+
+    def read(self) -> int:
+        """The last sequence a commit wrote (a memory read: no system call, no query)."""
+        return _FORMAT.unpack_from(self._map, 0)[0]
+
+    def write(self, seq: int) -> None:
+        _FORMAT.pack_into(self._map, 0, seq)
+
+    def close(self) -> None:
+        self._map.close()
+
+
+_beacons: dict[str, ChangeBeacon] = {}
+_beacons_lock = threading.Lock()
+
+
+def beacon_for(engine: Engine) -> ChangeBeacon | None:
+    """This process's mapping of the engine's beacon (one per database file), or None."""
+    path = beacon_path(engine)
+    if path is None:
+        return None
+    key = str(path)
+    found = _beacons.get(key)
+    if found is None:
+        with _beacons_lock:
+            found = _beacons.get(key)
+            if found is None:
+                found = _beacons[key] = ChangeBeacon(path)
+    return found
+
+
+@event.listens_for(Session, "after_flush")
+def _note_changes(session: Session, _flush_context) -> None:
+    if not any(isinstance(obj, RegistryChange) for obj in session.new):
+        return
+    session.info[_CHANGED] = True
+    if session.get_bind().dialect.name == "postgresql" and not session.info.get(_NOTIFIED):
+        session.connection().execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))
+        session.info[_NOTIFIED] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _signal(session: Session) -> None:
+    changed = session.info.pop(_CHANGED, False)
+    session.info.pop(_NOTIFIED, None)
+    if not changed:
+        return
+    engine = session.get_bind()
+    beacon = beacon_for(engine)
+    if beacon is not None:
+        # The session's transaction is over: read the committed newest on a connection of our own.
+        with engine.connect() as conn:
+            beacon.write(conn.execute(text(MAX_SEQ)).scalar() or 0)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget(session: Session) -> None:
+    session.info.pop(_CHANGED, None)
+    session.info.pop(_NOTIFIED, None)

@@ -1,0 +1,71 @@
+"""DESIGN §9: every worker sees every committed filing, whichever worker filed it.
+
+Two apps over one database stand for two worker processes: each has its own runtime,
+connection pool, decision index, token cache and change monitor. On SQLite the signal is
+the beacon file (registry.change_signal), read before the next answer; on PostgreSQL the
+NOTIFY reaches the other worker's LISTEN connection a moment after the commit.
+"""
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from registry.services.accounts import revoke_token
+from tests.web.conftest import bearer
+from tests.web.test_api_registry import file_item
+from tests.web.test_decisions_and_seal import grant
+
+
+@pytest.fixture
+def other_worker(app):
+    from web.app import create_app
+    second = create_app(app.extensions["onehall"].settings)
+    monitor = second.extensions["onehall"].changes
+    if second.extensions["onehall"].engine.dialect.name == "postgresql":
+        deadline = time.monotonic() + 10   # until then it reads the feed on every request
+        while not monitor.listening and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert monitor.listening
+    yield second.test_client()
+    second.extensions["onehall"].close()
+
+
+def eventually(rt, check):
+    """SQLite: at once. PostgreSQL: within a few seconds (the NOTIFY travels)."""
+    deadline = time.monotonic() + (5 if rt.engine.dialect.name == "postgresql" else 0)
+    while True:
+        result = check()
+        if result or time.monotonic() >= deadline:
+            return result
+        time.sleep(0.05)
+
+
+def test_an_absence_filed_in_one_worker_changes_the_next_answer_in_another(rt, client, world, other_worker):
+    file_item(client, world)
+    a = world["people"]["a"]
+    grant(client, world, a, "A")
+    question = {"person": a, "action": "decide", "item": "FGW-001", "place": "FGW-CK"}
+
+    def allowed_in_other() -> bool:
+        r = other_worker.post("/api/v1/decisions", json=question, headers=bearer(world["tokens"]["win"]))
+        assert r.status_code == 200, r.get_json()
+        return r.get_json()["allowed"]
+
+    assert eventually(rt, allowed_in_other) is True
+    r = client.post("/api/v1/absences", json={"person": a, "from": "2019-01-01", "to": "2099-01-01", "reason": "病假"},
+                    headers=bearer(world["tokens"]["fgw"]))
+    assert r.status_code == 201
+    assert eventually(rt, lambda: not allowed_in_other()) is True
+
+
+def test_a_token_revoked_through_one_worker_is_refused_by_another(rt, world, other_worker):
+    token = world["tokens"]["audit"]
+
+    def me() -> int:
+        return other_worker.get("/api/v1/me", headers=bearer(token)).status_code
+
+    assert me() == 200
+    with rt.filing_session() as session:
+        revoke_token(session, token)
+    assert eventually(rt, lambda: me() == 401)
