@@ -5,6 +5,7 @@ from datetime import timedelta
 from typing import Any
 
 from flask import Flask, request
+from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFProtect
 
 from web import auth
@@ -20,6 +21,46 @@ SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
                                "script-src 'self'; frame-ancestors 'none'",
 }
+
+
+class SecurityHeaders:
+    """WSGI middleware adding SECURITY_HEADERS to every response that lacks them.
+
+    At the WSGI layer the check is one pass over a plain list; the same in an after_request
+    hook costs four scans of werkzeug's Headers, on every window's decision request.
+    """
+
+    def __init__(self, wsgi_app: Any) -> None:
+        self.wsgi_app = wsgi_app
+        self._missing = [(k.lower(), k, v) for k, v in SECURITY_HEADERS.items()]
+
+    def __call__(self, environ: dict, start_response: Any):
+        def start(status: str, headers: list, exc_info: Any = None):
+            present = {name.lower() for name, _ in headers}
+            headers.extend((k, v) for low, k, v in self._missing if low not in present)
+            return start_response(status, headers, exc_info)
+
+        return self.wsgi_app(environ, start)
+
+
+class CookieSessionWhenPresent(SecureCookieSessionInterface):
+    """The signed-cookie session, built only for requests that send a cookie.
+
+    API clients authenticate by bearer token and send none: they get an empty session without
+    a signing serializer being made, and an untouched empty session writes no cookie.
+    """
+
+    def open_session(self, app: Flask, request: Any):
+        if "HTTP_COOKIE" not in request.environ:
+            return self.session_class()
+        return super().open_session(app, request)
+
+    def save_session(self, app: Flask, session: Any, response: Any) -> None:
+        if not session and not session.modified:
+            if session.accessed:
+                response.vary.add("Cookie")
+            return
+        super().save_session(app, session, response)
 
 
 def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
@@ -38,6 +79,8 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     )
     app.json.ensure_ascii = False
     app.json.sort_keys = False
+    app.session_interface = CookieSessionWhenPresent()
+    app.wsgi_app = SecurityHeaders(app.wsgi_app)
     runtime = Runtime.create(settings)
     app.extensions["onehall"] = runtime
     token_cache = auth.TokenCache()
@@ -58,12 +101,6 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     @app.before_request
     def _who():
         auth.load_principal(runtime, token_cache)
-
-    @app.after_request
-    def _headers(resp):
-        for k, v in SECURITY_HEADERS.items():
-            resp.headers.setdefault(k, v)
-        return resp
 
     _install_error_handlers(app)
     return app

@@ -14,10 +14,11 @@ import time
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 
 from registry.db import utcnow
 from registry.facts import export_change, export_facts
+from registry.fastsql import BulkInsert
 from registry.models import DecisionRecord, PackVersion, RegistryChange
 from rules.engine import Engine
 from web.packs import load_stored_pack
@@ -25,6 +26,8 @@ from web.packs import load_stored_pack
 log = logging.getLogger(__name__)
 DECISION_BATCH = 100
 DECISION_FLUSH_S = 0.05
+DECISION_QUEUE_MAX = 200_000
+_INSERT_DECISIONS = BulkInsert(DecisionRecord.__table__)
 
 
 class PolicyHost:
@@ -94,11 +97,15 @@ class PolicyHost:
     # -- the decision log: written in batches after the answers went out ------------------------
 
     def _queue_decision(self, request: dict[str, Any], answer: dict[str, Any]) -> None:
-        self._pending.append((request, answer))
+        if len(self._pending) >= DECISION_QUEUE_MAX and not self._overflowing:
+            self._overflowing = True
+            log.error("decision log queue full (%d): the oldest decisions are being dropped", DECISION_QUEUE_MAX)
+        self._pending.append((request, answer, utcnow()))
 
     def _start_decision_writer(self) -> None:
         from collections import deque
-        self._pending: deque = deque(maxlen=200_000)
+        self._pending: deque = deque(maxlen=DECISION_QUEUE_MAX)
+        self._overflowing = False
 
         def write_batches() -> None:
             while not self._closing.wait(DECISION_FLUSH_S):
@@ -121,16 +128,23 @@ class PolicyHost:
             log.exception("final decision log batch failed")
 
     def flush_decisions(self) -> int:
-        """Write queued decisions in batches with one multi-row insert each (not ORM objects:
-        the writer shares the interpreter with the request threads)."""
+        """Write queued decisions in batches of one executemany each (straight to the driver:
+        the writer shares the interpreter with the request threads). A batch the database
+        refuses goes back to the head of the queue, to be retried on the next tick."""
         written = 0
         while self._pending:
-            batch = []
-            while self._pending and len(batch) < DECISION_BATCH:
-                request, answer = self._pending.popleft()
-                batch.append({"id": answer["decision_id"], "request": request, "answer": answer,
-                              "pack_digest": answer["policy"]["digest"], "decided_at": utcnow()})
-            with self.rt.engine.begin() as conn:
-                conn.execute(insert(DecisionRecord), batch)
-            written += len(batch)
+            taken = []
+            while self._pending and len(taken) < DECISION_BATCH:
+                taken.append(self._pending.popleft())
+            rows = [{"id": answer["decision_id"], "request": request, "answer": answer,
+                     "pack_digest": answer["policy"]["digest"], "decided_at": at}
+                    for request, answer, at in taken]
+            try:
+                with self.rt.engine.begin() as conn:
+                    _INSERT_DECISIONS.run(conn, rows)
+            except Exception:
+                self._pending.extendleft(reversed(taken))
+                raise
+            written += len(taken)
+        self._overflowing = False
         return written
