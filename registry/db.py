@@ -5,7 +5,7 @@ differences between them (pragmas, time zones, schemas) are handled in one place
 """
 from __future__ import annotations
 
-import json
+import orjson
 import os
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -81,14 +81,10 @@ def make_engine(url: str, *, schema: str | None = None, **kwargs) -> Engine:
     return engine
 
 
-def _json_default(value):
-    if isinstance(value, datetime):
-        return value.isoformat()
-    raise TypeError(f"{type(value).__name__} is not JSON")
-
-
 def _json_dumps(value) -> str:
-    return json.dumps(value, ensure_ascii=False, default=_json_default)
+    """orjson: compact UTF-8 JSON, datetimes as ISO 8601 (isoformat's text), ~10x json.dumps
+    (the decision log writes two documents per answered question)."""
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -4,7 +4,9 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import orjson
 from flask import Flask, request
+from flask.json.provider import DefaultJSONProvider
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFProtect
 
@@ -21,6 +23,27 @@ SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
                                "script-src 'self'; frame-ancestors 'none'",
 }
+
+
+class OrjsonProvider(DefaultJSONProvider):
+    """JSON responses serialized by orjson (about ten times json.dumps: every window's decision
+    answer goes through here). The output is what Flask's compact provider writes: UTF-8, keys
+    in insertion order, dates and times through Flask's own default (HTTP dates)."""
+
+    ensure_ascii = False
+    sort_keys = False
+    _OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
+
+    def response(self, *args: Any, **kwargs: Any):
+        if (self.compact is None and self._app.debug) or self.compact is False:
+            return super().response(*args, **kwargs)
+        obj = self._prepare_response_obj(args, kwargs)
+        body = orjson.dumps(obj, default=self.default, option=self._OPTIONS | orjson.OPT_APPEND_NEWLINE)
+        return self._app.response_class(body, mimetype=self.mimetype)
+
+
+class OnehallFlask(Flask):
+    json_provider_class = OrjsonProvider
 
 
 class SecurityHeaders:
@@ -57,7 +80,9 @@ class CookieSessionWhenPresent(SecureCookieSessionInterface):
 
     def save_session(self, app: Flask, session: Any, response: Any) -> None:
         if not session and not session.modified:
-            if session.accessed:
+            # A bearer-token answer is not stored by shared caches (RFC 9111 §3.5), so it needs
+            # no "Vary: Cookie"; anything else that looked at the session does.
+            if session.accessed and not request.environ.get("HTTP_AUTHORIZATION"):
                 response.vary.add("Cookie")
             return
         super().save_session(app, session, response)
@@ -65,7 +90,7 @@ class CookieSessionWhenPresent(SecureCookieSessionInterface):
 
 def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     settings = settings or Settings.from_env(**overrides)
-    app = Flask(__name__, instance_path=str(settings.instance_dir))
+    app = OnehallFlask(__name__, instance_path=str(settings.instance_dir))
     app.config.update(
         SECRET_KEY=settings.secret_key,
         TESTING=settings.testing,
@@ -75,10 +100,12 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         PERMANENT_SESSION_LIFETIME=timedelta(hours=8),
         REMEMBER_COOKIE_DURATION=timedelta(hours=8),
         WTF_CSRF_TIME_LIMIT=None,
+        # CSRF is checked where forms are: every unsafe request to the pages' blueprint (below).
+        # The API authenticates by bearer token and accepts only JSON bodies, which a
+        # cross-site form cannot send.
+        WTF_CSRF_CHECK_DEFAULT=False,
         MAX_CONTENT_LENGTH=16 * 1024 * 1024,
     )
-    app.json.ensure_ascii = False
-    app.json.sort_keys = False
     app.session_interface = CookieSessionWhenPresent()
     app.wsgi_app = SecurityHeaders(app.wsgi_app)
     runtime = Runtime.create(settings)
@@ -94,7 +121,6 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     )
     from web.api.routing import bp as api_bp
     from web.ui import bp as ui_bp
-    csrf.exempt(api_bp)  # the API authenticates by bearer token, not by cookie
     app.register_blueprint(api_bp)
     app.register_blueprint(ui_bp)
 

@@ -73,7 +73,7 @@ MAX_CACHED_TOKENS = 10_000
 def load_principal(runtime: Any, token_cache: TokenCache) -> None:
     """Set g.principal from the bearer token or the browser session (or None)."""
     g.principal = None
-    header = request.headers.get("Authorization", "")
+    header = request.environ.get("HTTP_AUTHORIZATION", "")
     if header.startswith("Bearer "):
         g.principal = token_cache.lookup(runtime, header[7:].strip())
         g.auth_kind = "token"

@@ -14,25 +14,11 @@ import threading
 import time
 from typing import Any
 
-from flask import g, has_request_context
-
 from registry.change_signal import MAX_SEQ, NOTIFY_CHANNEL, beacon_for
 
 log = logging.getLogger(__name__)
 LISTEN_POLL_S = 0.5
 TRUST_S = 1.0   # the longest a worker answers from a mark without reading the feed
-
-
-def _request_mark() -> int | None:
-    if has_request_context():
-        return getattr(g, "_onehall_change_mark", None)
-    return None
-
-
-def _remember(mark: int) -> int:
-    if has_request_context():
-        g._onehall_change_mark = mark
-    return mark
 
 
 class ChangeMonitor:
@@ -63,30 +49,25 @@ class ChangeMonitor:
         """This worker just committed: read the feed on the next look, without waiting for
         its own NOTIFY to come back."""
         self._dirty.set()
-        if has_request_context():
-            g.pop("_onehall_change_mark", None)
 
     def mark(self) -> int:
-        """The newest change sequence; within one request it is read at most once."""
-        cached = _request_mark()
-        if cached is not None:
-            return cached
+        """The newest change sequence: the feed is read only after a signalled change."""
         if self._listening and not self._dirty.is_set():
-            return _remember(self._mark)
+            return self._mark
         beacon = self._beacon
         if beacon is not None:
             trusted = self._trusted
             seen = beacon.read()   # before the feed: a commit after our read then shows up
             if (trusted is not None and not self._dirty.is_set() and trusted[1] == seen
                     and time.monotonic() < trusted[2]):
-                return _remember(trusted[0])
+                return trusted[0]
             self._dirty.clear()
             mark = self._mark = self._read_mark()
             self._trusted = (mark, seen, time.monotonic() + TRUST_S)
-            return _remember(mark)
+            return mark
         self._dirty.clear()
         self._mark = self._read_mark()
-        return _remember(self._mark)
+        return self._mark
 
     def _read_mark(self) -> int:
         """`SELECT max(seq)` on a connection this thread keeps (no pool or ORM per request)."""

@@ -8,6 +8,19 @@ from web.ui.common import install_template_helpers  # noqa: E402
 
 install_template_helpers(bp)
 
+
+@bp.before_request
+def _csrf() -> None:
+    """Every form post of the pages carries its CSRF token (web.app turns the app-wide check
+    off, so the API's requests skip it); WTF_CSRF_ENABLED still switches it off, as in
+    flask-wtf's own hook."""
+    from flask import current_app
+
+    from web.app import csrf
+    if current_app.config["WTF_CSRF_ENABLED"]:
+        csrf.protect()
+
+
 from web.ui import (  # noqa: E402,F401  (views register on import)
     auditor, department, drc, gov_service, government, pages, public, reform, window,
 )
