@@ -7,6 +7,11 @@ answer (same JSON object, same size). wrk drives each at 16 connections with a L
 POSTs realistic decision requests (people and items of the demo, about half allowed) with a
 bearer token. Five short runs each, alternating, medians reported.
 
+Beside the throughput, the CPU the server's processes spent per request (utime + stime of its
+process group, from /proc): `decision_cpu_us_per_req`, `bare_cpu_us_per_req` and
+`cpu_ratio` = bare / decision. On a shared machine whose speed drifts between runs these show
+the work itself, as bench.log's CPU figures do.
+
 update_ms: an absence is filed through the API on one connection; decisions are then polled on
 fresh connections (so either worker may answer) until the answer reflects it; median of five.
 
@@ -275,8 +280,27 @@ def write_script(path: Path, token: str, bodies: list[dict[str, Any]]) -> None:
     path.write_text(LUA % {"bodies": lines, "token": token}, encoding="utf-8")
 
 
-def run_wrk(wrk: str, port: int, script: Path, seconds: int, connections: int) -> dict[str, Any]:
+def group_cpu_s(pgid: int) -> float:
+    """CPU seconds (user + system) spent so far by the live processes of a process group."""
+    ticks = 0
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat", encoding="ascii", errors="replace") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2:].split()   # after "pid (comm) ": state, ppid, pgrp, ...
+        if int(fields[2]) == pgid:
+            ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def run_wrk(wrk: str, port: int, script: Path, seconds: int, connections: int,
+            server_pgid: int | None = None) -> dict[str, Any]:
     threads = max(1, min(2, os.cpu_count() or 1))
+    cpu_before = group_cpu_s(server_pgid) if server_pgid else None
     out = subprocess.run([wrk, f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "5s",
                           "-s", str(script), f"http://{HOST}:{port}/"],
                          capture_output=True, text=True, timeout=seconds + 30, check=True).stdout
@@ -285,6 +309,8 @@ def run_wrk(wrk: str, port: int, script: Path, seconds: int, connections: int) -
         raise RuntimeError(f"wrk printed no summary:\n{out}")
     r = json.loads(match.group(1))
     r["rps"] = r["requests"] / (r["duration_us"] / 1e6)
+    if cpu_before is not None:
+        r["cpu_us_per_req"] = (group_cpu_s(server_pgid) - cpu_before) / max(1, r["requests"]) * 1e6
     return r
 
 
@@ -369,14 +395,14 @@ def main(argv: list[str] | None = None) -> None:
                     "--workers", str(WORKERS), "--answer", str(tmp / "answer.json")]
         env_cwd = Path(__file__).resolve().parents[1]
         decision_runs, bare_runs = [], []
-        with server(app_cmd, p_app, tmp, tmp / "onehall-serve.log"), \
-                server(bare_cmd, p_bare, env_cwd, tmp / "bare.log"):
+        with server(app_cmd, p_app, tmp, tmp / "onehall-serve.log") as app_proc, \
+                server(bare_cmd, p_bare, env_cwd, tmp / "bare.log") as bare_proc:
             # warm both: every worker builds its decision index on its first question
             run_wrk(wrk, p_app, script, args.warmup, args.connections)
             run_wrk(wrk, p_bare, script, args.warmup, args.connections)
             for _ in range(args.runs):
-                decision_runs.append(run_wrk(wrk, p_app, script, args.duration, args.connections))
-                bare_runs.append(run_wrk(wrk, p_bare, script, args.duration, args.connections))
+                decision_runs.append(run_wrk(wrk, p_app, script, args.duration, args.connections, app_proc.pid))
+                bare_runs.append(run_wrk(wrk, p_bare, script, args.duration, args.connections, bare_proc.pid))
             updates = measure_updates(p_app, work)
     finally:
         if not args.keep:
@@ -396,6 +422,9 @@ def main(argv: list[str] | None = None) -> None:
         "bare_p50_ms": round(med(bare_runs, "p50_us") / 1000, 2),
         "rps_ratio": round(decision_rps / bare_rps, 3),
         "p99_ratio": round(decision_p99 / bare_p99, 3),
+        "decision_cpu_us_per_req": round(med(decision_runs, "cpu_us_per_req"), 1),
+        "bare_cpu_us_per_req": round(med(bare_runs, "cpu_us_per_req"), 1),
+        "cpu_ratio": round(med(bare_runs, "cpu_us_per_req") / med(decision_runs, "cpu_us_per_req"), 3),
         "targets": {"decision_rps_ge_0.8x_bare": decision_rps >= 0.8 * bare_rps,
                     "decision_p99_le_1.5x_bare": decision_p99 <= 1.5 * bare_p99},
         **updates,
@@ -413,7 +442,9 @@ def main(argv: list[str] | None = None) -> None:
         "runs": {"decision_rps": [round(r["rps"], 1) for r in decision_runs],
                  "bare_rps": [round(r["rps"], 1) for r in bare_runs],
                  "decision_p99_ms": [round(r["p99_us"] / 1000, 2) for r in decision_runs],
-                 "bare_p99_ms": [round(r["p99_us"] / 1000, 2) for r in bare_runs]},
+                 "bare_p99_ms": [round(r["p99_us"] / 1000, 2) for r in bare_runs],
+                 "decision_cpu_us_per_req": [round(r["cpu_us_per_req"], 1) for r in decision_runs],
+                 "bare_cpu_us_per_req": [round(r["cpu_us_per_req"], 1) for r in bare_runs]},
     }
     print(json.dumps(result, ensure_ascii=False))
 
