@@ -110,14 +110,15 @@ def decide_command(person: int, action: str, item: str, at: str | None, known_at
 @with_appcontext
 def replay_command(decision_id: str) -> None:
     """重放一次已记录的判定：用当时的规则包、按当时的 at 与 known_at 重新判定并比对。"""
+    from registry.decision_log import find_decision
     from registry.facts import export_facts
-    from registry.models import DecisionRecord, PackVersion
+    from registry.models import PackVersion
     from rules.replay import replay, same_decision
     from sqlalchemy import select
     from web.packs import load_stored_pack
     rt = current_runtime()
     with rt.reading() as session:
-        record = session.get(DecisionRecord, decision_id)
+        record = find_decision(session, decision_id)
         if record is None:
             click.echo(f"错误：判定“{decision_id}”不存在（判定记录分批写入，请稍后再试）", err=True)
             sys.exit(2)

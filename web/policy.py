@@ -18,16 +18,15 @@ from sqlalchemy import func, select
 
 from registry.db import utcnow
 from registry.facts import export_change, export_facts
-from registry.fastsql import BulkInsert
-from registry.models import DecisionRecord, PackVersion, RegistryChange
+from registry.decision_log import write_decisions
+from registry.models import PackVersion, RegistryChange
 from rules.engine import Engine
 from web.packs import load_stored_pack
 
 log = logging.getLogger(__name__)
-DECISION_BATCH = 100
+DECISION_BATCH = 200
 DECISION_FLUSH_S = 0.05
 DECISION_QUEUE_MAX = 200_000
-_INSERT_DECISIONS = BulkInsert(DecisionRecord.__table__)
 
 
 class PolicyHost:
@@ -128,20 +127,16 @@ class PolicyHost:
             log.exception("final decision log batch failed")
 
     def flush_decisions(self) -> int:
-        """Write queued decisions in batches of one executemany each (straight to the driver:
-        the writer shares the interpreter with the request threads). A batch the database
-        refuses goes back to the head of the queue, to be retried on the next tick."""
+        """Write queued decisions, up to DECISION_BATCH per row (registry.decision_log). A batch
+        the database refuses goes back to the head of the queue, to be retried next tick."""
         written = 0
         while self._pending:
             taken = []
             while self._pending and len(taken) < DECISION_BATCH:
                 taken.append(self._pending.popleft())
-            rows = [{"id": answer["decision_id"], "request": request, "answer": answer,
-                     "pack_digest": answer["policy"]["digest"], "decided_at": at}
-                    for request, answer, at in taken]
             try:
                 with self.rt.engine.begin() as conn:
-                    _INSERT_DECISIONS.run(conn, rows)
+                    write_decisions(conn, taken)
             except Exception:
                 self._pending.extendleft(reversed(taken))
                 raise

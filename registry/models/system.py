@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from registry.db import Base, UTCDateTime, utcnow
@@ -25,15 +25,23 @@ class PackVersion(Base):
     log_index: Mapped[int | None] = mapped_column(Integer)
 
 
-class DecisionRecord(Base):
-    """One answered decision, written in batches after the answer went out; replayable."""
+class DecisionBatch(Base):
+    """Answered decisions, one row per batch of one engine's answers, written after the answers
+    went out (registry.decision_log). One document per batch, not a row per decision: the
+    writer shares the request workers' interpreter, and a row per decision cost more than
+    the decision itself. `engine` is the decision-id prefix of the engine that answered and
+    `first`..`last` the counters of its ids in the batch, so one id finds its row."""
 
-    __tablename__ = "decision_records"
-    id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    request: Mapped[dict[str, Any]] = mapped_column(JSON)
-    answer: Mapped[dict[str, Any]] = mapped_column(JSON)
-    pack_digest: Mapped[str] = mapped_column(String(64))
-    decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    __tablename__ = "decision_batches"
+    __table_args__ = (Index("ix_decision_batches_engine_first", "engine", "first"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    engine: Mapped[str] = mapped_column(String(48))
+    first: Mapped[int] = mapped_column(BigInteger)
+    last: Mapped[int] = mapped_column(BigInteger)
+    decided_from: Mapped[datetime] = mapped_column(UTCDateTime)
+    decided_to: Mapped[datetime] = mapped_column(UTCDateTime)
+    # [{"request": {...}, "answer": {...}, "decided_at": ISO 8601}, ...] in id order
+    decisions: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
 
 
 class RegistryChange(Base):

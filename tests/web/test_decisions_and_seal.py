@@ -163,6 +163,7 @@ def test_exemption_grants_services(rt, client, world):
 def test_decisions_are_logged_in_batches_and_replay_to_the_same_answer(rt, client, world):
     import json
 
+    from registry.decision_log import find_decision
     from registry.facts import export_facts
     from rules.replay import replay, same_decision
     file_item(client, world)
@@ -172,8 +173,9 @@ def test_decisions_are_logged_in_batches_and_replay_to_the_same_answer(rt, clien
                  at="2020-01-01T10:00:00+08:00")
     assert rt.policy.flush_decisions() >= 1
     with rt.reading() as session:
-        record = session.get(m.DecisionRecord, answer["decision_id"])
+        record = find_decision(session, answer["decision_id"])
         assert record is not None and record.pack_digest == answer["policy"]["digest"]
+        assert record.answer == answer   # the answer exactly as the window received it
         snapshot = export_facts(session)
     again = replay(rt.policy.engine.pack, snapshot, record.request)
     assert same_decision(json.loads(json.dumps(record.answer)), json.loads(json.dumps(again, default=str)))
@@ -191,3 +193,23 @@ def test_naming_a_successor_custodian_hands_the_seal_over(rt, client, world):
     assert ask(client, world, person=a, **q)["allowed"] is False
     # before the handover, the first custodian kept it
     assert ask(client, world, person=a, **{**q, "at": "2019-06-01T10:00:00+08:00"})["allowed"] is True
+
+
+def test_onehall_replay_finds_a_logged_decision_and_agrees_with_it(app, rt, client, world):
+    """`onehall replay ID` (the command, on this app) re-decides a logged decision with its pack."""
+    import json
+
+    from web.cli_policy import replay_command
+    file_item(client, world)
+    a = world["people"]["a"]
+    grant(client, world, a, "A")
+    answer = ask(client, world, person=a, action="decide", item="FGW-001", place="FGW-CK",
+                 at="2020-01-01T10:00:00+08:00")
+    rt.policy.flush_decisions()
+    runner = app.test_cli_runner()
+    result = runner.invoke(replay_command, [answer["decision_id"]])
+    assert result.exit_code == 0, result.output
+    shown = json.loads(result.output)
+    assert shown["same"] is True and shown["logged"]["decision_id"] == answer["decision_id"]
+    missing = runner.invoke(replay_command, [answer["decision_id"][:-1] + "f"])
+    assert missing.exit_code == 2
