@@ -1,6 +1,8 @@
 """`onehall serve`: gunicorn with several workers; each keeps its own decision index (§9)."""
 from __future__ import annotations
 
+import gc
+
 from gunicorn.app.base import BaseApplication
 
 
@@ -18,6 +20,20 @@ class _Server(BaseApplication):
         return create_app()
 
 
+def _ready_worker(worker) -> None:
+    """Build the worker's decision index before it takes requests, then freeze the heap.
+
+    The engine, the pack and the libraries are a large heap of long-lived objects; after
+    gc.freeze() the cyclic collector no longer walks them on every full collection, which
+    the objects of each request (and the decision-log queue) would otherwise trigger."""
+    app = worker.wsgi
+    runtime = getattr(app, "extensions", {}).get("onehall")
+    if runtime is not None:
+        runtime.policy
+    gc.freeze()
+
+
 def serve(host: str, port: int, workers: int) -> None:
     _Server({"bind": f"{host}:{port}", "workers": workers, "worker_class": "gthread", "threads": 4,
-             "accesslog": "-", "timeout": 60, "control_socket_disable": True}).run()
+             "accesslog": "-", "timeout": 60, "control_socket_disable": True,
+             "post_worker_init": _ready_worker}).run()
