@@ -29,7 +29,10 @@ def _ready_worker(worker) -> None:
     app = worker.wsgi
     runtime = getattr(app, "extensions", {}).get("onehall")
     if runtime is not None:
-        runtime.policy
+        try:
+            runtime.policy
+        except Exception as exc:  # e.g. no active pack yet: the first question reports it
+            worker.log.warning("decision index not built at start: %s", exc)
     gc.freeze()
 
 
