@@ -24,7 +24,7 @@ def test_upgrade_head_matches_the_models(database):
 
 def test_decisions_logged_one_per_row_survive_the_move_to_batches(database):
     """Revision 7c3e91d0a5b2 turns each decision_records row into a batch of one, and back."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     import sqlalchemy as sa
     from alembic import command
