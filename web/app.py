@@ -8,6 +8,7 @@ from flask import Flask, request
 from flask_wtf.csrf import CSRFProtect
 
 from web import auth
+from web.api.fastpath import DecisionFastPath
 from web.config import Settings
 from web.runtime import Runtime
 from web.wsgi_layer import CookieSessionWhenPresent, OnehallFlask, SecurityHeaders
@@ -34,10 +35,10 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         MAX_CONTENT_LENGTH=16 * 1024 * 1024,
     )
     app.session_interface = CookieSessionWhenPresent()
-    app.wsgi_app = SecurityHeaders(app.wsgi_app)
     runtime = Runtime.create(settings)
     app.extensions["onehall"] = runtime
     token_cache = auth.TokenCache()
+    app.wsgi_app = SecurityHeaders(DecisionFastPath(app, app.wsgi_app, runtime=runtime, token_cache=token_cache))
     auth.install(app, runtime)
     csrf.init_app(app)
 
