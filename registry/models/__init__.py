@@ -12,7 +12,7 @@ from registry.models.operations import Alert, Case, CaseStep, EntryPlan, EntryPl
 from registry.models.calendar import CalendarDay, CalendarYear
 from registry.models.accounts import ApiToken, User
 from registry.models.ledger import Checkpoint, LogEntry, LogNode, RecordSalt
-from registry.models.system import DecisionBatch, PackVersion, PersonalDataRead, RegistryChange
+from registry.models.system import DecisionBatch, PackVersion, PersonalDataRead, RegistryChange, ThrottleHit
 from registry.models.oversight import Finding, FindingEvent
 
 __all__ = [
@@ -22,7 +22,7 @@ __all__ = [
     "PolicyException", "Revocation", "Seal", "SealCustody", "Alert", "Case", "CaseStep",
     "EntryPlan", "EntryPlanStep", "SealUse", "CalendarDay", "CalendarYear", "ApiToken", "User",
     "Checkpoint", "LogEntry", "LogNode", "RecordSalt", "DecisionBatch", "PackVersion", "PersonalDataRead",
-    "RegistryChange", "Finding", "FindingEvent",
+    "RegistryChange", "ThrottleHit", "Finding", "FindingEvent",
 ]
 
 # Registers the session listeners that signal committed changes to every worker.

@@ -66,3 +66,17 @@ class PersonalDataRead(Base):
     what: Mapped[str] = mapped_column(String(64))
     via: Mapped[str] = mapped_column(String(200))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class ThrottleHit(Base):
+    """One counted attempt against a limit that every worker counts together (failed sign-ins,
+    anonymous receipt checks: registry.services.throttle). `key` is a digest of what is
+    limited (a client address, a user name), so neither is kept in clear."""
+
+    __tablename__ = "throttle_hits"
+    __table_args__ = (Index("ix_throttle_hits_scope_key_at", "scope", "key", "at"),
+                      Index("ix_throttle_hits_scope_at", "scope", "at"))
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    scope: Mapped[str] = mapped_column(String(16))
+    key: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -69,3 +69,24 @@ def test_a_token_revoked_through_one_worker_is_refused_by_another(rt, world, oth
     with rt.filing_session() as session:
         revoke_token(session, token)
     assert eventually(rt, lambda: me() == 401)
+
+
+def test_failed_sign_ins_count_in_every_worker(client, world, other_worker):
+    """Five wrong passwords spread over two workers block the sixth try in either."""
+    for c in (client, other_worker):
+        c.application.config["WTF_CSRF_ENABLED"] = False
+    for c in (client, other_worker, client, other_worker, client):
+        assert c.post("/login", data={"name": "fgw", "password": "wrong-password"}).status_code == 401
+    r = other_worker.post("/login", data={"name": "fgw", "password": "password-123"})
+    assert r.status_code == 429 and "尝试次数过多" in r.text
+    assert client.post("/login", data={"name": "ga", "password": "password-123"}).status_code == 302
+
+
+def test_anonymous_receipt_checks_count_in_every_worker(client, other_worker):
+    from web.limits import RECEIPT_CHECK
+    path = "/api/v1/verify/" + "ab" * 32
+    for i in range(RECEIPT_CHECK.count):
+        assert (client if i % 2 else other_worker).get(path).status_code == 200
+    r = client.get(path)
+    assert r.status_code == 429 and r.headers["Retry-After"] == "60"
+    assert other_worker.get("/verify", query_string={"hash": "ab" * 32}).status_code == 429

@@ -13,6 +13,7 @@ from signing import merkle
 from web.api import schemas as s
 from web.api.problems import problem
 from web.api.routing import ANONYMOUS, route
+from web.limits import receipt_check_allowed
 from web.runtime import runtime
 
 HASHES = {"type": "object", "required": ["hashes"],
@@ -111,25 +112,11 @@ def verify(leaf_hash: str):
     if len(leaf_hash) != 64 or any(c not in "0123456789abcdef" for c in leaf_hash):
         return problem(422, "数据校验未通过", "回执哈希须为 64 位小写十六进制",
                        errors=[{"field": "leaf_hash", "message": "须为 64 位小写十六进制"}])
-    if not _rate_ok():
-        return problem(429, "请求过于频繁", "请稍后再试")
+    if not receipt_check_allowed(runtime(), request.remote_addr or "?"):
+        return problem(429, "请求过于频繁", "请稍后再试", headers={"Retry-After": "60"})
     with runtime().reading() as session:
         found = find_seal_use(session, leaf_hash)
     return found or {"sealed": False}
-
-
-_hits: dict[str, list[float]] = {}
-
-
-def _rate_ok(limit: int = 60, window: float = 60.0) -> bool:
-    """A small per-address limiter for the anonymous receipt check."""
-    import time
-    now = time.monotonic()
-    addr = request.remote_addr or "?"
-    recent = [t for t in _hits.get(addr, []) if now - t < window]
-    recent.append(now)
-    _hits[addr] = recent[-limit:]
-    return len(recent) <= limit
 
 
 @route("POST", "/seal-uses", "用印（保管人本人）：先判定，允许则记入日志并返回回执", body=s.SealUseIn,

@@ -1,11 +1,8 @@
-"""What every page needs: role checks, the login limiter, form errors next to their fields,
+"""What every page needs: role checks, the client address, form errors next to their fields,
 paging, times in Asia/Shanghai, Chinese labels, pinyin search keys, QR codes and small charts."""
 from __future__ import annotations
 
 import re
-import threading
-import time
-from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import lru_cache, wraps
@@ -72,69 +69,6 @@ def role_required(*roles: str, dept_arg: str = "dept"):
             return view(*args, **kwargs)
         return wrapper
     return decorate
-
-
-# --- login limiter -------------------------------------------------------------------------------
-
-class LoginLimiter:
-    """At most `limit` failed sign-ins per (client address, user name) within `window` seconds."""
-
-    def __init__(self, limit: int = 5, window: float = 300.0):
-        self.limit, self.window = limit, window
-        self._lock = threading.Lock()
-        self._fails: dict[tuple[str, str], deque[float]] = {}
-
-    def _prune(self, key, now: float) -> deque[float]:
-        q = self._fails.get(key)
-        if q is None:
-            return deque()
-        while q and q[0] <= now - self.window:
-            q.popleft()
-        if not q:
-            self._fails.pop(key, None)
-        return q
-
-    def blocked(self, key, now: float | None = None) -> float:
-        """Seconds until the next attempt is allowed (0 when allowed)."""
-        now = time.monotonic() if now is None else now
-        with self._lock:
-            q = self._prune(key, now)
-            if len(q) >= self.limit:
-                return max(1.0, q[0] + self.window - now)
-            return 0.0
-
-    def fail(self, key, now: float | None = None) -> None:
-        now = time.monotonic() if now is None else now
-        with self._lock:
-            self._prune(key, now)
-            self._fails.setdefault(key, deque()).append(now)
-            if len(self._fails) > 100_000:  # bounded memory under a spray of names
-                self._fails.pop(next(iter(self._fails)))
-
-    def reset(self, key) -> None:
-        with self._lock:
-            self._fails.pop(key, None)
-
-
-class RateLimiter:
-    """At most `limit` requests per key within `window` seconds (the public /verify page)."""
-
-    def __init__(self, limit: int = 60, window: float = 60.0):
-        self.inner = LoginLimiter(limit, window)
-
-    def hit(self, key) -> bool:
-        if self.inner.blocked(key):
-            return False
-        self.inner.fail(key)
-        return True
-
-
-def limiter(name: str, factory: Callable[[], Any]):
-    """One limiter per app (so test apps never share counts)."""
-    store = current_app.extensions.setdefault("onehall_ui_limiters", {})
-    if name not in store:
-        store[name] = factory()
-    return store[name]
 
 
 def client_address() -> str:

@@ -9,9 +9,10 @@ from flask_wtf.csrf import CSRFError
 
 from registry.services.accounts import check_password, principal_of
 from web.auth import SessionUser
+from web import limits
 from web.runtime import runtime
 from web.ui import bp
-from web.ui.common import LoginLimiter, client_address, home_url, limiter
+from web.ui.common import client_address, home_url
 
 
 @bp.get("/")
@@ -38,9 +39,8 @@ def login():
         return render_template("login.html", name="", error=None)
     name = (request.form.get("name") or "").strip()
     password = request.form.get("password") or ""
-    limits: LoginLimiter = limiter("login", LoginLimiter)
-    key = (client_address(), name.lower())
-    wait = limits.blocked(key)
+    address = client_address()
+    wait = limits.login_wait(runtime(), address, name)
     if wait:
         minutes = max(1, int(wait // 60) + (1 if wait % 60 else 0))
         return render_template("error.html", title="尝试次数过多", status=429,
@@ -49,9 +49,9 @@ def login():
         user = check_password(session, name, password) if name and password else None
         principal = principal_of(user) if user else None
     if principal is None:
-        limits.fail(key)
+        limits.login_failed(runtime(), address, name)
         return render_template("login.html", name=name, error="用户名或密码不正确"), 401
-    limits.reset(key)
+    limits.login_succeeded(runtime(), address, name)
     login_user(SessionUser(principal))
     g.principal = principal
     return redirect(_safe_next(request.args.get("next")) or home_url(principal))

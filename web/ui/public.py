@@ -10,10 +10,10 @@ from sqlalchemy import select
 from registry import models as m
 from web.runtime import runtime
 from web.ui import bp
-from web.ui.common import RateLimiter, auth_status, client_address, limiter, matches, paginate_list, utcnow
+from web.limits import receipt_check_allowed
+from web.ui.common import auth_status, client_address, matches, paginate_list, utcnow
 
 HASH_IN_TEXT = re.compile(r"[0-9a-fA-F]{64}")
-VERIFY_LIMIT = (30, 60.0)  # requests per client per minute
 
 
 @bp.get("/public/chief-representatives")
@@ -68,7 +68,7 @@ def _render_verify(leaf_hash: str | None, *, receipt_check=None, receipt_error=N
 
 
 def _limited():
-    if not limiter("verify", lambda: RateLimiter(*VERIFY_LIMIT)).hit(client_address()):
+    if not receipt_check_allowed(runtime(), client_address()):
         return render_template("error.html", title="请求过于频繁", status=429,
                                message="核验请求过于频繁，请稍后再试。"), 429
     return None

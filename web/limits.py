@@ -1,0 +1,39 @@
+"""The sign-in and receipt-check limits, counted by every worker together in the database
+(registry.services.throttle), for the pages and the API alike."""
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from registry.db import utcnow
+from registry.services import throttle
+from registry.services.throttle import Limit
+
+LOGIN = Limit("login", 5, timedelta(minutes=5))              # failed sign-ins per address and name
+RECEIPT_CHECK = Limit("verify", 60, timedelta(minutes=1))    # anonymous receipt checks per address
+
+
+def _login_key(address: str, name: str) -> str:
+    return f"{address}\x00{name.strip().lower()}"
+
+
+def login_wait(rt: Any, address: str, name: str) -> float:
+    """Seconds before this address may try this user name again (0: it may now)."""
+    with rt.reading() as session:
+        return throttle.wait(session, LOGIN, _login_key(address, name), utcnow())
+
+
+def login_failed(rt: Any, address: str, name: str) -> None:
+    with rt.filing_session() as session:
+        throttle.record(session, LOGIN, _login_key(address, name), utcnow())
+
+
+def login_succeeded(rt: Any, address: str, name: str) -> None:
+    with rt.filing_session() as session:
+        throttle.clear(session, LOGIN, _login_key(address, name))
+
+
+def receipt_check_allowed(rt: Any, address: str) -> bool:
+    """Count one anonymous receipt check from `address`; False once it is over the limit."""
+    with rt.filing_session() as session:
+        return throttle.hit(session, RECEIPT_CHECK, address, utcnow())
