@@ -1,9 +1,11 @@
 """Telling the responsible department about a finding (DESIGN §3 Alerts, XT-5.3).
 
-A :class:`Notifier` has one method, ``notify(department, finding) -> bool``: True when the
-message went out, False when there is no configured address for that department (the
-finding then stays ``open`` and is tried again on the next pass). Addresses come only from
-configuration; nothing here derives an address from data.
+A :class:`Notifier` has one method, ``notify(department, findings) -> bool``: one message
+telling a department about all of its findings of a pass (a city's first sync finds
+thousands, and one message per finding would bury them). True when the message went out,
+False when there is no configured address for that department (its findings then stay
+``open`` and are tried again on the next pass). Addresses come only from configuration;
+nothing here derives an address from data.
 
 - :class:`LogNotifier` keeps what it was given in ``sent`` and writes a log line (tests,
   and the default when nothing is configured).
@@ -27,44 +29,62 @@ import smtplib
 import urllib.parse
 import urllib.request
 from email.message import EmailMessage
-from typing import Any, Mapping, Protocol
+from typing import Any, Mapping, Protocol, Sequence
 
 log = logging.getLogger("onehall.notify")
 
 CITY = "*"
 
 
+MAX_LISTED = 100   # findings written out in one message; the rest are counted and linked
+
+
 class Notifier(Protocol):
     name: str
 
-    def notify(self, department: str | None, finding: dict[str, Any]) -> bool: ...
+    def notify(self, department: str | None, findings: Sequence[dict[str, Any]]) -> bool: ...
 
 
-def message_text(department: str | None, finding: dict[str, Any]) -> str:
-    return (f"【onehall 合规问题通知】{finding.get('department_name') or department or '全市'}\n"
-            f"条款：{finding.get('clause')}　规则：{finding.get('rule')}　强度：{finding.get('strength')}\n"
-            f"对象：{finding.get('subject')}\n{finding.get('text')}\n"
-            f"问题编号：{finding.get('id')}（请在 onehall 中答复：POST /api/v1/findings/{finding.get('id')}/answer）")
+def _recipient(department: str | None, findings: Sequence[dict[str, Any]]) -> str:
+    return (findings[0].get("department_name") if findings else None) or department or "全市"
+
+
+def message_subject(department: str | None, findings: Sequence[dict[str, Any]]) -> str:
+    return f"[onehall] 合规问题通知：{_recipient(department, findings)} {len(findings)} 项"
+
+
+def message_text(department: str | None, findings: Sequence[dict[str, Any]]) -> str:
+    lines = [f"【onehall 合规问题通知】{_recipient(department, findings)}：本次共 {len(findings)} 项待处理", ""]
+    for n, f in enumerate(findings[:MAX_LISTED], 1):
+        lines += [f"{n}. 条款：{f.get('clause')}　规则：{f.get('rule')}　强度：{f.get('strength')}",
+                  f"   对象：{f.get('subject')}", f"   {f.get('text')}", f"   问题编号：{f.get('id')}"]
+    if len(findings) > MAX_LISTED:
+        lines.append(f"……另有 {len(findings) - MAX_LISTED} 项，请在 onehall 的合规问题列表中查看")
+    lines += ["", "请在 onehall 中逐项答复（POST /api/v1/findings/{问题编号}/answer）。"]
+    return "\n".join(lines)
 
 
 class LogNotifier:
-    """Records every notification in ``sent`` and as a log line."""
+    """Records every message in ``messages`` (and each finding told in ``sent``) and as a log line."""
 
     name = "log"
 
     def __init__(self) -> None:
+        self.messages: list[tuple[str | None, list[str]]] = []
         self.sent: list[tuple[str | None, dict[str, Any]]] = []
 
-    def notify(self, department: str | None, finding: dict[str, Any]) -> bool:
-        self.sent.append((department, dict(finding)))
-        log.info("finding %s → %s: %s", finding.get("id"), department or "全市", finding.get("text"))
+    def notify(self, department: str | None, findings: Sequence[dict[str, Any]]) -> bool:
+        self.messages.append((department, [f.get("id") for f in findings]))
+        self.sent.extend((department, dict(f)) for f in findings)
+        log.info("%d finding(s) → %s: %s", len(findings), department or "全市",
+                 ", ".join(str(f.get("id")) for f in findings[:10]))
         return True
 
 
 class NullNotifier:
     name = "none"
 
-    def notify(self, department: str | None, finding: dict[str, Any]) -> bool:
+    def notify(self, department: str | None, findings: Sequence[dict[str, Any]]) -> bool:
         return False
 
 
@@ -73,7 +93,7 @@ def _address(addresses: Mapping[str, str], department: str | None) -> str | None
 
 
 class WebhookNotifier:
-    """POST ``{"department", "finding", "text"}`` as JSON to the configured URL."""
+    """POST ``{"department", "findings", "text"}`` as JSON to the configured URL."""
 
     name = "webhook"
 
@@ -84,12 +104,12 @@ class WebhookNotifier:
         self.urls = dict(urls)
         self.timeout = timeout
 
-    def notify(self, department: str | None, finding: dict[str, Any]) -> bool:
+    def notify(self, department: str | None, findings: Sequence[dict[str, Any]]) -> bool:
         url = _address(self.urls, department)
         if url is None:
             return False
-        body = json.dumps({"department": department, "finding": finding, "text": message_text(department, finding)},
-                          ensure_ascii=False, default=str).encode()
+        body = json.dumps({"department": department, "findings": list(findings),
+                           "text": message_text(department, findings)}, ensure_ascii=False, default=str).encode()
         req = urllib.request.Request(url, data=body, method="POST",
                                      headers={"Content-Type": "application/json; charset=utf-8",
                                               "User-Agent": "onehall-notify/1"})
@@ -110,15 +130,15 @@ class EmailNotifier:
         self.host, self.port, self.user, self.password = host, port, user, password
         self.sender, self.starttls, self.timeout = sender, starttls, timeout
 
-    def notify(self, department: str | None, finding: dict[str, Any]) -> bool:
+    def notify(self, department: str | None, findings: Sequence[dict[str, Any]]) -> bool:
         to = _address(self.addresses, department)
         if to is None:
             return False
         msg = EmailMessage()
-        msg["Subject"] = f"[onehall] {finding.get('clause')} {finding.get('rule')}：{finding.get('subject')}"
+        msg["Subject"] = message_subject(department, findings)
         msg["From"] = self.sender
         msg["To"] = to
-        msg.set_content(message_text(department, finding))
+        msg.set_content(message_text(department, findings))
         with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
             if self.starttls:
                 smtp.starttls()

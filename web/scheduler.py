@@ -103,7 +103,7 @@ def sync_findings(rt, at: datetime | None = None, *, notifier=None) -> dict[str,
     with rt.filing(FINDINGS_ACTOR) as ctx:
         ctx.now = at
         synced = finding_service.sync_findings(ctx, result["findings"], at)
-    out = {**synced.as_dict(), "notified": 0, "not_delivered": 0}
+    out = {**synced.as_dict(), "notified": 0, "not_delivered": 0, "messages": 0}
     for key in ("opened_ids", "reopened_ids", "closed_ids"):
         out[key] = out[key][:50]
     notifier = notifier if notifier is not None else runtime_notifier(rt)
@@ -112,20 +112,24 @@ def sync_findings(rt, at: datetime | None = None, *, notifier=None) -> dict[str,
         waiting = [finding_json(f, names.get(f.department)) for f in
                    session.scalars(select(Finding).where(Finding.state == "open").order_by(Finding.first_seen,
                                                                                            Finding.id))]
-    sent: list[str] = []
+    by_department: dict[str | None, list[dict[str, Any]]] = {}
     for f in waiting:
+        by_department.setdefault(f["department"], []).append(f)
+    sent: list[str] = []
+    for department, findings in by_department.items():   # one message per department
         try:
-            delivered = notifier.notify(f["department"], f)
+            delivered = notifier.notify(department, findings)
         except Exception as exc:  # a mail or webhook failure must not stop the pass
-            log.warning("notification of finding %s failed: %s", f["id"], exc)
+            log.warning("notification of %d finding(s) to %s failed: %s", len(findings), department or "全市", exc)
             delivered = False
-        if delivered:
-            sent.append(f["id"])
-        else:
-            out["not_delivered"] += 1
-        if len(sent) >= NOTIFY_BATCH:
-            out["notified"] += _record_notified(rt, sent, at, notifier)
-            sent = []
+        if not delivered:
+            out["not_delivered"] += len(findings)
+            continue
+        out["messages"] += 1
+        sent += [f["id"] for f in findings]
+        while len(sent) >= NOTIFY_BATCH:
+            out["notified"] += _record_notified(rt, sent[:NOTIFY_BATCH], at, notifier)
+            sent = sent[NOTIFY_BATCH:]
     if sent:
         out["notified"] += _record_notified(rt, sent, at, notifier)
     return out

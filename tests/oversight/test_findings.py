@@ -57,6 +57,10 @@ def test_a_finding_is_notified_answered_closed_when_its_cause_is_removed_and_reo
     f = by_rule(client, world, GRANT_SHORT)
     assert f["state"] == "notified" and f["department"] == "FGW" and f["clause"] == "XT-5.3"
     assert ("FGW", f["id"]) in {(d, x["id"]) for d, x in notifier.sent}
+    # one message per department tells it every finding of the pass
+    departments = [d for d, _ in notifier.messages]
+    assert len(departments) == len(set(departments)) == first["messages"]
+    assert sum(len(ids) for _, ids in notifier.messages) == first["notified"]
     # one signed record per department covers the notifications of a pass
     with rt.reading() as session:
         notified = list(session.scalars(select(m.FindingEvent).where(m.FindingEvent.event == "notified")))
@@ -146,7 +150,7 @@ def test_a_failed_notification_leaves_the_finding_open_for_the_next_pass(client,
     class Broken:
         name = "broken"
 
-        def notify(self, department, finding):
+        def notify(self, department, findings):
             raise OSError("mail server down")
 
     file_item(client, world)
@@ -209,12 +213,53 @@ def test_notifiers_use_only_configured_addresses():
     with pytest.raises(ValueError):
         WebhookNotifier({"FGW": "file:///etc/passwd"})
     hook = WebhookNotifier({"FGW": "https://hooks.invalid/onehall"})
-    assert hook.notify("GA", finding) is False  # no address for GA, no default: nothing is sent
+    assert hook.notify("GA", [finding]) is False  # no address for GA, no default: nothing is sent
     mail = EmailNotifier({"FGW": "fgw@example.invalid"}, host="smtp.invalid", sender="onehall@example.invalid")
-    assert mail.notify("GA", finding) is False
+    assert mail.notify("GA", [finding]) is False
     assert isinstance(notifier_from_env({}), LogNotifier)
     assert isinstance(notifier_from_env({"ONEHALL_NOTIFY": "none"}), NullNotifier)
     env = {"ONEHALL_NOTIFY": "webhook", "ONEHALL_NOTIFY_WEBHOOKS": json.dumps({"*": "https://hooks.invalid/x"})}
     assert notifier_from_env(env).urls == {"*": "https://hooks.invalid/x"}
     with pytest.raises(ValueError):
         notifier_from_env({"ONEHALL_NOTIFY": "email"})  # no SMTP host configured
+
+
+def test_a_webhook_gets_one_post_per_department_with_all_its_findings():
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    received: list[tuple[str, dict]] = []
+
+    class Hook(BaseHTTPRequestHandler):
+        def do_POST(self):
+            received.append((self.path, json.loads(self.rfile.read(int(self.headers["Content-Length"])))))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Hook)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        base = f"http://127.0.0.1:{server.server_port}"
+        hook = WebhookNotifier({"FGW": f"{base}/fgw", "*": f"{base}/city"})
+        fgw = [dict(_f(f"f{n}", subject=f"item:X{n}"), department="FGW", department_name="市发改委")
+               for n in range(3)]
+        assert hook.notify("FGW", fgw) is True
+        assert hook.notify("GA", [dict(_f("g1"), department="GA")]) is True   # the city-wide default
+    finally:
+        server.shutdown()
+    assert [path for path, _ in received] == ["/fgw", "/city"]
+    body = received[0][1]
+    assert body["department"] == "FGW" and [f["id"] for f in body["findings"]] == ["f0", "f1", "f2"]
+    assert "市发改委：本次共 3 项" in body["text"] and all(f"问题编号：f{n}" in body["text"] for n in range(3))
+
+
+def test_a_long_message_lists_the_first_findings_and_counts_the_rest():
+    from web.notify import MAX_LISTED, message_subject, message_text
+    many = [_f(f"f{n}") for n in range(MAX_LISTED + 7)]
+    text = message_text("D", many)
+    assert f"问题编号：f{MAX_LISTED - 1}" in text and f"问题编号：f{MAX_LISTED}\n" not in text
+    assert "另有 7 项" in text
+    assert message_subject("D", many).endswith(f"{MAX_LISTED + 7} 项")
