@@ -3,7 +3,9 @@
 Both run under the same WSGI server with the same settings (web.server: gunicorn, gthread,
 2 workers): `onehall serve` over a fresh demo SQLite database (`onehall init --demo` in a
 temporary instance), and bench.bare_app answering every request with a recorded decision
-answer (same JSON object, same size). wrk drives each at 16 connections with a Lua script that
+answer (same JSON object, same size). onehall answers these requests in web.api.fastpath,
+below Flask (the route's schema, answer and encoder, without the request context); the bare
+endpoint is a Flask route, as DESIGN §11 defines it. wrk drives each at 16 connections with a Lua script that
 POSTs realistic decision requests (people and items of the demo, about half allowed) with a
 bearer token. Five short runs each, alternating, medians reported.
 
@@ -433,6 +435,7 @@ def main(argv: list[str] | None = None) -> None:
                    "socket_errors": sum(r["connect_errors"] + r["read_errors"] + r["write_errors"] + r["timeouts"]
                                         for r in decision_runs + bare_runs)},
         "setup": {"server": "gunicorn gthread (web.server)", "workers": WORKERS, "connections": args.connections,
+                  "decision_path": "web.api.fastpath (WSGI, below Flask); the bare endpoint is a Flask route",
                   "wrk_threads": max(1, min(2, os.cpu_count() or 1)), "run_s": args.duration, "runs": args.runs,
                   "database": "sqlite (onehall init --demo)", "requests_in_mix": len(work["mix"]),
                   "allowed_share": round(work["allowed_share"], 3),

@@ -67,12 +67,16 @@ class DecisionFastPath:
         max_body = app.config["MAX_CONTENT_LENGTH"]
         if length < 0 or (max_body is not None and length > max_body) or not app.json.writes_compact():
             return None
+        try:
+            if self.token_cache.lookup(self.runtime, header[7:].strip()) is None:
+                return None   # before reading the body: an unknown caller's is not read here
+        except Exception:
+            log.debug("decision fast path: token lookup failed", exc_info=True)
+            return None
         raw = environ["wsgi.input"].read(length)
         # From here on the body has been consumed: hand the route a fresh stream of it.
         environ["wsgi.input"] = io.BytesIO(raw)
         try:
-            if self.token_cache.lookup(self.runtime, header[7:].strip()) is None:
-                return None
             payload = app.json.loads(raw)
             if not isinstance(payload, dict):
                 return None
