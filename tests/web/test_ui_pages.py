@@ -109,6 +109,7 @@ def test_login_is_rate_limited_per_address_and_name(client, ui):
         assert 'value="fgw"' in r.text  # the name typed is kept
     r = login(client, "fgw")
     assert r.status_code == 429 and "尝试次数过多" in r.text
+    assert 290 <= int(r.headers["Retry-After"]) <= 300   # the first failure leaves the 5-minute window
     assert login(client, "ga").status_code == 302  # another name is not blocked
 
 

@@ -1,6 +1,7 @@
 """Sign-in, sign-out and the home page that sends each role to its workspace."""
 from __future__ import annotations
 
+import math
 from urllib.parse import urlsplit
 
 from flask import g, redirect, render_template, request, url_for
@@ -44,7 +45,8 @@ def login():
     if wait:
         minutes = max(1, int(wait // 60) + (1 if wait % 60 else 0))
         return render_template("error.html", title="尝试次数过多", status=429,
-                               message=f"该账号在本机登录失败次数过多，请约{minutes}分钟后再试。"), 429
+                               message=f"该账号在本机登录失败次数过多，请约{minutes}分钟后再试。"), \
+            429, {"Retry-After": str(math.ceil(wait))}
     with runtime().filing_session() as session:
         user = check_password(session, name, password) if name and password else None
         principal = principal_of(user) if user else None
