@@ -19,7 +19,10 @@ fresh connections (so either worker may answer) until the answer reflects it; me
 
 Prints one JSON object. Loopback only; the servers are stopped at the end.
 
-    python -m bench.http [--duration 5] [--runs 5] [--connections 16] [--keep]
+    python -m bench.http [--duration 5] [--runs 5] [--connections 16] [--keep] [--database-url URL]
+
+`--database-url` runs onehall on PostgreSQL (a scratch schema, dropped at the end); the
+bare endpoint has no database either way.
 """
 from __future__ import annotations
 
@@ -93,13 +96,37 @@ def onehall_cmd(*args: str) -> list[str]:
     return [sys.executable, "-c", "from web.cli import main; main()", *args]
 
 
-def prepare_instance(tmp: Path) -> None:
+def prepare_instance(tmp: Path, database_url: str | None = None) -> str | None:
+    """A demo instance in `tmp`: SQLite inside it, or a scratch schema on `database_url`
+    (PostgreSQL). Returns the scratch schema's name (drop_schema removes it), or None."""
     os.environ["ONEHALL_INSTANCE"] = str(tmp / "instance")
     os.environ["ONEHALL_KEY_PASSPHRASE"] = "bench-http"
     for var in ("ONEHALL_DATABASE_URL", "ONEHALL_DATABASE_SCHEMA", "ONEHALL_KEY_DIR"):
         os.environ.pop(var, None)
+    schema = None
+    if database_url:
+        from sqlalchemy import text
+
+        from registry.db import make_engine
+        schema = f"bench_http_{os.getpid()}"
+        admin = make_engine(database_url)
+        with admin.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        admin.dispose()
+        os.environ["ONEHALL_DATABASE_URL"], os.environ["ONEHALL_DATABASE_SCHEMA"] = database_url, schema
     subprocess.run(onehall_cmd("init", "--demo"), cwd=tmp, check=True, stdout=subprocess.DEVNULL,
                    stderr=subprocess.DEVNULL)
+    return schema
+
+
+def drop_schema(database_url: str, schema: str) -> None:
+    from sqlalchemy import text
+
+    from registry.db import make_engine
+    admin = make_engine(database_url)
+    with admin.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
 
 
 def build_workload(seed: int = 20181212) -> dict[str, Any]:
@@ -379,14 +406,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument("--keep", action="store_true", help="keep the temporary instance (logs, database)")
+    parser.add_argument("--database-url", help="run onehall on this PostgreSQL server (a scratch schema, dropped)")
     args = parser.parse_args(argv)
 
     wrk = ensure_wrk()
     tmp = Path(tempfile.mkdtemp(prefix="onehall-bench-http-"))
+    schema = None
     load_before = os.getloadavg()[0]
     started = time.perf_counter()
     try:
-        prepare_instance(tmp)
+        schema = prepare_instance(tmp, args.database_url)
         work = build_workload()
         (tmp / "answer.json").write_text(json.dumps(work["answer"], ensure_ascii=False), encoding="utf-8")
         script = tmp / "decisions.lua"
@@ -409,6 +438,8 @@ def main(argv: list[str] | None = None) -> None:
     finally:
         if not args.keep:
             shutil.rmtree(tmp, ignore_errors=True)
+            if schema:
+                drop_schema(args.database_url, schema)
 
     def med(runs: list[dict[str, Any]], key: str) -> float:
         return statistics.median(r[key] for r in runs)
@@ -437,7 +468,8 @@ def main(argv: list[str] | None = None) -> None:
         "setup": {"server": "gunicorn gthread (web.server)", "workers": WORKERS, "connections": args.connections,
                   "decision_path": "web.api.fastpath (WSGI, below Flask); the bare endpoint is a Flask route",
                   "wrk_threads": max(1, min(2, os.cpu_count() or 1)), "run_s": args.duration, "runs": args.runs,
-                  "database": "sqlite (onehall init --demo)", "requests_in_mix": len(work["mix"]),
+                  "database": f"{'postgresql' if args.database_url else 'sqlite'} (onehall init --demo)",
+                  "requests_in_mix": len(work["mix"]),
                   "allowed_share": round(work["allowed_share"], 3),
                   "answer_bytes": len(json.dumps(work["answer"], ensure_ascii=False).encode()),
                   "cpus": os.cpu_count(), "loadavg_1m_before": round(load_before, 2),
