@@ -74,6 +74,15 @@ def test_unknown_references_are_422(client, world):
     assert r.status_code == 422 and r.get_json()["errors"][0]["field"] == "action"
 
 
+def test_field_errors_are_said_in_chinese(client, world):
+    r = client.post("/api/v1/decisions", json={"person": "first", "action": "decide", "item": "X" * 300, "case": "",
+                                                "seal": 7, "at": "2019-01-01T10:00:00+08:00"},
+                    headers=bearer(world["tokens"]["win"]))
+    assert r.status_code == 422
+    assert {e["field"]: e["message"] for e in r.get_json()["errors"]} == {
+        "person": "须为整数", "item": "最多 64 个字符", "case": "至少 1 个字符", "seal": "须为字符串"}
+
+
 def seal_setup(rt, client, world):
     file_item(client, world)
     a = world["people"]["a"]
