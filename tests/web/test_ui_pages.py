@@ -345,6 +345,9 @@ def test_a_custodian_seals_gets_a_receipt_and_a_citizen_verifies_it(client, app,
     assert r.status_code == 302, r.text
     receipt_page = client.get(r.headers["Location"]).text
     assert "用印已记入日志" in receipt_page
+    assert "发改委窗口（FGW-CK）" in receipt_page          # the place by name, its code beside it
+    listed = client.get("/window/seal-uses").text
+    assert "发改委窗口" in listed and "XT2019-0001" in listed
     use_id = int(r.headers["Location"].split("/")[-1].split("?")[0])
     receipt = client.get(f"/window/seal-uses/{use_id}/receipt.json")
     assert receipt.status_code == 200 and "attachment" in receipt.headers["Content-Disposition"]

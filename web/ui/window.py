@@ -193,7 +193,16 @@ def window_seal_uses():
         if q:
             stmt = stmt.where(m.SealUse.case.contains(q) | m.SealUse.item.contains(q))
         page = paginate(session, stmt)
-        return render_template("window/seal_uses.html", page=page, q=q)
+        names = _names_of(session, page.rows)
+        return render_template("window/seal_uses.html", page=page, q=q, names=names)
+
+
+def _names_of(session, uses) -> dict[str, dict[str, str]]:
+    """The names of the seals and places of these seal uses, by code (the rows keep codes)."""
+    seals = {u.seal for u in uses}
+    places = {u.place for u in uses}
+    return {"seal": dict(session.execute(select(m.Seal.code, m.Seal.name).where(m.Seal.code.in_(seals))).all()),
+            "place": dict(session.execute(select(m.Place.code, m.Place.name).where(m.Place.code.in_(places))).all())}
 
 
 @bp.get("/window/seal-uses/<int:use_id>")
@@ -206,7 +215,8 @@ def window_seal_use(use_id):
         seal = session.get(m.Seal, use.seal)
         item = next((i for i in published_items(session) if i.code == use.item), None)
         acting = session.get(m.Person, use.acting_for) if use.acting_for else None
-        return render_template("window/seal_use.html", use=use, seal=seal, item=item, acting=acting,
+        place = session.get(m.Place, use.place)
+        return render_template("window/seal_use.html", use=use, seal=seal, item=item, acting=acting, place=place,
                                new=request.args.get("new") == "1")
 
 
