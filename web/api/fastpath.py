@@ -31,7 +31,7 @@ WSGIApp = Callable[[dict, StartResponse], Iterable[bytes]]
 
 
 class DecisionFastPath:
-    """WSGI middleware answering clean decision requests, delegating the rest to `flask_app`."""
+    """WSGI middleware answering clean decision requests; the rest go on to `wsgi_app` (Flask's)."""
 
     def __init__(self, app: Any, wsgi_app: WSGIApp, *, runtime: Any, token_cache: Any) -> None:
         from web.api import decision_views, schemas  # the route's own schema and answer
