@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, json
+from flask import Response, current_app
 from pydantic import ValidationError
 
 from registry.errors import RegistryError
@@ -18,7 +18,7 @@ def problem(status: int, title: str, detail: str = "", *, errors: list[dict[str,
         body["errors"] = errors
     if reasons is not None:
         body["reasons"] = reasons
-    resp = Response(json.dumps(body, ensure_ascii=False), status=status, mimetype=PROBLEM)
+    resp = Response(current_app.json.encode(body), status=status, mimetype=PROBLEM)   # as every answer
     for k, v in (headers or {}).items():
         resp.headers[k] = v
     return resp
