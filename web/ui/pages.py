@@ -9,8 +9,8 @@ from flask_login import login_user, logout_user
 from flask_wtf.csrf import CSRFError
 
 from registry.services.accounts import check_password, principal_of
-from web.auth import SessionUser
 from web import limits
+from web.auth import SessionUser
 from web.runtime import runtime
 from web.ui import bp
 from web.ui.common import client_address, home_url
