@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from registry.db import utcnow
+from registry.db import transaction, utcnow
 from registry.services import throttle
 from registry.services.throttle import Limit
 
@@ -23,17 +23,23 @@ def login_wait(rt: Any, address: str, name: str) -> float:
         return throttle.wait(session, LOGIN, _login_key(address, name), utcnow())
 
 
+def _counting(rt: Any):
+    """A write transaction for the counts. Not the runtime's filing session: a count is no
+    registry change, so it must not make this worker re-read the change feed."""
+    return transaction(rt.sessions)
+
+
 def login_failed(rt: Any, address: str, name: str) -> None:
-    with rt.filing_session() as session:
+    with _counting(rt) as session:
         throttle.record(session, LOGIN, _login_key(address, name), utcnow())
 
 
 def login_succeeded(rt: Any, address: str, name: str) -> None:
-    with rt.filing_session() as session:
+    with _counting(rt) as session:
         throttle.clear(session, LOGIN, _login_key(address, name))
 
 
 def receipt_check_allowed(rt: Any, address: str) -> bool:
     """Count one anonymous receipt check from `address`; False once it is over the limit."""
-    with rt.filing_session() as session:
+    with _counting(rt) as session:
         return throttle.hit(session, RECEIPT_CHECK, address, utcnow())
