@@ -88,7 +88,7 @@ def main(argv=None) -> int:
     n_req = 2000 if args.quick else 20000
     sizes = (100, 10000) if args.quick else (100, 10000, 100000)
     pack = load_pack(default_pack_dir())
-    out: dict = {"requests": n_req, "runs": runs}
+    out: dict = {"requests": n_req, "runs": runs, "sizes": list(sizes)}
     for n in sizes:
         one_size(out, pack, n, n_req, runs)
         gc.collect()  # each size starts from the same clean heap: nothing of the previous one lingers
@@ -111,6 +111,38 @@ def one_size(out: dict, pack, n: int, n_req: int, runs: int) -> None:
     if n == 10000:
         out["update_ms"] = round(update_ms(engine, snap, runs), 3)
         baselines(out, snap, reqs, ours, runs)
+    if n == max(sizes_of(out)):
+        case_latency(out, engine, snap, reqs, runs, n)
+
+
+def sizes_of(out: dict) -> list[int]:
+    return out["sizes"]
+
+
+CASES = 100_000
+
+
+def case_latency(out: dict, engine: Engine, snap: dict, reqs: list, runs: int, n: int) -> None:
+    """DESIGN §12.8: a decision naming a case, with 100,000 open cases held, against the same
+    requests without a case on the same engine (same run)."""
+    items = [it["code"] for it in snap["items"]]
+    case_of = {}
+    for i in range(CASES):
+        item = items[i % len(items)]
+        number = f"C{i:06d}"
+        engine.apply({"kind": "case", "op": "upsert", "record": {
+            "number": number, "item": item, "place": "ZH", "accepted_at": W.T0, "application_key": f"k{i}",
+            "platform_record": True, "platform_no": f"PT{i:06d}", "status": "open", "pending_platform": False}})
+        case_of.setdefault(item, number)
+    at, known = W.AT, W.KNOWN
+    with_case = [(p, act, item, case_of[item]) for p, act, item in reqs]
+    p50, _, _ = measure(lambda p, act, item, c: engine.decide(p, act, item, at=at, known_at=known, case=c)["allowed"],
+                        with_case, runs)
+    base, _, _ = measure(lambda p, act, item: engine.decide(p, act, item, at=at, known_at=known)["allowed"],
+                         reqs, runs)
+    out[f"p50_us_case_at_{CASES}"] = round(p50, 2)
+    out[f"p50_us_at_{n}_with_{CASES}_cases_held"] = round(base, 2)
+    out["case_cases_held"] = CASES
 
 
 def baselines(out: dict, snap: dict, reqs: list, ours: list, runs: int) -> None:

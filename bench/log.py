@@ -12,6 +12,9 @@ in the same run on the same machine:
 - `raw_insert_per_s`: one row holding as many bytes as the average leaf, inserted through the
   same layer (registry.db engine and sessions, so the same journal mode and pragmas, the same
   BEGIN IMMEDIATE, one row per transaction, one writer); `ratio` = append / raw.
+- `case_accept_per_s` (DESIGN §12.8): acceptances through the door, POST /cases decided, the
+  case and its first step recorded and logged (bench.cases, SQLite); `case_accept_ratio` =
+  case_accept / raw (target >= 0.4: an acceptance writes two records).
 - `proof_ms_at_1m`: an inclusion proof plus a consistency proof read from the stored nodes
   (`registry.ledger.node_getter`, a session per request as the API opens it) at tree size
   1,000,000 in SQLite; the node table is bulk-loaded from precomputed hashes, not appended.
@@ -405,6 +408,18 @@ def section_append(work: Path, url: str | None, appends: int, runs: int, profile
     }
 
 
+def section_cases(work: Path, n: int, runs: int) -> dict:
+    """`case_accept_per_s` (DESIGN §12.8): POST /cases decided, recorded and logged (bench.cases),
+    SQLite; each run on a fresh database, the median reported."""
+    from bench import cases
+    rates = []
+    for r in range(runs):
+        d = work / f"cases-{r}"
+        d.mkdir()
+        rates.append(cases.run(d, n))
+    return {"case_accept_per_s": round(_median(rates), 1), "case_accepts_per_run": n}
+
+
 def section_proof(work: Path, n: int, runs: int) -> dict:
     label = _size_label(n)
     nodes_db = work / "nodes.db"
@@ -453,8 +468,8 @@ def main(argv=None) -> int:
     ap.add_argument("--appends", type=int, default=None, help="appends (and raw inserts) per run")
     ap.add_argument("--workers", type=int, default=2, help="verifier processes")
     ap.add_argument("--profile", action="store_true", help="cProfile one append run to stderr")
-    ap.add_argument("--sections", default="append,proof,verify",
-                    help="comma-separated subset of append,proof,verify (default: all)")
+    ap.add_argument("--sections", default="append,cases,proof,verify",
+                    help="comma-separated subset of append,cases,proof,verify (default: all)")
     args = ap.parse_args(argv)
 
     runs = max(1, args.runs)
@@ -473,6 +488,11 @@ def main(argv=None) -> int:
         if "append" in sections:
             out.update(section_append(work, args.database_url, appends, runs, args.profile))
             targets["append_ge_0.8x_raw"] = out["ratio"] >= 0.8
+        if "cases" in sections and not args.database_url:
+            out.update(section_cases(work, min(appends, 500), runs))
+            if "raw_insert_per_s" in out:
+                out["case_accept_ratio"] = round(out["case_accept_per_s"] / out["raw_insert_per_s"], 3)
+                targets["case_accept_ge_0.4x_raw"] = out["case_accept_ratio"] >= 0.4
         if "proof" in sections:
             label = _size_label(tree_n)
             out.update(section_proof(work, tree_n, runs))

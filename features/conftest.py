@@ -13,6 +13,7 @@ from pytest_bdd import given, parsers, then, when
 from rules import Engine, findings, load_pack, default_pack_dir
 from features.steps import world as W
 from features.steps.alerts import *  # noqa: F401,F403  (the steps of alerts.feature)
+from features.steps.door import *  # noqa: F401,F403  (the steps of door.feature)
 
 PACK = load_pack(default_pack_dir())
 
@@ -114,6 +115,7 @@ def items(facts, datatable):
             "function_section": r.get("功能板块") or None,
             "entry": {"hall": hall} if hall and hall not in ("无", "-") else None,
             "effective_from": W.when(r.get("生效")) or W.BASE, "status": r.get("状态") or "published",
+            "entered_from": W.when(r.get("进驻日期")),
             "filed_at": W.BASE})
 
 

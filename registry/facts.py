@@ -69,6 +69,27 @@ def item_fact(i: ItemVersion) -> dict[str, Any]:
             "status": i.status, "filed_at": i.filed_at}
 
 
+def entry_dates(session: Session, code: str | None = None) -> dict[str, Any]:
+    """code -> the effective_from of the published version that set the item's entry: the first
+    of the newest run of published versions that all name a hall (DESIGN §12.1)."""
+    stmt = (select(ItemVersion.code, ItemVersion.entry, ItemVersion.effective_from)
+            .where(ItemVersion.status == "published").order_by(ItemVersion.code, ItemVersion.version))
+    if code is not None:
+        stmt = stmt.where(ItemVersion.code == code)
+    out: dict[str, Any] = {}
+    for c, entry, effective_from in session.execute(stmt):
+        if not (entry or {}).get("hall"):
+            out.pop(c, None)
+        elif c not in out:
+            out[c] = effective_from
+    return out
+
+
+def _with_entry_date(fact: dict[str, Any], dates: dict[str, Any]) -> dict[str, Any]:
+    fact["entered_from"] = dates.get(fact["code"])
+    return fact
+
+
 def _function_section(f: FunctionSection) -> dict[str, Any]:
     return {"code": f.code, "name": f.name, "lead_department": f.lead_department, "whole_chain": f.whole_chain,
             "chain": list(f.chain or [])}
@@ -127,16 +148,22 @@ def _item_review(session: Session, r: ItemReview) -> dict[str, Any]:
             "reasons": list(r.reasons or []), "reviewer": r.reviewer, "filed_at": r.filed_at}
 
 
-def _case(session: Session, c: Case) -> dict[str, Any]:
-    steps = session.scalars(select(CaseStep).where(CaseStep.case == c.number).order_by(CaseStep.at))
+def _case_fact(c: Case) -> dict[str, Any]:
+    """What a decision naming the case reads (DESIGN §12.1); one row, no steps."""
     return {"number": c.number, "item": c.item, "place": c.place, "accepted_at": c.accepted_at,
             "application_key": c.application_key, "platform_record": c.platform_record,
-            "steps": [{"step": s.step, "at": s.at, "place": s.place} for s in steps]}
+            "platform_no": c.platform_no, "status": c.status, "pending_platform": c.pending_platform}
+
+
+def _case(session: Session, c: Case) -> dict[str, Any]:
+    steps = session.scalars(select(CaseStep).where(CaseStep.case == c.number).order_by(CaseStep.at))
+    return {**_case_fact(c), "steps": [{"step": s.step, "at": s.at, "place": s.place} for s in steps]}
 
 
 def export_facts(session: Session, *, include_cases: bool = False) -> dict[str, Any]:
     """Everything the rules engine needs, as of now (the engine filters by `known_at` itself)."""
     all_of: Callable[[type], list] = lambda model: list(session.scalars(select(model)))  # noqa: E731
+    dates = entry_dates(session)
     facts: dict[str, Any] = {
         "departments": [_department(d) for d in all_of(Department)],
         "sections": [_section(s) for s in all_of(Section)],
@@ -146,7 +173,7 @@ def export_facts(session: Session, *, include_cases: bool = False) -> dict[str, 
         "places": [_place(p) for p in all_of(Place)],
         "people": [_person(p) for p in all_of(Person)],
         "staff_filings": [_staff(f) for f in all_of(StaffFiling)],
-        "items": [item_fact(i) for i in published_items(session)],
+        "items": [_with_entry_date(item_fact(i), dates) for i in published_items(session)],
         "item_reviews": [_item_review(session, r) for r in all_of(ItemReview)],
         "function_sections": [_function_section(f) for f in all_of(FunctionSection)],
         "fee_reviews": [_fee_review(r) for r in all_of(FeeReview)],
@@ -158,7 +185,7 @@ def export_facts(session: Session, *, include_cases: bool = False) -> dict[str, 
         "seals": [_seal(s) for s in all_of(Seal)],
         "seal_custody": [_custody(c) for c in all_of(SealCustody)],
         "exceptions": [_exception(x) for x in all_of(PolicyException)],
-        "cases": [_case(session, c) for c in all_of(Case)] if include_cases else [],
+        "cases": [_case(session, c) for c in all_of(Case)] if include_cases else [_case_fact(c) for c in all_of(Case)],
     }
     return facts
 
@@ -181,6 +208,7 @@ _BY_KIND: dict[str, tuple[type, Callable[..., dict[str, Any]], str]] = {
     "seal": (Seal, _seal, "seal"),
     "seal_custody": (SealCustody, _custody, "seal_custody"),
     "exception": (PolicyException, _exception, "exception"),
+    "case": (Case, _case_fact, "case"),
 }
 
 
@@ -188,7 +216,8 @@ def export_change(session: Session, kind: str, key: str) -> dict[str, Any] | Non
     """The facts change (docs/facts.md) for one change-feed row, or None if the rules don't care."""
     if kind == "item":
         row = latest_item(session, key, published_only=True)
-        return None if row is None else {"kind": "item", "op": "upsert", "record": item_fact(row)}
+        return None if row is None else {"kind": "item", "op": "upsert",
+                                         "record": _with_entry_date(item_fact(row), entry_dates(session, key))}
     if kind == "exemption":
         row = session.get(Exemption, int(key))
         return None if row is None else {"kind": "exemption", "op": "upsert", "record": _exemption(session, row)}

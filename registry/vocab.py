@@ -79,6 +79,7 @@ ROLES = {
     "department": "部门",
     "window": "窗口",
     "auditor": "电子监察",
+    "platform": "一体化平台",
 }
 ENTRY_PLAN_STATES = {
     "drafted": "已起草",
@@ -96,6 +97,7 @@ CASE_STEPS = {
     "decided": "审批决定",
     "sealed": "用印",
     "issued": "出件",
+    "returned": "退件",
 }
 
 VOCABULARIES: dict[str, dict[str, str]] = {

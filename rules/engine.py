@@ -302,10 +302,7 @@ class Engine:
             c.case = None
             shape |= 4
         else:
-            c.case = w.tables["cases"].get(case)
-            if c.case is None:
-                unchecked = {"case"}
-                shape |= 4
+            c.case = w.tables["cases"].get(case) or F.NOT_HELD
         plan = it.plan
         if plan is None or plan.gen is not st.caches:
             plan = it.plan = self._signature_plan(c, st.caches)

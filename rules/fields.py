@@ -7,6 +7,11 @@ neither passed nor failed but reported in the answer's `unchecked`.
 from __future__ import annotations
 
 from .schema import FIELDS
+from .timeutil import NEG_INF, ts
+
+
+def _ts(v):
+    return ts(v, NEG_INF)
 
 
 class _Missing:
@@ -75,10 +80,15 @@ def _grant(attr):
     return get
 
 
+NOT_HELD = {"held": False}  # the case a request names when onehall does not hold it
+
+
 def _case_elsewhere(c):
     case = c.case
     if case is None:
         return MISSING
+    if case is NOT_HELD:
+        return False
     here = c.place.code if c.place is not None else None
     key = case.get("application_key")
     others = c.world.cases_by_key.get(key, ()) if key else (case,)
@@ -92,7 +102,43 @@ def _case_elsewhere(c):
 
 def _case_platform(c):
     case = c.case
-    return MISSING if case is None else bool(case.get("platform_record", True))
+    if case is None or case is NOT_HELD:
+        return MISSING
+    return bool(case.get("platform_record", True))
+
+
+def _case_held(c):
+    case = c.case
+    return MISSING if case is None else case is not NOT_HELD
+
+
+def _case_pending(c):
+    case = c.case
+    if case is None:
+        return MISSING
+    return bool(case.get("pending_platform"))
+
+
+def _case_proper(c):
+    """Accepted in the hall or on the platform, in the system, and the first open acceptance of
+    its application (a later one is a duplicate: 两头受理 that slipped through before the door)."""
+    case = c.case
+    if case is None:
+        return MISSING
+    if case is NOT_HELD:
+        return True  # judged by case.held
+    place = c.world.places.get(case.get("place"))
+    if place is None or place.kind == "internal_office":
+        return False
+    if not case.get("platform_record", True) and not case.get("pending_platform"):
+        return False
+    key = case.get("application_key")
+    mine = (_ts(case.get("accepted_at")), case["number"])
+    for other in c.world.cases_by_key.get(key, ()) if key else ():
+        if (other is not case and other.get("status", "open") == "open"
+                and (_ts(other.get("accepted_at")), other["number"]) < mine):
+            return False
+    return True
 
 
 GETTERS = {
@@ -135,6 +181,10 @@ GETTERS = {
     "grant.covers_item": _grant("covers"),
     "case.accepted_elsewhere": _case_elsewhere,
     "case.platform_record": _case_platform,
+    "case.held": _case_held,
+    "case.properly_accepted": _case_proper,
+    "case.pending_platform": _case_pending,
+    "item.entered_now": lambda c: c.item.entered and c.item.entered_from <= c.t,
 }
 
 assert set(GETTERS) == set(FIELDS), set(FIELDS) ^ set(GETTERS)

@@ -113,6 +113,12 @@ FIELDS: dict[str, Field] = {f.name: f for f in [
     # the case, when the request names one
     _f("case.accepted_elsewhere", "bool", doc="the same application is already accepted at another place (两头受理)"),
     _f("case.platform_record", "bool", doc="the case has a platform record (not 体外循环)"),
+    _f("case.held", "bool", doc="onehall holds the case the request names"),
+    _f("case.properly_accepted", "bool",
+       doc="a held case accepted at a hall place or on the platform, with its platform record (or pending one "
+           "within an outage), and not a second open acceptance of its application; true for a case not held"),
+    _f("case.pending_platform", "bool", doc="accepted during a platform outage, its platform record not yet in"),
+    _f("item.entered_now", "bool", doc="the item entered a hall, from the effective date of the version that set it"),
 ]}
 
 # Namespaces a request may leave out; conditions on them are reported as `unchecked`.

@@ -54,7 +54,7 @@ class ItemRec:
     __slots__ = ("plan", "code", "department", "name", "status", "effective_from", "filed", "item_type",
                  "on_application", "in_class", "case_type", "report_up", "joint", "partners", "complexity",
                  "has_fees", "online_depth", "function_section", "entered", "entry_hall", "entry_hall_kind",
-                 "raw")
+                 "entered_from", "raw")
 
     def __init__(self, row: dict, excluded_types: frozenset, halls: dict):
         self.plan = None  # the engine's plan for items like this one (rules.engine._SignaturePlan)
@@ -80,6 +80,8 @@ class ItemRec:
         self.status = row.get("status") or "published"
         self.effective_from = _moment(row.get("effective_from"), NEG_INF)
         self.filed = _moment(row.get("filed_at"), NEG_INF)
+        # the entry date: the effective_from of the version that set `entry` (DESIGN §12.1)
+        self.entered_from = _moment(row.get("entered_from"), self.effective_from)
         self.raw = row
 
 

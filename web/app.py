@@ -44,7 +44,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
 
     from web.api import (  # noqa: F401  (routes register on import)
         analysis_views, case_views, decision_views, finding_views, log_views, oversight_views, plan_views,
-        registry_views,
+        platform_views, registry_views,
         system_views,
     )
     from web.api.routing import bp as api_bp

@@ -10,22 +10,23 @@ from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
-
 from registry import calendar as cal
 from registry.models import Case, ItemVersion
 from registry.services import cases as case_service
 from registry.services.accounts import Principal
 from registry.services._common import latest_item
 from web.runtime import actor_of
+from web.door import door_check
 from web.sealing import ActRefused
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def accept_case(rt, principal: Principal, data: dict[str, Any]) -> Case:
+    """Decide the acceptance (the engine, then the door under the log's lock), then record it.
+    A refusal raises ActRefused inside the transaction: no case row, no log entry."""
     decision = rt.policy.decide(data["person"], "accept", data["item"], at=data.get("accepted_at"),
-                                place=data["place"], case=data["number"])
+                                place=data["place"])
     if not decision["allowed"]:
         reasons = list(decision["reasons"])
         if decision.get("why_not"):
@@ -38,9 +39,10 @@ def accept_case(rt, principal: Principal, data: dict[str, Any]) -> Case:
         secret = rt.ledger.commitment_key if hasattr(rt.ledger, "commitment_key") else b"onehall"
         key = case_service.application_key(secret, data["applicant"], data["item"],
                                            data.get("application_date") or accepted_at)
+        platform_no, platform_due = door_check(ctx.session, rt.policy.engine.pack, data, key, accepted_at)
         case = case_service.open_case(ctx, {**data, "accepted_at": accepted_at}, key=key, due_at=due_at,
-                                      clock_pending=pending, decision_id=decision["decision_id"])
-        _two_headed(ctx, case)
+                                      clock_pending=pending, decision_id=decision["decision_id"],
+                                      platform_no=platform_no, platform_due_at=platform_due)
     return case
 
 
@@ -62,15 +64,3 @@ def _due(session, item: ItemVersion | None, accepted_at):
         return calendar.end_of_office_day(day), False
     except cal.CalendarPending:
         return None, True
-
-
-def _two_headed(ctx, case: Case) -> None:
-    """The same application accepted at another place: 两头受理 / 多头受理 (XT-3.3.1)."""
-    others = list(ctx.session.scalars(select(Case).where(Case.application_key == case.application_key,
-                                                         Case.number != case.number)))
-    for other in others:
-        if other.place != case.place:
-            case_service.raise_alert(
-                ctx, key=f"two_headed:{case.application_key}:{case.number}", rule="entry.no_double_acceptance",
-                clause="XT-3.3.1", level="red", department=case.department, case=case.number,
-                text=f"同一申请已于{other.place}受理（办件{other.number}），又在{case.place}受理：严禁两头受理")

@@ -170,8 +170,9 @@ def calendar_status() -> None:
 def _register() -> None:
     from web.cli_log import COMMANDS as LOG_COMMANDS
     from web.cli_oversight import COMMANDS as OVERSIGHT_COMMANDS
+    from web.cli_platform import COMMANDS as PLATFORM_COMMANDS
     from web.cli_policy import COMMANDS as POLICY_COMMANDS
-    for command in (*LOG_COMMANDS, *POLICY_COMMANDS, *OVERSIGHT_COMMANDS):
+    for command in (*LOG_COMMANDS, *POLICY_COMMANDS, *OVERSIGHT_COMMANDS, *PLATFORM_COMMANDS):
         main.add_command(command)
 
 

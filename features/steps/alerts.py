@@ -106,6 +106,16 @@ class AlertsWorld:
         assert r.status_code == expect, (path, r.status_code, r.get_json())
         return r.get_json()
 
+    def report(self, platform_no: str, item: str, applicant: str, at: datetime) -> None:
+        """The integrated platform reports an application through its API client (role platform)."""
+        if "yth" not in self.tokens:
+            from registry.services.accounts import create_token, create_user
+            with self.rt.filing_session() as session:
+                create_user(session, "yth", "platform", None)
+                self.tokens["yth"] = create_token(session, "yth")
+        self.post("/platform/applications", {"platform_no": platform_no, "item": item, "applicant": applicant,
+                                             "applied_at": at.isoformat()}, "yth")
+
     def alerts(self, case: str, kind: str | None = None) -> list:
         from registry.models import Alert
         stmt = select(Alert).where(Alert.case == case).order_by(Alert.id)
@@ -163,16 +173,33 @@ def delegation(alerts_world, dept, day):
 # ------------------------------------------------------------------ 假如/当: cases and their steps
 
 ACCEPT = (rf"(?P<place>综合窗口|一体化平台|发改委窗口)于(?P<at>{TIME})受理了(?:“(?P<name>[^”]+)”的)?办件(?P<number>[\w-]+)"
-          r"(?:，申请人为“(?P<applicant>[^”]+)”)?(?P<outside>，但没有一体化平台记录)?")
+          r"(?:，申请人为“(?P<applicant>[^”]+)”)?(?P<outside>，但没有一体化平台记录（门禁规则之前登记）)?")
 
 
 @given(parsers.re(ACCEPT))
 @when(parsers.re(ACCEPT))
 def accept(alerts_world, place, at, name, number, applicant, outside):
+    """An acceptance through the door: the platform reported the application first (its number
+    is the case's). Without a platform record the case is one recorded before the door existed
+    (what the monitoring still has to catch), filed through the case service."""
     w = alerts_world
-    w.post("/cases", {"number": number, "item": w.items[name] if name else next(iter(w.items.values())),
-                      "place": PLACES[place], "person": w.people["w"], "applicant": applicant or f"申请人{number}",
-                      "accepted_at": moment(at).isoformat(), "platform_record": not outside}, "win")
+    item = w.items[name] if name else next(iter(w.items.values()))
+    applicant = applicant or f"申请人{number}"
+    if outside:
+        from registry.services import cases as case_service
+        from registry.services._common import latest_item
+        from registry.services.context import Actor
+        from web.casework import _due
+        with w.rt.filing(Actor(name="legacy", role="window")) as ctx:
+            due, pending = _due(ctx.session, latest_item(ctx.session, item, published_only=True), moment(at))
+            case_service.open_case(ctx, {"number": number, "item": item, "place": PLACES[place],
+                                         "accepted_at": moment(at), "person": w.people["w"], "platform_record": False},
+                                   key=f"legacy:{number}", due_at=due, clock_pending=pending, decision_id=None)
+        return
+    w.report(f"PT-{number}", item, applicant, moment(at))
+    w.post("/cases", {"number": number, "item": item, "place": PLACES[place], "person": w.people["w"],
+                      "applicant": applicant, "accepted_at": moment(at).isoformat(), "platform_no": f"PT-{number}"},
+           "win")
 
 
 @given(parsers.re(rf"一体化平台报送：办件(?P<number>[\w-]+)于(?P<at>{TIME})在(?P<place>\S+?)受理了“(?P<name>[^”]+)”"))

@@ -4,14 +4,20 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from registry.db import Base, UTCDateTime, utcnow
 
 
+# At most one open case per platform application, whichever worker or host records it (两头受理).
+OPEN_CASE = text("status = 'open'")
+
+
 class Case(Base):
     __tablename__ = "cases"
+    __table_args__ = (Index("uq_cases_open_platform_no", "platform_no", unique=True,
+                            sqlite_where=OPEN_CASE, postgresql_where=OPEN_CASE),)
     number: Mapped[str] = mapped_column(String(64), primary_key=True)
     item: Mapped[str] = mapped_column(String(64), index=True)
     department: Mapped[str] = mapped_column(ForeignKey("departments.code"), index=True)
@@ -21,6 +27,10 @@ class Case(Base):
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     clock_pending: Mapped[bool] = mapped_column(Boolean, default=False)
     platform_record: Mapped[bool] = mapped_column(Boolean, default=True)
+    platform_no: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open / closed / returned
+    pending_platform: Mapped[bool] = mapped_column(Boolean, default=False)  # accepted in an outage
+    platform_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decision_id: Mapped[str | None] = mapped_column(String(64))
     filed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     log_index: Mapped[int | None] = mapped_column(Integer)

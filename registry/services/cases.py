@@ -5,8 +5,6 @@ due time with the working-day calendar; this module records what happened.
 """
 from __future__ import annotations
 
-import hashlib
-import hmac
 from datetime import datetime
 from typing import Any
 
@@ -17,16 +15,16 @@ from registry.errors import Conflict, NotFound, invalid
 from registry.models import Alert, Case, CaseStep, Place
 from registry.services._common import latest_item
 from registry.services.context import FilingContext, iso
+from registry.services.platform import application_key, mark_step
 
-
-def application_key(secret: bytes, applicant: str, item: str, application_date: datetime) -> str:
-    """HMAC of applicant + item + application date: finds 两头受理 without storing who applied."""
-    message = f"{applicant}|{item}|{application_date.date().isoformat()}".encode()
-    return hmac.new(secret, message, hashlib.sha256).hexdigest()
+__all__ = ["application_key", "open_case", "add_step", "raise_alert", "acknowledge_alert"]
 
 
 def open_case(ctx: FilingContext, data: dict[str, Any], *, key: str, due_at: datetime | None,
-              clock_pending: bool, decision_id: str | None) -> Case:
+              clock_pending: bool, decision_id: str | None, platform_no: str | None = None,
+              platform_due_at: datetime | None = None) -> Case:
+    """Record an accepted case. `platform_due_at` set: accepted during a platform outage, the
+    platform record is pending and due by then."""
     ctx.require_role("window", "gov_service", "department")
     item = latest_item(ctx.session, data["item"], published_only=True)
     if item is None:
@@ -38,13 +36,15 @@ def open_case(ctx: FilingContext, data: dict[str, Any], *, key: str, due_at: dat
     accepted_at = data.get("accepted_at") or ctx.now
     case = Case(number=data["number"], item=item.code, department=item.department, place=data["place"],
                 application_key=key, accepted_at=accepted_at, due_at=due_at, clock_pending=clock_pending,
-                platform_record=bool(data.get("platform_record", True)), decision_id=decision_id,
-                filed_at=ctx.now)
+                platform_record=bool(data.get("platform_record", True)) and platform_due_at is None,
+                platform_no=platform_no, pending_platform=platform_due_at is not None,
+                platform_due_at=platform_due_at, decision_id=decision_id, filed_at=ctx.now)
     ctx.session.add(case)
     ctx.session.flush()
     case.log_index = ctx.log("case", {"number": case.number, "item": case.item, "department": case.department,
                                       "place": case.place, "accepted_at": iso(accepted_at), "due_at": iso(due_at),
                                       "application_key": key, "platform_record": case.platform_record,
+                                      "platform_no": platform_no, "pending_platform": case.pending_platform,
                                       "decision_id": decision_id}, ref=case.number).index
     add_step(ctx, case.number, "accepted", person=data.get("person"), place=case.place, at=accepted_at)
     ctx.changed("case", case.number)
@@ -61,6 +61,7 @@ def add_step(ctx: FilingContext, number: str, step: str, *, person: int | None, 
     ctx.require_department(case.department)
     if place is not None and ctx.session.get(Place, place) is None:
         raise invalid("place", f"场所“{place}”不存在")
+    mark_step(case, step)
     row = CaseStep(case=number, step=step, at=at or ctx.now, place=place, person=person, filed_at=ctx.now)
     ctx.session.add(row)
     ctx.session.flush()

@@ -128,7 +128,7 @@ def run_clocks(ctx: FilingContext, now: datetime, calendar: WorkingCalendar, *, 
         except CalendarPending as exc:
             result.pending.add(exc.year)
     _delegated_response(ctx, result, open_cases, now, calendar, response_hours, have)
-    _violations(ctx, result)
+    _violations(ctx, result, now)
     return result
 
 
@@ -196,14 +196,17 @@ def _delegated_response(ctx: FilingContext, result: ClockResult, cases: list[Cas
                f"应在{response_hours:g}个办公小时内（{_local(deadline)}前）由首席代表响应，{late}")
 
 
-def _violations(ctx: FilingContext, result: ClockResult) -> None:
-    """体外循环 and acceptance in an internal office, on every case not yet alerted (XT-3.3.1)."""
+def _violations(ctx: FilingContext, result: ClockResult, now: datetime) -> None:
+    """体外循环 and acceptance in an internal office, on every case not yet alerted (XT-3.3.1).
+    A case accepted during a platform outage is 体外循环 only once its platform record is overdue."""
     session = ctx.session
     no_alert = lambda prefix: ~exists().where(Alert.key == prefix + Case.number)  # noqa: E731
-    for case in session.scalars(select(Case).where(Case.platform_record.is_(False))
+    not_pending = or_(Case.pending_platform.is_(False), Case.platform_due_at <= now)
+    for case in session.scalars(select(Case).where(Case.platform_record.is_(False), not_pending)
                                 .where(no_alert("outside_system:"))):
-        _raise(ctx, result, "entry.outside_system", case,
-               f"办件{case.number}没有一体化平台记录：严禁体外循环")
+        overdue = (f"平台停机期间受理，应于{_local(case.platform_due_at)}前补录一体化平台申报记录，逾期未补录"
+                   if case.pending_platform else "没有一体化平台记录")
+        _raise(ctx, result, "entry.outside_system", case, f"办件{case.number}{overdue}：严禁体外循环")
     internal = select(Place.code).where(Place.kind == "internal_office")
     in_office_step = exists().where(and_(CaseStep.case == Case.number, CaseStep.step.in_(("accepted", "decided")),
                                          CaseStep.place.in_(internal)))

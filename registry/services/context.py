@@ -31,7 +31,7 @@ class Actor:
             return f"dept:{self.department}"
         if self.role in ("government", "gov_service", "reform_office", "drc"):
             return self.role
-        return "gov_service" if self.role == "window" else self.role
+        return "gov_service" if self.role in ("window", "platform") else self.role
 
 
 SYSTEM = Actor(name="system", role="gov_service")

@@ -46,7 +46,7 @@ CORE = {"/api/v1/decisions", "/api/v1/seal-uses", "/api/v1/authorizations", "/ap
 # role → the world's token key (several keys for a role: drawn among them)
 ROLE_TOKENS = {
     "reform_office": ["reform"], "department": ["dept"], "window": ["window", "custodian"],
-    "gov_service": ["gs"], "government": ["gov"], "drc": ["drc"], "auditor": ["audit"],
+    "gov_service": ["gs"], "government": ["gov"], "drc": ["drc"], "auditor": ["audit"], "platform": ["platform"],
 }
 ALL_TOKENS = [*[key for keys in ROLE_TOKENS.values() for key in keys], "anonymous"]
 SENT: Counter = Counter()   # (method, path, mode, status) → requests

@@ -75,7 +75,8 @@ def build_world(tmp: Path, **settings: Any) -> DemoWorld:
                  ("t-gs", "gov_service", bodies.get("gov_service"), None),
                  ("t-gov", "government", bodies.get("government"), None),
                  ("t-drc", "drc", None, None),
-                 ("t-audit", "auditor", None, None)]
+                 ("t-audit", "auditor", None, None),
+                 ("t-platform", "platform", None, None)]
         tokens: dict[str, str | None] = {"anonymous": None}
         for name, role, dept, person in users:
             create_user(session, name, role, PASSWORD, department=dept, person=person)

@@ -116,6 +116,8 @@ def _plan(world: DemoWorld) -> dict:
     item = next(code for code in items
                 if rt.policy.decide(custodian, "decide", code, place=window)["allowed"]
                 and rt.policy.decide(custodian, "use_seal", code, place=window, seal=seal)["allowed"])
+    from tests.web.conftest import hold_case
+    hold_case(rt, "XT2026-浏览器-0001", item, place=window)  # the case sealed: accepted at the door's rules
     return {"grantee": grantee.id, "grantee_name": grantee.name, "custodian": custodian,
             "custodian_name": names[custodian], "item": item, "window": window, "seal": seal}
 

@@ -49,3 +49,19 @@ def bearer(token: str) -> dict[str, str]:
 
 
 T0 = datetime(2019, 1, 1, tzinfo=timezone.utc)
+
+
+def hold_case(rt, number: str, item: str, place: str = "ZH-01", accepted_at: datetime | None = None) -> None:
+    """A case onehall holds, properly accepted: the platform reported its application and a
+    window accepted it (through the services; the door itself is tested in test_door.py)."""
+    from registry.services import cases as case_service
+    from registry.services import platform
+    from registry.services.context import Actor
+    when = accepted_at or datetime(2019, 3, 1, 2, tzinfo=timezone.utc)
+    with rt.filing(Actor(name="platform", role="platform")) as ctx:
+        platform.report_application(ctx, {"platform_no": f"PT-{number}", "item": item, "applicant": f"申请人{number}",
+                                          "applied_at": when}, secret=b"test")
+    with rt.filing(Actor(name="window", role="window")) as ctx:
+        case_service.open_case(ctx, {"number": number, "item": item, "place": place, "accepted_at": when},
+                               key=f"test:{number}", due_at=None, clock_pending=False, decision_id=None,
+                               platform_no=f"PT-{number}")

@@ -16,9 +16,25 @@ def gov_grant(client, world):
     assert r.status_code == 201, r.get_json()
 
 
-def case(number, world, place="ZH-01", applicant="湘潭某建材有限公司"):
+def case(number, world, place="ZH-01", applicant="湘潭某建材有限公司", platform_no="PT-0001"):
     return {"number": number, "item": "FGW-002", "place": place, "person": world["people"]["w"],
-            "applicant": applicant, "accepted_at": "2026-09-30T16:00:00+08:00"}
+            "applicant": applicant, "accepted_at": "2026-09-30T16:00:00+08:00", "platform_no": platform_no}
+
+
+def platform_token(rt) -> str:
+    from registry.services.accounts import create_token, create_user
+    with rt.filing_session() as session:
+        create_user(session, "yth", "platform", None)
+        return create_token(session, "yth")
+
+
+def reported(client, rt, platform_no="PT-0001", item="FGW-002", applicant="湘潭某建材有限公司",
+             at="2026-09-30T15:50:00+08:00"):
+    """The integrated platform reports the application (as its API client would)."""
+    r = client.post("/api/v1/platform/applications", json={"platform_no": platform_no, "item": item,
+                                                            "applicant": applicant, "applied_at": at},
+                    headers=bearer(platform_token(rt)))
+    assert r.status_code == 201, r.get_json()
 
 
 @pytest.fixture(autouse=True)
@@ -27,9 +43,10 @@ def calendar_2026(rt):
         seed_from_chinesecalendar(session, [2026])
 
 
-def test_comprehensive_window_accepts_and_records_steps(client, world):
+def test_comprehensive_window_accepts_and_records_steps(client, world, rt):
     file_item(client, world, {**ITEM, "code": "FGW-002", "case_type": "commitment"})
     gov_grant(client, world)
+    reported(client, rt)
     r = client.post("/api/v1/cases", json=case("XT-0001", world), headers=bearer(world["tokens"]["win"]))
     assert r.status_code == 201, r.get_json()
     body = r.get_json()
@@ -49,15 +66,3 @@ def test_acceptance_in_an_internal_office_is_refused(client, world):
                     headers=bearer(world["tokens"]["win"]))
     assert r.status_code == 403
     assert r.get_json()["reasons"]
-
-
-def test_the_same_application_at_two_places_raises_one_alert(client, world):
-    file_item(client, world, {**ITEM, "code": "FGW-002", "case_type": "commitment"})
-    gov_grant(client, world)
-    assert client.post("/api/v1/cases", json=case("A-1", world), headers=bearer(world["tokens"]["win"])).status_code == 201
-    r = client.post("/api/v1/cases", json=case("A-2", world, place="PLATFORM"), headers=bearer(world["tokens"]["win"]))
-    assert r.status_code == 201, r.get_json()
-    alerts = client.get("/api/v1/alerts", headers=bearer(world["tokens"]["audit"])).get_json()["items"]
-    assert len(alerts) == 1 and alerts[0]["clause"] == "XT-3.3.1"
-    ack = client.post(f"/api/v1/alerts/{alerts[0]['id']}/ack", headers=bearer(world["tokens"]["audit"]))
-    assert ack.status_code == 201 and ack.get_json()["state"] == "acknowledged"

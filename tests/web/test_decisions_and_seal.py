@@ -9,7 +9,7 @@ from registry import models as m
 from registry.services import grants, org
 from registry.services.context import Actor
 from signing.receipt import verify_receipt
-from tests.web.conftest import bearer
+from tests.web.conftest import bearer, hold_case
 from tests.web.test_api_registry import file_item
 
 MINIMUM = ["decide", "coordinate", "urge", "report_up", "countersign", "execute_fee", "use_seal"]
@@ -93,6 +93,8 @@ def seal_setup(rt, client, world):
     r = client.post("/api/v1/seal-custody", json={"seal": "FGW-SP", "person": a, "from": "2019-01-01"},
                     headers=bearer(world["tokens"]["fgw"]))
     assert r.status_code == 201, r.get_json()
+    for number in ("XT2026-0001", "C-1", "C-2", "C-3"):
+        hold_case(rt, number, "FGW-001")
     return a, a_id
 
 
@@ -222,3 +224,17 @@ def test_onehall_replay_finds_a_logged_decision_and_agrees_with_it(app, rt, clie
     assert shown["same"] is True and shown["logged"]["decision_id"] == answer["decision_id"]
     missing = runner.invoke(replay_command, [answer["decision_id"][:-1] + "f"])
     assert missing.exit_code == 2
+
+
+def test_a_seal_on_a_case_onehall_does_not_hold_is_refused_and_nothing_appended(rt, client, world):
+    a, _ = seal_setup(rt, client, world)
+    with rt.reading() as session:
+        before = session.scalar(select(func.count()).select_from(m.LogEntry))
+    body = {"seal": "FGW-SP", "person": a, "item": "FGW-001", "case": "XT2026-外面", "document_sha256": "3" * 64,
+            "place": "FGW-CK"}
+    r = client.post("/api/v1/seal-uses", json=body, headers=bearer(world["tokens"]["zhang"]))
+    assert r.status_code == 403
+    assert [x["rule"] for x in r.get_json()["reasons"]][0] == "place.case_not_held"
+    with rt.reading() as session:
+        assert session.scalar(select(func.count()).select_from(m.LogEntry)) == before
+        assert session.scalar(select(func.count()).select_from(m.SealUse)) == 0

@@ -14,7 +14,7 @@ from registry import models as m
 from registry.db import utcnow
 from registry.services import catalog, grants, org
 from registry.services.context import SYSTEM, Actor
-from tests.web.conftest import T0
+from tests.web.conftest import T0, hold_case
 
 PASSWORD = "password-123"
 MINIMUM = ["decide", "coordinate", "urge", "report_up", "countersign", "execute_fee", "use_seal"]
@@ -335,6 +335,8 @@ def test_a_custodian_seals_gets_a_receipt_and_a_citizen_verifies_it(client, app,
     published_item(rt)
     a_and_b(rt, ui)
     seal_kept_by(rt, ui["people"]["a"])
+    for number in ("XT2019-0001", "XT2019-0002"):
+        hold_case(rt, number, "FGW-001")
     login(client, "zhang")  # a window user linked to 张建国
     page = client.get("/window/seal").text
     assert "本人保管" in page

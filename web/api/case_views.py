@@ -22,7 +22,8 @@ LIST = {"type": "object", "required": ["items", "next"],
 def case_json(c: m.Case) -> dict:
     return {"number": c.number, "item": c.item, "department": c.department, "place": c.place,
             "accepted_at": t(c.accepted_at), "due_at": t(c.due_at), "clock_pending": c.clock_pending,
-            "platform_record": c.platform_record, "decision_id": c.decision_id, "log_index": c.log_index}
+            "platform_record": c.platform_record, "platform_no": c.platform_no, "status": c.status,
+            "pending_platform": c.pending_platform, "platform_due_at": t(c.platform_due_at), "decision_id": c.decision_id, "log_index": c.log_index}
 
 
 def alert_json(a: m.Alert) -> dict:

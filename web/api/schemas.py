@@ -236,7 +236,7 @@ class CaseIn(Body):
     applicant: Annotated[str, Field(min_length=1, max_length=100)]
     application_date: Time | None = None
     accepted_at: Time | None = None
-    platform_record: bool = True
+    platform_no: Annotated[str, Field(min_length=1, max_length=64)] | None = None
 
 
 class CaseStepIn(Body):

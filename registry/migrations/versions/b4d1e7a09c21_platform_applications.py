@@ -1,0 +1,73 @@
+"""platform applications and outages; cases carry platform_no, status and the outage clock
+
+Revision ID: b4d1e7a09c21
+Revises: 5e8a1f3c9d47
+Create Date: 2026-12-06 11:10:00
+
+Existing cases keep what they recorded: a case with an issued step is closed, every other one
+open; none has a platform number, so the unique index on open platform numbers holds at once.
+"""
+from alembic import op
+import sqlalchemy as sa
+import registry.db
+
+
+revision = 'b4d1e7a09c21'
+down_revision = '5e8a1f3c9d47'
+branch_labels = None
+depends_on = None
+
+OPEN = sa.text("status = 'open'")
+
+
+def upgrade() -> None:
+    op.create_table('platform_applications',
+    sa.Column('platform_no', sa.String(length=64), nullable=False),
+    sa.Column('item', sa.String(length=64), nullable=False),
+    sa.Column('application_key', sa.String(length=64), nullable=False),
+    sa.Column('applied_at', registry.db.UTCDateTime(), nullable=False),
+    sa.Column('source', sa.String(length=16), nullable=False),
+    sa.Column('filed_at', registry.db.UTCDateTime(), nullable=False),
+    sa.Column('log_index', sa.Integer(), nullable=True),
+    sa.PrimaryKeyConstraint('platform_no', name=op.f('pk_platform_applications'))
+    )
+    op.create_index(op.f('ix_platform_applications_item'), 'platform_applications', ['item'], unique=False)
+    op.create_index(op.f('ix_platform_applications_application_key'), 'platform_applications',
+                    ['application_key'], unique=False)
+    op.create_table('platform_outages',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('start', registry.db.UTCDateTime(), nullable=False),
+    sa.Column('end', registry.db.UTCDateTime(), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('declared_by', sa.String(length=32), nullable=False),
+    sa.Column('filed_at', registry.db.UTCDateTime(), nullable=False),
+    sa.Column('log_index', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['declared_by'], ['departments.code'],
+                            name=op.f('fk_platform_outages_declared_by_departments')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_platform_outages'))
+    )
+    op.create_index(op.f('ix_platform_outages_start'), 'platform_outages', ['start'], unique=False)
+    with op.batch_alter_table('cases') as batch:
+        batch.add_column(sa.Column('platform_no', sa.String(length=64), nullable=True))
+        batch.add_column(sa.Column('status', sa.String(length=16), nullable=False, server_default='open'))
+        batch.add_column(sa.Column('pending_platform', sa.Boolean(), nullable=False, server_default=sa.false()))
+        batch.add_column(sa.Column('platform_due_at', registry.db.UTCDateTime(), nullable=True))
+    conn = op.get_bind()
+    conn.execute(sa.text("UPDATE cases SET status = 'closed' WHERE number IN "
+                         "(SELECT \"case\" FROM case_steps WHERE step = 'issued')"))
+    op.create_index('uq_cases_open_platform_no', 'cases', ['platform_no'], unique=True,
+                    sqlite_where=OPEN, postgresql_where=OPEN)
+
+
+def downgrade() -> None:
+    op.drop_index('uq_cases_open_platform_no', table_name='cases')
+    with op.batch_alter_table('cases') as batch:
+        batch.drop_column('platform_due_at')
+        batch.drop_column('pending_platform')
+        batch.drop_column('status')
+        batch.drop_column('platform_no')
+    op.drop_index(op.f('ix_platform_outages_start'), table_name='platform_outages')
+    op.drop_table('platform_outages')
+    op.drop_index(op.f('ix_platform_applications_application_key'), table_name='platform_applications')
+    op.drop_index(op.f('ix_platform_applications_item'), table_name='platform_applications')
+    op.drop_table('platform_applications')
