@@ -53,6 +53,20 @@ def pack_parameter(facts, name, value):
     facts.pack = dataclasses.replace(facts.pack, parameters=params)
 
 
+@then(parsers.parse('规则包参数 {name} 为 "{value}" 时规则包不能通过校验，理由包含“{text}”'))
+def pack_refuses_parameter(tmp_path, name, value, text):
+    import re
+    import shutil
+    from rules import check_pack, default_pack_dir
+    d = tmp_path / "pack"
+    shutil.copytree(default_pack_dir(), d)
+    p = d / "pack.yaml"
+    p.write_text(re.sub(rf"(?m)^(\s*){name}:.*$", rf"\g<1>{name}: {value}", p.read_text(encoding="utf-8")),
+                 encoding="utf-8")
+    errors = check_pack(str(d))
+    assert errors and any(text in e.message for e in errors), errors
+
+
 @given("有以下部门:")
 def departments(facts, datatable):
     for r in W.rows(datatable):

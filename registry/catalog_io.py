@@ -11,7 +11,7 @@ header             field               cell syntax
 实施部门           department          required; department code (FGW) or its name (市发改委)
 事项类型           item_type           required; code or label (licensing / 行政许可)
 依申请             on_application      是/否 (also true/false, 1/0, Y/N); default 是
-办件类型           case_type           required; instant/即办件, commitment/承诺件
+办件类型           case_type           required; instant/即办件, commitment/承诺件, report_up/上报件
 上报件             report_up           是/否; default 否
 联办件             joint               是/否; default 是 when 联办事项 is filled
 联办事项           partners            partner item codes separated by ``;`` (may be empty)

@@ -41,7 +41,7 @@ ITEM_TYPES = {
     "other_power": "其他行政权力",
     "public_service": "公共服务",
 }
-CASE_TYPES = {"instant": "即办件", "commitment": "承诺件"}
+CASE_TYPES = {"instant": "即办件", "commitment": "承诺件", "report_up": "上报件"}
 COMPLEXITY = {"simple": "简单事项", "complex": "复杂事项"}
 LIMIT_UNITS = {"working_day": "工作日", "calendar_day": "自然日", "month": "个月", "hour": "小时"}
 ONLINE_DEPTHS = {

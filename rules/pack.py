@@ -331,8 +331,11 @@ def _check_parameters(p: dict, err) -> dict:
     except (KeyError, TypeError, ValueError, ZeroDivisionError):
         err(("compression",), "compression 需要 mode (reduce_by_at_least 或 reduce_to_at_most) 与 0 到 1 之间的 fraction，如 \"1/3\"")
     ab = p.get("ab_mode", "backup")
-    if ab not in ("backup", "mutual"):
-        err(("ab_mode",), "ab_mode 只能是 backup 或 mutual")
+    if ab == "mutual":  # withdrawn (DESIGN §4, §12): the plan lets a post substitute only while the other is vacant
+        err(("ab_mode",), "ab_mode: mutual 已撤销：方案三(三)2“A岗或B岗缺位时可以互相替代履行其职权”，"
+                          "只在一岗缺位时由另一岗替代，不是两岗随时都可行使；请用 backup")
+    elif ab != "backup":
+        err(("ab_mode",), "ab_mode 只能是 backup")
     out["ab_mode"] = ab
     wc = p.get("whole_chain_sections", [])
     if not isinstance(wc, list) or not all(isinstance(x, str) for x in wc):

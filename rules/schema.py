@@ -40,7 +40,7 @@ SEVERITIES = ("high", "medium", "low", "info")
 
 ITEM_TYPES = ("licensing", "penalty", "coercion", "levy", "payment", "inspection", "confirmation",
               "reward", "adjudication", "other_power", "public_service")
-CASE_TYPES = ("instant", "commitment")
+CASE_TYPES = ("instant", "commitment", "report_up")
 COMPLEXITY = ("simple", "complex")
 ONLINE_DEPTHS = ("on_site", "pre_review", "verify_original", "full_online")
 PLACE_KINDS = ("comprehensive_window", "department_window", "internal_office", "platform")

@@ -64,8 +64,9 @@ class ItemRec:
         self.item_type = row.get("item_type")
         self.on_application = bool(row.get("on_application"))
         self.in_class = self.on_application and self.item_type not in excluded_types
-        self.case_type = row.get("case_type")
-        self.report_up = bool(row.get("report_up"))
+        # three case types (DESIGN §12.2); an item still flagged report_up is a report-up item
+        self.report_up = bool(row.get("report_up")) or row.get("case_type") == "report_up"
+        self.case_type = "report_up" if self.report_up else row.get("case_type")
         self.joint = bool(row.get("joint"))
         self.partners = list(row.get("partners") or [])
         self.complexity = row.get("complexity")

@@ -18,7 +18,7 @@ LABELS = {
                   "行政给付": "payment", "行政检查": "inspection", "行政确认": "confirmation",
                   "行政奖励": "reward", "行政裁决": "adjudication", "其他行政权力": "other_power",
                   "公共服务": "public_service"},
-    "case_type": {"即办件": "instant", "承诺件": "commitment"},
+    "case_type": {"即办件": "instant", "承诺件": "commitment", "上报件": "report_up"},
     "complexity": {"简单": "simple", "复杂": "complex"},
     "place": {"综合受理窗口": "comprehensive_window", "部门窗口": "department_window",
               "内部科室": "internal_office", "一体化平台": "platform"},

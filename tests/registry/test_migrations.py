@@ -61,3 +61,45 @@ def test_decisions_logged_one_per_row_survive_the_move_to_batches(database):
         assert [(r.id, r.answer) for r in back] == [(decision_id, answer)]
     finally:
         engine.dispose()
+
+
+def test_report_up_items_and_closed_cases_after_the_door_revision(database):
+    """Revision b4d1e7a09c21: items flagged report-up become the case type report_up; a case
+    with an issued step is closed, the others open; none has a platform number yet."""
+    from datetime import datetime
+
+    import sqlalchemy as sa
+
+    url, schema = database
+    engine = make_engine(url, schema=schema)
+    t = datetime(2020, 1, 1, 2)
+    try:
+        migrate.upgrade(engine, "5e8a1f3c9d47")
+        md = sa.MetaData()
+        md.reflect(engine, only=["departments", "places", "item_versions", "cases", "case_steps"])
+        item = {"code": "I6", "name": "转报", "department": "FGW", "item_type": "licensing", "on_application": True,
+                "complexity": "simple", "joint": False, "partners": [], "fees": [], "materials": [],
+                "online_depth": "on_site", "effective_from": t, "status": "published", "filed_at": t,
+                "late_filed": False}
+        with engine.begin() as conn:
+            conn.execute(md.tables["departments"].insert(), [{"code": "FGW", "name": "市发改委", "group": "city_department",
+                                                              "kind": "department", "low_volume": False,
+                                                              "placeholder": False, "created_at": t}])
+            conn.execute(md.tables["places"].insert(), [{"code": "ZH", "name": "综合窗口", "kind": "comprehensive_window"}])
+            conn.execute(md.tables["item_versions"].insert(), [
+                {**item, "id": 1, "version": 1, "case_type": "commitment", "report_up": True},
+                {**item, "id": 2, "code": "I1", "version": 1, "case_type": "instant", "report_up": False}])
+            conn.execute(md.tables["cases"].insert(), [
+                {"number": n, "item": "I1", "department": "FGW", "place": "ZH", "application_key": n,
+                 "accepted_at": t, "clock_pending": False, "platform_record": True, "filed_at": t} for n in ("A", "B")])
+            conn.execute(md.tables["case_steps"].insert(), [{"id": 1, "case": "A", "step": "issued", "at": t,
+                                                             "filed_at": t}])
+        migrate.upgrade(engine)
+        with engine.connect() as conn:
+            types = dict(conn.execute(sa.text("SELECT code, case_type FROM item_versions")).all())
+            status = dict(conn.execute(sa.text("SELECT number, status FROM cases")).all())
+            numbers = conn.execute(sa.text("SELECT platform_no FROM cases")).scalars().all()
+        assert types == {"I6": "report_up", "I1": "instant"}
+        assert status == {"A": "closed", "B": "open"} and numbers == [None, None]
+    finally:
+        engine.dispose()

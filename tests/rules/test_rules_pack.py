@@ -7,7 +7,17 @@ import pytest
 from rules import PackInvalid, check_pack, default_pack_dir, diff_packs, load_pack
 from tests.rules.pack_files import edit as _edit, line_of as _line_of
 
-PLAN = os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "policy", "xiangtan-2018-plan.zh.txt")
+def _find_plan() -> str:
+    """shared/policy/ beside the repository, or beside a folder holding it (a git worktree)."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    for up in range(3, 6):
+        path = os.path.join(here, *[".."] * up, "shared", "policy", "xiangtan-2018-plan.zh.txt")
+        if os.path.exists(path):
+            return path
+    return os.path.join(here, "..", "..", "..", "shared", "policy", "xiangtan-2018-plan.zh.txt")
+
+
+PLAN = _find_plan()
 
 
 @pytest.fixture
@@ -81,6 +91,14 @@ def test_bad_parameter(pack_dir):
     assert [(e.file, e.line) for e in errs] == [("pack.yaml", _line_of(p, "ab_mode: sometimes"))]
 
 
+def test_ab_mode_mutual_is_withdrawn(pack_dir):
+    p = pack_dir / "pack.yaml"
+    _edit(p, "ab_mode: backup", "ab_mode: mutual")
+    errs = check_pack(pack_dir)
+    assert [(e.file, e.line) for e in errs] == [("pack.yaml", _line_of(p, "ab_mode: mutual"))]
+    assert "已撤销" in errs[0].message
+
+
 def test_digest_and_diff(pack_dir):
     a = load_pack(default_pack_dir())
     p = pack_dir / "pack.yaml"
@@ -104,3 +122,19 @@ def test_source_texts_are_verbatim_and_texts_corrected():
         assert q["source_text"] in plan, q["source_text"]
         for part in q["text"].split("……"):
             assert part.strip("。") in fix(plan), part
+
+
+@pytest.mark.skipif(not os.path.exists(PLAN), reason="shared/policy not beside the repository")
+def test_each_rule_quotes_the_sentence_its_source_text_is():
+    """A rule's text is its source_text as corrected (DESIGN §5 errata; full-width punctuation),
+    or parts of it joined by ……, in order: the quotation and the verbatim sentence are the same
+    sentence of the plan, so a reviewer reads rule and sentence side by side."""
+    pack = load_pack(default_pack_dir())
+    fix = lambda s: (s.replace("201812月底前", "2018年12月底前").replace(",", "，").replace(";", "；")
+                     .replace(":", "："))
+    for q in list(pack.clauses.values()) + [r.raw for r in pack.rules]:
+        source, at = fix(q["source_text"]), 0
+        for part in q["text"].split("……"):
+            found = source.find(part.strip("。"), at)
+            assert found >= 0, (q.get("id"), part, q["source_text"])
+            at = found + len(part.strip("。"))

@@ -1,10 +1,12 @@
-"""platform applications and outages; cases carry platform_no, status and the outage clock
+"""platform applications and outages; cases carry platform_no, status and the outage clock;
+report-up items become the case type report_up
 
 Revision ID: b4d1e7a09c21
 Revises: 5e8a1f3c9d47
 Create Date: 2026-12-06 11:10:00
 
-Existing cases keep what they recorded: a case with an issued step is closed, every other one
+Items flagged report_up (every version) get the case type report_up (DESIGN §12.2); the
+downgrade turns them back into commitment items, flag kept. Existing cases keep what they recorded: a case with an issued step is closed, every other one
 open; none has a platform number, so the unique index on open platform numbers holds at once.
 """
 from alembic import op
@@ -47,25 +49,24 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_platform_outages'))
     )
     op.create_index(op.f('ix_platform_outages_start'), 'platform_outages', ['start'], unique=False)
-    with op.batch_alter_table('cases') as batch:
-        batch.add_column(sa.Column('platform_no', sa.String(length=64), nullable=True))
-        batch.add_column(sa.Column('status', sa.String(length=16), nullable=False, server_default='open'))
-        batch.add_column(sa.Column('pending_platform', sa.Boolean(), nullable=False, server_default=sa.false()))
-        batch.add_column(sa.Column('platform_due_at', registry.db.UTCDateTime(), nullable=True))
+    # plain ADD COLUMN (no table rebuild on SQLite: case_steps and alerts refer to cases)
+    op.add_column('cases', sa.Column('platform_no', sa.String(length=64), nullable=True))
+    op.add_column('cases', sa.Column('status', sa.String(length=16), nullable=False, server_default='open'))
+    op.add_column('cases', sa.Column('pending_platform', sa.Boolean(), nullable=False, server_default=sa.false()))
+    op.add_column('cases', sa.Column('platform_due_at', registry.db.UTCDateTime(), nullable=True))
     conn = op.get_bind()
     conn.execute(sa.text("UPDATE cases SET status = 'closed' WHERE number IN "
                          "(SELECT \"case\" FROM case_steps WHERE step = 'issued')"))
     op.create_index('uq_cases_open_platform_no', 'cases', ['platform_no'], unique=True,
                     sqlite_where=OPEN, postgresql_where=OPEN)
+    conn.execute(sa.text("UPDATE item_versions SET case_type = 'report_up' WHERE report_up = :yes"), {"yes": True})
 
 
 def downgrade() -> None:
+    op.get_bind().execute(sa.text("UPDATE item_versions SET case_type = 'commitment' WHERE case_type = 'report_up'"))
     op.drop_index('uq_cases_open_platform_no', table_name='cases')
-    with op.batch_alter_table('cases') as batch:
-        batch.drop_column('platform_due_at')
-        batch.drop_column('pending_platform')
-        batch.drop_column('status')
-        batch.drop_column('platform_no')
+    for column in ('platform_due_at', 'pending_platform', 'status', 'platform_no'):
+        op.drop_column('cases', column)
     op.drop_index(op.f('ix_platform_outages_start'), table_name='platform_outages')
     op.drop_table('platform_outages')
     op.drop_index(op.f('ix_platform_applications_application_key'), table_name='platform_applications')
