@@ -7,7 +7,7 @@ from typing import Any
 from flask import Flask, request
 from flask_wtf.csrf import CSRFProtect
 
-from web import auth
+from web import auth, deployment
 from web.api.fastpath import DecisionFastPath
 from web.config import Settings
 from web.runtime import Runtime
@@ -39,6 +39,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     app.extensions["onehall"] = runtime
     token_cache = auth.TokenCache()
     app.wsgi_app = SecurityHeaders(DecisionFastPath(app, app.wsgi_app, runtime=runtime, token_cache=token_cache))
+    deployment.install(app, settings)
     auth.install(app, runtime)
     csrf.init_app(app)
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
 from registry import models as m
@@ -16,6 +16,7 @@ from registry import vocab
 from registry.services import catalog, grants, org
 from signing.records import parse_leaf
 from web.access import note_personal_reads
+from web.deployment import public_url_for
 from web.runtime import runtime
 from web.ui import bp
 from web.ui.common import (
@@ -452,7 +453,7 @@ def dept_auth_letter(dept, auth_id):
             return not_found(f"本部门没有授权 #{auth_id}")
         d = _department(session, dept)
         items = {i.code: i.name for i in _latest_items(session, dept)}
-        target = url_for("ui.verify_hash", leaf_hash=row.a.record_hash, _external=True) if row.a.record_hash else None
+        target = public_url_for(current_app, "ui.verify_hash", leaf_hash=row.a.record_hash) if row.a.record_hash else None
         return render_template("dept/letter.html", dept=dept, d=d, row=row, items=items,
                                qr=qr_svg(target) if target else None)
 
