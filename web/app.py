@@ -33,6 +33,8 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         # cross-site form cannot send.
         WTF_CSRF_CHECK_DEFAULT=False,
         MAX_CONTENT_LENGTH=16 * 1024 * 1024,
+        # The address citizens use (printed receipts, QR codes); empty: the request's own host.
+        PUBLIC_URL=settings.public_url or "",
     )
     app.session_interface = CookieSessionWhenPresent()
     runtime = Runtime.create(settings)
@@ -73,6 +75,9 @@ def _install_error_handlers(app: Flask) -> None:
     def _http(exc: HTTPException):
         if wants_problem():
             return problem(exc.code or 500, exc.name, exc.description or "")
+        if exc.code and exc.code >= 400:
+            from web.ui.errors import error_page
+            return error_page(exc.code)
         return exc
 
     @app.errorhandler(Exception)
@@ -80,4 +85,5 @@ def _install_error_handlers(app: Flask) -> None:
         app.logger.exception("unhandled error")
         if wants_problem():
             return problem(500, "服务器内部错误", "请求未完成，未写入任何数据")
-        return "服务器内部错误", 500
+        from web.ui.errors import error_page
+        return error_page(500)

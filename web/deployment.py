@@ -5,14 +5,14 @@
   sign-in limits and the logs see the citizen, not the proxy. A list of proxy addresses makes
   the headers believed only on requests that come from one of them.
 - Production: session cookies Secure, HttpOnly, SameSite=Lax, and HSTS on every answer.
-- `ONEHALL_PUBLIC_URL`: the address printed in QR codes and receipts.
+- `ONEHALL_PUBLIC_URL` (app config PUBLIC_URL, web.ui.common.public_url): QR codes and receipts.
 """
 from __future__ import annotations
 
 import ipaddress
 from typing import Any
 
-from flask import Flask, url_for
+from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 HSTS = ("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
@@ -63,13 +63,3 @@ def install(app: Flask, settings: Any) -> None:
     hops, networks = settings.proxies
     if hops:
         app.wsgi_app = TrustedProxyFix(app.wsgi_app, hops, networks)
-    app.config["ONEHALL_PUBLIC_URL"] = settings.public_url
-
-
-def public_url_for(app: Flask, endpoint: str, **values: Any) -> str:
-    """An absolute address for citizens and printed receipts: ONEHALL_PUBLIC_URL plus the
-    route's path, or this request's own host when no public address is configured."""
-    base = app.config.get("ONEHALL_PUBLIC_URL")
-    if not base:
-        return url_for(endpoint, _external=True, **values)
-    return base + url_for(endpoint, _external=False, **values)

@@ -7,16 +7,15 @@ import json
 import re
 from typing import Any
 
-from flask import Response, current_app, g, redirect, render_template, request, url_for
+from flask import Response, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from registry import models as m
 from registry.services.catalog import published_items
-from web.deployment import public_url_for
 from web.runtime import runtime
 from web.ui import bp
 from web.ui.common import (
-    FormErrors, as_utc, matches, not_found, paginate, qr_svg, role_required, search_keys, utcnow,
+    FormErrors, as_utc, matches, not_found, paginate, public_url, qr_svg, role_required, search_keys, utcnow,
 )
 
 MAX_CHOICES = 200
@@ -254,6 +253,6 @@ def window_receipt_print(use_id):
         dept = session.get(m.Department, seal.department) if seal else None
         item = next((i for i in published_items(session) if i.code == use.item), None)
     receipt = _receipt(use)
-    target = public_url_for(current_app, "ui.verify_hash", leaf_hash=use.leaf_hash)
+    target = public_url("ui.verify_hash", leaf_hash=use.leaf_hash)
     return render_template("window/receipt_print.html", use=use, seal=seal, dept=dept, item=item,
-                           receipt=receipt, qr=qr_svg(target), target=target)
+                           receipt=receipt, qr=qr_svg(target), target=target, verify_page=public_url("ui.verify"))
