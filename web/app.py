@@ -1,14 +1,13 @@
 """The Flask application factory."""
 from __future__ import annotations
 
-import os
 from datetime import timedelta
 from typing import Any
 
 from flask import Flask, request
 from flask_wtf.csrf import CSRFProtect
 
-from web import auth
+from web import auth, deployment
 from web.api.fastpath import DecisionFastPath
 from web.config import Settings
 from web.runtime import Runtime
@@ -35,13 +34,14 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         WTF_CSRF_CHECK_DEFAULT=False,
         MAX_CONTENT_LENGTH=16 * 1024 * 1024,
         # The address citizens use (printed receipts, QR codes); empty: the request's own host.
-        PUBLIC_URL=getattr(settings, "public_url", None) or os.environ.get("ONEHALL_PUBLIC_URL", ""),
+        PUBLIC_URL=settings.public_url or "",
     )
     app.session_interface = CookieSessionWhenPresent()
     runtime = Runtime.create(settings)
     app.extensions["onehall"] = runtime
     token_cache = auth.TokenCache()
     app.wsgi_app = SecurityHeaders(DecisionFastPath(app, app.wsgi_app, runtime=runtime, token_cache=token_cache))
+    deployment.install(app, settings)
     auth.install(app, runtime)
     csrf.init_app(app)
 

@@ -20,7 +20,7 @@ from web.runtime import runtime
 from web.ui import bp
 from web.ui.common import (
     FormErrors, auth_status, bar_chart, file_with, forbidden, local_input, matches, not_found,
-    paginate_list, parse_int, parse_time, qr_svg, role_required, split_codes, utcnow, as_utc,
+    paginate_list, parse_int, parse_time, public_url, qr_svg, role_required, split_codes, utcnow, as_utc,
 )
 
 EXPIRY_WARNING = timedelta(days=30)
@@ -452,7 +452,7 @@ def dept_auth_letter(dept, auth_id):
             return not_found(f"本部门没有授权 #{auth_id}")
         d = _department(session, dept)
         items = {i.code: i.name for i in _latest_items(session, dept)}
-        target = url_for("ui.verify_hash", leaf_hash=row.a.record_hash, _external=True) if row.a.record_hash else None
+        target = public_url("ui.verify_hash", leaf_hash=row.a.record_hash) if row.a.record_hash else None
         return render_template("dept/letter.html", dept=dept, d=d, row=row, items=items,
                                qr=qr_svg(target) if target else None)
 
