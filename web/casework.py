@@ -17,21 +17,18 @@ from registry.services.accounts import Principal
 from registry.services._common import latest_item
 from web.runtime import actor_of
 from web.door import door_check
-from web.sealing import ActRefused
+from web.sealing import refused
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def accept_case(rt, principal: Principal, data: dict[str, Any]) -> Case:
     """Decide the acceptance (the engine, then the door under the log's lock), then record it.
-    A refusal raises ActRefused inside the transaction: no case row, no log entry."""
+    A refusal raises ActRefused (web.sealing) inside the transaction: no case row, no log entry."""
     decision = rt.policy.decide(data["person"], "accept", data["item"], at=data.get("accepted_at"),
                                 place=data["place"])
     if not decision["allowed"]:
-        reasons = list(decision["reasons"])
-        if decision.get("why_not"):
-            reasons.append({**decision["why_not"], "detail": decision["why_not"].get("failed", "")})
-        raise ActRefused("不允许受理", reasons, decision)
+        raise refused("不允许受理", decision)
     with rt.filing(actor_of(principal)) as ctx:
         accepted_at = data.get("accepted_at") or ctx.now
         item = latest_item(ctx.session, data["item"], published_only=True)

@@ -11,9 +11,11 @@ from registry.models.grants import (
 from registry.models.operations import Alert, Case, CaseStep, EntryPlan, EntryPlanStep, SealUse
 from registry.models.calendar import CalendarDay, CalendarYear
 from registry.models.accounts import ApiToken, User
-from registry.models.ledger import Checkpoint, LogEntry, LogNode, RecordSalt
+from registry.models.ledger import (Checkpoint, CheckpointCosignature, LogEntry, LogNode, RecordSalt,
+                                     WitnessStatus)
 from registry.models.system import DecisionBatch, PackVersion, PersonalDataRead, RegistryChange, ThrottleHit
 from registry.models.oversight import Finding, FindingEvent
+from registry.models.custody import CustodyKey, DeploymentSetting
 from registry.models.platform import PlatformApplication, PlatformOutage
 
 __all__ = [
@@ -22,8 +24,9 @@ __all__ = [
     "ItemVersion", "Absence", "Authorization", "Delegation", "Exemption", "ExemptionDecision",
     "PolicyException", "Revocation", "Seal", "SealCustody", "Alert", "Case", "CaseStep",
     "EntryPlan", "EntryPlanStep", "SealUse", "CalendarDay", "CalendarYear", "ApiToken", "User",
-    "Checkpoint", "LogEntry", "LogNode", "RecordSalt", "DecisionBatch", "PackVersion", "PersonalDataRead",
-    "RegistryChange", "ThrottleHit", "Finding", "FindingEvent", "PlatformApplication", "PlatformOutage",
+    "Checkpoint", "CheckpointCosignature", "WitnessStatus", "LogEntry", "LogNode", "RecordSalt", "DecisionBatch", "PackVersion", "PersonalDataRead",
+    "RegistryChange", "ThrottleHit", "Finding", "FindingEvent", "CustodyKey", "DeploymentSetting",
+    "PlatformApplication", "PlatformOutage",
 ]
 
 # Registers the session listeners that signal committed changes to every worker.

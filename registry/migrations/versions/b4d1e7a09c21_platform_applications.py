@@ -2,7 +2,7 @@
 report-up items become the case type report_up
 
 Revision ID: b4d1e7a09c21
-Revises: 5e8a1f3c9d47
+Revises: e7a9c1d3f205
 Create Date: 2026-12-06 11:10:00
 
 Items flagged report_up (every version) get the case type report_up (DESIGN §12.2); the
@@ -15,7 +15,7 @@ import registry.db
 
 
 revision = 'b4d1e7a09c21'
-down_revision = '5e8a1f3c9d47'
+down_revision = 'e7a9c1d3f205'
 branch_labels = None
 depends_on = None
 
