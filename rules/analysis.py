@@ -112,7 +112,10 @@ def _entered_items(world, t: float, k: float, codes: Iterable[str] | None = None
 
 
 def _decide_action(item) -> str:
-    """Which decision power an item needs: decide (instant, or a simple commitment item) or decide_complex."""
+    """Which decision power an item needs: decide (instant, or a simple commitment item), decide_complex,
+    or for a report-up item, decided upstream, report_up (DESIGN §12.2)."""
+    if item.case_type == "report_up":
+        return "report_up"
     return "decide" if item.case_type == "instant" or item.complexity == "simple" else "decide_complex"
 
 
@@ -149,8 +152,9 @@ def gaps(pack: Pack, snapshot: dict, at=None, known_at=None, *, engine: Engine |
     for it in _entered_items(w, t, k):
         dname = w.department_name(it.department)
         action = _decide_action(it)
-        if not any(who.allowed(it, a, t, k) for a in DECIDE_ACTIONS):
+        if not any(who.allowed(it, a, t, k) for a in ((action,) if action == "report_up" else DECIDE_ACTIONS)):
             what = ("复杂事项，没有人有复杂事项审批决定权（须在最低授权之外另行授予）" if action == "decide_complex"
+                    else "上报件，没有人可以上(转)报" if action == "report_up"
                     else f"{'即办件' if it.case_type == 'instant' else '简单承诺件'}，没有人可以作出审批决定")
             out.append(_gap("no_decider", f"item:{it.code}", _rule_for(pack, action, it), it.department,
                             f"{dname}已进驻的“{it.name}”（{it.code}）是{what}（{day}）",
@@ -263,7 +267,7 @@ def _deciders(engine: Engine, its, t: float, k: float) -> dict[str, list[dict]]:
     out = {}
     for it in its:
         found = []
-        for action in DECIDE_ACTIONS:
+        for action in (("report_up",) if it.case_type == "report_up" else DECIDE_ACTIONS):
             for d in who.allowed(it, action, t, k):
                 found.append({**d, "action": action})
         out[it.code] = found

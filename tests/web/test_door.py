@@ -186,7 +186,12 @@ def test_the_platform_export_is_imported_whole_or_not_at_all(app, hall, rt, tmp_
 
 
 def test_the_cli_accepts_through_the_same_door(app, hall):
+    from flask.cli import ScriptInfo
+
+    from web.cli import main
     runner = app.test_cli_runner()
+    invoke = runner.invoke
+    runner.invoke = lambda args: invoke(main, args, obj=ScriptInfo(create_app=lambda: app))
     args = ["case", "accept", "--number", "CLI-1", "--item", "FGW-002", "--place", "ZH-01",
             "--person", str(hall["people"]["w"]), "--applicant", "某公司", "--platform-no", "PT-404",
             "--at", "2026-09-30T16:00:00"]
