@@ -157,16 +157,24 @@
     并且 没有发现 "reps.chief_rep_filed" 针对 "person:1"
 
   @XT-3.3.2
-  场景: 首席代表原则上是科室负责人，例外可以消除发现
+  场景: A岗首席代表原则上是审批服务科室或主要业务科室的负责人（按科室登记的类别与负责人，不看职务名称），例外可以消除发现
     假如 有以下人员:
-      | 编号 | 姓名 | 部门 | 职务 |
-      | 9    | 孙九 | FGW  | 科员 |
+      | 编号 | 姓名 | 部门 | 职务           |
+      | 9    | 孙九 | FGW  | 科员           |
+      | 10   | 周十 | FGW  | 审批服务科科长 |
+    并且 有以下科室:
+      | 编号 | 部门 | 名称       | 类型         | 负责人 |
+      | 1    | FGW  | 行政审批科 | 审批服务科室 | 张三   |
+      | 2    | FGW  | 办公室     | 其他科室     | 周十   |
     并且 有以下授权:
       | 编号 | 授权部门 | 被授权人 | 岗位 | 权限             |
       | 40   | FGW      | 孙九     | A    | 首席代表最低权限 |
+      | 41   | FGW      | 周十     | A    | 首席代表最低权限 |
     当 在 "2019-03-02" 做合规检查
     那么 有发现 "reps.chief_rep_is_section_head" 针对 "person:9"
+    并且 有发现 "reps.chief_rep_is_section_head" 针对 "person:10"
     并且 没有发现 "reps.chief_rep_is_section_head" 针对 "person:1"
+    并且 没有发现 "reps.chief_rep_is_section_head" 针对 "person:2"
     假如 审改部门对规则 "reps.chief_rep_is_section_head" 就 "person:9" 记录了例外
     当 在 "2019-03-02" 做合规检查
     那么 没有发现 "reps.chief_rep_is_section_head" 针对 "person:9"

@@ -52,7 +52,7 @@
     那么 有发现 "lists.time_compressed" 针对 "item:T5"
 
   @XT-3.4.aggregate
-  场景: 部门与全市的承诺时限须比2017年底整体压缩15%
+  场景: 承诺时限比2017年底“整体压缩15%”是全市整体的要求，各部门的压缩比例只列出、不作为发现
     假如 有以下事项:
       | 代码 | 名称 | 部门 | 办件类型 | 承诺时限   | 2017承诺时限 |
       | A1   | 甲   | FGW  | 承诺件   | 10个工作日 | 10个工作日   |
@@ -60,10 +60,17 @@
       | A3   | 丙   | GSJ  | 承诺件   | 5个工作日  | 10个工作日   |
       | A4   | 丁   | FGW  | 承诺件   | 5个工作日  |              |
     当 在 "2019-03-01" 做合规检查
-    那么 有发现 "lists.aggregate_15" 针对 "department:FGW"
-    并且 发现 "lists.aggregate_15" 的说明包含 "另有1个2017年后新增事项未计入"
-    并且 没有发现 "lists.aggregate_15" 针对 "department:GSJ"
+    那么 没有发现 "lists.aggregate_15" 针对 "department:FGW"
     并且 没有发现 "lists.aggregate_15" 针对 "city"
+    假如 有以下事项:
+      | 代码 | 名称 | 部门 | 办件类型 | 承诺时限   | 2017承诺时限 |
+      | A5   | 戊   | FGW  | 承诺件   | 10个工作日 | 10个工作日   |
+      | A6   | 己   | GSJ  | 承诺件   | 10个工作日 | 10个工作日   |
+    当 在 "2019-03-01" 做合规检查
+    那么 有发现 "lists.aggregate_15" 针对 "city"
+    并且 没有发现 "lists.aggregate_15" 针对 "department:FGW"
+    并且 发现 "lists.aggregate_15" 的说明包含 "另有1个2017年后新增事项未计入"
+    并且 发现 "lists.aggregate_15" 的说明包含 "市发改委压缩3.3%"
 
   @XT-3.4.instant
   场景: 1~2个工作日的承诺件原则上改为即办件
@@ -86,6 +93,23 @@
     当 在 "2019-03-01" 做合规检查
     那么 有发现 "lists.no_catch_all" 针对 "item:M1/material:其他材料"
     并且 没有发现 "lists.no_catch_all" 针对 "item:M2/material:申请表"
+
+  @XT-3.4.catch_all
+  场景: 兜底条款按审改部门在规则包中的清单匹配：其他…材料、相关…证明、有关部门要求的…、结尾的“等”；“等级证书”不是
+    假如 有以下事项:
+      | 代码 | 名称 | 部门 | 材料                           |
+      | M3   | 丙   | FGW  | 申请表、其它需要提交的材料。   |
+      | M4   | 丁   | FGW  | 相关部门出具的证明             |
+      | M5   | 戊   | FGW  | 有关部门要求的文件             |
+      | M6   | 己   | FGW  | 营业执照等                     |
+      | M7   | 庚   | FGW  | 资质等级证书、项目相关材料清单 |
+    当 在 "2019-03-01" 做合规检查
+    那么 有发现 "lists.no_catch_all" 针对 "item:M3/material:其它需要提交的材料。"
+    并且 有发现 "lists.no_catch_all" 针对 "item:M4/material:相关部门出具的证明"
+    并且 有发现 "lists.no_catch_all" 针对 "item:M5/material:有关部门要求的文件"
+    并且 有发现 "lists.no_catch_all" 针对 "item:M6/material:营业执照等"
+    并且 没有发现 "lists.no_catch_all" 针对 "item:M7/material:资质等级证书"
+    并且 没有发现 "lists.no_catch_all" 针对 "item:M7/material:项目相关材料清单"
 
   @XT-3.4.resubmit
   场景: 功能板块链条上前序环节已收取的材料不再要求提交

@@ -69,13 +69,13 @@
     并且 没有发现 "sections.item_served_in_section" 针对 "item:I1"
 
   @XT-3.2
-  场景: 原则上每个部门设置审批服务科室
+  场景: 每个部门必须设置审批服务科室，例外不能消除这一发现
     当 在 "2019-03-01" 做合规检查
     那么 有发现 "sections.approval_section" 针对 "department:GSJ"
     并且 没有发现 "sections.approval_section" 针对 "department:FGW"
     假如 审改部门对规则 "sections.approval_section" 就 "department:GSJ" 记录了例外
     当 在 "2019-03-01" 做合规检查
-    那么 没有发现 "sections.approval_section"
+    那么 有发现 "sections.approval_section" 针对 "department:GSJ"
 
   @XT-3.3.2
   场景: 审批服务科室原则上成建制进驻

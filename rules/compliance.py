@@ -254,17 +254,26 @@ def _aggregate(env: Env, items) -> tuple[float, float, int, int, bool]:
 
 @check("aggregate_reduction")
 def _aggregate_reduction(env: Env, rule: Rule) -> Iterator[Found]:
+    """"整体压缩15%" is city-wide (DESIGN §12.2): one finding for the city; each department's
+    figure is shown in it, not a finding of its own."""
     r = env.params["aggregate_reduction"]
     by_dept = defaultdict(list)
     items = list(_items(env))
     for it in items:
         by_dept[it.department].append(it)
-    scopes = [(f"department:{d}", d, env.dept(d), its) for d, its in sorted(by_dept.items(), key=lambda x: str(x[0]))]
-    scopes.append(("city", None, "全市", items))
-    for subject, dept, name, its in scopes:
+    shown = []
+    for d, its in sorted(by_dept.items(), key=lambda x: str(x[0])):
+        dp, db, _, _, _ = _aggregate(env, its)
+        if db > 0:
+            shown.append(f"{env.dept(d)}压缩{(1 - dp / db) * 100:.1f}%")
+    for subject, dept, name, its in [("city", None, "全市", items)]:
         p, b, new, skipped, est = _aggregate(env, its)
         if b <= 0 or p <= b * (1 - r) + 1e-9:
             continue
+        if shown:
+            new_detail = "各部门（仅供参考，不作为发现）：" + "，".join(shown)
+        else:
+            new_detail = ""
         extra = []
         if new:
             extra.append(f"另有{new}个2017年后新增事项未计入")
@@ -274,7 +283,8 @@ def _aggregate_reduction(env: Env, rule: Rule) -> Iterator[Found]:
             extra.append("无工作日历，自然日按5/7折算")
         yield subject, dept, {"scope_name": name, "detail": (
             f"有2017年基数的事项承诺时限合计{fmt_days(p)}个工作日，基数{fmt_days(b)}个工作日，"
-            f"仅压缩{(1 - p / b) * 100:.1f}%，未达到{r * 100:.0f}%" + ("（" + "；".join(extra) + "）" if extra else ""))}
+            f"仅压缩{(1 - p / b) * 100:.1f}%，未达到{r * 100:.0f}%" + ("（" + "；".join(extra) + "）" if extra else "")
+            + (f"。{new_detail}" if new_detail else ""))}
 
 
 @check("commitment_should_be_instant")
@@ -295,13 +305,20 @@ def _commitment_instant(env: Env, rule: Rule) -> Iterator[Found]:
 
 @check("catch_all_material")
 def _catch_all(env: Env, rule: Rule) -> Iterator[Found]:
-    pats = env.params.get("catch_all_patterns") or []
+    """Materials and application conditions matching the reform office's list (rules.materials)."""
+    from .materials import catch_all
+    pats = env.params.get("catch_all") or []
     for it in _items(env):
         for m in it.raw.get("materials") or ():
             name = (m or {}).get("name") or ""
-            if any(p in name for p in pats):
+            if catch_all(name, pats):
                 yield f"item:{it.code}/material:{m.get('code') or name}", it.department, {
                     "item_name": it.name, "item_code": it.code, "material": name}
+        for i, cond in enumerate(it.raw.get("conditions") or ()):
+            text = cond if isinstance(cond, str) else (cond or {}).get("text") or ""
+            if catch_all(text, pats):
+                yield f"item:{it.code}/condition:{i + 1}", it.department, {
+                    "item_name": it.name, "item_code": it.code, "material": f"申请条件“{text}”"}
 
 
 @check("material_resubmitted")
@@ -413,11 +430,14 @@ def _section_not_whole(env: Env, rule: Rule) -> Iterator[Found]:
 
 @check("chief_rep_not_head")
 def _chief_rep_not_head(env: Env, rule: Rule) -> Iterator[Found]:
-    heads = {s.get("head") for s in env.world.rows("sections") if s.get("head") is not None}
-    words = env.params.get("head_positions") or []
+    """The A post is, in principle, the head of the department's approval service section or of a
+    main business section: read from the sections' recorded kind and head (DESIGN §12.2), never
+    from words in a position title (a legacy "business" section counts as a main one)."""
+    heads = {(s.get("department"), s.get("head")) for s in env.world.rows("sections")
+             if s.get("head") is not None and s.get("kind") in ("approval_service", "main_business", "business")}
     for a in env.chief_reps():
         p = env.world.people.get(a.person)
-        if p is None or p.id in heads or any(w in p.position for w in words):
+        if a.post != "A" or p is None or (a.grantor, p.id) in heads:
             continue
         yield f"person:{p.id}", a.grantor, {"person_name": p.name, "position": p.position or "职务未填", "post": a.post}
 

@@ -366,6 +366,10 @@ def _check_parameters(p: dict, err) -> dict:
     if not isinstance(rh, (int, float)) or isinstance(rh, bool) or rh <= 0:
         err(("response_hours",), "response_hours 应为正数")
     out["response_hours"] = rh
+    from .materials import check_patterns
+    for problem in check_patterns(p.get("catch_all", [])):
+        err(("catch_all",), problem)
+    out["catch_all"] = p.get("catch_all", [])
     for k in ("catch_all_patterns", "head_positions"):
         v = p.get(k, [])
         if not isinstance(v, list) or not all(isinstance(x, str) and x for x in v):

@@ -27,7 +27,8 @@ LABELS = {
              "审改部门": "reform_office", "发改部门": "drc"},
     "hall": {"市本级": "city", "专业分厅": "sub"},
     "depth": {"现场办理": "on_site", "原件预审": "pre_review", "原件核验": "verify_original", "全程网办": "full_online"},
-    "section": {"审批服务科室": "approval_service", "业务科室": "business"},
+    "section": {"审批服务科室": "approval_service", "主要业务科室": "main_business", "其他科室": "other",
+                "业务科室": "business"},
     "reason": {"法律法规明文规定": "law", "场地条件限制": "venue", "其他特殊情况": "other"},
     "role": {"首席代表": "chief_representative", "工作人员": "staff"},
 }

@@ -77,9 +77,11 @@ def review_hints(v: m.ItemVersion) -> list[str]:
     """What a reviewer should look at (a prompt, not the compliance report)."""
     out = []
     pack = active_pack()
-    patterns = (pack.parameters.get("catch_all_patterns") if pack is not None else None) or DEFAULT_CATCH_ALL
+    from rules.materials import catch_all
+    patterns = pack.parameters.get("catch_all") if pack is not None else None
     for x in v.materials or []:
-        if any(p in (x.get("name") or "") for p in patterns):
+        name = x.get("name") or ""
+        if catch_all(name, patterns) if patterns else any(p in name for p in DEFAULT_CATCH_ALL):
             out.append(f"材料“{x.get('name')}”含兜底表述（XT-3.4）")
     st, pr = v.statutory_limit or {}, v.promised_limit or {}
     if st and pr and st.get("unit") == pr.get("unit") and st.get("value"):
