@@ -93,7 +93,7 @@ def seal_setup(rt, client, world):
     r = client.post("/api/v1/seal-custody", json={"seal": "FGW-SP", "person": a, "from": "2019-01-01"},
                     headers=bearer(world["tokens"]["fgw"]))
     assert r.status_code == 201, r.get_json()
-    for number in ("XT2026-0001", "C-1", "C-2", "C-3"):
+    for number in ("XT2026-0001", "XT2026-0002", "C-1", "C-2", "C-3"):
         hold_case(rt, number, "FGW-001")
     return a, a_id
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from registry import models as m
 from registry.services import catalog
 from registry.services.context import Actor
-from tests.web.conftest import T0
+from tests.web.conftest import T0, hold_case
 from tests.web.test_ui_pages import ITEM, FGW, a_and_b, login, policy, seal_kept_by, ui  # noqa: F401
 
 FEE_ITEM = dict(ITEM, fees=[{"code": "F1", "name": "项目审查费", "basis": "湘价费〔2018〕1号", "standard": "每件100元"}])
@@ -77,6 +77,7 @@ def test_the_printed_receipt_tells_a_citizen_where_to_check_it(client, app, ui, 
     published_item(rt)
     a_and_b(rt, ui)
     seal_kept_by(rt, ui["people"]["a"])
+    hold_case(rt, "XT2019-0001", "FGW-001")  # a case properly accepted: sealed only on such a case
     app.config["PUBLIC_URL"] = "https://zwfw.xiangtan.gov.cn/onehall"
     login(client, "zhang")
     r = client.post("/window/seal", data={"seal": "FGW-SP", "item": "FGW-001", "case": "XT2019-0001",
