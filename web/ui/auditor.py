@@ -197,7 +197,7 @@ def _witness_of(note: str, tree_size: int, log_name: str | None) -> str | None:
     n = len(checked.cosignatures)
     if checked.witnessed:
         return f"已见证：检查点由 {n} 个可信见证人副署（法定人数 {policy.quorum}）"
-    return f"尚未经见证人副署（not yet witnessed）：{n} 个副署，法定人数 {policy.quorum}，稍后再核验"
+    return f"尚未经见证人副署：{n} 个副署，法定人数 {policy.quorum}，稍后再核验"
 
 
 @bp.route("/audit/receipt", methods=["GET", "POST"])
