@@ -48,6 +48,8 @@ class ReceiptResult:
     """False when no trusted log key was given: the receipt is only self-consistent."""
     record: dict[str, Any] | None
     record_verified: bool
+    record_alg: str | None = None
+    """The algorithm the record says it is signed with (``ed25519``, ``sm2``), when readable."""
 
 
 def build_receipt(
@@ -137,11 +139,12 @@ def verify_receipt(
         except LeafError as exc:
             raise ReceiptError(f"record: {exc}") from exc
         verified = True
-    else:
-        try:
-            record, _ = parse_leaf(entry)
-        except LeafError:
-            record = None
+    alg = None
+    try:
+        parsed, sig = parse_leaf(entry)
+        record, alg = record or parsed, sig.alg
+    except LeafError:  # an unsigned-for check: the entry need not be a record
+        pass
     return ReceiptResult(
         leaf_index=index,
         tree_size=size,
@@ -152,6 +155,7 @@ def verify_receipt(
         log_key_trusted=trusted_log_key is not None,
         record=record,
         record_verified=verified,
+        record_alg=alg,
     )
 
 
