@@ -313,3 +313,35 @@ def test_an_sm2_key_cannot_sign_outside_its_validity(tmp_path) -> None:
     with pytest.raises(KeyStoreError, match="retired"):
         old_signer.sign(b"x")
     assert store.signer("dept:FGW").key_id == new.key_id
+
+
+def test_witnesses_cosign_a_checkpoint_with_an_sm2_line_and_a_keys_policy_checks_its_sm2_record(tmp_path) -> None:
+    """An off-the-shelf witness sees one more unknown line; a saved /keys answer pins the SM2 key."""
+    from signing.keys import Ed25519Signer
+    from signing.merkle import leaf_hash
+    from signing.policy import WitnessKey, check_checkpoint, policy_from_keys
+    from signing.receipt import build_receipt, verify_receipt
+    from signing.witness import Witness
+
+    store = KeyStore(tmp_path / "keys", PASS)
+    log_info = store.ensure("log", at=T0)
+    store.ensure("log.sm2", at=T0, alg="sm2")
+    store.ensure("dept:GA", at=T0, alg="sm2")
+    leaves = [make_leaf({**_record(i), "filed_by": "dept:GA"}, store.signer("dept:GA")) for i in range(3)]
+    tree = MemoryTree.from_entries(leaves)
+    body = format_checkpoint(ORIGIN, tree.size, tree.root())
+    note = add_sm2_signature(sign_note(body, ORIGIN, store.signer("log")), ORIGIN, store.signer("log.sm2"))
+    w_signer = Ed25519Signer.generate()
+    witness = Witness(tmp_path / "w1", w_signer, "w1.example/witness", {ORIGIN: {ORIGIN: log_info.public_key}})
+    cosigned = witness.cosign(note, [])
+    answer = {"items": [k.to_json() for k in store.public_keys()]}
+    policy = policy_from_keys(json.loads(json.dumps(answer)))
+    policy = type(policy)(policy.log_keys, (WitnessKey("w1.example/witness", w_signer.public_key_raw),), 1,
+                          record_keys=policy.record_keys)
+    checked = check_checkpoint(cosigned, policy, ORIGIN)
+    assert checked.witnessed and check_sm2_lines(cosigned, ORIGIN, [store.current("log.sm2").public_key])
+    receipt = build_receipt(leaves[1], 1, tree.inclusion_proof(1, tree.size), tree.size, cosigned,
+                            log_info.public_key, ORIGIN)
+    assert receipt["leaf_hash"] == leaf_hash(leaves[1]).hex()
+    result = verify_receipt(receipt, policy=policy)
+    assert result.record_verified and result.record_alg == "sm2" and result.witnessed
