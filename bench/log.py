@@ -29,8 +29,11 @@ in the same run on the same machine:
   main process and its workers) and `loadavg_1m_start_end`: on a shared machine the CPU
   figures show the work itself when other processes skew the wall clock.
 
+- `witness_round_ms` (bench/witness_round.py): the scheduler's witness round, add-checkpoint to
+  two local witnesses (`onehall witness serve` processes), beside `publish_checkpoint_ms`.
+
     python -m bench.log [--quick] [--database-url URL] [--runs 5] [--verify-runs 5] [--profile]
-                        [--sections append,sm2,proof,verify]
+                        [--sections append,sm2,proof,verify,witness]
 
 `--quick` uses 100,000 nodes and 10,000 entries (keys say the size: `proof_ms_at_100k`);
 `--database-url` runs the append and raw figures on PostgreSQL (a scratch schema, dropped);
@@ -461,8 +464,8 @@ def main(argv=None) -> int:
     ap.add_argument("--appends", type=int, default=None, help="appends (and raw inserts) per run")
     ap.add_argument("--workers", type=int, default=2, help="verifier processes")
     ap.add_argument("--profile", action="store_true", help="cProfile one append run to stderr")
-    ap.add_argument("--sections", default="append,sm2,proof,verify",
-                    help="comma-separated subset of append,sm2,proof,verify (default: all)")
+    ap.add_argument("--sections", default="append,sm2,proof,verify,witness",
+                    help="comma-separated subset of append,sm2,proof,verify,witness (default: all)")
     args = ap.parse_args(argv)
 
     runs = max(1, args.runs)
@@ -493,6 +496,10 @@ def main(argv=None) -> int:
         if "verify" in sections:
             out.update(section_verify(work, export_n, verify_runs, args.workers))
             targets["verify_le_1.25x_sig"] = out["verify_ratio"] <= 1.25
+        if "witness" in sections:
+            from bench.witness_round import section_witness
+            out.update(section_witness(work, rounds=20 if args.quick else 60))
+            targets["witness_round_le_50ms"] = out["witness_round_ms"] <= 50
     out["targets"] = targets
     out["loadavg_1m_start_end"] = [round(load_start, 2), round(os.getloadavg()[0], 2)]
     print(json.dumps(out, ensure_ascii=False))

@@ -10,7 +10,8 @@ file lock beside the SQLite database), never in the web workers. Each pass, at a
 2. findings: the full compliance report synced into Finding rows
    (registry/services/findings.py), then every ``open`` finding notified to its department
    (web/notify.py) and marked ``notified``;
-3. a checkpoint of the log, if the log grew since the last one;
+3. a checkpoint of the log, if the log grew since the last one; then the witness round
+   (web/witnessing.py): new checkpoints submitted to the trust policy's witnesses;
 4. a warning log line when the loaded calendar has fewer than 60 days left.
 
 A failing step is logged and reported in the pass's result; the other steps still run.
@@ -175,12 +176,14 @@ class PassResult:
     clocks: dict[str, Any] | None = None
     findings: dict[str, Any] | None = None
     checkpoint: int | None = None
+    witness: dict[str, Any] | None = None
     calendar_warning: str | None = None
     errors: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {"now": _t(self.now), "clocks": self.clocks, "findings": self.findings,
-                "checkpoint": self.checkpoint, "calendar_warning": self.calendar_warning, "errors": self.errors}
+                "checkpoint": self.checkpoint, "witness": self.witness,
+                "calendar_warning": self.calendar_warning, "errors": self.errors}
 
 
 class Scheduler:
@@ -192,6 +195,7 @@ class Scheduler:
         self.findings_every = max(1, findings_every)
         self.passes = 0
         self._warned_on: date | None = None
+        self._witnessing: Any = None   # web.witnessing.Witnessing, with ONEHALL_WITNESS_POLICY
 
     def run_once(self, now: datetime | None = None, *, findings: bool | None = None) -> PassResult:
         now = now or utcnow()
@@ -203,6 +207,7 @@ class Scheduler:
         if do_findings:
             result.findings = self._step(result, "findings", sync_findings, self.rt, now, notifier=self.notifier)
         result.checkpoint = self._step(result, "checkpoint", checkpoint_pass, self.rt)
+        result.witness = self._step(result, "witness", self._witness_round, now)
         today = now.astimezone(SHANGHAI).date()
         warning = self._step(result, "calendar", calendar_check, self.rt, today)
         result.calendar_warning = warning
@@ -210,6 +215,13 @@ class Scheduler:
             log.warning("%s", warning)
             self._warned_on = today
         return result
+
+    def _witness_round(self, now: datetime) -> dict[str, Any] | None:
+        """Submit new checkpoints to the policy's witnesses (web/witnessing.py); seal uses never wait."""
+        if self._witnessing is None:
+            from web.witnessing import Witnessing
+            self._witnessing = Witnessing.from_settings(self.rt) or False
+        return self._witnessing.run(now) if self._witnessing else None
 
     def _renew(self) -> None:
         """Raise LeaseLost when another scheduler may be running now: stop before acting."""
