@@ -42,11 +42,18 @@ def two_witnesses(rt, tmp_path):
         s.stop()
 
 
-def test_receipts_are_witnessed_later_by_a_quorum(rt, client, world, two_witnesses):  # noqa: F811
+def test_receipts_are_witnessed_later_by_a_quorum(rt, client, world, two_witnesses, tmp_path):  # noqa: F811
     servers, policy = two_witnesses
     receipt = seal_receipt(rt, client, world)["receipt"]
     first = verify_receipt(receipt, policy=policy)
     assert first.log_key_trusted and first.witnessed is False   # issued without waiting
+    import json as _json
+    from web.cli_log import verify_command
+    (tmp_path / "receipt.json").write_text(_json.dumps(receipt))
+    shown = client.application.test_cli_runner().invoke(
+        verify_command, [str(tmp_path / "receipt.json"), "--policy", str(tmp_path / "policy.txt")])
+    assert shown.exit_code == 0 and '"witness_status": "not yet witnessed"' in shown.output
+    assert "尚未经见证人副署" in shown.output
     scheduler = Scheduler(rt)
     result = scheduler.run_once(findings=False)
     assert not result.errors, result.errors
@@ -75,6 +82,19 @@ def test_receipts_are_witnessed_later_by_a_quorum(rt, client, world, two_witness
         sizes = {w: r for w, r in s.execute(select(WitnessStatus.witness, WitnessStatus.size))}
         assert sizes == {"w1.example": latest["tree_size"], "w2.example": latest["tree_size"]}
         assert s.scalar(select(CheckpointCosignature).limit(1)).signed_at is not None
+    # an export carries the cosigned checkpoints: verified with the policy, witnessed to the end
+    from signing.verify import verify_export
+    from web.cli_log import log_export, verify_command
+    runner = client.application.test_cli_runner()
+    assert runner.invoke(log_export, [str(tmp_path / "export")]).exit_code == 0
+    report = verify_export(tmp_path / "export", workers=1, progress=False, policy=policy)
+    assert report.ok and report.witnessed_size == latest["tree_size"] == report.size, report.summary()
+    shown = runner.invoke(verify_command, [str(tmp_path / "export"), "--policy", str(tmp_path / "policy.txt"),
+                                           "--workers", "1", "--require-witness"])
+    assert shown.exit_code == 0 and "见证：已由法定人数（2）的见证人副署" in shown.output, shown.output
+    from tests.web.test_ui_pages import login
+    login(client, "audit")
+    assert "已见证（2/2，副署均已核验）" in client.get("/audit/checkpoints").get_data(as_text=True)
 
 
 def test_a_witness_that_is_down_is_retried_with_back_off(rt, client, world, two_witnesses):  # noqa: F811
@@ -105,4 +125,4 @@ def test_a_witness_that_is_down_is_retried_with_back_off(rt, client, world, two_
     assert page.status_code == 200
     text = page.get_data(as_text=True)
     assert "w2.example" in text and "不可用" in text and "连续失败 2 次" in text and "正常" in text
-    assert "1 个副署，尚未达到法定人数" in text
+    assert "1 个有效副署，尚未达到法定人数 2" in text

@@ -147,7 +147,8 @@ def audit_checkpoints():
                                  .order_by(m.CheckpointCosignature.witness)):
             cosigs.setdefault(c.tree_size, []).append(c)
         policy, policy_error = configured_policy(runtime())
-        return render_template("audit/checkpoints.html", page=page, keys=log_keys(), cosigs=cosigs,
+        witnessed = {cp.tree_size: _witnessed(cp, cosigs.get(cp.tree_size, []), policy) for cp in page.rows}
+        return render_template("audit/checkpoints.html", page=page, keys=log_keys(), cosigs=cosigs, witnessed=witnessed,
                                witnesses=witness_rows(session), policy=policy, policy_error=policy_error)
 
 
@@ -181,6 +182,24 @@ def check_receipt(raw: str | bytes) -> tuple[dict[str, Any] | None, str | None]:
             "witness": _witness_of(receipt["checkpoint"], result.tree_size, receipt.get("log_name"))}, None
 
 
+def _witnessed(cp, cosigs, policy) -> str:
+    """The checkpoint's witness status, its cosignatures verified here under the policy."""
+    from signing.errors import NoteError
+    from signing.policy import check_checkpoint
+    if not cosigs:
+        return "尚未经见证人副署"
+    if policy is None:
+        return f"{len(cosigs)} 个副署（未配置信任策略，未核验）"
+    try:
+        checked = check_checkpoint(cp.note + "".join(c.line for c in cosigs), policy)
+    except NoteError as exc:
+        return f"副署核验失败：{exc}"
+    n = len(checked.cosignatures)
+    if checked.witnessed:
+        return f"已见证（{n}/{policy.quorum}，副署均已核验）"
+    return f"{n} 个有效副署，尚未达到法定人数 {policy.quorum}"
+
+
 def _witness_of(note: str, tree_size: int, log_name: str | None) -> str | None:
     """In words: whether a quorum of the configured witnesses cosigned the receipt's checkpoint,
     counting the cosignatures received since (the receipt was issued before them)."""
@@ -202,7 +221,7 @@ def _witness_of(note: str, tree_size: int, log_name: str | None) -> str | None:
     n = len(checked.cosignatures)
     if checked.witnessed:
         return f"已见证：检查点由 {n} 个可信见证人副署（法定人数 {policy.quorum}）"
-    return f"尚未经见证人副署（not yet witnessed）：{n} 个副署，法定人数 {policy.quorum}，稍后再核验"
+    return f"尚未经见证人副署：{n} 个副署，法定人数 {policy.quorum}，稍后再核验"
 
 
 @bp.route("/audit/receipt", methods=["GET", "POST"])
