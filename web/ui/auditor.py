@@ -33,6 +33,10 @@ def _latest_checkpoint(session) -> m.Checkpoint | None:
     return session.scalar(select(m.Checkpoint).order_by(m.Checkpoint.tree_size.desc()).limit(1))
 
 
+ALG_LABELS = {"ed25519": "Ed25519", "sm2": "SM2（国密，SM3 摘要）"}
+"""How a signature algorithm is named to a person."""
+
+
 def log_keys() -> list[Any]:
     keys = runtime().extras.get("keys")
     if keys is None:
@@ -174,6 +178,7 @@ def check_receipt(raw: str | bytes) -> tuple[dict[str, Any] | None, str | None]:
     return {"leaf_index": result.leaf_index, "tree_size": result.tree_size, "leaf_hash": result.leaf_hash,
             "root": result.root.hex(), "origin": result.origin, "record_verified": result.record_verified,
             "record": result.record, "log_key_id": trusted.key_id,
+            "record_alg": ALG_LABELS.get(result.record_alg, result.record_alg),
             "witness": _witness_of(receipt["checkpoint"], result.tree_size, receipt.get("log_name"))}, None
 
 
