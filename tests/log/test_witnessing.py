@@ -100,6 +100,8 @@ def test_receipts_are_witnessed_later_by_a_quorum(rt, client, world, two_witness
     from tests.web.test_ui_pages import login
     login(client, "audit")
     assert "已见证：2 个可信见证人的副署均已核验（法定人数 2）" in client.get("/audit/checkpoints").get_data(as_text=True)
+    entry = client.get(f"/audit/log/{receipt['leaf_index']}").get_data(as_text=True)
+    assert "见证：已见证：2 个可信见证人的副署均已核验" in entry
 
 
 def test_a_witness_that_is_down_is_retried_with_back_off(rt, client, world, two_witnesses):  # noqa: F811

@@ -119,6 +119,10 @@ def entry_check(session, entry: m.LogEntry) -> dict[str, Any]:
             out["note_ok"] = parse_checkpoint(body).root.hex() == cp.root_hash
         except Exception:
             out["note_ok"] = False
+    from web.witnessing import configured_policy, cosignature_lines
+    policy, _ = configured_policy(runtime())
+    if policy is not None and policy.quorum:
+        out["witness"] = _witness_text(cp.note + "".join(cosignature_lines(session, cp.tree_size)), policy)
     return out
 
 
