@@ -229,10 +229,16 @@ def compliance_page(department: str | None, template: str, **extra):
         from web import compliance
     except ImportError:
         return render_template("reform/not_ready.html", title="合规报告", message="合规报告模块未就绪")
-    try:
-        result = compliance.report(runtime(), department=department or None)
-    except Exception as exc:
-        return render_template("reform/not_ready.html", title="合规报告", message=f"合规报告暂不可用：{exc}")
+    from web.ui.findings_pages import as_report, stored
+    from web.ui.names import Names
+    with runtime().reading() as session:
+        rows = stored(session, department)
+        result = as_report(rows, Names(session)) if rows is not None else None
+    if result is None:  # the scheduler never synced: compute the report once, here
+        try:
+            result = compliance.report(runtime(), department=department or None)
+        except Exception as exc:
+            return render_template("reform/not_ready.html", title="合规报告", message=f"合规报告暂不可用：{exc}")
     clause, strength, q = request.args.get("clause", ""), request.args.get("strength", ""), request.args.get("q", "")
     found = [f for f in result["findings"] if (not clause or f["clause"] == clause)
              and (not strength or f["strength"] == strength) and matches(q, f["text"], f["subject"])]
@@ -249,6 +255,7 @@ def compliance_page(department: str | None, template: str, **extra):
                                strength=strength, q=q, department=department,
                                department_name=names.department(department) if department else "",
                                policy=result.get("policy"), clauses=sorted(summary.get("by_clause", {}).items()),
+                               synced_at=result.get("synced_at"),
                                **extra)
 
 
