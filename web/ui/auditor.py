@@ -25,6 +25,8 @@ KIND_LABELS = {
     "seal_use": "用印", "case": "办件", "case_step": "办件环节", "pack_publication": "规则包发布",
     "entry_plan": "进驻方案", "entry_plan_step": "进驻方案环节",
 }
+from web.ui.names import RECORD_TYPES  # noqa: E402  (every record type the log holds, in words)
+KIND_LABELS = {**RECORD_TYPES, **KIND_LABELS}
 ALERT_STATES = {"open": "未处理", "acknowledged": "已确认", "resolved": "已解决"}
 ALERT_LEVELS = {"yellow": "黄色", "red": "红色", "info": "提示", "warning": "警告"}
 
@@ -135,8 +137,21 @@ def audit_entry(index):
             from web.ui.common import not_found
             return not_found(f"日志中没有序号 {index}")
         check = entry_check(session, entry)
+        summary = _summary(session, entry)
         return render_template("audit/entry.html", e=entry, c=check, label=KIND_LABELS.get(entry.kind, entry.kind),
+                               summary=summary,
                                leaf_b64=base64.b64encode(bytes(entry.leaf)).decode())
+
+
+def _summary(session, entry) -> list[tuple[str, str]]:
+    """The signed record in words (names, Beijing times), shown above its raw JSON."""
+    from signing.records import parse_leaf
+    from web.ui.names import Names, summarize
+    try:
+        record, _ = parse_leaf(bytes(entry.leaf))
+    except Exception:  # a leaf that does not parse is shown raw, with the check's own error
+        return []
+    return summarize(record, Names(session))
 
 
 @bp.get("/audit/checkpoints")
