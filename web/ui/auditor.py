@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from registry import models as m
 from registry.ledger import node_getter
 from signing import merkle
-from web.runtime import runtime
+from web.context import runtime
 from web.ui import bp
 from web.ui.common import bar_chart, paginate, role_required
 

@@ -9,7 +9,7 @@ file lock beside the SQLite database), never in the web workers. Each pass, at a
    office; alerts are idempotent by key, clock alerts resolve when the case is issued;
 2. findings: the full compliance report synced into Finding rows
    (registry/services/findings.py), then every ``open`` finding notified to its department
-   (web/notify.py) and marked ``notified``;
+   (application/notify.py) and marked ``notified``;
 3. a checkpoint of the log, if the log grew since the last one;
 4. a warning log line when the loaded calendar has fewer than 60 days left.
 
@@ -27,7 +27,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Iterator
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
@@ -39,9 +38,9 @@ from registry.services import clocks as clock_service
 from registry.services import findings as finding_service
 from registry.services._common import latest_item
 from registry.services.context import Actor
+from vocab.clock import SHANGHAI
 
 log = logging.getLogger("onehall.scheduler")
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 CLOCK_ACTOR = Actor(name="scheduler", role="gov_service")        # case clocks: the hall's body
 FINDINGS_ACTOR = Actor(name="scheduler", role="reform_office")    # findings: the reform office's list
 SCHEDULER_LOCK_KEY = 0x0E4A11_5C4ED  # pg advisory lock of the one scheduler
@@ -56,7 +55,7 @@ def office_hours(rt) -> cal.OfficeHours:
 
 
 def clocks_pass(rt, now: datetime) -> dict[str, Any]:
-    from web.casework import _due  # the promise arithmetic cases are accepted with
+    from application.casework import _due  # the promise arithmetic cases are accepted with
 
     params = rt.policy.engine.pack.parameters
     with rt.filing(CLOCK_ACTOR) as ctx:
@@ -95,8 +94,8 @@ def sync_findings(rt, at: datetime | None = None, *, notifier=None) -> dict[str,
     Notifications go out after the sync committed, one batch transaction recording them
     (at least once: a crash between sending and recording sends again on the next pass).
     """
-    from web.compliance import report
-    from web.notify import runtime_notifier
+    from application.compliance import report
+    from application.notify import runtime_notifier
 
     at = at or utcnow()
     result = report(rt, at=at)
