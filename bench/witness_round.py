@@ -3,7 +3,7 @@
 Two witnesses run as separate processes (`onehall witness serve`, ephemeral ports); a
 SQLite log gets 16 seal-use appends, then a checkpoint is published (`publish_ms`, the
 baseline: sign and store it), then the scheduler's witness round submits it to both
-(`witness_round_ms`: `web.witnessing.Witnessing.run`, add-checkpoint with a consistency
+(`witness_round_ms`: `application.witnessing.Witnessing.run`, add-checkpoint with a consistency
 proof to each witness in parallel over kept-alive connections, the answers verified and
 stored). Medians over the rounds, with the 95th percentile beside them.
 """
@@ -24,7 +24,7 @@ APPENDS_PER_ROUND = 16
 
 
 class _Runtime:
-    """The two things web.witnessing needs of a runtime: sessions and settings."""
+    """The two things application.witnessing needs of a runtime: sessions and settings."""
 
     def __init__(self, sessions) -> None:
         self.sessions = sessions
@@ -57,7 +57,7 @@ def section_witness(work: Path, rounds: int = ROUNDS) -> dict:
     from signing.keys import KeyStore
     from signing.note import vkey
     from signing.policy import parse_policy
-    from web.witnessing import Witnessing
+    from application.witnessing import Witnessing
 
     db = _Database(work, None)
     procs = []

@@ -22,7 +22,7 @@ from signing.receipt import verify_receipt
 from signing.witness import Witness
 from tests.log.test_api_log import seal_receipt
 from tests.web.conftest import bearer, world  # noqa: F401 (the world fixture)
-from web.scheduler import Scheduler
+from application.scheduler import Scheduler
 from web.witness_server import WitnessServer
 
 

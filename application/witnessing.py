@@ -27,7 +27,7 @@ from signing import merkle
 from signing.cosignature import verify_cosignatures
 from signing.errors import NoteError
 from signing.policy import PolicyError, TrustPolicy, WitnessKey, parse_policy
-from web.witness_client import WitnessTransport
+from application.witness_client import WitnessTransport
 
 log = logging.getLogger("onehall.witness")
 BATCH = 200            # checkpoints per witness per round
