@@ -9,9 +9,9 @@ from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
 from registry import models as m
-from registry import vocab
+import vocab
 from registry.services import catalog, grants
-from web.runtime import runtime
+from web.context import runtime
 from web.ui import bp
 from web.ui.common import (
     FormErrors, bar_chart, file_with, limit_text, matches, paginate_list, parse_time, role_required,
@@ -190,7 +190,7 @@ def reform_exceptions():
 @role_required("reform_office")
 def reform_pack():
     try:
-        import web.packs as packs
+        import application.packs as packs
     except ImportError:
         return render_template("reform/not_ready.html", title="规则包", message="规则包模块未就绪")
     pack = active_pack()
@@ -226,7 +226,7 @@ def reform_pack():
 
 def compliance_page(department: str | None, template: str, **extra):
     try:
-        from web import compliance
+        from application import compliance
     except ImportError:
         return render_template("reform/not_ready.html", title="合规报告", message="合规报告模块未就绪")
     from web.ui.findings_pages import as_report, stored
