@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> None:
     t0 = time.perf_counter()
     world = build_world(Path(tempfile.mkdtemp(prefix="bench-pages-")))
     world.app.config["WTF_CSRF_ENABLED"] = False
-    from web.scheduler import sync_findings
+    from application.scheduler import sync_findings
     sync_findings(world.rt)           # what `make run`'s scheduler does on its first pass
     setup_s = time.perf_counter() - t0
     rows = []

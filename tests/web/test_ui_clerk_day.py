@@ -128,7 +128,7 @@ def test_a_department_reads_and_answers_its_findings_and_its_home_counts_them(cl
 
     from registry.services.findings import LIVE_STATES
     from tests.web.test_ui_pages import published_item
-    from web.scheduler import sync_findings
+    from application.scheduler import sync_findings
     published_item(rt)
     login(client, "fgw")
     assert "问题清单尚未生成" in client.get("/dept/FGW/findings").text

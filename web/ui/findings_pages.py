@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from registry import models as m
 from registry.services import findings as finding_service
-from web.runtime import runtime
+from web.context import runtime
 from web.ui import bp
 from web.ui.common import FormErrors, file_with, matches, paginate_list, role_required
 from web.ui.names import Names
