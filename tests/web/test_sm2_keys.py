@@ -96,6 +96,10 @@ def test_receipt_of_an_sm2_body_verifies_offline_end_to_end(app, rt, client, wor
     page = app.test_client().post("/verify", data={"receipt": (BytesIO(json.dumps(receipt).encode()), "r.json")},
                                   content_type="multipart/form-data")
     assert page.status_code == 200 and "核验通过" in page.text and "SM2（国密" in page.text
+    auditor = app.test_client()
+    auditor.post("/login", data={"name": "audit", "password": "password-123"})
+    entry = auditor.get(f"/audit/log/{receipt['leaf_index']}")
+    assert entry.status_code == 200 and "SM2（国密" in entry.text and "签名有效" in entry.text
 
 
 def test_checkpoints_carry_an_sm2_line_once_the_log_has_an_sm2_key(app, rt, client, world):
