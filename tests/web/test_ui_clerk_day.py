@@ -164,3 +164,16 @@ def _live(rt):
     from registry.services.findings import LIVE_STATES
     with rt.reading() as session:
         return list(session.scalars(select(m.Finding.id).where(m.Finding.state.in_(LIVE_STATES))))
+
+
+def test_a_comprehensive_window_login_sees_what_it_may_do_not_an_empty_seal_form(client, ui, rt):
+    with rt.filing(FGW) as ctx:
+        from registry.services import grants
+        grants.file_authorization(ctx, {"grantor": "FGW", "grantee": {"gov_service": True},
+                                        "powers": ["consult", "receive", "accept", "issue"], "items": "*",
+                                        "valid_from": T0})
+    login(client, "win")                    # 赵丽, a clerk of the service department
+    page = client.get("/window/seal").text
+    assert "赵丽" in page and "不保管印章" in page and 'name="document"' not in page
+    assert "市发改委" in page and "咨询、接件、受理、出件" in page and "全部事项" in page
+    assert "built-in" not in page and "object at 0x" not in page
