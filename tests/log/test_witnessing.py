@@ -1,4 +1,4 @@
-"""The scheduler's witness round (DESIGN §12.6), end to end on SQLite and PostgreSQL.
+"""The scheduler's witness round (docs/design.md §12.6), end to end on SQLite and PostgreSQL.
 
 Two witnesses (`web.witness_server`, ephemeral ports) and a policy of quorum 2: a seal use's
 receipt is "not yet witnessed" when it is issued (the seal use does not wait), the next
@@ -7,7 +7,6 @@ under the policy. A witness that is down is retried with back-off, shown to the 
 """
 from __future__ import annotations
 
-import base64
 from datetime import timedelta
 
 import pytest
@@ -84,7 +83,7 @@ def test_receipts_are_witnessed_later_by_a_quorum(rt, client, world, two_witness
     latest = client.get("/api/v1/log/checkpoint").get_json()
     assert latest["tree_size"] > size and latest["cosignatures"] == 2, (latest, result.witness)
     with rt.reading() as s:
-        sizes = {w: r for w, r in s.execute(select(WitnessStatus.witness, WitnessStatus.size))}
+        sizes = dict(s.execute(select(WitnessStatus.witness, WitnessStatus.size)))
         assert sizes == {"w1.example": latest["tree_size"], "w2.example": latest["tree_size"]}
         assert s.scalar(select(CheckpointCosignature).limit(1)).signed_at is not None
     # an export carries the cosigned checkpoints: verified with the policy, witnessed to the end
