@@ -59,9 +59,11 @@ def require_items(session: Session, codes: Any, field: str, department_code: str
     if not isinstance(codes, list) or not codes:
         raise invalid(field, "须为“*”或非空的事项编码列表")
     errors = ErrorList()
-    known = dict(session.execute(
+    known = {
+        code: dept for code, dept in session.execute(
             select(ItemVersion.code, ItemVersion.department).where(ItemVersion.code.in_(codes))
-        ))
+        )
+    }
     for i, code in enumerate(codes):
         if code not in known:
             errors.add(f"{field}[{i}]", f"事项“{code}”不存在")

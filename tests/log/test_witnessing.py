@@ -83,7 +83,7 @@ def test_receipts_are_witnessed_later_by_a_quorum(rt, client, world, two_witness
     latest = client.get("/api/v1/log/checkpoint").get_json()
     assert latest["tree_size"] > size and latest["cosignatures"] == 2, (latest, result.witness)
     with rt.reading() as s:
-        sizes = dict(s.execute(select(WitnessStatus.witness, WitnessStatus.size)))
+        sizes = {w: r for w, r in s.execute(select(WitnessStatus.witness, WitnessStatus.size))}
         assert sizes == {"w1.example": latest["tree_size"], "w2.example": latest["tree_size"]}
         assert s.scalar(select(CheckpointCosignature).limit(1)).signed_at is not None
     # an export carries the cosigned checkpoints: verified with the policy, witnessed to the end
