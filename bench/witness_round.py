@@ -41,11 +41,12 @@ def _start_witness(work: Path, name: str, log_vkey: str) -> tuple[subprocess.Pop
     env = {**os.environ, "ONEHALL_WITNESS_PASSPHRASE": "bench"}
     proc = subprocess.Popen([str(exe), "witness", "serve", str(work / name), "--name", name, "--log", log_vkey],
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
-    line = proc.stdout.readline()  # "witness <vkey> listening on <url>"
-    if " listening on " not in line:
+    line = proc.stdout.readline()  # "见证人 <vkey> 在 <url> 接受 add-checkpoint"
+    words = line.split()
+    if len(words) != 6 or not words[3].startswith("http://"):
         proc.kill()
         raise RuntimeError(f"witness {name} did not start: {line!r}")
-    vkey, url = line.split()[1], line.rsplit(" ", 1)[1].strip()
+    vkey, url = words[1], words[3]
     return proc, f"{vkey} {url}"
 
 
