@@ -1,6 +1,6 @@
 """The policy host of one worker: the rules engine over the registry's facts, kept current.
 
-Each worker holds its own engine and decision index (DESIGN §9). It replays the registry's
+Each worker holds its own engine and decision index (docs/design.md §9). It replays the registry's
 change feed past its mark before answering: on SQLite that costs one indexed read per
 question; on PostgreSQL a LISTEN connection marks the host dirty when any worker commits a
 filing, so a question reads the database only after a change (application.changes). The active pack lives in the

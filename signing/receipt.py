@@ -1,4 +1,4 @@
-"""Receipts: a log entry with everything needed to check it offline (DESIGN §7).
+"""Receipts: a log entry with everything needed to check it offline (docs/design.md §7).
 
 A receipt carries the leaf bytes, its index, an RFC 9162 inclusion proof to a checkpoint
 of the given size, and that checkpoint as a signed note. With the log's public key alone
@@ -67,7 +67,7 @@ def build_receipt(
     log_public_key_raw: bytes,
     log_name: str,
 ) -> dict[str, Any]:
-    """Assemble the JSON receipt of DESIGN §7 (no checking: see ``verify_receipt``)."""
+    """Assemble the JSON receipt of docs/design.md §7 (no checking: see ``verify_receipt``)."""
     return {
         "entry": base64.b64encode(entry_bytes).decode("ascii"),
         "leaf_index": int(leaf_index),

@@ -1,5 +1,5 @@
 """The reform office's workspace (审改部门, role `reform_office`): the item review queue,
-exceptions to in-principle rules, the rule pack and the compliance report (DESIGN §1, §6)."""
+exceptions to in-principle rules, the rule pack and the compliance report (docs/design.md §1, §6)."""
 from __future__ import annotations
 
 import json
