@@ -11,6 +11,7 @@ from sqlalchemy import select
 from registry import models as m
 from registry.services import catalog
 from registry.services.context import Actor
+from tests.web.conftest import T0
 from tests.web.test_ui_pages import ITEM, FGW, a_and_b, login, policy, seal_kept_by, ui  # noqa: F401
 
 FEE_ITEM = dict(ITEM, fees=[{"code": "F1", "name": "项目审查费", "basis": "湘价费〔2018〕1号", "standard": "每件100元"}])
