@@ -15,7 +15,7 @@ KEYS_VALID_FROM = datetime(2018, 1, 1, tzinfo=timezone.utc)
 
 def initialise(rt, *, demo: bool = False, progress: bool = True) -> list[str]:
     lines: list[str] = []
-    migrate.upgrade(rt.engine)
+    migrate.upgrade(rt.engine, ledger=rt.ledger)
     lines.append(f"数据库已就绪：{_safe_url(rt.settings.database_url)}")
     from registry.seed import load_plan_facts
     ensure_keys(rt)

@@ -101,12 +101,20 @@ def checkpoint_key(rt, note: str) -> bytes:
 
 
 def find_seal_use(session, leaf_hash: str) -> dict[str, Any] | None:
-    """What a citizen may learn from a receipt hash: sealed or not, when, by which department."""
+    """What a citizen may learn from a receipt hash: sealed or not, when, by which department.
+
+    Read from the signed leaf, never from the seal_uses row (an edited row changes nothing here;
+    `onehall audit` names it)."""
+    import json
     from registry.models import Department
-    use = session.scalar(select(SealUse).where(SealUse.leaf_hash == leaf_hash))
-    if use is None:
+    entry = session.scalar(select(LogEntry).where(LogEntry.leaf_hash == leaf_hash))
+    if entry is None:
         return None
-    seal = session.get(Seal, use.seal)
-    dept = session.get(Department, seal.department)
-    return {"sealed": True, "at": iso(use.at), "department": dept.code, "department_name": dept.name,
-            "seal_kind": seal.kind, "log_index": use.log_index, "document_sha256": use.document_sha256}
+    record = json.loads(bytes(entry.leaf))["record"]
+    if record.get("type") != "seal_use":
+        return None
+    dept = session.get(Department, record.get("department"))
+    return {"sealed": True, "at": record.get("at"), "department": record.get("department"),
+            "department_name": dept.name if dept else record.get("department"),
+            "seal_kind": record.get("seal_kind"), "log_index": entry.index,
+            "document_sha256": record.get("document_sha256")}
