@@ -177,14 +177,15 @@ class SignedState:
     commitments: display(kind, key) -> {"name": ...} for people, {"reason": ...} for absences.
     """
 
-    def __init__(self, display: Callable[[str, Any], dict[str, Any]] | None = None):
+    def __init__(self, display: Callable[[str, Any], dict[str, Any]] | None = None, keep_records: bool = True):
         self.tables: dict[str, dict[Any, dict[str, Any]]] = {k: {} for k in FACT_KEYS}
         self.versions: dict[str, dict[int, dict[str, Any]]] = {}  # item code -> version -> fact
         self.latest: dict[tuple[str, Any], int] = {}  # (record type, key) -> log index of its newest record
         self.records: dict[tuple[str, Any], dict[str, Any]] = {}  # (record type, key) -> its newest record
         self._current: dict[str, Any] = {}
+        self.keep_records = keep_records  # the audit compares rows with them; a worker needs none
         self.size = 0
-        self.display = display or (lambda kind, key: {})
+        self.display = display
 
     def facts(self) -> dict[str, Any]:
         out = {k: list(v.values()) for k, v in self.tables.items()}
@@ -206,9 +207,13 @@ class SignedState:
         self._current = record
         return handler(self, index, record)
 
+    def _display(self, kind: str, key: Any) -> dict[str, Any]:
+        return self.display(kind, key) if self.display is not None else {}
+
     def _mark(self, rtype: str, rkey: Any, index: int) -> None:
         self.latest[(rtype, rkey)] = index
-        self.records[(rtype, rkey)] = self._current
+        if self.keep_records:
+            self.records[(rtype, rkey)] = self._current
 
     def _put(self, key: str, singular: str, row: dict[str, Any], rkey: Any, rtype: str, index: int):
         self.tables[key][rkey] = row
@@ -234,7 +239,7 @@ class SignedState:
 
     def _person(self, index, r):
         row = _fact(r, "id", "department", "section", "position")
-        row["name"] = self.display("person", r["id"]).get("name") or str(r["id"])
+        row["name"] = self._display("person", r["id"]).get("name") or str(r["id"])
         return self._put("people", "person", row, r["id"], "person", index)
 
     def _function_section(self, index, r):
@@ -260,7 +265,7 @@ class SignedState:
 
     def _absence(self, index, r):
         row = _fact(r, "id", "person", "from", "to", "filed_at")
-        row["reason"] = self.display("absence", r["id"]).get("reason")
+        row["reason"] = self._display("absence", r["id"]).get("reason")
         return self._put("absences", "absence", row, r["id"], "absence", index)
 
     def _delegation(self, index, r):
@@ -269,6 +274,7 @@ class SignedState:
 
     def _custody(self, index, r):
         row = _fact(r, "id", "seal", "person", "from", "to", "filed_at")
+        row["log_index"] = index
         return self._put("seal_custody", "seal_custody", row, r["id"], "seal_custody", index)
 
     def _exception(self, index, r):
@@ -379,26 +385,22 @@ _HANDLERS: dict[str, Callable[..., list[dict[str, Any]]]] = {
 }
 
 
-def display_from_rows(session: Session) -> Callable[[str, Any], dict[str, Any]]:
-    """Display-only values (names, absence reasons) read from their rows, on demand."""
+def display_from_rows(session: Session, *, bulk: bool = True) -> Callable[[str, Any], dict[str, Any]]:
+    """Display-only values (names, absence reasons) read from their rows: all at once on first use
+    for a whole fold (`bulk`), one row at a time for a few records (a worker's refresh)."""
     cache: dict[str, dict[Any, str]] = {}
+    tables = {"person": (Person.id, Person.name, "name"), "absence": (Absence.id, Absence.reason, "reason")}
 
     def display(kind: str, key: Any) -> dict[str, Any]:
-        if kind == "person":
-            if "person" not in cache:
-                cache["person"] = dict(session.execute(select(Person.id, Person.name)).all())
-            name = cache["person"].get(key)
-            if name is None:
-                name = session.scalar(select(Person.name).where(Person.id == key))
-            return {"name": name}
-        if kind == "absence":
-            if "absence" not in cache:
-                cache["absence"] = dict(session.execute(select(Absence.id, Absence.reason)).all())
-            reason = cache["absence"].get(key)
-            if reason is None:
-                reason = session.scalar(select(Absence.reason).where(Absence.id == key))
-            return {"reason": reason}
-        return {}
+        spec = tables.get(kind)
+        if spec is None:
+            return {}
+        id_col, col, name = spec
+        if not bulk:
+            return {name: session.scalar(select(col).where(id_col == key))}
+        if kind not in cache:
+            cache[kind] = dict(session.execute(select(id_col, col)).all())
+        return {name: cache[kind].get(key)}
 
     return display
 

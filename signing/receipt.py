@@ -48,6 +48,8 @@ class ReceiptResult:
     """False when no trusted log key was given: the receipt is only self-consistent."""
     record: dict[str, Any] | None
     record_verified: bool
+    authority: tuple = ()
+    """The authorization and custody records the use relied on, proven (signing.authority)."""
 
 
 def build_receipt(
@@ -58,9 +60,13 @@ def build_receipt(
     checkpoint_note: str,
     log_public_key_raw: bytes,
     log_name: str,
+    authority: list[tuple[str, int, bytes, list[bytes]]] = (),
 ) -> dict[str, Any]:
-    """Assemble the JSON receipt of DESIGN §7 (no checking: see ``verify_receipt``)."""
-    return {
+    """Assemble the JSON receipt of DESIGN §7 (no checking: see ``verify_receipt``).
+
+    ``authority`` holds ``(role, leaf index, entry bytes, inclusion proof)`` of the records the
+    decision relied on (an authorization, a custody), proven under the same checkpoint."""
+    receipt = {
         "entry": base64.b64encode(entry_bytes).decode("ascii"),
         "leaf_index": int(leaf_index),
         "leaf_hash": leaf_hash(entry_bytes).hex(),
@@ -70,6 +76,12 @@ def build_receipt(
         "log_public_key": base64.b64encode(log_public_key_raw).decode("ascii"),
         "log_name": log_name,
     }
+    if authority:
+        receipt["authority"] = [
+            {"role": role, "leaf_index": int(i), "entry": base64.b64encode(entry).decode("ascii"),
+             "leaf_hash": leaf_hash(entry).hex(), "inclusion_proof": [bytes(h).hex() for h in proof]}
+            for role, i, entry, proof in authority]
+    return receipt
 
 
 def verify_receipt(
@@ -142,6 +154,8 @@ def verify_receipt(
             record, _ = parse_leaf(entry)
         except LeafError:
             record = None
+    from .authority import verify_authority
+    authority = verify_authority(receipt, record, index, size, checkpoint.root, record_keys)
     return ReceiptResult(
         leaf_index=index,
         tree_size=size,
@@ -152,6 +166,7 @@ def verify_receipt(
         log_key_trusted=trusted_log_key is not None,
         record=record,
         record_verified=verified,
+        authority=tuple(authority),
     )
 
 

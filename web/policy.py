@@ -22,6 +22,7 @@ from registry.decision_log import write_decisions
 from registry.models import PackVersion, RegistryChange
 from rules.engine import Engine
 from web.packs import load_stored_pack
+from web.snapshot import start_engine
 
 log = logging.getLogger(__name__)
 DECISION_BATCH = 200
@@ -36,6 +37,7 @@ class PolicyHost:
         self._mark = -1
         self._pack_id: int | None = None
         self._state: SignedState | None = None
+        self.start_info: dict[str, Any] = {}
         self.engine: Engine | None = None
         self._writer: threading.Thread | None = None
         self._closing = threading.Event()
@@ -45,17 +47,15 @@ class PolicyHost:
     # -- keeping current ---------------------------------------------------------------------
 
     def reload(self) -> None:
-        """Build a fresh engine from the active pack and the folded log, then swap it in."""
+        """Build a fresh engine from the active pack and the folded log (from an authenticated
+        snapshot and the records after it, when there is one: web.snapshot), then swap it in."""
         with self.rt.reading() as session:
             row = session.scalar(select(PackVersion).where(PackVersion.active.is_(True)).limit(1))
             if row is None:
                 raise RuntimeError("没有生效的规则包：请先运行 onehall init")
             mark = session.scalar(select(func.max(RegistryChange.seq))) or 0
             pack = load_stored_pack(row, session)
-            state = SignedState(display_from_rows(session))
-            state.apply_all(iter_records(session))
-        engine = Engine(pack)
-        engine.load(state.facts())
+            engine, state, self.start_info = start_engine(self.rt, session, pack)
         engine.decision_log = self._queue_decision
         with self._lock:
             self.engine, self._mark, self._pack_id, self._state = engine, mark, row.id, state
@@ -71,7 +71,7 @@ class PolicyHost:
                     RegistryChange.seq > self._mark, RegistryChange.kind == "pack")) > 0
                 if not pack_switch:
                     state = self._state
-                    state.display = display_from_rows(session)
+                    state.display = display_from_rows(session, bulk=False)
                     for index, _, record in iter_records(session, state.size):
                         for change in state.apply(index, record):
                             self.engine.apply(change)
@@ -80,6 +80,11 @@ class PolicyHost:
             self.reload()
 
     # -- questions ---------------------------------------------------------------------------
+
+    def revocations_of(self, authorization_id) -> list[dict[str, Any]]:
+        """The signed revocation facts of one authorization (for /verify's online check)."""
+        self.refresh()
+        return [r for r in self._state.tables["revocations"].values() if r.get("authorization") == authorization_id]
 
     def decide(self, person: int, action: str, item: str, at: datetime | None = None,
                known_at: datetime | None = None, place: str | None = None, seal: str | None = None,

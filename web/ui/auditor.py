@@ -168,7 +168,8 @@ def check_receipt(raw: str | bytes) -> tuple[dict[str, Any] | None, str | None]:
         return None, f"回执核验未通过：{exc}"
     return {"leaf_index": result.leaf_index, "tree_size": result.tree_size, "leaf_hash": result.leaf_hash,
             "root": result.root.hex(), "origin": result.origin, "record_verified": result.record_verified,
-            "record": result.record, "log_key_id": trusted.key_id}, None
+            "record": result.record, "log_key_id": trusted.key_id,
+            "authority": [{"role": a["role"], "leaf_index": a["leaf_index"]} for a in result.authority]}, None
 
 
 @bp.route("/audit/receipt", methods=["GET", "POST"])
