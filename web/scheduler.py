@@ -10,7 +10,8 @@ file lock beside the SQLite database), never in the web workers. Each pass, at a
 2. findings: the full compliance report synced into Finding rows
    (registry/services/findings.py), then every ``open`` finding notified to its department
    (web/notify.py) and marked ``notified``;
-3. a checkpoint of the log, if the log grew since the last one;
+3. a checkpoint of the log, if the log grew since the last one; then the witness round
+   (web/witnessing.py): new checkpoints submitted to the trust policy's witnesses;
 4. a warning log line when the loaded calendar has fewer than 60 days left.
 
 A failing step is logged and reported in the pass's result; the other steps still run.
@@ -19,7 +20,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import threading
 import time
 import traceback
@@ -29,10 +29,12 @@ from pathlib import Path
 from typing import Any, Iterator
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from registry import calendar as cal
+from registry import lease
+from registry.lease import AlreadyRunning, LeaseLost  # noqa: F401  (the CLI's names)
 from registry.db import utcnow
 from registry.models import Case, Department, Finding
 from registry.services import clocks as clock_service
@@ -44,7 +46,6 @@ log = logging.getLogger("onehall.scheduler")
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 CLOCK_ACTOR = Actor(name="scheduler", role="gov_service")        # case clocks: the hall's body
 FINDINGS_ACTOR = Actor(name="scheduler", role="reform_office")    # findings: the reform office's list
-SCHEDULER_LOCK_KEY = 0x0E4A11_5C4ED  # pg advisory lock of the one scheduler
 NOTIFY_BATCH = 200
 
 
@@ -175,14 +176,15 @@ class PassResult:
     clocks: dict[str, Any] | None = None
     findings: dict[str, Any] | None = None
     checkpoint: int | None = None
+    witness: dict[str, Any] | None = None
     calendar_warning: str | None = None
     audit: dict[str, Any] | None = None
     errors: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {"now": _t(self.now), "clocks": self.clocks, "findings": self.findings,
-                "checkpoint": self.checkpoint, "calendar_warning": self.calendar_warning, "audit": self.audit,
-                "errors": self.errors}
+                "checkpoint": self.checkpoint, "witness": self.witness,
+                "calendar_warning": self.calendar_warning, "audit": self.audit, "errors": self.errors}
 
 
 def audit_step(rt) -> dict[str, Any]:
@@ -193,15 +195,17 @@ def audit_step(rt) -> dict[str, Any]:
 
 
 class Scheduler:
-    def __init__(self, rt, *, notifier=None, interval: float = 30.0, findings_every: int = 1,
+    def __init__(self, rt, *, notifier=None, interval: float = 30.0, findings_every: int = 1, lease=None,
                  audit_every: int = 10):
         self.rt = rt
+        self.lease = lease   # renewed before every pass and step; None: tests that run passes by hand
         self.notifier = notifier
         self.interval = interval
         self.findings_every = max(1, findings_every)
         self.audit_every = max(1, audit_every)
         self.passes = 0
         self._warned_on: date | None = None
+        self._witnessing: Any = None   # web.witnessing.Witnessing, with ONEHALL_WITNESS_POLICY
 
     def run_once(self, now: datetime | None = None, *, findings: bool | None = None,
                  audit: bool | None = None) -> PassResult:
@@ -209,11 +213,13 @@ class Scheduler:
         result = PassResult(now=now)
         do_findings = findings if findings is not None else self.passes % self.findings_every == 0
         do_audit = audit if audit is not None else self.passes % self.audit_every == 0
+        self._renew()
         self.passes += 1
         result.clocks = self._step(result, "clocks", clocks_pass, self.rt, now)
         if do_findings:
             result.findings = self._step(result, "findings", sync_findings, self.rt, now, notifier=self.notifier)
         result.checkpoint = self._step(result, "checkpoint", checkpoint_pass, self.rt)
+        result.witness = self._step(result, "witness", self._witness_round, now)
         if do_audit:
             result.audit = self._step(result, "audit", audit_step, self.rt)
         today = now.astimezone(SHANGHAI).date()
@@ -224,7 +230,20 @@ class Scheduler:
             self._warned_on = today
         return result
 
+    def _witness_round(self, now: datetime) -> dict[str, Any] | None:
+        """Submit new checkpoints to the policy's witnesses (web/witnessing.py); seal uses never wait."""
+        if self._witnessing is None:
+            from web.witnessing import Witnessing
+            self._witnessing = Witnessing.from_settings(self.rt) or False
+        return self._witnessing.run(now) if self._witnessing else None
+
+    def _renew(self) -> None:
+        """Raise LeaseLost when another scheduler may be running now: stop before acting."""
+        if self.lease is not None:
+            self.lease.renew()
+
     def _step(self, result: PassResult, name: str, fn, *args, **kwargs):
+        self._renew()
         try:
             return fn(*args, **kwargs)
         except Exception as exc:  # one failing step must not stop the others or the loop
@@ -233,6 +252,7 @@ class Scheduler:
             return None
 
     def run_forever(self, stop: threading.Event | None = None) -> None:
+        """Pass after pass until `stop` is set; raises LeaseLost (before acting) once the lease is gone."""
         stop = stop or threading.Event()
         log.info("scheduler running every %.0f s", self.interval)
         while not stop.is_set():
@@ -245,46 +265,12 @@ class Scheduler:
 
 # ------------------------------------------------------------------ one scheduler per deployment
 
-class AlreadyRunning(RuntimeError):
-    pass
-
-
 @contextlib.contextmanager
-def single_instance(rt) -> Iterator[None]:
-    """Hold the deployment's scheduler lock for the duration, or raise AlreadyRunning."""
-    engine = rt.engine
-    if engine.dialect.name == "postgresql":
-        conn = engine.connect()
-        try:
-            got = conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": SCHEDULER_LOCK_KEY}).scalar()
-            conn.commit()
-            if not got:
-                raise AlreadyRunning("另一个 scheduler 进程正在运行（PostgreSQL 咨询锁已被占用）")
-            try:
-                yield
-            finally:
-                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": SCHEDULER_LOCK_KEY})
-                conn.commit()
-        finally:
-            conn.close()
-        return
-    import fcntl
-    path = _lock_path(rt)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise AlreadyRunning(f"另一个 scheduler 进程正在运行（锁文件 {path}）") from None
-        os.ftruncate(fd, 0)
-        os.write(fd, str(os.getpid()).encode())
-        try:
-            yield
-        finally:
-            fcntl.flock(fd, fcntl.LOCK_UN)
-    finally:
-        os.close(fd)
+def single_instance(rt) -> Iterator[Any]:
+    """Hold the deployment's scheduler lease (registry.lease) for the duration, or raise
+    AlreadyRunning. Pass the lease to Scheduler.run_forever, which renews it every pass."""
+    with lease.hold(rt.engine, _lock_path(rt)) as held:
+        yield held
 
 
 def _lock_path(rt) -> Path:

@@ -11,7 +11,7 @@ from registry.services import org
 from registry.services.context import SYSTEM, FilingContext, NullLedger
 from registry.db import utcnow
 
-BEFORE = "5e8a1f3c9d47"  # the revision before b7d2e4f1a903 (signed registry)
+BEFORE = "e7a9c1d3f205"  # the revision before b7d2e4f1a903 (signed registry)
 
 
 def _unsigned_rows(rt):

@@ -44,10 +44,30 @@ def _latest(session) -> Checkpoint | None:
 def checkpoint():
     with runtime().reading() as session:
         cp = _latest(session)
-    if cp is None:
-        return problem(404, "尚无检查点", "日志尚未发布检查点")
+        if cp is None:
+            return problem(404, "尚无检查点", "日志尚未发布检查点")
+        return _checkpoint_json(session, cp)
+
+
+def _checkpoint_json(session, cp: Checkpoint) -> dict:
+    from web.witnessing import cosignature_lines
+    lines = cosignature_lines(session, cp.tree_size)
     return {"tree_size": cp.tree_size, "root_hash": cp.root_hash, "checkpoint": cp.note,
+            "cosigned_checkpoint": cp.note + "".join(lines), "cosignatures": len(lines),
             "created_at": cp.created_at.isoformat()}
+
+
+@route("GET", "/log/checkpoints/{size}", "某一树大小的检查点，附见证人副署（C2SP cosignature/v1）", roles=ANONYMOUS,
+       tag="log", response={"type": "object", "properties": {"tree_size": {"type": "integer"},
+                                                             "cosigned_checkpoint": {"type": "string"}}})
+def checkpoint_of_size(size: str):
+    if not size.isdigit() or len(size) > 18:
+        return problem(422, "数据校验未通过", "树大小须为非负整数", errors=[{"field": "size", "message": "须为非负整数"}])
+    with runtime().reading() as session:
+        cp = session.scalar(select(Checkpoint).where(Checkpoint.tree_size == int(size)))
+        if cp is None:
+            return problem(404, "没有该树大小的检查点", f"日志没有树大小为 {int(size)} 的检查点")
+        return _checkpoint_json(session, cp)
 
 
 @route("GET", "/log/entries", "日志条目（start 含，end 不含；每次至多 1000 条）", roles=ANONYMOUS, tag="log",

@@ -138,9 +138,17 @@ def audit_entry(index):
 @bp.get("/audit/checkpoints")
 @role_required("auditor")
 def audit_checkpoints():
+    from web.witnessing import configured_policy, witness_rows
     with runtime().reading() as session:
         page = paginate(session, select(m.Checkpoint).order_by(m.Checkpoint.tree_size.desc()))
-        return render_template("audit/checkpoints.html", page=page, keys=log_keys())
+        sizes = [cp.tree_size for cp in page.rows]
+        cosigs: dict[int, list] = {}
+        for c in session.scalars(select(m.CheckpointCosignature).where(m.CheckpointCosignature.tree_size.in_(sizes))
+                                 .order_by(m.CheckpointCosignature.witness)):
+            cosigs.setdefault(c.tree_size, []).append(c)
+        policy, policy_error = configured_policy(runtime())
+        return render_template("audit/checkpoints.html", page=page, keys=log_keys(), cosigs=cosigs,
+                               witnesses=witness_rows(session), policy=policy, policy_error=policy_error)
 
 
 # --- receipts ---------------------------------------------------------------------------------
@@ -169,7 +177,32 @@ def check_receipt(raw: str | bytes) -> tuple[dict[str, Any] | None, str | None]:
     return {"leaf_index": result.leaf_index, "tree_size": result.tree_size, "leaf_hash": result.leaf_hash,
             "root": result.root.hex(), "origin": result.origin, "record_verified": result.record_verified,
             "record": result.record, "log_key_id": trusted.key_id,
-            "authority": [{"role": a["role"], "leaf_index": a["leaf_index"]} for a in result.authority]}, None
+            "authority": [{"role": a["role"], "leaf_index": a["leaf_index"]} for a in result.authority],
+            "witness": _witness_of(receipt["checkpoint"], result.tree_size, receipt.get("log_name"))}, None
+
+
+def _witness_of(note: str, tree_size: int, log_name: str | None) -> str | None:
+    """In words: whether a quorum of the configured witnesses cosigned the receipt's checkpoint,
+    counting the cosignatures received since (the receipt was issued before them)."""
+    from signing.errors import NoteError
+    from signing.policy import check_checkpoint
+    from web.witnessing import configured_policy, cosignature_lines
+    policy, _ = configured_policy(runtime())
+    if policy is None or not policy.quorum:
+        return None
+    with runtime().reading() as session:
+        stored = session.scalar(select(m.Checkpoint).where(m.Checkpoint.tree_size == tree_size))
+        lines = cosignature_lines(session, tree_size) if stored is not None else []
+    if stored is not None and stored.note.split("\n\n")[0] == note.split("\n\n")[0]:
+        note += "".join(line for line in lines if line not in note)
+    try:
+        checked = check_checkpoint(note, policy, log_name)
+    except NoteError as exc:
+        return f"见证副署无法核验：{exc}"
+    n = len(checked.cosignatures)
+    if checked.witnessed:
+        return f"已见证：检查点由 {n} 个可信见证人副署（法定人数 {policy.quorum}）"
+    return f"尚未经见证人副署（not yet witnessed）：{n} 个副署，法定人数 {policy.quorum}，稍后再核验"
 
 
 @bp.route("/audit/receipt", methods=["GET", "POST"])

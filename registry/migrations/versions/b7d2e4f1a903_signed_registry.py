@@ -1,7 +1,7 @@
 """the registry is what was signed: audit runs, and a signed backfill of every unsigned fact
 
 Revision ID: b7d2e4f1a903
-Revises: 5e8a1f3c9d47
+Revises: e7a9c1d3f205
 Create Date: 2026-12-06 11:40:00
 
 Departments, sections, halls, places, people, function sections and seals were rows only; the
@@ -16,7 +16,7 @@ import registry.db
 
 
 revision = 'b7d2e4f1a903'
-down_revision = '5e8a1f3c9d47'
+down_revision = 'e7a9c1d3f205'
 branch_labels = None
 depends_on = None
 
