@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from registry.db import utcnow
 from registry.models import AuditRun, Checkpoint, ItemVersion, LogEntry, RecordSalt
 from registry.services.catalog import ITEM_FIELDS
-from registry.signed_facts import RECORD_VIEWS, STATE_TYPES, SignedState
+from registry.signed_facts import RECORD_VIEWS, STATE_TYPES, TIME_FIELDS, SignedState
 from signing import merkle
 from signing.commitment import commit
 from signing.errors import NoteError
@@ -192,7 +192,7 @@ def compare_rows(session: Session, state: SignedState, commitment_key: bytes | N
             record = state.records[(rtype, key)]
             for name, get in view.fields.items():
                 value = get(row)
-                if record.get(name) != value:
+                if not _same(name, record.get(name), value):
                     out.append(Difference(table, key, name, value, record.get(name), index))
             stated = getattr(row, "log_index", None)
             if rtype not in STATE_TYPES and stated is not None and stated != index:
@@ -236,6 +236,22 @@ def _compare_items(session: Session, state: SignedState) -> list[Difference]:
         if rtype == "item_filing" and key not in seen:
             out.append(Difference("item_versions", f"{key[0]} 第{key[1]}版", "*record", log_index=index))
     return out
+
+
+def _same(name: str, logged: Any, value: Any) -> bool:
+    """Equal, times compared as instants (a record may write 08:00:00.000000Z for 08:00:00Z)."""
+    if logged == value:
+        return True
+    if name in TIME_FIELDS and isinstance(logged, str) and isinstance(value, str):
+        try:
+            return _instant(logged) == _instant(value)
+        except ValueError:
+            return False
+    return False
+
+
+def _instant(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 def _salts(session: Session) -> dict[tuple[int, str], bytes]:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import datetime
 from typing import Any, Callable, Iterable, Iterator
 
@@ -156,8 +157,15 @@ def iter_records(session: Session, start: int = 0, end: int | None = None,
 
 def _dt(value: Any) -> Any:
     if isinstance(value, str):
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return _parse_time(value)
     return value
+
+
+@lru_cache(maxsize=1 << 16)
+def _parse_time(text: str) -> datetime:
+    """One datetime object per distinct time: records filed at one moment share it (memory,
+    and a worker's snapshot)."""
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 def _fact(record: dict[str, Any], *names: str) -> dict[str, Any]:
@@ -183,7 +191,7 @@ class SignedState:
         self.latest: dict[tuple[str, Any], int] = {}  # (record type, key) -> log index of its newest record
         self.records: dict[tuple[str, Any], dict[str, Any]] = {}  # (record type, key) -> its newest record
         self._current: dict[str, Any] = {}
-        self.keep_records = keep_records  # the audit compares rows with them; a worker needs none
+        self.keep_records = keep_records  # `latest` and `records`: the audit compares rows with them
         self.size = 0
         self.display = display
 
@@ -211,8 +219,8 @@ class SignedState:
         return self.display(kind, key) if self.display is not None else {}
 
     def _mark(self, rtype: str, rkey: Any, index: int) -> None:
-        self.latest[(rtype, rkey)] = index
-        if self.keep_records:
+        if self.keep_records:  # the audit's; a worker needs neither
+            self.latest[(rtype, rkey)] = index
             self.records[(rtype, rkey)] = self._current
 
     def _put(self, key: str, singular: str, row: dict[str, Any], rkey: Any, rtype: str, index: int):

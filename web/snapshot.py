@@ -18,6 +18,7 @@ never unpickle what is not authenticated). Rule objects are stored by id and re-
 """
 from __future__ import annotations
 
+import gc
 import hashlib
 import hmac
 import io
@@ -141,7 +142,13 @@ def restore(header: dict[str, Any], payload: bytes, pack: Pack) -> tuple[Engine,
     """An engine and folded state as of the snapshot's log size (the caller checked the header)."""
     if header.get("pack_digest") != pack.digest:
         raise SnapshotRejected("快照属于另一版本的规则包")
-    world, index, state = _Unpickler(io.BytesIO(payload), pack).load()
+    enabled = gc.isenabled()
+    gc.disable()  # a million small objects: the collector would walk them again and again
+    try:
+        world, index, state = _Unpickler(io.BytesIO(payload), pack).load()
+    finally:
+        if enabled:
+            gc.enable()
     engine = Engine(pack)
     engine.adopt(world, index)
     return engine, state
@@ -156,6 +163,16 @@ def start_engine(rt, session, pack: Pack) -> tuple[Engine, SignedState, dict[str
     """The engine and folded state of the whole log: from the snapshot and the records after it
     when a valid one exists, else by folding the log (writing a snapshot as of its newest
     checkpoint for the next worker). The third value says which, for logs and tests."""
+    enabled = gc.isenabled()
+    gc.disable()  # building a large heap of small objects: nothing to collect until it is built
+    try:
+        return _start(rt, session, pack)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _start(rt, session, pack: Pack) -> tuple[Engine, SignedState, dict[str, Any]]:
     from sqlalchemy import func, select
 
     from registry.ledger import node_getter
