@@ -70,7 +70,7 @@ def clocks_pass(rt, now: datetime) -> dict[str, Any]:
         result = clock_service.run_clocks(ctx, now, calendar, response_hours=float(params.get("response_hours", 1)),
                                           due_of=due_of)
     for key in result.raised:
-        log.info("alert raised: %s", key)
+        log.debug("alert raised: %s", key)
     if result.pending or result.still_pending:
         log.warning("clocks pending calendar data: %d cases%s", len(result.still_pending),
                     f" (years {', '.join(map(str, sorted(result.pending)))})" if result.pending else "")
@@ -133,6 +133,9 @@ def sync_findings(rt, at: datetime | None = None, *, notifier=None) -> dict[str,
             sent = sent[NOTIFY_BATCH:]
     if sent:
         out["notified"] += _record_notified(rt, sent, at, notifier)
+    if out["messages"] or out["not_delivered"]:
+        log.info("问题清单已同步：%d 条待处理，已通知 %d 个部门%s", len(waiting), out["messages"],
+                 f"，{out['not_delivered']} 条未能送达" if out["not_delivered"] else "")
     return out
 
 
@@ -158,7 +161,7 @@ def checkpoint_pass(rt) -> int | None:
     except IntegrityError:  # a web worker published the same size first
         return None
     if size is not None:
-        log.info("checkpoint published at tree size %d", size)
+        log.debug("checkpoint published at tree size %d", size)
     return size
 
 
@@ -254,7 +257,7 @@ class Scheduler:
     def run_forever(self, stop: threading.Event | None = None) -> None:
         """Pass after pass until `stop` is set; raises LeaseLost (before acting) once the lease is gone."""
         stop = stop or threading.Event()
-        log.info("scheduler running every %.0f s", self.interval)
+        log.info("计时与预警已启动：每 %.0f 秒运行一轮", self.interval)
         while not stop.is_set():
             started = time.monotonic()
             result = self.run_once()

@@ -156,32 +156,40 @@ class Witnessing:
     # -- storing -------------------------------------------------------------------------
 
     def _record(self, outcomes: list[Outcome], failures: dict[str, int], now: datetime) -> None:
+        """One short write: each witness's status, and the cosignatures not stored yet.
+
+        Core statements, not the ORM's unit of work: this write is on the round's clock.
+        """
+        done = [o for o in outcomes if not o.skipped]
+        if not done:
+            return
+        status, cosigs = WitnessStatus.__table__, CheckpointCosignature.__table__
         with self.rt.sessions() as session, session.begin():
-            session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
-            for o in outcomes:
-                if o.skipped:
-                    continue
-                row = session.get(WitnessStatus, o.witness)
-                if row is None:
-                    row = WitnessStatus(witness=o.witness, url=o.url, failures=0)
-                    session.add(row)
-                row.url, row.size = o.url, o.known_size
+            conn = session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+            known = set(conn.scalars(select(status.c.witness).where(status.c.witness.in_([o.witness for o in done]))))
+            sizes = {c[0] for o in done for c in o.cosigned}
+            have = set(conn.execute(select(cosigs.c.tree_size, cosigs.c.witness).where(
+                cosigs.c.tree_size.in_(sizes)))) if sizes else set()
+            rows = []
+            for o in done:
+                values = {"url": o.url, "size": o.known_size}
                 if o.cosigned or not o.error:
-                    row.last_ok_at = now
+                    values["last_ok_at"] = now
                 if o.error:
-                    row.failures = (row.failures or 0) + 1
-                    row.last_error, row.last_error_at = o.error, now
-                    row.next_try_at = now + timedelta(seconds=min(BACKOFF_MAX_S, 2 ** (row.failures - 1)))
+                    n = failures.get(o.witness, 0) + 1
+                    values.update(failures=n, last_error=o.error, last_error_at=now,
+                                  next_try_at=now + timedelta(seconds=min(BACKOFF_MAX_S, 2 ** (n - 1))))
                 else:
-                    row.failures, row.next_try_at = 0, None
-                have = set(session.scalars(select(CheckpointCosignature.tree_size).where(
-                    CheckpointCosignature.witness == o.witness,
-                    CheckpointCosignature.tree_size.in_([c[0] for c in o.cosigned])))) if o.cosigned else set()
-                for size, line, ts in o.cosigned:
-                    if size not in have:
-                        session.add(CheckpointCosignature(
-                            tree_size=size, witness=o.witness, line=line, received_at=now,
-                            signed_at=datetime.fromtimestamp(ts, timezone.utc)))
+                    values.update(failures=0, next_try_at=None)
+                if o.witness in known:
+                    conn.execute(status.update().where(status.c.witness == o.witness).values(**values))
+                else:
+                    conn.execute(status.insert().values(witness=o.witness, **{"failures": 0, **values}))
+                rows += [{"tree_size": size, "witness": o.witness, "line": line, "received_at": now,
+                          "signed_at": datetime.fromtimestamp(ts, timezone.utc)}
+                         for size, line, ts in o.cosigned if (size, o.witness) not in have]
+            if rows:
+                conn.execute(cosigs.insert(), rows)
 
 
 def cosignature_lines(session, tree_size: int) -> list[str]:

@@ -61,7 +61,7 @@ def _checkpoint_json(session, cp: Checkpoint) -> dict:
        tag="log", response={"type": "object", "properties": {"tree_size": {"type": "integer"},
                                                              "cosigned_checkpoint": {"type": "string"}}})
 def checkpoint_of_size(size: str):
-    if not size.isdigit() or len(size) > 18:
+    if not (size.isascii() and size.isdigit()) or len(size) > 18:
         return problem(422, "数据校验未通过", "树大小须为非负整数", errors=[{"field": "size", "message": "须为非负整数"}])
     with runtime().reading() as session:
         cp = session.scalar(select(Checkpoint).where(Checkpoint.tree_size == int(size)))
@@ -118,8 +118,18 @@ def consistency():
     return {"hashes": [h.hex() for h in proof]}
 
 
-@route("GET", "/keys", "各机构的公钥", roles=ANONYMOUS, tag="log",
-       response={"type": "object", "properties": {"items": {"type": "array"}}})
+KEY_ITEM = {"type": "object", "required": ["key_id", "body", "alg", "public_key", "valid_from", "valid_to"],
+            "properties": {
+                "key_id": {"type": "string", "description": "算法:公钥 SHA-256 的前 16 位十六进制"},
+                "body": {"type": "string", "description": "签名机构（如 dept:FGW、log）"},
+                "alg": {"type": "string", "enum": ["ed25519", "sm2"],
+                        "description": "签名算法：ed25519，或 sm2（GB/T 32918，SM3 摘要，默认用户标识 1234567812345678，DER 编码）"},
+                "public_key": {"type": "string", "description": "公钥的 base64：Ed25519 为 32 字节，SM2 为 65 字节非压缩点"},
+                "valid_from": {"type": "string"}, "valid_to": {"type": ["string", "null"]}}}
+
+
+@route("GET", "/keys", "各机构的公钥（含算法与有效期）", roles=ANONYMOUS, tag="log",
+       response={"type": "object", "properties": {"items": {"type": "array", "items": KEY_ITEM}}})
 def keys():
     store = runtime().extras.get("keys")
     return {"items": [k.to_json() for k in store.public_keys()] if store else []}
