@@ -88,6 +88,17 @@ def use_seal(rt, principal: Principal, data: dict[str, Any]) -> dict[str, Any]:
             "acting_for": decision.get("acting_for")}
 
 
+def relied_on(leaf: bytes) -> list[tuple[str, int]]:
+    """(role, log index) of the authorization and custody a seal-use record names."""
+    import json
+    record = json.loads(leaf)["record"]
+    if record.get("type") != "seal_use":
+        return []
+    return [(role, record[field]) for role, field in (("authorization", "authorization_log_index"),
+                                                      ("custody", "custody_log_index"))
+            if isinstance(record.get(field), int)]
+
+
 def custody_relied_on(rt, seal: str, at) -> dict[str, Any] | None:
     """The custody filing the decision read (the engine's signed facts, at the moment of the use)."""
     from rules.timeutil import ts
@@ -96,15 +107,17 @@ def custody_relied_on(rt, seal: str, at) -> dict[str, Any] | None:
 
 
 def receipt_for(rt, index: int, wait_ms: int | None = None,
-                authority: list[tuple[str, int]] = ()) -> dict[str, Any]:
-    """The receipt of log entry `index` under a checkpoint that covers it; with `authority`
-    ((role, log index) of the records the decision relied on), their entries and inclusion proofs
-    under the same checkpoint (DESIGN §12.3)."""
+                authority: list[tuple[str, int]] | None = None) -> dict[str, Any]:
+    """The receipt of log entry `index` under a checkpoint that covers it; for a seal use, with
+    the entries and inclusion proofs of the records its decision relied on, under the same
+    checkpoint (DESIGN §12.3): `authority` ((role, log index), ...), else those its record names."""
     wait = rt.settings.receipt_wait_ms if wait_ms is None else wait_ms
     cp: Checkpoint = rt.ledger.await_checkpoint(rt.sessions, index, wait)
     with rt.reading() as session:
         get = node_getter(session)
         entry = session.get(LogEntry, index)
+        if authority is None:
+            authority = relied_on(bytes(entry.leaf))
         proof = merkle.inclusion_proof(index, cp.tree_size, get)
         relied = [(role, i, bytes(session.get(LogEntry, i).leaf), merkle.inclusion_proof(i, cp.tree_size, get))
                   for role, i in authority]
