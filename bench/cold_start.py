@@ -3,7 +3,7 @@
 The workload of bench.workload is written as signed log records into a fresh SQLite registry (the
 rows a worker never reads for a decision are left out, but people's rows are there for their names),
 with a checkpoint over it. Then a new `python` process per run creates the app and answers one
-decision: the first run folds the whole log and writes the authenticated snapshot (web.snapshot);
+decision: the first run folds the whole log and writes the authenticated snapshot (application.snapshot);
 the later runs start from it. Prints the figures for bench.decisions:
 `first_answer_s_at_N` (median of the runs from a snapshot), `first_answer_cold_s_at_N` (the first
 run, folding the log), `rss_mb_at_N` (the answering worker's peak resident memory).
@@ -29,7 +29,7 @@ PASSPHRASE = b"bench-cold-start"
 
 
 def _settings(work: Path):
-    from web.config import Settings
+    from application.config import Settings
     return Settings(instance_dir=work / "instance", database_url=f"sqlite:///{work / 'onehall.db'}",
                     key_dir=work / "keys", key_passphrase=PASSPHRASE, secret_key="bench", testing=True)
 
@@ -80,9 +80,9 @@ def build(work: Path, n: int) -> dict:
     from registry.models import Department, LogEntry, LogNode, Person
     from signing import merkle
     from signing.records import make_leaf
-    from web.bootstrap import publish_checkpoint
-    from web.packs import ensure_active_pack
-    from web.runtime import Runtime
+    from application.bootstrap import publish_checkpoint
+    from application.packs import ensure_active_pack
+    from application.runtime import Runtime
 
     snap = W.build(n)
     rt = Runtime.create(_settings(work))

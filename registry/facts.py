@@ -2,7 +2,7 @@
 
 This is the one way data leaves the registry for rules/: dicts of plain values, so the
 engine never sees a session or a model. The facts are the signed records of the log folded
-(registry.signed_facts); a worker keeps them current from the log's tail (web.policy).
+(registry.signed_facts); a worker keeps them current from the log's tail (application.policy).
 """
 from __future__ import annotations
 

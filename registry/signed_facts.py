@@ -14,7 +14,7 @@ Design (issue 13.1 with issue 14.9, designed together):
   reason are taken from their rows for display alone; no rule reads them, and the audit checks them
   against the commitments.
 - Leaves are parsed without checking signatures (the audit, registry.audit, checks every one);
-  a worker start reads only the log tail past an authenticated snapshot (web.snapshot).
+  a worker start reads only the log tail past an authenticated snapshot (application.snapshot).
 """
 from __future__ import annotations
 
@@ -414,7 +414,7 @@ def display_from_rows(session: Session, *, bulk: bool = True) -> Callable[[str, 
 
 
 def signed_state(session: Session) -> SignedState:
-    """The whole log folded (a full load; workers start from a snapshot instead: web.snapshot)."""
+    """The whole log folded (a full load; workers start from a snapshot instead: application.snapshot)."""
     state = SignedState(display_from_rows(session))
     state.apply_all(iter_records(session))
     return state

@@ -21,14 +21,14 @@ import shutil
 import threading
 from datetime import datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
 
 from registry import models as m
-from registry import vocab
+import vocab
 from tests.api.world import DEPARTMENT, PASSWORD, DemoWorld, build_world
+from vocab.clock import SHANGHAI
 
 pytestmark = pytest.mark.slow
 
@@ -37,7 +37,6 @@ OUT = PROJECT_ROOT / "test-output" / "browser"
 CHROMIUM = os.environ.get("ONEHALL_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 TIMEOUT_MS = 15_000
 DOCUMENT = "湘潭市发展和改革委员会关于某项目核准的批复（浏览器测试）".encode()
 

@@ -42,7 +42,7 @@ def test_the_migration_signs_existing_rows_and_the_engine_sees_them(rt):
         facts = export_facts(session)
     assert [d["code"] for d in facts["departments"]] == ["FGW"]
     assert [p["name"] for p in facts["people"]] == ["张建国"]
-    from web.auditing import audit_pass
+    from application.auditing import audit_pass
     report, _ = audit_pass(rt, incremental=False, workers=1)
     assert report.ok, [d.text() for d in report.differences]
 

@@ -14,7 +14,7 @@ from registry.services.context import Actor
 from tests.web.conftest import bearer
 from tests.web.test_decisions_and_seal import ask, grant, seal_setup
 from tests.web.test_api_registry import file_item
-from web.auditing import audit_pass
+from application.auditing import audit_pass
 from web.cli_audit import audit_command
 
 
@@ -166,7 +166,7 @@ def test_audit_command_exits_non_zero_naming_the_row(rt, app, client, world):
 def test_a_changed_leaf_is_a_log_problem(rt, client, world):
     file_item(client, world)
     grant(client, world, world["people"]["a"], "A")
-    from web.bootstrap import publish_checkpoint
+    from application.bootstrap import publish_checkpoint
     publish_checkpoint(rt)
     with rt.reading() as session:
         leaf = bytes(session.get(m.LogEntry, 3).leaf)

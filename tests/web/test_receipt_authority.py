@@ -12,7 +12,7 @@ from signing.errors import ReceiptError
 from signing.receipt import verify_receipt
 from tests.web.conftest import bearer
 from tests.web.test_decisions_and_seal import grant, seal_setup
-from web.sealing import receipt_for
+from application.sealing import receipt_for
 
 
 def _use(rt, client, world):

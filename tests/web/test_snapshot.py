@@ -7,8 +7,8 @@ from registry.services.context import Actor
 from tests.web.conftest import bearer
 from tests.web.test_decisions_and_seal import ask, grant
 from tests.web.test_api_registry import file_item
-from web.bootstrap import publish_checkpoint
-from web.snapshot import snapshot_path
+from application.bootstrap import publish_checkpoint
+from application.snapshot import snapshot_path
 
 
 def _snapshotted(rt, client, world):

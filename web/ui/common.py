@@ -7,17 +7,17 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import lru_cache, wraps
 from typing import Any, Callable, Iterable, Sequence
-from zoneinfo import ZoneInfo
 
 from flask import current_app, g, redirect, render_template, request, url_for
 from markupsafe import Markup, escape
 from sqlalchemy import func, select
 
-from registry import vocab
+import vocab
 from registry.errors import RegistryError
-from web.runtime import actor_of, runtime
+from application.runtime import actor_of
+from web.context import runtime
+from vocab.clock import SHANGHAI, as_utc
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 PER_PAGE = 30
 
 # The workspace of each role (DESIGN §1); a department's takes its code.
@@ -169,19 +169,11 @@ def split_codes(value: str | None) -> list[str]:
     return [c for c in re.split(r"[\s,，、;；]+", value or "") if c]
 
 
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 def local_input(value: datetime | None) -> str:
     """A UTC time as the value of a datetime-local input (Asia/Shanghai)."""
     if value is None:
         return ""
     return as_utc(value).astimezone(SHANGHAI).strftime("%Y-%m-%dT%H:%M")
-
-
-def as_utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
 
 
 # --- paging ----------------------------------------------------------------------------------

@@ -10,10 +10,11 @@ from flask import redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from registry import models as m
-from web.runtime import runtime
+from web.context import runtime
 from web.ui import bp
-from web.limits import receipt_check_allowed
-from web.ui.common import as_utc, auth_status, client_address, matches, paginate_list, utcnow
+from application.limits import receipt_check_allowed
+from web.ui.common import auth_status, client_address, matches, paginate_list
+from vocab.clock import as_utc, utcnow
 
 HASH_IN_TEXT = re.compile(r"[0-9a-fA-F]{64}")
 
@@ -70,7 +71,7 @@ def _absent_now(session, people: set, now) -> dict:
 def _lookup(leaf_hash: str) -> dict | None:
     """Sealed or not, when, which department, which seal kind, on which authority — nothing
     personal. Read from the signed leaves, never from the seal_uses row."""
-    from web.sealing import authority_of, find_seal_use
+    from application.sealing import authority_of, find_seal_use
     with runtime().reading() as session:
         found = find_seal_use(session, leaf_hash)
         if found is not None:

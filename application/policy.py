@@ -3,7 +3,7 @@
 Each worker holds its own engine and decision index (DESIGN §9). Its facts are the log's signed
 records folded (registry.signed_facts), never the registry's rows, so an edited row changes no
 answer. When the change feed moved past its mark (on SQLite one indexed read per question; on
-PostgreSQL a LISTEN connection marks the host dirty, web.changes) it reads the log past the size
+PostgreSQL a LISTEN connection marks the host dirty, application.changes) it reads the log past the size
 it has folded and applies what those records change. The active pack lives in the registry; a new
 version is loaded beside the old one and swapped in atomically.
 """
@@ -21,8 +21,8 @@ from registry.signed_facts import SignedState, display_from_rows, iter_records
 from registry.decision_log import write_decisions
 from registry.models import PackVersion, RegistryChange
 from rules.engine import Engine
-from web.packs import load_stored_pack
-from web.snapshot import start_engine
+from application.packs import load_stored_pack
+from application.snapshot import start_engine
 
 log = logging.getLogger(__name__)
 DECISION_BATCH = 200
@@ -48,7 +48,7 @@ class PolicyHost:
 
     def reload(self) -> None:
         """Build a fresh engine from the active pack and the folded log (from an authenticated
-        snapshot and the records after it, when there is one: web.snapshot), then swap it in."""
+        snapshot and the records after it, when there is one: application.snapshot), then swap it in."""
         with self.rt.reading() as session:
             row = session.scalar(select(PackVersion).where(PackVersion.active.is_(True)).limit(1))
             if row is None:
