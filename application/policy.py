@@ -1,6 +1,6 @@
 """The policy host of one worker: the rules engine over the registry's signed facts, kept current.
 
-Each worker holds its own engine and decision index (DESIGN §9). Its facts are the log's signed
+Each worker holds its own engine and decision index (docs/design.md §9). Its facts are the log's signed
 records folded (registry.signed_facts), never the registry's rows, so an edited row changes no
 answer. When the change feed moved past its mark (on SQLite one indexed read per question; on
 PostgreSQL a LISTEN connection marks the host dirty, application.changes) it reads the log past the size

@@ -1,4 +1,4 @@
-"""`onehall scheduler`: clocks, alerts, checkpoints and the findings sync (DESIGN §9).
+"""`onehall scheduler`: clocks, alerts, checkpoints and the findings sync (docs/design.md §9).
 
 One scheduler process per deployment (a lock enforces it: an advisory lock on PostgreSQL, a
 file lock beside the SQLite database), never in the web workers. Each pass, at an explicit

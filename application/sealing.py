@@ -1,4 +1,4 @@
-"""Seal uses (DESIGN §7): ask the rules first, then log the use and hand back a receipt.
+"""Seal uses (docs/design.md §7): ask the rules first, then log the use and hand back a receipt.
 
 A refused use appends nothing. An allowed use is one transaction (the SealUse row and its
 signed leaf), then waits, bounded, for a checkpoint that covers it, and answers with a

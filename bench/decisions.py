@@ -1,4 +1,4 @@
-"""bench.decisions (DESIGN §11): decision latency of onehall against Cedar and Casbin.
+"""bench.decisions (docs/design.md §11): decision latency of onehall against Cedar and Casbin.
 
 Prints one JSON object: p50/p99 in microseconds at 100, 10,000 and 100,000 authorizations
 (explanations on: every answer carries its reasons with their Chinese detail), Cedar and Casbin

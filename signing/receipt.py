@@ -1,4 +1,4 @@
-"""Receipts: a log entry with everything needed to check it offline (DESIGN §7).
+"""Receipts: a log entry with everything needed to check it offline (docs/design.md §7).
 
 A receipt carries the leaf bytes, its index, an RFC 9162 inclusion proof to a checkpoint
 of the given size, and that checkpoint as a signed note. With the log's public key alone

@@ -1,6 +1,6 @@
 """The offline verifier of a log export (``onehall verify DIR``).
 
-The database is not trusted (DESIGN §7): this recomputes the RFC 9162 tree from the
+The database is not trusted (docs/design.md §7): this recomputes the RFC 9162 tree from the
 exported entries and compares it with signed checkpoints, the exported ones and any kept
 elsewhere (e.g. cosigned by a witness). It also checks every record's signature with the
 key valid at the record's time, spread over processes because that is the slow part.

@@ -1,4 +1,4 @@
-"""The `onehall` command (DESIGN §8): Flask's click group with onehall's commands."""
+"""The `onehall` command (docs/design.md §8): Flask's click group with onehall's commands."""
 from __future__ import annotations
 
 import json

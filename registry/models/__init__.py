@@ -1,4 +1,4 @@
-"""SQLAlchemy models of DESIGN §3, one module per area."""
+"""SQLAlchemy models of docs/design.md §3, one module per area."""
 from registry.db import Base
 from registry.models.org import (
     CitizensHomeOpening, Department, Hall, HallApproval, Person, Place, Section, StaffFiling,

@@ -11,7 +11,6 @@ from sqlalchemy import select
 from registry import models as m
 from registry.services import catalog
 from registry.services.context import Actor
-from tests.web.conftest import T0
 from tests.web.test_ui_pages import ITEM, FGW, a_and_b, login, policy, seal_kept_by, ui  # noqa: F401
 
 FEE_ITEM = dict(ITEM, fees=[{"code": "F1", "name": "项目审查费", "basis": "湘价费〔2018〕1号", "standard": "每件100元"}])
@@ -153,6 +152,11 @@ def test_a_department_reads_and_answers_its_findings_and_its_home_counts_them(cl
     login(client, "sgb")
     report = client.get("/reform/compliance").text
     assert f"共 <b>{len(list(_live(rt)))}</b> 项发现" in report and "定时检查" in report
+    bars = re.findall(r'<a href="(/reform/compliance\?department=[^"]+)">', report)
+    values = [int(v) for v in re.findall(r'font-size="12">(\d+)</text>', report)]
+    assert bars and values == sorted(values, reverse=True)          # sorted, each bar a link
+    drill = client.get(bars[0].replace("&amp;", "&")).text
+    assert "合规报告 · " in drill and f"共 <b>{values[0]}</b> 项发现" in drill
 
 
 def _live(rt):

@@ -1,4 +1,4 @@
-"""The Chinese web pages, one module per role (DESIGN §1), over the same services as the API."""
+"""The Chinese web pages, one module per role (docs/design.md §1), over the same services as the API."""
 from flask import Blueprint
 
 bp = Blueprint("ui", __name__, template_folder="../templates", static_folder="../static",

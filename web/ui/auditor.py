@@ -1,5 +1,5 @@
 """The auditor's workspace (电子监察, role `auditor`): the log and its checkpoints, each entry
-with its inclusion proof, receipt checks, and the alerts (DESIGN §1, §7)."""
+with its inclusion proof, receipt checks, and the alerts (docs/design.md §1, §7)."""
 from __future__ import annotations
 
 import base64

@@ -1,4 +1,4 @@
-"""A department's workspace (role `department`, scoped to its own department, DESIGN §1):
+"""A department's workspace (role `department`, scoped to its own department, docs/design.md §1):
 items, chief-representative and government-service authorizations, absences, seal custody,
 staff filing, exemption requests, delegation, and the one-step 人员离岗/调动 page."""
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """The reform office's workspace (审改部门, role `reform_office`): the item review queue,
-exceptions to in-principle rules, the rule pack and the compliance report (DESIGN §1, §6)."""
+exceptions to in-principle rules, the rule pack and the compliance report (docs/design.md §1, §6)."""
 from __future__ import annotations
 
 import json
@@ -224,6 +224,12 @@ def reform_pack():
 
 # --- compliance -------------------------------------------------------------------------------
 
+def principal_role() -> str | None:
+    from flask import g
+    p = getattr(g, "principal", None)
+    return p.role if p is not None else None
+
+
 def compliance_page(department: str | None, template: str, **extra):
     try:
         from application import compliance
@@ -243,7 +249,14 @@ def compliance_page(department: str | None, template: str, **extra):
     found = [f for f in result["findings"] if (not clause or f["clause"] == clause)
              and (not strength or f["strength"] == strength) and matches(q, f["text"], f["subject"])]
     summary = result["summary"]
-    chart = bar_chart([(d["name"], d["total"]) for d in summary.get("departments", [])[:15]], title="问题数（按部门）")
+    ranked = sorted(summary.get("departments", []), key=lambda d: (-d["total"], d["name"]))
+    drill = principal_role() == "reform_office" and not department
+
+    def link(d):
+        code = d.get("code") or d.get("department")
+        return url_for("ui.reform_compliance", department=code) if drill and code and code != "CITY" else None
+    chart = bar_chart([(d["name"], d["total"], link(d)) for d in ranked[:15]],
+                      title="问题数（按部门，点击查看该部门）" if drill else "问题数（按部门）")
     from web.ui.names import Names
     with runtime().reading() as session:
         names = Names(session)

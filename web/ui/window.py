@@ -1,5 +1,5 @@
 """The window's workspace (role `window`): “我能否……” — may person P do action A on item I,
-here, now? — and, for a chief representative, the seal-use page with its receipt (DESIGN §1, §4, §7)."""
+here, now? — and, for a chief representative, the seal-use page with its receipt (docs/design.md §1, §4, §7)."""
 from __future__ import annotations
 
 import hashlib
