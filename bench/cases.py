@@ -25,8 +25,8 @@ def build_app(workdir: Path):
     from registry.services.accounts import create_token, create_user
     from registry.services.context import SYSTEM
     from web.app import create_app
-    from web.config import Settings
-    from web.packs import ensure_active_pack
+    from application.config import Settings
+    from application.packs import ensure_active_pack
 
     settings = Settings(instance_dir=workdir / "instance", database_url=f"sqlite:///{workdir / 'cases.db'}",
                         key_dir=workdir / "keys", key_passphrase=b"bench", secret_key="bench", testing=True)

@@ -1,4 +1,4 @@
-"""Receipts: a log entry with everything needed to check it offline (DESIGN §7).
+"""Receipts: a log entry with everything needed to check it offline (docs/design.md §7).
 
 A receipt carries the leaf bytes, its index, an RFC 9162 inclusion proof to a checkpoint
 of the given size, and that checkpoint as a signed note. With the log's public key alone
@@ -49,11 +49,15 @@ class ReceiptResult:
     """False when no trusted log key was given: the receipt is only self-consistent."""
     record: dict[str, Any] | None
     record_verified: bool
+    authority: tuple = ()
+    """The authorization and custody records the use relied on, proven (signing.authority)."""
     cosigners: tuple[str, ...] = ()
     """Trusted witnesses that cosigned the checkpoint (with a policy naming witnesses)."""
     witness_quorum: int = 0
     witnessed: bool | None = None
     """None: the policy asks for no witnesses; False: not yet witnessed (cosigned later)."""
+    record_alg: str | None = None
+    """The algorithm the record says it is signed with (``ed25519``, ``sm2``), when readable."""
 
 
 def build_receipt(
@@ -64,9 +68,13 @@ def build_receipt(
     checkpoint_note: str,
     log_public_key_raw: bytes,
     log_name: str,
+    authority: list[tuple[str, int, bytes, list[bytes]]] = (),
 ) -> dict[str, Any]:
-    """Assemble the JSON receipt of DESIGN §7 (no checking: see ``verify_receipt``)."""
-    return {
+    """Assemble the JSON receipt of DESIGN §7 (no checking: see ``verify_receipt``).
+
+    ``authority`` holds ``(role, leaf index, entry bytes, inclusion proof)`` of the records the
+    decision relied on (an authorization, a custody), proven under the same checkpoint."""
+    receipt = {
         "entry": base64.b64encode(entry_bytes).decode("ascii"),
         "leaf_index": int(leaf_index),
         "leaf_hash": leaf_hash(entry_bytes).hex(),
@@ -76,6 +84,12 @@ def build_receipt(
         "log_public_key": base64.b64encode(log_public_key_raw).decode("ascii"),
         "log_name": log_name,
     }
+    if authority:
+        receipt["authority"] = [
+            {"role": role, "leaf_index": int(i), "entry": base64.b64encode(entry).decode("ascii"),
+             "leaf_hash": leaf_hash(entry).hex(), "inclusion_proof": [bytes(h).hex() for h in proof]}
+            for role, i, entry, proof in authority]
+    return receipt
 
 
 def verify_receipt(
@@ -157,11 +171,14 @@ def verify_receipt(
         except LeafError as exc:
             raise ReceiptError(f"record: {exc}") from exc
         verified = True
-    else:
-        try:
-            record, _ = parse_leaf(entry)
-        except LeafError:
-            record = None
+    alg = None
+    try:
+        parsed, sig = parse_leaf(entry)
+        record, alg = record or parsed, sig.alg
+    except LeafError:  # an unsigned-for check: the entry need not be a record
+        pass
+    from .authority import verify_authority
+    authority = verify_authority(receipt, record, index, size, checkpoint.root, record_keys)
     return ReceiptResult(
         leaf_index=index,
         tree_size=size,
@@ -172,9 +189,11 @@ def verify_receipt(
         log_key_trusted=trusted_log_key is not None or policy is not None,
         record=record,
         record_verified=verified,
+        authority=tuple(authority),
         cosigners=cosigners,
         witness_quorum=policy.quorum if policy is not None else 0,
         witnessed=witnessed,
+        record_alg=alg,
     )
 
 

@@ -78,8 +78,8 @@ def accept_command(number: str, item: str, place: str, person: int, applicant: s
                    at: str | None) -> None:
     """登记受理：先判定（两头受理、体外循环、内部科室一律拒绝），被拒绝时什么也不写入。"""
     from registry.services.accounts import Principal
-    from web.casework import accept_case
-    from web.sealing import ActRefused
+    from application.casework import accept_case
+    from application.sealing import ActRefused
     principal = Principal(user_id=0, name="cli-window", role="window", department=None, person=person)
     data = {"number": number, "item": item, "place": place, "person": person, "applicant": applicant,
             "platform_no": platform_no, "accepted_at": time_option(at), "application_date": None}

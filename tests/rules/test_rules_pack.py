@@ -7,17 +7,7 @@ import pytest
 from rules import PackInvalid, check_pack, default_pack_dir, diff_packs, load_pack
 from tests.rules.pack_files import edit as _edit, line_of as _line_of
 
-def _find_plan() -> str:
-    """shared/policy/ beside the repository, or beside a folder holding it (a git worktree)."""
-    here = os.path.dirname(os.path.abspath(__file__))
-    for up in range(3, 6):
-        path = os.path.join(here, *[".."] * up, "shared", "policy", "xiangtan-2018-plan.zh.txt")
-        if os.path.exists(path):
-            return path
-    return os.path.join(here, "..", "..", "..", "shared", "policy", "xiangtan-2018-plan.zh.txt")
-
-
-PLAN = _find_plan()
+PLAN = os.path.join(default_pack_dir(), "plan.zh.txt")  # the plan the pack quotes ships with it
 
 
 @pytest.fixture
@@ -111,7 +101,6 @@ def test_digest_and_diff(pack_dir):
     assert b.parameters["compression"]["mode"] == "reduce_to_at_most"
 
 
-@pytest.mark.skipif(not os.path.exists(PLAN), reason="shared/policy not beside the repository")
 def test_source_texts_are_verbatim_and_texts_corrected():
     plan = open(PLAN, encoding="utf-8").read()
     pack = load_pack(default_pack_dir())

@@ -18,7 +18,7 @@ from signing.export import (
     read_meta,
     write_export,
 )
-from signing.keys import Ed25519Signer, KeyStore
+from signing.keys import KeyStore
 from signing.merkle import MemoryTree
 from signing.note import format_checkpoint, sign_note
 from signing.records import make_leaf
@@ -49,7 +49,7 @@ def world(tmp_path_factory):
     store = KeyStore(base / "keys", b"pass")
     for body in ("dept:FGW", "log"):
         store.ensure(body, at=T0)
-    old_dept = Ed25519Signer(store.signer("dept:FGW")._private)
+    old_dept = store.signer("dept:FGW")._private  # the Ed25519Signer inside, not the store's wrapper
     leaves = [make_leaf(r, store.signer("dept:FGW")) for r in _records(0, 100, T0 + timedelta(days=1))]
     store.rotate("dept:FGW", at=ROTATION)
     leaves += [make_leaf(r, store.signer("dept:FGW"))

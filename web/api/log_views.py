@@ -1,4 +1,4 @@
-"""The public log endpoints (DESIGN §8): checkpoint, entries, proofs, keys, receipt checks;
+"""The public log endpoints (docs/design.md §8): checkpoint, entries, proofs, keys, receipt checks;
 and the acts that append to it: seal uses."""
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from signing import merkle
 from web.api import schemas as s
 from web.api.problems import problem
 from web.api.routing import ANONYMOUS, route
-from web.limits import receipt_check_allowed
-from web.runtime import runtime
+from application.limits import receipt_check_allowed
+from web.context import runtime
 
 HASHES = {"type": "object", "required": ["hashes"],
           "properties": {"hashes": {"type": "array", "items": {"type": "string"}}}}
@@ -50,7 +50,7 @@ def checkpoint():
 
 
 def _checkpoint_json(session, cp: Checkpoint) -> dict:
-    from web.witnessing import cosignature_lines
+    from application.witnessing import cosignature_lines
     lines = cosignature_lines(session, cp.tree_size)
     return {"tree_size": cp.tree_size, "root_hash": cp.root_hash, "checkpoint": cp.note,
             "cosigned_checkpoint": cp.note + "".join(lines), "cosignatures": len(lines),
@@ -61,7 +61,7 @@ def _checkpoint_json(session, cp: Checkpoint) -> dict:
        tag="log", response={"type": "object", "properties": {"tree_size": {"type": "integer"},
                                                              "cosigned_checkpoint": {"type": "string"}}})
 def checkpoint_of_size(size: str):
-    if not size.isdigit() or len(size) > 18:
+    if not (size.isascii() and size.isdigit()) or len(size) > 18:
         return problem(422, "数据校验未通过", "树大小须为非负整数", errors=[{"field": "size", "message": "须为非负整数"}])
     with runtime().reading() as session:
         cp = session.scalar(select(Checkpoint).where(Checkpoint.tree_size == int(size)))
@@ -118,8 +118,18 @@ def consistency():
     return {"hashes": [h.hex() for h in proof]}
 
 
-@route("GET", "/keys", "各机构的公钥", roles=ANONYMOUS, tag="log",
-       response={"type": "object", "properties": {"items": {"type": "array"}}})
+KEY_ITEM = {"type": "object", "required": ["key_id", "body", "alg", "public_key", "valid_from", "valid_to"],
+            "properties": {
+                "key_id": {"type": "string", "description": "算法:公钥 SHA-256 的前 16 位十六进制"},
+                "body": {"type": "string", "description": "签名机构（如 dept:FGW、log）"},
+                "alg": {"type": "string", "enum": ["ed25519", "sm2"],
+                        "description": "签名算法：ed25519，或 sm2（GB/T 32918，SM3 摘要，默认用户标识 1234567812345678，DER 编码）"},
+                "public_key": {"type": "string", "description": "公钥的 base64：Ed25519 为 32 字节，SM2 为 65 字节非压缩点"},
+                "valid_from": {"type": "string"}, "valid_to": {"type": ["string", "null"]}}}
+
+
+@route("GET", "/keys", "各机构的公钥（含算法与有效期）", roles=ANONYMOUS, tag="log",
+       response={"type": "object", "properties": {"items": {"type": "array", "items": KEY_ITEM}}})
 def keys():
     store = runtime().extras.get("keys")
     return {"items": [k.to_json() for k in store.public_keys()] if store else []}
@@ -128,7 +138,7 @@ def keys():
 @route("GET", "/verify/{leaf_hash}", "核验回执：是否已用印、何时、哪个部门（不含个人信息）", roles=ANONYMOUS,
        tag="log", response={"type": "object"})
 def verify(leaf_hash: str):
-    from web.sealing import find_seal_use
+    from application.sealing import find_seal_use
     if len(leaf_hash) != 64 or any(c not in "0123456789abcdef" for c in leaf_hash):
         return problem(422, "数据校验未通过", "回执哈希须为 64 位小写十六进制",
                        errors=[{"field": "leaf_hash", "message": "须为 64 位小写十六进制"}])
@@ -143,7 +153,7 @@ def verify(leaf_hash: str):
        status=201, tag="log", response={"type": "object", "properties": {"receipt": {"type": "object"}}})
 def seal_use(body: s.SealUseIn):
     from rules.errors import UnknownReference
-    from web.sealing import SealRefused, use_seal
+    from application.sealing import SealRefused, use_seal
     try:
         return use_seal(runtime(), g.principal, body.model_dump()), 201
     except SealRefused as exc:

@@ -17,7 +17,8 @@ from web.api.routing import route
 from web.api.schemas import Body
 from web.api.serialize import t
 from web.api.types import Code, Text, Time
-from web.runtime import actor_of, runtime
+from application.runtime import actor_of
+from web.context import runtime
 
 LIST = {"type": "object", "required": ["items", "next"],
         "properties": {"items": {"type": "array"}, "next": {"type": ["string", "null"]}}}

@@ -1,5 +1,5 @@
 """The auditor's workspace (电子监察, role `auditor`): the log and its checkpoints, each entry
-with its inclusion proof, receipt checks, and the alerts (DESIGN §1, §7)."""
+with its inclusion proof, receipt checks, and the alerts (docs/design.md §1, §7)."""
 from __future__ import annotations
 
 import base64
@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from registry import models as m
 from registry.ledger import node_getter
 from signing import merkle
-from web.runtime import runtime
+from web.context import runtime
 from web.ui import bp
 from web.ui.common import bar_chart, paginate, role_required
 
@@ -24,13 +24,21 @@ KIND_LABELS = {
     "hall_approval": "分厅批准", "citizens_home_opening": "市民之家启用", "seal_registration": "印章登记",
     "seal_use": "用印", "case": "办件", "case_step": "办件环节", "pack_publication": "规则包发布",
     "entry_plan": "进驻方案", "entry_plan_step": "进驻方案环节",
+    "department": "部门", "section": "科室", "hall": "大厅", "place": "场所", "person": "人员",
+    "function_section": "功能板块", "seal": "印章",
 }
+from web.ui.names import RECORD_TYPES  # noqa: E402  (every record type the log holds, in words)
+KIND_LABELS = {**RECORD_TYPES, **KIND_LABELS}
 ALERT_STATES = {"open": "未处理", "acknowledged": "已确认", "resolved": "已解决"}
 ALERT_LEVELS = {"yellow": "黄色", "red": "红色", "info": "提示", "warning": "警告"}
 
 
 def _latest_checkpoint(session) -> m.Checkpoint | None:
     return session.scalar(select(m.Checkpoint).order_by(m.Checkpoint.tree_size.desc()).limit(1))
+
+
+ALG_LABELS = {"ed25519": "Ed25519", "sm2": "SM2（国密，SM3 摘要）"}
+"""How a signature algorithm is named to a person."""
 
 
 def log_keys() -> list[Any]:
@@ -51,8 +59,10 @@ def audit_home():
         open_alerts = session.scalar(select(func.count()).select_from(m.Alert).where(m.Alert.state == "open")) or 0
         seal_uses = session.scalar(select(func.count()).select_from(m.SealUse)) or 0
         chart = bar_chart([(KIND_LABELS.get(k, k), n) for k, n in kinds], title="日志记录按类别")
+        last_audit = session.scalar(select(m.AuditRun).order_by(m.AuditRun.id.desc()).limit(1))
         return render_template("audit/home.html", size=size, cp=cp, chart=chart, open_alerts=open_alerts,
-                               seal_uses=seal_uses, uncovered=size - (cp.tree_size if cp else 0))
+                               seal_uses=seal_uses, uncovered=size - (cp.tree_size if cp else 0),
+                               last_audit=last_audit)
 
 
 @bp.get("/audit/log")
@@ -83,6 +93,7 @@ def entry_check(session, entry: m.LogEntry) -> dict[str, Any]:
         record, sig = parse_leaf(leaf)
         out["record"] = json.dumps(record, ensure_ascii=False, indent=2)
         out["sig"] = sig
+        out["sig_alg"] = ALG_LABELS.get(sig.alg, sig.alg)
     except Exception as exc:  # a damaged leaf is exactly what an auditor needs to see
         out["sig_error"] = f"记录无法解析：{exc}"
         return out
@@ -115,6 +126,10 @@ def entry_check(session, entry: m.LogEntry) -> dict[str, Any]:
             out["note_ok"] = parse_checkpoint(body).root.hex() == cp.root_hash
         except Exception:
             out["note_ok"] = False
+    from application.witnessing import configured_policy, cosignature_lines
+    policy, _ = configured_policy(runtime())
+    if policy is not None and policy.quorum:
+        out["witness"] = _witness_text(cp.note + "".join(cosignature_lines(session, cp.tree_size)), policy)
     return out
 
 
@@ -127,14 +142,27 @@ def audit_entry(index):
             from web.ui.common import not_found
             return not_found(f"日志中没有序号 {index}")
         check = entry_check(session, entry)
+        summary = _summary(session, entry)
         return render_template("audit/entry.html", e=entry, c=check, label=KIND_LABELS.get(entry.kind, entry.kind),
+                               summary=summary,
                                leaf_b64=base64.b64encode(bytes(entry.leaf)).decode())
+
+
+def _summary(session, entry) -> list[tuple[str, str]]:
+    """The signed record in words (names, Beijing times), shown above its raw JSON."""
+    from signing.records import parse_leaf
+    from web.ui.names import Names, summarize
+    try:
+        record, _ = parse_leaf(bytes(entry.leaf))
+    except Exception:  # a leaf that does not parse is shown raw, with the check's own error
+        return []
+    return summarize(record, Names(session))
 
 
 @bp.get("/audit/checkpoints")
 @role_required("auditor")
 def audit_checkpoints():
-    from web.witnessing import configured_policy, witness_rows
+    from application.witnessing import configured_policy, witness_rows
     with runtime().reading() as session:
         page = paginate(session, select(m.Checkpoint).order_by(m.Checkpoint.tree_size.desc()))
         sizes = [cp.tree_size for cp in page.rows]
@@ -143,7 +171,8 @@ def audit_checkpoints():
                                  .order_by(m.CheckpointCosignature.witness)):
             cosigs.setdefault(c.tree_size, []).append(c)
         policy, policy_error = configured_policy(runtime())
-        return render_template("audit/checkpoints.html", page=page, keys=log_keys(), cosigs=cosigs,
+        witnessed = {cp.tree_size: _witnessed(cp, cosigs.get(cp.tree_size, []), policy) for cp in page.rows}
+        return render_template("audit/checkpoints.html", page=page, keys=log_keys(), cosigs=cosigs, witnessed=witnessed,
                                witnesses=witness_rows(session), policy=policy, policy_error=policy_error)
 
 
@@ -173,15 +202,24 @@ def check_receipt(raw: str | bytes) -> tuple[dict[str, Any] | None, str | None]:
     return {"leaf_index": result.leaf_index, "tree_size": result.tree_size, "leaf_hash": result.leaf_hash,
             "root": result.root.hex(), "origin": result.origin, "record_verified": result.record_verified,
             "record": result.record, "log_key_id": trusted.key_id,
+            "authority": [{"role": a["role"], "leaf_index": a["leaf_index"]} for a in result.authority],
+            "record_alg": ALG_LABELS.get(result.record_alg, result.record_alg),
             "witness": _witness_of(receipt["checkpoint"], result.tree_size, receipt.get("log_name"))}, None
 
 
+def _witnessed(cp, cosigs, policy) -> str:
+    """The checkpoint's witness status, its cosignatures verified here under the policy."""
+    if not cosigs:
+        return "尚未经见证人副署"
+    if policy is None:
+        return f"{len(cosigs)} 个副署（未配置信任策略，未核验）"
+    return _witness_text(cp.note + "".join(c.line for c in cosigs), policy)
+
+
 def _witness_of(note: str, tree_size: int, log_name: str | None) -> str | None:
-    """In words: whether a quorum of the configured witnesses cosigned the receipt's checkpoint,
-    counting the cosignatures received since (the receipt was issued before them)."""
-    from signing.errors import NoteError
-    from signing.policy import check_checkpoint
-    from web.witnessing import configured_policy, cosignature_lines
+    """Whether a quorum of the configured witnesses cosigned the receipt's checkpoint, counting
+    the cosignatures received since (the receipt was issued before them); None without a quorum."""
+    from application.witnessing import configured_policy, cosignature_lines
     policy, _ = configured_policy(runtime())
     if policy is None or not policy.quorum:
         return None
@@ -190,14 +228,21 @@ def _witness_of(note: str, tree_size: int, log_name: str | None) -> str | None:
         lines = cosignature_lines(session, tree_size) if stored is not None else []
     if stored is not None and stored.note.split("\n\n")[0] == note.split("\n\n")[0]:
         note += "".join(line for line in lines if line not in note)
+    return _witness_text(note, policy, log_name)
+
+
+def _witness_text(note: str, policy, log_name: str | None = None) -> str:
+    """In words: the note's trusted cosignatures, verified here, against the policy's quorum."""
+    from signing.errors import NoteError
+    from signing.policy import check_checkpoint
     try:
         checked = check_checkpoint(note, policy, log_name)
     except NoteError as exc:
-        return f"见证副署无法核验：{exc}"
+        return f"副署核验失败：{exc}"
     n = len(checked.cosignatures)
     if checked.witnessed:
-        return f"已见证：检查点由 {n} 个可信见证人副署（法定人数 {policy.quorum}）"
-    return f"尚未经见证人副署（not yet witnessed）：{n} 个副署，法定人数 {policy.quorum}，稍后再核验"
+        return f"已见证：{n} 个可信见证人的副署均已核验（法定人数 {policy.quorum}）"
+    return f"尚未经见证人副署：{n} 个有效副署，法定人数 {policy.quorum}，稍后再核验"
 
 
 @bp.route("/audit/receipt", methods=["GET", "POST"])

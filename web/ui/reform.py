@@ -1,5 +1,5 @@
 """The reform office's workspace (审改部门, role `reform_office`): the item review queue,
-exceptions to in-principle rules, the rule pack and the compliance report (DESIGN §1, §6)."""
+exceptions to in-principle rules, the rule pack and the compliance report (docs/design.md §1, §6)."""
 from __future__ import annotations
 
 import json
@@ -9,9 +9,9 @@ from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
 from registry import models as m
-from registry import vocab
+import vocab
 from registry.services import catalog, grants
-from web.runtime import runtime
+from web.context import runtime
 from web.ui import bp
 from web.ui.common import (
     FormErrors, bar_chart, file_with, limit_text, matches, paginate_list, parse_time, role_required,
@@ -178,8 +178,12 @@ def reform_exceptions():
     with runtime().reading() as session:
         rows = [r for r in session.scalars(select(m.PolicyException).order_by(m.PolicyException.id.desc()))
                 if matches(q, r.rule, r.subject, r.reason)]
+        from web.ui.names import Names
         return render_template("reform/exceptions.html", page=paginate_list(rows), q=q, rules=rules,
-                               form=form, errors=errors), status
+                               form=form, errors=errors, names=Names(session),
+                               rule_text={r.id: f"{r.clause} {r.text[:40]}" for r in (pack.rules if pack else [])},
+                               subject_text=Names(session).subject(form.get("subject", "")) if form.get("subject")
+                               else ""), status
 
 
 # --- the rule pack --------------------------------------------------------------------------
@@ -188,7 +192,7 @@ def reform_exceptions():
 @role_required("reform_office")
 def reform_pack():
     try:
-        import web.packs as packs
+        import application.packs as packs
     except ImportError:
         return render_template("reform/not_ready.html", title="规则包", message="规则包模块未就绪")
     pack = active_pack()
@@ -222,23 +226,52 @@ def reform_pack():
 
 # --- compliance -------------------------------------------------------------------------------
 
+def principal_role() -> str | None:
+    from flask import g
+    p = getattr(g, "principal", None)
+    return p.role if p is not None else None
+
+
 def compliance_page(department: str | None, template: str, **extra):
     try:
-        from web import compliance
+        from application import compliance
     except ImportError:
         return render_template("reform/not_ready.html", title="合规报告", message="合规报告模块未就绪")
-    try:
-        result = compliance.report(runtime(), department=department or None)
-    except Exception as exc:
-        return render_template("reform/not_ready.html", title="合规报告", message=f"合规报告暂不可用：{exc}")
+    from web.ui.findings_pages import as_report, stored
+    from web.ui.names import Names
+    with runtime().reading() as session:
+        rows = stored(session, department)
+        result = as_report(rows, Names(session)) if rows is not None else None
+    if result is None:  # the scheduler never synced: compute the report once, here
+        try:
+            result = compliance.report(runtime(), department=department or None)
+        except Exception as exc:
+            return render_template("reform/not_ready.html", title="合规报告", message=f"合规报告暂不可用：{exc}")
     clause, strength, q = request.args.get("clause", ""), request.args.get("strength", ""), request.args.get("q", "")
     found = [f for f in result["findings"] if (not clause or f["clause"] == clause)
              and (not strength or f["strength"] == strength) and matches(q, f["text"], f["subject"])]
     summary = result["summary"]
-    chart = bar_chart([(d["name"], d["total"]) for d in summary.get("departments", [])[:15]], title="问题数（按部门）")
-    return render_template(template, page=paginate_list(found), summary=summary, chart=chart, clause=clause,
-                           strength=strength, q=q, department=department, policy=result.get("policy"),
-                           clauses=sorted(summary.get("by_clause", {}).items()), **extra)
+    ranked = sorted(summary.get("departments", []), key=lambda d: (-d["total"], d["name"]))
+    drill = principal_role() == "reform_office" and not department
+
+    def link(d):
+        code = d.get("code") or d.get("department")
+        return url_for("ui.reform_compliance", department=code) if drill and code and code != "CITY" else None
+    chart = bar_chart([(d["name"], d["total"], link(d)) for d in ranked[:15]],
+                      title="问题数（按部门，点击查看该部门）" if drill else "问题数（按部门）")
+    from web.ui.names import Names
+    with runtime().reading() as session:
+        names = Names(session)
+        page = paginate_list(found)
+        rows = [dict(f, subject_text=names.subject(f["subject"]), department_name=names.department(f["department"]))
+                for f in page.rows]
+        page.rows = rows
+        return render_template(template, page=page, summary=summary, chart=chart, clause=clause,
+                               strength=strength, q=q, department=department,
+                               department_name=names.department(department) if department else "",
+                               policy=result.get("policy"), clauses=sorted(summary.get("by_clause", {}).items()),
+                               synced_at=result.get("synced_at"),
+                               **extra)
 
 
 @bp.get("/reform/compliance")
