@@ -64,8 +64,8 @@ def test_decisions_logged_one_per_row_survive_the_move_to_batches(database):
 
 
 def test_report_up_items_and_closed_cases_after_the_door_revision(database):
-    """Revision b4d1e7a09c21: items flagged report-up become the case type report_up; a case
-    with an issued step is closed, the others open; none has a platform number yet."""
+    """Revision b4d1e7a09c21: a case with an issued step is closed, the others open; none has a
+    platform number yet; item rows stay as signed (a report_up flag is read as the case type)."""
     from datetime import datetime
 
     import sqlalchemy as sa
@@ -74,7 +74,7 @@ def test_report_up_items_and_closed_cases_after_the_door_revision(database):
     engine = make_engine(url, schema=schema)
     t = datetime(2020, 1, 1, 2)
     try:
-        migrate.upgrade(engine, "e7a9c1d3f205")
+        migrate.upgrade(engine, "b7d2e4f1a903")
         md = sa.MetaData()
         md.reflect(engine, only=["departments", "places", "item_versions", "cases", "case_steps"])
         item = {"code": "I6", "name": "转报", "department": "FGW", "item_type": "licensing", "on_application": True,
@@ -99,7 +99,7 @@ def test_report_up_items_and_closed_cases_after_the_door_revision(database):
             types = dict(conn.execute(sa.text("SELECT code, case_type FROM item_versions")).all())
             status = dict(conn.execute(sa.text("SELECT number, status FROM cases")).all())
             numbers = conn.execute(sa.text("SELECT platform_no FROM cases")).scalars().all()
-        assert types == {"I6": "report_up", "I1": "instant"}
+        assert types == {"I6": "commitment", "I1": "instant"}
         assert status == {"A": "closed", "B": "open"} and numbers == [None, None]
     finally:
         engine.dispose()

@@ -1,12 +1,12 @@
-"""platform applications and outages; cases carry platform_no, status and the outage clock;
-report-up items become the case type report_up
+"""platform applications and outages; cases carry platform_no, status and the outage clock
 
 Revision ID: b4d1e7a09c21
-Revises: e7a9c1d3f205
+Revises: b7d2e4f1a903
 Create Date: 2026-12-06 11:10:00
 
-Items flagged report_up (every version) get the case type report_up (DESIGN §12.2); the
-downgrade turns them back into commitment items, flag kept. Existing cases keep what they recorded: a case with an issued step is closed, every other one
+Items flagged report_up keep their rows as signed (the registry is what was signed, §12.3): the
+engine reads a report_up flag as the case type report_up, and new filings store it. Existing cases
+keep what they recorded: a case with an issued step is closed, every other one
 open; none has a platform number, so the unique index on open platform numbers holds at once.
 """
 from alembic import op
@@ -15,7 +15,7 @@ import registry.db
 
 
 revision = 'b4d1e7a09c21'
-down_revision = 'e7a9c1d3f205'
+down_revision = 'b7d2e4f1a903'
 branch_labels = None
 depends_on = None
 
@@ -59,11 +59,9 @@ def upgrade() -> None:
                          "(SELECT \"case\" FROM case_steps WHERE step = 'issued')"))
     op.create_index('uq_cases_open_platform_no', 'cases', ['platform_no'], unique=True,
                     sqlite_where=OPEN, postgresql_where=OPEN)
-    conn.execute(sa.text("UPDATE item_versions SET case_type = 'report_up' WHERE report_up = :yes"), {"yes": True})
 
 
 def downgrade() -> None:
-    op.get_bind().execute(sa.text("UPDATE item_versions SET case_type = 'commitment' WHERE case_type = 'report_up'"))
     op.drop_index('uq_cases_open_platform_no', table_name='cases')
     for column in ('platform_due_at', 'pending_platform', 'status', 'platform_no'):
         op.drop_column('cases', column)
