@@ -130,12 +130,15 @@ def test_a_finding_is_notified_answered_closed_when_its_cause_is_removed_and_reo
 
 
 def test_an_exception_closes_an_in_principle_finding(client, world):
-    file_item(client, world)
+    # a 2-working-day commitment item should in principle become an instant item (XT-3.4.instant);
+    # 设置审批服务科室 is a must since issue 11, which no exception waives
+    file_item(client, world, {**ITEM, "case_type": "commitment", "promised_limit": {"value": 2, "unit": "working_day"}})
     sync(client, world, "2026-06-01T10:00:00")
-    f = by_rule(client, world, "sections.approval_section")
-    assert f["strength"] == "in_principle" and f["subject"] == "department:FGW"
+    assert by_rule(client, world, "sections.approval_section")["strength"] == "must"
+    f = by_rule(client, world, "lists.short_commitment_instant")
+    assert f["strength"] == "in_principle" and f["subject"] == "item:FGW-001"
     r = client.post("/api/v1/exceptions", json={"rule": f["rule"], "subject": f["subject"],
-                                                "reason": "本部门事项少，由办公室统筹，经审改办同意暂不单设审批服务科"},
+                                                "reason": "该事项须现场核验，经审改办同意暂保留为承诺件"},
                     headers=bearer(world["tokens"]["sgb"]))
     assert r.status_code == 201, r.get_json()
     out = sync(client, world, "2026-06-02T10:00:00")

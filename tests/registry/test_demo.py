@@ -45,7 +45,7 @@ def test_demo_loads_covers_everything_and_is_idempotent(sessions, tmp_path):
         assert not_on_app and {i.item_type for i in not_on_app} == {"penalty", "coercion", "inspection"}
         assert all(i.entry is None for i in not_on_app)
         on_app = [i for i in items if i.on_application]
-        assert {i.case_type for i in on_app} == {"instant", "commitment"}
+        assert {i.case_type for i in on_app} == {"instant", "commitment", "report_up"}  # 上报件: a type of its own
         assert {i.complexity for i in items} == {"simple", "complex"}
         assert {i.online_depth for i in on_app} == set(vocab.ONLINE_DEPTHS)
         assert any(i.joint and i.partners for i in items) and any(i.joint and not i.partners for i in items)
