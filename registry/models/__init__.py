@@ -10,7 +10,7 @@ from registry.models.grants import (
 )
 from registry.models.operations import Alert, Case, CaseStep, EntryPlan, EntryPlanStep, SealUse
 from registry.models.calendar import CalendarDay, CalendarYear
-from registry.models.accounts import ApiToken, User
+from registry.models.accounts import ApiToken, User, UserSession
 from registry.models.ledger import Checkpoint, LogEntry, LogNode, RecordSalt
 from registry.models.system import DecisionBatch, PackVersion, PersonalDataRead, RegistryChange, ThrottleHit
 from registry.models.oversight import Finding, FindingEvent
@@ -20,7 +20,7 @@ __all__ = [
     "Section", "StaffFiling", "DirectoryItem", "FeeReview", "FunctionSection", "ItemReview",
     "ItemVersion", "Absence", "Authorization", "Delegation", "Exemption", "ExemptionDecision",
     "PolicyException", "Revocation", "Seal", "SealCustody", "Alert", "Case", "CaseStep",
-    "EntryPlan", "EntryPlanStep", "SealUse", "CalendarDay", "CalendarYear", "ApiToken", "User",
+    "EntryPlan", "EntryPlanStep", "SealUse", "CalendarDay", "CalendarYear", "ApiToken", "User", "UserSession",
     "Checkpoint", "LogEntry", "LogNode", "RecordSalt", "DecisionBatch", "PackVersion", "PersonalDataRead",
     "RegistryChange", "ThrottleHit", "Finding", "FindingEvent",
 ]
