@@ -18,12 +18,16 @@ from registry.services import cases as case_service
 from registry.services.accounts import Principal
 from registry.services._common import latest_item
 from web.runtime import actor_of
-from web.sealing import ActRefused
+from web.acts import OUTSIDE_CLAUSE, ActRefused, backdate_limit, bound_place, check_step_time, own_person
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def accept_case(rt, principal: Principal, data: dict[str, Any]) -> Case:
+    data = {**data, "place": bound_place(principal, data["place"]),
+            "person": own_person(principal, data["person"], rule="case.own_credential", clause=OUTSIDE_CLAUSE[0],
+                                 text=OUTSIDE_CLAUSE[1], what="受理")}
+    check_step_time(data.get("accepted_at"), backdate_limit(rt), "accepted_at")
     decision = rt.policy.decide(data["person"], "accept", data["item"], at=data.get("accepted_at"),
                                 place=data["place"], case=data["number"])
     if not decision["allowed"]:

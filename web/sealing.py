@@ -18,31 +18,18 @@ from registry.services.context import Actor, FilingContext, iso
 from signing import merkle
 from signing.note import note_key_id, split_note
 from signing.receipt import build_receipt
+from web.acts import ActRefused, bound_place, own_person
 
-
-class ActRefused(Exception):
-    """An act (a seal use, an acceptance) is refused; `reasons` say why (the decision's
-    reasons and why_not). Nothing was written."""
-
-    def __init__(self, detail: str, reasons: list[dict[str, Any]], decision: dict[str, Any] | None = None):
-        super().__init__(detail)
-        self.detail = detail
-        self.reasons = reasons
-        self.decision = decision
+__all__ = ["ActRefused", "SealRefused", "use_seal", "receipt_for", "checkpoint_key", "find_seal_use"]
 
 
 SealRefused = ActRefused
 
 
 def use_seal(rt, principal: Principal, data: dict[str, Any]) -> dict[str, Any]:
-    if principal.person is None or principal.person != data["person"]:
-        raise SealRefused("用印须由保管人本人使用自己的账号", [{
-            "rule": "seal.own_credential", "clause": "XT-3.3.3", "text": "“行政审批专用章”及其他业务专章的保管权和使用权",
-            "detail": "请求中的人员与登录账号所关联的人员不一致"}])
-    if principal.place is not None and principal.place != data["place"]:
-        raise SealRefused("此令牌绑定了其他场所", [{
-            "rule": "token.place", "clause": "XT-3.3.1", "text": "进驻的依申请类政务服务事项必须在所进驻大厅实质运行",
-            "detail": f"令牌绑定场所为 {principal.place}，请求场所为 {data['place']}"}])
+    own_person(principal, data["person"], rule="seal.own_credential", clause="XT-3.3.3",
+               text="“行政审批专用章”及其他业务专章的保管权和使用权", what="用印")
+    bound_place(principal, data["place"])
     now = utcnow()
     decision = rt.policy.decide(data["person"], "use_seal", data["item"], at=now, place=data["place"],
                                 seal=data["seal"], case=data["case"])

@@ -64,9 +64,20 @@ def open_case(body: s.CaseIn):
 @route("POST", "/cases/{number}/steps", "记录办件环节（签名记入日志）", body=s.CaseStepIn,
        roles=("window", "gov_service", "department"), status=201, response={"type": "object"}, tag="cases")
 def add_step(number: str, body: s.CaseStepIn):
+    """The step's person is the caller's linked person, its place a bound token's place, its
+    time no further back than the pack allows (web.acts)."""
+    from web.acts import OUTSIDE_CLAUSE, ActRefused, backdate_limit, bound_place, check_step_time, own_person
+    principal = g.principal
     try:
-        with runtime().filing(actor_of(g.principal)) as ctx:
-            row = case_service.add_step(ctx, number, body.step, person=body.person, place=body.place, at=body.at)
+        place = bound_place(principal, body.place)
+        person = own_person(principal, body.person, rule="case.own_credential", clause=OUTSIDE_CLAUSE[0],
+                            text=OUTSIDE_CLAUSE[1], what="记录办件环节")
+    except ActRefused as exc:
+        return problem(403, "不允许记录此环节", exc.detail, reasons=exc.reasons)
+    try:
+        check_step_time(body.at, backdate_limit(runtime()))
+        with runtime().filing(actor_of(principal)) as ctx:
+            row = case_service.add_step(ctx, number, body.step, person=person, place=place, at=body.at)
             out = {"id": row.id, "case": number, "step": row.step, "at": t(row.at), "place": row.place,
                    "log_index": row.log_index}
     except RegistryError as exc:
