@@ -7,7 +7,7 @@ from typing import Any
 from flask import Flask, request
 from flask_wtf.csrf import CSRFProtect
 
-from web import auth
+from web import auth, input_guard
 from web.api.fastpath import DecisionFastPath
 from web.config import Settings
 from web.runtime import Runtime
@@ -41,11 +41,12 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     app.wsgi_app = SecurityHeaders(DecisionFastPath(app, app.wsgi_app, runtime=runtime, token_cache=token_cache))
     auth.install(app, runtime)
     csrf.init_app(app)
+    input_guard.install(app)   # before the blueprints: their <int:…> routes bind the bounded converter
 
     from web.api import (  # noqa: F401  (routes register on import)
         analysis_views, case_views, decision_views, finding_views, log_views, oversight_views, plan_views,
         registry_views,
-        system_views,
+        system_views, token_views,
     )
     from web.api.routing import bp as api_bp
     from web.ui import bp as ui_bp

@@ -18,6 +18,7 @@ from signing.records import parse_leaf
 from web.access import note_personal_reads
 from web.runtime import runtime
 from web.ui import bp
+from web.input_guard import is_id
 from web.ui.common import (
     FormErrors, auth_status, bar_chart, file_with, forbidden, local_input, matches, not_found,
     paginate_list, parse_int, parse_time, qr_svg, role_required, split_codes, utcnow, as_utc,
@@ -363,7 +364,7 @@ def _auth_new(dept: str, gov: bool):
         post = form.get("post") or None
         data["post"] = post
         backs = form.get("backs") or ""
-        data["backs"] = int(backs) if post == "B" and backs.isdigit() else None
+        data["backs"] = int(backs) if post == "B" and is_id(backs) else None
     data["items"] = "*" if form.get("items_scope", "*") == "*" else form.getlist("items")
     data["valid_from"] = parse_time(form.get("valid_from"), "valid_from", errors)
     data["valid_to"] = parse_time(form.get("valid_to"), "valid_to", errors)
@@ -588,7 +589,7 @@ def dept_staff_file(dept):
     form = request.form
     people = []
     for key, value in form.items():
-        if key.startswith("role_") and key[5:].isdigit() and value:
+        if key.startswith("role_") and is_id(key[5:]) and value:
             people.append({"person": int(key[5:]), "role": value})
     data = {"department": dept, "people": people}
     result, errors = file_with(lambda ctx: org.file_staff(ctx, data).log_index)

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from registry import models as m
 from registry import vocab
 from registry.services import catalog, grants
+from web.input_guard import is_id
 from web.runtime import runtime
 from web.ui import bp
 from web.ui.common import (
@@ -195,7 +196,7 @@ def reform_pack():
     with runtime().reading() as session:
         versions = list(session.scalars(select(m.PackVersion).order_by(m.PackVersion.id.desc())))
         a, b = request.args.get("a", ""), request.args.get("b", "")
-        if a.isdigit() and b.isdigit():
+        if is_id(a) and is_id(b):
             try:
                 from rules.pack import diff_packs
                 pa = packs.load_stored_pack(session.get(m.PackVersion, int(a)))
