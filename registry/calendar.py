@@ -45,7 +45,7 @@ class CalendarPending(RegistryError):
         self.year = year
         super().__init__(
             f"{year}年的工作日历尚未导入，无法按工作日计算时限：请政务服务部门依据国务院办公厅"
-            f"公布的{year}年部分节假日安排通知导入该年日历（onehall calendar import {year} 文件），"
+            f"公布的{year}年部分节假日安排通知，在政务服务中心工作台的“工作日历”页导入该年日历，"
             f"导入前相关计时标记为“待日历”。"
         )
 

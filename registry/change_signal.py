@@ -4,7 +4,7 @@ Every filing that changes what decisions see adds a RegistryChange row. This mod
 such rows in any session's flush, whoever wrote them (filings, token revocations, pack
 publications), and signals the other workers once the transaction commits:
 
-- PostgreSQL: `NOTIFY onehall_changes` inside the transaction; the server delivers it at
+- PostgreSQL: `NOTIFY` on the schema's channel (registry.db.notify_channel) inside the transaction; the server delivers it at
   commit to every worker's LISTEN connection (web.changes).
 - SQLite (one machine by nature): a beacon file beside the database holds a committed change
   sequence; workers map it into memory, so "did anything change?" costs a memory read
@@ -25,9 +25,9 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from registry.db import notify_channel
 from registry.models import RegistryChange
 
-NOTIFY_CHANNEL = "onehall_changes"
 MAX_SEQ = "SELECT max(seq) FROM registry_changes"
 _CHANGED = "onehall_registry_changed"   # session.info: this transaction added to the change feed
 _NOTIFIED = "onehall_notified"
@@ -93,7 +93,7 @@ def _note_changes(session: Session, _flush_context) -> None:
         return
     session.info[_CHANGED] = True
     if session.get_bind().dialect.name == "postgresql" and not session.info.get(_NOTIFIED):
-        session.connection().execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))
+        session.connection().execute(text(f"NOTIFY {notify_channel(session.get_bind())}"))
         session.info[_NOTIFIED] = True
 
 

@@ -5,6 +5,7 @@ differences between them (pragmas, time zones, schemas) are handled in one place
 """
 from __future__ import annotations
 
+import hashlib
 import orjson
 import os
 from contextlib import contextmanager
@@ -76,15 +77,38 @@ def make_engine(url: str, *, schema: str | None = None, **kwargs) -> Engine:
     # JSON columns: one C-accelerated dumps; times (as in logged decisions) as ISO strings.
     kwargs.setdefault("json_serializer", _json_dumps)
     engine = create_engine(url, connect_args=connect_args, **kwargs)
+    engine.onehall_schema = schema or "public"  # type: ignore[attr-defined]  (see lock_key)
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine)
     return engine
+
+
+def schema_of(engine: Engine) -> str:
+    """The PostgreSQL schema this engine works in ("public" unless one was given)."""
+    return getattr(getattr(engine, "engine", engine), "onehall_schema", "public")
+
+
+def lock_key(engine: Engine, purpose: str) -> int:
+    """A PostgreSQL advisory lock id for `purpose` in this engine's schema.
+
+    Advisory locks are database-wide: two deployments in two schemas of one database must not
+    share the log's or the scheduler's lock, so the id is derived from the schema's name."""
+    digest = hashlib.sha256(f"onehall:{schema_of(engine)}:{purpose}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") & 0x7FFF_FFFF_FFFF_FFFF  # a positive bigint
+
+
+def notify_channel(engine: Engine) -> str:
+    """The LISTEN/NOTIFY channel of this engine's schema (channels are database-wide too)."""
+    return "onehall_" + hashlib.sha256(schema_of(engine).encode()).hexdigest()[:16]
 
 
 def _json_dumps(value) -> str:
     """orjson: compact UTF-8 JSON, datetimes as ISO 8601 (isoformat's text), ~10x json.dumps
     (the decision log writes two documents per answered question)."""
     return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+
+
+SQLITE_SYNCHRONOUS = "FULL"   # every SQLite connection: signed appends are durable when answered
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -94,7 +118,9 @@ def _configure_sqlite(engine: Engine) -> None:
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute("PRAGMA synchronous=NORMAL")
+        # FULL, not NORMAL: in WAL mode NORMAL survives a killed process but not a power cut,
+        # and a receipt or an outside checkpoint handed out must never name a lost entry.
+        cur.execute(f"PRAGMA synchronous={SQLITE_SYNCHRONOUS}")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA busy_timeout=30000")
         cur.close()

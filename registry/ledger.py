@@ -21,7 +21,7 @@ from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from registry.db import utcnow
+from registry.db import lock_key, utcnow
 from registry.fastsql import BulkInsert, Prepared
 from registry.models import Checkpoint, LogEntry, LogNode, RecordSalt
 from registry.services.context import Logged
@@ -32,7 +32,6 @@ from signing.keys import KeyStore
 from signing.note import format_checkpoint, sign_note
 from signing.records import make_leaf
 
-LOG_LOCK_KEY = 0x6F6E6568  # "oneh": the advisory lock id of the log on PostgreSQL
 LOG_BODY = "log"
 
 
@@ -282,6 +281,7 @@ def _record_time(record: dict[str, Any]) -> datetime:
 
 def lock_log(session: Session) -> None:
     """Take the single-writer lock of the log for this transaction."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOG_LOCK_KEY})
+    bind = session.get_bind()
+    if bind.dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": lock_key(bind, "log")})
     # SQLite: filings begin IMMEDIATE, which already holds the database's write lock.

@@ -36,6 +36,7 @@ __all__ = [
     "open_note",
     "vkey",
     "parse_vkey",
+    "vkey_type",
 ]
 
 SIG_TYPE_ED25519 = 0x01  # signed-note "Signature types"
@@ -121,9 +122,9 @@ def parse_checkpoint(body: str) -> Checkpoint:
     return Checkpoint(origin, int(size_text), root, tuple(extensions))
 
 
-def note_key_id(name: str, public_key_raw: bytes) -> bytes:
-    """signed-note Ed25519 key ID: SHA-256(name || 0x0A || 0x01 || public key)[:4]."""
-    data = name.encode("utf-8") + b"\n" + bytes([SIG_TYPE_ED25519]) + bytes(public_key_raw)
+def note_key_id(name: str, public_key_raw: bytes, sig_type: int = SIG_TYPE_ED25519) -> bytes:
+    """signed-note key ID: SHA-256(name || 0x0A || type || public key)[:4] (0x01: Ed25519)."""
+    data = name.encode("utf-8") + b"\n" + bytes([sig_type]) + bytes(public_key_raw)
     return hashlib.sha256(data).digest()[:4]
 
 
@@ -220,29 +221,44 @@ def open_note(text: str, verifiers: Verifiers) -> tuple[str, list[str]]:
     return body, verified
 
 
-def vkey(name: str, public_key_raw: bytes) -> str:
-    """The verifier key string ``name+hex(key ID)+base64(0x01 || public key)``."""
+def vkey(name: str, public_key_raw: bytes, sig_type: int = SIG_TYPE_ED25519) -> str:
+    """The verifier key string ``name+hex(key ID)+base64(type || public key)``.
+
+    Type 0x01 is a note signer (the log); 0x04 a cosignature/v1 witness (signing.cosignature).
+    """
     _check_key_name(name)
     if len(public_key_raw) != 32:
         raise NoteError("an Ed25519 public key is 32 bytes")
-    blob = bytes([SIG_TYPE_ED25519]) + bytes(public_key_raw)
-    return f"{name}+{note_key_id(name, public_key_raw).hex()}+{base64.b64encode(blob).decode()}"
+    blob = bytes([sig_type]) + bytes(public_key_raw)
+    kid = note_key_id(name, public_key_raw, sig_type).hex()
+    return f"{name}+{kid}+{base64.b64encode(blob).decode()}"
 
 
-def parse_vkey(text: str) -> tuple[str, bytes]:
-    """Inverse of ``vkey``: the key name and raw public key, after checking the key ID."""
-    parts = text.strip().split("+")
+def parse_vkey(text: str, sig_type: int = SIG_TYPE_ED25519) -> tuple[str, bytes]:
+    """Inverse of ``vkey``: the key name and raw public key, after checking type and key ID."""
+    parts = text.strip().split("+", 2)  # base64 may contain "+"; the name may not
     if len(parts) != 3:
         raise NoteError("a verifier key is name+keyid+base64")
     name, hex_id, blob_text = parts
     _check_key_name(name)
     blob = _b64decode(blob_text, "verifier key")
-    if len(blob) != 33 or blob[0] != SIG_TYPE_ED25519:
-        raise NoteError("verifier key is not an Ed25519 (type 0x01) key")
+    if len(blob) != 33 or blob[0] != sig_type:
+        raise NoteError(f"verifier key is not an Ed25519 key of type 0x{sig_type:02x}")
     public = blob[1:]
-    if hex_id.lower() != note_key_id(name, public).hex() or len(hex_id) != 8:
+    if len(hex_id) != 8 or hex_id.lower() != note_key_id(name, public, sig_type).hex():
         raise NoteError("verifier key ID does not match its name and public key")
     return name, public
+
+
+def vkey_type(text: str) -> int:
+    """The signature type byte of a verifier key (0x01 note signer, 0x04 cosigner, ...)."""
+    parts = text.strip().split("+", 2)  # base64 may contain "+"; the name may not
+    if len(parts) != 3:
+        raise NoteError("a verifier key is name+keyid+base64")
+    blob = _b64decode(parts[2], "verifier key")
+    if not blob:
+        raise NoteError("verifier key is empty")
+    return blob[0]
 
 
 def _b64decode(text: str, what: str) -> bytes:

@@ -18,6 +18,7 @@ from .errors import LeafError, NoteError, ProofError, ReceiptError
 from .keys import KeyLookup
 from .merkle import leaf_hash, verify_inclusion
 from .note import open_note, parse_checkpoint
+from .policy import TrustPolicy, check_checkpoint
 from .records import parse_leaf, verify_leaf
 
 __all__ = ["RECEIPT_FIELDS", "ReceiptResult", "build_receipt", "verify_receipt"]
@@ -48,6 +49,11 @@ class ReceiptResult:
     """False when no trusted log key was given: the receipt is only self-consistent."""
     record: dict[str, Any] | None
     record_verified: bool
+    cosigners: tuple[str, ...] = ()
+    """Trusted witnesses that cosigned the checkpoint (with a policy naming witnesses)."""
+    witness_quorum: int = 0
+    witnessed: bool | None = None
+    """None: the policy asks for no witnesses; False: not yet witnessed (cosigned later)."""
 
 
 def build_receipt(
@@ -76,12 +82,14 @@ def verify_receipt(
     receipt: dict[str, Any] | str | bytes,
     trusted_log_key: bytes | None = None,
     record_keys: KeyLookup | None = None,
+    policy: TrustPolicy | None = None,
 ) -> ReceiptResult:
     """Check a receipt; raise ``ReceiptError`` naming the check that failed.
 
     Checks, in order: the leaf hash is the hash of the entry; the checkpoint note is signed
     by the log key (``trusted_log_key`` when given, which must also equal the receipt's
-    key); the checkpoint's size is the receipt's tree size; the inclusion proof leads from
+    key; or with ``policy``, a log key it names, and its witnesses' cosignatures are counted);
+    the checkpoint's size is the receipt's tree size; the inclusion proof leads from
     the leaf to the checkpoint root (RFC 9162 §2.1.3.2); and, with ``record_keys``, the
     record's own signature under the key valid at its time.
     """
@@ -115,9 +123,19 @@ def verify_receipt(
         raise ReceiptError("leaf_hash does not match the entry (entry or hash changed)")
     if trusted_log_key is not None and bytes(trusted_log_key) != log_key:
         raise ReceiptError("the receipt's log_public_key is not the trusted log key")
+    if policy is not None and not policy.trusts(log_key):
+        raise ReceiptError("the receipt's log_public_key is not a trusted log key (not pinned)")
+    cosigners: tuple[str, ...] = ()
+    witnessed: bool | None = None
     try:
-        body, _ = open_note(note, {log_name: log_key})
-        checkpoint = parse_checkpoint(body)
+        if policy is not None:
+            checked = check_checkpoint(note, policy, log_name)
+            checkpoint = checked.checkpoint
+            cosigners = tuple(c.name for c in checked.cosignatures)
+            witnessed = checked.witnessed if policy.quorum > 0 else None
+        else:
+            body, _ = open_note(note, {log_name: log_key})
+            checkpoint = parse_checkpoint(body)
     except NoteError as exc:
         raise ReceiptError(f"checkpoint: {exc}") from exc
     if checkpoint.size != size:
@@ -131,6 +149,8 @@ def verify_receipt(
 
     record: dict[str, Any] | None = None
     verified = False
+    if record_keys is None and policy is not None:
+        record_keys = policy.record_keys
     if record_keys is not None:
         try:
             record = verify_leaf(entry, record_keys)
@@ -149,9 +169,12 @@ def verify_receipt(
         root=checkpoint.root,
         origin=checkpoint.origin,
         log_name=log_name,
-        log_key_trusted=trusted_log_key is not None,
+        log_key_trusted=trusted_log_key is not None or policy is not None,
         record=record,
         record_verified=verified,
+        cosigners=cosigners,
+        witness_quorum=policy.quorum if policy is not None else 0,
+        witnessed=witnessed,
     )
 
 

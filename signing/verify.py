@@ -33,7 +33,8 @@ from .export import (
 )
 from .keys import KeyInfo
 from .merkle import MemoryTree, leaf_hash, verify_consistency
-from .note import Checkpoint, Verifiers, open_note, parse_checkpoint
+from .note import Checkpoint
+from .policy import LogKey, TrustPolicy, check_checkpoint
 from .records import verify_leaf
 
 __all__ = ["VerifyReport", "verify_export", "check_signatures"]
@@ -55,6 +56,10 @@ class VerifyReport:
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     omitted_errors: int = 0
+    log_key_pinned: bool = False
+    witness_quorum: int = 0
+    witnessed_size: int = 0
+    """The largest checkpoint size cosigned by a quorum of the policy's witnesses."""
 
     @property
     def ok(self) -> bool:
@@ -78,6 +83,7 @@ class VerifyReport:
 class _SeenCheckpoint:
     label: str
     checkpoint: Checkpoint
+    witnessed: bool = False
 
 
 # -- signature checking, in worker processes -------------------------------------------
@@ -200,14 +206,15 @@ def verify_export(
     progress: bool = True,
     external_checkpoints: Iterable[str | Path] = (),
     trusted_log_keys: Sequence[bytes] | None = None,
-    witness_verifiers: Verifiers | None = None,
+    policy: TrustPolicy | None = None,
 ) -> VerifyReport:
     """Verify an export directory (format of ``signing.export``); never raises on bad data.
 
     ``external_checkpoints`` are signed checkpoint notes kept outside the database (texts,
-    or paths of files or of directories of ``*.note`` files); ``trusted_log_keys`` pins
-    the log key instead of trusting ``keys.json``; with ``witness_verifiers`` (key name ->
-    public key) each external checkpoint must also carry a valid witness cosignature.
+    or paths of files or of directories of ``*.note`` files); ``trusted_log_keys`` or a
+    ``policy`` pins the log key instead of trusting ``keys.json`` (a policy from a saved
+    keys answer pins the record keys too); a policy's witnesses and quorum say which
+    checkpoints count as witnessed (``witnessed_size``).
     """
     directory = Path(directory)
     report = VerifyReport(directory=str(directory))
@@ -222,32 +229,34 @@ def verify_export(
         report.errors.append(f"{ENTRIES_FILE} is missing")
         return report
 
-    log_keys = _log_keys(meta, keys, trusted_log_keys, report)
-    tree = _read_entries(directory, keys, workers, progress, report)
+    if policy is None and trusted_log_keys is not None:
+        policy = TrustPolicy(tuple(LogKey(None, bytes(k)) for k in trusted_log_keys))
+    report.log_key_pinned = policy is not None
+    report.witness_quorum = policy.quorum if policy is not None else 0
+    if policy is None:
+        policy = TrustPolicy(tuple(LogKey(None, k) for k in _exported_log_keys(meta, keys)))
+    else:
+        _check_pinned(meta, keys, policy, report)
+    record_keys = policy.record_keys if policy.record_keys is not None else keys
+    tree = _read_entries(directory, record_keys, workers, progress, report)
     report.entries = report.size = tree.size
     report.root = tree.root()
 
     seen: list[_SeenCheckpoint] = []
     for name, text in read_checkpoints(directory):
-        cp = _open_checkpoint(name, text, meta, log_keys, report)
+        cp = _open_checkpoint(f"checkpoint {name}", text, meta, policy, report)
         if cp is not None:
-            if name != checkpoint_filename(cp.size):
-                report.errors.append(f"checkpoint {name}: its tree size is {cp.size}")
-            seen.append(_SeenCheckpoint(f"checkpoint {name}", cp))
+            if name != checkpoint_filename(cp.checkpoint.size):
+                report.errors.append(f"checkpoint {name}: its tree size is {cp.checkpoint.size}")
+            seen.append(cp)
     for label, text in _external_notes(external_checkpoints, report):
-        cp = _open_checkpoint(label, text, meta, log_keys, report, prefix="witnessed checkpoint")
-        if cp is not None and witness_verifiers is not None:
-            try:
-                open_note(text, witness_verifiers)
-            except NoteError as exc:
-                report.errors.append(f"witnessed checkpoint {label}: not cosigned by a trusted "
-                                     f"witness ({exc})")
-                cp = None
+        cp = _open_checkpoint(f"witnessed checkpoint {label}", text, meta, policy, report)
         if cp is not None:
-            seen.append(_SeenCheckpoint(f"witnessed checkpoint {label}", cp))
+            seen.append(cp)
     report.checkpoints = len(seen)
     _check_checkpoints(tree, seen, report)
-    if trusted_log_keys is None:
+    _witness_findings(seen, report)
+    if not report.log_key_pinned:
         report.warnings.append(
             "the log key was taken from keys.json; pin it (trusted log key) to rule out a "
             "replaced key"
@@ -255,23 +264,39 @@ def verify_export(
     return report
 
 
-def _log_keys(
-    meta: ExportMeta,
-    keys: Mapping[str, KeyInfo],
-    trusted: Sequence[bytes] | None,
-    report: VerifyReport,
-) -> list[bytes]:
-    """Keys that may sign checkpoints: the log key of log.json and earlier log keys."""
+def _exported_log_keys(meta: ExportMeta, keys: Mapping[str, KeyInfo]) -> list[bytes]:
+    """Keys that may sign checkpoints per the export itself: log.json's key, earlier log keys."""
+    return [k.public_key for k in keys.values() if k.key_id == meta.log_key_id or k.body == "log"]
+
+
+def _check_pinned(meta: ExportMeta, keys: Mapping[str, KeyInfo], policy: TrustPolicy,
+                  report: VerifyReport) -> None:
+    """The export's own log keys must be pinned ones (a re-keyed export is named here)."""
     if meta.log_key_id not in keys:
         report.errors.append(f"log.json names log key {meta.log_key_id}, absent from keys.json")
-    exported = [k.public_key for k in keys.values()
-                if k.key_id == meta.log_key_id or k.body == "log"]
-    if trusted is None:
-        return exported
-    trusted = [bytes(k) for k in trusted]
-    if meta.log_key_id in keys and keys[meta.log_key_id].public_key not in trusted:
-        report.errors.append(f"keys.json: log key {meta.log_key_id} is not a trusted log key")
-    return trusted
+    for k in keys.values():
+        if (k.key_id == meta.log_key_id or k.body == "log") and not policy.trusts(k.public_key):
+            report.errors.append(f"keys.json: log key {k.key_id} is not a trusted log key")
+    if policy.record_keys is not None:
+        for k in keys.values():
+            pinned = policy.record_keys.get(k.key_id)
+            if pinned is None or pinned.public_key != k.public_key:
+                report.errors.append(f"keys.json: key {k.key_id} of {k.body} is not among the "
+                                     "trusted keys")
+
+
+def _witness_findings(seen: list[_SeenCheckpoint], report: VerifyReport) -> None:
+    """With a quorum: the largest witnessed size, and a warning for what is not witnessed yet."""
+    if report.witness_quorum <= 0:
+        return
+    report.witnessed_size = max((s.checkpoint.size for s in seen if s.witnessed), default=0)
+    latest = max((s.checkpoint.size for s in seen), default=0)
+    if report.witnessed_size == 0 and seen:
+        report.warnings.append(f"not yet witnessed: no checkpoint carries {report.witness_quorum} "
+                               "trusted cosignatures")
+    elif report.witnessed_size < latest:
+        report.warnings.append(f"not yet witnessed beyond size {report.witnessed_size} "
+                               f"(checkpoints up to {latest})")
 
 
 def _read_entries(
@@ -345,20 +370,18 @@ def _external_notes(
 
 
 def _open_checkpoint(
-    name: str, text: str, meta: ExportMeta, log_keys: list[bytes], report: VerifyReport,
-    prefix: str = "checkpoint",
-) -> Checkpoint | None:
-    """Verify one checkpoint note by the log key and parse it; report and skip if bad."""
+    label: str, text: str, meta: ExportMeta, policy: TrustPolicy, report: VerifyReport,
+) -> _SeenCheckpoint | None:
+    """Verify one checkpoint note by a trusted log key and parse it; report and skip if bad."""
     try:
-        body, _ = open_note(text, {meta.log_name: log_keys})
-        cp = parse_checkpoint(body)
+        checked = check_checkpoint(text, policy, meta.log_name)
     except NoteError as exc:
-        report.errors.append(f"{prefix} {name}: {exc}")
+        report.errors.append(f"{label}: {exc}")
         return None
-    if cp.origin != meta.origin:
-        report.errors.append(f"{prefix} {name}: origin {cp.origin!r} is not {meta.origin!r}")
+    if checked.checkpoint.origin != meta.origin:
+        report.errors.append(f"{label}: origin {checked.checkpoint.origin!r} is not {meta.origin!r}")
         return None
-    return cp
+    return _SeenCheckpoint(label, checked.checkpoint, checked.witnessed)
 
 
 def _flush_later(

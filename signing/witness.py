@@ -1,29 +1,103 @@
 """A witness: cosigns a log's checkpoints only while the log stays append-only.
 
-The database is not trusted (DESIGN §7). A witness outside it remembers the last
-checkpoint it cosigned for each log origin and adds its signature (c2sp.org/signed-note
-cosigning) to a newer checkpoint only if the log key signed it and an RFC 9162 §2.1.4.2
-consistency proof shows the new tree extends the old one. A log that rewrote history
-can then no longer obtain a cosigned checkpoint.
+The database is not trusted (DESIGN §7). A witness outside it remembers, per log origin,
+the last checkpoint it cosigned, and answers ``add-checkpoint`` as c2sp.org/tlog-witness
+specifies: the checkpoint must be signed by a log key it trusts for that origin (404 for
+an unknown origin, 403 otherwise), the request's old size must be what it last cosigned
+(409 with that size), and an RFC 6962 consistency proof must lead from there to the new
+tree (422). It then returns a ``cosignature/v1`` line. Check and update are one atomic
+step under a file lock, and the state is written durably (fsync + rename) before answering.
+
+This module is the protocol without HTTP (``web.witness_server`` serves it).
 """
 
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import json
+import re
 import threading
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from .cosignature import cosign, cosignature_key_id, signature_lines
 from .errors import NoteError, ProofError, WitnessError
 from .fileutil import atomic_write, interprocess_lock
 from .keys import Signer
 from .merkle import verify_consistency
-from .note import Verifiers, add_signature, note_key_id, open_note, parse_checkpoint, split_note
+from .note import Verifiers, open_note, parse_checkpoint, split_note
 
-__all__ = ["Witness", "WitnessState"]
+__all__ = [
+    "AddCheckpoint",
+    "Witness",
+    "WitnessRefusal",
+    "WitnessState",
+    "format_add_checkpoint",
+    "parse_add_checkpoint",
+]
+
+MAX_PROOF_LINES = 63
+MAX_REQUEST_BYTES = 1 << 20
+_OLD = re.compile(r"old (0|[1-9][0-9]{0,18})")
+
+
+class WitnessRefusal(WitnessError):
+    """A refused add-checkpoint: the HTTP status tlog-witness assigns, and for 409 the size."""
+
+    def __init__(self, status: int, message: str, known_size: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.known_size = known_size
+
+
+@dataclass(frozen=True)
+class AddCheckpoint:
+    """An add-checkpoint request: old size, consistency proof, the checkpoint note."""
+
+    old_size: int
+    proof: tuple[bytes, ...]
+    note: str
+
+
+def format_add_checkpoint(old_size: int, proof: Sequence[bytes], note: str) -> bytes:
+    """The request body: ``old N``, one base64 hash a line, a blank line, the note."""
+    if len(proof) > MAX_PROOF_LINES:
+        raise WitnessError("a consistency proof has at most 63 hashes")
+    lines = [f"old {int(old_size)}"] + [base64.b64encode(bytes(h)).decode("ascii") for h in proof]
+    return ("".join(line + "\n" for line in lines) + "\n" + note).encode("utf-8")
+
+
+def parse_add_checkpoint(body: bytes) -> AddCheckpoint:
+    """Parse a request body; ``WitnessRefusal(400)`` when it is not of the protocol's form."""
+    if len(body) > MAX_REQUEST_BYTES:
+        raise WitnessRefusal(400, "request too large")
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise WitnessRefusal(400, "request is not UTF-8") from exc
+    head, sep, note = text.partition("\n\n")
+    if not sep:
+        raise WitnessRefusal(400, "request has no blank line before the checkpoint")
+    lines = head.split("\n")
+    match = _OLD.fullmatch(lines[0])
+    if match is None:
+        raise WitnessRefusal(400, "first line must be 'old <size>' (decimal, no leading zeros)")
+    if len(lines) - 1 > MAX_PROOF_LINES:
+        raise WitnessRefusal(400, "more than 63 consistency proof lines")
+    proof = []
+    for i, line in enumerate(lines[1:]):
+        try:
+            h = base64.b64decode(line, validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise WitnessRefusal(400, f"proof line {i + 1} is not base64") from exc
+        if len(h) != 32:
+            raise WitnessRefusal(400, f"proof line {i + 1} is not a 32-byte hash")
+        proof.append(h)
+    return AddCheckpoint(int(match.group(1)), tuple(proof), note)
 
 
 @dataclass(frozen=True)
@@ -34,16 +108,28 @@ class WitnessState:
     size: int
     root: bytes
     cosigned: str
+    """The checkpoint text and this witness's cosignature line (evidence, for monitors)."""
 
 
 class Witness:
-    """Cosigns checkpoints as key ``name`` with ``signer``, keeping state in ``state_dir``."""
+    """Cosigns checkpoints as ``name`` with ``signer``, keeping state in ``state_dir``.
 
-    def __init__(self, state_dir: Path | str, signer: Signer, name: str) -> None:
+    ``logs`` maps each origin it witnesses to the log's trusted keys (key name -> keys).
+    """
+
+    def __init__(self, state_dir: Path | str, signer: Signer, name: str,
+                 logs: Mapping[str, Verifiers] | None = None,
+                 clock: Callable[[], float] = time.time) -> None:
         self.state_dir = Path(state_dir)
         self.signer = signer
         self.name = name
+        self.logs = dict(logs or {})
+        self.clock = clock
         self._mutex = threading.Lock()
+
+    @property
+    def key_id(self) -> bytes:
+        return cosignature_key_id(self.name, self.signer.public_key_raw)
 
     def state(self, origin: str) -> WitnessState | None:
         """The last cosigned checkpoint for ``origin``, or None if none yet."""
@@ -57,66 +143,65 @@ class Witness:
         except (ValueError, KeyError, TypeError) as exc:
             raise WitnessError(f"witness state {path} is unreadable: {exc}") from exc
 
-    def cosign(
-        self,
-        checkpoint_note: str,
-        consistency_proof: Sequence[bytes | str],
-        log_verifier: Verifiers,
-    ) -> str:
-        """Return the note with this witness's signature added, or raise ``WitnessError``.
-
-        ``consistency_proof`` leads from the last cosigned checkpoint of the same origin
-        to this one (hashes as bytes or hex); it is ignored for the first checkpoint seen
-        (trust on first use) and must be empty for the same size.
-        """
+    def add_checkpoint(self, request: AddCheckpoint | bytes) -> str:
+        """Answer one add-checkpoint: this witness's cosignature line, or ``WitnessRefusal``."""
+        if isinstance(request, (bytes, bytearray)):
+            request = parse_add_checkpoint(bytes(request))
         try:
-            body, _ = open_note(checkpoint_note, log_verifier)
+            body, _ = split_note(request.note)
             cp = parse_checkpoint(body)
         except NoteError as exc:
-            raise WitnessError(f"refused: checkpoint not signed by the log key ({exc})") from exc
-        proof = [_hash(h, i) for i, h in enumerate(consistency_proof)]
+            raise WitnessRefusal(400, f"not a checkpoint note: {exc}") from exc
+        verifiers = self.logs.get(cp.origin)
+        if verifiers is None:
+            raise WitnessRefusal(404, f"unknown log origin {cp.origin!r}")
+        try:
+            open_note(request.note, verifiers)
+        except NoteError as exc:
+            raise WitnessRefusal(403, f"no trusted log signature verifies ({exc})") from exc
+        if request.old_size > cp.size:
+            raise WitnessRefusal(400, f"old size {request.old_size} exceeds the checkpoint size {cp.size}")
         self.state_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         with self._mutex, interprocess_lock(self.state_dir / ".witness.lock"):
             old = self.state(cp.origin)
-            if old is not None:
-                if cp.size < old.size:
-                    raise WitnessError(
-                        f"refused: size {cp.size} is smaller than the last cosigned size "
-                        f"{old.size} of {cp.origin}"
-                    )
-                if cp.size == old.size:
-                    if cp.root != old.root:
-                        raise WitnessError(
-                            f"refused: a different root for size {cp.size} than the one "
-                            "cosigned before (the log forked)"
-                        )
-                    if self._already_signed(checkpoint_note):
-                        return checkpoint_note
-                    return add_signature(checkpoint_note, self.name, self.signer)
-                if old.size > 0:
-                    try:
-                        verify_consistency(old.size, cp.size, proof, old.root, cp.root)
-                    except ProofError as exc:
-                        raise WitnessError(
-                            f"refused: size {cp.size} is not consistent with the last "
-                            f"cosigned size {old.size} ({exc})"
-                        ) from exc
-            cosigned = (checkpoint_note if self._already_signed(checkpoint_note)
-                        else add_signature(checkpoint_note, self.name, self.signer))
-            self._save(WitnessState(cp.origin, cp.size, cp.root, cosigned))
-            return cosigned
+            known = old.size if old is not None else 0
+            if request.old_size != known:
+                raise WitnessRefusal(409, f"old size {request.old_size} is not the last cosigned "
+                                          f"size {known}", known_size=known)
+            if request.old_size == cp.size:
+                if old is not None and old.root != cp.root:
+                    raise WitnessRefusal(409, f"a different root for size {cp.size} than the one "
+                                              "cosigned before (the log forked)", known_size=known)
+                if request.proof:
+                    raise WitnessRefusal(422, "the proof must be empty for the same size")
+            elif request.old_size == 0:
+                if request.proof:
+                    raise WitnessRefusal(422, "the proof must be empty from size 0")
+            else:
+                assert old is not None
+                try:
+                    verify_consistency(old.size, cp.size, list(request.proof), old.root, cp.root)
+                except ProofError as exc:
+                    raise WitnessRefusal(422, f"size {cp.size} is not proven consistent with the "
+                                              f"last cosigned size {old.size} ({exc})") from exc
+            line = cosign(body, self.name, self.signer, int(self.clock()))
+            self._save(WitnessState(cp.origin, cp.size, cp.root, body + "\n" + line))
+            return line
 
-    def _already_signed(self, note: str) -> bool:
-        """Whether ``note`` already carries a (valid) signature by this witness."""
-        _, sigs = split_note(note)
-        kid = note_key_id(self.name, self.signer.public_key_raw)
-        if not any(s.name == self.name and s.key_id == kid for s in sigs):
-            return False
-        try:
-            open_note(note, {self.name: self.signer.public_key_raw})
-        except NoteError as exc:
-            raise WitnessError(f"refused: the note carries a bad signature of {self.name}") from exc
-        return True
+    def cosign(self, note: str, proof: Sequence[bytes | str], log_verifier: Verifiers | None = None) -> str:
+        """Add-checkpoint from the last cosigned size; the note with the cosignature added.
+
+        For a witness run by hand beside the log (``onehall witness cosign``); with
+        ``log_verifier`` the log's keys (key name -> keys) are trusted for this origin.
+        """
+        body, _ = split_note(note)
+        origin = parse_checkpoint(body).origin
+        if log_verifier:
+            self.logs[origin] = log_verifier
+        last = self.state(origin)
+        line = self.add_checkpoint(AddCheckpoint(last.size if last else 0,
+                                                 tuple(_hash(h, i) for i, h in enumerate(proof)), note))
+        return note + "".join(signature_lines(line))
 
     def _state_path(self, origin: str) -> Path:
         digest = hashlib.sha256(origin.encode("utf-8")).hexdigest()[:32]

@@ -7,7 +7,7 @@ from typing import Any
 from flask import Flask, request
 from flask_wtf.csrf import CSRFProtect
 
-from web import auth, input_guard
+from web import auth, deployment, input_guard
 from web.api.fastpath import DecisionFastPath
 from web.config import Settings
 from web.runtime import Runtime
@@ -33,12 +33,15 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         # cross-site form cannot send.
         WTF_CSRF_CHECK_DEFAULT=False,
         MAX_CONTENT_LENGTH=16 * 1024 * 1024,
+        # The address citizens use (printed receipts, QR codes); empty: the request's own host.
+        PUBLIC_URL=settings.public_url or "",
     )
     app.session_interface = CookieSessionWhenPresent()
     runtime = Runtime.create(settings)
     app.extensions["onehall"] = runtime
     token_cache = auth.TokenCache()
     app.wsgi_app = SecurityHeaders(DecisionFastPath(app, app.wsgi_app, runtime=runtime, token_cache=token_cache))
+    deployment.install(app, settings)
     auth.install(app, runtime)
     csrf.init_app(app)
     input_guard.install(app)   # before the blueprints: their <int:…> routes bind the bounded converter
@@ -73,6 +76,9 @@ def _install_error_handlers(app: Flask) -> None:
     def _http(exc: HTTPException):
         if wants_problem():
             return problem(exc.code or 500, exc.name, exc.description or "")
+        if exc.code and exc.code >= 400:
+            from web.ui.errors import error_page
+            return error_page(exc.code)
         return exc
 
     @app.errorhandler(Exception)
@@ -80,4 +86,5 @@ def _install_error_handlers(app: Flask) -> None:
         app.logger.exception("unhandled error")
         if wants_problem():
             return problem(500, "服务器内部错误", "请求未完成，未写入任何数据")
-        return "服务器内部错误", 500
+        from web.ui.errors import error_page
+        return error_page(500)

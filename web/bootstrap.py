@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import select
 
-from registry import migrate
+from registry import deployment, migrate
 from registry.models import Department
 from registry.services.context import SYSTEM, Actor
 
@@ -17,6 +17,9 @@ def initialise(rt, *, demo: bool = False, progress: bool = True) -> list[str]:
     lines: list[str] = []
     migrate.upgrade(rt.engine)
     lines.append(f"数据库已就绪：{_safe_url(rt.settings.database_url)}")
+    with rt.filing_session() as session:
+        origin = deployment.fix(session, deployment.LOG_ORIGIN, rt.settings.log_origin)
+    lines.append(f"日志来源名（origin）：{origin}")
     from registry.seed import load_plan_facts
     ensure_keys(rt)
     with rt.filing(SYSTEM) as ctx:

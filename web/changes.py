@@ -14,7 +14,8 @@ import threading
 import time
 from typing import Any
 
-from registry.change_signal import MAX_SEQ, NOTIFY_CHANNEL, beacon_for
+from registry.change_signal import MAX_SEQ, beacon_for
+from registry.db import notify_channel
 
 log = logging.getLogger(__name__)
 LISTEN_POLL_S = 0.5
@@ -105,10 +106,11 @@ class ChangeMonitor:
         def listen() -> None:
             import psycopg
             url = self.rt.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+            channel = notify_channel(self.rt.engine)
             while not self._stop.is_set():
                 try:
                     with psycopg.connect(url, autocommit=True) as conn:
-                        conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
+                        conn.execute(f"LISTEN {channel}")
                         self._listening = True
                         self._dirty.set()  # anything committed while we connected
                         while not self._stop.is_set():

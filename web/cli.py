@@ -15,8 +15,14 @@ from web.cli_common import fail
 
 
 def _create_app():
+    from registry.deployment import SettingConflict
     from web.app import create_app
-    return create_app()
+    from web.config import MissingSettings
+    try:
+        return create_app()
+    except (MissingSettings, SettingConflict) as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(2)
 
 
 @click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False, add_version_option=False)
@@ -49,6 +55,7 @@ def init_command(demo: bool) -> None:
 def serve_command(host: str, port: int, workers: int) -> None:
     """以多进程 WSGI 服务器（gunicorn）运行服务。"""
     from web.server import serve
+    _create_app().extensions["onehall"].close()   # refuse here, before forking, what workers would refuse
     serve(host, port, workers)
 
 

@@ -1,8 +1,7 @@
-"""CLI for the signed log and keys: `log export`, `verify`, `witness`, `keys list|rotate`."""
+"""CLI for the signed log and keys: `log export`, `verify`, `keys list|rotate|vkey|save`."""
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -12,16 +11,12 @@ from flask.cli import with_appcontext
 from web.cli_common import current_runtime
 from sqlalchemy import select
 
-from registry.ledger import node_getter
 from registry.models import Checkpoint, LogEntry
-from signing import merkle
 from signing.errors import VerificationError
 from signing.export import ExportMeta, write_export
-from signing.keys import KeyStore
 from signing.note import vkey
 from signing.receipt import verify_receipt
 from signing.verify import verify_export
-from signing.witness import Witness, WitnessError
 
 
 
@@ -58,23 +53,68 @@ def log_export(directory: Path) -> None:
     click.echo(f"已导出 {n} 条记录、{len(notes)} 个检查点到 {directory}")
 
 
+def _trust(keys_file: Path | None, vkeys: tuple[str, ...], policy_file: Path | None):
+    """The trust policy the options give, or None when none is given."""
+    from signing.policy import PolicyError, TrustPolicy, parse_policy, policy_from_keys, policy_from_vkeys
+    parts = []
+    try:
+        if policy_file is not None:
+            parts.append(parse_policy(policy_file.read_text(encoding="utf-8")))
+        if keys_file is not None:
+            parts.append(policy_from_keys(keys_file.read_bytes()))
+        if vkeys:
+            parts.append(policy_from_vkeys(list(vkeys)))
+    except (OSError, UnicodeDecodeError, PolicyError) as exc:
+        click.echo(f"错误：可信公钥无法读取（{exc}）", err=True)
+        sys.exit(2)
+    if not parts:
+        return None
+    witnesses = next((p.witnesses for p in parts if p.witnesses), ())
+    quorum = next((p.quorum for p in parts if p.witnesses), 0)
+    record_keys = next((p.record_keys for p in parts if p.record_keys is not None), None)
+    return TrustPolicy(tuple(k for p in parts for k in p.log_keys), witnesses, quorum, record_keys)
+
+
+NO_TRUST = ("未给出可信的日志公钥：请用 --keys（保存的 /api/v1/keys 应答）、--vkey（日志的 C2SP 验证公钥）"
+            "或 --policy（信任策略文件）指定。回执或导出自带的公钥不能证明它来自本系统。")
+
+
 @click.command("verify")
 @click.argument("target", type=click.Path(exists=True, path_type=Path))
+@click.option("--keys", "keys_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="可信公钥：保存的 /api/v1/keys 应答（JSON 文件）")
+@click.option("--vkey", "vkeys", multiple=True, help="可信的日志验证公钥（C2SP vkey，可多次给出）")
+@click.option("--policy", "policy_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="信任策略文件：日志公钥、见证人公钥与法定人数")
+@click.option("--require-witness", is_flag=True, help="未达见证法定人数时判为失败")
 @click.option("--checkpoints", "external", multiple=True, type=click.Path(exists=True, path_type=Path),
               help="库外保存的检查点（文件或目录，可多次给出），例如见证人目录")
 @click.option("--workers", type=int, default=None, help="并行进程数（默认为 CPU 核数）")
-def verify_command(target: Path, external: tuple[Path, ...], workers: int | None) -> None:
-    """离线核验：TARGET 为导出目录，或一份回执（JSON 文件）。无需数据库。"""
+def verify_command(target: Path, keys_file: Path | None, vkeys: tuple[str, ...], policy_file: Path | None,
+                   require_witness: bool, external: tuple[Path, ...], workers: int | None) -> None:
+    """离线核验：TARGET 为导出目录，或一份回执（JSON 文件）。无需数据库；只信任给定的公钥。"""
+    policy = _trust(keys_file, vkeys, policy_file)
+    if policy is None:
+        click.echo(f"核验失败：{NO_TRUST}", err=True)
+        sys.exit(2)
     if target.is_dir():
-        report = verify_export(target, workers=workers, progress=True, external_checkpoints=list(external))
+        report = verify_export(target, workers=workers, progress=True, external_checkpoints=list(external),
+                               policy=policy)
         click.echo(report.summary())
-        if report.ok:
+        witnessed = report.witnessed_size > 0 and report.witnessed_size >= report.size
+        ok = report.ok and not (require_witness and not witnessed)
+        if ok:
             click.echo(f"核验通过：{report.entries} 条记录、{report.signatures_checked} 个签名、"
-                       f"{report.checkpoints} 个检查点均一致")
+                       f"{report.checkpoints} 个检查点均一致，日志公钥为可信公钥")
         else:
             click.echo(f"核验失败：发现 {len(report.errors) + report.omitted_errors} 处问题（逐条见上，"
                        f"entry N 为日志序号，checkpoint 为检查点文件）")
-        sys.exit(0 if report.ok else 1)
+        if report.witness_quorum:
+            click.echo(f"见证：已由法定人数（{report.witness_quorum}）的见证人副署至树大小 {report.size}"
+                       if witnessed else
+                       f"见证：尚未全部经见证人副署（not yet witnessed）：副署至树大小 {report.witnessed_size}，"
+                       f"日志共 {report.size} 条，法定人数 {report.witness_quorum}")
+        sys.exit(0 if ok else 1)
     try:
         receipt = json.loads(target.read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
@@ -82,11 +122,20 @@ def verify_command(target: Path, external: tuple[Path, ...], workers: int | None
         sys.exit(2)
     receipt = receipt.get("receipt", receipt) if isinstance(receipt, dict) else receipt
     try:
-        result = verify_receipt(receipt)
+        result = verify_receipt(receipt, policy=policy)
     except VerificationError as exc:
         click.echo(f"回执核验失败：{exc}", err=True)
         sys.exit(1)
-    click.echo(json.dumps({"ok": True, **_result_json(result)}, ensure_ascii=False, indent=2, default=str))
+    shown = {"ok": True, **_result_json(result)}
+    if result.witnessed is not None:
+        shown["witness_status"] = "witnessed" if result.witnessed else "not yet witnessed"
+    click.echo(json.dumps(shown, ensure_ascii=False, indent=2, default=str))
+    if result.witnessed is not None:
+        n, q = len(result.cosigners), result.witness_quorum
+        click.echo(f"见证：已由 {n} 个可信见证人副署，达到法定人数 {q}" if result.witnessed else
+                   f"见证：尚未经见证人副署（not yet witnessed）：{n} 个可信副署，法定人数 {q}；"
+                   f"稍后从 /api/v1/log/checkpoints/{result.tree_size} 取得副署后的检查点再核验", err=True)
+    sys.exit(1 if require_witness and not result.witnessed else 0)
 
 
 def _result_json(result) -> dict:
@@ -97,39 +146,6 @@ def _result_json(result) -> dict:
             out[name] = value.hex() if isinstance(value, bytes) else value
         return out
     return {"result": str(result)}
-
-
-@click.command("witness")
-@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--name", default="onehall.witness", show_default=True, help="见证人密钥名")
-@with_appcontext
-def witness_command(directory: Path, name: str) -> None:
-    """见证：核对新检查点与上次副署检查点的一致性证明后副署，并保存在 DIRECTORY（库外）。"""
-    rt = current_runtime()
-    passphrase = os.environ.get("ONEHALL_WITNESS_PASSPHRASE", "").encode() or rt.settings.key_passphrase
-    store = KeyStore(directory / "keys", passphrase)
-    store.ensure("witness")
-    witness = Witness(directory / "state", store.signer("witness"), name)
-    log_key = rt.extras["keys"].current("log")
-    origin = rt.settings.log_origin
-    with rt.reading() as session:
-        cp = session.scalar(select(Checkpoint).order_by(Checkpoint.tree_size.desc()).limit(1))
-        if cp is None:
-            click.echo("日志尚无检查点", err=True)
-            sys.exit(1)
-        last = witness.state(origin)
-        proof = []
-        if last is not None and 0 < last.size < cp.tree_size:
-            proof = merkle.consistency_proof(last.size, cp.tree_size, node_getter(session))
-    try:
-        cosigned = witness.cosign(cp.note, proof, {origin: log_key.public_key})
-    except WitnessError as exc:
-        click.echo(f"拒绝副署：{exc}", err=True)
-        sys.exit(1)
-    out = directory / "cosigned"
-    out.mkdir(parents=True, exist_ok=True)
-    (out / f"{cp.tree_size:012d}.note").write_text(cosigned, encoding="utf-8")
-    click.echo(f"已副署大小为 {cp.tree_size} 的检查点；见证人公钥 {vkey(name, store.current('witness').public_key)}")
 
 
 @click.group("keys")
@@ -154,4 +170,29 @@ def keys_rotate(body: str) -> None:
     click.echo(json.dumps(info.to_json(), ensure_ascii=False))
 
 
-COMMANDS = [log_group, verify_command, witness_command, keys_group]
+@keys_group.command("vkey")
+@with_appcontext
+def keys_vkey() -> None:
+    """打印日志的 C2SP 验证公钥（供 onehall verify --vkey、见证人与信任策略文件使用）。"""
+    rt = current_runtime()
+    keys = rt.extras["keys"]
+    keys.ensure("log")
+    click.echo(vkey(rt.settings.log_origin, keys.current("log").public_key))
+
+
+@keys_group.command("save")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def keys_save(file: Path) -> None:
+    """把公钥表（与 /api/v1/keys 应答相同）保存到 FILE，供 onehall verify --keys 使用。"""
+    items = [k.to_json() for k in current_runtime().extras["keys"].public_keys()]
+    file.write_text(json.dumps({"items": items}, ensure_ascii=False, indent=1), encoding="utf-8")
+    click.echo(f"已保存 {len(items)} 个公钥到 {file}")
+
+
+def _commands():
+    from web.cli_witness import witness_group
+    return [log_group, verify_command, witness_group, keys_group]
+
+
+COMMANDS = _commands()

@@ -30,14 +30,15 @@ def _logging() -> None:
 @with_appcontext
 def scheduler_command(once: bool, interval: float, findings_every: int, at: str | None) -> None:
     """运行计时、预警、检查点与问题清单同步（每个部署只运行一个）。"""
-    from web.scheduler import AlreadyRunning, Scheduler, single_instance
+    from web.scheduler import AlreadyRunning, LeaseLost, Scheduler, single_instance
     _logging()
     if at and not once:
         raise click.BadParameter("--at 只能与 --once 同用", param_hint="--at")
     rt = current_runtime()
     scheduler = Scheduler(rt, interval=interval, findings_every=findings_every)
     try:
-        with single_instance(rt):
+        with single_instance(rt) as lease:
+            scheduler.lease = lease
             if once:
                 result = scheduler.run_once(time_option(at), findings=True)
                 click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2, default=str))
@@ -48,7 +49,7 @@ def scheduler_command(once: bool, interval: float, findings_every: int, at: str 
             for sig in (signal.SIGINT, signal.SIGTERM):
                 signal.signal(sig, lambda *_: stop.set())
             scheduler.run_forever(stop)
-    except AlreadyRunning as exc:
+    except (AlreadyRunning, LeaseLost) as exc:
         click.echo(f"错误：{exc}", err=True)
         sys.exit(1)
 

@@ -34,6 +34,7 @@ class Runtime:
     @classmethod
     def create(cls, settings: Settings) -> "Runtime":
         engine = make_engine(settings.database_url, schema=settings.database_schema, pool_pre_ping=True)
+        _resolve_origin(settings, engine)
         rt = cls(settings=settings, sessions=session_factory(engine))
         rt.ledger = _make_ledger(rt)
         return rt
@@ -100,6 +101,19 @@ class Runtime:
     def reading(self) -> Iterator[Session]:
         with self.sessions() as session:
             yield session
+
+
+def _resolve_origin(settings: Settings, engine) -> None:
+    """The log origin: the one fixed at init wins; an explicit different one is refused."""
+    from registry.deployment import LOG_ORIGIN, SettingConflict, conflict_message, fixed_if_migrated
+    from web.config import DEV_LOG_ORIGIN
+    stored = fixed_if_migrated(engine, LOG_ORIGIN)
+    if settings.origin_given:
+        if stored is not None and stored != settings.log_origin:
+            engine.dispose()
+            raise SettingConflict(conflict_message("ONEHALL_LOG_ORIGIN", stored, settings.log_origin))
+    else:
+        settings.log_origin = stored or DEV_LOG_ORIGIN
 
 
 def _make_ledger(rt: Runtime) -> Ledger:

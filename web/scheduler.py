@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import threading
 import time
 import traceback
@@ -29,10 +28,12 @@ from pathlib import Path
 from typing import Any, Iterator
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from registry import calendar as cal
+from registry import lease
+from registry.lease import AlreadyRunning, LeaseLost  # noqa: F401  (the CLI's names)
 from registry.db import utcnow
 from registry.models import Case, Department, Finding
 from registry.services import clocks as clock_service
@@ -44,7 +45,6 @@ log = logging.getLogger("onehall.scheduler")
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 CLOCK_ACTOR = Actor(name="scheduler", role="gov_service")        # case clocks: the hall's body
 FINDINGS_ACTOR = Actor(name="scheduler", role="reform_office")    # findings: the reform office's list
-SCHEDULER_LOCK_KEY = 0x0E4A11_5C4ED  # pg advisory lock of the one scheduler
 NOTIFY_BATCH = 200
 
 
@@ -184,8 +184,9 @@ class PassResult:
 
 
 class Scheduler:
-    def __init__(self, rt, *, notifier=None, interval: float = 30.0, findings_every: int = 1):
+    def __init__(self, rt, *, notifier=None, interval: float = 30.0, findings_every: int = 1, lease=None):
         self.rt = rt
+        self.lease = lease   # renewed before every pass and step; None: tests that run passes by hand
         self.notifier = notifier
         self.interval = interval
         self.findings_every = max(1, findings_every)
@@ -196,6 +197,7 @@ class Scheduler:
         now = now or utcnow()
         result = PassResult(now=now)
         do_findings = findings if findings is not None else self.passes % self.findings_every == 0
+        self._renew()
         self.passes += 1
         result.clocks = self._step(result, "clocks", clocks_pass, self.rt, now)
         if do_findings:
@@ -209,7 +211,13 @@ class Scheduler:
             self._warned_on = today
         return result
 
+    def _renew(self) -> None:
+        """Raise LeaseLost when another scheduler may be running now: stop before acting."""
+        if self.lease is not None:
+            self.lease.renew()
+
     def _step(self, result: PassResult, name: str, fn, *args, **kwargs):
+        self._renew()
         try:
             return fn(*args, **kwargs)
         except Exception as exc:  # one failing step must not stop the others or the loop
@@ -218,6 +226,7 @@ class Scheduler:
             return None
 
     def run_forever(self, stop: threading.Event | None = None) -> None:
+        """Pass after pass until `stop` is set; raises LeaseLost (before acting) once the lease is gone."""
         stop = stop or threading.Event()
         log.info("scheduler running every %.0f s", self.interval)
         while not stop.is_set():
@@ -230,46 +239,12 @@ class Scheduler:
 
 # ------------------------------------------------------------------ one scheduler per deployment
 
-class AlreadyRunning(RuntimeError):
-    pass
-
-
 @contextlib.contextmanager
-def single_instance(rt) -> Iterator[None]:
-    """Hold the deployment's scheduler lock for the duration, or raise AlreadyRunning."""
-    engine = rt.engine
-    if engine.dialect.name == "postgresql":
-        conn = engine.connect()
-        try:
-            got = conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": SCHEDULER_LOCK_KEY}).scalar()
-            conn.commit()
-            if not got:
-                raise AlreadyRunning("另一个 scheduler 进程正在运行（PostgreSQL 咨询锁已被占用）")
-            try:
-                yield
-            finally:
-                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": SCHEDULER_LOCK_KEY})
-                conn.commit()
-        finally:
-            conn.close()
-        return
-    import fcntl
-    path = _lock_path(rt)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise AlreadyRunning(f"另一个 scheduler 进程正在运行（锁文件 {path}）") from None
-        os.ftruncate(fd, 0)
-        os.write(fd, str(os.getpid()).encode())
-        try:
-            yield
-        finally:
-            fcntl.flock(fd, fcntl.LOCK_UN)
-    finally:
-        os.close(fd)
+def single_instance(rt) -> Iterator[Any]:
+    """Hold the deployment's scheduler lease (registry.lease) for the duration, or raise
+    AlreadyRunning. Pass the lease to Scheduler.run_forever, which renews it every pass."""
+    with lease.hold(rt.engine, _lock_path(rt)) as held:
+        yield held
 
 
 def _lock_path(rt) -> Path:

@@ -14,6 +14,7 @@ from registry.models.accounts import ApiToken, User, UserSession
 from registry.models.ledger import Checkpoint, LogEntry, LogNode, RecordSalt
 from registry.models.system import DecisionBatch, PackVersion, PersonalDataRead, RegistryChange, ThrottleHit
 from registry.models.oversight import Finding, FindingEvent
+from registry.models.custody import CustodyKey, DeploymentSetting
 
 __all__ = [
     "Base", "CitizensHomeOpening", "Department", "Hall", "HallApproval", "Person", "Place",
@@ -22,7 +23,7 @@ __all__ = [
     "PolicyException", "Revocation", "Seal", "SealCustody", "Alert", "Case", "CaseStep",
     "EntryPlan", "EntryPlanStep", "SealUse", "CalendarDay", "CalendarYear", "ApiToken", "User", "UserSession",
     "Checkpoint", "LogEntry", "LogNode", "RecordSalt", "DecisionBatch", "PackVersion", "PersonalDataRead",
-    "RegistryChange", "ThrottleHit", "Finding", "FindingEvent",
+    "RegistryChange", "ThrottleHit", "Finding", "FindingEvent", "CustodyKey", "DeploymentSetting",
 ]
 
 # Registers the session listeners that signal committed changes to every worker.

@@ -177,7 +177,13 @@ def review_fee(ctx: FilingContext, item_code: str, data: dict[str, Any]) -> FeeR
     if fee not in fee_codes:
         raise invalid("fee", f"事项“{item_code}”没有收费项目“{fee}”")
     if data.get("result") not in ("approved", "returned"):
-        raise invalid("result", "须为 approved 或 returned")
+        raise invalid("result", "审查结论须为“通过”（approved）或“退回”（returned）")
+    basis_ok, standard_ok = bool(data.get("basis_ok")), bool(data.get("standard_ok"))
+    if data["result"] == "approved" and not (basis_ok and standard_ok):
+        missing = "、".join(x for x, ok in (("收费依据合法", basis_ok), ("收费标准合规", standard_ok)) if not ok)
+        raise invalid("result", f"未确认{missing}，不能审查通过：请逐项核对并勾选，或选择“退回”并写明意见")
+    if not (basis_ok and standard_ok) and not (data.get("note") or "").strip():
+        raise invalid("note", "依据或标准未通过核对，请写明审查意见（哪一项不符合、应如何改正）")
     row = FeeReview(item=item_code, fee=fee, result=data["result"], basis_ok=bool(data.get("basis_ok")),
                     standard_ok=bool(data.get("standard_ok")), note=data.get("note"),
                     reviewer=ctx.actor.name, filed_at=ctx.now)

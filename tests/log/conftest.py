@@ -119,6 +119,11 @@ class LogHarness:
         return write_export(directory, rows, notes, self.keys.public_keys(),
                             ExportMeta(ORIGIN, self.keys.current("log").key_id, ORIGIN), progress=False)
 
+    def vkey(self) -> str:
+        """The log's C2SP verifier key, as `onehall keys vkey` prints it (pinned by verify)."""
+        from signing.note import vkey
+        return vkey(ORIGIN, self.keys.ensure("log").public_key)
+
     def assert_nodes_consistent(self) -> int:
         """Every stored node is the hash the leaves give, and no complete subtree is missing."""
         with self.sessions() as s:

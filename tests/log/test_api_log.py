@@ -36,9 +36,16 @@ def flip_first_proof_hash(receipt: dict) -> dict:
     return bad
 
 
-def verify_cli(path):
-    # No database, no key directory: the receipt and the log key in it are all it needs.
-    return run([onehall_exe(), "verify", str(path)])
+def verify_cli(path, *trust: str):
+    # No database, no key directory: the receipt and the keys it is told to trust.
+    return run([onehall_exe(), "verify", str(path), *trust])
+
+
+def saved_keys(client, tmp_path) -> tuple[str, str]:
+    """`--keys FILE` with the /api/v1/keys answer saved as a citizen would."""
+    path = tmp_path / "keys.json"
+    path.write_text(json.dumps(client.get("/api/v1/keys").get_json()), encoding="utf-8")
+    return "--keys", str(path)
 
 
 def test_a_tampered_seal_use_receipt_fails_offline(rt, client, world, tmp_path):  # noqa: F811
@@ -46,7 +53,7 @@ def test_a_tampered_seal_use_receipt_fails_offline(rt, client, world, tmp_path):
     assert answer["receipt"]["inclusion_proof"], "a receipt in a log of several entries has a proof"
     verify_receipt(answer["receipt"])  # the library accepts the untouched one
     (tmp_path / "bad.json").write_text(json.dumps(flip_first_proof_hash(answer)), encoding="utf-8")
-    r = verify_cli(tmp_path / "bad.json")
+    r = verify_cli(tmp_path / "bad.json", *saved_keys(client, tmp_path))
     assert r.returncode == 1, r.stdout + r.stderr
     assert "inclusion proof" in r.stderr and "Traceback" not in r.stderr, r.stderr
 
@@ -55,12 +62,41 @@ def test_a_seal_use_receipt_verifies_offline_with_the_cli(rt, client, world, tmp
     answer = seal_receipt(rt, client, world)
     (tmp_path / "receipt.json").write_text(json.dumps(answer, ensure_ascii=False), encoding="utf-8")
     (tmp_path / "bare.json").write_text(json.dumps(answer["receipt"]), encoding="utf-8")
+    trust = saved_keys(client, tmp_path)
     for name in ("receipt.json", "bare.json"):  # the API answer as saved, or the receipt alone
-        r = verify_cli(tmp_path / name)
+        r = verify_cli(tmp_path / name, *trust)
         assert r.returncode == 0, r.stdout + r.stderr
         shown = json.loads(r.stdout)
         assert shown["ok"] is True and shown["leaf_index"] == answer["receipt"]["leaf_index"]
         assert shown["tree_size"] == answer["receipt"]["tree_size"] > shown["leaf_index"]
+        assert shown["log_key_trusted"] is True and shown["record_verified"] is True
+    r = verify_cli(tmp_path / "bare.json")  # trusting nothing, it says so and fails
+    assert r.returncode == 2 and "未给出可信的日志公钥" in r.stderr, r.stdout + r.stderr
+
+
+def test_a_receipt_forged_with_the_attackers_keys_fails(rt, client, world, tmp_path):  # noqa: F811
+    """Issue 13.3: re-signed by other keys, a receipt is only consistent with itself."""
+    from signing.keys import Ed25519Signer
+    from signing.note import sign_note, vkey
+
+    receipt = seal_receipt(rt, client, world)["receipt"]
+    attacker = Ed25519Signer.from_seed(b"\x07" * 32)
+    forged = dict(receipt, checkpoint=sign_note(receipt["checkpoint"].split("\n\n")[0] + "\n",
+                                                 receipt["log_name"], attacker),
+                  log_public_key=base64.b64encode(attacker.public_key_raw).decode())
+    (tmp_path / "forged.json").write_text(json.dumps(forged), encoding="utf-8")
+    verify_receipt(forged)  # self-consistent...
+    for trust in (saved_keys(client, tmp_path), ("--vkey", _log_vkey(client))):
+        r = verify_cli(tmp_path / "forged.json", *trust)
+        assert r.returncode == 1 and "not a trusted log key" in r.stderr, r.stdout + r.stderr
+    r = verify_cli(tmp_path / "forged.json", "--vkey", vkey(receipt["log_name"], attacker.public_key_raw))
+    assert r.returncode == 0  # ...which is all the attacker's own key can vouch for
+
+
+def _log_vkey(client) -> str:
+    from signing.note import vkey
+    [log] = [k for k in client.get("/api/v1/keys").get_json()["items"] if k["body"] == "log"]
+    return vkey(ORIGIN, base64.b64decode(log["public_key"]))
 
 
 def publish(rt) -> tuple[int, str]:  # noqa: F811

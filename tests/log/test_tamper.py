@@ -27,7 +27,7 @@ def built(logdb: LogHarness) -> LogHarness:
 
 
 def verify(h: LogHarness, directory, expect: int):
-    r = h.cli("verify", str(directory), "--checkpoints", str(h.outside), "--workers", "1")
+    r = h.cli("verify", str(directory), "--vkey", h.vkey(), "--checkpoints", str(h.outside), "--workers", "1")
     out = r.stdout + r.stderr
     assert r.returncode == expect, out
     return r.stdout
@@ -45,6 +45,50 @@ def test_untouched_log_exported_by_the_cli_verifies(built: LogHarness, tmp_path)
     out = verify(built, tmp_path / "x", 0)
     assert out.startswith("OK: 40 entries, 40 signatures, 10 checkpoints")  # 5 exported + 5 outside
     built.assert_nodes_consistent()
+
+
+def test_verify_trusts_only_keys_it_is_given(built: LogHarness, tmp_path):
+    """Issue 13.3: no pinned key, no verdict; a fully re-keyed export fails without --checkpoints."""
+    import json
+
+    from signing.export import ExportMeta, write_export
+    from signing.keys import KeyStore
+    from signing.merkle import MemoryTree
+    from signing.note import format_checkpoint, sign_note
+    from signing.records import make_leaf, parse_leaf
+
+    built.export(tmp_path / "x")
+    r = built.cli("verify", str(tmp_path / "x"), "--workers", "1")
+    assert r.returncode == 2 and "未给出可信的日志公钥" in r.stderr, r.stdout + r.stderr
+    # the attacker re-signs every record and checkpoint with keys of his own
+    evil = KeyStore(tmp_path / "evil-keys", b"evil")
+    leaves = [make_leaf(parse_leaf(e.leaf)[0], evil.signer(_ensure(evil, "test-body")))
+              for e in iter_entries(tmp_path / "x")]
+    tree = MemoryTree.from_entries(leaves)
+    log = evil.signer(_ensure(evil, "log"))
+    notes = [sign_note(format_checkpoint("onehall.test/log", n, tree.root(n)), "onehall.test/log", log)
+             for n in (8, 40)]
+    write_export(tmp_path / "evil", leaves, notes, evil.public_keys(),
+                 ExportMeta("onehall.test/log", log.key_id, "onehall.test/log"), progress=False)
+    assert built.cli("verify", str(tmp_path / "evil"), "--vkey", _vkey_of(evil), "--workers", "1").returncode == 0
+    r = built.cli("verify", str(tmp_path / "evil"), "--vkey", built.vkey(), "--workers", "1")
+    assert r.returncode == 1 and "is not a trusted log key" in r.stdout, r.stdout
+    (tmp_path / "keys.json").write_text(json.dumps({"items": [k.to_json() for k in built.keys.public_keys()]}))
+    r = built.cli("verify", str(tmp_path / "evil"), "--keys", str(tmp_path / "keys.json"), "--workers", "1")
+    assert r.returncode == 1 and "is not among the trusted keys" in r.stdout, r.stdout
+    r = built.cli("verify", str(tmp_path / "x"), "--keys", str(tmp_path / "keys.json"), "--workers", "1")
+    assert r.returncode == 0, r.stdout
+
+
+def _ensure(store, body: str) -> str:
+    from datetime import datetime, timezone
+    store.ensure(body, at=datetime(2024, 1, 1, tzinfo=timezone.utc))  # before the records' times
+    return body
+
+
+def _vkey_of(store) -> str:
+    from signing.note import vkey
+    return vkey("onehall.test/log", store.current("log").public_key)
 
 
 def test_one_changed_byte_of_a_stored_leaf(built: LogHarness, tmp_path):

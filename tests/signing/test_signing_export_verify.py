@@ -90,8 +90,8 @@ def _check(d: Path, **kw):
     return verify_export(d, workers=1, progress=False, **kw)
 
 
-def _has(report, text: str) -> bool:
-    return any(text in e for e in report.errors)
+def _has(report, text: str, where: str = "errors") -> bool:
+    return any(text in e for e in getattr(report, where))
 
 
 def test_format_on_disk(world) -> None:
@@ -244,13 +244,23 @@ def test_missing_files_are_reported(copy) -> None:
     ]
 
 
-def test_witness_cosignatures_can_be_required(world, copy, make_signer) -> None:
+def test_witness_quorum_of_the_policy(world, copy, make_signer) -> None:
+    from signing.policy import LogKey, TrustPolicy, WitnessKey
     from signing.witness import Witness
 
     witness = Witness(copy.parent / "w", make_signer("witness"), "witness.example")
     cosigned = witness.cosign(world["notes"][1], [], {LOG: world["log"].public_key_raw})
-    trusted = {"witness.example": witness.signer.public_key_raw}
-    report = _check(copy, external_checkpoints=[cosigned], witness_verifiers=trusted)
+    policy = TrustPolicy((LogKey(LOG, world["log"].public_key_raw),),
+                         (WitnessKey("witness.example", witness.signer.public_key_raw),), 1)
+    report = _check(copy, external_checkpoints=[cosigned], policy=policy)
     assert report.ok and report.checkpoints == 5, report.summary()
-    report = _check(copy, external_checkpoints=[world["notes"][2]], witness_verifiers=trusted)
-    assert _has(report, "witnessed checkpoint #1: not cosigned by a trusted witness")
+    assert report.witnessed_size == SIZES[1]
+    assert _has(report, f"not yet witnessed beyond size {SIZES[1]}", where="warnings")
+    report = _check(copy, external_checkpoints=[world["notes"][2]], policy=policy)
+    assert report.ok and report.witnessed_size == 0
+    assert _has(report, "not yet witnessed: no checkpoint carries 1 trusted cosignatures",
+                where="warnings")
+    # a cosignature line of a trusted witness that does not verify rejects the note
+    bad = cosigned[:-10] + ("A" if cosigned[-10] != "A" else "B") + cosigned[-9:]
+    report = _check(copy, external_checkpoints=[bad], policy=policy)
+    assert not report.ok

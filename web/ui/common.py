@@ -285,6 +285,15 @@ def limit_text(limit: dict[str, Any] | None) -> str:
     return f"{value}{vocab.LIMIT_UNITS.get(limit.get('unit'), limit.get('unit') or '')}"
 
 
+def public_url(endpoint: str, **values: Any) -> str:
+    """An address citizens can open: the deployment's public URL (app config PUBLIC_URL, set from
+    ONEHALL_PUBLIC_URL) when it is set, else this request's own host."""
+    base = (current_app.config.get("PUBLIC_URL") or "").rstrip("/")
+    if not base:
+        return url_for(endpoint, _external=True, **values)
+    return base + url_for(endpoint, **values)
+
+
 def qr_svg(data: str, scale: int = 3) -> Markup:
     """A QR code as inline SVG (segno), no external service, no script."""
     import segno

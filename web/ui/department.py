@@ -21,7 +21,7 @@ from web.ui import bp
 from web.input_guard import is_id
 from web.ui.common import (
     FormErrors, auth_status, bar_chart, file_with, forbidden, local_input, matches, not_found,
-    paginate_list, parse_int, parse_time, qr_svg, role_required, split_codes, utcnow, as_utc,
+    paginate_list, parse_int, parse_time, public_url, qr_svg, role_required, split_codes, utcnow, as_utc,
 )
 
 EXPIRY_WARNING = timedelta(days=30)
@@ -136,7 +136,7 @@ def dept_home(dept):
         expiring = [r for r in rows if r.expiring]
         gov_valid = any(r.a.grantee_gov_service and r.status == "valid" for r in rows)
         chart = bar_chart([(vocab.ITEM_STATUSES[s], n) for s, n in by_status.items()], title="事项申报状态")
-        return render_template("dept/home.html", d=d, rows=rows, expiring=expiring, gaps=_post_gaps(rows),
+        return render_template("dept/home.html", dept=dept, d=d, rows=rows, expiring=expiring, gaps=_post_gaps(rows),
                                gov_valid=gov_valid, by_status=by_status, returned=returned, reasons=reasons,
                                alert_count=alert_count, chart=chart,
                                valid_count=sum(1 for r in rows if r.status == "valid"))
@@ -453,7 +453,7 @@ def dept_auth_letter(dept, auth_id):
             return not_found(f"本部门没有授权 #{auth_id}")
         d = _department(session, dept)
         items = {i.code: i.name for i in _latest_items(session, dept)}
-        target = url_for("ui.verify_hash", leaf_hash=row.a.record_hash, _external=True) if row.a.record_hash else None
+        target = public_url("ui.verify_hash", leaf_hash=row.a.record_hash) if row.a.record_hash else None
         return render_template("dept/letter.html", dept=dept, d=d, row=row, items=items,
                                qr=qr_svg(target) if target else None)
 

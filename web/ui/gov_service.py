@@ -20,7 +20,9 @@ def gs_home():
                                  .where(m.StaffFiling.acknowledged_at.is_(None))) or 0
         seals = session.scalar(select(func.count()).select_from(m.Seal)) or 0
         places = session.scalar(select(func.count()).select_from(m.Place)) or 0
-        return render_template("gs/home.html", waiting=waiting, seals=seals, places=places)
+    from web.ui.gs_calendar import calendar_status
+    return render_template("gs/home.html", waiting=waiting, seals=seals, places=places,
+                           calendar=calendar_status())
 
 
 @bp.get("/gs/staff-filings")

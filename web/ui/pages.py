@@ -34,6 +34,12 @@ def _safe_next(target: str | None) -> str | None:
     return target
 
 
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers ask /favicon.ico whatever the page says: the same icon (SVG)."""
+    return bp.send_static_file("favicon.svg")
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if request.method == "GET":

@@ -16,7 +16,7 @@ from web.input_guard import is_id
 from web.runtime import runtime
 from web.ui import bp
 from web.ui.common import (
-    FormErrors, as_utc, matches, not_found, paginate, qr_svg, role_required, search_keys, utcnow,
+    FormErrors, as_utc, matches, not_found, paginate, public_url, qr_svg, role_required, search_keys, utcnow,
 )
 
 MAX_CHOICES = 200
@@ -254,6 +254,6 @@ def window_receipt_print(use_id):
         dept = session.get(m.Department, seal.department) if seal else None
         item = next((i for i in published_items(session) if i.code == use.item), None)
     receipt = _receipt(use)
-    target = url_for("ui.verify_hash", leaf_hash=use.leaf_hash, _external=True)
+    target = public_url("ui.verify_hash", leaf_hash=use.leaf_hash)
     return render_template("window/receipt_print.html", use=use, seal=seal, dept=dept, item=item,
-                           receipt=receipt, qr=qr_svg(target), target=target)
+                           receipt=receipt, qr=qr_svg(target), target=target, verify_page=public_url("ui.verify"))

@@ -1,0 +1,91 @@
+"""A clerk's day, the parts issue 12 names (items 7-9): the DRC cannot pass a fee it has not
+checked, the service department sees the calendar running out and imports the next year from
+its home page, a printed receipt tells a citizen where to check it."""
+from __future__ import annotations
+
+from datetime import date
+from io import BytesIO
+
+from sqlalchemy import select
+
+from registry import models as m
+from registry.services import catalog
+from registry.services.context import Actor
+from tests.web.conftest import T0
+from tests.web.test_ui_pages import ITEM, FGW, a_and_b, login, policy, seal_kept_by, ui  # noqa: F401
+
+FEE_ITEM = dict(ITEM, fees=[{"code": "F1", "name": "项目审查费", "basis": "湘价费〔2018〕1号", "standard": "每件100元"}])
+
+
+def _fee_item(rt):
+    with rt.filing(FGW) as ctx:
+        catalog.file_item(ctx, dict(FEE_ITEM))
+    with rt.filing(Actor(name="sgb", role="reform_office")) as ctx:
+        catalog.review_item(ctx, FEE_ITEM["code"], "approved")
+
+
+def _reviews(rt) -> int:
+    with rt.reading() as session:
+        return len(list(session.scalars(select(m.FeeReview))))
+
+
+def test_drc_cannot_pass_a_fee_without_both_checks_and_must_say_why_otherwise(client, ui, rt):
+    _fee_item(rt)
+    login(client, "drc")
+    url = "/drc/fees/FGW-001/F1"
+    r = client.post(url, data={"result": "approved", "basis_ok": "1"})
+    assert r.status_code == 422 and "未确认收费标准合规，不能审查通过" in r.text
+    r = client.post(url, data={"result": "approved"})
+    assert r.status_code == 422 and "收费依据合法、收费标准合规" in r.text
+    r = client.post(url, data={"result": "returned", "basis_ok": "1"})
+    assert r.status_code == 422 and "请写明审查意见" in r.text
+    assert _reviews(rt) == 0                                   # refused: nothing written
+    r = client.post(url, data={"result": "returned", "basis_ok": "1", "note": "收费标准未经物价部门核定"})
+    assert r.status_code == 302
+    assert _reviews(rt) == 1
+
+
+def test_drc_passes_a_fee_with_both_checks(client, ui, rt):
+    _fee_item(rt)
+    login(client, "drc")
+    r = client.post("/drc/fees/FGW-001/F1", data={"result": "approved", "basis_ok": "1", "standard_ok": "1"})
+    assert r.status_code == 302 and _reviews(rt) == 1
+
+
+def test_service_department_sees_the_calendar_running_out_and_imports_the_next_year(client, ui, rt):
+    login(client, "zwfw")
+    home = client.get("/gs/").text
+    this_year = date.today().year
+    assert "工作日历尚未导入" in home and 'href="/gs/calendar"' in home      # an empty calendar: the banner
+    form = client.get("/gs/calendar").text
+    assert 'type="file"' in form and "导入" in form
+    bad = client.post("/gs/calendar", data={"year": str(this_year),
+                                            "file": (BytesIO("日期,类型,名称\n1999-01-01,休,元旦\n".encode()), "x.csv")},
+                      content_type="multipart/form-data")
+    assert bad.status_code == 422 and "不在" in bad.text and "第" in bad.text
+    csv = f"日期,类型,名称\n{this_year}-01-01,休,元旦\n{this_year}-10-01~{this_year}-10-07,休,国庆节\n"
+    r = client.post("/gs/calendar", data={"year": str(this_year), "file": (BytesIO(csv.encode()), f"{this_year}.csv")},
+                    content_type="multipart/form-data")
+    assert r.status_code == 302
+    page = client.get("/gs/calendar").text
+    assert f"{this_year}年工作日历已导入" in page and f"{this_year}年" in page
+    assert "尚未导入" not in client.get("/gs/").text
+
+
+def test_the_printed_receipt_tells_a_citizen_where_to_check_it(client, app, ui, rt, policy):
+    from tests.web.test_ui_pages import published_item
+    published_item(rt)
+    a_and_b(rt, ui)
+    seal_kept_by(rt, ui["people"]["a"])
+    app.config["PUBLIC_URL"] = "https://zwfw.xiangtan.gov.cn/onehall"
+    login(client, "zhang")
+    r = client.post("/window/seal", data={"seal": "FGW-SP", "item": "FGW-001", "case": "XT2019-0001",
+                                          "place": "FGW-CK", "document": (BytesIO(b"%PDF approval"), "a.pdf")},
+                    content_type="multipart/form-data")
+    use_id = int(r.headers["Location"].split("/")[-1].split("?")[0])
+    printed = client.get(f"/window/seal-uses/{use_id}/print").text
+    assert "https://zwfw.xiangtan.gov.cn/onehall/verify" in printed and "<svg" in printed
+    assert "onehall verify" not in printed                  # no command line for a citizen
+    app.config["PUBLIC_URL"] = ""
+    printed = client.get(f"/window/seal-uses/{use_id}/print").text
+    assert "http://localhost/verify" in printed             # no setting: this request's host
