@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session
 
+from registry.db import lock_key
 from registry.models import ThrottleHit
 
 
@@ -55,10 +56,12 @@ def record(session: Session, limit: Limit, key: str, now: datetime) -> None:
 def lock(session: Session, limit: Limit, key: str) -> None:
     """Serialise check-and-count for `key` until the transaction ends. SQLite: the caller's
     BEGIN IMMEDIATE already holds the database's one write lock. PostgreSQL: an advisory lock
-    on the key's digest (two keys sharing the 63 bits only wait for each other)."""
-    if session.get_bind().dialect.name == "postgresql":
+    on the key in this schema (registry.db.lock_key; two keys sharing its bits only wait for
+    each other)."""
+    bind = session.get_bind()
+    if bind.dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"),
-                        {"k": int(key_digest(limit, key)[:15], 16)})
+                        {"k": lock_key(bind, f"throttle:{key_digest(limit, key)}")})
 
 
 def hit(session: Session, limit: Limit, key: str, now: datetime) -> bool:

@@ -30,6 +30,8 @@ class RouteSpec:
 
 ROUTES: list[RouteSpec] = []
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# path parameters naming an INTEGER row id (a finding's id is a hex digest: not one of them)
+ROW_ID_PARAMS = frozenset({"auth_id", "exemption_id", "alert_id", "plan_id", "token_id"})
 
 
 @bp.before_request
@@ -61,7 +63,7 @@ def route(method: str, path: str, summary: str, *, body: type[BaseModel] | None 
         @functools.wraps(view)
         def wrapper(**kwargs):
             for name, value in kwargs.items():
-                if name.endswith("_id") and not is_id(value):   # "１２", 2⁶³, "true": no such row
+                if name in ROW_ID_PARAMS and not is_id(value):   # "１２", 2⁶³, "true": no such row
                     return problem(404, "记录不存在", f"编号“{value[:40]}”不存在")
             if spec.roles != ANONYMOUS:
                 principal = getattr(g, "principal", None)
