@@ -11,10 +11,13 @@ from flask.cli import with_appcontext
 from web.cli_common import current_runtime
 from sqlalchemy import select
 
+from registry.ledger import LOG_BODY
 from registry.models import Checkpoint, LogEntry
-from signing.errors import VerificationError
+from signing.errors import KeyStoreError, VerificationError
 from signing.export import ExportMeta, write_export
+from signing.keys import ALG_ED25519, ALG_SM2
 from signing.note import vkey
+from signing.note_sm2 import LOG_SM2_BODY, sm2_vkey
 from signing.receipt import verify_receipt
 from signing.verify import verify_export
 
@@ -36,7 +39,8 @@ def log_export(directory: Path) -> None:
     with rt.reading() as session:
         total = session.scalar(select(LogEntry.index).order_by(LogEntry.index.desc()).limit(1))
         total = 0 if total is None else total + 1
-        notes = list(session.scalars(select(Checkpoint.note).order_by(Checkpoint.tree_size)))
+        from web.witnessing import cosigned_note  # with the witnesses' cosignatures received
+        notes = [cosigned_note(session, cp) for cp in session.scalars(select(Checkpoint).order_by(Checkpoint.tree_size))]
 
         def leaves():
             start = 0
@@ -121,6 +125,8 @@ def verify_command(target: Path, keys_file: Path | None, vkeys: tuple[str, ...],
         click.echo(f"错误：{target} 不是 JSON 回执（{exc}）", err=True)
         sys.exit(2)
     receipt = receipt.get("receipt", receipt) if isinstance(receipt, dict) else receipt
+    if external and isinstance(receipt, dict) and isinstance(receipt.get("checkpoint"), str):
+        receipt = _with_cosignatures(receipt, external)
     try:
         result = verify_receipt(receipt, policy=policy)
     except VerificationError as exc:
@@ -134,8 +140,31 @@ def verify_command(target: Path, keys_file: Path | None, vkeys: tuple[str, ...],
         n, q = len(result.cosigners), result.witness_quorum
         click.echo(f"见证：已由 {n} 个可信见证人副署，达到法定人数 {q}" if result.witnessed else
                    f"见证：尚未经见证人副署（not yet witnessed）：{n} 个可信副署，法定人数 {q}；"
-                   f"稍后从 /api/v1/log/checkpoints/{result.tree_size} 取得副署后的检查点再核验", err=True)
+                   f"稍后把 /api/v1/log/checkpoints/{result.tree_size} 的 cosigned_checkpoint 存为文件，"
+                   "以 --checkpoints 文件 再核验", err=True)
     sys.exit(1 if require_witness and not result.witnessed else 0)
+
+
+def _with_cosignatures(receipt: dict, sources: tuple[Path, ...]) -> dict:
+    """The receipt with the cosignatures of the same checkpoint found in ``--checkpoints`` notes
+    (e.g. the ``cosigned_checkpoint`` of /api/v1/log/checkpoints/<size>, saved as a file)."""
+    from signing.errors import NoteError
+    from signing.note import merge_signatures, split_note
+    paths = [p for s in sources for p in (sorted(s.glob("*.note")) if s.is_dir() else [s])]
+    body = receipt["checkpoint"].split("\n\n")[0]
+    same = []
+    for path in paths:
+        try:
+            text = path.read_text(encoding="utf-8")
+            if split_note(text)[0] == body + "\n":
+                same.append(text)
+        except (OSError, UnicodeDecodeError, NoteError):
+            click.echo(f"警告：{path} 不是可读的检查点，已略过", err=True)
+    try:
+        return {**receipt, "checkpoint": merge_signatures(receipt["checkpoint"], same)} if same else receipt
+    except NoteError as exc:
+        click.echo(f"警告：副署无法并入回执（{exc}）", err=True)
+        return receipt
 
 
 def _result_json(result) -> dict:
@@ -161,23 +190,45 @@ def keys_list() -> None:
         click.echo(json.dumps(info.to_json(), ensure_ascii=False))
 
 
+ALG_NAMES = {"ed25519": "Ed25519", "sm2": "SM2（国密，SM3 摘要）"}
+
+
 @keys_group.command("rotate")
 @click.argument("body")
+@click.option("--alg", type=click.Choice(sorted(ALG_NAMES)), default=None,
+              help="新密钥的算法（默认沿用当前密钥的算法；新机构为 ed25519）")
 @with_appcontext
-def keys_rotate(body: str) -> None:
-    """轮换 BODY 的签名密钥：新密钥自此签名，旧签名仍按其当时有效的密钥核验。"""
-    info = current_runtime().extras["keys"].rotate(body)
+def keys_rotate(body: str, alg: str | None) -> None:
+    """轮换 BODY 的签名密钥：新密钥自此签名，旧签名仍按其当时有效的密钥核验。
+
+    日志密钥（log）须为 Ed25519，以便 C2SP 客户端与见证人核验；检查点的国密签名行用 log.sm2 的 SM2 密钥。
+    """
+    fixed = {LOG_BODY: ALG_ED25519, LOG_SM2_BODY: ALG_SM2}.get(body)
+    if fixed is not None and alg not in (None, fixed):
+        click.echo(f"错误：{body} 的密钥只能是 {ALG_NAMES[fixed]}", err=True)
+        sys.exit(2)
+    try:
+        info = current_runtime().extras["keys"].rotate(body, alg=alg or fixed)
+    except KeyStoreError as exc:
+        click.echo(f"错误：无法轮换 {body} 的密钥（{exc}）", err=True)
+        sys.exit(1)
     click.echo(json.dumps(info.to_json(), ensure_ascii=False))
 
 
 @keys_group.command("vkey")
 @with_appcontext
 def keys_vkey() -> None:
-    """打印日志的 C2SP 验证公钥（供 onehall verify --vkey、见证人与信任策略文件使用）。"""
+    """打印日志的 C2SP 验证公钥（供 onehall verify --vkey、见证人与信任策略文件使用）。
+
+    日志另有 SM2 密钥（log.sm2）时，第二行是其检查点国密签名行的验证公钥（签名类型 0xff）。
+    """
     rt = current_runtime()
     keys = rt.extras["keys"]
     keys.ensure("log")
     click.echo(vkey(rt.settings.log_origin, keys.current("log").public_key))
+    sm2_key = keys.current(LOG_SM2_BODY)
+    if sm2_key is not None and sm2_key.alg == ALG_SM2:
+        click.echo(sm2_vkey(rt.settings.log_origin, sm2_key.public_key))
 
 
 @keys_group.command("save")

@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     checkpoint_interval_ms: int = Field(200, ge=1)
     checkpoint_max_entries: int = Field(256, ge=1)
     receipt_wait_ms: int = Field(1000, ge=0)
+    witness_policy: Path | None = None
+    """Trust policy file (signing.policy) whose witnesses the scheduler submits checkpoints to."""
+    witness_timeout_ms: int = Field(2000, ge=1)
     _origin_given: bool = PrivateAttr(default=False)
 
     def model_post_init(self, _context: Any) -> None:

@@ -20,10 +20,17 @@ from signing.note import note_key_id, split_note
 from signing.receipt import build_receipt
 from web.acts import ActRefused, bound_place, own_person
 
-__all__ = ["ActRefused", "SealRefused", "use_seal", "receipt_for", "checkpoint_key", "find_seal_use"]
+__all__ = ["ActRefused", "SealRefused", "refused", "use_seal", "receipt_for", "checkpoint_key", "find_seal_use"]
 
 
 SealRefused = ActRefused
+
+
+def refused(verdict: str, decision: dict[str, Any]) -> ActRefused:
+    """A refused act from a decision that denies: the why-not sentence once (it already names the
+    prohibitions and the grant that did not hold), the reasons with their clauses beside it."""
+    why = decision.get("why_not") or {}
+    return ActRefused(why.get("text") or verdict, list(decision["reasons"]), decision)
 
 
 def use_seal(rt, principal: Principal, data: dict[str, Any]) -> dict[str, Any]:
@@ -34,10 +41,7 @@ def use_seal(rt, principal: Principal, data: dict[str, Any]) -> dict[str, Any]:
     decision = rt.policy.decide(data["person"], "use_seal", data["item"], at=now, place=data["place"],
                                 seal=data["seal"], case=data["case"])
     if not decision["allowed"]:
-        reasons = list(decision["reasons"])
-        if decision.get("why_not"):
-            reasons.append({**decision["why_not"], "detail": decision["why_not"].get("failed", "")})
-        raise SealRefused("不允许用印", reasons, decision)
+        raise refused("不允许用印", decision)
     with rt.sessions() as session:
         with session.begin():
             session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})

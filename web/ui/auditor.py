@@ -25,12 +25,18 @@ KIND_LABELS = {
     "seal_use": "用印", "case": "办件", "case_step": "办件环节", "pack_publication": "规则包发布",
     "entry_plan": "进驻方案", "entry_plan_step": "进驻方案环节",
 }
+from web.ui.names import RECORD_TYPES  # noqa: E402  (every record type the log holds, in words)
+KIND_LABELS = {**RECORD_TYPES, **KIND_LABELS}
 ALERT_STATES = {"open": "未处理", "acknowledged": "已确认", "resolved": "已解决"}
 ALERT_LEVELS = {"yellow": "黄色", "red": "红色", "info": "提示", "warning": "警告"}
 
 
 def _latest_checkpoint(session) -> m.Checkpoint | None:
     return session.scalar(select(m.Checkpoint).order_by(m.Checkpoint.tree_size.desc()).limit(1))
+
+
+ALG_LABELS = {"ed25519": "Ed25519", "sm2": "SM2（国密，SM3 摘要）"}
+"""How a signature algorithm is named to a person."""
 
 
 def log_keys() -> list[Any]:
@@ -115,6 +121,10 @@ def entry_check(session, entry: m.LogEntry) -> dict[str, Any]:
             out["note_ok"] = parse_checkpoint(body).root.hex() == cp.root_hash
         except Exception:
             out["note_ok"] = False
+    from web.witnessing import configured_policy, cosignature_lines
+    policy, _ = configured_policy(runtime())
+    if policy is not None and policy.quorum:
+        out["witness"] = _witness_text(cp.note + "".join(cosignature_lines(session, cp.tree_size)), policy)
     return out
 
 
@@ -127,16 +137,38 @@ def audit_entry(index):
             from web.ui.common import not_found
             return not_found(f"日志中没有序号 {index}")
         check = entry_check(session, entry)
+        summary = _summary(session, entry)
         return render_template("audit/entry.html", e=entry, c=check, label=KIND_LABELS.get(entry.kind, entry.kind),
+                               summary=summary,
                                leaf_b64=base64.b64encode(bytes(entry.leaf)).decode())
+
+
+def _summary(session, entry) -> list[tuple[str, str]]:
+    """The signed record in words (names, Beijing times), shown above its raw JSON."""
+    from signing.records import parse_leaf
+    from web.ui.names import Names, summarize
+    try:
+        record, _ = parse_leaf(bytes(entry.leaf))
+    except Exception:  # a leaf that does not parse is shown raw, with the check's own error
+        return []
+    return summarize(record, Names(session))
 
 
 @bp.get("/audit/checkpoints")
 @role_required("auditor")
 def audit_checkpoints():
+    from web.witnessing import configured_policy, witness_rows
     with runtime().reading() as session:
         page = paginate(session, select(m.Checkpoint).order_by(m.Checkpoint.tree_size.desc()))
-        return render_template("audit/checkpoints.html", page=page, keys=log_keys())
+        sizes = [cp.tree_size for cp in page.rows]
+        cosigs: dict[int, list] = {}
+        for c in session.scalars(select(m.CheckpointCosignature).where(m.CheckpointCosignature.tree_size.in_(sizes))
+                                 .order_by(m.CheckpointCosignature.witness)):
+            cosigs.setdefault(c.tree_size, []).append(c)
+        policy, policy_error = configured_policy(runtime())
+        witnessed = {cp.tree_size: _witnessed(cp, cosigs.get(cp.tree_size, []), policy) for cp in page.rows}
+        return render_template("audit/checkpoints.html", page=page, keys=log_keys(), cosigs=cosigs, witnessed=witnessed,
+                               witnesses=witness_rows(session), policy=policy, policy_error=policy_error)
 
 
 # --- receipts ---------------------------------------------------------------------------------
@@ -164,7 +196,47 @@ def check_receipt(raw: str | bytes) -> tuple[dict[str, Any] | None, str | None]:
         return None, f"回执核验未通过：{exc}"
     return {"leaf_index": result.leaf_index, "tree_size": result.tree_size, "leaf_hash": result.leaf_hash,
             "root": result.root.hex(), "origin": result.origin, "record_verified": result.record_verified,
-            "record": result.record, "log_key_id": trusted.key_id}, None
+            "record": result.record, "log_key_id": trusted.key_id,
+            "record_alg": ALG_LABELS.get(result.record_alg, result.record_alg),
+            "witness": _witness_of(receipt["checkpoint"], result.tree_size, receipt.get("log_name"))}, None
+
+
+def _witnessed(cp, cosigs, policy) -> str:
+    """The checkpoint's witness status, its cosignatures verified here under the policy."""
+    if not cosigs:
+        return "尚未经见证人副署"
+    if policy is None:
+        return f"{len(cosigs)} 个副署（未配置信任策略，未核验）"
+    return _witness_text(cp.note + "".join(c.line for c in cosigs), policy)
+
+
+def _witness_of(note: str, tree_size: int, log_name: str | None) -> str | None:
+    """Whether a quorum of the configured witnesses cosigned the receipt's checkpoint, counting
+    the cosignatures received since (the receipt was issued before them); None without a quorum."""
+    from web.witnessing import configured_policy, cosignature_lines
+    policy, _ = configured_policy(runtime())
+    if policy is None or not policy.quorum:
+        return None
+    with runtime().reading() as session:
+        stored = session.scalar(select(m.Checkpoint).where(m.Checkpoint.tree_size == tree_size))
+        lines = cosignature_lines(session, tree_size) if stored is not None else []
+    if stored is not None and stored.note.split("\n\n")[0] == note.split("\n\n")[0]:
+        note += "".join(line for line in lines if line not in note)
+    return _witness_text(note, policy, log_name)
+
+
+def _witness_text(note: str, policy, log_name: str | None = None) -> str:
+    """In words: the note's trusted cosignatures, verified here, against the policy's quorum."""
+    from signing.errors import NoteError
+    from signing.policy import check_checkpoint
+    try:
+        checked = check_checkpoint(note, policy, log_name)
+    except NoteError as exc:
+        return f"副署核验失败：{exc}"
+    n = len(checked.cosignatures)
+    if checked.witnessed:
+        return f"已见证：{n} 个可信见证人的副署均已核验（法定人数 {policy.quorum}）"
+    return f"尚未经见证人副署：{n} 个有效副署，法定人数 {policy.quorum}，稍后再核验"
 
 
 @bp.route("/audit/receipt", methods=["GET", "POST"])
