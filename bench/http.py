@@ -136,7 +136,7 @@ def build_workload(seed: int = 20181212) -> dict[str, Any]:
     from sqlalchemy import select
 
     from registry import models as m
-    from registry import vocab
+    import vocab
     from registry.services.accounts import create_token
     from web.app import create_app
 

@@ -114,7 +114,7 @@ class _Database:
         self.sessions = session_factory(self.engine)
 
     def writing(self):
-        """A filing transaction, begun as web.runtime.Runtime.filing begins it."""
+        """A filing transaction, begun as application.runtime.Runtime.filing begins it."""
         session = self.sessions()
         session.begin()
         session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
@@ -145,7 +145,7 @@ class RawRow(_RawBase):
 
 
 def seal_use_record(i: int) -> dict:
-    """A record shaped like web.sealing's seal use, after FilingContext.log adds its fields."""
+    """A record shaped like application.sealing's seal use, after FilingContext.log adds its fields."""
     return {
         "type": "seal_use", "filed_at": "2024-05-01T08:00:00.000000Z", "filed_by": BODY, "id": i,
         "seal": "FGW-SP", "seal_kind": "approval", "department": "FGW", "person": 17, "item": "FGW-001",

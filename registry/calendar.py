@@ -30,8 +30,8 @@ from sqlalchemy.orm import Session
 from registry.db import utcnow
 from registry.errors import ErrorList, FieldError, Invalid, RegistryError
 from registry.models import CalendarDay, CalendarYear
+from vocab.clock import SHANGHAI
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 WARN_DAYS = 60
 
 

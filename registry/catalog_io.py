@@ -47,18 +47,17 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timezone
 from pathlib import Path
 from typing import Any, Iterable
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from registry import vocab
+import vocab
 from registry.errors import ErrorList, FieldError, Invalid
 from registry.models import Department, DirectoryItem, FunctionSection, Hall, ItemVersion
 from registry.services import catalog
 from registry.services.context import FilingContext
+from vocab.clock import SHANGHAI
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 SHEET = "实施清单"
 
 # (header, field) in export order.

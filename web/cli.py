@@ -6,18 +6,18 @@ import sys
 from pathlib import Path
 
 import click
-from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from registry.errors import RegistryError
 from registry.services.context import SYSTEM, Actor
 from web.cli_common import fail
+from web.context import runtime as rt
 
 
 def _create_app():
     from registry.deployment import SettingConflict
     from web.app import create_app
-    from web.config import MissingSettings
+    from application.config import MissingSettings
     try:
         return create_app()
     except (MissingSettings, SettingConflict) as exc:
@@ -30,8 +30,6 @@ def main() -> None:
     """onehall：湘潭市政务服务集中办理的规则引擎与签名授权登记。"""
 
 
-def rt():
-    return current_app.extensions["onehall"]
 
 
 @main.command("init")
@@ -39,7 +37,7 @@ def rt():
 @with_appcontext
 def init_command(demo: bool) -> None:
     """创建或升级数据库，载入方案规定的单位、大厅、平台和现行规则包。"""
-    from web.bootstrap import initialise
+    from application.bootstrap import initialise
     try:
         summary = initialise(rt(), demo=demo, progress=sys.stderr.isatty() or True)
     except RegistryError as exc:

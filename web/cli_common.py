@@ -4,9 +4,9 @@ from __future__ import annotations
 import sys
 
 import click
-from flask import current_app
 
 from registry.errors import RegistryError
+from web.context import runtime as current_runtime  # noqa: F401  (the runtime the command runs in)
 
 
 def fail(exc: RegistryError) -> None:
@@ -15,11 +15,6 @@ def fail(exc: RegistryError) -> None:
     for e in exc.errors:
         click.echo(f"  - {e.field}: {e.message}", err=True)
     sys.exit(2)
-
-
-def current_runtime():
-    """The runtime of the app the command runs in."""
-    return current_app.extensions["onehall"]
 
 
 def time_option(value: str | None):

@@ -4,7 +4,7 @@ Each scenario builds the web app on a fresh SQLite database in tmp_path (the pol
 both backends are covered by tests/), with the seeded 2026 calendar, a small world and one
 token per role. Items, grants, delegations, cases and their steps are filed through the HTTP
 API as users file them (a case the platform reports, through the case service); the clock is
-``web.scheduler.clocks_pass(rt, now)`` at the times the scenario names (never sleeping); the
+``application.scheduler.clocks_pass(rt, now)`` at the times the scenario names (never sleeping); the
 outcome is read from the ``Alert`` rows (rule, clause, level, state).
 
 Imported by features/conftest.py, so the scenarios run once, through ``scenarios(".")``.
@@ -14,13 +14,12 @@ from __future__ import annotations
 import re
 from contextlib import contextmanager
 from datetime import datetime, timezone
-from zoneinfo import ZoneInfo
 
 import pytest
 from pytest_bdd import given, parsers, then, when
 from sqlalchemy import select
+from vocab.clock import SHANGHAI
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 DEPARTMENTS = {"市发改委": "FGW", "市档案局": "DAJ"}
 PLACES = {"综合窗口": "ZH-01", "一体化平台": "PLATFORM", "发改委窗口": "FGW-CK", "发改委投资科": "FGW-KS"}
@@ -67,8 +66,8 @@ class AlertsWorld:
         from registry.services.accounts import create_token, create_user
         from registry.services.context import SYSTEM
         from web.app import create_app
-        from web.config import Settings
-        from web.packs import ensure_active_pack
+        from application.config import Settings
+        from application.packs import ensure_active_pack
 
         settings = Settings(instance_dir=self.tmp_path / "instance", database_url=f"sqlite:///{self.tmp_path / 'hall.db'}",
                             key_dir=self.tmp_path / "keys", key_passphrase=b"test-passphrase", secret_key="test",
@@ -111,14 +110,14 @@ class AlertsWorld:
     @contextmanager
     def clock(self, at: datetime):
         """The hall's clock reads `at` while a window files what happens at `at` (a case step is
-        not back-dated beyond the pack's step_backdate_hours, web.acts)."""
-        import web.acts
-        saved = web.acts.utcnow
-        web.acts.utcnow = lambda: at
+        not back-dated beyond the pack's step_backdate_hours, application.acts)."""
+        import application.acts
+        saved = application.acts.utcnow
+        application.acts.utcnow = lambda: at
         try:
             yield
         finally:
-            web.acts.utcnow = saved
+            application.acts.utcnow = saved
 
     def post(self, path: str, body: dict, who: str, expect: int = 201) -> dict:
         r = self.client.post(f"/api/v1{path}", json=body, headers=bearer(self.tokens[who]))
@@ -148,7 +147,7 @@ def alerts_world(tmp_path):
 
 @given(parsers.re(r"政务服务平台已导入2026年工作日历，办公时间为(?P<hours>.+)"))
 def platform(alerts_world, hours):
-    from web.scheduler import office_hours
+    from application.scheduler import office_hours
     alerts_world.build()
     stated = [(a.zfill(5), b.zfill(5)) for a, b in re.findall(r"(\d{1,2}:\d{2})[—\-至到~]+(\d{1,2}:\d{2})", hours)]
     pack = [(a.strftime("%H:%M"), b.strftime("%H:%M")) for a, b in office_hours(alerts_world.rt).periods]
@@ -201,7 +200,7 @@ def reported(alerts_world, number, at, place, name):
     from registry.services import cases as case_service
     from registry.services._common import latest_item
     from registry.services.context import Actor
-    from web.casework import _due
+    from application.casework import _due
     w, accepted_at = alerts_world, moment(at)
     with w.rt.filing(Actor(name="platform", role="window")) as ctx:
         due, pending = _due(ctx.session, latest_item(ctx.session, w.items[name], published_only=True), accepted_at)
@@ -227,7 +226,7 @@ def case_step(alerts_world, who, at, place, step, number):
 
 @when(parsers.re(rf"监察时钟在(?P<at>{TIME})(?:再次)?运行"))
 def run_clock(alerts_world, at):
-    from web.scheduler import clocks_pass
+    from application.scheduler import clocks_pass
     alerts_world.last = clocks_pass(alerts_world.rt, moment(at))
 
 

@@ -12,7 +12,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from registry import vocab
+import vocab
 from registry.db import utcnow
 from registry.errors import Conflict, NotFound, invalid
 from registry.models import Department, Person, RegistryChange, User, UserSession

@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from registry import vocab
+import vocab
 from registry.errors import Conflict, ErrorList, NotFound, invalid
 from registry.models import Department, DirectoryItem, FeeReview, FunctionSection, Hall, ItemReview, ItemVersion
 from registry.services._common import code_of, department, latest_item

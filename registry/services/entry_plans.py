@@ -28,7 +28,7 @@ from typing import Any, Iterable
 
 from sqlalchemy import select
 
-from registry import vocab
+import vocab
 from registry.errors import Conflict, ErrorList, Forbidden, NotFound, invalid
 from registry.models import (
     Department, EntryPlan, EntryPlanStep, FeeReview, FunctionSection, ItemVersion, Person,

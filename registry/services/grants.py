@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from registry import vocab
+import vocab
 from registry.errors import Conflict, ErrorList, invalid
 from registry.models import (
     Absence, Authorization, Delegation, Exemption, ExemptionDecision, PolicyException, Revocation,

@@ -5,7 +5,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from registry import vocab
+import vocab
 from registry.errors import Conflict, ErrorList, invalid
 from registry.models import (
     CitizensHomeOpening, Department, FunctionSection, Hall, HallApproval, Person, Place, Seal, Section,

@@ -22,7 +22,7 @@ from signing.receipt import verify_receipt
 from signing.witness import Witness
 from tests.log.test_api_log import seal_receipt
 from tests.web.conftest import bearer, world  # noqa: F401 (the world fixture)
-from web.scheduler import Scheduler
+from application.scheduler import Scheduler
 from web.witness_server import WitnessServer
 
 
@@ -166,7 +166,7 @@ def test_a_log_rewritten_behind_the_witnesses_is_refused(rt, client, world, two_
         rt.ledger.publish_checkpoint(ctx.session)
     result = scheduler.run_once(findings=False)
     for name in ("w1.example", "w2.example"):
-        assert result.witness[name]["error"].startswith("HTTP 422"), result.witness
+        assert result.witness[name]["error"].startswith("见证人拒绝（HTTP 422）"), result.witness
         assert result.witness[name]["size"] == size and result.witness[name]["cosigned"] == []
     with rt.reading() as s:
         assert s.scalar(select(CheckpointCosignature).where(CheckpointCosignature.tree_size == size + 1)) is None
@@ -174,4 +174,4 @@ def test_a_log_rewritten_behind_the_witnesses_is_refused(rt, client, world, two_
     client.application.config["WTF_CSRF_ENABLED"] = False
     login(client, "audit")
     page = client.get("/audit/checkpoints").get_data(as_text=True)
-    assert "HTTP 422" in page and "尚未经见证人副署" in page
+    assert "见证人拒绝（HTTP 422）" in page and "尚未经见证人副署" in page

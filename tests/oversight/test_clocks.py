@@ -14,8 +14,8 @@ from registry.services import cases as case_service
 from registry.services import grants
 from registry.services.context import Actor
 from tests.oversight.conftest import at, bearer
-from web.casework import _due
-from web.scheduler import Scheduler, single_instance
+from application.casework import _due
+from application.scheduler import Scheduler, single_instance
 
 ITEM = {"code": "FGW-002", "name": "企业投资项目核准", "department": "FGW", "item_type": "行政许可",
         "case_type": "commitment", "statutory_limit": {"value": 20, "unit": "working_day"},

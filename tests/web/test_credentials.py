@@ -19,7 +19,7 @@ from registry.services import tokens
 from tests.web.conftest import bearer
 from tests.web.test_workers import other_worker  # noqa: F401  (fixture)
 from web.cli import main as onehall
-from web.limits import LOGIN, LOGIN_ADDRESS
+from application.limits import LOGIN, LOGIN_ADDRESS
 
 PASSWORD = "password-123"
 CALENDAR = Path(__file__).resolve().parents[2] / "registry" / "seed" / "calendar-2027.example.csv"

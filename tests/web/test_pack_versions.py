@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from registry.models import LogEntry, PackVersion
 from rules.pack import check_pack, default_pack_dir
-from web.packs import PackRefused, publish
+from application.packs import PackRefused, publish
 
 
 @pytest.fixture

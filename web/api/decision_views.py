@@ -11,7 +11,7 @@ from web.api import schemas as s
 from web.api.problems import problem
 from web.api.routing import route
 from web.api.types import parse_time
-from web.runtime import runtime
+from web.context import runtime
 from web.input_guard import is_id
 
 REASON = {"type": "object", "properties": {"rule": {"type": "string"}, "clause": {"type": "string"},

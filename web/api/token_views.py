@@ -10,7 +10,7 @@ from registry.services import tokens
 from web.api.problems import from_registry, problem
 from web.api.routing import route
 from web.api.serialize import t
-from web.runtime import runtime
+from web.context import runtime
 
 TOKEN = {"type": "object", "required": ["id", "user", "state"],
          "properties": {"id": {"type": "integer"}, "user": {"type": "string"}, "state": {"type": "string"}}}

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from registry import models as m
 from registry.ledger import node_getter
 from signing import merkle
-from web.runtime import runtime
+from web.context import runtime
 from web.ui import bp
 from web.ui.common import bar_chart, paginate, role_required
 
@@ -89,6 +89,7 @@ def entry_check(session, entry: m.LogEntry) -> dict[str, Any]:
         record, sig = parse_leaf(leaf)
         out["record"] = json.dumps(record, ensure_ascii=False, indent=2)
         out["sig"] = sig
+        out["sig_alg"] = ALG_LABELS.get(sig.alg, sig.alg)
     except Exception as exc:  # a damaged leaf is exactly what an auditor needs to see
         out["sig_error"] = f"记录无法解析：{exc}"
         return out
@@ -121,7 +122,7 @@ def entry_check(session, entry: m.LogEntry) -> dict[str, Any]:
             out["note_ok"] = parse_checkpoint(body).root.hex() == cp.root_hash
         except Exception:
             out["note_ok"] = False
-    from web.witnessing import configured_policy, cosignature_lines
+    from application.witnessing import configured_policy, cosignature_lines
     policy, _ = configured_policy(runtime())
     if policy is not None and policy.quorum:
         out["witness"] = _witness_text(cp.note + "".join(cosignature_lines(session, cp.tree_size)), policy)
@@ -157,7 +158,7 @@ def _summary(session, entry) -> list[tuple[str, str]]:
 @bp.get("/audit/checkpoints")
 @role_required("auditor")
 def audit_checkpoints():
-    from web.witnessing import configured_policy, witness_rows
+    from application.witnessing import configured_policy, witness_rows
     with runtime().reading() as session:
         page = paginate(session, select(m.Checkpoint).order_by(m.Checkpoint.tree_size.desc()))
         sizes = [cp.tree_size for cp in page.rows]
@@ -213,7 +214,7 @@ def _witnessed(cp, cosigs, policy) -> str:
 def _witness_of(note: str, tree_size: int, log_name: str | None) -> str | None:
     """Whether a quorum of the configured witnesses cosigned the receipt's checkpoint, counting
     the cosignatures received since (the receipt was issued before them); None without a quorum."""
-    from web.witnessing import configured_policy, cosignature_lines
+    from application.witnessing import configured_policy, cosignature_lines
     policy, _ = configured_policy(runtime())
     if policy is None or not policy.quorum:
         return None

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from registry import models as m
 from registry.services import org
-from web.runtime import runtime
+from web.context import runtime
 from web.ui import bp
 from web.ui.common import FormErrors, file_with, matches, paginate_list, role_required
 

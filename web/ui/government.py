@@ -7,11 +7,12 @@ from sqlalchemy import func, select
 
 from registry import models as m
 from registry.services import grants, org
-from web.runtime import runtime
+from web.context import runtime
 from web.ui import bp
 from web.ui.common import (
-    FormErrors, as_utc, file_with, matches, paginate_list, parse_time, role_required, utcnow,
+    FormErrors, file_with, matches, paginate_list, parse_time, role_required,
 )
+from vocab.clock import as_utc, utcnow
 
 
 def _approval_state(approvals: list[m.HallApproval], now) -> m.HallApproval | None:

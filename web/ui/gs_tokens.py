@@ -7,7 +7,7 @@ from flask import flash, g, redirect, render_template, request, url_for
 from registry.errors import RegistryError
 from registry.models import User
 from registry.services import tokens
-from web.runtime import runtime
+from web.context import runtime
 from web.ui import bp
 from web.ui.common import paginate_list, role_required
 

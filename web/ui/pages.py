@@ -8,10 +8,10 @@ from flask import g, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFError
 
+from application import limits
 from registry.services.accounts import check_password, end_session, principal_of, start_session
-from web import limits
 from web.auth import SessionUser
-from web.runtime import runtime
+from web.context import runtime
 from web.ui import bp
 from web.ui.common import client_address, home_url
 

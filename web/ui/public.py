@@ -8,10 +8,11 @@ from flask import redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from registry import models as m
-from web.runtime import runtime
+from web.context import runtime
 from web.ui import bp
-from web.limits import receipt_check_allowed
-from web.ui.common import as_utc, auth_status, client_address, matches, paginate_list, utcnow
+from application.limits import receipt_check_allowed
+from web.ui.common import auth_status, client_address, matches, paginate_list
+from vocab.clock import as_utc, utcnow
 
 HASH_IN_TEXT = re.compile(r"[0-9a-fA-F]{64}")
 

@@ -12,12 +12,13 @@ from sqlalchemy import select
 
 from registry import models as m
 from registry.services.catalog import published_items
+from web.context import runtime
 from web.input_guard import is_id
-from web.runtime import runtime
 from web.ui import bp
 from web.ui.common import (
-    FormErrors, as_utc, matches, not_found, paginate, public_url, qr_svg, role_required, search_keys, utcnow,
+    FormErrors, matches, not_found, paginate, public_url, qr_svg, role_required, search_keys,
 )
+from vocab.clock import as_utc, utcnow
 
 MAX_CHOICES = 200
 UNCHECKED_LABELS = {"place": "办理场所", "seal": "印章", "case": "办件", "at": "时间", "known_at": "知悉时间"}
@@ -95,7 +96,7 @@ def _reference_error(exc: Exception) -> str:
 
 def _sealing():
     try:
-        from web import sealing
+        from application import sealing
     except ImportError:
         return None
     return sealing if hasattr(sealing, "use_seal") else None

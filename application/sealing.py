@@ -18,7 +18,7 @@ from registry.services.context import Actor, FilingContext, iso
 from signing import merkle
 from signing.note import note_key_id, split_note
 from signing.receipt import build_receipt
-from web.acts import ActRefused, bound_place, own_person
+from application.acts import ActRefused, bound_place, own_person
 
 __all__ = ["ActRefused", "SealRefused", "refused", "use_seal", "receipt_for", "checkpoint_key", "find_seal_use"]
 

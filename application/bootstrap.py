@@ -67,7 +67,7 @@ def ensure_keys(rt) -> None:
     keys = rt.extras.get("keys")
     if keys is None:
         return
-    from web.logservice import SIGNING_BODIES
+    from application.logservice import SIGNING_BODIES
     for body in SIGNING_BODIES:
         keys.ensure(body, at=KEYS_VALID_FROM)
     with rt.reading() as session:
@@ -78,7 +78,7 @@ def ensure_keys(rt) -> None:
 
 def publish_default_pack(rt) -> str | None:
     try:
-        from web.packs import ensure_active_pack
+        from application.packs import ensure_active_pack
     except ImportError:
         return None
     return ensure_active_pack(rt)
@@ -86,7 +86,7 @@ def publish_default_pack(rt) -> str | None:
 
 def _demo_accounts(rt, lines: list[str]) -> None:
     try:
-        from web.demo_accounts import create_demo_accounts
+        from application.demo_accounts import create_demo_accounts
     except ImportError:
         return
     lines.extend(create_demo_accounts(rt))

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -17,11 +16,11 @@ from registry.models import Case, ItemVersion
 from registry.services import cases as case_service
 from registry.services.accounts import Principal
 from registry.services._common import latest_item
-from web.runtime import actor_of
-from web.acts import OUTSIDE_CLAUSE, backdate_limit, bound_place, check_step_time, own_person
-from web.sealing import refused
+from application.acts import OUTSIDE_CLAUSE, backdate_limit, bound_place, check_step_time, own_person
+from application.runtime import actor_of
+from application.sealing import refused
+from vocab.clock import SHANGHAI
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def accept_case(rt, principal: Principal, data: dict[str, Any]) -> Case:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from registry.db import utcnow
+from vocab.clock import utcnow
 from registry.errors import invalid
 from registry.services.accounts import Principal
 

@@ -10,13 +10,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
-from flask import current_app
 from sqlalchemy.orm import Session, sessionmaker
 
 from registry.db import make_engine, session_factory, transaction, utcnow
 from registry.services.accounts import Principal
 from registry.services.context import Actor, FilingContext, Ledger, NullLedger
-from web.config import Settings
+from application.config import Settings
 
 
 _POLICY_LOCK = threading.Lock()
@@ -27,8 +26,8 @@ class Runtime:
     settings: Settings
     sessions: sessionmaker[Session]
     ledger: Ledger = field(default_factory=NullLedger)
-    _policy: Any = None         # web.policy.PolicyHost, built on first use
-    _changes: Any = None        # web.changes.ChangeMonitor, built on first use
+    _policy: Any = None         # application.policy.PolicyHost, built on first use
+    _changes: Any = None        # application.changes.ChangeMonitor, built on first use
     extras: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -43,7 +42,7 @@ class Runtime:
     def policy(self):
         """This worker's policy host (rules engine + decision index), built on first use."""
         if self._policy is None:
-            from web.policy import PolicyHost
+            from application.policy import PolicyHost
             with _POLICY_LOCK:
                 if self._policy is None:
                     self._policy = PolicyHost(self)
@@ -51,9 +50,9 @@ class Runtime:
 
     @property
     def changes(self):
-        """This worker's view of the registry change feed (web.changes.ChangeMonitor)."""
+        """This worker's view of the registry change feed (application.changes.ChangeMonitor)."""
         if self._changes is None:
-            from web.changes import ChangeMonitor
+            from application.changes import ChangeMonitor
             with _POLICY_LOCK:
                 if self._changes is None:
                     self._changes = ChangeMonitor(self)
@@ -106,7 +105,7 @@ class Runtime:
 def _resolve_origin(settings: Settings, engine) -> None:
     """The log origin: the one fixed at init wins; an explicit different one is refused."""
     from registry.deployment import LOG_ORIGIN, SettingConflict, conflict_message, fixed_if_migrated
-    from web.config import DEV_LOG_ORIGIN
+    from application.config import DEV_LOG_ORIGIN
     stored = fixed_if_migrated(engine, LOG_ORIGIN)
     if settings.origin_given:
         if stored is not None and stored != settings.log_origin:
@@ -118,14 +117,10 @@ def _resolve_origin(settings: Settings, engine) -> None:
 
 def _make_ledger(rt: Runtime) -> Ledger:
     try:
-        from web.logservice import make_ledger
+        from application.logservice import make_ledger
     except ImportError:  # the signed log is wired in when present
         return NullLedger()
     return make_ledger(rt)
-
-
-def runtime() -> Runtime:
-    return current_app.extensions["onehall"]
 
 
 def actor_of(principal: Principal) -> Actor:

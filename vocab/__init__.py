@@ -1,5 +1,8 @@
-"""Enum codes of DESIGN §3 and §4 with their Chinese labels.
+"""onehall's vocabulary, written once: enum codes with their Chinese labels, the minimum grants,
+the decision-id format (:mod:`vocab.ids`) and the hall's clock (:mod:`vocab.clock`).
 
+Every layer reads it (rules, registry, application, web, the feature steps); it imports nothing
+of ours, so no layer contract has to bend for it (pyproject.toml, import-linter).
 Codes are English and stored; labels are what people read. The API accepts either
 (:func:`to_code`), so a clerk may type 行政许可 where a client sends ``licensing``.
 """
@@ -41,6 +44,12 @@ ITEM_TYPES = {
     "other_power": "其他行政权力",
     "public_service": "公共服务",
 }
+# The short names the demo catalogue (registry/demo.py) writes item types with.
+ITEM_TYPE_SHORT = {
+    "licensing": "许可", "penalty": "处罚", "coercion": "强制", "levy": "征收", "payment": "给付",
+    "inspection": "检查", "confirmation": "确认", "reward": "奖励", "adjudication": "裁决",
+    "other_power": "其他", "public_service": "服务",
+}
 CASE_TYPES = {"instant": "即办件", "commitment": "承诺件"}
 COMPLEXITY = {"simple": "简单事项", "complex": "复杂事项"}
 LIMIT_UNITS = {"working_day": "工作日", "calendar_day": "自然日", "month": "个月", "hour": "小时"}
@@ -51,6 +60,7 @@ ONLINE_DEPTHS = {
     "full_online": "全程网办",
 }
 ITEM_STATUSES = {"filed": "待审核", "published": "已发布", "returned": "已退回"}
+DECISION_KINDS = {"allow": "允许", "forbidden": "禁止", "not_granted": "未获授权"}
 POSTS = {"A": "A岗", "B": "B岗"}
 ACTIONS = {
     "consult": "咨询",
@@ -66,8 +76,11 @@ ACTIONS = {
     "execute_fee": "收费执行",
     "use_seal": "用印",
 }
+# What a window does (DESIGN §4); also the government service department's minimum grant (XT-3.3.3).
+WINDOW_ACTIONS = ("consult", "receive", "accept", "issue")
+# The powers a chief representative must hold at the least (XT-3.3.3).
 CHIEF_REP_MINIMUM = ("decide", "coordinate", "urge", "report_up", "countersign", "execute_fee", "use_seal")
-GOV_SERVICE_MINIMUM = ("consult", "receive", "accept", "issue")
+GOV_SERVICE_MINIMUM = WINDOW_ACTIONS
 EXEMPTION_REASONS = {"law": "法律法规明文规定", "venue": "场地条件限制", "other": "其他特殊情况"}
 SEAL_KINDS = {"approval": "行政审批专用章", "business": "业务专用章"}
 STAFF_ROLES = {"chief_representative": "首席代表", "staff": "进驻人员"}

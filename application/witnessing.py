@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from registry.db import utcnow
 from registry.ledger import node_getter
@@ -27,7 +27,7 @@ from signing import merkle
 from signing.cosignature import verify_cosignatures
 from signing.errors import NoteError
 from signing.policy import PolicyError, TrustPolicy, WitnessKey, parse_policy
-from web.witness_client import WitnessTransport
+from application.witness_client import WitnessTransport
 
 log = logging.getLogger("onehall.witness")
 BATCH = 200            # checkpoints per witness per round
@@ -103,15 +103,15 @@ class Witnessing:
                 pending = list(session.execute(
                     select(Checkpoint.tree_size, Checkpoint.note).where(Checkpoint.tree_size > (known or 0))
                     .order_by(Checkpoint.tree_size).limit(BATCH)))
-                latest = pending[-1][0] if pending else None
+                latest = session.scalar(select(func.max(Checkpoint.tree_size)))
                 get = node_getter(session)
                 for size, note in pending:
                     if out.known_size is not None and size <= out.known_size:
                         continue
                     if not self._submit(transport, w, size, note, latest, get, out):
                         break
-        except (OSError, LookupError) as exc:
-            out.error = f"{type(exc).__name__}: {exc}"
+        except Exception as exc:  # down, timed out, a broken answer: retried after a back-off
+            out.error = f"无法完成提交（{type(exc).__name__}: {exc}）"
         if out.error:
             log.warning("witness %s (%s): %s", w.name, w.url, out.error)
         return out
@@ -133,7 +133,7 @@ class Witnessing:
                     return False
                 out.known_size = told
                 continue
-            out.error = f"HTTP {answer.status}: {answer.body.strip()[:200]}"
+            out.error = f"见证人拒绝（HTTP {answer.status}）：{answer.body.strip()[:200]}"
             return False
         out.error = "见证人两次报告不同的已知大小"
         return False

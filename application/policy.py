@@ -3,7 +3,7 @@
 Each worker holds its own engine and decision index (DESIGN §9). It replays the registry's
 change feed past its mark before answering: on SQLite that costs one indexed read per
 question; on PostgreSQL a LISTEN connection marks the host dirty when any worker commits a
-filing, so a question reads the database only after a change (web.changes). The active pack lives in the
+filing, so a question reads the database only after a change (application.changes). The active pack lives in the
 registry; a new version is loaded beside the old one and swapped in atomically.
 """
 from __future__ import annotations
@@ -20,7 +20,7 @@ from registry.facts import export_change, export_facts
 from registry.decision_log import write_decisions
 from registry.models import PackVersion, RegistryChange
 from rules.engine import Engine
-from web.packs import load_stored_pack
+from application.packs import load_stored_pack
 
 log = logging.getLogger(__name__)
 DECISION_BATCH = 200

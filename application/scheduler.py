@@ -9,9 +9,9 @@ file lock beside the SQLite database), never in the web workers. Each pass, at a
    office; alerts are idempotent by key, clock alerts resolve when the case is issued;
 2. findings: the full compliance report synced into Finding rows
    (registry/services/findings.py), then every ``open`` finding notified to its department
-   (web/notify.py) and marked ``notified``;
+   (application/notify.py) and marked ``notified``;
 3. a checkpoint of the log, if the log grew since the last one; then the witness round
-   (web/witnessing.py): new checkpoints submitted to the trust policy's witnesses;
+   (application/witnessing.py): new checkpoints submitted to the trust policy's witnesses;
 4. a warning log line when the loaded calendar has fewer than 60 days left.
 
 A failing step is logged and reported in the pass's result; the other steps still run.
@@ -27,7 +27,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Iterator
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -41,9 +40,9 @@ from registry.services import clocks as clock_service
 from registry.services import findings as finding_service
 from registry.services._common import latest_item
 from registry.services.context import Actor
+from vocab.clock import SHANGHAI
 
 log = logging.getLogger("onehall.scheduler")
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 CLOCK_ACTOR = Actor(name="scheduler", role="gov_service")        # case clocks: the hall's body
 FINDINGS_ACTOR = Actor(name="scheduler", role="reform_office")    # findings: the reform office's list
 NOTIFY_BATCH = 200
@@ -57,7 +56,7 @@ def office_hours(rt) -> cal.OfficeHours:
 
 
 def clocks_pass(rt, now: datetime) -> dict[str, Any]:
-    from web.casework import _due  # the promise arithmetic cases are accepted with
+    from application.casework import _due  # the promise arithmetic cases are accepted with
 
     params = rt.policy.engine.pack.parameters
     with rt.filing(CLOCK_ACTOR) as ctx:
@@ -96,8 +95,8 @@ def sync_findings(rt, at: datetime | None = None, *, notifier=None) -> dict[str,
     Notifications go out after the sync committed, one batch transaction recording them
     (at least once: a crash between sending and recording sends again on the next pass).
     """
-    from web.compliance import report
-    from web.notify import runtime_notifier
+    from application.compliance import report
+    from application.notify import runtime_notifier
 
     at = at or utcnow()
     result = report(rt, at=at)
@@ -198,7 +197,7 @@ class Scheduler:
         self.findings_every = max(1, findings_every)
         self.passes = 0
         self._warned_on: date | None = None
-        self._witnessing: Any = None   # web.witnessing.Witnessing, with ONEHALL_WITNESS_POLICY
+        self._witnessing: Any = None   # application.witnessing.Witnessing, with ONEHALL_WITNESS_POLICY
 
     def run_once(self, now: datetime | None = None, *, findings: bool | None = None) -> PassResult:
         now = now or utcnow()
@@ -220,9 +219,9 @@ class Scheduler:
         return result
 
     def _witness_round(self, now: datetime) -> dict[str, Any] | None:
-        """Submit new checkpoints to the policy's witnesses (web/witnessing.py); seal uses never wait."""
+        """Submit new checkpoints to the policy's witnesses (application/witnessing.py); seal uses never wait."""
         if self._witnessing is None:
-            from web.witnessing import Witnessing
+            from application.witnessing import Witnessing
             self._witnessing = Witnessing.from_settings(self.rt) or False
         return self._witnessing.run(now) if self._witnessing else None
 
