@@ -1,4 +1,4 @@
-"""The public log endpoints (DESIGN §8): checkpoint, entries, proofs, keys, receipt checks;
+"""The public log endpoints (docs/design.md §8): checkpoint, entries, proofs, keys, receipt checks;
 and the acts that append to it: seal uses."""
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """credentials: token expiry and notes, server-side browser sessions
 
 Revision ID: b4d2e6f8a1c3
-Revises: e7a9c1d3f205
+Revises: b7d2e4f1a903
 Create Date: 2026-12-06 11:10:00
 
 DESIGN §12.4: tokens expire (existing ones a year after they were issued, the default for new
@@ -14,7 +14,7 @@ import registry.db
 
 
 revision = 'b4d2e6f8a1c3'
-down_revision = 'e7a9c1d3f205'
+down_revision = 'b7d2e4f1a903'
 branch_labels = None
 depends_on = None
 
