@@ -35,6 +35,8 @@ run: $(STAMP)
 test: $(TEST_STAMP)
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq --no-install-recommends \
 	  chromium fonts-wqy-microhei >/dev/null) || echo "chromium could not be installed: the browser test will be skipped"
+	@test -x /usr/sbin/nginx && command -v softhsm2-util >/dev/null || (apt-get update -qq && apt-get install -y -qq \
+	  --no-install-recommends nginx-light softhsm2 >/dev/null) || echo "nginx or softhsm2 could not be installed: the two-host and HSM tests will be skipped"
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 

@@ -180,6 +180,8 @@ def _register() -> None:
     from web.cli_policy import COMMANDS as POLICY_COMMANDS
     for command in (*LOG_COMMANDS, *POLICY_COMMANDS, *OVERSIGHT_COMMANDS):
         main.add_command(command)
+    from web import cli_ops
+    cli_ops.register(main)
 
 
 _register()

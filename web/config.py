@@ -48,6 +48,10 @@ class Settings(BaseSettings):
     secret_key: str | None = None
     log_origin: str | None = None
     public_url: str | None = None
+    key_store: Literal["database", "pkcs11", "files"] = "database"
+    pkcs11_module: str | None = None
+    pkcs11_token: str | None = None
+    pkcs11_pin: str | None = None
     trusted_proxies: str = ""
     testing: bool = False
     checkpoint_interval_ms: int = Field(200, ge=1)

@@ -1,0 +1,33 @@
+"""CLI for operators: `keys check` (the key table against the log's key records)."""
+from __future__ import annotations
+
+import sys
+
+import click
+from flask.cli import with_appcontext
+
+from web.cli_common import current_runtime
+
+
+@click.command("check")
+@with_appcontext
+def keys_check() -> None:
+    """核对数据库中的密钥表与日志中的密钥记录（由日志密钥签名）：私自放入或改动的密钥会被找出。"""
+    from registry.custody import check_against_log
+    rt = current_runtime()
+    if not hasattr(rt.extras.get("keys"), "signer_in"):
+        click.echo("密钥保存在文件中（ONEHALL_KEY_STORE=files）：没有可核对的密钥表", err=True)
+        sys.exit(2)
+    with rt.reading() as session:
+        problems = check_against_log(session)
+    for line in problems:
+        click.echo(f"不一致：{line}")
+    if problems:
+        click.echo(f"密钥核对失败：{len(problems)} 处问题", err=True)
+        sys.exit(1)
+    click.echo("密钥表与日志中的密钥记录一致")
+
+
+def register(main: click.Group) -> None:
+    keys = main.commands["keys"]
+    keys.add_command(keys_check)  # type: ignore[attr-defined]
