@@ -21,6 +21,7 @@ from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from registry.act_log import note_act
 from registry.db import lock_key, utcnow
 from registry.fastsql import BulkInsert, Prepared
 from registry.models import Checkpoint, LogEntry, LogNode, RecordSalt
@@ -146,6 +147,7 @@ class SignedLog:
         # The next frontier is the old one plus what this append completed: no reads.
         known.update(((lv, ix), h) for lv, ix, h in new_nodes)
         self._remember_frontier(size + 1, leaf_hash.hex(), get)
+        note_act(session, act=kind, log_index=size, leaf_hash=leaf_hash.hex(), body=body, key_id=signer.key_id)
         # The record hash is the RFC 9162 leaf hash: the entry's identity in the log and on /verify.
         return Logged(index=size, leaf_hash=leaf_hash.hex(), record_hash=leaf_hash.hex(),
                       signature=base64.b64encode(signer.value).decode())

@@ -61,8 +61,9 @@ def init_command(demo: bool) -> None:
 def serve_command(host: str, port: int, workers: int) -> None:
     """以多进程 WSGI 服务器（gunicorn）运行服务。"""
     from web.server import serve
-    _create_app().extensions["onehall"].close()   # refuse here, before forking, what workers would refuse
-    serve(host, port, workers)
+    rt = _create_app().extensions["onehall"]   # refuse here, before forking, what workers would refuse
+    rt.close()
+    serve(host, port, workers, access_log=rt.settings.access_log)
 
 
 @main.group("user")

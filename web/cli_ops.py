@@ -1,4 +1,4 @@
-"""CLI for operators: `keys check` (the key table against the log's key records)."""
+"""CLI for operators: `keys check` (the key table against the log's key records), `logs logrotate`."""
 from __future__ import annotations
 
 import sys
@@ -28,6 +28,29 @@ def keys_check() -> None:
     click.echo("密钥表与日志中的密钥记录一致")
 
 
+
+
+@click.command("logrotate")
+@with_appcontext
+def logrotate_command() -> None:
+    """打印 JSON 日志文件的 logrotate 配置，按 ONEHALL_LOG_RETENTION_DAYS 保留（不少于六个月）。"""
+    from web.jsonlog import logrotate_config
+    settings = current_runtime().settings
+    if not settings.log_file:
+        click.echo("未设置 ONEHALL_LOG_FILE：日志写到标准错误，由 journald 等按其保留期保存", err=True)
+        sys.exit(2)
+    click.echo(logrotate_config(settings.log_file, settings.log_retention_days), nl=False)
+
+
+@click.group("logs")
+def logs_group() -> None:
+    """运行日志（JSON 行）。"""
+
+
+logs_group.add_command(logrotate_command)
+
+
 def register(main: click.Group) -> None:
     keys = main.commands["keys"]
     keys.add_command(keys_check)  # type: ignore[attr-defined]
+    main.add_command(logs_group)

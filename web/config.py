@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     checkpoint_interval_ms: int = Field(200, ge=1)
     checkpoint_max_entries: int = Field(256, ge=1)
     receipt_wait_ms: int = Field(1000, ge=0)
+    log_file: str | None = None
+    access_log: str | None = None
+    log_retention_days: int = Field(190, ge=180)   # 网络安全法 第二十一条: at least six months
     _origin_given: bool = PrivateAttr(default=False)
 
     def model_post_init(self, _context: Any) -> None:

@@ -21,6 +21,7 @@ from typing import Any, Callable, Iterable
 from pydantic import ValidationError
 
 from rules.errors import UnknownReference
+from web.jsonlog import note_principal
 
 log = logging.getLogger(__name__)
 
@@ -68,8 +69,10 @@ class DecisionFastPath:
         if length < 0 or (max_body is not None and length > max_body) or not app.json.writes_compact():
             return None
         try:
-            if self.token_cache.lookup(self.runtime, header[7:].strip()) is None:
+            principal = self.token_cache.lookup(self.runtime, header[7:].strip())
+            if principal is None:
                 return None   # before reading the body: an unknown caller's is not read here
+            note_principal(environ, principal)
         except Exception:
             log.debug("decision fast path: token lookup failed", exc_info=True)
             return None
