@@ -1,7 +1,9 @@
-"""CLI for operators: `keys check` (the key table against the log's key records), `logs logrotate`."""
+"""CLI for operators: `keys check` (the key table against the log's key records), `logs logrotate`,
+`backup DIR` and `restore DIR` (registry.backup)."""
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
@@ -54,3 +56,38 @@ def register(main: click.Group) -> None:
     keys = main.commands["keys"]
     keys.add_command(keys_check)  # type: ignore[attr-defined]
     main.add_command(logs_group)
+    main.add_command(backup_command)
+    main.add_command(restore_command)
+
+
+@click.command("backup")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@with_appcontext
+def backup_command(directory: Path) -> None:
+    """在服务运行时备份整个登记库（一致快照）到空目录 DIRECTORY；私钥仍以口令加密。"""
+    from registry.backup import BackupError, backup
+    try:
+        manifest = backup(current_runtime().engine, directory)
+    except BackupError as exc:
+        click.echo(f"错误：{exc}", err=True)
+        sys.exit(2)
+    rows = sum(t["rows"] for t in manifest["tables"].values())
+    cp = manifest["checkpoint"]
+    click.echo(f"已备份 {len(manifest['tables'])} 张表、{rows} 行到 {directory}"
+               + (f"；最新检查点：{cp['tree_size']} 条记录" if cp else ""))
+
+
+@click.command("restore")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@with_appcontext
+def restore_command(directory: Path) -> None:
+    """把备份 DIRECTORY 恢复到空数据库（ONEHALL_DATABASE_URL / SCHEMA），核对检查点后升级到当前版本。"""
+    from registry.backup import BackupError, restore
+    try:
+        manifest = restore(current_runtime().engine, directory)
+    except BackupError as exc:
+        click.echo(f"错误：{exc}", err=True)
+        sys.exit(2)
+    cp = manifest["checkpoint"]
+    click.echo(f"已恢复备份（{manifest['created_at']}）"
+               + (f"：日志 {cp['tree_size']} 条记录，与备份时的检查点一致" if cp else ""))
