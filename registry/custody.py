@@ -17,9 +17,11 @@ key_for), plus `signer_in(session, body)`, which the log uses inside its append 
 from __future__ import annotations
 
 import base64
+import json
 import secrets
 import threading
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -219,3 +221,46 @@ def check_against_log(session: Session) -> list[str]:
               or found["valid_from"] != to_iso(row.valid_from) or found["log_index"] != row.log_index):
             problems.append(f"密钥 {row.key_id}（{row.body}）与日志第 {found['log_index']} 条记录不一致")
     return problems
+
+
+def import_key_files(store: CustodyKeyStore, directory: Path) -> list[str]:
+    """Move a host's key folder (the layout before keys were in custody: keys.json, one
+    encrypted PKCS#8 file per key, commitment.key) into the database; each imported key is a
+    log record too. Keys already in the table are skipped. Returns the imported key ids."""
+    from signing.keys import KeyStore
+    if store.vault.custody != "database":
+        raise KeyStoreError("只能把文件密钥导入数据库保管（ONEHALL_KEY_STORE=database）；HSM 中的密钥须在设备内生成")
+    files = KeyStore(directory, store._passphrase)
+    infos = sorted(files.public_keys(), key=lambda k: (k.body != LOG_BODY, k.valid_to is not None, k.valid_from))
+    index = {item["key_id"]: item["file"] for item in json.loads((directory / "keys.json").read_text())["keys"]}
+    imported: list[str] = []
+    with transaction(store.sessions) as session:
+        store._lock(session)
+        commitment = directory / "commitment.key"
+        if commitment.exists():
+            existing = session.get(DeploymentSetting, COMMITMENT)
+            secret = commitment.read_bytes()
+            if existing is None:
+                session.add(DeploymentSetting(name=COMMITMENT, fixed_at=utcnow(),
+                                              value=base64.b64encode(seal_secret(store._passphrase, secret)).decode()))
+                session.flush()
+            elif open_secret(store._passphrase, base64.b64decode(existing.value)) != secret:
+                raise KeyStoreError("数据库已有另一把承诺密钥（commitment key），不能用文件中的替换")
+        for info in infos:
+            if session.get(CustodyKey, info.key_id) is not None:
+                continue
+            pem = (directory / index[info.key_id]).read_bytes()
+            store.vault.open(info.key_id, info.alg, info.public_key, pem)    # the passphrase opens it
+            row = CustodyKey(key_id=info.key_id, body=info.body, alg=info.alg, public_key=info.public_key,
+                             valid_from=info.valid_from, valid_to=info.valid_to, custody="database", sealed=pem,
+                             created_at=utcnow())
+            session.add(row)
+            session.flush()
+            record = {"type": "key", "event": "imported", "body": info.body, "key_id": info.key_id, "alg": info.alg,
+                      "public_key": base64.b64encode(info.public_key).decode(), "valid_from": to_iso(info.valid_from),
+                      "valid_to": None if info.valid_to is None else to_iso(info.valid_to), "previous": None,
+                      "filed_at": to_iso(utcnow())}
+            row.log_index = store.ledger.append(session, kind="key", body=LOG_BODY, record=record,
+                                                ref=info.key_id).index
+            imported.append(info.key_id)
+    return imported

@@ -55,6 +55,7 @@ logs_group.add_command(logrotate_command)
 def register(main: click.Group) -> None:
     keys = main.commands["keys"]
     keys.add_command(keys_check)  # type: ignore[attr-defined]
+    keys.add_command(keys_import_files)  # type: ignore[attr-defined]
     main.add_command(logs_group)
     main.add_command(backup_command)
     main.add_command(restore_command)
@@ -91,3 +92,22 @@ def restore_command(directory: Path) -> None:
     cp = manifest["checkpoint"]
     click.echo(f"已恢复备份（{manifest['created_at']}）"
                + (f"：日志 {cp['tree_size']} 条记录，与备份时的检查点一致" if cp else ""))
+
+
+@click.command("import-files")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@with_appcontext
+def keys_import_files(directory: Path) -> None:
+    """把旧版本保存在文件夹中的密钥（keys.json、*.pem、commitment.key）导入数据库保管，并记入日志。"""
+    from registry.custody import import_key_files
+    from signing.errors import KeyStoreError
+    keys = current_runtime().extras.get("keys")
+    if not hasattr(keys, "signer_in"):
+        click.echo("当前 ONEHALL_KEY_STORE=files：无需导入", err=True)
+        sys.exit(2)
+    try:
+        imported = import_key_files(keys, directory)
+    except KeyStoreError as exc:
+        click.echo(f"错误：{exc}", err=True)
+        sys.exit(2)
+    click.echo(f"已导入 {len(imported)} 把密钥（每把一条日志记录）")
