@@ -26,8 +26,8 @@ $(TEST_STAMP): pyproject.toml | $(BIN)/python
 ## make run: set up, create the SQLite database with the demo (keeping what exists), serve on :5000
 ## with the scheduler (case clocks, alerts, checkpoints) beside it; Ctrl-C stops both
 run: $(STAMP)
-	$(BIN)/onehall init --demo
-	$(BIN)/onehall scheduler & trap 'kill $$! 2>/dev/null' EXIT INT TERM; \
+	@$(BIN)/onehall init --demo
+	@$(BIN)/onehall scheduler & trap 'kill $$! 2>/dev/null' EXIT INT TERM; \
 	  $(BIN)/onehall serve --host 127.0.0.1 --port 5000 --workers 2
 
 ## make test: set up with the test extras and run the whole suite, layer contracts included

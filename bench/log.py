@@ -15,6 +15,12 @@ in the same run on the same machine:
 - `proof_ms_at_1m`: an inclusion proof plus a consistency proof read from the stored nodes
   (`registry.ledger.node_getter`, a session per request as the API opens it) at tree size
   1,000,000 in SQLite; the node table is bulk-loaded from precomputed hashes, not appended.
+- `sm2_sign_per_s` (DESIGN §12.8): SM2 signatures per CPU second through `signing.sm2` (the
+  binding onehall uses), beside `openssl_sm2_sign_per_s` from `openssl speed -seconds 1 sm2`
+  (which divides by user CPU time by default), runs interleaved; `sm2_sign_vs_openssl` is
+  the ratio. `sm2_append_per_s` is `append_per_s` with an SM2 body key and
+  `ed25519_append_per_s` the same stream with an Ed25519 key, interleaved in the same run;
+  `sm2_append_vs_ed25519` is their ratio.
 - `verify_s_at_1m`: `signing.verify.verify_export` of a 1,000,000-entry export (workers=2);
   `sig_verify_s_at_1m`: `signing.verify.check_signatures` alone, same parallelism;
   `verify_ratio` = verify / sig_verify. The entries are seal-use leaves signed with a fixed key
@@ -23,8 +29,11 @@ in the same run on the same machine:
   main process and its workers) and `loadavg_1m_start_end`: on a shared machine the CPU
   figures show the work itself when other processes skew the wall clock.
 
+- `witness_round_ms` (bench/witness_round.py): the scheduler's witness round, add-checkpoint to
+  two local witnesses (`onehall witness serve` processes), beside `publish_checkpoint_ms`.
+
     python -m bench.log [--quick] [--database-url URL] [--runs 5] [--verify-runs 5] [--profile]
-                        [--sections append,proof,verify]
+                        [--sections append,sm2,proof,verify,witness]
 
 `--quick` uses 100,000 nodes and 10,000 entries (keys say the size: `proof_ms_at_100k`);
 `--database-url` runs the append and raw figures on PostgreSQL (a scratch schema, dropped);
@@ -58,6 +67,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from registry.db import make_engine, session_factory
 from registry.ledger import LogSettings, SignedLog, node_getter
 from registry.models import Base, LogNode
+from bench.log_sm2 import section_sm2
 from signing import merkle
 from signing.canonical import canonical_json
 from signing.export import ExportMeta, write_export
@@ -145,15 +155,16 @@ def seal_use_record(i: int) -> dict:
     }
 
 
-def run_appends(workdir: Path, url: str | None, n: int, receipts: bool, profile: bool = False):
-    """Seconds for `n` appends."""
+def run_appends(workdir: Path, url: str | None, n: int, receipts: bool, profile: bool = False,
+                alg: str = ALG_ED25519):
+    """Seconds for `n` appends, the body signing with an `alg` key."""
     db = _Database(workdir, url)
     try:
         Base.metadata.create_all(db.engine)
         keys = KeyStore(workdir / f"keys-{uuid.uuid4().hex[:8]}", b"bench-passphrase")
         log = SignedLog(keys, b"k" * 32, LogSettings(origin=ORIGIN, checkpoint_dir=workdir / "checkpoints"))
-        for body in (BODY, "log"):  # key creation and decryption (a slow KDF) are not appends
-            keys.ensure(body, at=datetime(2024, 1, 1, tzinfo=timezone.utc))
+        for body, body_alg in ((BODY, alg), ("log", ALG_ED25519)):  # key creation, decryption: not appends
+            keys.ensure(body, at=datetime(2024, 1, 1, tzinfo=timezone.utc), alg=body_alg)
             keys.signer(body)
         records = [seal_use_record(i) for i in range(n + 10)]
         for rec in records[:10]:  # warm the connection pool, statement caches and frontier
@@ -453,8 +464,8 @@ def main(argv=None) -> int:
     ap.add_argument("--appends", type=int, default=None, help="appends (and raw inserts) per run")
     ap.add_argument("--workers", type=int, default=2, help="verifier processes")
     ap.add_argument("--profile", action="store_true", help="cProfile one append run to stderr")
-    ap.add_argument("--sections", default="append,proof,verify",
-                    help="comma-separated subset of append,proof,verify (default: all)")
+    ap.add_argument("--sections", default="append,sm2,proof,verify,witness",
+                    help="comma-separated subset of append,sm2,proof,verify,witness (default: all)")
     args = ap.parse_args(argv)
 
     runs = max(1, args.runs)
@@ -473,6 +484,11 @@ def main(argv=None) -> int:
         if "append" in sections:
             out.update(section_append(work, args.database_url, appends, runs, args.profile))
             targets["append_ge_0.8x_raw"] = out["ratio"] >= 0.8
+        if "sm2" in sections:
+            out.update(section_sm2(lambda alg: run_appends(work, args.database_url, appends, True, alg=alg),
+                                   appends, runs))
+            if out["sm2_sign_vs_openssl"] is not None:
+                targets["sm2_sign_ge_0.5x_openssl"] = out["sm2_sign_vs_openssl"] >= 0.5
         if "proof" in sections:
             label = _size_label(tree_n)
             out.update(section_proof(work, tree_n, runs))
@@ -480,6 +496,10 @@ def main(argv=None) -> int:
         if "verify" in sections:
             out.update(section_verify(work, export_n, verify_runs, args.workers))
             targets["verify_le_1.25x_sig"] = out["verify_ratio"] <= 1.25
+        if "witness" in sections:
+            from bench.witness_round import section_witness
+            out.update(section_witness(work, rounds=20 if args.quick else 60))
+            targets["witness_round_le_50ms"] = out["witness_round_ms"] <= 50
     out["targets"] = targets
     out["loadavg_1m_start_end"] = [round(load_start, 2), round(os.getloadavg()[0], 2)]
     print(json.dumps(out, ensure_ascii=False))

@@ -33,6 +33,7 @@ from signing.canonical import canonical_json
 from signing.custody import Vault, open_secret, seal_secret
 from signing.errors import KeyStoreError
 from signing.keys import KeyInfo, Signer, key_id_for, verify_signature
+from signing.signers import ALG_ED25519, check_alg
 from signing.records import parse_leaf
 from signing.timeutil import as_utc, to_iso
 
@@ -80,22 +81,22 @@ class CustodyKeyStore:
 
     # -- writing (each in the log's writer lock) -----------------------------------------
 
-    def ensure(self, body: str, at: datetime | None = None) -> KeyInfo:
-        """The current key of `body`, created (and logged) if it has none."""
+    def ensure(self, body: str, at: datetime | None = None, alg: str = ALG_ED25519) -> KeyInfo:
+        """The current key of `body`, created (of `alg`, and logged) if it has none."""
         found = self.current(body)
         if found is not None:
             return found
         with transaction(self.sessions) as session:
-            return _info(self._ensure_row(session, body, at))
+            return _info(self._ensure_row(session, body, at, alg))
 
     def signer_in(self, session: Session, body: str, at: datetime | None = None) -> Signer:
         """The current signer of `body` as of this transaction (the log's append holds the
         writer lock, so a rotation on another host is either wholly before or after)."""
         return self._open(self._ensure_row(session, body, at))
 
-    def rotate(self, body: str, at: datetime | None = None) -> KeyInfo:
-        """Retire the current key of `body` at `at` (default now) and make its successor;
-        the old key keeps verifying what it signed before `at`."""
+    def rotate(self, body: str, at: datetime | None = None, alg: str | None = None) -> KeyInfo:
+        """Retire the current key of `body` at `at` (default now) and make its successor (of
+        `alg`, by default the old key's); the old key keeps verifying what it signed before `at`."""
         now = utcnow()
         at = now if at is None else as_utc(at)
         if at > now:
@@ -109,7 +110,8 @@ class CustodyKeyStore:
                                         f"{old.key_id} became valid ({to_iso(old.valid_from)})")
                 old.valid_to = at
                 session.flush()
-            row = self._create(session, body, at, previous=old)
+            new_alg = alg or (old.alg if old is not None else ALG_ED25519)
+            row = self._create(session, body, at, previous=old, alg=new_alg)
             return _info(row)
 
     def commitment_key(self) -> bytes:
@@ -139,7 +141,7 @@ class CustodyKeyStore:
         from registry.ledger import lock_log
         lock_log(session)
 
-    def _ensure_row(self, session: Session, body: str, at: datetime | None) -> CustodyKey:
+    def _ensure_row(self, session: Session, body: str, at: datetime | None, alg: str = ALG_ED25519) -> CustodyKey:
         row = _current(session, body)
         if row is not None:
             return row
@@ -149,12 +151,13 @@ class CustodyKeyStore:
             return row
         if body != LOG_BODY:
             self._ensure_row(session, LOG_BODY, at)   # the log key signs every key record
-        return self._create(session, body, as_utc(at) if at is not None else utcnow(), previous=None)
+        return self._create(session, body, as_utc(at) if at is not None else utcnow(), previous=None, alg=alg)
 
-    def _create(self, session: Session, body: str, at: datetime, previous: CustodyKey | None) -> CustodyKey:
+    def _create(self, session: Session, body: str, at: datetime, previous: CustodyKey | None,
+                alg: str = ALG_ED25519) -> CustodyKey:
         if not body or any(c.isspace() for c in body):
             raise KeyStoreError(f"invalid body name {body!r}")
-        signer, handle = self.vault.generate(body)
+        signer, handle = self.vault.generate(body, check_alg(alg))
         row = CustodyKey(key_id=signer.key_id, body=body, alg=signer.alg, public_key=signer.public_key_raw,
                          valid_from=at, valid_to=None, custody=self.vault.custody, sealed=handle,
                          created_at=utcnow())

@@ -29,8 +29,9 @@ from registry.services.context import Logged
 from signing import merkle
 from signing.commitment import commit, new_salt
 from signing.errors import KeyStoreError
-from signing.keys import KeyStore
+from signing.keys import ALG_SM2, KeyStore
 from signing.note import format_checkpoint, sign_note
+from signing.note_sm2 import LOG_SM2_BODY, add_sm2_signature
 from signing.records import make_leaf
 
 LOG_BODY = "log"
@@ -224,6 +225,9 @@ class SignedLog:
             signer = self.keys.signer(LOG_BODY)
         body = format_checkpoint(self.settings.origin, size, root)
         note = sign_note(body, self.settings.origin, signer)
+        sm2_key = self.keys.current(LOG_SM2_BODY)
+        if sm2_key is not None and sm2_key.alg == ALG_SM2:  # a 国密 line beside it, once the log has an SM2 key
+            note = add_sm2_signature(note, self.settings.origin, self.keys.signer(LOG_SM2_BODY))
         cp = Checkpoint(tree_size=size, root_hash=root.hex(), note=note, created_at=utcnow())
         session.add(cp)
         session.flush()

@@ -35,6 +35,8 @@ from .schema import ACTIONS
 from .timeutil import INF, NEG_INF, local_date, now, ts
 from .world import KINDS, SINGULAR_TO_KEY, World, record_key
 from . import fields as F
+from . import wording as Z
+from .wording import Fail
 
 MISSING = F.MISSING
 POST_LABEL = {"A": "A", "B": "B", None: "", "none": ""}
@@ -48,50 +50,16 @@ class Ctx:
 
 
 class _Vals(dict):
-    """Values for an explanation template, computed only when the template asks for them."""
+    """Values for an explanation template with a format spec, computed only when asked for, by the
+    same table (TEMPLATE_EXPR) the compiled templates use: one set of words for both."""
 
     def __init__(self, engine: "Engine", ctx: Ctx, action: str, extra: dict | None = None):
         super().__init__(extra or ())
         self.e, self.c, self.action = engine, ctx, action
 
     def __missing__(self, key):
-        c, w = self.c, self.c.world
-        a = c.auth
-        if key == "person_name":
-            v = c.person.name
-        elif key == "person_id":
-            v = c.person.id
-        elif key == "grantor_name":
-            v = w.department_name(a.grantor if a else c.item.department)
-        elif key == "post":
-            v = POST_LABEL.get(a.post if a else None, a.post if a else "")
-        elif key == "item_name":
-            v = c.item.name
-        elif key == "item_code":
-            v = c.item.code
-        elif key == "item_department_name":
-            v = w.department_name(c.item.department)
-        elif key == "action_label":
-            v = ACTIONS[self.action]
-        elif key == "place_name":
-            v = c.place.name if c.place else "—"
-        elif key == "place_section_name":
-            fs = w.tables["function_sections"].get(c.place.function_section) if c.place else None
-            v = (fs or {}).get("name") or (c.place.function_section if c.place else "—")
-        elif key == "seal_name":
-            v = c.seal.name if c.seal else "—"
-        elif key == "auth_id":
-            v = a.id if a else "—"
-        elif key == "date":
-            v = local_date(c.t)
-        elif key == "revoked":
-            at = c.index.revoked_at(a.id, c.t, c.k) if a else None
-            v = f"（已于{local_date(at)}撤销）" if at is not None else ""
-        elif key == "acting_for_name":
-            p = w.people.get(c.acting_for)
-            v = p.name if p else str(c.acting_for)
-        else:
-            v = "{" + key + "}"
+        get = _expr_function(key)
+        v = get(self.c, ACTIONS.get(self.action, "")) if get is not None else "{" + key + "}"
         self[key] = v
         return v
 
@@ -260,9 +228,11 @@ class Engine:
 
     # ------------------------------------------------------------ questions
     def decide(self, person: int, action: str, item: str, at=None, known_at=None, place: str | None = None,
-               seal: str | None = None, case: str | None = None, *, _log: bool = True) -> dict:
+               seal: str | None = None, case: str | None = None, *, _log: bool = True, _close: bool = True) -> dict:
         """May `person` do `action` on `item` (at `place`, with `seal`, for `case`) at `at`, as known at
-        `known_at`? Answers DESIGN §8's POST /decisions shape."""
+        `known_at`? Answers DESIGN §8's POST /decisions shape. A refusal's why-not names the close
+        action the person holds instead (wording.CLOSE_ACTIONS), found by asking again with
+        `_close=False`: an internal probe, which takes no decision id and looks no further."""
         t = _TS_GET(at)  # a datetime or ISO string already seen (None for anything else)
         if t is None:
             t = _now() if at is None else _time(at)
@@ -419,9 +389,12 @@ class Engine:
                 g, failed = best[2], "; ".join(best[1])
             else:
                 g, failed = self._fallback[action], self._no_grant_text(p, action)
-            answer = {"decision_id": f"{self._id_prefix}{next(self._counter):010x}", "allowed": False,
+            # the prohibitions decide: they alone are said (the nearest grant stays in `failed`)
+            text = Z.why_not_text(p.name, it.name, action, [r["detail"] for r in reasons])
+            answer = {"decision_id": f"{self._id_prefix}{next(self._counter):010x}" if _close else None, "allowed": False,
                       "kind": "forbidden", "reasons": reasons,
-                      "why_not": {"rule": g.id if g else None, "clause": g.clause if g else None, "failed": failed},
+                      "why_not": {"rule": g.id if g else None, "clause": g.clause if g else None, "failed": failed,
+                                  "text": text},
                       "authorization": None, "acting_for": None, "unchecked": unchecked,
                       "policy": self._policy.copy()}
         elif allowed is not None:
@@ -430,8 +403,8 @@ class Engine:
             detail = self._explain[r](c, ACTIONS[action])
             if c.acting_for is not None:
                 ap_ = w.people.get(c.acting_for)
-                detail += f"；A岗{ap_.name if ap_ else c.acting_for}缺位，由B岗代行"
-            answer = {"decision_id": f"{self._id_prefix}{next(self._counter):010x}", "allowed": True,
+                detail += f"；A岗{ap_.name if ap_ else '首席代表'}缺位，由B岗代行"
+            answer = {"decision_id": f"{self._id_prefix}{next(self._counter):010x}" if _close else None, "allowed": True,
                       "kind": "allow",
                       "reasons": [{"rule": r.id, "clause": r.clause, "text": r.text, "detail": detail}],
                       "why_not": None,
@@ -439,15 +412,20 @@ class Engine:
                       "acting_for": c.acting_for, "unchecked": unchecked, "policy": self._policy.copy()}
         else:
             if best is not None:
-                g, failed = best[2], "; ".join(best[1])
+                g, fails = best[2], best[1]
             else:
-                g, failed = self._fallback[action], self._no_grant_text(p, action)
-            answer = {"decision_id": f"{self._id_prefix}{next(self._counter):010x}", "allowed": False,
+                g, fails = self._fallback[action], [self._no_grant_text(p, action)]
+            failed = "; ".join(fails)
+            close = [x for x in Z.CLOSE_ACTIONS.get(action, ())
+                     if self.decide(person, x, item, t, k, place, seal, case, _log=False, _close=False)["allowed"]] \
+                if _close else None
+            text = Z.why_not_text(p.name, it.name, action, fails, close)
+            answer = {"decision_id": f"{self._id_prefix}{next(self._counter):010x}" if _close else None, "allowed": False,
                       "kind": "not_granted",
-                      "reasons": [{"rule": g.id, "clause": g.clause, "text": g.text,
-                                   "detail": f"{p.name}不能对“{it.name}”{ACTIONS[action]}：{failed}"}]
+                      "reasons": [{"rule": g.id, "clause": g.clause, "text": g.text, "detail": text}]
                       if g is not None else [],
-                      "why_not": {"rule": g.id if g else None, "clause": g.clause if g else None, "failed": failed},
+                      "why_not": {"rule": g.id if g else None, "clause": g.clause if g else None, "failed": failed,
+                                  "text": text},
                       "authorization": None, "acting_for": None, "unchecked": unchecked,
                       "policy": self._policy.copy()}
         if _log:
@@ -476,7 +454,7 @@ class Engine:
         detail = self._explain[r](c, ACTIONS[action])
         if c.acting_for is not None and r.kind == "grant":
             p = c.world.people.get(c.acting_for)
-            detail += f"；A岗{p.name if p else c.acting_for}缺位，由B岗代行"
+            detail += f"；A岗{p.name if p else '首席代表'}缺位，由B岗代行"
         return {"rule": r.id, "clause": r.clause, "text": r.text, "detail": detail}
 
     @staticmethod
@@ -485,7 +463,8 @@ class Engine:
 
     @staticmethod
     def _no_grant_text(p, action) -> str:
-        return f"no authorization in force grants {action} to {p.name} (person {p.id})"
+        return Fail(f"no authorization in force grants {action} to {p.name} (person {p.id})",
+                    Z.no_grant(p.name, action))
 
     def _signature_plan(self, c: Ctx, cc: _Caches) -> _SignaturePlan:
         """The plan shared by every item whose fields read by the pack equal c.item's."""
@@ -510,25 +489,32 @@ class Engine:
             t, k, idx = c.t, c.k, c.index
             if a.filed > k:
                 c.valid = False
-                fails = [f"authorization {a.id} filed {local_date(a.filed)}, after known_at {local_date(k)}"]
+                fails = [Fail(f"authorization {a.id} filed {local_date(a.filed)}, after known_at {local_date(k)}",
+                              f"授权书（第{a.id}号）于{Z.zh_date(a.filed)}才登记，晚于所问的知悉时间{Z.zh_date(k)}")]
             elif not (a.vf <= t < a.vt):
                 c.valid = False
-                fails = [f"authorization {a.id} valid {local_date(a.vf)}..{local_date(a.vt)}, not at {local_date(t)}"]
+                fails = [Fail(f"authorization {a.id} valid {local_date(a.vf)}..{local_date(a.vt)}, not at {local_date(t)}",
+                              f"授权书（第{a.id}号）的有效期为{Z.zh_date(a.vf)}至{Z.zh_date(a.vt)}，"
+                              f"{Z.zh_date(t)}不在有效期内")]
             elif a.id in idx.revocations:
                 rv = idx.revoked_at(a.id, t, k)
                 if rv is not None:
                     c.valid = False
-                    fails = [f"authorization {a.id} revoked at {local_date(rv)}"]
+                    fails = [Fail(f"authorization {a.id} revoked at {local_date(rv)}",
+                                  f"授权书（第{a.id}号）已于{Z.zh_date(rv)}撤销")]
             it = c.item
             if not (a.grantor == it.department and (a.items is None or it.code in a.items)):
                 c.covers = False
-                (fails := fails or []).append(f"item {it.code} not in scope of authorization {a.id}")
+                (fails := fails or []).append(Fail(
+                    f"item {it.code} not in scope of authorization {a.id}",
+                    f"“{it.name}”不在授权书（第{a.id}号，{c.world.dept_names.get(a.grantor) or a.grantor}授予）的事项范围内"))
             ap = a.person
             if ap is not None:
                 # a person grant's grantee is the person asking: their record holds their absences
                 pa = c.person.absences if idx.on_records else idx.absences.get(ap, ())
                 if pa and absent_in(pa, t, k):
-                    (fails := fails or []).append(f"{c.person.name} absent at {local_date(t)}")
+                    (fails := fails or []).append(Fail(f"{c.person.name} absent at {local_date(t)}",
+                                                       f"{c.person.name}在{Z.zh_date(t)}登记了缺位"))
                 if a.post == "B":
                     A = a.backs_rec
                     vacant = A is None or not idx.valid(A, t, k)
@@ -536,8 +522,9 @@ class Engine:
                         c.acting_for = A.person if A is not None else None
                     elif self._backup:
                         app = c.world.people.get(A.person)
-                        (fails := fails or []).append(
-                            f"A post {app.name if app else A.person} not absent at {local_date(t)}")
+                        (fails := fails or []).append(Fail(
+                            f"A post {app.name if app else A.person} not absent at {local_date(t)}",
+                            f"B岗只在A岗缺位时代行，而A岗{app.name if app else '首席代表'}在{Z.zh_date(t)}没有缺位"))
         cp = conds.get(rule)
         if cp is None:
             cp = _condition_plan(rule, c)
@@ -554,7 +541,7 @@ class Engine:
         for s in steps:
             if s is True:
                 passed += 1
-            elif s.__class__ is str:
+            elif s.__class__ is Fail:
                 (fails := fails or []).append(s)
             else:
                 v = s.get(c)
@@ -565,7 +552,7 @@ class Engine:
                 if s.test(v):
                     passed += 1
                 else:
-                    (fails := fails or []).append(s.failed_text(v))
+                    (fails := fails or []).append(Fail(s.failed_text(v), Z.condition_failed(s, v, c)))
         return fails, passed, unch
 
 
@@ -592,6 +579,8 @@ TEMPLATE_EXPR = {
     "place_name": "(c.place.name if c.place is not None else '—')",
     "place_section_name": "_place_section_name(c)",
     "seal_name": "(c.seal.name if c.seal is not None else '—')",
+    "seal_quoted": "_seal_quoted(c)",
+    "place_quoted": "_place_quoted(c)",
     "auth_id": "(c.auth.id if c.auth is not None else '—')",
     "date": "_local_date(c.t)",
     "revoked": "_revoked(c)",
@@ -617,11 +606,37 @@ def _revoked(c) -> str:
 
 def _acting_for_name(c) -> str:
     p = c.world.people.get(c.acting_for)
-    return p.name if p else str(c.acting_for)
+    return p.name if p else "首席代表"
+
+
+def _seal_quoted(c) -> str:
+    """“{seal_name}” in a template: the seal by name, or that the question named none."""
+    return f"“{c.seal.name}”" if c.seal is not None else "所保管的印章（本次询问未指定具体印章）"
+
+
+def _place_quoted(c) -> str:
+    return f"“{c.place.name}”" if c.place is not None else "办理场所（本次询问未指定）"
 
 
 _TEMPLATE_GLOBALS = {"_grantor_code": _grantor_code, "_place_section_name": _place_section_name, "_revoked": _revoked,
-                     "_acting_for_name": _acting_for_name, "_local_date": local_date}
+                     "_acting_for_name": _acting_for_name, "_local_date": local_date, "_seal_quoted": _seal_quoted,
+                     "_place_quoted": _place_quoted}
+_EXPR_FUNCTIONS: dict[str, Callable] = {}
+
+
+def _expr_function(name: str) -> Callable | None:
+    """TEMPLATE_EXPR[name] as a function (ctx, label) -> value, compiled once."""
+    f = _EXPR_FUNCTIONS.get(name)
+    if f is None and name in TEMPLATE_EXPR:
+        f = eval(compile(f"lambda c, label: {TEMPLATE_EXPR[name]}", "<template>", "eval"),  # noqa: S307
+                 dict(_TEMPLATE_GLOBALS))
+        _EXPR_FUNCTIONS[name] = f
+    return f
+
+
+def normalize_template(template: str) -> str:
+    """A quoted seal or place reads "the seal kept" when the question named none, not “—”."""
+    return template.replace("“{seal_name}”", "{seal_quoted}").replace("“{place_name}”", "{place_quoted}")
 
 
 def compile_template(template: str, engine=None) -> Callable:
@@ -630,6 +645,7 @@ def compile_template(template: str, engine=None) -> Callable:
     Names it does not know stay as written ("{name}"), as `_Vals` leaves them; a template with a
     conversion or a format spec is formatted by `str.format_map` over `_Vals` instead."""
     import string
+    template = normalize_template(template)
     try:
         parts = list(string.Formatter().parse(template))
     except ValueError:
@@ -665,11 +681,11 @@ def _condition_plan(rule: Rule, c: Ctx) -> tuple:
     for cond in rule.when.conditions:
         if cond.field.name in ITEM_STATIC_FIELDS:
             v = cond.get(c)
-            steps.append(True if cond.test(v) else cond.failed_text(v))
+            steps.append(True if cond.test(v) else Fail(cond.failed_text(v), Z.condition_failed(cond, v, c)))
         else:
             steps.append(cond)
             dynamic = True
-    doomed = any(s.__class__ is str for s in steps)
+    doomed = any(s.__class__ is Fail for s in steps)
     if dynamic:
         return None, 0, tuple(steps), doomed
     fails = tuple(s for s in steps if s is not True)

@@ -17,13 +17,11 @@ import threading
 from typing import Protocol
 
 from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
 from .errors import KeyStoreError
-from .keys import ALG_ED25519, Ed25519Signer, Signer, key_id_for
+from .signers import ALG_ED25519, Signer, key_id_for, load_signer, new_signer
 
 ED25519_OID = "1.3.101.112"
 _SECRET_MAGIC = b"onehall-sealed-v1"
@@ -32,8 +30,8 @@ _SECRET_MAGIC = b"onehall-sealed-v1"
 class Vault(Protocol):
     custody: str
 
-    def generate(self, body: str) -> tuple[Signer, bytes]:
-        """A new key for `body`: its signer and the handle to store."""
+    def generate(self, body: str, alg: str = ALG_ED25519) -> tuple[Signer, bytes]:
+        """A new key of `alg` for `body`: its signer and the handle to store."""
         ...
 
     def open(self, key_id: str, alg: str, public_key: bytes, handle: bytes) -> Signer:
@@ -42,7 +40,8 @@ class Vault(Protocol):
 
 
 class PassphraseVault:
-    """Ed25519 keys as PKCS#8, encrypted with the passphrase, stored in the database."""
+    """Keys of any algorithm signing.signers knows (Ed25519, SM2) as PKCS#8 encrypted with the
+    passphrase, stored in the database."""
 
     custody = "database"
 
@@ -51,22 +50,16 @@ class PassphraseVault:
             raise KeyStoreError("the key passphrase is empty (set ONEHALL_KEY_PASSPHRASE)")
         self._passphrase = bytes(passphrase)
 
-    def generate(self, body: str) -> tuple[Signer, bytes]:
-        private = Ed25519PrivateKey.generate()
-        pem = private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                    serialization.BestAvailableEncryption(self._passphrase))
-        return Ed25519Signer(private), pem
+    def generate(self, body: str, alg: str = ALG_ED25519) -> tuple[Signer, bytes]:
+        signer = new_signer(alg)
+        return signer, signer.private_pem(self._passphrase)
 
     def open(self, key_id: str, alg: str, public_key: bytes, handle: bytes) -> Signer:
-        if alg != ALG_ED25519:
-            raise KeyStoreError(f"key {key_id}: this vault holds Ed25519 keys, not {alg}")
         try:
-            private = serialization.load_pem_private_key(bytes(handle), password=self._passphrase)
+            signer = load_signer(alg, bytes(handle), self._passphrase)
         except (ValueError, TypeError) as exc:
             raise KeyStoreError(f"cannot decrypt key {key_id}: wrong passphrase or damaged key") from exc
-        if not isinstance(private, Ed25519PrivateKey):
-            raise KeyStoreError(f"key {key_id} is not an Ed25519 key")
-        return _checked(Ed25519Signer(private), key_id, public_key)
+        return _checked(signer, key_id, public_key)
 
 
 class Pkcs11Vault:
@@ -97,8 +90,10 @@ class Pkcs11Vault:
                 self._pid = os.getpid()
             return self._session
 
-    def generate(self, body: str) -> tuple[Signer, bytes]:
+    def generate(self, body: str, alg: str = ALG_ED25519) -> tuple[Signer, bytes]:
         from pkcs11 import Attribute, KeyType
+        if alg != ALG_ED25519:
+            raise KeyStoreError(f"PKCS#11 keys here are Ed25519; {alg} keys need ONEHALL_KEY_STORE=database")
         from pkcs11.util.ec import encode_named_curve_parameters
         object_id = os.urandom(16)
         with self._lock:

@@ -1,15 +1,15 @@
-"""Signing keys: one current Ed25519 key per signing body, encrypted at rest (DESIGN §7).
+"""Signing keys: one current key per signing body, encrypted at rest (DESIGN §7, §12.6).
 
-The server is custodian of each body's key. Private keys are PKCS#8 files encrypted with
-the deployment passphrase; a JSON index beside them holds only public metadata, so the
-public key list (``GET /keys``, ``keys.json`` of an export) never needs the passphrase.
-A rotated key keeps verifying what it signed but can never sign again.
+A body's key is Ed25519 or SM2 (GB/T 32918 over SM3, through ``signing.sm2``); keys and
+records carry their algorithm (``signing.signers``). The server is custodian of each body's
+key. Private keys are PKCS#8 files encrypted with the deployment passphrase; a JSON index
+beside them holds only public metadata, so the public key list (``GET /keys``, ``keys.json``
+of an export) never needs the passphrase. A rotated key keeps verifying what it signed but can never sign again.
 """
 
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 import os
 import stat
@@ -17,40 +17,42 @@ import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
-from functools import lru_cache
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
-
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from typing import Any
 
 from .errors import KeyStoreError
 from .fileutil import atomic_write, interprocess_lock
+from .signers import (  # re-exported: the algorithms used to live here
+    ALG_ED25519,
+    ALG_SM2,
+    SUPPORTED_ALGS,
+    Ed25519Signer,
+    Signer,
+    Sm2Signer,
+    check_alg,
+    key_id_for,
+    load_signer,
+    new_signer,
+    verify_signature,
+)
 from .timeutil import as_utc, parse_iso, to_iso, utcnow
 
 __all__ = [
     "ALG_ED25519",
+    "ALG_SM2",
     "KeyInfo",
     "KeyLookup",
     "Signer",
     "Ed25519Signer",
+    "Sm2Signer",
     "KeyStore",
     "key_id_for",
     "verify_signature",
     "resolve_key",
 ]
 
-ALG_ED25519 = "ed25519"
-SUPPORTED_ALGS = frozenset({ALG_ED25519})
-
 INDEX_NAME = "keys.json"
 LOCK_NAME = ".keys.lock"
-
-
-def key_id_for(alg: str, public_key_raw: bytes) -> str:
-    """Stable key id: ``alg:`` + first 16 hex digits of SHA-256 of the raw public key."""
-    return f"{alg}:{hashlib.sha256(public_key_raw).hexdigest()[:16]}"
 
 
 @dataclass(frozen=True)
@@ -116,72 +118,13 @@ def resolve_key(lookup: KeyLookup, key_id: str) -> KeyInfo | None:
     return lookup(key_id)
 
 
-@runtime_checkable
-class Signer(Protocol):
-    """Anything that signs bytes with one identified key."""
-
-    key_id: str
-    alg: str
-    public_key_raw: bytes
-
-    def sign(self, data: bytes) -> bytes: ...
-
-
-class Ed25519Signer:
-    """A signer over an in-memory Ed25519 private key (tests, witnesses, the key store)."""
-
-    alg = ALG_ED25519
-
-    def __init__(self, private_key: Ed25519PrivateKey) -> None:
-        self._private = private_key
-        self.public_key_raw: bytes = private_key.public_key().public_bytes(
-            serialization.Encoding.Raw, serialization.PublicFormat.Raw
-        )
-        self.key_id: str = key_id_for(self.alg, self.public_key_raw)
-
-    @classmethod
-    def generate(cls) -> Ed25519Signer:
-        return cls(Ed25519PrivateKey.generate())
-
-    @classmethod
-    def from_seed(cls, seed: bytes) -> Ed25519Signer:
-        """Deterministic key from a 32-byte seed (tests and fixtures only)."""
-        return cls(Ed25519PrivateKey.from_private_bytes(seed))
-
-    def sign(self, data: bytes) -> bytes:
-        return self._private.sign(data)
-
-
-@lru_cache(maxsize=4096)
-def _ed25519_public(public_key_raw: bytes) -> Ed25519PublicKey:
-    return Ed25519PublicKey.from_public_bytes(public_key_raw)
-
-
-def verify_signature(alg: str, public_key_raw: bytes, data: bytes, signature: bytes) -> bool:
-    """True when ``signature`` over ``data`` verifies under the raw public key.
-
-    Returns False for a wrong signature or a malformed key; raises ``ValueError`` for an
-    algorithm this build does not implement (a configuration problem, not a forgery).
-    """
-    if alg != ALG_ED25519:
-        raise ValueError(f"unsupported signature algorithm {alg!r}")
-    if len(public_key_raw) != 32 or len(signature) != 64:
-        return False
-    try:
-        _ed25519_public(bytes(public_key_raw)).verify(bytes(signature), bytes(data))
-    except (InvalidSignature, ValueError):
-        return False
-    return True
-
-
 class _StoreSigner:
     """A key store signer that re-checks, at each signature, that its key is still current."""
 
-    alg = ALG_ED25519
-
-    def __init__(self, store: KeyStore, info: KeyInfo, private: Ed25519PrivateKey) -> None:
+    def __init__(self, store: KeyStore, info: KeyInfo, private: Signer) -> None:
         self._store = store
         self._private = private
+        self.alg = info.alg
         self.key_id = info.key_id
         self.body = info.body
         self.public_key_raw = info.public_key
@@ -211,14 +154,18 @@ class KeyStore:
         self._index_sig: tuple[int, int, int] | None = None
         self._keys: dict[str, KeyInfo] = {}
         self._files: dict[str, str] = {}
-        self._private: dict[str, Ed25519PrivateKey] = {}
+        self._private: dict[str, Signer] = {}
         self._prepared = False
 
     # -- public API -----------------------------------------------------------------
 
-    def ensure(self, body: str, at: datetime | None = None) -> KeyInfo:
-        """Return the current key of ``body``, creating it (valid from ``at`` or now) if missing."""
+    def ensure(self, body: str, at: datetime | None = None, alg: str = ALG_ED25519) -> KeyInfo:
+        """Return the current key of ``body``, creating it (valid from ``at`` or now) if missing.
+
+        ``alg`` is the algorithm of a key created here; an existing key is returned whatever its.
+        """
         _check_body(body)
+        check_alg(alg)
         with self._mutex:
             self._refresh()
             current = self._current(body)
@@ -228,7 +175,7 @@ class KeyStore:
                 current = self._current(body)
                 if current is not None:
                     return current
-                info = self._create(body, as_utc(at) if at is not None else utcnow())
+                info = self._create(body, as_utc(at) if at is not None else utcnow(), alg)
                 self._write_index()
                 return info
 
@@ -247,14 +194,17 @@ class KeyStore:
                 raise KeyStoreError(f"no current key for body {body!r}; create it with ensure()")
             return _StoreSigner(self, info, self._decrypt(info.key_id))
 
-    def rotate(self, body: str, at: datetime | None = None) -> KeyInfo:
+    def rotate(self, body: str, at: datetime | None = None, alg: str | None = None) -> KeyInfo:
         """Retire the current key of ``body`` at ``at`` (default now) and create its successor.
 
         The old key gets ``valid_to = at`` and the new one ``valid_from = at``; ``at`` may be
         in the past (not before the old key's start) but not in the future, since the new key
-        signs from now on.
+        signs from now on. The successor uses ``alg``, by default the old key's algorithm
+        (Ed25519 for a body without a key).
         """
         _check_body(body)
+        if alg is not None:
+            check_alg(alg)
         now = utcnow()
         at = now if at is None else as_utc(at)
         if at > now:
@@ -268,7 +218,8 @@ class KeyStore:
                         f"{old.key_id} became valid ({to_iso(old.valid_from)})"
                     )
                 self._keys[old.key_id] = replace(old, valid_to=at)
-            info = self._create(body, at)
+            new_alg = alg or (old.alg if old is not None else ALG_ED25519)
+            info = self._create(body, at, check_alg(new_alg))
             self._write_index()
             return info
 
@@ -330,20 +281,14 @@ class KeyStore:
                 return info
         return None
 
-    def _create(self, body: str, valid_from: datetime) -> KeyInfo:
-        private = Ed25519PrivateKey.generate()
-        signer = Ed25519Signer(private)
-        info = KeyInfo(signer.key_id, ALG_ED25519, body, signer.public_key_raw, valid_from)
+    def _create(self, body: str, valid_from: datetime, alg: str) -> KeyInfo:
+        signer = new_signer(alg)
+        info = KeyInfo(signer.key_id, alg, body, signer.public_key_raw, valid_from)
         filename = signer.key_id.replace(":", "-") + ".pem"
-        pem = private.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.BestAvailableEncryption(self._passphrase),
-        )
-        atomic_write(self.directory / filename, pem, mode=0o600)
+        atomic_write(self.directory / filename, signer.private_pem(self._passphrase), mode=0o600)
         self._keys[info.key_id] = info
         self._files[info.key_id] = filename
-        self._private[info.key_id] = private
+        self._private[info.key_id] = signer
         return info
 
     def _write_index(self) -> None:
@@ -358,7 +303,7 @@ class KeyStore:
         st = path.stat()
         self._index_sig = (st.st_ino, st.st_mtime_ns, st.st_size)
 
-    def _decrypt(self, key_id: str) -> Ed25519PrivateKey:
+    def _decrypt(self, key_id: str) -> Signer:
         cached = self._private.get(key_id)
         if cached is not None:
             return cached
@@ -367,18 +312,15 @@ class KeyStore:
             pem = path.read_bytes()
         except FileNotFoundError as exc:
             raise KeyStoreError(f"private key file of {key_id} is missing: {path}") from exc
+        alg = self._keys[key_id].alg
         try:
-            private = serialization.load_pem_private_key(pem, password=self._passphrase)
+            private = load_signer(alg, pem, self._passphrase)
         except (ValueError, TypeError) as exc:
             raise KeyStoreError(
-                f"cannot decrypt key {key_id} ({path.name}): wrong passphrase or damaged file"
+                f"cannot decrypt key {key_id} ({path.name}): wrong passphrase, damaged file "
+                f"or not an {alg} key"
             ) from exc
-        if not isinstance(private, Ed25519PrivateKey):
-            raise KeyStoreError(f"key file {path.name} does not hold an Ed25519 key")
-        raw = private.public_key().public_bytes(
-            serialization.Encoding.Raw, serialization.PublicFormat.Raw
-        )
-        if raw != self._keys[key_id].public_key:
+        if private.public_key_raw != self._keys[key_id].public_key:
             raise KeyStoreError(f"key file {path.name} does not match the index entry {key_id}")
         self._private[key_id] = private
         return private

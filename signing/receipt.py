@@ -54,6 +54,8 @@ class ReceiptResult:
     witness_quorum: int = 0
     witnessed: bool | None = None
     """None: the policy asks for no witnesses; False: not yet witnessed (cosigned later)."""
+    record_alg: str | None = None
+    """The algorithm the record says it is signed with (``ed25519``, ``sm2``), when readable."""
 
 
 def build_receipt(
@@ -157,11 +159,12 @@ def verify_receipt(
         except LeafError as exc:
             raise ReceiptError(f"record: {exc}") from exc
         verified = True
-    else:
-        try:
-            record, _ = parse_leaf(entry)
-        except LeafError:
-            record = None
+    alg = None
+    try:
+        parsed, sig = parse_leaf(entry)
+        record, alg = record or parsed, sig.alg
+    except LeafError:  # an unsigned-for check: the entry need not be a record
+        pass
     return ReceiptResult(
         leaf_index=index,
         tree_size=size,
@@ -175,6 +178,7 @@ def verify_receipt(
         cosigners=cosigners,
         witness_quorum=policy.quorum if policy is not None else 0,
         witnessed=witnessed,
+        record_alg=alg,
     )
 
 

@@ -31,9 +31,10 @@ from .export import (
     read_keys,
     read_meta,
 )
-from .keys import KeyInfo
+from .keys import ALG_SM2, KeyInfo
 from .merkle import MemoryTree, leaf_hash, verify_consistency
 from .note import Checkpoint
+from .note_sm2 import LOG_SM2_BODY, check_sm2_lines
 from .policy import LogKey, TrustPolicy, check_checkpoint
 from .records import verify_leaf
 
@@ -254,6 +255,7 @@ def verify_export(
         if cp is not None:
             seen.append(cp)
     report.checkpoints = len(seen)
+    _check_sm2_lines(directory, meta, record_keys, report)
     _check_checkpoints(tree, seen, report)
     _witness_findings(seen, report)
     if not report.log_key_pinned:
@@ -350,6 +352,20 @@ def _read_entries(
     report.errors += messages[:MAX_ENTRY_ERRORS]
     report.omitted_errors += max(0, len(messages) - MAX_ENTRY_ERRORS)
     return tree
+
+
+def _check_sm2_lines(
+    directory: Path, meta: ExportMeta, keys: Mapping[str, KeyInfo], report: VerifyReport
+) -> None:
+    """A checkpoint's SM2 line by a known log SM2 key (pinned, else keys.json) must verify."""
+    sm2_keys = [k.public_key for k in keys.values() if k.body == LOG_SM2_BODY and k.alg == ALG_SM2]
+    if not sm2_keys:
+        return
+    for name, text in read_checkpoints(directory):
+        try:
+            check_sm2_lines(text, meta.log_name, sm2_keys)
+        except NoteError as exc:
+            report.errors.append(f"checkpoint {name}: {exc}")
 
 
 def _external_notes(

@@ -6,7 +6,8 @@ specifies: the checkpoint must be signed by a log key it trusts for that origin 
 an unknown origin, 403 otherwise), the request's old size must be what it last cosigned
 (409 with that size), and an RFC 6962 consistency proof must lead from there to the new
 tree (422). It then returns a ``cosignature/v1`` line. Check and update are one atomic
-step under a file lock, and the state is written durably (fsync + rename) before answering.
+step (an SQLite ``BEGIN IMMEDIATE`` transaction, so also across processes), and the state is
+committed durably (WAL, ``synchronous=FULL``: one fsync) before answering.
 
 This module is the protocol without HTTP (``web.witness_server`` serves it).
 """
@@ -15,9 +16,8 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
-import json
 import re
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -26,7 +26,6 @@ from pathlib import Path
 
 from .cosignature import cosign, cosignature_key_id, signature_lines
 from .errors import NoteError, ProofError, WitnessError
-from .fileutil import atomic_write, interprocess_lock
 from .keys import Signer
 from .merkle import verify_consistency
 from .note import Verifiers, open_note, parse_checkpoint, split_note
@@ -126,6 +125,7 @@ class Witness:
         self.logs = dict(logs or {})
         self.clock = clock
         self._mutex = threading.Lock()
+        self._db: sqlite3.Connection | None = None
 
     @property
     def key_id(self) -> bytes:
@@ -133,15 +133,31 @@ class Witness:
 
     def state(self, origin: str) -> WitnessState | None:
         """The last cosigned checkpoint for ``origin``, or None if none yet."""
-        path = self._state_path(origin)
-        try:
-            data = json.loads(path.read_bytes())
-            return WitnessState(data["origin"], int(data["size"]),
-                                base64.b64decode(data["root"]), data["cosigned"])
-        except FileNotFoundError:
-            return None
-        except (ValueError, KeyError, TypeError) as exc:
-            raise WitnessError(f"witness state {path} is unreadable: {exc}") from exc
+        with self._mutex:
+            return self._read(self._conn(), origin)
+
+    def _conn(self) -> sqlite3.Connection:
+        if self._db is None:
+            self.state_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+            db = sqlite3.connect(self.state_dir / "witness.db", isolation_level=None, check_same_thread=False,
+                                 timeout=30)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=FULL")
+            db.execute("CREATE TABLE IF NOT EXISTS checkpoints (origin TEXT PRIMARY KEY, size INTEGER NOT NULL, "
+                       "root BLOB NOT NULL, cosigned TEXT NOT NULL)")
+            self._db = db
+        return self._db
+
+    @staticmethod
+    def _read(db: sqlite3.Connection, origin: str) -> WitnessState | None:
+        row = db.execute("SELECT size, root, cosigned FROM checkpoints WHERE origin = ?", (origin,)).fetchone()
+        return None if row is None else WitnessState(origin, int(row[0]), bytes(row[1]), row[2])
+
+    def close(self) -> None:
+        with self._mutex:
+            if self._db is not None:
+                self._db.close()
+                self._db = None
 
     def add_checkpoint(self, request: AddCheckpoint | bytes) -> str:
         """Answer one add-checkpoint: this witness's cosignature line, or ``WitnessRefusal``."""
@@ -161,32 +177,45 @@ class Witness:
             raise WitnessRefusal(403, f"no trusted log signature verifies ({exc})") from exc
         if request.old_size > cp.size:
             raise WitnessRefusal(400, f"old size {request.old_size} exceeds the checkpoint size {cp.size}")
-        self.state_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-        with self._mutex, interprocess_lock(self.state_dir / ".witness.lock"):
-            old = self.state(cp.origin)
-            known = old.size if old is not None else 0
-            if request.old_size != known:
-                raise WitnessRefusal(409, f"old size {request.old_size} is not the last cosigned "
-                                          f"size {known}", known_size=known)
-            if request.old_size == cp.size:
-                if old is not None and old.root != cp.root:
-                    raise WitnessRefusal(409, f"a different root for size {cp.size} than the one "
-                                              "cosigned before (the log forked)", known_size=known)
-                if request.proof:
-                    raise WitnessRefusal(422, "the proof must be empty for the same size")
-            elif request.old_size == 0:
-                if request.proof:
-                    raise WitnessRefusal(422, "the proof must be empty from size 0")
-            else:
-                assert old is not None
-                try:
-                    verify_consistency(old.size, cp.size, list(request.proof), old.root, cp.root)
-                except ProofError as exc:
-                    raise WitnessRefusal(422, f"size {cp.size} is not proven consistent with the "
-                                              f"last cosigned size {old.size} ({exc})") from exc
-            line = cosign(body, self.name, self.signer, int(self.clock()))
-            self._save(WitnessState(cp.origin, cp.size, cp.root, body + "\n" + line))
+        with self._mutex:
+            db = self._conn()
+            db.execute("BEGIN IMMEDIATE")  # check and update atomically, across processes too
+            try:
+                line = self._check_and_sign(db, request, body, cp)
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")  # durable before the answer leaves
             return line
+
+    def _check_and_sign(self, db: sqlite3.Connection, request: AddCheckpoint, body: str, cp) -> str:
+        """The checks of tlog-witness against the stored state, then the cosignature."""
+        old = self._read(db, cp.origin)
+        known = old.size if old is not None else 0
+        if request.old_size != known:
+            raise WitnessRefusal(409, f"old size {request.old_size} is not the last cosigned "
+                                      f"size {known}", known_size=known)
+        if request.old_size == cp.size:
+            if old is not None and old.root != cp.root:
+                raise WitnessRefusal(409, f"a different root for size {cp.size} than the one "
+                                          "cosigned before (the log forked)", known_size=known)
+            if request.proof:
+                raise WitnessRefusal(422, "the proof must be empty for the same size")
+        elif request.old_size == 0:
+            if request.proof:
+                raise WitnessRefusal(422, "the proof must be empty from size 0")
+        else:
+            assert old is not None
+            try:
+                verify_consistency(old.size, cp.size, list(request.proof), old.root, cp.root)
+            except ProofError as exc:
+                raise WitnessRefusal(422, f"size {cp.size} is not proven consistent with the "
+                                          f"last cosigned size {old.size} ({exc})") from exc
+        line = cosign(body, self.name, self.signer, int(self.clock()))
+        db.execute("INSERT INTO checkpoints (origin, size, root, cosigned) VALUES (?, ?, ?, ?) "
+                   "ON CONFLICT (origin) DO UPDATE SET size = excluded.size, root = excluded.root, "
+                   "cosigned = excluded.cosigned", (cp.origin, cp.size, cp.root, body + "\n" + line))
+        return line
 
     def cosign(self, note: str, proof: Sequence[bytes | str], log_verifier: Verifiers | None = None) -> str:
         """Add-checkpoint from the last cosigned size; the note with the cosignature added.
@@ -202,17 +231,6 @@ class Witness:
         line = self.add_checkpoint(AddCheckpoint(last.size if last else 0,
                                                  tuple(_hash(h, i) for i, h in enumerate(proof)), note))
         return note + "".join(signature_lines(line))
-
-    def _state_path(self, origin: str) -> Path:
-        digest = hashlib.sha256(origin.encode("utf-8")).hexdigest()[:32]
-        return self.state_dir / f"{digest}.json"
-
-    def _save(self, state: WitnessState) -> None:
-        data = {"origin": state.origin, "size": state.size,
-                "root": base64.b64encode(state.root).decode("ascii"),
-                "cosigned": state.cosigned}
-        atomic_write(self._state_path(state.origin),
-                     json.dumps(data, indent=1, ensure_ascii=False).encode("utf-8"), mode=0o600)
 
 
 def _hash(value: bytes | str, i: int) -> bytes:

@@ -55,6 +55,8 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     from web.ui import bp as ui_bp
     app.register_blueprint(api_bp)
     app.register_blueprint(ui_bp)
+    from web.tiles_views import bp as tiles_bp  # C2SP tlog-tiles at /checkpoint and /tile/
+    app.register_blueprint(tiles_bp)
 
     @app.before_request
     def _who():

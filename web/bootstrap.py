@@ -52,7 +52,7 @@ def publish_checkpoint(rt) -> str | None:
         return None
     with rt.filing_session() as session:
         cp = rt.ledger.publish_checkpoint(session)
-    return None if cp is None else f"日志检查点：{cp.tree_size} 条记录，根哈希 {cp.root_hash[:16]}…"
+    return None if cp is None else f"签名日志：{cp.tree_size} 条记录，已签发检查点"
 
 
 def _demo_line(summary: dict) -> str:

@@ -18,7 +18,7 @@ from registry.services import cases as case_service
 from registry.services.accounts import Principal
 from registry.services._common import latest_item
 from web.runtime import actor_of
-from web.sealing import ActRefused
+from web.sealing import refused
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -27,10 +27,7 @@ def accept_case(rt, principal: Principal, data: dict[str, Any]) -> Case:
     decision = rt.policy.decide(data["person"], "accept", data["item"], at=data.get("accepted_at"),
                                 place=data["place"], case=data["number"])
     if not decision["allowed"]:
-        reasons = list(decision["reasons"])
-        if decision.get("why_not"):
-            reasons.append({**decision["why_not"], "detail": decision["why_not"].get("failed", "")})
-        raise ActRefused("不允许受理", reasons, decision)
+        raise refused("不允许受理", decision)
     with rt.filing(actor_of(principal)) as ctx:
         accepted_at = data.get("accepted_at") or ctx.now
         item = latest_item(ctx.session, data["item"], published_only=True)

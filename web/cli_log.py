@@ -11,10 +11,13 @@ from flask.cli import with_appcontext
 from web.cli_common import current_runtime
 from sqlalchemy import select
 
+from registry.ledger import LOG_BODY
 from registry.models import Checkpoint, LogEntry
-from signing.errors import VerificationError
+from signing.errors import KeyStoreError, VerificationError
 from signing.export import ExportMeta, write_export
+from signing.keys import ALG_ED25519, ALG_SM2
 from signing.note import vkey
+from signing.note_sm2 import LOG_SM2_BODY, sm2_vkey
 from signing.receipt import verify_receipt
 from signing.verify import verify_export
 
@@ -36,7 +39,8 @@ def log_export(directory: Path) -> None:
     with rt.reading() as session:
         total = session.scalar(select(LogEntry.index).order_by(LogEntry.index.desc()).limit(1))
         total = 0 if total is None else total + 1
-        notes = list(session.scalars(select(Checkpoint.note).order_by(Checkpoint.tree_size)))
+        from web.witnessing import cosigned_note  # with the witnesses' cosignatures received
+        notes = [cosigned_note(session, cp) for cp in session.scalars(select(Checkpoint).order_by(Checkpoint.tree_size))]
 
         def leaves():
             start = 0
@@ -161,23 +165,45 @@ def keys_list() -> None:
         click.echo(json.dumps(info.to_json(), ensure_ascii=False))
 
 
+ALG_NAMES = {"ed25519": "Ed25519", "sm2": "SM2（国密，SM3 摘要）"}
+
+
 @keys_group.command("rotate")
 @click.argument("body")
+@click.option("--alg", type=click.Choice(sorted(ALG_NAMES)), default=None,
+              help="新密钥的算法（默认沿用当前密钥的算法；新机构为 ed25519）")
 @with_appcontext
-def keys_rotate(body: str) -> None:
-    """轮换 BODY 的签名密钥：新密钥自此签名，旧签名仍按其当时有效的密钥核验。"""
-    info = current_runtime().extras["keys"].rotate(body)
+def keys_rotate(body: str, alg: str | None) -> None:
+    """轮换 BODY 的签名密钥：新密钥自此签名，旧签名仍按其当时有效的密钥核验。
+
+    日志密钥（log）须为 Ed25519，以便 C2SP 客户端与见证人核验；检查点的国密签名行用 log.sm2 的 SM2 密钥。
+    """
+    fixed = {LOG_BODY: ALG_ED25519, LOG_SM2_BODY: ALG_SM2}.get(body)
+    if fixed is not None and alg not in (None, fixed):
+        click.echo(f"错误：{body} 的密钥只能是 {ALG_NAMES[fixed]}", err=True)
+        sys.exit(2)
+    try:
+        info = current_runtime().extras["keys"].rotate(body, alg=alg or fixed)
+    except KeyStoreError as exc:
+        click.echo(f"错误：无法轮换 {body} 的密钥（{exc}）", err=True)
+        sys.exit(1)
     click.echo(json.dumps(info.to_json(), ensure_ascii=False))
 
 
 @keys_group.command("vkey")
 @with_appcontext
 def keys_vkey() -> None:
-    """打印日志的 C2SP 验证公钥（供 onehall verify --vkey、见证人与信任策略文件使用）。"""
+    """打印日志的 C2SP 验证公钥（供 onehall verify --vkey、见证人与信任策略文件使用）。
+
+    日志另有 SM2 密钥（log.sm2）时，第二行是其检查点国密签名行的验证公钥（签名类型 0xff）。
+    """
     rt = current_runtime()
     keys = rt.extras["keys"]
     keys.ensure("log")
     click.echo(vkey(rt.settings.log_origin, keys.current("log").public_key))
+    sm2_key = keys.current(LOG_SM2_BODY)
+    if sm2_key is not None and sm2_key.alg == ALG_SM2:
+        click.echo(sm2_vkey(rt.settings.log_origin, sm2_key.public_key))
 
 
 @keys_group.command("save")

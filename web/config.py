@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     log_file: str | None = None
     access_log: str | None = None
     log_retention_days: int = Field(190, ge=180)   # 网络安全法 第二十一条: at least six months
+    witness_policy: Path | None = None
+    """Trust policy file (signing.policy) whose witnesses the scheduler submits checkpoints to."""
+    witness_timeout_ms: int = Field(2000, ge=1)
     _origin_given: bool = PrivateAttr(default=False)
 
     def model_post_init(self, _context: Any) -> None:

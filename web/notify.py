@@ -76,8 +76,9 @@ class LogNotifier:
     def notify(self, department: str | None, findings: Sequence[dict[str, Any]]) -> bool:
         self.messages.append((department, [f.get("id") for f in findings]))
         self.sent.extend((department, dict(f)) for f in findings)
-        log.info("%d finding(s) → %s: %s", len(findings), department or "全市",
-                 ", ".join(str(f.get("id")) for f in findings[:10]))
+        # the ids are for whoever debugs a notification; the console gets the scheduler's one summary line
+        log.debug("%d finding(s) → %s: %s", len(findings), department or "全市",
+                  ", ".join(str(f.get("id")) for f in findings[:10]))
         return True
 
 

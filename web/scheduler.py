@@ -10,7 +10,8 @@ file lock beside the SQLite database), never in the web workers. Each pass, at a
 2. findings: the full compliance report synced into Finding rows
    (registry/services/findings.py), then every ``open`` finding notified to its department
    (web/notify.py) and marked ``notified``;
-3. a checkpoint of the log, if the log grew since the last one;
+3. a checkpoint of the log, if the log grew since the last one; then the witness round
+   (web/witnessing.py): new checkpoints submitted to the trust policy's witnesses;
 4. a warning log line when the loaded calendar has fewer than 60 days left.
 
 A failing step is logged and reported in the pass's result; the other steps still run.
@@ -69,7 +70,7 @@ def clocks_pass(rt, now: datetime) -> dict[str, Any]:
         result = clock_service.run_clocks(ctx, now, calendar, response_hours=float(params.get("response_hours", 1)),
                                           due_of=due_of)
     for key in result.raised:
-        log.info("alert raised: %s", key)
+        log.debug("alert raised: %s", key)
     if result.pending or result.still_pending:
         log.warning("clocks pending calendar data: %d cases%s", len(result.still_pending),
                     f" (years {', '.join(map(str, sorted(result.pending)))})" if result.pending else "")
@@ -132,6 +133,9 @@ def sync_findings(rt, at: datetime | None = None, *, notifier=None) -> dict[str,
             sent = sent[NOTIFY_BATCH:]
     if sent:
         out["notified"] += _record_notified(rt, sent, at, notifier)
+    if out["messages"] or out["not_delivered"]:
+        log.info("问题清单已同步：%d 条待处理，已通知 %d 个部门%s", len(waiting), out["messages"],
+                 f"，{out['not_delivered']} 条未能送达" if out["not_delivered"] else "")
     return out
 
 
@@ -157,7 +161,7 @@ def checkpoint_pass(rt) -> int | None:
     except IntegrityError:  # a web worker published the same size first
         return None
     if size is not None:
-        log.info("checkpoint published at tree size %d", size)
+        log.debug("checkpoint published at tree size %d", size)
     return size
 
 
@@ -175,12 +179,14 @@ class PassResult:
     clocks: dict[str, Any] | None = None
     findings: dict[str, Any] | None = None
     checkpoint: int | None = None
+    witness: dict[str, Any] | None = None
     calendar_warning: str | None = None
     errors: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {"now": _t(self.now), "clocks": self.clocks, "findings": self.findings,
-                "checkpoint": self.checkpoint, "calendar_warning": self.calendar_warning, "errors": self.errors}
+                "checkpoint": self.checkpoint, "witness": self.witness,
+                "calendar_warning": self.calendar_warning, "errors": self.errors}
 
 
 class Scheduler:
@@ -192,6 +198,7 @@ class Scheduler:
         self.findings_every = max(1, findings_every)
         self.passes = 0
         self._warned_on: date | None = None
+        self._witnessing: Any = None   # web.witnessing.Witnessing, with ONEHALL_WITNESS_POLICY
 
     def run_once(self, now: datetime | None = None, *, findings: bool | None = None) -> PassResult:
         now = now or utcnow()
@@ -203,6 +210,7 @@ class Scheduler:
         if do_findings:
             result.findings = self._step(result, "findings", sync_findings, self.rt, now, notifier=self.notifier)
         result.checkpoint = self._step(result, "checkpoint", checkpoint_pass, self.rt)
+        result.witness = self._step(result, "witness", self._witness_round, now)
         today = now.astimezone(SHANGHAI).date()
         warning = self._step(result, "calendar", calendar_check, self.rt, today)
         result.calendar_warning = warning
@@ -210,6 +218,13 @@ class Scheduler:
             log.warning("%s", warning)
             self._warned_on = today
         return result
+
+    def _witness_round(self, now: datetime) -> dict[str, Any] | None:
+        """Submit new checkpoints to the policy's witnesses (web/witnessing.py); seal uses never wait."""
+        if self._witnessing is None:
+            from web.witnessing import Witnessing
+            self._witnessing = Witnessing.from_settings(self.rt) or False
+        return self._witnessing.run(now) if self._witnessing else None
 
     def _renew(self) -> None:
         """Raise LeaseLost when another scheduler may be running now: stop before acting."""
@@ -228,7 +243,7 @@ class Scheduler:
     def run_forever(self, stop: threading.Event | None = None) -> None:
         """Pass after pass until `stop` is set; raises LeaseLost (before acting) once the lease is gone."""
         stop = stop or threading.Event()
-        log.info("scheduler running every %.0f s", self.interval)
+        log.info("计时与预警已启动：每 %.0f 秒运行一轮", self.interval)
         while not stop.is_set():
             started = time.monotonic()
             result = self.run_once()

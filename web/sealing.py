@@ -34,6 +34,13 @@ class ActRefused(Exception):
 SealRefused = ActRefused
 
 
+def refused(verdict: str, decision: dict[str, Any]) -> ActRefused:
+    """A refused act from a decision that denies: the why-not sentence once (it already names the
+    prohibitions and the grant that did not hold), the reasons with their clauses beside it."""
+    why = decision.get("why_not") or {}
+    return ActRefused(why.get("text") or verdict, list(decision["reasons"]), decision)
+
+
 def use_seal(rt, principal: Principal, data: dict[str, Any]) -> dict[str, Any]:
     if principal.person is None or principal.person != data["person"]:
         raise SealRefused("用印须由保管人本人使用自己的账号", [{
@@ -47,10 +54,7 @@ def use_seal(rt, principal: Principal, data: dict[str, Any]) -> dict[str, Any]:
     decision = rt.policy.decide(data["person"], "use_seal", data["item"], at=now, place=data["place"],
                                 seal=data["seal"], case=data["case"])
     if not decision["allowed"]:
-        reasons = list(decision["reasons"])
-        if decision.get("why_not"):
-            reasons.append({**decision["why_not"], "detail": decision["why_not"].get("failed", "")})
-        raise SealRefused("不允许用印", reasons, decision)
+        raise refused("不允许用印", decision)
     with rt.sessions() as session:
         with session.begin():
             session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})

@@ -11,7 +11,8 @@ from registry.models.grants import (
 from registry.models.operations import Alert, Case, CaseStep, EntryPlan, EntryPlanStep, SealUse
 from registry.models.calendar import CalendarDay, CalendarYear
 from registry.models.accounts import ApiToken, User
-from registry.models.ledger import Checkpoint, LogEntry, LogNode, RecordSalt
+from registry.models.ledger import (Checkpoint, CheckpointCosignature, LogEntry, LogNode, RecordSalt,
+                                     WitnessStatus)
 from registry.models.system import DecisionBatch, PackVersion, PersonalDataRead, RegistryChange, ThrottleHit
 from registry.models.oversight import Finding, FindingEvent
 from registry.models.custody import CustodyKey, DeploymentSetting
@@ -22,7 +23,7 @@ __all__ = [
     "ItemVersion", "Absence", "Authorization", "Delegation", "Exemption", "ExemptionDecision",
     "PolicyException", "Revocation", "Seal", "SealCustody", "Alert", "Case", "CaseStep",
     "EntryPlan", "EntryPlanStep", "SealUse", "CalendarDay", "CalendarYear", "ApiToken", "User",
-    "Checkpoint", "LogEntry", "LogNode", "RecordSalt", "DecisionBatch", "PackVersion", "PersonalDataRead",
+    "Checkpoint", "CheckpointCosignature", "WitnessStatus", "LogEntry", "LogNode", "RecordSalt", "DecisionBatch", "PackVersion", "PersonalDataRead",
     "RegistryChange", "ThrottleHit", "Finding", "FindingEvent", "CustodyKey", "DeploymentSetting",
 ]
 

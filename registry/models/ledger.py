@@ -46,3 +46,31 @@ class RecordSalt(Base):
     log_index: Mapped[int] = mapped_column(Integer, index=True)
     field: Mapped[str] = mapped_column(String(64))
     salt: Mapped[bytes] = mapped_column(LargeBinary(32))
+
+
+class CheckpointCosignature(Base):
+    """A witness's cosignature/v1 line on one checkpoint (DESIGN §12.6), served with it."""
+
+    __tablename__ = "checkpoint_cosignatures"
+    __table_args__ = (UniqueConstraint("tree_size", "witness"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tree_size: Mapped[int] = mapped_column(Integer, index=True)
+    witness: Mapped[str] = mapped_column(String(255))
+    line: Mapped[str] = mapped_column(Text)
+    signed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class WitnessStatus(Base):
+    """What the log knows of each configured witness: its size, its health, the back-off."""
+
+    __tablename__ = "witness_status"
+    witness: Mapped[str] = mapped_column(String(255), primary_key=True)
+    url: Mapped[str] = mapped_column(Text)
+    size: Mapped[int | None] = mapped_column(Integer)
+    """The last size this witness cosigned for this log (None: not known yet)."""
+    last_ok_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_error_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    next_try_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -53,11 +53,11 @@ def free_port() -> int:
 
 
 class Host:
-    """`onehall serve --port 0` (an ephemeral port, read from gunicorn's log)."""
+    """`onehall serve --port 0` (an ephemeral port, read from its start line)."""
 
     def __init__(self, env: dict[str, str], root: Path) -> None:
         self.proc = subprocess.Popen([onehall_exe(), "serve", "--host", "127.0.0.1", "--port", "0", "--workers", "1"],
-                                     env=env, cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                                     env=env, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                      start_new_session=True)
         self.lines: queue.Queue[str] = queue.Queue()
         self.log: list[str] = []
@@ -65,7 +65,7 @@ class Host:
         self.port = self._listening()
 
     def _read(self) -> None:
-        for line in self.proc.stderr:
+        for line in self.proc.stdout:
             self.lines.put(line)
 
     def _listening(self) -> int:
@@ -75,7 +75,7 @@ class Host:
             except queue.Empty:
                 raise AssertionError("onehall serve did not start:\n" + "".join(self.log)) from None
             self.log.append(line)
-            found = re.search(r"Listening at: http://127\.0\.0\.1:(\d+)", line)
+            found = re.search(r"http://127\.0\.0\.1:(\d+)/", line)   # web.server's start line
             if found:
                 return int(found.group(1))
 

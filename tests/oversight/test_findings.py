@@ -263,3 +263,16 @@ def test_a_long_message_lists_the_first_findings_and_counts_the_rest():
     assert f"问题编号：f{MAX_LISTED - 1}" in text and f"问题编号：f{MAX_LISTED}\n" not in text
     assert "另有 7 项" in text
     assert message_subject("D", many).endswith(f"{MAX_LISTED + 7} 项")
+
+
+def test_the_console_gets_one_readable_line_per_pass_not_finding_ids(client, world, rt, caplog):
+    """`make run`'s console (issue 12 item 10): the scheduler says how many findings wait and how
+    many departments were told; the ids are for a debug log only."""
+    import logging
+    file_item(client, world)
+    with caplog.at_level(logging.INFO):
+        first = sync(client, world, "2026-06-01T10:00:00")
+    info = [r.getMessage() for r in caplog.records if r.levelno >= logging.INFO]
+    assert any(f"已通知 {first['messages']} 个部门" in line for line in info), info
+    ids = {x["id"] for _, x in rt.extras["notifier"].sent}
+    assert ids and not any(i in line for i in ids for line in info)

@@ -129,7 +129,7 @@ def test_explanations_name_the_grantor_post_and_dates():
 
 def test_compiled_explanations_read_as_the_templates_do():
     """Every explanation template, compiled to one f-string, says what str.format_map says."""
-    from rules.engine import Ctx, _Vals, compile_template
+    from rules.engine import Ctx, _Vals, compile_template, normalize_template
     e = Engine(PACK)
     snap = world()
     snap["function_sections"][0]["name"] = "投资项目板块"
@@ -156,4 +156,4 @@ def test_compiled_explanations_read_as_the_templates_do():
         fn = compile_template(template, e)
         for c in contexts:
             for action in ("decide", "use_seal", "accept"):
-                assert fn(c, ACTIONS[action]) == template.format_map(_Vals(e, c, action)), template
+                assert fn(c, ACTIONS[action]) == normalize_template(template).format_map(_Vals(e, c, action)), template

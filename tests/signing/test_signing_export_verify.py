@@ -49,7 +49,7 @@ def world(tmp_path_factory):
     store = KeyStore(base / "keys", b"pass")
     for body in ("dept:FGW", "log"):
         store.ensure(body, at=T0)
-    old_dept = Ed25519Signer(store.signer("dept:FGW")._private)
+    old_dept = store.signer("dept:FGW")._private  # the Ed25519Signer inside, not the store's wrapper
     leaves = [make_leaf(r, store.signer("dept:FGW")) for r in _records(0, 100, T0 + timedelta(days=1))]
     store.rotate("dept:FGW", at=ROTATION)
     leaves += [make_leaf(r, store.signer("dept:FGW"))

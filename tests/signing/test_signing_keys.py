@@ -38,7 +38,7 @@ def test_files_are_private_and_encrypted(tmp_path) -> None:
     store = KeyStore(directory, PASS)
     info = store.ensure("government")
     signer = store.signer("government")
-    raw = signer._private.private_bytes(  # the secret that must not be on disk in clear
+    raw = signer._private._private.private_bytes(  # the secret that must not be on disk in clear
         serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
     )
     assert _mode(directory) == 0o700
@@ -76,7 +76,8 @@ def test_signer_signs_and_verifies(tmp_path) -> None:
     assert not verify_signature("ed25519", info.public_key, b"hello", sig[:-1] + bytes([sig[-1] ^ 1]))
     assert not verify_signature("ed25519", b"short", b"hello", sig)
     with pytest.raises(ValueError, match="unsupported"):
-        verify_signature("sm2", info.public_key, b"hello", sig)
+        verify_signature("rsa", info.public_key, b"hello", sig)
+    assert not verify_signature("sm2", info.public_key, b"hello", sig)  # an Ed25519 key is no SM2 key
     with pytest.raises(KeyStoreError, match="no current key"):
         store.signer("witness")
 
@@ -131,13 +132,13 @@ def test_decrypted_keys_are_cached(tmp_path, monkeypatch) -> None:
     KeyStore(tmp_path, PASS).ensure("witness")
     store = KeyStore(tmp_path, PASS)
     calls = []
-    real = serialization.load_pem_private_key
+    real = keys_module.load_signer  # decrypts a PEM of any algorithm
 
     def counting(*args, **kwargs):
         calls.append(1)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(keys_module.serialization, "load_pem_private_key", counting)
+    monkeypatch.setattr(keys_module, "load_signer", counting)
     for _ in range(3):
         store.signer("witness").sign(b"x")
     assert len(calls) == 1

@@ -152,3 +152,13 @@ def test_spec_example_request_parses() -> None:
     req = parse_add_checkpoint(example.encode())
     assert req.old_size == 20852014 and len(req.proof) == 4
     assert req.note.startswith("example.com/behind-the-sofa\n20852163\n")
+
+
+def test_two_processes_share_one_state(witness, tree, log_signer) -> None:
+    """Two witness processes on one state directory see each other's updates (one SQLite state)."""
+    other = Witness(witness.state_dir, witness.signer, witness.name, witness.logs, clock=lambda: NOW)
+    _add(witness, 0, [], _note(tree, 10, log_signer))
+    refusal = _refused(other, 0, [], _note(tree, 12, log_signer))
+    assert (refusal.status, refusal.known_size) == (409, 10)
+    _add(other, 10, tree.consistency_proof(10, 12), _note(tree, 12, log_signer))
+    assert witness.state(LOG).size == 12

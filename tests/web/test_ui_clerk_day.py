@@ -89,3 +89,19 @@ def test_the_printed_receipt_tells_a_citizen_where_to_check_it(client, app, ui, 
     app.config["PUBLIC_URL"] = ""
     printed = client.get(f"/window/seal-uses/{use_id}/print").text
     assert "http://localhost/verify" in printed             # no setting: this request's host
+
+
+def test_the_public_list_shows_who_is_absent_now_and_who_acts(client, ui, rt):
+    from datetime import timedelta
+
+    from registry.db import utcnow
+    from registry.services import grants
+    a_and_b(rt, ui)
+    page = client.get("/public/chief-representatives").text
+    assert "缺位（" not in page and "在岗" in page
+    with rt.filing(FGW) as ctx:
+        grants.file_absence(ctx, {"person": ui["people"]["a"], "from": utcnow() - timedelta(hours=1),
+                                  "to": utcnow() + timedelta(days=2), "reason": "出差"})
+    page = client.get("/public/chief-representatives").text
+    assert "缺位（至" in page and "由B岗李明代行" in page and "正在代行A岗张建国的职权" in page
+    assert "出差" not in page                                  # the reason is not public

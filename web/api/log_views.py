@@ -44,10 +44,30 @@ def _latest(session) -> Checkpoint | None:
 def checkpoint():
     with runtime().reading() as session:
         cp = _latest(session)
-    if cp is None:
-        return problem(404, "尚无检查点", "日志尚未发布检查点")
+        if cp is None:
+            return problem(404, "尚无检查点", "日志尚未发布检查点")
+        return _checkpoint_json(session, cp)
+
+
+def _checkpoint_json(session, cp: Checkpoint) -> dict:
+    from web.witnessing import cosignature_lines
+    lines = cosignature_lines(session, cp.tree_size)
     return {"tree_size": cp.tree_size, "root_hash": cp.root_hash, "checkpoint": cp.note,
+            "cosigned_checkpoint": cp.note + "".join(lines), "cosignatures": len(lines),
             "created_at": cp.created_at.isoformat()}
+
+
+@route("GET", "/log/checkpoints/{size}", "某一树大小的检查点，附见证人副署（C2SP cosignature/v1）", roles=ANONYMOUS,
+       tag="log", response={"type": "object", "properties": {"tree_size": {"type": "integer"},
+                                                             "cosigned_checkpoint": {"type": "string"}}})
+def checkpoint_of_size(size: str):
+    if not size.isdigit() or len(size) > 18:
+        return problem(422, "数据校验未通过", "树大小须为非负整数", errors=[{"field": "size", "message": "须为非负整数"}])
+    with runtime().reading() as session:
+        cp = session.scalar(select(Checkpoint).where(Checkpoint.tree_size == int(size)))
+        if cp is None:
+            return problem(404, "没有该树大小的检查点", f"日志没有树大小为 {int(size)} 的检查点")
+        return _checkpoint_json(session, cp)
 
 
 @route("GET", "/log/entries", "日志条目（start 含，end 不含；每次至多 1000 条）", roles=ANONYMOUS, tag="log",
@@ -98,8 +118,18 @@ def consistency():
     return {"hashes": [h.hex() for h in proof]}
 
 
-@route("GET", "/keys", "各机构的公钥", roles=ANONYMOUS, tag="log",
-       response={"type": "object", "properties": {"items": {"type": "array"}}})
+KEY_ITEM = {"type": "object", "required": ["key_id", "body", "alg", "public_key", "valid_from", "valid_to"],
+            "properties": {
+                "key_id": {"type": "string", "description": "算法:公钥 SHA-256 的前 16 位十六进制"},
+                "body": {"type": "string", "description": "签名机构（如 dept:FGW、log）"},
+                "alg": {"type": "string", "enum": ["ed25519", "sm2"],
+                        "description": "签名算法：ed25519，或 sm2（GB/T 32918，SM3 摘要，默认用户标识 1234567812345678，DER 编码）"},
+                "public_key": {"type": "string", "description": "公钥的 base64：Ed25519 为 32 字节，SM2 为 65 字节非压缩点"},
+                "valid_from": {"type": "string"}, "valid_to": {"type": ["string", "null"]}}}
+
+
+@route("GET", "/keys", "各机构的公钥（含算法与有效期）", roles=ANONYMOUS, tag="log",
+       response={"type": "object", "properties": {"items": {"type": "array", "items": KEY_ITEM}}})
 def keys():
     store = runtime().extras.get("keys")
     return {"items": [k.to_json() for k in store.public_keys()] if store else []}

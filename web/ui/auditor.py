@@ -33,6 +33,10 @@ def _latest_checkpoint(session) -> m.Checkpoint | None:
     return session.scalar(select(m.Checkpoint).order_by(m.Checkpoint.tree_size.desc()).limit(1))
 
 
+ALG_LABELS = {"ed25519": "Ed25519", "sm2": "SM2（国密，SM3 摘要）"}
+"""How a signature algorithm is named to a person."""
+
+
 def log_keys() -> list[Any]:
     keys = runtime().extras.get("keys")
     if keys is None:
@@ -134,9 +138,18 @@ def audit_entry(index):
 @bp.get("/audit/checkpoints")
 @role_required("auditor")
 def audit_checkpoints():
+    from web.witnessing import configured_policy, witness_rows
     with runtime().reading() as session:
         page = paginate(session, select(m.Checkpoint).order_by(m.Checkpoint.tree_size.desc()))
-        return render_template("audit/checkpoints.html", page=page, keys=log_keys())
+        sizes = [cp.tree_size for cp in page.rows]
+        cosigs: dict[int, list] = {}
+        for c in session.scalars(select(m.CheckpointCosignature).where(m.CheckpointCosignature.tree_size.in_(sizes))
+                                 .order_by(m.CheckpointCosignature.witness)):
+            cosigs.setdefault(c.tree_size, []).append(c)
+        policy, policy_error = configured_policy(runtime())
+        witnessed = {cp.tree_size: _witnessed(cp, cosigs.get(cp.tree_size, []), policy) for cp in page.rows}
+        return render_template("audit/checkpoints.html", page=page, keys=log_keys(), cosigs=cosigs, witnessed=witnessed,
+                               witnesses=witness_rows(session), policy=policy, policy_error=policy_error)
 
 
 # --- receipts ---------------------------------------------------------------------------------
@@ -164,7 +177,51 @@ def check_receipt(raw: str | bytes) -> tuple[dict[str, Any] | None, str | None]:
         return None, f"回执核验未通过：{exc}"
     return {"leaf_index": result.leaf_index, "tree_size": result.tree_size, "leaf_hash": result.leaf_hash,
             "root": result.root.hex(), "origin": result.origin, "record_verified": result.record_verified,
-            "record": result.record, "log_key_id": trusted.key_id}, None
+            "record": result.record, "log_key_id": trusted.key_id,
+            "record_alg": ALG_LABELS.get(result.record_alg, result.record_alg),
+            "witness": _witness_of(receipt["checkpoint"], result.tree_size, receipt.get("log_name"))}, None
+
+
+def _witnessed(cp, cosigs, policy) -> str:
+    """The checkpoint's witness status, its cosignatures verified here under the policy."""
+    from signing.errors import NoteError
+    from signing.policy import check_checkpoint
+    if not cosigs:
+        return "尚未经见证人副署"
+    if policy is None:
+        return f"{len(cosigs)} 个副署（未配置信任策略，未核验）"
+    try:
+        checked = check_checkpoint(cp.note + "".join(c.line for c in cosigs), policy)
+    except NoteError as exc:
+        return f"副署核验失败：{exc}"
+    n = len(checked.cosignatures)
+    if checked.witnessed:
+        return f"已见证（{n}/{policy.quorum}，副署均已核验）"
+    return f"{n} 个有效副署，尚未达到法定人数 {policy.quorum}"
+
+
+def _witness_of(note: str, tree_size: int, log_name: str | None) -> str | None:
+    """In words: whether a quorum of the configured witnesses cosigned the receipt's checkpoint,
+    counting the cosignatures received since (the receipt was issued before them)."""
+    from signing.errors import NoteError
+    from signing.policy import check_checkpoint
+    from web.witnessing import configured_policy, cosignature_lines
+    policy, _ = configured_policy(runtime())
+    if policy is None or not policy.quorum:
+        return None
+    with runtime().reading() as session:
+        stored = session.scalar(select(m.Checkpoint).where(m.Checkpoint.tree_size == tree_size))
+        lines = cosignature_lines(session, tree_size) if stored is not None else []
+    if stored is not None and stored.note.split("\n\n")[0] == note.split("\n\n")[0]:
+        note += "".join(line for line in lines if line not in note)
+    try:
+        checked = check_checkpoint(note, policy, log_name)
+    except NoteError as exc:
+        return f"见证副署无法核验：{exc}"
+    n = len(checked.cosignatures)
+    if checked.witnessed:
+        return f"已见证：检查点由 {n} 个可信见证人副署（法定人数 {policy.quorum}）"
+    return f"尚未经见证人副署：{n} 个副署，法定人数 {policy.quorum}，稍后再核验"
 
 
 @bp.route("/audit/receipt", methods=["GET", "POST"])

@@ -11,7 +11,7 @@ from registry import models as m
 from web.runtime import runtime
 from web.ui import bp
 from web.limits import receipt_check_allowed
-from web.ui.common import auth_status, client_address, matches, paginate_list, utcnow
+from web.ui.common import as_utc, auth_status, client_address, matches, paginate_list, utcnow
 
 HASH_IN_TEXT = re.compile(r"[0-9a-fA-F]{64}")
 
@@ -27,18 +27,42 @@ def public_reps():
         revoked = {r.authorization: r for r in session.scalars(select(m.Revocation))}
         people = {p.id: p.name for p in session.scalars(
             select(m.Person).where(m.Person.id.in_({a.grantee_person for a in auths})))} if auths else {}
+        absent = _absent_now(session, {a.grantee_person for a in auths}, now)
+        valid = [a for a in auths if auth_status(a, revoked.get(a.id), now) == "valid"]
+        backing = {}                        # an A post's id -> the valid B posts backing it
+        for a in valid:
+            if a.post == "B" and a.backs:
+                backing.setdefault(a.backs, []).append(a)
+        by_id = {a.id: a for a in valid}
         rows = []
-        for a in auths:
-            if auth_status(a, revoked.get(a.id), now) != "valid":
-                continue
+        for a in valid:
             row = {"department": a.grantor, "department_name": names.get(a.grantor, a.grantor),
                    "name": people.get(a.grantee_person, ""), "post": a.post, "valid_from": a.valid_from,
-                   "valid_to": a.valid_to}
+                   "valid_to": a.valid_to, "absent_until": absent.get(a.grantee_person, False), "acting": ""}
+            if a.post == "A" and a.grantee_person in absent:
+                subs = [people.get(b.grantee_person, "") for b in backing.get(a.id, ())
+                        if b.grantee_person not in absent]
+                row["acting"] = f"由B岗{'、'.join(subs)}代行" if subs else "B岗也不在岗：A岗空缺"
+            elif a.post == "B" and a.backs in by_id and by_id[a.backs].grantee_person in absent \
+                    and a.grantee_person not in absent:
+                row["acting"] = f"正在代行A岗{people.get(by_id[a.backs].grantee_person, '')}的职权"
             if (not dept or a.grantor == dept) and matches(q, row["name"], row["department_name"]):
                 rows.append(row)
         departments = sorted({(a.grantor, names.get(a.grantor, a.grantor)) for a in auths})
     return render_template("public/reps.html", page=paginate_list(rows, per_page=50), q=q, department=dept,
                            departments=departments, now=now)
+
+
+def _absent_now(session, people: set, now) -> dict:
+    """Who of `people` has an absence holding now (filed by now): person -> its end (None: open)."""
+    if not people:
+        return {}
+    out: dict = {}
+    for r in session.scalars(select(m.Absence).where(m.Absence.person.in_(people), m.Absence.from_ <= now,
+                                                     m.Absence.filed_at <= now)):
+        if r.to is None or as_utc(r.to) > now:
+            out[r.person] = r.to
+    return out
 
 
 def _lookup(leaf_hash: str) -> dict | None:
