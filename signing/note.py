@@ -34,6 +34,7 @@ __all__ = [
     "add_signature",
     "split_note",
     "open_note",
+    "merge_signatures",
     "vkey",
     "parse_vkey",
     "vkey_type",
@@ -191,6 +192,24 @@ def split_note(text: str) -> tuple[str, list[NoteSignature]]:
             raise NoteError(f"signature of {name} is too short")
         sigs.append(NoteSignature(name, blob[:4], blob[4:]))
     return body, sigs
+
+
+def merge_signatures(note: str, others: Sequence[str]) -> str:
+    """``note`` with the signature lines of ``others`` of the same text that it lacks.
+
+    How a receipt's checkpoint gains the cosignatures its witnesses gave it later: nothing is
+    verified here (``open_note`` and ``signing.policy`` do that), and another text is refused.
+    """
+    body, _ = split_note(note)
+    lines = note[len(body) + 1:].splitlines(keepends=True)
+    for other in others:
+        other_body, _ = split_note(other)
+        if other_body != body:
+            raise NoteError("the other note is not of the same checkpoint text")
+        lines += [line for line in other[len(other_body) + 1:].splitlines(keepends=True) if line not in lines]
+    if len(lines) > MAX_SIGNATURES:
+        raise NoteError("too many signatures on the note")
+    return body + "\n" + "".join(lines)
 
 
 def open_note(text: str, verifiers: Verifiers) -> tuple[str, list[str]]:

@@ -161,7 +161,7 @@ def policy_from_keys(answer: Mapping[str, Any] | str | bytes) -> TrustPolicy:
         infos = [KeyInfo.from_json(item) for item in items]
     except (ValueError, KeyError, TypeError) as exc:
         raise PolicyError(f"not a /api/v1/keys answer: {exc}") from exc
-    logs = tuple(LogKey(None, k.public_key) for k in infos if k.body == "log")
+    logs = tuple(LogKey(None, k.public_key) for k in infos if k.body == "log" and k.alg == "ed25519")
     if not logs:
         raise PolicyError("the keys answer holds no log key (body \"log\")")
     return TrustPolicy(logs, record_keys={k.key_id: k for k in infos})

@@ -36,6 +36,7 @@ from .merkle import MemoryTree, leaf_hash, verify_consistency
 from .note import Checkpoint
 from .note_sm2 import LOG_SM2_BODY, check_sm2_lines
 from .policy import LogKey, TrustPolicy, check_checkpoint
+from .verify_trust import check_pinned, witness_findings
 from .records import verify_leaf
 
 __all__ = ["VerifyReport", "verify_export", "check_signatures"]
@@ -237,7 +238,7 @@ def verify_export(
     if policy is None:
         policy = TrustPolicy(tuple(LogKey(None, k) for k in _exported_log_keys(meta, keys)))
     else:
-        _check_pinned(meta, keys, policy, report)
+        check_pinned(meta, keys, policy, report)
     record_keys = policy.record_keys if policy.record_keys is not None else keys
     tree = _read_entries(directory, record_keys, workers, progress, report)
     report.entries = report.size = tree.size
@@ -257,7 +258,7 @@ def verify_export(
     report.checkpoints = len(seen)
     _check_sm2_lines(directory, meta, record_keys, report)
     _check_checkpoints(tree, seen, report)
-    _witness_findings(seen, report)
+    witness_findings(seen, report)
     if not report.log_key_pinned:
         report.warnings.append(
             "the log key was taken from keys.json; pin it (trusted log key) to rule out a "
@@ -269,36 +270,6 @@ def verify_export(
 def _exported_log_keys(meta: ExportMeta, keys: Mapping[str, KeyInfo]) -> list[bytes]:
     """Keys that may sign checkpoints per the export itself: log.json's key, earlier log keys."""
     return [k.public_key for k in keys.values() if k.key_id == meta.log_key_id or k.body == "log"]
-
-
-def _check_pinned(meta: ExportMeta, keys: Mapping[str, KeyInfo], policy: TrustPolicy,
-                  report: VerifyReport) -> None:
-    """The export's own log keys must be pinned ones (a re-keyed export is named here)."""
-    if meta.log_key_id not in keys:
-        report.errors.append(f"log.json names log key {meta.log_key_id}, absent from keys.json")
-    for k in keys.values():
-        if (k.key_id == meta.log_key_id or k.body == "log") and not policy.trusts(k.public_key):
-            report.errors.append(f"keys.json: log key {k.key_id} is not a trusted log key")
-    if policy.record_keys is not None:
-        for k in keys.values():
-            pinned = policy.record_keys.get(k.key_id)
-            if pinned is None or pinned.public_key != k.public_key:
-                report.errors.append(f"keys.json: key {k.key_id} of {k.body} is not among the "
-                                     "trusted keys")
-
-
-def _witness_findings(seen: list[_SeenCheckpoint], report: VerifyReport) -> None:
-    """With a quorum: the largest witnessed size, and a warning for what is not witnessed yet."""
-    if report.witness_quorum <= 0:
-        return
-    report.witnessed_size = max((s.checkpoint.size for s in seen if s.witnessed), default=0)
-    latest = max((s.checkpoint.size for s in seen), default=0)
-    if report.witnessed_size == 0 and seen:
-        report.warnings.append(f"not yet witnessed: no checkpoint carries {report.witness_quorum} "
-                               "trusted cosignatures")
-    elif report.witnessed_size < latest:
-        report.warnings.append(f"not yet witnessed beyond size {report.witnessed_size} "
-                               f"(checkpoints up to {latest})")
 
 
 def _read_entries(

@@ -125,6 +125,8 @@ def verify_command(target: Path, keys_file: Path | None, vkeys: tuple[str, ...],
         click.echo(f"错误：{target} 不是 JSON 回执（{exc}）", err=True)
         sys.exit(2)
     receipt = receipt.get("receipt", receipt) if isinstance(receipt, dict) else receipt
+    if external and isinstance(receipt, dict) and isinstance(receipt.get("checkpoint"), str):
+        receipt = _with_cosignatures(receipt, external)
     try:
         result = verify_receipt(receipt, policy=policy)
     except VerificationError as exc:
@@ -138,8 +140,31 @@ def verify_command(target: Path, keys_file: Path | None, vkeys: tuple[str, ...],
         n, q = len(result.cosigners), result.witness_quorum
         click.echo(f"见证：已由 {n} 个可信见证人副署，达到法定人数 {q}" if result.witnessed else
                    f"见证：尚未经见证人副署（not yet witnessed）：{n} 个可信副署，法定人数 {q}；"
-                   f"稍后从 /api/v1/log/checkpoints/{result.tree_size} 取得副署后的检查点再核验", err=True)
+                   f"稍后把 /api/v1/log/checkpoints/{result.tree_size} 的 cosigned_checkpoint 存为文件，"
+                   "以 --checkpoints 文件 再核验", err=True)
     sys.exit(1 if require_witness and not result.witnessed else 0)
+
+
+def _with_cosignatures(receipt: dict, sources: tuple[Path, ...]) -> dict:
+    """The receipt with the cosignatures of the same checkpoint found in ``--checkpoints`` notes
+    (e.g. the ``cosigned_checkpoint`` of /api/v1/log/checkpoints/<size>, saved as a file)."""
+    from signing.errors import NoteError
+    from signing.note import merge_signatures, split_note
+    paths = [p for s in sources for p in (sorted(s.glob("*.note")) if s.is_dir() else [s])]
+    body = receipt["checkpoint"].split("\n\n")[0]
+    same = []
+    for path in paths:
+        try:
+            text = path.read_text(encoding="utf-8")
+            if split_note(text)[0] == body + "\n":
+                same.append(text)
+        except (OSError, UnicodeDecodeError, NoteError):
+            click.echo(f"警告：{path} 不是可读的检查点，已略过", err=True)
+    try:
+        return {**receipt, "checkpoint": merge_signatures(receipt["checkpoint"], same)} if same else receipt
+    except NoteError as exc:
+        click.echo(f"警告：副署无法并入回执（{exc}）", err=True)
+        return receipt
 
 
 def _result_json(result) -> dict:

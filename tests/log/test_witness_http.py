@@ -98,3 +98,34 @@ def test_a_forked_log_is_refused(witnesses) -> None:
     assert post(url, format_add_checkpoint(32, forked.consistency_proof(32, 40), note(forked, 40)))[0] == 422
     assert post(url, format_add_checkpoint(32, tree.consistency_proof(32, 40), note(tree, 40)))[0] == 200
 
+
+
+def test_onehall_witness_serve_runs_on_its_own(tmp_path) -> None:
+    """The command a witness operator runs: no onehall database, its key and state in DIR."""
+    import os
+    import subprocess
+
+    from tests.log.conftest import PROJECT_ROOT, clean_env, onehall_exe
+
+    env = {**clean_env(), "ONEHALL_WITNESS_PASSPHRASE": "operator secret"}
+    init = subprocess.run([onehall_exe(), "witness", "init", str(tmp_path / "w"), "--name", "audit.example/w1"],
+                          capture_output=True, text=True, env=env, cwd=PROJECT_ROOT, timeout=60)
+    assert init.returncode == 0, init.stderr
+    wvkey = init.stdout.strip()
+    assert wvkey.startswith("audit.example/w1+")
+    proc = subprocess.Popen([onehall_exe(), "witness", "serve", str(tmp_path / "w"), "--name", "audit.example/w1",
+                             "--log", vkey(ORIGIN, LOG.public_key_raw)], stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, text=True, env=env, cwd=PROJECT_ROOT)
+    try:
+        line = proc.stdout.readline()
+        assert line.startswith(f"witness {wvkey} listening on http://127.0.0.1:"), line
+        url = line.rsplit(" ", 1)[1].strip()
+        tree = MemoryTree.from_entries(ENTRIES)
+        status, _, body = post(url, format_add_checkpoint(0, [], note(tree, 9)))
+        assert status == 200
+        policy = parse_policy(f"log {vkey(ORIGIN, LOG.public_key_raw)}\nwitness {wvkey}\nquorum 1\n")
+        assert check_checkpoint(note(tree, 9) + body, policy).witnessed
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    assert oct(os.stat(tmp_path / "w").st_mode & 0o777) == "0o700"

@@ -64,12 +64,17 @@ def test_receipts_are_witnessed_later_by_a_quorum(rt, client, world, two_witness
     client.application.config["WTF_CSRF_ENABLED"] = False
     page = client.post("/verify", data={"receipt": (io.BytesIO(json.dumps(receipt).encode()), "r.json")},
                        content_type="multipart/form-data")
-    assert "已见证：检查点由 2 个可信见证人副署（法定人数 2）" in page.get_data(as_text=True)
+    assert "已见证：2 个可信见证人的副署均已核验（法定人数 2）" in page.get_data(as_text=True)
     size = receipt["tree_size"]
     answer = client.get(f"/api/v1/log/checkpoints/{size}").get_json()
     assert answer["cosignatures"] == 2 and answer["checkpoint"] == receipt["checkpoint"]
     later = verify_receipt({**receipt, "checkpoint": answer["cosigned_checkpoint"]}, policy=policy)
     assert later.witnessed is True and set(later.cosigners) == {"w1.example", "w2.example"}
+    (tmp_path / "cosigned.note").write_text(answer["cosigned_checkpoint"])
+    shown = client.application.test_cli_runner().invoke(verify_command, [
+        str(tmp_path / "receipt.json"), "--policy", str(tmp_path / "policy.txt"),
+        "--checkpoints", str(tmp_path / "cosigned.note"), "--require-witness"])
+    assert shown.exit_code == 0 and '"witness_status": "witnessed"' in shown.output, shown.output
     # the log grows; the next round proves consistency from the size each witness knows
     body = {"seal": "FGW-SP", "person": world["people"]["a"], "item": "FGW-001", "case": "XT2026-0002",
             "document_sha256": "cd" * 32, "place": "FGW-CK"}
@@ -94,7 +99,9 @@ def test_receipts_are_witnessed_later_by_a_quorum(rt, client, world, two_witness
     assert shown.exit_code == 0 and "见证：已由法定人数（2）的见证人副署" in shown.output, shown.output
     from tests.web.test_ui_pages import login
     login(client, "audit")
-    assert "已见证（2/2，副署均已核验）" in client.get("/audit/checkpoints").get_data(as_text=True)
+    assert "已见证：2 个可信见证人的副署均已核验（法定人数 2）" in client.get("/audit/checkpoints").get_data(as_text=True)
+    entry = client.get(f"/audit/log/{receipt['leaf_index']}").get_data(as_text=True)
+    assert "见证：已见证：2 个可信见证人的副署均已核验" in entry
 
 
 def test_a_witness_that_is_down_is_retried_with_back_off(rt, client, world, two_witnesses):  # noqa: F811
@@ -125,4 +132,46 @@ def test_a_witness_that_is_down_is_retried_with_back_off(rt, client, world, two_
     assert page.status_code == 200
     text = page.get_data(as_text=True)
     assert "w2.example" in text and "不可用" in text and "连续失败 2 次" in text and "正常" in text
-    assert "1 个有效副署，尚未达到法定人数 2" in text
+    assert "尚未经见证人副署：1 个有效副署，法定人数 2" in text
+
+
+def test_a_log_rewritten_behind_the_witnesses_is_refused(rt, client, world, two_witnesses):  # noqa: F811
+    """An insider rolls the database back one entry and writes another in its place: the new
+    checkpoint does not extend what the witnesses cosigned, so neither cosigns it (422), and
+    the auditor's page names the refusal."""
+    from sqlalchemy import delete
+
+    from registry.ledger import tree_size
+    from registry.models import Checkpoint, LogEntry, LogNode, RecordSalt
+    from registry.services.context import SYSTEM
+
+    servers, policy = two_witnesses
+    seal_receipt(rt, client, world)
+    scheduler = Scheduler(rt)
+    assert all(w["error"] is None for w in scheduler.run_once(findings=False).witness.values())
+    with rt.reading() as s:
+        size = tree_size(s)
+    cut = size - 1
+    with rt.sessions() as s, s.begin():   # the rewrite: last entry, its nodes and checkpoints gone
+        s.execute(delete(LogEntry).where(LogEntry.index >= cut))
+        s.execute(delete(RecordSalt).where(RecordSalt.log_index >= cut))
+        for level in range(size.bit_length()):
+            s.execute(delete(LogNode).where(LogNode.level == level, LogNode.index >= cut >> level,
+                                            ((LogNode.index + 1) * (1 << level)) > cut))
+        s.execute(delete(Checkpoint).where(Checkpoint.tree_size >= cut))
+    with rt.filing(SYSTEM) as ctx:
+        for n in range(2):
+            rt.ledger.append(ctx.session, kind="test", body="gov_service",
+                             record={"type": "test", "n": n, "filed_at": "2026-01-05T08:00:00Z"})
+        rt.ledger.publish_checkpoint(ctx.session)
+    result = scheduler.run_once(findings=False)
+    for name in ("w1.example", "w2.example"):
+        assert result.witness[name]["error"].startswith("HTTP 422"), result.witness
+        assert result.witness[name]["size"] == size and result.witness[name]["cosigned"] == []
+    with rt.reading() as s:
+        assert s.scalar(select(CheckpointCosignature).where(CheckpointCosignature.tree_size == size + 1)) is None
+    from tests.web.test_ui_pages import login
+    client.application.config["WTF_CSRF_ENABLED"] = False
+    login(client, "audit")
+    page = client.get("/audit/checkpoints").get_data(as_text=True)
+    assert "HTTP 422" in page and "尚未经见证人副署" in page

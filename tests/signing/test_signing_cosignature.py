@@ -45,3 +45,17 @@ def test_cosignature_covers_extension_lines_and_time(make_signer, log_signer) ->
     # the log's own type-0x01 line is not a cosignature, even under a witness's key and name
     plain = sign_note(body, "w.example", w)
     assert verify_cosignatures(plain, {"w.example": w.public_key_raw}) == []
+
+
+def test_cosignatures_given_later_merge_into_the_note(make_signer, log_signer) -> None:
+    from signing.note import merge_signatures
+    w1, w2 = make_signer("w1"), make_signer("w2")
+    body = format_checkpoint("o.example/log", 9, bytes(32))
+    note = sign_note(body, "o.example/log", log_signer)
+    later = note + cosign(body, "w1.example", w1, 5) + cosign(body, "w2.example", w2, 6)
+    merged = merge_signatures(note, [later, note + cosign(body, "w1.example", w1, 5)])
+    assert merged == later
+    assert len(verify_cosignatures(merged, {"w1.example": w1.public_key_raw, "w2.example": w2.public_key_raw})) == 2
+    other = sign_note(format_checkpoint("o.example/log", 10, bytes(32)), "o.example/log", log_signer)
+    with pytest.raises(NoteError, match="not of the same checkpoint text"):
+        merge_signatures(note, [other])

@@ -105,3 +105,19 @@ def test_the_public_list_shows_who_is_absent_now_and_who_acts(client, ui, rt):
     page = client.get("/public/chief-representatives").text
     assert "缺位（至" in page and "由B岗李明代行" in page and "正在代行A岗张建国的职权" in page
     assert "出差" not in page                                  # the reason is not public
+
+
+def test_pages_name_things_and_show_signed_records_in_words(client, ui, rt):
+    """Names, not codes (issue 12 item 3): the header, an item's hall, a signed record's summary."""
+    from tests.web.test_ui_pages import published_item
+    published_item(rt)
+    a, _ = a_and_b(rt, ui)
+    login(client, "fgw")
+    home = client.get("/dept/FGW/").text
+    assert "（部门 · 市发改委）" in home or "· 市发改委）" in home
+    item = client.get("/dept/FGW/items/FGW-001").text
+    assert "市本级政务大厅" in item and ">CITY<" not in item
+    auth = client.get(f"/dept/FGW/authorizations/{a}").text
+    summary = auth[auth.index('class="grid record-summary"'):auth.index("原始记录（JSON）")]
+    assert "授权单位" in summary and "市发改委" in summary and "张建国" in summary and "北京时间" in summary
+    assert "dept:FGW" not in summary and "filed_at" not in summary

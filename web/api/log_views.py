@@ -61,7 +61,7 @@ def _checkpoint_json(session, cp: Checkpoint) -> dict:
        tag="log", response={"type": "object", "properties": {"tree_size": {"type": "integer"},
                                                              "cosigned_checkpoint": {"type": "string"}}})
 def checkpoint_of_size(size: str):
-    if not size.isdigit() or len(size) > 18:
+    if not (size.isascii() and size.isdigit()) or len(size) > 18:
         return problem(422, "数据校验未通过", "树大小须为非负整数", errors=[{"field": "size", "message": "须为非负整数"}])
     with runtime().reading() as session:
         cp = session.scalar(select(Checkpoint).where(Checkpoint.tree_size == int(size)))

@@ -25,6 +25,8 @@ KIND_LABELS = {
     "seal_use": "用印", "case": "办件", "case_step": "办件环节", "pack_publication": "规则包发布",
     "entry_plan": "进驻方案", "entry_plan_step": "进驻方案环节",
 }
+from web.ui.names import RECORD_TYPES  # noqa: E402  (every record type the log holds, in words)
+KIND_LABELS = {**RECORD_TYPES, **KIND_LABELS}
 ALERT_STATES = {"open": "未处理", "acknowledged": "已确认", "resolved": "已解决"}
 ALERT_LEVELS = {"yellow": "黄色", "red": "红色", "info": "提示", "warning": "警告"}
 
@@ -119,6 +121,10 @@ def entry_check(session, entry: m.LogEntry) -> dict[str, Any]:
             out["note_ok"] = parse_checkpoint(body).root.hex() == cp.root_hash
         except Exception:
             out["note_ok"] = False
+    from web.witnessing import configured_policy, cosignature_lines
+    policy, _ = configured_policy(runtime())
+    if policy is not None and policy.quorum:
+        out["witness"] = _witness_text(cp.note + "".join(cosignature_lines(session, cp.tree_size)), policy)
     return out
 
 
@@ -131,8 +137,21 @@ def audit_entry(index):
             from web.ui.common import not_found
             return not_found(f"日志中没有序号 {index}")
         check = entry_check(session, entry)
+        summary = _summary(session, entry)
         return render_template("audit/entry.html", e=entry, c=check, label=KIND_LABELS.get(entry.kind, entry.kind),
+                               summary=summary,
                                leaf_b64=base64.b64encode(bytes(entry.leaf)).decode())
+
+
+def _summary(session, entry) -> list[tuple[str, str]]:
+    """The signed record in words (names, Beijing times), shown above its raw JSON."""
+    from signing.records import parse_leaf
+    from web.ui.names import Names, summarize
+    try:
+        record, _ = parse_leaf(bytes(entry.leaf))
+    except Exception:  # a leaf that does not parse is shown raw, with the check's own error
+        return []
+    return summarize(record, Names(session))
 
 
 @bp.get("/audit/checkpoints")
@@ -184,27 +203,16 @@ def check_receipt(raw: str | bytes) -> tuple[dict[str, Any] | None, str | None]:
 
 def _witnessed(cp, cosigs, policy) -> str:
     """The checkpoint's witness status, its cosignatures verified here under the policy."""
-    from signing.errors import NoteError
-    from signing.policy import check_checkpoint
     if not cosigs:
         return "尚未经见证人副署"
     if policy is None:
         return f"{len(cosigs)} 个副署（未配置信任策略，未核验）"
-    try:
-        checked = check_checkpoint(cp.note + "".join(c.line for c in cosigs), policy)
-    except NoteError as exc:
-        return f"副署核验失败：{exc}"
-    n = len(checked.cosignatures)
-    if checked.witnessed:
-        return f"已见证（{n}/{policy.quorum}，副署均已核验）"
-    return f"{n} 个有效副署，尚未达到法定人数 {policy.quorum}"
+    return _witness_text(cp.note + "".join(c.line for c in cosigs), policy)
 
 
 def _witness_of(note: str, tree_size: int, log_name: str | None) -> str | None:
-    """In words: whether a quorum of the configured witnesses cosigned the receipt's checkpoint,
-    counting the cosignatures received since (the receipt was issued before them)."""
-    from signing.errors import NoteError
-    from signing.policy import check_checkpoint
+    """Whether a quorum of the configured witnesses cosigned the receipt's checkpoint, counting
+    the cosignatures received since (the receipt was issued before them); None without a quorum."""
     from web.witnessing import configured_policy, cosignature_lines
     policy, _ = configured_policy(runtime())
     if policy is None or not policy.quorum:
@@ -214,14 +222,21 @@ def _witness_of(note: str, tree_size: int, log_name: str | None) -> str | None:
         lines = cosignature_lines(session, tree_size) if stored is not None else []
     if stored is not None and stored.note.split("\n\n")[0] == note.split("\n\n")[0]:
         note += "".join(line for line in lines if line not in note)
+    return _witness_text(note, policy, log_name)
+
+
+def _witness_text(note: str, policy, log_name: str | None = None) -> str:
+    """In words: the note's trusted cosignatures, verified here, against the policy's quorum."""
+    from signing.errors import NoteError
+    from signing.policy import check_checkpoint
     try:
         checked = check_checkpoint(note, policy, log_name)
     except NoteError as exc:
-        return f"见证副署无法核验：{exc}"
+        return f"副署核验失败：{exc}"
     n = len(checked.cosignatures)
     if checked.witnessed:
-        return f"已见证：检查点由 {n} 个可信见证人副署（法定人数 {policy.quorum}）"
-    return f"尚未经见证人副署：{n} 个副署，法定人数 {policy.quorum}，稍后再核验"
+        return f"已见证：{n} 个可信见证人的副署均已核验（法定人数 {policy.quorum}）"
+    return f"尚未经见证人副署：{n} 个有效副署，法定人数 {policy.quorum}，稍后再核验"
 
 
 @bp.route("/audit/receipt", methods=["GET", "POST"])

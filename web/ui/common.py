@@ -65,7 +65,8 @@ def role_required(*roles: str, dept_arg: str = "dept"):
                 wanted = "、".join(vocab.ROLES.get(r, r) for r in roles)
                 return forbidden(f"此页面仅供{wanted}使用；您的角色是{vocab.ROLES.get(principal.role, principal.role)}")
             if dept_arg in kwargs and principal.role == "department" and kwargs[dept_arg] != principal.department:
-                return forbidden(f"只能办理本部门（{principal.department}）的事务，不能打开{kwargs[dept_arg]}的页面")
+                return forbidden(f"只能办理本部门（{department_name(principal.department)}）的事务，"
+                                 f"不能打开{department_name(kwargs[dept_arg])}的页面")
             return view(*args, **kwargs)
         return wrapper
     return decorate
@@ -343,6 +344,21 @@ def auth_status(auth, revocation, now: datetime) -> str:
     return "valid"
 
 
+@lru_cache(maxsize=512)
+def _department_name(code: str, generation: int) -> str:
+    from registry import models as m
+    with runtime().reading() as session:
+        d = session.get(m.Department, code)
+        return d.name if d is not None else code
+
+
+def department_name(code: str | None) -> str:
+    """A department's name for the page header (cached per registry generation of this worker)."""
+    if not code:
+        return ""
+    return _department_name(code, id(runtime()))
+
+
 def install_template_helpers(bp) -> None:
     @bp.app_template_filter("local")
     def _local(value, fmt="%Y-%m-%d %H:%M"):
@@ -368,6 +384,7 @@ def install_template_helpers(bp) -> None:
     bp.add_app_template_global(vocab, "vocab")
     bp.add_app_template_global(page_url, "page_url")
     bp.add_app_template_global(AUTH_STATUS, "AUTH_STATUS")
+    bp.add_app_template_global(department_name, "dept_name_of")
 
     @bp.app_context_processor
     def _globals():

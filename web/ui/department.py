@@ -111,7 +111,9 @@ def _signed_record(session, log_index: int | None) -> dict[str, Any] | None:
     if entry is None:
         return None
     record, sig = parse_leaf(bytes(entry.leaf))
+    from web.ui.names import Names, summarize
     return {"record": json.dumps(record, ensure_ascii=False, indent=2), "key_id": sig.key_id, "alg": sig.alg,
+            "summary": summarize(record, Names(session)),
             "leaf_hash": entry.leaf_hash, "appended_at": entry.appended_at}
 
 
@@ -177,7 +179,9 @@ def dept_item(dept, code):
         for r in session.scalars(select(m.ItemReview).where(m.ItemReview.item_version.in_([v.id for v in versions]))
                                  .order_by(m.ItemReview.id)):
             reviews.setdefault(r.item_version, []).append(r)
-        return render_template("dept/item.html", dept=dept, versions=versions, reviews=reviews, latest=versions[0])
+        from web.ui.names import Names
+        return render_template("dept/item.html", dept=dept, versions=versions, reviews=reviews, latest=versions[0],
+                               names=Names(session))
 
 
 def _item_choices(session) -> dict[str, Any]:

@@ -86,4 +86,6 @@ def gs_places():
         halls = dict(session.execute(select(m.Hall.code, m.Hall.name)).all())
         rows = [p for p in session.scalars(select(m.Place).order_by(m.Place.kind, m.Place.code))
                 if matches(q, p.name, p.code)]
-        return render_template("gs/places.html", page=paginate_list(rows), depts=depts, halls=halls, q=q)
+        sections = dict(session.execute(select(m.FunctionSection.code, m.FunctionSection.name)).all())
+        return render_template("gs/places.html", page=paginate_list(rows), depts=depts, halls=halls, q=q,
+                               sections=sections)

@@ -176,8 +176,12 @@ def reform_exceptions():
     with runtime().reading() as session:
         rows = [r for r in session.scalars(select(m.PolicyException).order_by(m.PolicyException.id.desc()))
                 if matches(q, r.rule, r.subject, r.reason)]
+        from web.ui.names import Names
         return render_template("reform/exceptions.html", page=paginate_list(rows), q=q, rules=rules,
-                               form=form, errors=errors), status
+                               form=form, errors=errors, names=Names(session),
+                               rule_text={r.id: f"{r.clause} {r.text[:40]}" for r in (pack.rules if pack else [])},
+                               subject_text=Names(session).subject(form.get("subject", "")) if form.get("subject")
+                               else ""), status
 
 
 # --- the rule pack --------------------------------------------------------------------------
@@ -234,9 +238,18 @@ def compliance_page(department: str | None, template: str, **extra):
              and (not strength or f["strength"] == strength) and matches(q, f["text"], f["subject"])]
     summary = result["summary"]
     chart = bar_chart([(d["name"], d["total"]) for d in summary.get("departments", [])[:15]], title="问题数（按部门）")
-    return render_template(template, page=paginate_list(found), summary=summary, chart=chart, clause=clause,
-                           strength=strength, q=q, department=department, policy=result.get("policy"),
-                           clauses=sorted(summary.get("by_clause", {}).items()), **extra)
+    from web.ui.names import Names
+    with runtime().reading() as session:
+        names = Names(session)
+        page = paginate_list(found)
+        rows = [dict(f, subject_text=names.subject(f["subject"]), department_name=names.department(f["department"]))
+                for f in page.rows]
+        page.rows = rows
+        return render_template(template, page=page, summary=summary, chart=chart, clause=clause,
+                               strength=strength, q=q, department=department,
+                               department_name=names.department(department) if department else "",
+                               policy=result.get("policy"), clauses=sorted(summary.get("by_clause", {}).items()),
+                               **extra)
 
 
 @bp.get("/reform/compliance")
