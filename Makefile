@@ -53,7 +53,7 @@ run: $(STAMP)
 	@$(BIN)/onehall scheduler & trap 'kill $$! 2>/dev/null' EXIT INT TERM; \
 	  $(BIN)/onehall serve --host 127.0.0.1 --port 5000 --workers 2
 
-## make test: set up with the test extras and run the whole suite, layer contracts included
+## make test: set up with the test extras and run the whole suite, layer contracts, ruff and mypy included
 ## (the browser test drives Debian's chromium; Playwright's own browser download is not used)
 test: $(TEST_STAMP)
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq --no-install-recommends \
@@ -61,14 +61,17 @@ test: $(TEST_STAMP)
 	@test -x /usr/sbin/nginx && command -v softhsm2-util >/dev/null || (apt-get update -qq && apt-get install -y -qq \
 	  --no-install-recommends nginx-light softhsm2 >/dev/null) || echo "nginx or softhsm2 could not be installed: the two-host and HSM tests will be skipped"
 	$(BIN)/lint-imports
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
-## make bench: every benchmark of DESIGN §11, each printing one JSON object
+## make bench: every benchmark of docs/design.md §11, each printing one JSON object
 bench: $(TEST_STAMP)
 	$(BIN)/python -m bench.decisions
 	$(BIN)/python -m bench.log
 	$(BIN)/python -m bench.compliance
 	$(BIN)/python -m bench.http
+	$(BIN)/python -m bench.pages
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache $(WHEELHOUSE)

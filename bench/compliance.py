@@ -1,4 +1,4 @@
-"""bench.compliance (DESIGN §11): the full city compliance report, warm and cold, and what-if.
+"""bench.compliance (docs/design.md §11): the full city compliance report, warm and cold, and what-if.
 
 Prints one JSON object; each figure is the median of 5 runs (`--runs`):
 
@@ -197,9 +197,9 @@ def load_active_pack():
 
 
 def full_report(pack, snap: dict, wdb) -> str:
-    """What GET /compliance answers, as web.compliance.report builds it, serialised."""
+    """What GET /compliance answers, as application.compliance.report builds it, serialised."""
     from rules import compliance as rules_compliance
-    from web.compliance import SEVERITY_ORDER, _summary
+    from application.compliance import SEVERITY_ORDER, _summary
     found = rules_compliance.findings(pack, snap, at=AT, known_at=KNOWN, working_days_between=wdb)
     found.sort(key=lambda f: (f.get("department") or "", SEVERITY_ORDER.get(f["severity"], 9), f["clause"]))
     result = {"findings": found, "summary": _summary(found, snap), "parameters": pack.parameters,

@@ -1,9 +1,9 @@
-"""bench.log's witness figures (DESIGN §12.6, issue 16): what a witness round adds to a checkpoint.
+"""bench.log's witness figures (docs/design.md §12.6, issue 16): what a witness round adds to a checkpoint.
 
 Two witnesses run as separate processes (`onehall witness serve`, ephemeral ports); a
 SQLite log gets 16 seal-use appends, then a checkpoint is published (`publish_ms`, the
 baseline: sign and store it), then the scheduler's witness round submits it to both
-(`witness_round_ms`: `web.witnessing.Witnessing.run`, add-checkpoint with a consistency
+(`witness_round_ms`: `application.witnessing.Witnessing.run`, add-checkpoint with a consistency
 proof to each witness in parallel over kept-alive connections, the answers verified and
 stored). Medians over the rounds, with the 95th percentile beside them.
 """
@@ -24,7 +24,7 @@ APPENDS_PER_ROUND = 16
 
 
 class _Runtime:
-    """The two things web.witnessing needs of a runtime: sessions and settings."""
+    """The two things application.witnessing needs of a runtime: sessions and settings."""
 
     def __init__(self, sessions) -> None:
         self.sessions = sessions
@@ -41,11 +41,12 @@ def _start_witness(work: Path, name: str, log_vkey: str) -> tuple[subprocess.Pop
     env = {**os.environ, "ONEHALL_WITNESS_PASSPHRASE": "bench"}
     proc = subprocess.Popen([str(exe), "witness", "serve", str(work / name), "--name", name, "--log", log_vkey],
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
-    line = proc.stdout.readline()  # "witness <vkey> listening on <url>"
-    if " listening on " not in line:
+    line = proc.stdout.readline()  # "见证人 <vkey> 在 <url> 接受 add-checkpoint"
+    words = line.split()
+    if len(words) != 6 or not words[3].startswith("http://"):
         proc.kill()
         raise RuntimeError(f"witness {name} did not start: {line!r}")
-    vkey, url = line.split()[1], line.rsplit(" ", 1)[1].strip()
+    vkey, url = words[1], words[3]
     return proc, f"{vkey} {url}"
 
 
@@ -56,7 +57,7 @@ def section_witness(work: Path, rounds: int = ROUNDS) -> dict:
     from signing.keys import KeyStore
     from signing.note import vkey
     from signing.policy import parse_policy
-    from web.witnessing import Witnessing
+    from application.witnessing import Witnessing
 
     db = _Database(work, None)
     procs = []

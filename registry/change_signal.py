@@ -1,11 +1,11 @@
-"""Telling every worker, at commit, that the registry changed (DESIGN §9).
+"""Telling every worker, at commit, that the registry changed (docs/design.md §9).
 
 Every filing that changes what decisions see adds a RegistryChange row. This module notices
 such rows in any session's flush, whoever wrote them (filings, token revocations, pack
 publications), and signals the other workers once the transaction commits:
 
 - PostgreSQL: `NOTIFY` on the schema's channel (registry.db.notify_channel) inside the transaction; the server delivers it at
-  commit to every worker's LISTEN connection (web.changes).
+  commit to every worker's LISTEN connection (application.changes).
 - SQLite (one machine by nature): a beacon file beside the database holds a committed change
   sequence; workers map it into memory, so "did anything change?" costs a memory read
   instead of a query. After its commit a writer stores the newest committed sequence it then

@@ -18,6 +18,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from vocab.clock import utcnow  # noqa: F401  (registry modules import the clock from here)
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -54,10 +56,6 @@ class UTCDateTime(TypeDecorator):
         if isinstance(value, str):  # pragma: no cover - defensive for raw SQLite reads
             value = datetime.fromisoformat(value)
         return value.replace(tzinfo=timezone.utc)
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def default_database_url(instance_dir: Path) -> str:

@@ -2,8 +2,8 @@
 
 Decisions are written after their answers went out, in batches: one DecisionBatch row per
 batch of one engine's decisions, holding them as one JSON document. A decision id is the
-answering engine's prefix followed by ID_COUNTER_DIGITS hex digits of its counter
-(rules.engine makes them), so an id leads to its batch through the (engine, first) index.
+answering engine's prefix followed by the digits of its counter
+(the format of vocab.ids), so an id leads to its batch through the (engine, first) index.
 """
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 
 from registry.fastsql import BulkInsert
 from registry.models import DecisionBatch
+from vocab.ids import split_id
 
-ID_COUNTER_DIGITS = 10   # as rules.engine.Engine formats decision ids
 _INSERT = BulkInsert(DecisionBatch.__table__)
 
 
@@ -32,17 +32,6 @@ class LoggedDecision:
     @property
     def pack_digest(self) -> str:
         return self.answer["policy"]["digest"]
-
-
-def split_id(decision_id: str) -> tuple[str, int] | None:
-    """(engine prefix, counter) of a decision id, or None if it is not one."""
-    prefix, digits = decision_id[:-ID_COUNTER_DIGITS], decision_id[-ID_COUNTER_DIGITS:]
-    if not prefix or len(digits) != ID_COUNTER_DIGITS:
-        return None
-    try:
-        return prefix, int(digits, 16)
-    except ValueError:
-        return None
 
 
 def write_decisions(conn: Connection, decisions: Iterable[tuple[dict, dict, datetime]]) -> int:

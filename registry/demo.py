@@ -30,18 +30,17 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any, Callable
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
-from registry import vocab
+import vocab
 from registry.catalog_io import parse_limit
 from registry.models import Department, ItemVersion, Person
 from registry.seed import load_plan_facts
 from registry.services import catalog, grants, org
 from registry.services.context import Actor, FilingContext
+from vocab.clock import SHANGHAI
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 SEED = 20181212
 
 
@@ -339,9 +338,7 @@ ITEMS = """
 住房公积金个人住房贷款 | 服务 | - | 15工作日 | 20工作日 | 大厅:FT-GJJ 复杂
 """
 
-TYPES = {"许可": "licensing", "处罚": "penalty", "强制": "coercion", "征收": "levy", "给付": "payment",
-         "检查": "inspection", "确认": "confirmation", "奖励": "reward", "裁决": "adjudication",
-         "其他": "other_power", "服务": "public_service"}
+TYPES = {short: code for code, short in vocab.ITEM_TYPE_SHORT.items()}
 NOT_ON_APPLICATION = {"penalty", "coercion", "inspection"}
 DEPTHS = {"网办": "full_online", "预审": "pre_review", "核验": "verify_original", "现场": "on_site"}
 

@@ -22,6 +22,8 @@ import time
 from datetime import datetime, timezone
 from typing import Iterable
 
+import vocab
+
 from .engine import Engine
 from .pack import Pack, Rule
 from .schema import ACTIONS
@@ -307,7 +309,7 @@ def decision_effect(pack_a: Pack, pack_b: Pack, snapshot: dict, requests: Iterab
     return out
 
 
-KIND_LABELS = {"allow": "允许", "forbidden": "禁止", "not_granted": "未获授权"}
+KIND_LABELS = vocab.DECISION_KINDS
 
 
 def _brief(a: dict) -> dict:

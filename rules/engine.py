@@ -1,4 +1,4 @@
-"""The decision engine: facts in, answers out (DESIGN §4, §8).
+"""The decision engine: facts in, answers out (docs/design.md §4, §8).
 
 `Engine.load` / `Engine.apply` feed facts to the world, and authorizations, revocations and
 absences through durable-rules into the decision index. `Engine.decide` never calls durable:
@@ -19,13 +19,14 @@ the conditions on time, place, seal and case, and returns its reasons in full.
 from __future__ import annotations
 
 import copy
-import itertools
 import secrets
 import threading
 from collections import deque
 from datetime import datetime
 from itertools import repeat as _repeat
 from typing import Callable
+
+from vocab.ids import id_maker
 
 from .compiler import Deriver
 from .errors import UnknownAction, UnknownReference
@@ -133,8 +134,7 @@ class Engine:
         self._backup = pack.parameters.get("ab_mode", "backup") == "backup"
         self._excluded = frozenset((pack.classes.get("application") or {}).get("exclude_item_types", ()))
         self._policy = pack.policy
-        self._id_prefix = secrets.token_hex(11)
-        self._counter = itertools.count(1)
+        self._next_id = id_maker(secrets.token_hex(11))   # the format vocab.ids owns
         F.bind(pack)
         # grants that need no authorization, as flat candidates (rule, None, rule, None, ...)
         self._own_staff = {a: tuple(x for r in pack.grants_by_action[a] if r.grantee == "own_staff"
@@ -166,6 +166,12 @@ class Engine:
         """Replace all facts by `snapshot` (docs/facts.md); answers switch over atomically."""
         with self._lock:
             self._state = self._build(snapshot)
+
+    def adopt(self, world: World, index: DecisionIndex) -> None:
+        """Take facts and their decision index derived earlier over this pack (a worker's snapshot,
+        application.snapshot); changes after it are applied and derived as usual."""
+        with self._lock:
+            self._state = _State(world, index, Deriver(self.pack, world, index, self._lock))
 
     def apply(self, change: dict) -> None:
         """Upsert one record (docs/facts.md change); only what it touches is re-derived."""
@@ -230,7 +236,7 @@ class Engine:
     def decide(self, person: int, action: str, item: str, at=None, known_at=None, place: str | None = None,
                seal: str | None = None, case: str | None = None, *, _log: bool = True, _close: bool = True) -> dict:
         """May `person` do `action` on `item` (at `place`, with `seal`, for `case`) at `at`, as known at
-        `known_at`? Answers DESIGN §8's POST /decisions shape. A refusal's why-not names the close
+        `known_at`? Answers docs/design.md §8's POST /decisions shape. A refusal's why-not names the close
         action the person holds instead (wording.CLOSE_ACTIONS), found by asking again with
         `_close=False`: an internal probe, which takes no decision id and looks no further."""
         t = _TS_GET(at)  # a datetime or ISO string already seen (None for anything else)
@@ -391,7 +397,7 @@ class Engine:
                 g, failed = self._fallback[action], self._no_grant_text(p, action)
             # the prohibitions decide: they alone are said (the nearest grant stays in `failed`)
             text = Z.why_not_text(p.name, it.name, action, [r["detail"] for r in reasons])
-            answer = {"decision_id": f"{self._id_prefix}{next(self._counter):010x}" if _close else None, "allowed": False,
+            answer = {"decision_id": self._next_id() if _close else None, "allowed": False,
                       "kind": "forbidden", "reasons": reasons,
                       "why_not": {"rule": g.id if g else None, "clause": g.clause if g else None, "failed": failed,
                                   "text": text},
@@ -404,7 +410,7 @@ class Engine:
             if c.acting_for is not None:
                 ap_ = w.people.get(c.acting_for)
                 detail += f"；A岗{ap_.name if ap_ else '首席代表'}缺位，由B岗代行"
-            answer = {"decision_id": f"{self._id_prefix}{next(self._counter):010x}" if _close else None, "allowed": True,
+            answer = {"decision_id": self._next_id() if _close else None, "allowed": True,
                       "kind": "allow",
                       "reasons": [{"rule": r.id, "clause": r.clause, "text": r.text, "detail": detail}],
                       "why_not": None,
@@ -420,7 +426,7 @@ class Engine:
                      if self.decide(person, x, item, t, k, place, seal, case, _log=False, _close=False)["allowed"]] \
                 if _close else None
             text = Z.why_not_text(p.name, it.name, action, fails, close)
-            answer = {"decision_id": f"{self._id_prefix}{next(self._counter):010x}" if _close else None, "allowed": False,
+            answer = {"decision_id": self._next_id() if _close else None, "allowed": False,
                       "kind": "not_granted",
                       "reasons": [{"rule": g.id, "clause": g.clause, "text": g.text, "detail": text}]
                       if g is not None else [],

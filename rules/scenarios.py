@@ -20,6 +20,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Callable
 
+import vocab
+
 from .schema import ACTIONS
 from .world import KINDS
 
@@ -29,7 +31,7 @@ SCENARIO_KEYS = {"name", "clause", "ask", "expect", "note"}
 ASK_KEYS = {"person", "action", "item", "at", "known_at", "place", "seal", "case"}
 EXPECT_KEYS = {"allowed", "kind", "rule", "acting_for", "authorization", "failed", "detail", "unchecked"}
 KINDS_OF_ANSWER = ("allow", "forbidden", "not_granted")
-KIND_LABELS = {"allow": "允许", "forbidden": "禁止", "not_granted": "未获授权"}
+KIND_LABELS = vocab.DECISION_KINDS
 
 
 def _is_time(v) -> bool:

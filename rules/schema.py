@@ -1,4 +1,4 @@
-"""The vocabulary a pack may use: actions, grantee kinds, and the fields conditions may read.
+"""What a pack may use: actions (from the shared vocabulary), grantee kinds, and the fields conditions may read.
 
 Kept in one place so the pack validator can refuse a typo (an unknown action or field) with
 the file and line, instead of a rule that silently never fires.
@@ -7,25 +7,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# Actions of DESIGN §4, with their Chinese labels (used in explanations).
-ACTIONS: dict[str, str] = {
-    "consult": "咨询",
-    "receive": "接件",
-    "accept": "受理",
-    "issue": "出件",
-    "decide": "审批决定",
-    "decide_complex": "复杂事项审批决定",
-    "coordinate": "组织协调",
-    "urge": "催办督办代办",
-    "report_up": "上(转)报",
-    "countersign": "联合审批会签",
-    "execute_fee": "收费执行",
-    "use_seal": "用印",
-}
+import vocab
 
-WINDOW_ACTIONS = ("consult", "receive", "accept", "issue")
-CHIEF_REP_MINIMUM = ("decide", "coordinate", "urge", "report_up", "countersign", "execute_fee", "use_seal")
-GOV_SERVICE_MINIMUM = WINDOW_ACTIONS
+# Actions of docs/design.md §4 with their Chinese labels (used in explanations), and the minimum grants.
+ACTIONS: dict[str, str] = vocab.ACTIONS
+WINDOW_ACTIONS = vocab.WINDOW_ACTIONS
+CHIEF_REP_MINIMUM = vocab.CHIEF_REP_MINIMUM
+GOV_SERVICE_MINIMUM = vocab.GOV_SERVICE_MINIMUM
 
 # Who a grant rule confers its action on.
 #   person      - the grantee person of a chief-representative authorization (A/B posts)
@@ -33,20 +21,19 @@ GOV_SERVICE_MINIMUM = WINDOW_ACTIONS
 #   own_staff   - a department's own people (no authorization needed; e.g. at its own window)
 #   delegation  - people of the government service department, through a delegation (事进人不进)
 GRANTEE_KINDS = ("person", "gov_service", "own_staff", "delegation")
-POSTS = ("A", "B", "none")
+POSTS = (*vocab.POSTS, "none")
 RULE_KINDS = ("grant", "prohibition", "finding")
 STRENGTHS = ("must", "in_principle")
 SEVERITIES = ("high", "medium", "low", "info")
 
-ITEM_TYPES = ("licensing", "penalty", "coercion", "levy", "payment", "inspection", "confirmation",
-              "reward", "adjudication", "other_power", "public_service")
-CASE_TYPES = ("instant", "commitment")
-COMPLEXITY = ("simple", "complex")
-ONLINE_DEPTHS = ("on_site", "pre_review", "verify_original", "full_online")
-PLACE_KINDS = ("comprehensive_window", "department_window", "internal_office", "platform")
-SEAL_KINDS = ("approval", "business")
-DEPARTMENT_KINDS = ("department", "gov_service", "government", "reform_office", "drc")
-ITEM_STATUS = ("filed", "published", "returned")
+ITEM_TYPES = tuple(vocab.ITEM_TYPES)
+CASE_TYPES = tuple(vocab.CASE_TYPES)
+COMPLEXITY = tuple(vocab.COMPLEXITY)
+ONLINE_DEPTHS = tuple(vocab.ONLINE_DEPTHS)
+PLACE_KINDS = tuple(vocab.PLACE_KINDS)
+SEAL_KINDS = tuple(vocab.SEAL_KINDS)
+DEPARTMENT_KINDS = tuple(vocab.DEPARTMENT_KINDS)
+ITEM_STATUS = tuple(vocab.ITEM_STATUSES)
 
 
 @dataclass(frozen=True)
@@ -81,7 +68,7 @@ FIELDS: dict[str, Field] = {f.name: f for f in [
     _f("item.online_depth", "enum", ONLINE_DEPTHS),
     _f("item.function_section", "str"),
     _f("item.entered", "bool", doc="the item names a hall it entered"),
-    _f("item.entry_hall_kind", "enum", ("city", "sub")),
+    _f("item.entry_hall_kind", "enum", tuple(vocab.HALL_KINDS)),
     _f("item.status", "enum", ITEM_STATUS),
     _f("item.effective", "bool", doc="published and effective_from <= at"),
     _f("item.delegated", "bool", doc="its department delegated it to the government service department at `at`"),
@@ -120,7 +107,7 @@ OPTIONAL_NAMESPACES = ("place", "seal", "case")
 
 OPERATORS = ("in", "not_in", "eq", "ne", "matches")
 
-# The clause ids of DESIGN §5; a rule, finding or scenario names one of these.
+# The clause ids of docs/design.md §5; a rule, finding or scenario names one of these.
 KNOWN_CLAUSES = ("XT-2", "XT-3.1", "XT-3.2", "XT-3.3.1", "XT-3.3.2", "XT-3.3.3", "XT-3.4.lists",
                  "XT-3.4.catch_all", "XT-3.4.resubmit", "XT-3.4.time", "XT-3.4.aggregate",
                  "XT-3.4.instant", "XT-3.5", "XT-3.6", "XT-4.1", "XT-4.2", "XT-4.3", "XT-5.2",

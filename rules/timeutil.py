@@ -6,11 +6,12 @@ logged request can be replayed as it was written. Dates are shown in Asia/Shangh
 from __future__ import annotations
 
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
+
+from vocab.clock import SHANGHAI
 
 INF = float("inf")
 NEG_INF = float("-inf")
-SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
 
 
 def ts(value, default: float | None = None) -> float | None:

@@ -6,21 +6,11 @@ time is UTC and written one way (``YYYY-MM-DDTHH:MM:SS[.ffffff]Z``).
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
+
+from vocab.clock import as_utc, utcnow
 
 __all__ = ["utcnow", "as_utc", "to_iso", "parse_iso"]
-
-
-def utcnow() -> datetime:
-    """The current time, timezone-aware UTC."""
-    return datetime.now(timezone.utc)
-
-
-def as_utc(dt: datetime) -> datetime:
-    """Return ``dt`` in UTC; a naive datetime is taken to be UTC already (DESIGN §3)."""
-    if dt.tzinfo is None:
-        return dt.replace(tzinfo=timezone.utc)
-    return dt.astimezone(timezone.utc)
 
 
 def to_iso(dt: datetime) -> str:

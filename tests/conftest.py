@@ -85,18 +85,18 @@ def app(database, tmp_path):
     """An onehall app on a fresh, migrated database with the bundled pack active."""
     from registry import migrate
     from web.app import create_app
-    from web.config import Settings
-    from web.packs import ensure_active_pack
+    from application.config import Settings
+    from application.packs import ensure_active_pack
     url, schema = database
     settings = Settings(instance_dir=tmp_path / "instance", database_url=url, database_schema=schema,
                         key_dir=tmp_path / "keys", key_passphrase=b"test-passphrase", secret_key="test",
                         testing=True, checkpoint_interval_ms=10)
     settings.instance_dir.mkdir(parents=True, exist_ok=True)
-    application = create_app(settings)
-    rt = application.extensions["onehall"]
+    flask_app = create_app(settings)
+    rt = flask_app.extensions["onehall"]
     migrate.upgrade(rt.engine)
     ensure_active_pack(rt)
-    yield application
+    yield flask_app
     rt.close()
 
 

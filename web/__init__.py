@@ -1,4 +1,4 @@
-"""The application layer: Flask app factory, API and pages, CLI, scheduler.
+"""HTTP and the command line: the Flask app factory, API v1, the Chinese pages, the CLI.
 
-It glues registry facts to the rules engine and filings to the signed log.
+The work they call is in application/ (which imports nothing of web/).
 """

@@ -6,7 +6,7 @@ from typing import Iterable
 from flask import g, request
 
 from registry.services.access import record_reads
-from web.runtime import runtime
+from web.context import runtime
 
 
 def note_personal_reads(people: Iterable[int], what: str) -> None:

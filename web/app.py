@@ -9,8 +9,8 @@ from flask_wtf.csrf import CSRFProtect
 
 from web import auth, deployment, jsonlog
 from web.api.fastpath import DecisionFastPath
-from web.config import Settings
-from web.runtime import Runtime
+from application.config import Settings
+from application.runtime import Runtime
 from web.wsgi_layer import CookieSessionWhenPresent, OnehallFlask, SecurityHeaders
 
 csrf = CSRFProtect()

@@ -1,4 +1,4 @@
-"""The `onehall` command (DESIGN §8): Flask's click group with onehall's commands."""
+"""The `onehall` command (docs/design.md §8): Flask's click group with onehall's commands."""
 from __future__ import annotations
 
 import json
@@ -6,17 +6,17 @@ import sys
 from pathlib import Path
 
 import click
-from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from registry.errors import RegistryError
 from registry.services.context import SYSTEM, Actor
+from web.context import runtime as rt
 
 
 def _create_app():
     from registry.deployment import SettingConflict
     from web.app import create_app
-    from web.config import MissingSettings
+    from application.config import MissingSettings
     try:
         return create_app()
     except (MissingSettings, SettingConflict) as exc:
@@ -27,10 +27,6 @@ def _create_app():
 @click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False, add_version_option=False)
 def main() -> None:
     """onehall：湘潭市政务服务集中办理的规则引擎与签名授权登记。"""
-
-
-def rt():
-    return current_app.extensions["onehall"]
 
 
 def fail(exc: RegistryError) -> None:
@@ -45,7 +41,7 @@ def fail(exc: RegistryError) -> None:
 @with_appcontext
 def init_command(demo: bool) -> None:
     """创建或升级数据库，载入方案规定的单位、大厅、平台和现行规则包。"""
-    from web.bootstrap import initialise
+    from application.bootstrap import initialise
     try:
         summary = initialise(rt(), demo=demo, progress=sys.stderr.isatty() or True)
     except RegistryError as exc:
@@ -179,7 +175,8 @@ def _register() -> None:
     from web.cli_log import COMMANDS as LOG_COMMANDS
     from web.cli_oversight import COMMANDS as OVERSIGHT_COMMANDS
     from web.cli_policy import COMMANDS as POLICY_COMMANDS
-    for command in (*LOG_COMMANDS, *POLICY_COMMANDS, *OVERSIGHT_COMMANDS):
+    from web.cli_audit import COMMANDS as AUDIT_COMMANDS
+    for command in (*LOG_COMMANDS, *POLICY_COMMANDS, *OVERSIGHT_COMMANDS, *AUDIT_COMMANDS):
         main.add_command(command)
     from web import cli_ops
     cli_ops.register(main)

@@ -2,12 +2,8 @@
 from __future__ import annotations
 
 import click
-from flask import current_app
 
-
-def current_runtime():
-    """The runtime of the app the command runs in."""
-    return current_app.extensions["onehall"]
+from web.context import runtime as current_runtime  # noqa: F401  (the runtime the command runs in)
 
 
 def time_option(value: str | None):

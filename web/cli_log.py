@@ -39,7 +39,7 @@ def log_export(directory: Path) -> None:
     with rt.reading() as session:
         total = session.scalar(select(LogEntry.index).order_by(LogEntry.index.desc()).limit(1))
         total = 0 if total is None else total + 1
-        from web.witnessing import cosigned_note  # with the witnesses' cosignatures received
+        from application.witnessing import cosigned_note  # with the witnesses' cosignatures received
         notes = [cosigned_note(session, cp) for cp in session.scalars(select(Checkpoint).order_by(Checkpoint.tree_size))]
 
         def leaves():

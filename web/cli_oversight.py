@@ -29,7 +29,7 @@ def _logging() -> None:
 @with_appcontext
 def scheduler_command(once: bool, interval: float, findings_every: int, at: str | None) -> None:
     """运行计时、预警、检查点与问题清单同步（每个部署只运行一个）。"""
-    from web.scheduler import AlreadyRunning, LeaseLost, Scheduler, single_instance
+    from application.scheduler import AlreadyRunning, LeaseLost, Scheduler, single_instance
     _logging()
     if at and not once:
         raise click.BadParameter("--at 只能与 --once 同用", param_hint="--at")
@@ -63,7 +63,7 @@ def findings_group() -> None:
 @with_appcontext
 def findings_sync(at: str | None) -> None:
     """运行全市合规报告，同步问题清单并通知责任部门，输出 JSON 摘要。"""
-    from web.scheduler import sync_findings
+    from application.scheduler import sync_findings
     _logging()
     result = sync_findings(current_runtime(), time_option(at))
     click.echo(json.dumps(result, ensure_ascii=False, indent=2, default=str))

@@ -41,7 +41,7 @@ def pack_check(directory: str) -> None:
 @with_appcontext
 def pack_publish(directory: str, publisher: str) -> None:
     """发布规则包：通过校验后存入登记库，并在所有进程中原子地切换生效。"""
-    from web.packs import PackRefused, publish
+    from application.packs import PackRefused, publish
     try:
         row = publish(current_runtime(), directory, publisher)
     except PackRefused as exc:
@@ -69,7 +69,7 @@ def pack_diff(a: str, b: str, effect: bool) -> None:
         click.echo("两个规则包的规则相同")
     if effect:
         try:
-            from web.analysis import decision_effect
+            from application.analysis import decision_effect
         except ImportError:
             click.echo("（--effect 尚未实现）", err=True)
             sys.exit(2)
@@ -89,7 +89,7 @@ def pack_diff(a: str, b: str, effect: bool) -> None:
 def decide_command(person: int, action: str, item: str, at: str | None, known_at: str | None,
                    place: str | None, seal: str | None) -> None:
     """一次判定，输出 JSON。"""
-    from registry import vocab
+    import vocab
     try:
         action = vocab.to_code(vocab.ACTIONS, action)
     except ValueError as exc:
@@ -115,7 +115,7 @@ def replay_command(decision_id: str) -> None:
     from registry.models import PackVersion
     from rules.replay import replay, same_decision
     from sqlalchemy import select
-    from web.packs import load_stored_pack
+    from application.packs import load_stored_pack
     rt = current_runtime()
     with rt.reading() as session:
         record = find_decision(session, decision_id)
@@ -126,7 +126,7 @@ def replay_command(decision_id: str) -> None:
         if row is None:
             click.echo(f"错误：规则包 {record.pack_digest[:16]} 不在登记库中", err=True)
             sys.exit(2)
-        pack = load_stored_pack(row)
+        pack = load_stored_pack(row, session)
         snapshot = export_facts(session)
     again = replay(pack, snapshot, record.request)
     logged = json.loads(json.dumps(record.answer))
@@ -146,7 +146,7 @@ def replay_command(decision_id: str) -> None:
 @with_appcontext
 def compliance_command(department: str | None, at: str | None, fmt: str, output: Path | None) -> None:
     """合规报告。"""
-    from web.compliance import as_text, report, write_xlsx
+    from application.compliance import as_text, report, write_xlsx
     result = report(current_runtime(), department=department, at=time_option(at))
     if fmt == "json":
         click.echo(json.dumps(result, ensure_ascii=False, indent=2, default=str))

@@ -88,7 +88,7 @@ def witness_serve(directory: Path, name: str, log_vkeys: tuple[str, ...], host: 
     from web.witness_server import WitnessServer
     w = open_witness(directory, name, _logs(log_vkeys))
     server = WitnessServer(w, host, port, prefix)
-    click.echo(f"witness {witness_vkey(w)} listening on {server.url}", err=False)
+    click.echo(f"见证人 {witness_vkey(w)} 在 {server.url} 接受 add-checkpoint")
     sys.stdout.flush()
     try:
         server.serve_forever()

@@ -1,4 +1,4 @@
-"""The log served as C2SP tlog-tiles (DESIGN §12.6): ``/checkpoint``, ``/tile/<L>/<N>[.p/<W>]``,
+"""The log served as C2SP tlog-tiles (docs/design.md §12.6): ``/checkpoint``, ``/tile/<L>/<N>[.p/<W>]``,
 ``/tile/entries/<N>[.p/<W>]``, read from the stored complete-subtree nodes and leaves.
 
 Tiles and bundles are served only within the latest checkpoint, so every byte served is
@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from registry.models import Checkpoint, LogEntry, LogNode
 from signing.tiles import TileRef, encode_bundle, parse_tile_path
-from web.runtime import runtime
+from web.context import runtime
 
 bp = Blueprint("tiles", __name__)
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -26,7 +26,7 @@ def _not_found(why: str) -> Response:
 
 @bp.get("/checkpoint")
 def checkpoint() -> Response:
-    from web.witnessing import cosigned_note
+    from application.witnessing import cosigned_note
     with runtime().reading() as session:
         cp = session.scalar(select(Checkpoint).order_by(Checkpoint.tree_size.desc()).limit(1))
         if cp is None:

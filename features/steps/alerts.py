@@ -4,7 +4,7 @@ Each scenario builds the web app on a fresh SQLite database in tmp_path (the pol
 both backends are covered by tests/), with the seeded 2026 calendar, a small world and one
 token per role. Items, grants, delegations, cases and their steps are filed through the HTTP
 API as users file them (a case the platform reports, through the case service); the clock is
-``web.scheduler.clocks_pass(rt, now)`` at the times the scenario names (never sleeping); the
+``application.scheduler.clocks_pass(rt, now)`` at the times the scenario names (never sleeping); the
 outcome is read from the ``Alert`` rows (rule, clause, level, state).
 
 Imported by features/conftest.py, so the scenarios run once, through ``scenarios(".")``.
@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timezone
-from zoneinfo import ZoneInfo
 
 import pytest
 from pytest_bdd import given, parsers, then, when
 from sqlalchemy import select
+from vocab.clock import SHANGHAI
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 DEPARTMENTS = {"市发改委": "FGW", "市档案局": "DAJ"}
 PLACES = {"综合窗口": "ZH-01", "一体化平台": "PLATFORM", "发改委窗口": "FGW-CK", "发改委投资科": "FGW-KS"}
@@ -66,8 +65,8 @@ class AlertsWorld:
         from registry.services.accounts import create_token, create_user
         from registry.services.context import SYSTEM
         from web.app import create_app
-        from web.config import Settings
-        from web.packs import ensure_active_pack
+        from application.config import Settings
+        from application.packs import ensure_active_pack
 
         settings = Settings(instance_dir=self.tmp_path / "instance", database_url=f"sqlite:///{self.tmp_path / 'hall.db'}",
                             key_dir=self.tmp_path / "keys", key_passphrase=b"test-passphrase", secret_key="test",
@@ -129,7 +128,7 @@ def alerts_world(tmp_path):
 
 @given(parsers.re(r"政务服务平台已导入2026年工作日历，办公时间为(?P<hours>.+)"))
 def platform(alerts_world, hours):
-    from web.scheduler import office_hours
+    from application.scheduler import office_hours
     alerts_world.build()
     stated = [(a.zfill(5), b.zfill(5)) for a, b in re.findall(r"(\d{1,2}:\d{2})[—\-至到~]+(\d{1,2}:\d{2})", hours)]
     pack = [(a.strftime("%H:%M"), b.strftime("%H:%M")) for a, b in office_hours(alerts_world.rt).periods]
@@ -154,7 +153,7 @@ def item(alerts_world, dept, kind, name, days):
         w.granted.add(code)
 
 
-@given(parsers.re(rf"(?P<dept>市\S+?)自(?P<day>\d{{4}}年\d{{1,2}}月\d{{1,2}}日)起委托政务服务部门受理其全部事项（事进人不进）"))
+@given(parsers.re(r"(?P<dept>市\S+?)自(?P<day>\d{4}年\d{1,2}月\d{1,2}日)起委托政务服务部门受理其全部事项（事进人不进）"))
 def delegation(alerts_world, dept, day):
     alerts_world.post("/delegations", {"items": "*", "from": moment(day + "0:00").isoformat()},
                       DEPARTMENTS[dept].lower())
@@ -181,7 +180,7 @@ def reported(alerts_world, number, at, place, name):
     from registry.services import cases as case_service
     from registry.services._common import latest_item
     from registry.services.context import Actor
-    from web.casework import _due
+    from application.casework import _due
     w, accepted_at = alerts_world, moment(at)
     with w.rt.filing(Actor(name="platform", role="window")) as ctx:
         due, pending = _due(ctx.session, latest_item(ctx.session, w.items[name], published_only=True), accepted_at)
@@ -206,7 +205,7 @@ def case_step(alerts_world, who, at, place, step, number):
 
 @when(parsers.re(rf"监察时钟在(?P<at>{TIME})(?:再次)?运行"))
 def run_clock(alerts_world, at):
-    from web.scheduler import clocks_pass
+    from application.scheduler import clocks_pass
     alerts_world.last = clocks_pass(alerts_world.rt, moment(at))
 
 

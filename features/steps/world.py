@@ -7,32 +7,29 @@ layer calls.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
-from rules.schema import ACTIONS, CHIEF_REP_MINIMUM, GOV_SERVICE_MINIMUM
+import vocab
+from vocab import ACTIONS, CHIEF_REP_MINIMUM, GOV_SERVICE_MINIMUM
+from vocab.clock import SHANGHAI
 
-SHANGHAI = timezone(timedelta(hours=8))
-
-LABELS = {
-    "item_type": {"行政许可": "licensing", "行政处罚": "penalty", "行政强制": "coercion", "行政征收": "levy",
-                  "行政给付": "payment", "行政检查": "inspection", "行政确认": "confirmation",
-                  "行政奖励": "reward", "行政裁决": "adjudication", "其他行政权力": "other_power",
-                  "公共服务": "public_service"},
-    "case_type": {"即办件": "instant", "承诺件": "commitment"},
-    "complexity": {"简单": "simple", "复杂": "complex"},
-    "place": {"综合受理窗口": "comprehensive_window", "部门窗口": "department_window",
-              "内部科室": "internal_office", "一体化平台": "platform"},
-    "seal": {"行政审批专用章": "approval", "业务专用章": "business"},
-    "dept": {"部门": "department", "政务服务部门": "gov_service", "市人民政府": "government",
-             "审改部门": "reform_office", "发改部门": "drc"},
-    "hall": {"市本级": "city", "专业分厅": "sub"},
-    "depth": {"现场办理": "on_site", "原件预审": "pre_review", "原件核验": "verify_original", "全程网办": "full_online"},
-    "section": {"审批服务科室": "approval_service", "业务科室": "business"},
-    "reason": {"法律法规明文规定": "law", "场地条件限制": "venue", "其他特殊情况": "other"},
-    "role": {"首席代表": "chief_representative", "工作人员": "staff"},
+# Label -> code per table column, read from the shared vocabulary; a few shorter spellings the
+# feature files use besides the vocabulary's own labels.
+_VOCABULARIES = {
+    "item_type": vocab.ITEM_TYPES, "case_type": vocab.CASE_TYPES, "complexity": vocab.COMPLEXITY,
+    "place": vocab.PLACE_KINDS, "seal": vocab.SEAL_KINDS, "dept": vocab.DEPARTMENT_KINDS,
+    "hall": vocab.HALL_KINDS, "depth": vocab.ONLINE_DEPTHS, "section": vocab.SECTION_KINDS,
+    "reason": vocab.EXEMPTION_REASONS, "role": vocab.STAFF_ROLES,
 }
+_SHORTER = {
+    "complexity": {"简单": "simple", "复杂": "complex"},
+    "hall": {"市本级": "city"},
+    "role": {"工作人员": "staff"},
+}
+LABELS = {kind: {**{lab: code for code, lab in table.items()}, **_SHORTER.get(kind, {})}
+          for kind, table in _VOCABULARIES.items()}
 ACTION_CODES = {label: code for code, label in ACTIONS.items()}
-KIND_LABELS = {"允许": "allow", "禁止": "forbidden", "未获授权": "not_granted"}
+KIND_LABELS = {label: code for code, label in vocab.DECISION_KINDS.items()}
 UNITS = {"个工作日": "working_day", "工作日": "working_day", "个自然日": "calendar_day", "自然日": "calendar_day",
          "天": "calendar_day", "个月": "month", "月": "month", "小时": "hour", "个小时": "hour"}
 

@@ -6,7 +6,7 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from registry import vocab
+import vocab
 from registry.errors import ErrorList, NotFound, invalid
 from registry.models import Department, ItemVersion, Person
 

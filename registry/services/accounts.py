@@ -11,7 +11,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from registry import vocab
+import vocab
 from registry.db import utcnow
 from registry.errors import Conflict, invalid
 from registry.models import ApiToken, Department, Person, Place, RegistryChange, User

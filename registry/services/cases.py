@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from registry import vocab
+import vocab
 from registry.errors import Conflict, NotFound, invalid
 from registry.models import Alert, Case, CaseStep, Place
 from registry.services._common import latest_item

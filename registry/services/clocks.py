@@ -1,6 +1,6 @@
-"""Clocks and alerts on cases (DESIGN §3 Case/Alerts, §6 office hours, §9 scheduler).
+"""Clocks and alerts on cases (docs/design.md §3 Case/Alerts, §6 office hours, §9 scheduler).
 
-Run by the one scheduler process (web/scheduler.py) with an explicit ``now``:
+Run by the one scheduler process (application/scheduler.py) with an explicit ``now``:
 
 - **yellow** (XT-3.6 全流程电子监察): an open case (no ``issued`` step) whose elapsed office time
   since acceptance reaches 90% of its promised time, both measured in office hours of working
@@ -25,7 +25,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Callable, Iterable
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, exists, or_, select
 
@@ -33,8 +32,8 @@ from registry.calendar import CalendarPending, WorkingCalendar
 from registry.models import Alert, Case, CaseStep, Delegation, ItemVersion, Place
 from registry.services.cases import raise_alert
 from registry.services.context import FilingContext, iso
+from vocab.clock import SHANGHAI
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 YELLOW_FRACTION = 0.9
 CLOCK_RULES = ("clock.yellow", "clock.red", "clock.delegated_response")
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from registry import vocab
+import vocab
 from registry.errors import Conflict, ErrorList, invalid
 from registry.models import (
     Absence, Authorization, Delegation, Exemption, ExemptionDecision, PolicyException, Revocation,
@@ -227,7 +227,7 @@ def decide_exemption(ctx: FilingContext, exemption_id: int, result: str, documen
 
 
 def file_exception(ctx: FilingContext, data: dict[str, Any]) -> PolicyException:
-    """例外: clears an in-principle finding for one subject (DESIGN §6)."""
+    """例外: clears an in-principle finding for one subject (docs/design.md §6)."""
     ctx.require_role("reform_office")
     errors = ErrorList()
     for key in ("rule", "subject", "reason"):

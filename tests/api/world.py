@@ -15,8 +15,8 @@ from registry import models as m
 from registry.services.accounts import create_token, create_user
 from registry.services.context import SYSTEM, Actor
 from web.app import create_app
-from web.config import Settings
-from web.packs import ensure_active_pack
+from application.config import Settings
+from application.packs import ensure_active_pack
 
 PASSWORD = "password-123"
 DEPARTMENT = "FGW"      # the department user's own department
@@ -46,7 +46,7 @@ def demo_app(tmp: Path, **settings: Any) -> Flask:
     migrate.upgrade(rt.engine)
     from registry.demo import load_demo
     from registry.seed import load_plan_facts
-    from web.bootstrap import ensure_keys
+    from application.bootstrap import ensure_keys
     ensure_keys(rt)
     with rt.filing(SYSTEM) as ctx:
         load_plan_facts(ctx)

@@ -21,14 +21,14 @@ import shutil
 import threading
 from datetime import datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
 
 from registry import models as m
-from registry import vocab
+import vocab
 from tests.api.world import DEPARTMENT, PASSWORD, DemoWorld, build_world
+from vocab.clock import SHANGHAI
 
 pytestmark = pytest.mark.slow
 
@@ -37,7 +37,6 @@ OUT = PROJECT_ROOT / "test-output" / "browser"
 CHROMIUM = os.environ.get("ONEHALL_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 TIMEOUT_MS = 15_000
 DOCUMENT = "湘潭市发展和改革委员会关于某项目核准的批复（浏览器测试）".encode()
 
@@ -79,8 +78,9 @@ def browser(sync_api, live):
 
 
 @pytest.fixture
-def new_page(browser, live):
+def new_page(browser, live, request):
     contexts = []
+    pages = []
 
     def make(user: str | None = None):
         ctx = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", accept_downloads=True,
@@ -88,11 +88,20 @@ def new_page(browser, live):
         ctx.set_default_timeout(TIMEOUT_MS)
         contexts.append(ctx)
         page = ctx.new_page()
+        pages.append(page)
         if user:
             _login(page, live.base, user)
         return page
 
     yield make
+    failed = getattr(request.node, "rep_call", None)
+    if failed is not None and failed.failed:
+        (OUT / "failed").mkdir(parents=True, exist_ok=True)
+        for i, page in enumerate(pages):
+            try:
+                page.screenshot(path=str(OUT / "failed" / f"{request.node.name}-{i}.png"), full_page=True)
+            except Exception:  # a page already closed: nothing to keep
+                pass
     for ctx in contexts:
         ctx.close()
 

@@ -4,7 +4,7 @@
 
 Configured like `onehall` (ONEHALL_DATABASE_URL, ONEHALL_DATABASE_SCHEMA, ONEHALL_KEY_DIR,
 ONEHALL_KEY_PASSPHRASE, ONEHALL_INSTANCE). Each record is one filing transaction through
-web.runtime.Runtime, the path every filing takes. After each commit it prints the
+application.runtime.Runtime, the path every filing takes. After each commit it prints the
 acknowledged log index and flushes; every K records it also waits for a checkpoint covering
 the last one (the receipt path) and prints `c SIZE`. With --wait-go it prints `ready` once
 warm and starts when a line arrives on standard input, so several workers start together. With
@@ -18,8 +18,8 @@ import argparse
 import sys
 
 from registry.services.context import Actor
-from web.config import Settings
-from web.runtime import Runtime
+from application.config import Settings
+from application.runtime import Runtime
 
 
 def main(argv: list[str] | None = None) -> int:

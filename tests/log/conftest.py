@@ -1,7 +1,7 @@
 """The signed log over a real database (SQLite and PostgreSQL), driven like production.
 
 `logdb` gives a `LogHarness`: an empty schema, a key store in tmp, a `SignedLog` that keeps
-its checkpoints outside the database (as web.logservice sets it up), helpers to append,
+its checkpoints outside the database (as application.logservice sets it up), helpers to append,
 publish checkpoints, export (the same query and writer as `onehall log export`) and run the
 `onehall` command as a subprocess with the ONEHALL_* environment pointing at this database.
 """
@@ -27,7 +27,7 @@ from signing.keys import KeyStore
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 PASSPHRASE = b"log-test-passphrase"
-ORIGIN = "onehall.xiangtan/log"  # web.config.Settings.log_origin, which the CLI exports under
+ORIGIN = "onehall.xiangtan/log"  # application.config.Settings.log_origin, which the CLI exports under
 BODY = "gov_service"
 
 
@@ -51,7 +51,7 @@ class LogHarness:
     def __init__(self, url: str, schema: str | None, root: Path) -> None:
         self.url, self.schema, self.root = url, schema, root
         self.key_dir = root / "keys"
-        # web.logservice keeps checkpoints in key_dir.parent / "checkpoints": the same place,
+        # application.logservice keeps checkpoints in key_dir.parent / "checkpoints": the same place,
         # so the CLI (a Runtime of its own) and this harness write to one outside directory.
         self.outside = root / "checkpoints"
         self.engine = make_engine(url, schema=schema)
@@ -67,7 +67,7 @@ class LogHarness:
 
     @contextmanager
     def filing(self) -> Iterator[Session]:
-        """One filing transaction, as web.runtime.Runtime.filing opens it."""
+        """One filing transaction, as application.runtime.Runtime.filing opens it."""
         with self.sessions() as session, session.begin():
             session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
             yield session

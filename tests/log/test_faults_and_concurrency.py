@@ -1,6 +1,6 @@
-"""The log survives a worker killed mid-stream and several workers appending at once (DESIGN §9).
+"""The log survives a worker killed mid-stream and several workers appending at once (docs/design.md §9).
 
-Workers are real processes (tests/log/appender.py) filing through web.runtime.Runtime, each
+Workers are real processes (tests/log/appender.py) filing through application.runtime.Runtime, each
 record in its own filing transaction under the log's single writer lock, some of them
 publishing checkpoints on the receipt path as they go.
 """

@@ -118,8 +118,8 @@ def test_onehall_witness_serve_runs_on_its_own(tmp_path) -> None:
                             stderr=subprocess.DEVNULL, text=True, env=env, cwd=PROJECT_ROOT)
     try:
         line = proc.stdout.readline()
-        assert line.startswith(f"witness {wvkey} listening on http://127.0.0.1:"), line
-        url = line.rsplit(" ", 1)[1].strip()
+        assert line.startswith(f"见证人 {wvkey} 在 http://127.0.0.1:"), line
+        url = line.split()[3]
         tree = MemoryTree.from_entries(ENTRIES)
         status, _, body = post(url, format_add_checkpoint(0, [], note(tree, 9)))
         assert status == 200

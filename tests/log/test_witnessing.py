@@ -1,4 +1,4 @@
-"""The scheduler's witness round (DESIGN §12.6), end to end on SQLite and PostgreSQL.
+"""The scheduler's witness round (docs/design.md §12.6), end to end on SQLite and PostgreSQL.
 
 Two witnesses (`web.witness_server`, ephemeral ports) and a policy of quorum 2: a seal use's
 receipt is "not yet witnessed" when it is issued (the seal use does not wait), the next
@@ -7,7 +7,6 @@ under the policy. A witness that is down is retried with back-off, shown to the 
 """
 from __future__ import annotations
 
-import base64
 from datetime import timedelta
 
 import pytest
@@ -22,7 +21,7 @@ from signing.receipt import verify_receipt
 from signing.witness import Witness
 from tests.log.test_api_log import seal_receipt
 from tests.web.conftest import bearer, world  # noqa: F401 (the world fixture)
-from web.scheduler import Scheduler
+from application.scheduler import Scheduler
 from web.witness_server import WitnessServer
 
 
@@ -166,7 +165,7 @@ def test_a_log_rewritten_behind_the_witnesses_is_refused(rt, client, world, two_
         rt.ledger.publish_checkpoint(ctx.session)
     result = scheduler.run_once(findings=False)
     for name in ("w1.example", "w2.example"):
-        assert result.witness[name]["error"].startswith("HTTP 422"), result.witness
+        assert result.witness[name]["error"].startswith("见证人拒绝（HTTP 422）"), result.witness
         assert result.witness[name]["size"] == size and result.witness[name]["cosigned"] == []
     with rt.reading() as s:
         assert s.scalar(select(CheckpointCosignature).where(CheckpointCosignature.tree_size == size + 1)) is None
@@ -174,4 +173,4 @@ def test_a_log_rewritten_behind_the_witnesses_is_refused(rt, client, world, two_
     client.application.config["WTF_CSRF_ENABLED"] = False
     login(client, "audit")
     page = client.get("/audit/checkpoints").get_data(as_text=True)
-    assert "HTTP 422" in page and "尚未经见证人副署" in page
+    assert "见证人拒绝（HTTP 422）" in page and "尚未经见证人副署" in page

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from registry import migrate
-from web.config import Settings
+from application.config import Settings
 
 HASH = "ab" * 32
 
@@ -25,7 +25,7 @@ def check(client, peer, forwarded=None):
 
 
 def test_the_verify_limit_is_counted_per_client_behind_a_trusted_proxy(tmp_path):
-    from web.limits import RECEIPT_CHECK
+    from application.limits import RECEIPT_CHECK
     app = make_app(tmp_path, trusted_proxies="127.0.0.1")
     client = app.test_client()
     statuses = [check(client, "127.0.0.1", "203.0.113.1") for _ in range(RECEIPT_CHECK.count + 1)]
@@ -38,7 +38,7 @@ def test_the_verify_limit_is_counted_per_client_behind_a_trusted_proxy(tmp_path)
 
 
 def test_without_trusted_proxies_the_header_is_ignored(tmp_path):
-    from web.limits import RECEIPT_CHECK
+    from application.limits import RECEIPT_CHECK
     app = make_app(tmp_path)
     client = app.test_client()
     statuses = [check(client, "127.0.0.1", f"203.0.113.{i % 250}") for i in range(RECEIPT_CHECK.count + 1)]

@@ -6,7 +6,7 @@ import pytest
 from registry import deployment, migrate
 from registry.db import make_engine, session_factory
 from tests.log.conftest import clean_env, onehall_exe, run
-from web.config import Settings
+from application.config import Settings
 
 
 def test_production_refuses_to_start_and_names_what_is_missing_in_chinese_and_english(tmp_path):

@@ -13,7 +13,7 @@ from registry.calendar import seed_from_chinesecalendar
 from registry.services import org
 from registry.services.accounts import create_token, create_user
 from registry.services.context import SYSTEM
-from web.notify import LogNotifier
+from application.notify import LogNotifier
 
 @pytest.fixture
 def rt(rt):

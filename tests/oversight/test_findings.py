@@ -11,7 +11,7 @@ from registry import models as m
 from registry.services import findings as finding_service
 from registry.services.context import Actor, FilingContext
 from tests.oversight.conftest import at, bearer
-from web.notify import EmailNotifier, LogNotifier, NullNotifier, WebhookNotifier, notifier_from_env
+from application.notify import EmailNotifier, LogNotifier, NullNotifier, WebhookNotifier, notifier_from_env
 
 ITEM = {"code": "FGW-001", "name": "企业投资项目备案", "department": "FGW", "item_type": "行政确认",
         "case_type": "instant", "statutory_limit": {"value": 20, "unit": "working_day"},
@@ -257,7 +257,7 @@ def test_a_webhook_gets_one_post_per_department_with_all_its_findings():
 
 
 def test_a_long_message_lists_the_first_findings_and_counts_the_rest():
-    from web.notify import MAX_LISTED, message_subject, message_text
+    from application.notify import MAX_LISTED, message_subject, message_text
     many = [_f(f"f{n}") for n in range(MAX_LISTED + 7)]
     text = message_text("D", many)
     assert f"问题编号：f{MAX_LISTED - 1}" in text and f"问题编号：f{MAX_LISTED}\n" not in text

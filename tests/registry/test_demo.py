@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import func, select
 
-from registry import vocab
+import vocab
 from registry.catalog_io import export_catalog, parse_catalog
 from registry.db import transaction
 from registry.demo import load_demo

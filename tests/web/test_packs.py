@@ -6,7 +6,7 @@ import shutil
 import pytest
 
 from rules.pack import default_pack_dir
-from web.packs import PackRefused, publish
+from application.packs import PackRefused, publish
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""The Chinese web pages (DESIGN §1, §8 Web UI): each role reaches its workspace, scopes hold,
+"""The Chinese web pages (docs/design.md §1, §8 Web UI): each role reaches its workspace, scopes hold,
 filings through the pages call the same services as the API and land in the signed log."""
 from __future__ import annotations
 
@@ -301,7 +301,7 @@ def test_exemptions_are_requested_by_the_department_and_decided_by_the_governmen
 @pytest.fixture
 def policy(rt):
     from rules.pack import default_pack_dir
-    from web.packs import publish
+    from application.packs import publish
     publish(rt, default_pack_dir(), "test")
     return rt.policy
 
@@ -321,7 +321,7 @@ def test_the_window_asks_and_reads_the_clauses(client, ui, rt, policy):
 
 
 def test_the_window_page_says_when_the_engine_is_not_ready(client, ui, monkeypatch):
-    from web.runtime import Runtime
+    from application.runtime import Runtime
 
     def no_pack(self):
         raise RuntimeError("没有生效的规则包")

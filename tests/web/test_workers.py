@@ -1,4 +1,4 @@
-"""DESIGN §9: every worker sees every committed filing, whichever worker filed it.
+"""docs/design.md §9: every worker sees every committed filing, whichever worker filed it.
 
 Two apps over one database stand for two worker processes: each has its own runtime,
 connection pool, decision index, token cache and change monitor. On SQLite the signal is
@@ -84,7 +84,7 @@ def test_failed_sign_ins_count_in_every_worker(client, world, other_worker):
 
 
 def test_anonymous_receipt_checks_count_in_every_worker(client, other_worker):
-    from web.limits import RECEIPT_CHECK
+    from application.limits import RECEIPT_CHECK
     path = "/api/v1/verify/" + "ab" * 32
     for i in range(RECEIPT_CHECK.count):
         assert (client if i % 2 else other_worker).get(path).status_code == 200

@@ -10,7 +10,7 @@ from web.api import schemas as s
 from web.api.problems import problem
 from web.api.routing import route
 from web.api.types import Code, PersonId, Time
-from web.runtime import runtime
+from web.context import runtime
 
 
 class GapsIn(s.Body):
@@ -28,7 +28,7 @@ class WhatIfIn(s.Body):
        body=GapsIn, roles=("reform_office", "auditor"), tag="analysis",
        response={"type": "object", "properties": {"items": {"type": "array"}}})
 def gaps_view(body: GapsIn):
-    from web.analysis import gaps
+    from application.analysis import gaps
     return {"items": gaps(runtime(), at=body.at)}
 
 
@@ -36,7 +36,7 @@ def gaps_view(body: GapsIn):
        body=WhatIfIn, roles=("reform_office", "auditor", "department"), tag="analysis",
        response={"type": "object"})
 def what_if_view(body: WhatIfIn):
-    from web.analysis import what_if
+    from application.analysis import what_if
     try:
         return what_if(runtime(), body.person, body.from_, body.to, body.items)
     except UnknownReference as exc:

@@ -13,7 +13,8 @@ from web.api.listing import LIST_QUERY, ScopeDenied, filing_scope, paginate, sco
 from web.api.problems import from_registry, problem
 from web.api.routing import route
 from web.api.serialize import t
-from web.runtime import actor_of, runtime
+from application.runtime import actor_of
+from web.context import runtime
 
 LIST = {"type": "object", "required": ["items", "next"],
         "properties": {"items": {"type": "array"}, "next": {"type": ["string", "null"]}}}
@@ -47,8 +48,8 @@ def list_cases():
 @route("POST", "/cases", "受理办件（先判定受理权限，再登记并签名记入日志）", body=s.CaseIn,
        roles=("window", "gov_service"), status=201, response={"type": "object"}, tag="cases")
 def open_case(body: s.CaseIn):
-    from web.casework import accept_case
-    from web.sealing import ActRefused
+    from application.casework import accept_case
+    from application.sealing import ActRefused
     try:
         case = accept_case(runtime(), g.principal, body.model_dump())
     except ActRefused as exc:

@@ -1,4 +1,4 @@
-"""POST /decisions and GET /decisions/actions: "may P do A on I, here, now?" (DESIGN §8).
+"""POST /decisions and GET /decisions/actions: "may P do A on I, here, now?" (docs/design.md §8).
 
 A decision that denies is a 200 answer with allowed=false; only acts are refused with 403.
 """
@@ -11,7 +11,7 @@ from web.api import schemas as s
 from web.api.problems import problem
 from web.api.routing import route
 from web.api.types import parse_time
-from web.runtime import runtime
+from web.context import runtime
 
 REASON = {"type": "object", "properties": {"rule": {"type": "string"}, "clause": {"type": "string"},
                                            "text": {"type": "string"}, "detail": {"type": "string"}}}

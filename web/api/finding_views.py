@@ -18,7 +18,8 @@ from web.api.routing import route
 from web.api.schemas import Body
 from web.api.serialize import t
 from web.api.types import parse_time
-from web.runtime import actor_of, runtime
+from application.runtime import actor_of
+from web.context import runtime
 
 READERS = ("reform_office", "auditor", "department")
 LIST = {"type": "object", "required": ["items", "next"],
@@ -129,7 +130,7 @@ def escalate_finding(finding_id: str, body: FindingNoteIn):
 @route("POST", "/findings/sync", "运行全市合规报告并同步问题清单、通知责任部门", roles=("reform_office",),
        tag="oversight", query={"at": "时间（ISO-8601），默认现在"}, response={"type": "object"})
 def sync_findings():
-    from web.scheduler import sync_findings as run_sync
+    from application.scheduler import sync_findings as run_sync
     at, bad = _time_arg("at")
     if bad is not None:
         return bad

@@ -12,7 +12,7 @@ from registry.errors import RegistryError
 from web.api.problems import from_registry, problem
 from web.api.routing import route
 from web.api.types import parse_time
-from web.runtime import runtime
+from web.context import runtime
 
 FINDINGS = {"type": "object", "required": ["findings", "summary", "parameters"],
             "properties": {"findings": {"type": "array", "items": {"type": "object"}},
@@ -23,7 +23,7 @@ FINDINGS = {"type": "object", "required": ["findings", "summary", "parameters"],
        roles=("reform_office", "auditor", "department", "government"), tag="oversight",
        query={"department": "部门编码", "at": "时间（ISO-8601），默认现在"}, response=FINDINGS)
 def compliance():
-    from web.compliance import report
+    from application.compliance import report
     department = request.args.get("department") or None
     if g.principal.role == "department":
         if department and department != g.principal.department:

@@ -16,7 +16,8 @@ from web.api.routing import route
 from web.api.schemas import Body
 from web.api.serialize import t
 from web.api.types import Code, PersonId, Text, enum_of
-from web.runtime import actor_of, runtime
+from application.runtime import actor_of
+from web.context import runtime
 
 STEP_CHOICES = {k: v for k, v in plan_service.STEPS.items() if k != "drafted"}
 PlanStep = enum_of(STEP_CHOICES, "进驻方案步骤")

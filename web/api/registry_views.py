@@ -1,4 +1,4 @@
-"""API views over the registry: the collections of DESIGN §8 and their filings."""
+"""API views over the registry: the collections of docs/design.md §8 and their filings."""
 from __future__ import annotations
 
 from typing import Any, Callable
@@ -17,7 +17,8 @@ from web.api.listing import LIST_QUERY, ScopeDenied, filing_scope, page_args, pa
 from web.api.problems import from_registry, problem
 from web.api.routing import route
 from web.access import note_personal_reads
-from web.runtime import actor_of, runtime
+from application.runtime import actor_of
+from web.context import runtime
 
 LIST = {"type": "object", "required": ["items", "next"],
         "properties": {"items": {"type": "array", "items": {"type": "object"}},

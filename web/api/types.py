@@ -4,13 +4,12 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, time, timezone
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 from pydantic import BeforeValidator, Field, WithJsonSchema
 
-from registry import vocab
+import vocab
+from vocab.clock import SHANGHAI
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 MIN_YEAR, MAX_YEAR = 2000, 2100
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 

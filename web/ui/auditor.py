@@ -1,5 +1,5 @@
 """The auditor's workspace (电子监察, role `auditor`): the log and its checkpoints, each entry
-with its inclusion proof, receipt checks, and the alerts (DESIGN §1, §7)."""
+with its inclusion proof, receipt checks, and the alerts (docs/design.md §1, §7)."""
 from __future__ import annotations
 
 import base64
@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from registry import models as m
 from registry.ledger import node_getter
 from signing import merkle
-from web.runtime import runtime
+from web.context import runtime
 from web.ui import bp
 from web.ui.common import bar_chart, paginate, role_required
 
@@ -24,6 +24,8 @@ KIND_LABELS = {
     "hall_approval": "分厅批准", "citizens_home_opening": "市民之家启用", "seal_registration": "印章登记",
     "seal_use": "用印", "case": "办件", "case_step": "办件环节", "pack_publication": "规则包发布",
     "entry_plan": "进驻方案", "entry_plan_step": "进驻方案环节",
+    "department": "部门", "section": "科室", "hall": "大厅", "place": "场所", "person": "人员",
+    "function_section": "功能板块", "seal": "印章",
 }
 from web.ui.names import RECORD_TYPES  # noqa: E402  (every record type the log holds, in words)
 KIND_LABELS = {**RECORD_TYPES, **KIND_LABELS}
@@ -57,8 +59,10 @@ def audit_home():
         open_alerts = session.scalar(select(func.count()).select_from(m.Alert).where(m.Alert.state == "open")) or 0
         seal_uses = session.scalar(select(func.count()).select_from(m.SealUse)) or 0
         chart = bar_chart([(KIND_LABELS.get(k, k), n) for k, n in kinds], title="日志记录按类别")
+        last_audit = session.scalar(select(m.AuditRun).order_by(m.AuditRun.id.desc()).limit(1))
         return render_template("audit/home.html", size=size, cp=cp, chart=chart, open_alerts=open_alerts,
-                               seal_uses=seal_uses, uncovered=size - (cp.tree_size if cp else 0))
+                               seal_uses=seal_uses, uncovered=size - (cp.tree_size if cp else 0),
+                               last_audit=last_audit)
 
 
 @bp.get("/audit/log")
@@ -89,6 +93,7 @@ def entry_check(session, entry: m.LogEntry) -> dict[str, Any]:
         record, sig = parse_leaf(leaf)
         out["record"] = json.dumps(record, ensure_ascii=False, indent=2)
         out["sig"] = sig
+        out["sig_alg"] = ALG_LABELS.get(sig.alg, sig.alg)
     except Exception as exc:  # a damaged leaf is exactly what an auditor needs to see
         out["sig_error"] = f"记录无法解析：{exc}"
         return out
@@ -121,7 +126,7 @@ def entry_check(session, entry: m.LogEntry) -> dict[str, Any]:
             out["note_ok"] = parse_checkpoint(body).root.hex() == cp.root_hash
         except Exception:
             out["note_ok"] = False
-    from web.witnessing import configured_policy, cosignature_lines
+    from application.witnessing import configured_policy, cosignature_lines
     policy, _ = configured_policy(runtime())
     if policy is not None and policy.quorum:
         out["witness"] = _witness_text(cp.note + "".join(cosignature_lines(session, cp.tree_size)), policy)
@@ -157,7 +162,7 @@ def _summary(session, entry) -> list[tuple[str, str]]:
 @bp.get("/audit/checkpoints")
 @role_required("auditor")
 def audit_checkpoints():
-    from web.witnessing import configured_policy, witness_rows
+    from application.witnessing import configured_policy, witness_rows
     with runtime().reading() as session:
         page = paginate(session, select(m.Checkpoint).order_by(m.Checkpoint.tree_size.desc()))
         sizes = [cp.tree_size for cp in page.rows]
@@ -197,6 +202,7 @@ def check_receipt(raw: str | bytes) -> tuple[dict[str, Any] | None, str | None]:
     return {"leaf_index": result.leaf_index, "tree_size": result.tree_size, "leaf_hash": result.leaf_hash,
             "root": result.root.hex(), "origin": result.origin, "record_verified": result.record_verified,
             "record": result.record, "log_key_id": trusted.key_id,
+            "authority": [{"role": a["role"], "leaf_index": a["leaf_index"]} for a in result.authority],
             "record_alg": ALG_LABELS.get(result.record_alg, result.record_alg),
             "witness": _witness_of(receipt["checkpoint"], result.tree_size, receipt.get("log_name"))}, None
 
@@ -213,7 +219,7 @@ def _witnessed(cp, cosigs, policy) -> str:
 def _witness_of(note: str, tree_size: int, log_name: str | None) -> str | None:
     """Whether a quorum of the configured witnesses cosigned the receipt's checkpoint, counting
     the cosignatures received since (the receipt was issued before them); None without a quorum."""
-    from web.witnessing import configured_policy, cosignature_lines
+    from application.witnessing import configured_policy, cosignature_lines
     policy, _ = configured_policy(runtime())
     if policy is None or not policy.quorum:
         return None

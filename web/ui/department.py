@@ -1,4 +1,4 @@
-"""A department's workspace (role `department`, scoped to its own department, DESIGN §1):
+"""A department's workspace (role `department`, scoped to its own department, docs/design.md §1):
 items, chief-representative and government-service authorizations, absences, seal custody,
 staff filing, exemption requests, delegation, and the one-step 人员离岗/调动 page."""
 from __future__ import annotations
@@ -12,16 +12,17 @@ from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
 from registry import models as m
-from registry import vocab
+import vocab
 from registry.services import catalog, grants, org
 from signing.records import parse_leaf
 from web.access import note_personal_reads
-from web.runtime import runtime
+from web.context import runtime
 from web.ui import bp
 from web.ui.common import (
     FormErrors, auth_status, bar_chart, file_with, forbidden, local_input, matches, not_found,
-    paginate_list, parse_int, parse_time, public_url, qr_svg, role_required, split_codes, utcnow, as_utc,
+    paginate_list, parse_int, parse_time, public_url, qr_svg, role_required, split_codes,
 )
+from vocab.clock import as_utc, utcnow
 
 EXPIRY_WARNING = timedelta(days=30)
 CHIEF_REP_POWERS = [a for a in vocab.ACTIONS if a not in vocab.GOV_SERVICE_MINIMUM]
@@ -137,9 +138,11 @@ def dept_home(dept):
         expiring = [r for r in rows if r.expiring]
         gov_valid = any(r.a.grantee_gov_service and r.status == "valid" for r in rows)
         chart = bar_chart([(vocab.ITEM_STATUSES[s], n) for s, n in by_status.items()], title="事项申报状态")
+        from web.ui.findings_pages import open_count
+        findings = open_count(session, dept)
         return render_template("dept/home.html", dept=dept, d=d, rows=rows, expiring=expiring, gaps=_post_gaps(rows),
                                gov_valid=gov_valid, by_status=by_status, returned=returned, reasons=reasons,
-                               alert_count=alert_count, chart=chart,
+                               alert_count=alert_count, chart=chart, findings=findings,
                                valid_count=sum(1 for r in rows if r.status == "valid"))
 
 

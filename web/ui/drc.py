@@ -8,7 +8,7 @@ from sqlalchemy import select
 from registry import models as m
 from registry.services import catalog
 from registry.services.catalog import published_items
-from web.runtime import runtime
+from web.context import runtime
 from web.ui import bp
 from web.ui.common import FormErrors, file_with, matches, paginate_list, role_required
 

@@ -1,5 +1,5 @@
 """The city government's workspace (role `government`): exemptions from entry waiting for a
-decision, the sub-halls it retains, and the date 市民之家 opens (DESIGN §1, XT-3.1, XT-3.3.1)."""
+decision, the sub-halls it retains, and the date 市民之家 opens (docs/design.md §1, XT-3.1, XT-3.3.1)."""
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
@@ -7,11 +7,12 @@ from sqlalchemy import func, select
 
 from registry import models as m
 from registry.services import grants, org
-from web.runtime import runtime
+from web.context import runtime
 from web.ui import bp
 from web.ui.common import (
-    FormErrors, as_utc, file_with, matches, paginate_list, parse_time, role_required, utcnow,
+    FormErrors, file_with, matches, paginate_list, parse_time, role_required,
 )
+from vocab.clock import as_utc, utcnow
 
 
 def _approval_state(approvals: list[m.HallApproval], now) -> m.HallApproval | None:

@@ -9,7 +9,7 @@ from flask import flash, redirect, render_template, request, url_for
 
 from registry import calendar as cal
 from registry.errors import RegistryError
-from web.runtime import runtime
+from web.context import runtime
 from web.ui import bp
 from web.ui.common import FormErrors, role_required, touch_policy
 

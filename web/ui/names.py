@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from registry import models as m
-from registry import vocab
+import vocab
 from web.ui.common import fmt_local
 
 

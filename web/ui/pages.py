@@ -9,9 +9,9 @@ from flask_login import login_user, logout_user
 from flask_wtf.csrf import CSRFError
 
 from registry.services.accounts import check_password, principal_of
-from web import limits
+from application import limits
 from web.auth import SessionUser
-from web.runtime import runtime
+from web.context import runtime
 from web.ui import bp
 from web.ui.common import client_address, home_url
 

@@ -1,5 +1,5 @@
 """The reform office's workspace (审改部门, role `reform_office`): the item review queue,
-exceptions to in-principle rules, the rule pack and the compliance report (DESIGN §1, §6)."""
+exceptions to in-principle rules, the rule pack and the compliance report (docs/design.md §1, §6)."""
 from __future__ import annotations
 
 import json
@@ -9,9 +9,9 @@ from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
 from registry import models as m
-from registry import vocab
+import vocab
 from registry.services import catalog, grants
-from web.runtime import runtime
+from web.context import runtime
 from web.ui import bp
 from web.ui.common import (
     FormErrors, bar_chart, file_with, limit_text, matches, paginate_list, parse_time, role_required,
@@ -190,7 +190,7 @@ def reform_exceptions():
 @role_required("reform_office")
 def reform_pack():
     try:
-        import web.packs as packs
+        import application.packs as packs
     except ImportError:
         return render_template("reform/not_ready.html", title="规则包", message="规则包模块未就绪")
     pack = active_pack()
@@ -224,20 +224,39 @@ def reform_pack():
 
 # --- compliance -------------------------------------------------------------------------------
 
+def principal_role() -> str | None:
+    from flask import g
+    p = getattr(g, "principal", None)
+    return p.role if p is not None else None
+
+
 def compliance_page(department: str | None, template: str, **extra):
     try:
-        from web import compliance
+        from application import compliance
     except ImportError:
         return render_template("reform/not_ready.html", title="合规报告", message="合规报告模块未就绪")
-    try:
-        result = compliance.report(runtime(), department=department or None)
-    except Exception as exc:
-        return render_template("reform/not_ready.html", title="合规报告", message=f"合规报告暂不可用：{exc}")
+    from web.ui.findings_pages import as_report, stored
+    from web.ui.names import Names
+    with runtime().reading() as session:
+        rows = stored(session, department)
+        result = as_report(rows, Names(session)) if rows is not None else None
+    if result is None:  # the scheduler never synced: compute the report once, here
+        try:
+            result = compliance.report(runtime(), department=department or None)
+        except Exception as exc:
+            return render_template("reform/not_ready.html", title="合规报告", message=f"合规报告暂不可用：{exc}")
     clause, strength, q = request.args.get("clause", ""), request.args.get("strength", ""), request.args.get("q", "")
     found = [f for f in result["findings"] if (not clause or f["clause"] == clause)
              and (not strength or f["strength"] == strength) and matches(q, f["text"], f["subject"])]
     summary = result["summary"]
-    chart = bar_chart([(d["name"], d["total"]) for d in summary.get("departments", [])[:15]], title="问题数（按部门）")
+    ranked = sorted(summary.get("departments", []), key=lambda d: (-d["total"], d["name"]))
+    drill = principal_role() == "reform_office" and not department
+
+    def link(d):
+        code = d.get("code") or d.get("department")
+        return url_for("ui.reform_compliance", department=code) if drill and code and code != "CITY" else None
+    chart = bar_chart([(d["name"], d["total"], link(d)) for d in ranked[:15]],
+                      title="问题数（按部门，点击查看该部门）" if drill else "问题数（按部门）")
     from web.ui.names import Names
     with runtime().reading() as session:
         names = Names(session)
@@ -249,6 +268,7 @@ def compliance_page(department: str | None, template: str, **extra):
                                strength=strength, q=q, department=department,
                                department_name=names.department(department) if department else "",
                                policy=result.get("policy"), clauses=sorted(summary.get("by_clause", {}).items()),
+                               synced_at=result.get("synced_at"),
                                **extra)
 
 

@@ -1,5 +1,5 @@
 """The window's workspace (role `window`): “我能否……” — may person P do action A on item I,
-here, now? — and, for a chief representative, the seal-use page with its receipt (DESIGN §1, §4, §7)."""
+here, now? — and, for a chief representative, the seal-use page with its receipt (docs/design.md §1, §4, §7)."""
 from __future__ import annotations
 
 import hashlib
@@ -12,11 +12,12 @@ from sqlalchemy import select
 
 from registry import models as m
 from registry.services.catalog import published_items
-from web.runtime import runtime
+from web.context import runtime
 from web.ui import bp
 from web.ui.common import (
-    FormErrors, as_utc, matches, not_found, paginate, public_url, qr_svg, role_required, search_keys, utcnow,
+    FormErrors, matches, not_found, paginate, public_url, qr_svg, role_required, search_keys,
 )
+from vocab.clock import as_utc, utcnow
 
 MAX_CHOICES = 200
 UNCHECKED_LABELS = {"place": "办理场所", "seal": "印章", "case": "办件", "at": "时间", "known_at": "知悉时间"}
@@ -94,7 +95,7 @@ def _reference_error(exc: Exception) -> str:
 
 def _sealing():
     try:
-        from web import sealing
+        from application import sealing
     except ImportError:
         return None
     return sealing if hasattr(sealing, "use_seal") else None
@@ -153,6 +154,10 @@ def window_seal():
                 status = 422
     with runtime().reading() as session:
         ctx = _seal_context(session, principal.person, request.args.get("item_q", ""))
+        if not ctx["keeps"] and request.method == "GET":
+            # keeps no seal and acts for no custodian: say what this login is for instead
+            from web.ui.window_duties import duties
+            return render_template("window/duties.html", d=duties(session, ctx["person"], utcnow())), 200
         return render_template("window/seal.html", no_person=False, sealing=sealing, form=form, errors=errors,
                                refused=refused, **ctx), status
 

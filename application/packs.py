@@ -1,0 +1,120 @@
+"""Rule packs in the registry: check, publish (activate atomically in every worker), diff."""
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select, update
+
+from registry.db import utcnow
+from registry.models import PackVersion, RegistryChange
+from rules.pack import Pack, check_pack, default_pack_dir, load_pack
+
+_loaded: dict[str, Pack] = {}
+
+
+class PackRefused(Exception):
+    def __init__(self, errors: list[Any]):
+        super().__init__("规则包未通过校验")
+        self.errors = errors
+
+
+def pack_files(directory: str | Path) -> dict[str, str]:
+    d = Path(directory)
+    return {p.name: p.read_text(encoding="utf-8") for p in sorted(d.glob("*.y*ml"))}
+
+
+def load_stored_pack(row: PackVersion, session=None) -> Pack:
+    """The Pack of a stored version, as its publication record in the log states it.
+
+    With a session, the pack's text is taken from its signed publication record when the record
+    carries it (packs published since the text is logged), and in any case the loaded pack must
+    hash to the digest the record states: a pack edited in the database is refused (DESIGN §12.3).
+    Cached by digest: every worker compiles a version once."""
+    files, digest = row.files, row.digest
+    if session is not None:
+        files, digest = _logged_pack(session, row)
+    if digest in _loaded:
+        return _loaded[digest]
+    with tempfile.TemporaryDirectory(prefix="onehall-pack-") as tmp:
+        for name, text in files.items():
+            (Path(tmp) / name).write_text(text, encoding="utf-8")
+        pack = load_pack(tmp)
+    if pack.digest != digest:
+        raise PackTampered(f"规则包 {row.pack} {row.version} 的内容与日志第{row.log_index}条所记摘要不符，拒绝载入")
+    _loaded[digest] = pack
+    return pack
+
+
+class PackTampered(RuntimeError):
+    """The stored pack does not hash to the digest its publication record states."""
+
+
+def _logged_pack(session, row: PackVersion) -> tuple[dict[str, str], str]:
+    import json
+    from registry.models import LogEntry
+    entry = session.get(LogEntry, row.log_index) if row.log_index is not None else None
+    if entry is None:
+        raise PackTampered(f"规则包 {row.pack} {row.version} 没有日志中的发布记录，拒绝载入")
+    record = json.loads(bytes(entry.leaf))["record"]
+    if record.get("type") != "pack_publication" or record.get("digest") is None:
+        raise PackTampered(f"日志第{row.log_index}条不是规则包发布记录，拒绝载入")
+    files = record.get("files")
+    return (dict(files) if isinstance(files, dict) else row.files), record["digest"]
+
+
+def publish(rt, directory: str | Path, publisher: str) -> PackVersion:
+    """Validate the pack, run its self-checks, store it and make it the active version.
+
+    A pack that fails never becomes active; the old one keeps serving."""
+    errors = check_pack(str(directory))
+    if errors:
+        raise PackRefused(errors)
+    pack = load_pack(str(directory))
+    self_check = _self_check(pack)
+    if self_check:
+        raise PackRefused(self_check)
+    files = pack_files(directory)
+    with rt.filing_session() as session:
+        existing = session.scalar(select(PackVersion).where(PackVersion.digest == pack.digest))
+        if existing is not None and existing.active:
+            return existing
+        session.execute(update(PackVersion).where(PackVersion.active.is_(True)).values(active=False))
+        row = existing or PackVersion(pack=pack.id, version=str(pack.version), digest=pack.digest, files=files,
+                                      publisher=publisher, published_at=utcnow())
+        row.active = True
+        session.add(row)
+        session.flush()
+        from registry.services.context import Actor, FilingContext
+        ctx = FilingContext(session=session, actor=Actor(name=publisher, role="reform_office"), ledger=rt.ledger)
+        row.log_index = ctx.log("pack_publication", {"pack": pack.id, "version": str(pack.version),
+                                                     "digest": pack.digest, "files": row.files},
+                                ref=row.id).index
+        session.add(RegistryChange(kind="pack", key=str(row.id)))
+    return row
+
+
+_self_checked: dict[str, list[str]] = {}
+
+
+def _self_check(pack: Pack) -> list[str]:
+    """The pack's own scenarios (if it carries any) must pass before it may serve.
+    The result depends only on the pack's content, so it is kept per digest."""
+    if pack.digest not in _self_checked:
+        try:
+            from rules.selfcheck import run_self_checks
+        except ImportError:
+            return []
+        _self_checked[pack.digest] = run_self_checks(pack)
+    return _self_checked[pack.digest]
+
+
+def ensure_active_pack(rt) -> str | None:
+    """At init: publish the bundled Xiangtan pack when no pack is active yet."""
+    with rt.reading() as session:
+        active = session.scalar(select(PackVersion).where(PackVersion.active.is_(True)))
+    if active is not None:
+        return f"规则包：{active.pack} {active.version}（{active.digest[:12]}）"
+    row = publish(rt, default_pack_dir(), publisher="onehall init")
+    return f"已发布规则包：{row.pack} {row.version}（{row.digest[:12]}）"

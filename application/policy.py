@@ -1,0 +1,150 @@
+"""The policy host of one worker: the rules engine over the registry's signed facts, kept current.
+
+Each worker holds its own engine and decision index (docs/design.md §9). Its facts are the log's signed
+records folded (registry.signed_facts), never the registry's rows, so an edited row changes no
+answer. When the change feed moved past its mark (on SQLite one indexed read per question; on
+PostgreSQL a LISTEN connection marks the host dirty, application.changes) it reads the log past the size
+it has folded and applies what those records change. The active pack lives in the registry; a new
+version is loaded beside the old one and swapped in atomically.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+
+from registry.db import utcnow
+from registry.signed_facts import SignedState, display_from_rows, iter_records
+from registry.decision_log import write_decisions
+from registry.models import PackVersion, RegistryChange
+from rules.engine import Engine
+from application.packs import load_stored_pack
+from application.snapshot import start_engine
+
+log = logging.getLogger(__name__)
+DECISION_BATCH = 200
+DECISION_FLUSH_S = 0.05
+DECISION_QUEUE_MAX = 200_000
+
+
+class PolicyHost:
+    def __init__(self, rt: Any):
+        self.rt = rt
+        self._lock = threading.Lock()
+        self._mark = -1
+        self._pack_id: int | None = None
+        self._state: SignedState | None = None
+        self.start_info: dict[str, Any] = {}
+        self.engine: Engine | None = None
+        self._writer: threading.Thread | None = None
+        self._closing = threading.Event()
+        self.reload()
+        self._start_decision_writer()
+
+    # -- keeping current ---------------------------------------------------------------------
+
+    def reload(self) -> None:
+        """Build a fresh engine from the active pack and the folded log (from an authenticated
+        snapshot and the records after it, when there is one: application.snapshot), then swap it in."""
+        with self.rt.reading() as session:
+            row = session.scalar(select(PackVersion).where(PackVersion.active.is_(True)).limit(1))
+            if row is None:
+                raise RuntimeError("没有生效的规则包：请先运行 onehall init")
+            mark = session.scalar(select(func.max(RegistryChange.seq))) or 0
+            pack = load_stored_pack(row, session)
+            engine, state, self.start_info = start_engine(self.rt, session, pack)
+        engine.decision_log = self._queue_decision
+        with self._lock:
+            self.engine, self._mark, self._pack_id, self._state = engine, mark, row.id, state
+
+    def refresh(self) -> None:
+        """Apply every record logged since our mark (any worker's)."""
+        if self.rt.changes.mark() <= self._mark:
+            return
+        with self.rt.reading() as session:
+            with self._lock:
+                mark = session.scalar(select(func.max(RegistryChange.seq))) or 0
+                pack_switch = session.scalar(select(func.count()).select_from(RegistryChange).where(
+                    RegistryChange.seq > self._mark, RegistryChange.kind == "pack")) > 0
+                if not pack_switch:
+                    state = self._state
+                    state.display = display_from_rows(session, bulk=False)
+                    for index, _, record in iter_records(session, state.size):
+                        for change in state.apply(index, record):
+                            self.engine.apply(change)
+                    self._mark = mark
+        if pack_switch:
+            self.reload()
+
+    # -- questions ---------------------------------------------------------------------------
+
+    def revocations_of(self, authorization_id) -> list[dict[str, Any]]:
+        """The signed revocation facts of one authorization (for /verify's online check)."""
+        self.refresh()
+        return [r for r in self._state.tables["revocations"].values() if r.get("authorization") == authorization_id]
+
+    def decide(self, person: int, action: str, item: str, at: datetime | None = None,
+               known_at: datetime | None = None, place: str | None = None, seal: str | None = None,
+               case: str | None = None) -> dict[str, Any]:
+        self.refresh()
+        return self.engine.decide(person, action, item, at=at, known_at=known_at, place=place, seal=seal,
+                                  case=case)
+
+    def allowed_actions(self, person: int, item: str, at: datetime | None = None,
+                        place: str | None = None) -> list[dict[str, Any]]:
+        self.refresh()
+        return self.engine.allowed_actions(person, item, at=at, place=place)
+
+    # -- the decision log: written in batches after the answers went out ------------------------
+
+    def _queue_decision(self, request: dict[str, Any], answer: dict[str, Any]) -> None:
+        if len(self._pending) >= DECISION_QUEUE_MAX and not self._overflowing:
+            self._overflowing = True
+            log.error("decision log queue full (%d): the oldest decisions are being dropped", DECISION_QUEUE_MAX)
+        self._pending.append((request, answer, utcnow()))
+
+    def _start_decision_writer(self) -> None:
+        from collections import deque
+        self._pending: deque = deque(maxlen=DECISION_QUEUE_MAX)
+        self._overflowing = False
+
+        def write_batches() -> None:
+            while not self._closing.wait(DECISION_FLUSH_S):
+                try:
+                    self.flush_decisions()
+                except Exception:  # pragma: no cover - keep serving; retry next tick
+                    log.exception("decision log batch failed")
+
+        self._writer = threading.Thread(target=write_batches, name="onehall-decisions", daemon=True)
+        self._writer.start()
+
+    def close(self) -> None:
+        """Stop the decision writer after writing what is queued."""
+        self._closing.set()
+        if self._writer is not None:
+            self._writer.join(timeout=5)
+        try:
+            self.flush_decisions()
+        except Exception:  # pragma: no cover - the database may already be gone
+            log.exception("final decision log batch failed")
+
+    def flush_decisions(self) -> int:
+        """Write queued decisions, up to DECISION_BATCH per row (registry.decision_log). A batch
+        the database refuses goes back to the head of the queue, to be retried next tick."""
+        written = 0
+        while self._pending:
+            taken = []
+            while self._pending and len(taken) < DECISION_BATCH:
+                taken.append(self._pending.popleft())
+            try:
+                with self.rt.engine.begin() as conn:
+                    write_decisions(conn, taken)
+            except Exception:
+                self._pending.extendleft(reversed(taken))
+                raise
+            written += len(taken)
+        self._overflowing = False
+        return written

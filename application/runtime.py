@@ -1,0 +1,128 @@
+"""The per-process runtime: database sessions, signing keys, the log, the policy engine.
+
+One Runtime per Flask app (and per CLI invocation), so each worker process keeps its own
+decision index current from the registry's change feed (docs/design.md §9).
+"""
+from __future__ import annotations
+
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from registry.db import make_engine, session_factory, transaction, utcnow
+from registry.services.accounts import Principal
+from registry.services.context import Actor, FilingContext, Ledger, NullLedger
+from application.config import Settings
+
+
+_POLICY_LOCK = threading.Lock()
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    sessions: sessionmaker[Session]
+    ledger: Ledger = field(default_factory=NullLedger)
+    _policy: Any = None         # application.policy.PolicyHost, built on first use
+    _changes: Any = None        # application.changes.ChangeMonitor, built on first use
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def create(cls, settings: Settings) -> "Runtime":
+        engine = make_engine(settings.database_url, schema=settings.database_schema, pool_pre_ping=True)
+        _resolve_origin(settings, engine)
+        rt = cls(settings=settings, sessions=session_factory(engine))
+        rt.ledger = _make_ledger(rt)
+        return rt
+
+    @property
+    def policy(self):
+        """This worker's policy host (rules engine + decision index), built on first use."""
+        if self._policy is None:
+            from application.policy import PolicyHost
+            with _POLICY_LOCK:
+                if self._policy is None:
+                    self._policy = PolicyHost(self)
+        return self._policy
+
+    @property
+    def changes(self):
+        """This worker's view of the registry change feed (application.changes.ChangeMonitor)."""
+        if self._changes is None:
+            from application.changes import ChangeMonitor
+            with _POLICY_LOCK:
+                if self._changes is None:
+                    self._changes = ChangeMonitor(self)
+        return self._changes
+
+    def close(self) -> None:
+        """Stop this runtime's threads and close its connections (tests, shutdown)."""
+        if self._policy is not None:
+            self._policy.close()
+        if self._changes is not None:
+            self._changes.close()
+        self.engine.dispose()
+
+    @property
+    def policy_if_ready(self):
+        return self._policy
+
+    @property
+    def engine(self):
+        return self.sessions.kw["bind"]
+
+    @contextmanager
+    def filing(self, actor: Actor) -> Iterator[FilingContext]:
+        """One filing = one transaction, with the log append inside it."""
+        with self.sessions() as session:
+            with session.begin():
+                # SQLite: take the write lock up front (BEGIN IMMEDIATE), so the log append
+                # at the end of the filing never meets a stale snapshot (docs/design.md §9).
+                session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+                yield FilingContext(session=session, actor=actor, ledger=self.ledger, now=utcnow())
+        self._committed()
+
+    @contextmanager
+    def filing_session(self) -> Iterator[Session]:
+        """A plain read-write transaction for account housekeeping (logins, tokens)."""
+        with transaction(self.sessions) as session:
+            yield session
+        self._committed()
+
+    def _committed(self) -> None:
+        if self._changes is not None:
+            self._changes.invalidate()
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        with self.sessions() as session:
+            yield session
+
+
+def _resolve_origin(settings: Settings, engine) -> None:
+    """The log origin: the one fixed at init wins; an explicit different one is refused."""
+    from registry.deployment import LOG_ORIGIN, SettingConflict, conflict_message, fixed_if_migrated
+    from application.config import DEV_LOG_ORIGIN
+    stored = fixed_if_migrated(engine, LOG_ORIGIN)
+    if settings.origin_given:
+        if stored is not None and stored != settings.log_origin:
+            engine.dispose()
+            raise SettingConflict(conflict_message("ONEHALL_LOG_ORIGIN", stored, settings.log_origin))
+    else:
+        settings.log_origin = stored or DEV_LOG_ORIGIN
+
+
+def _make_ledger(rt: Runtime) -> Ledger:
+    try:
+        from application.logservice import make_ledger
+    except ImportError:  # the signed log is wired in when present
+        return NullLedger()
+    return make_ledger(rt)
+
+
+def actor_of(principal: Principal) -> Actor:
+    return Actor(name=principal.name, role=principal.role, department=principal.department,
+                 person=principal.person)

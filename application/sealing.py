@@ -1,0 +1,187 @@
+"""Seal uses (docs/design.md §7): ask the rules first, then log the use and hand back a receipt.
+
+A refused use appends nothing. An allowed use is one transaction (the SealUse row and its
+signed leaf), then waits, bounded, for a checkpoint that covers it, and answers with a
+receipt anyone can verify offline with the log's public key.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from registry.db import utcnow
+from registry.ledger import node_getter
+from registry.models import Checkpoint, LogEntry, Person, Seal, SealUse
+from registry.services.accounts import Principal
+from registry.services.context import Actor, FilingContext, iso
+from signing import merkle
+from signing.note import note_key_id, split_note
+from signing.receipt import build_receipt
+
+
+class ActRefused(Exception):
+    """An act (a seal use, an acceptance) is refused; `reasons` say why (the decision's
+    reasons and why_not). Nothing was written."""
+
+    def __init__(self, detail: str, reasons: list[dict[str, Any]], decision: dict[str, Any] | None = None):
+        super().__init__(detail)
+        self.detail = detail
+        self.reasons = reasons
+        self.decision = decision
+
+
+SealRefused = ActRefused
+
+
+def refused(verdict: str, decision: dict[str, Any]) -> ActRefused:
+    """A refused act from a decision that denies: the why-not sentence once (it already names the
+    prohibitions and the grant that did not hold), the reasons with their clauses beside it."""
+    why = decision.get("why_not") or {}
+    return ActRefused(why.get("text") or verdict, list(decision["reasons"]), decision)
+
+
+def use_seal(rt, principal: Principal, data: dict[str, Any]) -> dict[str, Any]:
+    if principal.person is None or principal.person != data["person"]:
+        raise SealRefused("用印须由保管人本人使用自己的账号", [{
+            "rule": "seal.own_credential", "clause": "XT-3.3.3", "text": "“行政审批专用章”及其他业务专章的保管权和使用权",
+            "detail": "请求中的人员与登录账号所关联的人员不一致"}])
+    if principal.place is not None and principal.place != data["place"]:
+        raise SealRefused("此令牌绑定了其他场所", [{
+            "rule": "token.place", "clause": "XT-3.3.1", "text": "进驻的依申请类政务服务事项必须在所进驻大厅实质运行",
+            "detail": f"令牌绑定场所为 {principal.place}，请求场所为 {data['place']}"}])
+    now = utcnow()
+    decision = rt.policy.decide(data["person"], "use_seal", data["item"], at=now, place=data["place"],
+                                seal=data["seal"], case=data["case"])
+    if not decision["allowed"]:
+        raise refused("不允许用印", decision)
+    with rt.sessions() as session:
+        with session.begin():
+            session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+            seal = session.get(Seal, data["seal"])
+            auth = decision.get("authorization") or {}
+            use = SealUse(seal=seal.code, person=data["person"], item=data["item"], case=data["case"],
+                          document_sha256=data["document_sha256"], place=data["place"], at=now,
+                          decision_id=decision["decision_id"], authorization=auth.get("id"),
+                          acting_for=decision.get("acting_for"))
+            session.add(use)
+            session.flush()
+            ctx = FilingContext(session=session, actor=Actor(name=principal.name, role="department",
+                                                             department=seal.department, person=data["person"]),
+                                ledger=rt.ledger, now=now)
+            person = session.get(Person, data["person"])
+            custody = custody_relied_on(rt, seal.code, now)
+            logged = ctx.log("seal_use", {
+                "id": use.id, "seal": seal.code, "seal_kind": seal.kind, "department": seal.department,
+                "person": data["person"], "item": data["item"], "case": data["case"],
+                "document_sha256": data["document_sha256"], "place": data["place"], "at": iso(now),
+                "decision_id": decision["decision_id"], "authorization": auth.get("id"),
+                "acting_for": decision.get("acting_for"), "policy_digest": decision["policy"]["digest"],
+                "authorization_log_index": auth.get("log_index"),
+                "custody": custody and custody.get("id"), "custody_log_index": custody and custody.get("log_index"),
+            }, ref=use.id, personal={"person_name": person.name} if person else None)
+            use.log_index, use.leaf_hash = logged.index, logged.leaf_hash
+    authority = [(role, i) for role, i in (("authorization", auth.get("log_index")),
+                                           ("custody", custody and custody.get("log_index"))) if i is not None]
+    return {"receipt": receipt_for(rt, logged.index, authority=authority), "decision_id": decision["decision_id"],
+            "acting_for": decision.get("acting_for")}
+
+
+def relied_on(leaf: bytes) -> list[tuple[str, int]]:
+    """(role, log index) of the authorization and custody a seal-use record names."""
+    import json
+    record = json.loads(leaf)["record"]
+    if record.get("type") != "seal_use":
+        return []
+    return [(role, record[field]) for role, field in (("authorization", "authorization_log_index"),
+                                                      ("custody", "custody_log_index"))
+            if isinstance(record.get(field), int)]
+
+
+def custody_relied_on(rt, seal: str, at) -> dict[str, Any] | None:
+    """The custody filing the decision read (the engine's signed facts, at the moment of the use)."""
+    from rules.timeutil import ts
+    t = ts(at)
+    return rt.policy.engine.world.custody_at(seal, t, t)
+
+
+def receipt_for(rt, index: int, wait_ms: int | None = None,
+                authority: list[tuple[str, int]] | None = None) -> dict[str, Any]:
+    """The receipt of log entry `index` under a checkpoint that covers it; for a seal use, with
+    the entries and inclusion proofs of the records its decision relied on, under the same
+    checkpoint (DESIGN §12.3): `authority` ((role, log index), ...), else those its record names."""
+    wait = rt.settings.receipt_wait_ms if wait_ms is None else wait_ms
+    cp: Checkpoint = rt.ledger.await_checkpoint(rt.sessions, index, wait)
+    with rt.reading() as session:
+        get = node_getter(session)
+        entry = session.get(LogEntry, index)
+        if authority is None:
+            authority = relied_on(bytes(entry.leaf))
+        proof = merkle.inclusion_proof(index, cp.tree_size, get)
+        relied = [(role, i, bytes(session.get(LogEntry, i).leaf), merkle.inclusion_proof(i, cp.tree_size, get))
+                  for role, i in authority]
+    return build_receipt(entry.leaf, index, proof, cp.tree_size, cp.note, checkpoint_key(rt, cp.note),
+                         rt.settings.log_origin, authority=relied)
+
+
+def checkpoint_key(rt, note: str) -> bytes:
+    """The log key that signed this checkpoint (not merely the current one: keys rotate)."""
+    origin = rt.settings.log_origin
+    _, signatures = split_note(note)
+    ids = {sig.key_id for sig in signatures if sig.name == origin}
+    for info in rt.extras["keys"].public_keys():
+        if info.body == "log" and note_key_id(origin, info.public_key) in ids:
+            return info.public_key
+    raise LookupError("no log key signed this checkpoint")
+
+
+def find_seal_use(session, leaf_hash: str) -> dict[str, Any] | None:
+    """What a citizen may learn from a receipt hash: sealed or not, when, by which department.
+
+    Read from the signed leaf, never from the seal_uses row (an edited row changes nothing here;
+    `onehall audit` names it)."""
+    import json
+    from registry.models import Department
+    entry = session.scalar(select(LogEntry).where(LogEntry.leaf_hash == leaf_hash))
+    if entry is None:
+        return None
+    record = json.loads(bytes(entry.leaf))["record"]
+    if record.get("type") != "seal_use":
+        return None
+    dept = session.get(Department, record.get("department"))
+    return {"sealed": True, "at": record.get("at"), "department": record.get("department"),
+            "department_name": dept.name if dept else record.get("department"),
+            "seal_kind": record.get("seal_kind"), "log_index": entry.index,
+            "document_sha256": record.get("document_sha256"),
+            "authorization": record.get("authorization"),
+            "authorization_log_index": record.get("authorization_log_index")}
+
+
+def authority_of(rt, session, use: dict[str, Any]) -> dict[str, Any] | None:
+    """The authorization a use relied on, read from its signed leaf, in Chinese
+    ("依据某某部门第N号授权书（日志第M条）"), and whether a revocation is known (online check)."""
+    import json
+    from registry.models import Department
+    index = use.get("authorization_log_index")
+    entry = session.get(LogEntry, index) if index is not None else None
+    if entry is None:
+        return None
+    record = json.loads(bytes(entry.leaf))["record"]
+    if record.get("type") != "authorization" or record.get("id") != use.get("authorization"):
+        return {"text": f"用印记录所称依据（日志第{index}条）不是其授权书", "ok": False}
+    dept = session.get(Department, record.get("grantor"))
+    name = dept.name if dept else record.get("grantor")
+    text = f"依据{name}第{record['id']}号授权书（日志第{index}条）"
+    revoked = [r for r in rt.policy.revocations_of(record["id"])]
+    if not revoked:
+        return {"text": text, "ok": True, "revocation": None}
+    first = min(revoked, key=lambda r: r["at"])
+    before = first["at"] <= datetime.fromisoformat(use["at"].replace("Z", "+00:00"))
+    note = (f"该授权书自{local_text(first['at'])}起撤销，" + ("早于本次用印" if before else "晚于本次用印（本次用印有效）"))
+    return {"text": text, "ok": not before, "revocation": note}
+
+
+def local_text(value) -> str:
+    from zoneinfo import ZoneInfo
+    return value.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y年%m月%d日 %H:%M")
