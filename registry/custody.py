@@ -39,6 +39,7 @@ from signing.timeutil import as_utc, to_iso
 
 LOG_BODY = "log"
 COMMITMENT = "commitment_key"
+CUSTODY_REVISION = "b4d2c6e8f013"   # the migration that made the key table (keys import-files needs no later one)
 
 
 def _info(row: CustodyKey) -> KeyInfo:

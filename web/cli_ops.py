@@ -98,13 +98,18 @@ def restore_command(directory: Path) -> None:
 @click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @with_appcontext
 def keys_import_files(directory: Path) -> None:
-    """把旧版本保存在文件夹中的密钥（keys.json、*.pem、commitment.key）导入数据库保管，并记入日志。"""
+    """把旧版本保存在文件夹中的密钥（keys.json、*.pem、commitment.key）导入数据库保管，并记入日志。
+
+    升级时先于 onehall init 运行：init 的签名补录由导入的密钥签名。"""
     from registry.custody import import_key_files
     from signing.errors import KeyStoreError
     keys = current_runtime().extras.get("keys")
     if not hasattr(keys, "signer_in"):
         click.echo("当前 ONEHALL_KEY_STORE=files：无需导入", err=True)
         sys.exit(2)
+    from registry import migrate
+    from registry.custody import CUSTODY_REVISION
+    migrate.upgrade(current_runtime().engine, CUSTODY_REVISION)   # the key table, before any signed backfill
     try:
         imported = import_key_files(keys, directory)
     except KeyStoreError as exc:

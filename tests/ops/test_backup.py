@@ -14,9 +14,9 @@ from registry.db import make_engine
 from tests.conftest import PG_URL
 from tests.web.conftest import bearer, world  # noqa: F401  (the fixture)
 from tests.web.test_decisions_and_seal import seal_setup
-from web.bootstrap import publish_checkpoint
+from application.bootstrap import publish_checkpoint
 from web.cli import main
-from web.config import Settings
+from application.config import Settings
 
 
 def seal_use(client, world, person, case):  # noqa: F811
@@ -72,6 +72,7 @@ def test_backup_and_restore_keep_the_log_verifying_and_the_witnessed_checkpoints
     refused = again.invoke(main, ["restore", str(tmp_path / "backup")])
     assert refused.exit_code == 2 and "只能恢复到空数据库" in refused.output
     assert "一致" in ok(again, "keys", "check")
+    ok(again, "audit")                          # the registry is what the log says
     ok(again, "log", "export", str(tmp_path / "export"))
     ok(again, "keys", "save", str(tmp_path / "keys.json"))
     verified = ok(again, "verify", str(tmp_path / "export"), "--keys", str(tmp_path / "keys.json"),

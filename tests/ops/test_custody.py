@@ -14,7 +14,7 @@ from registry.services.context import Actor
 from signing.errors import KeyStoreError
 from signing.keys import Ed25519Signer
 from signing.records import parse_leaf, verify_leaf
-from web.config import Settings
+from application.config import Settings
 
 ACTOR = Actor(name="ops-test", role="gov_service")
 T_SWAPPED = datetime(2018, 1, 1, tzinfo=timezone.utc)

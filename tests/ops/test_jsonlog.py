@@ -67,7 +67,7 @@ def test_a_refused_act_logs_no_signed_act(client, world, lines):  # noqa: F811
 def test_retention_is_at_least_six_months_and_the_logrotate_stanza_keeps_it(tmp_path):
     from pydantic import ValidationError
 
-    from web.config import Settings
+    from application.config import Settings
     with pytest.raises(ValidationError):
         Settings(instance_dir=tmp_path, log_retention_days=90)
     s = Settings(instance_dir=tmp_path, log_file=str(tmp_path / "onehall.json"), log_retention_days=365)
