@@ -78,8 +78,9 @@ def browser(sync_api, live):
 
 
 @pytest.fixture
-def new_page(browser, live):
+def new_page(browser, live, request):
     contexts = []
+    pages = []
 
     def make(user: str | None = None):
         ctx = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", accept_downloads=True,
@@ -87,11 +88,20 @@ def new_page(browser, live):
         ctx.set_default_timeout(TIMEOUT_MS)
         contexts.append(ctx)
         page = ctx.new_page()
+        pages.append(page)
         if user:
             _login(page, live.base, user)
         return page
 
     yield make
+    failed = getattr(request.node, "rep_call", None)
+    if failed is not None and failed.failed:
+        (OUT / "failed").mkdir(parents=True, exist_ok=True)
+        for i, page in enumerate(pages):
+            try:
+                page.screenshot(path=str(OUT / "failed" / f"{request.node.name}-{i}.png"), full_page=True)
+            except Exception:  # a page already closed: nothing to keep
+                pass
     for ctx in contexts:
         ctx.close()
 

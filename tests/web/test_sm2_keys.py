@@ -8,18 +8,19 @@ import hashlib
 import json
 from io import BytesIO
 
+from click.testing import CliRunner
 from sqlalchemy import select
 
 from registry import models as m
 from signing.errors import ReceiptError
-from signing.keys import KeyInfo
+from signing.keys import KeyInfo, Sm2Signer
 from signing.note import open_note
 from signing.note_sm2 import check_sm2_lines
 from signing.records import parse_leaf
 from signing.receipt import verify_receipt
 from tests.web.conftest import bearer
 from tests.web.test_decisions_and_seal import seal_setup
-from web.cli_log import keys_group
+from web.cli_log import keys_group, verify_command
 
 
 def _rotate(app, *args):
@@ -54,7 +55,7 @@ def test_keys_rotate_with_alg_sm2_and_what_it_refuses(app, client):
     assert bad.exit_code != 0 and "rsa" in bad.output
 
 
-def test_receipt_of_an_sm2_body_verifies_offline_end_to_end(app, rt, client, world):
+def test_receipt_of_an_sm2_body_verifies_offline_end_to_end(app, rt, client, world, tmp_path):
     a, _ = seal_setup(rt, client, world)
     assert _rotate(app, "dept:FGW", "--alg", "sm2").exit_code == 0  # the seal's department signs with SM2
     receipt = _use_seal(client, world, a, "XT2026-0001")
@@ -76,11 +77,29 @@ def test_receipt_of_an_sm2_body_verifies_offline_end_to_end(app, rt, client, wor
         assert "leaf_hash" in str(exc)
     else:  # pragma: no cover - must not happen
         raise AssertionError("a changed entry verified")
+    # `onehall verify RECEIPT --keys FILE`: the command a citizen runs, with no database
+    (tmp_path / "receipt.json").write_text(json.dumps(receipt), encoding="utf-8")
+    (tmp_path / "keys.json").write_text(json.dumps(saved), encoding="utf-8")
+    ran = CliRunner().invoke(verify_command, [str(tmp_path / "receipt.json"), "--keys", str(tmp_path / "keys.json")])
+    assert ran.exit_code == 0, ran.output
+    shown = json.loads(ran.output[ran.output.index("{"):ran.output.rindex("}") + 1])
+    assert shown["record_verified"] is True and shown["record_alg"] == "sm2"
+    # the same receipt against a key list whose SM2 key of dept:FGW was swapped is refused
+    other = Sm2Signer.generate()
+    swapped = [dict(x, public_key=base64.b64encode(other.public_key_raw).decode(), key_id=other.key_id)
+               if x["key_id"] == sig.key_id else x for x in saved["items"]]
+    (tmp_path / "swapped.json").write_text(json.dumps({"items": swapped}), encoding="utf-8")
+    ran = CliRunner().invoke(verify_command, [str(tmp_path / "receipt.json"), "--keys", str(tmp_path / "swapped.json")])
+    assert ran.exit_code == 1 and "unknown key" in ran.output
     # the public page checks it with the system's keys and names the algorithm
     app.config["WTF_CSRF_ENABLED"] = False  # as tests/web/test_ui_pages.py posts its forms
     page = app.test_client().post("/verify", data={"receipt": (BytesIO(json.dumps(receipt).encode()), "r.json")},
                                   content_type="multipart/form-data")
     assert page.status_code == 200 and "核验通过" in page.text and "SM2（国密" in page.text
+    auditor = app.test_client()
+    auditor.post("/login", data={"name": "audit", "password": "password-123"})
+    entry = auditor.get(f"/audit/log/{receipt['leaf_index']}")
+    assert entry.status_code == 200 and "SM2（国密" in entry.text and "签名有效" in entry.text
 
 
 def test_checkpoints_carry_an_sm2_line_once_the_log_has_an_sm2_key(app, rt, client, world):

@@ -121,3 +121,46 @@ def test_pages_name_things_and_show_signed_records_in_words(client, ui, rt):
     summary = auth[auth.index('class="grid record-summary"'):auth.index("原始记录（JSON）")]
     assert "授权单位" in summary and "市发改委" in summary and "张建国" in summary and "北京时间" in summary
     assert "dept:FGW" not in summary and "filed_at" not in summary
+
+
+def test_a_department_reads_and_answers_its_findings_and_its_home_counts_them(client, ui, rt, policy):
+    import re
+
+    from registry.services.findings import LIVE_STATES
+    from tests.web.test_ui_pages import published_item
+    from application.scheduler import sync_findings
+    published_item(rt)
+    login(client, "fgw")
+    assert "问题清单尚未生成" in client.get("/dept/FGW/findings").text
+    sync_findings(rt)
+    with rt.reading() as session:
+        mine = list(session.scalars(select(m.Finding).where(m.Finding.department == "FGW",
+                                                            m.Finding.state.in_(LIVE_STATES))))
+    assert mine, "the small world has findings for FGW"
+    home = client.get("/dept/FGW/").text
+    card = re.search(r"<b>(\d+)</b><span>待整改的合规问题</span>", home)
+    assert card and int(card.group(1)) == len(mine)
+    page = client.get("/dept/FGW/findings").text
+    assert mine[0].text in page and "item:" not in page and "department:" not in page
+    url = f"/dept/FGW/findings/{mine[0].id}/answer"
+    r = client.post(url, data={"note": "  "})
+    assert r.status_code == 422 and "请写明答复内容" in r.text
+    r = client.post(url, data={"note": "已于本周设立审批服务科，人员到岗"})
+    assert r.status_code == 302
+    with rt.reading() as session:
+        assert session.get(m.Finding, mine[0].id).state == "answered"
+    assert "已于本周设立审批服务科" in client.get("/dept/FGW/findings").text
+    login(client, "sgb")
+    report = client.get("/reform/compliance").text
+    assert f"共 <b>{len(list(_live(rt)))}</b> 项发现" in report and "定时检查" in report
+    bars = re.findall(r'<a href="(/reform/compliance\?department=[^"]+)">', report)
+    values = [int(v) for v in re.findall(r'font-size="12">(\d+)</text>', report)]
+    assert bars and values == sorted(values, reverse=True)          # sorted, each bar a link
+    drill = client.get(bars[0].replace("&amp;", "&")).text
+    assert "合规报告 · " in drill and f"共 <b>{values[0]}</b> 项发现" in drill
+
+
+def _live(rt):
+    from registry.services.findings import LIVE_STATES
+    with rt.reading() as session:
+        return list(session.scalars(select(m.Finding.id).where(m.Finding.state.in_(LIVE_STATES))))

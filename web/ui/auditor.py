@@ -89,6 +89,7 @@ def entry_check(session, entry: m.LogEntry) -> dict[str, Any]:
         record, sig = parse_leaf(leaf)
         out["record"] = json.dumps(record, ensure_ascii=False, indent=2)
         out["sig"] = sig
+        out["sig_alg"] = ALG_LABELS.get(sig.alg, sig.alg)
     except Exception as exc:  # a damaged leaf is exactly what an auditor needs to see
         out["sig_error"] = f"记录无法解析：{exc}"
         return out

@@ -294,29 +294,34 @@ def qr_svg(data: str, scale: int = 3) -> Markup:
     return Markup(svg)
 
 
-def bar_chart(rows: Iterable[tuple[str, float]], *, width: int = 520, bar_height: int = 18,
+def bar_chart(rows: Iterable[tuple], *, width: int = 520, bar_height: int = 18,
               color: str = "#b71c1c", title: str = "") -> Markup:
-    """A horizontal bar chart as inline SVG, rendered on the server."""
+    """A horizontal bar chart as inline SVG, rendered on the server; a row (name, value, href)
+    makes its bar a link (a drill-down)."""
     rows = list(rows)
     if not rows:
         return Markup('<p class="muted">暂无数据</p>')
     label_w, gap, pad = 170, 6, 4
     top = 22 if title else 4
-    biggest = max((v for _, v in rows), default=0) or 1
+    biggest = max((r[1] for r in rows), default=0) or 1
     height = top + len(rows) * (bar_height + gap) + pad
     parts = [f'<svg class="chart" role="img" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
              f'xmlns="http://www.w3.org/2000/svg" aria-label="{escape(title)}">']
     if title:
         parts.append(f'<text x="0" y="14" font-size="13" font-weight="bold">{escape(title)}</text>')
     span = width - label_w - 50
-    for i, (name, value) in enumerate(rows):
+    for i, (name, value, *link) in enumerate(rows):
         y = top + i * (bar_height + gap)
+        if link and link[0]:
+            parts.append(f'<a href="{escape(link[0])}">')
         w = max(1, int(span * (value / biggest))) if value else 0
         shown = int(value) if float(value).is_integer() else round(value, 1)
         parts.append(f'<text x="{label_w - 6}" y="{y + bar_height - 5}" font-size="12" text-anchor="end">'
                      f'{escape(name[:14])}</text>')
         parts.append(f'<rect x="{label_w}" y="{y}" width="{w}" height="{bar_height}" fill="{color}" rx="2"/>')
         parts.append(f'<text x="{label_w + w + 4}" y="{y + bar_height - 5}" font-size="12">{shown}</text>')
+        if link and link[0]:
+            parts.append("</a>")
     parts.append("</svg>")
     return Markup("".join(parts))
 

@@ -138,9 +138,11 @@ def dept_home(dept):
         expiring = [r for r in rows if r.expiring]
         gov_valid = any(r.a.grantee_gov_service and r.status == "valid" for r in rows)
         chart = bar_chart([(vocab.ITEM_STATUSES[s], n) for s, n in by_status.items()], title="事项申报状态")
+        from web.ui.findings_pages import open_count
+        findings = open_count(session, dept)
         return render_template("dept/home.html", dept=dept, d=d, rows=rows, expiring=expiring, gaps=_post_gaps(rows),
                                gov_valid=gov_valid, by_status=by_status, returned=returned, reasons=reasons,
-                               alert_count=alert_count, chart=chart,
+                               alert_count=alert_count, chart=chart, findings=findings,
                                valid_count=sum(1 for r in rows if r.status == "valid"))
 
 

@@ -224,20 +224,39 @@ def reform_pack():
 
 # --- compliance -------------------------------------------------------------------------------
 
+def principal_role() -> str | None:
+    from flask import g
+    p = getattr(g, "principal", None)
+    return p.role if p is not None else None
+
+
 def compliance_page(department: str | None, template: str, **extra):
     try:
         from application import compliance
     except ImportError:
         return render_template("reform/not_ready.html", title="合规报告", message="合规报告模块未就绪")
-    try:
-        result = compliance.report(runtime(), department=department or None)
-    except Exception as exc:
-        return render_template("reform/not_ready.html", title="合规报告", message=f"合规报告暂不可用：{exc}")
+    from web.ui.findings_pages import as_report, stored
+    from web.ui.names import Names
+    with runtime().reading() as session:
+        rows = stored(session, department)
+        result = as_report(rows, Names(session)) if rows is not None else None
+    if result is None:  # the scheduler never synced: compute the report once, here
+        try:
+            result = compliance.report(runtime(), department=department or None)
+        except Exception as exc:
+            return render_template("reform/not_ready.html", title="合规报告", message=f"合规报告暂不可用：{exc}")
     clause, strength, q = request.args.get("clause", ""), request.args.get("strength", ""), request.args.get("q", "")
     found = [f for f in result["findings"] if (not clause or f["clause"] == clause)
              and (not strength or f["strength"] == strength) and matches(q, f["text"], f["subject"])]
     summary = result["summary"]
-    chart = bar_chart([(d["name"], d["total"]) for d in summary.get("departments", [])[:15]], title="问题数（按部门）")
+    ranked = sorted(summary.get("departments", []), key=lambda d: (-d["total"], d["name"]))
+    drill = principal_role() == "reform_office" and not department
+
+    def link(d):
+        code = d.get("code") or d.get("department")
+        return url_for("ui.reform_compliance", department=code) if drill and code and code != "CITY" else None
+    chart = bar_chart([(d["name"], d["total"], link(d)) for d in ranked[:15]],
+                      title="问题数（按部门，点击查看该部门）" if drill else "问题数（按部门）")
     from web.ui.names import Names
     with runtime().reading() as session:
         names = Names(session)
@@ -249,6 +268,7 @@ def compliance_page(department: str | None, template: str, **extra):
                                strength=strength, q=q, department=department,
                                department_name=names.department(department) if department else "",
                                policy=result.get("policy"), clauses=sorted(summary.get("by_clause", {}).items()),
+                               synced_at=result.get("synced_at"),
                                **extra)
 
 

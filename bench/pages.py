@@ -1,0 +1,77 @@
+"""How fast the pages answer (issue 12, Speed): the demo city (`init --demo`) on SQLite, signed in
+as every role, every link reachable from the role's home page two levels deep (a few of each
+kind), each page timed in-process (Flask's test client: the page's own work, no network); prints
+one JSON object with the slowest five pages and how many exceed the 300 ms budget. The findings
+are synced once first, as the scheduler does, so compliance pages read stored rows.
+
+    python -m bench.pages [--repeat 3] [--per-kind 3]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from collections import Counter, deque
+from pathlib import Path
+
+BUDGET_MS = 300.0
+
+
+def crawl_times(app, user: str, home: str, password: str, repeat: int, per_kind: int) -> dict[str, float]:
+    from tests.web.test_link_crawl import kind_of, links_of
+    client = app.test_client()
+    client.post("/login", data={"name": user, "password": password})
+    seen, kinds, out = {home}, Counter(), {}
+    queue = deque([(home, 0)])
+    while queue:
+        url, depth = queue.popleft()
+        times, r = [], None
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            r = client.get(url)
+            times.append((time.perf_counter() - t0) * 1000)
+        out[url] = statistics.median(times)
+        if depth >= 2 or "text/html" not in (r.content_type or ""):
+            continue
+        for link in links_of(r.get_data(as_text=True)):
+            if link in seen or link.startswith("/logout"):
+                continue
+            seen.add(link)
+            k = kind_of(app, link)
+            if kinds[k] < per_kind:
+                kinds[k] += 1
+                queue.append((link, depth + 1))
+    return out
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeat", type=int, default=3, help="requests per page (the median is reported)")
+    ap.add_argument("--per-kind", type=int, default=3, help="pages of one route followed per role")
+    args = ap.parse_args(argv)
+    from tests.api.world import PASSWORD, build_world
+    from tests.web.test_link_crawl import ROLES
+    t0 = time.perf_counter()
+    world = build_world(Path(tempfile.mkdtemp(prefix="bench-pages-")))
+    world.app.config["WTF_CSRF_ENABLED"] = False
+    from application.scheduler import sync_findings
+    sync_findings(world.rt)           # what `make run`'s scheduler does on its first pass
+    setup_s = time.perf_counter() - t0
+    rows = []
+    for user, home in ROLES.items():
+        for url, ms in crawl_times(world.app, user, home, PASSWORD, args.repeat, args.per_kind).items():
+            rows.append({"role": user[2:], "url": url, "ms": round(ms, 1)})
+    world.rt.close()
+    rows.sort(key=lambda r: -r["ms"])
+    over = [r for r in rows if r["ms"] > BUDGET_MS]
+    json.dump({"pages": len(rows), "setup_s": round(setup_s, 1), "budget_ms": BUDGET_MS,
+               "over_budget": len(over), "p50_ms": round(statistics.median(r["ms"] for r in rows), 1),
+               "slowest": rows[:5]}, sys.stdout, ensure_ascii=False, indent=1)
+    print()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,151 @@
+"""One day of each role in a real browser (issue 12 item 11), over the demo city: the reform office
+reads the compliance report and records an exception, the government decides an exemption, the
+service department sees the calendar banner and imports next year, the DRC is stopped from
+passing an unchecked fee, a department answers its findings, a window clerk reads a refusal in
+plain Chinese, a citizen reads who is absent. Every step is saved as a screenshot under
+test-output/browser/day-*.png; a failing test also keeps its open pages under failed/."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.api.world import DEPARTMENT
+from tests.browser.test_main_flows import (  # noqa: F401  (fixtures)
+    CHROMIUM, OUT, _shot, browser, live, new_page, sync_api,
+)
+
+pytestmark = pytest.mark.slow
+LATIN = re.compile(r"\b(?:item|person|dept|department|place|seal):[A-Za-z0-9-]+|\b[a-z]+_[a-z_]+\b")
+
+
+def _main_text(page) -> str:
+    return page.locator("main").inner_text()
+
+
+def test_reform_office_day(new_page, live):
+    page = new_page("t-reform")
+    assert page.locator("h1").first.inner_text()
+    _shot(page, "day-reform-1-home")
+    page.get_by_role("link", name="合规报告", exact=True).first.click()
+    page.wait_for_load_state()
+    text = re.sub(r"XT-[\w.\-]+", "", _main_text(page))       # clause ids aside
+    assert "项发现" in text and not LATIN.search(text), LATIN.findall(text)[:5]
+    _shot(page, "day-reform-2-compliance")
+    page.get_by_role("link", name="记录例外").first.click()
+    page.wait_for_load_state()
+    assert page.locator("form.form b").first.inner_text()          # the subject, by name
+    page.fill("textarea[name=reason]", "该事项涉及保密审查，经审改部门研究暂不实行网上预审")
+    page.get_by_role("button", name="签名并记录").click()
+    page.wait_for_load_state()
+    assert "例外已记录" in page.locator(".flash.ok").inner_text()
+    _shot(page, "day-reform-3-exception")
+
+
+def test_government_day(new_page, live):
+    page = new_page("t-gov")
+    _shot(page, "day-government-1-home")
+    page.goto(f"{live.base}/gov/exemptions")
+    forms = page.locator("form.form.compact")
+    if forms.count() == 0:
+        pytest.skip("the demo city has no exemption waiting")
+    form = forms.first
+    form.locator("input[value=approved]").check()
+    form.locator("input[name=document_no]").fill("潭政函〔2019〕12号")
+    _shot(page, "day-government-2-exemption")
+    form.get_by_role("button", name="签名并决定").click()
+    page.wait_for_load_state()
+    assert page.locator(".flash.ok").count() == 1, _main_text(page)[:400]
+    _shot(page, "day-government-3-decided")
+
+
+def test_service_department_day(new_page, live):
+    page = new_page("t-gs")
+    banner = page.locator(".banner")
+    assert banner.count() == 1 and "工作日历" in banner.inner_text()
+    _shot(page, "day-gs-1-home-banner")
+    for step in (2, 3):     # an empty calendar: this year, then (its end near) the next
+        page.locator(".banner").get_by_role("link").click()
+        page.wait_for_load_state()
+        year = int(page.locator("input[name=year]").input_value())
+        csv = OUT / f"calendar-{year}.csv"
+        csv.write_text(f"日期,类型,名称\n{year}-01-01,休,元旦\n{year}-10-01~{year}-10-07,休,国庆节\n",
+                       encoding="utf-8")
+        page.set_input_files("input[name=file]", str(csv))
+        page.get_by_role("button", name="导入").click()
+        page.wait_for_load_state()
+        assert f"{year}年工作日历已导入" in page.locator(".flash.ok").inner_text()
+        _shot(page, f"day-gs-{step}-calendar-{year}")
+        page.goto(f"{live.base}/gs/")
+        if page.locator(".banner").count() == 0:
+            break
+        assert "用完" in page.locator(".banner").inner_text()       # weeks ahead of the end
+        _shot(page, f"day-gs-{step}-banner-weeks-ahead")
+    assert page.locator(".banner").count() == 0
+
+
+def test_drc_day(new_page, live):
+    page = new_page("t-drc")
+    form = page.locator("form.form.compact").first
+    form.locator("select[name=result]").select_option("approved")
+    form.get_by_role("button", name="签名并登记").click()
+    page.wait_for_load_state()
+    assert "不能审查通过" in _main_text(page)
+    _shot(page, "day-drc-1-refused")
+    form = page.locator("form.form.compact").first
+    form.locator("input[name=basis_ok]").check()
+    form.locator("input[name=standard_ok]").check()
+    form.locator("select[name=result]").select_option("approved")
+    form.get_by_role("button", name="签名并登记").click()
+    page.wait_for_load_state()
+    assert "审查已登记" in page.locator(".flash.ok").inner_text()
+    _shot(page, "day-drc-2-passed")
+
+
+def test_department_day(new_page, live):
+    from application.scheduler import sync_findings
+    sync_findings(live.rt)
+    page = new_page("t-dept")
+    card = page.locator("a.card", has_text="待整改的合规问题")
+    count = int(card.locator("b").inner_text())
+    _shot(page, "day-dept-1-home")
+    card.click()
+    page.wait_for_load_state()
+    assert page.locator("section.finding").count() == min(count, 30)
+    _shot(page, "day-dept-2-findings")
+    if count:
+        first = page.locator("section.finding").first
+        first.locator("textarea[name=note]").fill("已调整承诺时限并重新申报")
+        first.get_by_role("button", name="签名并答复").click()
+        page.wait_for_load_state()
+        assert "答复已签名登记" in page.locator(".flash.ok").inner_text()
+        _shot(page, "day-dept-3-answered")
+    page.goto(f"{live.base}/dept/{DEPARTMENT}/authorizations")
+    page.locator("table a[href*='/authorizations/']").first.click()
+    page.wait_for_load_state()
+    assert "授权单位" in page.locator(".record-summary").inner_text()
+    _shot(page, "day-dept-4-signed-record")
+
+
+def test_window_clerk_reads_a_refusal_in_chinese(new_page, live):
+    plan = live.plan
+    page = new_page("t-window")
+    page.goto(f"{live.base}/window/?ask=1&person={plan['custodian']}&item={plan['item']}&action=decide_complex"
+              f"&place={plan['window']}")
+    answer = page.locator(".answer")
+    answer.wait_for()
+    text = _main_text(page)
+    assert "不可以" in text and "不能对" in text
+    assert "no authorization" not in text and "rule requires" not in text and "person " not in text
+    _shot(page, "day-window-1-refusal")
+
+
+def test_citizen_reads_who_is_on_duty(new_page, live):
+    page = new_page()
+    page.goto(f"{live.base}/public/chief-representatives")
+    text = _main_text(page)
+    assert "此刻" in text and ("在岗" in text or "缺位" in text)
+    _shot(page, "day-public-1-representatives")
+    page.goto(f"{live.base}/no-such-page")
+    assert "页面不存在" in _main_text(page)
+    _shot(page, "day-public-2-not-found")
