@@ -30,20 +30,23 @@ run: $(STAMP)
 	@$(BIN)/onehall scheduler & trap 'kill $$! 2>/dev/null' EXIT INT TERM; \
 	  $(BIN)/onehall serve --host 127.0.0.1 --port 5000 --workers 2
 
-## make test: set up with the test extras and run the whole suite, layer contracts included
+## make test: set up with the test extras and run the whole suite, layer contracts, ruff and mypy included
 ## (the browser test drives Debian's chromium; Playwright's own browser download is not used)
 test: $(TEST_STAMP)
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq --no-install-recommends \
 	  chromium fonts-wqy-microhei >/dev/null) || echo "chromium could not be installed: the browser test will be skipped"
 	$(BIN)/lint-imports
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
-## make bench: every benchmark of DESIGN §11, each printing one JSON object
+## make bench: every benchmark of docs/design.md §11, each printing one JSON object
 bench: $(TEST_STAMP)
 	$(BIN)/python -m bench.decisions
 	$(BIN)/python -m bench.log
 	$(BIN)/python -m bench.compliance
 	$(BIN)/python -m bench.http
+	$(BIN)/python -m bench.pages
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

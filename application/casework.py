@@ -1,4 +1,4 @@
-"""Accepting cases at a window (DESIGN §3 Case, §6 clocks): ask first, then record.
+"""Accepting cases at a window (docs/design.md §3 Case, §6 clocks): ask first, then record.
 
 The promised due time counts working days from the day after acceptance and ends with the
 office hours of the due day; a year without calendar data leaves the clock pending
@@ -50,7 +50,7 @@ def _due(session, item: ItemVersion | None, accepted_at):
             return calendar.due_after_working_days(accepted_at, int(round(limit["value"]))), False
         if limit["unit"] == "hour":
             return calendar.add_office_hours(accepted_at, float(limit["value"])), False
-        # calendar days (a month counts 30, DESIGN §6); a due day off moves to the next working day
+        # calendar days (a month counts 30, docs/design.md §6); a due day off moves to the next working day
         days = int(limit["value"] * (30 if limit["unit"] == "month" else 1))
         day = accepted_at.astimezone(SHANGHAI).date() + timedelta(days=days)
         while not calendar.is_working_day(day):

@@ -1,4 +1,4 @@
-"""How a worker learns that the registry changed (DESIGN §9).
+"""How a worker learns that the registry changed (docs/design.md §9).
 
 `ChangeMonitor.mark()` is the newest change-feed sequence number. The feed is read only
 after a worker signalled a commit (registry.change_signal): on PostgreSQL a LISTEN

@@ -1,4 +1,4 @@
-"""The compliance report (DESIGN §8 GET /compliance, `onehall compliance`): the pack's finding
+"""The compliance report (docs/design.md §8 GET /compliance, `onehall compliance`): the pack's finding
 rules over the registry's facts, with the working-day calendar for time-limit comparisons."""
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Settings: one typed object read from the environment (DESIGN §8, §12.5).
+"""Settings: one typed object read from the environment (docs/design.md §8, §12.5).
 
 pydantic-settings reads every `ONEHALL_*` variable into `Settings`, checks its type and
 says which variable is wrong. `Settings.from_env()` is what a process starts from: with

@@ -1,4 +1,4 @@
-"""Telling the responsible department about a finding (DESIGN §3 Alerts, XT-5.3).
+"""Telling the responsible department about a finding (docs/design.md §3 Alerts, XT-5.3).
 
 A :class:`Notifier` has one method, ``notify(department, findings) -> bool``: one message
 telling a department about all of its findings of a pass (a city's first sync finds

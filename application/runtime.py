@@ -1,7 +1,7 @@
 """The per-process runtime: database sessions, signing keys, the log, the policy engine.
 
 One Runtime per Flask app (and per CLI invocation), so each worker process keeps its own
-decision index current from the registry's change feed (DESIGN §9).
+decision index current from the registry's change feed (docs/design.md §9).
 """
 from __future__ import annotations
 
@@ -80,7 +80,7 @@ class Runtime:
         with self.sessions() as session:
             with session.begin():
                 # SQLite: take the write lock up front (BEGIN IMMEDIATE), so the log append
-                # at the end of the filing never meets a stale snapshot (DESIGN §9).
+                # at the end of the filing never meets a stale snapshot (docs/design.md §9).
                 session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
                 yield FilingContext(session=session, actor=actor, ledger=self.ledger, now=utcnow())
         self._committed()

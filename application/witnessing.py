@@ -1,4 +1,4 @@
-"""Checkpoints cosigned by the witnesses of the trust policy (DESIGN §12.6), in the background.
+"""Checkpoints cosigned by the witnesses of the trust policy (docs/design.md §12.6), in the background.
 
 The one scheduler runs a witness round each pass: for every witness of the policy that is
 not backing off, it submits the checkpoints published since the size that witness last

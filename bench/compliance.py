@@ -1,4 +1,4 @@
-"""bench.compliance (DESIGN §11): the full city compliance report, warm and cold, and what-if.
+"""bench.compliance (docs/design.md §11): the full city compliance report, warm and cold, and what-if.
 
 Prints one JSON object; each figure is the median of 5 runs (`--runs`):
 

@@ -1,11 +1,11 @@
-"""bench.http (DESIGN §11): `onehall serve` against a bare Flask endpoint, over HTTP, with wrk.
+"""bench.http (docs/design.md §11): `onehall serve` against a bare Flask endpoint, over HTTP, with wrk.
 
 Both run under the same WSGI server with the same settings (web.server: gunicorn, gthread,
 2 workers): `onehall serve` over a fresh demo SQLite database (`onehall init --demo` in a
 temporary instance), and bench.bare_app answering every request with a recorded decision
 answer (same JSON object, same size). onehall answers these requests in web.api.fastpath,
 below Flask (the route's schema, answer and encoder, without the request context); the bare
-endpoint is a Flask route, as DESIGN §11 defines it. wrk drives each at 16 connections with a Lua script that
+endpoint is a Flask route, as docs/design.md §11 defines it. wrk drives each at 16 connections with a Lua script that
 POSTs realistic decision requests (people and items of the demo, about half allowed) with a
 bearer token. Five short runs each, alternating, medians reported.
 
@@ -271,7 +271,7 @@ def server(cmd: list[str], port: int, cwd: Path, log: Path) -> Iterator[subproce
                 break
             except OSError:
                 if time.monotonic() > deadline:
-                    raise RuntimeError(f"server did not start on :{port}; see {log}")
+                    raise RuntimeError(f"server did not start on :{port}; see {log}") from None
                 time.sleep(0.2)
         yield proc
     finally:

@@ -1,9 +1,9 @@
-"""bench.log (DESIGN §11): the signed log against a plain insert, proofs and offline verification.
+"""bench.log (docs/design.md §11): the signed log against a plain insert, proofs and offline verification.
 
 Prints one JSON object. Each figure is the median of 5 runs (`--runs`), baselines measured
 in the same run on the same machine:
 
-- `append_per_s` (DESIGN §11: signed appends with receipt): seal-use records appended through
+- `append_per_s` (docs/design.md §11: signed appends with receipt): seal-use records appended through
   `SignedLog.append` (signed, with a personal-data commitment, as a seal use files them), each
   in its own filing transaction holding the log's writer lock (BEGIN IMMEDIATE on SQLite, the
   advisory lock on PostgreSQL), with a checkpoint published after every 256 appends (what
@@ -15,7 +15,7 @@ in the same run on the same machine:
 - `proof_ms_at_1m`: an inclusion proof plus a consistency proof read from the stored nodes
   (`registry.ledger.node_getter`, a session per request as the API opens it) at tree size
   1,000,000 in SQLite; the node table is bulk-loaded from precomputed hashes, not appended.
-- `sm2_sign_per_s` (DESIGN §12.8): SM2 signatures per CPU second through `signing.sm2` (the
+- `sm2_sign_per_s` (docs/design.md §12.8): SM2 signatures per CPU second through `signing.sm2` (the
   binding onehall uses), beside `openssl_sm2_sign_per_s` from `openssl speed -seconds 1 sm2`
   (which divides by user CPU time by default), runs interleaved; `sm2_sign_vs_openssl` is
   the ratio. `sm2_append_per_s` is `append_per_s` with an SM2 body key and

@@ -1,4 +1,4 @@
-"""bench.log's SM2 figures (DESIGN §12.8): `sm2_sign_per_s` beside `openssl_sm2_sign_per_s`, and
+"""bench.log's SM2 figures (docs/design.md §12.8): `sm2_sign_per_s` beside `openssl_sm2_sign_per_s`, and
 `append_per_s` with SM2 body keys against Ed25519 body keys, measured in the same run.
 
 `openssl speed` divides by user CPU time unless given -elapsed; our rate is taken the same way

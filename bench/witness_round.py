@@ -1,4 +1,4 @@
-"""bench.log's witness figures (DESIGN §12.6, issue 16): what a witness round adds to a checkpoint.
+"""bench.log's witness figures (docs/design.md §12.6, issue 16): what a witness round adds to a checkpoint.
 
 Two witnesses run as separate processes (`onehall witness serve`, ephemeral ports); a
 SQLite log gets 16 seal-use appends, then a checkpoint is published (`publish_ms`, the

@@ -1,4 +1,4 @@
-"""The synthetic workload of DESIGN §11: 40 departments, 2,000 items, A/B pairs, absences."""
+"""The synthetic workload of docs/design.md §11: 40 departments, 2,000 items, A/B pairs, absences."""
 from __future__ import annotations
 
 import random
@@ -63,7 +63,7 @@ def build(n_auth: int, seed: int = 7) -> dict:
     return snap
 
 
-A_POST_SHARE = 0.7  # asking A posts 70% of the time gives about half allow (DESIGN §11)
+A_POST_SHARE = 0.7  # asking A posts 70% of the time gives about half allow (docs/design.md §11)
 
 
 def requests(snap: dict, n: int, seed: int = 11) -> list[tuple]:

@@ -18,7 +18,7 @@ PACK = load_pack(default_pack_dir())
 
 
 def pytest_configure(config):
-    config.addinivalue_line("markers", "clause(id): the plan clause (DESIGN §5) a scenario exercises")
+    config.addinivalue_line("markers", "clause(id): the plan clause (docs/design.md §5) a scenario exercises")
 
 
 def pytest_bdd_apply_tag(tag, function):

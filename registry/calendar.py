@@ -1,4 +1,4 @@
-"""The working-day calendar and office-hours arithmetic (DESIGN §3 Calendar, §6).
+"""The working-day calendar and office-hours arithmetic (docs/design.md §3 Calendar, §6).
 
 Data: one :class:`~registry.models.CalendarYear` per loaded year and one
 :class:`~registry.models.CalendarDay` per day that differs from the Monday–Friday default
@@ -57,7 +57,7 @@ class CalendarPending(RegistryError):
 
 @dataclass(frozen=True)
 class OfficeHours:
-    """The hall's office hours on a working day (a pack parameter; DESIGN §6 default)."""
+    """The hall's office hours on a working day (a pack parameter; docs/design.md §6 default)."""
 
     periods: tuple[tuple[time, time], ...] = ((time(9, 0), time(12, 0)), (time(13, 30), time(17, 30)))
     tz: ZoneInfo = SHANGHAI
@@ -182,7 +182,7 @@ class WorkingCalendar:
         self._on = sorted(d for d in self.makeup_days if d.weekday() >= 5)
 
     def calendar_days_in_working_days(self, reference: date | datetime, days: int) -> int:
-        """How many working days `days` calendar days from `reference` span (DESIGN §6)."""
+        """How many working days `days` calendar days from `reference` span (docs/design.md §6)."""
         ref = self._date(reference)
         return self.working_days_between(ref, ref + timedelta(days=days))
 
@@ -526,6 +526,6 @@ def status(session: Session, today: date | None = None, warn_days: int = WARN_DA
         "days_left": days_left,
         "warn_days": warn_days,
         "warning": warning,
-        "sources": {y: s for y, s in rows},
+        "sources": dict(rows),
         "stored_days": {y: counts.get(y, 0) for y in years},
     }

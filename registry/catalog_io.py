@@ -1,4 +1,4 @@
-"""Import and export of the implementation list (实施清单) as xlsx or csv (DESIGN §8).
+"""Import and export of the implementation list (实施清单) as xlsx or csv (docs/design.md §8).
 
 One row per item, one column per field of the §3 item, Chinese headers (the English field
 names are accepted as headers too). Header order of an export:
@@ -84,7 +84,7 @@ COLUMNS: list[tuple[str, str]] = [
     ("目录编码", "directory_item"),
 ]
 HEADER_OF = {f: h for h, f in COLUMNS}
-FIELD_OF = {h: f for h, f in COLUMNS} | {f: f for _, f in COLUMNS}
+FIELD_OF = dict(COLUMNS) | {f: f for _, f in COLUMNS}
 REQUIRED = ("code", "name", "department", "item_type", "case_type", "effective_from")
 
 _TRUE = {"是", "true", "1", "y", "yes", "√", "✓"}

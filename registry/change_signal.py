@@ -1,4 +1,4 @@
-"""Telling every worker, at commit, that the registry changed (DESIGN §9).
+"""Telling every worker, at commit, that the registry changed (docs/design.md §9).
 
 Every filing that changes what decisions see adds a RegistryChange row. This module notices
 such rows in any session's flush, whoever wrote them (filings, token revocations, pack

@@ -1,4 +1,4 @@
-"""Settings a deployment fixes once, at `onehall init`, for every host (DESIGN §12.5).
+"""Settings a deployment fixes once, at `onehall init`, for every host (docs/design.md §12.5).
 
 The log origin names the log in every checkpoint (C2SP): changing it later would make one
 log look like two, so it is written at init and every later start compares against it.

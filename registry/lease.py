@@ -1,4 +1,4 @@
-"""The one scheduler's lease (DESIGN §9, §12.5).
+"""The one scheduler's lease (docs/design.md §9, §12.5).
 
 PostgreSQL: a session-level advisory lock, keyed by the schema (registry.db.lock_key), held on
 a connection of the lease's own. The lock lives exactly as long as that connection: when the

@@ -1,4 +1,4 @@
-"""The signed Merkle log as stored in the registry (DESIGN §7, §9).
+"""The signed Merkle log as stored in the registry (docs/design.md §7, §9).
 
 `SignedLog.append` writes the record's leaf, and the complete-subtree nodes it finishes,
 inside the caller's transaction: no record without a leaf, no leaf without a record. One

@@ -4,9 +4,9 @@ Only the authorization-level part of a grant rule is compiled (who the grantee i
 which power the authorization lists): durable-rules derives, as each authorization arrives,
 which grant rules it feeds, and the action callbacks write the result to the decision index.
 Item, place and seal conditions are checked per question from the index, never by durable
-(one assert costs tens of microseconds: fine on change, too slow per question; DESIGN §10).
+(one assert costs tens of microseconds: fine on change, too slow per question; docs/design.md §10).
 
-durable-rules quirks handled here (DESIGN §10): `set_rulesets` mutates its argument, so it gets
+durable-rules quirks handled here (docs/design.md §10): `set_rulesets` mutates its argument, so it gets
 a fresh copy; ruleset names carry the pack version and digest; every fact matches at least one
 rule (an unmatched fact raises); an identical fact is retracted before it is asserted again;
 facts go to one session per department (sid) plus "city"; durable takes a fact's `id` as
@@ -23,9 +23,9 @@ from typing import Callable
 from durable.engine import Host, MessageNotHandledException
 
 from .index import DecisionIndex
-from .pack import Pack, Rule
+from .pack import Pack
 from .timeutil import INF, NEG_INF, ts
-from .world import AuthRec, World
+from .world import World
 
 CITY_SID = "city"
 

@@ -1,4 +1,4 @@
-"""Compliance findings: the pack's `finding` rules run over a snapshot (DESIGN §5, §6).
+"""Compliance findings: the pack's `finding` rules run over a snapshot (docs/design.md §5, §6).
 
 Each `check:` name of a finding rule is one generator below, yielding (subject, department,
 values); the rule's `explain` template turns the values into the Chinese text. A finding id is
@@ -18,7 +18,7 @@ from .index import DecisionIndex
 from .limits import comparable, fmt_days, show, to_working_days
 from .pack import Pack, Rule
 from .schema import CHIEF_REP_MINIMUM, GOV_SERVICE_MINIMUM, ACTIONS
-from .timeutil import INF, NEG_INF, SHANGHAI, local_date, local_minute, now, ts
+from .timeutil import INF, NEG_INF, SHANGHAI, local_date, now, ts
 from .world import DEPTH_LABELS, World
 
 Found = tuple[str, str | None, dict]  # subject, department, template values
@@ -102,7 +102,7 @@ def findings(pack: Pack, snapshot: dict, at=None, known_at=None,
     out = []
     for rule in pack.findings:
         if rule.start_at is not None and t < rule.start_at:
-            continue  # a dated rule does not apply before its date (DESIGN §6)
+            continue  # a dated rule does not apply before its date (docs/design.md §6)
         for subject, dept, values in CHECKS[rule.check](env, rule):
             if department is not None and dept != department:
                 continue
@@ -212,7 +212,7 @@ def _time_compression(env: Env, rule: Rule) -> Iterator[Found]:
     for it in _items(env):
         stat, prom = it.raw.get("statutory_limit"), it.raw.get("promised_limit")
         if not stat or not prom:
-            continue  # items without a statutory (or promised) limit are skipped (DESIGN §6)
+            continue  # items without a statutory (or promised) limit are skipped (docs/design.md §6)
         base = {"item_name": it.name, "item_code": it.code}
         if not comparable(stat, prom):
             yield f"item:{it.code}", it.department, {**base, "detail": (

@@ -124,7 +124,7 @@ def _compile_one(fdef: Field, spec) -> tuple[Condition | None, str | None]:
         values = operand
     elif op == "matches":
         if fdef.type != "str" or not isinstance(operand, str):
-            return None, f"matches 只用于文字字段，且需要一个正则表达式"
+            return None, "matches 只用于文字字段，且需要一个正则表达式"
         try:
             rx = re.compile(operand)
         except re.error as exc:

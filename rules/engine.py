@@ -1,4 +1,4 @@
-"""The decision engine: facts in, answers out (DESIGN §4, §8).
+"""The decision engine: facts in, answers out (docs/design.md §4, §8).
 
 `Engine.load` / `Engine.apply` feed facts to the world, and authorizations, revocations and
 absences through durable-rules into the decision index. `Engine.decide` never calls durable:
@@ -167,6 +167,12 @@ class Engine:
         with self._lock:
             self._state = self._build(snapshot)
 
+    def adopt(self, world: World, index: DecisionIndex) -> None:
+        """Take facts and their decision index derived earlier over this pack (a worker's snapshot,
+        application.snapshot); changes after it are applied and derived as usual."""
+        with self._lock:
+            self._state = _State(world, index, Deriver(self.pack, world, index, self._lock))
+
     def apply(self, change: dict) -> None:
         """Upsert one record (docs/facts.md change); only what it touches is re-derived."""
         kind = change.get("kind")
@@ -230,7 +236,7 @@ class Engine:
     def decide(self, person: int, action: str, item: str, at=None, known_at=None, place: str | None = None,
                seal: str | None = None, case: str | None = None, *, _log: bool = True, _close: bool = True) -> dict:
         """May `person` do `action` on `item` (at `place`, with `seal`, for `case`) at `at`, as known at
-        `known_at`? Answers DESIGN §8's POST /decisions shape. A refusal's why-not names the close
+        `known_at`? Answers docs/design.md §8's POST /decisions shape. A refusal's why-not names the close
         action the person holds instead (wording.CLOSE_ACTIONS), found by asking again with
         `_close=False`: an internal probe, which takes no decision id and looks no further."""
         t = _TS_GET(at)  # a datetime or ISO string already seen (None for anything else)

@@ -18,7 +18,7 @@ class UnknownReference(RulesError):
 
 
 class UnknownAction(UnknownReference):
-    """A request named an action that is not one of DESIGN §4."""
+    """A request named an action that is not one of docs/design.md §4."""
 
     def __init__(self, value):
         super().__init__("action", value)

@@ -1,4 +1,4 @@
-"""Time limits ({"value", "unit"}) compared in working days, per the pack's rulings (DESIGN §6).
+"""Time limits ({"value", "unit"}) compared in working days, per the pack's rulings (docs/design.md §6).
 
 Calendar days become working days through the registry's calendar when the caller passes
 `working_days_between(start, end)`; without it, ×5/7 and the finding says so. A month is 30

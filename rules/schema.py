@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import vocab
 
-# Actions of DESIGN §4 with their Chinese labels (used in explanations), and the minimum grants.
+# Actions of docs/design.md §4 with their Chinese labels (used in explanations), and the minimum grants.
 ACTIONS: dict[str, str] = vocab.ACTIONS
 WINDOW_ACTIONS = vocab.WINDOW_ACTIONS
 CHIEF_REP_MINIMUM = vocab.CHIEF_REP_MINIMUM
@@ -107,7 +107,7 @@ OPTIONAL_NAMESPACES = ("place", "seal", "case")
 
 OPERATORS = ("in", "not_in", "eq", "ne", "matches")
 
-# The clause ids of DESIGN §5; a rule, finding or scenario names one of these.
+# The clause ids of docs/design.md §5; a rule, finding or scenario names one of these.
 KNOWN_CLAUSES = ("XT-2", "XT-3.1", "XT-3.2", "XT-3.3.1", "XT-3.3.2", "XT-3.3.3", "XT-3.4.lists",
                  "XT-3.4.catch_all", "XT-3.4.resubmit", "XT-3.4.time", "XT-3.4.aggregate",
                  "XT-3.4.instant", "XT-3.5", "XT-3.6", "XT-4.1", "XT-4.2", "XT-4.3", "XT-5.2",

@@ -1,4 +1,4 @@
-"""Keyed commitments for personal data in records (DESIGN §7).
+"""Keyed commitments for personal data in records (docs/design.md §7).
 
 A record is public once logged, so a person's name or ID number enters it only as
 HMAC-SHA-256(key, salt || value): the registry keeps the random per-record salt, and can

@@ -1,4 +1,4 @@
-"""Signing keys: one current key per signing body, encrypted at rest (DESIGN §7, §12.6).
+"""Signing keys: one current key per signing body, encrypted at rest (docs/design.md §7, §12.6).
 
 A body's key is Ed25519 or SM2 (GB/T 32918 over SM3, through ``signing.sm2``); keys and
 records carry their algorithm (``signing.signers``). The server is custodian of each body's
@@ -25,7 +25,7 @@ from .fileutil import atomic_write, interprocess_lock
 from .signers import (  # re-exported: the algorithms used to live here
     ALG_ED25519,
     ALG_SM2,
-    SUPPORTED_ALGS,
+    SUPPORTED_ALGS,  # noqa: F401
     Ed25519Signer,
     Signer,
     Sm2Signer,
@@ -78,7 +78,7 @@ class KeyInfo:
         return self.valid_to is None or when < self.valid_to
 
     def to_json(self) -> dict[str, Any]:
-        """The public form of DESIGN §8 ``GET /keys`` (public key as base64 of raw bytes)."""
+        """The public form of docs/design.md §8 ``GET /keys`` (public key as base64 of raw bytes)."""
         return {
             "key_id": self.key_id,
             "body": self.body,

@@ -1,4 +1,4 @@
-"""An SM2 signature line on a signed note, beside the Ed25519 one (DESIGN §12.6).
+"""An SM2 signature line on a signed note, beside the Ed25519 one (docs/design.md §12.6).
 
 The log key stays Ed25519 so that C2SP clients and witnesses read our checkpoints; a
 deployment that must show 国密 signatures also gives the log an SM2 key (body

@@ -1,6 +1,6 @@
 """The trust policy of a verifier: which log key, which witnesses, how many must cosign.
 
-DESIGN §12.3 and §12.6: a verifier trusts only keys it is given, never the keys a receipt
+docs/design.md §12.3 and §12.6: a verifier trusts only keys it is given, never the keys a receipt
 or an export brings along. One text file names them all, with C2SP verifier keys::
 
     # comments and blank lines are ignored
@@ -87,7 +87,7 @@ class TrustPolicy:
         return {w.name: w.public_key for w in self.witnesses}
 
     def to_text(self) -> str:
-        lines = ["# onehall trust policy (DESIGN §12.6)"]
+        lines = ["# onehall trust policy (docs/design.md §12.6)"]
         lines += [f"log {vkey(k.name, k.public_key)}" for k in self.log_keys if k.name]
         lines += [f"witness {w.vkey}" + (f" {w.url}" if w.url else "") for w in self.witnesses]
         lines.append(f"quorum {self.quorum}")
@@ -140,7 +140,7 @@ def parse_policy(text: str) -> TrustPolicy:
             elif word == "quorum" and len(args) == 1 and args[0].isdigit() and quorum is None:
                 quorum = int(args[0])
             else:
-                raise PolicyError(f"expected 'log VKEY', 'witness VKEY [URL]' or 'quorum N' once")
+                raise PolicyError("expected 'log VKEY', 'witness VKEY [URL]' or 'quorum N' once")
         except (NoteError, PolicyError) as exc:
             raise PolicyError(f"policy line {no}: {exc}") from exc
     if not logs:

@@ -1,4 +1,4 @@
-"""Signed record leaves (DESIGN §7).
+"""Signed record leaves (docs/design.md §7).
 
 A leaf is the RFC 8785 canonical JSON of ``{"record": {...}, "sig": {"key_id", "alg",
 "value"}}``, where ``value`` is base64 of the signature over canonical_json(record) by
@@ -31,7 +31,7 @@ __all__ = [
 ]
 
 RECORD_TIME_FIELDS = ("filed_at", "at")
-"""Fields giving when a record was signed, in order of preference (DESIGN §3 record time)."""
+"""Fields giving when a record was signed, in order of preference (docs/design.md §3 record time)."""
 
 _PREFIX = b'{"record":'
 _SIG_MARK = b',"sig":{'

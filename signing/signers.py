@@ -1,6 +1,6 @@
 """The signature algorithms of body keys: Ed25519 and SM2, one signer class each.
 
-Keys and records carry their algorithm (DESIGN §7, §12.6). A signer has ``alg``,
+Keys and records carry their algorithm (docs/design.md §7, §12.6). A signer has ``alg``,
 ``key_id``, ``public_key_raw`` and ``sign``; the classes here also generate keys and
 write/read them as encrypted PKCS#8, so any key store (files here, a database elsewhere)
 handles both algorithms through ``new_signer``/``load_signer`` without knowing either.

@@ -1,6 +1,6 @@
 """SM2 signatures (GB/T 32918.2) over SM3 with the default signer id: the one door to the binding.
 
-A body's key may be SM2 (DESIGN §12.6; 商用密码 reviews ask for it). pyca/cryptography has
+A body's key may be SM2 (docs/design.md §12.6; 商用密码 reviews ask for it). pyca/cryptography has
 SM3 but no SM2, so this module wraps tongsuopy (Tongsuo, the OpenAtom 国密 fork of OpenSSL,
 shipped as a wheel): it signs at about OpenSSL's own rate (``bench.log``
 ``sm2_sign_per_s`` beside ``openssl_sm2_sign_per_s``), where pure-Python gmssl manages

@@ -1,6 +1,6 @@
 """The offline verifier of a log export (``onehall verify DIR``).
 
-The database is not trusted (DESIGN §7): this recomputes the RFC 9162 tree from the
+The database is not trusted (docs/design.md §7): this recomputes the RFC 9162 tree from the
 exported entries and compares it with signed checkpoints, the exported ones and any kept
 elsewhere (e.g. cosigned by a witness). It also checks every record's signature with the
 key valid at the record's time, spread over processes because that is the slow part.
@@ -192,6 +192,24 @@ def check_signatures(
         checker.finish()
     errors += [f"entry {i}: {why}" for i, why in sorted(checker.failures)]
     return checker.checked, errors
+
+
+def check_leaves(
+    leaves: Iterable[tuple[int, bytes]], keys: Mapping[str, KeyInfo], workers: int | None = None
+) -> tuple[int, list[tuple[int, str]]]:
+    """Check the signatures of ``(index, leaf)`` pairs on the same parallel path as exports:
+    ``(count checked, [(index, why)] failures)`` (used by the registry audit)."""
+    workers = max(1, workers or os.cpu_count() or 1)
+    with tqdm(disable=True) as bar, _SignatureChecker(keys, workers, bar) as checker:
+        chunk: list[tuple[int, bytes]] = []
+        for item in leaves:
+            chunk.append(item)
+            if len(chunk) >= CHUNK:
+                checker.submit(chunk)
+                chunk = []
+        checker.submit(chunk)
+        checker.finish()
+    return checker.checked, sorted(checker.failures)
 
 
 def _label(line: EntryLine, position: int) -> int:

@@ -1,4 +1,4 @@
-"""What an export's verification trusts (DESIGN §12.3, §12.6): pinned keys, witness quorum.
+"""What an export's verification trusts (docs/design.md §12.3, §12.6): pinned keys, witness quorum.
 
 Split from signing.verify, which recomputes the tree; these two say whether the keys an
 export brings are the pinned ones, and how far its checkpoints are witnessed.

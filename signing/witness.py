@@ -1,6 +1,6 @@
 """A witness: cosigns a log's checkpoints only while the log stays append-only.
 
-The database is not trusted (DESIGN §7). A witness outside it remembers, per log origin,
+The database is not trusted (docs/design.md §7). A witness outside it remembers, per log origin,
 the last checkpoint it cosigned, and answers ``add-checkpoint`` as c2sp.org/tlog-witness
 specifies: the checkpoint must be signed by a log key it trusts for that origin (404 for
 an unknown origin, 403 otherwise), the request's old size must be what it last cosigned

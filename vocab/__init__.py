@@ -76,7 +76,7 @@ ACTIONS = {
     "execute_fee": "收费执行",
     "use_seal": "用印",
 }
-# What a window does (DESIGN §4); also the government service department's minimum grant (XT-3.3.3).
+# What a window does (docs/design.md §4); also the government service department's minimum grant (XT-3.3.3).
 WINDOW_ACTIONS = ("consult", "receive", "accept", "issue")
 # The powers a chief representative must hold at the least (XT-3.3.3).
 CHIEF_REP_MINIMUM = ("decide", "coordinate", "urge", "report_up", "countersign", "execute_fee", "use_seal")

@@ -1,4 +1,4 @@
-"""How the app sits behind a reverse proxy and faces the internet (DESIGN §12.5).
+"""How the app sits behind a reverse proxy and faces the internet (docs/design.md §12.5).
 
 - Client addresses: with `ONEHALL_TRUSTED_PROXIES` set, Werkzeug's ProxyFix takes the client's
   address, scheme and host from the proxy's X-Forwarded-* headers, so the receipt-check and

@@ -1,4 +1,4 @@
-"""The log served as C2SP tlog-tiles (DESIGN §12.6): ``/checkpoint``, ``/tile/<L>/<N>[.p/<W>]``,
+"""The log served as C2SP tlog-tiles (docs/design.md §12.6): ``/checkpoint``, ``/tile/<L>/<N>[.p/<W>]``,
 ``/tile/entries/<N>[.p/<W>]``, read from the stored complete-subtree nodes and leaves.
 
 Tiles and bundles are served only within the latest checkpoint, so every byte served is

@@ -153,7 +153,7 @@ def item(alerts_world, dept, kind, name, days):
         w.granted.add(code)
 
 
-@given(parsers.re(rf"(?P<dept>市\S+?)自(?P<day>\d{{4}}年\d{{1,2}}月\d{{1,2}}日)起委托政务服务部门受理其全部事项（事进人不进）"))
+@given(parsers.re(r"(?P<dept>市\S+?)自(?P<day>\d{4}年\d{1,2}月\d{1,2}日)起委托政务服务部门受理其全部事项（事进人不进）"))
 def delegation(alerts_world, dept, day):
     alerts_world.post("/delegations", {"items": "*", "from": moment(day + "0:00").isoformat()},
                       DEPARTMENTS[dept].lower())

@@ -39,7 +39,7 @@ class Checkpoint(Base):
 
 
 class RecordSalt(Base):
-    """Salt of a keyed commitment to personal data in a logged record (DESIGN §7)."""
+    """Salt of a keyed commitment to personal data in a logged record (docs/design.md §7)."""
 
     __tablename__ = "record_salts"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -49,7 +49,7 @@ class RecordSalt(Base):
 
 
 class CheckpointCosignature(Base):
-    """A witness's cosignature/v1 line on one checkpoint (DESIGN §12.6), served with it."""
+    """A witness's cosignature/v1 line on one checkpoint (docs/design.md §12.6), served with it."""
 
     __tablename__ = "checkpoint_cosignatures"
     __table_args__ = (UniqueConstraint("tree_size", "witness"),)

@@ -1,4 +1,4 @@
-"""Clocks and alerts on cases (DESIGN §3 Case/Alerts, §6 office hours, §9 scheduler).
+"""Clocks and alerts on cases (docs/design.md §3 Case/Alerts, §6 office hours, §9 scheduler).
 
 Run by the one scheduler process (application/scheduler.py) with an explicit ``now``:
 

@@ -26,7 +26,7 @@ class Actor:
 
     @property
     def body(self) -> str:
-        """The signing body the record is signed by (DESIGN §7)."""
+        """The signing body the record is signed by (docs/design.md §7)."""
         if self.role == "department" and self.department:
             return f"dept:{self.department}"
         if self.role in ("government", "gov_service", "reform_office", "drc"):

@@ -3,7 +3,7 @@
 The state machine is a plain dict transition table (:data:`FORWARD`), not a durable-rules
 statechart: five forward steps, each taken by one body, plus "return with reasons" and
 "resubmit" — a table a reader checks at a glance, and the registry stays free of the rules
-engine (DESIGN §2 layers)::
+engine (docs/design.md §2 layers)::
 
     drafted ─fees_reviewed (drc)─▶ fees_reviewed ─chain_confirmed (section lead)─▶ chain_confirmed
       ─aggregated (reform_office, as 领导小组办公室)─▶ aggregated ─approved (government)─▶ approved

@@ -1,4 +1,4 @@
-"""Findings with a life (DESIGN §3 Alerts, XT-5.3 accountability).
+"""Findings with a life (docs/design.md §3 Alerts, XT-5.3 accountability).
 
 The compliance report is a pure function of the registry; this module gives its findings a
 memory. :func:`sync_findings` upserts the report's findings under their stable id:
@@ -19,7 +19,7 @@ People act on findings: the responsible department is notified (``notified``), a
 Any state but ``closed`` closes when the report stops finding it. Every event is a row of
 FindingEvent (nothing is deleted or rewritten); notify, answer, escalate, closing and
 reopening are also signed records in the log (``ctx.log``); a free-text note enters the log
-only as a keyed commitment (DESIGN §7), because a department's answer may name people. What
+only as a keyed commitment (docs/design.md §7), because a department's answer may name people. What
 a sync or a notification pass does in bulk is signed as one record per event and department
 (listing the findings), so a first sync of a whole city costs tens of records, not thousands.
 

@@ -1,4 +1,4 @@
-"""The public side of the log (DESIGN §7, §8): a seal use's receipt checked offline by
+"""The public side of the log (docs/design.md §7, §8): a seal use's receipt checked offline by
 `onehall verify RECEIPT`, and consistency proofs between two published checkpoints."""
 from __future__ import annotations
 

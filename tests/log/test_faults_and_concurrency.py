@@ -1,4 +1,4 @@
-"""The log survives a worker killed mid-stream and several workers appending at once (DESIGN §9).
+"""The log survives a worker killed mid-stream and several workers appending at once (docs/design.md §9).
 
 Workers are real processes (tests/log/appender.py) filing through application.runtime.Runtime, each
 record in its own filing transaction under the log's single writer lock, some of them

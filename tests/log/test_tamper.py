@@ -1,4 +1,4 @@
-"""The database is not trusted (DESIGN §7): tampering with the stored log is caught offline.
+"""The database is not trusted (docs/design.md §7): tampering with the stored log is caught offline.
 
 A log of 40 signed records with checkpoints at 8, 16, 24, 32 and 40, kept in the database
 and (by the ledger) in a directory outside it. Each test changes the database the way an

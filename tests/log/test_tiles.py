@@ -1,4 +1,4 @@
-"""The log as C2SP tlog-tiles (DESIGN §12.6): an independent client rebuilds the tree head and
+"""The log as C2SP tlog-tiles (docs/design.md §12.6): an independent client rebuilds the tree head and
 an inclusion proof from /checkpoint, tiles and entry bundles alone (tests/log/tiles_client.py)."""
 from __future__ import annotations
 

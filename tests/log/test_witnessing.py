@@ -1,4 +1,4 @@
-"""The scheduler's witness round (DESIGN §12.6), end to end on SQLite and PostgreSQL.
+"""The scheduler's witness round (docs/design.md §12.6), end to end on SQLite and PostgreSQL.
 
 Two witnesses (`web.witness_server`, ephemeral ports) and a policy of quorum 2: a seal use's
 receipt is "not yet witnessed" when it is issued (the seal use does not wait), the next
@@ -7,7 +7,6 @@ under the policy. A witness that is down is retried with back-off, shown to the 
 """
 from __future__ import annotations
 
-import base64
 from datetime import timedelta
 
 import pytest

@@ -124,7 +124,7 @@ def test_delegated_cases_respond_within_one_office_hour_and_violations_are_alert
     step(rt, "D-1", "issued", "2026-11-23T10:10:00")
     resolved = scheduler.run_once(at("2026-11-23T10:15:00"), findings=False)
     assert resolved.clocks["resolved"] == ["response:D-1"]
-    assert dict((k, s) for k, s, _ in alerts(rt))["outside_system:X-1"] == "open"
+    assert {k: s for k, s, _ in alerts(rt)}["outside_system:X-1"] == "open"
 
 
 def test_pending_clock_gets_its_due_time_once_the_year_is_loaded(client, world, rt):

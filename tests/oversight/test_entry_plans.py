@@ -119,7 +119,7 @@ def test_a_plan_walks_every_step_by_the_right_body_with_a_return_on_the_way(clie
     assert out["plan"]["waiting_for"]["bodies"] == ["dept:FGW"]
     assert step(client, world, "zj", pid, "resubmitted").status_code == 403
     staff = [world["people"]["s"], world["people"]["b"]]
-    new_content = {k: v for k, v in plan_body(world, staff=staff).items()}
+    new_content = dict(plan_body(world, staff=staff).items())
     ok(step(client, world, "fgw", pid, "resubmitted", content=new_content), "drafted")
 
     # and round again to the end

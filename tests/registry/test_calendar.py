@@ -60,7 +60,7 @@ def test_office_hours_friday_evening_rolls_to_monday(sessions):
     due = w.add_office_hours(friday, 1)
     assert due == local(2019, 12, 2, 9, 50)
     assert w.office_seconds_between(friday, due) == 3600
-    # DESIGN §6's example (due 09:20 on Monday) holds when the morning opens at 08:30.
+    # docs/design.md §6's example (due 09:20 on Monday) holds when the morning opens at 08:30.
     early = replace_office(w, OfficeHours.parse(["08:30-12:00", "13:30-17:30"]))
     assert early.add_office_hours(friday, 1) == local(2019, 12, 2, 9, 20)
     # Lunch break, a start outside hours, an exact period end, and a holiday week.

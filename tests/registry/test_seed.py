@@ -40,7 +40,7 @@ def test_annex_units_by_wording_and_group(sessions):
     created = _load(sessions)
     assert created == {"departments": 55, "halls": 7, "places": 1}
     with sessions() as s:
-        annex = dict(placeholder=False, kind="department", entry_phase="2018-12")
+        annex = {"placeholder": False, "kind": "department", "entry_phase": "2018-12"}
         assert _names(s, group="city_department", **annex) == set(CITY_DEPARTMENTS)
         assert _names(s, group="other_unit", **annex) == set(OTHER_UNITS)
         assert _names(s, group="vertical", **annex) == set(VERTICAL)

@@ -18,7 +18,7 @@ from signing.export import (
     read_meta,
     write_export,
 )
-from signing.keys import Ed25519Signer, KeyStore
+from signing.keys import KeyStore
 from signing.merkle import MemoryTree
 from signing.note import format_checkpoint, sign_note
 from signing.records import make_leaf

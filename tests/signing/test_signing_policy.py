@@ -1,4 +1,4 @@
-"""Trust policy: pinned log key, witnesses, quorum; receipts checked under it (DESIGN §12.3, §12.6)."""
+"""Trust policy: pinned log key, witnesses, quorum; receipts checked under it (docs/design.md §12.3, §12.6)."""
 
 from __future__ import annotations
 

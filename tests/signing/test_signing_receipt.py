@@ -1,4 +1,4 @@
-"""Receipts (DESIGN §7): round trip, and every kind of tampering is named."""
+"""Receipts (docs/design.md §7): round trip, and every kind of tampering is named."""
 
 from __future__ import annotations
 

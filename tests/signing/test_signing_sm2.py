@@ -1,4 +1,4 @@
-"""SM2 body keys (DESIGN §12.6): signatures over SM3 with the default signer id, DER-encoded.
+"""SM2 body keys (docs/design.md §12.6): signatures over SM3 with the default signer id, DER-encoded.
 
 Cross-checked both ways with the system's OpenSSL (Debian's openssl 3 speaks SM2):
 ``openssl pkeyutl -verify -rawin -digest sm3 -pkeyopt distid:1234567812345678``.

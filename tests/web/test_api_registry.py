@@ -1,4 +1,4 @@
-"""The filing API of DESIGN §8: roles and scopes, problem+json, append-only grants, time axes."""
+"""The filing API of docs/design.md §8: roles and scopes, problem+json, append-only grants, time axes."""
 from __future__ import annotations
 
 from sqlalchemy import func, select

@@ -197,7 +197,7 @@ def test_naming_a_successor_custodian_hands_the_seal_over(rt, client, world):
     r = client.post("/api/v1/seal-custody", json={"seal": "FGW-SP", "person": b, "from": "2020-01-01"},
                     headers=bearer(world["tokens"]["fgw"]))
     assert r.status_code == 201, r.get_json()
-    q = dict(action="use_seal", item="FGW-001", place="FGW-CK", seal="FGW-SP", at="2021-01-01T10:00:00+08:00")
+    q = {"action": "use_seal", "item": "FGW-001", "place": "FGW-CK", "seal": "FGW-SP", "at": "2021-01-01T10:00:00+08:00"}
     assert ask(client, world, person=b, **q)["allowed"] is True
     assert ask(client, world, person=a, **q)["allowed"] is False
     # before the handover, the first custodian kept it

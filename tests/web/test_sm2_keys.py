@@ -1,4 +1,4 @@
-"""A body signing with 国密 SM2 (DESIGN §12.6): rotated to SM2 from the command line, listed in
+"""A body signing with 国密 SM2 (docs/design.md §12.6): rotated to SM2 from the command line, listed in
 /api/v1/keys with its algorithm, its seal-use receipt verified offline with those keys alone
 and on /verify; the log key stays Ed25519, with an SM2 line beside it once log.sm2 has a key."""
 from __future__ import annotations

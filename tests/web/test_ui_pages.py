@@ -1,4 +1,4 @@
-"""The Chinese web pages (DESIGN §1, §8 Web UI): each role reaches its workspace, scopes hold,
+"""The Chinese web pages (docs/design.md §1, §8 Web UI): each role reaches its workspace, scopes hold,
 filings through the pages call the same services as the API and land in the signed log."""
 from __future__ import annotations
 

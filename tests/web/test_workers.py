@@ -1,4 +1,4 @@
-"""DESIGN §9: every worker sees every committed filing, whichever worker filed it.
+"""docs/design.md §9: every worker sees every committed filing, whichever worker filed it.
 
 Two apps over one database stand for two worker processes: each has its own runtime,
 connection pool, decision index, token cache and change monitor. On SQLite the signal is

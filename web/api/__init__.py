@@ -1,1 +1,1 @@
-"""HTTP API v1 (DESIGN §8): schemas validate requests and generate the OpenAPI document."""
+"""HTTP API v1 (docs/design.md §8): schemas validate requests and generate the OpenAPI document."""

@@ -1,4 +1,4 @@
-"""POST /decisions and GET /decisions/actions: "may P do A on I, here, now?" (DESIGN §8).
+"""POST /decisions and GET /decisions/actions: "may P do A on I, here, now?" (docs/design.md §8).
 
 A decision that denies is a 200 answer with allowed=false; only acts are refused with 403.
 """

@@ -1,7 +1,7 @@
 """The window's question answered below Flask: POST /api/v1/decisions on its usual path.
 
 Every window asks before it acts, so this one request is most of what a worker serves
-(DESIGN §8: an answer in microseconds). Flask's request machinery (context push and pop,
+(docs/design.md §8: an answer in microseconds). Flask's request machinery (context push and pop,
 URL matching, hooks, response object) costs a worker more than the engine's answer itself.
 This WSGI layer answers the ordinary case directly: a bearer token that is known, a JSON
 object body that validates, references that exist. It uses the very pieces the Flask route

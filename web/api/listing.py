@@ -1,5 +1,5 @@
 """Lists: `{"items": [...], "next": URL or null}` with `page` and `per_page` (≤ 500),
-filtered by the caller's read scope (DESIGN §1) and by `department`."""
+filtered by the caller's read scope (docs/design.md §1) and by `department`."""
 from __future__ import annotations
 
 from typing import Any, Callable

@@ -1,4 +1,4 @@
-"""API views over the registry: the collections of DESIGN §8 and their filings."""
+"""API views over the registry: the collections of docs/design.md §8 and their filings."""
 from __future__ import annotations
 
 from typing import Any, Callable

@@ -1,4 +1,4 @@
-"""Model → JSON shapes of the API (DESIGN §3 field names, times in ISO-8601 UTC)."""
+"""Model → JSON shapes of the API (docs/design.md §3 field names, times in ISO-8601 UTC)."""
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,4 +1,4 @@
-"""The Chinese web pages, one module per role (DESIGN §1), over the same services as the API."""
+"""The Chinese web pages, one module per role (docs/design.md §1), over the same services as the API."""
 from flask import Blueprint
 
 bp = Blueprint("ui", __name__, template_folder="../templates", static_folder="../static",
@@ -22,6 +22,6 @@ def _csrf() -> None:
 
 
 from web.ui import (  # noqa: E402,F401  (views register on import)
-    auditor, department, drc, errors, findings_pages, gov_service, government, gs_calendar, pages, public, reform,
-    window,
+    auditor, department, dept_auths, dept_items, dept_people, drc, errors, findings_pages, gov_service,
+    government, gs_calendar, pages, public, reform, window,
 )

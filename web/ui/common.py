@@ -20,7 +20,7 @@ from vocab.clock import SHANGHAI, as_utc
 
 PER_PAGE = 30
 
-# The workspace of each role (DESIGN §1); a department's takes its code.
+# The workspace of each role (docs/design.md §1); a department's takes its code.
 ROLE_HOME = {
     "department": "ui.dept_home",
     "government": "ui.gov_home",
@@ -97,7 +97,7 @@ class FormErrors:
         """Messages for `name` and its parts (`items` also shows `items[2]`, `grantee` shows `grantee.person`)."""
         out: list[str] = []
         for key, msgs in self.fields.items():
-            if key == name or key.startswith(name + ".") or key.startswith(name + "["):
+            if key == name or key.startswith((name + ".", name + "[")):
                 out.extend(msgs)
         return out
 

@@ -1,5 +1,5 @@
 """The government service department's workspace (市政务服务中心, role `gov_service`): the
-filing register of chief representatives and staff (备案确认), seals, places (DESIGN §1)."""
+filing register of chief representatives and staff (备案确认), seals, places (docs/design.md §1)."""
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for

@@ -1,5 +1,5 @@
 """The city government's workspace (role `government`): exemptions from entry waiting for a
-decision, the sub-halls it retains, and the date 市民之家 opens (DESIGN §1, XT-3.1, XT-3.3.1)."""
+decision, the sub-halls it retains, and the date 市民之家 opens (docs/design.md §1, XT-3.1, XT-3.3.1)."""
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for

@@ -1,5 +1,5 @@
 """The window's workspace (role `window`): “我能否……” — may person P do action A on item I,
-here, now? — and, for a chief representative, the seal-use page with its receipt (DESIGN §1, §4, §7)."""
+here, now? — and, for a chief representative, the seal-use page with its receipt (docs/design.md §1, §4, §7)."""
 from __future__ import annotations
 
 import hashlib
@@ -154,6 +154,10 @@ def window_seal():
                 status = 422
     with runtime().reading() as session:
         ctx = _seal_context(session, principal.person, request.args.get("item_q", ""))
+        if not ctx["keeps"] and request.method == "GET":
+            # keeps no seal and acts for no custodian: say what this login is for instead
+            from web.ui.window_duties import duties
+            return render_template("window/duties.html", d=duties(session, ctx["person"], utcnow())), 200
         return render_template("window/seal.html", no_person=False, sealing=sealing, form=form, errors=errors,
                                refused=refused, **ctx), status
 
