@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 import threading
-from typing import Protocol
+from typing import Any, Protocol
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -74,10 +74,10 @@ class Pkcs11Vault:
             raise KeyStoreError("PKCS#11 needs ONEHALL_PKCS11_MODULE, ONEHALL_PKCS11_TOKEN and ONEHALL_PKCS11_PIN")
         self.module, self.token_label, self._pin = module, token_label, pin
         self._lock = threading.RLock()
-        self._session = None
-        self._pid = None
+        self._session: Any = None
+        self._pid: int | None = None
 
-    def _open_session(self):
+    def _open_session(self) -> Any:
         import pkcs11
         with self._lock:
             if self._session is None or self._pid != os.getpid():
@@ -125,7 +125,7 @@ class Pkcs11Signer:
 
     alg = ALG_ED25519
 
-    def __init__(self, vault: Pkcs11Vault, private, public_key_raw: bytes) -> None:
+    def __init__(self, vault: Pkcs11Vault, private: Any, public_key_raw: bytes) -> None:
         self._vault, self._private = vault, private
         self.public_key_raw = public_key_raw
         self.key_id = key_id_for(self.alg, public_key_raw)

@@ -74,7 +74,7 @@ def test_key_creation_and_rotation_are_log_records_signed_by_the_log_key_and_his
     append(a, 2)                                      # host a signs with the new key at once
     log_key = keys.current("log")
     records = {}
-    for index, kind, leaf in leaves(a):
+    for _index, kind, leaf in leaves(a):
         record = verify_leaf(leaf, keys.key_for)       # every leaf, before and after the rotation
         if kind == "key":
             assert parse_leaf(leaf)[1].key_id == log_key.key_id
