@@ -15,7 +15,7 @@ KEYS_VALID_FROM = datetime(2018, 1, 1, tzinfo=timezone.utc)
 
 def initialise(rt, *, demo: bool = False, progress: bool = True) -> list[str]:
     lines: list[str] = []
-    migrate.upgrade(rt.engine)
+    migrate.upgrade(rt.engine, ledger=rt.ledger)
     lines.append(f"数据库已就绪：{_safe_url(rt.settings.database_url)}")
     with rt.filing_session() as session:
         origin = deployment.fix(session, deployment.LOG_ORIGIN, rt.settings.log_origin)

@@ -25,16 +25,43 @@ def pack_files(directory: str | Path) -> dict[str, str]:
     return {p.name: p.read_text(encoding="utf-8") for p in sorted(d.glob("*.y*ml"))}
 
 
-def load_stored_pack(row: PackVersion) -> Pack:
-    """The Pack of a stored version (cached by digest: every worker compiles it once)."""
-    if row.digest in _loaded:
-        return _loaded[row.digest]
+def load_stored_pack(row: PackVersion, session=None) -> Pack:
+    """The Pack of a stored version, as its publication record in the log states it.
+
+    With a session, the pack's text is taken from its signed publication record when the record
+    carries it (packs published since the text is logged), and in any case the loaded pack must
+    hash to the digest the record states: a pack edited in the database is refused (DESIGN §12.3).
+    Cached by digest: every worker compiles a version once."""
+    files, digest = row.files, row.digest
+    if session is not None:
+        files, digest = _logged_pack(session, row)
+    if digest in _loaded:
+        return _loaded[digest]
     with tempfile.TemporaryDirectory(prefix="onehall-pack-") as tmp:
-        for name, text in row.files.items():
+        for name, text in files.items():
             (Path(tmp) / name).write_text(text, encoding="utf-8")
         pack = load_pack(tmp)
-    _loaded[row.digest] = pack
+    if pack.digest != digest:
+        raise PackTampered(f"规则包 {row.pack} {row.version} 的内容与日志第{row.log_index}条所记摘要不符，拒绝载入")
+    _loaded[digest] = pack
     return pack
+
+
+class PackTampered(RuntimeError):
+    """The stored pack does not hash to the digest its publication record states."""
+
+
+def _logged_pack(session, row: PackVersion) -> tuple[dict[str, str], str]:
+    import json
+    from registry.models import LogEntry
+    entry = session.get(LogEntry, row.log_index) if row.log_index is not None else None
+    if entry is None:
+        raise PackTampered(f"规则包 {row.pack} {row.version} 没有日志中的发布记录，拒绝载入")
+    record = json.loads(bytes(entry.leaf))["record"]
+    if record.get("type") != "pack_publication" or record.get("digest") is None:
+        raise PackTampered(f"日志第{row.log_index}条不是规则包发布记录，拒绝载入")
+    files = record.get("files")
+    return (dict(files) if isinstance(files, dict) else row.files), record["digest"]
 
 
 def publish(rt, directory: str | Path, publisher: str) -> PackVersion:
@@ -62,7 +89,8 @@ def publish(rt, directory: str | Path, publisher: str) -> PackVersion:
         from registry.services.context import Actor, FilingContext
         ctx = FilingContext(session=session, actor=Actor(name=publisher, role="reform_office"), ledger=rt.ledger)
         row.log_index = ctx.log("pack_publication", {"pack": pack.id, "version": str(pack.version),
-                                                     "digest": pack.digest}, ref=row.id).index
+                                                     "digest": pack.digest, "files": row.files},
+                                ref=row.id).index
         session.add(RegistryChange(kind="pack", key=str(row.id)))
     return row
 

@@ -1,10 +1,11 @@
-"""The policy host of one worker: the rules engine over the registry's facts, kept current.
+"""The policy host of one worker: the rules engine over the registry's signed facts, kept current.
 
-Each worker holds its own engine and decision index (docs/design.md §9). It replays the registry's
-change feed past its mark before answering: on SQLite that costs one indexed read per
-question; on PostgreSQL a LISTEN connection marks the host dirty when any worker commits a
-filing, so a question reads the database only after a change (application.changes). The active pack lives in the
-registry; a new version is loaded beside the old one and swapped in atomically.
+Each worker holds its own engine and decision index (docs/design.md §9). Its facts are the log's signed
+records folded (registry.signed_facts), never the registry's rows, so an edited row changes no
+answer. When the change feed moved past its mark (on SQLite one indexed read per question; on
+PostgreSQL a LISTEN connection marks the host dirty, application.changes) it reads the log past the size
+it has folded and applies what those records change. The active pack lives in the registry; a new
+version is loaded beside the old one and swapped in atomically.
 """
 from __future__ import annotations
 
@@ -16,11 +17,12 @@ from typing import Any
 from sqlalchemy import func, select
 
 from registry.db import utcnow
-from registry.facts import export_change, export_facts
+from registry.signed_facts import SignedState, display_from_rows, iter_records
 from registry.decision_log import write_decisions
 from registry.models import PackVersion, RegistryChange
 from rules.engine import Engine
 from application.packs import load_stored_pack
+from application.snapshot import start_engine
 
 log = logging.getLogger(__name__)
 DECISION_BATCH = 200
@@ -34,6 +36,8 @@ class PolicyHost:
         self._lock = threading.Lock()
         self._mark = -1
         self._pack_id: int | None = None
+        self._state: SignedState | None = None
+        self.start_info: dict[str, Any] = {}
         self.engine: Engine | None = None
         self._writer: threading.Thread | None = None
         self._closing = threading.Event()
@@ -43,42 +47,44 @@ class PolicyHost:
     # -- keeping current ---------------------------------------------------------------------
 
     def reload(self) -> None:
-        """Build a fresh engine from the active pack and a full snapshot, then swap it in."""
+        """Build a fresh engine from the active pack and the folded log (from an authenticated
+        snapshot and the records after it, when there is one: application.snapshot), then swap it in."""
         with self.rt.reading() as session:
             row = session.scalar(select(PackVersion).where(PackVersion.active.is_(True)).limit(1))
             if row is None:
                 raise RuntimeError("没有生效的规则包：请先运行 onehall init")
             mark = session.scalar(select(func.max(RegistryChange.seq))) or 0
-            snapshot = export_facts(session)
-            pack = load_stored_pack(row)
-        engine = Engine(pack)
-        engine.load(snapshot)
+            pack = load_stored_pack(row, session)
+            engine, state, self.start_info = start_engine(self.rt, session, pack)
         engine.decision_log = self._queue_decision
         with self._lock:
-            self.engine, self._mark, self._pack_id = engine, mark, row.id
+            self.engine, self._mark, self._pack_id, self._state = engine, mark, row.id, state
 
     def refresh(self) -> None:
-        """Apply every change committed since our mark (any worker's)."""
+        """Apply every record logged since our mark (any worker's)."""
         if self.rt.changes.mark() <= self._mark:
             return
         with self.rt.reading() as session:
             with self._lock:
-                rows = list(session.execute(
-                    select(RegistryChange.seq, RegistryChange.kind, RegistryChange.key)
-                    .where(RegistryChange.seq > self._mark).order_by(RegistryChange.seq)))
-                if any(kind == "pack" for _, kind, _ in rows):
-                    pack_switch = True
-                else:
-                    pack_switch = False
-                    for seq, kind, key in rows:
-                        change = export_change(session, kind, key)
-                        if change is not None:
+                mark = session.scalar(select(func.max(RegistryChange.seq))) or 0
+                pack_switch = session.scalar(select(func.count()).select_from(RegistryChange).where(
+                    RegistryChange.seq > self._mark, RegistryChange.kind == "pack")) > 0
+                if not pack_switch:
+                    state = self._state
+                    state.display = display_from_rows(session, bulk=False)
+                    for index, _, record in iter_records(session, state.size):
+                        for change in state.apply(index, record):
                             self.engine.apply(change)
-                        self._mark = seq
+                    self._mark = mark
         if pack_switch:
             self.reload()
 
     # -- questions ---------------------------------------------------------------------------
+
+    def revocations_of(self, authorization_id) -> list[dict[str, Any]]:
+        """The signed revocation facts of one authorization (for /verify's online check)."""
+        self.refresh()
+        return [r for r in self._state.tables["revocations"].values() if r.get("authorization") == authorization_id]
 
     def decide(self, person: int, action: str, item: str, at: datetime | None = None,
                known_at: datetime | None = None, place: str | None = None, seal: str | None = None,

@@ -180,29 +180,41 @@ class PassResult:
     checkpoint: int | None = None
     witness: dict[str, Any] | None = None
     calendar_warning: str | None = None
+    audit: dict[str, Any] | None = None
     errors: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {"now": _t(self.now), "clocks": self.clocks, "findings": self.findings,
                 "checkpoint": self.checkpoint, "witness": self.witness,
-                "calendar_warning": self.calendar_warning, "errors": self.errors}
+                "calendar_warning": self.calendar_warning, "audit": self.audit, "errors": self.errors}
+
+
+def audit_step(rt) -> dict[str, Any]:
+    """The incremental registry audit (application.auditing); a difference raises an auditor alert."""
+    from application.auditing import audit_pass
+    report, run_id = audit_pass(rt, incremental=True, workers=1)
+    return {"run": run_id, "ok": report.ok, "tree_size": report.tree_size, "summary": report.summary()}
 
 
 class Scheduler:
-    def __init__(self, rt, *, notifier=None, interval: float = 30.0, findings_every: int = 1, lease=None):
+    def __init__(self, rt, *, notifier=None, interval: float = 30.0, findings_every: int = 1, lease=None,
+                 audit_every: int = 10):
         self.rt = rt
         self.lease = lease   # renewed before every pass and step; None: tests that run passes by hand
         self.notifier = notifier
         self.interval = interval
         self.findings_every = max(1, findings_every)
+        self.audit_every = max(1, audit_every)
         self.passes = 0
         self._warned_on: date | None = None
         self._witnessing: Any = None   # application.witnessing.Witnessing, with ONEHALL_WITNESS_POLICY
 
-    def run_once(self, now: datetime | None = None, *, findings: bool | None = None) -> PassResult:
+    def run_once(self, now: datetime | None = None, *, findings: bool | None = None,
+                 audit: bool | None = None) -> PassResult:
         now = now or utcnow()
         result = PassResult(now=now)
         do_findings = findings if findings is not None else self.passes % self.findings_every == 0
+        do_audit = audit if audit is not None else self.passes % self.audit_every == 0
         self._renew()
         self.passes += 1
         result.clocks = self._step(result, "clocks", clocks_pass, self.rt, now)
@@ -210,6 +222,8 @@ class Scheduler:
             result.findings = self._step(result, "findings", sync_findings, self.rt, now, notifier=self.notifier)
         result.checkpoint = self._step(result, "checkpoint", checkpoint_pass, self.rt)
         result.witness = self._step(result, "witness", self._witness_round, now)
+        if do_audit:
+            result.audit = self._step(result, "audit", audit_step, self.rt)
         today = now.astimezone(SHANGHAI).date()
         warning = self._step(result, "calendar", calendar_check, self.rt, today)
         result.calendar_warning = warning

@@ -6,6 +6,7 @@ receipt anyone can verify offline with the log's public key.
 """
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -72,27 +73,58 @@ def use_seal(rt, principal: Principal, data: dict[str, Any]) -> dict[str, Any]:
                                                              department=seal.department, person=data["person"]),
                                 ledger=rt.ledger, now=now)
             person = session.get(Person, data["person"])
+            custody = custody_relied_on(rt, seal.code, now)
             logged = ctx.log("seal_use", {
                 "id": use.id, "seal": seal.code, "seal_kind": seal.kind, "department": seal.department,
                 "person": data["person"], "item": data["item"], "case": data["case"],
                 "document_sha256": data["document_sha256"], "place": data["place"], "at": iso(now),
                 "decision_id": decision["decision_id"], "authorization": auth.get("id"),
                 "acting_for": decision.get("acting_for"), "policy_digest": decision["policy"]["digest"],
+                "authorization_log_index": auth.get("log_index"),
+                "custody": custody and custody.get("id"), "custody_log_index": custody and custody.get("log_index"),
             }, ref=use.id, personal={"person_name": person.name} if person else None)
             use.log_index, use.leaf_hash = logged.index, logged.leaf_hash
-    return {"receipt": receipt_for(rt, logged.index), "decision_id": decision["decision_id"],
+    authority = [(role, i) for role, i in (("authorization", auth.get("log_index")),
+                                           ("custody", custody and custody.get("log_index"))) if i is not None]
+    return {"receipt": receipt_for(rt, logged.index, authority=authority), "decision_id": decision["decision_id"],
             "acting_for": decision.get("acting_for")}
 
 
-def receipt_for(rt, index: int, wait_ms: int | None = None) -> dict[str, Any]:
-    """The receipt of log entry `index` under a checkpoint that covers it."""
+def relied_on(leaf: bytes) -> list[tuple[str, int]]:
+    """(role, log index) of the authorization and custody a seal-use record names."""
+    import json
+    record = json.loads(leaf)["record"]
+    if record.get("type") != "seal_use":
+        return []
+    return [(role, record[field]) for role, field in (("authorization", "authorization_log_index"),
+                                                      ("custody", "custody_log_index"))
+            if isinstance(record.get(field), int)]
+
+
+def custody_relied_on(rt, seal: str, at) -> dict[str, Any] | None:
+    """The custody filing the decision read (the engine's signed facts, at the moment of the use)."""
+    from rules.timeutil import ts
+    t = ts(at)
+    return rt.policy.engine.world.custody_at(seal, t, t)
+
+
+def receipt_for(rt, index: int, wait_ms: int | None = None,
+                authority: list[tuple[str, int]] | None = None) -> dict[str, Any]:
+    """The receipt of log entry `index` under a checkpoint that covers it; for a seal use, with
+    the entries and inclusion proofs of the records its decision relied on, under the same
+    checkpoint (DESIGN §12.3): `authority` ((role, log index), ...), else those its record names."""
     wait = rt.settings.receipt_wait_ms if wait_ms is None else wait_ms
     cp: Checkpoint = rt.ledger.await_checkpoint(rt.sessions, index, wait)
     with rt.reading() as session:
+        get = node_getter(session)
         entry = session.get(LogEntry, index)
-        proof = merkle.inclusion_proof(index, cp.tree_size, node_getter(session))
+        if authority is None:
+            authority = relied_on(bytes(entry.leaf))
+        proof = merkle.inclusion_proof(index, cp.tree_size, get)
+        relied = [(role, i, bytes(session.get(LogEntry, i).leaf), merkle.inclusion_proof(i, cp.tree_size, get))
+                  for role, i in authority]
     return build_receipt(entry.leaf, index, proof, cp.tree_size, cp.note, checkpoint_key(rt, cp.note),
-                         rt.settings.log_origin)
+                         rt.settings.log_origin, authority=relied)
 
 
 def checkpoint_key(rt, note: str) -> bytes:
@@ -107,12 +139,51 @@ def checkpoint_key(rt, note: str) -> bytes:
 
 
 def find_seal_use(session, leaf_hash: str) -> dict[str, Any] | None:
-    """What a citizen may learn from a receipt hash: sealed or not, when, by which department."""
+    """What a citizen may learn from a receipt hash: sealed or not, when, by which department.
+
+    Read from the signed leaf, never from the seal_uses row (an edited row changes nothing here;
+    `onehall audit` names it)."""
+    import json
     from registry.models import Department
-    use = session.scalar(select(SealUse).where(SealUse.leaf_hash == leaf_hash))
-    if use is None:
+    entry = session.scalar(select(LogEntry).where(LogEntry.leaf_hash == leaf_hash))
+    if entry is None:
         return None
-    seal = session.get(Seal, use.seal)
-    dept = session.get(Department, seal.department)
-    return {"sealed": True, "at": iso(use.at), "department": dept.code, "department_name": dept.name,
-            "seal_kind": seal.kind, "log_index": use.log_index, "document_sha256": use.document_sha256}
+    record = json.loads(bytes(entry.leaf))["record"]
+    if record.get("type") != "seal_use":
+        return None
+    dept = session.get(Department, record.get("department"))
+    return {"sealed": True, "at": record.get("at"), "department": record.get("department"),
+            "department_name": dept.name if dept else record.get("department"),
+            "seal_kind": record.get("seal_kind"), "log_index": entry.index,
+            "document_sha256": record.get("document_sha256"),
+            "authorization": record.get("authorization"),
+            "authorization_log_index": record.get("authorization_log_index")}
+
+
+def authority_of(rt, session, use: dict[str, Any]) -> dict[str, Any] | None:
+    """The authorization a use relied on, read from its signed leaf, in Chinese
+    ("依据某某部门第N号授权书（日志第M条）"), and whether a revocation is known (online check)."""
+    import json
+    from registry.models import Department
+    index = use.get("authorization_log_index")
+    entry = session.get(LogEntry, index) if index is not None else None
+    if entry is None:
+        return None
+    record = json.loads(bytes(entry.leaf))["record"]
+    if record.get("type") != "authorization" or record.get("id") != use.get("authorization"):
+        return {"text": f"用印记录所称依据（日志第{index}条）不是其授权书", "ok": False}
+    dept = session.get(Department, record.get("grantor"))
+    name = dept.name if dept else record.get("grantor")
+    text = f"依据{name}第{record['id']}号授权书（日志第{index}条）"
+    revoked = [r for r in rt.policy.revocations_of(record["id"])]
+    if not revoked:
+        return {"text": text, "ok": True, "revocation": None}
+    first = min(revoked, key=lambda r: r["at"])
+    before = first["at"] <= datetime.fromisoformat(use["at"].replace("Z", "+00:00"))
+    note = (f"该授权书自{local_text(first['at'])}起撤销，" + ("早于本次用印" if before else "晚于本次用印（本次用印有效）"))
+    return {"text": text, "ok": not before, "revocation": note}
+
+
+def local_text(value) -> str:
+    from zoneinfo import ZoneInfo
+    return value.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y年%m月%d日 %H:%M")

@@ -6,7 +6,12 @@ p50 at 10,000 with agreement counts, and update_ms (one authorization or absence
 decision reflecting it). Each figure: median of 5 runs. The 20,000 requests are about half allow
 (`allow_share_at_N`): A posts are asked 70% of the time (bench.workload.A_POST_SHARE).
 
-    python -m bench.decisions [--quick]
+With the cold start (bench.cold_start: a new process answers its first decision, the facts being
+the signed records already in a registry database): `first_answer_s_at_100000` (from the
+authenticated snapshot; `first_answer_cold_s_at_100000` folding the whole log, as the first worker
+does), `first_answer_cpu_s_at_100000`, `rss_mb_at_100000`; `--million` adds the same at 1,000,000.
+
+    python -m bench.decisions [--quick] [--no-cold-start] [--million]
 """
 from __future__ import annotations
 
@@ -83,6 +88,8 @@ def update_ms(engine: Engine, snap: dict, runs: int) -> float:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--quick", action="store_true", help="small run: fewer requests, 1 run, no 100k")
+    ap.add_argument("--no-cold-start", action="store_true", help="leave out the cold-start figures")
+    ap.add_argument("--million", action="store_true", help="also the cold start at 1,000,000 authorizations")
     args = ap.parse_args(argv)
     runs = 1 if args.quick else 5
     n_req = 2000 if args.quick else 20000
@@ -93,6 +100,10 @@ def main(argv=None) -> int:
         one_size(out, pack, n, n_req, runs)
         gc.collect()  # each size starts from the same clean heap: nothing of the previous one lingers
     out["agree"] = out.get("cedar_disagree", 0) == 0 and out.get("casbin_disagree", 0) == 0
+    if not args.no_cold_start:
+        from bench import cold_start
+        for n in ((10000,) if args.quick else (100000,)) + ((1000000,) if args.million else ()):
+            out.update(cold_start.run(n, runs=1 if args.quick else 3))
     json.dump(out, sys.stdout)
     print()
     return 0

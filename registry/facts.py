@@ -1,61 +1,18 @@
 """Export the registry as plain facts for the rules engine (docs/facts.md).
 
 This is the one way data leaves the registry for rules/: dicts of plain values, so the
-engine never sees a session or a model. `export_facts` reads everything;
-`export_change` reads the one record a change-feed row names.
+engine never sees a session or a model. The facts are the signed records of the log folded
+(registry.signed_facts); a worker keeps them current from the log's tail (application.policy).
 """
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from registry.models import (
-    Absence, Authorization, Case, CaseStep, CitizensHomeOpening, Delegation, Department, Exemption,
-    ExemptionDecision, FeeReview, FunctionSection, Hall, HallApproval, ItemReview, ItemVersion, Person,
-    Place, PolicyException, Revocation, Seal, SealCustody, Section, StaffFiling,
-)
-from registry.services._common import latest_item
-from registry.services.catalog import published_items
-
-
-def _department(d: Department) -> dict[str, Any]:
-    return {"code": d.code, "name": d.name, "group": d.group, "kind": d.kind, "entry_phase": d.entry_phase,
-            "low_volume": d.low_volume, "placeholder": d.placeholder}
-
-
-def _section(s: Section) -> dict[str, Any]:
-    return {"id": s.id, "department": s.department, "name": s.name, "kind": s.kind,
-            "entered_whole": s.entered_whole, "head": s.head}
-
-
-def _hall(h: Hall) -> dict[str, Any]:
-    return {"code": h.code, "name": h.name, "kind": h.kind, "host_department": h.host_department}
-
-
-def _hall_approval(a: HallApproval) -> dict[str, Any]:
-    return {"id": a.id, "hall": a.hall, "valid_from": a.valid_from, "valid_to": a.valid_to,
-            "document_no": a.document_no, "filed_at": a.filed_at}
-
-
-def _opening(o: CitizensHomeOpening) -> dict[str, Any]:
-    return {"id": o.id, "date": o.date, "filed_at": o.filed_at}
-
-
-def _place(p: Place) -> dict[str, Any]:
-    return {"code": p.code, "name": p.name, "kind": p.kind, "hall": p.hall, "department": p.department,
-            "function_section": p.function_section}
-
-
-def _person(p: Person) -> dict[str, Any]:
-    return {"id": p.id, "name": p.name, "department": p.department, "section": p.section, "position": p.position}
-
-
-def _staff(f: StaffFiling) -> dict[str, Any]:
-    return {"id": f.id, "department": f.department, "people": list(f.people), "filed_at": f.filed_at,
-            "acknowledged_at": f.acknowledged_at}
+from registry.models import Case, CaseStep, ItemVersion
 
 
 def item_fact(i: ItemVersion) -> dict[str, Any]:
@@ -69,64 +26,6 @@ def item_fact(i: ItemVersion) -> dict[str, Any]:
             "status": i.status, "filed_at": i.filed_at}
 
 
-def _function_section(f: FunctionSection) -> dict[str, Any]:
-    return {"code": f.code, "name": f.name, "lead_department": f.lead_department, "whole_chain": f.whole_chain,
-            "chain": list(f.chain or [])}
-
-
-def _fee_review(r: FeeReview) -> dict[str, Any]:
-    return {"id": r.id, "item": r.item, "fee": r.fee, "result": r.result, "basis_ok": r.basis_ok,
-            "standard_ok": r.standard_ok, "note": r.note, "filed_at": r.filed_at}
-
-
-def _authorization(a: Authorization) -> dict[str, Any]:
-    return {"id": a.id, "grantor": a.grantor, "grantee": a.grantee, "post": a.post, "backs": a.backs,
-            "powers": list(a.powers), "items": a.items if a.items == "*" else list(a.items),
-            "valid_from": a.valid_from, "valid_to": a.valid_to, "filed_at": a.filed_at,
-            "log_index": a.log_index, "late_filed": a.late_filed}
-
-
-def _revocation(r: Revocation) -> dict[str, Any]:
-    return {"id": r.id, "authorization": r.authorization, "at": r.at, "reason": r.reason, "filed_at": r.filed_at}
-
-
-def _absence(a: Absence) -> dict[str, Any]:
-    return {"id": a.id, "person": a.person, "from": a.from_, "to": a.to, "reason": a.reason,
-            "filed_at": a.filed_at}
-
-
-def _exemption(session: Session, e: Exemption) -> dict[str, Any]:
-    d = session.scalar(select(ExemptionDecision).where(ExemptionDecision.exemption == e.id))
-    return {"id": e.id, "item": e.item, "department": e.department, "reason": e.reason, "basis": e.basis,
-            "effective_from": e.effective_from, "effective_to": e.effective_to, "filed_at": e.filed_at,
-            "decision": None if d is None else {"result": d.result, "document_no": d.document_no,
-                                                 "filed_at": d.filed_at}}
-
-
-def _delegation(d: Delegation) -> dict[str, Any]:
-    return {"id": d.id, "department": d.department, "items": d.items, "from": d.from_, "to": d.to,
-            "filed_at": d.filed_at}
-
-
-def _seal(s: Seal) -> dict[str, Any]:
-    return {"code": s.code, "name": s.name, "department": s.department, "kind": s.kind}
-
-
-def _custody(c: SealCustody) -> dict[str, Any]:
-    return {"id": c.id, "seal": c.seal, "person": c.person, "from": c.from_, "to": c.to, "filed_at": c.filed_at}
-
-
-def _exception(x: PolicyException) -> dict[str, Any]:
-    return {"id": x.id, "rule": x.rule, "subject": x.subject, "reason": x.reason, "until": x.until,
-            "filed_at": x.filed_at}
-
-
-def _item_review(session: Session, r: ItemReview) -> dict[str, Any]:
-    v = session.get(ItemVersion, r.item_version)
-    return {"id": r.id, "item": v.code if v else None, "version": v.version if v else None, "result": r.result,
-            "reasons": list(r.reasons or []), "reviewer": r.reviewer, "filed_at": r.filed_at}
-
-
 def _case(session: Session, c: Case) -> dict[str, Any]:
     steps = session.scalars(select(CaseStep).where(CaseStep.case == c.number).order_by(CaseStep.at))
     return {"number": c.number, "item": c.item, "place": c.place, "accepted_at": c.accepted_at,
@@ -135,70 +34,16 @@ def _case(session: Session, c: Case) -> dict[str, Any]:
 
 
 def export_facts(session: Session, *, include_cases: bool = False) -> dict[str, Any]:
-    """Everything the rules engine needs, as of now (the engine filters by `known_at` itself)."""
-    all_of: Callable[[type], list] = lambda model: list(session.scalars(select(model)))  # noqa: E731
-    facts: dict[str, Any] = {
-        "departments": [_department(d) for d in all_of(Department)],
-        "sections": [_section(s) for s in all_of(Section)],
-        "halls": [_hall(h) for h in all_of(Hall)],
-        "hall_approvals": [_hall_approval(a) for a in all_of(HallApproval)],
-        "citizens_home_opening": [_opening(o) for o in all_of(CitizensHomeOpening)],
-        "places": [_place(p) for p in all_of(Place)],
-        "people": [_person(p) for p in all_of(Person)],
-        "staff_filings": [_staff(f) for f in all_of(StaffFiling)],
-        "items": [item_fact(i) for i in published_items(session)],
-        "item_reviews": [_item_review(session, r) for r in all_of(ItemReview)],
-        "function_sections": [_function_section(f) for f in all_of(FunctionSection)],
-        "fee_reviews": [_fee_review(r) for r in all_of(FeeReview)],
-        "authorizations": [_authorization(a) for a in all_of(Authorization)],
-        "revocations": [_revocation(r) for r in all_of(Revocation)],
-        "absences": [_absence(a) for a in all_of(Absence)],
-        "exemptions": [_exemption(session, e) for e in all_of(Exemption)],
-        "delegations": [_delegation(d) for d in all_of(Delegation)],
-        "seals": [_seal(s) for s in all_of(Seal)],
-        "seal_custody": [_custody(c) for c in all_of(SealCustody)],
-        "exceptions": [_exception(x) for x in all_of(PolicyException)],
-        "cases": [_case(session, c) for c in all_of(Case)] if include_cases else [],
-    }
+    """Everything the rules engine needs, as of now (the engine filters by `known_at` itself).
+
+    The facts are the log's signed records folded (registry.signed_facts), never the rows of the
+    registry tables: an edited row changes no decision, and `onehall audit` names it. Cases are
+    read from their rows (the decision engine does not hold them; reports do)."""
+    from registry.signed_facts import signed_state
+    facts = signed_state(session).facts()
+    if include_cases:
+        facts["cases"] = [_case(session, c) for c in session.scalars(select(Case))]
     return facts
-
-
-_BY_KIND: dict[str, tuple[type, Callable[..., dict[str, Any]], str]] = {
-    "department": (Department, _department, "department"),
-    "section": (Section, _section, "section"),
-    "hall": (Hall, _hall, "hall"),
-    "hall_approval": (HallApproval, _hall_approval, "hall_approval"),
-    "citizens_home_opening": (CitizensHomeOpening, _opening, "citizens_home_opening"),
-    "place": (Place, _place, "place"),
-    "person": (Person, _person, "person"),
-    "staff_filing": (StaffFiling, _staff, "staff_filing"),
-    "function_section": (FunctionSection, _function_section, "function_section"),
-    "fee_review": (FeeReview, _fee_review, "fee_review"),
-    "authorization": (Authorization, _authorization, "authorization"),
-    "revocation": (Revocation, _revocation, "revocation"),
-    "absence": (Absence, _absence, "absence"),
-    "delegation": (Delegation, _delegation, "delegation"),
-    "seal": (Seal, _seal, "seal"),
-    "seal_custody": (SealCustody, _custody, "seal_custody"),
-    "exception": (PolicyException, _exception, "exception"),
-}
-
-
-def export_change(session: Session, kind: str, key: str) -> dict[str, Any] | None:
-    """The facts change (docs/facts.md) for one change-feed row, or None if the rules don't care."""
-    if kind == "item":
-        row = latest_item(session, key, published_only=True)
-        return None if row is None else {"kind": "item", "op": "upsert", "record": item_fact(row)}
-    if kind == "exemption":
-        row = session.get(Exemption, int(key))
-        return None if row is None else {"kind": "exemption", "op": "upsert", "record": _exemption(session, row)}
-    entry = _BY_KIND.get(kind)
-    if entry is None:
-        return None
-    model, convert, fact_kind = entry
-    pk = int(key) if model.__table__.primary_key.columns.values()[0].type.python_type is int else key
-    row = session.get(model, pk)
-    return None if row is None else {"kind": fact_kind, "op": "upsert", "record": convert(row)}
 
 
 def as_known(rows: list[dict[str, Any]], known_at: datetime | None) -> list[dict[str, Any]]:

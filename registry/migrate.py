@@ -16,10 +16,12 @@ def alembic_config() -> Config:
     return cfg
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
+def upgrade(engine: Engine, revision: str = "head", ledger=None) -> None:
+    """Migrate; `ledger` signs what a migration must sign (the signed backfill, registry.backfill)."""
     cfg = alembic_config()
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
+        cfg.attributes["ledger"] = ledger
         command.upgrade(cfg, revision)
 
 

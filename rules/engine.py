@@ -167,6 +167,12 @@ class Engine:
         with self._lock:
             self._state = self._build(snapshot)
 
+    def adopt(self, world: World, index: DecisionIndex) -> None:
+        """Take facts and their decision index derived earlier over this pack (a worker's snapshot,
+        application.snapshot); changes after it are applied and derived as usual."""
+        with self._lock:
+            self._state = _State(world, index, Deriver(self.pack, world, index, self._lock))
+
     def apply(self, change: dict) -> None:
         """Upsert one record (docs/facts.md change); only what it touches is re-derived."""
         kind = change.get("kind")

@@ -266,12 +266,17 @@ class World:
     def custodian(self, seal: str, t: float, k: float):
         """Who keeps the seal at `t` as known at `k`: of the custody filings covering `t`, the
         latest filed wins, so naming a successor hands the seal over without editing the old one."""
+        best = self.custody_at(seal, t, k)
+        return None if best is None else best.get("person")
+
+    def custody_at(self, seal: str, t: float, k: float) -> dict | None:
+        """The custody filing in force for the seal at `t` as known at `k` (see `custodian`)."""
         best = None
         for c in self.custody_by_seal.get(seal, ()):
             if c["_filed"] <= k and c["_from"] <= t < c["_to"]:
                 if best is None or c["_filed"] >= best["_filed"]:
                     best = c
-        return None if best is None else best.get("person")
+        return best
 
     def department_name(self, code) -> str:
         return self.dept_names.get(code) or str(code)

@@ -49,6 +49,8 @@ class ReceiptResult:
     """False when no trusted log key was given: the receipt is only self-consistent."""
     record: dict[str, Any] | None
     record_verified: bool
+    authority: tuple = ()
+    """The authorization and custody records the use relied on, proven (signing.authority)."""
     cosigners: tuple[str, ...] = ()
     """Trusted witnesses that cosigned the checkpoint (with a policy naming witnesses)."""
     witness_quorum: int = 0
@@ -66,9 +68,13 @@ def build_receipt(
     checkpoint_note: str,
     log_public_key_raw: bytes,
     log_name: str,
+    authority: list[tuple[str, int, bytes, list[bytes]]] = (),
 ) -> dict[str, Any]:
-    """Assemble the JSON receipt of docs/design.md §7 (no checking: see ``verify_receipt``)."""
-    return {
+    """Assemble the JSON receipt of DESIGN §7 (no checking: see ``verify_receipt``).
+
+    ``authority`` holds ``(role, leaf index, entry bytes, inclusion proof)`` of the records the
+    decision relied on (an authorization, a custody), proven under the same checkpoint."""
+    receipt = {
         "entry": base64.b64encode(entry_bytes).decode("ascii"),
         "leaf_index": int(leaf_index),
         "leaf_hash": leaf_hash(entry_bytes).hex(),
@@ -78,6 +84,12 @@ def build_receipt(
         "log_public_key": base64.b64encode(log_public_key_raw).decode("ascii"),
         "log_name": log_name,
     }
+    if authority:
+        receipt["authority"] = [
+            {"role": role, "leaf_index": int(i), "entry": base64.b64encode(entry).decode("ascii"),
+             "leaf_hash": leaf_hash(entry).hex(), "inclusion_proof": [bytes(h).hex() for h in proof]}
+            for role, i, entry, proof in authority]
+    return receipt
 
 
 def verify_receipt(
@@ -165,6 +177,8 @@ def verify_receipt(
         record, alg = record or parsed, sig.alg
     except LeafError:  # an unsigned-for check: the entry need not be a record
         pass
+    from .authority import verify_authority
+    authority = verify_authority(receipt, record, index, size, checkpoint.root, record_keys)
     return ReceiptResult(
         leaf_index=index,
         tree_size=size,
@@ -175,6 +189,7 @@ def verify_receipt(
         log_key_trusted=trusted_log_key is not None or policy is not None,
         record=record,
         record_verified=verified,
+        authority=tuple(authority),
         cosigners=cosigners,
         witness_quorum=policy.quorum if policy is not None else 0,
         witnessed=witnessed,

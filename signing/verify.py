@@ -194,6 +194,24 @@ def check_signatures(
     return checker.checked, errors
 
 
+def check_leaves(
+    leaves: Iterable[tuple[int, bytes]], keys: Mapping[str, KeyInfo], workers: int | None = None
+) -> tuple[int, list[tuple[int, str]]]:
+    """Check the signatures of ``(index, leaf)`` pairs on the same parallel path as exports:
+    ``(count checked, [(index, why)] failures)`` (used by the registry audit)."""
+    workers = max(1, workers or os.cpu_count() or 1)
+    with tqdm(disable=True) as bar, _SignatureChecker(keys, workers, bar) as checker:
+        chunk: list[tuple[int, bytes]] = []
+        for item in leaves:
+            chunk.append(item)
+            if len(chunk) >= CHUNK:
+                checker.submit(chunk)
+                chunk = []
+        checker.submit(chunk)
+        checker.finish()
+    return checker.checked, sorted(checker.failures)
+
+
 def _label(line: EntryLine, position: int) -> int:
     """The entry number to name in messages: its stated index, else its position."""
     return line.index if line.index is not None else position

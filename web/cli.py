@@ -174,7 +174,8 @@ def _register() -> None:
     from web.cli_log import COMMANDS as LOG_COMMANDS
     from web.cli_oversight import COMMANDS as OVERSIGHT_COMMANDS
     from web.cli_policy import COMMANDS as POLICY_COMMANDS
-    for command in (*LOG_COMMANDS, *POLICY_COMMANDS, *OVERSIGHT_COMMANDS):
+    from web.cli_audit import COMMANDS as AUDIT_COMMANDS
+    for command in (*LOG_COMMANDS, *POLICY_COMMANDS, *OVERSIGHT_COMMANDS, *AUDIT_COMMANDS):
         main.add_command(command)
 
 

@@ -126,7 +126,7 @@ def replay_command(decision_id: str) -> None:
         if row is None:
             click.echo(f"错误：规则包 {record.pack_digest[:16]} 不在登记库中", err=True)
             sys.exit(2)
-        pack = load_stored_pack(row)
+        pack = load_stored_pack(row, session)
         snapshot = export_facts(session)
     again = replay(pack, snapshot, record.request)
     logged = json.loads(json.dumps(record.answer))

@@ -15,6 +15,7 @@ from registry.models.ledger import (Checkpoint, CheckpointCosignature, LogEntry,
                                      WitnessStatus)
 from registry.models.system import DecisionBatch, PackVersion, PersonalDataRead, RegistryChange, ThrottleHit
 from registry.models.oversight import Finding, FindingEvent
+from registry.models.audit import AuditRun
 from registry.models.custody import CustodyKey, DeploymentSetting
 
 __all__ = [
@@ -24,7 +25,7 @@ __all__ = [
     "PolicyException", "Revocation", "Seal", "SealCustody", "Alert", "Case", "CaseStep",
     "EntryPlan", "EntryPlanStep", "SealUse", "CalendarDay", "CalendarYear", "ApiToken", "User",
     "Checkpoint", "CheckpointCosignature", "WitnessStatus", "LogEntry", "LogNode", "RecordSalt", "DecisionBatch", "PackVersion", "PersonalDataRead",
-    "RegistryChange", "ThrottleHit", "Finding", "FindingEvent", "CustodyKey", "DeploymentSetting",
+    "RegistryChange", "ThrottleHit", "Finding", "FindingEvent", "CustodyKey", "DeploymentSetting", "AuditRun",
 ]
 
 # Registers the session listeners that signal committed changes to every worker.

@@ -11,6 +11,7 @@ from registry.errors import Conflict, ErrorList, NotFound, invalid
 from registry.models import Department, DirectoryItem, FeeReview, FunctionSection, Hall, ItemReview, ItemVersion
 from registry.services._common import code_of, department, latest_item
 from registry.services.context import FilingContext, iso
+from registry.signed_facts import log_state
 
 ITEM_FIELDS = (
     "code", "directory_item", "name", "department", "item_type", "on_application", "case_type",
@@ -45,7 +46,7 @@ def create_function_section(ctx: FilingContext, data: dict[str, Any]) -> Functio
                           whole_chain=bool(data.get("whole_chain", False)), chain=list(data.get("chain") or []))
     ctx.session.add(row)
     ctx.session.flush()
-    ctx.changed("function_section", row.code)
+    log_state(ctx, "function_section", row)
     return row
 
 
@@ -55,7 +56,8 @@ def set_function_section_chain(ctx: FilingContext, code: str, chain: list[str]) 
     if row is None:
         raise NotFound(f"功能板块“{code}”不存在")
     row.chain = list(chain)
-    ctx.changed("function_section", row.code)
+    ctx.session.flush()
+    log_state(ctx, "function_section", row)
     return row
 
 
@@ -151,7 +153,7 @@ def review_item(ctx: FilingContext, code: str, result: str, reasons: list[str] |
     if row is None:
         raise NotFound(f"事项“{code}”没有待审核的版本")
     if result not in ("approved", "returned"):
-        raise invalid("result", "须为 approved 或 returned")
+        raise invalid("result", "审核结果须为“通过”（approved）或“退回”（returned）")
     if result == "returned" and not reasons:
         raise invalid("reasons", "退回须写明理由")
     row.status = "published" if result == "approved" else "returned"
@@ -160,8 +162,9 @@ def review_item(ctx: FilingContext, code: str, result: str, reasons: list[str] |
                         reviewer=ctx.actor.name, filed_at=ctx.now)
     ctx.session.add(review)
     ctx.session.flush()
-    review.log_index = ctx.log("item_review", {"item": code, "version": row.version, "result": result,
-                                               "reasons": review.reasons}, ref=code).index
+    review.log_index = ctx.log("item_review", {"id": review.id, "item": code, "version": row.version,
+                                               "result": result, "reasons": review.reasons,
+                                               "reviewer": review.reviewer}, ref=code).index
     ctx.changed("item", code)
     return review
 

@@ -13,6 +13,7 @@ from registry.models import (
 )
 from registry.services._common import code_of, department, ensure_order, get_or_invalid, person
 from registry.services.context import FilingContext, iso
+from registry.signed_facts import log_state
 
 
 def create_department(ctx: FilingContext, data: dict[str, Any]) -> Department:
@@ -35,7 +36,7 @@ def create_department(ctx: FilingContext, data: dict[str, Any]) -> Department:
     )
     ctx.session.add(dept)
     ctx.session.flush()
-    ctx.changed("department", dept.code)
+    log_state(ctx, "department", dept)
     return dept
 
 
@@ -52,7 +53,7 @@ def create_section(ctx: FilingContext, data: dict[str, Any]) -> Section:
                       entered_whole=bool(data.get("entered_whole", False)), head=data.get("head"))
     ctx.session.add(section)
     ctx.session.flush()
-    ctx.changed("section", section.id)
+    log_state(ctx, "section", section)
     return section
 
 
@@ -61,7 +62,8 @@ def set_section_head(ctx: FilingContext, section_id: int, person_id: int) -> Sec
     ctx.require_department(section.department)
     person(ctx.session, person_id, "head")
     section.head = person_id
-    ctx.changed("section", section.id)
+    ctx.session.flush()
+    log_state(ctx, "section", section)
     return section
 
 
@@ -77,7 +79,7 @@ def create_hall(ctx: FilingContext, data: dict[str, Any]) -> Hall:
     hall = Hall(code=data["code"], name=data["name"], kind=kind, host_department=data.get("host_department"))
     ctx.session.add(hall)
     ctx.session.flush()
-    ctx.changed("hall", hall.code)
+    log_state(ctx, "hall", hall)
     return hall
 
 
@@ -109,7 +111,7 @@ def create_place(ctx: FilingContext, data: dict[str, Any]) -> Place:
                   function_section=data.get("function_section"))
     ctx.session.add(place)
     ctx.session.flush()
-    ctx.changed("place", place.code)
+    log_state(ctx, "place", place)
     return place
 
 
@@ -125,7 +127,7 @@ def create_person(ctx: FilingContext, data: dict[str, Any]) -> Person:
                position=data.get("position") or "", created_at=ctx.now)
     ctx.session.add(p)
     ctx.session.flush()
-    ctx.changed("person", p.id)
+    log_state(ctx, "person", p)
     return p
 
 
@@ -145,7 +147,7 @@ def file_staff(ctx: FilingContext, data: dict[str, Any]) -> StaffFiling:
         elif p.department != data["department"]:
             errors.add(f"people[{i}].person", "人员不属于该部门")
         if entry.get("role") not in vocab.STAFF_ROLES:
-            errors.add(f"people[{i}].role", "须为 chief_representative 或 staff")
+            errors.add(f"people[{i}].role", "须为“首席代表”（chief_representative）或“进驻人员”（staff）")
     errors.raise_if_any()
     filing = StaffFiling(department=data["department"], people=[dict(e) for e in people], filed_at=ctx.now,
                          acknowledged_at=ctx.now if ctx.actor.role == "gov_service" else None)
@@ -208,7 +210,5 @@ def create_seal(ctx: FilingContext, data: dict[str, Any]) -> Seal:
     seal = Seal(code=data["code"], name=data["name"], department=data["department"], kind=kind)
     ctx.session.add(seal)
     ctx.session.flush()
-    ctx.log("seal_registration", {"code": seal.code, "department": seal.department, "kind": seal.kind},
-            ref=seal.code)
-    ctx.changed("seal", seal.code)
+    log_state(ctx, "seal", seal)
     return seal

@@ -24,6 +24,8 @@ KIND_LABELS = {
     "hall_approval": "分厅批准", "citizens_home_opening": "市民之家启用", "seal_registration": "印章登记",
     "seal_use": "用印", "case": "办件", "case_step": "办件环节", "pack_publication": "规则包发布",
     "entry_plan": "进驻方案", "entry_plan_step": "进驻方案环节",
+    "department": "部门", "section": "科室", "hall": "大厅", "place": "场所", "person": "人员",
+    "function_section": "功能板块", "seal": "印章",
 }
 from web.ui.names import RECORD_TYPES  # noqa: E402  (every record type the log holds, in words)
 KIND_LABELS = {**RECORD_TYPES, **KIND_LABELS}
@@ -57,8 +59,10 @@ def audit_home():
         open_alerts = session.scalar(select(func.count()).select_from(m.Alert).where(m.Alert.state == "open")) or 0
         seal_uses = session.scalar(select(func.count()).select_from(m.SealUse)) or 0
         chart = bar_chart([(KIND_LABELS.get(k, k), n) for k, n in kinds], title="日志记录按类别")
+        last_audit = session.scalar(select(m.AuditRun).order_by(m.AuditRun.id.desc()).limit(1))
         return render_template("audit/home.html", size=size, cp=cp, chart=chart, open_alerts=open_alerts,
-                               seal_uses=seal_uses, uncovered=size - (cp.tree_size if cp else 0))
+                               seal_uses=seal_uses, uncovered=size - (cp.tree_size if cp else 0),
+                               last_audit=last_audit)
 
 
 @bp.get("/audit/log")
@@ -198,6 +202,7 @@ def check_receipt(raw: str | bytes) -> tuple[dict[str, Any] | None, str | None]:
     return {"leaf_index": result.leaf_index, "tree_size": result.tree_size, "leaf_hash": result.leaf_hash,
             "root": result.root.hex(), "origin": result.origin, "record_verified": result.record_verified,
             "record": result.record, "log_key_id": trusted.key_id,
+            "authority": [{"role": a["role"], "leaf_index": a["leaf_index"]} for a in result.authority],
             "record_alg": ALG_LABELS.get(result.record_alg, result.record_alg),
             "witness": _witness_of(receipt["checkpoint"], result.tree_size, receipt.get("log_name"))}, None
 

@@ -2,6 +2,8 @@
 where a citizen checks a sealed document's receipt. No personal data beyond a name and post."""
 from __future__ import annotations
 
+from datetime import datetime
+
 import re
 
 from flask import redirect, render_template, request, url_for
@@ -67,15 +69,14 @@ def _absent_now(session, people: set, now) -> dict:
 
 
 def _lookup(leaf_hash: str) -> dict | None:
-    """Sealed or not, when, which department, which seal kind — nothing personal."""
+    """Sealed or not, when, which department, which seal kind, on which authority — nothing
+    personal. Read from the signed leaves, never from the seal_uses row."""
+    from application.sealing import authority_of, find_seal_use
     with runtime().reading() as session:
-        use = session.scalar(select(m.SealUse).where(m.SealUse.leaf_hash == leaf_hash))
-        if use is not None:
-            seal = session.get(m.Seal, use.seal)
-            dept = session.get(m.Department, seal.department) if seal else None
-            return {"sealed": True, "at": use.at, "department": dept.name if dept else "",
-                    "seal_kind": seal.kind if seal else None, "log_index": use.log_index,
-                    "document_sha256": use.document_sha256}
+        found = find_seal_use(session, leaf_hash)
+        if found is not None:
+            return {**found, "at": found["at"] and datetime.fromisoformat(found["at"].replace("Z", "+00:00")),
+                    "department": found["department_name"], "basis": authority_of(runtime(), session, found)}
         entry = session.scalar(select(m.LogEntry).where(m.LogEntry.leaf_hash == leaf_hash))
         if entry is not None:
             from web.ui.auditor import KIND_LABELS

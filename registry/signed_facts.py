@@ -1,0 +1,420 @@
+"""The registry's facts as the log signed them (DESIGN §7, §12.3).
+
+Design (issue 13.1 with issue 14.9, designed together):
+
+- Every fact kind the engine reads is a signed record in the log: departments, sections (head,
+  kind), halls, places, people, function sections, seals, items and every filing. A row that
+  changes logs a new record of the whole row; the newest record of a key is its state.
+  `RECORD_VIEWS` says, per record type, which row fields the record holds: the services log
+  `record_of(kind, row)` and the audit compares rows with the same view, so the two never drift.
+- `SignedState` folds records, in log order, into the facts of docs/facts.md. The engine is fed
+  only from it (registry.facts.export_facts, application policy host): the rows of the registry
+  tables are never read for a decision, so `UPDATE authorizations SET ...` changes no answer.
+  Personal data is in the log only as a commitment (DESIGN §7): a person's name and an absence's
+  reason are taken from their rows for display alone; no rule reads them, and the audit checks them
+  against the commitments.
+- Leaves are parsed without checking signatures (the audit, registry.audit, checks every one);
+  a worker start reads only the log tail past an authenticated snapshot (application.snapshot).
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from datetime import datetime
+from typing import Any, Callable, Iterable, Iterator
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from registry.models import (
+    Absence, Authorization, CitizensHomeOpening, Delegation, Department, Exemption, ExemptionDecision,
+    FeeReview, FunctionSection, Hall, HallApproval, LogEntry, Person, Place, PolicyException, Revocation,
+    Seal, SealCustody, SealUse, Section, StaffFiling,
+)
+
+TIME_FIELDS = frozenset({"valid_from", "valid_to", "filed_at", "at", "from", "to", "effective_from",
+                         "effective_to", "until", "date", "acknowledged_at"})
+
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat().replace("+00:00", "Z")
+
+
+def _attr(name: str) -> Callable[[Any], Any]:
+    return lambda row: getattr(row, name)
+
+
+def _time(name: str) -> Callable[[Any], Any]:
+    return lambda row: _iso(getattr(row, name))
+
+
+def _list(name: str) -> Callable[[Any], Any]:
+    return lambda row: list(getattr(row, name) or [])
+
+
+def _items(name: str) -> Callable[[Any], Any]:
+    return lambda row: getattr(row, name) if getattr(row, name) == "*" else list(getattr(row, name) or [])
+
+
+@dataclass(frozen=True)
+class View:
+    """What a record type holds of its row: the key field and the other fields, as JSON values."""
+
+    model: type
+    key: str  # the record field naming the row (and the row attribute of the same name)
+    fields: dict[str, Callable[[Any], Any]]
+    personal: tuple[str, ...] = ()  # row attributes that enter the record as commitments only
+
+    def record(self, row: Any) -> dict[str, Any]:
+        return {self.key: getattr(row, self.key), **{f: get(row) for f, get in self.fields.items()}}
+
+
+def _plain(model: type, key: str, *names: str, personal: tuple[str, ...] = ()) -> View:
+    return View(model, key, {n: _attr(n) for n in names}, personal)
+
+
+RECORD_VIEWS: dict[str, View] = {
+    "department": _plain(Department, "code", "name", "group", "kind", "entry_phase", "low_volume", "placeholder"),
+    "section": _plain(Section, "id", "department", "name", "kind", "entered_whole", "head"),
+    "hall": _plain(Hall, "code", "name", "kind", "host_department"),
+    "place": _plain(Place, "code", "name", "kind", "hall", "department", "function_section"),
+    "person": _plain(Person, "id", "department", "section", "position", personal=("name",)),
+    "function_section": View(FunctionSection, "code", {"name": _attr("name"), "lead_department": _attr("lead_department"),
+                                                       "whole_chain": _attr("whole_chain"), "chain": _list("chain")}),
+    "seal": _plain(Seal, "code", "name", "department", "kind"),
+    "authorization": View(Authorization, "id", {
+        "grantor": _attr("grantor"), "grantee": _attr("grantee"), "post": _attr("post"), "backs": _attr("backs"),
+        "powers": _list("powers"), "items": _items("items"), "valid_from": _time("valid_from"),
+        "valid_to": _time("valid_to"), "late_filed": _attr("late_filed")}),
+    "revocation": View(Revocation, "id", {"authorization": _attr("authorization"), "at": _time("at"),
+                                          "reason": _attr("reason"), "late_filed": _attr("late_filed")}),
+    "absence": View(Absence, "id", {"person": _attr("person"), "from": _time("from_"), "to": _time("to"),
+                                    "late_filed": _attr("late_filed")}, personal=("reason",)),
+    "delegation": View(Delegation, "id", {"department": _attr("department"), "items": _items("items"),
+                                          "from": _time("from_"), "to": _time("to")}),
+    "seal_custody": View(SealCustody, "id", {"seal": _attr("seal"), "person": _attr("person"),
+                                             "from": _time("from_"), "to": _time("to")}),
+    "exemption_request": View(Exemption, "id", {"item": _attr("item"), "reason": _attr("reason"),
+                                                "basis": _attr("basis"), "effective_from": _time("effective_from"),
+                                                "effective_to": _time("effective_to")}),
+    "exemption_decision": View(ExemptionDecision, "id", {"exemption": _attr("exemption"), "result": _attr("result"),
+                                                         "document_no": _attr("document_no")}),
+    "exception": View(PolicyException, "id", {"rule": _attr("rule"), "subject": _attr("subject"),
+                                              "reason": _attr("reason"), "until": _time("until")}),
+    "staff_filing": View(StaffFiling, "id", {
+        "department": _attr("department"),
+        "people": lambda r: [{"person": e["person"], "role": e["role"]} for e in r.people or []]}),
+    "hall_approval": View(HallApproval, "id", {"hall": _attr("hall"), "valid_from": _time("valid_from"),
+                                               "valid_to": _time("valid_to"), "document_no": _attr("document_no")}),
+    "citizens_home_opening": View(CitizensHomeOpening, "id", {"date": _time("date"),
+                                                              "document_no": _attr("document_no")}),
+    "seal_use": View(SealUse, "id", {"seal": _attr("seal"), "person": _attr("person"), "item": _attr("item"),
+                                     "case": _attr("case"), "document_sha256": _attr("document_sha256"),
+                                     "place": _attr("place"), "at": _time("at"), "decision_id": _attr("decision_id"),
+                                     "authorization": _attr("authorization"), "acting_for": _attr("acting_for")},
+                     personal=()),
+    "fee_review": View(FeeReview, "id", {"item": _attr("item"), "fee": _attr("fee"), "result": _attr("result"),
+                                         "basis_ok": _attr("basis_ok"), "standard_ok": _attr("standard_ok"),
+                                         "note": _attr("note")}),
+}
+# Record types that restate a whole row: the newest one of a key is the row's state.
+STATE_TYPES = ("department", "section", "hall", "place", "person", "function_section", "seal")
+
+
+def record_of(kind: str, row: Any) -> dict[str, Any]:
+    """The record of `row` as a record of type `kind` holds it (RECORD_VIEWS)."""
+    return RECORD_VIEWS[kind].record(row)
+
+
+def log_state(ctx, kind: str, row: Any) -> None:
+    """Log the whole row as a record of `kind` (a creation or an edit of an organisation fact)."""
+    view = RECORD_VIEWS[kind]
+    personal = {f: str(getattr(row, f) or "") for f in view.personal} or None
+    ctx.log(kind, view.record(row), ref=getattr(row, view.key), personal=personal)
+    ctx.changed(kind, getattr(row, view.key))
+
+
+# -- reading the log ---------------------------------------------------------------------------
+
+
+def iter_records(session: Session, start: int = 0, end: int | None = None,
+                 batch: int = 5000) -> Iterator[tuple[int, bytes, dict[str, Any]]]:
+    """(index, leaf, record) of the stored log from `start`, in order, read in batches."""
+    position = start
+    while True:
+        stmt = select(LogEntry.index, LogEntry.leaf).where(LogEntry.index >= position)
+        if end is not None:
+            stmt = stmt.where(LogEntry.index < end)
+        rows = session.execute(stmt.order_by(LogEntry.index).limit(batch)).all()
+        for index, leaf in rows:
+            leaf = bytes(leaf)
+            yield index, leaf, json.loads(leaf)["record"]
+        if len(rows) < batch:
+            return
+        position = rows[-1][0] + 1
+
+
+def _dt(value: Any) -> Any:
+    if isinstance(value, str):
+        return _parse_time(value)
+    return value
+
+
+@lru_cache(maxsize=1 << 16)
+def _parse_time(text: str) -> datetime:
+    """One datetime object per distinct time: records filed at one moment share it (memory,
+    and a worker's snapshot)."""
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def _fact(record: dict[str, Any], *names: str) -> dict[str, Any]:
+    return {n: (_dt(record.get(n)) if n in TIME_FIELDS else record.get(n)) for n in names}
+
+
+FACT_KEYS = ("departments", "sections", "halls", "hall_approvals", "citizens_home_opening", "places", "people",
+             "staff_filings", "items", "item_reviews", "function_sections", "fee_reviews", "authorizations",
+             "revocations", "absences", "exemptions", "delegations", "seals", "seal_custody", "exceptions")
+
+
+class SignedState:
+    """The facts the log's records state, folded in log order (see the module docstring).
+
+    `apply` takes one record and returns the facts changes (docs/facts.md) it makes; `facts()`
+    is the whole snapshot. `display` gives the display-only values that the log holds as
+    commitments: display(kind, key) -> {"name": ...} for people, {"reason": ...} for absences.
+    """
+
+    def __init__(self, display: Callable[[str, Any], dict[str, Any]] | None = None, keep_records: bool = True):
+        self.tables: dict[str, dict[Any, dict[str, Any]]] = {k: {} for k in FACT_KEYS}
+        self.versions: dict[str, dict[int, dict[str, Any]]] = {}  # item code -> version -> fact
+        self.latest: dict[tuple[str, Any], int] = {}  # (record type, key) -> log index of its newest record
+        self.records: dict[tuple[str, Any], dict[str, Any]] = {}  # (record type, key) -> its newest record
+        self._current: dict[str, Any] = {}
+        self.keep_records = keep_records  # `latest` and `records`: the audit compares rows with them
+        self.size = 0
+        self.display = display
+
+    def facts(self) -> dict[str, Any]:
+        out = {k: list(v.values()) for k, v in self.tables.items()}
+        out["cases"] = []
+        return out
+
+    def apply_all(self, records: Iterable[tuple[int, bytes, dict[str, Any]]]) -> list[dict[str, Any]]:
+        changes: list[dict[str, Any]] = []
+        for index, _, record in records:
+            changes.extend(self.apply(index, record))
+        return changes
+
+    def apply(self, index: int, record: dict[str, Any]) -> list[dict[str, Any]]:
+        self.size = max(self.size, index + 1)
+        kind = record.get("type")
+        handler = _HANDLERS.get(kind)
+        if handler is None:
+            return []
+        self._current = record
+        return handler(self, index, record)
+
+    def _display(self, kind: str, key: Any) -> dict[str, Any]:
+        return self.display(kind, key) if self.display is not None else {}
+
+    def _mark(self, rtype: str, rkey: Any, index: int) -> None:
+        if self.keep_records:  # the audit's; a worker needs neither
+            self.latest[(rtype, rkey)] = index
+            self.records[(rtype, rkey)] = self._current
+
+    def _put(self, key: str, singular: str, row: dict[str, Any], rkey: Any, rtype: str, index: int):
+        self.tables[key][rkey] = row
+        self._mark(rtype, rkey, index)
+        return [{"kind": singular, "op": "upsert", "record": row}]
+
+    # -- one handler per record type -----------------------------------------------------------
+
+    def _department(self, index, r):
+        row = _fact(r, "code", "name", "group", "kind", "entry_phase", "low_volume", "placeholder")
+        return self._put("departments", "department", row, r["code"], "department", index)
+
+    def _section(self, index, r):
+        row = _fact(r, "id", "department", "name", "kind", "entered_whole", "head")
+        return self._put("sections", "section", row, r["id"], "section", index)
+
+    def _hall(self, index, r):
+        return self._put("halls", "hall", _fact(r, "code", "name", "kind", "host_department"), r["code"], "hall", index)
+
+    def _place(self, index, r):
+        row = _fact(r, "code", "name", "kind", "hall", "department", "function_section")
+        return self._put("places", "place", row, r["code"], "place", index)
+
+    def _person(self, index, r):
+        row = _fact(r, "id", "department", "section", "position")
+        row["name"] = self._display("person", r["id"]).get("name") or str(r["id"])
+        return self._put("people", "person", row, r["id"], "person", index)
+
+    def _function_section(self, index, r):
+        row = _fact(r, "code", "name", "lead_department", "whole_chain")
+        row["chain"] = list(r.get("chain") or [])
+        return self._put("function_sections", "function_section", row, r["code"], "function_section", index)
+
+    def _seal(self, index, r):
+        old = self.tables["seals"].get(r["code"]) or {}
+        row = {"code": r["code"], "name": r.get("name") or old.get("name") or r["code"],
+               "department": r.get("department"), "kind": r.get("kind")}
+        return self._put("seals", "seal", row, r["code"], "seal", index)
+
+    def _authorization(self, index, r):
+        row = _fact(r, "id", "grantor", "grantee", "post", "backs", "powers", "items", "valid_from", "valid_to",
+                    "filed_at", "late_filed")
+        row["log_index"] = index
+        return self._put("authorizations", "authorization", row, r["id"], "authorization", index)
+
+    def _revocation(self, index, r):
+        row = _fact(r, "id", "authorization", "at", "reason", "filed_at")
+        return self._put("revocations", "revocation", row, r["id"], "revocation", index)
+
+    def _absence(self, index, r):
+        row = _fact(r, "id", "person", "from", "to", "filed_at")
+        row["reason"] = self._display("absence", r["id"]).get("reason")
+        return self._put("absences", "absence", row, r["id"], "absence", index)
+
+    def _delegation(self, index, r):
+        row = _fact(r, "id", "department", "items", "from", "to", "filed_at")
+        return self._put("delegations", "delegation", row, r["id"], "delegation", index)
+
+    def _custody(self, index, r):
+        row = _fact(r, "id", "seal", "person", "from", "to", "filed_at")
+        row["log_index"] = index
+        return self._put("seal_custody", "seal_custody", row, r["id"], "seal_custody", index)
+
+    def _exception(self, index, r):
+        row = _fact(r, "id", "rule", "subject", "reason", "until", "filed_at")
+        return self._put("exceptions", "exception", row, r["id"], "exception", index)
+
+    def _exemption_request(self, index, r):
+        row = _fact(r, "id", "item", "reason", "basis", "effective_from", "effective_to", "filed_at")
+        item = self._item_any(r.get("item"))
+        row["department"] = r.get("department") or (item or {}).get("department")
+        row["decision"] = None
+        return self._put("exemptions", "exemption", row, r["id"], "exemption_request", index)
+
+    def _exemption_decision(self, index, r):
+        self._mark("exemption_decision", r["id"], index)
+        old = self.tables["exemptions"].get(r.get("exemption"))
+        if old is None:
+            return []
+        row = {**old, "decision": {"result": r.get("result"), "document_no": r.get("document_no"),
+                                   "filed_at": _dt(r.get("filed_at"))}}
+        self.tables["exemptions"][row["id"]] = row
+        return [{"kind": "exemption", "op": "upsert", "record": row}]
+
+    def _staff_filing(self, index, r):
+        row = _fact(r, "id", "department", "filed_at")
+        row["people"] = [dict(e) for e in r.get("people") or []]
+        row["acknowledged_at"] = row["filed_at"] if r.get("filed_by") == "gov_service" else None
+        return self._put("staff_filings", "staff_filing", row, r["id"], "staff_filing", index)
+
+    def _staff_acknowledgement(self, index, r):
+        old = self.tables["staff_filings"].get(r.get("staff_filing"))
+        if old is None:
+            return []
+        row = {**old, "acknowledged_at": _dt(r.get("filed_at"))}
+        self.tables["staff_filings"][row["id"]] = row
+        return [{"kind": "staff_filing", "op": "upsert", "record": row}]
+
+    def _hall_approval(self, index, r):
+        row = _fact(r, "id", "hall", "valid_from", "valid_to", "document_no", "filed_at")
+        return self._put("hall_approvals", "hall_approval", row, r["id"], "hall_approval", index)
+
+    def _opening(self, index, r):
+        row = _fact(r, "id", "date", "filed_at")
+        return self._put("citizens_home_opening", "citizens_home_opening", row, r["id"], "citizens_home_opening",
+                         index)
+
+    def _fee_review(self, index, r):
+        row = _fact(r, "id", "item", "fee", "result", "basis_ok", "standard_ok", "note", "filed_at")
+        return self._put("fee_reviews", "fee_review", row, r["id"], "fee_review", index)
+
+    def _item_filing(self, index, r):
+        code = r["item"]
+        row = _fact(r, "version", "directory_item", "name", "department", "item_type", "on_application",
+                    "case_type", "report_up", "joint", "complexity", "statutory_limit", "promised_limit",
+                    "promised_limit_2017", "online_depth", "function_section", "entry", "effective_from",
+                    "status", "filed_at")
+        row["code"] = code
+        for name in ("partners", "fees", "materials"):
+            row[name] = list(r.get(name) or [])
+        self.versions.setdefault(code, {})[row["version"]] = row
+        self._mark("item_filing", (code, row["version"]), index)
+        return self._publish_if_newest(code, row)
+
+    def _item_review(self, index, r):
+        code, version = r["item"], r.get("version")
+        self._mark("item_review", (code, version), index)
+        review = {"id": r.get("id", f"log:{index}"), "item": code, "version": version, "result": r.get("result"),
+                  "reasons": list(r.get("reasons") or []), "reviewer": r.get("reviewer") or r.get("filed_by"),
+                  "filed_at": _dt(r.get("filed_at"))}
+        self.tables["item_reviews"][review["id"]] = review
+        changes = [{"kind": "item_review", "op": "upsert", "record": review}]
+        filed = self.versions.get(code, {}).get(version)
+        if filed is None:
+            return changes
+        row = {**filed, "status": "published" if r.get("result") == "approved" else "returned"}
+        self.versions[code][version] = row
+        return changes + self._publish_if_newest(code, row)
+
+    def _publish_if_newest(self, code: str, row: dict[str, Any]):
+        if row["status"] != "published":
+            return []
+        current = self.tables["items"].get(code)
+        if current is not None and current["version"] > row["version"]:
+            return []
+        self.tables["items"][code] = row
+        return [{"kind": "item", "op": "upsert", "record": row}]
+
+    def _seal_use(self, index, r):
+        self._mark("seal_use", r["id"], index)
+        return []
+
+    def _item_any(self, code: Any) -> dict[str, Any] | None:
+        versions = self.versions.get(code) or {}
+        return versions[max(versions)] if versions else None
+
+
+_HANDLERS: dict[str, Callable[..., list[dict[str, Any]]]] = {
+    "department": SignedState._department, "section": SignedState._section, "hall": SignedState._hall,
+    "place": SignedState._place, "person": SignedState._person, "function_section": SignedState._function_section,
+    "seal": SignedState._seal, "seal_registration": SignedState._seal, "authorization": SignedState._authorization,
+    "revocation": SignedState._revocation, "absence": SignedState._absence, "delegation": SignedState._delegation,
+    "seal_custody": SignedState._custody, "exception": SignedState._exception,
+    "exemption_request": SignedState._exemption_request, "exemption_decision": SignedState._exemption_decision,
+    "staff_filing": SignedState._staff_filing, "staff_acknowledgement": SignedState._staff_acknowledgement,
+    "hall_approval": SignedState._hall_approval, "citizens_home_opening": SignedState._opening,
+    "fee_review": SignedState._fee_review, "item_filing": SignedState._item_filing,
+    "item_review": SignedState._item_review, "seal_use": SignedState._seal_use,
+}
+
+
+def display_from_rows(session: Session, *, bulk: bool = True) -> Callable[[str, Any], dict[str, Any]]:
+    """Display-only values (names, absence reasons) read from their rows: all at once on first use
+    for a whole fold (`bulk`), one row at a time for a few records (a worker's refresh)."""
+    cache: dict[str, dict[Any, str]] = {}
+    tables = {"person": (Person.id, Person.name, "name"), "absence": (Absence.id, Absence.reason, "reason")}
+
+    def display(kind: str, key: Any) -> dict[str, Any]:
+        spec = tables.get(kind)
+        if spec is None:
+            return {}
+        id_col, col, name = spec
+        if not bulk:
+            return {name: session.scalar(select(col).where(id_col == key))}
+        if kind not in cache:
+            cache[kind] = dict(session.execute(select(id_col, col)).all())
+        return {name: cache[kind].get(key)}
+
+    return display
+
+
+def signed_state(session: Session) -> SignedState:
+    """The whole log folded (a full load; workers start from a snapshot instead: application.snapshot)."""
+    state = SignedState(display_from_rows(session))
+    state.apply_all(iter_records(session))
+    return state
