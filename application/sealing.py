@@ -19,6 +19,7 @@ from registry.services.context import Actor, FilingContext, iso
 from signing import merkle
 from signing.note import note_key_id, split_note
 from signing.receipt import build_receipt
+from vocab.clock import SHANGHAI
 
 
 class ActRefused(Exception):
@@ -112,7 +113,7 @@ def receipt_for(rt, index: int, wait_ms: int | None = None,
                 authority: list[tuple[str, int]] | None = None) -> dict[str, Any]:
     """The receipt of log entry `index` under a checkpoint that covers it; for a seal use, with
     the entries and inclusion proofs of the records its decision relied on, under the same
-    checkpoint (DESIGN §12.3): `authority` ((role, log index), ...), else those its record names."""
+    checkpoint (docs/design.md §12.3): `authority` ((role, log index), ...), else those its record names."""
     wait = rt.settings.receipt_wait_ms if wait_ms is None else wait_ms
     cp: Checkpoint = rt.ledger.await_checkpoint(rt.sessions, index, wait)
     with rt.reading() as session:
@@ -185,5 +186,4 @@ def authority_of(rt, session, use: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def local_text(value) -> str:
-    from zoneinfo import ZoneInfo
-    return value.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y年%m月%d日 %H:%M")
+    return value.astimezone(SHANGHAI).strftime("%Y年%m月%d日 %H:%M")
