@@ -17,17 +17,20 @@ FUTURE_SKEW = timedelta(minutes=5)   # clocks of windows and server differ a lit
 
 
 class ActRefused(Exception):
-    """An act (a seal use, an acceptance, a case step) is refused; `reasons` say why (the
-    decision's reasons and why_not, or the binding that failed). Nothing was written."""
+    """An act (a seal use, an acceptance, a case step) is refused; `verdict` names the act
+    refused ("不允许用印"), `reasons` say why (the decision's reasons and why_not, or the binding
+    that failed). Nothing was written."""
 
-    def __init__(self, detail: str, reasons: list[dict[str, Any]], decision: dict[str, Any] | None = None):
+    def __init__(self, detail: str, reasons: list[dict[str, Any]], decision: dict[str, Any] | None = None,
+                 verdict: str = "不允许此操作"):
         super().__init__(detail)
         self.detail = detail
         self.reasons = reasons
         self.decision = decision
+        self.verdict = verdict
 
 
-def bound_place(principal: Principal, place: str | None) -> str | None:
+def bound_place(principal: Principal, place: str | None, *, verdict: str = "不允许此操作") -> str | None:
     """The place the act happens at: a place-bound token's own place (named or not); any
     other place named with such a token is refused."""
     if principal.place is None:
@@ -36,19 +39,19 @@ def bound_place(principal: Principal, place: str | None) -> str | None:
         clause, text = ENTRY_CLAUSE
         raise ActRefused("此令牌绑定了其他场所", [{
             "rule": "token.place", "clause": clause, "text": text,
-            "detail": f"令牌绑定场所为 {principal.place}，请求场所为 {place}"}])
+            "detail": f"令牌绑定场所为 {principal.place}，请求场所为 {place}"}], verdict=verdict)
     return principal.place
 
 
 def own_person(principal: Principal, person: int | None, *, rule: str, clause: str, text: str,
-               what: str) -> int:
+               what: str, verdict: str = "不允许此操作") -> int:
     """The caller's linked person: an act names no one else, and a caller with no linked
     person cannot act in a person's name at all."""
     if principal.person is None or (person is not None and person != principal.person):
         detail = ("登录账号未关联人员" if principal.person is None
                   else "请求中的人员与登录账号所关联的人员不一致")
         raise ActRefused(f"{what}须由本人使用自己的账号", [{
-            "rule": rule, "clause": clause, "text": text, "detail": detail}])
+            "rule": rule, "clause": clause, "text": text, "detail": detail}], verdict=verdict)
     return principal.person
 
 

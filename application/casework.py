@@ -24,9 +24,9 @@ from vocab.clock import SHANGHAI
 
 
 def accept_case(rt, principal: Principal, data: dict[str, Any]) -> Case:
-    data = {**data, "place": bound_place(principal, data["place"]),
+    data = {**data, "place": bound_place(principal, data["place"], verdict="不允许受理"),
             "person": own_person(principal, data["person"], rule="case.own_credential", clause=OUTSIDE_CLAUSE[0],
-                                 text=OUTSIDE_CLAUSE[1], what="受理")}
+                                 text=OUTSIDE_CLAUSE[1], what="受理", verdict="不允许受理")}
     check_step_time(data.get("accepted_at"), backdate_limit(rt), "accepted_at")
     decision = rt.policy.decide(data["person"], "accept", data["item"], at=data.get("accepted_at"),
                                 place=data["place"], case=data["number"])

@@ -20,6 +20,7 @@ from signing import merkle
 from signing.note import note_key_id, split_note
 from signing.receipt import build_receipt
 from application.acts import ActRefused, bound_place, own_person
+from vocab.clock import SHANGHAI
 
 __all__ = ["ActRefused", "SealRefused", "refused", "use_seal", "receipt_for", "checkpoint_key", "find_seal_use"]
 
@@ -31,13 +32,13 @@ def refused(verdict: str, decision: dict[str, Any]) -> ActRefused:
     """A refused act from a decision that denies: the why-not sentence once (it already names the
     prohibitions and the grant that did not hold), the reasons with their clauses beside it."""
     why = decision.get("why_not") or {}
-    return ActRefused(why.get("text") or verdict, list(decision["reasons"]), decision)
+    return ActRefused(why.get("text") or verdict, list(decision["reasons"]), decision, verdict=verdict)
 
 
 def use_seal(rt, principal: Principal, data: dict[str, Any]) -> dict[str, Any]:
     own_person(principal, data["person"], rule="seal.own_credential", clause="XT-3.3.3",
-               text="“行政审批专用章”及其他业务专章的保管权和使用权", what="用印")
-    bound_place(principal, data["place"])
+               text="“行政审批专用章”及其他业务专章的保管权和使用权", what="用印", verdict="不允许用印")
+    bound_place(principal, data["place"], verdict="不允许用印")
     now = utcnow()
     decision = rt.policy.decide(data["person"], "use_seal", data["item"], at=now, place=data["place"],
                                 seal=data["seal"], case=data["case"])
@@ -97,7 +98,7 @@ def receipt_for(rt, index: int, wait_ms: int | None = None,
                 authority: list[tuple[str, int]] | None = None) -> dict[str, Any]:
     """The receipt of log entry `index` under a checkpoint that covers it; for a seal use, with
     the entries and inclusion proofs of the records its decision relied on, under the same
-    checkpoint (DESIGN §12.3): `authority` ((role, log index), ...), else those its record names."""
+    checkpoint (docs/design.md §12.3): `authority` ((role, log index), ...), else those its record names."""
     wait = rt.settings.receipt_wait_ms if wait_ms is None else wait_ms
     cp: Checkpoint = rt.ledger.await_checkpoint(rt.sessions, index, wait)
     with rt.reading() as session:
@@ -170,5 +171,4 @@ def authority_of(rt, session, use: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def local_text(value) -> str:
-    from zoneinfo import ZoneInfo
-    return value.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y年%m月%d日 %H:%M")
+    return value.astimezone(SHANGHAI).strftime("%Y年%m月%d日 %H:%M")

@@ -20,6 +20,7 @@ from sqlalchemy import select
 from registry.models import RegistryChange
 from registry.services.accounts import Principal, principal_of, session_user
 from registry.services.tokens import token_digest, token_grant
+from web.jsonlog import note_principal
 
 login_manager = LoginManager()
 login_manager.login_view = "ui.login"
@@ -94,10 +95,10 @@ def load_principal(runtime: Any, token_cache: TokenCache) -> None:
     if header.startswith("Bearer "):
         g.principal = token_cache.lookup(runtime, header[7:].strip())
         g.auth_kind = "token"
-        return
-    if current_user.is_authenticated:
+    elif current_user.is_authenticated:
         g.principal = current_user.principal
         g.auth_kind = "session"
+    note_principal(request.environ, g.principal)
 
 
 def install(app, runtime: Any) -> None:

@@ -6,11 +6,7 @@ from typing import Annotated
 from flask import g
 from pydantic import Field
 
-from registry.errors import RegistryError
-
-from rules.errors import UnknownReference
 from web.api import schemas as s
-from web.api.problems import from_registry, problem
 from web.api.routing import route
 from web.api.types import Code, PersonId, Time
 from web.context import runtime
@@ -41,11 +37,5 @@ def gaps_view(body: GapsIn):
 def what_if_view(body: WhatIfIn):
     from application.analysis import what_if
     principal = g.principal
-    try:
-        return what_if(runtime(), body.person, body.from_, body.to, body.items,
-                       department=principal.department if principal.role == "department" else None)
-    except RegistryError as exc:
-        return from_registry(exc)
-    except UnknownReference as exc:
-        return problem(422, "引用的对象不存在", f"{exc.field}“{exc.value}”不存在",
-                       errors=[{"field": exc.field, "message": f"“{exc.value}”不存在"}])
+    return what_if(runtime(), body.person, body.from_, body.to, body.items,
+                   department=principal.department if principal.role == "department" else None)
