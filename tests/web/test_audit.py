@@ -182,3 +182,19 @@ def test_incremental_audit_checks_only_new_signatures(rt, client, world, increme
     grant(client, world, world["people"]["a"], "A")
     second, _ = audit_pass(rt, incremental=incremental, workers=1)
     assert second.ok and second.signatures_checked == second.tree_size - first.tree_size
+
+
+def test_the_scheduler_audits_and_alerts_the_auditor(rt, client, world):
+    from application.scheduler import Scheduler
+    file_item(client, world)
+    a_id = grant(client, world, world["people"]["a"], "A")
+    scheduler = Scheduler(rt)
+    assert scheduler.run_once(findings=False, audit=True).audit["ok"] is True
+    _sql(rt, "UPDATE authorizations SET post = 'B' WHERE id = :id", id=a_id)
+    result = scheduler.run_once(findings=False, audit=True)
+    assert result.audit["ok"] is False and not result.errors
+    with rt.reading() as session:
+        [alert] = session.query(m.Alert).filter(m.Alert.rule == "registry.audit").all()
+    assert f"authorizations {a_id} 的 post" in alert.text
+    page = client.get("/audit/", headers=bearer(world["tokens"]["audit"])).get_data(as_text=True)
+    assert f"authorizations {a_id} 的 post" in page
