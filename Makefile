@@ -46,6 +46,7 @@ bench: $(TEST_STAMP)
 	$(BIN)/python -m bench.log
 	$(BIN)/python -m bench.compliance
 	$(BIN)/python -m bench.http
+	$(BIN)/python -m bench.pages
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -147,7 +147,7 @@ def file_staff(ctx: FilingContext, data: dict[str, Any]) -> StaffFiling:
         elif p.department != data["department"]:
             errors.add(f"people[{i}].person", "人员不属于该部门")
         if entry.get("role") not in vocab.STAFF_ROLES:
-            errors.add(f"people[{i}].role", "须为 chief_representative 或 staff")
+            errors.add(f"people[{i}].role", "须为“首席代表”（chief_representative）或“进驻人员”（staff）")
     errors.raise_if_any()
     filing = StaffFiling(department=data["department"], people=[dict(e) for e in people], filed_at=ctx.now,
                          acknowledged_at=ctx.now if ctx.actor.role == "gov_service" else None)

@@ -138,6 +138,11 @@ def test_window_clerk_reads_a_refusal_in_chinese(new_page, live):
     assert "不可以" in text and "不能对" in text
     assert "no authorization" not in text and "rule requires" not in text and "person " not in text
     _shot(page, "day-window-1-refusal")
+    page.get_by_role("link", name="用印", exact=True).click()
+    page.wait_for_load_state()
+    text = _main_text(page)
+    assert "不保管印章" in text and "object at 0x" not in text   # what this login is for, not an empty form
+    _shot(page, "day-window-2-duties")
 
 
 def test_citizen_reads_who_is_on_duty(new_page, live):

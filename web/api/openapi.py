@@ -24,6 +24,7 @@ PROBLEM_SCHEMA = {
 PATH_SCHEMAS = {
     "leaf_hash": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
     "year": {"type": "string", "pattern": "^[0-9]{4}$"},
+    "size": {"type": "string", "pattern": "^[0-9]{1,18}$"},
 }
 
 

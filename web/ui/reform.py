@@ -224,6 +224,22 @@ def reform_pack():
 
 # --- compliance -------------------------------------------------------------------------------
 
+def _compliance_xlsx(found, ranked, department):
+    from web.ui.findings_pages import SEVERITY
+    from web.ui.names import Names
+    from web.ui.xlsx import xlsx_response
+    with runtime().reading() as session:
+        names = Names(session)
+        rows = [(f["clause"], names.department(f.get("department")), names.subject(f["subject"]),
+                 SEVERITY.get(f["severity"], f["severity"]), "必须" if f["strength"] == "must" else "原则上", f["text"])
+                for f in found]
+        summary = [(d["name"], d["total"]) for d in ranked]
+        title = f"合规报告-{names.department(department)}" if department else "合规报告"
+    return xlsx_response(f"{title}.xlsx", [
+        ("汇总", ("部门", "问题数"), summary),
+        ("问题清单", ("条款", "部门", "对象", "严重程度", "强度", "说明"), rows)])
+
+
 def principal_role() -> str | None:
     from flask import g
     p = getattr(g, "principal", None)
@@ -258,6 +274,8 @@ def compliance_page(department: str | None, template: str, **extra):
     chart = bar_chart([(d["name"], d["total"], link(d)) for d in ranked[:15]],
                       title="问题数（按部门，点击查看该部门）" if drill else "问题数（按部门）")
     from web.ui.names import Names
+    if request.args.get("format") == "xlsx":
+        return _compliance_xlsx(found, ranked, department)
     with runtime().reading() as session:
         names = Names(session)
         page = paginate_list(found)

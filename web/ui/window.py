@@ -154,6 +154,10 @@ def window_seal():
                 status = 422
     with runtime().reading() as session:
         ctx = _seal_context(session, principal.person, request.args.get("item_q", ""))
+        if not ctx["keeps"] and request.method == "GET":
+            # keeps no seal and acts for no custodian: say what this login is for instead
+            from web.ui.window_duties import duties
+            return render_template("window/duties.html", d=duties(session, ctx["person"], utcnow())), 200
         return render_template("window/seal.html", no_person=False, sealing=sealing, form=form, errors=errors,
                                refused=refused, **ctx), status
 
