@@ -30,7 +30,7 @@ def load_stored_pack(row: PackVersion, session=None) -> Pack:
 
     With a session, the pack's text is taken from its signed publication record when the record
     carries it (packs published since the text is logged), and in any case the loaded pack must
-    hash to the digest the record states: a pack edited in the database is refused (DESIGN §12.3).
+    hash to the digest the record states: a pack edited in the database is refused (docs/design.md §12.3).
     Cached by digest: every worker compiles a version once."""
     files, digest = row.files, row.digest
     if session is not None:

@@ -1,4 +1,4 @@
-"""The authority a seal-use receipt carries (DESIGN §12.3): the authorization and custody records
+"""The authority a seal-use receipt carries (docs/design.md §12.3): the authorization and custody records
 the decision relied on, each with its inclusion proof under the receipt's own checkpoint.
 
 Offline, with the public keys alone, a verifier proves that each was logged before the use (a

@@ -44,7 +44,7 @@ ITEM_TYPES = {
     "other_power": "其他行政权力",
     "public_service": "公共服务",
 }
-# The short names the demo catalogue (registry/demo.py) writes item types with.
+# The short names the demo catalogue (registry/seed/demo_catalogue.csv) writes item types with.
 ITEM_TYPE_SHORT = {
     "licensing": "许可", "penalty": "处罚", "coercion": "强制", "levy": "征收", "payment": "给付",
     "inspection": "检查", "confirmation": "确认", "reward": "奖励", "adjudication": "裁决",

@@ -7,7 +7,7 @@ from typing import Any
 from flask import Flask, request
 from flask_wtf.csrf import CSRFProtect
 
-from web import auth, deployment
+from web import auth, deployment, jsonlog
 from web.api.fastpath import DecisionFastPath
 from application.config import Settings
 from application.runtime import Runtime
@@ -42,6 +42,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     token_cache = auth.TokenCache()
     app.wsgi_app = SecurityHeaders(DecisionFastPath(app, app.wsgi_app, runtime=runtime, token_cache=token_cache))
     deployment.install(app, settings)
+    app.wsgi_app = jsonlog.RequestLog(app.wsgi_app)   # outermost: every request, the fast path's too
     auth.install(app, runtime)
     csrf.init_app(app)
 

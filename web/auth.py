@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from registry.models import RegistryChange, User
 from registry.services.accounts import Principal, principal_for_token, principal_of, token_digest
+from web.jsonlog import note_principal
 
 login_manager = LoginManager()
 login_manager.login_view = "ui.login"
@@ -77,10 +78,10 @@ def load_principal(runtime: Any, token_cache: TokenCache) -> None:
     if header.startswith("Bearer "):
         g.principal = token_cache.lookup(runtime, header[7:].strip())
         g.auth_kind = "token"
-        return
-    if current_user.is_authenticated:
+    elif current_user.is_authenticated:
         g.principal = current_user.principal
         g.auth_kind = "session"
+    note_principal(request.environ, g.principal)
 
 
 def install(app, runtime: Any) -> None:

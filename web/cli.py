@@ -57,8 +57,9 @@ def init_command(demo: bool) -> None:
 def serve_command(host: str, port: int, workers: int) -> None:
     """以多进程 WSGI 服务器（gunicorn）运行服务。"""
     from web.server import serve
-    _create_app().extensions["onehall"].close()   # refuse here, before forking, what workers would refuse
-    serve(host, port, workers)
+    rt = _create_app().extensions["onehall"]   # refuse here, before forking, what workers would refuse
+    rt.close()
+    serve(host, port, workers, access_log=rt.settings.access_log)
 
 
 @main.group("user")
@@ -177,6 +178,8 @@ def _register() -> None:
     from web.cli_audit import COMMANDS as AUDIT_COMMANDS
     for command in (*LOG_COMMANDS, *POLICY_COMMANDS, *OVERSIGHT_COMMANDS, *AUDIT_COMMANDS):
         main.add_command(command)
+    from web import cli_ops
+    cli_ops.register(main)
 
 
 _register()

@@ -8,8 +8,7 @@ from flask import g, request
 
 from registry import calendar as cal
 from registry.db import utcnow
-from registry.errors import RegistryError
-from web.api.problems import from_registry, problem
+from web.api.problems import problem
 from web.api.routing import route
 from web.api.types import parse_time
 from web.context import runtime
@@ -61,8 +60,6 @@ def calendar_import(year: str):
             with runtime().filing_session() as session:
                 result = cal.import_year(session, int(year), Path(tmp.name),
                                          source=upload.filename or "上传文件")
-        except RegistryError as exc:
-            return from_registry(exc)
         except ValueError as exc:
             return problem(422, "数据校验未通过", str(exc), errors=[{"field": "file", "message": str(exc)}])
     return result, 201

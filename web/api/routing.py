@@ -9,9 +9,11 @@ from typing import Any, Callable
 from flask import Blueprint, g, request
 from pydantic import BaseModel, ValidationError
 
+from web.api import problems
 from web.api.problems import from_validation, problem
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+problems.install(bp)
 
 
 @dataclass
@@ -31,6 +33,23 @@ ROUTES: list[RouteSpec] = []
 ANONYMOUS: tuple[str, ...] = ()
 
 
+def spec_for(method: str, path: str) -> RouteSpec:
+    """The declaration of a route (the fast path answers with the route's own)."""
+    return next(s for s in ROUTES if s.method == method and s.path == path)
+
+
+def refusal(spec: RouteSpec, principal: Any) -> tuple[int, str, str] | None:
+    """Why `principal` may not call the route (status, title, detail), or None: the one guard
+    the route and the fast path (web.api.fastpath) both apply."""
+    if spec.roles == ANONYMOUS:
+        return None
+    if principal is None:
+        return 401, "需要登录", "请在 Authorization 头中提供 Bearer 令牌"
+    if spec.roles is not None and principal.role not in spec.roles:
+        return 403, "无权操作", f"角色“{principal.role}”不能调用此接口"
+    return None
+
+
 def route(method: str, path: str, summary: str, *, body: type[BaseModel] | None = None,
           roles: tuple[str, ...] | None = None, status: int = 200, query: dict[str, str] | None = None,
           response: dict[str, Any] | None = None, tag: str = "registry") -> Callable:
@@ -42,13 +61,11 @@ def route(method: str, path: str, summary: str, *, body: type[BaseModel] | None 
     def decorate(view: Callable) -> Callable:
         @functools.wraps(view)
         def wrapper(**kwargs):
-            if spec.roles != ANONYMOUS:
-                principal = getattr(g, "principal", None)
-                if principal is None:
-                    return problem(401, "需要登录", "请在 Authorization 头中提供 Bearer 令牌",
-                                   headers={"WWW-Authenticate": 'Bearer realm="onehall"'})
-                if spec.roles is not None and principal.role not in spec.roles:
-                    return problem(403, "无权操作", f"角色“{principal.role}”不能调用此接口")
+            denied = refusal(spec, getattr(g, "principal", None))
+            if denied is not None:
+                status, title, detail = denied
+                challenge = {"WWW-Authenticate": 'Bearer realm="onehall"'} if status == 401 else None
+                return problem(status, title, detail, headers=challenge)
             if spec.body is not None:
                 payload = request.get_json(silent=True)
                 if not isinstance(payload, dict):
