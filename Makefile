@@ -31,13 +31,13 @@ $(TEST_STAMP): pyproject.toml $(TEST_LOCK) | $(BIN)/python
 	touch $@ $(STAMP)
 
 ## make lock: re-resolve pyproject.toml into the two lock files (pinned, with hashes), for
-## Python 3.11 and 3.12 on any platform; the runtime lock takes the test lock's versions
+## Python 3.11 and 3.12 on any platform; the runtime lock (with the HSM binding) takes the test lock's versions
 lock: | $(BIN)/python
 	$(BIN)/pip install --quiet uv
 	$(BIN)/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes \
 	  --extra test --extra bench --extra hsm -o $(TEST_LOCK) pyproject.toml
 	$(BIN)/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes \
-	  -c $(TEST_LOCK) -o $(LOCK) pyproject.toml
+	  --extra hsm -c $(TEST_LOCK) -o $(LOCK) pyproject.toml
 
 ## make wheelhouse: every wheel onehall needs (durable-rules built from its source) in $(WHEELHOUSE)/,
 ## for a machine with no package index: scripts/install-from-wheelhouse.sh installs from it

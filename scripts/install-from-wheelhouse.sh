@@ -8,7 +8,7 @@ TARGET="${2:-$(mktemp -d)/venv}"
 PYTHON="${PYTHON:-python3}"
 cd "$WHEELHOUSE" && sha256sum --quiet -c SHA256SUMS && cd - >/dev/null     # the wheels as built
 "$PYTHON" -m venv "$TARGET"
-"$TARGET/bin/pip" install --quiet --no-index --find-links "$WHEELHOUSE" onehall
+"$TARGET/bin/pip" install --quiet --no-index --find-links "$WHEELHOUSE" 'onehall[hsm]'   # with the PKCS#11 binding
 SCRATCH="$(mktemp -d)"
 export ONEHALL_INSTANCE="$SCRATCH/instance" ONEHALL_KEY_PASSPHRASE=offline-check
 (cd "$SCRATCH" && "$TARGET/bin/onehall" init >/dev/null)
