@@ -1,6 +1,6 @@
 """Sign what the registry holds but the log does not state (the migration to signed facts).
 
-Before the registry was what was signed (DESIGN §12.3), departments, sections, halls, places,
+Before the registry was what was signed (docs/design.md §12.3), departments, sections, halls, places,
 people, function sections and seals were rows only. The migration that made every fact a signed
 record signs each such row as it stands, marked `"backfill": true`, and any filing row that has
 no record at all. A filing that has a record is never signed again: where its row differs from

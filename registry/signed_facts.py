@@ -1,4 +1,4 @@
-"""The registry's facts as the log signed them (DESIGN §7, §12.3).
+"""The registry's facts as the log signed them (docs/design.md §7, §12.3).
 
 Design (issue 13.1 with issue 14.9, designed together):
 
@@ -10,7 +10,7 @@ Design (issue 13.1 with issue 14.9, designed together):
 - `SignedState` folds records, in log order, into the facts of docs/facts.md. The engine is fed
   only from it (registry.facts.export_facts, application policy host): the rows of the registry
   tables are never read for a decision, so `UPDATE authorizations SET ...` changes no answer.
-  Personal data is in the log only as a commitment (DESIGN §7): a person's name and an absence's
+  Personal data is in the log only as a commitment (docs/design.md §7): a person's name and an absence's
   reason are taken from their rows for display alone; no rule reads them, and the audit checks them
   against the commitments.
 - Leaves are parsed without checking signatures (the audit, registry.audit, checks every one);

@@ -366,6 +366,10 @@ def _check_parameters(p: dict, err) -> dict:
     if not isinstance(rh, (int, float)) or isinstance(rh, bool) or rh <= 0:
         err(("response_hours",), "response_hours 应为正数")
     out["response_hours"] = rh
+    sb = p.get("step_backdate_hours", 24)
+    if not isinstance(sb, (int, float)) or isinstance(sb, bool) or not 0 < sb <= 24 * 31:
+        err(("step_backdate_hours",), "step_backdate_hours 应为 0 到 744 之间的正数（小时）")
+    out["step_backdate_hours"] = sb
     from .materials import check_patterns
     for problem in check_patterns(p.get("catch_all", [])):
         err(("catch_all",), problem)

@@ -1,4 +1,4 @@
-"""The authority a seal-use receipt carries (DESIGN §12.3): the authorization and custody records
+"""The authority a seal-use receipt carries (docs/design.md §12.3): the authorization and custody records
 the decision relied on, each with its inclusion proof under the receipt's own checkpoint.
 
 Offline, with the public keys alone, a verifier proves that each was logged before the use (a
@@ -52,7 +52,8 @@ def verify_authority(receipt: dict[str, Any], use: dict[str, Any] | None, index:
     return out
 
 
-def _check_item(item: Any, n: int, index: int, size: int, root: bytes, record_keys):
+def _check_item(item: Any, n: int, index: int, size: int, root: bytes,
+                record_keys: KeyLookup | None) -> tuple[str, int, dict[str, Any]]:
     if not isinstance(item, dict) or item.get("role") not in ROLES:
         raise ReceiptError(f"authority[{n}] must name its role: authorization or custody")
     i = item.get("leaf_index")

@@ -12,7 +12,7 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Sequence
 
 from .errors import LeafError, NoteError, ProofError, ReceiptError
 from .keys import KeyLookup
@@ -49,7 +49,7 @@ class ReceiptResult:
     """False when no trusted log key was given: the receipt is only self-consistent."""
     record: dict[str, Any] | None
     record_verified: bool
-    authority: tuple = ()
+    authority: tuple[Any, ...] = ()
     """The authorization and custody records the use relied on, proven (signing.authority)."""
     cosigners: tuple[str, ...] = ()
     """Trusted witnesses that cosigned the checkpoint (with a policy naming witnesses)."""
@@ -68,9 +68,9 @@ def build_receipt(
     checkpoint_note: str,
     log_public_key_raw: bytes,
     log_name: str,
-    authority: list[tuple[str, int, bytes, list[bytes]]] = (),
+    authority: Sequence[tuple[str, int, bytes, list[bytes]]] = (),
 ) -> dict[str, Any]:
-    """Assemble the JSON receipt of DESIGN §7 (no checking: see ``verify_receipt``).
+    """Assemble the JSON receipt of docs/design.md §7 (no checking: see ``verify_receipt``).
 
     ``authority`` holds ``(role, leaf index, entry bytes, inclusion proof)`` of the records the
     decision relied on (an authorization, a custody), proven under the same checkpoint."""

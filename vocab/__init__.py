@@ -47,7 +47,7 @@ ITEM_TYPES = {
     "other_power": "其他行政权力",
     "public_service": "公共服务",
 }
-# The short names the demo catalogue (registry/demo.py) writes item types with.
+# The short names the demo catalogue (registry/seed/demo_catalogue.csv) writes item types with.
 ITEM_TYPE_SHORT = {
     "licensing": "许可", "penalty": "处罚", "coercion": "强制", "levy": "征收", "payment": "给付",
     "inspection": "检查", "confirmation": "确认", "reward": "奖励", "adjudication": "裁决",
@@ -146,3 +146,9 @@ def to_code(vocabulary: dict[str, str], value: str) -> str:
             return code
     allowed = "、".join(f"{c}（{l}）" for c, l in vocabulary.items())
     raise ValueError(f"未知取值“{value}”，可选：{allowed}")
+
+
+# A code (department, item, place, seal, fee, material …): what the API accepts (web.api.types.Code)
+# and the catalog import checks (registry.catalog_io), one pattern for both.
+CODE_PATTERN = r"^[A-Za-z0-9_.\-]+$"
+CODE_MAX = 64

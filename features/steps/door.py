@@ -59,15 +59,17 @@ def _accept_body(w, place, at, no, applicant, number) -> dict:
 def accept_at_door(alerts_world, place, at, no, applicant, number):
     w = alerts_world
     w.before = _counts(w)
-    r = w.client.post("/api/v1/cases", json=_accept_body(w, place, at, no, applicant, number),
-                      headers=bearer(w.tokens["win"]))
+    with w.clock(moment(at)):
+        r = w.client.post("/api/v1/cases", json=_accept_body(w, place, at, no, applicant, number),
+                          headers=bearer(w.tokens["win"]))
     w.answer = (r.status_code, r.get_json(), r.mimetype)
 
 
 @given(parsers.re(rf"综合窗口于(?P<at>{TIME})退件了办件(?P<number>[\w-]+)"))
 def returned(alerts_world, at, number):
-    alerts_world.post(f"/cases/{number}/steps", {"step": "returned", "place": "ZH-01", "at": moment(at).isoformat()},
-                      "win")
+    with alerts_world.clock(moment(at)):
+        alerts_world.post(f"/cases/{number}/steps", {"step": "returned", "place": "ZH-01",
+                                                     "at": moment(at).isoformat()}, "win")
 
 
 @given(parsers.re(rf"政务服务部门声明一体化平台于(?P<start>{TIME})至(?P<end>{TIME})停机"))
@@ -97,10 +99,11 @@ def race(alerts_world, no, a, b):
 
     threads = [threading.Thread(target=worker, args=(0, "综合窗口", a)),
                threading.Thread(target=worker, args=(1, "一体化平台", b))]
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join()
+    with w.clock(moment("2026年9月30日16:00")):
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join()
 
 
 @then("受理成功")

@@ -72,6 +72,10 @@ def require_items(session: Session, codes: Any, field: str, department_code: str
     errors.raise_if_any("事项清单有误")
 
 
+# What a person calls the start of an interval ("须晚于开始时间", never "须晚于from").
+START_WORDS = {"valid_from": "生效时间", "from": "开始时间", "effective_from": "生效日期"}
+
+
 def ensure_order(start, end, field_from: str, field_to: str) -> None:
     if end is not None and start is not None and end <= start:
-        raise invalid(field_to, f"须晚于{field_from}")
+        raise invalid(field_to, f"须晚于{START_WORDS.get(field_from, '开始时间')}")

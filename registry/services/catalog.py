@@ -156,7 +156,7 @@ def review_item(ctx: FilingContext, code: str, result: str, reasons: list[str] |
     if row is None:
         raise NotFound(f"事项“{code}”没有待审核的版本")
     if result not in ("approved", "returned"):
-        raise invalid("result", "须为 approved 或 returned")
+        raise invalid("result", "审核结果须为“通过”（approved）或“退回”（returned）")
     if result == "returned" and not reasons:
         raise invalid("reasons", "退回须写明理由")
     row.status = "published" if result == "approved" else "returned"

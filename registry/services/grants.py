@@ -210,7 +210,7 @@ def decide_exemption(ctx: FilingContext, exemption_id: int, result: str, documen
     ctx.require_role("government")
     exemption = get_or_404(ctx.session, Exemption, exemption_id, "不宜进驻申请")
     if result not in ("approved", "refused"):
-        raise invalid("result", "须为 approved 或 refused")
+        raise invalid("result", "审批结果须为“批准”（approved）或“不批准”（refused）")
     if not document_no:
         raise invalid("document_no", "须注明批准文号")
     if ctx.session.scalar(select(ExemptionDecision).where(ExemptionDecision.exemption == exemption_id)):

@@ -178,3 +178,35 @@ def test_a_comprehensive_window_login_sees_what_it_may_do_not_an_empty_seal_form
     assert "赵丽" in page and "不保管印章" in page and 'name="document"' not in page
     assert "市发改委" in page and "咨询、接件、受理、出件" in page and "全部事项" in page
     assert "built-in" not in page and "object at 0x" not in page
+
+
+def test_forms_say_what_is_wrong_in_chinese(client, ui, rt):
+    """A department's absence whose end is before its start: the message names the start in words."""
+    login(client, "fgw")
+    r = client.post("/dept/FGW/absences", data={"person": str(ui["people"]["a"]), "from": "2019-03-02T09:00",
+                                                "to": "2019-03-01T09:00", "reason": "出差"})
+    assert r.status_code == 422 and "须晚于开始时间" in r.text
+    r = client.post("/dept/FGW/absences", data={"person": str(ui["people"]["a"]), "from": "昨天"})
+    assert r.status_code == 422 and "不是有效的日期或时间" in r.text
+    with rt.reading() as session:
+        assert session.scalar(select(m.Absence.id)) is None          # nothing half written
+
+
+def test_the_compliance_report_downloads_as_xlsx_with_names(client, ui, rt, policy):
+    from io import BytesIO as _B
+
+    from openpyxl import load_workbook
+
+    from application.scheduler import sync_findings
+    from tests.web.test_ui_pages import published_item
+    published_item(rt)
+    sync_findings(rt)
+    login(client, "sgb")
+    page = client.get("/reform/compliance").text
+    assert "format=xlsx" in page
+    r = client.get("/reform/compliance?format=xlsx")
+    assert r.status_code == 200 and "attachment" in r.headers["Content-Disposition"]
+    wb = load_workbook(_B(r.data))
+    rows = list(wb["问题清单"].iter_rows(values_only=True))
+    assert rows[0][:3] == ("条款", "部门", "对象") and len(rows) > 1
+    assert not any(str(c).startswith(("item:", "department:")) for row in rows[1:] for c in row)

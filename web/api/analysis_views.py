@@ -3,11 +3,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
+from flask import g
 from pydantic import Field
 
-from rules.errors import UnknownReference
 from web.api import schemas as s
-from web.api.problems import problem
 from web.api.routing import route
 from web.api.types import Code, PersonId, Time
 from web.context import runtime
@@ -37,8 +36,6 @@ def gaps_view(body: GapsIn):
        response={"type": "object"})
 def what_if_view(body: WhatIfIn):
     from application.analysis import what_if
-    try:
-        return what_if(runtime(), body.person, body.from_, body.to, body.items)
-    except UnknownReference as exc:
-        return problem(422, "引用的对象不存在", f"{exc.field}“{exc.value}”不存在",
-                       errors=[{"field": exc.field, "message": f"“{exc.value}”不存在"}])
+    principal = g.principal
+    return what_if(runtime(), body.person, body.from_, body.to, body.items,
+                   department=principal.department if principal.role == "department" else None)

@@ -5,12 +5,10 @@ from flask import g
 from sqlalchemy import select
 
 from registry import models as m
-from registry.errors import RegistryError
 from registry.services import cases as case_service
-from rules.errors import UnknownReference
 from web.api import schemas as s
 from web.api.listing import LIST_QUERY, ScopeDenied, filing_scope, paginate, scope_denied_problem
-from web.api.problems import from_registry, problem
+from web.api.problems import problem
 from web.api.routing import route
 from web.api.serialize import t
 from application.runtime import actor_of
@@ -50,29 +48,26 @@ def list_cases():
        roles=("window", "gov_service"), status=201, response={"type": "object"}, tag="cases")
 def open_case(body: s.CaseIn):
     from application.casework import accept_case
-    from application.sealing import ActRefused
-    try:
-        case = accept_case(runtime(), g.principal, body.model_dump())
-    except ActRefused as exc:
-        return problem(403, "不允许受理", exc.detail, reasons=exc.reasons)
-    except UnknownReference as exc:
-        return problem(422, "引用的对象不存在", f"{exc.field}“{exc.value}”不存在",
-                       errors=[{"field": exc.field, "message": f"“{exc.value}”不存在"}])
-    except RegistryError as exc:
-        return from_registry(exc)
+    case = accept_case(runtime(), g.principal, body.model_dump())
     return case_json(case), 201
 
 
 @route("POST", "/cases/{number}/steps", "记录办件环节（签名记入日志）", body=s.CaseStepIn,
        roles=("window", "gov_service", "department"), status=201, response={"type": "object"}, tag="cases")
 def add_step(number: str, body: s.CaseStepIn):
-    try:
-        with runtime().filing(actor_of(g.principal)) as ctx:
-            row = case_service.add_step(ctx, number, body.step, person=body.person, place=body.place, at=body.at)
-            out = {"id": row.id, "case": number, "step": row.step, "at": t(row.at), "place": row.place,
-                   "log_index": row.log_index}
-    except RegistryError as exc:
-        return from_registry(exc)
+    """The step's person is the caller's linked person, its place a bound token's place, its
+    time no further back than the pack allows (application.acts); a refusal writes nothing."""
+    from application.acts import OUTSIDE_CLAUSE, backdate_limit, bound_place, check_step_time, own_person
+    principal = g.principal
+    verdict = "不允许记录此环节"
+    place = bound_place(principal, body.place, verdict=verdict)
+    person = own_person(principal, body.person, rule="case.own_credential", clause=OUTSIDE_CLAUSE[0],
+                        text=OUTSIDE_CLAUSE[1], what="记录办件环节", verdict=verdict)
+    check_step_time(body.at, backdate_limit(runtime()))
+    with runtime().filing(actor_of(principal)) as ctx:
+        row = case_service.add_step(ctx, number, body.step, person=person, place=place, at=body.at)
+        out = {"id": row.id, "case": number, "step": row.step, "at": t(row.at), "place": row.place,
+               "log_index": row.log_index}
     return out, 201
 
 
@@ -95,9 +90,6 @@ def list_alerts():
 def ack_alert(alert_id: str):
     if not alert_id.isdigit():
         return problem(404, "记录不存在", f"预警“{alert_id}”不存在")
-    try:
-        with runtime().filing(actor_of(g.principal)) as ctx:
-            out = alert_json(case_service.acknowledge_alert(ctx, int(alert_id)))
-    except RegistryError as exc:
-        return from_registry(exc)
+    with runtime().filing(actor_of(g.principal)) as ctx:
+        out = alert_json(case_service.acknowledge_alert(ctx, int(alert_id)))
     return out, 201

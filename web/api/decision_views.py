@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from flask import request
 
-from rules.errors import UnknownReference
 from web.api import schemas as s
 from web.api.problems import problem
 from web.api.routing import route
 from web.api.types import parse_time
 from web.context import runtime
+from web.input_guard import is_id
 
 REASON = {"type": "object", "properties": {"rule": {"type": "string"}, "clause": {"type": "string"},
                                            "text": {"type": "string"}, "detail": {"type": "string"}}}
@@ -32,11 +32,6 @@ DECISION = {
 }
 
 
-def unknown(exc: UnknownReference):
-    return problem(422, "引用的对象不存在", f"{exc.field}“{exc.value}”不存在",
-                   errors=[{"field": exc.field, "message": f"“{exc.value}”不存在"}])
-
-
 def stamp(answer: dict) -> dict:
     """Times in the answer as ISO strings."""
     for key in ("at", "known_at"):
@@ -48,10 +43,7 @@ def stamp(answer: dict) -> dict:
 @route("POST", "/decisions", "判定：某人能否在此时此地对某事项办理某操作", body=s.DecisionIn, status=200,
        response=DECISION, tag="decisions")
 def decide(body: s.DecisionIn):
-    try:
-        return answer(runtime(), body)
-    except UnknownReference as exc:
-        return unknown(exc)
+    return answer(runtime(), body)
 
 
 def answer(rt, body: s.DecisionIn) -> dict:
@@ -67,7 +59,7 @@ def allowed_actions():
     args = request.args
     errors = []
     person = args.get("person", "")
-    if not person.isdigit() or not (0 < int(person) < 2**31):
+    if not is_id(person):
         errors.append({"field": "person", "message": "须为人员编号"})
     item = args.get("item")
     if not item:
@@ -80,10 +72,7 @@ def allowed_actions():
             errors.append({"field": "at", "message": str(exc)})
     if errors:
         return problem(422, "数据校验未通过", "查询参数有误", errors=errors)
-    try:
-        items = runtime().policy.allowed_actions(int(person), item, at=at, place=args.get("place") or None)
-    except UnknownReference as exc:
-        return unknown(exc)
+    items = runtime().policy.allowed_actions(int(person), item, at=at, place=args.get("place") or None)
     return {"items": items}
 
 

@@ -21,6 +21,7 @@ from typing import Any, Callable, Iterable
 from pydantic import ValidationError
 
 from rules.errors import UnknownReference
+from web.jsonlog import note_principal
 
 log = logging.getLogger(__name__)
 
@@ -34,12 +35,14 @@ class DecisionFastPath:
     """WSGI middleware answering clean decision requests; the rest go on to `wsgi_app` (Flask's)."""
 
     def __init__(self, app: Any, wsgi_app: WSGIApp, *, runtime: Any, token_cache: Any) -> None:
-        from web.api import decision_views, schemas  # the route's own schema and answer
+        from web.api import decision_views, routing  # the route's own declaration, guard and answer
         self.app = app                     # its JSON provider (same parser, same bytes) and config
         self.wsgi_app = wsgi_app
         self.runtime = runtime
         self.token_cache = token_cache
-        self.schema = schemas.DecisionIn
+        self.spec = routing.spec_for("POST", PATH.removeprefix("/api/v1"))
+        self.refusal = routing.refusal
+        self.schema = self.spec.body
         self.answer = decision_views.answer
 
     def __call__(self, environ: dict, start_response: StartResponse) -> Iterable[bytes]:
@@ -68,8 +71,10 @@ class DecisionFastPath:
         if length < 0 or (max_body is not None and length > max_body) or not app.json.writes_compact():
             return None
         try:
-            if self.token_cache.lookup(self.runtime, header[7:].strip()) is None:
-                return None   # before reading the body: an unknown caller's is not read here
+            principal = self.token_cache.lookup(self.runtime, header[7:].strip())
+            if principal is None or self.refusal(self.spec, principal) is not None:
+                return None   # before reading the body: the route answers who may not ask
+            note_principal(environ, principal)
         except Exception:
             log.debug("decision fast path: token lookup failed", exc_info=True)
             return None

@@ -10,10 +10,9 @@ from sqlalchemy import case as sql_case
 
 from registry import models as m
 from registry.db import utcnow
-from registry.errors import RegistryError
 from registry.services import findings as finding_service
 from web.api.listing import paginate
-from web.api.problems import from_registry, problem
+from web.api.problems import problem
 from web.api.routing import route
 from web.api.schemas import Body
 from web.api.serialize import t
@@ -106,12 +105,9 @@ def get_finding(finding_id: str):
 
 
 def _act(finding_id: str, fn, note: str):
-    try:
-        with runtime().filing(actor_of(g.principal)) as ctx:
-            f = fn(ctx, finding_id, note)
-            out = {**finding_json(f), "events": [event_json(e) for e in finding_service.events_of(ctx.session, f.id)]}
-    except RegistryError as exc:
-        return from_registry(exc)
+    with runtime().filing(actor_of(g.principal)) as ctx:
+        f = fn(ctx, finding_id, note)
+        out = {**finding_json(f), "events": [event_json(e) for e in finding_service.events_of(ctx.session, f.id)]}
     return out, 201
 
 
@@ -134,10 +130,7 @@ def sync_findings():
     at, bad = _time_arg("at")
     if bad is not None:
         return bad
-    try:
-        return run_sync(runtime(), at)
-    except RegistryError as exc:
-        return from_registry(exc)
+    return run_sync(runtime(), at)
 
 
 # ------------------------------------------------------------------ figures

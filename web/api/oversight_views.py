@@ -8,8 +8,7 @@ from flask import g, request
 
 from registry import calendar as cal
 from registry.db import utcnow
-from registry.errors import RegistryError
-from web.api.problems import from_registry, problem
+from web.api.problems import problem
 from web.api.routing import route
 from web.api.types import parse_time
 from web.context import runtime
@@ -48,7 +47,7 @@ def calendar_status():
 @route("POST", "/calendar/{year}", "导入某年的节假日与调休（上传 CSV 或 YAML 文件，字段 file）",
        roles=("gov_service",), tag="oversight", status=201, response={"type": "object"})
 def calendar_import(year: str):
-    if not year.isdigit() or not 2000 <= int(year) <= 2100:
+    if not (year.isascii() and year.isdigit() and len(year) == 4) or not 2000 <= int(year) <= 2100:
         return problem(422, "数据校验未通过", "年份须为 2000–2100", errors=[{"field": "year", "message": "须为年份"}])
     upload = request.files.get("file")
     if upload is None:
@@ -61,8 +60,6 @@ def calendar_import(year: str):
             with runtime().filing_session() as session:
                 result = cal.import_year(session, int(year), Path(tmp.name),
                                          source=upload.filename or "上传文件")
-        except RegistryError as exc:
-            return from_registry(exc)
         except ValueError as exc:
             return problem(422, "数据校验未通过", str(exc), errors=[{"field": "file", "message": str(exc)}])
     return result, 201

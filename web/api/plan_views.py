@@ -8,10 +8,9 @@ from pydantic import Field
 from sqlalchemy import select
 
 from registry import models as m
-from registry.errors import RegistryError
 from registry.services import entry_plans as plan_service
 from web.api.listing import FULL_READERS
-from web.api.problems import from_registry, problem
+from web.api.problems import problem
 from web.api.routing import route
 from web.api.schemas import Body
 from web.api.serialize import t
@@ -96,13 +95,10 @@ def _may_read(session, plan: m.EntryPlan, wc: list[str]) -> bool:
        roles=("department",), status=201, tag="entry-plans", response={"type": "object"})
 def file_plan(body: EntryPlanIn):
     rt = runtime()
-    try:
-        with rt.filing(actor_of(g.principal)) as ctx:
-            plan = plan_service.file_plan(ctx, body.model_dump())
-            names = dict(ctx.session.execute(select(m.Department.code, m.Department.name)).all())
-            out = plan_json(ctx.session, plan, names, _whole_chain_names(rt), steps=True)
-    except RegistryError as exc:
-        return from_registry(exc)
+    with rt.filing(actor_of(g.principal)) as ctx:
+        plan = plan_service.file_plan(ctx, body.model_dump())
+        names = dict(ctx.session.execute(select(m.Department.code, m.Department.name)).all())
+        out = plan_json(ctx.session, plan, names, _whole_chain_names(rt), steps=True)
     return out, 201
 
 
@@ -159,17 +155,14 @@ def take_step(plan_id: str, body: EntryPlanStepIn):
         return problem(404, "记录不存在", f"进驻方案“{plan_id}”不存在")
     rt = runtime()
     wc = _whole_chain_names(rt)
-    try:
-        with rt.filing(actor_of(g.principal)) as ctx:
-            content = body.content.model_dump() if body.content is not None else None
-            if content is not None and body.step != "resubmitted":
-                return problem(422, "数据校验未通过", "只有重新报送时可以修改方案内容",
-                               errors=[{"field": "content", "message": "只有 resubmitted 可附带方案内容"}])
-            row = plan_service.take_step(ctx, int(plan_id), body.step, reasons=body.reasons, note=body.note,
-                                         content=content, whole_chain_names=wc)
-            plan = ctx.session.get(m.EntryPlan, int(plan_id))
-            names = dict(ctx.session.execute(select(m.Department.code, m.Department.name)).all())
-            out = {"step": step_json(row), "plan": plan_json(ctx.session, plan, names, wc)}
-    except RegistryError as exc:
-        return from_registry(exc)
+    with rt.filing(actor_of(g.principal)) as ctx:
+        content = body.content.model_dump() if body.content is not None else None
+        if content is not None and body.step != "resubmitted":
+            return problem(422, "数据校验未通过", "只有重新报送时可以修改方案内容",
+                           errors=[{"field": "content", "message": "只有 resubmitted 可附带方案内容"}])
+        row = plan_service.take_step(ctx, int(plan_id), body.step, reasons=body.reasons, note=body.note,
+                                     content=content, whole_chain_names=wc)
+        plan = ctx.session.get(m.EntryPlan, int(plan_id))
+        names = dict(ctx.session.execute(select(m.Department.code, m.Department.name)).all())
+        out = {"step": step_json(row), "plan": plan_json(ctx.session, plan, names, wc)}
     return out, 201

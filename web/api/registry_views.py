@@ -8,13 +8,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import object_session
 
 from registry import models as m
-from registry.errors import RegistryError
 from registry.services import catalog, grants, org
 from registry.services.catalog import published_items
 from web.api import serialize as ser
 from web.api import schemas as s
 from web.api.listing import LIST_QUERY, ScopeDenied, filing_scope, page_args, paginate, scope_denied_problem
-from web.api.problems import from_registry, problem
+from web.api.problems import problem
 from web.api.routing import route
 from web.access import note_personal_reads
 from application.runtime import actor_of
@@ -28,12 +27,9 @@ OBJ = {"type": "object"}
 
 def file(action: Callable[[Any], Any], present: Callable[[Any], dict[str, Any]], status: int = 201):
     """Run one filing in one transaction; a refused filing changes nothing."""
-    try:
-        with runtime().filing(actor_of(g.principal)) as ctx:
-            row = action(ctx)
-            out = present(row)
-    except RegistryError as exc:
-        return from_registry(exc)
+    with runtime().filing(actor_of(g.principal)) as ctx:
+        row = action(ctx)
+        out = present(row)
     runtime_policy_touch()
     return out, status
 

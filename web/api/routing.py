@@ -9,9 +9,12 @@ from typing import Any, Callable
 from flask import Blueprint, g, request
 from pydantic import BaseModel, ValidationError
 
+from web.api import problems
 from web.api.problems import from_validation, problem
+from web.input_guard import is_id, json_problems
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+problems.install(bp)
 
 
 @dataclass
@@ -28,7 +31,43 @@ class RouteSpec:
 
 
 ROUTES: list[RouteSpec] = []
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# path parameters naming an INTEGER row id (a finding's id is a hex digest: not one of them)
+ROW_ID_PARAMS = frozenset({"auth_id", "exemption_id", "alert_id", "plan_id", "token_id"})
+
+
+@bp.before_request
+def _csrf_for_cookie_writes():
+    """A write signed in by the browser's session cookie carries the page's CSRF token (form
+    field or X-CSRFToken header), whatever its content type: a cross-site page can send a
+    multipart or text/plain body with the cookie attached (DESIGN §12.4). Bearer-token calls
+    carry no cookie authority and need none."""
+    if request.method in SAFE_METHODS or getattr(g, "auth_kind", None) != "session":
+        return None
+    from flask import current_app
+
+    from web.app import csrf
+    if current_app.config.get("WTF_CSRF_ENABLED", True):
+        csrf.protect()   # CSRFError → 400 problem (web.ui.pages.csrf_error)
+    return None
 ANONYMOUS: tuple[str, ...] = ()
+
+
+def spec_for(method: str, path: str) -> RouteSpec:
+    """The declaration of a route (the fast path answers with the route's own)."""
+    return next(s for s in ROUTES if s.method == method and s.path == path)
+
+
+def refusal(spec: RouteSpec, principal: Any) -> tuple[int, str, str] | None:
+    """Why `principal` may not call the route (status, title, detail), or None: the one guard
+    the route and the fast path (web.api.fastpath) both apply."""
+    if spec.roles == ANONYMOUS:
+        return None
+    if principal is None:
+        return 401, "需要登录", "请在 Authorization 头中提供 Bearer 令牌"
+    if spec.roles is not None and principal.role not in spec.roles:
+        return 403, "无权操作", f"角色“{principal.role}”不能调用此接口"
+    return None
 
 
 def route(method: str, path: str, summary: str, *, body: type[BaseModel] | None = None,
@@ -42,18 +81,23 @@ def route(method: str, path: str, summary: str, *, body: type[BaseModel] | None 
     def decorate(view: Callable) -> Callable:
         @functools.wraps(view)
         def wrapper(**kwargs):
-            if spec.roles != ANONYMOUS:
-                principal = getattr(g, "principal", None)
-                if principal is None:
-                    return problem(401, "需要登录", "请在 Authorization 头中提供 Bearer 令牌",
-                                   headers={"WWW-Authenticate": 'Bearer realm="onehall"'})
-                if spec.roles is not None and principal.role not in spec.roles:
-                    return problem(403, "无权操作", f"角色“{principal.role}”不能调用此接口")
+            for name, value in kwargs.items():
+                if name in ROW_ID_PARAMS and not is_id(value):   # "１２", 2⁶³, "true": no such row
+                    return problem(404, "记录不存在", f"编号“{value[:40]}”不存在")
+            denied = refusal(spec, getattr(g, "principal", None))
+            if denied is not None:
+                status, title, detail = denied
+                challenge = {"WWW-Authenticate": 'Bearer realm="onehall"'} if status == 401 else None
+                return problem(status, title, detail, headers=challenge)
             if spec.body is not None:
                 payload = request.get_json(silent=True)
                 if not isinstance(payload, dict):
                     return problem(422, "数据校验未通过", "请求体须为 JSON 对象",
                                    errors=[{"field": "body", "message": "须为 JSON 对象"}])
+                errors = json_problems(payload)
+                if errors:
+                    names = "、".join(e["field"] for e in errors)
+                    return problem(422, "数据校验未通过", f"以下字段有误：{names}", errors=errors)
                 try:
                     kwargs["body"] = spec.body.model_validate(payload)
                 except ValidationError as exc:

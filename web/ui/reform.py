@@ -12,6 +12,7 @@ from registry import models as m
 import vocab
 from registry.services import catalog, grants
 from web.context import runtime
+from web.input_guard import is_id
 from web.ui import bp
 from web.ui.common import (
     FormErrors, bar_chart, file_with, limit_text, matches, paginate_list, parse_time, role_required,
@@ -201,7 +202,7 @@ def reform_pack():
     with runtime().reading() as session:
         versions = list(session.scalars(select(m.PackVersion).order_by(m.PackVersion.id.desc())))
         a, b = request.args.get("a", ""), request.args.get("b", "")
-        if a.isdigit() and b.isdigit():
+        if is_id(a) and is_id(b):
             try:
                 from rules.pack import diff_packs
                 pa = packs.load_stored_pack(session.get(m.PackVersion, int(a)))
@@ -225,6 +226,22 @@ def reform_pack():
 
 
 # --- compliance -------------------------------------------------------------------------------
+
+def _compliance_xlsx(found, ranked, department):
+    from web.ui.findings_pages import SEVERITY
+    from web.ui.names import Names
+    from web.ui.xlsx import xlsx_response
+    with runtime().reading() as session:
+        names = Names(session)
+        rows = [(f["clause"], names.department(f.get("department")), names.subject(f["subject"]),
+                 SEVERITY.get(f["severity"], f["severity"]), "必须" if f["strength"] == "must" else "原则上", f["text"])
+                for f in found]
+        summary = [(d["name"], d["total"]) for d in ranked]
+        title = f"合规报告-{names.department(department)}" if department else "合规报告"
+    return xlsx_response(f"{title}.xlsx", [
+        ("汇总", ("部门", "问题数"), summary),
+        ("问题清单", ("条款", "部门", "对象", "严重程度", "强度", "说明"), rows)])
+
 
 def principal_role() -> str | None:
     from flask import g
@@ -260,6 +277,8 @@ def compliance_page(department: str | None, template: str, **extra):
     chart = bar_chart([(d["name"], d["total"], link(d)) for d in ranked[:15]],
                       title="问题数（按部门，点击查看该部门）" if drill else "问题数（按部门）")
     from web.ui.names import Names
+    if request.args.get("format") == "xlsx":
+        return _compliance_xlsx(found, ranked, department)
     with runtime().reading() as session:
         names = Names(session)
         page = paginate_list(found)
