@@ -1,7 +1,7 @@
 """platform applications and outages; cases carry platform_no, status and the outage clock
 
 Revision ID: b4d1e7a09c21
-Revises: b7d2e4f1a903
+Revises: b4d2e6f8a1c3
 Create Date: 2026-12-06 11:10:00
 
 Items flagged report_up keep their rows as signed (the registry is what was signed, §12.3): the
@@ -15,7 +15,7 @@ import registry.db
 
 
 revision = 'b4d1e7a09c21'
-down_revision = 'b7d2e4f1a903'
+down_revision = 'b4d2e6f8a1c3'
 branch_labels = None
 depends_on = None
 
