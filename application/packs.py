@@ -5,10 +5,11 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
-from registry.db import utcnow
-from registry.models import PackVersion, RegistryChange
+from registry.models import PackVersion
+from registry.services import packs as pack_service
+from registry.services.context import Actor
 from rules.pack import Pack, check_pack, default_pack_dir, load_pack
 
 _loaded: dict[str, Pack] = {}
@@ -75,23 +76,10 @@ def publish(rt, directory: str | Path, publisher: str) -> PackVersion:
     self_check = _self_check(pack)
     if self_check:
         raise PackRefused(self_check)
-    files = pack_files(directory)
-    with rt.filing_session() as session:
-        existing = session.scalar(select(PackVersion).where(PackVersion.digest == pack.digest))
-        if existing is not None and existing.active:
-            return existing
-        session.execute(update(PackVersion).where(PackVersion.active.is_(True)).values(active=False))
-        row = existing or PackVersion(pack=pack.id, version=str(pack.version), digest=pack.digest, files=files,
-                                      publisher=publisher, published_at=utcnow())
-        row.active = True
-        session.add(row)
-        session.flush()
-        from registry.services.context import Actor, FilingContext
-        ctx = FilingContext(session=session, actor=Actor(name=publisher, role="reform_office"), ledger=rt.ledger)
-        row.log_index = ctx.log("pack_publication", {"pack": pack.id, "version": str(pack.version),
-                                                     "digest": pack.digest, "files": row.files},
-                                ref=row.id).index
-        session.add(RegistryChange(kind="pack", key=str(row.id)))
+    publisher_actor = Actor(name=publisher, role="reform_office")
+    with rt.filing(publisher_actor) as ctx:
+        row = pack_service.activate(ctx, pack=pack.id, version=str(pack.version), digest=pack.digest,
+                                    files=pack_files(directory))
     return row
 
 
