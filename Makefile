@@ -7,21 +7,44 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
+# Lock files with hashes (uv pip compile): what `make run` and `make test` install. After adding a
+# dependency to pyproject.toml, run `make lock` and commit both files.
+LOCK := requirements.lock
+TEST_LOCK := requirements-test.lock
+WHEELHOUSE ?= wheelhouse
 
-.PHONY: run test bench clean
+.PHONY: run test bench clean lock wheelhouse
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "onehall needs Python 3.11 or 3.12 (durable-rules does not import on 3.13)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip setuptools wheel
 
-$(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+$(STAMP): pyproject.toml $(LOCK) | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
-$(TEST_STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[test,bench]'
+$(TEST_STAMP): pyproject.toml $(TEST_LOCK) | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes -r $(TEST_LOCK)
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@ $(STAMP)
+
+## make lock: re-resolve pyproject.toml into the two lock files (pinned, with hashes), for
+## Python 3.11 and 3.12 on any platform; the runtime lock (with the HSM binding) takes the test lock's versions
+lock: | $(BIN)/python
+	$(BIN)/pip install --quiet uv
+	$(BIN)/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes \
+	  --extra test --extra bench --extra hsm -o $(TEST_LOCK) pyproject.toml
+	$(BIN)/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes \
+	  --extra hsm -c $(TEST_LOCK) -o $(LOCK) pyproject.toml
+
+## make wheelhouse: every wheel onehall needs (durable-rules built from its source) in $(WHEELHOUSE)/,
+## for a machine with no package index: scripts/install-from-wheelhouse.sh installs from it
+wheelhouse: | $(BIN)/python
+	$(BIN)/pip wheel --quiet --require-hashes -r $(LOCK) -w $(WHEELHOUSE)
+	$(BIN)/pip wheel --quiet --no-deps -w $(WHEELHOUSE) .
+	cd $(WHEELHOUSE) && sha256sum *.whl > SHA256SUMS
 
 ## make run: set up, create the SQLite database with the demo (keeping what exists), serve on :5000
 ## with the scheduler (case clocks, alerts, checkpoints) beside it; Ctrl-C stops both
@@ -35,6 +58,8 @@ run: $(STAMP)
 test: $(TEST_STAMP)
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq --no-install-recommends \
 	  chromium fonts-wqy-microhei >/dev/null) || echo "chromium could not be installed: the browser test will be skipped"
+	@test -x /usr/sbin/nginx && command -v softhsm2-util >/dev/null || (apt-get update -qq && apt-get install -y -qq \
+	  --no-install-recommends nginx-light softhsm2 >/dev/null) || echo "nginx or softhsm2 could not be installed: the two-host and HSM tests will be skipped"
 	$(BIN)/lint-imports
 	$(BIN)/ruff check .
 	$(BIN)/mypy
@@ -49,4 +74,4 @@ bench: $(TEST_STAMP)
 	$(BIN)/python -m bench.pages
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache
+	rm -rf $(VENV) instance .pytest_cache $(WHEELHOUSE)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Iterator
 
+from registry.errors import Forbidden
 from registry.facts import export_facts
 from rules import analysis
 from rules.pack import Pack
@@ -25,9 +26,18 @@ def gaps(rt, at: datetime | None = None) -> list[dict[str, Any]]:
 
 
 def what_if(rt, person: int, start: datetime, end: datetime | None,
-            items: list[str] | None = None) -> dict[str, Any]:
+            items: list[str] | None = None, department: str | None = None) -> dict[str, Any]:
+    """`department`: the caller is that department, so the answer covers only its own items
+    (the authorizations it granted); naming another department's item is refused."""
     host = rt.policy
     host.refresh()
+    if department is not None:
+        known = host.engine.world.items
+        foreign = sorted(c for c in (items or []) if c in known and known[c].department != department)
+        if foreign:
+            raise Forbidden(f"只能分析本部门（{department}）的事项，不能分析{'、'.join(foreign)}")
+        own = sorted(code for code, it in known.items() if it.department == department)
+        items = own if items is None else [c for c in items if c in own]
     return analysis.what_if(host.engine.pack, _snapshot(rt), {"person": person, "from": start, "to": end},
                             items=items, engine=host.engine)
 

@@ -74,6 +74,8 @@ def ensure_keys(rt) -> None:
         codes = list(session.scalars(select(Department.code).where(Department.placeholder.is_(False))))
     for code in codes:
         keys.ensure(f"dept:{code}", at=KEYS_VALID_FROM)
+    if hasattr(keys, "commitment_key"):   # keys in custody: the commitment key too, once
+        keys.commitment_key()
 
 
 def publish_default_pack(rt) -> str | None:

@@ -16,6 +16,7 @@ from registry.models import Case, ItemVersion
 from registry.services import cases as case_service
 from registry.services.accounts import Principal
 from registry.services._common import latest_item
+from application.acts import OUTSIDE_CLAUSE, backdate_limit, bound_place, check_step_time, own_person
 from application.runtime import actor_of
 from application.sealing import refused
 from vocab.clock import SHANGHAI
@@ -23,6 +24,10 @@ from vocab.clock import SHANGHAI
 
 
 def accept_case(rt, principal: Principal, data: dict[str, Any]) -> Case:
+    data = {**data, "place": bound_place(principal, data["place"], verdict="不允许受理"),
+            "person": own_person(principal, data["person"], rule="case.own_credential", clause=OUTSIDE_CLAUSE[0],
+                                 text=OUTSIDE_CLAUSE[1], what="受理", verdict="不允许受理")}
+    check_step_time(data.get("accepted_at"), backdate_limit(rt), "accepted_at")
     decision = rt.policy.decide(data["person"], "accept", data["item"], at=data.get("accepted_at"),
                                 place=data["place"], case=data["number"])
     if not decision["allowed"]:

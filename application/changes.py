@@ -46,6 +46,14 @@ class ChangeMonitor:
         """PostgreSQL: whether the LISTEN connection is up (changes then arrive as NOTIFYs)."""
         return self._listening
 
+    def signalled(self, timeout: float) -> bool:
+        """Wait (at most `timeout` s) until a change signal has arrived that this worker has not
+        acted on yet. PostgreSQL: the NOTIFY reached the LISTEN connection. SQLite: the beacon is
+        read by `mark()` itself, so a committed change is always already visible (True)."""
+        if self._beacon is not None or not self._listening:
+            return True
+        return self._dirty.wait(timeout)
+
     def invalidate(self) -> None:
         """This worker just committed: read the feed on the next look, without waiting for
         its own NOTIFY to come back."""

@@ -48,11 +48,18 @@ class Settings(BaseSettings):
     secret_key: str | None = None
     log_origin: str | None = None
     public_url: str | None = None
+    key_store: Literal["database", "pkcs11", "files"] = "database"
+    pkcs11_module: str | None = None
+    pkcs11_token: str | None = None
+    pkcs11_pin: str | None = None
     trusted_proxies: str = ""
     testing: bool = False
     checkpoint_interval_ms: int = Field(200, ge=1)
     checkpoint_max_entries: int = Field(256, ge=1)
     receipt_wait_ms: int = Field(1000, ge=0)
+    log_file: str | None = None
+    access_log: str | None = None
+    log_retention_days: int = Field(190, ge=180)   # 网络安全法 第二十一条: at least six months
     witness_policy: Path | None = None
     """Trust policy file (signing.policy) whose witnesses the scheduler submits checkpoints to."""
     witness_timeout_ms: int = Field(2000, ge=1)

@@ -1,6 +1,7 @@
 """Rule packs in the registry: check, publish (activate atomically in every worker), diff."""
 from __future__ import annotations
 
+import re
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ from sqlalchemy import select
 from registry.models import PackVersion
 from registry.services import packs as pack_service
 from registry.services.context import Actor
+from rules.errors import PackError
 from rules.pack import Pack, check_pack, default_pack_dir, load_pack
 
 _loaded: dict[str, Pack] = {}
@@ -76,11 +78,42 @@ def publish(rt, directory: str | Path, publisher: str) -> PackVersion:
     self_check = _self_check(pack)
     if self_check:
         raise PackRefused(self_check)
-    publisher_actor = Actor(name=publisher, role="reform_office")
-    with rt.filing(publisher_actor) as ctx:
-        row = pack_service.activate(ctx, pack=pack.id, version=str(pack.version), digest=pack.digest,
-                                    files=pack_files(directory))
+    files = pack_files(directory)
+    with rt.filing(Actor(name=publisher, role="reform_office")) as ctx:
+        stored = ctx.session.scalar(select(PackVersion).where(PackVersion.digest == pack.digest))
+        if stored is None:
+            refused = version_refusal(ctx.session, pack, files.get("pack.yaml", ""))
+            if refused:
+                raise PackRefused([refused])
+        row = pack_service.activate(ctx, pack=pack.id, version=str(pack.version), digest=pack.digest, files=files)
     return row
+
+
+def _version_key(version: str) -> tuple[int, ...] | None:
+    if not re.fullmatch(r"\d{1,9}(\.\d{1,9}){0,5}", version):
+        return None
+    return tuple(int(p) for p in version.split("."))
+
+
+def version_refusal(session, pack: Pack, head_text: str) -> PackError | None:
+    """Why this new pack text may not be published under its version, or None. A version names
+    one text for good (receipts and replays cite it): another text under a version already
+    published, or a version below the highest one published of this pack, is refused. Going
+    back to an earlier text means re-activating exactly that stored text (same digest)."""
+    line = next((i for i, text in enumerate(head_text.splitlines(), start=1) if text.startswith("version:")), 1)
+    mine = _version_key(pack.version)
+    if mine is None:
+        return PackError("pack.yaml", line, f"版本号“{pack.version}”须为以点分隔的数字，如 1.0.1")
+    rows = session.execute(select(PackVersion.version, PackVersion.digest).where(PackVersion.pack == pack.id)).all()
+    for version, digest in rows:
+        if version == pack.version and digest != pack.digest:
+            return PackError("pack.yaml", line, f"版本 {pack.version} 已发布过不同的内容（摘要 {digest[:12]}），"
+                                                "修改规则包须提高版本号")
+    published = [v for v in (_version_key(version) for version, _ in rows) if v is not None]
+    if published and mine < max(published):
+        highest = ".".join(map(str, max(published)))
+        return PackError("pack.yaml", line, f"版本 {pack.version} 低于已发布的最高版本 {highest}，须提高版本号")
+    return None
 
 
 _self_checked: dict[str, list[str]] = {}

@@ -21,20 +21,10 @@ from registry.services.context import Actor
 from signing import merkle
 from signing.note import note_key_id, split_note
 from signing.receipt import build_receipt
+from application.acts import ActRefused, bound_place, own_person
 from vocab.clock import SHANGHAI
 
-
-class ActRefused(Exception):
-    """An act (a seal use, an acceptance) is refused; `verdict` names the act refused ("不允许用印"),
-    `reasons` say why (the decision's reasons and why_not). Nothing was written."""
-
-    def __init__(self, detail: str, reasons: list[dict[str, Any]], decision: dict[str, Any] | None = None,
-                 verdict: str = "不允许此操作"):
-        super().__init__(detail)
-        self.detail = detail
-        self.reasons = reasons
-        self.decision = decision
-        self.verdict = verdict
+__all__ = ["ActRefused", "SealRefused", "refused", "use_seal", "receipt_for", "checkpoint_key", "find_seal_use"]
 
 
 SealRefused = ActRefused
@@ -48,14 +38,9 @@ def refused(verdict: str, decision: dict[str, Any]) -> ActRefused:
 
 
 def use_seal(rt, principal: Principal, data: dict[str, Any]) -> dict[str, Any]:
-    if principal.person is None or principal.person != data["person"]:
-        raise SealRefused("用印须由保管人本人使用自己的账号", [{
-            "rule": "seal.own_credential", "clause": "XT-3.3.3", "text": "“行政审批专用章”及其他业务专章的保管权和使用权",
-            "detail": "请求中的人员与登录账号所关联的人员不一致"}], verdict="不允许用印")
-    if principal.place is not None and principal.place != data["place"]:
-        raise SealRefused("此令牌绑定了其他场所", [{
-            "rule": "token.place", "clause": "XT-3.3.1", "text": "进驻的依申请类政务服务事项必须在所进驻大厅实质运行",
-            "detail": f"令牌绑定场所为 {principal.place}，请求场所为 {data['place']}"}], verdict="不允许用印")
+    own_person(principal, data["person"], rule="seal.own_credential", clause="XT-3.3.3",
+               text="“行政审批专用章”及其他业务专章的保管权和使用权", what="用印", verdict="不允许用印")
+    bound_place(principal, data["place"], verdict="不允许用印")
     now = utcnow()
     decision = rt.policy.decide(data["person"], "use_seal", data["item"], at=now, place=data["place"],
                                 seal=data["seal"], case=data["case"])

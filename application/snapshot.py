@@ -163,16 +163,6 @@ def start_engine(rt, session, pack: Pack) -> tuple[Engine, SignedState, dict[str
     """The engine and folded state of the whole log: from the snapshot and the records after it
     when a valid one exists, else by folding the log (writing a snapshot as of its newest
     checkpoint for the next worker). The third value says which, for logs and tests."""
-    enabled = gc.isenabled()
-    gc.disable()  # building a large heap of small objects: nothing to collect until it is built
-    try:
-        return _start(rt, session, pack)
-    finally:
-        if enabled:
-            gc.enable()
-
-
-def _start(rt, session, pack: Pack) -> tuple[Engine, SignedState, dict[str, Any]]:
     from sqlalchemy import func, select
 
     from registry.ledger import node_getter

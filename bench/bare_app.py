@@ -27,14 +27,30 @@ def create_bare_app(answer: dict[str, Any]) -> Flask:
     return app
 
 
-def serve(host: str, port: int, workers: int, answer: dict[str, Any]) -> None:
+def create_bare_wsgi(answer: dict[str, Any]):
+    """The server's own limit: a bare WSGI callable, no framework, that reads the body and
+    answers the same JSON bytes (bench.http_limits' `wsgi_rps`)."""
+    body = json.dumps(answer, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
+    headers = [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
+
+    def app(environ, start_response):
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        if length:
+            environ["wsgi.input"].read(length)
+        start_response("200 OK", list(headers))
+        return [body]
+
+    return app
+
+
+def serve(host: str, port: int, workers: int, answer: dict[str, Any], wsgi: bool = False) -> None:
     """web.server.serve with its application swapped for the bare one: the same WSGI server,
     worker class, threads, timeout and access log as `onehall serve`."""
     import web.server
 
     class _Bare(web.server._Server):
         def load(self):
-            return create_bare_app(answer)
+            return create_bare_wsgi(answer) if wsgi else create_bare_app(answer)
 
     web.server._Server = _Bare
     web.server.serve(host, port, workers)
@@ -46,8 +62,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=5001)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--answer", type=Path, required=True, help="a JSON file: the object every request gets")
+    parser.add_argument("--wsgi", action="store_true", help="a bare WSGI callable instead of a Flask route")
     args = parser.parse_args(argv)
-    serve(args.host, args.port, args.workers, json.loads(args.answer.read_text(encoding="utf-8")))
+    serve(args.host, args.port, args.workers, json.loads(args.answer.read_text(encoding="utf-8")), args.wsgi)
 
 
 if __name__ == "__main__":

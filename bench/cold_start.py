@@ -8,7 +8,7 @@ the later runs start from it. Prints the figures for bench.decisions:
 `first_answer_s_at_N` (median of the runs from a snapshot), `first_answer_cold_s_at_N` (the first
 run, folding the log), `rss_mb_at_N` (the answering worker's peak resident memory).
 
-    python -m bench.cold_start 100000 [--runs 3]
+    python -m bench.cold_start 100000 [--runs 3] [--workdir DIR]
 """
 from __future__ import annotations
 
@@ -149,15 +149,23 @@ def measure(work: Path, question: dict) -> tuple[float, dict]:
     return elapsed, info
 
 
-def run(n: int, runs: int = 3) -> dict:
+def run(n: int, runs: int = 3, workdir: Path | None = None) -> dict:
+    """The figures at `n`; with `workdir`, the registry built there is kept (and reused if present)."""
     with tempfile.TemporaryDirectory(prefix="onehall-cold-") as tmp:
-        work = Path(tmp)
+        work = Path(workdir) if workdir else Path(tmp)
+        work.mkdir(parents=True, exist_ok=True)
         t0 = time.perf_counter()
-        question = build(work, n)
+        if (work / "question.json").exists():
+            question = json.loads((work / "question.json").read_text())
+        else:
+            question = build(work, n)
+            (work / "question.json").write_text(json.dumps(question))
+        for old in (work / "instance" / "snapshots").glob("*.snap"):
+            old.unlink()  # the first run folds the whole log
         out = {f"cold_start_build_s_at_{n}": round(time.perf_counter() - t0, 1), f"log_size_at_{n}": question["log_size"]}
         cold, info = measure(work, question)
         assert info["start"]["from"] == "log", info
-        cold_cpu = info["cpu_s"]
+        cold_cpu, cold_rss = info["cpu_s"], info["rss_mb"]
         warm, cpu, rss = [], [], []
         for _ in range(runs):
             elapsed, info = measure(work, question)
@@ -170,7 +178,7 @@ def run(n: int, runs: int = 3) -> dict:
                     f"first_answer_cpu_s_at_{n}": round(statistics.median(cpu), 2),
                     f"first_answer_cold_s_at_{n}": round(cold, 2),
                     f"first_answer_cold_cpu_s_at_{n}": round(cold_cpu, 2),
-                    f"rss_mb_at_{n}": statistics.median(rss),
+                    f"rss_mb_at_{n}": statistics.median(rss), f"rss_mb_cold_at_{n}": cold_rss,
                     f"snapshot_mb_at_{n}": round(sum(p.stat().st_size for p in snaps) / 2**20, 1)})
         return out
 
@@ -179,12 +187,13 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("n", nargs="?", type=int, default=100_000)
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--workdir", type=Path, help="keep the built registry here (reused when present)")
     ap.add_argument("--child", nargs=2, metavar=("WORKDIR", "QUESTION"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child:
         child(Path(args.child[0]), json.loads(args.child[1]))
         return 0
-    print(json.dumps(run(args.n, args.runs)))
+    print(json.dumps(run(args.n, args.runs, args.workdir)))
     return 0
 
 

@@ -289,7 +289,7 @@ def _cell_text(value: Any) -> Any:
         return str(value)
     if isinstance(value, (datetime, date)):
         return value
-    return str(value)
+    return _restore(str(value))
 
 
 def read_table(path: str | Path) -> list[tuple[int, list[Any]]]:
@@ -321,7 +321,7 @@ def read_table(path: str | Path) -> list[tuple[int, list[Any]]]:
         else:  # pragma: no cover - gb18030 decodes almost anything
             raise Invalid("无法识别 csv 文件编码", [FieldError("文件", "请另存为 UTF-8 编码")])
         reader = csv.reader(text.splitlines(keepends=True))
-        return [(i, row) for i, row in enumerate(reader, start=1)]
+        return [(i, [_restore(c) for c in row]) for i, row in enumerate(reader, start=1)]
     raise Invalid("不支持的文件类型", [FieldError("文件", f"应为 .xlsx 或 .csv，而不是“{suffix or path.name}”")])
 
 
@@ -351,11 +351,55 @@ def _row_values(item: ItemVersion) -> list[str]:
     return [values[f] for _, f in COLUMNS]
 
 
+_CODE = re.compile(vocab.CODE_PATTERN)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# A text cell starting with one of these is a formula to Excel, LibreOffice and WPS (CSV
+# injection): exported with a leading apostrophe, which the import takes off again.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "'")
+
+
+def neutralize(value: Any) -> Any:
+    """A text cell as exported: a leading ' before what a spreadsheet would run as a formula."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _restore(value: Any) -> Any:
+    """The text an exported cell held (neutralize undone): one leading ' before a formula start."""
+    if isinstance(value, str) and len(value) > 1 and value[0] == "'" and value[1:].startswith(FORMULA_START):
+        return value[1:]
+    return value
+
+
+def _check_codes(item: dict[str, Any], where, errors: ErrorList) -> None:
+    """Codes as the API accepts them (vocab.CODE_PATTERN); no control characters in any text."""
+    def bad(code: Any) -> bool:
+        return not isinstance(code, str) or len(code) > vocab.CODE_MAX or not _CODE.match(code)
+
+    if item.get("code") and bad(item["code"]):
+        errors.add(where("code"), f"编码“{item['code']}”只能由字母、数字、点、下划线和连字符组成（至多{vocab.CODE_MAX}个字符）")
+    for p in item.get("partners") or []:
+        if bad(p):
+            errors.add(where("partners"), f"联办事项编码“{p}”格式不符")
+    for fld in ("fees", "materials"):
+        for r in item.get(fld) or []:
+            if bad(r.get("code")):
+                errors.add(where(fld), f"编码“{r.get('code')}”格式不符")
+    for fld in ("name", "code"):
+        if isinstance(item.get(fld), str) and _CONTROL.search(item[fld]):
+            errors.add(where(fld), "不能包含控制字符")
+    for fld in ("fees", "materials"):
+        for r in item.get(fld) or []:
+            if any(isinstance(v, str) and _CONTROL.search(v) for v in r.values()):
+                errors.add(where(fld), "不能包含控制字符")
+
+
 def export_catalog(session: Session, path: str | Path) -> int:
     """Write the published implementation list to `path` (.xlsx or .csv); returns the row count."""
     path = Path(path)
     items = catalog.published_items(session)
-    rows = [_row_values(item) for item in items]
+    rows = [[neutralize(v) for v in _row_values(item)] for item in items]
     headers = [h for h, _ in COLUMNS]
     suffix = path.suffix.lower()
     if suffix == ".csv":
@@ -633,6 +677,8 @@ def _parse_row(ctx: FilingContext, row_no: int, values: dict[str, Any], look: _L
             errors.add(where("directory_item"), f"目录清单中没有编码“{directory}”")
     else:
         item["directory_item"] = None
+
+    _check_codes(item, where, errors)
 
     if len(errors.errors) == before:
         # The service's own checks, so the import never accepts what file_item would refuse.

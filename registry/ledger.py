@@ -21,6 +21,7 @@ from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from registry.act_log import note_act
 from registry.db import lock_key, utcnow, write_lock
 from registry.fastsql import BulkInsert, Prepared
 from registry.models import Checkpoint, LogEntry, LogNode, RecordSalt
@@ -91,7 +92,7 @@ class SignedLog:
 
     def __init__(self, keys: KeyStore, commitment_key: bytes, settings: LogSettings | None = None):
         self.keys = keys
-        self.commitment_key = commitment_key
+        self._commitment = commitment_key
         self.settings = settings or LogSettings()
         self._frontier_lock = threading.Lock()
         # (tree size, hash of its last leaf, the right-edge nodes): see _cached_frontier
@@ -99,11 +100,23 @@ class SignedLog:
         self._checkpoint_lock = threading.Lock()
         self._signers: dict[str, Any] = {}
 
+    @property
+    def commitment_key(self) -> bytes:
+        """The HMAC key of personal-data commitments (from the key store when it keeps one)."""
+        if not self._commitment:
+            self._commitment = self.keys.commitment_key()
+        return self._commitment
+
     # -- appending ---------------------------------------------------------------------------
 
     def append(self, session: Session, *, kind: str, body: str, record: dict[str, Any],
                ref: str | None = None, personal: dict[str, str] | None = None) -> Logged:
         lock_log(session)
+        # A key in custody is found (or made, and logged: an append of its own) before the tail is read.
+        in_session = self._signer_in_session(session, body, record)
+        if in_session is not None and not self._commitment:
+            # made (once per deployment) in this transaction: a second one would wait on our lock
+            self._commitment = self.keys.commitment_key_in(session)
         size, last_hash = _tail(session)
         salts: list[tuple[str, bytes]] = []
         if personal:
@@ -114,7 +127,11 @@ class SignedLog:
                 commitments[field] = commit(value, salt, self.commitment_key)
             record = {**record, "commitments": commitments}
         record = {**record, "log_index": size}
-        signer, leaf = self._sign(body, record)
+        if in_session is not None:
+            signer = _Capture(in_session)
+            leaf = make_leaf(record, signer)
+        else:
+            signer, leaf = self._sign(body, record)
         leaf_hash = merkle.leaf_hash(leaf)
         known = self._cached_frontier(size, last_hash)
         get = node_getter(session, known)
@@ -131,9 +148,16 @@ class SignedLog:
         # The next frontier is the old one plus what this append completed: no reads.
         known.update(((lv, ix), h) for lv, ix, h in new_nodes)
         self._remember_frontier(size + 1, leaf_hash.hex(), get)
+        note_act(session, act=kind, log_index=size, leaf_hash=leaf_hash.hex(), body=body, key_id=signer.key_id)
         # The record hash is the RFC 9162 leaf hash: the entry's identity in the log and on /verify.
         return Logged(index=size, leaf_hash=leaf_hash.hex(), record_hash=leaf_hash.hex(),
                       signature=base64.b64encode(signer.value).decode())
+
+    def _signer_in_session(self, session: Session, body: str, record: dict[str, Any]):
+        """Keys in the database (registry.custody): the body's current signer as of this
+        transaction, which holds the log's writer lock; None for a key store of files."""
+        signer_in = getattr(self.keys, "signer_in", None)
+        return None if signer_in is None else signer_in(session, body, at=_record_time(record))
 
     def _sign(self, body: str, record: dict[str, Any]) -> tuple["_Capture", bytes]:
         """The leaf of `record`, signed with the current key of `body` (created if it has none).
@@ -190,14 +214,17 @@ class SignedLog:
     def publish_checkpoint(self, session: Session) -> Checkpoint | None:
         """Sign and store a checkpoint of the current tree if it grew; None if nothing new."""
         lock_log(session)
+        signer = self._signer_in_session(session, LOG_BODY, {})
         size = tree_size(session)
         latest = self.latest_checkpoint(session)
         if size == 0 or (latest is not None and latest.tree_size >= size):
             return None
         root = merkle.root_at(size, node_getter(session))
-        self.keys.ensure(LOG_BODY)
+        if signer is None:
+            self.keys.ensure(LOG_BODY)
+            signer = self.keys.signer(LOG_BODY)
         body = format_checkpoint(self.settings.origin, size, root)
-        note = sign_note(body, self.settings.origin, self.keys.signer(LOG_BODY))
+        note = sign_note(body, self.settings.origin, signer)
         sm2_key = self.keys.current(LOG_SM2_BODY)
         if sm2_key is not None and sm2_key.alg == ALG_SM2:  # a 国密 line beside it, once the log has an SM2 key
             note = add_sm2_signature(note, self.settings.origin, self.keys.signer(LOG_SM2_BODY))

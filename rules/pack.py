@@ -363,6 +363,10 @@ def _check_parameters(p: dict, err) -> dict:
     if not isinstance(rh, (int, float)) or isinstance(rh, bool) or rh <= 0:
         err(("response_hours",), "response_hours 应为正数")
     out["response_hours"] = rh
+    sb = p.get("step_backdate_hours", 24)
+    if not isinstance(sb, (int, float)) or isinstance(sb, bool) or not 0 < sb <= 24 * 31:
+        err(("step_backdate_hours",), "step_backdate_hours 应为 0 到 744 之间的正数（小时）")
+    out["step_backdate_hours"] = sb
     for k in ("catch_all_patterns", "head_positions"):
         v = p.get(k, [])
         if not isinstance(v, list) or not all(isinstance(x, str) and x for x in v):

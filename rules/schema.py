@@ -146,5 +146,6 @@ FINDING_CHECKS = (
 )
 
 PARAMETERS = ("compression", "ab_mode", "whole_chain_sections", "office_hours", "rule_start_dates",
-              "aggregate_reduction", "instant_threshold_days", "response_hours", "catch_all_patterns",
+              "aggregate_reduction", "instant_threshold_days", "response_hours", "step_backdate_hours",
+              "catch_all_patterns",
               "head_positions")

@@ -141,3 +141,9 @@ def to_code(vocabulary: dict[str, str], value: str) -> str:
             return code
     allowed = "、".join(f"{c}（{l}）" for c, l in vocabulary.items())
     raise ValueError(f"未知取值“{value}”，可选：{allowed}")
+
+
+# A code (department, item, place, seal, fee, material …): what the API accepts (web.api.types.Code)
+# and the catalog import checks (registry.catalog_io), one pattern for both.
+CODE_PATTERN = r"^[A-Za-z0-9_.\-]+$"
+CODE_MAX = 64

@@ -7,7 +7,7 @@ from typing import Any
 from flask import Flask, request
 from flask_wtf.csrf import CSRFProtect
 
-from web import auth, deployment
+from web import auth, deployment, input_guard, jsonlog
 from web.api.fastpath import DecisionFastPath
 from application.config import Settings
 from application.runtime import Runtime
@@ -42,13 +42,15 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     token_cache = auth.TokenCache()
     app.wsgi_app = SecurityHeaders(DecisionFastPath(app, app.wsgi_app, runtime=runtime, token_cache=token_cache))
     deployment.install(app, settings)
+    app.wsgi_app = jsonlog.RequestLog(app.wsgi_app)   # outermost: every request, the fast path's too
     auth.install(app, runtime)
     csrf.init_app(app)
+    input_guard.install(app)   # before the blueprints: their <int:…> routes bind the bounded converter
 
     from web.api import (  # noqa: F401  (routes register on import)
         analysis_views, case_views, decision_views, finding_views, log_views, oversight_views, plan_views,
         registry_views,
-        system_views,
+        system_views, token_views,
     )
     from web.api.routing import bp as api_bp
     from web.ui import bp as ui_bp

@@ -1,16 +1,26 @@
 """Who is calling: bearer tokens for clients (checked from an in-memory cache, so a request
-never pays a password hash), flask-login sessions for people in a browser."""
+never pays a password hash), flask-login sessions for people in a browser.
+
+A browser session is kept on the server (registry.services.accounts.start_session): the
+flask-login id is "user id.session id", so a sign-out, or disabling the user, ends it for
+every worker at once (each request reads its session row). Cached tokens are forgotten when
+the change feed shows a credential change; each also carries its expiry.
+"""
 from __future__ import annotations
 
 import threading
+import math
+import time
 from typing import Any
 
 from flask import g, request
 from flask_login import LoginManager, UserMixin, current_user
 from sqlalchemy import select
 
-from registry.models import RegistryChange, User
-from registry.services.accounts import Principal, principal_for_token, principal_of, token_digest
+from registry.models import RegistryChange
+from registry.services.accounts import Principal, principal_of, session_user
+from registry.services.tokens import token_digest, token_grant
+from web.jsonlog import note_principal
 
 login_manager = LoginManager()
 login_manager.login_view = "ui.login"
@@ -20,20 +30,22 @@ login_manager.login_message = "请先登录"
 class SessionUser(UserMixin):
     """The flask-login user object wrapping a Principal."""
 
-    def __init__(self, principal: Principal):
+    def __init__(self, principal: Principal, sid: str):
         self.principal = principal
+        self.sid = sid
 
     def get_id(self) -> str:
-        return str(self.principal.user_id)
+        return f"{self.principal.user_id}.{self.sid}"
 
 
 class TokenCache:
-    """digest → Principal, so a request never pays a database read or a hash for its token.
-    Cleared when the change feed shows a token change (a revocation) since the last look."""
+    """digest → (Principal, expiry as a Unix time), so a request never pays a database read or
+    a hash for its token. Cleared when the change feed shows a credential change (a token
+    revoked, a user disabled) since the last look."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._cache: dict[str, Principal | None] = {}
+        self._cache: dict[str, tuple[Principal, float] | None] = {}
         self._seen = -1
 
     def lookup(self, runtime: Any, token: str) -> Principal | None:
@@ -42,15 +54,20 @@ class TokenCache:
         if mark != self._seen:
             self._invalidate_if_tokens_changed(runtime, mark)
         cached = self._cache.get(digest, _MISSING)
-        if cached is not _MISSING:
-            return cached
-        with runtime.reading() as session:
-            principal = principal_for_token(session, token)
-        with self._lock:
-            if len(self._cache) >= MAX_CACHED_TOKENS:  # bounded, whatever callers send
-                self._cache.clear()
-            self._cache[digest] = principal
-        return principal
+        if cached is _MISSING:
+            with runtime.reading() as session:
+                grant = token_grant(session, token)
+                expires = grant and grant[1].expires_at
+                cached = None if grant is None else (principal_of(grant[0], grant[1].place),
+                                                     expires.timestamp() if expires else math.inf)
+            with self._lock:
+                if len(self._cache) >= MAX_CACHED_TOKENS:  # bounded, whatever callers send
+                    self._cache.clear()
+                self._cache[digest] = cached
+        if cached is None:
+            return None
+        principal, expires_at = cached
+        return principal if time.time() < expires_at else None
 
     def _invalidate_if_tokens_changed(self, runtime: Any, mark: int) -> None:
         with self._lock:
@@ -59,6 +76,7 @@ class TokenCache:
         if seen < 0:
             return
         with runtime.reading() as session:
+                # "token": a token revoked or a user disabled (registry.services.tokens, .accounts)
             changed = session.scalar(select(RegistryChange.seq).where(
                 RegistryChange.seq > seen, RegistryChange.seq <= mark, RegistryChange.kind == "token").limit(1))
         if changed is not None:
@@ -77,21 +95,20 @@ def load_principal(runtime: Any, token_cache: TokenCache) -> None:
     if header.startswith("Bearer "):
         g.principal = token_cache.lookup(runtime, header[7:].strip())
         g.auth_kind = "token"
-        return
-    if current_user.is_authenticated:
+    elif current_user.is_authenticated:
         g.principal = current_user.principal
         g.auth_kind = "session"
+    note_principal(request.environ, g.principal)
 
 
 def install(app, runtime: Any) -> None:
     login_manager.init_app(app)
 
     @login_manager.user_loader
-    def _load(user_id: str):
-        if not user_id.isdigit():
-            return None
+    def _load(session_id: str):
+        user_id, _, sid = session_id.partition(".")
+        if not (user_id.isascii() and user_id.isdigit() and len(user_id) < 10 and sid):
+            return None   # a cookie from before server-side sessions, or forged
         with runtime.reading() as session:
-            user = session.get(User, int(user_id))
-            if user is None or user.disabled_at is not None:
-                return None
-            return SessionUser(principal_of(user))
+            user = session_user(session, int(user_id), sid)
+            return None if user is None else SessionUser(principal_of(user), sid)

@@ -10,6 +10,7 @@ from flask.cli import FlaskGroup, with_appcontext
 
 from registry.errors import RegistryError
 from registry.services.context import SYSTEM, Actor
+from web.cli_common import fail
 from web.context import runtime as rt
 
 
@@ -29,11 +30,6 @@ def main() -> None:
     """onehall：湘潭市政务服务集中办理的规则引擎与签名授权登记。"""
 
 
-def fail(exc: RegistryError) -> None:
-    click.echo(f"错误：{exc.detail}", err=True)
-    for e in exc.errors:
-        click.echo(f"  - {e.field}: {e.message}", err=True)
-    sys.exit(2)
 
 
 @main.command("init")
@@ -57,54 +53,9 @@ def init_command(demo: bool) -> None:
 def serve_command(host: str, port: int, workers: int) -> None:
     """以多进程 WSGI 服务器（gunicorn）运行服务。"""
     from web.server import serve
-    _create_app().extensions["onehall"].close()   # refuse here, before forking, what workers would refuse
-    serve(host, port, workers)
-
-
-@main.group("user")
-def user_group() -> None:
-    """用户管理。"""
-
-
-@user_group.command("create")
-@click.argument("name")
-@click.option("--role", required=True)
-@click.option("--department", default=None)
-@click.option("--person", default=None, type=int)
-@with_appcontext
-def user_create(name: str, role: str, department: str | None, person: int | None) -> None:
-    """新建用户；密码在非终端时从标准输入读取，否则提示输入。"""
-    from registry.services.accounts import create_user
-    if sys.stdin.isatty():
-        password = click.prompt("密码", hide_input=True, confirmation_prompt=True)
-    else:
-        password = sys.stdin.readline().rstrip("\n")
-    try:
-        with rt().filing_session() as session:
-            user = create_user(session, name, role, password or None, department=department, person=person)
-            click.echo(f"已创建用户 {user.name}（{user.role}）", err=True)
-    except RegistryError as exc:
-        fail(exc)
-
-
-@main.group("token")
-def token_group() -> None:
-    """接口令牌。"""
-
-
-@token_group.command("create")
-@click.argument("name")
-@click.option("--place", default=None, help="令牌绑定的场所编码")
-@with_appcontext
-def token_create(name: str, place: str | None) -> None:
-    """为用户 NAME 签发令牌；标准输出只打印令牌。"""
-    from registry.services.accounts import create_token
-    try:
-        with rt().filing_session() as session:
-            token = create_token(session, name, place)
-    except RegistryError as exc:
-        fail(exc)
-    click.echo(token)
+    rt = _create_app().extensions["onehall"]   # refuse here, before forking, what workers would refuse
+    rt.close()
+    serve(host, port, workers, access_log=rt.settings.access_log)
 
 
 @main.command("import")
@@ -171,12 +122,15 @@ def calendar_status() -> None:
 
 
 def _register() -> None:
+    from web.cli_accounts import COMMANDS as ACCOUNT_COMMANDS
     from web.cli_log import COMMANDS as LOG_COMMANDS
     from web.cli_oversight import COMMANDS as OVERSIGHT_COMMANDS
     from web.cli_policy import COMMANDS as POLICY_COMMANDS
     from web.cli_audit import COMMANDS as AUDIT_COMMANDS
-    for command in (*LOG_COMMANDS, *POLICY_COMMANDS, *OVERSIGHT_COMMANDS, *AUDIT_COMMANDS):
+    for command in (*ACCOUNT_COMMANDS, *LOG_COMMANDS, *POLICY_COMMANDS, *OVERSIGHT_COMMANDS, *AUDIT_COMMANDS):
         main.add_command(command)
+    from web import cli_ops
+    cli_ops.register(main)
 
 
 _register()

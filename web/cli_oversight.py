@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import signal
 import sys
 import threading
@@ -16,9 +15,9 @@ from web.cli_common import current_runtime, time_option
 
 
 def _logging() -> None:
-    if not logging.getLogger().handlers:
-        logging.basicConfig(level=logging.INFO, stream=sys.stderr,
-                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    """The scheduler's lines, and its signed acts (checkpoints), as JSON lines (web.jsonlog)."""
+    from web import jsonlog
+    jsonlog.configure(current_runtime().settings)
 
 
 @click.command("scheduler")

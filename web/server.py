@@ -16,8 +16,11 @@ class _Server(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self):
+        from web import jsonlog
         from web.app import create_app
-        return create_app()
+        app = create_app()
+        jsonlog.configure(app.extensions["onehall"].settings)
+        return app
 
 
 def _ready_worker(worker) -> None:
@@ -48,7 +51,8 @@ def _say_where(host: str, port: int):
     return when_ready
 
 
-def serve(host: str, port: int, workers: int) -> None:
+def serve(host: str, port: int, workers: int, access_log: str | None = None) -> None:
+    """gunicorn's access log (standard output or ONEHALL_ACCESS_LOG) apart from the JSON lines."""
     _Server({"bind": f"{host}:{port}", "workers": workers, "worker_class": "gthread", "threads": 4,
-             "accesslog": "-", "loglevel": "warning", "timeout": 60, "control_socket_disable": True,
+             "accesslog": access_log or "-", "loglevel": "warning", "timeout": 60, "control_socket_disable": True,
              "when_ready": _say_where(host, port), "post_worker_init": _ready_worker}).run()

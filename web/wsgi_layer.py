@@ -40,6 +40,13 @@ class OrjsonProvider(DefaultJSONProvider):
         return self._app.response_class(self.encode(self._prepare_response_obj(args, kwargs)),
                                         mimetype=self.mimetype)
 
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        """Request bodies parsed by orjson: a body nested beyond 1,024 levels is a ValueError
+        (a 4xx), where the standard library's parser would raise RecursionError (a 500)."""
+        if kwargs:
+            return super().loads(s, **kwargs)
+        return orjson.loads(s)
+
     def encode(self, obj: Any) -> bytes:
         """The bytes of a JSON response body (also used by web.api.fastpath)."""
         return orjson.dumps(obj, default=self.default, option=self._OPTIONS | orjson.OPT_APPEND_NEWLINE)

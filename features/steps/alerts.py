@@ -12,6 +12,7 @@ Imported by features/conftest.py, so the scenarios run once, through ``scenarios
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 from datetime import datetime, timezone
 
 import pytest
@@ -91,14 +92,32 @@ class AlertsWorld:
             org.create_place(ctx, {"code": "PLATFORM", "name": "一体化平台", "kind": "platform"})
             self.people["w"] = org.create_person(ctx, {"name": "赵丽", "department": "ZWFW",
                                                        "position": "综合窗口受理员"}).id
+            # each department's account is linked to its clerk: a case step names the caller's person
+            self.people["fgw"] = org.create_person(ctx, {"name": "钱进", "department": "FGW",
+                                                         "position": "审批服务科科员"}).id
+            self.people["daj"] = org.create_person(ctx, {"name": "孙兰", "department": "DAJ",
+                                                         "position": "审批服务科科员"}).id
             seed_from_chinesecalendar(ctx.session, [2026])
         with self.rt.filing_session() as session:  # tokens only: no password hashing
-            for name, role, dept, person in [("fgw", "department", "FGW", None), ("daj", "department", "DAJ", None),
+            for name, role, dept, person in [("fgw", "department", "FGW", self.people["fgw"]),
+                                             ("daj", "department", "DAJ", self.people["daj"]),
                                              ("sgb", "reform_office", None, None), ("audit", "auditor", None, None),
                                              ("win", "window", None, self.people["w"])]:
                 create_user(session, name, role, None, department=dept, person=person)
                 self.tokens[name] = create_token(session, name)
         self.client = self.app.test_client()
+
+    @contextmanager
+    def clock(self, at: datetime):
+        """The hall's clock reads `at` while a window files what happens at `at` (a case step is
+        not back-dated beyond the pack's step_backdate_hours, application.acts)."""
+        import application.acts
+        saved = application.acts.utcnow
+        application.acts.utcnow = lambda: at
+        try:
+            yield
+        finally:
+            application.acts.utcnow = saved
 
     def post(self, path: str, body: dict, who: str, expect: int = 201) -> dict:
         r = self.client.post(f"/api/v1{path}", json=body, headers=bearer(self.tokens[who]))
@@ -169,9 +188,10 @@ ACCEPT = (rf"(?P<place>综合窗口|一体化平台|发改委窗口)于(?P<at>{T
 @when(parsers.re(ACCEPT))
 def accept(alerts_world, place, at, name, number, applicant, outside):
     w = alerts_world
-    w.post("/cases", {"number": number, "item": w.items[name] if name else next(iter(w.items.values())),
-                      "place": PLACES[place], "person": w.people["w"], "applicant": applicant or f"申请人{number}",
-                      "accepted_at": moment(at).isoformat(), "platform_record": not outside}, "win")
+    with w.clock(moment(at)):
+        w.post("/cases", {"number": number, "item": w.items[name] if name else next(iter(w.items.values())),
+                          "place": PLACES[place], "person": w.people["w"], "applicant": applicant or f"申请人{number}",
+                          "accepted_at": moment(at).isoformat(), "platform_record": not outside}, "win")
 
 
 @given(parsers.re(rf"一体化平台报送：办件(?P<number>[\w-]+)于(?P<at>{TIME})在(?P<place>\S+?)受理了“(?P<name>[^”]+)”"))
@@ -197,8 +217,9 @@ STEP = rf"(?P<who>\S+?)于(?P<at>{TIME})(?:在(?P<place>\S+?))?(?P<step>承办|�
 def case_step(alerts_world, who, at, place, step, number):
     code = {"承办": "taken_up", "审批": "decided", "出件": "issued"}[step]
     place = PLACES[place] if place else (PLACES.get(who) or None)
-    alerts_world.post(f"/cases/{number}/steps", {"step": code, "place": place, "at": moment(at).isoformat()},
-                      WHO[who])
+    with alerts_world.clock(moment(at)):
+        alerts_world.post(f"/cases/{number}/steps", {"step": code, "place": place, "at": moment(at).isoformat()},
+                          WHO[who])
 
 
 # ------------------------------------------------------------------ 当: the monitoring clock

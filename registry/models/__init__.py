@@ -10,7 +10,7 @@ from registry.models.grants import (
 )
 from registry.models.operations import Alert, Case, CaseStep, EntryPlan, EntryPlanStep, SealUse
 from registry.models.calendar import CalendarDay, CalendarYear
-from registry.models.accounts import ApiToken, User
+from registry.models.accounts import ApiToken, User, UserSession
 from registry.models.ledger import (Checkpoint, CheckpointCosignature, LogEntry, LogNode, RecordSalt,
                                      WitnessStatus)
 from registry.models.system import DecisionBatch, PackVersion, PersonalDataRead, RegistryChange, ThrottleHit
@@ -23,8 +23,9 @@ __all__ = [
     "Section", "StaffFiling", "DirectoryItem", "FeeReview", "FunctionSection", "ItemReview",
     "ItemVersion", "Absence", "Authorization", "Delegation", "Exemption", "ExemptionDecision",
     "PolicyException", "Revocation", "Seal", "SealCustody", "Alert", "Case", "CaseStep",
-    "EntryPlan", "EntryPlanStep", "SealUse", "CalendarDay", "CalendarYear", "ApiToken", "User",
-    "Checkpoint", "CheckpointCosignature", "WitnessStatus", "LogEntry", "LogNode", "RecordSalt", "DecisionBatch", "PackVersion", "PersonalDataRead",
+    "EntryPlan", "EntryPlanStep", "SealUse", "CalendarDay", "CalendarYear", "ApiToken", "User", "UserSession",
+    "Checkpoint", "CheckpointCosignature", "WitnessStatus", "LogEntry", "LogNode", "RecordSalt", "DecisionBatch",
+    "PackVersion", "PersonalDataRead",
     "RegistryChange", "ThrottleHit", "Finding", "FindingEvent", "CustodyKey", "DeploymentSetting", "AuditRun",
 ]
 

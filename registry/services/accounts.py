@@ -1,20 +1,26 @@
-"""Users and API tokens. Passwords are hashed with Argon2id (argon2-cffi); tokens are kept
-only as SHA-256 digests, so a stolen database yields neither."""
+"""Users and their browser sessions. Passwords are hashed with Argon2id (argon2-cffi); session
+ids (like tokens, registry.services.tokens) are kept only as SHA-256 digests, so a stolen
+database yields neither."""
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 import vocab
 from registry.db import utcnow
-from registry.errors import Conflict, invalid
-from registry.models import ApiToken, Department, Person, Place, RegistryChange, User
+from registry.errors import Conflict, NotFound, invalid
+from registry.models import Department, Person, RegistryChange, User, UserSession
+from registry.services.tokens import create_token, revoke_token, token_digest, token_grant
+
+__all__ = ["Principal", "principal_of", "create_user", "check_password", "create_token", "revoke_token",
+           "token_digest", "principal_for_token", "disable_user", "enable_user", "start_session",
+           "session_user", "end_session", "end_sessions"]
 
 _hasher = PasswordHasher()
 MIN_PASSWORD = 8
@@ -75,36 +81,68 @@ def check_password(session: Session, name: str, password: str) -> User | None:
     return user
 
 
-def token_digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def create_token(session: Session, user_name: str, place: str | None = None) -> str:
-    """Returns the token once; only its digest is stored."""
-    user = session.scalar(select(User).where(User.name == user_name))
-    if user is None:
-        raise invalid("name", f"用户“{user_name}”不存在")
-    if place is not None and session.get(Place, place) is None:
-        raise invalid("place", f"场所“{place}”不存在")
-    token = "oh_" + secrets.token_urlsafe(32)
-    session.add(ApiToken(digest=token_digest(token), user=user.id, place=place))
-    session.flush()
-    return token
-
-
-def revoke_token(session: Session, token: str) -> None:
-    row = session.scalar(select(ApiToken).where(ApiToken.digest == token_digest(token)))
-    if row is not None and row.revoked_at is None:
-        row.revoked_at = utcnow()
-        session.add(RegistryChange(kind="token", key=row.digest[:16]))
-
-
 def principal_for_token(session: Session, token: str) -> Principal | None:
-    row = session.scalar(select(ApiToken).where(ApiToken.digest == token_digest(token),
-                                                ApiToken.revoked_at.is_(None)))
-    if row is None:
+    grant = token_grant(session, token)
+    if grant is None:
         return None
-    user = session.get(User, row.user)
+    user, row = grant
+    return principal_of(user, row.place)
+
+
+def disable_user(session: Session, name: str) -> User:
+    """Disable a user: its sessions end and its tokens stop working in every worker (the
+    change feed's "token" row makes each worker's token cache forget them)."""
+    user = session.scalar(select(User).where(User.name == name))
+    if user is None:
+        raise NotFound(f"用户“{name}”不存在")
+    if user.disabled_at is None:
+        user.disabled_at = utcnow()
+        session.add(RegistryChange(kind="token", key=f"user:{user.id}"))
+    end_sessions(session, user.id)
+    return user
+
+
+def enable_user(session: Session, name: str) -> User:
+    user = session.scalar(select(User).where(User.name == name))
+    if user is None:
+        raise NotFound(f"用户“{name}”不存在")
+    user.disabled_at = None
+    return user
+
+
+# --- browser sessions, kept on the server ------------------------------------------------------
+
+SESSION_HOURS = 8
+
+
+def start_session(session: Session, user: User) -> str:
+    """A new server-side session for `user`; returns its id (the cookie carries it)."""
+    sid = secrets.token_urlsafe(32)
+    now = utcnow()
+    session.add(UserSession(digest=token_digest(sid), user=user.id, created_at=now,
+                            expires_at=now + timedelta(hours=SESSION_HOURS)))
+    session.flush()
+    return sid
+
+
+def session_user(session: Session, user_id: int, sid: str) -> User | None:
+    """The enabled user of a live session `sid` of `user_id`, or None."""
+    row = session.scalar(select(UserSession).where(UserSession.digest == token_digest(sid),
+                                                   UserSession.user == user_id,
+                                                   UserSession.ended_at.is_(None)))
+    if row is None or row.expires_at <= utcnow():
+        return None
+    user = session.get(User, user_id)
     if user is None or user.disabled_at is not None:
         return None
-    return principal_of(user, row.place)
+    return user
+
+
+def end_session(session: Session, sid: str) -> None:
+    session.execute(update(UserSession).where(UserSession.digest == token_digest(sid),
+                                              UserSession.ended_at.is_(None)).values(ended_at=utcnow()))
+
+
+def end_sessions(session: Session, user_id: int) -> None:
+    session.execute(update(UserSession).where(UserSession.user == user_id,
+                                              UserSession.ended_at.is_(None)).values(ended_at=utcnow()))

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 import vocab
 from registry.errors import Conflict, NotFound, invalid
-from registry.models import Alert, Case, CaseStep, Place
+from registry.models import Alert, Case, CaseStep, Person, Place
 from registry.services._common import latest_item
 from registry.services.context import FilingContext, iso
 
@@ -61,6 +61,8 @@ def add_step(ctx: FilingContext, number: str, step: str, *, person: int | None, 
     ctx.require_department(case.department)
     if place is not None and ctx.session.get(Place, place) is None:
         raise invalid("place", f"场所“{place}”不存在")
+    if person is not None and ctx.session.get(Person, person) is None:
+        raise invalid("person", f"人员“{person}”不存在")
     row = CaseStep(case=number, step=step, at=at or ctx.now, place=place, person=person, filed_at=ctx.now)
     ctx.session.add(row)
     ctx.session.flush()

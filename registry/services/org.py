@@ -48,7 +48,7 @@ def create_section(ctx: FilingContext, data: dict[str, Any]) -> Section:
     kind = code_of(errors, vocab.SECTION_KINDS, data.get("kind", "business"), "kind")
     errors.raise_if_any()
     if data.get("head") is not None:
-        person(ctx.session, data["head"], "head")
+        _own_head(ctx, data["department"], data["head"])
     section = Section(department=data["department"], name=data["name"], kind=kind,
                       entered_whole=bool(data.get("entered_whole", False)), head=data.get("head"))
     ctx.session.add(section)
@@ -60,11 +60,19 @@ def create_section(ctx: FilingContext, data: dict[str, Any]) -> Section:
 def set_section_head(ctx: FilingContext, section_id: int, person_id: int) -> Section:
     section = get_or_invalid(ctx.session, Section, section_id, "section", "科室")
     ctx.require_department(section.department)
-    person(ctx.session, person_id, "head")
+    _own_head(ctx, section.department, person_id)
     section.head = person_id
     ctx.session.flush()
     log_state(ctx, "section", section)
     return section
+
+
+def _own_head(ctx: FilingContext, department_code: str, person_id: int) -> None:
+    """A section's head is one of its department's people: a department cannot make another
+    department's person its head (and so the chief representative its plan names, XT-3.3.2)."""
+    head = person(ctx.session, person_id, "head")
+    if head.department != department_code:
+        raise invalid("head", f"科室负责人须为本部门（{department_code}）人员，“{head.name}”不属于本部门")
 
 
 def create_hall(ctx: FilingContext, data: dict[str, Any]) -> Hall:
@@ -140,7 +148,12 @@ def file_staff(ctx: FilingContext, data: dict[str, Any]) -> StaffFiling:
     people = data.get("people") or []
     if not people:
         errors.add("people", "至少备案一人")
+    first: dict[Any, int] = {}
     for i, entry in enumerate(people):
+        if entry.get("person") in first:   # one person, one entry (and one role) per filing
+            errors.add(f"people[{i}].person", f"与第{first[entry.get('person')] + 1}项重复：同一人员只能备案一次")
+            continue
+        first[entry.get("person")] = i
         p = ctx.session.get(Person, entry.get("person"))
         if p is None:
             errors.add(f"people[{i}].person", f"人员“{entry.get('person')}”不存在")

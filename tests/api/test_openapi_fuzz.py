@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import json
 import os
+import random
 import pkgutil
 from collections import Counter
 
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
 from schemathesis.checks import content_type_conformance, not_a_server_error, response_schema_conformance
@@ -39,6 +42,12 @@ CHECKS = [not_a_server_error, response_schema_conformance, content_type_conforma
 # file stays well under 90 s at the default); ONEHALL_FUZZ_REPORT=1 with -s prints the statuses
 # each operation answered.
 MAX_EXAMPLES = int(os.environ.get("ONEHALL_FUZZ_EXAMPLES", "8"))
+# Seeds: none (the default) runs each test once, derandomized; ONEHALL_FUZZ_SEEDS=1,2,3 runs
+# every operation and the stateful phase once per seed (bench/fuzz.py does, with more examples).
+SEEDS = [int(x) for x in os.environ.get("ONEHALL_FUZZ_SEEDS", "").split(",") if x.strip()] or [None]
+# The stateful phase: scenarios per role and seed, and steps per scenario (links followed).
+STATEFUL_EXAMPLES = int(os.environ.get("ONEHALL_FUZZ_STATEFUL", "6"))
+STATEFUL_STEPS = 8
 # the paths that decide and file what the hall lives on get three times as many
 CORE = {"/api/v1/decisions", "/api/v1/seal-uses", "/api/v1/authorizations", "/api/v1/absences", "/api/v1/cases",
         "/api/v1/decisions/actions", "/api/v1/items"}
@@ -50,6 +59,7 @@ ROLE_TOKENS = {
 }
 ALL_TOKENS = [*[key for keys in ROLE_TOKENS.values() for key in keys], "anonymous"]
 SENT: Counter = Counter()   # (method, path, mode, status) → requests
+STATEFUL: Counter = Counter()   # (role, status) → requests of the stateful phase
 OPERATIONS = sorted({(spec.method, "/api/v1" + spec.path) for spec in ROUTES}, key=lambda op: (op[1], op[0]))
 MODES = [GenerationMode.POSITIVE, GenerationMode.NEGATIVE]
 ROLES_OF = {(spec.method, "/api/v1" + spec.path): spec.roles for spec in ROUTES}
@@ -62,7 +72,8 @@ FIELD_REFS = {
     "case": "case",
 }
 PATH_REFS = {"code": "item", "auth_id": "authorization", "exemption_id": "exemption", "alert_id": "alert",
-             "number": "case", "leaf_hash": "leaf_hash", "finding_id": "finding", "plan_id": "entry_plan"}
+             "number": "case", "leaf_hash": "leaf_hash", "finding_id": "finding", "plan_id": "entry_plan",
+             "token_id": "token"}
 QUERY_REFS = {"person": "person", "item": "item", "place": "place", "department": "department"}
 
 
@@ -77,6 +88,21 @@ def world(tmp_path_factory) -> DemoWorld:
 def api_schema(world):
     config = schemathesis.Config.from_dict({"generation": {"max-examples": MAX_EXAMPLES}})
     return schemathesis.openapi.from_wsgi("/api/v1/openapi.json", world.app, config=config)
+
+
+class _Seeded:
+    """`data.draw` for the stateful phase, from a seeded random.Random (the state machine has
+    no `st.data()`): only the two strategies _aim and _draw_token use."""
+
+    def __init__(self, seed: int) -> None:
+        self.random = random.Random(seed)
+
+    def draw(self, strategy, label: str = ""):
+        wrapped = getattr(strategy, "wrapped_strategy", strategy)
+        elements = getattr(wrapped, "elements", None)
+        if elements is not None:
+            return self.random.choice(list(elements))
+        return self.random.randint(wrapped.start, wrapped.end)
 
 
 def _draw_token(data, case) -> str:
@@ -98,6 +124,10 @@ def _aim(data, case, world: DemoWorld, token: str) -> None:
     for name, kind in PATH_REFS.items():
         if case.path_parameters and name in case.path_parameters and refs.get(kind) and _maybe(data, f"path {name}"):
             case.path_parameters[name] = str(data.draw(st.sampled_from(refs[kind]), label=name))
+    params = case.path_parameters or {}
+    named = str(params.get("token_id", "")).strip()
+    if named.isascii() and named.isdigit() and str(int(named)) in world.protected_tokens:   # the roles' own live on
+        params["token_id"] = str(data.draw(st.sampled_from(refs["token"]), label="spare token"))
     if isinstance(case.query, dict):
         for name, kind in QUERY_REFS.items():
             if name in case.query and refs.get(kind) and _maybe(data, f"query {name}"):
@@ -147,16 +177,17 @@ def test_every_route_is_fuzzed(api_schema):
     assert documented == set(OPERATIONS)
 
 
+@pytest.mark.parametrize("seed", SEEDS, ids=[f"seed{s}" if s is not None else "fixed" for s in SEEDS])
 @pytest.mark.parametrize("mode", MODES, ids=[m.value for m in MODES])
 @pytest.mark.parametrize(("method", "path"), OPERATIONS, ids=[f"{m} {p[7:]}" for m, p in OPERATIONS])
-def test_api_conforms_to_its_openapi_document(method, path, mode, api_schema, world):
+def test_api_conforms_to_its_openapi_document(method, path, mode, seed, api_schema, world):
     operation = api_schema[path][method]
     if mode is GenerationMode.NEGATIVE and not _has_inputs(operation):
         pytest.skip("nothing to make invalid: no parameters, no body")
     strategy = operation.as_strategy(generation_mode=mode)
 
     @given(case=strategy, data=st.data())
-    @settings(max_examples=MAX_EXAMPLES * (3 if path in CORE else 1), deadline=None, derandomize=True,
+    @settings(max_examples=MAX_EXAMPLES * (3 if path in CORE else 1), deadline=None, derandomize=seed is None,
               database=None, suppress_health_check=list(HealthCheck), phases=[Phase.generate])
     def fuzz(case, data):
         token = _draw_token(data, case)
@@ -167,7 +198,38 @@ def test_api_conforms_to_its_openapi_document(method, path, mode, api_schema, wo
         SENT[(case.method.upper(), case.path, mode.value, response.status_code)] += 1
         case.validate_response(response, checks=CHECKS, headers=headers)
 
+    if seed is not None:
+        fuzz = hypothesis_seed(seed)(fuzz)
     fuzz()
+
+
+@pytest.mark.parametrize("seed", SEEDS, ids=[f"seed{s}" if s is not None else "fixed" for s in SEEDS])
+@pytest.mark.parametrize("role", sorted(ROLE_TOKENS))
+def test_stateful_sequences_follow_the_links_without_server_errors(role, seed, api_schema, world):
+    """The stateful phase: scenarios of several calls, each answer's links (web.api.links)
+    feeding the next call (a case opened, then its steps; an authorization filed, then
+    revoked …), all with one role's token, under the same three checks."""
+    keys = ROLE_TOKENS[role]
+    picker = _Seeded(seed or 0)
+    base = api_schema.as_state_machine()
+
+    class Machine(base):
+        def get_call_kwargs(self, case):
+            token = picker.random.choice(keys)
+            _aim(picker, case, world, token)
+            return {"headers": {"Authorization": f"Bearer {world.tokens[token]}"}}
+
+        def validate_response(self, response, case, additional_checks=None, **kwargs):
+            SENT[(case.method.upper(), case.path, "stateful", response.status_code)] += 1
+            STATEFUL[(role, response.status_code)] += 1
+            case.validate_response(response, checks=CHECKS, headers=kwargs.get("headers"))
+
+    if seed is not None:
+        Machine = hypothesis_seed(seed)(Machine)
+    Machine.run(settings=settings(max_examples=STATEFUL_EXAMPLES, stateful_step_count=STATEFUL_STEPS,
+                                  deadline=None, derandomize=seed is None, database=None,
+                                  suppress_health_check=list(HealthCheck), phases=[Phase.generate]))
+    assert sum(n for (r, _), n in STATEFUL.items() if r == role) > 0
 
 
 def _has_inputs(operation) -> bool:
@@ -190,5 +252,18 @@ def test_several_hundred_requests_reached_the_app():
             print(*key, n)
     created = sum(n for (m, p, _, status), n in SENT.items() if status == 201)
     decided = sum(n for (m, p, _, status), n in SENT.items() if p.endswith("/decisions") and status == 200)
+    stateful = sum(STATEFUL.values())
+    report = {"requests": total, "stateful_requests": stateful, "seeds": [s for s in SEEDS if s is not None],
+              "examples": MAX_EXAMPLES, "stateful_examples": STATEFUL_EXAMPLES,
+              "server_errors": sum(n for s, n in by_status.items() if s >= 500),
+              "by_status": {str(s): n for s, n in sorted(by_status.items())},
+              "stateful_by_role": {r: sum(n for (rr, _), n in STATEFUL.items() if rr == r) for r in sorted(ROLE_TOKENS)},
+              "stateful_by_status": {str(st_): sum(n for (_, s_), n in STATEFUL.items() if s_ == st_)
+                                     for st_ in sorted({s_ for _, s_ in STATEFUL})}}
+    print(json.dumps(report, ensure_ascii=False))
+    if os.environ.get("ONEHALL_FUZZ_JSON"):
+        with open(os.environ["ONEHALL_FUZZ_JSON"], "w", encoding="utf-8") as fh:
+            json.dump(report, fh, ensure_ascii=False)
     assert total >= 300
     assert created > 0 and decided > 0, by_status
+    assert stateful > 0 and report["server_errors"] == 0

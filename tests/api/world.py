@@ -28,6 +28,7 @@ class DemoWorld:
     tokens: dict[str, str | None]                          # role → bearer token (None: anonymous)
     refs: dict[str, list[Any]] = field(default_factory=dict)  # kind → real codes / ids
     people: dict[str, int] = field(default_factory=dict)      # who is who in the flows
+    protected_tokens: set[str] = field(default_factory=set)   # ids of the role tokens: never revoked
 
     @property
     def rt(self):
@@ -82,9 +83,19 @@ def build_world(tmp: Path, **settings: Any) -> DemoWorld:
             tokens[name[2:]] = create_token(session, name)
         people = {"custodian": custody.person, "clerk": clerk.id}
         seal = custody.seal
+        # tokens the fuzzing may revoke (POST /tokens/{id}/revoke), so the roles' own stay alive
+        create_user(session, "t-spare", "drc", PASSWORD)
+        for _ in range(20):
+            create_token(session, "t-spare")
+        spare = list(session.scalars(select(m.ApiToken.id).join(m.User, m.User.id == m.ApiToken.user)
+                                     .where(m.User.name == "t-spare")))
+        protected = list(session.scalars(select(m.ApiToken.id).join(m.User, m.User.id == m.ApiToken.user)
+                                         .where(m.User.name != "t-spare")))
     world = DemoWorld(app=app, tokens=tokens, people=people)
     world.refs = collect_refs(rt)
     world.refs["custody_seal"] = [seal]
+    world.refs["token"] = spare
+    world.protected_tokens = {str(i) for i in protected}
     with rt.reading() as session:
         world.refs["custody_items"] = sorted(set(session.scalars(
             select(m.ItemVersion.code).where(m.ItemVersion.department == DEPARTMENT))))

@@ -146,7 +146,8 @@ class LogHarness:
 
     def env(self) -> dict[str, str]:
         env = clean_env()
-        env.update(ONEHALL_DATABASE_URL=self.url, ONEHALL_KEY_DIR=str(self.key_dir),
+        # The harness keeps its keys in a folder (signing.keys.KeyStore): so do its subprocesses.
+        env.update(ONEHALL_DATABASE_URL=self.url, ONEHALL_KEY_DIR=str(self.key_dir), ONEHALL_KEY_STORE="files",
                    ONEHALL_KEY_PASSPHRASE=PASSPHRASE.decode(), ONEHALL_INSTANCE=str(self.root / "instance"))
         if self.schema:
             env["ONEHALL_DATABASE_SCHEMA"] = self.schema

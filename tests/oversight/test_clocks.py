@@ -148,7 +148,7 @@ def test_the_scheduler_command_runs_one_pass_and_warns_when_the_calendar_runs_ou
     runner = app.test_cli_runner()
     res = runner.invoke(scheduler_command, ["--once", "--at", "2026-11-26T10:00:00"])
     assert res.exit_code == 0, res.output
-    out = json.loads(res.output[res.output.index("{"):])
+    out = json.loads(res.stdout[res.stdout.index("{"):])   # stderr carries the JSON log lines
     assert out["errors"] == [] and out["findings"]["opened"] >= 1 and out["checkpoint"] is not None
     assert "2026-12-31" in out["calendar_warning"]  # 35 days left (< 60)
     assert "2026-12-31" in caplog.text

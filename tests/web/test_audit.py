@@ -57,7 +57,7 @@ def test_grantee_edited_to_another_person_changes_nothing_and_is_named(rt, clien
     file_item(client, world)
     a, b = world["people"]["a"], world["people"]["b"]
     a_id = grant(client, world, a, "A")
-    q = dict(person=b, action="decide", item="FGW-001", place="FGW-CK")
+    q = {"person": b, "action": "decide", "item": "FGW-001", "place": "FGW-CK"}
     assert ask(client, world, **q)["allowed"] is False
     _sql(rt, "UPDATE authorizations SET grantee_person = :b WHERE id = :id", b=b, id=a_id)
     assert _fresh_decision(rt, client, world, **q)["allowed"] is False
@@ -73,7 +73,7 @@ def test_powers_edited_in_change_nothing_and_are_named(rt, client, world):
     file_item(client, world)
     a = world["people"]["a"]
     a_id = grant(client, world, a, "A", powers=["coordinate"])
-    q = dict(person=a, action="decide", item="FGW-001", place="FGW-CK")
+    q = {"person": a, "action": "decide", "item": "FGW-001", "place": "FGW-CK"}
     assert ask(client, world, **q)["allowed"] is False
     _sql(rt, "UPDATE authorizations SET powers = :p WHERE id = :id", p=json.dumps(["coordinate", "decide"]), id=a_id)
     assert _fresh_decision(rt, client, world, **q)["allowed"] is False
@@ -89,7 +89,7 @@ def test_validity_edited_open_changes_nothing_and_is_named(rt, client, world):
         headers=bearer(world["tokens"]["fgw"]))
     assert r.status_code == 201, r.get_json()
     a_id = r.get_json()["id"]
-    q = dict(person=a, action="decide", item="FGW-001", place="FGW-CK")
+    q = {"person": a, "action": "decide", "item": "FGW-001", "place": "FGW-CK"}
     assert ask(client, world, **q)["allowed"] is False
     _sql(rt, "UPDATE authorizations SET valid_to = NULL WHERE id = :id", id=a_id)
     assert _fresh_decision(rt, client, world, **q)["allowed"] is False
@@ -105,7 +105,7 @@ def test_absence_edited_away_changes_nothing_and_is_named(rt, client, world):
                     headers=bearer(world["tokens"]["fgw"]))
     assert r.status_code == 201
     absence = r.get_json()["id"]
-    q = dict(person=a, action="decide", item="FGW-001", place="FGW-CK")
+    q = {"person": a, "action": "decide", "item": "FGW-001", "place": "FGW-CK"}
     assert ask(client, world, **q)["allowed"] is False
     _sql(rt, "UPDATE absences SET \"to\" = \"from\" WHERE id = :id", id=absence)
     assert _fresh_decision(rt, client, world, **q)["allowed"] is False
@@ -119,7 +119,7 @@ def test_person_and_section_head_edits_change_nothing_and_are_named(rt, client, 
     file_item(client, world)
     a, c = world["people"]["a"], world["people"]["c"]
     grant(client, world, a, "A")
-    q = dict(person=c, action="decide", item="FGW-001", place="FGW-CK")
+    q = {"person": c, "action": "decide", "item": "FGW-001", "place": "FGW-CK"}
     before = ask(client, world, **q)
     _sql(rt, "UPDATE people SET department = 'FGW', position = '科长' WHERE id = :id", id=c)
     assert _fresh_decision(rt, client, world, **q)["allowed"] == before["allowed"]
@@ -182,3 +182,19 @@ def test_incremental_audit_checks_only_new_signatures(rt, client, world, increme
     grant(client, world, world["people"]["a"], "A")
     second, _ = audit_pass(rt, incremental=incremental, workers=1)
     assert second.ok and second.signatures_checked == second.tree_size - first.tree_size
+
+
+def test_the_scheduler_audits_and_alerts_the_auditor(rt, client, world):
+    from application.scheduler import Scheduler
+    file_item(client, world)
+    a_id = grant(client, world, world["people"]["a"], "A")
+    scheduler = Scheduler(rt)
+    assert scheduler.run_once(findings=False, audit=True).audit["ok"] is True
+    _sql(rt, "UPDATE authorizations SET post = 'B' WHERE id = :id", id=a_id)
+    result = scheduler.run_once(findings=False, audit=True)
+    assert result.audit["ok"] is False and not result.errors
+    with rt.reading() as session:
+        [alert] = session.query(m.Alert).filter(m.Alert.rule == "registry.audit").all()
+    assert f"authorizations {a_id} 的 post" in alert.text
+    page = client.get("/audit/", headers=bearer(world["tokens"]["audit"])).get_data(as_text=True)
+    assert f"authorizations {a_id} 的 post" in page

@@ -22,6 +22,14 @@ def case(number, world, place="ZH-01", applicant="湘潭某建材有限公司"):
 
 
 @pytest.fixture(autouse=True)
+def hall_clock(monkeypatch):
+    """The window files each acceptance as it happens (2026-09-30 16:05 in the hall): a case
+    is not back-dated beyond the pack's step_backdate_hours (application.acts)."""
+    from datetime import datetime, timezone
+    monkeypatch.setattr("application.acts.utcnow", lambda: datetime(2026, 9, 30, 8, 5, tzinfo=timezone.utc))
+
+
+@pytest.fixture(autouse=True)
 def calendar_2026(rt):
     with rt.filing_session() as session:
         seed_from_chinesecalendar(session, [2026])

@@ -37,7 +37,7 @@ def _use_seal(client, world, person: int, case: str) -> dict:
     return r.get_json()["receipt"]
 
 
-def test_keys_rotate_with_alg_sm2_and_what_it_refuses(app, client):
+def test_keys_rotate_with_alg_sm2_and_what_it_refuses(app, rt, client):
     r = _rotate(app, "dept:FGW", "--alg", "sm2")
     assert r.exit_code == 0, r.output
     made = json.loads(r.output)
@@ -45,6 +45,9 @@ def test_keys_rotate_with_alg_sm2_and_what_it_refuses(app, client):
     listed = {k["key_id"]: k for k in client.get("/api/v1/keys").get_json()["items"]}
     assert listed[made["key_id"]]["alg"] == "sm2" and listed[made["key_id"]]["body"] == "dept:FGW"
     assert len(base64.b64decode(listed[made["key_id"]]["public_key"])) == 65
+    with rt.reading() as session:  # in custody: PKCS#8 under the passphrase, as an Ed25519 key is
+        sealed = bytes(session.get(m.CustodyKey, made["key_id"]).sealed)
+    assert sealed.startswith(b"-----BEGIN ENCRYPTED PRIVATE KEY-----")
     again = json.loads(_rotate(app, "dept:FGW").output)  # without --alg the body stays on SM2
     assert again["alg"] == "sm2" and again["key_id"] != made["key_id"]
     # the log key stays Ed25519 for C2SP clients and witnesses; its SM2 companion is SM2 only

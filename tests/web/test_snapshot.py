@@ -22,7 +22,7 @@ def _snapshotted(rt, client, world):
     return a, a_id, path
 
 
-Q = dict(action="decide", item="FGW-001", place="FGW-CK")
+Q = {"action": "decide", "item": "FGW-001", "place": "FGW-CK"}
 
 
 def test_a_grant_revoked_after_the_snapshot_is_seen_by_a_starting_worker(rt, client, world):

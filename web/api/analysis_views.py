@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
+from flask import g
 from pydantic import Field
 
 from web.api import schemas as s
@@ -35,4 +36,6 @@ def gaps_view(body: GapsIn):
        response={"type": "object"})
 def what_if_view(body: WhatIfIn):
     from application.analysis import what_if
-    return what_if(runtime(), body.person, body.from_, body.to, body.items)
+    principal = g.principal
+    return what_if(runtime(), body.person, body.from_, body.to, body.items,
+                   department=principal.department if principal.role == "department" else None)

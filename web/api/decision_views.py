@@ -11,6 +11,7 @@ from web.api.problems import problem
 from web.api.routing import route
 from web.api.types import parse_time
 from web.context import runtime
+from web.input_guard import is_id
 
 REASON = {"type": "object", "properties": {"rule": {"type": "string"}, "clause": {"type": "string"},
                                            "text": {"type": "string"}, "detail": {"type": "string"}}}
@@ -58,7 +59,7 @@ def allowed_actions():
     args = request.args
     errors = []
     person = args.get("person", "")
-    if not person.isdigit() or not (0 < int(person) < 2**31):
+    if not is_id(person):
         errors.append({"field": "person", "message": "须为人员编号"})
     item = args.get("item")
     if not item:

@@ -21,6 +21,7 @@ from typing import Any, Callable, Iterable
 from pydantic import ValidationError
 
 from rules.errors import UnknownReference
+from web.jsonlog import note_principal
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +74,7 @@ class DecisionFastPath:
             principal = self.token_cache.lookup(self.runtime, header[7:].strip())
             if principal is None or self.refusal(self.spec, principal) is not None:
                 return None   # before reading the body: the route answers who may not ask
+            note_principal(environ, principal)
         except Exception:
             log.debug("decision fast path: token lookup failed", exc_info=True)
             return None

@@ -8,6 +8,7 @@ from flask import g, request, url_for
 from sqlalchemy import Select
 
 from web.api.problems import problem
+from web.input_guard import page_number
 
 MAX_PER_PAGE = 500
 FULL_READERS = frozenset({"reform_office", "auditor", "gov_service", "government", "drc"})
@@ -34,12 +35,10 @@ def filing_scope() -> str | None:
 
 
 def page_args() -> tuple[int, int] | Any:
-    try:
-        page = int(request.args.get("page", 1))
-        per_page = int(request.args.get("per_page", 50))
-    except ValueError:
-        return None
-    if page < 1 or per_page < 1 or per_page > MAX_PER_PAGE:
+    """(page, per_page) from ASCII digits within bounds (web.input_guard), or None."""
+    page = page_number(request.args.get("page"), 1)
+    per_page = page_number(request.args.get("per_page"), 50, MAX_PER_PAGE)
+    if page is None or per_page is None:
         return None
     return page, per_page
 

@@ -25,7 +25,7 @@ def _int_args(*names: str):
     values, errors = {}, []
     for name in names:
         raw = request.args.get(name, "")
-        if not raw.isdigit() or int(raw) >= 2**62:
+        if not (raw.isascii() and raw.isdigit()) or len(raw) > 19 or int(raw) >= 2**62:
             errors.append({"field": name, "message": "须为非负整数"})
         else:
             values[name] = int(raw)

@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic.json_schema import models_json_schema
 
+from web.api.links import add_links
 from web.api.routing import ANONYMOUS, ROUTES
 
 PROBLEM_SCHEMA = {
@@ -60,6 +61,7 @@ def build_openapi() -> dict[str, Any]:
             roles = "、".join(spec.roles) if spec.roles else "任何已登录角色"
             op["description"] = f"可调用的角色：{roles}"
         paths.setdefault(spec.path, {})[spec.method.lower()] = op
+    add_links(paths, {(spec.method, spec.path) for spec in ROUTES})
     components["Problem"] = PROBLEM_SCHEMA
     return {
         "openapi": "3.1.0",

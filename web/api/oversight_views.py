@@ -47,7 +47,7 @@ def calendar_status():
 @route("POST", "/calendar/{year}", "导入某年的节假日与调休（上传 CSV 或 YAML 文件，字段 file）",
        roles=("gov_service",), tag="oversight", status=201, response={"type": "object"})
 def calendar_import(year: str):
-    if not year.isdigit() or not 2000 <= int(year) <= 2100:
+    if not (year.isascii() and year.isdigit() and len(year) == 4) or not 2000 <= int(year) <= 2100:
         return problem(422, "数据校验未通过", "年份须为 2000–2100", errors=[{"field": "year", "message": "须为年份"}])
     upload = request.files.get("file")
     if upload is None:

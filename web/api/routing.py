@@ -11,6 +11,7 @@ from pydantic import BaseModel, ValidationError
 
 from web.api import problems
 from web.api.problems import from_validation, problem
+from web.input_guard import is_id, json_problems
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 problems.install(bp)
@@ -30,6 +31,25 @@ class RouteSpec:
 
 
 ROUTES: list[RouteSpec] = []
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# path parameters naming an INTEGER row id (a finding's id is a hex digest: not one of them)
+ROW_ID_PARAMS = frozenset({"auth_id", "exemption_id", "alert_id", "plan_id", "token_id"})
+
+
+@bp.before_request
+def _csrf_for_cookie_writes():
+    """A write signed in by the browser's session cookie carries the page's CSRF token (form
+    field or X-CSRFToken header), whatever its content type: a cross-site page can send a
+    multipart or text/plain body with the cookie attached (docs/design.md §12.4). Bearer-token calls
+    carry no cookie authority and need none."""
+    if request.method in SAFE_METHODS or getattr(g, "auth_kind", None) != "session":
+        return None
+    from flask import current_app
+
+    from web.app import csrf
+    if current_app.config.get("WTF_CSRF_ENABLED", True):
+        csrf.protect()   # CSRFError → 400 problem (web.ui.pages.csrf_error)
+    return None
 ANONYMOUS: tuple[str, ...] = ()
 
 
@@ -61,6 +81,9 @@ def route(method: str, path: str, summary: str, *, body: type[BaseModel] | None 
     def decorate(view: Callable) -> Callable:
         @functools.wraps(view)
         def wrapper(**kwargs):
+            for name, value in kwargs.items():
+                if name in ROW_ID_PARAMS and not is_id(value):   # "１２", 2⁶³, "true": no such row
+                    return problem(404, "记录不存在", f"编号“{value[:40]}”不存在")
             denied = refusal(spec, getattr(g, "principal", None))
             if denied is not None:
                 status, title, detail = denied
@@ -71,6 +94,10 @@ def route(method: str, path: str, summary: str, *, body: type[BaseModel] | None 
                 if not isinstance(payload, dict):
                     return problem(422, "数据校验未通过", "请求体须为 JSON 对象",
                                    errors=[{"field": "body", "message": "须为 JSON 对象"}])
+                errors = json_problems(payload)
+                if errors:
+                    names = "、".join(e["field"] for e in errors)
+                    return problem(422, "数据校验未通过", f"以下字段有误：{names}", errors=errors)
                 try:
                     kwargs["body"] = spec.body.model_validate(payload)
                 except ValidationError as exc:

@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from web.api.types import (
     Action, CaseStep, CaseType, Code, Complexity, EntryPhase, ExemptionReason, Group, HallKind, ItemType,
-    LimitUnit, Name, OnlineDepth, PersonId, PlaceKind, Post, RecordId, SealKind, SectionKind, StaffRole, Text,
+    LimitUnit, Line, Name, OnlineDepth, PersonId, PlaceKind, Post, RecordId, SealKind, SectionKind, StaffRole, Text,
     Time,
 )
 
@@ -58,10 +58,10 @@ class SealIn(Body):
 
 
 class PersonIn(Body):
-    name: Annotated[str, Field(min_length=1, max_length=50)]
+    name: Annotated[Line, Field(min_length=1, max_length=50)]
     department: Code
     section: RecordId | None = None
-    position: Annotated[str, Field(max_length=100)] = ""
+    position: Annotated[Line, Field(max_length=100)] = ""
 
 
 class Limit(Body):
@@ -186,24 +186,24 @@ class ExemptionIn(Body):
 
 class ExemptionDecisionIn(Body):
     result: Literal["approved", "refused"]
-    document_no: Annotated[str, Field(min_length=1, max_length=100)]
+    document_no: Annotated[Line, Field(min_length=1, max_length=100)]
 
 
 class HallApprovalIn(Body):
     hall: Code
     valid_from: Time
     valid_to: Time | None = None
-    document_no: Annotated[str, Field(min_length=1, max_length=100)]
+    document_no: Annotated[Line, Field(min_length=1, max_length=100)]
 
 
 class CitizensHomeOpeningIn(Body):
     date: Time
-    document_no: Annotated[str, Field(max_length=100)] | None = None
+    document_no: Annotated[Line, Field(max_length=100)] | None = None
 
 
 class ExceptionIn(Body):
-    rule: Annotated[str, Field(min_length=1, max_length=100)]
-    subject: Annotated[str, Field(min_length=1, max_length=200)]
+    rule: Annotated[Line, Field(min_length=1, max_length=100)]
+    subject: Annotated[Line, Field(min_length=1, max_length=200)]
     reason: Text
     until: Time | None = None
 
@@ -216,24 +216,24 @@ class DecisionIn(Body):
     known_at: Time | None = None
     place: Code | None = None
     seal: Code | None = None
-    case: Annotated[str, Field(min_length=1, max_length=64)] | None = None
+    case: Annotated[Line, Field(min_length=1, max_length=64)] | None = None
 
 
 class SealUseIn(Body):
     seal: Code
     person: PersonId
     item: Code
-    case: Annotated[str, Field(min_length=1, max_length=64)]
+    case: Annotated[Line, Field(min_length=1, max_length=64)]
     document_sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
     place: Code
 
 
 class CaseIn(Body):
-    number: Annotated[str, Field(min_length=1, max_length=64)]
+    number: Annotated[Line, Field(min_length=1, max_length=64)]
     item: Code
     place: Code
     person: PersonId
-    applicant: Annotated[str, Field(min_length=1, max_length=100)]
+    applicant: Annotated[Line, Field(min_length=1, max_length=100)]
     application_date: Time | None = None
     accepted_at: Time | None = None
     platform_record: bool = True

@@ -63,11 +63,14 @@ def enum_of(vocabulary: dict[str, str], description: str):
                      WithJsonSchema({"type": "string", "enum": values, "description": description})]
 
 
-Code = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")]
+Code = Annotated[str, Field(min_length=1, max_length=vocab.CODE_MAX, pattern=vocab.CODE_PATTERN)]
 Name = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$")]
 Text = Annotated[str, BeforeValidator(plain_text), Field(min_length=1, max_length=2000)]
-PersonId = Annotated[int, Field(ge=1, le=2**31 - 1)]
-RecordId = Annotated[int, Field(ge=1, le=2**31 - 1)]
+# strict: `true` is no id (pydantic's lax mode would read it as 1), nor is "12" or 12.0
+PersonId = Annotated[int, Field(ge=1, le=2**31 - 1, strict=True)]
+RecordId = Annotated[int, Field(ge=1, le=2**31 - 1, strict=True)]
+# one line of text: no control characters, no line breaks (web.input_guard refuses the rest)
+Line = Annotated[str, Field(pattern=r"^[^\x00-\x1f\x7f\x85\u2028\u2029]*$")]
 
 ItemType = enum_of(vocab.ITEM_TYPES, "事项类型")
 CaseType = enum_of(vocab.CASE_TYPES, "办件类型")

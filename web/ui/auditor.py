@@ -73,7 +73,7 @@ def audit_log():
         stmt = select(m.LogEntry).order_by(m.LogEntry.index.desc())
         if kind:
             stmt = stmt.where(m.LogEntry.kind == kind)
-        if q.isdigit():
+        if q.isascii() and q.isdigit() and len(q) <= 18:
             stmt = stmt.where(m.LogEntry.index == int(q))
         elif q:
             stmt = stmt.where(m.LogEntry.leaf_hash.startswith(q))

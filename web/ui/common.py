@@ -159,7 +159,8 @@ def parse_int(value: str | None, name: str, errors: FormErrors, *, required: boo
         if required:
             errors.add(name, "必填")
         return None
-    if not text.isdigit():
+    from web.input_guard import is_id
+    if not is_id(text):
         errors.add(name, "须为编号")
         return None
     return int(text)
@@ -199,10 +200,9 @@ class Page:
 
 
 def page_number() -> int:
-    try:
-        return max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        return 1
+    """The page asked for; 1 for anything that is not a page number (web.input_guard)."""
+    from web.input_guard import page_number as parse
+    return parse(request.args.get("page"), 1) or 1
 
 
 def paginate(session, stmt, per_page: int = PER_PAGE) -> Page:

@@ -10,6 +10,7 @@ from registry import models as m
 import vocab
 from registry.services import grants
 from web.context import runtime
+from web.input_guard import is_id
 from web.ui import bp
 from web.ui.common import (
     FormErrors, file_with, local_input, matches, not_found,
@@ -81,7 +82,7 @@ def _auth_new(dept: str, gov: bool):
         post = form.get("post") or None
         data["post"] = post
         backs = form.get("backs") or ""
-        data["backs"] = int(backs) if post == "B" and backs.isdigit() else None
+        data["backs"] = int(backs) if post == "B" and is_id(backs) else None
     data["items"] = "*" if form.get("items_scope", "*") == "*" else form.getlist("items")
     data["valid_from"] = parse_time(form.get("valid_from"), "valid_from", errors)
     data["valid_to"] = parse_time(form.get("valid_to"), "valid_to", errors)

@@ -11,6 +11,7 @@ from registry import models as m
 from registry.services import grants, org
 from web.access import note_personal_reads
 from web.context import runtime
+from web.input_guard import is_id
 from web.ui import bp
 from web.ui.common import (
     FormErrors, file_with, forbidden, local_input, matches, paginate_list, parse_int, parse_time, role_required,
@@ -151,7 +152,7 @@ def dept_staff_file(dept):
     form = request.form
     people = []
     for key, value in form.items():
-        if key.startswith("role_") and key[5:].isdigit() and value:
+        if key.startswith("role_") and is_id(key[5:]) and value:
             people.append({"person": int(key[5:]), "role": value})
     data = {"department": dept, "people": people}
     result, errors = file_with(lambda ctx: org.file_staff(ctx, data).log_index)

@@ -5,11 +5,11 @@ import math
 from urllib.parse import urlsplit
 
 from flask import g, redirect, render_template, request, url_for
-from flask_login import login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFError
 
-from registry.services.accounts import check_password, principal_of
 from application import limits
+from registry.services.accounts import check_password, end_session, principal_of, start_session
 from web.auth import SessionUser
 from web.context import runtime
 from web.ui import bp
@@ -47,26 +47,31 @@ def login():
     name = (request.form.get("name") or "").strip()
     password = request.form.get("password") or ""
     address = client_address()
-    wait = limits.login_wait(runtime(), address, name)
+    wait = limits.login_attempt(runtime(), address, name)
     if wait:
         minutes = max(1, int(wait // 60) + (1 if wait % 60 else 0))
         return render_template("error.html", title="尝试次数过多", status=429,
-                               message=f"该账号在本机登录失败次数过多，请约{minutes}分钟后再试。"), \
+                               message=f"本机登录失败次数过多，请约{minutes}分钟后再试。"), \
             429, {"Retry-After": str(math.ceil(wait))}
     with runtime().filing_session() as session:
         user = check_password(session, name, password) if name and password else None
         principal = principal_of(user) if user else None
+        sid = start_session(session, user) if user else None
     if principal is None:
-        limits.login_failed(runtime(), address, name)
         return render_template("login.html", name=name, error="用户名或密码不正确"), 401
     limits.login_succeeded(runtime(), address, name)
-    login_user(SessionUser(principal))
+    login_user(SessionUser(principal, sid))
     g.principal = principal
     return redirect(_safe_next(request.args.get("next")) or home_url(principal))
 
 
 @bp.post("/logout")
 def logout():
+    """Ends the session on the server too: a copy of the cookie no longer signs anyone in."""
+    user = current_user._get_current_object() if current_user.is_authenticated else None
+    if isinstance(user, SessionUser):
+        with runtime().filing_session() as session:
+            end_session(session, user.sid)
     logout_user()
     return redirect(url_for("ui.login"))
 

@@ -12,6 +12,7 @@ from registry import models as m
 import vocab
 from registry.services import catalog, grants
 from web.context import runtime
+from web.input_guard import is_id
 from web.ui import bp
 from web.ui.common import (
     FormErrors, bar_chart, file_with, limit_text, matches, paginate_list, parse_time, role_required,
@@ -199,7 +200,7 @@ def reform_pack():
     with runtime().reading() as session:
         versions = list(session.scalars(select(m.PackVersion).order_by(m.PackVersion.id.desc())))
         a, b = request.args.get("a", ""), request.args.get("b", "")
-        if a.isdigit() and b.isdigit():
+        if is_id(a) and is_id(b):
             try:
                 from rules.pack import diff_packs
                 pa = packs.load_stored_pack(session.get(m.PackVersion, int(a)))

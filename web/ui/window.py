@@ -13,6 +13,7 @@ from sqlalchemy import select
 from registry import models as m
 from registry.services.catalog import published_items
 from web.context import runtime
+from web.input_guard import is_id
 from web.ui import bp
 from web.ui.common import (
     FormErrors, matches, not_found, paginate, public_url, qr_svg, role_required, search_keys,
@@ -62,19 +63,19 @@ def window_ask():
     names: dict[int, str] = {}
     with runtime().reading() as session:
         choices = _choices(session, person_q, item_q)
-        if person.isdigit() and item and action and host is not None:
+        if is_id(person) and item and action and host is not None:
             try:
                 decision = host.decide(person=int(person), action=action, item=item, at=None, known_at=None,
                                        place=place or None, seal=seal or None, case=None)
                 allowed = host.allowed_actions(int(person), item, at=None, place=place or None)
             except Exception as exc:
                 error = _reference_error(exc)
-        elif args.get("ask") and not args.get("search") and not (person.isdigit() and item and action):
+        elif args.get("ask") and not args.get("search") and not (is_id(person) and item and action):
             error = "请选择人员、事项和操作"
         if decision and decision.get("acting_for"):
             p = session.get(m.Person, decision["acting_for"])
             names[decision["acting_for"]] = p.name if p else str(decision["acting_for"])
-        chosen_person = session.get(m.Person, int(person)) if person.isdigit() else None
+        chosen_person = session.get(m.Person, int(person)) if is_id(person) else None
         chosen_item = next((i for i in published_items(session) if i.code == item), None) if item else None
         return render_template("window/ask.html", choices=choices, person_q=person_q, item_q=item_q,
                                person=person, item=item, action=action, place=place, seal=seal,

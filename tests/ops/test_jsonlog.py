@@ -1,0 +1,75 @@
+"""JSON lines with a request id, user, role and outcome for every request and signed act (§12.5)."""
+from __future__ import annotations
+
+import io
+import json
+import logging
+
+import pytest
+
+from tests.web.conftest import bearer, world  # noqa: F401  (the fixture)
+from tests.web.test_api_registry import file_item
+from tests.web.test_decisions_and_seal import grant
+from web import jsonlog
+
+
+@pytest.fixture
+def lines():
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(jsonlog.formatter())
+    handler.addFilter(jsonlog.RequestContext())
+    logger = logging.getLogger("onehall")
+    saved = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    yield lambda: [json.loads(line) for line in stream.getvalue().splitlines()]
+    logger.removeHandler(handler)
+    logger.setLevel(saved)
+
+
+def test_every_request_and_every_signed_act_is_a_json_line(client, world, lines):  # noqa: F811
+    file_item(client, world)
+    before = len(lines())
+    grant(client, world, world["people"]["a"], "A")
+    decided = client.post("/api/v1/decisions", headers=bearer(world["tokens"]["win"]) | {"X-Request-Id": "proxy-id-0001"},
+                          json={"person": world["people"]["a"], "action": "decide", "item": "FGW-001"})
+    assert decided.status_code == 200 and decided.headers["X-Request-Id"] == "proxy-id-0001"
+    anonymous = client.post("/api/v1/authorizations", json={})
+    assert anonymous.status_code == 401
+    new = lines()[before:]
+    requests = [x for x in new if x["logger"] == "onehall.requests"]
+    acts = [x for x in new if x["logger"] == "onehall.acts"]
+    filing, decision, refused = requests
+    assert filing["path"] == "/api/v1/authorizations" and filing["status"] == 201 and filing["outcome"] == "ok"
+    assert filing["user"] == "fgw" and filing["role"] == "department" and len(filing["request_id"]) == 32
+    assert decision["request_id"] == "proxy-id-0001" and decision["user"] == "win" and decision["role"] == "window"
+    assert refused["status"] == 401 and refused["outcome"] == "refused" and refused["user"] is None
+    # the filing's signed act: same request, same user, the log index and signing key
+    assert acts
+    act = acts[-1]
+    assert act["request_id"] == filing["request_id"] and act["user"] == "fgw" and act["outcome"] == "committed"
+    assert isinstance(act["log_index"], int) and act["key_id"].startswith("ed25519:") and len(act["leaf_hash"]) == 64
+    assert all({"time", "level", "message"} <= set(x) for x in new)
+
+
+def test_a_refused_act_logs_no_signed_act(client, world, lines):  # noqa: F811
+    before = len(lines())
+    res = client.post("/api/v1/authorizations", headers=bearer(world["tokens"]["fgw"]),
+                      json={"grantor": "GA", "grantee": {"person": world["people"]["c"]}, "post": "A",
+                            "powers": ["accept"], "valid_from": "2019-01-01T00:00:00+08:00"})
+    assert res.status_code in (403, 422)
+    new = lines()[before:]
+    assert [x["logger"] for x in new if x["logger"].startswith("onehall.")] == ["onehall.requests"]
+    assert new[-1]["outcome"] in ("refused", "rejected")
+
+
+def test_retention_is_at_least_six_months_and_the_logrotate_stanza_keeps_it(tmp_path):
+    from pydantic import ValidationError
+
+    from application.config import Settings
+    with pytest.raises(ValidationError):
+        Settings(instance_dir=tmp_path, log_retention_days=90)
+    s = Settings(instance_dir=tmp_path, log_file=str(tmp_path / "onehall.json"), log_retention_days=365)
+    stanza = jsonlog.logrotate_config(s.log_file, s.log_retention_days)
+    assert "rotate 365" in stanza and "daily" in stanza and str(tmp_path / "onehall.json") in stanza
