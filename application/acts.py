@@ -1,4 +1,4 @@
-"""Acts bound to who and where (DESIGN §12.4): a window token bound to a place acts only there
+"""Acts bound to who and where (docs/design.md §12.4): a window token bound to a place acts only there
 (cases and steps as seals), an act names the caller's own linked person, and a case step is
 not dated further back than the pack allows. Each refusal cites its clause; nothing is written."""
 from __future__ import annotations

@@ -6,10 +6,11 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
-from registry.db import utcnow
-from registry.models import PackVersion, RegistryChange
+from registry.models import PackVersion
+from registry.services import packs as pack_service
+from registry.services.context import Actor
 from rules.errors import PackError
 from rules.pack import Pack, check_pack, default_pack_dir, load_pack
 
@@ -78,26 +79,13 @@ def publish(rt, directory: str | Path, publisher: str) -> PackVersion:
     if self_check:
         raise PackRefused(self_check)
     files = pack_files(directory)
-    with rt.filing_session() as session:
-        existing = session.scalar(select(PackVersion).where(PackVersion.digest == pack.digest))
-        if existing is not None and existing.active:
-            return existing
-        if existing is None:
-            refused = version_refusal(session, pack, files.get("pack.yaml", ""))
+    with rt.filing(Actor(name=publisher, role="reform_office")) as ctx:
+        stored = ctx.session.scalar(select(PackVersion).where(PackVersion.digest == pack.digest))
+        if stored is None:
+            refused = version_refusal(ctx.session, pack, files.get("pack.yaml", ""))
             if refused:
                 raise PackRefused([refused])
-        session.execute(update(PackVersion).where(PackVersion.active.is_(True)).values(active=False))
-        row = existing or PackVersion(pack=pack.id, version=str(pack.version), digest=pack.digest, files=files,
-                                      publisher=publisher, published_at=utcnow())
-        row.active = True
-        session.add(row)
-        session.flush()
-        from registry.services.context import Actor, FilingContext
-        ctx = FilingContext(session=session, actor=Actor(name=publisher, role="reform_office"), ledger=rt.ledger)
-        row.log_index = ctx.log("pack_publication", {"pack": pack.id, "version": str(pack.version),
-                                                     "digest": pack.digest, "files": row.files},
-                                ref=row.id).index
-        session.add(RegistryChange(kind="pack", key=str(row.id)))
+        row = pack_service.activate(ctx, pack=pack.id, version=str(pack.version), digest=pack.digest, files=files)
     return row
 
 

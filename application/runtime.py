@@ -12,7 +12,7 @@ from typing import Any, Iterator
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from registry.db import make_engine, session_factory, transaction, utcnow
+from registry.db import make_engine, session_factory, transaction, utcnow, write_lock
 from registry.services.accounts import Principal
 from registry.services.context import Actor, FilingContext, Ledger, NullLedger
 from application.config import Settings
@@ -81,7 +81,7 @@ class Runtime:
             with session.begin():
                 # SQLite: take the write lock up front (BEGIN IMMEDIATE), so the log append
                 # at the end of the filing never meets a stale snapshot (docs/design.md §9).
-                session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+                write_lock(session)
                 yield FilingContext(session=session, actor=actor, ledger=self.ledger, now=utcnow())
         self._committed()
 

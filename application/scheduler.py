@@ -34,7 +34,7 @@ from sqlalchemy.exc import IntegrityError
 from registry import calendar as cal
 from registry import lease
 from registry.lease import AlreadyRunning, LeaseLost  # noqa: F401  (the CLI's names)
-from registry.db import utcnow
+from registry.db import utcnow, write_lock
 from registry.models import Case, Department, Finding
 from registry.services import clocks as clock_service
 from registry.services import findings as finding_service
@@ -154,7 +154,7 @@ def checkpoint_pass(rt) -> int | None:
         return None
     try:
         with rt.sessions() as session, session.begin():
-            session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+            write_lock(session)
             cp = publish(session)
             size = cp.tree_size if cp is not None else None
     except IntegrityError:  # a web worker published the same size first

@@ -7,15 +7,17 @@ receipt anyone can verify offline with the log's public key.
 from __future__ import annotations
 
 from datetime import datetime
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import select
 
 from registry.db import utcnow
 from registry.ledger import node_getter
-from registry.models import Checkpoint, LogEntry, Person, Seal, SealUse
+from registry.models import Checkpoint, LogEntry
 from registry.services.accounts import Principal
-from registry.services.context import Actor, FilingContext, iso
+from registry.services import seals as seal_service
+from registry.services.context import Actor
 from signing import merkle
 from signing.note import note_key_id, split_note
 from signing.receipt import build_receipt
@@ -44,32 +46,10 @@ def use_seal(rt, principal: Principal, data: dict[str, Any]) -> dict[str, Any]:
                                 seal=data["seal"], case=data["case"])
     if not decision["allowed"]:
         raise refused("不允许用印", decision)
-    with rt.sessions() as session:
-        with session.begin():
-            session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
-            seal = session.get(Seal, data["seal"])
-            auth = decision.get("authorization") or {}
-            use = SealUse(seal=seal.code, person=data["person"], item=data["item"], case=data["case"],
-                          document_sha256=data["document_sha256"], place=data["place"], at=now,
-                          decision_id=decision["decision_id"], authorization=auth.get("id"),
-                          acting_for=decision.get("acting_for"))
-            session.add(use)
-            session.flush()
-            ctx = FilingContext(session=session, actor=Actor(name=principal.name, role="department",
-                                                             department=seal.department, person=data["person"]),
-                                ledger=rt.ledger, now=now)
-            person = session.get(Person, data["person"])
-            custody = custody_relied_on(rt, seal.code, now)
-            logged = ctx.log("seal_use", {
-                "id": use.id, "seal": seal.code, "seal_kind": seal.kind, "department": seal.department,
-                "person": data["person"], "item": data["item"], "case": data["case"],
-                "document_sha256": data["document_sha256"], "place": data["place"], "at": iso(now),
-                "decision_id": decision["decision_id"], "authorization": auth.get("id"),
-                "acting_for": decision.get("acting_for"), "policy_digest": decision["policy"]["digest"],
-                "authorization_log_index": auth.get("log_index"),
-                "custody": custody and custody.get("id"), "custody_log_index": custody and custody.get("log_index"),
-            }, ref=use.id, personal={"person_name": person.name} if person else None)
-            use.log_index, use.leaf_hash = logged.index, logged.leaf_hash
+    auth = decision.get("authorization") or {}
+    custody = custody_relied_on(rt, data["seal"], now)
+    with rt.filing(Actor(name=principal.name, role="department", person=data["person"])) as ctx:
+        logged = seal_service.record_seal_use(replace(ctx, now=now), data, decision, custody)
     authority = [(role, i) for role, i in (("authorization", auth.get("log_index")),
                                            ("custody", custody and custody.get("log_index"))) if i is not None]
     return {"receipt": receipt_for(rt, logged.index, authority=authority), "decision_id": decision["decision_id"],

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import func, select
 
-from registry.db import utcnow
+from registry.db import utcnow, write_lock
 from registry.ledger import node_getter
 from registry.models import Checkpoint, CheckpointCosignature, WitnessStatus
 from signing import merkle
@@ -165,7 +165,7 @@ class Witnessing:
             return
         status, cosigs = WitnessStatus.__table__, CheckpointCosignature.__table__
         with self.rt.sessions() as session, session.begin():
-            conn = session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+            conn = write_lock(session)
             known = set(conn.scalars(select(status.c.witness).where(status.c.witness.in_([o.witness for o in done]))))
             sizes = {c[0] for o in done for c in o.cosigned}
             have = set(conn.execute(select(cosigs.c.tree_size, cosigs.c.witness).where(

@@ -67,7 +67,7 @@ from pathlib import Path
 from sqlalchemy import Integer, LargeBinary, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from registry.db import make_engine, session_factory
+from registry.db import make_engine, session_factory, write_lock
 from registry.ledger import LogSettings, SignedLog, node_getter
 from registry.models import Base, LogNode
 from bench.log_sm2 import section_sm2
@@ -120,7 +120,7 @@ class _Database:
         """A filing transaction, begun as application.runtime.Runtime.filing begins it."""
         session = self.sessions()
         session.begin()
-        session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+        write_lock(session)
         return session
 
     def close(self) -> None:

@@ -1,4 +1,4 @@
-"""bench.log_concurrent (DESIGN §12.8): concurrent appenders on PostgreSQL against raw writers.
+"""bench.log_concurrent (docs/design.md §12.8): concurrent appenders on PostgreSQL against raw writers.
 
 Prints one JSON object; each figure the median of `--runs` runs, baselines in the same run:
 

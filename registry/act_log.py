@@ -1,4 +1,4 @@
-"""One log line for every signed act, once it is committed (DESIGN §12.5).
+"""One log line for every signed act, once it is committed (docs/design.md §12.5).
 
 SignedLog.append notes each leaf it wrote in the session (`note_act`); after the commit this
 module writes one `onehall.acts` line per leaf: kind, log index, leaf hash, signing body and

@@ -1,4 +1,4 @@
-"""`onehall backup DIR` and `onehall restore DIR` (DESIGN §12.5).
+"""`onehall backup DIR` and `onehall restore DIR` (docs/design.md §12.5).
 
 A backup is logical: every table of the registry, one gzipped JSON-lines file each, read in
 one snapshot (REPEATABLE READ on PostgreSQL, one read transaction on SQLite) while the

@@ -1,4 +1,4 @@
-"""Keys in custody, shared by every host of a deployment (DESIGN §7, §12.3, §12.5).
+"""Keys in custody, shared by every host of a deployment (docs/design.md §7, §12.3, §12.5).
 
 The signing keys of each body live in the `custody_keys` table: the public half in clear,
 the private half as the vault's handle (signing.custody: PKCS#8 sealed with the deployment

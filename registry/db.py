@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Iterator
 
 from sqlalchemy import DateTime, MetaData, create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -133,6 +133,14 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
+def write_lock(session: Session) -> Connection:
+    """Begin `session`'s transaction as a writer: on SQLite BEGIN IMMEDIATE (the database's one
+    write lock, taken up front), so a transaction that reads and then writes never fails on a stale
+    snapshot; on PostgreSQL an ordinary BEGIN (the log takes its own advisory lock). The one place
+    this is said; filings, checkpoints, the scheduler and the witness round all begin through it."""
+    return session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+
+
 @contextmanager
 def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """One filing, one transaction: commit on success, roll back on any error.
@@ -142,5 +150,5 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     committed in between, since its WAL snapshot is stale and waiting cannot help."""
     with factory() as session:
         with session.begin():
-            session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+            write_lock(session)
             yield session

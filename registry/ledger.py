@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from registry.act_log import note_act
-from registry.db import lock_key, utcnow
+from registry.db import lock_key, utcnow, write_lock
 from registry.fastsql import BulkInsert, Prepared
 from registry.models import Checkpoint, LogEntry, LogNode, RecordSalt
 from registry.services.context import Logged
@@ -265,7 +265,7 @@ class SignedLog:
                             # Like a filing: on SQLite take the write lock up front, or a
                             # filing committed by another worker after our first read makes
                             # the insert fail ("database is locked": a stale WAL snapshot).
-                            session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+                            write_lock(session)
                             cp = self.publish_checkpoint(session)
                     except IntegrityError:  # another worker published the same size first
                         cp = None

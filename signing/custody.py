@@ -1,4 +1,4 @@
-"""Where private keys are kept (DESIGN §12.5): sealed with a passphrase, or in a PKCS#11 device.
+"""Where private keys are kept (docs/design.md §12.5): sealed with a passphrase, or in a PKCS#11 device.
 
 A vault makes new keys and opens stored ones into signers (anything with `alg`, `key_id`,
 `public_key_raw` and `sign(data)`: signing.keys.Signer), so a body's key can be Ed25519 here

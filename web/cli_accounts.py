@@ -1,17 +1,16 @@
-"""CLI for accounts (DESIGN §12.4): `user create|disable|enable`, `token create|list|revoke`."""
+"""CLI for accounts (docs/design.md §12.4): `user create|disable|enable`, `token create|list|revoke`."""
 from __future__ import annotations
 
 import sys
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import click
 from flask.cli import with_appcontext
 
 from registry.errors import RegistryError
 from web.cli_common import current_runtime, fail
+from vocab.clock import SHANGHAI
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def beijing(value: datetime | None) -> str:

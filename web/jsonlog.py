@@ -1,4 +1,4 @@
-"""Logs as JSON lines, one per request and one per signed act (DESIGN §12.5).
+"""Logs as JSON lines, one per request and one per signed act (docs/design.md §12.5).
 
 - `RequestLog`, the outermost WSGI layer, gives every request an id (the proxy's
   `X-Request-Id` when it sent a sane one, else a new one), answers it in `X-Request-Id`, and

@@ -23,7 +23,7 @@ class User(Base):
 
 class ApiToken(Base):
     """A bearer token, stored only as its SHA-256 digest; optionally bound to a place. It
-    stops working at `expires_at` or once revoked (DESIGN §12.4)."""
+    stops working at `expires_at` or once revoked (docs/design.md §12.4)."""
 
     __tablename__ = "api_tokens"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Callable, Protocol
 
 from sqlalchemy.orm import Session
 
@@ -81,6 +81,18 @@ class FilingContext:
     def changed(self, kind: str, key: Any, note: str | None = None) -> None:
         """Add to the change feed; registry.change_signal wakes every worker at commit."""
         self.session.add(RegistryChange(kind=kind, key=str(key), note=note, changed_at=self.now))
+
+    def record(self, row: Any, kind: str, fields: Callable[[], dict[str, Any]], *,
+               personal: dict[str, str] | None = None, feed: str | None = None, feed_key: Any = None) -> Logged:
+        """The signed epilogue of a filing: `row` added and flushed (it gets its id), the record
+        `fields()` logged under `kind`, the row stamped with its log index, hash and signature, and
+        the change feed told (under `feed`, default `kind`, with `feed_key`, default the row's id)."""
+        self.session.add(row)
+        self.session.flush()
+        logged = self.log(kind, fields(), ref=row.id, personal=personal)
+        row.log_index, row.record_hash, row.signature = logged.index, logged.record_hash, logged.signature
+        self.changed(feed or kind, row.id if feed_key is None else feed_key)
+        return logged
 
     def log(self, kind: str, record: dict[str, Any], ref: Any = None,
             personal: dict[str, str] | None = None) -> Logged:

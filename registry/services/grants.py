@@ -67,11 +67,7 @@ def file_authorization(ctx: FilingContext, data: dict[str, Any]) -> Authorizatio
         powers=powers, items=data.get("items", "*"), valid_from=data["valid_from"], valid_to=data.get("valid_to"),
         filed_at=ctx.now, late_filed=ctx.is_late(data["valid_from"]), filed_by=ctx.actor.name,
     )
-    ctx.session.add(auth)
-    ctx.session.flush()
-    logged = ctx.log("authorization", authorization_record(auth), ref=auth.id)
-    auth.log_index, auth.record_hash, auth.signature = logged.index, logged.record_hash, logged.signature
-    ctx.changed("authorization", auth.id)
+    ctx.record(auth, "authorization", lambda: authorization_record(auth))
     return auth
 
 
@@ -95,12 +91,8 @@ def revoke_authorization(ctx: FilingContext, auth_id: int, at, reason: str) -> R
         raise Conflict(f"授权{auth_id}已于{iso(existing.at)}撤销")
     rev = Revocation(authorization=auth_id, at=at, reason=reason, filed_at=ctx.now,
                      late_filed=ctx.is_late(at), filed_by=ctx.actor.name)
-    ctx.session.add(rev)
-    ctx.session.flush()
-    logged = ctx.log("revocation", {"id": rev.id, "authorization": auth_id, "at": iso(at), "reason": reason,
-                                    "late_filed": rev.late_filed}, ref=rev.id)
-    rev.log_index, rev.record_hash, rev.signature = logged.index, logged.record_hash, logged.signature
-    ctx.changed("revocation", rev.id)
+    ctx.record(rev, "revocation", lambda: {"id": rev.id, "authorization": auth_id, "at": iso(at), "reason": reason,
+                                           "late_filed": rev.late_filed})
     return rev
 
 
@@ -113,13 +105,9 @@ def file_absence(ctx: FilingContext, data: dict[str, Any]) -> Absence:
         raise invalid("reason", "须写明缺位原因")
     row = Absence(person=who.id, from_=data["from"], to=data.get("to"), reason=data["reason"],
                   filed_at=ctx.now, late_filed=ctx.is_late(data["from"]), filed_by=ctx.actor.name)
-    ctx.session.add(row)
-    ctx.session.flush()
-    logged = ctx.log("absence", {"id": row.id, "person": who.id, "department": who.department,
-                                 "from": iso(row.from_), "to": iso(row.to), "late_filed": row.late_filed},
-                     ref=row.id, personal={"reason": row.reason})
-    row.log_index, row.record_hash, row.signature = logged.index, logged.record_hash, logged.signature
-    ctx.changed("absence", row.id)
+    ctx.record(row, "absence", lambda: {"id": row.id, "person": who.id, "department": who.department,
+                                        "from": iso(row.from_), "to": iso(row.to), "late_filed": row.late_filed},
+               personal={"reason": row.reason})
     return row
 
 
@@ -132,12 +120,8 @@ def file_delegation(ctx: FilingContext, data: dict[str, Any]) -> Delegation:
     ensure_order(data["from"], data.get("to"), "from", "to")
     row = Delegation(department=dept.code, items=data.get("items", "*"), from_=data["from"], to=data.get("to"),
                      filed_at=ctx.now, late_filed=ctx.is_late(data["from"]), filed_by=ctx.actor.name)
-    ctx.session.add(row)
-    ctx.session.flush()
-    logged = ctx.log("delegation", {"id": row.id, "department": dept.code, "items": row.items,
-                                    "from": iso(row.from_), "to": iso(row.to)}, ref=row.id)
-    row.log_index, row.record_hash, row.signature = logged.index, logged.record_hash, logged.signature
-    ctx.changed("delegation", row.id)
+    ctx.record(row, "delegation", lambda: {"id": row.id, "department": dept.code, "items": row.items,
+                                           "from": iso(row.from_), "to": iso(row.to)})
     return row
 
 
@@ -154,12 +138,8 @@ def file_seal_custody(ctx: FilingContext, data: dict[str, Any]) -> SealCustody:
         raise invalid("person", "保管人须在保管开始时持有本部门有效（未撤销、未过期）的首席代表授权")
     row = SealCustody(seal=seal.code, person=who.id, from_=data["from"], to=data.get("to"), filed_at=ctx.now,
                       late_filed=ctx.is_late(data["from"]), filed_by=ctx.actor.name)
-    ctx.session.add(row)
-    ctx.session.flush()
-    logged = ctx.log("seal_custody", {"id": row.id, "seal": seal.code, "person": who.id,
-                                      "from": iso(row.from_), "to": iso(row.to)}, ref=row.id)
-    row.log_index, row.record_hash, row.signature = logged.index, logged.record_hash, logged.signature
-    ctx.changed("seal_custody", row.id)
+    ctx.record(row, "seal_custody", lambda: {"id": row.id, "seal": seal.code, "person": who.id,
+                                             "from": iso(row.from_), "to": iso(row.to)})
     return row
 
 
@@ -196,13 +176,10 @@ def request_exemption(ctx: FilingContext, data: dict[str, Any]) -> Exemption:
     row = Exemption(item=item.code, department=item.department, reason=data["reason"], basis=data["basis"],
                     effective_from=data["effective_from"], effective_to=data.get("effective_to"),
                     filed_at=ctx.now, filed_by=ctx.actor.name)
-    ctx.session.add(row)
-    ctx.session.flush()
-    logged = ctx.log("exemption_request", {"id": row.id, "item": row.item, "reason": row.reason,
-                                           "basis": row.basis, "effective_from": iso(row.effective_from),
-                                           "effective_to": iso(row.effective_to)}, ref=row.id)
-    row.log_index, row.record_hash, row.signature = logged.index, logged.record_hash, logged.signature
-    ctx.changed("exemption", row.id)
+    ctx.record(row, "exemption_request", lambda: {"id": row.id, "item": row.item, "reason": row.reason,
+                                                  "basis": row.basis, "effective_from": iso(row.effective_from),
+                                                  "effective_to": iso(row.effective_to)},
+               feed="exemption")
     return row
 
 
@@ -217,12 +194,9 @@ def decide_exemption(ctx: FilingContext, exemption_id: int, result: str, documen
         raise Conflict("该申请已有决定")
     row = ExemptionDecision(exemption=exemption.id, result=result, document_no=document_no, filed_at=ctx.now,
                             filed_by=ctx.actor.name)
-    ctx.session.add(row)
-    ctx.session.flush()
-    logged = ctx.log("exemption_decision", {"id": row.id, "exemption": exemption.id, "item": exemption.item,
-                                            "result": result, "document_no": document_no}, ref=row.id)
-    row.log_index, row.record_hash, row.signature = logged.index, logged.record_hash, logged.signature
-    ctx.changed("exemption", exemption.id)
+    ctx.record(row, "exemption_decision", lambda: {"id": row.id, "exemption": exemption.id, "item": exemption.item,
+                                                   "result": result, "document_no": document_no},
+               feed="exemption", feed_key=exemption.id)
     return row
 
 
@@ -236,10 +210,6 @@ def file_exception(ctx: FilingContext, data: dict[str, Any]) -> PolicyException:
     errors.raise_if_any()
     row = PolicyException(rule=data["rule"], subject=data["subject"], reason=data["reason"],
                           until=data.get("until"), filed_at=ctx.now, filed_by=ctx.actor.name)
-    ctx.session.add(row)
-    ctx.session.flush()
-    logged = ctx.log("exception", {"id": row.id, "rule": row.rule, "subject": row.subject,
-                                   "reason": row.reason, "until": iso(row.until)}, ref=row.id)
-    row.log_index, row.record_hash, row.signature = logged.index, logged.record_hash, logged.signature
-    ctx.changed("exception", row.id)
+    ctx.record(row, "exception", lambda: {"id": row.id, "rule": row.rule, "subject": row.subject,
+                                          "reason": row.reason, "until": iso(row.until)})
     return row

@@ -1,4 +1,4 @@
-"""API tokens (DESIGN §12.4): issued with an expiry (a year unless set per token), listed and
+"""API tokens (docs/design.md §12.4): issued with an expiry (a year unless set per token), listed and
 revoked by the service department or by their own user, stored only as SHA-256 digests.
 
 A revocation adds a "token" row to the change feed, so every worker's token cache forgets

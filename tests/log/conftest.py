@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from registry.db import make_engine, session_factory
+from registry.db import make_engine, session_factory, write_lock
 from registry.ledger import LogSettings, SignedLog
 from registry.models import Base, Checkpoint, LogEntry, LogNode
 from signing import merkle
@@ -69,7 +69,7 @@ class LogHarness:
     def filing(self) -> Iterator[Session]:
         """One filing transaction, as application.runtime.Runtime.filing opens it."""
         with self.sessions() as session, session.begin():
-            session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+            write_lock(session)
             yield session
 
     def append(self, count: int = 1, log: SignedLog | None = None) -> list[int]:

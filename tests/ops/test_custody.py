@@ -1,4 +1,4 @@
-"""Keys in custody shared by hosts (DESIGN §12.5): one key per body for every host, history
+"""Keys in custody shared by hosts (docs/design.md §12.5): one key per body for every host, history
 verifying across rotations, key creation and rotation logged and signed by the log key."""
 from __future__ import annotations
 

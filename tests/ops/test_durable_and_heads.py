@@ -5,6 +5,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
 from registry import migrate
+from registry.db import write_lock
 from registry.services.context import SYSTEM
 
 
@@ -20,7 +21,7 @@ def test_signed_appends_checkpoints_and_acceptances_commit_with_synchronous_full
         assert pragma(ctx.session, "synchronous") == 2          # 2 = FULL
         assert pragma(ctx.session, "journal_mode") == "wal"
     with rt.sessions() as session, session.begin():             # the checkpoint publisher's session
-        session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+        write_lock(session)
         assert pragma(session, "synchronous") == 2
 
 

@@ -1,4 +1,4 @@
-"""Two `onehall serve` hosts behind Debian's nginx on one PostgreSQL database (DESIGN §12.5).
+"""Two `onehall serve` hosts behind Debian's nginx on one PostgreSQL database (docs/design.md §12.5).
 
 Each host has its own instance folder and no key files; both serve one log with one key per
 body. Through nginx: filings and seal uses land on both hosts, every receipt verifies under

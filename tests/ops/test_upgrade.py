@@ -1,4 +1,4 @@
-"""An upgrade from the previous release's schema while that release serves (DESIGN §12.5).
+"""An upgrade from the previous release's schema while that release serves (docs/design.md §12.5).
 
 The previous release (the code at PREVIOUS_RELEASE, taken from git) initialises a database and
 serves it; the migrations of this version run under it, and it keeps answering; then this

@@ -1,4 +1,4 @@
-"""DESIGN §12.4 acts bound to who and where: a place-bound window token acts only at its place
+"""docs/design.md §12.4 acts bound to who and where: a place-bound window token acts only at its place
 for cases and steps as for seals; a case step's person is the caller's linked person; steps are
 not back-dated beyond the pack's step_backdate_hours (XT-5.3); a department names only its own
 people as section heads; what-if answers a department only about its own items. Every refusal

@@ -1,4 +1,4 @@
-"""DESIGN §12.4 credentials: tokens expire and can be listed and revoked (CLI, API, pages);
+"""docs/design.md §12.4 credentials: tokens expire and can be listed and revoked (CLI, API, pages);
 disabling a user or revoking a token reaches every worker at its next request after the change
 signal; sign-out ends the session on the server; a cookie-signed API write needs the CSRF token
 whatever its content type; the sign-in limit is atomic and also caps one address across names."""

@@ -40,7 +40,7 @@ ROW_ID_PARAMS = frozenset({"auth_id", "exemption_id", "alert_id", "plan_id", "to
 def _csrf_for_cookie_writes():
     """A write signed in by the browser's session cookie carries the page's CSRF token (form
     field or X-CSRFToken header), whatever its content type: a cross-site page can send a
-    multipart or text/plain body with the cookie attached (DESIGN §12.4). Bearer-token calls
+    multipart or text/plain body with the cookie attached (docs/design.md §12.4). Bearer-token calls
     carry no cookie authority and need none."""
     if request.method in SAFE_METHODS or getattr(g, "auth_kind", None) != "session":
         return None

@@ -1,4 +1,4 @@
-"""API views for tokens (DESIGN §12.4): the service department lists and revokes every
+"""API views for tokens (docs/design.md §12.4): the service department lists and revokes every
 account's tokens, anyone else their own. A token itself is never shown again after issue."""
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The service department's token register (DESIGN §12.4): every account's API tokens, when
+"""The service department's token register (docs/design.md §12.4): every account's API tokens, when
 they expire, and a button to revoke one (every worker refuses it within a second)."""
 from __future__ import annotations
 

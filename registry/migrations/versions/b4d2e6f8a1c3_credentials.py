@@ -4,7 +4,7 @@ Revision ID: b4d2e6f8a1c3
 Revises: b7d2e4f1a903
 Create Date: 2026-12-06 11:10:00
 
-DESIGN §12.4: tokens expire (existing ones a year after they were issued, the default for new
+docs/design.md §12.4: tokens expire (existing ones a year after they were issued, the default for new
 ones) and a sign-out ends the session on the server. Sessions signed in before this revision
 carry no server-side id and end at the upgrade: their users sign in again.
 """
