@@ -1,4 +1,4 @@
-"""The door of an acceptance (XT-3.3.1, DESIGN §12.1): read the application's facts under the
+"""The door of an acceptance (XT-3.3.1, docs/design.md §12.1): read the application's facts under the
 log's lock and refuse 两头受理 and 体外循环 before anything is written.
 
 Runs inside the acceptance's write transaction (application.casework.accept_case); a refusal raises

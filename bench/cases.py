@@ -1,4 +1,4 @@
-"""bench.cases: acceptances through the door (DESIGN §12.8 `case_accept_per_s`).
+"""bench.cases: acceptances through the door (docs/design.md §12.8 `case_accept_per_s`).
 
 Each acceptance is POST /api/v1/cases as a window sends it: decided by the engine, the door's
 facts read under the log's lock (open cases of the application, its platform record), then the

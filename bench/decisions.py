@@ -134,7 +134,7 @@ CASES = 100_000
 
 
 def case_latency(out: dict, engine: Engine, snap: dict, reqs: list, runs: int, n: int) -> None:
-    """DESIGN §12.8: a decision naming a case, with 100,000 open cases held, against the same
+    """docs/design.md §12.8: a decision naming a case, with 100,000 open cases held, against the same
     requests without a case on the same engine (same run)."""
     items = [it["code"] for it in snap["items"]]
     case_of = {}

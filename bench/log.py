@@ -12,7 +12,7 @@ in the same run on the same machine:
 - `raw_insert_per_s`: one row holding as many bytes as the average leaf, inserted through the
   same layer (registry.db engine and sessions, so the same journal mode and pragmas, the same
   BEGIN IMMEDIATE, one row per transaction, one writer); `ratio` = append / raw.
-- `case_accept_per_s` (DESIGN §12.8): acceptances through the door, POST /cases decided, the
+- `case_accept_per_s` (docs/design.md §12.8): acceptances through the door, POST /cases decided, the
   case and its first step recorded and logged (bench.cases, SQLite); `case_accept_ratio` =
   case_accept / raw (target >= 0.4: an acceptance writes two records).
 - `proof_ms_at_1m`: an inclusion proof plus a consistency proof read from the stored nodes
@@ -420,7 +420,7 @@ def section_append(work: Path, url: str | None, appends: int, runs: int, profile
 
 
 def section_cases(work: Path, n: int, runs: int) -> dict:
-    """`case_accept_per_s` (DESIGN §12.8): POST /cases decided, recorded and logged (bench.cases),
+    """`case_accept_per_s` (docs/design.md §12.8): POST /cases decided, recorded and logged (bench.cases),
     SQLite; each run on a fresh database, the median reported."""
     from bench import cases
     rates = []

@@ -1,5 +1,5 @@
 """Import of the integrated platform's application export (xlsx or csv), for a hall where the
-platform cannot push (DESIGN §12.1).
+platform cannot push (docs/design.md §12.1).
 
 One row per application, Chinese headers (the English field names are accepted too):
 

@@ -370,7 +370,7 @@ class SignedState:
         self.tables["items"][code] = row
         return [{"kind": "item", "op": "upsert", "record": row}]
 
-    # -- cases: decisions naming a case answer from its signed records (DESIGN §12.1) ---------------
+    # -- cases: decisions naming a case answer from its signed records (docs/design.md §12.1) ---------------
     def _case(self, index, r):
         row = {"number": r["number"], "item": r.get("item"), "place": r.get("place"),
                "accepted_at": _dt(r.get("accepted_at")), "application_key": r.get("application_key"),
@@ -401,7 +401,7 @@ class SignedState:
 
     def _entered_from(self, code: Any, row: dict[str, Any]) -> Any:
         """The effective_from of the published version that set the item's entry: the first of the
-        newest run of published versions naming a hall (DESIGN §12.1: the ban runs from it)."""
+        newest run of published versions naming a hall (docs/design.md §12.1: the ban runs from it)."""
         if not (row.get("entry") or {}).get("hall"):
             return None
         start = row.get("effective_from")

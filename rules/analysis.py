@@ -115,7 +115,7 @@ def _entered_items(world, t: float, k: float, codes: Iterable[str] | None = None
 
 def _decide_action(item) -> str:
     """Which decision power an item needs: decide (instant, or a simple commitment item), decide_complex,
-    or for a report-up item, decided upstream, report_up (DESIGN §12.2)."""
+    or for a report-up item, decided upstream, report_up (docs/design.md §12.2)."""
     if item.case_type == "report_up":
         return "report_up"
     return "decide" if item.case_type == "instant" or item.complexity == "simple" else "decide_complex"

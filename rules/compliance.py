@@ -254,7 +254,7 @@ def _aggregate(env: Env, items) -> tuple[float, float, int, int, bool]:
 
 @check("aggregate_reduction")
 def _aggregate_reduction(env: Env, rule: Rule) -> Iterator[Found]:
-    """"整体压缩15%" is city-wide (DESIGN §12.2): one finding for the city; each department's
+    """"整体压缩15%" is city-wide (docs/design.md §12.2): one finding for the city; each department's
     figure is shown in it, not a finding of its own."""
     r = env.params["aggregate_reduction"]
     by_dept = defaultdict(list)
@@ -431,7 +431,7 @@ def _section_not_whole(env: Env, rule: Rule) -> Iterator[Found]:
 @check("chief_rep_not_head")
 def _chief_rep_not_head(env: Env, rule: Rule) -> Iterator[Found]:
     """The A post is, in principle, the head of the department's approval service section or of a
-    main business section: read from the sections' recorded kind and head (DESIGN §12.2), never
+    main business section: read from the sections' recorded kind and head (docs/design.md §12.2), never
     from words in a position title (a legacy "business" section counts as a main one)."""
     heads = {(s.get("department"), s.get("head")) for s in env.world.rows("sections")
              if s.get("head") is not None and s.get("kind") in ("approval_service", "main_business", "business")}

@@ -1,4 +1,4 @@
-"""The door: may this acceptance be recorded at all? (XT-3.3.1, DESIGN §12.1)
+"""The door: may this acceptance be recorded at all? (XT-3.3.1, docs/design.md §12.1)
 
 "严禁两头受理、体外循环" is a refusal, not a finding. The engine answers whether the person may
 accept the item here (grants, the internal-office ban); this module answers, from what the

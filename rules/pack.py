@@ -331,7 +331,7 @@ def _check_parameters(p: dict, err) -> dict:
     except (KeyError, TypeError, ValueError, ZeroDivisionError):
         err(("compression",), "compression 需要 mode (reduce_by_at_least 或 reduce_to_at_most) 与 0 到 1 之间的 fraction，如 \"1/3\"")
     ab = p.get("ab_mode", "backup")
-    if ab == "mutual":  # withdrawn (DESIGN §4, §12): the plan lets a post substitute only while the other is vacant
+    if ab == "mutual":  # withdrawn (docs/design.md §4, §12): the plan lets a post substitute only while the other is vacant
         err(("ab_mode",), "ab_mode: mutual 已撤销：方案三(三)2“A岗或B岗缺位时可以互相替代履行其职权”，"
                           "只在一岗缺位时由另一岗替代，不是两岗随时都可行使；请用 backup")
     elif ab != "backup":

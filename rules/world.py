@@ -64,7 +64,7 @@ class ItemRec:
         self.item_type = row.get("item_type")
         self.on_application = bool(row.get("on_application"))
         self.in_class = self.on_application and self.item_type not in excluded_types
-        # three case types (DESIGN §12.2); an item still flagged report_up is a report-up item
+        # three case types (docs/design.md §12.2); an item still flagged report_up is a report-up item
         self.report_up = bool(row.get("report_up")) or row.get("case_type") == "report_up"
         self.case_type = "report_up" if self.report_up else row.get("case_type")
         self.joint = bool(row.get("joint"))
@@ -81,7 +81,7 @@ class ItemRec:
         self.status = row.get("status") or "published"
         self.effective_from = _moment(row.get("effective_from"), NEG_INF)
         self.filed = _moment(row.get("filed_at"), NEG_INF)
-        # the entry date: the effective_from of the version that set `entry` (DESIGN §12.1)
+        # the entry date: the effective_from of the version that set `entry` (docs/design.md §12.1)
         self.entered_from = _moment(row.get("entered_from"), self.effective_from)
         self.raw = row
 

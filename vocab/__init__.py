@@ -23,7 +23,7 @@ DEPARTMENT_KINDS = {
     "drc": "发改部门",
 }
 ENTRY_PHASES = {"2018-12": "2018年12月底前进驻", "citizens_home": "市民之家启用后进驻"}
-# main_business / other (DESIGN §12.2): the A post's eligibility reads the kind and the head;
+# main_business / other (docs/design.md §12.2): the A post's eligibility reads the kind and the head;
 # "business" (业务科室) stays for sections filed before the distinction, read as a main business section
 SECTION_KINDS = {"approval_service": "审批服务科室", "main_business": "主要业务科室", "other": "其他科室",
                  "business": "业务科室"}

@@ -104,7 +104,7 @@ def validate_item(ctx: FilingContext, data: dict[str, Any], errors: ErrorList, p
     out["partners"] = list(data.get("partners") or [])
     out["joint"] = bool(data.get("joint", bool(out["partners"])))
     out["on_application"] = bool(data.get("on_application", True))
-    # the flag and the case type say the same thing: 上报件 is a case type of its own (DESIGN §12.2)
+    # the flag and the case type say the same thing: 上报件 is a case type of its own (docs/design.md §12.2)
     out["report_up"] = bool(data.get("report_up", False)) or out.get("case_type") == "report_up"
     if out["report_up"] and out.get("case_type"):
         out["case_type"] = "report_up"

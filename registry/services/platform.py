@@ -1,4 +1,4 @@
-"""The integrated platform's applications, its outages, and the facts the door reads (DESIGN §12.1).
+"""The integrated platform's applications, its outages, and the facts the door reads (docs/design.md §12.1).
 
 The platform (role `platform`, or an import of its export) reports each application: its
 platform number, the item, the applicant (kept only as the keyed application key) and the time.

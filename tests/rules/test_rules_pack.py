@@ -115,7 +115,7 @@ def test_source_texts_are_verbatim_and_texts_corrected():
 
 @pytest.mark.skipif(not os.path.exists(PLAN), reason="shared/policy not beside the repository")
 def test_each_rule_quotes_the_sentence_its_source_text_is():
-    """A rule's text is its source_text as corrected (DESIGN §5 errata; full-width punctuation),
+    """A rule's text is its source_text as corrected (docs/design.md §5 errata; full-width punctuation),
     or parts of it joined by ……, in order: the quotation and the verbatim sentence are the same
     sentence of the plan, so a reviewer reads rule and sentence side by side."""
     pack = load_pack(default_pack_dir())

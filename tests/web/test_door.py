@@ -1,4 +1,4 @@
-"""The door (XT-3.3.1, DESIGN §12.1): an acceptance is decided before anything is written.
+"""The door (XT-3.3.1, docs/design.md §12.1): an acceptance is decided before anything is written.
 
 两头受理 (an open case of the same application anywhere), 体外循环 (an application the platform
 never reported) and acceptance in an internal office are refused with 403 problem+json and

@@ -1,5 +1,5 @@
 """API views of the integrated platform (一体化平台): the applications it reports and the
-outages the government service department declares (DESIGN §12.1)."""
+outages the government service department declares (docs/design.md §12.1)."""
 from __future__ import annotations
 
 from typing import Annotated
