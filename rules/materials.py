@@ -1,10 +1,11 @@
 """Materials and application conditions against the reform office's catch-all list (XT-3.4.catch_all).
 
 "去除兜底条款": the list is the pack parameter `catch_all` (regular expressions kept by the reform
-office, DESIGN §12.2), matched on normalized text: NFKC (full-width forms folded), no spaces,
+office, docs/design.md §12.2), matched on normalized text: NFKC (full-width forms folded), no spaces,
 其它 read as 其他, trailing punctuation dropped. Patterns are anchored by the list itself, so
 "其他…材料" is a whole material's name and a trailing "等" is caught while "等级证书" is not.
 """
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """The catalog: directory items, item versions and their reviews, sections, fee reviews."""
+
 from __future__ import annotations
 
 from datetime import datetime

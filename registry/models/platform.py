@@ -1,9 +1,10 @@
-"""What the integrated platform (一体化平台) reported, and its declared outages (DESIGN §12.1).
+"""What the integrated platform (一体化平台) reported, and its declared outages (docs/design.md §12.1).
 
 A platform record is an application onehall received from the platform (its API client or an
 imported export): the door refuses an acceptance of an application with none (体外循环), except
 inside an outage the government service department declared.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
