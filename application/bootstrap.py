@@ -1,5 +1,4 @@
 """`onehall init`: schema, the plan's facts, the calendar, keys, the active pack, the demo."""
-
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -22,14 +21,12 @@ def initialise(rt, *, demo: bool = False, progress: bool = True) -> list[str]:
         origin = deployment.fix(session, deployment.LOG_ORIGIN, rt.settings.log_origin)
     lines.append(f"日志来源名（origin）：{origin}")
     from registry.seed import load_plan_facts
-
     ensure_keys(rt)
     with rt.filing(SYSTEM) as ctx:
         load_plan_facts(ctx)
     ensure_keys(rt)
     lines.append("已载入方案附件所列单位、市级机构、市本级政务大厅与六个专业分厅、一体化平台")
     from registry import calendar as cal
-
     with rt.filing(SYSTEM) as ctx:
         years = cal.seed_from_chinesecalendar(ctx.session)
     if years:
@@ -39,7 +36,6 @@ def initialise(rt, *, demo: bool = False, progress: bool = True) -> list[str]:
         lines.append(pack_line)
     if demo:
         from registry.demo import load_demo
-
         with rt.filing(Actor(name="demo", role="gov_service")) as ctx:
             summary = load_demo(ctx, progress=progress)
         lines.append(_demo_line(summary))
@@ -62,15 +58,8 @@ def publish_checkpoint(rt) -> str | None:
 def _demo_line(summary: dict) -> str:
     if summary.get("skipped"):
         return "演示数据已存在，未重复加载"
-    parts = [
-        ("items", "个事项"),
-        ("authorizations", "份授权书"),
-        ("people", "名人员"),
-        ("places", "个场所"),
-        ("seals", "枚印章"),
-        ("absences", "条缺位"),
-        ("exemptions", "项不宜进驻申请"),
-    ]
+    parts = [("items", "个事项"), ("authorizations", "份授权书"), ("people", "名人员"), ("places", "个场所"),
+             ("seals", "枚印章"), ("absences", "条缺位"), ("exemptions", "项不宜进驻申请")]
     return "演示数据：" + "、".join(f"{summary[k]} {label}" for k, label in parts if k in summary)
 
 
@@ -79,14 +68,13 @@ def ensure_keys(rt) -> None:
     if keys is None:
         return
     from application.logservice import SIGNING_BODIES
-
     for body in SIGNING_BODIES:
         keys.ensure(body, at=KEYS_VALID_FROM)
     with rt.reading() as session:
         codes = list(session.scalars(select(Department.code).where(Department.placeholder.is_(False))))
     for code in codes:
         keys.ensure(f"dept:{code}", at=KEYS_VALID_FROM)
-    if hasattr(keys, "commitment_key"):  # keys in custody: the commitment key too, once
+    if hasattr(keys, "commitment_key"):   # keys in custody: the commitment key too, once
         keys.commitment_key()
 
 

@@ -4,7 +4,6 @@ log's lock and refuse 两头受理 and 体外循环 before anything is written.
 Runs inside the acceptance's write transaction (application.casework.accept_case); a refusal raises
 ActRefused there, so the transaction rolls back: no case row, no log entry.
 """
-
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -21,24 +20,16 @@ from rules.pack import Pack
 from application.sealing import ActRefused
 
 
-def door_check(
-    session: Session, pack: Pack, data: dict[str, Any], key: str, accepted_at: datetime
-) -> tuple[str | None, datetime | None]:
+def door_check(session: Session, pack: Pack, data: dict[str, Any], key: str, accepted_at: datetime
+               ) -> tuple[str | None, datetime | None]:
     """(the application's platform number, the due time of its platform record when accepted
     during an outage and not yet reported); raises ActRefused with the reasons."""
-    facts = platform.door_facts(
-        session, item=data["item"], platform_no=data.get("platform_no"), key=key, at=accepted_at
-    )
+    facts = platform.door_facts(session, item=data["item"], platform_no=data.get("platform_no"), key=key,
+                                at=accepted_at)
     places = {p.code: p.name for p in session.execute(select(Place.code, Place.name)).all()}
-    acceptance = Acceptance(
-        item=data["item"],
-        place=data["place"],
-        place_name=places.get(data["place"], data["place"]),
-        platform_no=facts.platform_no,
-        application=facts.application,
-        open_cases=facts.open_cases,
-        in_outage=facts.outage is not None,
-    )
+    acceptance = Acceptance(item=data["item"], place=data["place"], place_name=places.get(data["place"], data["place"]),
+                            platform_no=facts.platform_no, application=facts.application,
+                            open_cases=facts.open_cases, in_outage=facts.outage is not None)
     reasons = refusals(pack, acceptance, places)
     if reasons:
         raise ActRefused("不允许受理", reasons)

@@ -1,5 +1,4 @@
 """Wires the signed log into the runtime: key store, commitment key, checkpoint settings."""
-
 from __future__ import annotations
 
 import os
@@ -31,26 +30,20 @@ def make_ledger(rt) -> SignedLog:
     keys sealed with the passphrase in the database, shared by every host), `pkcs11` (keys in
     an HSM, the public halves in the database), or `files` (one host: the key folder)."""
     s = rt.settings
-    settings = LogSettings(
-        origin=s.log_origin,
-        checkpoint_interval_ms=s.checkpoint_interval_ms,
-        checkpoint_max_entries=s.checkpoint_max_entries,
-        checkpoint_dir=s.key_dir.parent / "checkpoints",
-    )
+    settings = LogSettings(origin=s.log_origin, checkpoint_interval_ms=s.checkpoint_interval_ms,
+                           checkpoint_max_entries=s.checkpoint_max_entries,
+                           checkpoint_dir=s.key_dir.parent / "checkpoints")
     if s.key_store == "files":
         keys = KeyStore(s.key_dir, s.key_passphrase)
         rt.extras["keys"] = keys
         return SignedLog(keys, commitment_key(s.key_dir), settings)
     from registry.custody import CustodyKeyStore
     from signing.custody import PassphraseVault, Pkcs11Vault
-
-    vault = (
-        Pkcs11Vault(s.pkcs11_module or "", s.pkcs11_token or "", s.pkcs11_pin or "")
-        if s.key_store == "pkcs11"
-        else PassphraseVault(s.key_passphrase)
-    )
+    vault = (Pkcs11Vault(s.pkcs11_module or "", s.pkcs11_token or "", s.pkcs11_pin or "")
+             if s.key_store == "pkcs11" else PassphraseVault(s.key_passphrase))
     keys = CustodyKeyStore(rt.sessions, vault, s.key_passphrase)
     rt.extras["keys"] = keys
-    log = SignedLog(keys, b"", settings)  # the commitment key: read from the database on first use
+    log = SignedLog(keys, b"", settings)   # the commitment key: read from the database on first use
     keys.ledger = log
     return log
+

@@ -3,7 +3,6 @@
 One Runtime per Flask app (and per CLI invocation), so each worker process keeps its own
 decision index current from the registry's change feed (docs/design.md §9).
 """
-
 from __future__ import annotations
 
 import threading
@@ -27,8 +26,8 @@ class Runtime:
     settings: Settings
     sessions: sessionmaker[Session]
     ledger: Ledger = field(default_factory=NullLedger)
-    _policy: Any = None  # application.policy.PolicyHost, built on first use
-    _changes: Any = None  # application.changes.ChangeMonitor, built on first use
+    _policy: Any = None         # application.policy.PolicyHost, built on first use
+    _changes: Any = None        # application.changes.ChangeMonitor, built on first use
     extras: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -44,7 +43,6 @@ class Runtime:
         """This worker's policy host (rules engine + decision index), built on first use."""
         if self._policy is None:
             from application.policy import PolicyHost
-
             with _POLICY_LOCK:
                 if self._policy is None:
                     self._policy = PolicyHost(self)
@@ -55,7 +53,6 @@ class Runtime:
         """This worker's view of the registry change feed (application.changes.ChangeMonitor)."""
         if self._changes is None:
             from application.changes import ChangeMonitor
-
             with _POLICY_LOCK:
                 if self._changes is None:
                     self._changes = ChangeMonitor(self)
@@ -109,7 +106,6 @@ def _resolve_origin(settings: Settings, engine) -> None:
     """The log origin: the one fixed at init wins; an explicit different one is refused."""
     from registry.deployment import LOG_ORIGIN, SettingConflict, conflict_message, fixed_if_migrated
     from application.config import DEV_LOG_ORIGIN
-
     stored = fixed_if_migrated(engine, LOG_ORIGIN)
     if settings.origin_given:
         if stored is not None and stored != settings.log_origin:
@@ -128,4 +124,5 @@ def _make_ledger(rt: Runtime) -> Ledger:
 
 
 def actor_of(principal: Principal) -> Actor:
-    return Actor(name=principal.name, role=principal.role, department=principal.department, person=principal.person)
+    return Actor(name=principal.name, role=principal.role, department=principal.department,
+                 person=principal.person)

@@ -16,7 +16,6 @@ and fold only the records logged since. A snapshot can never serve a stale or an
 The payload is a pickle of our own objects, read only after its MAC verified (pickle runs code:
 never unpickle what is not authenticated). Rule objects are stored by id and re-bound to the pack.
 """
-
 from __future__ import annotations
 
 import gc
@@ -108,10 +107,8 @@ def write(path: Path, key: bytes, engine: Engine, state: SignedState, *, tree_si
     finally:
         state.display = display
     payload = buf.getvalue()
-    header = json.dumps(
-        {"pack_digest": engine.pack.digest, "tree_size": tree_size, "root_hash": root_hash, "code": CODE_VERSION},
-        sort_keys=True,
-    ).encode()
+    header = json.dumps({"pack_digest": engine.pack.digest, "tree_size": tree_size, "root_hash": root_hash,
+                         "code": CODE_VERSION}, sort_keys=True).encode()
     mac = hmac.new(key, MAGIC + header + b"\n" + payload, hashlib.sha256).hexdigest().encode()
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(f".tmp{os.getpid()}")
@@ -129,7 +126,7 @@ def read_header(path: Path, key: bytes) -> tuple[dict[str, Any], bytes]:
         raise SnapshotRejected("没有快照") from exc
     if not raw.startswith(MAGIC):
         raise SnapshotRejected("不是 onehall 快照")
-    rest = raw[len(MAGIC) :]
+    rest = raw[len(MAGIC):]
     mac, _, rest = rest.partition(b"\n")
     header_bytes, _, payload = rest.partition(b"\n")
     expected = hmac.new(key, MAGIC + header_bytes + b"\n" + payload, hashlib.sha256).hexdigest().encode()

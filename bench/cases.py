@@ -8,7 +8,6 @@ the same database layer as bench.log's raw inserts.
 
     python -m bench.cases [--n 500]
 """
-
 from __future__ import annotations
 
 import argparse
@@ -28,45 +27,25 @@ def build_app(workdir: Path):
     from application.config import Settings
     from application.packs import ensure_active_pack
 
-    settings = Settings(
-        instance_dir=workdir / "instance",
-        database_url=f"sqlite:///{workdir / 'cases.db'}",
-        key_dir=workdir / "keys",
-        key_passphrase=b"bench",
-        secret_key="bench",
-        testing=True,
-    )
+    settings = Settings(instance_dir=workdir / "instance", database_url=f"sqlite:///{workdir / 'cases.db'}",
+                        key_dir=workdir / "keys", key_passphrase=b"bench", secret_key="bench", testing=True)
     settings.instance_dir.mkdir(parents=True, exist_ok=True)
     app = create_app(settings)
     rt = app.extensions["onehall"]
     migrate.upgrade(rt.engine)
     ensure_active_pack(rt)
     with rt.filing(SYSTEM) as ctx:
-        for code, name, kind in [
-            ("FGW", "市发改委", "department"),
-            ("ZWFW", "市政务服务中心", "gov_service"),
-            ("SGB", "市编办（审改办）", "reform_office"),
-        ]:
-            org.create_department(
-                ctx,
-                {
-                    "code": code,
-                    "name": name,
-                    "kind": kind,
-                    "group": "city_department" if kind == "department" else "body",
-                },
-            )
+        for code, name, kind in [("FGW", "市发改委", "department"), ("ZWFW", "市政务服务中心", "gov_service"),
+                                 ("SGB", "市编办（审改办）", "reform_office")]:
+            org.create_department(ctx, {"code": code, "name": name, "kind": kind,
+                                        "group": "city_department" if kind == "department" else "body"})
         org.create_hall(ctx, {"code": "CITY", "name": "市本级政务大厅", "kind": "city", "host_department": "ZWFW"})
         org.create_place(ctx, {"code": "ZH-01", "name": "综合窗口", "kind": "comprehensive_window", "hall": "CITY"})
         clerk = org.create_person(ctx, {"name": "赵丽", "department": "ZWFW", "position": "综合窗口受理员"}).id
     tokens = {}
     with rt.filing_session() as session:
-        for name, role, dept, person in [
-            ("fgw", "department", "FGW", None),
-            ("sgb", "reform_office", None, None),
-            ("win", "window", None, clerk),
-            ("yth", "platform", None, None),
-        ]:
+        for name, role, dept, person in [("fgw", "department", "FGW", None), ("sgb", "reform_office", None, None),
+                                         ("win", "window", None, clerk), ("yth", "platform", None, None)]:
             create_user(session, name, role, None, department=dept, person=person)
             tokens[name] = create_token(session, name)
     return app, tokens, clerk
@@ -81,20 +60,10 @@ def run(workdir: Path, n: int) -> float:
         r = client.post(f"/api/v1{path}", json=body, headers={"Authorization": f"Bearer {tokens[who]}"})
         assert r.status_code == 201, (path, r.status_code, r.get_json())
 
-    post(
-        "/items",
-        {
-            "code": "FGW-001",
-            "name": "企业投资项目备案",
-            "department": "FGW",
-            "item_type": "行政许可",
-            "case_type": "instant",
-            "entry": {"hall": "CITY"},
-            "effective_from": "2019-01-01",
-        },
-        "fgw",
-    )
+    post("/items", {"code": "FGW-001", "name": "企业投资项目备案", "department": "FGW", "item_type": "行政许可",
+                    "case_type": "instant", "entry": {"hall": "CITY"}, "effective_from": "2019-01-01"}, "fgw")
     post("/items/FGW-001/review", {"result": "approved"}, "sgb")
+<<<<<<< HEAD
     post(
         "/authorizations",
         {
@@ -123,6 +92,15 @@ def run(workdir: Path, n: int) -> float:
         }
         for i in range(n)
     ]
+=======
+    post("/authorizations", {"grantor": "FGW", "grantee": {"gov_service": True},
+                             "powers": ["consult", "receive", "accept", "issue"], "valid_from": "2019-01-01"}, "fgw")
+    for i in range(n):
+        post("/platform/applications", {"platform_no": f"PT-{i}", "item": "FGW-001", "applicant": f"申请人{i}",
+                                        "applied_at": AT.isoformat()}, "yth")
+    bodies = [{"number": f"C-{i}", "item": "FGW-001", "place": "ZH-01", "person": clerk, "applicant": f"申请人{i}",
+               "platform_no": f"PT-{i}", "accepted_at": AT.isoformat()} for i in range(n)]
+>>>>>>> parent of 245dc86 (ruff format over the whole tree (issue 15 item 8): formatting only)
     t0 = time.perf_counter()
     for body in bodies:
         post("/cases", body, "win")
@@ -133,7 +111,6 @@ def run(workdir: Path, n: int) -> float:
 
 def main(argv=None) -> int:
     import tempfile
-
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--n", type=int, default=500)
     args = ap.parse_args(argv)

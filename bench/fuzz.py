@@ -9,7 +9,6 @@ same module at the `make test` setting, from the same run, for scale.
 
     python -m bench.fuzz [--seeds 1,2,3] [--examples 30] [--stateful 20] [--no-baseline]
 """
-
 from __future__ import annotations
 
 import argparse
@@ -30,13 +29,8 @@ def run(env_extra: dict[str, str]) -> dict:
         report = Path(tmp) / "report.json"
         env = {**os.environ, **env_extra, "ONEHALL_FUZZ_JSON": str(report)}
         started = time.perf_counter()
-        proc = subprocess.run(
-            [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-p", "no:cacheprovider", MODULE],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-        )
+        proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-p", "no:cacheprovider",
+                               MODULE], cwd=ROOT, env=env, capture_output=True, text=True)
         elapsed = time.perf_counter() - started
         out = json.loads(report.read_text(encoding="utf-8")) if report.exists() else {}
         summary = (proc.stdout.strip().splitlines() or [""])[-1]
@@ -55,13 +49,8 @@ def main() -> None:
     parser.add_argument("--no-baseline", action="store_true")
     args = parser.parse_args()
     result = {"bench": "fuzz", "command": " ".join(sys.argv)}
-    result["long"] = run(
-        {
-            "ONEHALL_FUZZ_SEEDS": args.seeds,
-            "ONEHALL_FUZZ_EXAMPLES": str(args.examples),
-            "ONEHALL_FUZZ_STATEFUL": str(args.stateful),
-        }
-    )
+    result["long"] = run({"ONEHALL_FUZZ_SEEDS": args.seeds, "ONEHALL_FUZZ_EXAMPLES": str(args.examples),
+                          "ONEHALL_FUZZ_STATEFUL": str(args.stateful)})
     if not args.no_baseline:
         base = run({})
         result["baseline_s"] = base["wall_s"]

@@ -6,7 +6,6 @@ are synced once first, as the scheduler does, so compliance pages read stored ro
 
     python -m bench.pages [--repeat 3] [--per-kind 3]
 """
-
 from __future__ import annotations
 
 import argparse
@@ -23,7 +22,6 @@ BUDGET_MS = 300.0
 
 def crawl_times(app, user: str, home: str, password: str, repeat: int, per_kind: int) -> dict[str, float]:
     from tests.web.test_link_crawl import kind_of, links_of
-
     client = app.test_client()
     client.post("/login", data={"name": user, "password": password})
     seen, kinds, out = {home}, Counter(), {}
@@ -56,13 +54,11 @@ def main(argv: list[str] | None = None) -> None:
     args = ap.parse_args(argv)
     from tests.api.world import PASSWORD, build_world
     from tests.web.test_link_crawl import ROLES
-
     t0 = time.perf_counter()
     world = build_world(Path(tempfile.mkdtemp(prefix="bench-pages-")))
     world.app.config["WTF_CSRF_ENABLED"] = False
     from application.scheduler import sync_findings
-
-    sync_findings(world.rt)  # what `make run`'s scheduler does on its first pass
+    sync_findings(world.rt)           # what `make run`'s scheduler does on its first pass
     setup_s = time.perf_counter() - t0
     rows = []
     for user, home in ROLES.items():
@@ -71,19 +67,9 @@ def main(argv: list[str] | None = None) -> None:
     world.rt.close()
     rows.sort(key=lambda r: -r["ms"])
     over = [r for r in rows if r["ms"] > BUDGET_MS]
-    json.dump(
-        {
-            "pages": len(rows),
-            "setup_s": round(setup_s, 1),
-            "budget_ms": BUDGET_MS,
-            "over_budget": len(over),
-            "p50_ms": round(statistics.median(r["ms"] for r in rows), 1),
-            "slowest": rows[:5],
-        },
-        sys.stdout,
-        ensure_ascii=False,
-        indent=1,
-    )
+    json.dump({"pages": len(rows), "setup_s": round(setup_s, 1), "budget_ms": BUDGET_MS,
+               "over_budget": len(over), "p50_ms": round(statistics.median(r["ms"] for r in rows), 1),
+               "slowest": rows[:5]}, sys.stdout, ensure_ascii=False, indent=1)
     print()
 
 

@@ -6,7 +6,6 @@ record signs each such row as it stands, marked `"backfill": true`, and any fili
 no record at all. A filing that has a record is never signed again: where its row differs from
 the record, the audit names it.
 """
-
 from __future__ import annotations
 
 from typing import Any
@@ -52,7 +51,8 @@ def backfill(session: Session, ledger) -> int:
     for rtype, row in rows:
         view = RECORD_VIEWS[rtype]
         personal = {f: str(getattr(row, f) or "") for f in view.personal} or None
-        logged = ctx.log(rtype, {**view.record(row), "backfill": True}, ref=getattr(row, view.key), personal=personal)
+        logged = ctx.log(rtype, {**view.record(row), "backfill": True}, ref=getattr(row, view.key),
+                         personal=personal)
         if rtype not in STATE_TYPES and getattr(row, "log_index", "absent") is None:
             row.log_index = logged.index
         ctx.changed(rtype, getattr(row, view.key))

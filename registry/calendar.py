@@ -12,7 +12,6 @@ answers working-day and office-hours questions. Anything that touches a year wit
 data raises :class:`CalendarPending` — the clock fails closed (the case is marked
 "pending calendar") instead of guessing. Authorization decisions never use this module.
 """
-
 from __future__ import annotations
 
 import csv
@@ -105,8 +104,8 @@ class WorkingCalendar:
     """Working days in memory: the loaded years and the days that differ from Mon–Fri."""
 
     years: frozenset[int]
-    holidays: frozenset[date] = frozenset()  # weekdays off
-    makeup_days: frozenset[date] = frozenset()  # weekend days worked (调休上班)
+    holidays: frozenset[date] = frozenset()       # weekdays off
+    makeup_days: frozenset[date] = frozenset()    # weekend days worked (调休上班)
     names: dict[date, str] = field(default_factory=dict)
     office: OfficeHours = DEFAULT_OFFICE_HOURS
 
@@ -114,7 +113,8 @@ class WorkingCalendar:
     def load(cls, session: Session, office: OfficeHours = DEFAULT_OFFICE_HOURS) -> "WorkingCalendar":
         years = frozenset(session.scalars(select(CalendarYear.year)))
         holidays, makeup, names = set(), set(), {}
-        for day, working, name in session.execute(select(CalendarDay.day, CalendarDay.working, CalendarDay.name)):
+        for day, working, name in session.execute(
+                select(CalendarDay.day, CalendarDay.working, CalendarDay.name)):
             (makeup if working else holidays).add(day)
             if name:
                 names[day] = name
@@ -255,9 +255,8 @@ class WorkingCalendar:
         return sign * total
 
 
-def add_office_hours(
-    session: Session, start: datetime, hours: float | timedelta, office: OfficeHours = DEFAULT_OFFICE_HOURS
-) -> datetime:
+def add_office_hours(session: Session, start: datetime, hours: float | timedelta,
+                     office: OfficeHours = DEFAULT_OFFICE_HOURS) -> datetime:
     """Convenience: load the calendar and add office hours (see :class:`WorkingCalendar`)."""
     return WorkingCalendar.load(session, office).add_office_hours(start, hours)
 
@@ -300,7 +299,8 @@ def seed_from_chinesecalendar(session: Session, years: Iterable[int] | None = No
             days.append(CalendarDay(day=d, year=d.year, working=False, name=chinese.get(name, name)))
     for d, name in constants.workdays.items():
         if d.year in todo and d.weekday() >= 5:
-            days.append(CalendarDay(day=d, year=d.year, working=True, name=f"{chinese.get(name, name)}调休上班"))
+            days.append(CalendarDay(day=d, year=d.year, working=True,
+                                    name=f"{chinese.get(name, name)}调休上班"))
     session.add_all([CalendarYear(year=y, source=source, loaded_at=now) for y in todo])
     session.flush()
     session.add_all(sorted(days, key=lambda x: x.day))
@@ -314,18 +314,12 @@ def seed_from_chinesecalendar(session: Session, years: Iterable[int] | None = No
 
 _OFF = {"休", "假", "休息", "放假", "holiday", "off"}
 _WORK = {"班", "上班", "调休上班", "workday", "work"}
-_HEADERS = {
-    "日期": "date",
-    "date": "date",
-    "类型": "type",
-    "type": "type",
-    "名称": "name",
-    "name": "name",
-    "节日": "name",
-}
+_HEADERS = {"日期": "date", "date": "date", "类型": "type", "type": "type",
+            "名称": "name", "name": "name", "节日": "name"}
 
 
-def import_year(session: Session, year: int, file: str | Path | IO[str], *, source: str | None = None) -> dict:
+def import_year(session: Session, year: int, file: str | Path | IO[str], *,
+                source: str | None = None) -> dict:
     """Load (or replace) one year from a CSV or YAML transcription of the State Council notice.
 
     **CSV** (UTF-8, a BOM is fine; lines starting with ``#`` are comments)::
@@ -409,12 +403,10 @@ def import_year(session: Session, year: int, file: str | Path | IO[str], *, sour
         existing.source = src
         existing.loaded_at = utcnow()
     session.flush()
-    session.add_all(
-        [
-            CalendarDay(day=d, year=year, working=w, name=(f"{n}调休上班" if w and n and "调休" not in n else n))
-            for d, (w, n, _) in sorted(stored.items())
-        ]
-    )
+    session.add_all([
+        CalendarDay(day=d, year=year, working=w, name=(f"{n}调休上班" if w and n and "调休" not in n else n))
+        for d, (w, n, _) in sorted(stored.items())
+    ])
     session.flush()
     return {
         "year": year,
@@ -467,7 +459,8 @@ def _yaml_rows(text: str) -> tuple[list[tuple[int, dict]], int | None, str | Non
     rows = []
     for i, entry in enumerate(doc["days"], start=1):
         entry = entry if isinstance(entry, dict) else {}
-        rows.append((i, {_HEADERS.get(str(k).lower() if str(k).isascii() else str(k)): v for k, v in entry.items()}))
+        rows.append((i, {_HEADERS.get(str(k).lower() if str(k).isascii() else str(k)): v
+                         for k, v in entry.items()}))
     year = doc.get("year")
     return rows, (int(year) if year is not None else None), doc.get("source")
 
@@ -505,7 +498,8 @@ def status(session: Session, today: date | None = None, warn_days: int = WARN_DA
     today = today or datetime.now(SHANGHAI).date()
     rows = session.execute(select(CalendarYear.year, CalendarYear.source).order_by(CalendarYear.year)).all()
     years = [y for y, _ in rows]
-    counts = dict(session.execute(select(CalendarDay.year, func.count()).group_by(CalendarDay.year)).all())
+    counts = dict(session.execute(
+        select(CalendarDay.year, func.count()).group_by(CalendarDay.year)).all())
     loaded = set(years)
     if today.year in loaded:
         y = today.year
@@ -518,16 +512,12 @@ def status(session: Session, today: date | None = None, warn_days: int = WARN_DA
         days_left = 0
     warning = None
     if today.year not in loaded:
-        warning = (
-            f"{today.year}年的工作日历尚未导入，按工作日计时的时限暂停（待日历）；"
-            f"请尽快导入国务院办公厅公布的{today.year}年节假日安排。"
-        )
+        warning = (f"{today.year}年的工作日历尚未导入，按工作日计时的时限暂停（待日历）；"
+                   f"请尽快导入国务院办公厅公布的{today.year}年节假日安排。")
     elif days_left < warn_days:
         nxt = last.year + 1
-        warning = (
-            f"已导入的工作日历将于{last.isoformat()}用完（剩余{days_left}天，少于{warn_days}天）；"
-            f"请在国务院办公厅公布{nxt}年节假日安排后导入{nxt}年日历。"
-        )
+        warning = (f"已导入的工作日历将于{last.isoformat()}用完（剩余{days_left}天，少于{warn_days}天）；"
+                   f"请在国务院办公厅公布{nxt}年节假日安排后导入{nxt}年日历。")
     return {
         "today": today.isoformat(),
         "years": years,

@@ -38,7 +38,6 @@ with a BOM so Excel opens them (a GB18030 file saved by Excel is read too); xlsx
 sheet 实施清单 (or the first sheet). Row numbers in messages are the spreadsheet's (the header
 is row 1). Unknown headers are refused, so a misspelt column never drops data silently.
 """
-
 from __future__ import annotations
 
 import csv
@@ -109,19 +108,12 @@ class ImportResult:
         return self.filed
 
     def __str__(self) -> str:
-        return (
-            f"{self.filed}（新事项 {self.new_items}，新版本 {self.new_versions}；"
-            f"已发布 {self.published}，待审核 {self.filed - self.published}）"
-        )
+        return (f"{self.filed}（新事项 {self.new_items}，新版本 {self.new_versions}；"
+                f"已发布 {self.published}，待审核 {self.filed - self.published}）")
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "rows": self.rows,
-            "filed": self.filed,
-            "published": self.published,
-            "new_items": self.new_items,
-            "new_versions": self.new_versions,
-        }
+        return {"rows": self.rows, "filed": self.filed, "published": self.published,
+                "new_items": self.new_items, "new_versions": self.new_versions}
 
 
 # ---------------------------------------------------------------------------------------
@@ -139,14 +131,8 @@ def _unescape(text: str) -> str:
 
 
 def _escape(text: Any) -> str:
-    return (
-        str(text or "")
-        .replace("\\", "\\\\")
-        .replace(";", "\\;")
-        .replace("|", "\\|")
-        .replace("\r", " ")
-        .replace("\n", " ")
-    )
+    return (str(text or "").replace("\\", "\\\\").replace(";", "\\;").replace("|", "\\|")
+            .replace("\r", " ").replace("\n", " "))
 
 
 def format_limit(limit: dict[str, Any] | None) -> str:
@@ -225,7 +211,7 @@ def _split_keep(cell: str, sep: str) -> list[str]:
     while i < len(cell):
         ch = cell[i]
         if ch == "\\" and i + 1 < len(cell):
-            buf.append(cell[i : i + 2])
+            buf.append(cell[i:i + 2])
             i += 2
             continue
         if ch == sep:
@@ -319,7 +305,8 @@ def read_table(path: str | Path) -> list[tuple[int, list[Any]]]:
             raise Invalid("无法读取 xlsx 文件", [FieldError("文件", f"无法读取：{exc}")]) from None
         try:
             ws = wb[SHEET] if SHEET in wb.sheetnames else wb.worksheets[0]
-            rows = [(i, [_cell_text(v) for v in row]) for i, row in enumerate(ws.iter_rows(values_only=True), start=1)]
+            rows = [(i, [_cell_text(v) for v in row])
+                    for i, row in enumerate(ws.iter_rows(values_only=True), start=1)]
         finally:
             wb.close()
         return rows
@@ -387,14 +374,11 @@ def _restore(value: Any) -> Any:
 
 def _check_codes(item: dict[str, Any], where, errors: ErrorList) -> None:
     """Codes as the API accepts them (vocab.CODE_PATTERN); no control characters in any text."""
-
     def bad(code: Any) -> bool:
         return not isinstance(code, str) or len(code) > vocab.CODE_MAX or not _CODE.match(code)
 
     if item.get("code") and bad(item["code"]):
-        errors.add(
-            where("code"), f"编码“{item['code']}”只能由字母、数字、点、下划线和连字符组成（至多{vocab.CODE_MAX}个字符）"
-        )
+        errors.add(where("code"), f"编码“{item['code']}”只能由字母、数字、点、下划线和连字符组成（至多{vocab.CODE_MAX}个字符）")
     for p in item.get("partners") or []:
         if bad(p):
             errors.add(where("partners"), f"联办事项编码“{p}”格式不符")
@@ -494,7 +478,7 @@ _NOTES = [
 
 @dataclass
 class _Lookups:
-    departments: dict[str, str]  # code or name -> code
+    departments: dict[str, str]   # code or name -> code
     halls: dict[str, str]
     sections: dict[str, str]
     directory: set[str]
@@ -554,9 +538,8 @@ def parse_catalog(ctx: FilingContext, path: str | Path) -> list[tuple[int, dict[
     first_row: dict[str, int] = {}
     for row_no, cells in table[1:]:
         values = {fld: cells[i] if i < len(cells) else "" for i, fld in enumerate(columns) if fld}
-        if not any(str(v).strip() for v in values.values() if not isinstance(v, (date, datetime))) and not any(
-            isinstance(v, (date, datetime)) for v in values.values()
-        ):
+        if not any(str(v).strip() for v in values.values() if not isinstance(v, (date, datetime))) \
+                and not any(isinstance(v, (date, datetime)) for v in values.values()):
             continue  # a blank row
         item = _parse_row(ctx, row_no, values, look, errors)
         if item is None:
@@ -580,9 +563,8 @@ def parse_catalog(ctx: FilingContext, path: str | Path) -> list[tuple[int, dict[
     return parsed
 
 
-def _parse_row(
-    ctx: FilingContext, row_no: int, values: dict[str, Any], look: _Lookups, errors: ErrorList
-) -> dict[str, Any] | None:
+def _parse_row(ctx: FilingContext, row_no: int, values: dict[str, Any], look: _Lookups,
+               errors: ErrorList) -> dict[str, Any] | None:
     def where(fld: str) -> str:
         return f"第{row_no}行 {HEADER_OF[fld]}"
 
@@ -613,24 +595,16 @@ def _parse_row(
             if owner and owner != code:
                 errors.add(where("code"), f"事项编码“{item['code']}”已属于{owner}")
 
-    for fld, vocabulary in (
-        ("item_type", vocab.ITEM_TYPES),
-        ("case_type", vocab.CASE_TYPES),
-        ("complexity", vocab.COMPLEXITY),
-        ("online_depth", vocab.ONLINE_DEPTHS),
-    ):
+    for fld, vocabulary in (("item_type", vocab.ITEM_TYPES), ("case_type", vocab.CASE_TYPES),
+                            ("complexity", vocab.COMPLEXITY), ("online_depth", vocab.ONLINE_DEPTHS)):
         raw = text(fld)
         if not raw:
             continue
         try:
             item[fld] = _enum(raw, vocabulary, fld)
         except ValueError as exc:
-            label = {
-                "item_type": "事项类型",
-                "case_type": "办件类型",
-                "complexity": "复杂程度",
-                "online_depth": "办理深度",
-            }[fld]
+            label = {"item_type": "事项类型", "case_type": "办件类型", "complexity": "复杂程度",
+                     "online_depth": "办理深度"}[fld]
             errors.add(where(fld), f"未知{label}：{exc}")
 
     for fld, default in (("on_application", True), ("report_up", False)):
@@ -732,9 +706,8 @@ def import_catalog(ctx: FilingContext, path: str | Path, progress: bool = True) 
     """
     parsed = parse_catalog(ctx, path)
     result = ImportResult(rows=len(parsed))
-    existing = set(
-        ctx.session.scalars(select(ItemVersion.code).where(ItemVersion.code.in_([i["code"] for _, i in parsed])))
-    )
+    existing = set(ctx.session.scalars(
+        select(ItemVersion.code).where(ItemVersion.code.in_([i["code"] for _, i in parsed]))))
     from tqdm import tqdm
 
     bar = tqdm(total=len(parsed), desc="导入事项", unit="项", file=sys.stderr, disable=not progress)
@@ -744,14 +717,10 @@ def import_catalog(ctx: FilingContext, path: str | Path, progress: bool = True) 
                 try:
                     row = catalog.file_item(ctx, item)
                 except Invalid as exc:
-                    raise Invalid(
-                        f"第{row_no}行未能登记：{exc.detail}",
-                        [
-                            FieldError(f"第{row_no}行 {HEADER_OF.get(e.field.split('.')[0], e.field)}", e.message)
-                            for e in exc.errors
-                        ]
-                        or [FieldError(f"第{row_no}行", exc.detail)],
-                    ) from None
+                    raise Invalid(f"第{row_no}行未能登记：{exc.detail}",
+                                  [FieldError(f"第{row_no}行 {HEADER_OF.get(e.field.split('.')[0], e.field)}",
+                                              e.message) for e in exc.errors]
+                                  or [FieldError(f"第{row_no}行", exc.detail)]) from None
                 result.filed += 1
                 result.published += row.status == "published"
                 if row.code in existing:

@@ -6,7 +6,6 @@ writer at a time: SQLite filings begin IMMEDIATE (the database's single writer l
 PostgreSQL takes a transaction-scoped advisory lock. The tree size is read inside that
 transaction, so concurrent workers produce one gap-free order.
 """
-
 from __future__ import annotations
 
 import base64
@@ -110,16 +109,8 @@ class SignedLog:
 
     # -- appending ---------------------------------------------------------------------------
 
-    def append(
-        self,
-        session: Session,
-        *,
-        kind: str,
-        body: str,
-        record: dict[str, Any],
-        ref: str | None = None,
-        personal: dict[str, str] | None = None,
-    ) -> Logged:
+    def append(self, session: Session, *, kind: str, body: str, record: dict[str, Any],
+               ref: str | None = None, personal: dict[str, str] | None = None) -> Logged:
         lock_log(session)
         # A key in custody is found (or made, and logged: an append of its own) before the tail is read.
         in_session = self._signer_in_session(session, body, record)
@@ -150,19 +141,8 @@ class SignedLog:
         # nothing of ours needs these rows as objects in the session).
         session.flush()
         conn = session.connection()
-        _INSERT_ENTRY.run(
-            conn,
-            [
-                {
-                    "index": size,
-                    "leaf": leaf,
-                    "leaf_hash": leaf_hash.hex(),
-                    "kind": kind,
-                    "ref": ref,
-                    "appended_at": utcnow(),
-                }
-            ],
-        )
+        _INSERT_ENTRY.run(conn, [{"index": size, "leaf": leaf, "leaf_hash": leaf_hash.hex(), "kind": kind,
+                                  "ref": ref, "appended_at": utcnow()}])
         _INSERT_NODES.run(conn, [{"level": lv, "index": ix, "hash": h} for lv, ix, h in new_nodes])
         _INSERT_SALTS.run(conn, [{"log_index": size, "field": f, "salt": s} for f, s in salts])
         # The next frontier is the old one plus what this append completed: no reads.
@@ -170,12 +150,8 @@ class SignedLog:
         self._remember_frontier(size + 1, leaf_hash.hex(), get)
         note_act(session, act=kind, log_index=size, leaf_hash=leaf_hash.hex(), body=body, key_id=signer.key_id)
         # The record hash is the RFC 9162 leaf hash: the entry's identity in the log and on /verify.
-        return Logged(
-            index=size,
-            leaf_hash=leaf_hash.hex(),
-            record_hash=leaf_hash.hex(),
-            signature=base64.b64encode(signer.value).decode(),
-        )
+        return Logged(index=size, leaf_hash=leaf_hash.hex(), record_hash=leaf_hash.hex(),
+                      signature=base64.b64encode(signer.value).decode())
 
     def _signer_in_session(self, session: Session, body: str, record: dict[str, Any]):
         """Keys in the database (registry.custody): the body's current signer as of this

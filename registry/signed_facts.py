@@ -16,7 +16,6 @@ Design (issue 13.1 with issue 14.9, designed together):
 - Leaves are parsed without checking signatures (the audit, registry.audit, checks every one);
   a worker start reads only the log tail past an authenticated snapshot (application.snapshot).
 """
-
 from __future__ import annotations
 
 import json
@@ -29,44 +28,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.models import (
-    Absence,
-    Authorization,
-    CitizensHomeOpening,
-    Delegation,
-    Department,
-    Exemption,
-    ExemptionDecision,
-    FeeReview,
-    FunctionSection,
-    Hall,
-    HallApproval,
-    LogEntry,
-    Person,
-    Place,
-    PolicyException,
-    Revocation,
-    Seal,
-    SealCustody,
-    SealUse,
-    Section,
-    StaffFiling,
+    Absence, Authorization, CitizensHomeOpening, Delegation, Department, Exemption, ExemptionDecision,
+    FeeReview, FunctionSection, Hall, HallApproval, LogEntry, Person, Place, PolicyException, Revocation,
+    Seal, SealCustody, SealUse, Section, StaffFiling,
 )
 
-TIME_FIELDS = frozenset(
-    {
-        "valid_from",
-        "valid_to",
-        "filed_at",
-        "at",
-        "from",
-        "to",
-        "effective_from",
-        "effective_to",
-        "until",
-        "date",
-        "acknowledged_at",
-    }
-)
+TIME_FIELDS = frozenset({"valid_from", "valid_to", "filed_at", "at", "from", "to", "effective_from",
+                         "effective_to", "until", "date", "acknowledged_at"})
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -112,127 +80,43 @@ RECORD_VIEWS: dict[str, View] = {
     "hall": _plain(Hall, "code", "name", "kind", "host_department"),
     "place": _plain(Place, "code", "name", "kind", "hall", "department", "function_section"),
     "person": _plain(Person, "id", "department", "section", "position", personal=("name",)),
-    "function_section": View(
-        FunctionSection,
-        "code",
-        {
-            "name": _attr("name"),
-            "lead_department": _attr("lead_department"),
-            "whole_chain": _attr("whole_chain"),
-            "chain": _list("chain"),
-        },
-    ),
+    "function_section": View(FunctionSection, "code", {"name": _attr("name"), "lead_department": _attr("lead_department"),
+                                                       "whole_chain": _attr("whole_chain"), "chain": _list("chain")}),
     "seal": _plain(Seal, "code", "name", "department", "kind"),
-    "authorization": View(
-        Authorization,
-        "id",
-        {
-            "grantor": _attr("grantor"),
-            "grantee": _attr("grantee"),
-            "post": _attr("post"),
-            "backs": _attr("backs"),
-            "powers": _list("powers"),
-            "items": _items("items"),
-            "valid_from": _time("valid_from"),
-            "valid_to": _time("valid_to"),
-            "late_filed": _attr("late_filed"),
-        },
-    ),
-    "revocation": View(
-        Revocation,
-        "id",
-        {
-            "authorization": _attr("authorization"),
-            "at": _time("at"),
-            "reason": _attr("reason"),
-            "late_filed": _attr("late_filed"),
-        },
-    ),
-    "absence": View(
-        Absence,
-        "id",
-        {"person": _attr("person"), "from": _time("from_"), "to": _time("to"), "late_filed": _attr("late_filed")},
-        personal=("reason",),
-    ),
-    "delegation": View(
-        Delegation,
-        "id",
-        {"department": _attr("department"), "items": _items("items"), "from": _time("from_"), "to": _time("to")},
-    ),
-    "seal_custody": View(
-        SealCustody, "id", {"seal": _attr("seal"), "person": _attr("person"), "from": _time("from_"), "to": _time("to")}
-    ),
-    "exemption_request": View(
-        Exemption,
-        "id",
-        {
-            "item": _attr("item"),
-            "reason": _attr("reason"),
-            "basis": _attr("basis"),
-            "effective_from": _time("effective_from"),
-            "effective_to": _time("effective_to"),
-        },
-    ),
-    "exemption_decision": View(
-        ExemptionDecision,
-        "id",
-        {"exemption": _attr("exemption"), "result": _attr("result"), "document_no": _attr("document_no")},
-    ),
-    "exception": View(
-        PolicyException,
-        "id",
-        {"rule": _attr("rule"), "subject": _attr("subject"), "reason": _attr("reason"), "until": _time("until")},
-    ),
-    "staff_filing": View(
-        StaffFiling,
-        "id",
-        {
-            "department": _attr("department"),
-            "people": lambda r: [{"person": e["person"], "role": e["role"]} for e in r.people or []],
-        },
-    ),
-    "hall_approval": View(
-        HallApproval,
-        "id",
-        {
-            "hall": _attr("hall"),
-            "valid_from": _time("valid_from"),
-            "valid_to": _time("valid_to"),
-            "document_no": _attr("document_no"),
-        },
-    ),
-    "citizens_home_opening": View(
-        CitizensHomeOpening, "id", {"date": _time("date"), "document_no": _attr("document_no")}
-    ),
-    "seal_use": View(
-        SealUse,
-        "id",
-        {
-            "seal": _attr("seal"),
-            "person": _attr("person"),
-            "item": _attr("item"),
-            "case": _attr("case"),
-            "document_sha256": _attr("document_sha256"),
-            "place": _attr("place"),
-            "at": _time("at"),
-            "decision_id": _attr("decision_id"),
-            "authorization": _attr("authorization"),
-            "acting_for": _attr("acting_for"),
-        },
-        personal=(),
-    ),
-    "fee_review": View(
-        FeeReview,
-        "id",
-        {
-            "item": _attr("item"),
-            "fee": _attr("fee"),
-            "result": _attr("result"),
-            "basis_ok": _attr("basis_ok"),
-            "standard_ok": _attr("standard_ok"),
-            "note": _attr("note"),
-        },
-    ),
+    "authorization": View(Authorization, "id", {
+        "grantor": _attr("grantor"), "grantee": _attr("grantee"), "post": _attr("post"), "backs": _attr("backs"),
+        "powers": _list("powers"), "items": _items("items"), "valid_from": _time("valid_from"),
+        "valid_to": _time("valid_to"), "late_filed": _attr("late_filed")}),
+    "revocation": View(Revocation, "id", {"authorization": _attr("authorization"), "at": _time("at"),
+                                          "reason": _attr("reason"), "late_filed": _attr("late_filed")}),
+    "absence": View(Absence, "id", {"person": _attr("person"), "from": _time("from_"), "to": _time("to"),
+                                    "late_filed": _attr("late_filed")}, personal=("reason",)),
+    "delegation": View(Delegation, "id", {"department": _attr("department"), "items": _items("items"),
+                                          "from": _time("from_"), "to": _time("to")}),
+    "seal_custody": View(SealCustody, "id", {"seal": _attr("seal"), "person": _attr("person"),
+                                             "from": _time("from_"), "to": _time("to")}),
+    "exemption_request": View(Exemption, "id", {"item": _attr("item"), "reason": _attr("reason"),
+                                                "basis": _attr("basis"), "effective_from": _time("effective_from"),
+                                                "effective_to": _time("effective_to")}),
+    "exemption_decision": View(ExemptionDecision, "id", {"exemption": _attr("exemption"), "result": _attr("result"),
+                                                         "document_no": _attr("document_no")}),
+    "exception": View(PolicyException, "id", {"rule": _attr("rule"), "subject": _attr("subject"),
+                                              "reason": _attr("reason"), "until": _time("until")}),
+    "staff_filing": View(StaffFiling, "id", {
+        "department": _attr("department"),
+        "people": lambda r: [{"person": e["person"], "role": e["role"]} for e in r.people or []]}),
+    "hall_approval": View(HallApproval, "id", {"hall": _attr("hall"), "valid_from": _time("valid_from"),
+                                               "valid_to": _time("valid_to"), "document_no": _attr("document_no")}),
+    "citizens_home_opening": View(CitizensHomeOpening, "id", {"date": _time("date"),
+                                                              "document_no": _attr("document_no")}),
+    "seal_use": View(SealUse, "id", {"seal": _attr("seal"), "person": _attr("person"), "item": _attr("item"),
+                                     "case": _attr("case"), "document_sha256": _attr("document_sha256"),
+                                     "place": _attr("place"), "at": _time("at"), "decision_id": _attr("decision_id"),
+                                     "authorization": _attr("authorization"), "acting_for": _attr("acting_for")},
+                     personal=()),
+    "fee_review": View(FeeReview, "id", {"item": _attr("item"), "fee": _attr("fee"), "result": _attr("result"),
+                                         "basis_ok": _attr("basis_ok"), "standard_ok": _attr("standard_ok"),
+                                         "note": _attr("note")}),
 }
 # Record types that restate a whole row: the newest one of a key is the row's state.
 STATE_TYPES = ("department", "section", "hall", "place", "person", "function_section", "seal")
@@ -254,9 +138,8 @@ def log_state(ctx, kind: str, row: Any) -> None:
 # -- reading the log ---------------------------------------------------------------------------
 
 
-def iter_records(
-    session: Session, start: int = 0, end: int | None = None, batch: int = 5000
-) -> Iterator[tuple[int, bytes, dict[str, Any]]]:
+def iter_records(session: Session, start: int = 0, end: int | None = None,
+                 batch: int = 5000) -> Iterator[tuple[int, bytes, dict[str, Any]]]:
     """(index, leaf, record) of the stored log from `start`, in order, read in batches."""
     position = start
     while True:
@@ -289,29 +172,10 @@ def _fact(record: dict[str, Any], *names: str) -> dict[str, Any]:
     return {n: (_dt(record.get(n)) if n in TIME_FIELDS else record.get(n)) for n in names}
 
 
-FACT_KEYS = (
-    "departments",
-    "sections",
-    "halls",
-    "hall_approvals",
-    "citizens_home_opening",
-    "places",
-    "people",
-    "staff_filings",
-    "items",
-    "item_reviews",
-    "function_sections",
-    "fee_reviews",
-    "authorizations",
-    "revocations",
-    "absences",
-    "exemptions",
-    "delegations",
-    "seals",
-    "seal_custody",
-    "exceptions",
-    "cases",
-)
+FACT_KEYS = ("departments", "sections", "halls", "hall_approvals", "citizens_home_opening", "places", "people",
+             "staff_filings", "items", "item_reviews", "function_sections", "fee_reviews", "authorizations",
+             "revocations", "absences", "exemptions", "delegations", "seals", "seal_custody", "exceptions",
+             "cases")
 
 
 class SignedState:
@@ -392,29 +256,13 @@ class SignedState:
 
     def _seal(self, index, r):
         old = self.tables["seals"].get(r["code"]) or {}
-        row = {
-            "code": r["code"],
-            "name": r.get("name") or old.get("name") or r["code"],
-            "department": r.get("department"),
-            "kind": r.get("kind"),
-        }
+        row = {"code": r["code"], "name": r.get("name") or old.get("name") or r["code"],
+               "department": r.get("department"), "kind": r.get("kind")}
         return self._put("seals", "seal", row, r["code"], "seal", index)
 
     def _authorization(self, index, r):
-        row = _fact(
-            r,
-            "id",
-            "grantor",
-            "grantee",
-            "post",
-            "backs",
-            "powers",
-            "items",
-            "valid_from",
-            "valid_to",
-            "filed_at",
-            "late_filed",
-        )
+        row = _fact(r, "id", "grantor", "grantee", "post", "backs", "powers", "items", "valid_from", "valid_to",
+                    "filed_at", "late_filed")
         row["log_index"] = index
         return self._put("authorizations", "authorization", row, r["id"], "authorization", index)
 
@@ -452,14 +300,8 @@ class SignedState:
         old = self.tables["exemptions"].get(r.get("exemption"))
         if old is None:
             return []
-        row = {
-            **old,
-            "decision": {
-                "result": r.get("result"),
-                "document_no": r.get("document_no"),
-                "filed_at": _dt(r.get("filed_at")),
-            },
-        }
+        row = {**old, "decision": {"result": r.get("result"), "document_no": r.get("document_no"),
+                                   "filed_at": _dt(r.get("filed_at"))}}
         self.tables["exemptions"][row["id"]] = row
         return [{"kind": "exemption", "op": "upsert", "record": row}]
 
@@ -483,7 +325,8 @@ class SignedState:
 
     def _opening(self, index, r):
         row = _fact(r, "id", "date", "filed_at")
-        return self._put("citizens_home_opening", "citizens_home_opening", row, r["id"], "citizens_home_opening", index)
+        return self._put("citizens_home_opening", "citizens_home_opening", row, r["id"], "citizens_home_opening",
+                         index)
 
     def _fee_review(self, index, r):
         row = _fact(r, "id", "item", "fee", "result", "basis_ok", "standard_ok", "note", "filed_at")
@@ -491,28 +334,10 @@ class SignedState:
 
     def _item_filing(self, index, r):
         code = r["item"]
-        row = _fact(
-            r,
-            "version",
-            "directory_item",
-            "name",
-            "department",
-            "item_type",
-            "on_application",
-            "case_type",
-            "report_up",
-            "joint",
-            "complexity",
-            "statutory_limit",
-            "promised_limit",
-            "promised_limit_2017",
-            "online_depth",
-            "function_section",
-            "entry",
-            "effective_from",
-            "status",
-            "filed_at",
-        )
+        row = _fact(r, "version", "directory_item", "name", "department", "item_type", "on_application",
+                    "case_type", "report_up", "joint", "complexity", "statutory_limit", "promised_limit",
+                    "promised_limit_2017", "online_depth", "function_section", "entry", "effective_from",
+                    "status", "filed_at")
         row["code"] = code
         for name in ("partners", "fees", "materials"):
             row[name] = list(r.get(name) or [])
@@ -523,15 +348,9 @@ class SignedState:
     def _item_review(self, index, r):
         code, version = r["item"], r.get("version")
         self._mark("item_review", (code, version), index)
-        review = {
-            "id": r.get("id", f"log:{index}"),
-            "item": code,
-            "version": version,
-            "result": r.get("result"),
-            "reasons": list(r.get("reasons") or []),
-            "reviewer": r.get("reviewer") or r.get("filed_by"),
-            "filed_at": _dt(r.get("filed_at")),
-        }
+        review = {"id": r.get("id", f"log:{index}"), "item": code, "version": version, "result": r.get("result"),
+                  "reasons": list(r.get("reasons") or []), "reviewer": r.get("reviewer") or r.get("filed_by"),
+                  "filed_at": _dt(r.get("filed_at"))}
         self.tables["item_reviews"][review["id"]] = review
         changes = [{"kind": "item_review", "op": "upsert", "record": review}]
         filed = self.versions.get(code, {}).get(version)
@@ -553,17 +372,10 @@ class SignedState:
 
     # -- cases: decisions naming a case answer from its signed records (docs/design.md §12.1) ---------------
     def _case(self, index, r):
-        row = {
-            "number": r["number"],
-            "item": r.get("item"),
-            "place": r.get("place"),
-            "accepted_at": _dt(r.get("accepted_at")),
-            "application_key": r.get("application_key"),
-            "platform_record": r.get("platform_record", True),
-            "platform_no": r.get("platform_no"),
-            "status": "open",
-            "pending_platform": bool(r.get("pending_platform")),
-        }
+        row = {"number": r["number"], "item": r.get("item"), "place": r.get("place"),
+               "accepted_at": _dt(r.get("accepted_at")), "application_key": r.get("application_key"),
+               "platform_record": r.get("platform_record", True), "platform_no": r.get("platform_no"),
+               "status": "open", "pending_platform": bool(r.get("pending_platform"))}
         self.tables["cases"][row["number"]] = row
         return [{"kind": "case", "op": "upsert", "record": row}]
 
@@ -580,9 +392,8 @@ class SignedState:
         return self._case_change(r.get("case"), status=status) if status else []
 
     def _case_platform_record(self, index, r):
-        return self._case_change(
-            r.get("case"), platform_no=r.get("platform_no"), pending_platform=False, platform_record=True
-        )
+        return self._case_change(r.get("case"), platform_no=r.get("platform_no"), pending_platform=False,
+                                 platform_record=True)
 
     def _seal_use(self, index, r):
         self._mark("seal_use", r["id"], index)
@@ -609,32 +420,17 @@ class SignedState:
 
 
 _HANDLERS: dict[str, Callable[..., list[dict[str, Any]]]] = {
-    "department": SignedState._department,
-    "section": SignedState._section,
-    "hall": SignedState._hall,
-    "place": SignedState._place,
-    "person": SignedState._person,
-    "function_section": SignedState._function_section,
-    "seal": SignedState._seal,
-    "seal_registration": SignedState._seal,
-    "authorization": SignedState._authorization,
-    "revocation": SignedState._revocation,
-    "absence": SignedState._absence,
-    "delegation": SignedState._delegation,
-    "seal_custody": SignedState._custody,
-    "exception": SignedState._exception,
-    "exemption_request": SignedState._exemption_request,
-    "exemption_decision": SignedState._exemption_decision,
-    "staff_filing": SignedState._staff_filing,
-    "staff_acknowledgement": SignedState._staff_acknowledgement,
-    "hall_approval": SignedState._hall_approval,
-    "citizens_home_opening": SignedState._opening,
-    "fee_review": SignedState._fee_review,
-    "item_filing": SignedState._item_filing,
-    "item_review": SignedState._item_review,
-    "seal_use": SignedState._seal_use,
-    "case": SignedState._case,
-    "case_step": SignedState._case_step,
+    "department": SignedState._department, "section": SignedState._section, "hall": SignedState._hall,
+    "place": SignedState._place, "person": SignedState._person, "function_section": SignedState._function_section,
+    "seal": SignedState._seal, "seal_registration": SignedState._seal, "authorization": SignedState._authorization,
+    "revocation": SignedState._revocation, "absence": SignedState._absence, "delegation": SignedState._delegation,
+    "seal_custody": SignedState._custody, "exception": SignedState._exception,
+    "exemption_request": SignedState._exemption_request, "exemption_decision": SignedState._exemption_decision,
+    "staff_filing": SignedState._staff_filing, "staff_acknowledgement": SignedState._staff_acknowledgement,
+    "hall_approval": SignedState._hall_approval, "citizens_home_opening": SignedState._opening,
+    "fee_review": SignedState._fee_review, "item_filing": SignedState._item_filing,
+    "item_review": SignedState._item_review, "seal_use": SignedState._seal_use,
+    "case": SignedState._case, "case_step": SignedState._case_step,
     "case_platform_record": SignedState._case_platform_record,
 }
 

@@ -45,7 +45,6 @@ Public API (stable; the web layer calls exactly this):
 
 Times: timezone-aware datetimes (or ISO strings); `at` and `known_at` default to now (UTC).
 """
-
 from .analysis import decision_effect, gaps, what_if
 from .compliance import findings, summary
 from .engine import DecisionLog, Engine
@@ -55,28 +54,7 @@ from .replay import replay, same_decision
 from .schema import ACTIONS, KNOWN_CLAUSES
 from .selfcheck import run_self_checks
 
-__all__ = [
-    "ACTIONS",
-    "DecisionLog",
-    "Engine",
-    "KNOWN_CLAUSES",
-    "Pack",
-    "PackError",
-    "PackInvalid",
-    "RuleChange",
-    "RulesError",
-    "UnknownAction",
-    "UnknownReference",
-    "check_pack",
-    "decision_effect",
-    "default_pack_dir",
-    "diff_packs",
-    "findings",
-    "gaps",
-    "load_pack",
-    "replay",
-    "run_self_checks",
-    "same_decision",
-    "summary",
-    "what_if",
-]
+__all__ = ["ACTIONS", "DecisionLog", "Engine", "KNOWN_CLAUSES", "Pack", "PackError", "PackInvalid",
+           "RuleChange", "RulesError", "UnknownAction", "UnknownReference", "check_pack", "decision_effect",
+           "default_pack_dir", "diff_packs", "findings", "gaps", "load_pack", "replay", "run_self_checks",
+           "same_decision", "summary", "what_if"]

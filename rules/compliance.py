@@ -5,7 +5,6 @@ values); the rule's `explain` template turns the values into the Chinese text. A
 stable (hash of rule and subject) so alerts and exceptions can refer to it. A live Exception
 row for the same rule and subject clears an `in_principle` finding.
 """
-
 from __future__ import annotations
 
 import hashlib
@@ -31,7 +30,6 @@ def check(name):
     def reg(fn):
         CHECKS[name] = fn
         return fn
-
     return reg
 
 
@@ -51,17 +49,10 @@ class Env:
         w.load(_known(snapshot, known_at))
         self.index = idx = DecisionIndex()
         for r in w.rows("revocations"):
-            idx.add_revocation(
-                r["id"], r.get("authorization"), ts(r.get("at"), NEG_INF), ts(r.get("filed_at"), NEG_INF)
-            )
+            idx.add_revocation(r["id"], r.get("authorization"), ts(r.get("at"), NEG_INF), ts(r.get("filed_at"), NEG_INF))
         for a in w.rows("absences"):
-            idx.add_absence(
-                a["id"],
-                a.get("person"),
-                ts(a.get("from"), NEG_INF),
-                ts(a.get("to"), INF),
-                ts(a.get("filed_at"), NEG_INF),
-            )
+            idx.add_absence(a["id"], a.get("person"), ts(a.get("from"), NEG_INF), ts(a.get("to"), INF),
+                            ts(a.get("filed_at"), NEG_INF))
         self.live = [a for a in w.auths.values() if idx.valid(a, at, known_at)]
         self.ref_date = datetime.fromtimestamp(at, SHANGHAI).date()
 
@@ -98,22 +89,15 @@ def _known(snapshot: dict, k: float) -> dict:
     return out
 
 
-def findings(
-    pack: Pack,
-    snapshot: dict,
-    at=None,
-    known_at=None,
-    working_days_between: Callable | None = None,
-    department: str | None = None,
-) -> list[dict]:
+def findings(pack: Pack, snapshot: dict, at=None, known_at=None,
+             working_days_between: Callable | None = None, department: str | None = None) -> list[dict]:
     """Every finding of the pack's finding rules at `at` as known at `known_at` (both default now)."""
     t = now() if at is None else ts(at)
     k = now() if known_at is None else ts(known_at)
     bind(pack)
     env = Env(pack, snapshot, t, k, working_days_between)
-    exceptions = [
-        e for e in env.world.rows("exceptions") if ts(e.get("filed_at"), NEG_INF) <= k and t < ts(e.get("until"), INF)
-    ]
+    exceptions = [e for e in env.world.rows("exceptions")
+                  if ts(e.get("filed_at"), NEG_INF) <= k and t < ts(e.get("until"), INF)]
     cleared = {(e.get("rule"), e.get("subject")) for e in exceptions}
     out = []
     for rule in pack.findings:
@@ -126,18 +110,12 @@ def findings(
                 continue
             vals = _Fmt(values)
             vals.setdefault("department_name", env.dept(dept) if dept else "全市")
-            out.append(
-                {
-                    "id": hashlib.sha256(f"{rule.id}|{subject}".encode()).hexdigest()[:16],
-                    "clause": rule.clause,
-                    "rule": rule.id,
-                    "subject": subject,
-                    "department": dept,
-                    "severity": rule.severity,
-                    "strength": rule.strength,
-                    "text": rule.explain.format_map(vals),
-                }
-            )
+            out.append({
+                "id": hashlib.sha256(f"{rule.id}|{subject}".encode()).hexdigest()[:16],
+                "clause": rule.clause, "rule": rule.id, "subject": subject, "department": dept,
+                "severity": rule.severity, "strength": rule.strength,
+                "text": rule.explain.format_map(vals),
+            })
     return out
 
 
@@ -149,7 +127,6 @@ def summary(found: list[dict]) -> dict:
 
 
 # ------------------------------------------------------------------ item checks
-
 
 def _items(env: Env, rule: Rule | None = None):
     for it in env.world.items.values():
@@ -165,15 +142,8 @@ def _items(env: Env, rule: Rule | None = None):
 @check("item_condition")
 def _item_condition(env: Env, rule: Rule) -> Iterator[Found]:
     for it in _items(env, rule):
-        yield (
-            f"item:{it.code}",
-            it.department,
-            {
-                "item_name": it.name,
-                "item_code": it.code,
-                "online_depth_label": DEPTH_LABELS.get(it.online_depth, it.online_depth),
-            },
-        )
+        yield f"item:{it.code}", it.department, {"item_name": it.name, "item_code": it.code,
+                                                   "online_depth_label": DEPTH_LABELS.get(it.online_depth, it.online_depth)}
 
 
 def _whole_chain_items(env: Env) -> set[str]:
@@ -212,16 +182,9 @@ def _exemption_not_approved(env: Env, rule: Rule) -> Iterator[Found]:
         if dec.get("result") == "approved" and ts(dec.get("filed_at"), NEG_INF) <= env.k:
             continue
         state = "市人民政府未批准" if dec.get("result") == "refused" else "尚未经市人民政府批准"
-        yield (
-            f"exemption:{ex['id']}",
-            it.department,
-            {
-                "item_name": it.name,
-                "item_code": it.code,
-                "state": state,
-                "reason_label": REASON_LABELS.get(ex.get("reason"), ex.get("reason") or "未说明理由"),
-            },
-        )
+        yield f"exemption:{ex['id']}", it.department, {
+            "item_name": it.name, "item_code": it.code, "state": state,
+            "reason_label": REASON_LABELS.get(ex.get("reason"), ex.get("reason") or "未说明理由")}
 
 
 @check("sub_hall_not_approved")
@@ -230,24 +193,14 @@ def _sub_hall_not_approved(env: Env, rule: Rule) -> Iterator[Found]:
     if not openings or min(openings) > env.t:
         return
     opening = min(openings)
-    approved = {
-        h.get("hall")
-        for h in env.world.rows("hall_approvals")
-        if ts(h.get("valid_from"), NEG_INF) <= env.t < ts(h.get("valid_to"), INF)
-    }
+    approved = {h.get("hall") for h in env.world.rows("hall_approvals")
+                if ts(h.get("valid_from"), NEG_INF) <= env.t < ts(h.get("valid_to"), INF)}
     halls = env.world.tables["halls"]
     for it in _items(env):
         if it.entry_hall and it.entry_hall_kind == "sub" and it.entry_hall not in approved:
-            yield (
-                f"item:{it.code}",
-                it.department,
-                {
-                    "item_name": it.name,
-                    "item_code": it.code,
-                    "opening": local_date(opening),
-                    "hall_name": (halls.get(it.entry_hall) or {}).get("name", it.entry_hall),
-                },
-            )
+            yield f"item:{it.code}", it.department, {
+                "item_name": it.name, "item_code": it.code, "opening": local_date(opening),
+                "hall_name": (halls.get(it.entry_hall) or {}).get("name", it.entry_hall)}
 
 
 @check("time_compression")
@@ -262,11 +215,8 @@ def _time_compression(env: Env, rule: Rule) -> Iterator[Found]:
             continue  # items without a statutory (or promised) limit are skipped (docs/design.md §6)
         base = {"item_name": it.name, "item_code": it.code}
         if not comparable(stat, prom):
-            yield (
-                f"item:{it.code}",
-                it.department,
-                {**base, "detail": (f"承诺时限{show(prom)}与法定时限{show(stat)}单位不同，无法比较（cannot compare）")},
-            )
+            yield f"item:{it.code}", it.department, {**base, "detail": (
+                f"承诺时限{show(prom)}与法定时限{show(stat)}单位不同，无法比较（cannot compare）")}
             continue
         if stat.get("unit") == prom.get("unit"):
             s, p, est = float(stat["value"]), float(prom["value"]), False
@@ -277,16 +227,8 @@ def _time_compression(env: Env, rule: Rule) -> Iterator[Found]:
         limit = s * factor
         if p > limit + 1e-9:
             note = "（无工作日历，自然日按5/7折算）" if est else ""
-            yield (
-                f"item:{it.code}",
-                it.department,
-                {
-                    **base,
-                    "detail": (
-                        f"承诺时限{show(prom)}，法定时限{show(stat)}，按“{reading}”应不超过{fmt_days(limit)}{unit}{note}"
-                    ),
-                },
-            )
+            yield f"item:{it.code}", it.department, {**base, "detail": (
+                f"承诺时限{show(prom)}，法定时限{show(stat)}，按“{reading}”应不超过{fmt_days(limit)}{unit}{note}")}
 
 
 def _aggregate(env: Env, items) -> tuple[float, float, int, int, bool]:
@@ -312,7 +254,7 @@ def _aggregate(env: Env, items) -> tuple[float, float, int, int, bool]:
 
 @check("aggregate_reduction")
 def _aggregate_reduction(env: Env, rule: Rule) -> Iterator[Found]:
-    """ "整体压缩15%" is city-wide (docs/design.md §12.2): one finding for the city; each department's
+    """"整体压缩15%" is city-wide (docs/design.md §12.2): one finding for the city; each department's
     figure is shown in it, not a finding of its own."""
     r = env.params["aggregate_reduction"]
     by_dept = defaultdict(list)
@@ -339,19 +281,10 @@ def _aggregate_reduction(env: Env, rule: Rule) -> Iterator[Found]:
             extra.append(f"{skipped}个事项以小时计，无法比较")
         if est:
             extra.append("无工作日历，自然日按5/7折算")
-        yield (
-            subject,
-            dept,
-            {
-                "scope_name": name,
-                "detail": (
-                    f"有2017年基数的事项承诺时限合计{fmt_days(p)}个工作日，基数{fmt_days(b)}个工作日，"
-                    f"仅压缩{(1 - p / b) * 100:.1f}%，未达到{r * 100:.0f}%"
-                    + ("（" + "；".join(extra) + "）" if extra else "")
-                    + (f"。{new_detail}" if new_detail else "")
-                ),
-            },
-        )
+        yield subject, dept, {"scope_name": name, "detail": (
+            f"有2017年基数的事项承诺时限合计{fmt_days(p)}个工作日，基数{fmt_days(b)}个工作日，"
+            f"仅压缩{(1 - p / b) * 100:.1f}%，未达到{r * 100:.0f}%" + ("（" + "；".join(extra) + "）" if extra else "")
+            + (f"。{new_detail}" if new_detail else ""))}
 
 
 @check("commitment_should_be_instant")
@@ -374,25 +307,18 @@ def _commitment_instant(env: Env, rule: Rule) -> Iterator[Found]:
 def _catch_all(env: Env, rule: Rule) -> Iterator[Found]:
     """Materials and application conditions matching the reform office's list (rules.materials)."""
     from .materials import catch_all
-
     pats = env.params.get("catch_all") or []
     for it in _items(env):
         for m in it.raw.get("materials") or ():
             name = (m or {}).get("name") or ""
             if catch_all(name, pats):
-                yield (
-                    f"item:{it.code}/material:{m.get('code') or name}",
-                    it.department,
-                    {"item_name": it.name, "item_code": it.code, "material": name},
-                )
+                yield f"item:{it.code}/material:{m.get('code') or name}", it.department, {
+                    "item_name": it.name, "item_code": it.code, "material": name}
         for i, cond in enumerate(it.raw.get("conditions") or ()):
             text = cond if isinstance(cond, str) else (cond or {}).get("text") or ""
             if catch_all(text, pats):
-                yield (
-                    f"item:{it.code}/condition:{i + 1}",
-                    it.department,
-                    {"item_name": it.name, "item_code": it.code, "material": f"申请条件“{text}”"},
-                )
+                yield f"item:{it.code}/condition:{i + 1}", it.department, {
+                    "item_name": it.name, "item_code": it.code, "material": f"申请条件“{text}”"}
 
 
 @check("material_resubmitted")
@@ -408,17 +334,9 @@ def _resubmitted(env: Env, rule: Rule) -> Iterator[Found]:
                 key = m.get("code") or m.get("name")
                 if key in collected and collected[key][0] != code:
                     earlier = items[collected[key][0]]
-                    yield (
-                        f"item:{code}/material:{key}",
-                        it.department,
-                        {
-                            "item_name": it.name,
-                            "item_code": it.code,
-                            "earlier_name": earlier.name,
-                            "material": m.get("name") or key,
-                            "section_name": fs.get("name") or fs.get("code"),
-                        },
-                    )
+                    yield f"item:{code}/material:{key}", it.department, {
+                        "item_name": it.name, "item_code": it.code, "earlier_name": earlier.name,
+                        "material": m.get("name") or key, "section_name": fs.get("name") or fs.get("code")}
                 else:
                     collected.setdefault(key, (code,))
 
@@ -435,16 +353,8 @@ def _fee_not_reviewed(env: Env, rule: Rule) -> Iterator[Found]:
             if ok:
                 continue
             why = "未经发改部门审查收费依据和标准" if not rs else "发改部门审查未通过（收费依据或标准不合格）"
-            yield (
-                f"item:{it.code}/fee:{fee.get('code')}",
-                it.department,
-                {
-                    "item_name": it.name,
-                    "item_code": it.code,
-                    "fee_name": fee.get("name") or fee.get("code"),
-                    "why": why,
-                },
-            )
+            yield f"item:{it.code}/fee:{fee.get('code')}", it.department, {
+                "item_name": it.name, "item_code": it.code, "fee_name": fee.get("name") or fee.get("code"), "why": why}
 
 
 @check("item_not_published")
@@ -458,7 +368,6 @@ def _item_not_published(env: Env, rule: Rule) -> Iterator[Found]:
 
 # ------------------------------------------------------------------ cases
 
-
 def _place(env, code):
     return env.world.places.get(code)
 
@@ -471,9 +380,8 @@ def _case_outside_hall(env: Env, rule: Rule) -> Iterator[Found]:
             continue
         if ts(case.get("accepted_at"), NEG_INF) > env.t:
             continue
-        places = [case.get("place")] + [
-            s.get("place") for s in case.get("steps") or () if s.get("step") in ("accepted", "decided")
-        ]
+        places = [case.get("place")] + [s.get("place") for s in case.get("steps") or ()
+                                        if s.get("step") in ("accepted", "decided")]
         inside = [p for p in places if p and (pl := _place(env, p)) is not None and pl.kind == "internal_office"]
         if inside:
             why = f"在内部科室“{_place(env, inside[0]).name}”受理或审批"
@@ -492,15 +400,11 @@ def _case_two_headed(env: Env, rule: Rule) -> Iterator[Found]:
         if len(places) > 1:
             it = env.world.items.get(live[0].get("item"))
             names = "、".join(f"“{(_place(env, p).name if _place(env, p) else p)}”" for p in places)
-            yield (
-                f"application:{key}",
-                it.department if it else None,
-                {"places": names, "cases": "、".join(sorted(str(c["number"]) for c in live))},
-            )
+            yield f"application:{key}", it.department if it else None, {
+                "places": names, "cases": "、".join(sorted(str(c["number"]) for c in live))}
 
 
 # ------------------------------------------------------------------ departments, sections, people
-
 
 def _dept_items(env: Env) -> dict[str, list]:
     out = defaultdict(list)
@@ -529,11 +433,8 @@ def _chief_rep_not_head(env: Env, rule: Rule) -> Iterator[Found]:
     """The A post is, in principle, the head of the department's approval service section or of a
     main business section: read from the sections' recorded kind and head (docs/design.md §12.2), never
     from words in a position title (a legacy "business" section counts as a main one)."""
-    heads = {
-        (s.get("department"), s.get("head"))
-        for s in env.world.rows("sections")
-        if s.get("head") is not None and s.get("kind") in ("approval_service", "main_business", "business")
-    }
+    heads = {(s.get("department"), s.get("head")) for s in env.world.rows("sections")
+             if s.get("head") is not None and s.get("kind") in ("approval_service", "main_business", "business")}
     for a in env.chief_reps():
         p = env.world.people.get(a.person)
         if a.post != "A" or p is None or (a.grantor, p.id) in heads:
@@ -557,11 +458,8 @@ def _both_absent(env: Env, rule: Rule) -> Iterator[Found]:
         if a is None or a.person is None or b.person is None:
             continue
         if env.index.absent(a.person, env.t, env.k) and env.index.absent(b.person, env.t, env.k):
-            yield (
-                f"authorization:{a.id}",
-                a.grantor,
-                {"a_name": env.person_name(a.person), "b_name": env.person_name(b.person), "date": local_date(env.t)},
-            )
+            yield f"authorization:{a.id}", a.grantor, {"a_name": env.person_name(a.person),
+                                                      "b_name": env.person_name(b.person), "date": local_date(env.t)}
 
 
 @check("chief_rep_not_filed")
@@ -590,16 +488,8 @@ def _chief_rep_short(env: Env, rule: Rule) -> Iterator[Found]:
     for a in env.chief_reps():
         missing = [ACTIONS[p] for p in CHIEF_REP_MINIMUM if p not in a.powers]
         if missing:
-            yield (
-                f"authorization:{a.id}",
-                a.grantor,
-                {
-                    "person_name": env.person_name(a.person),
-                    "post": a.post,
-                    "auth_id": a.id,
-                    "missing": "、".join(missing),
-                },
-            )
+            yield f"authorization:{a.id}", a.grantor, {"person_name": env.person_name(a.person), "post": a.post,
+                                                      "auth_id": a.id, "missing": "、".join(missing)}
 
 
 @check("gov_service_grant_short")
@@ -610,11 +500,8 @@ def _gov_service_short(env: Env, rule: Rule) -> Iterator[Found]:
             grants[a.grantor].append(a)
     for d, its in _dept_items(env).items():
         entered = [it for it in its if it.entered]
-        if (
-            not entered
-            or env.world.delegated(entered[0], env.t, env.k)
-            and all(env.world.delegated(it, env.t, env.k) for it in entered)
-        ):
+        if not entered or env.world.delegated(entered[0], env.t, env.k) and all(
+                env.world.delegated(it, env.t, env.k) for it in entered):
             continue
         gs = grants.get(d, [])
         if not gs:
@@ -640,15 +527,8 @@ def _section_item_not_served(env: Env, rule: Rule) -> Iterator[Found]:
         if not it.function_section or env.world.delegated(it, env.t, env.k):
             continue
         if not any(g.covers(it) and "accept" in g.powers for g in gs):
-            yield (
-                f"item:{it.code}",
-                it.department,
-                {
-                    "item_name": it.name,
-                    "item_code": it.code,
-                    "section_name": names.get(it.function_section, it.function_section),
-                },
-            )
+            yield f"item:{it.code}", it.department, {"item_name": it.name, "item_code": it.code,
+                                                     "section_name": names.get(it.function_section, it.function_section)}
 
 
 @check("joint_without_countersign")
@@ -667,11 +547,8 @@ def _joint_countersign(env: Env, rule: Rule) -> Iterator[Found]:
             if partner is None:
                 yield f"item:{it.code}/partner:{pc}", it.department, {**base, "why": f"的协办事项{pc}不在实施清单中"}
             elif not any(a.covers(partner) for a in holders):
-                yield (
-                    f"item:{it.code}/partner:{pc}",
-                    it.department,
-                    {**base, "why": f"的协办部门{env.dept(partner.department)}没有持有联合审批会签权的首席代表"},
-                )
+                yield f"item:{it.code}/partner:{pc}", it.department, {
+                    **base, "why": f"的协办部门{env.dept(partner.department)}没有持有联合审批会签权的首席代表"}
 
 
 @check("entry_incomplete")
@@ -703,11 +580,8 @@ def _entry_incomplete(env: Env, rule: Rule) -> Iterator[Found]:
 @check("nominal_entry")
 def _nominal_entry(env: Env, rule: Rule) -> Iterator[Found]:
     windows = {p.department for p in env.world.places.values() if p.kind == "department_window"}
-    staffed = {
-        f.get("department")
-        for f in env.world.rows("staff_filings")
-        if any(e.get("role") == "staff" for e in f.get("people") or ())
-    }
+    staffed = {f.get("department") for f in env.world.rows("staff_filings")
+               if any(e.get("role") == "staff" for e in f.get("people") or ())}
     chief = {a.grantor for a in env.chief_reps()}
     for d, its in _dept_items(env).items():
         entered = [it for it in its if it.entered]
@@ -740,7 +614,6 @@ def _annex_not_entered(env: Env, rule: Rule) -> Iterator[Found]:
 
 def _self_check():
     from .schema import FINDING_CHECKS
-
     missing = set(FINDING_CHECKS) - set(CHECKS)
     assert not missing, f"checks without code: {missing}"
 

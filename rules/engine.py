@@ -16,7 +16,6 @@ costs mostly cache misses:
 Nothing there is an answer: every question still checks validity, scope, absences, A/B posts and
 the conditions on time, place, seal and case, and returns its reasons in full.
 """
-
 from __future__ import annotations
 
 import copy
@@ -47,22 +46,8 @@ POST_LABEL = {"A": "A", "B": "B", None: "", "none": ""}
 class Ctx:
     """What one question is about; the per-candidate part (auth, acting_for, valid, covers) changes
     as candidates are tried."""
-
-    __slots__ = (
-        "world",
-        "index",
-        "person",
-        "item",
-        "place",
-        "seal",
-        "case",
-        "t",
-        "k",
-        "auth",
-        "acting_for",
-        "valid",
-        "covers",
-    )
+    __slots__ = ("world", "index", "person", "item", "place", "seal", "case", "t", "k",
+                 "auth", "acting_for", "valid", "covers")
 
 
 class _Vals(dict):
@@ -103,7 +88,6 @@ class _Caches:
     share one `_SignaturePlan`, hung on each item's record (ItemRec.plan). None of it depends on
     other facts, so it survives every change but a hall's (which changes an item field in place):
     then a new `_Caches` replaces the old one and plans of the old generation are rebuilt."""
-
     __slots__ = ("by_signature",)
 
     def __init__(self):
@@ -112,7 +96,6 @@ class _Caches:
 
 class _SignaturePlan:
     """Per action (indexed like ACTIONS), the `_ActionPlan` of the items of one signature."""
-
     __slots__ = ("gen", "by_action")
 
     def __init__(self, gen: _Caches):
@@ -124,7 +107,6 @@ class _ActionPlan:
     """What an action on an item comes down to once the item is known (shared by alike items):
     the prohibitions that may still fire, each grant rule's conditions, and per request shape
     (which of place, seal, case it names) the prohibitions left to try."""
-
     __slots__ = ("residual", "conds", "shapes")
 
     def __init__(self, residual: tuple, conds: dict):
@@ -135,7 +117,6 @@ class _ActionPlan:
 
 class _State:
     """One consistent (world, index, derivation); `load` swaps in a new one atomically."""
-
     __slots__ = ("world", "index", "deriver", "caches")
 
     def __init__(self, world, index, deriver):
@@ -153,30 +134,19 @@ class Engine:
         self._backup = pack.parameters.get("ab_mode", "backup") == "backup"
         self._excluded = frozenset((pack.classes.get("application") or {}).get("exclude_item_types", ()))
         self._policy = pack.policy
-        self._next_id = id_maker(secrets.token_hex(11))  # the format vocab.ids owns
+        self._next_id = id_maker(secrets.token_hex(11))   # the format vocab.ids owns
         F.bind(pack)
         # grants that need no authorization, as flat candidates (rule, None, rule, None, ...)
-        self._own_staff = {
-            a: tuple(x for r in pack.grants_by_action[a] if r.grantee == "own_staff" for x in (r, None))
-            for a in ACTIONS
-        }
-        self._delegated = {
-            a: tuple(x for r in pack.grants_by_action[a] if r.grantee == "delegation" for x in (r, None))
-            for a in ACTIONS
-        }
+        self._own_staff = {a: tuple(x for r in pack.grants_by_action[a] if r.grantee == "own_staff"
+                                    for x in (r, None)) for a in ACTIONS}
+        self._delegated = {a: tuple(x for r in pack.grants_by_action[a] if r.grantee == "delegation"
+                                    for x in (r, None)) for a in ACTIONS}
         self._prohib = {a: tuple(pack.prohibitions_by_action[a]) for a in ACTIONS}
         self._fallback = {a: (pack.grants_by_action[a] or [None])[0] for a in ACTIONS}
         self._explain = {r: compile_template(r.explain, self) for r in pack.rules if r.kind != "finding"}
         # the item fields the pack's conditions read: an item's values of them are its signature
-        sig_fields = sorted(
-            {
-                cond.field.name
-                for r in pack.rules
-                if r.kind != "finding"
-                for cond in r.when.conditions
-                if cond.field.name in ITEM_STATIC_FIELDS
-            }
-        )
+        sig_fields = sorted({cond.field.name for r in pack.rules if r.kind != "finding"
+                             for cond in r.when.conditions if cond.field.name in ITEM_STATIC_FIELDS})
         self._signature = tuple(F.GETTERS[name] for name in sig_fields)
         self._state = self._build({})
 
@@ -250,17 +220,11 @@ class Engine:
     def _apply_to_fork(self, key: str, row: dict) -> None:
         st = self._state
         if key == "absences":
-            st.index.add_absence(
-                row["id"],
-                row.get("person"),
-                ts(row.get("from"), NEG_INF),
-                ts(row.get("to"), INF),
-                ts(row.get("filed_at"), NEG_INF),
-            )
+            st.index.add_absence(row["id"], row.get("person"), ts(row.get("from"), NEG_INF),
+                                 ts(row.get("to"), INF), ts(row.get("filed_at"), NEG_INF))
         elif key == "revocations":
-            st.index.add_revocation(
-                row["id"], row.get("authorization"), ts(row.get("at"), NEG_INF), ts(row.get("filed_at"), NEG_INF)
-            )
+            st.index.add_revocation(row["id"], row.get("authorization"), ts(row.get("at"), NEG_INF),
+                                    ts(row.get("filed_at"), NEG_INF))
         else:
             raise ValueError(f"a fork takes absences and revocations only, not {key}")
 
@@ -269,20 +233,8 @@ class Engine:
         return self._state.world
 
     # ------------------------------------------------------------ questions
-    def decide(
-        self,
-        person: int,
-        action: str,
-        item: str,
-        at=None,
-        known_at=None,
-        place: str | None = None,
-        seal: str | None = None,
-        case: str | None = None,
-        *,
-        _log: bool = True,
-        _close: bool = True,
-    ) -> dict:
+    def decide(self, person: int, action: str, item: str, at=None, known_at=None, place: str | None = None,
+               seal: str | None = None, case: str | None = None, *, _log: bool = True, _close: bool = True) -> dict:
         """May `person` do `action` on `item` (at `place`, with `seal`, for `case`) at `at`, as known at
         `known_at`? Answers docs/design.md §8's POST /decisions shape. A refusal's why-not names the close
         action the person holds instead (wording.CLOSE_ACTIONS), found by asking again with
@@ -385,7 +337,8 @@ class Engine:
             if deferred is not None:
                 for pos, rule, a in deferred:
                     fails, passed, unch = self._try(c, rule, a, conds)
-                    miss = ((len(fails), -passed, pos), fails, rule, (c.auth, c.acting_for, c.valid, c.covers), unch)
+                    miss = ((len(fails), -passed, pos), fails, rule, (c.auth, c.acting_for, c.valid, c.covers),
+                            unch)
                     if tried is None:
                         tried = [miss]
                     else:
@@ -402,7 +355,7 @@ class Engine:
         # prohibitions: every one that fires. Only those whose item conditions hold are tried, without
         # the conditions on what the request left out (those only make the answer say "unchecked").
         fired = None
-        for r, start, rconds, missing in entries if allowed is None else entries_if_granted:
+        for r, start, rconds, missing in (entries if allowed is None else entries_if_granted):
             if start is not None and t < start:
                 continue
             for cond in rconds:
@@ -441,22 +394,12 @@ class Engine:
                 g, failed = self._fallback[action], self._no_grant_text(p, action)
             # the prohibitions decide: they alone are said (the nearest grant stays in `failed`)
             text = Z.why_not_text(p.name, it.name, action, [r["detail"] for r in reasons])
-            answer = {
-                "decision_id": self._next_id() if _close else None,
-                "allowed": False,
-                "kind": "forbidden",
-                "reasons": reasons,
-                "why_not": {
-                    "rule": g.id if g else None,
-                    "clause": g.clause if g else None,
-                    "failed": failed,
-                    "text": text,
-                },
-                "authorization": None,
-                "acting_for": None,
-                "unchecked": unchecked,
-                "policy": self._policy.copy(),
-            }
+            answer = {"decision_id": self._next_id() if _close else None, "allowed": False,
+                      "kind": "forbidden", "reasons": reasons,
+                      "why_not": {"rule": g.id if g else None, "clause": g.clause if g else None, "failed": failed,
+                                  "text": text},
+                      "authorization": None, "acting_for": None, "unchecked": unchecked,
+                      "policy": self._policy.copy()}
         elif allowed is not None:
             a = c.auth
             r = allowed
@@ -464,70 +407,39 @@ class Engine:
             if c.acting_for is not None:
                 ap_ = w.people.get(c.acting_for)
                 detail += f"；A岗{ap_.name if ap_ else '首席代表'}缺位，由B岗代行"
-            answer = {
-                "decision_id": self._next_id() if _close else None,
-                "allowed": True,
-                "kind": "allow",
-                "reasons": [{"rule": r.id, "clause": r.clause, "text": r.text, "detail": detail}],
-                "why_not": None,
-                "authorization": {"id": a.id, "log_index": a.log_index} if a is not None else None,
-                "acting_for": c.acting_for,
-                "unchecked": unchecked,
-                "policy": self._policy.copy(),
-            }
+            answer = {"decision_id": self._next_id() if _close else None, "allowed": True,
+                      "kind": "allow",
+                      "reasons": [{"rule": r.id, "clause": r.clause, "text": r.text, "detail": detail}],
+                      "why_not": None,
+                      "authorization": {"id": a.id, "log_index": a.log_index} if a is not None else None,
+                      "acting_for": c.acting_for, "unchecked": unchecked, "policy": self._policy.copy()}
         else:
             if best is not None:
                 g, fails = best[2], best[1]
             else:
                 g, fails = self._fallback[action], [self._no_grant_text(p, action)]
             failed = "; ".join(fails)
-            close = (
-                [
-                    x
-                    for x in Z.CLOSE_ACTIONS.get(action, ())
-                    if self.decide(person, x, item, t, k, place, seal, case, _log=False, _close=False)["allowed"]
-                ]
-                if _close
-                else None
-            )
+            close = [x for x in Z.CLOSE_ACTIONS.get(action, ())
+                     if self.decide(person, x, item, t, k, place, seal, case, _log=False, _close=False)["allowed"]] \
+                if _close else None
             text = Z.why_not_text(p.name, it.name, action, fails, close)
-            answer = {
-                "decision_id": self._next_id() if _close else None,
-                "allowed": False,
-                "kind": "not_granted",
-                "reasons": [{"rule": g.id, "clause": g.clause, "text": g.text, "detail": text}]
-                if g is not None
-                else [],
-                "why_not": {
-                    "rule": g.id if g else None,
-                    "clause": g.clause if g else None,
-                    "failed": failed,
-                    "text": text,
-                },
-                "authorization": None,
-                "acting_for": None,
-                "unchecked": unchecked,
-                "policy": self._policy.copy(),
-            }
+            answer = {"decision_id": self._next_id() if _close else None, "allowed": False,
+                      "kind": "not_granted",
+                      "reasons": [{"rule": g.id, "clause": g.clause, "text": g.text, "detail": text}]
+                      if g is not None else [],
+                      "why_not": {"rule": g.id if g else None, "clause": g.clause if g else None, "failed": failed,
+                                  "text": text},
+                      "authorization": None, "acting_for": None, "unchecked": unchecked,
+                      "policy": self._policy.copy()}
         if _log:
             hook = self.decision_log
             if hook is not None:
-                hook(
-                    {
-                        "person": person,
-                        "action": action,
-                        "item": item,
-                        "at": t,
-                        "known_at": k,
-                        "place": place,
-                        "seal": seal,
-                        "case": case,
-                    },
-                    answer,
-                )
+                hook({"person": person, "action": action, "item": item, "at": t, "known_at": k,
+                      "place": place, "seal": seal, "case": case}, answer)
         return answer
 
-    def allowed_actions(self, person: int, item: str, at=None, place: str | None = None, known_at=None) -> list[dict]:
+    def allowed_actions(self, person: int, item: str, at=None, place: str | None = None,
+                        known_at=None) -> list[dict]:
         """Every action `person` may do on `item`, each with its reasons."""
         t = _now() if at is None else _time(at)
         k = _now() if known_at is None else _time(known_at)
@@ -535,16 +447,9 @@ class Engine:
         for action in ACTIONS:
             a = self.decide(person, action, item, t, k, place, None, None, _log=False)
             if a["allowed"]:
-                out.append(
-                    {
-                        "action": action,
-                        "label": ACTIONS[action],
-                        "reasons": a["reasons"],
-                        "authorization": a["authorization"],
-                        "acting_for": a["acting_for"],
-                        "unchecked": a["unchecked"],
-                    }
-                )
+                out.append({"action": action, "label": ACTIONS[action], "reasons": a["reasons"],
+                            "authorization": a["authorization"], "acting_for": a["acting_for"],
+                            "unchecked": a["unchecked"]})
         return out
 
     def _reason(self, r: Rule, c: Ctx, action: str) -> dict:
@@ -561,9 +466,8 @@ class Engine:
 
     @staticmethod
     def _no_grant_text(p, action) -> str:
-        return Fail(
-            f"no authorization in force grants {action} to {p.name} (person {p.id})", Z.no_grant(p.name, action)
-        )
+        return Fail(f"no authorization in force grants {action} to {p.name} (person {p.id})",
+                    Z.no_grant(p.name, action))
 
     def _signature_plan(self, c: Ctx, cc: _Caches) -> _SignaturePlan:
         """The plan shared by every item whose fields read by the pack equal c.item's."""
@@ -576,10 +480,8 @@ class Engine:
     def _action_plan(self, action: str, c: Ctx) -> _ActionPlan:
         """The prohibitions that may still fire and each grant rule's conditions, for `action` on
         items like c.item."""
-        return _ActionPlan(
-            _residual_prohibitions(self._prohib[action], c),
-            {r: _condition_plan(r, c) for r in self.pack.grants_by_action[action]},
-        )
+        return _ActionPlan(_residual_prohibitions(self._prohib[action], c),
+                           {r: _condition_plan(r, c) for r in self.pack.grants_by_action[action]})
 
     def _try(self, c: Ctx, rule: Rule, a, conds: dict):
         """Check one candidate grant (`rule` through authorization `a`, or through none); return
@@ -590,48 +492,32 @@ class Engine:
             t, k, idx = c.t, c.k, c.index
             if a.filed > k:
                 c.valid = False
-                fails = [
-                    Fail(
-                        f"authorization {a.id} filed {local_date(a.filed)}, after known_at {local_date(k)}",
-                        f"授权书（第{a.id}号）于{Z.zh_date(a.filed)}才登记，晚于所问的知悉时间{Z.zh_date(k)}",
-                    )
-                ]
+                fails = [Fail(f"authorization {a.id} filed {local_date(a.filed)}, after known_at {local_date(k)}",
+                              f"授权书（第{a.id}号）于{Z.zh_date(a.filed)}才登记，晚于所问的知悉时间{Z.zh_date(k)}")]
             elif not (a.vf <= t < a.vt):
                 c.valid = False
-                fails = [
-                    Fail(
-                        f"authorization {a.id} valid {local_date(a.vf)}..{local_date(a.vt)}, not at {local_date(t)}",
-                        f"授权书（第{a.id}号）的有效期为{Z.zh_date(a.vf)}至{Z.zh_date(a.vt)}，"
-                        f"{Z.zh_date(t)}不在有效期内",
-                    )
-                ]
+                fails = [Fail(f"authorization {a.id} valid {local_date(a.vf)}..{local_date(a.vt)}, not at {local_date(t)}",
+                              f"授权书（第{a.id}号）的有效期为{Z.zh_date(a.vf)}至{Z.zh_date(a.vt)}，"
+                              f"{Z.zh_date(t)}不在有效期内")]
             elif a.id in idx.revocations:
                 rv = idx.revoked_at(a.id, t, k)
                 if rv is not None:
                     c.valid = False
-                    fails = [
-                        Fail(
-                            f"authorization {a.id} revoked at {local_date(rv)}",
-                            f"授权书（第{a.id}号）已于{Z.zh_date(rv)}撤销",
-                        )
-                    ]
+                    fails = [Fail(f"authorization {a.id} revoked at {local_date(rv)}",
+                                  f"授权书（第{a.id}号）已于{Z.zh_date(rv)}撤销")]
             it = c.item
             if not (a.grantor == it.department and (a.items is None or it.code in a.items)):
                 c.covers = False
-                (fails := fails or []).append(
-                    Fail(
-                        f"item {it.code} not in scope of authorization {a.id}",
-                        f"“{it.name}”不在授权书（第{a.id}号，{c.world.dept_names.get(a.grantor) or a.grantor}授予）的事项范围内",
-                    )
-                )
+                (fails := fails or []).append(Fail(
+                    f"item {it.code} not in scope of authorization {a.id}",
+                    f"“{it.name}”不在授权书（第{a.id}号，{c.world.dept_names.get(a.grantor) or a.grantor}授予）的事项范围内"))
             ap = a.person
             if ap is not None:
                 # a person grant's grantee is the person asking: their record holds their absences
                 pa = c.person.absences if idx.on_records else idx.absences.get(ap, ())
                 if pa and absent_in(pa, t, k):
-                    (fails := fails or []).append(
-                        Fail(f"{c.person.name} absent at {local_date(t)}", f"{c.person.name}在{Z.zh_date(t)}登记了缺位")
-                    )
+                    (fails := fails or []).append(Fail(f"{c.person.name} absent at {local_date(t)}",
+                                                       f"{c.person.name}在{Z.zh_date(t)}登记了缺位"))
                 if a.post == "B":
                     A = a.backs_rec
                     vacant = A is None or not idx.valid(A, t, k)
@@ -639,12 +525,9 @@ class Engine:
                         c.acting_for = A.person if A is not None else None
                     elif self._backup:
                         app = c.world.people.get(A.person)
-                        (fails := fails or []).append(
-                            Fail(
-                                f"A post {app.name if app else A.person} not absent at {local_date(t)}",
-                                f"B岗只在A岗缺位时代行，而A岗{app.name if app else '首席代表'}在{Z.zh_date(t)}没有缺位",
-                            )
-                        )
+                        (fails := fails or []).append(Fail(
+                            f"A post {app.name if app else A.person} not absent at {local_date(t)}",
+                            f"B岗只在A岗缺位时代行，而A岗{app.name if app else '首席代表'}在{Z.zh_date(t)}没有缺位"))
         cp = conds.get(rule)
         if cp is None:
             cp = _condition_plan(rule, c)
@@ -678,25 +561,10 @@ class Engine:
 
 # Fields read from the item record alone: a condition on them has one outcome per item, so it is
 # evaluated once per item (and again after any change) instead of once per question.
-ITEM_STATIC_FIELDS = frozenset(
-    {
-        "item.code",
-        "item.department",
-        "item.item_type",
-        "item.on_application",
-        "item.in_application_class",
-        "item.case_type",
-        "item.report_up",
-        "item.joint",
-        "item.complexity",
-        "item.has_fees",
-        "item.online_depth",
-        "item.function_section",
-        "item.entered",
-        "item.entry_hall_kind",
-        "item.status",
-    }
-)
+ITEM_STATIC_FIELDS = frozenset({
+    "item.code", "item.department", "item.item_type", "item.on_application", "item.in_application_class",
+    "item.case_type", "item.report_up", "item.joint", "item.complexity", "item.has_fees", "item.online_depth",
+    "item.function_section", "item.entered", "item.entry_hall_kind", "item.status"})
 
 
 # How each name an explanation template may use is read, as Python source over the question's
@@ -705,7 +573,7 @@ TEMPLATE_EXPR = {
     "person_name": "c.person.name",
     "person_id": "c.person.id",
     "grantor_name": "(c.world.dept_names.get(c.auth.grantor if c.auth is not None else c.item.department)"
-    " or _grantor_code(c))",
+                    " or _grantor_code(c))",
     "post": "(c.auth.post_label if c.auth is not None else '')",
     "item_name": "c.item.name",
     "item_code": "c.item.code",
@@ -753,15 +621,9 @@ def _place_quoted(c) -> str:
     return f"“{c.place.name}”" if c.place is not None else "办理场所（本次询问未指定）"
 
 
-_TEMPLATE_GLOBALS = {
-    "_grantor_code": _grantor_code,
-    "_place_section_name": _place_section_name,
-    "_revoked": _revoked,
-    "_acting_for_name": _acting_for_name,
-    "_local_date": local_date,
-    "_seal_quoted": _seal_quoted,
-    "_place_quoted": _place_quoted,
-}
+_TEMPLATE_GLOBALS = {"_grantor_code": _grantor_code, "_place_section_name": _place_section_name, "_revoked": _revoked,
+                     "_acting_for_name": _acting_for_name, "_local_date": local_date, "_seal_quoted": _seal_quoted,
+                     "_place_quoted": _place_quoted}
 _EXPR_FUNCTIONS: dict[str, Callable] = {}
 
 
@@ -769,10 +631,8 @@ def _expr_function(name: str) -> Callable | None:
     """TEMPLATE_EXPR[name] as a function (ctx, label) -> value, compiled once."""
     f = _EXPR_FUNCTIONS.get(name)
     if f is None and name in TEMPLATE_EXPR:
-        f = eval(
-            compile(f"lambda c, label: {TEMPLATE_EXPR[name]}", "<template>", "eval"),  # noqa: S307
-            dict(_TEMPLATE_GLOBALS),
-        )
+        f = eval(compile(f"lambda c, label: {TEMPLATE_EXPR[name]}", "<template>", "eval"),  # noqa: S307
+                 dict(_TEMPLATE_GLOBALS))
         _EXPR_FUNCTIONS[name] = f
     return f
 
@@ -788,7 +648,6 @@ def compile_template(template: str, engine=None) -> Callable:
     Names it does not know stay as written ("{name}"), as `_Vals` leaves them; a template with a
     conversion or a format spec is formatted by `str.format_map` over `_Vals` instead."""
     import string
-
     template = normalize_template(template)
     try:
         parts = list(string.Formatter().parse(template))
@@ -848,17 +707,14 @@ def _residual_prohibitions(prohibitions, c: Ctx) -> tuple:
             else:
                 rest.append(cond)
         else:
-            bad_grant = any(
-                cond.ns == "grant" and cond.field.name in ("grant.valid", "grant.covers_item") and not cond.test(True)
-                for cond in rest
-            )
+            bad_grant = any(cond.ns == "grant" and cond.field.name in ("grant.valid", "grant.covers_item")
+                            and not cond.test(True) for cond in rest)
             out.append((r, r.start_at, tuple(rest), bad_grant))
     return tuple(out)
 
 
-_SHAPE_ABSENT = {
-    shape: frozenset(ns for bit, ns in ((1, "place"), (2, "seal"), (4, "case")) if shape & bit) for shape in range(8)
-}
+_SHAPE_ABSENT = {shape: frozenset(ns for bit, ns in ((1, "place"), (2, "seal"), (4, "case")) if shape & bit)
+                 for shape in range(8)}
 
 
 def _for_shape(residual: tuple, shape: int) -> tuple:

@@ -1,5 +1,4 @@
 """Errors the rules package raises; the web layer maps them to 404/422 answers."""
-
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -28,7 +27,6 @@ class UnknownAction(UnknownReference):
 @dataclass(frozen=True)
 class PackError:
     """One problem in a pack, located for the reform office: file, 1-based line, plain words."""
-
     file: str
     line: int
     message: str

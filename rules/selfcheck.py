@@ -5,7 +5,6 @@ returns no failure: a pack that fails validation or its own scenarios never beco
 the old one keeps serving. Each failure is one plain Chinese line naming the scenario and what
 differed, for the reform office who edited the pack.
 """
-
 from __future__ import annotations
 
 from .engine import Engine
@@ -33,16 +32,9 @@ def run_self_checks(pack: Pack) -> list[str]:
         ask, expect = sc["ask"], sc["expect"]
         label = f"自检场景{i}「{sc.get('name', '')}」" + (f"（{sc['clause']}）" if sc.get("clause") else "")
         try:
-            answer = engine.decide(
-                ask["person"],
-                ask["action"],
-                ask["item"],
-                at=ask["at"],
-                known_at=ask.get("known_at", default_known),
-                place=ask.get("place"),
-                seal=ask.get("seal"),
-                case=ask.get("case"),
-            )
+            answer = engine.decide(ask["person"], ask["action"], ask["item"], at=ask["at"],
+                                   known_at=ask.get("known_at", default_known), place=ask.get("place"),
+                                   seal=ask.get("seal"), case=ask.get("case"))
         except RulesError as exc:
             failures.append(f"{label}：提问出错（{exc}）")
             continue

@@ -46,7 +46,8 @@ class LeafSignature:
     value: bytes
 
     def to_json(self) -> dict[str, str]:
-        return {"key_id": self.key_id, "alg": self.alg, "value": base64.b64encode(self.value).decode("ascii")}
+        return {"key_id": self.key_id, "alg": self.alg,
+                "value": base64.b64encode(self.value).decode("ascii")}
 
 
 def make_leaf(record: dict[str, Any], signer: Signer) -> bytes:
@@ -87,11 +88,8 @@ def _parse(leaf: bytes) -> tuple[dict[str, Any], LeafSignature, bytes]:
     record, sig = obj["record"], obj["sig"]
     if not isinstance(record, dict):
         raise LeafError('leaf "record" is not an object')
-    if (
-        not isinstance(sig, dict)
-        or set(sig) != {"key_id", "alg", "value"}
-        or not all(isinstance(v, str) for v in sig.values())
-    ):
+    if (not isinstance(sig, dict) or set(sig) != {"key_id", "alg", "value"}
+            or not all(isinstance(v, str) for v in sig.values())):
         raise LeafError('leaf "sig" must hold the strings "key_id", "alg" and "value"')
     try:
         value = base64.b64decode(sig["value"], validate=True)
@@ -107,7 +105,7 @@ def _parse(leaf: bytes) -> tuple[dict[str, Any], LeafSignature, bytes]:
     # (whose quotes would be escaped), so the last ',"sig":{' ends the record's bytes:
     # these are canonical_json(record), without serializing it a second time.
     end = canonical.rfind(_SIG_MARK)
-    record_bytes = canonical[len(_PREFIX) : end]
+    record_bytes = canonical[len(_PREFIX):end]
     return record, LeafSignature(sig["key_id"], sig["alg"], value), record_bytes
 
 

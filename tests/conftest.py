@@ -4,7 +4,6 @@
 schema of its own there, so runs and tests never see each other's rows. Without the variable
 the PostgreSQL variants are skipped, with that reason in the report.
 """
-
 from __future__ import annotations
 
 import os
@@ -24,12 +23,9 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 def _backends():
     yield pytest.param("sqlite", id="sqlite")
     yield pytest.param(
-        "postgresql",
-        id="postgresql",
-        marks=[
-            pytest.mark.postgres,
-            pytest.mark.skipif(not PG_URL, reason="ONEHALL_TEST_DATABASE_URL is not set: PostgreSQL tests not run"),
-        ],
+        "postgresql", id="postgresql",
+        marks=[pytest.mark.postgres, pytest.mark.skipif(
+            not PG_URL, reason="ONEHALL_TEST_DATABASE_URL is not set: PostgreSQL tests not run")],
     )
 
 
@@ -40,7 +36,6 @@ def _cheap_password_hashing():
     from argon2 import PasswordHasher
 
     from registry.services import accounts
-
     saved = accounts._hasher
     accounts._hasher = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
     yield
@@ -92,18 +87,10 @@ def app(database, tmp_path):
     from web.app import create_app
     from application.config import Settings
     from application.packs import ensure_active_pack
-
     url, schema = database
-    settings = Settings(
-        instance_dir=tmp_path / "instance",
-        database_url=url,
-        database_schema=schema,
-        key_dir=tmp_path / "keys",
-        key_passphrase=b"test-passphrase",
-        secret_key="test",
-        testing=True,
-        checkpoint_interval_ms=10,
-    )
+    settings = Settings(instance_dir=tmp_path / "instance", database_url=url, database_schema=schema,
+                        key_dir=tmp_path / "keys", key_passphrase=b"test-passphrase", secret_key="test",
+                        testing=True, checkpoint_interval_ms=10)
     settings.instance_dir.mkdir(parents=True, exist_ok=True)
     flask_app = create_app(settings)
     rt = flask_app.extensions["onehall"]

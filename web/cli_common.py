@@ -1,5 +1,4 @@
 """Helpers shared by the CLI modules: the app's runtime and time options."""
-
 from __future__ import annotations
 
 import sys
@@ -23,7 +22,6 @@ def time_option(value: str | None):
     if value is None:
         return None
     from web.api.types import parse_time
-
     try:
         return parse_time(value)
     except ValueError as exc:

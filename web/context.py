@@ -1,5 +1,4 @@
 """The runtime of the Flask app handling this request or command (application.runtime.Runtime)."""
-
 from __future__ import annotations
 
 from flask import current_app

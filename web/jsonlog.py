@@ -14,7 +14,6 @@
 
 JSON by python-json-logger (a maintained formatter for the standard logging module).
 """
-
 from __future__ import annotations
 
 import contextvars
@@ -72,20 +71,11 @@ class RequestLog:
             role = getattr(principal, "role", None)
             context.update(user=user, role=role)
             if REQUESTS.isEnabledFor(logging.INFO):
-                REQUESTS.info(
-                    "request",
-                    extra={
-                        "request_id": rid,
-                        "user": user,
-                        "role": role,
-                        "method": environ.get("REQUEST_METHOD"),
-                        "path": environ.get("PATH_INFO"),
-                        "status": status[0],
-                        "outcome": outcome(status[0]),
-                        "client": environ.get("REMOTE_ADDR"),
-                        "duration_ms": round((time.perf_counter() - started) * 1000, 3),
-                    },
-                )
+                REQUESTS.info("request", extra={
+                    "request_id": rid, "user": user, "role": role, "method": environ.get("REQUEST_METHOD"),
+                    "path": environ.get("PATH_INFO"), "status": status[0], "outcome": outcome(status[0]),
+                    "client": environ.get("REMOTE_ADDR"),
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 3)})
             _CURRENT.reset(token)
 
 
@@ -110,18 +100,15 @@ class RequestContext(logging.Filter):
 
 
 def formatter() -> JsonFormatter:
-    return JsonFormatter(
-        "%(asctime)s %(levelname)s %(name)s %(message)s",
-        rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
-        json_ensure_ascii=False,
-    )
+    return JsonFormatter("%(asctime)s %(levelname)s %(name)s %(message)s",
+                         rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+                         json_ensure_ascii=False)
 
 
 def handler(path: str | None) -> logging.Handler:
     """JSON lines to `path` (reopened when logrotate moves it: WatchedFileHandler) or stderr."""
-    h: logging.Handler = (
-        logging.handlers.WatchedFileHandler(path, encoding="utf-8") if path else logging.StreamHandler(sys.stderr)
-    )
+    h: logging.Handler = logging.handlers.WatchedFileHandler(path, encoding="utf-8") if path else \
+        logging.StreamHandler(sys.stderr)
     h.setFormatter(formatter())
     h.addFilter(RequestContext())
     return h
@@ -140,7 +127,5 @@ def configure(settings: Any) -> None:
 
 def logrotate_config(path: str, days: int) -> str:
     """A logrotate stanza keeping `days` daily files of the JSON log (retention, 网络安全法 第二十一条)."""
-    return (
-        f"{path} {{\n    daily\n    rotate {days}\n    maxage {days}\n    dateext\n    compress\n"
-        f"    delaycompress\n    missingok\n    notifempty\n}}\n"
-    )
+    return (f"{path} {{\n    daily\n    rotate {days}\n    maxage {days}\n    dateext\n    compress\n"
+            f"    delaycompress\n    missingok\n    notifempty\n}}\n")

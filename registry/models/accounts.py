@@ -1,5 +1,4 @@
 """People who sign in (users) and clients that call the API (tokens)."""
-
 from __future__ import annotations
 
 from datetime import datetime

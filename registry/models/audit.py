@@ -1,5 +1,4 @@
 """The registry audits (`onehall audit`): what the log's records state against the rows."""
-
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,5 +1,4 @@
 """The catalog: directory items, item versions and their reviews, sections, fee reviews."""
-
 from __future__ import annotations
 
 from datetime import datetime

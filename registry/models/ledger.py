@@ -1,5 +1,4 @@
 """The Merkle log as stored: leaves, complete-subtree nodes, checkpoints, commitment salts."""
-
 from __future__ import annotations
 
 from datetime import datetime

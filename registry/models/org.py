@@ -1,5 +1,4 @@
 """Organisation: departments, sections, halls, places, people and staff filings."""
-
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,5 +1,4 @@
 """Small helpers shared by the filing services: lookups that name the field at fault."""
-
 from __future__ import annotations
 
 from typing import Any, TypeVar
@@ -61,8 +60,7 @@ def require_items(session: Session, codes: Any, field: str, department_code: str
         raise invalid(field, "须为“*”或非空的事项编码列表")
     errors = ErrorList()
     known = {
-        code: dept
-        for code, dept in session.execute(
+        code: dept for code, dept in session.execute(
             select(ItemVersion.code, ItemVersion.department).where(ItemVersion.code.in_(codes))
         )
     }

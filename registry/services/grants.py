@@ -3,7 +3,6 @@ seal custody, exemptions and their decision, and the reform office's exceptions.
 
 All are append-only: a revocation is a new record, never an edit of the authorization.
 """
-
 from __future__ import annotations
 
 from typing import Any
@@ -13,24 +12,11 @@ from sqlalchemy import select
 import vocab
 from registry.errors import Conflict, ErrorList, invalid
 from registry.models import (
-    Absence,
-    Authorization,
-    Delegation,
-    Exemption,
-    ExemptionDecision,
-    PolicyException,
-    Revocation,
-    Seal,
-    SealCustody,
+    Absence, Authorization, Delegation, Exemption, ExemptionDecision, PolicyException, Revocation,
+    Seal, SealCustody,
 )
 from registry.services._common import (
-    department,
-    ensure_order,
-    get_or_404,
-    get_or_invalid,
-    latest_item,
-    person,
-    require_items,
+    department, ensure_order, get_or_404, get_or_invalid, latest_item, person, require_items,
 )
 from registry.services.context import FilingContext, iso
 
@@ -46,7 +32,7 @@ def file_authorization(ctx: FilingContext, data: dict[str, Any]) -> Authorizatio
     gov = bool(grantee.get("gov_service"))
     person_id = grantee.get("person")
     if gov == (person_id is not None):
-        errors.add("grantee", '须为 {"person": 人员编号} 或 {"gov_service": true} 之一')
+        errors.add("grantee", "须为 {\"person\": 人员编号} 或 {\"gov_service\": true} 之一")
     post = data.get("post")
     if post is not None and post not in vocab.POSTS:
         errors.add("post", "须为 A、B 或空")
@@ -77,18 +63,9 @@ def file_authorization(ctx: FilingContext, data: dict[str, Any]) -> Authorizatio
     require_items(ctx.session, data.get("items", "*"), "items", grantor.code)
     ensure_order(data["valid_from"], data.get("valid_to"), "valid_from", "valid_to")
     auth = Authorization(
-        grantor=grantor.code,
-        grantee_person=person_id,
-        grantee_gov_service=gov,
-        post=post,
-        backs=backs,
-        powers=powers,
-        items=data.get("items", "*"),
-        valid_from=data["valid_from"],
-        valid_to=data.get("valid_to"),
-        filed_at=ctx.now,
-        late_filed=ctx.is_late(data["valid_from"]),
-        filed_by=ctx.actor.name,
+        grantor=grantor.code, grantee_person=person_id, grantee_gov_service=gov, post=post, backs=backs,
+        powers=powers, items=data.get("items", "*"), valid_from=data["valid_from"], valid_to=data.get("valid_to"),
+        filed_at=ctx.now, late_filed=ctx.is_late(data["valid_from"]), filed_by=ctx.actor.name,
     )
     ctx.record(auth, "authorization", lambda: authorization_record(auth))
     return auth
@@ -96,16 +73,9 @@ def file_authorization(ctx: FilingContext, data: dict[str, Any]) -> Authorizatio
 
 def authorization_record(auth: Authorization) -> dict[str, Any]:
     return {
-        "id": auth.id,
-        "grantor": auth.grantor,
-        "grantee": auth.grantee,
-        "post": auth.post,
-        "backs": auth.backs,
-        "powers": list(auth.powers),
-        "items": auth.items,
-        "valid_from": iso(auth.valid_from),
-        "valid_to": iso(auth.valid_to),
-        "late_filed": auth.late_filed,
+        "id": auth.id, "grantor": auth.grantor, "grantee": auth.grantee, "post": auth.post,
+        "backs": auth.backs, "powers": list(auth.powers), "items": auth.items,
+        "valid_from": iso(auth.valid_from), "valid_to": iso(auth.valid_to), "late_filed": auth.late_filed,
     }
 
 
@@ -119,19 +89,10 @@ def revoke_authorization(ctx: FilingContext, auth_id: int, at, reason: str) -> R
     existing = ctx.session.scalar(select(Revocation).where(Revocation.authorization == auth_id))
     if existing is not None:
         raise Conflict(f"授权{auth_id}已于{iso(existing.at)}撤销")
-    rev = Revocation(
-        authorization=auth_id,
-        at=at,
-        reason=reason,
-        filed_at=ctx.now,
-        late_filed=ctx.is_late(at),
-        filed_by=ctx.actor.name,
-    )
-    ctx.record(
-        rev,
-        "revocation",
-        lambda: {"id": rev.id, "authorization": auth_id, "at": iso(at), "reason": reason, "late_filed": rev.late_filed},
-    )
+    rev = Revocation(authorization=auth_id, at=at, reason=reason, filed_at=ctx.now,
+                     late_filed=ctx.is_late(at), filed_by=ctx.actor.name)
+    ctx.record(rev, "revocation", lambda: {"id": rev.id, "authorization": auth_id, "at": iso(at), "reason": reason,
+                                           "late_filed": rev.late_filed})
     return rev
 
 
@@ -142,28 +103,11 @@ def file_absence(ctx: FilingContext, data: dict[str, Any]) -> Absence:
     ensure_order(data["from"], data.get("to"), "from", "to")
     if not data.get("reason"):
         raise invalid("reason", "须写明缺位原因")
-    row = Absence(
-        person=who.id,
-        from_=data["from"],
-        to=data.get("to"),
-        reason=data["reason"],
-        filed_at=ctx.now,
-        late_filed=ctx.is_late(data["from"]),
-        filed_by=ctx.actor.name,
-    )
-    ctx.record(
-        row,
-        "absence",
-        lambda: {
-            "id": row.id,
-            "person": who.id,
-            "department": who.department,
-            "from": iso(row.from_),
-            "to": iso(row.to),
-            "late_filed": row.late_filed,
-        },
-        personal={"reason": row.reason},
-    )
+    row = Absence(person=who.id, from_=data["from"], to=data.get("to"), reason=data["reason"],
+                  filed_at=ctx.now, late_filed=ctx.is_late(data["from"]), filed_by=ctx.actor.name)
+    ctx.record(row, "absence", lambda: {"id": row.id, "person": who.id, "department": who.department,
+                                        "from": iso(row.from_), "to": iso(row.to), "late_filed": row.late_filed},
+               personal={"reason": row.reason})
     return row
 
 
@@ -174,20 +118,10 @@ def file_delegation(ctx: FilingContext, data: dict[str, Any]) -> Delegation:
     ctx.require_department(dept.code)
     require_items(ctx.session, data.get("items", "*"), "items", dept.code)
     ensure_order(data["from"], data.get("to"), "from", "to")
-    row = Delegation(
-        department=dept.code,
-        items=data.get("items", "*"),
-        from_=data["from"],
-        to=data.get("to"),
-        filed_at=ctx.now,
-        late_filed=ctx.is_late(data["from"]),
-        filed_by=ctx.actor.name,
-    )
-    ctx.record(
-        row,
-        "delegation",
-        lambda: {"id": row.id, "department": dept.code, "items": row.items, "from": iso(row.from_), "to": iso(row.to)},
-    )
+    row = Delegation(department=dept.code, items=data.get("items", "*"), from_=data["from"], to=data.get("to"),
+                     filed_at=ctx.now, late_filed=ctx.is_late(data["from"]), filed_by=ctx.actor.name)
+    ctx.record(row, "delegation", lambda: {"id": row.id, "department": dept.code, "items": row.items,
+                                           "from": iso(row.from_), "to": iso(row.to)})
     return row
 
 
@@ -202,28 +136,17 @@ def file_seal_custody(ctx: FilingContext, data: dict[str, Any]) -> SealCustody:
     ensure_order(data["from"], data.get("to"), "from", "to")
     if not _holds_grant_at(ctx, who.id, seal.department, data["from"]):
         raise invalid("person", "保管人须在保管开始时持有本部门有效（未撤销、未过期）的首席代表授权")
-    row = SealCustody(
-        seal=seal.code,
-        person=who.id,
-        from_=data["from"],
-        to=data.get("to"),
-        filed_at=ctx.now,
-        late_filed=ctx.is_late(data["from"]),
-        filed_by=ctx.actor.name,
-    )
-    ctx.record(
-        row,
-        "seal_custody",
-        lambda: {"id": row.id, "seal": seal.code, "person": who.id, "from": iso(row.from_), "to": iso(row.to)},
-    )
+    row = SealCustody(seal=seal.code, person=who.id, from_=data["from"], to=data.get("to"), filed_at=ctx.now,
+                      late_filed=ctx.is_late(data["from"]), filed_by=ctx.actor.name)
+    ctx.record(row, "seal_custody", lambda: {"id": row.id, "seal": seal.code, "person": who.id,
+                                             "from": iso(row.from_), "to": iso(row.to)})
     return row
 
 
 def _holds_grant_at(ctx: FilingContext, person_id: int, department: str, at) -> bool:
     """Whether the person holds a chief-rep grant of the department in force at `at`."""
-    grants_ = ctx.session.scalars(
-        select(Authorization).where(Authorization.grantee_person == person_id, Authorization.grantor == department)
-    )
+    grants_ = ctx.session.scalars(select(Authorization).where(
+        Authorization.grantee_person == person_id, Authorization.grantor == department))
     for auth in grants_:
         if auth.valid_from > at or (auth.valid_to is not None and auth.valid_to <= at):
             continue
@@ -250,29 +173,13 @@ def request_exemption(ctx: FilingContext, data: dict[str, Any]) -> Exemption:
         errors.add("basis", "须写明依据")
     errors.raise_if_any()
     ensure_order(data["effective_from"], data.get("effective_to"), "effective_from", "effective_to")
-    row = Exemption(
-        item=item.code,
-        department=item.department,
-        reason=data["reason"],
-        basis=data["basis"],
-        effective_from=data["effective_from"],
-        effective_to=data.get("effective_to"),
-        filed_at=ctx.now,
-        filed_by=ctx.actor.name,
-    )
-    ctx.record(
-        row,
-        "exemption_request",
-        lambda: {
-            "id": row.id,
-            "item": row.item,
-            "reason": row.reason,
-            "basis": row.basis,
-            "effective_from": iso(row.effective_from),
-            "effective_to": iso(row.effective_to),
-        },
-        feed="exemption",
-    )
+    row = Exemption(item=item.code, department=item.department, reason=data["reason"], basis=data["basis"],
+                    effective_from=data["effective_from"], effective_to=data.get("effective_to"),
+                    filed_at=ctx.now, filed_by=ctx.actor.name)
+    ctx.record(row, "exemption_request", lambda: {"id": row.id, "item": row.item, "reason": row.reason,
+                                                  "basis": row.basis, "effective_from": iso(row.effective_from),
+                                                  "effective_to": iso(row.effective_to)},
+               feed="exemption")
     return row
 
 
@@ -285,22 +192,11 @@ def decide_exemption(ctx: FilingContext, exemption_id: int, result: str, documen
         raise invalid("document_no", "须注明批准文号")
     if ctx.session.scalar(select(ExemptionDecision).where(ExemptionDecision.exemption == exemption_id)):
         raise Conflict("该申请已有决定")
-    row = ExemptionDecision(
-        exemption=exemption.id, result=result, document_no=document_no, filed_at=ctx.now, filed_by=ctx.actor.name
-    )
-    ctx.record(
-        row,
-        "exemption_decision",
-        lambda: {
-            "id": row.id,
-            "exemption": exemption.id,
-            "item": exemption.item,
-            "result": result,
-            "document_no": document_no,
-        },
-        feed="exemption",
-        feed_key=exemption.id,
-    )
+    row = ExemptionDecision(exemption=exemption.id, result=result, document_no=document_no, filed_at=ctx.now,
+                            filed_by=ctx.actor.name)
+    ctx.record(row, "exemption_decision", lambda: {"id": row.id, "exemption": exemption.id, "item": exemption.item,
+                                                   "result": result, "document_no": document_no},
+               feed="exemption", feed_key=exemption.id)
     return row
 
 
@@ -312,17 +208,8 @@ def file_exception(ctx: FilingContext, data: dict[str, Any]) -> PolicyException:
         if not data.get(key):
             errors.add(key, "必填")
     errors.raise_if_any()
-    row = PolicyException(
-        rule=data["rule"],
-        subject=data["subject"],
-        reason=data["reason"],
-        until=data.get("until"),
-        filed_at=ctx.now,
-        filed_by=ctx.actor.name,
-    )
-    ctx.record(
-        row,
-        "exception",
-        lambda: {"id": row.id, "rule": row.rule, "subject": row.subject, "reason": row.reason, "until": iso(row.until)},
-    )
+    row = PolicyException(rule=data["rule"], subject=data["subject"], reason=data["reason"],
+                          until=data.get("until"), filed_at=ctx.now, filed_by=ctx.actor.name)
+    ctx.record(row, "exception", lambda: {"id": row.id, "rule": row.rule, "subject": row.subject,
+                                          "reason": row.reason, "until": iso(row.until)})
     return row

@@ -1,5 +1,4 @@
 """Filings about the organisation: departments, halls, places, people, staff, seals."""
-
 from __future__ import annotations
 
 from typing import Any
@@ -9,15 +8,7 @@ from sqlalchemy import select
 import vocab
 from registry.errors import Conflict, ErrorList, invalid
 from registry.models import (
-    CitizensHomeOpening,
-    Department,
-    FunctionSection,
-    Hall,
-    HallApproval,
-    Person,
-    Place,
-    Seal,
-    Section,
+    CitizensHomeOpening, Department, FunctionSection, Hall, HallApproval, Person, Place, Seal, Section,
     StaffFiling,
 )
 from registry.services._common import code_of, department, ensure_order, get_or_invalid, person
@@ -39,15 +30,9 @@ def create_department(ctx: FilingContext, data: dict[str, Any]) -> Department:
     if ctx.session.scalar(select(Department).where(Department.name == data["name"])) is not None:
         raise Conflict(f"部门名称“{data['name']}”已存在")
     dept = Department(
-        code=data["code"],
-        name=data["name"],
-        group=group,
-        kind=kind,
-        entry_phase=phase,
-        low_volume=bool(data.get("low_volume", False)),
-        placeholder=bool(data.get("placeholder", False)),
-        note=data.get("note"),
-        created_at=ctx.now,
+        code=data["code"], name=data["name"], group=group, kind=kind, entry_phase=phase,
+        low_volume=bool(data.get("low_volume", False)), placeholder=bool(data.get("placeholder", False)),
+        note=data.get("note"), created_at=ctx.now,
     )
     ctx.session.add(dept)
     ctx.session.flush()
@@ -64,13 +49,8 @@ def create_section(ctx: FilingContext, data: dict[str, Any]) -> Section:
     errors.raise_if_any()
     if data.get("head") is not None:
         _own_head(ctx, data["department"], data["head"])
-    section = Section(
-        department=data["department"],
-        name=data["name"],
-        kind=kind,
-        entered_whole=bool(data.get("entered_whole", False)),
-        head=data.get("head"),
-    )
+    section = Section(department=data["department"], name=data["name"], kind=kind,
+                      entered_whole=bool(data.get("entered_whole", False)), head=data.get("head"))
     ctx.session.add(section)
     ctx.session.flush()
     log_state(ctx, "section", section)
@@ -135,14 +115,8 @@ def create_place(ctx: FilingContext, data: dict[str, Any]) -> Place:
         get_or_invalid(ctx.session, FunctionSection, data["function_section"], "function_section", "功能板块")
     if ctx.session.get(Place, data["code"]) is not None:
         raise Conflict(f"场所编码“{data['code']}”已存在")
-    place = Place(
-        code=data["code"],
-        name=data["name"],
-        kind=kind,
-        hall=hall,
-        department=dept,
-        function_section=data.get("function_section"),
-    )
+    place = Place(code=data["code"], name=data["name"], kind=kind, hall=hall, department=dept,
+                  function_section=data.get("function_section"))
     ctx.session.add(place)
     ctx.session.flush()
     log_state(ctx, "place", place)
@@ -157,13 +131,8 @@ def create_person(ctx: FilingContext, data: dict[str, Any]) -> Person:
         section = get_or_invalid(ctx.session, Section, data["section"], "section", "科室")
         if section.department != data["department"]:
             raise invalid("section", "科室不属于该部门")
-    p = Person(
-        name=data["name"],
-        department=data["department"],
-        section=data.get("section"),
-        position=data.get("position") or "",
-        created_at=ctx.now,
-    )
+    p = Person(name=data["name"], department=data["department"], section=data.get("section"),
+               position=data.get("position") or "", created_at=ctx.now)
     ctx.session.add(p)
     ctx.session.flush()
     log_state(ctx, "person", p)
@@ -181,7 +150,7 @@ def file_staff(ctx: FilingContext, data: dict[str, Any]) -> StaffFiling:
         errors.add("people", "至少备案一人")
     first: dict[Any, int] = {}
     for i, entry in enumerate(people):
-        if entry.get("person") in first:  # one person, one entry (and one role) per filing
+        if entry.get("person") in first:   # one person, one entry (and one role) per filing
             errors.add(f"people[{i}].person", f"与第{first[entry.get('person')] + 1}项重复：同一人员只能备案一次")
             continue
         first[entry.get("person")] = i
@@ -193,23 +162,13 @@ def file_staff(ctx: FilingContext, data: dict[str, Any]) -> StaffFiling:
         if entry.get("role") not in vocab.STAFF_ROLES:
             errors.add(f"people[{i}].role", "须为“首席代表”（chief_representative）或“进驻人员”（staff）")
     errors.raise_if_any()
-    filing = StaffFiling(
-        department=data["department"],
-        people=[dict(e) for e in people],
-        filed_at=ctx.now,
-        acknowledged_at=ctx.now if ctx.actor.role == "gov_service" else None,
-    )
+    filing = StaffFiling(department=data["department"], people=[dict(e) for e in people], filed_at=ctx.now,
+                         acknowledged_at=ctx.now if ctx.actor.role == "gov_service" else None)
     ctx.session.add(filing)
     ctx.session.flush()
-    logged = ctx.log(
-        "staff_filing",
-        {
-            "id": filing.id,
-            "department": filing.department,
-            "people": [{"person": e["person"], "role": e["role"]} for e in people],
-        },
-        ref=filing.id,
-    )
+    logged = ctx.log("staff_filing", {"id": filing.id, "department": filing.department,
+                                      "people": [{"person": e["person"], "role": e["role"]} for e in people]},
+                     ref=filing.id)
     filing.log_index = logged.index
     ctx.changed("staff_filing", filing.id)
     return filing
@@ -231,26 +190,13 @@ def file_hall_approval(ctx: FilingContext, data: dict[str, Any]) -> HallApproval
     if hall.kind != "sub":
         raise invalid("hall", "只有专业分厅需要批准保留")
     ensure_order(data["valid_from"], data.get("valid_to"), "valid_from", "valid_to")
-    row = HallApproval(
-        hall=hall.code,
-        valid_from=data["valid_from"],
-        valid_to=data.get("valid_to"),
-        document_no=data.get("document_no"),
-        filed_at=ctx.now,
-    )
+    row = HallApproval(hall=hall.code, valid_from=data["valid_from"], valid_to=data.get("valid_to"),
+                       document_no=data.get("document_no"), filed_at=ctx.now)
     ctx.session.add(row)
     ctx.session.flush()
-    row.log_index = ctx.log(
-        "hall_approval",
-        {
-            "id": row.id,
-            "hall": row.hall,
-            "valid_from": iso(row.valid_from),
-            "valid_to": iso(row.valid_to),
-            "document_no": row.document_no,
-        },
-        ref=row.id,
-    ).index
+    row.log_index = ctx.log("hall_approval", {"id": row.id, "hall": row.hall, "valid_from": iso(row.valid_from),
+                                              "valid_to": iso(row.valid_to), "document_no": row.document_no},
+                            ref=row.id).index
     ctx.changed("hall_approval", row.id)
     return row
 
@@ -260,9 +206,8 @@ def file_citizens_home_opening(ctx: FilingContext, data: dict[str, Any]) -> Citi
     row = CitizensHomeOpening(date=data["date"], document_no=data.get("document_no"), filed_at=ctx.now)
     ctx.session.add(row)
     ctx.session.flush()
-    row.log_index = ctx.log(
-        "citizens_home_opening", {"id": row.id, "date": iso(row.date), "document_no": row.document_no}, ref=row.id
-    ).index
+    row.log_index = ctx.log("citizens_home_opening", {"id": row.id, "date": iso(row.date),
+                                                      "document_no": row.document_no}, ref=row.id).index
     ctx.changed("citizens_home_opening", row.id)
     return row
 

@@ -3,7 +3,6 @@
 The application checks the pack (rules/) first; this stores what it checked. Publishing the
 active version again changes nothing.
 """
-
 from __future__ import annotations
 
 from typing import Any
@@ -22,14 +21,12 @@ def activate(ctx: FilingContext, *, pack: str, version: str, digest: str, files:
     if existing is not None and existing.active:
         return existing
     session.execute(update(PackVersion).where(PackVersion.active.is_(True)).values(active=False))
-    row = existing or PackVersion(
-        pack=pack, version=version, digest=digest, files=files, publisher=ctx.actor.name, published_at=ctx.now
-    )
+    row = existing or PackVersion(pack=pack, version=version, digest=digest, files=files,
+                                  publisher=ctx.actor.name, published_at=ctx.now)
     row.active = True
     session.add(row)
     session.flush()
-    row.log_index = ctx.log(
-        "pack_publication", {"pack": pack, "version": version, "digest": digest, "files": row.files}, ref=row.id
-    ).index
+    row.log_index = ctx.log("pack_publication", {"pack": pack, "version": version, "digest": digest,
+                                                 "files": row.files}, ref=row.id).index
     ctx.changed("pack", row.id)
     return row

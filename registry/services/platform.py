@@ -5,7 +5,6 @@ platform number, the item, the applicant (kept only as the keyed application key
 An acceptance is decided at the door against these rows, inside the write transaction and under
 the log's lock, so two workers or hosts never both accept the same application (两头受理).
 """
-
 from __future__ import annotations
 
 import hashlib
@@ -35,10 +34,8 @@ def application_key(secret: bytes, applicant: str, item: str, application_date: 
 
 # ------------------------------------------------------------------ what the platform reports
 
-
-def report_application(
-    ctx: FilingContext, data: dict[str, Any], *, secret: bytes, source: str = "api"
-) -> PlatformApplication:
+def report_application(ctx: FilingContext, data: dict[str, Any], *, secret: bytes, source: str = "api"
+                       ) -> PlatformApplication:
     """Record one application the platform reported, and complete the acceptances made for it
     during an outage ("pending platform record")."""
     ctx.require_role("platform", "gov_service")
@@ -57,38 +54,21 @@ def report_application(
     if ctx.session.get(PlatformApplication, number) is not None:
         raise Conflict(f"一体化平台申报号“{number}”已报送")
     key = application_key(secret, str(data["applicant"]).strip(), item.code, data["applied_at"])
-    row = PlatformApplication(
-        platform_no=number,
-        item=item.code,
-        application_key=key,
-        applied_at=data["applied_at"],
-        source=source,
-        filed_at=ctx.now,
-    )
+    row = PlatformApplication(platform_no=number, item=item.code, application_key=key,
+                              applied_at=data["applied_at"], source=source, filed_at=ctx.now)
     ctx.session.add(row)
     ctx.session.flush()
-    row.log_index = ctx.log(
-        "platform_application",
-        {
-            "platform_no": number,
-            "item": item.code,
-            "application_key": key,
-            "applied_at": iso(row.applied_at),
-            "source": source,
-        },
-        ref=number,
-    ).index
+    row.log_index = ctx.log("platform_application", {
+        "platform_no": number, "item": item.code, "application_key": key, "applied_at": iso(row.applied_at),
+        "source": source}, ref=number).index
     _complete_pending(ctx, row)
     return row
 
 
 def _complete_pending(ctx: FilingContext, app: PlatformApplication) -> None:
     """An open case accepted during an outage for this application now has its platform record."""
-    stmt = select(Case).where(
-        Case.status == "open",
-        Case.pending_platform.is_(True),
-        or_(Case.platform_no == app.platform_no, Case.application_key == app.application_key),
-    )
+    stmt = select(Case).where(Case.status == "open", Case.pending_platform.is_(True),
+                              or_(Case.platform_no == app.platform_no, Case.application_key == app.application_key))
     for case in ctx.session.scalars(stmt):
         case.platform_no, case.pending_platform, case.platform_record = app.platform_no, False, True
         ctx.session.flush()
@@ -97,7 +77,6 @@ def _complete_pending(ctx: FilingContext, app: PlatformApplication) -> None:
 
 
 # ------------------------------------------------------------------ outages
-
 
 def declare_outage(ctx: FilingContext, data: dict[str, Any]) -> PlatformOutage:
     """The government service department declares a platform outage [start, end) (signed)."""
@@ -111,39 +90,30 @@ def declare_outage(ctx: FilingContext, data: dict[str, Any]) -> PlatformOutage:
     body = ctx.session.scalar(select(Department.code).where(Department.kind == "gov_service").limit(1))
     if body is None:
         raise invalid("declared_by", "没有登记政务服务部门，无法声明平台停机")
-    row = PlatformOutage(
-        start=data["start"], end=data["end"], reason=str(data["reason"]), declared_by=body, filed_at=ctx.now
-    )
+    row = PlatformOutage(start=data["start"], end=data["end"], reason=str(data["reason"]), declared_by=body,
+                         filed_at=ctx.now)
     ctx.session.add(row)
     ctx.session.flush()
-    row.log_index = ctx.log(
-        "platform_outage",
-        {"id": row.id, "start": iso(row.start), "end": iso(row.end), "reason": row.reason, "declared_by": body},
-        ref=row.id,
-    ).index
+    row.log_index = ctx.log("platform_outage", {"id": row.id, "start": iso(row.start), "end": iso(row.end),
+                                                "reason": row.reason, "declared_by": body}, ref=row.id).index
     return row
 
 
 def outage_at(session: Session, at: datetime) -> PlatformOutage | None:
-    return session.scalar(
-        select(PlatformOutage)
-        .where(PlatformOutage.start <= at, PlatformOutage.end > at)
-        .order_by(PlatformOutage.start.desc())
-        .limit(1)
-    )
+    return session.scalar(select(PlatformOutage).where(PlatformOutage.start <= at, PlatformOutage.end > at)
+                          .order_by(PlatformOutage.start.desc()).limit(1))
 
 
 # ------------------------------------------------------------------ the door's facts
-
 
 @dataclass(frozen=True)
 class DoorFacts:
     """What an acceptance is decided on, read in the write transaction under the log's lock."""
 
-    platform_no: str | None  # the application's platform number (given, or found by key)
-    application: dict | None  # the platform record: {"item", "applied_at"} or None
-    open_cases: tuple[dict, ...]  # open cases of the same application: {"number", "place"}
-    outage: dict | None  # the declared outage covering the acceptance, if any
+    platform_no: str | None           # the application's platform number (given, or found by key)
+    application: dict | None          # the platform record: {"item", "applied_at"} or None
+    open_cases: tuple[dict, ...]      # open cases of the same application: {"number", "place"}
+    outage: dict | None               # the declared outage covering the acceptance, if any
     item: str
 
 
@@ -153,28 +123,20 @@ def door_facts(session: Session, *, item: str, platform_no: str | None, key: str
     lock_log(session)
     app = session.get(PlatformApplication, platform_no) if platform_no else None
     if app is None and not platform_no:
-        app = session.scalar(
-            select(PlatformApplication)
-            .where(PlatformApplication.application_key == key, PlatformApplication.item == item)
-            .limit(1)
-        )
+        app = session.scalar(select(PlatformApplication).where(PlatformApplication.application_key == key,
+                                                               PlatformApplication.item == item).limit(1))
     number = platform_no or (app.platform_no if app else None)
     keys = {key} | ({app.application_key} if app else set())
     clause = Case.application_key.in_(keys)
     if number:
         clause = or_(clause, Case.platform_no == number)
-    others = tuple(
-        {"number": c.number, "place": c.place}
-        for c in session.scalars(select(Case).where(Case.status == "open", clause))
-    )
+    others = tuple({"number": c.number, "place": c.place}
+                   for c in session.scalars(select(Case).where(Case.status == "open", clause)))
     outage = outage_at(session, at)
-    return DoorFacts(
-        platform_no=number,
-        application={"item": app.item, "applied_at": app.applied_at} if app else None,
-        open_cases=others,
-        item=item,
-        outage={"id": outage.id, "start": outage.start, "end": outage.end} if outage else None,
-    )
+    return DoorFacts(platform_no=number,
+                     application={"item": app.item, "applied_at": app.applied_at} if app else None,
+                     open_cases=others, item=item,
+                     outage={"id": outage.id, "start": outage.start, "end": outage.end} if outage else None)
 
 
 def mark_step(case: Case, step: str) -> None:

@@ -11,7 +11,6 @@ served on 127.0.0.1 by werkzeug in a thread:
 Each page is saved as a screenshot under test-output/browser/. Skipped, with the reason, only
 when chromium or Playwright is missing (`make test` installs chromium).
 """
-
 from __future__ import annotations
 
 import hashlib
@@ -36,20 +35,12 @@ pytestmark = pytest.mark.slow
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 OUT = PROJECT_ROOT / "test-output" / "browser"
 CHROMIUM = os.environ.get("ONEHALL_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 TIMEOUT_MS = 15_000
 DOCUMENT = "湘潭市发展和改革委员会关于某项目核准的批复（浏览器测试）".encode()
 
-flow: dict = {}  # what one step hands to the next (the receipt, its hash)
+flow: dict = {}   # what one step hands to the next (the receipt, its hash)
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +54,6 @@ def sync_api():
 def live(sync_api, tmp_path_factory):
     """The demo city served on 127.0.0.1 (a free port) by werkzeug in a thread."""
     from werkzeug.serving import make_server
-
     world = build_world(tmp_path_factory.mktemp("browser"))
     server = make_server("127.0.0.1", 0, world.app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="onehall-browser-test", daemon=True)
@@ -93,9 +83,8 @@ def new_page(browser, live, request):
     pages = []
 
     def make(user: str | None = None):
-        ctx = browser.new_context(
-            locale="zh-CN", timezone_id="Asia/Shanghai", accept_downloads=True, viewport={"width": 1280, "height": 900}
-        )
+        ctx = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", accept_downloads=True,
+                                  viewport={"width": 1280, "height": 900})
         ctx.set_default_timeout(TIMEOUT_MS)
         contexts.append(ctx)
         page = ctx.new_page()
@@ -123,38 +112,23 @@ def _plan(world: DemoWorld) -> dict:
     custodian = world.people["custodian"]
     seal = world.refs["custody_seal"][0]
     with rt.reading() as session:
-        people = list(session.scalars(select(m.Person).where(m.Person.department == DEPARTMENT).order_by(m.Person.id)))
-        granted = set(
-            session.scalars(select(m.Authorization.grantee_person).where(m.Authorization.grantee_person.is_not(None)))
-        )
-        items = list(
-            session.scalars(
-                select(m.ItemVersion.code).where(m.ItemVersion.department == DEPARTMENT).order_by(m.ItemVersion.code)
-            )
-        )
-        window = session.scalar(
-            select(m.Place.code).where(m.Place.department == DEPARTMENT, m.Place.kind == "department_window")
-        )
+        people = list(session.scalars(select(m.Person).where(m.Person.department == DEPARTMENT)
+                                      .order_by(m.Person.id)))
+        granted = set(session.scalars(select(m.Authorization.grantee_person)
+                                      .where(m.Authorization.grantee_person.is_not(None))))
+        items = list(session.scalars(select(m.ItemVersion.code).where(m.ItemVersion.department == DEPARTMENT)
+                                     .order_by(m.ItemVersion.code)))
+        window = session.scalar(select(m.Place.code).where(m.Place.department == DEPARTMENT,
+                                                           m.Place.kind == "department_window"))
         names = {p.id: p.name for p in people}
     grantee = next(p for p in people if p.id not in granted)
-    item = next(
-        code
-        for code in items
-        if rt.policy.decide(custodian, "decide", code, place=window)["allowed"]
-        and rt.policy.decide(custodian, "use_seal", code, place=window, seal=seal)["allowed"]
-    )
+    item = next(code for code in items
+                if rt.policy.decide(custodian, "decide", code, place=window)["allowed"]
+                and rt.policy.decide(custodian, "use_seal", code, place=window, seal=seal)["allowed"])
     from tests.web.conftest import hold_case
-
     hold_case(rt, "XT2026-浏览器-0001", item, place=window)  # the case sealed: accepted at the door's rules
-    return {
-        "grantee": grantee.id,
-        "grantee_name": grantee.name,
-        "custodian": custodian,
-        "custodian_name": names[custodian],
-        "item": item,
-        "window": window,
-        "seal": seal,
-    }
+    return {"grantee": grantee.id, "grantee_name": grantee.name, "custodian": custodian,
+            "custodian_name": names[custodian], "item": item, "window": window, "seal": seal}
 
 
 def _login(page, base: str, user: str) -> None:
@@ -274,13 +248,12 @@ def test_citizen_verifies_the_receipt_hash_without_signing_in(new_page, live):
     page.goto(f"{live.base}/verify")
     page.fill("input[name=hash]", flow["leaf_hash"])
     page.set_input_files("input[data-sha256-target]", str(flow["document"]))
-    page.wait_for_function(
-        "(d) => document.getElementById('document_sha256').value === d", arg=hashlib.sha256(DOCUMENT).hexdigest()
-    )
+    page.wait_for_function("(d) => document.getElementById('document_sha256').value === d",
+                           arg=hashlib.sha256(DOCUMENT).hexdigest())
     page.get_by_role("button", name="核验", exact=True).click()
     page.wait_for_load_state()
     body = page.inner_text("body")
     assert "已登记用印" in body, body[:800]
     assert "您选择的文件与登记用印的文件一致" in body
-    assert live.plan["custodian_name"] not in body  # no personal data on the public page
+    assert live.plan["custodian_name"] not in body      # no personal data on the public page
     _shot(page, "5-citizen-verify")

@@ -4,7 +4,6 @@ service department sees the calendar banner and imports next year, the DRC is st
 passing an unchecked fee, a department answers its findings, a window clerk reads a refusal in
 plain Chinese, a citizen reads who is absent. Every step is saved as a screenshot under
 test-output/browser/day-*.png; a failing test also keeps its open pages under failed/."""
-
 from __future__ import annotations
 
 import re
@@ -13,13 +12,7 @@ import pytest
 
 from tests.api.world import DEPARTMENT
 from tests.browser.test_main_flows import (  # noqa: F401  (fixtures)
-    CHROMIUM,
-    OUT,
-    _shot,
-    browser,
-    live,
-    new_page,
-    sync_api,
+    CHROMIUM, OUT, _shot, browser, live, new_page, sync_api,
 )
 
 pytestmark = pytest.mark.slow
@@ -36,12 +29,12 @@ def test_reform_office_day(new_page, live):
     _shot(page, "day-reform-1-home")
     page.get_by_role("link", name="合规报告", exact=True).first.click()
     page.wait_for_load_state()
-    text = re.sub(r"XT-[\w.\-]+", "", _main_text(page))  # clause ids aside
+    text = re.sub(r"XT-[\w.\-]+", "", _main_text(page))       # clause ids aside
     assert "项发现" in text and not LATIN.search(text), LATIN.findall(text)[:5]
     _shot(page, "day-reform-2-compliance")
     page.get_by_role("link", name="记录例外").first.click()
     page.wait_for_load_state()
-    assert page.locator("form.form b").first.inner_text()  # the subject, by name
+    assert page.locator("form.form b").first.inner_text()          # the subject, by name
     page.fill("textarea[name=reason]", "该事项涉及保密审查，经审改部门研究暂不实行网上预审")
     page.get_by_role("button", name="签名并记录").click()
     page.wait_for_load_state()
@@ -71,12 +64,13 @@ def test_service_department_day(new_page, live):
     banner = page.locator(".banner")
     assert banner.count() == 1 and "工作日历" in banner.inner_text()
     _shot(page, "day-gs-1-home-banner")
-    for step in (2, 3):  # an empty calendar: this year, then (its end near) the next
+    for step in (2, 3):     # an empty calendar: this year, then (its end near) the next
         page.locator(".banner").get_by_role("link").click()
         page.wait_for_load_state()
         year = int(page.locator("input[name=year]").input_value())
         csv = OUT / f"calendar-{year}.csv"
-        csv.write_text(f"日期,类型,名称\n{year}-01-01,休,元旦\n{year}-10-01~{year}-10-07,休,国庆节\n", encoding="utf-8")
+        csv.write_text(f"日期,类型,名称\n{year}-01-01,休,元旦\n{year}-10-01~{year}-10-07,休,国庆节\n",
+                       encoding="utf-8")
         page.set_input_files("input[name=file]", str(csv))
         page.get_by_role("button", name="导入").click()
         page.wait_for_load_state()
@@ -85,7 +79,7 @@ def test_service_department_day(new_page, live):
         page.goto(f"{live.base}/gs/")
         if page.locator(".banner").count() == 0:
             break
-        assert "用完" in page.locator(".banner").inner_text()  # weeks ahead of the end
+        assert "用完" in page.locator(".banner").inner_text()       # weeks ahead of the end
         _shot(page, f"day-gs-{step}-banner-weeks-ahead")
     assert page.locator(".banner").count() == 0
 
@@ -110,7 +104,6 @@ def test_drc_day(new_page, live):
 
 def test_department_day(new_page, live):
     from application.scheduler import sync_findings
-
     sync_findings(live.rt)
     page = new_page("t-dept")
     card = page.locator("a.card", has_text="待整改的合规问题")
@@ -137,10 +130,8 @@ def test_department_day(new_page, live):
 def test_window_clerk_reads_a_refusal_in_chinese(new_page, live):
     plan = live.plan
     page = new_page("t-window")
-    page.goto(
-        f"{live.base}/window/?ask=1&person={plan['custodian']}&item={plan['item']}&action=decide_complex"
-        f"&place={plan['window']}"
-    )
+    page.goto(f"{live.base}/window/?ask=1&person={plan['custodian']}&item={plan['item']}&action=decide_complex"
+              f"&place={plan['window']}")
     answer = page.locator(".answer")
     answer.wait_for()
     text = _main_text(page)
@@ -150,7 +141,7 @@ def test_window_clerk_reads_a_refusal_in_chinese(new_page, live):
     page.get_by_role("link", name="用印", exact=True).click()
     page.wait_for_load_state()
     text = _main_text(page)
-    assert "不保管印章" in text and "object at 0x" not in text  # what this login is for, not an empty form
+    assert "不保管印章" in text and "object at 0x" not in text   # what this login is for, not an empty form
     _shot(page, "day-window-2-duties")
 
 

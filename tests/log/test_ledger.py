@@ -1,5 +1,4 @@
 """SignedLog over the database: what two workers and a rolled-back filing do to the stored tree."""
-
 from __future__ import annotations
 
 import pytest

@@ -1,5 +1,4 @@
 """JSON lines with a request id, user, role and outcome for every request and signed act (§12.5)."""
-
 from __future__ import annotations
 
 import io
@@ -33,11 +32,8 @@ def test_every_request_and_every_signed_act_is_a_json_line(client, world, lines)
     file_item(client, world)
     before = len(lines())
     grant(client, world, world["people"]["a"], "A")
-    decided = client.post(
-        "/api/v1/decisions",
-        headers=bearer(world["tokens"]["win"]) | {"X-Request-Id": "proxy-id-0001"},
-        json={"person": world["people"]["a"], "action": "decide", "item": "FGW-001"},
-    )
+    decided = client.post("/api/v1/decisions", headers=bearer(world["tokens"]["win"]) | {"X-Request-Id": "proxy-id-0001"},
+                          json={"person": world["people"]["a"], "action": "decide", "item": "FGW-001"})
     assert decided.status_code == 200 and decided.headers["X-Request-Id"] == "proxy-id-0001"
     anonymous = client.post("/api/v1/authorizations", json={})
     assert anonymous.status_code == 401
@@ -59,17 +55,9 @@ def test_every_request_and_every_signed_act_is_a_json_line(client, world, lines)
 
 def test_a_refused_act_logs_no_signed_act(client, world, lines):  # noqa: F811
     before = len(lines())
-    res = client.post(
-        "/api/v1/authorizations",
-        headers=bearer(world["tokens"]["fgw"]),
-        json={
-            "grantor": "GA",
-            "grantee": {"person": world["people"]["c"]},
-            "post": "A",
-            "powers": ["accept"],
-            "valid_from": "2019-01-01T00:00:00+08:00",
-        },
-    )
+    res = client.post("/api/v1/authorizations", headers=bearer(world["tokens"]["fgw"]),
+                      json={"grantor": "GA", "grantee": {"person": world["people"]["c"]}, "post": "A",
+                            "powers": ["accept"], "valid_from": "2019-01-01T00:00:00+08:00"})
     assert res.status_code in (403, 422)
     new = lines()[before:]
     assert [x["logger"] for x in new if x["logger"].startswith("onehall.")] == ["onehall.requests"]
@@ -80,7 +68,6 @@ def test_retention_is_at_least_six_months_and_the_logrotate_stanza_keeps_it(tmp_
     from pydantic import ValidationError
 
     from application.config import Settings
-
     with pytest.raises(ValidationError):
         Settings(instance_dir=tmp_path, log_retention_days=90)
     s = Settings(instance_dir=tmp_path, log_file=str(tmp_path / "onehall.json"), log_retention_days=365)

@@ -1,5 +1,4 @@
 """Catalog import/export: validate everything first, refuse a bad file whole, round-trip."""
-
 from __future__ import annotations
 
 import csv
@@ -22,116 +21,19 @@ REFORM = Actor("sgb", "reform_office")
 HEADERS = [h for h, _ in COLUMNS]
 
 GOOD_ROWS = [
-    [
-        "GHJ-001",
-        "建设工程规划许可证核发",
-        "GHJ",
-        "行政许可",
-        "是",
-        "承诺件",
-        "否",
-        "是",
-        "RFB-001",
-        "复杂事项",
-        "20 工作日",
-        "7 工作日",
-        "10 工作日",
-        "",
-        "GHJ-001-01|建设工程规划许可申请表;\nGY-XMBA|企业投资项目备案证明",
-        "原件预审",
-        "TZXM",
-        "CITY",
-        "2019-01-01",
-        "ML-GHJ-001",
-    ],
-    [
-        "RFB-001",
-        "应建防空地下室的民用建筑项目报建审批",
-        "市人防办",
-        "licensing",
-        "true",
-        "commitment",
-        "否",
-        "是",
-        "GHJ-001",
-        "simple",
-        "20个工作日",
-        "5 working_day",
-        "",
-        "RFB-001-F1|防空地下室易地建设费|《湖南省实施\\;人民防空法\\|办法》|按面积计征",
-        "RFB-001-01|报建审批申请表",
-        "现场办理",
-        "",
-        "市本级政务大厅",
-        "2019-01-01",
-        "",
-    ],
-    [
-        "SYJ-006",
-        "小餐饮经营许可",
-        "SYJ",
-        "行政许可",
-        "是",
-        "承诺件",
-        "",
-        "",
-        "",
-        "",
-        "20 工作日",
-        "1 工作日",
-        "",
-        "",
-        "SYJ-006-01|小餐饮经营许可申请表;SYJ-006-02|经营场所使用证明",
-        "全程网办",
-        "",
-        "CITY",
-        "2019-07-01",
-        "",
-    ],
-    [
-        "GA-013",
-        "道路交通安全违法行为处罚",
-        "GA",
-        "行政处罚",
-        "否",
-        "承诺件",
-        "",
-        "",
-        "",
-        "",
-        "90 自然日",
-        "",
-        "",
-        "",
-        "",
-        "",
-        "",
-        "",
-        "2019-01-01 08:30",
-        "",
-    ],
-    [
-        "GJJ-002",
-        "住房公积金提取",
-        "GJJ",
-        "公共服务",
-        "",
-        "即办件",
-        "",
-        "",
-        "",
-        "",
-        "",
-        "即办",
-        "3 工作日",
-        "",
-        "GJJ-002-01|提取申请表",
-        "全程网办",
-        "",
-        "FT-GJJ",
-        "2019-01-01T00:00:00+08:00",
-        "",
-    ],
+    ["GHJ-001", "建设工程规划许可证核发", "GHJ", "行政许可", "是", "承诺件", "否", "是", "RFB-001", "复杂事项",
+     "20 工作日", "7 工作日", "10 工作日", "", "GHJ-001-01|建设工程规划许可申请表;\nGY-XMBA|企业投资项目备案证明",
+     "原件预审", "TZXM", "CITY", "2019-01-01", "ML-GHJ-001"],
+    ["RFB-001", "应建防空地下室的民用建筑项目报建审批", "市人防办", "licensing", "true", "commitment", "否", "是",
+     "GHJ-001", "simple", "20个工作日", "5 working_day", "", "RFB-001-F1|防空地下室易地建设费|《湖南省实施\\;人民防空法\\|办法》|按面积计征",
+     "RFB-001-01|报建审批申请表", "现场办理", "", "市本级政务大厅", "2019-01-01", ""],
+    ["SYJ-006", "小餐饮经营许可", "SYJ", "行政许可", "是", "承诺件", "", "", "", "", "20 工作日", "1 工作日", "",
+     "", "SYJ-006-01|小餐饮经营许可申请表;SYJ-006-02|经营场所使用证明", "全程网办", "", "CITY",
+     "2019-07-01", ""],
+    ["GA-013", "道路交通安全违法行为处罚", "GA", "行政处罚", "否", "承诺件", "", "", "", "", "90 自然日", "", "",
+     "", "", "", "", "", "2019-01-01 08:30", ""],
+    ["GJJ-002", "住房公积金提取", "GJJ", "公共服务", "", "即办件", "", "", "", "", "", "即办", "3 工作日", "",
+     "GJJ-002-01|提取申请表", "全程网办", "", "FT-GJJ", "2019-01-01T00:00:00+08:00", ""],
 ]
 
 
@@ -149,12 +51,10 @@ def ready(sessions):
     with transaction(sessions) as s:
         load_plan_facts(FilingContext(s, SYSTEM))
         ctx = FilingContext(s, REFORM)
-        catalog.create_function_section(
-            ctx, {"code": "TZXM", "name": "投资项目", "lead_department": "FGW", "whole_chain": True, "chain": []}
-        )
-        catalog.create_directory_item(
-            ctx, {"code": "ML-GHJ-001", "name": "建设工程规划许可证核发", "item_type": "licensing"}
-        )
+        catalog.create_function_section(ctx, {"code": "TZXM", "name": "投资项目", "lead_department": "FGW",
+                                              "whole_chain": True, "chain": []})
+        catalog.create_directory_item(ctx, {"code": "ML-GHJ-001", "name": "建设工程规划许可证核发",
+                                            "item_type": "licensing"})
     return sessions
 
 
@@ -180,14 +80,8 @@ def test_import_good_file_parses_every_cell_syntax(ready, tmp_path):
     assert ghj.promised_limit_2017 == {"value": 10, "unit": "working_day"}
     assert rfb.department == "RFB" and rfb.entry == {"hall": "CITY"}  # names accepted for codes
     assert rfb.statutory_limit == {"value": 20, "unit": "working_day"} and rfb.promised_limit_2017 is None
-    assert rfb.fees == [
-        {
-            "code": "RFB-001-F1",
-            "name": "防空地下室易地建设费",
-            "basis": "《湖南省实施;人民防空法|办法》",
-            "standard": "按面积计征",
-        }
-    ]
+    assert rfb.fees == [{"code": "RFB-001-F1", "name": "防空地下室易地建设费",
+                         "basis": "《湖南省实施;人民防空法|办法》", "standard": "按面积计征"}]
     assert syj.effective_from == datetime(2019, 6, 30, 16, 0, tzinfo=timezone.utc)
     assert syj.report_up is False and syj.joint is False and syj.online_depth == "full_online"
     assert ga.on_application is False and ga.entry is None and ga.promised_limit is None
@@ -199,36 +93,14 @@ def test_import_good_file_parses_every_cell_syntax(ready, tmp_path):
 
 def test_bad_file_names_every_problem_and_writes_nothing(ready, tmp_path):
     rows = [list(r) for r in GOOD_ROWS]
-    rows[0][2] = "市不存在局"  # row 2: unknown department
-    rows[1][3] = "行政审查"  # row 3: unknown item type
-    rows[2][11] = "十个工作日"  # row 4: limit not a number
-    rows[3][0] = "GHJ-001"  # row 5: duplicate code (row 2)
-    rows[4][1] = ""  # row 6: missing name
-    rows[4][18] = "2019-02-30"  # row 6: bad date
-    rows.append(
-        [
-            "X-1",
-            "某事项",
-            "FGW",
-            "行政许可",
-            "也许",
-            "承诺件",
-            "",
-            "",
-            "NOPE-9",
-            "",
-            "20 工作日",
-            "5 天",
-            "",
-            "F1",
-            "",
-            "",
-            "ZZZ",
-            "HALLX",
-            "2019-01-01",
-            "ML-NONE",
-        ]
-    )  # row 7
+    rows[0][2] = "市不存在局"            # row 2: unknown department
+    rows[1][3] = "行政审查"              # row 3: unknown item type
+    rows[2][11] = "十个工作日"           # row 4: limit not a number
+    rows[3][0] = "GHJ-001"               # row 5: duplicate code (row 2)
+    rows[4][1] = ""                      # row 6: missing name
+    rows[4][18] = "2019-02-30"           # row 6: bad date
+    rows.append(["X-1", "某事项", "FGW", "行政许可", "也许", "承诺件", "", "", "NOPE-9", "", "20 工作日",
+                 "5 天", "", "F1", "", "", "ZZZ", "HALLX", "2019-01-01", "ML-NONE"])  # row 7
     path = write_csv(tmp_path / "bad.csv", rows)
     with ready() as s:
         before = _counts(s)

@@ -1,5 +1,4 @@
 """The migration to signed facts signs what exists (registry.backfill), so the engine sees it."""
-
 from __future__ import annotations
 
 import pytest
@@ -44,7 +43,6 @@ def test_the_migration_signs_existing_rows_and_the_engine_sees_them(rt):
     assert [d["code"] for d in facts["departments"]] == ["FGW"]
     assert [p["name"] for p in facts["people"]] == ["张建国"]
     from application.auditing import audit_pass
-
     report, _ = audit_pass(rt, incremental=False, workers=1)
     assert report.ok, [d.text() for d in report.differences]
 

@@ -1,5 +1,4 @@
 """Helpers for tests that edit a copy of the pack and look for the line an error names."""
-
 from __future__ import annotations
 
 

@@ -15,7 +15,9 @@ def test_keys_sorted_and_compact() -> None:
 
 
 def test_numbers_and_unicode_follow_jcs() -> None:
-    assert canonical_json({"n": 1.0, "m": 1e21, "s": "政务"}) == ('{"m":1e+21,"n":1,"s":"政务"}'.encode())
+    assert canonical_json({"n": 1.0, "m": 1e21, "s": "政务"}) == (
+        '{"m":1e+21,"n":1,"s":"政务"}'.encode()
+    )
 
 
 def test_datetime_is_refused_with_its_path() -> None:

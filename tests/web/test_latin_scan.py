@@ -2,7 +2,6 @@
 table the why-not sentences are built from, and the reasons, why-not sentences and refusals the
 demo city's decisions produce are scanned for Latin words. Allowed: codes of records (an item's,
 a department's...), clause ids (XT-3.3.1) and the posts A岗/B岗 (one letter)."""
-
 from __future__ import annotations
 
 import itertools
@@ -77,25 +76,16 @@ def test_the_demo_citys_answers_and_refusals_are_chinese(demo):
     host = rt.policy
     with rt.reading() as session:
         people = list(session.scalars(select(m.Person.id).order_by(m.Person.id).limit(40)))
-        items = list(
-            session.scalars(
-                select(m.ItemVersion.code)
-                .where(m.ItemVersion.status == "published")
-                .distinct()
-                .order_by(m.ItemVersion.code)
-                .limit(25)
-            )
-        )
+        items = list(session.scalars(select(m.ItemVersion.code).where(m.ItemVersion.status == "published")
+                                     .distinct().order_by(m.ItemVersion.code).limit(25)))
         places = [None] + list(session.scalars(select(m.Place.code).order_by(m.Place.code).limit(8)))
         seals = [None] + list(session.scalars(select(m.Seal.code).order_by(m.Seal.code).limit(4)))
     from rules.schema import ACTIONS
-
     bad, seen = [], 0
     for person, item, action, place in itertools.product(people, items, ACTIONS, places):
         seal = seals[(person + len(item)) % len(seals)] if action == "use_seal" else None
-        a = host.decide(
-            person=person, action=action, item=item, at=None, known_at=None, place=place, seal=seal, case=None
-        )
+        a = host.decide(person=person, action=action, item=item, at=None, known_at=None, place=place, seal=seal,
+                        case=None)
         texts = [r["detail"] for r in a["reasons"]] + [r["text"] for r in a["reasons"]]
         if a["why_not"]:
             assert a["why_not"].get("text"), a
@@ -114,20 +104,13 @@ def test_a_close_action_is_named(demo):
     rt, host = demo.rt, demo.rt.policy
     with rt.reading() as session:
         people = list(session.scalars(select(m.Person.id)))
-        items = list(
-            session.scalars(
-                select(m.ItemVersion.code).where(
-                    m.ItemVersion.complexity == "complex", m.ItemVersion.status == "published"
-                )
-            )
-        )
+        items = list(session.scalars(select(m.ItemVersion.code).where(m.ItemVersion.complexity == "complex",
+                                                                      m.ItemVersion.status == "published")))
     for person, item in itertools.product(people, items):
-        if host.decide(
-            person=person, action="decide_complex", item=item, at=None, known_at=None, place=None, seal=None, case=None
-        )["allowed"]:
-            a = host.decide(
-                person=person, action="decide", item=item, at=None, known_at=None, place=None, seal=None, case=None
-            )
+        if host.decide(person=person, action="decide_complex", item=item, at=None, known_at=None, place=None,
+                       seal=None, case=None)["allowed"]:
+            a = host.decide(person=person, action="decide", item=item, at=None, known_at=None, place=None,
+                            seal=None, case=None)
             assert not a["allowed"]
             assert "但可以办理“复杂事项审批决定”" in a["why_not"]["text"], a
             return
@@ -139,24 +122,20 @@ def test_a_seal_refusal_says_why_once_in_chinese(demo):
     client.post("/login", data={"name": "t-custodian", "password": PASSWORD})
     seal = demo.refs["custody_seal"][0]
     with demo.rt.reading() as session:
-        office = session.scalar(
-            select(m.Place.code).where(m.Place.kind == "internal_office", m.Place.department == DEPARTMENT)
-        )
+        office = session.scalar(select(m.Place.code).where(m.Place.kind == "internal_office",
+                                                           m.Place.department == DEPARTMENT))
         item = demo.refs["custody_items"][0]
-    r = client.post(
-        "/window/seal",
-        data={"seal": seal, "item": item, "case": "XT-拒绝-1", "place": office, "document": (BytesIO(b"doc"), "a.pdf")},
-        content_type="multipart/form-data",
-    )
+    r = client.post("/window/seal", data={"seal": seal, "item": item, "case": "XT-拒绝-1", "place": office,
+                                          "document": (BytesIO(b"doc"), "a.pdf")}, content_type="multipart/form-data")
     assert r.status_code == 403
     body = r.get_data(as_text=True)
-    main = body[body.index("<main>") : body.index("</main>")]
+    main = body[body.index("<main>"):body.index("</main>")]
     start = main.index('class="answer no"')
-    answer = main[main.index(">", start) + 1 : main.index("<form")]
+    answer = main[main.index(">", start) + 1:main.index("<form")]
     text = re.sub(r"<[^>]+>", " ", answer)
     assert "内部科室" in text
     sentences = [s.strip() for s in re.split(r"[。\n]", text) if len(s.strip()) > 8]
-    assert len(sentences) == len(set(sentences)), sentences  # nothing said twice
+    assert len(sentences) == len(set(sentences)), sentences        # nothing said twice
     assert not latin_words(text, _codes(demo.rt)), latin_words(text, _codes(demo.rt))
 
 

@@ -4,7 +4,6 @@ address that does not exist gets a Chinese 404 page with a way back; the site ha
 
 Links of the same kind (the same route and query keys, e.g. one item page of many) are followed a
 few times each, not all of them: the kind is what can break, and the crawl stays quick."""
-
 from __future__ import annotations
 
 from collections import Counter, deque
@@ -18,16 +17,8 @@ from tests.api.world import DEPARTMENT, PASSWORD, build_world
 pytestmark = pytest.mark.slow
 
 # Each demo role's sign-in (tests/api/world.py) and the home page it lands on.
-ROLES = {
-    "t-reform": "/reform/",
-    "t-dept": f"/dept/{DEPARTMENT}/",
-    "t-window": "/window/",
-    "t-custodian": "/window/",
-    "t-gs": "/gs/",
-    "t-gov": "/gov/",
-    "t-drc": "/drc/",
-    "t-audit": "/audit/",
-}
+ROLES = {"t-reform": "/reform/", "t-dept": f"/dept/{DEPARTMENT}/", "t-window": "/window/",
+         "t-custodian": "/window/", "t-gs": "/gs/", "t-gov": "/gov/", "t-drc": "/drc/", "t-audit": "/audit/"}
 DEPTH = 2
 PER_KIND = 3
 LATIN_ERROR_WORDS = ("Not Found", "Forbidden", "Internal Server Error", "Bad Request", "Method Not Allowed")
@@ -54,7 +45,7 @@ def links_of(html: str) -> list[str]:
         href = urldefrag(href)[0]
         parts = urlsplit(href)
         if parts.scheme or parts.netloc or not href.startswith("/"):
-            continue  # another site, mailto:, a relative anchor
+            continue                   # another site, mailto:, a relative anchor
         out.append(href)
     return out
 
@@ -143,7 +134,6 @@ def test_a_failing_page_is_a_chinese_500_page(demo, monkeypatch):
 
     def boom():
         raise RuntimeError("boom")
-
     monkeypatch.setitem(app.view_functions, "ui.verify", boom)
     monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)
     monkeypatch.setitem(app.config, "TESTING", False)

@@ -1,6 +1,5 @@
 """A worker starts from an authenticated snapshot of its facts and folds only what was logged
 since (issue 14.9); a snapshot never serves a stale or an edited answer."""
-
 from __future__ import annotations
 
 from registry.services import org
@@ -29,11 +28,9 @@ Q = {"action": "decide", "item": "FGW-001", "place": "FGW-CK"}
 def test_a_grant_revoked_after_the_snapshot_is_seen_by_a_starting_worker(rt, client, world):
     a, a_id, _ = _snapshotted(rt, client, world)
     assert ask(client, world, person=a, **Q)["allowed"] is True
-    r = client.post(
-        f"/api/v1/authorizations/{a_id}/revoke",
-        json={"at": "2019-01-02T00:00:00+08:00", "reason": "调岗"},
-        headers=bearer(world["tokens"]["fgw"]),
-    )
+    r = client.post(f"/api/v1/authorizations/{a_id}/revoke", json={"at": "2019-01-02T00:00:00+08:00",
+                                                                    "reason": "调岗"},
+                    headers=bearer(world["tokens"]["fgw"]))
     assert r.status_code in (200, 201), r.get_json()
     b = world["people"]["b"]
     grant(client, world, b, "A")
@@ -65,7 +62,6 @@ def test_a_snapshot_made_with_another_key_is_refused(rt, client, world, monkeypa
 def test_a_snapshot_of_another_log_is_refused(rt, client, world):
     a, _, path = _snapshotted(rt, client, world)
     from sqlalchemy import text
-
     with rt.engine.begin() as conn:  # the stored tree no longer gives the root the snapshot names
         conn.execute(text('UPDATE log_nodes SET hash = :h WHERE "index" = 0'), {"h": bytes(32)})
     rt.policy.reload()

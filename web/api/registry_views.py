@@ -1,5 +1,4 @@
 """API views over the registry: the collections of docs/design.md §8 and their filings."""
-
 from __future__ import annotations
 
 from typing import Any, Callable
@@ -20,11 +19,9 @@ from web.access import note_personal_reads
 from application.runtime import actor_of
 from web.context import runtime
 
-LIST = {
-    "type": "object",
-    "required": ["items", "next"],
-    "properties": {"items": {"type": "array", "items": {"type": "object"}}, "next": {"type": ["string", "null"]}},
-}
+LIST = {"type": "object", "required": ["items", "next"],
+        "properties": {"items": {"type": "array", "items": {"type": "object"}},
+                       "next": {"type": ["string", "null"]}}}
 OBJ = {"type": "object"}
 
 
@@ -64,7 +61,6 @@ def dump(body, *, by_alias: bool = False) -> dict[str, Any]:
 
 # --- reference data: readable by every signed-in role -------------------------------------
 
-
 @route("GET", "/departments", "部门列表", query=LIST_QUERY, response=LIST)
 def list_departments():
     return listing(select(m.Department).order_by(m.Department.code), ser.department)
@@ -80,7 +76,8 @@ def list_sections():
     return listing(select(m.Section).order_by(m.Section.id), ser.section, m.Section.department)
 
 
-@route("POST", "/sections", "新增科室", body=s.SectionIn, roles=("gov_service", "department"), status=201, response=OBJ)
+@route("POST", "/sections", "新增科室", body=s.SectionIn, roles=("gov_service", "department"), status=201,
+       response=OBJ)
 def create_section(body: s.SectionIn):
     return file(lambda ctx: org.create_section(ctx, dump(body)), ser.section)
 
@@ -100,9 +97,8 @@ def list_places():
     return listing(select(m.Place).order_by(m.Place.code), ser.place)
 
 
-@route(
-    "POST", "/places", "新增场所（窗口、内部科室）", body=s.PlaceIn, roles=("gov_service",), status=201, response=OBJ
-)
+@route("POST", "/places", "新增场所（窗口、内部科室）", body=s.PlaceIn, roles=("gov_service",), status=201,
+       response=OBJ)
 def create_place(body: s.PlaceIn):
     return file(lambda ctx: org.create_place(ctx, dump(body)), ser.place)
 
@@ -129,7 +125,8 @@ def list_people():
     return out
 
 
-@route("POST", "/people", "新增人员", body=s.PersonIn, roles=("gov_service", "department"), status=201, response=OBJ)
+@route("POST", "/people", "新增人员", body=s.PersonIn, roles=("gov_service", "department"), status=201,
+       response=OBJ)
 def create_person(body: s.PersonIn):
     return file(lambda ctx: org.create_person(ctx, dump(body)), ser.person)
 
@@ -137,19 +134,12 @@ def create_person(body: s.PersonIn):
 @route("GET", "/function-sections", "功能板块列表", query=LIST_QUERY, response=LIST)
 def list_function_sections():
     def present(f: m.FunctionSection):
-        return {
-            "code": f.code,
-            "name": f.name,
-            "lead_department": f.lead_department,
-            "whole_chain": f.whole_chain,
-            "chain": f.chain,
-        }
-
+        return {"code": f.code, "name": f.name, "lead_department": f.lead_department,
+                "whole_chain": f.whole_chain, "chain": f.chain}
     return listing(select(m.FunctionSection).order_by(m.FunctionSection.code), present)
 
 
 # --- the catalog ------------------------------------------------------------------------------
-
 
 @route("GET", "/items", "实施清单（已发布事项）", query=LIST_QUERY, response=LIST)
 def list_items():
@@ -160,17 +150,14 @@ def list_items():
         rows = [r for r in rows if r.department == dept]
     args = page_args()
     if args is None:
-        return problem(
-            422,
-            "分页参数有误",
-            "page ≥ 1，1 ≤ per_page ≤ 500",
-            errors=[{"field": "per_page", "message": "须在 1 到 500 之间"}],
-        )
+        return problem(422, "分页参数有误", "page ≥ 1，1 ≤ per_page ≤ 500",
+                       errors=[{"field": "per_page", "message": "须在 1 到 500 之间"}])
     page, per_page = args
-    chunk = rows[(page - 1) * per_page : page * per_page]
+    chunk = rows[(page - 1) * per_page: page * per_page]
     nxt = None
     if page * per_page < len(rows):
-        nxt = url_for("api.list_items_get", page=page + 1, per_page=per_page, **({"department": dept} if dept else {}))
+        nxt = url_for("api.list_items_get", page=page + 1, per_page=per_page,
+                      **({"department": dept} if dept else {}))
     return {"items": [ser.item(r) for r in chunk], "next": nxt}
 
 
@@ -179,72 +166,45 @@ def list_item_filings():
     return listing(select(m.ItemVersion).order_by(m.ItemVersion.id.desc()), ser.item, m.ItemVersion.department)
 
 
-@route(
-    "POST",
-    "/items",
-    "申报事项（部门）或直接发布（政务服务部门、审改部门）",
-    body=s.ItemIn,
-    roles=("department", "gov_service", "reform_office"),
-    status=201,
-    response=OBJ,
-)
+@route("POST", "/items", "申报事项（部门）或直接发布（政务服务部门、审改部门）", body=s.ItemIn,
+       roles=("department", "gov_service", "reform_office"), status=201, response=OBJ)
 def file_item(body: s.ItemIn):
     data = body.model_dump(exclude_none=False)
     return file(lambda ctx: catalog.file_item(ctx, data), ser.item)
 
 
-@route(
-    "POST", "/items/{code}/review", "审核事项", body=s.ItemReviewIn, roles=("reform_office",), status=201, response=OBJ
-)
+@route("POST", "/items/{code}/review", "审核事项", body=s.ItemReviewIn, roles=("reform_office",), status=201,
+       response=OBJ)
 def review_item(code: str, body: s.ItemReviewIn):
-    return file(
-        lambda ctx: catalog.review_item(ctx, code, body.result, body.reasons), lambda r: ser.item_review(r, code)
-    )
+    return file(lambda ctx: catalog.review_item(ctx, code, body.result, body.reasons),
+                lambda r: ser.item_review(r, code))
 
 
 @route("GET", "/fee-reviews", "收费审查记录", query=LIST_QUERY, response=LIST)
 def list_fee_reviews():
-    return listing(
-        select(m.FeeReview).order_by(m.FeeReview.id),
-        ser.fee_review,
-        select(m.ItemVersion.department).where(m.ItemVersion.code == m.FeeReview.item).limit(1).scalar_subquery(),
-    )
+    return listing(select(m.FeeReview).order_by(m.FeeReview.id), ser.fee_review,
+                   select(m.ItemVersion.department).where(m.ItemVersion.code == m.FeeReview.item)
+                   .limit(1).scalar_subquery())
 
 
-@route(
-    "POST",
-    "/fees/{code}/review",
-    "审查收费项目（发改部门）",
-    body=s.FeeReviewIn,
-    roles=("drc",),
-    status=201,
-    response=OBJ,
-)
+@route("POST", "/fees/{code}/review", "审查收费项目（发改部门）", body=s.FeeReviewIn, roles=("drc",), status=201,
+       response=OBJ)
 def review_fee(code: str, body: s.FeeReviewIn):
     return file(lambda ctx: catalog.review_fee(ctx, code, body.model_dump()), ser.fee_review)
 
 
 # --- grants -----------------------------------------------------------------------------------
 
-
 @route("GET", "/authorizations", "授权书列表", query=LIST_QUERY, response=LIST)
 def list_authorizations():
     def present(a: m.Authorization):
         rev = object_session(a).scalar(select(m.Revocation).where(m.Revocation.authorization == a.id))
         return ser.authorization(a, rev)
-
     return listing(select(m.Authorization).order_by(m.Authorization.id), present, m.Authorization.grantor)
 
 
-@route(
-    "POST",
-    "/authorizations",
-    "提交授权书（授权部门）",
-    body=s.AuthorizationIn,
-    roles=("department",),
-    status=201,
-    response=OBJ,
-)
+@route("POST", "/authorizations", "提交授权书（授权部门）", body=s.AuthorizationIn, roles=("department",),
+       status=201, response=OBJ)
 def file_authorization(body: s.AuthorizationIn):
     data = body.model_dump()
     data["grantee"] = {"gov_service": True} if "gov_service" in data["grantee"] else data["grantee"]
@@ -253,25 +213,16 @@ def file_authorization(body: s.AuthorizationIn):
     def action(ctx):
         data["valid_from"] = data["valid_from"] or ctx.now
         return grants.file_authorization(ctx, data)
-
     return file(action, lambda a: ser.authorization(a))
 
 
-@route(
-    "POST",
-    "/authorizations/{auth_id}/revoke",
-    "撤销授权",
-    body=s.RevocationIn,
-    roles=("department",),
-    status=201,
-    response=OBJ,
-)
+@route("POST", "/authorizations/{auth_id}/revoke", "撤销授权", body=s.RevocationIn, roles=("department",),
+       status=201, response=OBJ)
 def revoke_authorization(auth_id: str, body: s.RevocationIn):
     if not auth_id.isdigit():
         return problem(404, "记录不存在", f"授权“{auth_id}”不存在")
-    return file(
-        lambda ctx: grants.revoke_authorization(ctx, int(auth_id), body.at or ctx.now, body.reason), ser.revocation
-    )
+    return file(lambda ctx: grants.revoke_authorization(ctx, int(auth_id), body.at or ctx.now, body.reason),
+                ser.revocation)
 
 
 @route("GET", "/revocations", "撤销记录", query=LIST_QUERY, response=LIST)
@@ -300,15 +251,8 @@ def list_delegations():
     return listing(select(m.Delegation).order_by(m.Delegation.id), ser.delegation, m.Delegation.department)
 
 
-@route(
-    "POST",
-    "/delegations",
-    "委托政务服务部门受理（事进人不进）",
-    body=s.DelegationIn,
-    roles=("department",),
-    status=201,
-    response=OBJ,
-)
+@route("POST", "/delegations", "委托政务服务部门受理（事进人不进）", body=s.DelegationIn, roles=("department",),
+       status=201, response=OBJ)
 def file_delegation(body: s.DelegationIn):
     data = dump(body)
     data["department"] = data.get("department") or g.principal.department
@@ -321,14 +265,14 @@ def list_custody():
     return listing(stmt, ser.custody, m.Seal.department)
 
 
-@route("POST", "/seal-custody", "指定印章保管人", body=s.SealCustodyIn, roles=("department",), status=201, response=OBJ)
+@route("POST", "/seal-custody", "指定印章保管人", body=s.SealCustodyIn, roles=("department",), status=201,
+       response=OBJ)
 def file_custody(body: s.SealCustodyIn):
     data = dump(body)
 
     def action(ctx):
         data["from"] = data.get("from") or ctx.now
         return grants.file_seal_custody(ctx, data)
-
     return file(action, ser.custody)
 
 
@@ -337,15 +281,8 @@ def list_staff():
     return listing(select(m.StaffFiling).order_by(m.StaffFiling.id), ser.staff_filing, m.StaffFiling.department)
 
 
-@route(
-    "POST",
-    "/staff-filings",
-    "报备首席代表及进驻人员",
-    body=s.StaffFilingIn,
-    roles=("department",),
-    status=201,
-    response=OBJ,
-)
+@route("POST", "/staff-filings", "报备首席代表及进驻人员", body=s.StaffFilingIn, roles=("department",),
+       status=201, response=OBJ)
 def file_staff(body: s.StaffFilingIn):
     data = body.model_dump()
     data["department"] = data.get("department") or g.principal.department
@@ -357,7 +294,6 @@ def list_exemptions():
     def present(e: m.Exemption):
         d = object_session(e).scalar(select(m.ExemptionDecision).where(m.ExemptionDecision.exemption == e.id))
         return ser.exemption(e, d)
-
     return listing(select(m.Exemption).order_by(m.Exemption.id), present, m.Exemption.department)
 
 
@@ -366,31 +302,16 @@ def request_exemption(body: s.ExemptionIn):
     return file(lambda ctx: grants.request_exemption(ctx, body.model_dump()), lambda e: ser.exemption(e, None))
 
 
-@route(
-    "POST",
-    "/exemptions/{exemption_id}/decision",
-    "批准或不批准不宜进驻（市人民政府）",
-    body=s.ExemptionDecisionIn,
-    roles=("government",),
-    status=201,
-    response=OBJ,
-)
+@route("POST", "/exemptions/{exemption_id}/decision", "批准或不批准不宜进驻（市人民政府）",
+       body=s.ExemptionDecisionIn, roles=("government",), status=201, response=OBJ)
 def decide_exemption(exemption_id: str, body: s.ExemptionDecisionIn):
     if not exemption_id.isdigit():
         return problem(404, "记录不存在", f"申请“{exemption_id}”不存在")
 
     def present(d: m.ExemptionDecision):
-        return {
-            "id": d.id,
-            "exemption": d.exemption,
-            "result": d.result,
-            "document_no": d.document_no,
-            "filed_at": ser.t(d.filed_at),
-            "log_index": d.log_index,
-            "record_hash": d.record_hash,
-            "signature": d.signature,
-        }
-
+        return {"id": d.id, "exemption": d.exemption, "result": d.result, "document_no": d.document_no,
+                "filed_at": ser.t(d.filed_at), "log_index": d.log_index, "record_hash": d.record_hash,
+                "signature": d.signature}
     return file(lambda ctx: grants.decide_exemption(ctx, int(exemption_id), body.result, body.document_no), present)
 
 
@@ -399,15 +320,8 @@ def list_hall_approvals():
     return listing(select(m.HallApproval).order_by(m.HallApproval.id), ser.hall_approval)
 
 
-@route(
-    "POST",
-    "/hall-approvals",
-    "批准保留专业分厅（市人民政府）",
-    body=s.HallApprovalIn,
-    roles=("government",),
-    status=201,
-    response=OBJ,
-)
+@route("POST", "/hall-approvals", "批准保留专业分厅（市人民政府）", body=s.HallApprovalIn, roles=("government",),
+       status=201, response=OBJ)
 def file_hall_approval(body: s.HallApprovalIn):
     return file(lambda ctx: org.file_hall_approval(ctx, body.model_dump()), ser.hall_approval)
 
@@ -417,15 +331,8 @@ def list_openings():
     return listing(select(m.CitizensHomeOpening).order_by(m.CitizensHomeOpening.id), ser.opening)
 
 
-@route(
-    "POST",
-    "/citizens-home-opening",
-    "确定市民之家启用日期（市人民政府）",
-    body=s.CitizensHomeOpeningIn,
-    roles=("government",),
-    status=201,
-    response=OBJ,
-)
+@route("POST", "/citizens-home-opening", "确定市民之家启用日期（市人民政府）", body=s.CitizensHomeOpeningIn,
+       roles=("government",), status=201, response=OBJ)
 def file_opening(body: s.CitizensHomeOpeningIn):
     return file(lambda ctx: org.file_citizens_home_opening(ctx, body.model_dump()), ser.opening)
 
@@ -435,14 +342,7 @@ def list_exceptions():
     return listing(select(m.PolicyException).order_by(m.PolicyException.id), ser.exception)
 
 
-@route(
-    "POST",
-    "/exceptions",
-    "记录例外（审改部门）",
-    body=s.ExceptionIn,
-    roles=("reform_office",),
-    status=201,
-    response=OBJ,
-)
+@route("POST", "/exceptions", "记录例外（审改部门）", body=s.ExceptionIn, roles=("reform_office",), status=201,
+       response=OBJ)
 def file_exception(body: s.ExceptionIn):
     return file(lambda ctx: grants.file_exception(ctx, body.model_dump()), ser.exception)

@@ -1,6 +1,5 @@
 """The API's route table: each route declares its body schema and who may call it, and the
 same declarations produce /api/v1/openapi.json."""
-
 from __future__ import annotations
 
 import functools
@@ -24,7 +23,7 @@ class RouteSpec:
     path: str
     summary: str
     body: type[BaseModel] | None
-    roles: tuple[str, ...] | None  # None: anyone signed in; () : anonymous
+    roles: tuple[str, ...] | None          # None: anyone signed in; () : anonymous
     status: int
     query: dict[str, str] = field(default_factory=dict)
     response: dict[str, Any] | None = None
@@ -48,12 +47,9 @@ def _csrf_for_cookie_writes():
     from flask import current_app
 
     from web.app import csrf
-
     if current_app.config.get("WTF_CSRF_ENABLED", True):
-        csrf.protect()  # CSRFError → 400 problem (web.ui.pages.csrf_error)
+        csrf.protect()   # CSRFError → 400 problem (web.ui.pages.csrf_error)
     return None
-
-
 ANONYMOUS: tuple[str, ...] = ()
 
 
@@ -74,18 +70,9 @@ def refusal(spec: RouteSpec, principal: Any) -> tuple[int, str, str] | None:
     return None
 
 
-def route(
-    method: str,
-    path: str,
-    summary: str,
-    *,
-    body: type[BaseModel] | None = None,
-    roles: tuple[str, ...] | None = None,
-    status: int = 200,
-    query: dict[str, str] | None = None,
-    response: dict[str, Any] | None = None,
-    tag: str = "registry",
-) -> Callable:
+def route(method: str, path: str, summary: str, *, body: type[BaseModel] | None = None,
+          roles: tuple[str, ...] | None = None, status: int = 200, query: dict[str, str] | None = None,
+          response: dict[str, Any] | None = None, tag: str = "registry") -> Callable:
     """Register an API view. The view gets the validated body (if any) as its `body` argument."""
     spec = RouteSpec(method, path, summary, body, roles, status, query or {}, response, tag)
     ROUTES.append(spec)
@@ -95,7 +82,7 @@ def route(
         @functools.wraps(view)
         def wrapper(**kwargs):
             for name, value in kwargs.items():
-                if name in ROW_ID_PARAMS and not is_id(value):  # "１２", 2⁶³, "true": no such row
+                if name in ROW_ID_PARAMS and not is_id(value):   # "１２", 2⁶³, "true": no such row
                     return problem(404, "记录不存在", f"编号“{value[:40]}”不存在")
             denied = refusal(spec, getattr(g, "principal", None))
             if denied is not None:
@@ -105,12 +92,8 @@ def route(
             if spec.body is not None:
                 payload = request.get_json(silent=True)
                 if not isinstance(payload, dict):
-                    return problem(
-                        422,
-                        "数据校验未通过",
-                        "请求体须为 JSON 对象",
-                        errors=[{"field": "body", "message": "须为 JSON 对象"}],
-                    )
+                    return problem(422, "数据校验未通过", "请求体须为 JSON 对象",
+                                   errors=[{"field": "body", "message": "须为 JSON 对象"}])
                 errors = json_problems(payload)
                 if errors:
                     names = "、".join(e["field"] for e in errors)
@@ -121,7 +104,8 @@ def route(
                     return from_validation(exc)
             return view(**kwargs)
 
-        bp.add_url_rule(flask_path, endpoint=f"{view.__name__}_{method.lower()}", view_func=wrapper, methods=[method])
+        bp.add_url_rule(flask_path, endpoint=f"{view.__name__}_{method.lower()}", view_func=wrapper,
+                        methods=[method])
         return wrapper
 
     return decorate

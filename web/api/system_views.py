@@ -1,5 +1,4 @@
 """API views about the API itself and the caller."""
-
 from __future__ import annotations
 
 from flask import g

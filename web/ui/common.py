@@ -1,6 +1,5 @@
 """What every page needs: role checks, the client address, form errors next to their fields,
 paging, times in Asia/Shanghai, Chinese labels, pinyin search keys, QR codes and small charts."""
-
 from __future__ import annotations
 
 import re
@@ -44,7 +43,6 @@ def home_url(principal) -> str:
 
 # --- access ------------------------------------------------------------------------------------
 
-
 def forbidden(message: str = "您的账号无权打开此页面", status: int = 403):
     return render_template("error.html", title="无权访问", message=message, status=status), status
 
@@ -67,14 +65,10 @@ def role_required(*roles: str, dept_arg: str = "dept"):
                 wanted = "、".join(vocab.ROLES.get(r, r) for r in roles)
                 return forbidden(f"此页面仅供{wanted}使用；您的角色是{vocab.ROLES.get(principal.role, principal.role)}")
             if dept_arg in kwargs and principal.role == "department" and kwargs[dept_arg] != principal.department:
-                return forbidden(
-                    f"只能办理本部门（{department_name(principal.department)}）的事务，"
-                    f"不能打开{department_name(kwargs[dept_arg])}的页面"
-                )
+                return forbidden(f"只能办理本部门（{department_name(principal.department)}）的事务，"
+                                 f"不能打开{department_name(kwargs[dept_arg])}的页面")
             return view(*args, **kwargs)
-
         return wrapper
-
     return decorate
 
 
@@ -83,7 +77,6 @@ def client_address() -> str:
 
 
 # --- form errors -----------------------------------------------------------------------------
-
 
 @dataclass
 class FormErrors:
@@ -142,10 +135,8 @@ def file_with(action: Callable[[Any], Any]) -> tuple[Any, FormErrors | None]:
 
 # --- parsing form input ---------------------------------------------------------------------
 
-
-def parse_time(
-    value: str | None, name: str, errors: FormErrors, *, required: bool = False, default: datetime | None = None
-) -> datetime | None:
+def parse_time(value: str | None, name: str, errors: FormErrors, *, required: bool = False,
+               default: datetime | None = None) -> datetime | None:
     """A date or datetime-local input, read in Asia/Shanghai; returned in UTC."""
     text = (value or "").strip()
     if not text:
@@ -169,7 +160,6 @@ def parse_int(value: str | None, name: str, errors: FormErrors, *, required: boo
             errors.add(name, "必填")
         return None
     from web.input_guard import is_id
-
     if not is_id(text):
         errors.add(name, "须为编号")
         return None
@@ -188,7 +178,6 @@ def local_input(value: datetime | None) -> str:
 
 
 # --- paging ----------------------------------------------------------------------------------
-
 
 @dataclass
 class Page:
@@ -213,7 +202,6 @@ class Page:
 def page_number() -> int:
     """The page asked for; 1 for anything that is not a page number (web.input_guard)."""
     from web.input_guard import page_number as parse
-
     return parse(request.args.get("page"), 1) or 1
 
 
@@ -234,7 +222,7 @@ def paginate_rows(session, stmt, per_page: int = PER_PAGE) -> Page:
 
 def paginate_list(rows: Sequence[Any], per_page: int = PER_PAGE) -> Page:
     page = page_number()
-    return Page(list(rows[(page - 1) * per_page : page * per_page]), page, per_page, len(rows))
+    return Page(list(rows[(page - 1) * per_page: page * per_page]), page, per_page, len(rows))
 
 
 def page_url(n: int) -> str:
@@ -245,12 +233,10 @@ def page_url(n: int) -> str:
 
 # --- search keys (name, full pinyin, initials) -------------------------------------------------
 
-
 @lru_cache(maxsize=50_000)
 def search_keys(text: str) -> str:
     """`张建国` → `张建国 zhangjianguo zjg`: what a clerk may type to find it."""
     from pypinyin import Style, lazy_pinyin
-
     full = "".join(lazy_pinyin(text, style=Style.NORMAL, errors="ignore")).lower()
     initials = "".join(lazy_pinyin(text, style=Style.FIRST_LETTER, errors="ignore")).lower()
     return f"{text.lower()} {full} {initials}"
@@ -264,7 +250,6 @@ def matches(query: str, *texts: str | None) -> bool:
 
 
 # --- presentation ----------------------------------------------------------------------------
-
 
 def fmt_local(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     if value is None:
@@ -305,14 +290,12 @@ def public_url(endpoint: str, **values: Any) -> str:
 def qr_svg(data: str, scale: int = 3) -> Markup:
     """A QR code as inline SVG (segno), no external service, no script."""
     import segno
-
     svg = segno.make(data, error="m").svg_inline(scale=scale, border=2, dark="#000", light="#fff")
     return Markup(svg)
 
 
-def bar_chart(
-    rows: Iterable[tuple], *, width: int = 520, bar_height: int = 18, color: str = "#b71c1c", title: str = ""
-) -> Markup:
+def bar_chart(rows: Iterable[tuple], *, width: int = 520, bar_height: int = 18,
+              color: str = "#b71c1c", title: str = "") -> Markup:
     """A horizontal bar chart as inline SVG, rendered on the server; a row (name, value, href)
     makes its bar a link (a drill-down)."""
     rows = list(rows)
@@ -322,10 +305,8 @@ def bar_chart(
     top = 22 if title else 4
     biggest = max((r[1] for r in rows), default=0) or 1
     height = top + len(rows) * (bar_height + gap) + pad
-    parts = [
-        f'<svg class="chart" role="img" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
-        f'xmlns="http://www.w3.org/2000/svg" aria-label="{escape(title)}">'
-    ]
+    parts = [f'<svg class="chart" role="img" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+             f'xmlns="http://www.w3.org/2000/svg" aria-label="{escape(title)}">']
     if title:
         parts.append(f'<text x="0" y="14" font-size="13" font-weight="bold">{escape(title)}</text>')
     span = width - label_w - 50
@@ -335,10 +316,8 @@ def bar_chart(
             parts.append(f'<a href="{escape(link[0])}">')
         w = max(1, int(span * (value / biggest))) if value else 0
         shown = int(value) if float(value).is_integer() else round(value, 1)
-        parts.append(
-            f'<text x="{label_w - 6}" y="{y + bar_height - 5}" font-size="12" text-anchor="end">'
-            f"{escape(name[:14])}</text>"
-        )
+        parts.append(f'<text x="{label_w - 6}" y="{y + bar_height - 5}" font-size="12" text-anchor="end">'
+                     f'{escape(name[:14])}</text>')
         parts.append(f'<rect x="{label_w}" y="{y}" width="{w}" height="{bar_height}" fill="{color}" rx="2"/>')
         parts.append(f'<text x="{label_w + w + 4}" y="{y + bar_height - 5}" font-size="12">{shown}</text>')
         if link and link[0]:
@@ -365,7 +344,6 @@ def auth_status(auth, revocation, now: datetime) -> str:
 @lru_cache(maxsize=512)
 def _department_name(code: str, generation: int) -> str:
     from registry import models as m
-
     with runtime().reading() as session:
         d = session.get(m.Department, code)
         return d.name if d is not None else code
@@ -408,7 +386,5 @@ def install_template_helpers(bp) -> None:
     @bp.app_context_processor
     def _globals():
         principal = getattr(g, "principal", None)
-        return {
-            "principal": principal,
-            "home_url": home_url(principal) if principal is not None else url_for("ui.login"),
-        }
+        return {"principal": principal,
+                "home_url": home_url(principal) if principal is not None else url_for("ui.login")}

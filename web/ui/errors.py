@@ -1,6 +1,5 @@
 """Error pages in Chinese, each with a way back (issue 12 item 1), for every HTTP error a page
 request can meet; the API answers problem+json instead (web.app)."""
-
 from __future__ import annotations
 
 from flask import render_template
@@ -22,8 +21,6 @@ def error_page(status: int, message: str | None = None):
     try:
         html = render_template("error.html", title=title, message=message or default, status=status)
     except Exception:  # pragma: no cover - the template itself failed: plain text, still Chinese
-        html = (
-            f'<!doctype html><html lang="zh-CN"><meta charset="utf-8"><h1>{title}</h1><p>{default}</p>'
-            '<p><a href="/">返回首页</a></p></html>'
-        )
+        html = f"<!doctype html><html lang=\"zh-CN\"><meta charset=\"utf-8\"><h1>{title}</h1><p>{default}</p>" \
+               "<p><a href=\"/\">返回首页</a></p></html>"
     return html, status

@@ -1,6 +1,5 @@
 """The working-day calendar of the government service department (issue 12 item 8): a banner on
 its home page weeks before the loaded calendar runs out, and the import form one click away."""
-
 from __future__ import annotations
 
 import io
@@ -23,9 +22,8 @@ def calendar_status() -> dict:
 def _render(errors: FormErrors | None = None, form=None, status: int = 200):
     st = calendar_status()
     next_year = (int(st["last_day"][:4]) + 1) if st["last_day"] else datetime.now(cal.SHANGHAI).year
-    return render_template(
-        "gs/calendar.html", st=st, errors=errors or FormErrors(), form=form or {}, next_year=next_year
-    ), status
+    return render_template("gs/calendar.html", st=st, errors=errors or FormErrors(), form=form or {},
+                           next_year=next_year), status
 
 
 @bp.get("/gs/calendar")
@@ -49,7 +47,7 @@ def gs_calendar_import():
         return _render(errors, form, 422)
     source = (form.get("source") or "").strip() or None
     data = io.BytesIO(upload.read())
-    data.name = upload.filename  # the file's own name in messages ("2027.csv 的日历数据有误")
+    data.name = upload.filename          # the file's own name in messages ("2027.csv 的日历数据有误")
     try:
         with runtime().filing_session() as session:
             result = cal.import_year(session, int(year_text), data, source=source)
@@ -59,9 +57,6 @@ def gs_calendar_import():
         errors.add("file", f"文件无法读取：{exc}" if not isinstance(exc, UnicodeDecodeError) else "文件不是 UTF-8 编码")
         return _render(errors, form, 422)
     touch_policy()
-    flash(
-        f"{year_text}年工作日历已{'替换' if result['replaced'] else '导入'}：放假 {result['holidays']} 天，"
-        f"调休上班 {result['makeup_days']} 天",
-        "ok",
-    )
+    flash(f"{year_text}年工作日历已{'替换' if result['replaced'] else '导入'}：放假 {result['holidays']} 天，"
+          f"调休上班 {result['makeup_days']} 天", "ok")
     return redirect(url_for("ui.gs_calendar"))

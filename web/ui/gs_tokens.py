@@ -1,6 +1,5 @@
 """The service department's token register (docs/design.md §12.4): every account's API tokens, when
 they expire, and a button to revoke one (every worker refuses it within a second)."""
-
 from __future__ import annotations
 
 from flask import flash, g, redirect, render_template, request, url_for

@@ -1,6 +1,5 @@
 """The window's workspace (role `window`): “我能否……” — may person P do action A on item I,
 here, now? — and, for a chief representative, the seal-use page with its receipt (docs/design.md §1, §4, §7)."""
-
 from __future__ import annotations
 
 import hashlib
@@ -17,14 +16,7 @@ from web.context import runtime
 from web.input_guard import is_id
 from web.ui import bp
 from web.ui.common import (
-    FormErrors,
-    matches,
-    not_found,
-    paginate,
-    public_url,
-    qr_svg,
-    role_required,
-    search_keys,
+    FormErrors, matches, not_found, paginate, public_url, qr_svg, role_required, search_keys,
 )
 from vocab.clock import as_utc, utcnow
 
@@ -46,37 +38,17 @@ def policy_host():
 
 def _choices(session, person_q: str, item_q: str, *, item_department: str | None = None):
     names = dict(session.execute(select(m.Department.code, m.Department.name)).all())
-    people = [
-        p
-        for p in session.scalars(select(m.Person).order_by(m.Person.department, m.Person.name))
-        if matches(person_q, p.name)
-    ][:MAX_CHOICES]
-    items = [
-        i
-        for i in published_items(session)
-        if (item_department is None or i.department == item_department) and matches(item_q, i.name, i.code)
-    ]
+    people = [p for p in session.scalars(select(m.Person).order_by(m.Person.department, m.Person.name))
+              if matches(person_q, p.name)][:MAX_CHOICES]
+    items = [i for i in published_items(session)
+             if (item_department is None or i.department == item_department) and matches(item_q, i.name, i.code)]
     places = list(session.scalars(select(m.Place).order_by(m.Place.kind, m.Place.code)))
     seals = list(session.scalars(select(m.Seal).order_by(m.Seal.department, m.Seal.code)))
-    return {
-        "people": [
-            {"id": p.id, "name": p.name, "dept": names.get(p.department, p.department), "keys": search_keys(p.name)}
-            for p in people
-        ],
-        "items": [
-            {
-                "code": i.code,
-                "name": i.name,
-                "dept": names.get(i.department, i.department),
-                "keys": search_keys(i.name) + " " + i.code.lower(),
-            }
-            for i in items[:MAX_CHOICES]
-        ],
-        "items_total": len(items),
-        "places": places,
-        "seals": seals,
-        "dept_names": names,
-    }
+    return {"people": [{"id": p.id, "name": p.name, "dept": names.get(p.department, p.department),
+                        "keys": search_keys(p.name)} for p in people],
+            "items": [{"code": i.code, "name": i.name, "dept": names.get(i.department, i.department),
+                       "keys": search_keys(i.name) + " " + i.code.lower()} for i in items[:MAX_CHOICES]],
+            "items_total": len(items), "places": places, "seals": seals, "dept_names": names}
 
 
 @bp.get("/window/")
@@ -85,11 +57,7 @@ def window_ask():
     args = request.args
     person_q, item_q = args.get("person_q", ""), args.get("item_q", "")
     person, item = args.get("person", ""), args.get("item", "")
-    action, place, seal = (
-        args.get("action", ""),
-        args.get("place", "") or (g.principal.place or ""),
-        args.get("seal", ""),
-    )
+    action, place, seal = args.get("action", ""), args.get("place", "") or (g.principal.place or ""), args.get("seal", "")
     host, not_ready = policy_host()
     decision = allowed = error = None
     names: dict[int, str] = {}
@@ -97,16 +65,8 @@ def window_ask():
         choices = _choices(session, person_q, item_q)
         if is_id(person) and item and action and host is not None:
             try:
-                decision = host.decide(
-                    person=int(person),
-                    action=action,
-                    item=item,
-                    at=None,
-                    known_at=None,
-                    place=place or None,
-                    seal=seal or None,
-                    case=None,
-                )
+                decision = host.decide(person=int(person), action=action, item=item, at=None, known_at=None,
+                                       place=place or None, seal=seal or None, case=None)
                 allowed = host.allowed_actions(int(person), item, at=None, place=place or None)
             except Exception as exc:
                 error = _reference_error(exc)
@@ -117,25 +77,11 @@ def window_ask():
             names[decision["acting_for"]] = p.name if p else str(decision["acting_for"])
         chosen_person = session.get(m.Person, int(person)) if is_id(person) else None
         chosen_item = next((i for i in published_items(session) if i.code == item), None) if item else None
-        return render_template(
-            "window/ask.html",
-            choices=choices,
-            person_q=person_q,
-            item_q=item_q,
-            person=person,
-            item=item,
-            action=action,
-            place=place,
-            seal=seal,
-            decision=decision,
-            allowed=allowed,
-            error=error,
-            not_ready=not_ready,
-            names=names,
-            chosen_person=chosen_person,
-            chosen_item=chosen_item,
-            unchecked_labels=UNCHECKED_LABELS,
-        )
+        return render_template("window/ask.html", choices=choices, person_q=person_q, item_q=item_q,
+                               person=person, item=item, action=action, place=place, seal=seal,
+                               decision=decision, allowed=allowed, error=error, not_ready=not_ready,
+                               names=names, chosen_person=chosen_person, chosen_item=chosen_item,
+                               unchecked_labels=UNCHECKED_LABELS)
 
 
 def _reference_error(exc: Exception) -> str:
@@ -148,7 +94,6 @@ def _reference_error(exc: Exception) -> str:
 
 # --- seal use (用印) -----------------------------------------------------------------------------
 
-
 def _sealing():
     try:
         from application import sealing
@@ -160,39 +105,19 @@ def _sealing():
 def _seal_context(session, person_id: int, item_q: str) -> dict[str, Any]:
     person = session.get(m.Person, person_id)
     now = utcnow()
-    seals = (
-        list(session.scalars(select(m.Seal).where(m.Seal.department == person.department).order_by(m.Seal.code)))
-        if person
-        else []
-    )
+    seals = list(session.scalars(select(m.Seal).where(m.Seal.department == person.department)
+                                 .order_by(m.Seal.code))) if person else []
     keeps: dict[str, bool] = {}
-    for c in (
-        session.scalars(
-            select(m.SealCustody)
-            .where(m.SealCustody.seal.in_([s.code for s in seals]))
-            .order_by(m.SealCustody.filed_at, m.SealCustody.id)
-        )
-        if seals
-        else []
-    ):
+    for c in session.scalars(select(m.SealCustody).where(m.SealCustody.seal.in_([s.code for s in seals]))
+                             .order_by(m.SealCustody.filed_at, m.SealCustody.id)) if seals else []:
         if as_utc(c.from_) <= now and (c.to is None or now < as_utc(c.to)):
             keeps[c.seal] = c.person == person_id
-    items = [
-        i
-        for i in published_items(session)
-        if person and i.department == person.department and matches(item_q, i.name, i.code)
-    ]
-    places = [
-        p for p in session.scalars(select(m.Place).order_by(m.Place.kind, m.Place.code)) if p.kind != "internal_office"
-    ]
-    return {
-        "person": person,
-        "seals": seals,
-        "keeps": keeps,
-        "items": items[:MAX_CHOICES],
-        "places": places,
-        "item_keys": {i.code: search_keys(i.name) + " " + i.code.lower() for i in items[:MAX_CHOICES]},
-    }
+    items = [i for i in published_items(session)
+             if person and i.department == person.department and matches(item_q, i.name, i.code)]
+    places = [p for p in session.scalars(select(m.Place).order_by(m.Place.kind, m.Place.code))
+              if p.kind != "internal_office"]
+    return {"person": person, "seals": seals, "keeps": keeps, "items": items[:MAX_CHOICES], "places": places,
+            "item_keys": {i.code: search_keys(i.name) + " " + i.code.lower() for i in items[:MAX_CHOICES]}}
 
 
 @bp.route("/window/seal", methods=["GET", "POST"])
@@ -233,21 +158,14 @@ def window_seal():
         if not ctx["keeps"] and request.method == "GET":
             # keeps no seal and acts for no custodian: say what this login is for instead
             from web.ui.window_duties import duties
-
             return render_template("window/duties.html", d=duties(session, ctx["person"], utcnow())), 200
-        return render_template(
-            "window/seal.html", no_person=False, sealing=sealing, form=form, errors=errors, refused=refused, **ctx
-        ), status
+        return render_template("window/seal.html", no_person=False, sealing=sealing, form=form, errors=errors,
+                               refused=refused, **ctx), status
 
 
 def _seal_request(form, person_id: int, errors: FormErrors) -> dict[str, Any]:
-    data = {
-        "seal": form.get("seal") or "",
-        "person": person_id,
-        "item": form.get("item") or "",
-        "case": (form.get("case") or "").strip(),
-        "place": form.get("place") or "",
-    }
+    data = {"seal": form.get("seal") or "", "person": person_id, "item": form.get("item") or "",
+            "case": (form.get("case") or "").strip(), "place": form.get("place") or ""}
     for key, label in (("seal", "印章"), ("item", "事项"), ("case", "办件编号"), ("place", "场所")):
         if not data[key]:
             errors.add(key, f"请填写{label}")
@@ -289,10 +207,8 @@ def _names_of(session, uses) -> dict[str, dict[str, str]]:
     """The names of the seals and places of these seal uses, by code (the rows keep codes)."""
     seals = {u.seal for u in uses}
     places = {u.place for u in uses}
-    return {
-        "seal": dict(session.execute(select(m.Seal.code, m.Seal.name).where(m.Seal.code.in_(seals))).all()),
-        "place": dict(session.execute(select(m.Place.code, m.Place.name).where(m.Place.code.in_(places))).all()),
-    }
+    return {"seal": dict(session.execute(select(m.Seal.code, m.Seal.name).where(m.Seal.code.in_(seals))).all()),
+            "place": dict(session.execute(select(m.Place.code, m.Place.name).where(m.Place.code.in_(places))).all())}
 
 
 @bp.get("/window/seal-uses/<int:use_id>")
@@ -306,15 +222,8 @@ def window_seal_use(use_id):
         item = next((i for i in published_items(session) if i.code == use.item), None)
         acting = session.get(m.Person, use.acting_for) if use.acting_for else None
         place = session.get(m.Place, use.place)
-        return render_template(
-            "window/seal_use.html",
-            use=use,
-            seal=seal,
-            item=item,
-            acting=acting,
-            place=place,
-            new=request.args.get("new") == "1",
-        )
+        return render_template("window/seal_use.html", use=use, seal=seal, item=item, acting=acting, place=place,
+                               new=request.args.get("new") == "1")
 
 
 def _receipt(use: m.SealUse) -> dict[str, Any] | None:
@@ -335,11 +244,8 @@ def window_receipt_json(use_id):
     if receipt is None:
         return not_found("回执服务未就绪")
     body = json.dumps(receipt, ensure_ascii=False, indent=2)
-    return Response(
-        body,
-        mimetype="application/json",
-        headers={"Content-Disposition": f'attachment; filename="receipt-{use.leaf_hash[:16]}.json"'},
-    )
+    return Response(body, mimetype="application/json",
+                    headers={"Content-Disposition": f'attachment; filename="receipt-{use.leaf_hash[:16]}.json"'})
 
 
 @bp.get("/window/seal-uses/<int:use_id>/print")
@@ -354,14 +260,5 @@ def window_receipt_print(use_id):
         item = next((i for i in published_items(session) if i.code == use.item), None)
     receipt = _receipt(use)
     target = public_url("ui.verify_hash", leaf_hash=use.leaf_hash)
-    return render_template(
-        "window/receipt_print.html",
-        use=use,
-        seal=seal,
-        dept=dept,
-        item=item,
-        receipt=receipt,
-        qr=qr_svg(target),
-        target=target,
-        verify_page=public_url("ui.verify"),
-    )
+    return render_template("window/receipt_print.html", use=use, seal=seal, dept=dept, item=item,
+                           receipt=receipt, qr=qr_svg(target), target=target, verify_page=public_url("ui.verify"))

@@ -1,6 +1,5 @@
 """A list or report as an xlsx download (openpyxl, already a dependency for the catalog), with
 Chinese headers and names, never codes alone."""
-
 from __future__ import annotations
 
 from io import BytesIO
@@ -13,7 +12,6 @@ from flask import Response
 def xlsx_response(filename: str, sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence]]]) -> Response:
     from openpyxl import Workbook
     from openpyxl.styles import Font
-
     wb = Workbook()
     wb.remove(wb.active)
     for title, headers, rows in sheets:
@@ -25,8 +23,5 @@ def xlsx_response(filename: str, sheets: Iterable[tuple[str, Sequence[str], Iter
             ws.append(["" if v is None else v for v in row])
     out = BytesIO()
     wb.save(out)
-    return Response(
-        out.getvalue(),
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"},
-    )
+    return Response(out.getvalue(), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"})
