@@ -63,7 +63,6 @@ def run(workdir: Path, n: int) -> float:
     post("/items", {"code": "FGW-001", "name": "企业投资项目备案", "department": "FGW", "item_type": "行政许可",
                     "case_type": "instant", "entry": {"hall": "CITY"}, "effective_from": "2019-01-01"}, "fgw")
     post("/items/FGW-001/review", {"result": "approved"}, "sgb")
-<<<<<<< HEAD
     post(
         "/authorizations",
         {
@@ -92,15 +91,6 @@ def run(workdir: Path, n: int) -> float:
         }
         for i in range(n)
     ]
-=======
-    post("/authorizations", {"grantor": "FGW", "grantee": {"gov_service": True},
-                             "powers": ["consult", "receive", "accept", "issue"], "valid_from": "2019-01-01"}, "fgw")
-    for i in range(n):
-        post("/platform/applications", {"platform_no": f"PT-{i}", "item": "FGW-001", "applicant": f"申请人{i}",
-                                        "applied_at": AT.isoformat()}, "yth")
-    bodies = [{"number": f"C-{i}", "item": "FGW-001", "place": "ZH-01", "person": clerk, "applicant": f"申请人{i}",
-               "platform_no": f"PT-{i}", "accepted_at": AT.isoformat()} for i in range(n)]
->>>>>>> parent of 245dc86 (ruff format over the whole tree (issue 15 item 8): formatting only)
     t0 = time.perf_counter()
     for body in bodies:
         post("/cases", body, "win")
