@@ -26,13 +26,22 @@ class Spy:
         return self.inner(environ, start_response)
 
 
+def _layer(wsgi, kind):
+    """The WSGI middleware of this kind in create_app's stack (request log, security headers, ...)."""
+    while not isinstance(wsgi, kind):
+        wsgi = getattr(wsgi, "wsgi_app", None) or getattr(wsgi, "plain", None)
+        assert wsgi is not None, f"no {kind.__name__} in the app's WSGI stack"
+    return wsgi
+
+
 @pytest.fixture
 def stacks(app, rt):
     """(through the fast path, Flask's route alone, the spy between them), each with the app's
     security headers, as create_app assembles them."""
-    flask_only = app.wsgi_app.wsgi_app.wsgi_app      # SecurityHeaders -> DecisionFastPath -> Flask
+    installed = _layer(app.wsgi_app, DecisionFastPath)   # wherever create_app put it in the stack
+    flask_only = installed.wsgi_app
     spy = Spy(flask_only)
-    fast = DecisionFastPath(app, spy, runtime=rt, token_cache=app.wsgi_app.wsgi_app.token_cache)
+    fast = DecisionFastPath(app, spy, runtime=rt, token_cache=installed.token_cache)
     return Client(SecurityHeaders(fast)), Client(SecurityHeaders(flask_only)), spy
 
 
