@@ -48,8 +48,12 @@ wheelhouse: | $(BIN)/python
 
 ## make run: set up, create the SQLite database with the demo (keeping what exists), serve on :5000
 ## with the scheduler (case clocks, alerts, checkpoints) beside it; Ctrl-C stops both
+## (the JSON request and act log goes to instance/onehall.log, so the console stays readable)
+run: export ONEHALL_LOG_FILE ?= $(CURDIR)/instance/onehall.log
 run: $(STAMP)
+	@mkdir -p $(dir $(ONEHALL_LOG_FILE))
 	@$(BIN)/onehall init --demo
+	@echo "JSON 日志（请求与签名操作）：$(ONEHALL_LOG_FILE)"
 	@$(BIN)/onehall scheduler & trap 'kill $$! 2>/dev/null' EXIT INT TERM; \
 	  $(BIN)/onehall serve --host 127.0.0.1 --port 5000 --workers 2
 

@@ -63,8 +63,8 @@ def _logged_pack(session, row: PackVersion) -> tuple[dict[str, str], str]:
     record = json.loads(bytes(entry.leaf))["record"]
     if record.get("type") != "pack_publication" or record.get("digest") is None:
         raise PackTampered(f"日志第{row.log_index}条不是规则包发布记录，拒绝载入")
-    files = record.get("files")
-    return (dict(files) if isinstance(files, dict) else row.files), record["digest"]
+    files = pack_service.unpacked_files(record)
+    return (files if files is not None else row.files), record["digest"]
 
 
 def publish(rt, directory: str | Path, publisher: str) -> PackVersion:

@@ -119,10 +119,15 @@ def configure(settings: Any) -> None:
     root = logging.getLogger("onehall")
     if any(getattr(h, "_onehall_json", False) for h in root.handlers):
         return
-    h = handler(getattr(settings, "log_file", None))
+    path = getattr(settings, "log_file", None)
+    h = handler(path)
     h._onehall_json = True  # type: ignore[attr-defined]
     root.addHandler(h)
     root.setLevel(logging.INFO)
+    if path:  # the JSON lines go to the file; the operator's console keeps the scheduler's one line a pass
+        console = logging.StreamHandler(sys.stderr)
+        console.setFormatter(logging.Formatter("%(asctime)s %(message)s", datefmt="%H:%M:%S"))
+        logging.getLogger("onehall.scheduler").addHandler(console)
 
 
 def logrotate_config(path: str, days: int) -> str:

@@ -28,7 +28,7 @@ from signing.receipt import verify_receipt
 from signing.records import parse_leaf
 from tests.conftest import PG_URL
 from tests.log.conftest import clean_env, onehall_exe
-from tests.web.conftest import world  # noqa: F401  (the fixture)
+from tests.web.conftest import hold_case, world  # noqa: F401  (the fixture)
 from tests.web.test_decisions_and_seal import MINIMUM, seal_setup
 from application.limits import RECEIPT_CHECK
 
@@ -122,6 +122,8 @@ def call(port: int, method: str, path: str, body=None, token=None, client="127.0
 
 def test_two_hosts_behind_nginx_serve_one_log_with_one_key_per_body(rt, client, world, tmp_path):  # noqa: F811
     a, a_id = seal_setup(rt, client, world)             # the world, through an in-process app
+    for n in (0, 3, 4, 5):                              # the other cases the seal uses name (seal_setup holds 1, 2)
+        hold_case(rt, f"XT2026-{n:04d}", "FGW-001")
     settings = rt.settings
     env = clean_env() | {
         "ONEHALL_ENV": "production", "ONEHALL_DATABASE_URL": settings.database_url,

@@ -132,7 +132,7 @@ def test_person_and_section_head_edits_change_nothing_and_are_named(rt, client, 
 def test_seal_use_document_hash_edited_is_named_and_verify_shows_the_logged_one(rt, client, world):
     a, _ = seal_setup(rt, client, world)
     doc = hashlib.sha256("批复文件".encode()).hexdigest()
-    r = client.post("/api/v1/seal-uses", json={"seal": "FGW-SP", "person": a, "item": "FGW-001", "case": "C-9",
+    r = client.post("/api/v1/seal-uses", json={"seal": "FGW-SP", "person": a, "item": "FGW-001", "case": "C-1",
                                                "document_sha256": doc, "place": "FGW-CK"},
                     headers=bearer(world["tokens"]["zhang"]))
     assert r.status_code == 201, r.get_json()

@@ -18,7 +18,7 @@ from application.sealing import receipt_for
 def _use(rt, client, world):
     a, a_id = seal_setup(rt, client, world)
     doc = hashlib.sha256("批复文件".encode()).hexdigest()
-    r = client.post("/api/v1/seal-uses", json={"seal": "FGW-SP", "person": a, "item": "FGW-001", "case": "C-7",
+    r = client.post("/api/v1/seal-uses", json={"seal": "FGW-SP", "person": a, "item": "FGW-001", "case": "C-3",
                                                "document_sha256": doc, "place": "FGW-CK"},
                     headers=bearer(world["tokens"]["zhang"]))
     assert r.status_code == 201, r.get_json()
