@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from registry.db import utcnow
 from registry.models import Case, CaseStep, LogEntry, Section
-from registry.services.accounts import create_token
+from registry.services.accounts import create_token, create_user
 from tests.web.conftest import bearer
 from tests.web.test_api_registry import ITEM, file_item
 from tests.web.test_cases import gov_grant
@@ -30,16 +30,26 @@ def iso(dt) -> str:
 
 
 @pytest.fixture
-def hall(client, world):
-    """An instant item of FGW the comprehensive window may accept (the service body is granted)."""
+def hall(rt, client, world):
+    """An instant item of FGW the comprehensive window may accept (the service body is granted),
+    and the applications of the cases below, reported by the integrated platform (the door refuses
+    an acceptance the platform never reported)."""
     file_item(client, world)
     gov_grant(client, world)
+    with rt.filing_session() as session:
+        create_user(session, "yth", "platform", None)
+        platform = create_token(session, "yth")
+    for number in ("P-1", "Q-1", "R-1"):
+        r = client.post("/api/v1/platform/applications",
+                        json={"platform_no": f"PT-{number}", "item": "FGW-001", "applicant": "湘潭某建材有限公司",
+                              "applied_at": iso(utcnow() - timedelta(days=2))}, headers=bearer(platform))
+        assert r.status_code == 201, r.get_json()
     return world
 
 
 def case(number, world, place="ZH-01", person=None, **extra):
     return {"number": number, "item": "FGW-001", "place": place, "person": person or world["people"]["w"],
-            "applicant": "湘潭某建材有限公司", **extra}
+            "applicant": "湘潭某建材有限公司", "platform_no": f"PT-{number}", **extra}
 
 
 def open_case(client, world, number, token=None, **kw):
