@@ -15,14 +15,7 @@ def commitment_key(key_dir: Path) -> bytes:
     """The HMAC key of personal-data commitments: random, kept beside the signing keys."""
     key_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     path = key_dir / "commitment.key"
-    if not path.exists():
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(secrets.token_bytes(32))
-        except FileExistsError:
-            pass
-    return path.read_bytes()
+    return secret_file(path)
 
 
 def make_ledger(rt) -> SignedLog:
@@ -47,3 +40,15 @@ def make_ledger(rt) -> SignedLog:
     keys.ledger = log
     return log
 
+
+def secret_file(path: Path) -> bytes:
+    """32 random bytes kept in `path` (mode 0600), made once: when two processes race to make it,
+    the one that creates the file wins and both read its bytes."""
+    if not path.exists():
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(secrets.token_bytes(32))
+        except FileExistsError:
+            pass
+    return path.read_bytes()

@@ -26,10 +26,10 @@ import json
 import logging
 import os
 import pickle
-import secrets
 from pathlib import Path
 from typing import Any
 
+from application.logservice import secret_file
 from registry.signed_facts import SignedState
 from rules.engine import Engine, _Caches, _SignaturePlan
 from rules.pack import Pack, Rule
@@ -62,14 +62,7 @@ def snapshot_key(instance_dir: Path) -> bytes:
         return bytes.fromhex(env)
     path = Path(instance_dir) / "snapshot.key"
     path.parent.mkdir(parents=True, exist_ok=True)
-    if not path.exists():
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(secrets.token_bytes(32))
-        except FileExistsError:
-            pass
-    return path.read_bytes()
+    return secret_file(path)
 
 
 def snapshot_path(instance_dir: Path, pack: Pack) -> Path:
