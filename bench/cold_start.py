@@ -88,7 +88,7 @@ def build(work: Path, n: int) -> dict:
     rt = Runtime.create(_settings(work))
     migrate.upgrade(rt.engine)
     ensure_active_pack(rt)
-    keys = rt.extras["keys"]
+    keys = rt.signing_keys
     signers: dict = {}
     for body in {body for _, body, _ in records(snap)}:  # keys in custody are made in their own transactions
         keys.ensure(body, at=W.T0 - W.DAY)
