@@ -27,7 +27,8 @@ from sqlalchemy.orm import Session
 from registry.db import utcnow
 from registry.models import AuditRun, Checkpoint, ItemVersion, LogEntry, RecordSalt
 from registry.services.catalog import ITEM_FIELDS
-from registry.signed_facts import RECORD_VIEWS, STATE_TYPES, TIME_FIELDS, SignedState
+from registry.record_views import RECORD_VIEWS, STATE_TYPES, TIME_FIELDS
+from registry.signed_facts import SignedState
 from signing import merkle
 from signing.commitment import commit
 from signing.errors import NoteError
