@@ -21,7 +21,7 @@ BUDGET_MS = 300.0
 
 
 def crawl_times(app, user: str, home: str, password: str, repeat: int, per_kind: int) -> dict[str, float]:
-    from tests.web.test_link_crawl import kind_of, links_of
+    from tests.factories.crawl import links_to_follow
     client = app.test_client()
     client.post("/login", data={"name": user, "password": password})
     seen, kinds, out = {home}, Counter(), {}
@@ -36,14 +36,8 @@ def crawl_times(app, user: str, home: str, password: str, repeat: int, per_kind:
         out[url] = statistics.median(times)
         if depth >= 2 or "text/html" not in (r.content_type or ""):
             continue
-        for link in links_of(r.get_data(as_text=True)):
-            if link in seen or link.startswith("/logout"):
-                continue
-            seen.add(link)
-            k = kind_of(app, link)
-            if kinds[k] < per_kind:
-                kinds[k] += 1
-                queue.append((link, depth + 1))
+        for link in links_to_follow(app, r.get_data(as_text=True), seen, kinds, per_kind):
+            queue.append((link, depth + 1))
     return out
 
 
@@ -53,7 +47,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--per-kind", type=int, default=3, help="pages of one route followed per role")
     args = ap.parse_args(argv)
     from tests.api.world import PASSWORD, build_world
-    from tests.web.test_link_crawl import ROLES
+    from tests.factories.crawl import ROLES
     t0 = time.perf_counter()
     world = build_world(Path(tempfile.mkdtemp(prefix="bench-pages-")))
     world.app.config["WTF_CSRF_ENABLED"] = False

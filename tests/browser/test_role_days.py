@@ -11,7 +11,7 @@ import re
 import pytest
 
 from tests.api.world import DEPARTMENT
-from tests.browser.test_main_flows import (  # noqa: F401  (fixtures)
+from tests.factories.browser import (  # noqa: F401  (fixtures)
     CHROMIUM, OUT, _shot, browser, live, new_page, sync_api,
 )
 

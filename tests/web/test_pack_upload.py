@@ -18,8 +18,8 @@ from application import pack_upload as up
 from registry import models as m
 from rules.pack import default_pack_dir
 from tests.web.conftest import bearer
-from tests.web.test_ui_pages import login, ui  # noqa: F401
-from tests.web.test_workers import eventually, other_worker  # noqa: F401
+from tests.factories.pages import login, ui  # noqa: F401
+from tests.factories.workers import eventually, other_worker  # noqa: F401
 
 PACK = Path(default_pack_dir())
 

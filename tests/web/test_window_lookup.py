@@ -9,7 +9,7 @@ from registry import models as m
 from registry import search
 from registry.services import catalog, org
 from registry.services.context import SYSTEM
-from tests.web.test_ui_pages import FGW, ITEM, login, published_item, ui  # noqa: F401
+from tests.factories.pages import FGW, ITEM, login, published_item, ui  # noqa: F401
 
 
 def _lookup(client, kind: str, q: str, **args):
