@@ -1,4 +1,6 @@
-"""Wires the signed log into the runtime: key store, commitment key, checkpoint settings."""
+"""Wires the signed log into the runtime: key store, commitment key, checkpoint settings, and the
+log's three parts (registry.ledger appends, registry.checkpointer signs and awaits checkpoints,
+registry.log_reader builds proofs and receipts with the key store it is given)."""
 from __future__ import annotations
 
 import os
@@ -6,6 +8,7 @@ import secrets
 from pathlib import Path
 
 from registry.ledger import LogSettings, SignedLog
+from registry.log_reader import LogReader
 from signing.keys import KeyStore
 
 SIGNING_BODIES = ("government", "gov_service", "reform_office", "drc", "log")
@@ -28,17 +31,27 @@ def make_ledger(rt) -> SignedLog:
                            checkpoint_dir=s.key_dir.parent / "checkpoints")
     if s.key_store == "files":
         keys = KeyStore(s.key_dir, s.key_passphrase)
-        rt.extras["keys"] = keys
-        return SignedLog(keys, commitment_key(s.key_dir), settings)
+        return _wired(rt, SignedLog(keys, commitment_key(s.key_dir), settings))
     from registry.custody import CustodyKeyStore
     from signing.custody import PassphraseVault, Pkcs11Vault
     vault = (Pkcs11Vault(s.pkcs11_module or "", s.pkcs11_token or "", s.pkcs11_pin or "")
              if s.key_store == "pkcs11" else PassphraseVault(s.key_passphrase))
     keys = CustodyKeyStore(rt.sessions, vault, s.key_passphrase)
-    rt.extras["keys"] = keys
     log = SignedLog(keys, b"", settings)   # the commitment key: read from the database on first use
     keys.ledger = log
+    return _wired(rt, log)
+
+
+def _wired(rt, log: SignedLog) -> SignedLog:
+    rt.extras["keys"] = log.keys
+    rt.extras["log_reader"] = LogReader(rt.sessions, log.checkpointer, log.keys, rt.settings.log_origin,
+                                        wait_ms=rt.settings.receipt_wait_ms)
     return log
+
+
+def log_reader(rt) -> LogReader:
+    """The runtime's log reader (made with its ledger)."""
+    return rt.extras["log_reader"]
 
 
 def secret_file(path: Path) -> bytes:
