@@ -6,13 +6,11 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from registry.errors import RegistryError
 from registry.services.context import Actor
-from web.cli_common import current_runtime
-from web.cli_platform import _fail
+from web.cli_common import RefusingGroup, current_runtime
 
 
-@click.group("materials")
+@click.group("materials", cls=RefusingGroup)
 def materials_group() -> None:
     """全市材料目录（政务服务部门维护）。"""
 
@@ -23,11 +21,8 @@ def materials_group() -> None:
 def import_command(file: Path) -> None:
     """导入材料目录（xlsx 或 csv，列：目录编码、材料名称、类别、来源）；有任何错误则整份拒绝、不写入。"""
     from registry.material_io import import_dictionary
-    try:
-        with current_runtime().filing(Actor(name="cli-materials-import", role="gov_service")) as ctx:
-            rows, created, changed = import_dictionary(ctx, file)
-    except RegistryError as exc:
-        _fail(exc)
+    with current_runtime().filing(Actor(name="cli-materials-import", role="gov_service")) as ctx:
+        rows, created, changed = import_dictionary(ctx, file)
     click.echo(f"已读取 {rows} 条材料目录：新增 {created} 条，修改 {changed} 条，其余未变")
 
 
