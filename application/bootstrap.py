@@ -64,7 +64,7 @@ def _demo_line(summary: dict) -> str:
 
 
 def ensure_keys(rt) -> None:
-    keys = rt.extras.get("keys")
+    keys = rt.keys
     if keys is None:
         return
     from application.logservice import SIGNING_BODIES

@@ -98,7 +98,7 @@ def checkpoint_key(rt, note: str) -> bytes:
     origin = rt.settings.log_origin
     _, signatures = split_note(note)
     ids = {sig.key_id for sig in signatures if sig.name == origin}
-    for info in rt.extras["keys"].public_keys():
+    for info in rt.signing_keys.public_keys():
         if info.body == "log" and note_key_id(origin, info.public_key) in ids:
             return info.public_key
     raise LookupError("no log key signed this checkpoint")

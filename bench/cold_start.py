@@ -88,7 +88,7 @@ def build(work: Path, n: int) -> dict:
     rt = Runtime.create(_settings(work))
     migrate.upgrade(rt.engine)
     ensure_active_pack(rt)
-    keys = rt.extras["keys"]
+    keys = rt.signing_keys
     signers: dict = {}
     with rt.sessions() as session, session.begin():
         session.execute(insert(Department), [{"code": d["code"], "name": d["name"], "group": "city_department",

@@ -183,22 +183,6 @@ def _exemption_not_approved(env: Env, rule: Rule) -> Iterator[Found]:
             "reason_label": REASON_LABELS.get(ex.get("reason"), ex.get("reason") or "未说明理由")}
 
 
-@check("sub_hall_not_approved")
-def _sub_hall_not_approved(env: Env, rule: Rule) -> Iterator[Found]:
-    openings = [ts(o.get("date")) for o in env.world.rows("citizens_home_opening") if o.get("date")]
-    if not openings or min(openings) > env.t:
-        return
-    opening = min(openings)
-    approved = {h.get("hall") for h in env.world.rows("hall_approvals")
-                if ts(h.get("valid_from"), NEG_INF) <= env.t < ts(h.get("valid_to"), INF)}
-    halls = env.world.tables["halls"]
-    for it in _items(env):
-        if it.entry_hall and it.entry_hall_kind == "sub" and it.entry_hall not in approved:
-            yield f"item:{it.code}", it.department, {
-                "item_name": it.name, "item_code": it.code, "opening": local_date(opening),
-                "hall_name": (halls.get(it.entry_hall) or {}).get("name", it.entry_hall)}
-
-
 @check("time_compression")
 def _time_compression(env: Env, rule: Rule) -> Iterator[Found]:
     comp = env.params["compression"]
@@ -417,13 +401,6 @@ def _no_approval_section(env: Env, rule: Rule) -> Iterator[Found]:
             yield f"department:{d}", d, {"count": len(its)}
 
 
-@check("section_not_entered_whole")
-def _section_not_whole(env: Env, rule: Rule) -> Iterator[Found]:
-    for s in env.world.rows("sections"):
-        if s.get("kind") == "approval_service" and not s.get("entered_whole"):
-            yield f"section:{s['id']}", s.get("department"), {"section_name": s.get("name") or s["id"]}
-
-
 @check("chief_rep_not_head")
 def _chief_rep_not_head(env: Env, rule: Rule) -> Iterator[Found]:
     """The A post is, in principle, the head of the department's approval service section or of a
@@ -606,6 +583,9 @@ def _annex_not_entered(env: Env, rule: Rule) -> Iterator[Found]:
     for d in env.annex_departments():
         if d.get("entry_phase") == "2018-12" and d["code"] not in entered:
             yield f"department:{d['code']}", d["code"], {}
+
+
+from . import door_checks  # noqa: E402,F401  (registers the round-2 checks: sub-halls, sections)
 
 
 def _self_check():

@@ -33,3 +33,5 @@ __all__ = [
 
 # Registers the session listeners that signal committed changes to every worker.
 from registry import change_signal  # noqa: E402,F401  (after the models it reads)
+# Keeps the stored pinyin keys of people and items equal to their names on every write.
+from registry import search  # noqa: E402,F401
