@@ -58,7 +58,7 @@ class ItemRec:
                  "entered_from", "raw")
 
     def __init__(self, row: dict, excluded_types: frozenset, halls: dict):
-        self.plan = None  # the engine's plan for items like this one (rules.engine._SignaturePlan)
+        self.plan = None  # the engine's plan for items like this one (rules.plans.SignaturePlan)
         self.code = row["code"]
         self.name = row.get("name") or self.code
         self.department = row.get("department")
