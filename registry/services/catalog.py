@@ -11,7 +11,7 @@ from registry.errors import Conflict, ErrorList, NotFound, invalid
 from registry.models import Department, DirectoryItem, FeeReview, FunctionSection, Hall, ItemReview, ItemVersion
 from registry.services._common import code_of, department, latest_item
 from registry.services.context import FilingContext, iso
-from registry.signed_facts import log_state
+from registry.record_views import log_state
 
 ITEM_FIELDS = (
     "code", "directory_item", "name", "department", "item_type", "on_application", "case_type",

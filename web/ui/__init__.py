@@ -23,5 +23,6 @@ def _csrf() -> None:
 
 from web.ui import (  # noqa: E402,F401  (views register on import)
     auditor, department, dept_auths, dept_items, dept_people, drc, errors, findings_pages, gov_service,
-    government, gs_calendar, gs_tokens, pages, public, reform, reform_pack, table_export, window, window_lookup,
+    government, gs_calendar, gs_tokens, pages, public, reform, reform_pack, table_export, window,
+    window_cases, window_lookup,
 )
