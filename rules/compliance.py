@@ -12,7 +12,8 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Callable, Iterator
 
-from .engine import Ctx
+from .evaluate import Ctx
+from .explain import render
 from .fields import MISSING, bind
 from .index import DecisionIndex
 from .limits import comparable, fmt_days, show, to_working_days
@@ -31,11 +32,6 @@ def check(name):
         CHECKS[name] = fn
         return fn
     return reg
-
-
-class _Fmt(dict):
-    def __missing__(self, key):
-        return "{" + key + "}"
 
 
 class Env:
@@ -108,13 +104,13 @@ def findings(pack: Pack, snapshot: dict, at=None, known_at=None,
                 continue
             if rule.strength == "in_principle" and (rule.id, subject) in cleared:
                 continue
-            vals = _Fmt(values)
+            vals = dict(values)
             vals.setdefault("department_name", env.dept(dept) if dept else "全市")
             out.append({
                 "id": hashlib.sha256(f"{rule.id}|{subject}".encode()).hexdigest()[:16],
                 "clause": rule.clause, "rule": rule.id, "subject": subject, "department": dept,
                 "severity": rule.severity, "strength": rule.strength,
-                "text": rule.explain.format_map(vals),
+                "text": render(rule.explain, vals),
             })
     return out
 
@@ -315,10 +311,12 @@ def _resubmitted(env: Env, rule: Rule) -> Iterator[Found]:
             if it is None:
                 continue
             for m in it.raw.get("materials") or ():
-                key = m.get("code") or m.get("name")
+                # the city material dictionary's entry when the material names one (whatever code the
+                # department gives it, docs/design.md §12.2); else the department's own code or name
+                key = m.get("entry") or m.get("code") or m.get("name")
                 if key in collected and collected[key][0] != code:
                     earlier = items[collected[key][0]]
-                    yield f"item:{code}/material:{key}", it.department, {
+                    yield f"item:{code}/material:{m.get('code') or key}", it.department, {
                         "item_name": it.name, "item_code": it.code, "earlier_name": earlier.name,
                         "material": m.get("name") or key, "section_name": fs.get("name") or fs.get("code")}
                 else:

@@ -4,9 +4,11 @@ from flask import Blueprint
 bp = Blueprint("ui", __name__, template_folder="../templates", static_folder="../static",
                static_url_path="/static")
 
+from web.ui import errors as _errors  # noqa: E402
 from web.ui.common import install_template_helpers  # noqa: E402
 
 install_template_helpers(bp)
+_errors.install(bp)
 
 
 @bp.before_request
