@@ -187,10 +187,12 @@ def _resubmitted(env: Env, rule: Rule) -> Iterator[Found]:
             if it is None:
                 continue
             for m in it.raw.get("materials") or ():
-                key = m.get("code") or m.get("name")
+                # the city material dictionary's entry when the material names one (whatever code the
+                # department gives it, docs/design.md §12.2); else the department's own code or name
+                key = m.get("entry") or m.get("code") or m.get("name")
                 if key in collected and collected[key][0] != code:
                     earlier = items[collected[key][0]]
-                    yield f"item:{code}/material:{key}", it.department, {
+                    yield f"item:{code}/material:{m.get('code') or key}", it.department, {
                         "item_name": it.name, "item_code": it.code, "earlier_name": earlier.name,
                         "material": m.get("name") or key, "section_name": fs.get("name") or fs.get("code")}
                 else:

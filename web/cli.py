@@ -121,9 +121,11 @@ def _register() -> None:
     from web.cli_log import COMMANDS as LOG_COMMANDS
     from web.cli_oversight import COMMANDS as OVERSIGHT_COMMANDS
     from web.cli_platform import COMMANDS as PLATFORM_COMMANDS
+    from web.cli_materials import COMMANDS as MATERIAL_COMMANDS
     from web.cli_policy import COMMANDS as POLICY_COMMANDS
     from web.cli_audit import COMMANDS as AUDIT_COMMANDS
-    for command in (*ACCOUNT_COMMANDS, *LOG_COMMANDS, *POLICY_COMMANDS, *OVERSIGHT_COMMANDS, *AUDIT_COMMANDS, *PLATFORM_COMMANDS):
+    for command in (*ACCOUNT_COMMANDS, *LOG_COMMANDS, *POLICY_COMMANDS, *OVERSIGHT_COMMANDS, *AUDIT_COMMANDS, *PLATFORM_COMMANDS,
+                    *MATERIAL_COMMANDS):
         main.add_command(command)
     from web import cli_ops
     cli_ops.register(main)
