@@ -6,10 +6,14 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from registry.ledger import LogSettings, SignedLog
 from registry.log_reader import LogReader
 from signing.keys import KeyStore
+
+if TYPE_CHECKING:
+    from application.runtime import Runtime
 
 SIGNING_BODIES = ("government", "gov_service", "reform_office", "drc", "log")
 
@@ -21,7 +25,7 @@ def commitment_key(key_dir: Path) -> bytes:
     return secret_file(path)
 
 
-def make_ledger(rt) -> SignedLog:
+def make_ledger(rt: Runtime) -> SignedLog:
     """The log over the key store the settings name (ONEHALL_KEY_STORE): `database` (default:
     keys sealed with the passphrase in the database, shared by every host), `pkcs11` (keys in
     an HSM, the public halves in the database), or `files` (one host: the key folder)."""
@@ -42,16 +46,19 @@ def make_ledger(rt) -> SignedLog:
     return _wired(rt, log)
 
 
-def _wired(rt, log: SignedLog) -> SignedLog:
-    rt.extras["keys"] = log.keys
-    rt.extras["log_reader"] = LogReader(rt.sessions, log.checkpointer, log.keys, rt.settings.log_origin,
-                                        wait_ms=rt.settings.receipt_wait_ms)
+def _wired(rt: Runtime, log: SignedLog) -> SignedLog:
+    rt.keys = log.keys
+    log.reader = LogReader(rt.sessions, log.checkpointer, log.keys, rt.settings.log_origin,
+                           wait_ms=rt.settings.receipt_wait_ms)
     return log
 
 
-def log_reader(rt) -> LogReader:
+def log_reader(rt: Runtime) -> LogReader:
     """The runtime's log reader (made with its ledger)."""
-    return rt.extras["log_reader"]
+    reader = getattr(rt.ledger, "reader", None)
+    if not isinstance(reader, LogReader):
+        raise RuntimeError("this runtime has no signed log (no log reader wired in)")
+    return reader
 
 
 def secret_file(path: Path) -> bytes:

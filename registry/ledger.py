@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import base64
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import bindparam, select, text
 from sqlalchemy.orm import Session
@@ -32,6 +32,9 @@ from signing.errors import KeyStoreError
 from signing.keys import KeyStore
 from signing.records import make_leaf
 from signing.tiles import MAX_ENTRY
+
+if TYPE_CHECKING:  # pragma: no cover
+    from registry.log_reader import LogReader
 
 __all__ = ["LOG_BODY", "LogSettings", "RecordTooLarge", "SignedLog", "lock_log", "node_getter", "tree_size"]
 
@@ -96,8 +99,9 @@ def node_getter(session: Session, cache: dict[tuple[int, int], bytes] | None = N
 class SignedLog:
     """Implements registry.services.context.Ledger over the database.
 
-    `checkpointer` (registry.checkpointer.Checkpointer) signs and awaits checkpoints; the
-    `latest_checkpoint`, `publish_checkpoint` and `await_checkpoint` methods are its own."""
+    `checkpointer` (registry.checkpointer.Checkpointer) signs and awaits checkpoints (the
+    `latest_checkpoint`, `publish_checkpoint` and `await_checkpoint` methods are its own);
+    `reader` (registry.log_reader.LogReader) builds proofs and receipts."""
 
     def __init__(self, keys: KeyStore, commitment_key: bytes, settings: LogSettings | None = None):
         self.keys = keys
@@ -106,6 +110,7 @@ class SignedLog:
         self._signers: dict[str, Any] = {}
         self.checkpointer = Checkpointer(keys, self.settings,
                                          lambda session: self._signer_in_session(session, LOG_BODY, {}))
+        self.reader: LogReader | None = None   # registry.log_reader, wired by application.logservice
 
     @property
     def commitment_key(self) -> bytes:
