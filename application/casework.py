@@ -43,7 +43,7 @@ def accept_case(rt, principal: Principal, data: dict[str, Any]) -> Case:
         platform_no, platform_due = door_check(ctx.session, rt.policy.engine.pack, data, key, accepted_at)
         case = case_service.open_case(ctx, {**data, "accepted_at": accepted_at}, key=key, due_at=due_at,
                                       clock_pending=pending, decision_id=decision["decision_id"],
-                                      platform_no=platform_no, platform_due_at=platform_due)
+                                      platform_no=platform_no, platform_due_at=platform_due, item=item)
     return case
 
 

@@ -12,7 +12,8 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Callable, Iterator
 
-from .engine import Ctx
+from .evaluate import Ctx
+from .explain import render
 from .fields import MISSING, bind
 from .index import DecisionIndex
 from .limits import comparable, fmt_days, show, to_working_days
@@ -31,11 +32,6 @@ def check(name):
         CHECKS[name] = fn
         return fn
     return reg
-
-
-class _Fmt(dict):
-    def __missing__(self, key):
-        return "{" + key + "}"
 
 
 class Env:
@@ -108,13 +104,13 @@ def findings(pack: Pack, snapshot: dict, at=None, known_at=None,
                 continue
             if rule.strength == "in_principle" and (rule.id, subject) in cleared:
                 continue
-            vals = _Fmt(values)
+            vals = dict(values)
             vals.setdefault("department_name", env.dept(dept) if dept else "全市")
             out.append({
                 "id": hashlib.sha256(f"{rule.id}|{subject}".encode()).hexdigest()[:16],
                 "clause": rule.clause, "rule": rule.id, "subject": subject, "department": dept,
                 "severity": rule.severity, "strength": rule.strength,
-                "text": rule.explain.format_map(vals),
+                "text": render(rule.explain, vals),
             })
     return out
 
@@ -185,22 +181,6 @@ def _exemption_not_approved(env: Env, rule: Rule) -> Iterator[Found]:
         yield f"exemption:{ex['id']}", it.department, {
             "item_name": it.name, "item_code": it.code, "state": state,
             "reason_label": REASON_LABELS.get(ex.get("reason"), ex.get("reason") or "未说明理由")}
-
-
-@check("sub_hall_not_approved")
-def _sub_hall_not_approved(env: Env, rule: Rule) -> Iterator[Found]:
-    openings = [ts(o.get("date")) for o in env.world.rows("citizens_home_opening") if o.get("date")]
-    if not openings or min(openings) > env.t:
-        return
-    opening = min(openings)
-    approved = {h.get("hall") for h in env.world.rows("hall_approvals")
-                if ts(h.get("valid_from"), NEG_INF) <= env.t < ts(h.get("valid_to"), INF)}
-    halls = env.world.tables["halls"]
-    for it in _items(env):
-        if it.entry_hall and it.entry_hall_kind == "sub" and it.entry_hall not in approved:
-            yield f"item:{it.code}", it.department, {
-                "item_name": it.name, "item_code": it.code, "opening": local_date(opening),
-                "hall_name": (halls.get(it.entry_hall) or {}).get("name", it.entry_hall)}
 
 
 @check("time_compression")
@@ -331,10 +311,12 @@ def _resubmitted(env: Env, rule: Rule) -> Iterator[Found]:
             if it is None:
                 continue
             for m in it.raw.get("materials") or ():
-                key = m.get("code") or m.get("name")
+                # the city material dictionary's entry when the material names one (whatever code the
+                # department gives it, docs/design.md §12.2); else the department's own code or name
+                key = m.get("entry") or m.get("code") or m.get("name")
                 if key in collected and collected[key][0] != code:
                     earlier = items[collected[key][0]]
-                    yield f"item:{code}/material:{key}", it.department, {
+                    yield f"item:{code}/material:{m.get('code') or key}", it.department, {
                         "item_name": it.name, "item_code": it.code, "earlier_name": earlier.name,
                         "material": m.get("name") or key, "section_name": fs.get("name") or fs.get("code")}
                 else:
@@ -419,13 +401,6 @@ def _no_approval_section(env: Env, rule: Rule) -> Iterator[Found]:
     for d, its in _dept_items(env).items():
         if d not in has:
             yield f"department:{d}", d, {"count": len(its)}
-
-
-@check("section_not_entered_whole")
-def _section_not_whole(env: Env, rule: Rule) -> Iterator[Found]:
-    for s in env.world.rows("sections"):
-        if s.get("kind") == "approval_service" and not s.get("entered_whole"):
-            yield f"section:{s['id']}", s.get("department"), {"section_name": s.get("name") or s["id"]}
 
 
 @check("chief_rep_not_head")
@@ -610,6 +585,9 @@ def _annex_not_entered(env: Env, rule: Rule) -> Iterator[Found]:
     for d in env.annex_departments():
         if d.get("entry_phase") == "2018-12" and d["code"] not in entered:
             yield f"department:{d['code']}", d["code"], {}
+
+
+from . import door_checks  # noqa: E402,F401  (registers the round-2 checks: sub-halls, sections)
 
 
 def _self_check():

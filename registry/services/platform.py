@@ -130,8 +130,9 @@ def door_facts(session: Session, *, item: str, platform_no: str | None, key: str
     clause = Case.application_key.in_(keys)
     if number:
         clause = or_(clause, Case.platform_no == number)
-    others = tuple({"number": c.number, "place": c.place}
-                   for c in session.scalars(select(Case).where(Case.status == "open", clause)))
+    others = tuple({"number": number_, "place": place}
+                   for number_, place in session.execute(select(Case.number, Case.place)
+                                                         .where(Case.status == "open", clause)))
     outage = outage_at(session, at)
     return DoorFacts(platform_no=number,
                      application={"item": app.item, "applied_at": app.applied_at} if app else None,
