@@ -62,7 +62,7 @@ def record_step(rt, principal: Principal, number: str, step: str, *, person: int
     """Record one step of a case in the caller's own name; a refusal (ActRefused, RegistryError)
     writes nothing."""
     verdict = "不允许记录此环节"
-    place = bound_place(principal, place, verdict=verdict)
+    place = bound_place(principal, place, verdict=verdict, rt=rt)
     person = own_person(principal, person, rule="case.own_credential", clause=OUTSIDE_CLAUSE[0],
                         text=OUTSIDE_CLAUSE[1], what="记录办件环节", verdict=verdict)
     check_step_time(at, backdate_limit(rt))
