@@ -40,7 +40,7 @@ def refused(verdict: str, decision: dict[str, Any]) -> ActRefused:
 def use_seal(rt, principal: Principal, data: dict[str, Any]) -> dict[str, Any]:
     own_person(principal, data["person"], rule="seal.own_credential", clause="XT-3.3.3",
                text="“行政审批专用章”及其他业务专章的保管权和使用权", what="用印", verdict="不允许用印")
-    bound_place(principal, data["place"], verdict="不允许用印")
+    bound_place(principal, data["place"], verdict="不允许用印", rt=rt)
     now = utcnow()
     decision = rt.policy.decide(data["person"], "use_seal", data["item"], at=now, place=data["place"],
                                 seal=data["seal"], case=data["case"])

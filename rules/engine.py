@@ -34,6 +34,7 @@ from .evaluate import Ctx, prohibitions, search
 from .explain import Explainer, close_actions
 from .facts import Facts
 from .index import ACTION_INDEX
+from .numbers import excluded_item_types
 from .pack import Pack
 from .plans import action_plan, for_shape, signature_fields, signature_plan
 from .schema import ACTIONS
@@ -50,7 +51,7 @@ class Engine(Facts):
         self.decision_log: Callable[[dict, Decision], None] | None = None
         self._lock = threading.RLock()
         self._backup = pack.parameters.get("ab_mode", "backup") == "backup"
-        self._excluded = frozenset((pack.classes.get("application") or {}).get("exclude_item_types", ()))
+        self._excluded = excluded_item_types(pack)
         self._policy = pack.policy
         self._next_id = id_maker(secrets.token_hex(11))   # the format vocab.ids owns
         F.bind(pack)
