@@ -21,6 +21,7 @@ from registry.signed_facts import SignedState, display_from_rows
 from registry.signed_leaves import LogTampered
 from registry.decision_log import write_decisions
 from registry.models import PackVersion, RegistryChange
+from rules.decision import Decision
 from rules.engine import Engine
 from application.packs import load_stored_pack
 from application.snapshot import start_engine
@@ -103,8 +104,8 @@ class PolicyHost:
                known_at: datetime | None = None, place: str | None = None, seal: str | None = None,
                case: str | None = None) -> dict[str, Any]:
         self.refresh()
-        return self.engine.decide(person, action, item, at=at, known_at=known_at, place=place, seal=seal,
-                                  case=case)
+        return dict(self.engine.decide(person, action, item, at=at, known_at=known_at, place=place, seal=seal,
+                                       case=case).to_dict())
 
     def allowed_actions(self, person: int, item: str, at: datetime | None = None,
                         place: str | None = None) -> list[dict[str, Any]]:
@@ -113,7 +114,7 @@ class PolicyHost:
 
     # -- the decision log: written in batches after the answers went out ------------------------
 
-    def _queue_decision(self, request: dict[str, Any], answer: dict[str, Any]) -> None:
+    def _queue_decision(self, request: dict[str, Any], answer: Decision) -> None:
         if len(self._pending) >= DECISION_QUEUE_MAX and not self._overflowing:
             self._overflowing = True
             log.error("decision log queue full (%d): the oldest decisions are being dropped", DECISION_QUEUE_MAX)
@@ -151,7 +152,8 @@ class PolicyHost:
         while self._pending:
             taken = []
             while self._pending and len(taken) < DECISION_BATCH:
-                taken.append(self._pending.popleft())
+                request, answer, at = self._pending.popleft()
+                taken.append((request, answer.to_dict() if isinstance(answer, Decision) else answer, at))
             try:
                 with self.rt.engine.begin() as conn:
                     write_decisions(conn, taken)

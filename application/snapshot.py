@@ -32,14 +32,15 @@ from typing import Any
 from application.logservice import secret_file
 from registry.signed_facts import SignedState
 from registry.signed_leaves import LogTampered, ProvenLeaves, Trust
-from rules.engine import Engine, _Caches, _SignaturePlan
+from rules.engine import Engine
+from rules.plans import Caches, SignaturePlan
 from rules.pack import Pack, Rule
 from signing.frontier import Frontier
 
 log = logging.getLogger(__name__)
 MAGIC = b"onehall-snapshot/1\n"
-MODULES = ("rules/world.py", "rules/index.py", "rules/engine.py", "rules/compiler.py", "registry/signed_facts.py",
-           "registry/record_views.py")
+MODULES = ("rules/world.py", "rules/index.py", "rules/engine.py", "rules/facts.py", "rules/plans.py", "rules/compiler.py",
+           "registry/signed_facts.py", "registry/record_views.py")
 
 
 class SnapshotRejected(Exception):
@@ -76,7 +77,7 @@ class _Pickler(pickle.Pickler):
     def persistent_id(self, obj: Any):
         if isinstance(obj, Rule):
             return ("rule", obj.id)
-        if isinstance(obj, (_SignaturePlan, _Caches)):
+        if isinstance(obj, (SignaturePlan, Caches)):
             return ("none",)  # query-path plans: rebuilt on first use
         return None
 

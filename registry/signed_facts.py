@@ -228,6 +228,7 @@ class SignedState:
                     "promised_limit_2017", "online_depth", "function_section", "entry", "effective_from",
                     "status", "filed_at")
         row["code"] = code
+        row["case_type"] = case_type_of(row)
         for name in ("partners", "fees", "materials"):
             row[name] = _shared(list(r.get(name) or []))
         self.versions.setdefault(code, {})[row["version"]] = row
@@ -322,6 +323,12 @@ _HANDLERS: dict[str, Callable[..., list[dict[str, Any]]]] = {
     "case": SignedState._case, "case_step": SignedState._case_step,
     "case_platform_record": SignedState._case_platform_record,
 }
+
+
+def case_type_of(record: dict[str, Any]) -> Any:
+    """An item filed with the report_up flag is a report-up item (上报件), whatever case type the
+    first build recorded beside the flag (docs/design.md §12.2; migration d3f5a1c7e902)."""
+    return "report_up" if record.get("report_up") else record.get("case_type")
 
 
 def display_from_rows(session: Session, *, bulk: bool = True) -> Callable[[str, Any], dict[str, Any]]:

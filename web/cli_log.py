@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from web.cli_common import current_runtime
+from web.cli_common import RefusingGroup, current_runtime
 from sqlalchemy import select
 
 from registry.ledger import LOG_BODY
@@ -23,7 +23,7 @@ from signing.verify import verify_export
 
 
 
-@click.group("log")
+@click.group("log", cls=RefusingGroup)
 def log_group() -> None:
     """签名日志。"""
 
@@ -177,7 +177,7 @@ def _result_json(result) -> dict:
     return {"result": str(result)}
 
 
-@click.group("keys")
+@click.group("keys", cls=RefusingGroup)
 def keys_group() -> None:
     """签名密钥。"""
 

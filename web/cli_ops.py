@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from web.cli_common import current_runtime
+from web.cli_common import RefusingGroup, current_runtime
 
 
 @click.command("check")
@@ -44,7 +44,7 @@ def logrotate_command() -> None:
     click.echo(logrotate_config(settings.log_file, settings.log_retention_days), nl=False)
 
 
-@click.group("logs")
+@click.group("logs", cls=RefusingGroup)
 def logs_group() -> None:
     """运行日志（JSON 行）。"""
 

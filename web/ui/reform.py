@@ -77,19 +77,23 @@ def review_hints(v: m.ItemVersion) -> list[str]:
     out = []
     pack = active_pack()
     from rules.materials import catch_all
+    from rules.numbers import compression, excluded_item_types
     patterns = pack.parameters.get("catch_all") if pack is not None else None
     for x in v.materials or []:
         name = x.get("name") or ""
         if catch_all(name, patterns) if patterns else any(p in name for p in DEFAULT_CATCH_ALL):
             out.append(f"材料“{x.get('name')}”含兜底表述（XT-3.4）")
     st, pr = v.statutory_limit or {}, v.promised_limit or {}
-    if st and pr and st.get("unit") == pr.get("unit") and st.get("value"):
-        if pr.get("value", 0) > st["value"] * 2 / 3:
-            out.append(f"承诺时限 {limit_text(pr)} 未压减至法定时限 {limit_text(st)} 的三分之二以内（XT-3.4）")
+    comp = compression(pack) if pack is not None else None  # the pack's numbers, none of our own
+    if comp is not None and st and pr and st.get("unit") == pr.get("unit") and st.get("value"):
+        if comp.exceeds(float(st["value"]), float(pr.get("value") or 0)):
+            out.append(f"承诺时限 {limit_text(pr)} 未按“{comp.reading}”压减至法定时限 {limit_text(st)} 的"
+                       f"{comp.share_zh}以内（XT-3.4）")
     if (v.case_type == "commitment" and pr.get("unit") == "working_day" and pr.get("value") is not None
             and pr["value"] <= 2):
         out.append("1~2个工作日的承诺件原则上改为即办件（XT-3.4）")
-    if v.on_application and v.item_type not in ("penalty", "coercion", "inspection") and not v.entry:
+    if (pack is not None and v.on_application and v.item_type not in excluded_item_types(pack)
+            and not v.entry):
         out.append("依申请类事项未填进驻大厅：须进驻或经市人民政府批准不宜进驻（XT-3.1）")
     if v.joint and not v.partners:
         out.append("联办件未列联办事项（XT-3.5）")

@@ -138,7 +138,7 @@ def window_seal():
                 try:
                     out = sealing.use_seal(runtime(), principal, data)
                 except sealing.SealRefused as exc:
-                    refused = {"detail": exc.detail, "reasons": exc.reasons}
+                    refused = exc
                     status = 403
                 except Exception as exc:  # the engine not ready, or a reference it does not know
                     errors.detail = _reference_error(exc) if getattr(exc, "field", None) else f"用印未完成：{exc}"
