@@ -108,7 +108,9 @@ def test_custodian_uses_the_seal_and_downloads_the_receipt(new_page, live, tmp_p
     page.goto(f"{live.base}/window/seal")
     page.select_option("select[name=seal]", plan["seal"])
     page.select_option("select[name=place]", plan["window"])
-    page.select_option("#seal-item", plan["item"])
+    page.fill("input[name=item_q]", plan["item"])          # the type-ahead asks the server
+    page.locator(f"#item-select option[value='{plan['item']}']").wait_for(state="attached")
+    page.select_option("#item-select", plan["item"])
     page.fill("input[name=case]", "XT2026-浏览器-0001")
     document = tmp_path / "批复.txt"
     document.write_bytes(DOCUMENT)
