@@ -16,20 +16,15 @@ from sqlalchemy import select
 from registry import models as m
 from rules import wording
 from rules.pack import default_pack_dir, load_pack
-from tests.api.world import DEPARTMENT, PASSWORD, build_world
+from tests.api.world import DEPARTMENT, PASSWORD
+from tests.factories.crawl import CLAUSE, PLACEHOLDER, POSTS, TOKEN, demo_city, latin_words  # noqa: F401
 
 pytestmark = pytest.mark.slow
 
-TOKEN = re.compile(r"[A-Za-z0-9_\-.]*[A-Za-z]{2}[A-Za-z0-9_\-.]*")
-PLACEHOLDER = re.compile(r"\{[a-z_]+(![rsa])?(:[^}]*)?\}")
-CLAUSE = re.compile(r"^XT-[0-9A-Za-z.\-_]+$")
 
 
-POSTS = re.compile(r"(AB|A|B)岗")
 
 
-def latin_words(text: str, codes: frozenset = frozenset()) -> list[str]:
-    return [t for t in TOKEN.findall(POSTS.sub("岗", text or "")) if not CLAUSE.match(t) and t.strip(".-") not in codes]
 
 
 def test_the_scan_finds_what_it_should():
@@ -111,10 +106,7 @@ def _messages_of(source: str) -> list[str]:
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
-    world = build_world(tmp_path_factory.mktemp("latin"))
-    world.app.config["WTF_CSRF_ENABLED"] = False
-    yield world
-    world.rt.close()
+    yield from demo_city(tmp_path_factory, "latin")
 
 
 def _codes(rt) -> frozenset:
