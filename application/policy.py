@@ -12,10 +12,11 @@ from __future__ import annotations
 import logging
 import threading
 from datetime import datetime
-from typing import Any
+from typing import Any, Callable, TypeVar
 
 from sqlalchemy import func, select
 
+from registry.act_log import first_uncommitted
 from registry.db import utcnow
 from registry.signed_facts import SignedState, display_from_rows, iter_records
 from registry.decision_log import write_decisions
@@ -25,6 +26,7 @@ from application.packs import load_stored_pack
 from application.snapshot import start_engine
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 DECISION_BATCH = 200
 DECISION_FLUSH_S = 0.05
 DECISION_QUEUE_MAX = 200_000
@@ -78,6 +80,20 @@ class PolicyHost:
                     self._mark = mark
         if pack_switch:
             self.reload()
+
+    def signed(self, session, read: Callable[[SignedState], T]) -> T:
+        """`read(state)` on this worker's signed facts once they hold every committed record, read
+        in `session`, a filing's transaction holding the log's lock (registry FilingContext.signed):
+        no record can be committed between this read and the filing's own. The filing's own records
+        are not folded (they may yet roll back). The door and the filings' preconditions decide on
+        these, never on rows (docs/design.md §12.3)."""
+        with self._lock:
+            state = self._state
+            state.display = display_from_rows(session, bulk=False)
+            for index, _, record in iter_records(session, state.size, first_uncommitted(session)):
+                for change in state.apply(index, record):
+                    self.engine.apply(change)
+            return read(state)
 
     # -- questions ---------------------------------------------------------------------------
 

@@ -36,7 +36,8 @@ from rules.pack import Pack, Rule
 
 log = logging.getLogger(__name__)
 MAGIC = b"onehall-snapshot/1\n"
-MODULES = ("rules/world.py", "rules/index.py", "rules/engine.py", "rules/compiler.py", "registry/signed_facts.py")
+MODULES = ("rules/world.py", "rules/index.py", "rules/engine.py", "rules/compiler.py", "registry/signed_facts.py",
+           "registry/signed_cases.py", "registry/signed_time.py")
 
 
 class SnapshotRejected(Exception):

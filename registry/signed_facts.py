@@ -20,21 +20,24 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import datetime
 from typing import Any, Callable, Iterable, Iterator
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from registry.signed_cases import HANDLERS as CASE_HANDLERS, CaseFacts
+from registry.signed_time import dt as _dt
+
 from registry.models import (
     Absence, Authorization, CitizensHomeOpening, Delegation, Department, Exemption, ExemptionDecision,
     FeeReview, FunctionSection, Hall, HallApproval, LogEntry, Person, Place, PolicyException, Revocation,
     Seal, SealCustody, SealUse, Section, StaffFiling,
 )
+from registry.models.platform import PlatformApplication, PlatformOutage
 
 TIME_FIELDS = frozenset({"valid_from", "valid_to", "filed_at", "at", "from", "to", "effective_from",
-                         "effective_to", "until", "date", "acknowledged_at"})
+                         "effective_to", "until", "date", "acknowledged_at", "applied_at", "start", "end"})
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -114,6 +117,11 @@ RECORD_VIEWS: dict[str, View] = {
                                      "place": _attr("place"), "at": _time("at"), "decision_id": _attr("decision_id"),
                                      "authorization": _attr("authorization"), "acting_for": _attr("acting_for")},
                      personal=()),
+    "platform_application": View(PlatformApplication, "platform_no", {
+        "item": _attr("item"), "application_key": _attr("application_key"), "applied_at": _time("applied_at"),
+        "source": _attr("source")}),
+    "platform_outage": View(PlatformOutage, "id", {"start": _time("start"), "end": _time("end"),
+                                                   "reason": _attr("reason"), "declared_by": _attr("declared_by")}),
     "fee_review": View(FeeReview, "id", {"item": _attr("item"), "fee": _attr("fee"), "result": _attr("result"),
                                          "basis_ok": _attr("basis_ok"), "standard_ok": _attr("standard_ok"),
                                          "note": _attr("note")}),
@@ -138,14 +146,17 @@ def log_state(ctx, kind: str, row: Any) -> None:
 # -- reading the log ---------------------------------------------------------------------------
 
 
-def iter_records(session: Session, start: int = 0, end: int | None = None,
-                 batch: int = 5000) -> Iterator[tuple[int, bytes, dict[str, Any]]]:
-    """(index, leaf, record) of the stored log from `start`, in order, read in batches."""
+def iter_records(session: Session, start: int = 0, end: int | None = None, batch: int = 5000,
+                 kinds: tuple[str, ...] | None = None) -> Iterator[tuple[int, bytes, dict[str, Any]]]:
+    """(index, leaf, record) of the stored log from `start` (only records of `kinds`, when given),
+    in order, read in batches."""
     position = start
     while True:
         stmt = select(LogEntry.index, LogEntry.leaf).where(LogEntry.index >= position)
         if end is not None:
             stmt = stmt.where(LogEntry.index < end)
+        if kinds is not None:
+            stmt = stmt.where(LogEntry.kind.in_(kinds))
         rows = session.execute(stmt.order_by(LogEntry.index).limit(batch)).all()
         for index, leaf in rows:
             leaf = bytes(leaf)
@@ -153,19 +164,6 @@ def iter_records(session: Session, start: int = 0, end: int | None = None,
         if len(rows) < batch:
             return
         position = rows[-1][0] + 1
-
-
-def _dt(value: Any) -> Any:
-    if isinstance(value, str):
-        return _parse_time(value)
-    return value
-
-
-@lru_cache(maxsize=1 << 16)
-def _parse_time(text: str) -> datetime:
-    """One datetime object per distinct time: records filed at one moment share it (memory,
-    and a worker's snapshot)."""
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 def _fact(record: dict[str, Any], *names: str) -> dict[str, Any]:
@@ -178,7 +176,7 @@ FACT_KEYS = ("departments", "sections", "halls", "hall_approvals", "citizens_hom
              "cases")
 
 
-class SignedState:
+class SignedState(CaseFacts):
     """The facts the log's records state, folded in log order (see the module docstring).
 
     `apply` takes one record and returns the facts changes (docs/facts.md) it makes; `facts()`
@@ -195,6 +193,7 @@ class SignedState:
         self.keep_records = keep_records  # `latest` and `records`: the audit compares rows with them
         self.size = 0
         self.display = display
+        self._init_cases()
 
     def facts(self) -> dict[str, Any]:
         return {k: list(v.values()) for k, v in self.tables.items()}
@@ -370,31 +369,6 @@ class SignedState:
         self.tables["items"][code] = row
         return [{"kind": "item", "op": "upsert", "record": row}]
 
-    # -- cases: decisions naming a case answer from its signed records (docs/design.md §12.1) ---------------
-    def _case(self, index, r):
-        row = {"number": r["number"], "item": r.get("item"), "place": r.get("place"),
-               "accepted_at": _dt(r.get("accepted_at")), "application_key": r.get("application_key"),
-               "platform_record": r.get("platform_record", True), "platform_no": r.get("platform_no"),
-               "status": "open", "pending_platform": bool(r.get("pending_platform"))}
-        self.tables["cases"][row["number"]] = row
-        return [{"kind": "case", "op": "upsert", "record": row}]
-
-    def _case_change(self, number: Any, **values: Any):
-        case = self.tables["cases"].get(number)
-        if case is None:
-            return []
-        row = {**case, **values}
-        self.tables["cases"][number] = row
-        return [{"kind": "case", "op": "upsert", "record": row}]
-
-    def _case_step(self, index, r):
-        status = {"issued": "closed", "returned": "returned"}.get(r.get("step"))
-        return self._case_change(r.get("case"), status=status) if status else []
-
-    def _case_platform_record(self, index, r):
-        return self._case_change(r.get("case"), platform_no=r.get("platform_no"), pending_platform=False,
-                                 platform_record=True)
-
     def _seal_use(self, index, r):
         self._mark("seal_use", r["id"], index)
         return []
@@ -430,8 +404,7 @@ _HANDLERS: dict[str, Callable[..., list[dict[str, Any]]]] = {
     "hall_approval": SignedState._hall_approval, "citizens_home_opening": SignedState._opening,
     "fee_review": SignedState._fee_review, "item_filing": SignedState._item_filing,
     "item_review": SignedState._item_review, "seal_use": SignedState._seal_use,
-    "case": SignedState._case, "case_step": SignedState._case_step,
-    "case_platform_record": SignedState._case_platform_record,
+    **CASE_HANDLERS,
 }
 
 
@@ -459,4 +432,15 @@ def signed_state(session: Session) -> SignedState:
     """The whole log folded (a full load; workers start from a snapshot instead: application.snapshot)."""
     state = SignedState(display_from_rows(session))
     state.apply_all(iter_records(session))
+    return state
+
+
+def unsigned_state(session: Session, kinds: tuple[str, ...] | None = None) -> SignedState:
+    """The facts a registry that signs nothing (a NullLedger's: reference-data tools, tests) states:
+    its rows, read as the records its services would have logged (RECORD_VIEWS), of `kinds`."""
+    state = SignedState(keep_records=False)
+    for rtype, view in RECORD_VIEWS.items():
+        if kinds is None or rtype in kinds:
+            for row in session.scalars(select(view.model)):
+                state.apply(-1, {"type": rtype, **view.record(row)})
     return state
