@@ -16,7 +16,7 @@ from registry.models import (
     Seal, SealCustody,
 )
 from registry.services._common import (
-    department, ensure_order, get_or_404, get_or_invalid, latest_item, person, require_items,
+    department, ensure_order, get_or_404, get_or_invalid, latest_item, person, require_items, signed_departments,
 )
 from registry.services.context import FilingContext, iso
 
@@ -49,7 +49,7 @@ def file_authorization(ctx: FilingContext, data: dict[str, Any]) -> Authorizatio
     errors.raise_if_any("授权书内容有误")
     if person_id is not None:
         grantee_person = person(ctx.session, person_id, "grantee.person")
-        if grantee_person.department != grantor.code:
+        if signed_departments(ctx, [grantee_person.id])[grantee_person.id] != grantor.code:
             raise invalid("grantee.person", "首席代表须为本部门人员")
     backs = data.get("backs")
     if post == "B":

@@ -93,3 +93,79 @@ def test_the_custody_precondition_reads_the_signed_grants(client, world, rt):
     r = name_custodian(a)  # the revocation is signed: deleting its row gives the grant no life
     assert r.status_code == 422 and "首席代表授权" in r.get_data(as_text=True), r.get_json()
     assert _named(rt, "revocations", revocation, "*record")
+
+
+def _facts(rt) -> dict:
+    """What a freshly started worker decides on, display names aside (they are display-only)."""
+    rt.policy.reload()
+    facts = rt.policy._state.facts()
+    for person in facts["people"]:
+        person.pop("name", None)
+    return facts
+
+
+def test_every_other_edited_row_kind_is_named_and_changes_no_fact(rt, client, world):
+    """Departments, sections (head, kind), halls, places, function sections, items, seals and the
+    filings (revocations, delegations, custody, staff): one edit each; a worker started after the
+    edits decides on the same facts, and the audit names every row and field."""
+    from datetime import datetime, timezone
+    from registry.services import catalog, grants, org
+    from registry.services.context import Actor, SYSTEM
+    from tests.web.test_api_registry import file_item
+    file_item(client, world)
+    a, b, c = world["people"]["a"], world["people"]["b"], world["people"]["c"]
+    a_id = grant(client, world, a, "A", powers=MINIMUM)
+    t = datetime(2019, 1, 1, tzinfo=timezone.utc)
+    fgw = Actor(name="fgw", role="department", department="FGW")
+    with rt.filing(SYSTEM) as ctx:
+        section = org.create_section(ctx, {"department": "FGW", "name": "行政审批科", "kind": "approval_service",
+                                           "head": a}).id
+        catalog.create_function_section(ctx, {"code": "FS-1", "name": "投资项目审批", "lead_department": "FGW"})
+        org.create_seal(ctx, {"code": "FGW-SP", "name": "市发改委行政审批专用章", "department": "FGW",
+                              "kind": "approval"})
+    with rt.filing(fgw) as ctx:
+        delegation = grants.file_delegation(ctx, {"department": "FGW", "items": "*", "from": t, "to": None}).id
+        custody = grants.file_seal_custody(ctx, {"seal": "FGW-SP", "person": a, "from": t}).id
+        staff = org.file_staff(ctx, {"department": "FGW", "people": [{"person": a, "role": "chief_representative"}]}).id
+        revocation = grants.revoke_authorization(ctx, a_id, t.replace(year=2030), "调岗").id
+    before = _facts(rt)
+    edits = [
+        ("departments", "FGW", "kind", "UPDATE departments SET kind = 'gov_service' WHERE code = 'FGW'"),
+        ("sections", section, "head", f"UPDATE sections SET head = {c} WHERE id = {section}"),
+        ("sections", section, "kind", f"UPDATE sections SET kind = 'other' WHERE id = {section}"),
+        ("halls", "CITY", "kind", "UPDATE halls SET kind = 'sub' WHERE code = 'CITY'"),
+        ("places", "FGW-KS", "kind", "UPDATE places SET kind = 'department_window' WHERE code = 'FGW-KS'"),
+        ("function_sections", "FS-1", "lead_department",
+         "UPDATE function_sections SET lead_department = 'GA' WHERE code = 'FS-1'"),
+        ("item_versions", "FGW-001 第1版", "complexity", "UPDATE item_versions SET complexity = 'complex'"),
+        ("item_versions", "FGW-001 第1版", "entry", "UPDATE item_versions SET entry = NULL"),
+        ("seals", "FGW-SP", "department", "UPDATE seals SET department = 'GA' WHERE code = 'FGW-SP'"),
+        ("revocations", revocation, "at", f"UPDATE revocations SET at = '2019-02-01 00:00:00' WHERE id = {revocation}"),
+        ("delegations", delegation, "to", f"UPDATE delegations SET \"to\" = '2019-02-01 00:00:00' "
+                                          f"WHERE id = {delegation}"),
+        ("seal_custody", custody, "person", f"UPDATE seal_custody SET person = {b} WHERE id = {custody}"),
+        ("staff_filings", staff, "people", f"UPDATE staff_filings SET people = '[]' WHERE id = {staff}"),
+    ]
+    for *_, statement in edits:
+        _sql(rt, statement)
+    assert _facts(rt) == before
+    report_, _ = audit_pass(rt, incremental=False, workers=1)
+    named = {(d.table, str(d.key), d.field) for d in report_.differences}
+    assert {(table, str(key), field) for table, key, field, _ in edits} <= named, sorted(named)
+
+
+def test_a_person_row_edited_into_the_department_is_not_one_of_its_people(rt, client, world):
+    """Section head, grantee and staff filing take "one of our people" from the signed person
+    record: moving another department's person in by an UPDATE gets none of them through."""
+    c = world["people"]["c"]  # 王芳, of GA
+    _sql(rt, "UPDATE people SET department = 'FGW' WHERE id = :id", id=c)
+    fgw = bearer(world["tokens"]["fgw"])
+    r = client.post("/api/v1/authorizations", json={"grantor": "FGW", "grantee": {"person": c}, "post": "A",
+                                                    "powers": MINIMUM, "valid_from": "2019-01-01"}, headers=fgw)
+    assert r.status_code == 422 and "本部门" in r.get_data(as_text=True), r.get_json()
+    r = client.post("/api/v1/staff-filings", json={"department": "FGW", "people": [
+        {"person": c, "role": "staff"}]}, headers=fgw)
+    assert r.status_code == 422 and "不属于该部门" in r.get_data(as_text=True), r.get_json()
+    r = client.post("/api/v1/sections", json={"department": "FGW", "name": "投资科", "kind": "main_business",
+                                              "head": c}, headers=fgw)
+    assert r.status_code == 422 and "本部门" in r.get_data(as_text=True), r.get_json()
