@@ -42,9 +42,15 @@ def what_if(rt, person: int, start: datetime, end: datetime | None,
                             items=items, engine=host.engine)
 
 
+def decision_changes(rt, pack_a: Pack, pack_b: Pack) -> list[dict[str, Any]]:
+    """Each decision over today's registry that differs between the two packs (who, what, which
+    item, before and after, and a Chinese sentence in `text`)."""
+    return analysis.decision_effect(pack_a, pack_b, _snapshot(rt))
+
+
 def decision_effect(rt, pack_a: Pack, pack_b: Pack) -> Iterator[str]:
     """Lines for `onehall pack diff A B --effect`: each decision over today's registry that changes."""
-    changes = analysis.decision_effect(pack_a, pack_b, _snapshot(rt))
+    changes = decision_changes(rt, pack_a, pack_b)
     if not changes:
         yield "对当前登记库的判定没有影响"
         return

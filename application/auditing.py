@@ -15,7 +15,7 @@ AUDIT_CLAUSE = "XT-5.3"  # 强化责任落实: what the audit finds is for the a
 
 def audit_pass(rt, *, incremental: bool = True, workers: int | None = None) -> tuple[AuditReport, Any]:
     """Run the audit, store the run, and raise an alert for the auditor if it found anything."""
-    keys = rt.extras.get("keys")
+    keys = rt.keys
     key_infos = keys.public_keys() if keys is not None else []
     commitment_key = getattr(rt.ledger, "commitment_key", None)
     with rt.reading() as session:

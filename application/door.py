@@ -28,11 +28,13 @@ def door_check(ctx: FilingContext, pack: Pack, data: dict[str, Any], key: str, a
     during an outage and not yet reported); raises ActRefused with the reasons. The facts are the
     signed records (ctx.signed), never the rows: an edited row changes no acceptance."""
     session = ctx.session
+
     def read(state) -> platform.DoorFacts:
         return platform.door_facts(state, item=data["item"], platform_no=data.get("platform_no"), key=key,
                                    at=accepted_at)
     facts = ctx.signed(read, kinds=signed_cases.KINDS)
-    places = {p.code: p.name for p in session.execute(select(Place.code, Place.name)).all()}
+    wanted = {data["place"]} | {c["place"] for c in facts.open_cases}
+    places = dict(session.execute(select(Place.code, Place.name).where(Place.code.in_(wanted))).all())
     acceptance = Acceptance(item=data["item"], place=data["place"], place_name=places.get(data["place"], data["place"]),
                             platform_no=facts.platform_no, application=facts.application,
                             open_cases=facts.open_cases, in_outage=facts.outage is not None)

@@ -29,7 +29,10 @@ import smtplib
 import urllib.parse
 import urllib.request
 from email.message import EmailMessage
-from typing import Any, Mapping, Protocol, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Protocol, Sequence
+
+if TYPE_CHECKING:
+    from application.runtime import Runtime
 
 log = logging.getLogger("onehall.notify")
 
@@ -180,8 +183,8 @@ def notifier_from_env(env: Mapping[str, str] | None = None) -> Notifier:
     raise ValueError(f"未知的通知方式 ONEHALL_NOTIFY={kind}（可选 log、webhook、email、none）")
 
 
-def runtime_notifier(rt) -> Notifier:
-    """The runtime's notifier (from the environment, once); tests may set rt.extras["notifier"]."""
-    if "notifier" not in rt.extras:
-        rt.extras["notifier"] = notifier_from_env()
-    return rt.extras["notifier"]
+def runtime_notifier(rt: Runtime) -> Notifier:
+    """The runtime's notifier (from the environment, once); tests may set rt.notifier."""
+    if rt.notifier is None:
+        rt.notifier = notifier_from_env()
+    return rt.notifier

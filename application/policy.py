@@ -18,9 +18,11 @@ from sqlalchemy import func, select
 
 from registry.act_log import first_uncommitted
 from registry.db import utcnow
-from registry.signed_facts import SignedState, display_from_rows, iter_records
+from registry.signed_facts import SignedState, display_from_rows
+from registry.signed_leaves import LogTampered
 from registry.decision_log import write_decisions
 from registry.models import PackVersion, RegistryChange
+from rules.decision import Decision
 from rules.engine import Engine
 from application.packs import load_stored_pack
 from application.snapshot import start_engine
@@ -39,6 +41,7 @@ class PolicyHost:
         self._mark = -1
         self._pack_id: int | None = None
         self._state: SignedState | None = None
+        self._tampered: LogTampered | None = None
         self.start_info: dict[str, Any] = {}
         self.engine: Engine | None = None
         self._writer: threading.Thread | None = None
@@ -63,9 +66,20 @@ class PolicyHost:
             self.engine, self._mark, self._pack_id, self._state = engine, mark, row.id, state
 
     def refresh(self) -> None:
-        """Apply every record logged since our mark (any worker's)."""
+        """Apply every record logged since our mark (any worker's), each leaf proven against the signed
+        checkpoints (registry.signed_leaves): once a leaf fails its proof this host answers nothing more."""
+        if self._tampered is not None:
+            raise self._tampered
         if self.rt.changes.mark() <= self._mark:
             return
+        try:
+            self._refresh()
+        except LogTampered as exc:
+            log.critical("the log's leaves fail their proof; no more decisions from this worker: %s", exc)
+            self._tampered = exc
+            raise
+
+    def _refresh(self) -> None:
         with self.rt.reading() as session:
             with self._lock:
                 mark = session.scalar(select(func.max(RegistryChange.seq))) or 0
@@ -74,7 +88,7 @@ class PolicyHost:
                 if not pack_switch:
                     state = self._state
                     state.display = display_from_rows(session, bulk=False)
-                    for index, _, record in iter_records(session, state.size):
+                    for index, _, record in state.leaves.records(session):
                         for change in state.apply(index, record):
                             self.engine.apply(change)
                     self._mark = mark
@@ -87,12 +101,19 @@ class PolicyHost:
         no record can be committed between this read and the filing's own. The filing's own records
         are not folded (they may yet roll back). The door and the filings' preconditions decide on
         these, never on rows (docs/design.md §12.3)."""
+        if self._tampered is not None:
+            raise self._tampered
         with self._lock:
             state = self._state
             state.display = display_from_rows(session, bulk=False)
-            for index, _, record in iter_records(session, state.size, first_uncommitted(session)):
-                for change in state.apply(index, record):
-                    self.engine.apply(change)
+            try:
+                for index, _, record in state.leaves.records(session, first_uncommitted(session)):
+                    for change in state.apply(index, record):
+                        self.engine.apply(change)
+            except LogTampered as exc:
+                log.critical("the log's leaves fail their proof; no more decisions from this worker: %s", exc)
+                self._tampered = exc
+                raise
             return read(state)
 
     # -- questions ---------------------------------------------------------------------------
@@ -106,8 +127,8 @@ class PolicyHost:
                known_at: datetime | None = None, place: str | None = None, seal: str | None = None,
                case: str | None = None) -> dict[str, Any]:
         self.refresh()
-        return self.engine.decide(person, action, item, at=at, known_at=known_at, place=place, seal=seal,
-                                  case=case)
+        return dict(self.engine.decide(person, action, item, at=at, known_at=known_at, place=place, seal=seal,
+                                       case=case).to_dict())
 
     def allowed_actions(self, person: int, item: str, at: datetime | None = None,
                         place: str | None = None) -> list[dict[str, Any]]:
@@ -116,7 +137,7 @@ class PolicyHost:
 
     # -- the decision log: written in batches after the answers went out ------------------------
 
-    def _queue_decision(self, request: dict[str, Any], answer: dict[str, Any]) -> None:
+    def _queue_decision(self, request: dict[str, Any], answer: Decision) -> None:
         if len(self._pending) >= DECISION_QUEUE_MAX and not self._overflowing:
             self._overflowing = True
             log.error("decision log queue full (%d): the oldest decisions are being dropped", DECISION_QUEUE_MAX)
@@ -154,7 +175,8 @@ class PolicyHost:
         while self._pending:
             taken = []
             while self._pending and len(taken) < DECISION_BATCH:
-                taken.append(self._pending.popleft())
+                request, answer, at = self._pending.popleft()
+                taken.append((request, answer.to_dict() if isinstance(answer, Decision) else answer, at))
             try:
                 with self.rt.engine.begin() as conn:
                     write_decisions(conn, taken)

@@ -8,15 +8,23 @@ from __future__ import annotations
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Iterator
 
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from registry.db import make_engine, session_factory, transaction, utcnow, write_lock
+from registry.db import make_engine, session_factory, transaction, write_lock
 from registry.services.accounts import Principal
 from registry.services.context import Actor, FilingContext, Ledger, NullLedger
 from application.config import Settings
+from vocab.clock import utcnow
 
+if TYPE_CHECKING:   # built on first use (their modules import this one)
+    from application.changes import ChangeMonitor
+    from application.notify import Notifier
+    from application.policy import PolicyHost
+    from registry.custody import CustodyKeyStore
+    from signing.keys import KeyStore
 
 _POLICY_LOCK = threading.Lock()
 
@@ -26,12 +34,15 @@ class Runtime:
     settings: Settings
     sessions: sessionmaker[Session]
     ledger: Ledger = field(default_factory=NullLedger)
-    _policy: Any = None         # application.policy.PolicyHost, built on first use
-    _changes: Any = None        # application.changes.ChangeMonitor, built on first use
-    extras: dict[str, Any] = field(default_factory=dict)
+    keys: KeyStore | CustodyKeyStore | None = None   # the signing keys the ledger uses (application.logservice)
+    notifier: Notifier | None = None                 # application.notify.runtime_notifier; tests set their own
+    _policy: PolicyHost | None = None
+    _changes: ChangeMonitor | None = None
 
     @classmethod
     def create(cls, settings: Settings) -> "Runtime":
+        if settings.database_url is None:
+            raise ValueError("ONEHALL_DATABASE_URL is not set")
         engine = make_engine(settings.database_url, schema=settings.database_schema, pool_pre_ping=True)
         _resolve_origin(settings, engine)
         rt = cls(settings=settings, sessions=session_factory(engine))
@@ -39,7 +50,14 @@ class Runtime:
         return rt
 
     @property
-    def policy(self):
+    def signing_keys(self) -> KeyStore | CustodyKeyStore:
+        """The key store; a runtime built without the signed log has none."""
+        if self.keys is None:
+            raise RuntimeError("this runtime has no signing key store (no signed log wired in)")
+        return self.keys
+
+    @property
+    def policy(self) -> PolicyHost:
         """This worker's policy host (rules engine + decision index), built on first use."""
         if self._policy is None:
             from application.policy import PolicyHost
@@ -49,7 +67,7 @@ class Runtime:
         return self._policy
 
     @property
-    def changes(self):
+    def changes(self) -> ChangeMonitor:
         """This worker's view of the registry change feed (application.changes.ChangeMonitor)."""
         if self._changes is None:
             from application.changes import ChangeMonitor
@@ -67,12 +85,13 @@ class Runtime:
         self.engine.dispose()
 
     @property
-    def policy_if_ready(self):
+    def policy_if_ready(self) -> PolicyHost | None:
         return self._policy
 
     @property
-    def engine(self):
-        return self.sessions.kw["bind"]
+    def engine(self) -> Engine:
+        bind: Engine = self.sessions.kw["bind"]
+        return bind
 
     @contextmanager
     def filing(self, actor: Actor) -> Iterator[FilingContext]:
@@ -103,13 +122,13 @@ class Runtime:
             yield session
 
 
-def _resolve_origin(settings: Settings, engine) -> None:
+def _resolve_origin(settings: Settings, engine: Engine) -> None:
     """The log origin: the one fixed at init wins; an explicit different one is refused."""
     from registry.deployment import LOG_ORIGIN, SettingConflict, conflict_message, fixed_if_migrated
     from application.config import DEV_LOG_ORIGIN
     stored = fixed_if_migrated(engine, LOG_ORIGIN)
     if settings.origin_given:
-        if stored is not None and stored != settings.log_origin:
+        if stored is not None and settings.log_origin is not None and stored != settings.log_origin:
             engine.dispose()
             raise SettingConflict(conflict_message("ONEHALL_LOG_ORIGIN", stored, settings.log_origin))
     else:

@@ -31,13 +31,17 @@ from typing import Any
 
 from application.logservice import secret_file
 from registry.signed_facts import SignedState
-from rules.engine import Engine, _Caches, _SignaturePlan
+from registry.signed_leaves import LogTampered, ProvenLeaves, Trust
+from rules.engine import Engine
+from rules.plans import Caches, SignaturePlan
 from rules.pack import Pack, Rule
+from signing.frontier import Frontier
 
 log = logging.getLogger(__name__)
 MAGIC = b"onehall-snapshot/1\n"
-MODULES = ("rules/world.py", "rules/index.py", "rules/engine.py", "rules/compiler.py", "registry/signed_facts.py",
-           "registry/signed_cases.py", "registry/signed_time.py")
+MODULES = ("rules/world.py", "rules/index.py", "rules/engine.py", "rules/facts.py", "rules/plans.py", "rules/compiler.py",
+           "registry/signed_facts.py", "registry/record_views.py", "registry/signed_cases.py",
+           "registry/signed_time.py")
 
 
 class SnapshotRejected(Exception):
@@ -74,7 +78,7 @@ class _Pickler(pickle.Pickler):
     def persistent_id(self, obj: Any):
         if isinstance(obj, Rule):
             return ("rule", obj.id)
-        if isinstance(obj, (_SignaturePlan, _Caches)):
+        if isinstance(obj, (SignaturePlan, Caches)):
             return ("none",)  # query-path plans: rebuilt on first use
         return None
 
@@ -90,56 +94,66 @@ class _Unpickler(pickle.Unpickler):
         return None
 
 
-def write(path: Path, key: bytes, engine: Engine, state: SignedState, *, tree_size: int, root_hash: str) -> int:
-    """Write the snapshot of `engine` and `state`, which must both be as of log size `tree_size`."""
+def write(path: Path, key: bytes, engine: Engine, state: SignedState, proven: Frontier) -> int:
+    """Write the snapshot of `engine` and `state`, which must both be as of log size `proven.size`,
+    with the right edge of those leaves (proven against a signed checkpoint) to prove the next ones."""
     display, state.display = state.display, None
+    leaves, state.leaves = state.leaves, None
     try:
         with engine._lock:
             st = engine._state
             buf = io.BytesIO()
             _Pickler(buf, protocol=pickle.HIGHEST_PROTOCOL).dump((st.world, st.index, state))
     finally:
-        state.display = display
+        state.display, state.leaves = display, leaves
     payload = buf.getvalue()
-    header = json.dumps({"pack_digest": engine.pack.digest, "tree_size": tree_size, "root_hash": root_hash,
+    header = json.dumps({"pack_digest": engine.pack.digest, "tree_size": proven.size,
+                         "root_hash": proven.root().hex(), "frontier": proven.to_json(),
                          "code": CODE_VERSION}, sort_keys=True).encode()
-    mac = hmac.new(key, MAGIC + header + b"\n" + payload, hashlib.sha256).hexdigest().encode()
+    mac = hmac.new(key, MAGIC + header + b"\n", hashlib.sha256)
+    mac.update(payload)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(f".tmp{os.getpid()}")
     with open(tmp, "wb") as fh:
-        fh.write(MAGIC + mac + b"\n" + header + b"\n" + payload)
+        fh.write(MAGIC + mac.hexdigest().encode() + b"\n" + header + b"\n")
+        fh.write(payload)
     os.replace(tmp, path)
     return len(payload)
 
 
-def read_header(path: Path, key: bytes) -> tuple[dict[str, Any], bytes]:
-    """The snapshot's header and payload, once its MAC verified; SnapshotRejected otherwise."""
+def read_header(path: Path, key: bytes) -> tuple[dict[str, Any], io.BytesIO]:
+    """The snapshot's header, and its payload as a file positioned at it, once its MAC verified;
+    SnapshotRejected otherwise. The file's bytes are read once and never copied (tens of MB)."""
     try:
         raw = path.read_bytes()
     except FileNotFoundError as exc:
         raise SnapshotRejected("没有快照") from exc
     if not raw.startswith(MAGIC):
         raise SnapshotRejected("不是 onehall 快照")
-    rest = raw[len(MAGIC):]
-    mac, _, rest = rest.partition(b"\n")
-    header_bytes, _, payload = rest.partition(b"\n")
-    expected = hmac.new(key, MAGIC + header_bytes + b"\n" + payload, hashlib.sha256).hexdigest().encode()
-    if not hmac.compare_digest(mac, expected):
+    mac_end = raw.find(b"\n", len(MAGIC))
+    header_end = raw.find(b"\n", mac_end + 1)
+    if mac_end < 0 or header_end < 0:
+        raise SnapshotRejected("快照不完整")
+    check = hmac.new(key, MAGIC, hashlib.sha256)
+    check.update(memoryview(raw)[mac_end + 1:])
+    if not hmac.compare_digest(raw[len(MAGIC):mac_end], check.hexdigest().encode()):
         raise SnapshotRejected("快照的认证码不符（快照被改动，或密钥不同）")
-    header = json.loads(header_bytes)
+    header = json.loads(raw[mac_end + 1:header_end])
     if header.get("code") != CODE_VERSION:
         raise SnapshotRejected("快照由另一版本的程序写成")
+    payload = io.BytesIO(raw)  # shares the bytes
+    payload.seek(header_end + 1)
     return header, payload
 
 
-def restore(header: dict[str, Any], payload: bytes, pack: Pack) -> tuple[Engine, SignedState]:
+def restore(header: dict[str, Any], payload: io.BytesIO, pack: Pack) -> tuple[Engine, SignedState]:
     """An engine and folded state as of the snapshot's log size (the caller checked the header)."""
     if header.get("pack_digest") != pack.digest:
         raise SnapshotRejected("快照属于另一版本的规则包")
     enabled = gc.isenabled()
     gc.disable()  # a million small objects: the collector would walk them again and again
     try:
-        world, index, state = _Unpickler(io.BytesIO(payload), pack).load()
+        world, index, state = _Unpickler(payload, pack).load()
     finally:
         if enabled:
             gc.enable()
@@ -153,36 +167,59 @@ def restore(header: dict[str, Any], payload: bytes, pack: Pack) -> tuple[Engine,
 REFRESH_AFTER = 5000  # records logged past a snapshot before a starting worker writes a newer one
 
 
+def log_trust(rt) -> Trust | None:
+    """How a worker trusts a checkpoint: its note must carry a valid signature by one of the log's
+    keys (the key store's, current or retired) and state the size and root computed from the leaves."""
+    from registry.ledger import LOG_BODY
+    from signing.errors import NoteError
+    from signing.note import open_note, parse_checkpoint
+    keys, settings = getattr(rt.ledger, "keys", None), getattr(rt.ledger, "settings", None)
+    if keys is None or settings is None:
+        return None
+    origin = settings.origin
+
+    def trust(note: str, size: int, root: bytes) -> None:
+        public = [k.public_key for k in keys.public_keys() if k.body == LOG_BODY and k.alg == "ed25519"]
+        try:
+            checkpoint = parse_checkpoint(open_note(note, {origin: public})[0])
+        except NoteError as exc:
+            raise LogTampered(f"树大小 {size} 的检查点没有日志密钥的有效签名（{exc}）：日志已被改动") from exc
+        if (checkpoint.origin, checkpoint.size, checkpoint.root) != (origin, size, root):
+            raise LogTampered(f"树大小 {size} 的检查点所签的内容与日志不符：日志已被改动")
+    return trust
+
+
 def start_engine(rt, session, pack: Pack) -> tuple[Engine, SignedState, dict[str, Any]]:
     """The engine and folded state of the whole log: from the snapshot and the records after it
     when a valid one exists, else by folding the log (writing a snapshot as of its newest
-    checkpoint for the next worker). The third value says which, for logs and tests."""
+    checkpoint for the next worker). Every leaf folded is proven against the newest signed
+    checkpoint (registry.signed_leaves; LogTampered if not). The third value says which, for logs
+    and tests."""
     from sqlalchemy import func, select
 
     from registry.ledger import node_getter
-    from registry.models import Checkpoint, LogEntry
-    from registry.signed_facts import display_from_rows, iter_records
+    from registry.models import Checkpoint
+    from registry.signed_facts import display_from_rows
     from signing import merkle
 
     instance = rt.settings.instance_dir
     path, key = snapshot_path(instance, pack), snapshot_key(instance)
-    display = display_from_rows(session)
-    last = session.scalar(select(func.max(LogEntry.index)))
-    size = 0 if last is None else last + 1
+    trust = log_trust(rt)
     cp_size = session.scalar(select(func.max(Checkpoint.tree_size))) or 0
     get = node_getter(session)
-
-    def root(n: int) -> str:
-        return merkle.root_at(n, get).hex()
 
     engine = state = None
     info: dict[str, Any] = {"from": "log", "snapshot_size": None, "rejected": None}
     try:
         header, payload = read_header(path, key)
-        n = int(header["tree_size"])
-        if n > size or root(n) != header["root_hash"]:
+        proven = Frontier.from_json(header["frontier"])
+        if proven.root().hex() != header["root_hash"]:
+            raise SnapshotRejected("快照的右缘哈希与其根哈希不符")
+        n = proven.size
+        if n > cp_size or merkle.root_at(n, get).hex() != header["root_hash"]:
             raise SnapshotRejected(f"快照所依据的前 {n} 条日志与登记库中的日志不符")
         engine, state = restore(header, payload, pack)
+        state.leaves = ProvenLeaves(proven, trust)
         state.display = display_from_rows(session, bulk=False)  # only the records after the snapshot
         info.update({"from": "snapshot", "snapshot_size": n})
     except SnapshotRejected as why:
@@ -192,29 +229,34 @@ def start_engine(rt, session, pack: Pack) -> tuple[Engine, SignedState, dict[str
     except Exception:  # an unreadable snapshot is no reason not to start: fold the log instead
         log.exception("facts snapshot %s unreadable; folding the whole log", path)
         engine = state = None
-    if engine is None:
-        state = SignedState(display, keep_records=False)
-        state.apply_all(iter_records(session, 0, cp_size))
+    if engine is None or state is None:
+        state = SignedState(display_from_rows(session), keep_records=False)
+        state.leaves = ProvenLeaves(trust=trust)
+        state.apply_all(state.leaves.records(session, cp_size))
         engine = Engine(pack)
         engine.load(state.facts())
-        _save(path, key, engine, state, cp_size, root)
+        _save(path, key, engine, state, cp_size)
     elif cp_size - state.size >= REFRESH_AFTER:
-        for index, _, record in iter_records(session, state.size, cp_size):
-            for change in state.apply(index, record):
-                engine.apply(change)
-        _save(path, key, engine, state, cp_size, root)
+        _fold(engine, state, session, cp_size)
+        _save(path, key, engine, state, cp_size)
     tail = state.size
-    for index, _, record in iter_records(session, state.size):
-        for change in state.apply(index, record):
-            engine.apply(change)
+    _fold(engine, state, session)
     info["tail"] = state.size - tail
     return engine, state, info
 
 
-def _save(path: Path, key: bytes, engine: Engine, state: SignedState, cp_size: int, root) -> None:
-    if cp_size == 0 or state.size != cp_size:
-        return
+def _fold(engine: Engine, state: SignedState, session, end: int | None = None) -> None:
+    """Apply the proven records after the state's size (up to `end`) to the state and the engine."""
+    for index, _, record in state.leaves.records(session, end):
+        for change in state.apply(index, record):
+            engine.apply(change)
+
+
+def _save(path: Path, key: bytes, engine: Engine, state: SignedState, cp_size: int) -> None:
+    leaves = state.leaves
+    if cp_size == 0 or state.size != cp_size or leaves.pending or leaves.proven.size != cp_size:
+        return  # a snapshot is only ever of leaves proven against a signed checkpoint
     try:
-        write(path, key, engine, state, tree_size=cp_size, root_hash=root(cp_size))
+        write(path, key, engine, state, leaves.proven)
     except OSError:  # a read-only instance folder: start without writing one
         log.exception("could not write the facts snapshot %s", path)

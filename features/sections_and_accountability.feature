@@ -86,6 +86,40 @@
     那么 有发现 "reps.section_entered_whole" 针对 "section:2"
     并且 没有发现 "reps.section_entered_whole" 针对 "section:1"
 
+  @XT-3.3.2
+  场景: “市民之家”启用后，事项涉及的业务科室都须成建制进驻，“事进人不进”的部门免于成建制进驻
+    假如 有以下科室:
+      | 编号 | 部门 | 名称   | 类型         | 成建制 |
+      | 3    | FGW  | 投资科 | 主要业务科室 | 否     |
+      | 4    | FGW  | 办公室 | 其他科室     | 否     |
+      | 5    | GSJ  | 登记科 | 主要业务科室 | 否     |
+    并且 "市民之家" 于 "2019-06-01" 启用
+    当 在 "2019-05-01" 做合规检查
+    那么 没有发现 "reps.business_sections_entered_whole"
+    当 在 "2019-07-01" 做合规检查
+    那么 有发现 "reps.business_sections_entered_whole" 针对 "section:3"
+    并且 有发现 "reps.business_sections_entered_whole" 针对 "section:5"
+    并且 没有发现 "reps.business_sections_entered_whole" 针对 "section:4"
+    并且 发现 "reps.business_sections_entered_whole" 的说明包含 "投资科"
+    假如 审改部门对规则 "reps.business_sections_entered_whole" 就 "section:3" 记录了例外
+    并且 有以下委托:
+      | 编号 | 部门 | 事项 |
+      | 1    | GSJ  | 全部 |
+    当 在 "2019-07-01" 做合规检查
+    那么 没有发现 "reps.business_sections_entered_whole" 针对 "section:5"
+    并且 有发现 "reps.business_sections_entered_whole" 针对 "section:3"
+
+  @XT-3.3.2
+  场景: “事进人不进”的部门，其审批服务科室也免于成建制进驻
+    假如 有以下科室:
+      | 编号 | 部门 | 名称       | 类型         | 成建制 |
+      | 2    | GSJ  | 行政审批科 | 审批服务科室 | 否     |
+    并且 有以下委托:
+      | 编号 | 部门 | 事项 |
+      | 1    | GSJ  | 全部 |
+    当 在 "2019-03-01" 做合规检查
+    那么 没有发现 "reps.section_entered_whole" 针对 "section:2"
+
   @XT-5.3
   场景: 对首席代表和政务服务部门授权不到位是发现
     假如 有以下授权:

@@ -27,7 +27,8 @@ from sqlalchemy.orm import Session
 from registry.db import utcnow
 from registry.models import AuditRun, Case, Checkpoint, ItemVersion, LogEntry, RecordSalt
 from registry.services.catalog import ITEM_FIELDS
-from registry.signed_facts import RECORD_VIEWS, STATE_TYPES, TIME_FIELDS, SignedState
+from registry.record_views import RECORD_VIEWS, STATE_TYPES, TIME_FIELDS
+from registry.signed_facts import SignedState, case_type_of
 from signing import merkle
 from signing.commitment import commit
 from signing.errors import NoteError
@@ -228,8 +229,9 @@ def _compare_items(session: Session, state: SignedState) -> list[Difference]:
                 continue
             value = getattr(row, name)
             value = _iso(value) if isinstance(value, datetime) else value
-            if record.get(name) != value:
-                out.append(Difference("item_versions", label, name, value, record.get(name), index))
+            signed = case_type_of(record) if name == "case_type" else record.get(name)
+            if signed != value:
+                out.append(Difference("item_versions", label, name, value, signed, index))
         status = state.versions[row.code][row.version]["status"]
         if row.status != status:
             out.append(Difference("item_versions", label, "status", row.status, status, index))

@@ -15,7 +15,9 @@ from sqlalchemy.orm import Session
 
 from registry.db import utcnow
 from registry.services.context import SYSTEM, FilingContext
-from registry.signed_facts import RECORD_VIEWS, STATE_TYPES, SignedState, iter_records
+from registry.record_views import RECORD_VIEWS, STATE_TYPES
+from registry.signed_facts import SignedState
+from registry.signed_leaves import iter_records
 
 NOT_BACKFILLED = ("seal_use",)  # acts, not facts: a use without a record stays a finding of the audit
 

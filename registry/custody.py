@@ -24,7 +24,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from registry.db import transaction, utcnow
@@ -93,7 +93,10 @@ class CustodyKeyStore:
     def signer_in(self, session: Session, body: str, at: datetime | None = None) -> Signer:
         """The current signer of `body` as of this transaction (the log's append holds the
         writer lock, so a rotation on another host is either wholly before or after)."""
-        return self._open(self._ensure_row(session, body, at))
+        found = session.info.setdefault(_SIGNERS, {})   # one read per body per transaction
+        if body not in found:
+            found[body] = self._open(self._ensure_row(session, body, at))
+        return found[body]
 
     def rotate(self, body: str, at: datetime | None = None, alg: str | None = None) -> KeyInfo:
         """Retire the current key of `body` at `at` (default now) and make its successor (of
@@ -186,6 +189,15 @@ class CustodyKeyStore:
             with self._mutex:
                 self._signers[row.key_id] = found
         return found
+
+
+_SIGNERS = "onehall_custody_signers"  # session.info: this transaction's signer per body
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _forget_signers(session: Session) -> None:
+    session.info.pop(_SIGNERS, None)
 
 
 def _current(session: Session, body: str) -> CustodyKey | None:

@@ -5,169 +5,46 @@ Design (issue 13.1 with issue 14.9, designed together):
 - Every fact kind the engine reads is a signed record in the log: departments, sections (head,
   kind), halls, places, people, function sections, seals, items and every filing. A row that
   changes logs a new record of the whole row; the newest record of a key is its state.
-  `RECORD_VIEWS` says, per record type, which row fields the record holds: the services log
-  `record_of(kind, row)` and the audit compares rows with the same view, so the two never drift.
+  `RECORD_VIEWS` (registry.record_views) says, per record type, which row fields the record holds.
 - `SignedState` folds records, in log order, into the facts of docs/facts.md. The engine is fed
   only from it (registry.facts.export_facts, application policy host): the rows of the registry
   tables are never read for a decision, so `UPDATE authorizations SET ...` changes no answer.
   Personal data is in the log only as a commitment (docs/design.md §7): a person's name and an absence's
   reason are taken from their rows for display alone; no rule reads them, and the audit checks them
   against the commitments.
-- Leaves are parsed without checking signatures (the audit, registry.audit, checks every one);
-  a worker start reads only the log tail past an authenticated snapshot (application.snapshot).
+- Leaves are read through registry.signed_leaves, which proves their bytes against the signed
+  checkpoints; signatures are checked by the audit (registry.audit). A worker start reads only the
+  log tail past an authenticated snapshot (application.snapshot).
 """
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Any, Callable, Iterable, Iterator
+from sys import intern
+from typing import Any, Callable, Iterable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from registry.models import Absence, Person
+from registry.record_views import RECORD_VIEWS, TIME_FIELDS
 from registry.signed_cases import HANDLERS as CASE_HANDLERS, CaseFacts
+from registry.signed_leaves import ProvenLeaves
 from registry.signed_time import dt as _dt
 
-from registry.models import (
-    Absence, Authorization, CitizensHomeOpening, Delegation, Department, Exemption, ExemptionDecision,
-    FeeReview, FunctionSection, Hall, HallApproval, LogEntry, Person, Place, PolicyException, Revocation,
-    Seal, SealCustody, SealUse, Section, StaffFiling,
-)
-from registry.models.platform import PlatformApplication, PlatformOutage
 
-TIME_FIELDS = frozenset({"valid_from", "valid_to", "filed_at", "at", "from", "to", "effective_from",
-                         "effective_to", "until", "date", "acknowledged_at", "applied_at", "start", "end"})
-
-
-def _iso(value: datetime | None) -> str | None:
-    return None if value is None else value.isoformat().replace("+00:00", "Z")
-
-
-def _attr(name: str) -> Callable[[Any], Any]:
-    return lambda row: getattr(row, name)
-
-
-def _time(name: str) -> Callable[[Any], Any]:
-    return lambda row: _iso(getattr(row, name))
-
-
-def _list(name: str) -> Callable[[Any], Any]:
-    return lambda row: list(getattr(row, name) or [])
-
-
-def _items(name: str) -> Callable[[Any], Any]:
-    return lambda row: getattr(row, name) if getattr(row, name) == "*" else list(getattr(row, name) or [])
-
-
-@dataclass(frozen=True)
-class View:
-    """What a record type holds of its row: the key field and the other fields, as JSON values."""
-
-    model: type
-    key: str  # the record field naming the row (and the row attribute of the same name)
-    fields: dict[str, Callable[[Any], Any]]
-    personal: tuple[str, ...] = ()  # row attributes that enter the record as commitments only
-
-    def record(self, row: Any) -> dict[str, Any]:
-        return {self.key: getattr(row, self.key), **{f: get(row) for f, get in self.fields.items()}}
-
-
-def _plain(model: type, key: str, *names: str, personal: tuple[str, ...] = ()) -> View:
-    return View(model, key, {n: _attr(n) for n in names}, personal)
-
-
-RECORD_VIEWS: dict[str, View] = {
-    "department": _plain(Department, "code", "name", "group", "kind", "entry_phase", "low_volume", "placeholder"),
-    "section": _plain(Section, "id", "department", "name", "kind", "entered_whole", "head"),
-    "hall": _plain(Hall, "code", "name", "kind", "host_department"),
-    "place": _plain(Place, "code", "name", "kind", "hall", "department", "function_section"),
-    "person": _plain(Person, "id", "department", "section", "position", personal=("name",)),
-    "function_section": View(FunctionSection, "code", {"name": _attr("name"), "lead_department": _attr("lead_department"),
-                                                       "whole_chain": _attr("whole_chain"), "chain": _list("chain")}),
-    "seal": _plain(Seal, "code", "name", "department", "kind"),
-    "authorization": View(Authorization, "id", {
-        "grantor": _attr("grantor"), "grantee": _attr("grantee"), "post": _attr("post"), "backs": _attr("backs"),
-        "powers": _list("powers"), "items": _items("items"), "valid_from": _time("valid_from"),
-        "valid_to": _time("valid_to"), "late_filed": _attr("late_filed")}),
-    "revocation": View(Revocation, "id", {"authorization": _attr("authorization"), "at": _time("at"),
-                                          "reason": _attr("reason"), "late_filed": _attr("late_filed")}),
-    "absence": View(Absence, "id", {"person": _attr("person"), "from": _time("from_"), "to": _time("to"),
-                                    "late_filed": _attr("late_filed")}, personal=("reason",)),
-    "delegation": View(Delegation, "id", {"department": _attr("department"), "items": _items("items"),
-                                          "from": _time("from_"), "to": _time("to")}),
-    "seal_custody": View(SealCustody, "id", {"seal": _attr("seal"), "person": _attr("person"),
-                                             "from": _time("from_"), "to": _time("to")}),
-    "exemption_request": View(Exemption, "id", {"item": _attr("item"), "reason": _attr("reason"),
-                                                "basis": _attr("basis"), "effective_from": _time("effective_from"),
-                                                "effective_to": _time("effective_to")}),
-    "exemption_decision": View(ExemptionDecision, "id", {"exemption": _attr("exemption"), "result": _attr("result"),
-                                                         "document_no": _attr("document_no")}),
-    "exception": View(PolicyException, "id", {"rule": _attr("rule"), "subject": _attr("subject"),
-                                              "reason": _attr("reason"), "until": _time("until")}),
-    "staff_filing": View(StaffFiling, "id", {
-        "department": _attr("department"),
-        "people": lambda r: [{"person": e["person"], "role": e["role"]} for e in r.people or []]}),
-    "hall_approval": View(HallApproval, "id", {"hall": _attr("hall"), "valid_from": _time("valid_from"),
-                                               "valid_to": _time("valid_to"), "document_no": _attr("document_no")}),
-    "citizens_home_opening": View(CitizensHomeOpening, "id", {"date": _time("date"),
-                                                              "document_no": _attr("document_no")}),
-    "seal_use": View(SealUse, "id", {"seal": _attr("seal"), "person": _attr("person"), "item": _attr("item"),
-                                     "case": _attr("case"), "document_sha256": _attr("document_sha256"),
-                                     "place": _attr("place"), "at": _time("at"), "decision_id": _attr("decision_id"),
-                                     "authorization": _attr("authorization"), "acting_for": _attr("acting_for")},
-                     personal=()),
-    "platform_application": View(PlatformApplication, "platform_no", {
-        "item": _attr("item"), "application_key": _attr("application_key"), "applied_at": _time("applied_at"),
-        "source": _attr("source")}),
-    "platform_outage": View(PlatformOutage, "id", {"start": _time("start"), "end": _time("end"),
-                                                   "reason": _attr("reason"), "declared_by": _attr("declared_by")}),
-    "fee_review": View(FeeReview, "id", {"item": _attr("item"), "fee": _attr("fee"), "result": _attr("result"),
-                                         "basis_ok": _attr("basis_ok"), "standard_ok": _attr("standard_ok"),
-                                         "note": _attr("note")}),
-}
-# Record types that restate a whole row: the newest one of a key is the row's state.
-STATE_TYPES = ("department", "section", "hall", "place", "person", "function_section", "seal")
-
-
-def record_of(kind: str, row: Any) -> dict[str, Any]:
-    """The record of `row` as a record of type `kind` holds it (RECORD_VIEWS)."""
-    return RECORD_VIEWS[kind].record(row)
-
-
-def log_state(ctx, kind: str, row: Any) -> None:
-    """Log the whole row as a record of `kind` (a creation or an edit of an organisation fact)."""
-    view = RECORD_VIEWS[kind]
-    personal = {f: str(getattr(row, f) or "") for f in view.personal} or None
-    ctx.log(kind, view.record(row), ref=getattr(row, view.key), personal=personal)
-    ctx.changed(kind, getattr(row, view.key))
-
-
-# -- reading the log ---------------------------------------------------------------------------
-
-
-def iter_records(session: Session, start: int = 0, end: int | None = None, batch: int = 5000,
-                 kinds: tuple[str, ...] | None = None) -> Iterator[tuple[int, bytes, dict[str, Any]]]:
-    """(index, leaf, record) of the stored log from `start` (only records of `kinds`, when given),
-    in order, read in batches."""
-    position = start
-    while True:
-        stmt = select(LogEntry.index, LogEntry.leaf).where(LogEntry.index >= position)
-        if end is not None:
-            stmt = stmt.where(LogEntry.index < end)
-        if kinds is not None:
-            stmt = stmt.where(LogEntry.kind.in_(kinds))
-        rows = session.execute(stmt.order_by(LogEntry.index).limit(batch)).all()
-        for index, leaf in rows:
-            leaf = bytes(leaf)
-            yield index, leaf, json.loads(leaf)["record"]
-        if len(rows) < batch:
-            return
-        position = rows[-1][0] + 1
+def _shared(value: Any) -> Any:
+    """`value` with its short strings interned: 10⁵ grants repeat the same codes, powers and posts,
+    and each leaf parsed alone would hold its own copies (a worker's memory and its snapshot's size)."""
+    if isinstance(value, str):
+        return intern(value) if len(value) <= 64 else value
+    if isinstance(value, list):
+        return [_shared(v) for v in value]
+    if isinstance(value, dict):
+        return {intern(k): _shared(v) for k, v in value.items()}
+    return value
 
 
 def _fact(record: dict[str, Any], *names: str) -> dict[str, Any]:
-    return {n: (_dt(record.get(n)) if n in TIME_FIELDS else record.get(n)) for n in names}
+    return {n: (_dt(record.get(n)) if n in TIME_FIELDS else _shared(record.get(n))) for n in names}
 
 
 FACT_KEYS = ("departments", "sections", "halls", "hall_approvals", "citizens_home_opening", "places", "people",
@@ -193,6 +70,7 @@ class SignedState(CaseFacts):
         self.keep_records = keep_records  # `latest` and `records`: the audit compares rows with them
         self.size = 0
         self.display = display
+        self.leaves: ProvenLeaves | None = None  # the proof of the leaves folded (a worker's; registry.signed_leaves)
         self._init_cases()
 
     def facts(self) -> dict[str, Any]:
@@ -250,7 +128,7 @@ class SignedState(CaseFacts):
 
     def _function_section(self, index, r):
         row = _fact(r, "code", "name", "lead_department", "whole_chain")
-        row["chain"] = list(r.get("chain") or [])
+        row["chain"] = _shared(list(r.get("chain") or []))
         return self._put("function_sections", "function_section", row, r["code"], "function_section", index)
 
     def _seal(self, index, r):
@@ -306,7 +184,7 @@ class SignedState(CaseFacts):
 
     def _staff_filing(self, index, r):
         row = _fact(r, "id", "department", "filed_at")
-        row["people"] = [dict(e) for e in r.get("people") or []]
+        row["people"] = _shared([dict(e) for e in r.get("people") or []])
         row["acknowledged_at"] = row["filed_at"] if r.get("filed_by") == "gov_service" else None
         return self._put("staff_filings", "staff_filing", row, r["id"], "staff_filing", index)
 
@@ -338,8 +216,9 @@ class SignedState(CaseFacts):
                     "promised_limit_2017", "online_depth", "function_section", "entry", "effective_from",
                     "status", "filed_at")
         row["code"] = code
+        row["case_type"] = case_type_of(row)
         for name in ("partners", "fees", "materials"):
-            row[name] = list(r.get(name) or [])
+            row[name] = _shared(list(r.get(name) or []))
         self.versions.setdefault(code, {})[row["version"]] = row
         self._mark("item_filing", (code, row["version"]), index)
         return self._publish_if_newest(code, row)
@@ -408,6 +287,12 @@ _HANDLERS: dict[str, Callable[..., list[dict[str, Any]]]] = {
 }
 
 
+def case_type_of(record: dict[str, Any]) -> Any:
+    """An item filed with the report_up flag is a report-up item (上报件), whatever case type the
+    first build recorded beside the flag (docs/design.md §12.2; migration d3f5a1c7e902)."""
+    return "report_up" if record.get("report_up") else record.get("case_type")
+
+
 def display_from_rows(session: Session, *, bulk: bool = True) -> Callable[[str, Any], dict[str, Any]]:
     """Display-only values (names, absence reasons) read from their rows: all at once on first use
     for a whole fold (`bulk`), one row at a time for a few records (a worker's refresh)."""
@@ -429,9 +314,10 @@ def display_from_rows(session: Session, *, bulk: bool = True) -> Callable[[str, 
 
 
 def signed_state(session: Session) -> SignedState:
-    """The whole log folded (a full load; workers start from a snapshot instead: application.snapshot)."""
+    """The whole log folded, its leaves proven against the newest checkpoint (registry.signed_leaves);
+    workers start from a snapshot instead (application.snapshot)."""
     state = SignedState(display_from_rows(session))
-    state.apply_all(iter_records(session))
+    state.apply_all(ProvenLeaves().records(session))
     return state
 
 

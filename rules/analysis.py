@@ -123,7 +123,8 @@ def _decide_action(item) -> str:
 
 def _rule_for(pack: Pack, action: str, item) -> Rule | None:
     """The grant rule of `action` whose item conditions this item meets (else the first one)."""
-    from .engine import ITEM_STATIC_FIELDS, Ctx
+    from .evaluate import Ctx
+    from .plans import ITEM_STATIC_FIELDS
     c = Ctx()
     c.item = item
     rules = pack.grants_by_action.get(action) or []

@@ -374,7 +374,7 @@ def _check_parameters(p: dict, err) -> dict:
     for problem in check_patterns(p.get("catch_all", [])):
         err(("catch_all",), problem)
     out["catch_all"] = p.get("catch_all", [])
-    for k in ("catch_all_patterns", "head_positions"):
+    for k in ("catch_all_patterns", "head_positions", "retained_sub_halls"):
         v = p.get(k, [])
         if not isinstance(v, list) or not all(isinstance(x, str) and x for x in v):
             err((k,), f"{k} 必须是文字的列表")

@@ -125,6 +125,7 @@ FINDING_CHECKS = (
     "item_not_entered",          # XT-3.1 应进必进
     "exemption_not_approved",    # XT-3.1
     "sub_hall_not_approved",     # XT-3.3.1 after 市民之家 opens
+    "sub_hall_not_retained",     # XT-3.3.1 before 市民之家 opens: the plan's six or approved
     "case_outside_hall",         # XT-3.3.1 internal office / 体外循环
     "case_two_headed",           # XT-3.3.1 两头受理
     "no_approval_section",       # XT-3.2
@@ -134,6 +135,7 @@ FINDING_CHECKS = (
     "chief_rep_not_filed",       # XT-3.3.2
     "delegation_not_low_volume", # XT-3.3.2
     "section_not_entered_whole", # XT-3.3.2
+    "business_section_not_entered_whole",  # XT-3.3.2 after 市民之家 opens
     "chief_rep_grant_short",     # XT-5.3 授权不到位 (XT-3.3.3 minimum)
     "gov_service_grant_short",   # XT-5.3 授权不到位
     "time_compression",          # XT-3.4.time
@@ -144,6 +146,7 @@ FINDING_CHECKS = (
     "fee_not_reviewed",          # XT-3.4.lists
     "item_not_published",        # XT-3.4.lists
     "joint_without_countersign", # XT-3.5
+    "agency_not_entitled",       # XT-3.5 帮办代办 (and XT-3.2 代办 by the approval section)
     "section_item_not_served",   # XT-3.5
     "entry_incomplete",          # XT-4.3
     "nominal_entry",             # XT-5.3
@@ -153,4 +156,4 @@ FINDING_CHECKS = (
 
 PARAMETERS = ("compression", "ab_mode", "whole_chain_sections", "office_hours", "rule_start_dates",
               "aggregate_reduction", "instant_threshold_days", "response_hours", "step_backdate_hours",
-              "catch_all_patterns", "head_positions", "catch_all")
+              "catch_all_patterns", "head_positions", "catch_all", "retained_sub_halls")

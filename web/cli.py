@@ -8,9 +8,8 @@ from pathlib import Path
 import click
 from flask.cli import FlaskGroup, with_appcontext
 
-from registry.errors import RegistryError
 from registry.services.context import SYSTEM, Actor
-from web.cli_common import fail
+from web.cli_common import Refusing
 from web.context import runtime as rt
 
 
@@ -25,7 +24,11 @@ def _create_app():
         sys.exit(2)
 
 
-@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False, add_version_option=False)
+class OnehallGroup(Refusing, FlaskGroup):
+    """Flask's command group; a refusal raised by any command is said once (web.cli_common.fail)."""
+
+
+@click.group(cls=OnehallGroup, create_app=_create_app, add_default_commands=False, add_version_option=False)
 def main() -> None:
     """onehall：湘潭市政务服务集中办理的规则引擎与签名授权登记。"""
 
@@ -34,14 +37,15 @@ def main() -> None:
 
 @main.command("init")
 @click.option("--demo", is_flag=True, help="加载演示数据（科室、窗口、人员、事项、授权等）")
+@click.option("--scale", default=1, show_default=True, type=click.IntRange(1, 50),
+              help="演示数据放大倍数：人员和事项各为演示规模的 N 倍（用于测量页面速度）")
 @with_appcontext
-def init_command(demo: bool) -> None:
+def init_command(demo: bool, scale: int) -> None:
     """创建或升级数据库，载入方案规定的单位、大厅、平台和现行规则包。"""
     from application.bootstrap import initialise
-    try:
-        summary = initialise(rt(), demo=demo, progress=sys.stderr.isatty() or True)
-    except RegistryError as exc:
-        fail(exc)
+    if scale > 1 and not demo:
+        raise click.UsageError("--scale 只能与 --demo 一起使用")
+    summary = initialise(rt(), demo=demo, progress=sys.stderr.isatty() or True, scale=scale)
     for line in summary:
         click.echo(line)
 
@@ -66,11 +70,8 @@ def serve_command(host: str, port: int, workers: int) -> None:
 def import_command(file: Path, as_role: str) -> None:
     """导入实施清单（xlsx 或 csv）；有任何错误则整份拒绝、不写入。"""
     from registry.catalog_io import import_catalog
-    try:
-        with rt().filing(Actor(name="cli-import", role=as_role)) as ctx:
-            result = import_catalog(ctx, file, progress=True)
-    except RegistryError as exc:
-        fail(exc)
+    with rt().filing(Actor(name="cli-import", role=as_role)) as ctx:
+        result = import_catalog(ctx, file, progress=True)
     click.echo(f"已导入 {getattr(result, 'count', result)} 个事项")
 
 
@@ -100,9 +101,7 @@ def calendar_import(year: int, file: Path) -> None:
     try:
         with rt().filing(SYSTEM) as ctx:
             result = cal.import_year(ctx.session, year, file)
-    except (RegistryError, ValueError) as exc:
-        if isinstance(exc, RegistryError):
-            fail(exc)
+    except ValueError as exc:
         click.echo(f"错误：{exc}", err=True)
         sys.exit(2)
     click.echo(json.dumps(result, ensure_ascii=False, default=str))
@@ -126,9 +125,11 @@ def _register() -> None:
     from web.cli_log import COMMANDS as LOG_COMMANDS
     from web.cli_oversight import COMMANDS as OVERSIGHT_COMMANDS
     from web.cli_platform import COMMANDS as PLATFORM_COMMANDS
+    from web.cli_materials import COMMANDS as MATERIAL_COMMANDS
     from web.cli_policy import COMMANDS as POLICY_COMMANDS
     from web.cli_audit import COMMANDS as AUDIT_COMMANDS
-    for command in (*ACCOUNT_COMMANDS, *LOG_COMMANDS, *POLICY_COMMANDS, *OVERSIGHT_COMMANDS, *AUDIT_COMMANDS, *PLATFORM_COMMANDS):
+    for command in (*ACCOUNT_COMMANDS, *LOG_COMMANDS, *POLICY_COMMANDS, *OVERSIGHT_COMMANDS, *AUDIT_COMMANDS, *PLATFORM_COMMANDS,
+                    *MATERIAL_COMMANDS):
         main.add_command(command)
     from web import cli_ops
     cli_ops.register(main)

@@ -7,8 +7,7 @@ from datetime import datetime
 import click
 from flask.cli import with_appcontext
 
-from registry.errors import RegistryError
-from web.cli_common import current_runtime, fail
+from web.cli_common import RefusingGroup, current_runtime
 from vocab.clock import SHANGHAI
 
 
@@ -17,7 +16,7 @@ def beijing(value: datetime | None) -> str:
     return "-" if value is None else value.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
 
 
-@click.group("user")
+@click.group("user", cls=RefusingGroup)
 def user_group() -> None:
     """用户管理。"""
 
@@ -35,12 +34,9 @@ def user_create(name: str, role: str, department: str | None, person: int | None
         password = click.prompt("密码", hide_input=True, confirmation_prompt=True)
     else:
         password = sys.stdin.readline().rstrip("\n")
-    try:
-        with current_runtime().filing_session() as session:
-            user = create_user(session, name, role, password or None, department=department, person=person)
-            click.echo(f"已创建用户 {user.name}（{user.role}）", err=True)
-    except RegistryError as exc:
-        fail(exc)
+    with current_runtime().filing_session() as session:
+        user = create_user(session, name, role, password or None, department=department, person=person)
+        click.echo(f"已创建用户 {user.name}（{user.role}）", err=True)
 
 
 @user_group.command("disable")
@@ -49,11 +45,8 @@ def user_create(name: str, role: str, department: str | None, person: int | None
 def user_disable(name: str) -> None:
     """停用用户：其登录会话结束，令牌在各工作进程一秒内失效。"""
     from registry.services.accounts import disable_user
-    try:
-        with current_runtime().filing_session() as session:
-            disable_user(session, name)
-    except RegistryError as exc:
-        fail(exc)
+    with current_runtime().filing_session() as session:
+        disable_user(session, name)
     click.echo(f"已停用用户 {name}")
 
 
@@ -63,15 +56,12 @@ def user_disable(name: str) -> None:
 def user_enable(name: str) -> None:
     """重新启用用户（其旧会话不恢复，令牌仍按各自的撤销与到期状态）。"""
     from registry.services.accounts import enable_user
-    try:
-        with current_runtime().filing_session() as session:
-            enable_user(session, name)
-    except RegistryError as exc:
-        fail(exc)
+    with current_runtime().filing_session() as session:
+        enable_user(session, name)
     click.echo(f"已启用用户 {name}")
 
 
-@click.group("token")
+@click.group("token", cls=RefusingGroup)
 def token_group() -> None:
     """接口令牌。"""
 
@@ -85,11 +75,8 @@ def token_group() -> None:
 def token_create(name: str, place: str | None, days: int | None, note: str | None) -> None:
     """为用户 NAME 签发令牌；标准输出只打印令牌。"""
     from registry.services.tokens import create_token
-    try:
-        with current_runtime().filing_session() as session:
-            token = create_token(session, name, place, days=days, note=note)
-    except RegistryError as exc:
-        fail(exc)
+    with current_runtime().filing_session() as session:
+        token = create_token(session, name, place, days=days, note=note)
     click.echo(token)
 
 
@@ -117,11 +104,8 @@ TOKEN_STATES = {"active": "有效", "revoked": "已撤销", "expired": "已过�
 def token_revoke(token_id: int) -> None:
     """撤销编号为 TOKEN_ID 的令牌（见 token list）；各工作进程一秒内拒绝它。"""
     from registry.services.tokens import revoke_token_id
-    try:
-        with current_runtime().filing_session() as session:
-            row = revoke_token_id(session, token_id)
-    except RegistryError as exc:
-        fail(exc)
+    with current_runtime().filing_session() as session:
+        row = revoke_token_id(session, token_id)
     click.echo(f"已撤销令牌 {row.id}（用户 {row.user}）")
 
 

@@ -1,20 +1,43 @@
-"""Helpers shared by the CLI modules: the app's runtime and time options."""
+"""Helpers shared by the CLI modules: the app's runtime, time options, and the one mapping of
+refusals (web.refusals) to a Chinese message and an exit status for every command."""
 from __future__ import annotations
 
 import sys
+from typing import Any, NoReturn
 
 import click
 
-from registry.errors import RegistryError
 from web.context import runtime as current_runtime  # noqa: F401  (the runtime the command runs in)
+from web.refusals import REFUSALS, reason_line, refusal_of
 
 
-def fail(exc: RegistryError) -> None:
-    """Say a refusal in Chinese, field by field, and exit 2."""
-    click.echo(f"错误：{exc.detail}", err=True)
-    for e in exc.errors:
-        click.echo(f"  - {e.field}: {e.message}", err=True)
-    sys.exit(2)
+def fail(exc: Exception) -> NoReturn:
+    """Say a refusal in Chinese, field by field or reason by reason, and exit 2 (refused input)
+    or 3 (an act refused at the door)."""
+    said = refusal_of(exc)
+    if said.reasons is not None:
+        click.echo(f"{said.title}：{said.detail}", err=True)
+        for r in said.reasons:
+            click.echo(f"  - {reason_line(r)}", err=True)
+    else:
+        click.echo(f"错误：{said.detail}", err=True)
+        for e in said.errors or []:
+            click.echo(f"  - {e['field']}: {e['message']}", err=True)
+    sys.exit(said.exit_code)
+
+
+class Refusing:
+    """Mixed into a click group: a refusal raised by any command below it is said by `fail`."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)  # type: ignore[misc]
+        except REFUSALS as exc:
+            fail(exc)
+
+
+class RefusingGroup(Refusing, click.Group):
+    """A command group whose commands let refusals rise (see Refusing)."""
 
 
 def time_option(value: str | None):

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from web.cli_common import current_runtime
+from web.cli_common import RefusingGroup, current_runtime
 from sqlalchemy import select
 
 from registry.ledger import LOG_BODY
@@ -23,7 +23,7 @@ from signing.verify import verify_export
 
 
 
-@click.group("log")
+@click.group("log", cls=RefusingGroup)
 def log_group() -> None:
     """签名日志。"""
 
@@ -34,7 +34,7 @@ def log_group() -> None:
 def log_export(directory: Path) -> None:
     """导出日志条目、检查点与公钥，供离线核验。"""
     rt = current_runtime()
-    keys = rt.extras["keys"]
+    keys = rt.signing_keys
     log_key = keys.ensure("log")
     with rt.reading() as session:
         total = session.scalar(select(LogEntry.index).order_by(LogEntry.index.desc()).limit(1))
@@ -177,7 +177,7 @@ def _result_json(result) -> dict:
     return {"result": str(result)}
 
 
-@click.group("keys")
+@click.group("keys", cls=RefusingGroup)
 def keys_group() -> None:
     """签名密钥。"""
 
@@ -186,7 +186,7 @@ def keys_group() -> None:
 @with_appcontext
 def keys_list() -> None:
     """列出各机构的公钥（含历史密钥与有效期）。"""
-    for info in current_runtime().extras["keys"].public_keys():
+    for info in current_runtime().signing_keys.public_keys():
         click.echo(json.dumps(info.to_json(), ensure_ascii=False))
 
 
@@ -208,7 +208,7 @@ def keys_rotate(body: str, alg: str | None) -> None:
         click.echo(f"错误：{body} 的密钥只能是 {ALG_NAMES[fixed]}", err=True)
         sys.exit(2)
     try:
-        info = current_runtime().extras["keys"].rotate(body, alg=alg or fixed)
+        info = current_runtime().signing_keys.rotate(body, alg=alg or fixed)
     except KeyStoreError as exc:
         click.echo(f"错误：无法轮换 {body} 的密钥（{exc}）", err=True)
         sys.exit(1)
@@ -223,7 +223,7 @@ def keys_vkey() -> None:
     日志另有 SM2 密钥（log.sm2）时，第二行是其检查点国密签名行的验证公钥（签名类型 0xff）。
     """
     rt = current_runtime()
-    keys = rt.extras["keys"]
+    keys = rt.signing_keys
     keys.ensure("log")
     click.echo(vkey(rt.settings.log_origin, keys.current("log").public_key))
     sm2_key = keys.current(LOG_SM2_BODY)
@@ -236,7 +236,7 @@ def keys_vkey() -> None:
 @with_appcontext
 def keys_save(file: Path) -> None:
     """把公钥表（与 /api/v1/keys 应答相同）保存到 FILE，供 onehall verify --keys 使用。"""
-    items = [k.to_json() for k in current_runtime().extras["keys"].public_keys()]
+    items = [k.to_json() for k in current_runtime().signing_keys.public_keys()]
     file.write_text(json.dumps({"items": items}, ensure_ascii=False, indent=1), encoding="utf-8")
     click.echo(f"已保存 {len(items)} 个公钥到 {file}")
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from web.cli_common import current_runtime
+from web.cli_common import RefusingGroup, current_runtime
 
 
 @click.command("check")
@@ -17,7 +17,7 @@ def keys_check() -> None:
     """核对数据库中的密钥表与日志中的密钥记录（由日志密钥签名）：私自放入或改动的密钥会被找出。"""
     from registry.custody import check_against_log
     rt = current_runtime()
-    if not hasattr(rt.extras.get("keys"), "signer_in"):
+    if not hasattr(rt.keys, "signer_in"):
         click.echo("密钥保存在文件中（ONEHALL_KEY_STORE=files）：没有可核对的密钥表", err=True)
         sys.exit(2)
     with rt.reading() as session:
@@ -44,7 +44,7 @@ def logrotate_command() -> None:
     click.echo(logrotate_config(settings.log_file, settings.log_retention_days), nl=False)
 
 
-@click.group("logs")
+@click.group("logs", cls=RefusingGroup)
 def logs_group() -> None:
     """运行日志（JSON 行）。"""
 
@@ -103,7 +103,7 @@ def keys_import_files(directory: Path) -> None:
     升级时先于 onehall init 运行：init 的签名补录由导入的密钥签名。"""
     from registry.custody import import_key_files
     from signing.errors import KeyStoreError
-    keys = current_runtime().extras.get("keys")
+    keys = current_runtime().keys
     if not hasattr(keys, "signer_in"):
         click.echo("当前 ONEHALL_KEY_STORE=files：无需导入", err=True)
         sys.exit(2)

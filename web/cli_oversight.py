@@ -9,7 +9,7 @@ import threading
 import click
 from flask.cli import with_appcontext
 
-from web.cli_common import current_runtime, time_option
+from web.cli_common import RefusingGroup, current_runtime, time_option
 
 
 
@@ -53,7 +53,7 @@ def scheduler_command(once: bool, interval: float, findings_every: int, at: str 
         sys.exit(1)
 
 
-@click.group("findings")
+@click.group("findings", cls=RefusingGroup)
 def findings_group() -> None:
     """问题清单（合规报告的问题及其处理经过）。"""
 

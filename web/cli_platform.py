@@ -3,25 +3,16 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
 
-from registry.errors import RegistryError
 from registry.services.context import Actor
-from web.cli_common import current_runtime, time_option
+from web.cli_common import RefusingGroup, current_runtime, time_option
 
 
-def _fail(exc: RegistryError) -> None:
-    click.echo(f"错误：{exc.detail}", err=True)
-    for e in exc.errors:
-        click.echo(f"  - {e.field}: {e.message}", err=True)
-    sys.exit(2)
-
-
-@click.group("platform")
+@click.group("platform", cls=RefusingGroup)
 def platform_group() -> None:
     """一体化平台：申报记录导入、停机声明。"""
 
@@ -34,11 +25,8 @@ def import_command(file: Path) -> None:
     from registry.platform_io import import_applications
     from web.api.platform_views import commitment_secret
     rt = current_runtime()
-    try:
-        with rt.filing(Actor(name="cli-platform-import", role="platform")) as ctx:
-            n = import_applications(ctx, file, secret=commitment_secret(rt))
-    except RegistryError as exc:
-        _fail(exc)
+    with rt.filing(Actor(name="cli-platform-import", role="platform")) as ctx:
+        n = import_applications(ctx, file, secret=commitment_secret(rt))
     click.echo(f"已导入 {n} 条一体化平台申报记录")
 
 
@@ -50,17 +38,14 @@ def import_command(file: Path) -> None:
 def outage_command(start: str, end: str, reason: str) -> None:
     """以政务服务部门名义声明一体化平台停机（签名记入日志）。"""
     from registry.services import platform
-    try:
-        with current_runtime().filing(Actor(name="cli-outage", role="gov_service")) as ctx:
-            row = platform.declare_outage(ctx, {"start": time_option(start), "end": time_option(end),
-                                                "reason": reason})
-            out = {"id": row.id, "log_index": row.log_index}
-    except RegistryError as exc:
-        _fail(exc)
+    with current_runtime().filing(Actor(name="cli-outage", role="gov_service")) as ctx:
+        row = platform.declare_outage(ctx, {"start": time_option(start), "end": time_option(end),
+                                            "reason": reason})
+        out = {"id": row.id, "log_index": row.log_index}
     click.echo(json.dumps(out, ensure_ascii=False))
 
 
-@click.group("case")
+@click.group("case", cls=RefusingGroup)
 def case_group() -> None:
     """办件。"""
 
@@ -79,19 +64,10 @@ def accept_command(number: str, item: str, place: str, person: int, applicant: s
     """登记受理：先判定（两头受理、体外循环、内部科室一律拒绝），被拒绝时什么也不写入。"""
     from registry.services.accounts import Principal
     from application.casework import accept_case
-    from application.sealing import ActRefused
     principal = Principal(user_id=0, name="cli-window", role="window", department=None, person=person)
     data = {"number": number, "item": item, "place": place, "person": person, "applicant": applicant,
             "platform_no": platform_no, "accepted_at": time_option(at), "application_date": None}
-    try:
-        case = accept_case(current_runtime(), principal, data)
-    except ActRefused as exc:
-        click.echo(f"不允许受理：{exc.detail}", err=True)
-        for r in exc.reasons:
-            click.echo(f"  - [{r.get('clause')}] {r.get('rule')}：{r.get('detail') or r.get('text')}", err=True)
-        sys.exit(3)
-    except RegistryError as exc:
-        _fail(exc)
+    case = accept_case(current_runtime(), principal, data)   # refused: said with its reasons, exit 3
     click.echo(json.dumps({"number": case.number, "platform_no": case.platform_no, "log_index": case.log_index,
                            "pending_platform": case.pending_platform}, ensure_ascii=False))
 

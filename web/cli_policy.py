@@ -8,15 +8,14 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from web.cli_common import current_runtime, time_option
+from web.cli_common import RefusingGroup, current_runtime, time_option
 
-from rules.errors import UnknownReference
 from rules.pack import check_pack, diff_packs, load_pack
 
 
 
 
-@click.group("pack")
+@click.group("pack", cls=RefusingGroup)
 def pack_group() -> None:
     """规则包。"""
 
@@ -96,11 +95,7 @@ def decide_command(person: int, action: str, item: str, at: str | None, known_at
         click.echo(f"错误：{exc}", err=True)
         sys.exit(2)
     host = current_runtime().policy
-    try:
-        answer = host.decide(person, action, item, at=time_option(at), known_at=time_option(known_at), place=place, seal=seal)
-    except UnknownReference as exc:
-        click.echo(f"错误：{exc.field}“{exc.value}”不存在", err=True)
-        sys.exit(2)
+    answer = host.decide(person, action, item, at=time_option(at), known_at=time_option(known_at), place=place, seal=seal)
     host.flush_decisions()
     click.echo(json.dumps(answer, ensure_ascii=False, indent=2, default=str))
 

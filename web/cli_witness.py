@@ -111,7 +111,7 @@ def witness_cosign(directory: Path, name: str) -> None:
 
     rt = current_runtime()
     origin = rt.settings.log_origin
-    w = open_witness(directory, name, {origin: {origin: rt.extras["keys"].current("log").public_key}})
+    w = open_witness(directory, name, {origin: {origin: rt.signing_keys.current("log").public_key}})
     with rt.reading() as session:
         cp = session.scalar(select(Checkpoint).order_by(Checkpoint.tree_size.desc()).limit(1))
         if cp is None:

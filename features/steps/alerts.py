@@ -22,8 +22,9 @@ from vocab.clock import SHANGHAI
 
 
 DEPARTMENTS = {"市发改委": "FGW", "市档案局": "DAJ"}
-PLACES = {"综合窗口": "ZH-01", "一体化平台": "PLATFORM", "发改委窗口": "FGW-CK", "发改委投资科": "FGW-KS"}
-WHO = {"综合窗口": "win", "市发改委": "fgw", "市档案局": "daj", "市档案局首席代表": "daj"}
+PLACES = {"综合窗口": "ZH-01", "一体化平台": "PLATFORM", "发改委窗口": "FGW-CK", "发改委投资科": "FGW-KS",
+          "档案局利用科": "DAJ-KS"}
+WHO = {"综合窗口": "win", "市发改委": "fgw", "市档案局": "daj", "市档案局首席代表": "daj_rep"}
 # 预警种类 → (rule, level): the kinds an alert is named by in the scenarios
 KINDS = {
     "黄色": ("clock.yellow", "yellow"),
@@ -89,6 +90,8 @@ class AlertsWorld:
                                    "department": "FGW"})
             org.create_place(ctx, {"code": "FGW-KS", "name": "发改委投资科", "kind": "internal_office",
                                    "department": "FGW"})
+            org.create_place(ctx, {"code": "DAJ-KS", "name": "档案局利用科", "kind": "internal_office",
+                                   "department": "DAJ"})
             org.create_place(ctx, {"code": "PLATFORM", "name": "一体化平台", "kind": "platform"})
             self.people["w"] = org.create_person(ctx, {"name": "赵丽", "department": "ZWFW",
                                                        "position": "综合窗口受理员"}).id
@@ -186,6 +189,25 @@ def item(alerts_world, dept, kind, name, days):
 def delegation(alerts_world, dept, day):
     alerts_world.post("/delegations", {"items": "*", "from": moment(day + "0:00").isoformat()},
                       DEPARTMENTS[dept].lower())
+
+
+@given(parsers.re(r"(?P<dept>市\S+?)的A岗首席代表是“(?P<name>[^”]+)”"))
+def chief_representative(alerts_world, dept, name):
+    """The department's A post: a person of its own, authorized with the chief representative's
+    minimum powers, signing in with an account linked to that person."""
+    from registry.services import org
+    from registry.services.accounts import create_token, create_user
+    from registry.services.context import SYSTEM
+    from vocab import CHIEF_REP_MINIMUM
+    w, code = alerts_world, DEPARTMENTS[dept]
+    with w.rt.filing(SYSTEM) as ctx:
+        person = org.create_person(ctx, {"name": name, "department": code, "position": "审批服务科科长"}).id
+    w.post("/authorizations", {"grantor": code, "grantee": {"person": person}, "post": "A",
+                               "powers": list(CHIEF_REP_MINIMUM), "valid_from": "2019-01-01"}, code.lower())
+    with w.rt.filing_session() as session:
+        account = f"{code.lower()}_rep"
+        create_user(session, account, "department", None, department=code, person=person)
+        w.tokens[account] = create_token(session, account)
 
 
 # ------------------------------------------------------------------ 假如/当: cases and their steps

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 import vocab
 from registry.errors import Conflict, NotFound, invalid
-from registry.models import Alert, Case, CaseStep, Person, Place
+from registry.models import Alert, Case, CaseStep, ItemVersion, Person, Place
 from registry.services._common import latest_item
 from registry.services.context import FilingContext, iso
 from registry.services.platform import application_key, mark_step
@@ -22,32 +22,42 @@ __all__ = ["application_key", "open_case", "add_step", "raise_alert", "acknowled
 
 def open_case(ctx: FilingContext, data: dict[str, Any], *, key: str, due_at: datetime | None,
               clock_pending: bool, decision_id: str | None, platform_no: str | None = None,
-              platform_due_at: datetime | None = None) -> Case:
-    """Record an accepted case. `platform_due_at` set: accepted during a platform outage, the
-    platform record is pending and due by then."""
+              platform_due_at: datetime | None = None, item: ItemVersion | None = None) -> Case:
+    """Record an accepted case and its first step. `platform_due_at` set: accepted during a platform
+    outage, the platform record is pending and due by then. `item`: the published version the
+    caller already read in this transaction (read here when not given).
+
+    Each record is logged before its row is inserted, so each row is written once, with its log
+    index (no UPDATE after the append), and the change feed gets one entry for the case."""
     ctx.require_role("window", "gov_service", "department")
-    item = latest_item(ctx.session, data["item"], published_only=True)
+    if item is None:
+        item = latest_item(ctx.session, data["item"], published_only=True)
     if item is None:
         raise invalid("item", f"事项“{data['item']}”不在实施清单中")
     if ctx.session.get(Place, data["place"]) is None:
         raise invalid("place", f"场所“{data['place']}”不存在")
     if ctx.session.get(Case, data["number"]) is not None:
         raise Conflict(f"办件编号“{data['number']}”已存在")
+    person = data.get("person")
+    if person is not None and ctx.session.get(Person, person) is None:
+        raise invalid("person", f"人员“{person}”不存在")
     accepted_at = data.get("accepted_at") or ctx.now
+    platform_record = bool(data.get("platform_record", True)) and platform_due_at is None
+    pending = platform_due_at is not None
+    logged = ctx.log("case", {"number": data["number"], "item": item.code, "department": item.department,
+                              "place": data["place"], "accepted_at": iso(accepted_at), "due_at": iso(due_at),
+                              "application_key": key, "platform_record": platform_record,
+                              "platform_no": platform_no, "pending_platform": pending,
+                              "decision_id": decision_id}, ref=data["number"])
     case = Case(number=data["number"], item=item.code, department=item.department, place=data["place"],
                 application_key=key, accepted_at=accepted_at, due_at=due_at, clock_pending=clock_pending,
-                platform_record=bool(data.get("platform_record", True)) and platform_due_at is None,
-                platform_no=platform_no, pending_platform=platform_due_at is not None,
-                platform_due_at=platform_due_at, decision_id=decision_id, filed_at=ctx.now)
+                platform_record=platform_record, platform_no=platform_no, pending_platform=pending,
+                platform_due_at=platform_due_at, decision_id=decision_id, filed_at=ctx.now,
+                log_index=logged.index)
     ctx.session.add(case)
-    ctx.session.flush()
-    case.log_index = ctx.log("case", {"number": case.number, "item": case.item, "department": case.department,
-                                      "place": case.place, "accepted_at": iso(accepted_at), "due_at": iso(due_at),
-                                      "application_key": key, "platform_record": case.platform_record,
-                                      "platform_no": platform_no, "pending_platform": case.pending_platform,
-                                      "decision_id": decision_id}, ref=case.number).index
-    add_step(ctx, case.number, "accepted", person=data.get("person"), place=case.place, at=accepted_at)
+    _step(ctx, case, "accepted", person=person, place=case.place, at=accepted_at)
     ctx.changed("case", case.number)
+    ctx.session.flush()  # the unique open platform_no is checked here, inside the transaction
     return case
 
 
@@ -63,13 +73,22 @@ def add_step(ctx: FilingContext, number: str, step: str, *, person: int | None, 
         raise invalid("place", f"场所“{place}”不存在")
     if person is not None and ctx.session.get(Person, person) is None:
         raise invalid("person", f"人员“{person}”不存在")
-    mark_step(case, step)
-    row = CaseStep(case=number, step=step, at=at or ctx.now, place=place, person=person, filed_at=ctx.now)
-    ctx.session.add(row)
-    ctx.session.flush()
-    row.log_index = ctx.log("case_step", {"case": number, "step": step, "at": iso(row.at), "place": place,
-                                          "person": person}, ref=number).index
+    row = _step(ctx, case, step, person=person, place=place, at=at)
     ctx.changed("case", number)
+    ctx.session.flush()
+    return row
+
+
+def _step(ctx: FilingContext, case: Case, step: str, *, person: int | None, place: str | None,
+          at: datetime | None) -> CaseStep:
+    """Log one step of `case`, then add its row (stamped with the log index)."""
+    mark_step(case, step)
+    at = at or ctx.now
+    logged = ctx.log("case_step", {"case": case.number, "step": step, "at": iso(at), "place": place,
+                                   "person": person}, ref=case.number)
+    row = CaseStep(case=case.number, step=step, at=at, place=place, person=person, filed_at=ctx.now,
+                   log_index=logged.index)
+    ctx.session.add(row)
     return row
 
 

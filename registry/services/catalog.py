@@ -11,7 +11,7 @@ from registry.errors import Conflict, ErrorList, NotFound, invalid
 from registry.models import Department, DirectoryItem, FeeReview, FunctionSection, Hall, ItemReview, ItemVersion
 from registry.services._common import code_of, department, latest_item
 from registry.services.context import FilingContext, iso
-from registry.signed_facts import log_state
+from registry.record_views import log_state
 
 ITEM_FIELDS = (
     "code", "directory_item", "name", "department", "item_type", "on_application", "case_type",
@@ -61,6 +61,18 @@ def set_function_section_chain(ctx: FilingContext, code: str, chain: list[str]) 
     return row
 
 
+def _check_material_entries(ctx: FilingContext, rows: list[dict[str, Any]], errors: ErrorList, prefix: str) -> None:
+    """A material's `entry` names an entry of the city material dictionary (docs/design.md §12.2)."""
+    from registry.services.materials import known_entries
+    wanted = [r.get("entry") for r in rows if r.get("entry")]
+    known = known_entries(ctx.session, wanted) if wanted else set()
+    for i, row in enumerate(rows):
+        if row.get("entry") and row["entry"] not in known:
+            errors.add(f"{prefix}materials[{i}].entry", f"材料目录中没有编码为“{row['entry']}”的材料")
+        elif not row.get("entry"):
+            row.pop("entry", None)
+
+
 def validate_item(ctx: FilingContext, data: dict[str, Any], errors: ErrorList, prefix: str = "") -> dict[str, Any]:
     """Check one item dict (§3 shape); returns it with enum labels turned into codes."""
     out = {k: data.get(k) for k in ITEM_FIELDS}
@@ -101,6 +113,7 @@ def validate_item(ctx: FilingContext, data: dict[str, Any], errors: ErrorList, p
             else:
                 seen.add(row["code"])
         out[list_key] = [dict(r) for r in rows if isinstance(r, dict)]
+    _check_material_entries(ctx, out["materials"], errors, prefix)
     out["partners"] = list(data.get("partners") or [])
     out["joint"] = bool(data.get("joint", bool(out["partners"])))
     out["on_application"] = bool(data.get("on_application", True))

@@ -9,7 +9,8 @@ Run by the one scheduler process (application/scheduler.py) with an explicit ``n
   as superseded;
 - **response** (XT-3.3.2 事进人不进, 1小时响应): a case of an item whose department had a live
   Delegation at acceptance, not ``taken_up`` within the response time (1 office hour, a pack
-  parameter) of acceptance;
+  parameter) of acceptance by the department's chief representative (or the B post acting) at a
+  hall place or on the platform (registry.services.response);
 - **outside_system** (XT-3.3.1 体外循环): a case with ``platform_record`` false;
 - **internal_office** (XT-3.3.1 严禁在内部科室受理审批): a case of an entered item accepted (or
   decided) in an ``internal_office`` place.
@@ -31,6 +32,7 @@ from sqlalchemy import and_, exists, or_, select
 from registry.calendar import CalendarPending, WorkingCalendar
 from registry.models import Alert, Case, CaseStep, Delegation, ItemVersion, Place
 from registry.services.cases import raise_alert
+from registry.services.response import ResponseJudge
 from registry.services.context import FilingContext, iso
 from vocab.clock import SHANGHAI
 
@@ -171,11 +173,18 @@ def _delegated_response(ctx: FilingContext, result: ClockResult, cases: list[Cas
         if any(d.from_ <= case.accepted_at and (d.to is None or case.accepted_at < d.to)
                and (d.items == "*" or case.item in (d.items or [])) for d in delegations.get(case.department, ())):
             candidates.append(case)
+    # only the chief representative (or the B post acting) at a hall place or on the platform
+    # stops the clock (docs/design.md §12.2; registry.services.response)
+    judge = ResponseJudge(ctx.session, {c.department for c in candidates})
+    by_number = {c.number: c for c in candidates}
     taken: dict[str, datetime] = {}
-    numbers = [c.number for c in candidates]
+    numbers = list(by_number)
     for i in range(0, len(numbers), 5000):
-        for case_no, at in ctx.session.execute(select(CaseStep.case, CaseStep.at).where(
+        for case_no, at, place, person in ctx.session.execute(
+                select(CaseStep.case, CaseStep.at, CaseStep.place, CaseStep.person).where(
                 CaseStep.step == "taken_up", CaseStep.case.in_(numbers[i:i + 5000]))):
+            if not judge.meets(by_number[case_no], person, place, at):
+                continue
             if case_no not in taken or at < taken[case_no]:
                 taken[case_no] = at
     for case in candidates:
@@ -189,7 +198,8 @@ def _delegated_response(ctx: FilingContext, result: ClockResult, cases: list[Cas
             continue
         if now < deadline:
             continue
-        late = f"于{_local(took)}才承办" if took is not None else "至今未承办"
+        late = (f"首席代表于{_local(took)}才在政务大厅或一体化平台承办" if took is not None
+                else "至今没有首席代表在政务大厅或一体化平台承办")
         _raise(ctx, result, "clock.delegated_response", case,
                f"委托受理（事进人不进）的办件{case.number}于{_local(case.accepted_at)}受理，"
                f"应在{response_hours:g}个办公小时内（{_local(deadline)}前）由首席代表响应，{late}")

@@ -81,7 +81,8 @@ class FilingContext:
         registry signs nothing: its rows are read as records (reference-data tools, tests)."""
         from registry.act_log import first_uncommitted
         from registry.ledger import lock_log
-        from registry.signed_facts import SignedState, iter_records, unsigned_state
+        from registry.signed_facts import SignedState, unsigned_state
+        from registry.signed_leaves import iter_records
         lock_log(self.session)
         if isinstance(self.ledger, NullLedger):  # signs nothing: its rows are all it states
             return read(unsigned_state(self.session, kinds))

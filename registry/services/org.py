@@ -13,7 +13,7 @@ from registry.models import (
 )
 from registry.services._common import code_of, department, ensure_order, get_or_invalid, person, signed_departments
 from registry.services.context import FilingContext, iso
-from registry.signed_facts import log_state
+from registry.record_views import log_state
 
 
 def create_department(ctx: FilingContext, data: dict[str, Any]) -> Department:

@@ -154,3 +154,36 @@ def test_citizen_reads_who_is_on_duty(new_page, live):
     page.goto(f"{live.base}/no-such-page")
     assert "页面不存在" in _main_text(page)
     _shot(page, "day-public-2-not-found")
+
+
+def test_reform_office_publishes_a_pack_version_from_its_pages(new_page, live):
+    """Last of the module: the version it publishes then serves every page (a parameter only)."""
+    from tests.web.test_pack_upload import pack_texts, zip_of
+    page = new_page("t-reform")
+    page.get_by_role("link", name="规则包", exact=True).first.click()
+    page.wait_for_load_state()
+    assert "对窗口的说明" in _main_text(page) and "{person_name}" not in _main_text(page)
+    _shot(page, "day-reform-4-pack")
+    page.get_by_role("link", name="上传并发布新版本").click()
+    page.wait_for_load_state()
+    broken = pack_texts()
+    broken["seal.yaml"] = broken["seal.yaml"].replace("kind: grant", "kind: granted", 1)
+    line = broken["seal.yaml"].splitlines().index("    kind: granted") + 1
+    (OUT / "broken-pack.zip").write_bytes(zip_of(broken))
+    page.set_input_files("input[name=bundle]", str(OUT / "broken-pack.zip"))
+    page.get_by_role("button", name="上传并检查").click()
+    page.wait_for_load_state()
+    assert f"seal.yaml:{line}" in page.locator(".error-box").inner_text()
+    _shot(page, "day-reform-5-pack-refused")
+    (OUT / "pack-1.0.1.zip").write_bytes(zip_of(pack_texts(narrow=True)))
+    page.set_input_files("input[name=bundle]", str(OUT / "pack-1.0.1.zip"))
+    page.get_by_role("button", name="上传并检查").click()
+    page.wait_for_load_state()
+    text = _main_text(page)
+    assert "校验通过" in text and "修改参数" in text and "项判定会改变" in text
+    _shot(page, "day-reform-6-pack-checked")
+    page.get_by_role("button", name="签名并发布版本 1.0.1").click()
+    page.wait_for_load_state()
+    assert "已签名发布并生效" in page.locator(".flash.ok").inner_text()
+    assert "生效规则包版本 1.0.1" in page.locator("footer").inner_text()
+    _shot(page, "day-reform-7-pack-published")

@@ -33,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
 
     rt = Runtime.create(Settings.from_env(checkpoint_interval_ms=5))
     actor = Actor(name=f"appender-{args.tag}", role="gov_service")
-    keys = rt.extras["keys"]
+    keys = rt.signing_keys
     for body in (actor.body, "log"):  # decrypting a key is slow on purpose: do it before the race
         keys.ensure(body)
         keys.signer(body)

@@ -33,7 +33,7 @@ def _grow(rt, total: int, batch: int = 100) -> None:
 @pytest.fixture
 def tiles(rt, client):
     _grow(rt, N)
-    log_key = rt.extras["keys"].ensure("log").public_key
+    log_key = rt.signing_keys.ensure("log").public_key
 
     def fetch(path: str) -> bytes:
         r = client.get(path)

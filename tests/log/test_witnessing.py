@@ -28,7 +28,7 @@ from web.witness_server import WitnessServer
 @pytest.fixture
 def two_witnesses(rt, tmp_path):
     origin = rt.settings.log_origin
-    log_key = rt.extras["keys"].ensure("log").public_key
+    log_key = rt.signing_keys.ensure("log").public_key
     servers = [WitnessServer(Witness(tmp_path / f"w{i}", Ed25519Signer.from_seed(bytes([40 + i]) * 32),
                                      f"w{i}.example", logs={origin: {origin: log_key}})).start() for i in (1, 2)]
     text = f"log {vkey(origin, log_key)}\n" + "".join(

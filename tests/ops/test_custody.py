@@ -55,7 +55,7 @@ def test_two_hosts_sign_with_one_key_per_body_and_keep_no_key_files(hosts, tmp_p
     append(a, 3)
     signers = {parse_leaf(leaf)[1].key_id for _, kind, leaf in leaves(a) if kind == "test"}
     assert len(signers) == 1
-    assert a.extras["keys"].current(ACTOR.body) == b.extras["keys"].current(ACTOR.body)
+    assert a.signing_keys.current(ACTOR.body) == b.signing_keys.current(ACTOR.body)
     assert a.ledger.commitment_key == b.ledger.commitment_key and len(a.ledger.commitment_key) == 32
     assert not list(tmp_path.rglob("*.pem")) and not list(tmp_path.rglob("commitment.key"))
     with a.reading() as session:
@@ -68,9 +68,9 @@ def test_two_hosts_sign_with_one_key_per_body_and_keep_no_key_files(hosts, tmp_p
 def test_key_creation_and_rotation_are_log_records_signed_by_the_log_key_and_history_verifies(hosts):
     a, b = hosts
     append(a, 1)
-    keys = a.extras["keys"]
+    keys = a.signing_keys
     old = keys.current(ACTOR.body)
-    new = b.extras["keys"].rotate(ACTOR.body)        # rotated on the other host
+    new = b.signing_keys.rotate(ACTOR.body)        # rotated on the other host
     append(a, 2)                                      # host a signs with the new key at once
     log_key = keys.current("log")
     records = {}

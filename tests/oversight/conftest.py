@@ -18,7 +18,7 @@ from application.notify import LogNotifier
 @pytest.fixture
 def rt(rt):
     """The shared runtime, with a notifier that only records."""
-    rt.extras["notifier"] = LogNotifier()
+    rt.notifier = LogNotifier()
     return rt
 
 

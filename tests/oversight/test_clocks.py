@@ -44,9 +44,9 @@ def open_case(rt, world, number, item, accepted, place="ZH-01", platform_record=
     return due
 
 
-def step(rt, number, name, when, place="ZH-01"):
+def step(rt, number, name, when, place="ZH-01", person=None):
     with rt.filing(WINDOW) as ctx:
-        case_service.add_step(ctx, number, name, person=None, place=place, at=at(when))
+        case_service.add_step(ctx, number, name, person=person, place=place, at=at(when))
 
 
 def alerts(rt, case=None):
@@ -100,12 +100,18 @@ def test_yellow_then_red_then_resolved_and_alerts_are_idempotent(client, world, 
 def test_delegated_cases_respond_within_one_office_hour_and_violations_are_alerted(client, world, rt):
     publish(client, world, ITEM, "fgw")
     publish(client, world, GA_ITEM, "ga")
+    chief = world["people"]["c"]
     with rt.filing(Actor(name="ga", role="department", department="GA")) as ctx:
         grants.file_delegation(ctx, {"department": "GA", "items": "*", "from": at("2026-01-01T00:00:00")})
+        grants.file_authorization(ctx, {"grantor": "GA", "grantee": {"person": chief}, "post": "A",
+                                        "powers": ["decide", "coordinate", "urge", "report_up", "countersign",
+                                                   "execute_fee", "use_seal"], "items": "*",
+                                        "valid_from": at("2026-01-01T00:00:00")})
     # received 17:20 on Friday 2026-11-20: the hour runs 17:20–17:30 and 09:00–09:50 on Monday
     open_case(rt, world, "D-1", "GA-001", "2026-11-20T17:20:00")
     open_case(rt, world, "D-2", "GA-001", "2026-11-20T17:20:00")
-    step(rt, "D-2", "taken_up", "2026-11-23T09:45:00", place="PLATFORM")
+    step(rt, "D-1", "taken_up", "2026-11-23T09:30:00", place="PLATFORM")  # not the chief representative
+    step(rt, "D-2", "taken_up", "2026-11-23T09:45:00", place="PLATFORM", person=chief)
     open_case(rt, world, "X-1", "FGW-002", "2026-11-20T10:00:00", platform_record=False)
     open_case(rt, world, "X-2", "FGW-002", "2026-11-20T10:00:00", place="FGW-KS")
     scheduler = Scheduler(rt)

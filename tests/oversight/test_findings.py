@@ -49,7 +49,7 @@ def events(client, world, fid: str) -> list[dict]:
 
 
 def test_a_finding_is_notified_answered_closed_when_its_cause_is_removed_and_reopened(client, world, rt):
-    notifier: LogNotifier = rt.extras["notifier"]
+    notifier: LogNotifier = rt.notifier
     file_item(client, world)
     first = sync(client, world, "2026-06-01T10:00:00")
     assert first["opened"] >= 1 and first["notified"] == first["opened"]
@@ -157,13 +157,13 @@ def test_a_failed_notification_leaves_the_finding_open_for_the_next_pass(client,
             raise OSError("mail server down")
 
     file_item(client, world)
-    rt.extras["notifier"] = Broken()
+    rt.notifier = Broken()
     out = sync(client, world, "2026-06-01T10:00:00")
     assert out["notified"] == 0 and out["not_delivered"] == out["opened"]
     assert by_rule(client, world, GRANT_SHORT)["state"] == "open"
     # the CLI runs the same sync; a working notifier now delivers what was left open
     from web.cli_oversight import findings_group
-    rt.extras["notifier"] = LogNotifier()
+    rt.notifier = LogNotifier()
     res = app.test_cli_runner().invoke(findings_group, ["sync", "--at", "2026-06-01T11:00:00"])
     assert res.exit_code == 0, res.output
     assert json.loads(res.output)["notified"] == out["opened"]
@@ -277,5 +277,5 @@ def test_the_console_gets_one_readable_line_per_pass_not_finding_ids(client, wor
         first = sync(client, world, "2026-06-01T10:00:00")
     info = [r.getMessage() for r in caplog.records if r.levelno >= logging.INFO]
     assert any(f"已通知 {first['messages']} 个部门" in line for line in info), info
-    ids = {x["id"] for _, x in rt.extras["notifier"].sent}
+    ids = {x["id"] for _, x in rt.notifier.sent}
     assert ids and not any(i in line for i in ids for line in info)

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import func, select
 
-from registry import catalog_io
+from registry.catalog_io import cells as catalog_io
 from registry.catalog_io import COLUMNS, export_catalog, import_catalog, parse_limit, read_table
 from registry.db import transaction
 from registry.errors import Invalid

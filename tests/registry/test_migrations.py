@@ -65,7 +65,8 @@ def test_decisions_logged_one_per_row_survive_the_move_to_batches(database):
 
 def test_report_up_items_and_closed_cases_after_the_door_revision(database):
     """Revision b4d1e7a09c21: a case with an issued step is closed, the others open; none has a
-    platform number yet; item rows stay as signed (a report_up flag is read as the case type)."""
+    platform number yet; revision d3f5a1c7e902 turns an item flagged report_up into the case type
+    report_up (the other rows keep theirs)."""
     from datetime import datetime
 
     import sqlalchemy as sa
@@ -99,7 +100,7 @@ def test_report_up_items_and_closed_cases_after_the_door_revision(database):
             types = dict(conn.execute(sa.text("SELECT code, case_type FROM item_versions")).all())
             status = dict(conn.execute(sa.text("SELECT number, status FROM cases")).all())
             numbers = conn.execute(sa.text("SELECT platform_no FROM cases")).scalars().all()
-        assert types == {"I6": "commitment", "I1": "instant"}
+        assert types == {"I6": "report_up", "I1": "instant"}
         assert status == {"A": "closed", "B": "open"} and numbers == [None, None]
     finally:
         engine.dispose()

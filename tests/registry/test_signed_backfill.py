@@ -67,7 +67,7 @@ def test_the_platform_migration_signs_platform_rows_without_a_record(rt):
     cfg = migrate.alembic_config()
     with rt.engine.begin() as conn:
         cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "b4d1e7a09c21")
+        command.downgrade(cfg, "e8b2c4d6f1a3")
     at = datetime(2026, 9, 30, 7, 50, tzinfo=timezone.utc)
     with rt.sessions() as session, session.begin():
         session.add(PlatformApplication(platform_no="PT-OLD", item="FGW-002", application_key="k" * 64, applied_at=at,

@@ -198,3 +198,40 @@ def test_the_scheduler_audits_and_alerts_the_auditor(rt, client, world):
     assert f"authorizations {a_id} 的 post" in alert.text
     page = client.get("/audit/", headers=bearer(world["tokens"]["audit"])).get_data(as_text=True)
     assert f"authorizations {a_id} 的 post" in page
+
+
+def test_a_first_build_report_up_item_converted_by_the_migration_audits_clean(rt, client, world, monkeypatch):
+    """An item signed by the first build as `case_type: commitment` with the report_up flag is a
+    report-up item; revision d3f5a1c7e902 converts its row, the audit reads the signed record the
+    same way (no difference), and an edit of the converted row is still named."""
+    import importlib.util
+    from pathlib import Path
+
+    from registry.services import catalog
+    from tests.web.test_api_registry import ITEM
+
+    real = catalog.validate_item
+
+    def first_build(ctx, data, errors, prefix=""):
+        out = real(ctx, data, errors, prefix)
+        if out.get("report_up"):
+            out["case_type"] = "commitment"  # as the first build signed it: the flag beside the type
+        return out
+
+    monkeypatch.setattr(catalog, "validate_item", first_build)
+    file_item(client, world, {**ITEM, "code": "FGW-009", "case_type": "commitment", "report_up": True})
+    monkeypatch.undo()
+    path = Path(catalog.__file__).parents[1] / "migrations/versions/d3f5a1c7e902_report_up_case_type.py"
+    spec = importlib.util.spec_from_file_location("report_up_revision", path)
+    revision = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(revision)
+    label = "FGW-009 第1版"
+    with rt.reading() as session:
+        assert session.get(m.ItemVersion, 1) is not None
+        assert session.scalar(text("SELECT case_type FROM item_versions WHERE code = 'FGW-009'")) == "commitment"
+    _sql(rt, revision.CONVERT, flag=True)
+    with rt.reading() as session:
+        assert session.scalar(text("SELECT case_type FROM item_versions WHERE code = 'FGW-009'")) == "report_up"
+    assert not _named(_audit(rt), "item_versions", label, "case_type")
+    _sql(rt, "UPDATE item_versions SET case_type = 'instant' WHERE code = 'FGW-009'")
+    assert _named(_audit(rt), "item_versions", label, "case_type")

@@ -115,6 +115,7 @@ def irregular(world):
         ("unknown item", {"json": {**good, "item": "NOPE"}, "headers": win}),
         ("unknown place", {"json": {**good, "place": "NOPE"}, "headers": win}),
         ("malformed time", {"json": {**good, "at": "yesterday"}, "headers": win}),
+        ("a control character", {"json": {**good, "case": "XT-2019-001\u0007"}, "headers": win}),
     ]
 
 

@@ -4,9 +4,11 @@ demo city's decisions produce are scanned for Latin words. Allowed: codes of rec
 a department's...), clause ids (XT-3.3.1) and the posts A岗/B岗 (one letter)."""
 from __future__ import annotations
 
+import ast
 import itertools
 import re
 from io import BytesIO
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -52,6 +54,59 @@ def test_the_why_not_word_tables_are_chinese():
     texts = [v for table in wording.VALUES.values() for v in table.values()]
     texts += [t for pair in wording.BOOLS.values() for t in pair] + list(wording.SUBJECTS.values())
     assert not [t for t in texts if latin_words(t)]
+
+
+# What a window's acts pass through (asking, accepting, recording a step, using the seal): every
+# Chinese message written in them, and every Chinese text of the window's templates.
+WINDOW_MODULES = ("application/acts.py", "application/casework.py", "application/case_clock.py",
+                  "application/sealing.py", "application/door.py", "rules/door.py", "rules/wording.py",
+                  "registry/services/cases.py", "registry/services/platform.py", "web/ui/window.py",
+                  "web/ui/window_cases.py", "web/ui/window_duties.py", "web/ui/window_lookup.py")
+TECHNICAL = frozenset({"SHA-256", "JSON"})     # names of formats a clerk reads on the seal page
+HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _messages(path: Path) -> list[tuple[int, str]]:
+    """The Chinese string literals of a module (f-strings with their holes left out), docstrings aside."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    docs = {id(n.body[0].value) for n in ast.walk(tree)
+            if isinstance(n, (ast.Module, ast.ClassDef, ast.FunctionDef)) and n.body
+            and isinstance(n.body[0], ast.Expr) and isinstance(n.body[0].value, ast.Constant)}
+    docs |= {id(v) for n in ast.walk(tree) if isinstance(n, ast.JoinedStr) for v in n.values}  # read whole below
+    out = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.JoinedStr):
+            text = " ".join(v.value for v in node.values if isinstance(v, ast.Constant))
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docs:
+            text = node.value
+        else:
+            continue
+        if HAN.search(text):
+            out.append((node.lineno, text))
+    return out
+
+
+def test_every_message_a_window_can_see_is_chinese():
+    root = Path(__file__).resolve().parents[2]
+    bad = [(f, line, latin_words(text, TECHNICAL), text) for f in WINDOW_MODULES
+           for line, text in _messages(root / f) if latin_words(text, TECHNICAL)]
+    for page in sorted((root / "web/templates/window").glob("*.html")):
+        body = re.sub(r"\{[{%#].*?[}%#]\}", " ", page.read_text(encoding="utf-8"), flags=re.S)
+        body = re.sub(r"<[^>]+>", "\n", body)
+        bad += [(page.name, 0, latin_words(t, TECHNICAL), t) for t in body.splitlines()
+                if HAN.search(t) and latin_words(t, TECHNICAL)]
+    assert not bad, "\n".join(map(str, bad))
+
+
+def test_the_message_scan_finds_a_field_name():
+    assert _messages_of("x = f'环节时间不能早于现在{h}小时以上（规则包 step_backdate_hours）'") == ["step_backdate_hours"]
+
+
+def _messages_of(source: str) -> list[str]:
+    import tempfile
+    with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False, encoding="utf-8") as f:
+        f.write('"""A docstring in English is no message."""\n' + source)
+    return [w for _, text in _messages(Path(f.name)) for w in latin_words(text, TECHNICAL)]
 
 
 @pytest.fixture(scope="module")

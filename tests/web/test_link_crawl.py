@@ -69,8 +69,28 @@ def kind_of(app, url: str) -> tuple:
     return rule, keys
 
 
-def crawl(app, client, home: str) -> tuple[list[tuple[str, int, str]], int]:
-    """(failures as (url, status, found on), pages visited)."""
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def check_xlsx(url: str, data: bytes) -> str | None:
+    """What is wrong with a list's xlsx download (None: a workbook of sheets with headers)."""
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+    try:
+        wb = load_workbook(BytesIO(data), read_only=True)
+    except Exception as exc:
+        return f"not a workbook ({exc})"
+    for ws in wb.worksheets:
+        header = next(ws.iter_rows(max_row=1, values_only=True), ())
+        if not any(header):
+            return f"sheet {ws.title} has no header row"
+    return None
+
+
+def crawl(app, client, home: str, downloads: list[str] | None = None) -> tuple[list[tuple[str, int, str]], int]:
+    """(failures as (url, status, found on), pages visited); every xlsx download reached is checked
+    and its address added to `downloads`."""
     seen: set[str] = {home}
     kinds: Counter = Counter()
     queue = deque([(home, 0, "(home)")])
@@ -81,6 +101,13 @@ def crawl(app, client, home: str) -> tuple[list[tuple[str, int, str]], int]:
         visited += 1
         if r.status_code >= 400:
             failures.append((url, r.status_code, source))
+            continue
+        if r.mimetype == XLSX:
+            problem = check_xlsx(url, r.get_data())
+            if problem:
+                failures.append((url, 200, f"{source}: {problem}"))
+            elif downloads is not None:
+                downloads.append(url)
             continue
         if r.status_code in (301, 302, 303, 307, 308):
             target = r.headers["Location"]
@@ -106,9 +133,11 @@ def test_every_link_from_each_roles_home_works(demo, user):
     client = demo.app.test_client()
     r = client.post("/login", data={"name": user, "password": PASSWORD})
     assert r.status_code == 302 and r.headers["Location"].endswith(ROLES[user]), (user, r.headers.get("Location"))
-    failures, visited = crawl(demo.app, client, ROLES[user])
-    print(user, visited, "pages")
+    downloads: list[str] = []
+    failures, visited = crawl(demo.app, client, ROLES[user], downloads)
+    print(user, visited, "pages", len(downloads), "xlsx downloads")
     assert visited > 5, f"{user}: the home page links to almost nothing ({visited} pages)"
+    assert downloads, f"{user}: no list of this role offers an xlsx download"
     assert not failures, f"{user}: broken links:\n" + "\n".join(f"  {s} {u}  (on {src})" for u, s, src in failures)
 
 

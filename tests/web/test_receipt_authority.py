@@ -26,7 +26,7 @@ def _use(rt, client, world):
 
 
 def _keys(rt):
-    return rt.extras["keys"].key_for
+    return rt.signing_keys.key_for
 
 
 def test_the_receipt_proves_the_authorization_and_custody_offline(rt, client, world):

@@ -113,7 +113,7 @@ def test_checkpoints_carry_an_sm2_line_once_the_log_has_an_sm2_key(app, rt, clie
     assert _rotate(app, "log.sm2").exit_code == 0  # an SM2 key for the log.sm2 body
     receipt = _use_seal(client, world, world["people"]["a"], "XT2026-0002")
     note = receipt["checkpoint"]
-    keys = rt.extras["keys"]
+    keys = rt.signing_keys
     origin = rt.settings.log_origin
     assert note.count("\n— ") == 2
     assert open_note(note, {origin: keys.current("log").public_key})[1] == [origin]

@@ -70,3 +70,132 @@ def test_a_snapshot_of_another_log_is_refused(rt, client, world):
     with rt.filing(Actor(name="zwfw", role="gov_service")) as ctx:
         org.create_hall(ctx, {"code": "SUB1", "name": "分厅", "kind": "sub"})
     assert ask(client, world, person=a, **Q)["allowed"] is True
+
+
+# -- the leaves after the snapshot are proven against the signed checkpoints (issue 13.1) -----------
+
+def _leaf_of(rt, authorization_id):
+    from sqlalchemy import text
+    with rt.engine.connect() as conn:
+        return conn.execute(text('SELECT "index", leaf FROM log_entries WHERE kind = :k AND ref = :r'),
+                            {"k": "authorization", "r": str(authorization_id)}).one()
+
+
+def _rewrite_leaf(rt, index, leaf, old, new, *, fix_hash=True, fix_checkpoint=False):
+    """A database editor's change of one leaf: the grant names another person; with `fix_hash`
+    the stored leaf hash follows, with `fix_checkpoint` the stored checkpoint's root column too."""
+    import json
+    from sqlalchemy import text
+    from signing import merkle
+    data = json.loads(bytes(leaf))
+    assert data["record"]["grantee"] == {"person": old}
+    data["record"]["grantee"] = {"person": new}
+    edited = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+    h = merkle.leaf_hash(edited)
+    with rt.engine.begin() as conn:
+        conn.execute(text('UPDATE log_entries SET leaf = :l WHERE "index" = :i'), {"l": edited, "i": index})
+        if fix_hash:
+            conn.execute(text('UPDATE log_entries SET leaf_hash = :h WHERE "index" = :i'), {"h": h.hex(), "i": index})
+            conn.execute(text('UPDATE log_nodes SET hash = :h WHERE level = 0 AND "index" = :i'), {"h": h, "i": index})
+        if fix_checkpoint:
+            with rt.sessions() as session:
+                size = session.scalar(text("SELECT max(tree_size) FROM checkpoints"))
+            conn.execute(text("UPDATE checkpoints SET root_hash = :r WHERE tree_size = :s"),
+                         {"r": _root_with(rt, index, h, size), "s": size})
+
+
+def _root_with(rt, index, h, size):
+    from registry.ledger import node_getter
+    from signing import merkle
+    with rt.sessions() as session:
+        get = node_getter(session)
+        hashes = [h if i == index else get(0, i) for i in range(size)]
+    return merkle.root_hash(hashes).hex()
+
+
+def _b_granted_after_the_snapshot(rt, client, world):
+    a, _, path = _snapshotted(rt, client, world)
+    b, c = world["people"]["b"], world["people"]["c"]
+    b_id = grant(client, world, b, "A")
+    publish_checkpoint(rt)
+    index, leaf = _leaf_of(rt, b_id)
+    return b, c, index, leaf
+
+
+def test_a_leaf_edited_after_the_snapshot_is_refused_at_start(rt, client, world):
+    import pytest
+    from registry.signed_leaves import LogTampered
+    b, c, index, leaf = _b_granted_after_the_snapshot(rt, client, world)
+    assert ask(client, world, person=c, **Q)["allowed"] is False
+    _rewrite_leaf(rt, index, leaf, b, c, fix_hash=False)
+    with pytest.raises(LogTampered, match="叶子哈希不符"):
+        rt.policy.reload()
+    _rewrite_leaf(rt, index, leaf, b, c)  # the stored hashes follow the edit: the signed checkpoint does not
+    with pytest.raises(LogTampered, match="检查点"):
+        rt.policy.reload()
+
+
+def test_a_leaf_edited_with_its_checkpoint_row_fails_the_checkpoint_signature(rt, client, world):
+    import pytest
+    from registry.signed_leaves import LogTampered
+    b, c, index, leaf = _b_granted_after_the_snapshot(rt, client, world)
+    _rewrite_leaf(rt, index, leaf, b, c, fix_checkpoint=True)
+    with pytest.raises(LogTampered, match="签"):
+        rt.policy.reload()
+
+
+def test_a_full_fold_proves_its_leaves_too(rt, client, world):
+    import pytest
+    from registry.signed_leaves import LogTampered
+    b, c, index, leaf = _b_granted_after_the_snapshot(rt, client, world)
+    snapshot_path(rt.settings.instance_dir, rt.policy.engine.pack).unlink()
+    _rewrite_leaf(rt, index, leaf, b, c)
+    with pytest.raises(LogTampered):
+        rt.policy.reload()
+
+
+def test_a_running_worker_stops_answering_once_a_folded_leaf_fails_its_checkpoint(rt, client, world):
+    import json
+    import pytest
+    from sqlalchemy import func, select, text
+    from application.policy import PolicyHost
+    from registry.models import Checkpoint
+    from registry.signed_leaves import LogTampered
+    from signing import merkle
+    a, _, _ = _snapshotted(rt, client, world)
+    b, c = world["people"]["b"], world["people"]["c"]
+    other = PolicyHost(rt)  # a second worker, running since before the next grant
+    try:
+        b_id = grant(client, world, b, "A")
+        index, leaf = _leaf_of(rt, b_id)
+        with rt.reading() as session:
+            assert (session.scalar(select(func.max(Checkpoint.tree_size))) or 0) <= index  # not yet covered
+        # edited in the moment before a checkpoint covers it, with its stored leaf hash; the tree's nodes
+        # keep the true leaf's hash
+        data = json.loads(bytes(leaf))
+        data["record"]["grantee"] = {"person": c}
+        edited = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+        with rt.engine.begin() as conn:
+            conn.execute(text('UPDATE log_entries SET leaf = :l, leaf_hash = :h WHERE "index" = :i'),
+                         {"l": edited, "h": merkle.leaf_hash(edited).hex(), "i": index})
+        assert other.decide(c, "decide", "FGW-001", place="FGW-CK")["allowed"] is True  # not yet provable
+        publish_checkpoint(rt)  # signed over the stored tree, which holds the true leaf
+        grant(client, world, b, "B", backs=b_id)  # any change makes the worker read on
+        with pytest.raises(LogTampered):
+            other.decide(a, "decide", "FGW-001", place="FGW-CK")
+        with pytest.raises(LogTampered):  # and it stays refused
+            other.decide(a, "decide", "FGW-001", place="FGW-CK")
+    finally:
+        other.close()
+
+
+def test_an_edited_authorization_row_changes_no_decision_of_a_worker_from_a_snapshot(rt, client, world):
+    from sqlalchemy import text
+    a, a_id, _ = _snapshotted(rt, client, world)
+    c = world["people"]["c"]
+    with rt.engine.begin() as conn:
+        conn.execute(text("UPDATE authorizations SET grantee_person = :c WHERE id = :i"), {"c": c, "i": a_id})
+    rt.policy.reload()
+    assert rt.policy.start_info["from"] == "snapshot"
+    assert ask(client, world, person=c, **Q)["allowed"] is False
+    assert ask(client, world, person=a, **Q)["allowed"] is True

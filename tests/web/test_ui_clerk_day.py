@@ -141,6 +141,7 @@ def test_a_department_reads_and_answers_its_findings_and_its_home_counts_them(cl
     home = client.get("/dept/FGW/").text
     card = re.search(r"<b>(\d+)</b><span>待整改的合规问题</span>", home)
     assert card and int(card.group(1)) == len(mine)
+    assert f"有 {len(mine)} 项合规问题待整改" in home                  # the reminder counts the same rows
     page = client.get("/dept/FGW/findings").text
     assert mine[0].text in page and "item:" not in page and "department:" not in page
     url = f"/dept/FGW/findings/{mine[0].id}/answer"

@@ -5,8 +5,8 @@ Every window asks before it acts, so this one request is most of what a worker s
 URL matching, hooks, response object) costs a worker more than the engine's answer itself.
 This WSGI layer answers the ordinary case directly: a bearer token that is known, a JSON
 object body that validates, references that exist. It uses the very pieces the Flask route
-uses (web.auth's token cache, the route's pydantic schema, decision_views.answer, the app's
-JSON provider), so the answer is the same bytes.
+uses (web.auth's token cache; the route's spec, guard and body check, web.api.routing;
+decision_views.answer; the app's JSON provider), so the answer is the same bytes.
 
 Anything else passes through untouched to the Flask route, with the body it had: a missing or
 unknown token, a cookie, another content type, a body that is not valid, an unknown reference,
@@ -42,7 +42,7 @@ class DecisionFastPath:
         self.token_cache = token_cache
         self.spec = routing.spec_for("POST", PATH.removeprefix("/api/v1"))
         self.refusal = routing.refusal
-        self.schema = self.spec.body
+        self.validated_body = routing.validated_body
         self.answer = decision_views.answer
 
     def __call__(self, environ: dict, start_response: StartResponse) -> Iterable[bytes]:
@@ -82,12 +82,9 @@ class DecisionFastPath:
         # From here on the body has been consumed: hand the route a fresh stream of it.
         environ["wsgi.input"] = io.BytesIO(raw)
         try:
-            payload = app.json.loads(raw)
-            if not isinstance(payload, dict):
-                return None
-            request = self.schema.model_validate(payload)
+            request = self.validated_body(self.spec, app.json.loads(raw))
             return app.json.encode(self.answer(self.runtime, request))
-        except (ValueError, ValidationError, UnknownReference):
+        except (ValueError, ValidationError, UnknownReference):   # BadBody is a ValueError
             return None   # the route answers with the problem that names the field
         except Exception:
             # Unexpected: the route runs again and answers (or logs) it the one way errors go.

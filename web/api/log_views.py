@@ -131,7 +131,7 @@ KEY_ITEM = {"type": "object", "required": ["key_id", "body", "alg", "public_key"
 @route("GET", "/keys", "各机构的公钥（含算法与有效期）", roles=ANONYMOUS, tag="log",
        response={"type": "object", "properties": {"items": {"type": "array", "items": KEY_ITEM}}})
 def keys():
-    store = runtime().extras.get("keys")
+    store = runtime().keys
     return {"items": [k.to_json() for k in store.public_keys()] if store else []}
 
 

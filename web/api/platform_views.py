@@ -8,11 +8,9 @@ from flask import g
 from pydantic import Field
 from sqlalchemy import select
 
-from registry.errors import RegistryError
 from registry.models.platform import PlatformApplication, PlatformOutage
 from registry.services import platform
 from web.api.listing import LIST_QUERY, paginate
-from web.api.problems import from_registry
 from web.api.routing import route
 from web.api.schemas import Body
 from web.api.serialize import t
@@ -58,12 +56,9 @@ def commitment_secret(rt) -> bytes:
        roles=("platform", "gov_service"), status=201, response={"type": "object"}, tag="cases")
 def report_application(body: ApplicationIn):
     rt = runtime()
-    try:
-        with rt.filing(actor_of(g.principal)) as ctx:
-            row = platform.report_application(ctx, body.model_dump(), secret=commitment_secret(rt), source="api")
-            out = application_json(row)
-    except RegistryError as exc:
-        return from_registry(exc)
+    with rt.filing(actor_of(g.principal)) as ctx:
+        row = platform.report_application(ctx, body.model_dump(), secret=commitment_secret(rt), source="api")
+        out = application_json(row)
     return out, 201
 
 
@@ -78,11 +73,8 @@ def list_applications():
 @route("POST", "/platform/outages", "声明一体化平台停机（政务服务部门签名记入日志）", body=OutageIn,
        roles=("gov_service",), status=201, response={"type": "object"}, tag="cases")
 def declare_outage(body: OutageIn):
-    try:
-        with runtime().filing(actor_of(g.principal)) as ctx:
-            out = outage_json(platform.declare_outage(ctx, body.model_dump()))
-    except RegistryError as exc:
-        return from_registry(exc)
+    with runtime().filing(actor_of(g.principal)) as ctx:
+        out = outage_json(platform.declare_outage(ctx, body.model_dump()))
     return out, 201
 
 

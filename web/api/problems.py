@@ -6,9 +6,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app
 from pydantic import ValidationError
 
-from application.sealing import ActRefused
-from registry.errors import RegistryError
-from rules.errors import UnknownReference
+from web.refusals import REFUSALS, refusal_of
 
 PROBLEM = "application/problem+json"
 
@@ -89,22 +87,14 @@ def message_of(err: dict[str, Any]) -> str:
         return template.split("{")[0].rstrip("：")
 
 
-def from_registry(exc: RegistryError) -> Response:
-    return problem(exc.status, exc.title, exc.detail, errors=[e.as_dict() for e in exc.errors])
-
-
-def from_unknown(exc: UnknownReference) -> Response:
-    return problem(422, "引用的对象不存在", f"{exc.field}“{exc.value}”不存在",
-                   errors=[{"field": exc.field, "message": f"“{exc.value}”不存在"}])
-
-
-def from_refused(exc: ActRefused) -> Response:
-    return problem(403, exc.verdict, exc.detail, reasons=exc.reasons)
+def from_refusal(exc: Exception) -> Response:
+    """A registry, rules or door refusal (web.refusals) as a problem."""
+    said = refusal_of(exc)
+    return problem(said.status, said.title, said.detail, errors=said.errors, reasons=said.reasons)
 
 
 def install(bp: Blueprint) -> None:
     """The one mapping of the registry's, the rules' and the refused acts' errors to problems,
     for every view of the API (a view lets them rise; its transaction has rolled back)."""
-    bp.register_error_handler(RegistryError, from_registry)
-    bp.register_error_handler(UnknownReference, from_unknown)
-    bp.register_error_handler(ActRefused, from_refused)
+    for kind in REFUSALS:
+        bp.register_error_handler(kind, from_refusal)

@@ -70,6 +70,27 @@ def refusal(spec: RouteSpec, principal: Any) -> tuple[int, str, str] | None:
     return None
 
 
+class BadBody(ValueError):
+    """A body that is not a JSON object, or holds text no field may hold (web.input_guard)."""
+
+    def __init__(self, detail: str, errors: list[dict[str, str]]) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = errors
+
+
+def validated_body(spec: RouteSpec, payload: Any) -> BaseModel:
+    """The route's body as its schema reads it: the one check the route and the fast path
+    (web.api.fastpath) both apply. Raises BadBody, or pydantic's ValidationError."""
+    assert spec.body is not None
+    if not isinstance(payload, dict):
+        raise BadBody("请求体须为 JSON 对象", [{"field": "body", "message": "须为 JSON 对象"}])
+    errors = json_problems(payload)
+    if errors:
+        raise BadBody(f"以下字段有误：{'、'.join(e['field'] for e in errors)}", errors)
+    return spec.body.model_validate(payload)
+
+
 def route(method: str, path: str, summary: str, *, body: type[BaseModel] | None = None,
           roles: tuple[str, ...] | None = None, status: int = 200, query: dict[str, str] | None = None,
           response: dict[str, Any] | None = None, tag: str = "registry") -> Callable:
@@ -90,16 +111,10 @@ def route(method: str, path: str, summary: str, *, body: type[BaseModel] | None 
                 challenge = {"WWW-Authenticate": 'Bearer realm="onehall"'} if status == 401 else None
                 return problem(status, title, detail, headers=challenge)
             if spec.body is not None:
-                payload = request.get_json(silent=True)
-                if not isinstance(payload, dict):
-                    return problem(422, "数据校验未通过", "请求体须为 JSON 对象",
-                                   errors=[{"field": "body", "message": "须为 JSON 对象"}])
-                errors = json_problems(payload)
-                if errors:
-                    names = "、".join(e["field"] for e in errors)
-                    return problem(422, "数据校验未通过", f"以下字段有误：{names}", errors=errors)
                 try:
-                    kwargs["body"] = spec.body.model_validate(payload)
+                    kwargs["body"] = validated_body(spec, request.get_json(silent=True))
+                except BadBody as exc:
+                    return problem(422, "数据校验未通过", exc.detail, errors=exc.errors)
                 except ValidationError as exc:
                     return from_validation(exc)
             return view(**kwargs)

@@ -18,6 +18,49 @@
     });
   }
 
+  // Type-ahead from the server (web/ui/window_lookup.py): data-lookup="url" data-target="select-id";
+  // as the clerk types, the list is refilled with the first page the database finds (names,
+  // codes, pinyin, initials); the chosen option stays.
+  function bindLookup(input) {
+    var select = document.getElementById(input.getAttribute("data-target"));
+    if (!select || !window.fetch) { return; }
+    var status = document.getElementById(select.id + "-status");
+    var url = input.getAttribute("data-lookup");
+    var timer = null, asked = 0;
+    function fill(data) {
+      var keep = select.value, keptLabel = select.selectedIndex >= 0 ? select.options[select.selectedIndex].text : "";
+      while (select.options.length) { select.remove(0); }
+      var seen = false;
+      data.rows.forEach(function (r) {
+        if (r.value === keep) { seen = true; }
+        select.add(new Option(r.label, r.value, false, r.value === keep));
+      });
+      if (keep && !seen) { select.add(new Option(keptLabel, keep, false, true), 0); }
+      if (!data.rows.length) {
+        var none = new Option("没有匹配的记录", "");
+        none.disabled = true;
+        select.add(none);
+      }
+      if (status) {
+        status.textContent = data.total > data.rows.length
+          ? "共 " + data.total + " 项，显示前 " + data.rows.length + " 项；继续输入可缩小范围"
+          : "共 " + data.total + " 项";
+      }
+    }
+    input.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(function () {
+        var mine = ++asked;
+        var sep = url.indexOf("?") === -1 ? "?" : "&";
+        fetch(url + sep + "q=" + encodeURIComponent(input.value), {credentials: "same-origin",
+                                                                   headers: {"Accept": "application/json"}})
+          .then(function (r) { return r.ok ? r.json() : null; })
+          .then(function (data) { if (data && mine === asked) { fill(data); } })
+          .catch(function () { /* the 搜索 button still works */ });
+      }, 200);
+    });
+  }
+
   function hex(buffer) {
     return Array.prototype.map.call(new Uint8Array(buffer), function (b) {
       return ("0" + b.toString(16)).slice(-2);
@@ -53,6 +96,7 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     Array.prototype.forEach.call(document.querySelectorAll("[data-filter]"), bindFilter);
+    Array.prototype.forEach.call(document.querySelectorAll("[data-lookup]"), bindLookup);
     Array.prototype.forEach.call(document.querySelectorAll("[data-sha256-target]"), bindHash);
     Array.prototype.forEach.call(document.querySelectorAll("[data-toggle-b]"), bindPost);
     Array.prototype.forEach.call(document.querySelectorAll("[data-print]"), function (b) {

@@ -4,9 +4,11 @@ from flask import Blueprint
 bp = Blueprint("ui", __name__, template_folder="../templates", static_folder="../static",
                static_url_path="/static")
 
+from web.ui import errors as _errors  # noqa: E402
 from web.ui.common import install_template_helpers  # noqa: E402
 
 install_template_helpers(bp)
+_errors.install(bp)
 
 
 @bp.before_request
@@ -23,5 +25,6 @@ def _csrf() -> None:
 
 from web.ui import (  # noqa: E402,F401  (views register on import)
     auditor, department, dept_auths, dept_items, dept_people, drc, errors, findings_pages, gov_service,
-    government, gs_calendar, gs_tokens, pages, public, reform, window,
+    government, gs_calendar, gs_tokens, pages, public, reform, reform_pack, table_export, window,
+    window_cases, window_lookup,
 )

@@ -42,7 +42,7 @@ ALG_LABELS = {"ed25519": "Ed25519", "sm2": "SM2（国密，SM3 摘要）"}
 
 
 def log_keys() -> list[Any]:
-    keys = runtime().extras.get("keys")
+    keys = runtime().keys
     if keys is None:
         return []
     return [k for k in keys.public_keys() if k.body == "log"]
@@ -97,7 +97,7 @@ def entry_check(session, entry: m.LogEntry) -> dict[str, Any]:
     except Exception as exc:  # a damaged leaf is exactly what an auditor needs to see
         out["sig_error"] = f"记录无法解析：{exc}"
         return out
-    keys = runtime().extras.get("keys")
+    keys = runtime().keys
     if keys is not None:
         try:
             verify_leaf(leaf, keys.key_for)
@@ -187,7 +187,7 @@ def check_receipt(raw: str | bytes) -> tuple[dict[str, Any] | None, str | None]:
         return None, "回执不是有效的 JSON 文件"
     if not isinstance(receipt, dict):
         return None, "回执不是 JSON 对象"
-    keys = runtime().extras.get("keys")
+    keys = runtime().keys
     trusted = None
     for k in log_keys():
         if base64.b64encode(k.public_key).decode() == receipt.get("log_public_key"):

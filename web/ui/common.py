@@ -199,14 +199,24 @@ class Page:
         return self.page < self.pages
 
 
+EXPORT_ROWS = 10_000   # an xlsx download holds the whole list (web.ui.table_export), up to this many rows
+
+
+def exporting() -> bool:
+    """This request asks for the list as an xlsx download (`?format=xlsx`): every page at once."""
+    return request.args.get("format") == "xlsx"
+
+
 def page_number() -> int:
     """The page asked for; 1 for anything that is not a page number (web.input_guard)."""
+    if exporting():
+        return 1
     from web.input_guard import page_number as parse
     return parse(request.args.get("page"), 1) or 1
 
 
 def paginate(session, stmt, per_page: int = PER_PAGE) -> Page:
-    page = page_number()
+    page, per_page = page_number(), EXPORT_ROWS if exporting() else per_page
     total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
     rows = list(session.scalars(stmt.offset((page - 1) * per_page).limit(per_page)))
     return Page(rows, page, per_page, total)
@@ -214,14 +224,14 @@ def paginate(session, stmt, per_page: int = PER_PAGE) -> Page:
 
 def paginate_rows(session, stmt, per_page: int = PER_PAGE) -> Page:
     """Like paginate, for statements selecting several columns (rows, not scalars)."""
-    page = page_number()
+    page, per_page = page_number(), EXPORT_ROWS if exporting() else per_page
     total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
     rows = list(session.execute(stmt.offset((page - 1) * per_page).limit(per_page)))
     return Page(rows, page, per_page, total)
 
 
 def paginate_list(rows: Sequence[Any], per_page: int = PER_PAGE) -> Page:
-    page = page_number()
+    page, per_page = page_number(), EXPORT_ROWS if exporting() else per_page
     return Page(list(rows[(page - 1) * per_page: page * per_page]), page, per_page, len(rows))
 
 

@@ -1,8 +1,13 @@
 """Error pages in Chinese, each with a way back (issue 12 item 1), for every HTTP error a page
-request can meet; the API answers problem+json instead (web.app)."""
+request can meet, and the registry's, rules' and door's refusals a page meets (web.refusals);
+the API answers problem+json instead (web.app, web.api.problems)."""
 from __future__ import annotations
 
-from flask import render_template
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+
+from web.refusals import REFUSALS, refusal_of
 
 TITLES = {
     400: ("请求有误", "提交的内容无法处理，请返回上一页检查后重新提交。"),
@@ -24,3 +29,30 @@ def error_page(status: int, message: str | None = None):
         html = f"<!doctype html><html lang=\"zh-CN\"><meta charset=\"utf-8\"><h1>{title}</h1><p>{default}</p>" \
                "<p><a href=\"/\">返回首页</a></p></html>"
     return html, status
+
+
+def refusal_page(exc: Exception):
+    """A registry, rules or door refusal (web.refusals) met by a page outside a form (a form shows
+    its fields' errors beside them: web.ui.common.file_with). After a post it is a flash on the page
+    the user came from (nothing was written); opening a page, an error page with its status."""
+    said = refusal_of(exc)
+    if request.method == "POST":
+        flash(f"未能办理：{said.detail}", "error")
+        return redirect(_back())
+    return render_template("error.html", title=said.title, message=said.detail, status=said.status), said.status
+
+
+def _back() -> str:
+    """The page the form was on (this site's only), else the user's home."""
+    parts = urlsplit(request.referrer or "")
+    if parts.netloc == request.host and parts.path.startswith("/"):
+        return parts.path + (f"?{parts.query}" if parts.query else "")
+    from web.ui.common import home_url
+    principal = getattr(g, "principal", None)
+    return home_url(principal) if principal is not None else url_for("ui.home")
+
+
+def install(bp: Blueprint) -> None:
+    """The one mapping of refusals for every page."""
+    for kind in REFUSALS:
+        bp.register_error_handler(kind, refusal_page)

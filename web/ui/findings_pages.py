@@ -12,7 +12,7 @@ from registry import models as m
 from registry.services import findings as finding_service
 from web.context import runtime
 from web.ui import bp
-from web.ui.common import FormErrors, file_with, matches, paginate_list, role_required
+from web.ui.common import FormErrors, exporting, file_with, matches, paginate_list, role_required
 from web.ui.names import Names
 
 SEVERITY = {"high": "高", "medium": "中", "low": "低", "info": "提示"}
@@ -72,10 +72,25 @@ def _render(dept: str, errors_for: str | None = None, errors: FormErrors | None 
                                      .order_by(m.FindingEvent.at, m.FindingEvent.id)):
                 events.setdefault(e.finding, []).append(e)
         shown = [f for f in rows or [] if matches(q, f.text, names.subject(f.subject))]
+        if exporting():
+            return _findings_xlsx(dept, shown, events, names)
         return render_template("dept/findings.html", dept=dept, page=paginate_list(shown), names=names,
                                synced=rows is not None, events=events, q=q, states=finding_service.STATES,
                                event_labels=finding_service.EVENTS, severity=SEVERITY, errors_for=errors_for,
                                errors=errors or FormErrors(), form=form or {}), status
+
+
+def _findings_xlsx(dept: str, rows: list[m.Finding], events: dict[str, list[m.FindingEvent]], names: Names):
+    from web.ui.common import fmt_local
+    from web.ui.xlsx import xlsx_response
+
+    def history(f: m.Finding) -> str:
+        return "；".join(f"{fmt_local(e.at)} {finding_service.EVENTS.get(e.event, e.event)}"
+                        + (f"：{e.note}" if e.note and e.event != "notified" else "") for e in events.get(f.id, []))
+    table = [(names.subject(f.subject), finding_service.STATES.get(f.state, f.state), SEVERITY.get(f.severity, f.severity),
+              "必须" if f.strength == "must" else "原则上", f.clause, f.text, history(f)) for f in rows]
+    return xlsx_response(f"合规问题-{names.department(dept)}.xlsx", [
+        ("合规问题", ("对象", "状态", "严重程度", "强度", "依据条款", "说明", "处理经过"), table)])
 
 
 @bp.post("/dept/<dept>/findings/<finding_id>/answer")

@@ -8,10 +8,9 @@ from datetime import datetime
 from flask import flash, redirect, render_template, request, url_for
 
 from registry import calendar as cal
-from registry.errors import RegistryError
 from web.context import runtime
 from web.ui import bp
-from web.ui.common import FormErrors, role_required, touch_policy
+from web.ui.common import FormErrors, file_with, role_required
 
 
 def calendar_status() -> dict:
@@ -49,14 +48,12 @@ def gs_calendar_import():
     data = io.BytesIO(upload.read())
     data.name = upload.filename          # the file's own name in messages ("2027.csv 的日历数据有误")
     try:
-        with runtime().filing_session() as session:
-            result = cal.import_year(session, int(year_text), data, source=source)
-    except RegistryError as exc:
-        return _render(FormErrors.from_exc(exc), form, 422)
+        result, refused = file_with(lambda ctx: cal.import_year(ctx.session, int(year_text), data, source=source))
     except (ValueError, UnicodeDecodeError) as exc:
         errors.add("file", f"文件无法读取：{exc}" if not isinstance(exc, UnicodeDecodeError) else "文件不是 UTF-8 编码")
         return _render(errors, form, 422)
-    touch_policy()
+    if refused:
+        return _render(refused, form, 422)
     flash(f"{year_text}年工作日历已{'替换' if result['replaced'] else '导入'}：放假 {result['holidays']} 天，"
           f"调休上班 {result['makeup_days']} 天", "ok")
     return redirect(url_for("ui.gs_calendar"))

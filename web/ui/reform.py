@@ -2,7 +2,6 @@
 exceptions to in-principle rules, the rule pack and the compliance report (docs/design.md §1, §6)."""
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
@@ -12,7 +11,6 @@ from registry import models as m
 import vocab
 from registry.services import catalog, grants
 from web.context import runtime
-from web.input_guard import is_id
 from web.ui import bp
 from web.ui.common import (
     FormErrors, bar_chart, file_with, limit_text, matches, paginate_list, parse_time, role_required,
@@ -79,19 +77,23 @@ def review_hints(v: m.ItemVersion) -> list[str]:
     out = []
     pack = active_pack()
     from rules.materials import catch_all
+    from rules.numbers import compression, excluded_item_types
     patterns = pack.parameters.get("catch_all") if pack is not None else None
     for x in v.materials or []:
         name = x.get("name") or ""
         if catch_all(name, patterns) if patterns else any(p in name for p in DEFAULT_CATCH_ALL):
             out.append(f"材料“{x.get('name')}”含兜底表述（XT-3.4）")
     st, pr = v.statutory_limit or {}, v.promised_limit or {}
-    if st and pr and st.get("unit") == pr.get("unit") and st.get("value"):
-        if pr.get("value", 0) > st["value"] * 2 / 3:
-            out.append(f"承诺时限 {limit_text(pr)} 未压减至法定时限 {limit_text(st)} 的三分之二以内（XT-3.4）")
+    comp = compression(pack) if pack is not None else None  # the pack's numbers, none of our own
+    if comp is not None and st and pr and st.get("unit") == pr.get("unit") and st.get("value"):
+        if comp.exceeds(float(st["value"]), float(pr.get("value") or 0)):
+            out.append(f"承诺时限 {limit_text(pr)} 未按“{comp.reading}”压减至法定时限 {limit_text(st)} 的"
+                       f"{comp.share_zh}以内（XT-3.4）")
     if (v.case_type == "commitment" and pr.get("unit") == "working_day" and pr.get("value") is not None
             and pr["value"] <= 2):
         out.append("1~2个工作日的承诺件原则上改为即办件（XT-3.4）")
-    if v.on_application and v.item_type not in ("penalty", "coercion", "inspection") and not v.entry:
+    if (pack is not None and v.on_application and v.item_type not in excluded_item_types(pack)
+            and not v.entry):
         out.append("依申请类事项未填进驻大厅：须进驻或经市人民政府批准不宜进驻（XT-3.1）")
     if v.joint and not v.partners:
         out.append("联办件未列联办事项（XT-3.5）")
@@ -185,44 +187,6 @@ def reform_exceptions():
                                rule_text={r.id: f"{r.clause} {r.text[:40]}" for r in (pack.rules if pack else [])},
                                subject_text=Names(session).subject(form.get("subject", "")) if form.get("subject")
                                else ""), status
-
-
-# --- the rule pack --------------------------------------------------------------------------
-
-@bp.get("/reform/pack")
-@role_required("reform_office")
-def reform_pack():
-    try:
-        import application.packs as packs
-    except ImportError:
-        return render_template("reform/not_ready.html", title="规则包", message="规则包模块未就绪")
-    pack = active_pack()
-    q = request.args.get("q", "")
-    diff = diff_error = None
-    with runtime().reading() as session:
-        versions = list(session.scalars(select(m.PackVersion).order_by(m.PackVersion.id.desc())))
-        a, b = request.args.get("a", ""), request.args.get("b", "")
-        if is_id(a) and is_id(b):
-            try:
-                from rules.pack import diff_packs
-                pa = packs.load_stored_pack(session.get(m.PackVersion, int(a)))
-                pb = packs.load_stored_pack(session.get(m.PackVersion, int(b)))
-                diff = diff_packs(pa, pb)
-            except Exception as exc:
-                diff_error = f"无法比较：{exc}"
-    clauses = []
-    if pack is not None:
-        by_clause: dict[str, list] = {}
-        for r in pack.rules:
-            if matches(q, r.id, r.text, r.clause):
-                by_clause.setdefault(r.clause, []).append(r)
-        for cid, c in pack.clauses.items():
-            if by_clause.get(cid) or (not q and cid):
-                clauses.append((cid, c, by_clause.get(cid, [])))
-    params = json.dumps(pack.parameters, ensure_ascii=False, indent=2, default=str) if pack is not None else ""
-    return render_template("reform/pack.html", pack=pack, clauses=clauses, params=params, versions=versions,
-                           diff=diff, diff_error=diff_error, q=q, a=request.args.get("a", ""),
-                           b=request.args.get("b", ""))
 
 
 # --- compliance -------------------------------------------------------------------------------

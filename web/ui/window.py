@@ -11,16 +11,16 @@ from flask import Response, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from registry import models as m
-from registry.services.catalog import published_items
+from registry.search import published_item
 from web.context import runtime
 from web.input_guard import is_id
 from web.ui import bp
+from web.ui.window_lookup import arg_page, item_options, person_options
 from web.ui.common import (
-    FormErrors, matches, not_found, paginate, public_url, qr_svg, role_required, search_keys,
+    FormErrors, not_found, paginate, public_url, qr_svg, role_required,
 )
 from vocab.clock import as_utc, utcnow
 
-MAX_CHOICES = 200
 UNCHECKED_LABELS = {"place": "办理场所", "seal": "印章", "case": "办件", "at": "时间", "known_at": "知悉时间"}
 HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
@@ -36,19 +36,16 @@ def policy_host():
     return host, None
 
 
-def _choices(session, person_q: str, item_q: str, *, item_department: str | None = None):
+def _choices(session, args, person: str, item: str) -> dict[str, Any]:
+    """The lists of the form: a page of the people and items found (registry.search), the
+    chosen ones kept in; places and seals (short lists) by name."""
     names = dict(session.execute(select(m.Department.code, m.Department.name)).all())
-    people = [p for p in session.scalars(select(m.Person).order_by(m.Person.department, m.Person.name))
-              if matches(person_q, p.name)][:MAX_CHOICES]
-    items = [i for i in published_items(session)
-             if (item_department is None or i.department == item_department) and matches(item_q, i.name, i.code)]
-    places = list(session.scalars(select(m.Place).order_by(m.Place.kind, m.Place.code)))
-    seals = list(session.scalars(select(m.Seal).order_by(m.Seal.department, m.Seal.code)))
-    return {"people": [{"id": p.id, "name": p.name, "dept": names.get(p.department, p.department),
-                        "keys": search_keys(p.name)} for p in people],
-            "items": [{"code": i.code, "name": i.name, "dept": names.get(i.department, i.department),
-                       "keys": search_keys(i.name) + " " + i.code.lower()} for i in items[:MAX_CHOICES]],
-            "items_total": len(items), "places": places, "seals": seals, "dept_names": names}
+    return {"people": person_options(session, args.get("person_q", "")[:50], arg_page("person_page"),
+                                     chosen=int(person) if is_id(person) else None),
+            "items": item_options(session, args.get("item_q", "")[:50], arg_page("item_page"), chosen=item or None),
+            "places": list(session.scalars(select(m.Place).order_by(m.Place.kind, m.Place.code))),
+            "seals": list(session.scalars(select(m.Seal).order_by(m.Seal.department, m.Seal.code))),
+            "dept_names": names}
 
 
 @bp.get("/window/")
@@ -62,7 +59,7 @@ def window_ask():
     decision = allowed = error = None
     names: dict[int, str] = {}
     with runtime().reading() as session:
-        choices = _choices(session, person_q, item_q)
+        choices = _choices(session, args, person, item)
         if is_id(person) and item and action and host is not None:
             try:
                 decision = host.decide(person=int(person), action=action, item=item, at=None, known_at=None,
@@ -76,7 +73,7 @@ def window_ask():
             p = session.get(m.Person, decision["acting_for"])
             names[decision["acting_for"]] = p.name if p else str(decision["acting_for"])
         chosen_person = session.get(m.Person, int(person)) if is_id(person) else None
-        chosen_item = next((i for i in published_items(session) if i.code == item), None) if item else None
+        chosen_item = published_item(session, item) if item else None
         return render_template("window/ask.html", choices=choices, person_q=person_q, item_q=item_q,
                                person=person, item=item, action=action, place=place, seal=seal,
                                decision=decision, allowed=allowed, error=error, not_ready=not_ready,
@@ -102,7 +99,7 @@ def _sealing():
     return sealing if hasattr(sealing, "use_seal") else None
 
 
-def _seal_context(session, person_id: int, item_q: str) -> dict[str, Any]:
+def _seal_context(session, person_id: int, item_q: str, chosen_item: str = "") -> dict[str, Any]:
     person = session.get(m.Person, person_id)
     now = utcnow()
     seals = list(session.scalars(select(m.Seal).where(m.Seal.department == person.department)
@@ -112,12 +109,11 @@ def _seal_context(session, person_id: int, item_q: str) -> dict[str, Any]:
                              .order_by(m.SealCustody.filed_at, m.SealCustody.id)) if seals else []:
         if as_utc(c.from_) <= now and (c.to is None or now < as_utc(c.to)):
             keeps[c.seal] = c.person == person_id
-    items = [i for i in published_items(session)
-             if person and i.department == person.department and matches(item_q, i.name, i.code)]
+    items = item_options(session, item_q[:50], arg_page("item_page"), chosen=chosen_item or None,
+                         department=person.department) if person else {"rows": [], "total": 0, "page": 1, "pages": 1}
     places = [p for p in session.scalars(select(m.Place).order_by(m.Place.kind, m.Place.code))
               if p.kind != "internal_office"]
-    return {"person": person, "seals": seals, "keeps": keeps, "items": items[:MAX_CHOICES], "places": places,
-            "item_keys": {i.code: search_keys(i.name) + " " + i.code.lower() for i in items[:MAX_CHOICES]}}
+    return {"person": person, "seals": seals, "keeps": keeps, "items": items, "places": places}
 
 
 @bp.route("/window/seal", methods=["GET", "POST"])
@@ -127,7 +123,8 @@ def window_seal():
     sealing = _sealing()
     if principal.person is None:
         return render_template("window/seal.html", no_person=True, sealing=sealing), 200
-    form: Any = request.form if request.method == "POST" else {"place": principal.place or ""}
+    form: Any = request.form if request.method == "POST" else (
+        request.args if request.args.get("search") else {"place": principal.place or ""})
     errors = FormErrors()
     refused = None
     status = 200
@@ -141,7 +138,7 @@ def window_seal():
                 try:
                     out = sealing.use_seal(runtime(), principal, data)
                 except sealing.SealRefused as exc:
-                    refused = {"detail": exc.detail, "reasons": exc.reasons}
+                    refused = exc
                     status = 403
                 except Exception as exc:  # the engine not ready, or a reference it does not know
                     errors.detail = _reference_error(exc) if getattr(exc, "field", None) else f"用印未完成：{exc}"
@@ -154,7 +151,7 @@ def window_seal():
             else:
                 status = 422
     with runtime().reading() as session:
-        ctx = _seal_context(session, principal.person, request.args.get("item_q", ""))
+        ctx = _seal_context(session, principal.person, request.args.get("item_q", ""), form.get("item") or "")
         if not ctx["keeps"] and request.method == "GET":
             # keeps no seal and acts for no custodian: say what this login is for instead
             from web.ui.window_duties import duties
@@ -219,7 +216,7 @@ def window_seal_use(use_id):
         if use is None:
             return not_found(f"没有您的用印记录 #{use_id}")
         seal = session.get(m.Seal, use.seal)
-        item = next((i for i in published_items(session) if i.code == use.item), None)
+        item = published_item(session, use.item)
         acting = session.get(m.Person, use.acting_for) if use.acting_for else None
         place = session.get(m.Place, use.place)
         return render_template("window/seal_use.html", use=use, seal=seal, item=item, acting=acting, place=place,
@@ -257,7 +254,7 @@ def window_receipt_print(use_id):
             return not_found(f"没有您的用印记录 #{use_id}")
         seal = session.get(m.Seal, use.seal)
         dept = session.get(m.Department, seal.department) if seal else None
-        item = next((i for i in published_items(session) if i.code == use.item), None)
+        item = published_item(session, use.item)
     receipt = _receipt(use)
     target = public_url("ui.verify_hash", leaf_hash=use.leaf_hash)
     return render_template("window/receipt_print.html", use=use, seal=seal, dept=dept, item=item,

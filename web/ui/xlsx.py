@@ -1,5 +1,6 @@
 """A list or report as an xlsx download (openpyxl, already a dependency for the catalog), with
-Chinese headers and names, never codes alone."""
+Chinese headers and names, never codes alone. A text a spreadsheet would run as a formula
+(=, +, -, @ …) is written with a leading ' (registry.catalog_io.neutralize), as the catalog export does."""
 from __future__ import annotations
 
 from io import BytesIO
@@ -7,6 +8,8 @@ from typing import Iterable, Sequence
 from urllib.parse import quote
 
 from flask import Response
+
+from registry.catalog_io import neutralize
 
 
 def xlsx_response(filename: str, sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence]]]) -> Response:
@@ -20,7 +23,7 @@ def xlsx_response(filename: str, sheets: Iterable[tuple[str, Sequence[str], Iter
         for cell in ws[1]:
             cell.font = Font(bold=True)
         for row in rows:
-            ws.append(["" if v is None else v for v in row])
+            ws.append(["" if v is None else neutralize(v) for v in row])
     out = BytesIO()
     wb.save(out)
     return Response(out.getvalue(), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -1,7 +1,7 @@
 """the door reads what was signed: a signed backfill of platform applications and outages
 
 Revision ID: c3f8a2d6e415
-Revises: b4d1e7a09c21
+Revises: e8b2c4d6f1a3
 Create Date: 2026-12-06 14:30:00
 
 The door now decides an acceptance on the log's signed records of the platform's applications,
@@ -13,7 +13,7 @@ passes its ledger; without one, a database that holds such rows stops the migrat
 from alembic import context
 
 revision = 'c3f8a2d6e415'
-down_revision = 'b4d1e7a09c21'
+down_revision = 'e8b2c4d6f1a3'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,98 @@
+"""Search of people and published items by name, code or pinyin, in the database (docs/design.md §1),
+one page at a time; and the listeners that keep each row's stored pinyin key (registry.pinyin)
+equal to its name on every insert and update."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import event, func, inspect, or_, select
+
+from registry.models import Department, ItemVersion, Person
+from registry.pinyin import normalize_query, pinyin_key
+
+
+@event.listens_for(Person, "before_insert")
+@event.listens_for(Person, "before_update")
+@event.listens_for(ItemVersion, "before_insert")
+@event.listens_for(ItemVersion, "before_update")
+def _fill_pinyin(mapper, connection, target) -> None:
+    """On insert, and on an update that changes the name (an update of other fields leaves the
+    deferred key unloaded and unwritten)."""
+    state = inspect(target)
+    if state.persistent and not state.attrs.name.history.has_changes():
+        return
+    target.pinyin = pinyin_key(target.name)
+
+
+@dataclass
+class Found:
+    rows: list[Any]     # (row, department name) pairs
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def _matching(q: str, *columns):
+    """Rows whose name contains `q`, or whose code or pinyin key does (LIKE, wildcards escaped)."""
+    key = normalize_query(q)
+    if not key:
+        return None
+    return or_(*(func.lower(c).contains(key, autoescape=True) for c in columns))
+
+
+def newest_published():
+    """The newest published version of every item, as a subquery (code, v)."""
+    return (select(ItemVersion.code, func.max(ItemVersion.version).label("v"))
+            .where(ItemVersion.status == "published").group_by(ItemVersion.code).subquery())
+
+
+def _page(session, stmt, order, page: int, per_page: int) -> Found:
+    page = max(1, page)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = list(session.execute(stmt.order_by(*order).offset((page - 1) * per_page).limit(per_page)))
+    return Found([tuple(r) for r in rows], total, page, per_page)
+
+
+def search_items(session, q: str = "", *, department: str | None = None, page: int = 1,
+                 per_page: int = 20, codes: list[str] | None = None) -> Found:
+    """Published items (newest version) whose name, code or pinyin holds `q`, with their
+    department's name, by department and code."""
+    newest = newest_published()
+    stmt = (select(ItemVersion, Department.name)
+            .join(newest, (ItemVersion.code == newest.c.code) & (ItemVersion.version == newest.c.v))
+            .join(Department, Department.code == ItemVersion.department))
+    cond = _matching(q, ItemVersion.name, ItemVersion.code, ItemVersion.pinyin)
+    if cond is not None:
+        stmt = stmt.where(cond)
+    if department:
+        stmt = stmt.where(ItemVersion.department == department)
+    if codes is not None:
+        stmt = stmt.where(ItemVersion.code.in_(codes))
+    return _page(session, stmt, (ItemVersion.department, ItemVersion.code), page, per_page)
+
+
+def search_people(session, q: str = "", *, department: str | None = None, page: int = 1,
+                  per_page: int = 20, ids: list[int] | None = None) -> Found:
+    """People whose name or pinyin holds `q`, with their department's name."""
+    stmt = select(Person, Department.name).join(Department, Department.code == Person.department)
+    cond = _matching(q, Person.name, Person.pinyin)
+    if cond is not None:
+        stmt = stmt.where(cond)
+    if department:
+        stmt = stmt.where(Person.department == department)
+    if ids is not None:
+        stmt = stmt.where(Person.id.in_(ids))
+    return _page(session, stmt, (Person.department, Person.name, Person.id), page, per_page)
+
+
+def published_item(session, code: str) -> ItemVersion | None:
+    """One item's newest published version, or None."""
+    newest = newest_published()
+    return session.scalar(select(ItemVersion).join(
+        newest, (ItemVersion.code == newest.c.code) & (ItemVersion.version == newest.c.v))
+        .where(ItemVersion.code == code))
