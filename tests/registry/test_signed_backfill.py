@@ -8,19 +8,25 @@ from registry import migrate
 from registry.backfill import pending
 from registry.facts import export_facts
 from registry.services import org
-from registry.services.context import SYSTEM, FilingContext, NullLedger
+from registry.services.context import SYSTEM
 from registry.db import utcnow
 
 BEFORE = "e7a9c1d3f205"  # the revision before b7d2e4f1a903 (signed registry)
 
 
 def _unsigned_rows(rt):
-    """Rows written as before the migration: no log record states them."""
-    with rt.sessions() as session, session.begin():
-        ctx = FilingContext(session=session, actor=SYSTEM, ledger=NullLedger(), now=utcnow())
-        org.create_department(ctx, {"code": "FGW", "name": "市发改委", "group": "city_department"})
-        org.create_hall(ctx, {"code": "CITY", "name": "市本级政务大厅", "kind": "city"})
-        org.create_person(ctx, {"name": "张建国", "department": "FGW", "position": "科长"})
+    """Rows written as before the migration (by an older release, into the tables as they were
+    then, so with the columns they had): no log record states them."""
+    from sqlalchemy import MetaData, Table
+    rows = [("departments", {"code": "FGW", "name": "市发改委", "group": "city_department", "kind": "department",
+                             "entry_phase": None, "low_volume": False, "placeholder": False}),
+            ("halls", {"code": "CITY", "name": "市本级政务大厅", "kind": "city", "host_department": None}),
+            ("people", {"id": 1, "name": "张建国", "department": "FGW", "section": None, "position": "科长"})]
+    with rt.engine.begin() as conn:
+        for name, values in rows:
+            table = Table(name, MetaData(), autoload_with=conn)
+            values = {"created_at": utcnow().replace(tzinfo=None), **values}
+            conn.execute(table.insert(), {k: v for k, v in values.items() if k in table.c})
 
 
 def _downgrade(rt):
