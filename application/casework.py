@@ -52,7 +52,7 @@ def _due(session, item: ItemVersion | None, accepted_at):
     if item is None or item.case_type == "instant" or not limit:
         return None, False
     try:
-        calendar = cal.WorkingCalendar.load(session)
+        calendar = cal.WorkingCalendar.current(session)
         if limit["unit"] == "working_day":
             return calendar.due_after_working_days(accepted_at, int(round(limit["value"]))), False
         if limit["unit"] == "hour":

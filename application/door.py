@@ -49,6 +49,6 @@ def door_check(ctx: FilingContext, pack: Pack, data: dict[str, Any], key: str, a
 def pending_due(session: Session, accepted_at: datetime) -> datetime:
     """One working day after the acceptance; without calendar data, 24 hours (fails early, not late)."""
     try:
-        return cal.WorkingCalendar.load(session).due_after_working_days(accepted_at, 1)
+        return cal.WorkingCalendar.current(session).due_after_working_days(accepted_at, 1)
     except cal.CalendarPending:
         return accepted_at + timedelta(days=1)
