@@ -57,7 +57,7 @@ def _plain(obj: Any) -> bool:
     if t is str or t is bool or obj is None:
         return True
     if t is int:
-        return -_INT_LIMIT <= obj <= _INT_LIMIT
+        return bool(-_INT_LIMIT <= obj <= _INT_LIMIT)
     if t is dict:
         return all(type(k) is str and k.isascii() and _plain(v) for k, v in obj.items())
     if t is list or t is tuple:
