@@ -40,7 +40,7 @@ def _timed(client, url: str, repeat: int):
 
 def crawl_times(app, user: str, home: str, password: str, repeat: int, per_kind: int
                 ) -> dict[str, tuple[float, float]]:
-    from tests.web.test_link_crawl import kind_of, links_of
+    from tests.factories.crawl import links_to_follow
     client = app.test_client()
     client.post("/login", data={"name": user, "password": password})
     seen, kinds, out = {home}, Counter(), {}
@@ -52,20 +52,14 @@ def crawl_times(app, user: str, home: str, password: str, repeat: int, per_kind:
         out[url], r = _timed(client, url, repeat)
         if depth >= 2 or "text/html" not in (r.content_type or ""):
             continue
-        for link in links_of(r.get_data(as_text=True)):
-            if link in seen or link.startswith("/logout"):
-                continue
-            seen.add(link)
-            k = kind_of(app, link)
-            if kinds[k] < per_kind:
-                kinds[k] += 1
-                queue.append((link, depth + 1))
+        for link in links_to_follow(app, r.get_data(as_text=True), seen, kinds, per_kind):
+            queue.append((link, depth + 1))
     return out
 
 
 def measure(scale: int, repeat: int, per_kind: int) -> dict:
     from tests.api.world import PASSWORD, build_world
-    from tests.web.test_link_crawl import ROLES
+    from tests.factories.crawl import ROLES
     from registry import models as m
     from sqlalchemy import func, select
     t0 = time.perf_counter()

@@ -11,7 +11,7 @@ from registry.models import (
     CitizensHomeOpening, Department, FunctionSection, Hall, HallApproval, Person, Place, Seal, Section,
     StaffFiling,
 )
-from registry.services._common import code_of, department, ensure_order, get_or_invalid, person
+from registry.services._common import code_of, department, ensure_order, get_or_invalid, person, signed_departments
 from registry.services.context import FilingContext, iso
 from registry.record_views import log_state
 
@@ -71,7 +71,7 @@ def _own_head(ctx: FilingContext, department_code: str, person_id: int) -> None:
     """A section's head is one of its department's people: a department cannot make another
     department's person its head (and so the chief representative its plan names, XT-3.3.2)."""
     head = person(ctx.session, person_id, "head")
-    if head.department != department_code:
+    if signed_departments(ctx, [head.id])[head.id] != department_code:
         raise invalid("head", f"科室负责人须为本部门（{department_code}）人员，“{head.name}”不属于本部门")
 
 
@@ -149,6 +149,7 @@ def file_staff(ctx: FilingContext, data: dict[str, Any]) -> StaffFiling:
     if not people:
         errors.add("people", "至少备案一人")
     first: dict[Any, int] = {}
+    departments = signed_departments(ctx, [e.get("person") for e in people if isinstance(e.get("person"), int)])
     for i, entry in enumerate(people):
         if entry.get("person") in first:   # one person, one entry (and one role) per filing
             errors.add(f"people[{i}].person", f"与第{first[entry.get('person')] + 1}项重复：同一人员只能备案一次")
@@ -157,7 +158,7 @@ def file_staff(ctx: FilingContext, data: dict[str, Any]) -> StaffFiling:
         p = ctx.session.get(Person, entry.get("person"))
         if p is None:
             errors.add(f"people[{i}].person", f"人员“{entry.get('person')}”不存在")
-        elif p.department != data["department"]:
+        elif departments.get(p.id) != data["department"]:
             errors.add(f"people[{i}].person", "人员不属于该部门")
         if entry.get("role") not in vocab.STAFF_ROLES:
             errors.add(f"people[{i}].role", "须为“首席代表”（chief_representative）或“进驻人员”（staff）")

@@ -11,7 +11,7 @@ import re
 import pytest
 
 from tests.api.world import DEPARTMENT
-from tests.browser.test_main_flows import (  # noqa: F401  (fixtures)
+from tests.factories.browser import (  # noqa: F401  (fixtures)
     CHROMIUM, OUT, _shot, browser, live, new_page, sync_api,
 )
 
@@ -255,7 +255,7 @@ def test_citizen_reads_who_is_on_duty(new_page, live):
 
 def test_reform_office_publishes_a_pack_version_from_its_pages(new_page, live):
     """Last of the module: the version it publishes then serves every page (a parameter only)."""
-    from tests.web.test_pack_upload import pack_texts, zip_of
+    from tests.factories.packs import pack_texts, zip_of
     page = new_page("t-reform")
     page.get_by_role("link", name="规则包", exact=True).first.click()
     page.wait_for_load_state()
