@@ -30,17 +30,27 @@ class ActRefused(Exception):
         self.verdict = verdict
 
 
-def bound_place(principal: Principal, place: str | None, *, verdict: str = "不允许此操作") -> str | None:
+def bound_place(principal: Principal, place: str | None, *, verdict: str = "不允许此操作",
+                rt: Any = None) -> str | None:
     """The place the act happens at: a place-bound token's own place (named or not); any
-    other place named with such a token is refused."""
+    other place named with such a token is refused (the places named, when `rt` is given)."""
     if principal.place is None:
         return place
     if place is not None and place != principal.place:
         clause, text = ENTRY_CLAUSE
-        raise ActRefused("此令牌绑定了其他场所", [{
+        bound, asked = _place_names(rt, principal.place, place)
+        raise ActRefused("此账号绑定了其他办理场所", [{
             "rule": "token.place", "clause": clause, "text": text,
-            "detail": f"令牌绑定场所为 {principal.place}，请求场所为 {place}"}], verdict=verdict)
+            "detail": f"此账号只能在“{bound}”办理，不能在“{asked}”办理"}], verdict=verdict)
     return principal.place
+
+
+def _place_names(rt: Any, *codes: str) -> list[str]:
+    if rt is None:
+        return list(codes)
+    from registry.models import Place
+    with rt.reading() as session:
+        return [getattr(session.get(Place, c), "name", c) for c in codes]
 
 
 def own_person(principal: Principal, person: int | None, *, rule: str, clause: str, text: str,
@@ -72,7 +82,7 @@ def check_step_time(at: datetime | None, limit: timedelta, field: str = "at") ->
     now = utcnow()
     if at < now - limit:
         hours = limit.total_seconds() / 3600
-        raise invalid(field, f"环节时间不能早于现在{hours:g}小时以上（规则包 step_backdate_hours，"
+        raise invalid(field, f"环节时间不能早于现在{hours:g}小时以上（规则包规定的补记时限，"
                              f"{OUTSIDE_CLAUSE[0]}“{OUTSIDE_CLAUSE[1]}”）")
     if at > now + FUTURE_SKEW:
         raise invalid(field, "环节时间不能晚于现在")

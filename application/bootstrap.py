@@ -13,7 +13,7 @@ from registry.services.context import SYSTEM, Actor
 KEYS_VALID_FROM = datetime(2018, 1, 1, tzinfo=timezone.utc)
 
 
-def initialise(rt, *, demo: bool = False, progress: bool = True) -> list[str]:
+def initialise(rt, *, demo: bool = False, progress: bool = True, scale: int = 1) -> list[str]:
     lines: list[str] = []
     migrate.upgrade(rt.engine, ledger=rt.ledger)
     lines.append(f"数据库已就绪：{_safe_url(rt.settings.database_url)}")
@@ -39,6 +39,12 @@ def initialise(rt, *, demo: bool = False, progress: bool = True) -> list[str]:
         with rt.filing(Actor(name="demo", role="gov_service")) as ctx:
             summary = load_demo(ctx, progress=progress)
         lines.append(_demo_line(summary))
+        if scale > 1:
+            from registry.demo_scale import scale_demo
+            with rt.filing(Actor(name="demo", role="gov_service")) as ctx:
+                added = scale_demo(ctx, scale, progress=progress)
+            lines.append(f"演示数据放大 {scale} 倍：另加 {added['people']} 名人员、{added['items']} 个事项"
+                         if added["people"] or added["items"] else "演示数据已放大过，未重复放大")
         _demo_accounts(rt, lines)
     checkpoint = publish_checkpoint(rt)
     if checkpoint:

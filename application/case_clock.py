@@ -62,11 +62,14 @@ def record_step(rt, principal: Principal, number: str, step: str, *, person: int
     """Record one step of a case in the caller's own name; a refusal (ActRefused, RegistryError)
     writes nothing."""
     verdict = "不允许记录此环节"
-    place = bound_place(principal, place, verdict=verdict)
+    place = bound_place(principal, place, verdict=verdict, rt=rt)
     person = own_person(principal, person, rule="case.own_credential", clause=OUTSIDE_CLAUSE[0],
                         text=OUTSIDE_CLAUSE[1], what="记录办件环节", verdict=verdict)
     check_step_time(at, backdate_limit(rt))
     with rt.filing(actor_of(principal)) as ctx:
+        if step == "agency":  # 帮办代办: a comprehensive window or the approval section (rules.agency)
+            from application.agency import check_agency
+            check_agency(ctx.session, rt.policy.engine.pack, number, person, place)
         row = case_service.add_step(ctx, number, step, person=person, place=place, at=at)
         return {"id": row.id, "case": number, "step": row.step, "at": row.at, "place": row.place,
                 "log_index": row.log_index}

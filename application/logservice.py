@@ -1,4 +1,6 @@
-"""Wires the signed log into the runtime: key store, commitment key, checkpoint settings."""
+"""Wires the signed log into the runtime: key store, commitment key, checkpoint settings, and the
+log's three parts (registry.ledger appends, registry.checkpointer signs and awaits checkpoints,
+registry.log_reader builds proofs and receipts with the key store it is given)."""
 from __future__ import annotations
 
 import os
@@ -7,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from registry.ledger import LogSettings, SignedLog
+from registry.log_reader import LogReader
 from signing.keys import KeyStore
 
 if TYPE_CHECKING:
@@ -32,17 +35,30 @@ def make_ledger(rt: Runtime) -> SignedLog:
                            checkpoint_dir=s.key_dir.parent / "checkpoints")
     if s.key_store == "files":
         keys = KeyStore(s.key_dir, s.key_passphrase)
-        rt.keys = keys
-        return SignedLog(keys, commitment_key(s.key_dir), settings)
+        return _wired(rt, SignedLog(keys, commitment_key(s.key_dir), settings))
     from registry.custody import CustodyKeyStore
     from signing.custody import PassphraseVault, Pkcs11Vault
     vault = (Pkcs11Vault(s.pkcs11_module or "", s.pkcs11_token or "", s.pkcs11_pin or "")
              if s.key_store == "pkcs11" else PassphraseVault(s.key_passphrase))
     keys = CustodyKeyStore(rt.sessions, vault, s.key_passphrase)
-    rt.keys = keys
     log = SignedLog(keys, b"", settings)   # the commitment key: read from the database on first use
     keys.ledger = log
+    return _wired(rt, log)
+
+
+def _wired(rt: Runtime, log: SignedLog) -> SignedLog:
+    rt.keys = log.keys
+    log.reader = LogReader(rt.sessions, log.checkpointer, log.keys, rt.settings.log_origin,
+                           wait_ms=rt.settings.receipt_wait_ms)
     return log
+
+
+def log_reader(rt: Runtime) -> LogReader:
+    """The runtime's log reader (made with its ledger)."""
+    reader = getattr(rt.ledger, "reader", None)
+    if not isinstance(reader, LogReader):
+        raise RuntimeError("this runtime has no signed log (no log reader wired in)")
+    return reader
 
 
 def secret_file(path: Path) -> bytes:

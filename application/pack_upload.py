@@ -54,6 +54,7 @@ class Examination:
     self_check: list[str] = field(default_factory=list)   # the pack's own scenarios that failed
     pack: Pack | None = None
     active: PackVersion | None = None
+    active_pack: Pack | None = None
     changes: list[Any] = field(default_factory=list)
     effects: list[dict[str, Any]] = field(default_factory=list)
     effect_count: int = 0
@@ -216,7 +217,7 @@ def examine(rt, files: dict[str, str], ignored: list[str] | None = None) -> Exam
             refused = packs.version_refusal(session, out.pack, files.get("pack.yaml", ""))
             if refused:
                 out.errors.append(refused)
-        active = packs.load_stored_pack(out.active, session) if out.active is not None else None
+        active = out.active_pack = packs.load_stored_pack(out.active, session) if out.active is not None else None
     if out.errors or out.self_check:
         return out
     out.already_active = out.active is not None and out.active.digest == out.pack.digest

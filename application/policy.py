@@ -12,20 +12,23 @@ from __future__ import annotations
 import logging
 import threading
 from datetime import datetime
-from typing import Any
+from typing import Any, Callable, TypeVar
 
 from sqlalchemy import func, select
 
+from registry.act_log import first_uncommitted
 from registry.db import utcnow
 from registry.signed_facts import SignedState, display_from_rows
 from registry.signed_leaves import LogTampered
 from registry.decision_log import write_decisions
 from registry.models import PackVersion, RegistryChange
+from rules.decision import Decision
 from rules.engine import Engine
 from application.packs import load_stored_pack
 from application.snapshot import start_engine
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 DECISION_BATCH = 200
 DECISION_FLUSH_S = 0.05
 DECISION_QUEUE_MAX = 200_000
@@ -92,6 +95,27 @@ class PolicyHost:
         if pack_switch:
             self.reload()
 
+    def signed(self, session, read: Callable[[SignedState], T]) -> T:
+        """`read(state)` on this worker's signed facts once they hold every committed record, read
+        in `session`, a filing's transaction holding the log's lock (registry FilingContext.signed):
+        no record can be committed between this read and the filing's own. The filing's own records
+        are not folded (they may yet roll back). The door and the filings' preconditions decide on
+        these, never on rows (docs/design.md §12.3)."""
+        if self._tampered is not None:
+            raise self._tampered
+        with self._lock:
+            state = self._state
+            state.display = display_from_rows(session, bulk=False)
+            try:
+                for index, _, record in state.leaves.records(session, first_uncommitted(session)):
+                    for change in state.apply(index, record):
+                        self.engine.apply(change)
+            except LogTampered as exc:
+                log.critical("the log's leaves fail their proof; no more decisions from this worker: %s", exc)
+                self._tampered = exc
+                raise
+            return read(state)
+
     # -- questions ---------------------------------------------------------------------------
 
     def revocations_of(self, authorization_id) -> list[dict[str, Any]]:
@@ -103,8 +127,8 @@ class PolicyHost:
                known_at: datetime | None = None, place: str | None = None, seal: str | None = None,
                case: str | None = None) -> dict[str, Any]:
         self.refresh()
-        return self.engine.decide(person, action, item, at=at, known_at=known_at, place=place, seal=seal,
-                                  case=case)
+        return dict(self.engine.decide(person, action, item, at=at, known_at=known_at, place=place, seal=seal,
+                                       case=case).to_dict())
 
     def allowed_actions(self, person: int, item: str, at: datetime | None = None,
                         place: str | None = None) -> list[dict[str, Any]]:
@@ -113,7 +137,7 @@ class PolicyHost:
 
     # -- the decision log: written in batches after the answers went out ------------------------
 
-    def _queue_decision(self, request: dict[str, Any], answer: dict[str, Any]) -> None:
+    def _queue_decision(self, request: dict[str, Any], answer: Decision) -> None:
         if len(self._pending) >= DECISION_QUEUE_MAX and not self._overflowing:
             self._overflowing = True
             log.error("decision log queue full (%d): the oldest decisions are being dropped", DECISION_QUEUE_MAX)
@@ -151,7 +175,8 @@ class PolicyHost:
         while self._pending:
             taken = []
             while self._pending and len(taken) < DECISION_BATCH:
-                taken.append(self._pending.popleft())
+                request, answer, at = self._pending.popleft()
+                taken.append((request, answer.to_dict() if isinstance(answer, Decision) else answer, at))
             try:
                 with self.rt.engine.begin() as conn:
                     write_decisions(conn, taken)

@@ -13,18 +13,15 @@ from typing import Any
 from sqlalchemy import select
 
 from registry.db import utcnow
-from registry.ledger import node_getter
-from registry.models import Checkpoint, LogEntry
+from registry.models import LogEntry
 from registry.services.accounts import Principal
 from registry.services import seals as seal_service
 from registry.services.context import Actor
-from signing import merkle
-from signing.note import note_key_id, split_note
-from signing.receipt import build_receipt
 from application.acts import ActRefused, bound_place, own_person
+from application.logservice import log_reader
 from vocab.clock import SHANGHAI
 
-__all__ = ["ActRefused", "SealRefused", "refused", "use_seal", "receipt_for", "checkpoint_key", "find_seal_use"]
+__all__ = ["ActRefused", "SealRefused", "refused", "use_seal", "receipt_for", "find_seal_use"]
 
 
 SealRefused = ActRefused
@@ -40,7 +37,7 @@ def refused(verdict: str, decision: dict[str, Any]) -> ActRefused:
 def use_seal(rt, principal: Principal, data: dict[str, Any]) -> dict[str, Any]:
     own_person(principal, data["person"], rule="seal.own_credential", clause="XT-3.3.3",
                text="“行政审批专用章”及其他业务专章的保管权和使用权", what="用印", verdict="不允许用印")
-    bound_place(principal, data["place"], verdict="不允许用印")
+    bound_place(principal, data["place"], verdict="不允许用印", rt=rt)
     now = utcnow()
     decision = rt.policy.decide(data["person"], "use_seal", data["item"], at=now, place=data["place"],
                                 seal=data["seal"], case=data["case"])
@@ -56,17 +53,6 @@ def use_seal(rt, principal: Principal, data: dict[str, Any]) -> dict[str, Any]:
             "acting_for": decision.get("acting_for")}
 
 
-def relied_on(leaf: bytes) -> list[tuple[str, int]]:
-    """(role, log index) of the authorization and custody a seal-use record names."""
-    import json
-    record = json.loads(leaf)["record"]
-    if record.get("type") != "seal_use":
-        return []
-    return [(role, record[field]) for role, field in (("authorization", "authorization_log_index"),
-                                                      ("custody", "custody_log_index"))
-            if isinstance(record.get(field), int)]
-
-
 def custody_relied_on(rt, seal: str, at) -> dict[str, Any] | None:
     """The custody filing the decision read (the engine's signed facts, at the moment of the use)."""
     from rules.timeutil import ts
@@ -76,32 +62,10 @@ def custody_relied_on(rt, seal: str, at) -> dict[str, Any] | None:
 
 def receipt_for(rt, index: int, wait_ms: int | None = None,
                 authority: list[tuple[str, int]] | None = None) -> dict[str, Any]:
-    """The receipt of log entry `index` under a checkpoint that covers it; for a seal use, with
-    the entries and inclusion proofs of the records its decision relied on, under the same
-    checkpoint (docs/design.md §12.3): `authority` ((role, log index), ...), else those its record names."""
-    wait = rt.settings.receipt_wait_ms if wait_ms is None else wait_ms
-    cp: Checkpoint = rt.ledger.await_checkpoint(rt.sessions, index, wait)
-    with rt.reading() as session:
-        get = node_getter(session)
-        entry = session.get(LogEntry, index)
-        if authority is None:
-            authority = relied_on(bytes(entry.leaf))
-        proof = merkle.inclusion_proof(index, cp.tree_size, get)
-        relied = [(role, i, bytes(session.get(LogEntry, i).leaf), merkle.inclusion_proof(i, cp.tree_size, get))
-                  for role, i in authority]
-    return build_receipt(entry.leaf, index, proof, cp.tree_size, cp.note, checkpoint_key(rt, cp.note),
-                         rt.settings.log_origin, authority=relied)
-
-
-def checkpoint_key(rt, note: str) -> bytes:
-    """The log key that signed this checkpoint (not merely the current one: keys rotate)."""
-    origin = rt.settings.log_origin
-    _, signatures = split_note(note)
-    ids = {sig.key_id for sig in signatures if sig.name == origin}
-    for info in rt.signing_keys.public_keys():
-        if info.body == "log" and note_key_id(origin, info.public_key) in ids:
-            return info.public_key
-    raise LookupError("no log key signed this checkpoint")
+    """The receipt of log entry `index`, issued by the log reader (registry.log_reader): under a
+    checkpoint that covers it, with the records a seal use relied on (`authority`, else those its
+    record names) proven under the same checkpoint."""
+    return log_reader(rt).receipt(index, wait_ms=wait_ms, authority=authority)
 
 
 def find_seal_use(session, leaf_hash: str) -> dict[str, Any] | None:

@@ -32,14 +32,16 @@ from typing import Any
 from application.logservice import secret_file
 from registry.signed_facts import SignedState
 from registry.signed_leaves import LogTampered, ProvenLeaves, Trust
-from rules.engine import Engine, _Caches, _SignaturePlan
+from rules.engine import Engine
+from rules.plans import Caches, SignaturePlan
 from rules.pack import Pack, Rule
 from signing.frontier import Frontier
 
 log = logging.getLogger(__name__)
 MAGIC = b"onehall-snapshot/1\n"
-MODULES = ("rules/world.py", "rules/index.py", "rules/engine.py", "rules/compiler.py", "registry/signed_facts.py",
-           "registry/record_views.py")
+MODULES = ("rules/world.py", "rules/index.py", "rules/engine.py", "rules/facts.py", "rules/plans.py", "rules/compiler.py",
+           "registry/signed_facts.py", "registry/record_views.py", "registry/signed_cases.py",
+           "registry/signed_time.py")
 
 
 class SnapshotRejected(Exception):
@@ -76,7 +78,7 @@ class _Pickler(pickle.Pickler):
     def persistent_id(self, obj: Any):
         if isinstance(obj, Rule):
             return ("rule", obj.id)
-        if isinstance(obj, (_SignaturePlan, _Caches)):
+        if isinstance(obj, (SignaturePlan, Caches)):
             return ("none",)  # query-path plans: rebuilt on first use
         return None
 
@@ -230,7 +232,8 @@ def start_engine(rt, session, pack: Pack) -> tuple[Engine, SignedState, dict[str
     if engine is None or state is None:
         state = SignedState(display_from_rows(session), keep_records=False)
         state.leaves = ProvenLeaves(trust=trust)
-        state.apply_all(state.leaves.records(session, cp_size))
+        for index, _, record in state.leaves.records(session, cp_size):
+            state.apply(index, record)  # the engine loads the folded facts at once, not change by change
         engine = Engine(pack)
         engine.load(state.facts())
         _save(path, key, engine, state, cp_size)

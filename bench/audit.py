@@ -18,7 +18,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.log import _cpu_s, _size_label, build_export, run_verify, seal_use_record
+from bench.log_export import cpu_s, build_export, run_verify
+from bench.log_records import seal_use_record, size_label
 from signing.export import iter_entries, read_checkpoints, read_keys
 
 
@@ -66,10 +67,10 @@ def run_audit_once(db: Path, keys, workers: int) -> tuple[float, float, int]:
     from registry.audit import run_audit
     from registry.db import make_engine, session_factory
     engine = make_engine(f"sqlite:///{db}")
-    c0, t0 = _cpu_s(), time.perf_counter()
+    c0, t0 = cpu_s(), time.perf_counter()
     with session_factory(engine)() as session:
         report = run_audit(session, keys, None, incremental=False, workers=workers)
-    elapsed, cpu = time.perf_counter() - t0, _cpu_s() - c0
+    elapsed, cpu = time.perf_counter() - t0, cpu_s() - c0
     engine.dispose()
     assert report.ok, (report.problems[:3], [d.text() for d in report.differences[:3]])
     return elapsed, cpu, report.signatures_checked
@@ -81,7 +82,7 @@ def main(argv=None) -> int:
     ap.add_argument("--runs", type=int, default=1)
     ap.add_argument("--workers", type=int, default=2)
     args = ap.parse_args(argv)
-    label = _size_label(args.n)
+    label = size_label(args.n)
     with tempfile.TemporaryDirectory(prefix="onehall-audit-") as tmp:
         work = Path(tmp)
         built = build_export(work / "export", args.n, args.workers)

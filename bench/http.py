@@ -31,12 +31,8 @@ import http.client
 import json
 import os
 import random
-import re
 import shutil
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -45,88 +41,34 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Iterator
 
-HOST = "127.0.0.1"
-WORKERS = 2
+from bench.http_serve import (HOST, WORKERS, drop_schema, ensure_wrk, free_port, onehall_cmd, prepare_instance,
+                              run_wrk, server, write_script)
+
 MIX_SIZE = 200           # distinct request bodies in the Lua script
 UPDATE_TRIALS = 5
 UPDATE_TIMEOUT_S = 10.0
 CONSISTENT_POLLS = 20    # after the first fresh answer, this many more must all be fresh
 
-LUA = r"""
-local bodies = {
-%(bodies)s
-}
-local n = #bodies
-local counter = 0
-local threads = {}
+# --- the instance and its workload ----------------------------------------------------------------
 
-function setup(thread)
-  thread:set("offset", counter * 37)
-  counter = counter + 1
-  table.insert(threads, thread)
-end
-
-function init(args)
-  i = tonumber(offset) or 0
-  wrk.method = "POST"
-  wrk.headers["Content-Type"] = "application/json"
-  wrk.headers["Authorization"] = "Bearer %(token)s"
-end
-
-function request()
-  i = i %% n + 1
-  return wrk.format(nil, "/api/v1/decisions", nil, bodies[i])
-end
-
-function done(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format(
-    'WRKJSON {"requests": %%d, "duration_us": %%d, "bytes": %%d, "p50_us": %%d, "p99_us": %%d, ' ..
-    '"max_us": %%d, "connect_errors": %%d, "read_errors": %%d, "write_errors": %%d, ' ..
-    '"non_2xx": %%d, "timeouts": %%d}\n',
-    summary.requests, summary.duration, summary.bytes, latency:percentile(50), latency:percentile(99),
-    latency.max, e.connect, e.read, e.write, e.status, e.timeout))
-end
-"""
-
-
-# --- the instance -----------------------------------------------------------------------------
-
-def onehall_cmd(*args: str) -> list[str]:
-    return [sys.executable, "-c", "from web.cli import main; main()", *args]
-
-
-def prepare_instance(tmp: Path, database_url: str | None = None) -> str | None:
-    """A demo instance in `tmp`: SQLite inside it, or a scratch schema on `database_url`
-    (PostgreSQL). Returns the scratch schema's name (drop_schema removes it), or None."""
-    os.environ["ONEHALL_INSTANCE"] = str(tmp / "instance")
-    os.environ["ONEHALL_KEY_PASSPHRASE"] = "bench-http"
-    for var in ("ONEHALL_DATABASE_URL", "ONEHALL_DATABASE_SCHEMA", "ONEHALL_KEY_DIR"):
-        os.environ.pop(var, None)
+@contextmanager
+def decision_setup(prefix: str, database_url: str | None = None, keep: bool = False) -> Iterator[tuple[Path, dict[str, Any], Path]]:
+    """(folder, workload, wrk script) over a fresh demo instance (a scratch schema on `database_url`),
+    with the typical answer in `answer.json` for the bare servers; removed afterwards unless `keep`."""
+    tmp = Path(tempfile.mkdtemp(prefix=prefix))
     schema = None
-    if database_url:
-        from sqlalchemy import text
-
-        from registry.db import make_engine
-        schema = f"bench_http_{os.getpid()}"
-        admin = make_engine(database_url)
-        with admin.begin() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        admin.dispose()
-        os.environ["ONEHALL_DATABASE_URL"], os.environ["ONEHALL_DATABASE_SCHEMA"] = database_url, schema
-    subprocess.run(onehall_cmd("init", "--demo"), cwd=tmp, check=True, stdout=subprocess.DEVNULL,
-                   stderr=subprocess.DEVNULL)
-    return schema
-
-
-def drop_schema(database_url: str, schema: str) -> None:
-    from sqlalchemy import text
-
-    from registry.db import make_engine
-    admin = make_engine(database_url)
-    with admin.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+    try:
+        schema = prepare_instance(tmp, database_url)
+        work = build_workload()
+        (tmp / "answer.json").write_text(json.dumps(work["answer"], ensure_ascii=False), encoding="utf-8")
+        script = tmp / "decisions.lua"
+        write_script(script, work["token"], work["mix"])
+        yield tmp, work, script
+    finally:
+        if not keep:
+            shutil.rmtree(tmp, ignore_errors=True)
+            if schema and database_url:
+                drop_schema(database_url, schema)
 
 
 def build_workload(seed: int = 20181212) -> dict[str, Any]:
@@ -245,104 +187,6 @@ def _suspended_by_absence(rt, request: dict[str, Any]) -> bool:
     return not fork.decide(request["person"], request["action"], request["item"])["allowed"]
 
 
-# --- servers ------------------------------------------------------------------------------------
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
-
-
-@contextmanager
-def server(cmd: list[str], port: int, cwd: Path, log: Path) -> Iterator[subprocess.Popen]:
-    """Start a server (its own process group), wait until it answers, stop it afterwards."""
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(cmd, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"server exited ({proc.returncode}); see {log}")
-            try:
-                conn = http.client.HTTPConnection(HOST, port, timeout=2)
-                conn.request("GET", "/api/v1/openapi.json")
-                conn.getresponse().read()
-                conn.close()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"server did not start on :{port}; see {log}") from None
-                time.sleep(0.2)
-        yield proc
-    finally:
-        stop(proc)
-
-
-def stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is not None:
-        return
-    os.killpg(proc.pid, signal.SIGTERM)   # gunicorn's master and its workers: the group we started
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=5)
-
-
-# --- wrk ------------------------------------------------------------------------------------------
-
-def ensure_wrk() -> str:
-    found = shutil.which("wrk")
-    if found:
-        return found
-    if os.geteuid() == 0 and shutil.which("apt-get"):
-        subprocess.run(["apt-get", "install", "-y", "--no-install-recommends", "wrk"], check=False,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        found = shutil.which("wrk")
-    if not found:
-        sys.exit("bench.http needs wrk (Debian package `wrk`): apt-get install wrk")
-    return found
-
-
-def write_script(path: Path, token: str, bodies: list[dict[str, Any]]) -> None:
-    lines = ",\n".join("  [==[" + json.dumps(b, separators=(",", ":")) + "]==]" for b in bodies)
-    path.write_text(LUA % {"bodies": lines, "token": token}, encoding="utf-8")
-
-
-def group_cpu_s(pgid: int) -> float:
-    """CPU seconds (user + system) spent so far by the live processes of a process group."""
-    ticks = 0
-    for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{name}/stat", encoding="ascii", errors="replace") as f:
-                stat = f.read()
-        except OSError:
-            continue
-        fields = stat[stat.rindex(")") + 2:].split()   # after "pid (comm) ": state, ppid, pgrp, ...
-        if int(fields[2]) == pgid:
-            ticks += int(fields[11]) + int(fields[12])
-    return ticks / os.sysconf("SC_CLK_TCK")
-
-
-def run_wrk(wrk: str, port: int, script: Path, seconds: int, connections: int,
-            server_pgid: int | None = None) -> dict[str, Any]:
-    threads = max(1, min(2, os.cpu_count() or 1))
-    cpu_before = group_cpu_s(server_pgid) if server_pgid else None
-    out = subprocess.run([wrk, f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "5s",
-                          "-s", str(script), f"http://{HOST}:{port}/"],
-                         capture_output=True, text=True, timeout=seconds + 30, check=True).stdout
-    match = re.search(r"^WRKJSON (\{.*\})$", out, re.M)
-    if not match:
-        raise RuntimeError(f"wrk printed no summary:\n{out}")
-    r = json.loads(match.group(1))
-    r["rps"] = r["requests"] / (r["duration_us"] / 1e6)
-    if cpu_before is not None:
-        r["cpu_us_per_req"] = (group_cpu_s(server_pgid) - cpu_before) / max(1, r["requests"]) * 1e6
-    return r
-
-
 # --- update_ms --------------------------------------------------------------------------------------
 
 def _call(port: int, method: str, path: str, token: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
@@ -410,16 +254,9 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     wrk = ensure_wrk()
-    tmp = Path(tempfile.mkdtemp(prefix="onehall-bench-http-"))
-    schema = None
     load_before = os.getloadavg()[0]
     started = time.perf_counter()
-    try:
-        schema = prepare_instance(tmp, args.database_url)
-        work = build_workload()
-        (tmp / "answer.json").write_text(json.dumps(work["answer"], ensure_ascii=False), encoding="utf-8")
-        script = tmp / "decisions.lua"
-        write_script(script, work["token"], work["mix"])
+    with decision_setup("onehall-bench-http-", args.database_url, args.keep) as (tmp, work, script):
         p_app, p_bare = free_port(), free_port()
         app_cmd = onehall_cmd("serve", "--host", HOST, "--port", str(p_app), "--workers", str(WORKERS))
         bare_cmd = [sys.executable, "-m", "bench.bare_app", "--host", HOST, "--port", str(p_bare),
@@ -435,11 +272,6 @@ def main(argv: list[str] | None = None) -> None:
                 decision_runs.append(run_wrk(wrk, p_app, script, args.duration, args.connections, app_proc.pid))
                 bare_runs.append(run_wrk(wrk, p_bare, script, args.duration, args.connections, bare_proc.pid))
             updates = measure_updates(p_app, work)
-    finally:
-        if not args.keep:
-            shutil.rmtree(tmp, ignore_errors=True)
-            if schema:
-                drop_schema(args.database_url, schema)
 
     def med(runs: list[dict[str, Any]], key: str) -> float:
         return statistics.median(r[key] for r in runs)

@@ -18,12 +18,11 @@ import os
 import shutil
 import statistics
 import sys
-import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
-from bench.http import (HOST, WORKERS, build_workload, drop_schema, ensure_wrk, free_port, onehall_cmd,
-                        prepare_instance, run_wrk, server, write_script)
+from bench.http import decision_setup
+from bench.http_serve import HOST, WORKERS, ensure_wrk, free_port, onehall_cmd, run_wrk, server
 
 NGINX_CONF = """worker_processes 1;
 error_log {root}/error.log;
@@ -67,16 +66,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--database-url")
     args = ap.parse_args(argv)
     wrk = ensure_wrk()
-    tmp = Path(tempfile.mkdtemp(prefix="onehall-bench-limits-"))
-    schema = None
     load = [os.getloadavg()[0]]
     runs: dict[str, list[float]] = {"decision_rps": [], "wsgi_rps": [], "decision_rps_nginx": [], "wsgi_rps_nginx": []}
-    try:
-        schema = prepare_instance(tmp, args.database_url)
-        work = build_workload()
-        (tmp / "answer.json").write_text(json.dumps(work["answer"], ensure_ascii=False), encoding="utf-8")
-        script = tmp / "decisions.lua"
-        write_script(script, work["token"], work["mix"])
+    with decision_setup("onehall-bench-limits-", args.database_url) as (tmp, work, script):
         p_app, p_wsgi = free_port(), free_port()
         app_cmd = onehall_cmd("serve", "--host", HOST, "--port", str(p_app), "--workers", str(WORKERS))
         wsgi_cmd = [sys.executable, "-m", "bench.bare_app", "--wsgi", "--host", HOST, "--port", str(p_wsgi),
@@ -91,10 +83,6 @@ def main(argv: list[str] | None = None) -> None:
             for _ in range(args.runs):
                 for key, port in targets.items():
                     runs[key].append(run_wrk(wrk, port, script, args.duration, args.connections)["rps"])
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-        if schema:
-            drop_schema(args.database_url, schema)
     load.append(os.getloadavg()[0])
     out = {k: round(statistics.median(v), 1) for k, v in runs.items()}
     out.update(bench="http_limits", workers=WORKERS, connections=args.connections, runs=args.runs,

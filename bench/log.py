@@ -47,16 +47,12 @@ the two 1M verify figures takes over half an hour on 2 cores (each is 1-4 minute
 from __future__ import annotations
 
 import argparse
-import base64
 import cProfile
 import hashlib
 import json
-import multiprocessing
 import os
 import pstats
 import random
-import resource
-import statistics
 import sys
 import tempfile
 import time
@@ -70,30 +66,11 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from registry.db import make_engine, session_factory, write_lock
 from registry.ledger import LogSettings, SignedLog, node_getter
 from registry.models import Base, LogNode
+from bench.log_export import section_verify
+from bench.log_records import BODY, CHECKPOINT_EVERY, ORIGIN, median, size_label, seal_use_record
 from bench.log_sm2 import section_sm2
 from signing import merkle
-from signing.canonical import canonical_json
-from signing.export import ExportMeta, write_export
-from signing.keys import ALG_ED25519, Ed25519Signer, KeyInfo, KeyStore
-from signing.note import format_checkpoint, sign_note
-from signing.verify import check_signatures, verify_export
-
-ORIGIN = "onehall.xiangtan/log"
-BODY = "dept:FGW"
-CHECKPOINT_EVERY = 256
-
-
-def _size_label(n: int) -> str:
-    if n % 1_000_000 == 0:
-        return f"{n // 1_000_000}m"
-    if n % 1000 == 0:
-        return f"{n // 1000}k"
-    return str(n)
-
-
-def _median(values):
-    return statistics.median(values)
-
+from signing.keys import ALG_ED25519, KeyStore
 
 # -- databases -------------------------------------------------------------------------------
 
@@ -145,17 +122,6 @@ class RawRow(_RawBase):
 
 
 # -- appends against raw inserts ---------------------------------------------------------------
-
-
-def seal_use_record(i: int) -> dict:
-    """A record shaped like application.sealing's seal use, after FilingContext.log adds its fields."""
-    return {
-        "type": "seal_use", "filed_at": "2024-05-01T08:00:00.000000Z", "filed_by": BODY, "id": i,
-        "seal": "FGW-SP", "seal_kind": "approval", "department": "FGW", "person": 17, "item": "FGW-001",
-        "case": f"XT2024-{i:06d}", "document_sha256": hashlib.sha256(b"%d" % i).hexdigest(),
-        "place": "FGW-CK", "at": "2024-05-01T08:00:00.000000Z", "decision_id": uuid.UUID(int=i).hex,
-        "authorization": 5, "acting_for": None, "policy_digest": "c" * 64,
-    }
 
 
 def run_appends(workdir: Path, url: str | None, n: int, receipts: bool, profile: bool = False,
@@ -299,101 +265,7 @@ def run_proofs(path: Path, n: int, root: bytes, requests: int, seed: int) -> dic
             assert len(cp) > 0
     finally:
         engine.dispose()
-    return {"both": _median(both) * 1000, "inclusion": _median(inc) * 1000, "consistency": _median(con) * 1000}
-
-
-# -- an export of a million signed entries --------------------------------------------------------
-
-_SIGNER_SEED = hashlib.sha256(b"bench.log record key").digest()
-_LOG_SEED = hashlib.sha256(b"bench.log log key").digest()
-_W_SIGNER: Ed25519Signer | None = None
-
-
-def _record_bytes(i: int) -> bytes:
-    rec = seal_use_record(i)
-    rec["commitments"] = {"person_name": hashlib.sha256(b"c%d" % i).hexdigest()}
-    rec["log_index"] = i
-    # ASCII strings without escapes, small integers, null: sorted compact JSON is RFC 8785.
-    return json.dumps(rec, sort_keys=True, separators=(",", ":")).encode()
-
-
-def _leaves(span: tuple[int, int]) -> list[bytes]:
-    global _W_SIGNER
-    if _W_SIGNER is None:
-        _W_SIGNER = Ed25519Signer.from_seed(_SIGNER_SEED)
-    s = _W_SIGNER
-    head = b',"sig":{"alg":"ed25519","key_id":"' + s.key_id.encode() + b'","value":"'
-    out = []
-    for i in range(*span):
-        rb = _record_bytes(i)
-        out.append(b'{"record":' + rb + head + base64.b64encode(s.sign(rb)) + b'"}}')
-    return out
-
-
-def build_export(directory: Path, n: int, workers: int) -> dict:
-    t0 = time.perf_counter()
-    signer = Ed25519Signer.from_seed(_SIGNER_SEED)
-    log_signer = Ed25519Signer.from_seed(_LOG_SEED)
-    for i in (0, 1, n - 1):  # the template is the canonical form signing.records would produce
-        leaf = _leaves((i, i + 1))[0]
-        obj = json.loads(leaf)
-        assert canonical_json(obj) == leaf and canonical_json(obj["record"]) == _record_bytes(i)
-    tree = merkle.MemoryTree()
-    sizes = sorted({n // 4, n // 2, 3 * n // 4, n} - {0})
-    notes: list[str] = []
-    chunk = 5000
-    spans = [(a, min(a + chunk, n)) for a in range(0, n, chunk)]
-
-    def stream():
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            for leaves in pool.imap(_leaves, spans):
-                for leaf in leaves:
-                    tree.append_data(leaf)
-                    yield leaf
-                    if tree.size in sizes:
-                        body = format_checkpoint(ORIGIN, tree.size, tree.root())
-                        notes.append(sign_note(body, ORIGIN, log_signer))
-
-    since = datetime(2020, 1, 1, tzinfo=timezone.utc)
-    keys = [KeyInfo(signer.key_id, ALG_ED25519, BODY, signer.public_key_raw, since),
-            KeyInfo(log_signer.key_id, ALG_ED25519, "log", log_signer.public_key_raw, since)]
-    meta = ExportMeta(ORIGIN, log_signer.key_id, ORIGIN)
-    count = write_export(directory, stream(), [], keys, meta, progress=False, total=n)
-    write_export_checkpoints(directory, notes, keys, meta)
-    assert count == n and len(notes) == len(sizes)
-    return {"build_s": round(time.perf_counter() - t0, 1), "bytes": (directory / "entries.jsonl").stat().st_size}
-
-
-def write_export_checkpoints(directory: Path, notes: list[str], keys, meta) -> None:
-    """The checkpoints are signed while the entries stream; write them afterwards."""
-    from signing.export import checkpoint_filename, checkpoint_size_of
-    from signing.fileutil import atomic_write
-    for note in notes:
-        atomic_write(directory / "checkpoints" / checkpoint_filename(checkpoint_size_of(note)), note.encode())
-
-
-def _cpu_s() -> float:
-    """CPU seconds of this process and of its reaped children (the verifier's workers)."""
-    s, c = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return s.ru_utime + s.ru_stime + c.ru_utime + c.ru_stime
-
-
-def run_verify(directory: Path, workers: int) -> tuple[float, float]:
-    """(wall seconds, CPU seconds) of verify_export."""
-    c0, t0 = _cpu_s(), time.perf_counter()
-    report = verify_export(directory, workers=workers, progress=False)
-    elapsed, cpu = time.perf_counter() - t0, _cpu_s() - c0
-    assert report.ok and report.checkpoints >= 1, report.summary()
-    return elapsed, cpu
-
-
-def run_sig_verify(directory: Path, workers: int, n: int) -> tuple[float, float]:
-    """(wall seconds, CPU seconds) of check_signatures."""
-    c0, t0 = _cpu_s(), time.perf_counter()
-    count, errors = check_signatures(directory, workers=workers, progress=False)
-    elapsed, cpu = time.perf_counter() - t0, _cpu_s() - c0
-    assert count == n and not errors, errors[:3]
-    return elapsed, cpu
+    return {"both": median(both) * 1000, "inclusion": median(inc) * 1000, "consistency": median(con) * 1000}
 
 
 def section_append(work: Path, url: str | None, appends: int, runs: int, profile: bool) -> dict:
@@ -406,9 +278,9 @@ def section_append(work: Path, url: str | None, appends: int, runs: int, profile
         app_s.append(run_appends(work, url, appends, receipts=False))
         raw_s.append(run_raw(work, url, appends, leaf_len))
         rcp_s.append(run_appends(work, url, appends, receipts=True))
-    bare_per_s = appends / _median(app_s)
-    append_per_s = appends / _median(rcp_s)
-    raw_per_s = appends / _median(raw_s)
+    bare_per_s = appends / median(app_s)
+    append_per_s = appends / median(rcp_s)
+    raw_per_s = appends / median(raw_s)
     return {
         "appends_per_run": appends, "leaf_bytes": leaf_len,
         "append_per_s": round(append_per_s, 1),
@@ -428,42 +300,19 @@ def section_cases(work: Path, n: int, runs: int) -> dict:
         d = work / f"cases-{r}"
         d.mkdir()
         rates.append(cases.run(d, n))
-    return {"case_accept_per_s": round(_median(rates), 1), "case_accepts_per_run": n}
+    return {"case_accept_per_s": round(median(rates), 1), "case_accepts_per_run": n}
 
 
 def section_proof(work: Path, n: int, runs: int) -> dict:
-    label = _size_label(n)
+    label = size_label(n)
     nodes_db = work / "nodes.db"
     root, build = build_node_table(nodes_db, n)
     proofs = [run_proofs(nodes_db, n, root, requests=200, seed=r) for r in range(runs)]
     return {
-        f"proof_ms_at_{label}": round(_median([p["both"] for p in proofs]), 3),
-        f"inclusion_ms_at_{label}": round(_median([p["inclusion"] for p in proofs]), 3),
-        f"consistency_ms_at_{label}": round(_median([p["consistency"] for p in proofs]), 3),
+        f"proof_ms_at_{label}": round(median([p["both"] for p in proofs]), 3),
+        f"inclusion_ms_at_{label}": round(median([p["inclusion"] for p in proofs]), 3),
+        f"consistency_ms_at_{label}": round(median([p["consistency"] for p in proofs]), 3),
         "node_table": build,
-    }
-
-
-def section_verify(work: Path, n: int, runs: int, workers: int) -> dict:
-    label = _size_label(n)
-    export_dir = work / "export"
-    built = build_export(export_dir, n, workers)
-    ver, sig = [], []
-    for _ in range(runs):  # alternate, so that load from elsewhere falls on both alike
-        ver.append(run_verify(export_dir, workers))
-        sig.append(run_sig_verify(export_dir, workers, n))
-    verify_s, sig_verify_s = _median([w for w, _ in ver]), _median([w for w, _ in sig])
-    verify_cpu, sig_cpu = _median([c for _, c in ver]), _median([c for _, c in sig])
-    return {
-        f"verify_s_at_{label}": round(verify_s, 2),
-        f"sig_verify_s_at_{label}": round(sig_verify_s, 2),
-        "verify_ratio": round(verify_s / sig_verify_s, 3),
-        # CPU seconds (main process + workers): the work itself, whatever else the machine runs
-        f"verify_cpu_s_at_{label}": round(verify_cpu, 2),
-        f"sig_verify_cpu_s_at_{label}": round(sig_cpu, 2),
-        "verify_cpu_ratio": round(verify_cpu / sig_cpu, 3),
-        "verify_runs": runs, "verify_workers": workers, "export": built,
-        "verify_s_all": [round(w, 2) for w, _ in ver], "sig_verify_s_all": [round(w, 2) for w, _ in sig],
     }
 
 
@@ -510,7 +359,7 @@ def main(argv=None) -> int:
             if out["sm2_sign_vs_openssl"] is not None:
                 targets["sm2_sign_ge_0.5x_openssl"] = out["sm2_sign_vs_openssl"] >= 0.5
         if "proof" in sections:
-            label = _size_label(tree_n)
+            label = size_label(tree_n)
             out.update(section_proof(work, tree_n, runs))
             targets["proof_le_1ms"] = out[f"proof_ms_at_{label}"] <= 1.0
         if "verify" in sections:

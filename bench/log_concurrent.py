@@ -28,8 +28,9 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from bench.log import BODY, ORIGIN, RawRow, _Database, _RawBase, seal_use_record
-from registry.db import lock_key, make_engine, session_factory
+from bench.log import RawRow, _Database, _RawBase
+from bench.log_records import BODY, ORIGIN, seal_use_record
+from registry.db import lock_key, make_engine, session_factory, write_lock
 from registry.ledger import LogSettings, SignedLog
 from registry.models import Base
 from signing.keys import KeyStore
@@ -50,7 +51,7 @@ def _worker(kind: str, url: str, schema: str | None, key_dir: str, first: int, n
 
     def one(i: int) -> None:
         with sessions() as session, session.begin():
-            session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+            write_lock(session)
             if kind == "append":
                 log.append(session, kind="seal_use", body=BODY, record=seal_use_record(i), ref=str(i),
                            personal={"person_name": "张建国"})

@@ -114,7 +114,7 @@ def sections(facts, datatable):
 def items(facts, datatable):
     for r in W.rows(datatable):
         fees = [{"code": f"F{i}", "name": n, "basis": "", "standard": ""} for i, n in enumerate(W.split(r.get("收费")), 1)]
-        materials = [{"code": n, "name": n} for n in W.split(r.get("材料"))]
+        materials = [W.material(n) for n in W.split(r.get("材料"))]
         hall = r.get("进驻大厅", "CITY")
         facts.add("items", {
             "code": r["代码"], "version": 1, "directory_item": r["代码"], "name": r.get("名称", r["代码"]),

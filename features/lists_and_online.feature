@@ -124,6 +124,23 @@
     那么 有发现 "lists.no_resubmission" 针对 "item:R2/material:身份证明"
     并且 没有发现 "lists.no_resubmission" 针对 "item:R2/material:章程"
 
+  @XT-3.4.resubmit
+  场景: 按全市材料目录识别重复提交：不同部门用不同编码的同一目录材料也算重复
+    # 设计文档§12.2：材料引用政务服务部门维护的材料目录，重复提交按目录条目认定，不论部门自编的编码
+    假如 有以下事项:
+      | 代码 | 名称         | 部门 | 材料                                                    | 功能板块 |
+      | R1   | 名称核准     | GSJ  | 申请表、营业执照（GSJ-M01 目录CL-YYZZ）                 | TZXM     |
+      | R3   | 项目备案     | FGW  | 企业法人营业执照（FGW-007 目录CL-YYZZ）、项目申请报告   | TZXM     |
+      | R4   | 节能审查     | FGW  | 申请表（FGW-101 目录CL-SQB-JN）                         | TZXM     |
+    并且 有以下功能板块:
+      | 代码 | 名称     | 牵头部门 | 全链条 | 链条       |
+      | TZXM | 投资项目 | FGW      | 是     | R1、R3、R4 |
+    当 在 "2019-03-01" 做合规检查
+    那么 有发现 "lists.no_resubmission" 针对 "item:R3/material:FGW-007"
+    并且 发现 "lists.no_resubmission" 的说明包含 "企业法人营业执照"
+    并且 没有发现 "lists.no_resubmission" 针对 "item:R3/material:项目申请报告"
+    并且 没有发现 "lists.no_resubmission" 针对 "item:R4/material:FGW-101"
+
   @XT-3.4.lists
   场景: 收费项目须经发改部门审查
     假如 有以下事项:

@@ -31,7 +31,7 @@ def _case(session: Session, c: Case) -> dict[str, Any]:
     return {"number": c.number, "item": c.item, "place": c.place, "accepted_at": c.accepted_at,
             "application_key": c.application_key, "platform_record": c.platform_record,
             "platform_no": c.platform_no, "status": c.status, "pending_platform": c.pending_platform,
-            "steps": [{"step": s.step, "at": s.at, "place": s.place} for s in steps]}
+            "steps": [{"step": s.step, "at": s.at, "place": s.place, "person": s.person} for s in steps]}
 
 
 def export_facts(session: Session, *, include_cases: bool = False) -> dict[str, Any]:

@@ -1,52 +1,69 @@
-"""The signed Merkle log as stored in the registry (docs/design.md §7, §9).
+"""The signed Merkle log as stored in the registry (docs/design.md §7, §9): storage and append.
+
+Along Tessera's seams: this module appends (`SignedLog.append`), registry.checkpointer signs
+and awaits checkpoints, registry.log_reader builds proofs and receipts.
 
 `SignedLog.append` writes the record's leaf, and the complete-subtree nodes it finishes,
 inside the caller's transaction: no record without a leaf, no leaf without a record. One
-writer at a time: SQLite filings begin IMMEDIATE (the database's single writer lock);
-PostgreSQL takes a transaction-scoped advisory lock. The tree size is read inside that
-transaction, so concurrent workers produce one gap-free order.
+writer at a time: SQLite filings begin IMMEDIATE (registry.db.write_lock: the database's
+single writer lock); PostgreSQL takes a transaction-scoped advisory lock. The tree size, the
+last leaf and the right-edge nodes are read in one statement inside that transaction, so
+concurrent workers produce one gap-free order and no append reads the tree node by node.
 """
 from __future__ import annotations
 
 import base64
-import os
-import threading
-import time
-from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import bindparam, func, select, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import bindparam, event, select, text
 from sqlalchemy.orm import Session
 
 from registry.act_log import note_act
-from registry.db import lock_key, utcnow, write_lock
+from registry.checkpointer import LOG_BODY, Checkpointer, LogSettings, tree_size
+from registry.db import lock_key, utcnow
+from registry.errors import FieldError, Invalid
 from registry.fastsql import BulkInsert, Prepared
 from registry.models import Checkpoint, LogEntry, LogNode, RecordSalt
 from registry.services.context import Logged
 from signing import merkle
 from signing.commitment import commit, new_salt
 from signing.errors import KeyStoreError
-from signing.keys import ALG_SM2, KeyStore
-from signing.note import format_checkpoint, sign_note
-from signing.note_sm2 import LOG_SM2_BODY, add_sm2_signature
+from signing.keys import KeyStore
 from signing.records import make_leaf
+from signing.tiles import MAX_ENTRY
 
-LOG_BODY = "log"
+if TYPE_CHECKING:  # pragma: no cover
+    from registry.log_reader import LogReader
 
-
-def tree_size(session: Session) -> int:
-    last = session.scalar(select(func.max(LogEntry.index)))
-    return 0 if last is None else last + 1
-
+__all__ = ["LOG_BODY", "LogSettings", "RecordTooLarge", "SignedLog", "lock_log", "node_getter", "tree_size"]
 
 _NODE = select(LogNode.hash).where(LogNode.level == bindparam("level"), LogNode.index == bindparam("index"))
-_TAIL = select(LogEntry.index, LogEntry.leaf_hash).order_by(LogEntry.index.desc()).limit(1)
+# The tail (size, last leaf hash) and the right-edge nodes of the tree, (level, (n >> level) - 1)
+# for each bit `level` set in n: exactly the left siblings an append can need. One statement,
+# whatever the size, the same in SQLite and PostgreSQL.
+_TAIL_AND_EDGE = (
+    'WITH RECURSIVE lv(level) AS (SELECT 0 UNION ALL SELECT level + 1 FROM lv WHERE level < 31), '
+    't AS (SELECT "index" + 1 AS n, leaf_hash FROM log_entries ORDER BY "index" DESC LIMIT 1) '
+    'SELECT t.n, t.leaf_hash, lv.level, nd.hash FROM t CROSS JOIN lv '
+    'LEFT JOIN log_nodes nd ON nd.level = lv.level AND nd."index" = (t.n >> lv.level) - 1 '
+    'WHERE ((t.n >> lv.level) & 1) = 1'
+)
 _INSERT_ENTRY = BulkInsert(LogEntry.__table__)
 _INSERT_NODES = BulkInsert(LogNode.__table__)
 _INSERT_SALTS = BulkInsert(RecordSalt.__table__)
+
+
+class RecordTooLarge(Invalid):
+    """A signed leaf longer than a tlog-tiles entry can hold (65,535 bytes): refused, nothing written."""
+
+    title = "记录过大"
+
+    def __init__(self, size: int) -> None:
+        message = (f"签名后的日志条目为 {size} 字节，超过上限 {MAX_ENTRY} 字节（一条日志条目最多 {MAX_ENTRY} 字节），"
+                   "未写入任何内容；请缩短内容后重新提交")
+        super().__init__(message, [FieldError("record", message)])
+        self.size = size
 
 
 def node_getter(session: Session, cache: dict[tuple[int, int], bytes] | None = None):
@@ -79,26 +96,21 @@ def node_getter(session: Session, cache: dict[tuple[int, int], bytes] | None = N
     return get
 
 
-@dataclass
-class LogSettings:
-    origin: str = "onehall.xiangtan/log"
-    checkpoint_interval_ms: int = 200
-    checkpoint_max_entries: int = 256
-    checkpoint_dir: Path | None = None
-
-
 class SignedLog:
-    """Implements registry.services.context.Ledger over the database."""
+    """Implements registry.services.context.Ledger over the database.
+
+    `checkpointer` (registry.checkpointer.Checkpointer) signs and awaits checkpoints (the
+    `latest_checkpoint`, `publish_checkpoint` and `await_checkpoint` methods are its own);
+    `reader` (registry.log_reader.LogReader) builds proofs and receipts."""
 
     def __init__(self, keys: KeyStore, commitment_key: bytes, settings: LogSettings | None = None):
         self.keys = keys
         self._commitment = commitment_key
         self.settings = settings or LogSettings()
-        self._frontier_lock = threading.Lock()
-        # (tree size, hash of its last leaf, the right-edge nodes): see _cached_frontier
-        self._frontier: tuple[int, str, dict[tuple[int, int], bytes]] | None = None
-        self._checkpoint_lock = threading.Lock()
         self._signers: dict[str, Any] = {}
+        self.checkpointer = Checkpointer(keys, self.settings,
+                                         lambda session: self._signer_in_session(session, LOG_BODY, {}))
+        self.reader: LogReader | None = None   # registry.log_reader, wired by application.logservice
 
     @property
     def commitment_key(self) -> bytes:
@@ -111,13 +123,16 @@ class SignedLog:
 
     def append(self, session: Session, *, kind: str, body: str, record: dict[str, Any],
                ref: str | None = None, personal: dict[str, str] | None = None) -> Logged:
-        lock_log(session)
-        # A key in custody is found (or made, and logged: an append of its own) before the tail is read.
-        in_session = self._signer_in_session(session, body, record)
-        if in_session is not None and not self._commitment:
-            # made (once per deployment) in this transaction: a second one would wait on our lock
-            self._commitment = self.keys.commitment_key_in(session)
-        size, last_hash = _tail(session)
+        in_session = None
+        if getattr(self.keys, "signer_in", None) is not None:
+            lock_log(session)
+            # A key in custody is found (or made, and logged: an append of its own) under the lock,
+            # before the tail is read: a rotation on another host is wholly before or after.
+            in_session = self._signer_in_session(session, body, record)
+            if not self._commitment:
+                # made (once per deployment) in this transaction: a second one would wait on our lock
+                self._commitment = self.keys.commitment_key_in(session)
+        size, edge = _lock_and_read_tail(session)
         salts: list[tuple[str, bytes]] = []
         if personal:
             commitments = {}
@@ -132,22 +147,20 @@ class SignedLog:
             leaf = make_leaf(record, signer)
         else:
             signer, leaf = self._sign(body, record)
+        if len(leaf) > MAX_ENTRY:
+            raise RecordTooLarge(len(leaf))
         leaf_hash = merkle.leaf_hash(leaf)
-        known = self._cached_frontier(size, last_hash)
-        get = node_getter(session, known)
-        new_nodes = merkle.nodes_completed_by_append(size, leaf_hash, get)
+        new_nodes = merkle.nodes_completed_by_append(size, leaf_hash, _edge_getter(edge))
         # The caller's pending rows first, as before; then our rows straight to the driver (the
         # ORM's unit of work and Core's per-execute machinery cost more than the inserts, and
-        # nothing of ours needs these rows as objects in the session).
+        # nothing of ours needs these rows as objects in the session), in one round trip.
         session.flush()
         conn = session.connection()
-        _INSERT_ENTRY.run(conn, [{"index": size, "leaf": leaf, "leaf_hash": leaf_hash.hex(), "kind": kind,
-                                  "ref": ref, "appended_at": utcnow()}])
-        _INSERT_NODES.run(conn, [{"level": lv, "index": ix, "hash": h} for lv, ix, h in new_nodes])
-        _INSERT_SALTS.run(conn, [{"log_index": size, "field": f, "salt": s} for f, s in salts])
-        # The next frontier is the old one plus what this append completed: no reads.
-        known.update(((lv, ix), h) for lv, ix, h in new_nodes)
-        self._remember_frontier(size + 1, leaf_hash.hex(), get)
+        with _pipeline(conn):
+            _INSERT_ENTRY.run(conn, [{"index": size, "leaf": leaf, "leaf_hash": leaf_hash.hex(), "kind": kind,
+                                      "ref": ref, "appended_at": utcnow()}])
+            _INSERT_NODES.run(conn, [{"level": lv, "index": ix, "hash": h} for lv, ix, h in new_nodes])
+            _INSERT_SALTS.run(conn, [{"log_index": size, "field": f, "salt": s} for f, s in salts])
         note_act(session, act=kind, log_index=size, leaf_hash=leaf_hash.hex(), body=body, key_id=signer.key_id)
         # The record hash is the RFC 9162 leaf hash: the entry's identity in the log and on /verify.
         return Logged(index=size, leaf_hash=leaf_hash.hex(), record_hash=leaf_hash.hex(),
@@ -177,116 +190,111 @@ class SignedLog:
         signer = _Capture(self._signers.setdefault(body, self.keys.signer(body)))
         return signer, make_leaf(record, signer)
 
-    def _cached_frontier(self, size: int, last_hash: str | None) -> dict[tuple[int, int], bytes]:
-        """The right-edge nodes of our last append, if the stored tree still ends with it.
-
-        Checking the size alone is not enough: our append may have been rolled back and
-        another worker may have committed a different leaf at that index since. Earlier
-        leaves are committed and never change, so the last leaf's hash decides.
-        """
-        with self._frontier_lock:
-            if self._frontier is not None and self._frontier[:2] == (size, last_hash):
-                return dict(self._frontier[2])
-        return {}
-
-    def _remember_frontier(self, size: int, last_hash: str, get) -> None:
-        # The left siblings the next appends need are the complete subtrees along the right edge.
-        frontier: dict[tuple[int, int], bytes] = {}
-        start = 0
-        remaining = size
-        while remaining:
-            level = remaining.bit_length() - 1
-            index = start >> level
-            try:
-                frontier[(level, index)] = get(level, index)
-            except LookupError:  # pragma: no cover - damaged store; don't cache
-                return
-            start += 1 << level
-            remaining -= 1 << level
-        with self._frontier_lock:
-            self._frontier = (size, last_hash, frontier)
-
-    # -- checkpoints -------------------------------------------------------------------------
+    # -- checkpoints (registry.checkpointer) ----------------------------------------------------
 
     def latest_checkpoint(self, session: Session) -> Checkpoint | None:
-        return session.scalar(select(Checkpoint).order_by(Checkpoint.tree_size.desc()).limit(1))
+        return self.checkpointer.latest(session)
 
     def publish_checkpoint(self, session: Session) -> Checkpoint | None:
         """Sign and store a checkpoint of the current tree if it grew; None if nothing new."""
-        lock_log(session)
-        signer = self._signer_in_session(session, LOG_BODY, {})
-        size = tree_size(session)
-        latest = self.latest_checkpoint(session)
-        if size == 0 or (latest is not None and latest.tree_size >= size):
-            return None
-        root = merkle.root_at(size, node_getter(session))
-        if signer is None:
-            self.keys.ensure(LOG_BODY)
-            signer = self.keys.signer(LOG_BODY)
-        body = format_checkpoint(self.settings.origin, size, root)
-        note = sign_note(body, self.settings.origin, signer)
-        sm2_key = self.keys.current(LOG_SM2_BODY)
-        if sm2_key is not None and sm2_key.alg == ALG_SM2:  # a 国密 line beside it, once the log has an SM2 key
-            note = add_sm2_signature(note, self.settings.origin, self.keys.signer(LOG_SM2_BODY))
-        cp = Checkpoint(tree_size=size, root_hash=root.hex(), note=note, created_at=utcnow())
-        session.add(cp)
-        session.flush()
-        self._write_outside(cp)
-        return cp
-
-    def _write_outside(self, cp: Checkpoint) -> None:
-        """Checkpoints are also kept outside the database, where a tamperer of it can't reach."""
-        directory = self.settings.checkpoint_dir
-        if directory is None:
-            return
-        directory.mkdir(parents=True, exist_ok=True)
-        path = directory / f"{cp.tree_size:012d}.note"
-        tmp = path.with_suffix(f".tmp{os.getpid()}")
-        tmp.write_text(cp.note, encoding="utf-8")
-        os.replace(tmp, path)
+        return self.checkpointer.publish(session)
 
     def await_checkpoint(self, sessions, index: int, wait_ms: int) -> Checkpoint:
-        """A checkpoint covering leaf `index`: an existing one, or one published now.
-
-        Checkpoints are batched: a new one is signed at most every `checkpoint_interval_ms`,
-        so receipts that arrive together share one; the wait is bounded by `wait_ms`.
-        """
-        deadline = time.monotonic() + wait_ms / 1000
-        while True:
-            with sessions() as session:
-                latest = self.latest_checkpoint(session)
-                if latest is not None and latest.tree_size > index:
-                    return latest
-                age_ms = (utcnow() - latest.created_at).total_seconds() * 1000 if latest else 1e9
-            if age_ms >= self.settings.checkpoint_interval_ms or time.monotonic() >= deadline:
-                with self._checkpoint_lock:
-                    try:
-                        with sessions() as session, session.begin():
-                            # Like a filing: on SQLite take the write lock up front, or a
-                            # filing committed by another worker after our first read makes
-                            # the insert fail ("database is locked": a stale WAL snapshot).
-                            write_lock(session)
-                            cp = self.publish_checkpoint(session)
-                    except IntegrityError:  # another worker published the same size first
-                        cp = None
-                if cp is not None and cp.tree_size > index:
-                    return cp
-            if time.monotonic() >= deadline + 5:
-                raise TimeoutError("no checkpoint covers the entry")
-            time.sleep(min(0.01, max(0.0, self.settings.checkpoint_interval_ms / 1000 - age_ms / 1000)))
+        """A checkpoint covering leaf `index`: an existing one, or one published now (bounded wait)."""
+        return self.checkpointer.await_covering(sessions, index, wait_ms)
 
 
-def _tail(session: Session) -> tuple[int, str | None]:
-    """The tree size and the hash of the last leaf (one indexed read, like tree_size)."""
+def _lock_and_read_tail(session: Session) -> tuple[int, dict[int, bytes]]:
+    """Take the log's writer lock and read the tree size and its right-edge nodes by level.
+
+    PostgreSQL: the advisory lock and the read go in one pipeline (one round trip); the read is
+    its own statement, so under READ COMMITTED it sees every append committed before the lock
+    was granted. The transaction commits without waiting for its WAL flush, so the lock is not
+    held through an fsync; the flush is awaited after the commit, before the filing answers
+    (_durable_after_commit). SQLite: the transaction already holds the database's write lock."""
     conn = session.connection()
-    prepared = Prepared.of(_TAIL, conn.dialect)
-    cursor = conn.connection.cursor()
-    try:
-        cursor.execute(prepared.sql, prepared.params())
+    dbapi = conn.connection.dbapi_connection
+    if conn.dialect.name == "postgresql":
+        key = lock_key(session.get_bind(), "log")
+        session.info[_AWAIT_FLUSH] = dbapi
+        with dbapi.pipeline():
+            dbapi.execute("SET LOCAL synchronous_commit TO off")
+            dbapi.execute("SELECT pg_advisory_xact_lock(%s)", (key,))
+            cursor = dbapi.execute(_TAIL_AND_EDGE)
         rows = cursor.fetchall()
+    else:
+        cursor = conn.connection.cursor()
+        try:
+            cursor.execute(_TAIL_AND_EDGE)
+            rows = cursor.fetchall()
+        finally:
+            cursor.close()
+    if not rows:
+        return 0, {}
+    edge: dict[int, bytes] = {}
+    for _n, _last, level, h in rows:
+        if h is None:
+            raise LookupError(f"log node at level {level} of the right edge missing: the stored tree is damaged")
+        edge[level] = bytes(h)
+    return rows[0][0], edge
+
+
+_AWAIT_FLUSH = "onehall_log_await_flush"
+
+
+@event.listens_for(Session, "after_commit")
+def _durable_after_commit(session: Session) -> None:
+    """Durable before acknowledged, on PostgreSQL, with the lock released before the fsync.
+
+    An append's transaction commits with synchronous_commit off: its commit record is in the
+    WAL when COMMIT returns and the log's lock is free for the next appender, but it may not be
+    on disk yet. Before the filing returns, one more statement on the same connection, its own
+    transaction, writes a WAL record (a logical message, which every role may emit) and commits
+    with the server's synchronous_commit: its flush (and its wait for synchronous standbys) covers
+    every earlier WAL record, our commit included. Appenders that commit close together share
+    that flush (PostgreSQL flushes the WAL for all waiting commits at once): the group commit
+    Tessera gets from batching, without taking anyone else's record into our transaction."""
+    dbapi = session.info.pop(_AWAIT_FLUSH, None)
+    if dbapi is not None:
+        await_wal_flush(dbapi)
+
+
+@event.listens_for(Session, "after_rollback")
+def _rolled_back(session: Session) -> None:
+    session.info.pop(_AWAIT_FLUSH, None)
+
+
+def await_wal_flush(dbapi) -> None:
+    """Return once every transaction this connection committed is flushed (see above)."""
+    dbapi.autocommit = True
+    try:
+        dbapi.execute("SELECT pg_logical_emit_message(true, 'onehall', 'durable')")
     finally:
-        cursor.close()
-    return (0, None) if not rows else (rows[0][0] + 1, rows[0][1])
+        dbapi.autocommit = False
+
+
+def _edge_getter(edge: dict[int, bytes]):
+    def get(level: int, index: int) -> bytes:
+        h = edge.get(level)
+        if h is None:  # pragma: no cover - nodes_completed_by_append asks only for right-edge nodes
+            raise LookupError(f"log node ({level}, {index}) is not on the right edge")
+        return h
+    return get
+
+
+class _pipeline:
+    """PostgreSQL: the statements inside go to the server in one round trip (psycopg pipeline);
+    errors still raise at the end of the block. Other databases: nothing."""
+
+    def __init__(self, conn) -> None:
+        dbapi = conn.connection.dbapi_connection
+        self._cm = dbapi.pipeline() if conn.dialect.name == "postgresql" else None
+
+    def __enter__(self):
+        return None if self._cm is None else self._cm.__enter__()
+
+    def __exit__(self, *exc):
+        return None if self._cm is None else self._cm.__exit__(*exc)
 
 
 class _Capture:
@@ -315,4 +323,4 @@ def lock_log(session: Session) -> None:
     bind = session.get_bind()
     if bind.dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": lock_key(bind, "log")})
-    # SQLite: filings begin IMMEDIATE, which already holds the database's write lock.
+    # SQLite: filings begin IMMEDIATE (registry.db.write_lock), which already holds the write lock.

@@ -14,17 +14,18 @@ header      field         cell
 
 A file with any problem is refused whole, every problem named by row and header; an
 application already reported is a problem too (the export is imported once). Files are read as
-the catalog's are (registry.catalog_io.read_table).
+the catalog's are (registry.table_import).
 """
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-from registry.catalog_io import parse_datetime, read_table
+from registry.catalog_io import parse_datetime
 from registry.errors import ErrorList, FieldError, Invalid, RegistryError
 from registry.services import platform
 from registry.services.context import FilingContext
+from registry.table_import import rows_of
 
 HEADERS = {"申报号": "platform_no", "事项编码": "item", "申请人": "applicant", "申报时间": "applied_at"}
 HEADER_OF = {v: k for k, v in HEADERS.items()}
@@ -32,26 +33,10 @@ HEADER_OF = {v: k for k, v in HEADERS.items()}
 
 def import_applications(ctx: FilingContext, path: str | Path, *, secret: bytes) -> int:
     """Report every application of the export; all or nothing. Returns how many."""
-    rows = read_table(path)
     errors = ErrorList()
-    if not rows:
-        raise Invalid("文件是空的", [FieldError("文件", "没有表头")])
-    header = [str(h).strip() for h in rows[0][1]]
-    fields = [HEADERS.get(h, h if h in HEADER_OF else None) for h in header]
-    for h, f in zip(header, fields):
-        if f is None and h:
-            errors.add("表头", f"未知列“{h}”，可用：{'、'.join(HEADERS)}")
-    missing = [HEADER_OF[f] for f in HEADER_OF if f not in fields]
-    if missing:
-        errors.add("表头", f"缺少列：{'、'.join(missing)}")
-    errors.raise_if_any("平台导出文件的表头不正确")
     parsed: list[tuple[int, dict[str, Any]]] = []
     seen: set[str] = set()
-    for row_no, cells in rows[1:]:
-        values = {f: (cells[i] if i < len(cells) else "") for i, f in enumerate(fields) if f}
-        if all(str(v).strip() == "" for v in values.values()):
-            continue
-        data = {k: (v.strip() if isinstance(v, str) else v) for k, v in values.items()}
+    for row_no, data in rows_of(path, HEADERS, tuple(HEADER_OF), "平台导出文件"):
         for f in ("platform_no", "item", "applicant"):
             if not str(data.get(f) or "").strip():
                 errors.add(f"第{row_no}行 {HEADER_OF[f]}", "不能为空")

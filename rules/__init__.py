@@ -14,15 +14,15 @@ Public API (stable; the web layer calls exactly this):
     engine.load(snapshot)                 # docs/facts.md snapshot; swaps in atomically
     engine.apply(change)                  # {"kind", "op": "upsert", "record"}; incremental
     engine.decide(person, action, item, at=None, known_at=None, place=None, seal=None, case=None)
-        -> {"decision_id", "allowed", "kind": "allow"|"forbidden"|"not_granted",
+        -> Decision (rules.decision; reads as {"decision_id", "allowed", "kind": "allow"|"forbidden"|"not_granted",
             "reasons": [{"rule", "clause", "text", "detail"}], "why_not": {"rule", "clause", "failed"}|None,
             "authorization": {"id", "log_index"}|None, "acting_for": person id|None,
-            "unchecked": [...], "policy": {"pack", "version", "digest"}}
+            "unchecked": [...], "policy": {"pack", "version", "digest"}}; .to_dict() for JSON)
         raises UnknownReference(field, value) / UnknownAction(value)
     engine.allowed_actions(person, item, at=None, place=None, known_at=None)
         -> [{"action", "label", "reasons", "authorization", "acting_for", "unchecked"}]
-    engine.decision_log = DecisionLog()   # or any non-blocking callable(request, answer)
-    engine.decision_log.drain(limit)      # the app writes batches
+    engine.decision_log = hook            # any non-blocking callable(request, answer): the app queues
+                                          # and writes batches (application.policy)
     engine.fork()                         # a private engine over the same facts, for hypotheses:
                                           # takes absences and revocations, leaves the original alone
 
@@ -47,14 +47,15 @@ Times: timezone-aware datetimes (or ISO strings); `at` and `known_at` default to
 """
 from .analysis import decision_effect, gaps, what_if
 from .compliance import findings, summary
-from .engine import DecisionLog, Engine
+from .decision import Decision
+from .engine import Engine
 from .errors import PackError, PackInvalid, RulesError, UnknownAction, UnknownReference
 from .pack import Pack, RuleChange, check_pack, default_pack_dir, diff_packs, load_pack
 from .replay import replay, same_decision
 from .schema import ACTIONS, KNOWN_CLAUSES
 from .selfcheck import run_self_checks
 
-__all__ = ["ACTIONS", "DecisionLog", "Engine", "KNOWN_CLAUSES", "Pack", "PackError", "PackInvalid",
+__all__ = ["ACTIONS", "Decision", "Engine", "KNOWN_CLAUSES", "Pack", "PackError", "PackInvalid",
            "RuleChange", "RulesError", "UnknownAction", "UnknownReference", "check_pack", "decision_effect",
            "default_pack_dir", "diff_packs", "findings", "gaps", "load_pack", "replay", "run_self_checks",
            "same_decision", "summary", "what_if"]

@@ -8,10 +8,11 @@ REQUEST_KEYS = ("person", "action", "item", "at", "known_at", "place", "seal", "
 
 
 def replay(pack: Pack, snapshot: dict, logged_request: dict) -> dict:
-    """The answer `logged_request` (as given to `Engine.decision_log`) gets from `snapshot`."""
+    """The answer `logged_request` (as given to `Engine.decision_log`) gets from `snapshot`, as the
+    decision log holds it (a plain dict)."""
     engine = Engine(pack)
     engine.load(snapshot)
-    return engine.decide(**{k: logged_request.get(k) for k in REQUEST_KEYS})
+    return dict(engine.decide(**{k: logged_request.get(k) for k in REQUEST_KEYS}).to_dict())
 
 
 def same_decision(a: dict, b: dict) -> bool:

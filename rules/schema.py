@@ -146,6 +146,7 @@ FINDING_CHECKS = (
     "fee_not_reviewed",          # XT-3.4.lists
     "item_not_published",        # XT-3.4.lists
     "joint_without_countersign", # XT-3.5
+    "agency_not_entitled",       # XT-3.5 帮办代办 (and XT-3.2 代办 by the approval section)
     "section_item_not_served",   # XT-3.5
     "entry_incomplete",          # XT-4.3
     "nominal_entry",             # XT-5.3

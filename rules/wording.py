@@ -27,6 +27,11 @@ def zh_of(fail: str) -> str:
     return getattr(fail, "zh", None) or fail
 
 
+def post_label(post: object) -> str:
+    """A post as every explanation writes it: "A", "B", or nothing (no post, "none")."""
+    return "" if post in (None, "none") else str(post)
+
+
 def zh_date(t: float) -> str:
     """A date in Beijing time as the explanation templates write it ('2019-03-01'; '—' for an open end)."""
     return local_date(t)

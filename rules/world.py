@@ -10,6 +10,7 @@ from typing import Any
 
 from .schema import ACTIONS
 from .timeutil import INF, NEG_INF, ts
+from .wording import post_label
 
 NO_RULES: tuple = ((),) * len(ACTIONS)  # AuthRec.rules before anything is derived
 
@@ -57,7 +58,7 @@ class ItemRec:
                  "entered_from", "raw")
 
     def __init__(self, row: dict, excluded_types: frozenset, halls: dict):
-        self.plan = None  # the engine's plan for items like this one (rules.engine._SignaturePlan)
+        self.plan = None  # the engine's plan for items like this one (rules.plans.SignaturePlan)
         self.code = row["code"]
         self.name = row.get("name") or self.code
         self.department = row.get("department")
@@ -125,7 +126,7 @@ class AuthRec:
         self.person = grantee.get("person")
         self.gov_service = bool(grantee.get("gov_service"))
         self.post = row.get("post")
-        self.post_label = "" if self.post in (None, "none") else self.post  # as explanations show it
+        self.post_label = post_label(self.post)  # as explanations show it
         self.backs = row.get("backs")
         self.backs_rec = None  # the AuthRec of `backs` (set by World)
         self.powers = frozenset(row.get("powers") or ())

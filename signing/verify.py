@@ -11,18 +11,15 @@ from __future__ import annotations
 
 import os
 import sys
-from collections import deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from tqdm import tqdm
 
-from .errors import LeafError, NoteError, ProofError
+from .errors import NoteError, ProofError
 from .export import (
     ENTRIES_FILE,
-    EntryLine,
     ExportMeta,
     checkpoint_filename,
     count_entries,
@@ -36,12 +33,11 @@ from .merkle import MemoryTree, leaf_hash, verify_consistency
 from .note import Checkpoint
 from .note_sm2 import LOG_SM2_BODY, check_sm2_lines
 from .policy import LogKey, TrustPolicy, check_checkpoint
+from .verify_signatures import CHUNK, SignatureChecker, check_leaves, check_signatures, entry_label
 from .verify_trust import check_pinned, witness_findings
-from .records import verify_leaf
 
-__all__ = ["VerifyReport", "verify_export", "check_signatures"]
+__all__ = ["VerifyReport", "verify_export", "check_signatures", "check_leaves"]
 
-CHUNK = 1000
 MAX_ENTRY_ERRORS = 1000
 
 
@@ -86,135 +82,6 @@ class _SeenCheckpoint:
     label: str
     checkpoint: Checkpoint
     witnessed: bool = False
-
-
-# -- signature checking, in worker processes -------------------------------------------
-
-_WORKER_KEYS: Mapping[str, KeyInfo] = {}
-
-
-def _init_worker(keys: Mapping[str, KeyInfo]) -> None:
-    global _WORKER_KEYS
-    _WORKER_KEYS = keys
-
-
-def _check_chunk(items: Sequence[tuple[int, bytes]]) -> list[tuple[int, str]]:
-    """Verify each ``(entry index, leaf)``; return ``(index, reason)`` for each failure."""
-    failures = []
-    for index, leaf in items:
-        try:
-            record = verify_leaf(leaf, _WORKER_KEYS)
-        except LeafError as exc:
-            failures.append((index, str(exc)))
-            continue
-        # A record that states its own position (signed, so authentic) names a moved row exactly.
-        stated = record.get("log_index")
-        if isinstance(stated, int) and not isinstance(stated, bool) and stated != index:
-            failures.append((index, f"the record says it is entry {stated}: moved (rows reordered or renumbered)"))
-    return failures
-
-
-class _SignatureChecker:
-    """Feeds chunks of leaves to a process pool (or checks inline for one worker)."""
-
-    def __init__(self, keys: Mapping[str, KeyInfo], workers: int, bar: tqdm) -> None:
-        self._keys = dict(keys)
-        self._bar = bar
-        self._pool: ProcessPoolExecutor | None = None
-        self._pending: deque[tuple[Future[list[tuple[int, str]]], int]] = deque()
-        self._max_pending = max(2, 4 * workers)
-        self.failures: list[tuple[int, str]] = []
-        self.checked = 0
-        if workers > 1:
-            self._pool = ProcessPoolExecutor(
-                max_workers=workers, initializer=_init_worker, initargs=(self._keys,)
-            )
-
-    def submit(self, items: list[tuple[int, bytes]]) -> None:
-        if not items:
-            return
-        if self._pool is None:
-            _init_worker(self._keys)
-            self._done(_check_chunk(items), len(items))
-            return
-        while len(self._pending) >= self._max_pending:
-            fut, n = self._pending.popleft()
-            self._done(fut.result(), n)
-        self._pending.append((self._pool.submit(_check_chunk, items), len(items)))
-
-    def finish(self) -> None:
-        while self._pending:
-            fut, n = self._pending.popleft()
-            self._done(fut.result(), n)
-        if self._pool is not None:
-            self._pool.shutdown()
-            self._pool = None
-
-    def _done(self, failures: list[tuple[int, str]], n: int) -> None:
-        self.failures.extend(failures)
-        self.checked += n
-        self._bar.update(n)
-
-    def __enter__(self) -> _SignatureChecker:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(cancel_futures=True)
-            self._pool = None
-
-
-def check_signatures(
-    directory: Path | str, workers: int | None = None, progress: bool = True
-) -> tuple[int, list[str]]:
-    """Check only the record signatures of an export: ``(count, error messages)``.
-
-    The same parallel path as ``verify_export``, for measuring signature checking alone
-    (``bench.log`` ``sig_verify_s_at_1m``).
-    """
-    directory = Path(directory)
-    keys = read_keys(directory)
-    workers = max(1, workers or os.cpu_count() or 1)
-    errors: list[str] = []
-    with tqdm(total=count_entries(directory), unit="sig", desc="signatures",
-              disable=not progress, file=sys.stderr) as bar, \
-            _SignatureChecker(keys, workers, bar) as checker:
-        chunk: list[tuple[int, bytes]] = []
-        for position, line in enumerate(iter_entries(directory)):
-            if line.leaf is None:
-                errors.append(f"entry {_label(line, position)}: {line.error}")
-                continue
-            chunk.append((_label(line, position), line.leaf))
-            if len(chunk) >= CHUNK:
-                checker.submit(chunk)
-                chunk = []
-        checker.submit(chunk)
-        checker.finish()
-    errors += [f"entry {i}: {why}" for i, why in sorted(checker.failures)]
-    return checker.checked, errors
-
-
-def check_leaves(
-    leaves: Iterable[tuple[int, bytes]], keys: Mapping[str, KeyInfo], workers: int | None = None
-) -> tuple[int, list[tuple[int, str]]]:
-    """Check the signatures of ``(index, leaf)`` pairs on the same parallel path as exports:
-    ``(count checked, [(index, why)] failures)`` (used by the registry audit)."""
-    workers = max(1, workers or os.cpu_count() or 1)
-    with tqdm(disable=True) as bar, _SignatureChecker(keys, workers, bar) as checker:
-        chunk: list[tuple[int, bytes]] = []
-        for item in leaves:
-            chunk.append(item)
-            if len(chunk) >= CHUNK:
-                checker.submit(chunk)
-                chunk = []
-        checker.submit(chunk)
-        checker.finish()
-    return checker.checked, sorted(checker.failures)
-
-
-def _label(line: EntryLine, position: int) -> int:
-    """The entry number to name in messages: its stated index, else its position."""
-    return line.index if line.index is not None else position
 
 
 # -- the whole verification ------------------------------------------------------------
@@ -302,10 +169,10 @@ def _read_entries(
     prev_index: int | None = None
     with tqdm(total=count_entries(directory), unit="entry", desc="verify",
               disable=not progress, file=sys.stderr) as bar, \
-            _SignatureChecker(keys, workers, bar) as checker:
+            SignatureChecker(keys, workers, bar) as checker:
         chunk: list[tuple[int, bytes]] = []
         for position, line in enumerate(iter_entries(directory)):
-            label = _label(line, position)
+            label = entry_label(line, position)
             if line.leaf is None:
                 tree.append(leaf_hash(line.raw))  # keeps later positions; roots will differ
                 entry_errors.append((label, f"{line.error} (line {line.line_no})"))

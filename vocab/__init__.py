@@ -114,6 +114,7 @@ CASE_STEPS = {
     "sealed": "用印",
     "issued": "出件",
     "returned": "退件",
+    "agency": "帮办代办",  # a comprehensive window or the approval section acts for the applicant (XT-3.5, XT-3.2)
 }
 
 VOCABULARIES: dict[str, dict[str, str]] = {

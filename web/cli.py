@@ -37,11 +37,15 @@ def main() -> None:
 
 @main.command("init")
 @click.option("--demo", is_flag=True, help="加载演示数据（科室、窗口、人员、事项、授权等）")
+@click.option("--scale", default=1, show_default=True, type=click.IntRange(1, 50),
+              help="演示数据放大倍数：人员和事项各为演示规模的 N 倍（用于测量页面速度）")
 @with_appcontext
-def init_command(demo: bool) -> None:
+def init_command(demo: bool, scale: int) -> None:
     """创建或升级数据库，载入方案规定的单位、大厅、平台和现行规则包。"""
     from application.bootstrap import initialise
-    summary = initialise(rt(), demo=demo, progress=sys.stderr.isatty() or True)
+    if scale > 1 and not demo:
+        raise click.UsageError("--scale 只能与 --demo 一起使用")
+    summary = initialise(rt(), demo=demo, progress=sys.stderr.isatty() or True, scale=scale)
     for line in summary:
         click.echo(line)
 
@@ -121,9 +125,11 @@ def _register() -> None:
     from web.cli_log import COMMANDS as LOG_COMMANDS
     from web.cli_oversight import COMMANDS as OVERSIGHT_COMMANDS
     from web.cli_platform import COMMANDS as PLATFORM_COMMANDS
+    from web.cli_materials import COMMANDS as MATERIAL_COMMANDS
     from web.cli_policy import COMMANDS as POLICY_COMMANDS
     from web.cli_audit import COMMANDS as AUDIT_COMMANDS
-    for command in (*ACCOUNT_COMMANDS, *LOG_COMMANDS, *POLICY_COMMANDS, *OVERSIGHT_COMMANDS, *AUDIT_COMMANDS, *PLATFORM_COMMANDS):
+    for command in (*ACCOUNT_COMMANDS, *LOG_COMMANDS, *POLICY_COMMANDS, *OVERSIGHT_COMMANDS, *AUDIT_COMMANDS, *PLATFORM_COMMANDS,
+                    *MATERIAL_COMMANDS):
         main.add_command(command)
     from web import cli_ops
     cli_ops.register(main)

@@ -189,4 +189,52 @@ def forbidden_checked(alerts_world, rule):
     assert "case" not in body["unchecked"], body
 
 
+
+
+# ------------------------------------------------------------------ 帮办代办 (XT-3.5, XT-3.2)
+
+@given(parsers.re(r"市发改委审批服务科的工作人员是“(?P<name>[^”]+)”"))
+def approval_section_person(alerts_world, name):
+    """FGW's approval service section and one of its people, signing in with an account of their own."""
+    from registry.services import org
+    from registry.services.accounts import create_token, create_user
+    from registry.services.context import SYSTEM
+    w = alerts_world
+    with w.rt.filing(SYSTEM) as ctx:
+        section = org.create_section(ctx, {"department": "FGW", "name": "行政审批服务科", "kind": "approval_service"})
+        person = org.create_person(ctx, {"name": name, "department": "FGW", "section": section.id,
+                                         "position": "科员"}).id
+    with w.rt.filing_session() as session:
+        create_user(session, "fgw_sec", "department", None, department="FGW", person=person)
+        w.tokens["fgw_sec"] = create_token(session, "fgw_sec")
+
+
+AGENCY_WHO = {"综合窗口": "win", "市发改委": "fgw", "市发改委审批服务科": "fgw_sec"}
+
+
+@when(parsers.re(rf"(?P<who>综合窗口|市发改委审批服务科|市发改委)于(?P<at>{TIME})在(?P<place>{PLACE})"
+                 r"为办件(?P<number>[\w-]+)的申请人帮办代办"))
+def agency(alerts_world, who, at, place, number):
+    w = alerts_world
+    w.before = _counts(w)
+    with w.clock(moment(at)):
+        r = w.client.post(f"/api/v1/cases/{number}/steps", json={"step": "agency", "place": PLACES_HERE[place],
+                                                                 "at": moment(at).isoformat()},
+                          headers=bearer(w.tokens[AGENCY_WHO[who]]))
+    w.answer = (r.status_code, r.get_json(), r.mimetype)
+
+
+@then("帮办代办记在办件上")
+def agency_recorded(alerts_world):
+    code, body, _ = alerts_world.answer
+    assert code == 201 and body["step"] == "agency", body
+
+
+@then(parsers.re(r"帮办代办被拒绝，依据规则(?P<rule>[\w.]+)（条款(?P<clause>XT-[\d.]+)），理由包含“(?P<text>.+)”，"
+                 r"日志没有新增记录"))
+def agency_refused(alerts_world, rule, clause, text):
+    refused(alerts_world, rule, clause, text)
+    assert _counts(alerts_world) == alerts_world.before
+
+
 __all__ = [name for name in list(globals()) if name.startswith("pytestbdd_")]

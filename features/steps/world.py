@@ -76,6 +76,18 @@ def split(text: str | None) -> list[str]:
     return [x.strip() for x in re.split(r"[、,，;；]", text) if x.strip()]
 
 
+_MATERIAL = re.compile(r"(?P<name>[^（]+)（(?:(?P<code>\S+) )?目录(?P<entry>[^）]+)）")
+
+
+def material(text: str) -> dict:
+    """'身份证明', or '营业执照（GSJ-M01 目录CL-01）': a department's code and the city material
+    dictionary's entry it refers to (材料目录)."""
+    m = _MATERIAL.fullmatch(text.strip())
+    if m is None:
+        return {"code": text, "name": text}
+    return {"code": m.group("code") or m.group("name"), "name": m.group("name"), "entry": m.group("entry")}
+
+
 def powers(text: str) -> list[str]:
     out = []
     for p in split(text):

@@ -110,7 +110,8 @@ def format_fees(fees: Iterable[dict[str, Any]]) -> str:
 
 
 def format_materials(materials: Iterable[dict[str, Any]]) -> str:
-    return ";\n".join(f"{_escape(m.get('code'))}|{_escape(m.get('name'))}" for m in materials)
+    return ";\n".join(f"{_escape(m.get('code'))}|{_escape(m.get('name'))}"
+                      + (f"|{_escape(m['entry'])}" if m.get("entry") else "") for m in materials)
 
 
 def _parse_entries(cell: str, keys: tuple[str, ...], minimum: int) -> tuple[list[dict[str, str]], list[str]]:
@@ -126,7 +127,7 @@ def _parse_entries(cell: str, keys: tuple[str, ...], minimum: int) -> tuple[list
     return out, problems
 
 
-_KEY_LABELS = {"code": "编码", "name": "名称", "basis": "依据", "standard": "标准"}
+_KEY_LABELS = {"code": "编码", "name": "名称", "basis": "依据", "standard": "标准", "entry": "材料目录编码"}
 
 
 def _split_keep(cell: str, sep: str) -> list[str]:

@@ -202,7 +202,9 @@ def _parse_row(ctx: FilingContext, row_no: int, values: dict[str, Any], look: _L
     fees, problems = _parse_entries(text("fees"), ("code", "name", "basis", "standard"), 2)
     for p in problems:
         errors.add(where("fees"), p)
-    materials, problems = _parse_entries(text("materials"), ("code", "name"), 2)
+    # 编码|名称|材料目录编码: the third part (optional) names the city material dictionary's entry
+    materials, problems = _parse_entries(text("materials"), ("code", "name", "entry"), 2)
+    materials = [{k: v for k, v in m.items() if v or k != "entry"} for m in materials]
     for p in problems:
         errors.add(where("materials"), p)
     for fld, rows in (("fees", fees), ("materials", materials)):

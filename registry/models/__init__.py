@@ -18,6 +18,7 @@ from registry.models.oversight import Finding, FindingEvent
 from registry.models.audit import AuditRun
 from registry.models.custody import CustodyKey, DeploymentSetting
 from registry.models.platform import PlatformApplication, PlatformOutage
+from registry.models.materials import MaterialEntry
 
 __all__ = [
     "Base", "CitizensHomeOpening", "Department", "Hall", "HallApproval", "Person", "Place",
@@ -28,7 +29,7 @@ __all__ = [
     "Checkpoint", "CheckpointCosignature", "WitnessStatus", "LogEntry", "LogNode", "RecordSalt", "DecisionBatch",
     "PackVersion", "PersonalDataRead",
     "RegistryChange", "ThrottleHit", "Finding", "FindingEvent", "CustodyKey", "DeploymentSetting", "AuditRun",
-    "PlatformApplication", "PlatformOutage",
+    "PlatformApplication", "PlatformOutage", "MaterialEntry",
 ]
 
 # Registers the session listeners that signal committed changes to every worker.

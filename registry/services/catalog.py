@@ -44,8 +44,6 @@ def create_function_section(ctx: FilingContext, data: dict[str, Any]) -> Functio
         raise Conflict(f"功能板块编码“{data['code']}”已存在")
     row = FunctionSection(code=data["code"], name=data["name"], lead_department=data.get("lead_department"),
                           whole_chain=bool(data.get("whole_chain", False)), chain=list(data.get("chain") or []))
-    ctx.session.add(row)
-    ctx.session.flush()
     log_state(ctx, "function_section", row)
     return row
 
@@ -56,9 +54,20 @@ def set_function_section_chain(ctx: FilingContext, code: str, chain: list[str]) 
     if row is None:
         raise NotFound(f"功能板块“{code}”不存在")
     row.chain = list(chain)
-    ctx.session.flush()
     log_state(ctx, "function_section", row)
     return row
+
+
+def _check_material_entries(ctx: FilingContext, rows: list[dict[str, Any]], errors: ErrorList, prefix: str) -> None:
+    """A material's `entry` names an entry of the city material dictionary (docs/design.md §12.2)."""
+    from registry.services.materials import known_entries
+    wanted = [r.get("entry") for r in rows if r.get("entry")]
+    known = known_entries(ctx.session, wanted) if wanted else set()
+    for i, row in enumerate(rows):
+        if row.get("entry") and row["entry"] not in known:
+            errors.add(f"{prefix}materials[{i}].entry", f"材料目录中没有编码为“{row['entry']}”的材料")
+        elif not row.get("entry"):
+            row.pop("entry", None)
 
 
 def validate_item(ctx: FilingContext, data: dict[str, Any], errors: ErrorList, prefix: str = "") -> dict[str, Any]:
@@ -101,6 +110,7 @@ def validate_item(ctx: FilingContext, data: dict[str, Any], errors: ErrorList, p
             else:
                 seen.add(row["code"])
         out[list_key] = [dict(r) for r in rows if isinstance(r, dict)]
+    _check_material_entries(ctx, out["materials"], errors, prefix)
     out["partners"] = list(data.get("partners") or [])
     out["joint"] = bool(data.get("joint", bool(out["partners"])))
     out["on_application"] = bool(data.get("on_application", True))

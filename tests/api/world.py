@@ -35,8 +35,8 @@ class DemoWorld:
         return self.app.extensions["onehall"]
 
 
-def demo_app(tmp: Path, **settings: Any) -> Flask:
-    """An app over a fresh SQLite database in `tmp`, seeded like `onehall init --demo`."""
+def demo_app(tmp: Path, *, scale: int = 1, **settings: Any) -> Flask:
+    """An app over a fresh SQLite database in `tmp`, seeded like `onehall init --demo [--scale N]`."""
     tmp.mkdir(parents=True, exist_ok=True)
     conf = Settings(instance_dir=tmp / "instance", database_url=f"sqlite:///{tmp / 'onehall.db'}",
                     key_dir=tmp / "keys", key_passphrase=b"test-passphrase", secret_key="test",
@@ -55,12 +55,16 @@ def demo_app(tmp: Path, **settings: Any) -> Flask:
     ensure_active_pack(rt)
     with rt.filing(Actor(name="demo", role="gov_service")) as ctx:
         load_demo(ctx, progress=False)
+    if scale > 1:
+        from registry.demo_scale import scale_demo
+        with rt.filing(Actor(name="demo", role="gov_service")) as ctx:
+            scale_demo(ctx, scale, progress=False)
     ensure_keys(rt)
     return app
 
 
-def build_world(tmp: Path, **settings: Any) -> DemoWorld:
-    app = demo_app(tmp, **settings)
+def build_world(tmp: Path, *, scale: int = 1, **settings: Any) -> DemoWorld:
+    app = demo_app(tmp, scale=scale, **settings)
     rt = app.extensions["onehall"]
     with rt.filing_session() as session:
         bodies = {d.kind: d.code for d in session.scalars(select(m.Department).where(m.Department.kind != "department"))}

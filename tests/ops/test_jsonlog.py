@@ -8,8 +8,8 @@ import logging
 import pytest
 
 from tests.web.conftest import bearer, world  # noqa: F401  (the fixture)
-from tests.web.test_api_registry import file_item
-from tests.web.test_decisions_and_seal import grant
+from tests.factories.api import file_item
+from tests.factories.api import grant
 from web import jsonlog
 
 
@@ -73,3 +73,41 @@ def test_retention_is_at_least_six_months_and_the_logrotate_stanza_keeps_it(tmp_
     s = Settings(instance_dir=tmp_path, log_file=str(tmp_path / "onehall.json"), log_retention_days=365)
     stanza = jsonlog.logrotate_config(s.log_file, s.log_retention_days)
     assert "rotate 365" in stanza and "daily" in stanza and str(tmp_path / "onehall.json") in stanza
+
+
+def test_the_request_line_written_straight_to_the_handler_is_the_formatters_line(client, world, monkeypatch,  # noqa: F811
+                                                                                 request):
+    """The request line skips the logging machinery when configure()'s handler alone would write it:
+    the same fields, the same values, as the JSON formatter writes through logging."""
+    import re
+    file_item(client, world)
+    stream = io.StringIO()
+    h = jsonlog.handler(None)
+    h.setStream(stream)
+    onehall = logging.getLogger("onehall")
+    monkeypatch.setattr(jsonlog, "_JSON_HANDLER", h)
+    monkeypatch.setattr(onehall, "handlers", [h])
+    saved = onehall.level
+    request.addfinalizer(lambda: onehall.setLevel(saved))  # setLevel, not the attribute: it clears the level cache
+    onehall.setLevel(logging.INFO)
+    monkeypatch.setattr(logging.root, "handlers", [])  # pytest's capture handlers would send it through logging
+    body = {"person": world["people"]["a"], "action": "decide", "item": "FGW-001"}
+
+    def ask() -> dict:
+        assert client.post("/api/v1/decisions", headers=bearer(world["tokens"]["win"]), json=body).status_code == 200
+        return json.loads(stream.getvalue().splitlines()[-1])
+
+    assert jsonlog._direct_handler() is h
+    direct = ask()
+    monkeypatch.setattr(logging.root, "handlers", [logging.NullHandler()])
+    assert jsonlog._direct_handler() is None
+    through_logging = ask()
+    assert list(direct) == list(through_logging)
+    changing = {"time", "request_id", "duration_ms"}
+    assert {k: v for k, v in direct.items() if k not in changing} == \
+        {k: v for k, v in through_logging.items() if k not in changing}
+    assert direct["logger"] == "onehall.requests" and direct["user"] == "win" and direct["outcome"] == "ok"
+    for line in (direct, through_logging):
+        assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}", line["time"])
+        assert re.fullmatch(r"[0-9a-f]{32}", line["request_id"])
+    assert direct["request_id"] != through_logging["request_id"]

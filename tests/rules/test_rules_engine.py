@@ -4,7 +4,7 @@ from datetime import datetime, timedelta, timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rules import (ACTIONS, DecisionLog, Engine, UnknownAction, UnknownReference, default_pack_dir,
+from rules import (ACTIONS, Engine, UnknownAction, UnknownReference, default_pack_dir,
                    load_pack, replay, same_decision)
 
 PACK = load_pack(default_pack_dir())
@@ -81,6 +81,7 @@ def _all_answers(engine):
                 for day in (0, 2, 4, 7, 9):
                     a = engine.decide(person, action, item, at=T0 + DAY * day + timedelta(hours=1),
                                       known_at=T0 + DAY * 10, place="W", seal="S" if action == "use_seal" else None)
+                    a = dict(a)  # its words now, before the facts change
                     a.pop("decision_id")
                     out.append(a)
     return out
@@ -153,9 +154,10 @@ def test_allowed_actions():
 
 def test_decision_log_and_replay():
     e = _engine_with()
-    log = e.decision_log = DecisionLog()
+    log: list = []
+    e.decision_log = lambda request, answer: log.append((request, answer))
     answer = e.decide(1, "decide", "I1", at=T0 + DAY)
-    [(request, logged)] = log.drain()
+    [(request, logged)] = log
     assert logged is answer
     snap = base_world()
     snap["authorizations"] = [{"id": 1, "grantor": "D1", "grantee": {"person": 1}, "post": "A", "backs": None,

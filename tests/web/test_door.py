@@ -15,8 +15,8 @@ from sqlalchemy import func, select
 from registry import models as m
 from registry.calendar import seed_from_chinesecalendar
 from tests.web.conftest import bearer
-from tests.web.test_api_registry import ITEM, file_item
-from tests.web.test_cases import case, gov_grant, hall_clock, platform_token  # noqa: F401 (hall_clock: autouse)
+from tests.factories.api import ITEM, file_item
+from tests.factories.api import case, gov_grant, hall_clock, platform_token  # noqa: F401 (hall_clock: autouse)
 
 
 @pytest.fixture(autouse=True)

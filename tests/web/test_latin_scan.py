@@ -4,9 +4,11 @@ demo city's decisions produce are scanned for Latin words. Allowed: codes of rec
 a department's...), clause ids (XT-3.3.1) and the posts A岗/B岗 (one letter)."""
 from __future__ import annotations
 
+import ast
 import itertools
 import re
 from io import BytesIO
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -14,20 +16,15 @@ from sqlalchemy import select
 from registry import models as m
 from rules import wording
 from rules.pack import default_pack_dir, load_pack
-from tests.api.world import DEPARTMENT, PASSWORD, build_world
+from tests.api.world import DEPARTMENT, PASSWORD
+from tests.factories.crawl import CLAUSE, PLACEHOLDER, POSTS, TOKEN, demo_city, latin_words  # noqa: F401
 
 pytestmark = pytest.mark.slow
 
-TOKEN = re.compile(r"[A-Za-z0-9_\-.]*[A-Za-z]{2}[A-Za-z0-9_\-.]*")
-PLACEHOLDER = re.compile(r"\{[a-z_]+(![rsa])?(:[^}]*)?\}")
-CLAUSE = re.compile(r"^XT-[0-9A-Za-z.\-_]+$")
 
 
-POSTS = re.compile(r"(AB|A|B)岗")
 
 
-def latin_words(text: str, codes: frozenset = frozenset()) -> list[str]:
-    return [t for t in TOKEN.findall(POSTS.sub("岗", text or "")) if not CLAUSE.match(t) and t.strip(".-") not in codes]
 
 
 def test_the_scan_finds_what_it_should():
@@ -54,12 +51,62 @@ def test_the_why_not_word_tables_are_chinese():
     assert not [t for t in texts if latin_words(t)]
 
 
+# What a window's acts pass through (asking, accepting, recording a step, using the seal): every
+# Chinese message written in them, and every Chinese text of the window's templates.
+WINDOW_MODULES = ("application/acts.py", "application/casework.py", "application/case_clock.py",
+                  "application/sealing.py", "application/door.py", "rules/door.py", "rules/wording.py",
+                  "registry/services/cases.py", "registry/services/platform.py", "web/ui/window.py",
+                  "web/ui/window_cases.py", "web/ui/window_duties.py", "web/ui/window_lookup.py")
+TECHNICAL = frozenset({"SHA-256", "JSON"})     # names of formats a clerk reads on the seal page
+HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _messages(path: Path) -> list[tuple[int, str]]:
+    """The Chinese string literals of a module (f-strings with their holes left out), docstrings aside."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    docs = {id(n.body[0].value) for n in ast.walk(tree)
+            if isinstance(n, (ast.Module, ast.ClassDef, ast.FunctionDef)) and n.body
+            and isinstance(n.body[0], ast.Expr) and isinstance(n.body[0].value, ast.Constant)}
+    docs |= {id(v) for n in ast.walk(tree) if isinstance(n, ast.JoinedStr) for v in n.values}  # read whole below
+    out = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.JoinedStr):
+            text = " ".join(v.value for v in node.values if isinstance(v, ast.Constant))
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docs:
+            text = node.value
+        else:
+            continue
+        if HAN.search(text):
+            out.append((node.lineno, text))
+    return out
+
+
+def test_every_message_a_window_can_see_is_chinese():
+    root = Path(__file__).resolve().parents[2]
+    bad = [(f, line, latin_words(text, TECHNICAL), text) for f in WINDOW_MODULES
+           for line, text in _messages(root / f) if latin_words(text, TECHNICAL)]
+    for page in sorted((root / "web/templates/window").glob("*.html")):
+        body = re.sub(r"\{[{%#].*?[}%#]\}", " ", page.read_text(encoding="utf-8"), flags=re.S)
+        body = re.sub(r"<[^>]+>", "\n", body)
+        bad += [(page.name, 0, latin_words(t, TECHNICAL), t) for t in body.splitlines()
+                if HAN.search(t) and latin_words(t, TECHNICAL)]
+    assert not bad, "\n".join(map(str, bad))
+
+
+def test_the_message_scan_finds_a_field_name():
+    assert _messages_of("x = f'环节时间不能早于现在{h}小时以上（规则包 step_backdate_hours）'") == ["step_backdate_hours"]
+
+
+def _messages_of(source: str) -> list[str]:
+    import tempfile
+    with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False, encoding="utf-8") as f:
+        f.write('"""A docstring in English is no message."""\n' + source)
+    return [w for _, text in _messages(Path(f.name)) for w in latin_words(text, TECHNICAL)]
+
+
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
-    world = build_world(tmp_path_factory.mktemp("latin"))
-    world.app.config["WTF_CSRF_ENABLED"] = False
-    yield world
-    world.rt.close()
+    yield from demo_city(tmp_path_factory, "latin")
 
 
 def _codes(rt) -> frozenset:
@@ -147,3 +194,61 @@ def test_what_a_person_may_do_names_the_seal_or_says_none_is_named(demo):
     text = page.get_data(as_text=True)
     assert "可以办理的操作" in text and "用印" in text
     assert "“—”" not in text and "未指定具体印章" in text
+
+
+# What the staff of the reform office, a department, the DRC, the service department and the
+# government read: every page reachable from their home pages (two levels, as the link crawl), the
+# main part's text scanned. Allowed beside codes and clause ids: names of file formats and of the
+# signature algorithm, the sign-in names of accounts (a login is its name), an authorization letter's
+# number (department code and id), web addresses, and what a page shows as code (a hash, a command).
+STAFF = {"t-reform": "/reform/", "t-dept": f"/dept/{DEPARTMENT}/", "t-drc": "/drc/", "t-gs": "/gs/", "t-gov": "/gov/"}
+FORMATS = TECHNICAL | {"xlsx", "zip", "tar.gz", "MiB", "CSV", "YAML", "ed25519", "sm2"}
+MAIN = re.compile(r"<main>(.*)</main>", re.S)
+# The pack's own words on clauses it does not encode (pack.yaml `declarative_only`): pack text,
+# changed only by publishing a new pack version (the engine's helper owns it).
+DECLARATIVE = frozenset({"docs", "facts.md"})
+
+
+def page_words(html: str, allowed: frozenset) -> list[tuple[list[str], str]]:
+    import html as entities
+    found = MAIN.search(html)
+    body = re.sub(r"<(script|style|pre|code|svg)\b[^>]*>.*?</\1>", " ", found.group(1) if found else "", flags=re.S)
+    body = re.sub(r"https?://\S+", " ", entities.unescape(re.sub(r"<[^>]+>", "\n", body)))
+    return [(words, line.strip()[:100]) for line in body.splitlines() if (words := latin_words(line, allowed))]
+
+
+def test_the_page_scan_finds_a_code_in_brackets():
+    assert page_words("<main><td>“通过”（approved）</td><code>abc def</code></main>", frozenset()) == \
+        [(["approved"], "“通过”（approved）")]
+
+
+def test_every_staff_page_speaks_chinese(demo):
+    from application.scheduler import sync_findings
+    from registry.models import User
+    from tests.web.test_link_crawl import kind_of, links_of
+    sync_findings(demo.rt)
+    with demo.rt.reading() as session:
+        logins = frozenset(session.scalars(select(User.name)))
+        logins |= frozenset(session.scalars(select(m.Authorization.filed_by)))          # who filed, by login
+        logins |= frozenset(f"{g}-{i}" for g, i in session.execute(select(m.Authorization.grantor,
+                                                                           m.Authorization.id)))  # letter numbers
+    allowed = _codes(demo.rt) | FORMATS | logins | DECLARATIVE | {demo.rt.policy.engine.pack.id}
+    bad = []
+    for user, home in STAFF.items():
+        client = demo.app.test_client()
+        client.post("/login", data={"name": user, "password": PASSWORD})
+        seen, queue, kinds = {home}, [(home, 0)], {}
+        while queue:
+            url, depth = queue.pop(0)
+            r = client.get(url)
+            if r.status_code != 200 or "text/html" not in (r.content_type or ""):
+                continue
+            html = r.get_data(as_text=True)
+            bad += [(user, url, words, line) for words, line in page_words(html, allowed)]
+            for link in links_of(html) if depth < 2 else ():
+                kind = kind_of(demo.app, link)
+                if link not in seen and not link.startswith("/logout") and kinds.get(kind, 0) < 2:
+                    seen.add(link)
+                    kinds[kind] = kinds.get(kind, 0) + 1
+                    queue.append((link, depth + 1))
+    assert not bad, "\n".join(map(str, bad[:30]))

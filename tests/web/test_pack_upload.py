@@ -8,37 +8,21 @@ from __future__ import annotations
 import io
 import re
 import tarfile
-import zipfile
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from application import pack_upload as up
 from registry import models as m
-from rules.pack import default_pack_dir
 from tests.web.conftest import bearer
-from tests.web.test_ui_pages import login, ui  # noqa: F401
-from tests.web.test_workers import eventually, other_worker  # noqa: F401
-
-PACK = Path(default_pack_dir())
-
-
-def pack_texts(version: str = "1.0.1", response_hours: str = "2") -> dict[str, str]:
-    files = {p.name: p.read_text(encoding="utf-8") for p in sorted(PACK.glob("*.yaml"))}
-    head = files["pack.yaml"].replace('version: "1.0.0"', f'version: "{version}"')
-    files["pack.yaml"] = re.sub(r"response_hours: 1\b", f"response_hours: {response_hours}", head)
-    return files
+from tests.factories.pages import a_and_b, login, published_item, ui  # noqa: F401
+from tests.factories.workers import eventually, other_worker  # noqa: F401
+from tests.factories.packs import PACK, pack_texts, zip_of  # noqa: F401  (helpers and fixtures)
 
 
-def zip_of(files: dict[str, str], top: str = "xiangtan-2018/", extra: dict[str, bytes] | None = None) -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, text in files.items():
-            zf.writestr(top + name, text)
-        for name, raw in (extra or {}).items():
-            zf.writestr(name, raw)
-    return out.getvalue()
+
+
+
 
 
 def upload(client, data: bytes, name: str = "pack.zip"):
@@ -57,15 +41,19 @@ def versions(rt) -> list[tuple[str, bool]]:
 
 def test_the_reform_office_uploads_checks_and_publishes_a_version_every_worker_serves(
         rt, client, ui, other_worker):
+    published_item(rt)
+    a_and_b(rt, ui)
     login(client, "sgb")
     assert "生效规则包版本 1.0.0" in client.get("/reform/").text
-    files = pack_texts()
+    files = pack_texts(narrow=True)
     r = upload(client, zip_of(files, extra={"xiangtan-2018/plan.zh.txt": "方案".encode()}))
     assert r.status_code == 200, r.text
     page = r.text
     assert "校验通过" in page and "版本 1.0.1" in page and "plan.zh.txt" in page    # the text file: not read
-    assert "修改参数" in page and "response_hours" in page                          # the diff against 1.0.0
-    assert "对当前判定的影响" in page
+    assert "修改参数“事进人不进的响应时限”：1 → 2" in page                          # the diff against 1.0.0
+    assert "修改规则（XT-3.3.3）一般事项的决定权" in page and "改动适用条件" in page
+    assert "有 <b>1</b> 项判定会改变" in page              # the A post (the B post acts only in its absence)
+    assert "张建国对“企业投资项目核准”办理“审批决定”：允许 → 未获授权（XT-3.3.3）" in page
     assert versions(rt) == [("1.0.0", True)]                                        # nothing published yet
     r = client.post("/reform/pack/publish", data={"step": "publish", "digest": hidden(page, "digest"),
                                                   "files": hidden(page, "files")})
@@ -94,6 +82,15 @@ def test_a_pack_with_a_mistake_is_refused_with_its_file_and_line_and_nothing_pub
     r = upload(client, zip_of(files, top=""))
     assert r.status_code == 422
     assert f"powers.yaml:{bad + 1}" in r.text and "不能发布" in r.text and 'name="files"' not in r.text
+    assert versions(rt) == [("1.0.0", True)]
+
+
+def test_a_pack_failing_its_own_scenarios_is_refused_naming_them(rt, client, ui):
+    login(client, "sgb")
+    files = pack_texts(narrow=True)
+    files["scenarios.yaml"] = (PACK / "scenarios.yaml").read_text(encoding="utf-8")
+    r = upload(client, zip_of(files))
+    assert r.status_code == 422 and "不能发布" in r.text and "自检场景" in r.text and 'name="files"' not in r.text
     assert versions(rt) == [("1.0.0", True)]
 
 

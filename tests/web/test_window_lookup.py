@@ -9,7 +9,7 @@ from registry import models as m
 from registry import search
 from registry.services import catalog, org
 from registry.services.context import SYSTEM
-from tests.web.test_ui_pages import FGW, ITEM, login, published_item, ui  # noqa: F401
+from tests.factories.pages import FGW, ITEM, login, published_item, ui  # noqa: F401
 
 
 def _lookup(client, kind: str, q: str, **args):
@@ -81,3 +81,19 @@ def test_the_ask_page_keeps_the_chosen_person_and_item_outside_the_page_found(cl
 def test_only_a_window_looks_up(client, ui):
     login(client, "fgw")
     assert client.get("/window/lookup/people?q=zjg").status_code == 403
+
+
+def test_the_demo_scaled_n_times_has_n_times_the_people_and_items_found_by_pinyin(rt, world):
+    from registry.demo_scale import scale_demo
+    from registry.services.context import Actor
+    from tests.factories.pages import published_item as publish
+    publish(rt)
+    with rt.filing(Actor(name="demo", role="gov_service")) as ctx:
+        assert scale_demo(ctx, 3, progress=False) == {"people": 8, "items": 2}
+    with rt.filing(Actor(name="demo", role="gov_service")) as ctx:
+        assert scale_demo(ctx, 3, progress=False) == {"people": 0, "items": 0}     # once
+    with rt.reading() as session:
+        assert search.search_people(session, "").total == 12
+        found = search.search_items(session, "qytzxmhzd3p")      # 企业投资项目核准（第3批）, by its initials
+        assert [(i.code, i.name, i.status) for i, _ in found.rows] == [("FGW-001-3", "企业投资项目核准（第3批）",
+                                                                       "published")]

@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 
 from registry.services import grants
 from registry.services.context import Actor
-from tests.web.test_ui_pages import login, ui  # noqa: F401
+from tests.factories.pages import login, ui  # noqa: F401
 from web.ui.common import PER_PAGE
 from web.ui.table_export import tables_of
 

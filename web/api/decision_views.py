@@ -13,23 +13,8 @@ from web.api.types import parse_time
 from web.context import runtime
 from web.input_guard import is_id
 
-REASON = {"type": "object", "properties": {"rule": {"type": "string"}, "clause": {"type": "string"},
-                                           "text": {"type": "string"}, "detail": {"type": "string"}}}
-DECISION = {
-    "type": "object",
-    "required": ["decision_id", "allowed", "kind", "reasons", "why_not", "authorization", "acting_for",
-                 "unchecked", "policy"],
-    "properties": {
-        "decision_id": {"type": "string"}, "allowed": {"type": "boolean"},
-        "kind": {"type": "string", "enum": ["allow", "forbidden", "not_granted"]},
-        "reasons": {"type": "array", "items": REASON},
-        "why_not": {"type": ["object", "null"]},
-        "authorization": {"type": ["object", "null"]},
-        "acting_for": {"type": ["integer", "null"]},
-        "unchecked": {"type": "array", "items": {"type": "string"}},
-        "policy": {"type": "object"},
-    },
-}
+# the engine's typed answer (rules.decision.Decision), as web.api.openapi puts it in the components
+DECISION = {"$ref": "#/components/schemas/Decision"}
 
 
 def stamp(answer: dict) -> dict:

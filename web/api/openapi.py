@@ -4,7 +4,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from pydantic import TypeAdapter
 from pydantic.json_schema import models_json_schema
+
+from rules.decision import DecisionJSON
 
 from web.api.links import add_links
 from web.api.routing import ANONYMOUS, ROUTES
@@ -29,11 +32,20 @@ PATH_SCHEMAS = {
 }
 
 
+def _answer_schemas() -> dict[str, Any]:
+    """The schema of POST /decisions' answer, from the engine's typed Decision (rules.decision)."""
+    schema = TypeAdapter(DecisionJSON).json_schema(ref_template="#/components/schemas/{model}")
+    defs = schema.pop("$defs", {})
+    schema["title"] = "Decision"
+    return {**defs, "Decision": schema}
+
+
 def build_openapi() -> dict[str, Any]:
     models = {spec.body for spec in ROUTES if spec.body is not None}
     _, defs = models_json_schema([(model, "validation") for model in sorted(models, key=lambda m: m.__name__)],
                                  ref_template="#/components/schemas/{model}")
     components = dict(defs.get("$defs", {}))
+    components.update(_answer_schemas())
     paths: dict[str, dict[str, Any]] = {}
     problem_ref = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
     for spec in ROUTES:

@@ -79,6 +79,7 @@ class Fee(Body):
 class Material(Body):
     code: Code
     name: Name
+    entry: Code | None = None  # the city material dictionary's entry (材料目录) it refers to
 
 
 class Entry(Body):

@@ -26,6 +26,13 @@ SLOTS = {
     "earlier_name": "前一位人员", "delegation_id": "委托编号", "case": "某办件", "cases": "若干办件",
     "b_name": "B岗人员", "a_name": "A岗人员",
 }
+# Yes/no fields the why-not sentences never need (rules.wording.BOOLS has the others).
+MORE_BOOLS = {
+    "item.entered_now": ("该事项此时已进驻政务大厅", "该事项此时尚未进驻政务大厅"),
+    "case.properly_accepted": ("该办件已依规受理", "该办件未依规受理"),
+    "case.pending_platform": ("该办件在等待一体化平台补报申请记录", "该办件不在等待平台补报"),
+    "case.held": ("本系统登记了该办件", "本系统没有登记该办件"),
+}
 _SLOT = re.compile(r"\{(\w+)(?:[!:][^{}]*)?\}")
 
 
@@ -36,8 +43,11 @@ def explained(template: str) -> str:
 
 def _requirement(cond) -> str:
     name, op, operand = cond.field.name, cond.op, cond.operand
-    if name in BOOLS:
-        yes, no = BOOLS[name]
+    bools = BOOLS.get(name) or MORE_BOOLS.get(name)
+    if bools is None and isinstance(operand, bool):
+        bools = ("满足该条件", "不满足该条件")
+    if bools is not None:
+        yes, no = bools
         values = [operand] if op in ("eq", "ne") else list(operand) if op in ("in", "not_in") else []
         if len(values) == 1 and isinstance(values[0], bool):
             return yes if values[0] == (op in ("eq", "in")) else no
@@ -62,10 +72,11 @@ def conditions(rule: Rule) -> list[str]:
 
 def rule_view(rule: Rule) -> dict[str, Any]:
     return {"id": rule.id, "clause": rule.clause, "kind": KINDS.get(rule.kind, rule.kind),
+            "told": "合规报告中的说明" if rule.kind == "finding" else "对窗口的说明",
             "strength": STRENGTHS.get(rule.strength, rule.strength), "text": rule.text,
             "source_text": rule.source_text, "explain": explained(rule.explain),
             "conditions": conditions(rule), "grantee": GRANTEES.get(rule.grantee or "", ""),
-            "severity": {"high": "高", "medium": "中", "low": "低"}.get(rule.severity, rule.severity)
+            "severity": {"high": "高", "medium": "中", "low": "低", "info": "提示"}.get(rule.severity, rule.severity)
             if rule.kind == "finding" else ""}
 
 
@@ -107,3 +118,38 @@ def parameter_rows(pack: Pack) -> list[tuple[str, str]]:
         if p.get(key):
             rows.append((label, "  ".join(map(str, p[key]))))
     return rows
+
+
+RULE_KEYS = {"id": "编号", "clause": "条款", "strength": "强度", "kind": "类别", "text": "规则要求",
+             "source_text": "方案原文", "explain": "对窗口的说明", "when": "适用条件", "grantee": "授权对象",
+             "post": "岗位", "power": "权限", "from": "起始时间", "check": "检查内容", "subject": "检查对象",
+             "severity": "严重程度", "params": "规则参数", "note": "备注", "title": "标题"}
+PARAMETERS = {"compression": "承诺时限压减方式", "ab_mode": "A/B岗", "whole_chain_sections": "全链条进驻的功能板块",
+              "office_hours": "大厅办公时间", "rule_start_dates": "带日期要求的起始时间",
+              "aggregate_reduction": "承诺时限整体压缩", "instant_threshold_days": "改为即办件的承诺件时限",
+              "response_hours": "事进人不进的响应时限", "step_backdate_hours": "办件环节最多可补记的时间",
+              "catch_all": "兜底表述", "catch_all_patterns": "兜底表述", "head_positions": "科室负责人的职务"}
+
+
+def _short(value: Any) -> str:
+    text = "、".join(map(str, value)) if isinstance(value, list) else "未设置" if value is None else str(value)
+    return text if len(text) <= 40 else text[:40] + "…"
+
+
+def change_sentences(a: Pack, b: Pack, changes) -> list[str]:
+    """rules.pack.diff_packs' changes from pack `a` to pack `b`, one Chinese sentence each."""
+    out = []
+    pa, pb = a.files["pack.yaml"].get("parameters") or {}, b.files["pack.yaml"].get("parameters") or {}
+    for c in changes:
+        if c.rule == "parameters":
+            out += [f"修改参数“{PARAMETERS.get(k, k)}”：{_short(pa.get(k))} → {_short(pb.get(k))}" for k in c.keys]
+            continue
+        rule = b.by_id.get(c.rule) or a.by_id.get(c.rule)
+        what = f"（{c.clause or rule.clause}）{rule.text}" if rule is not None else c.rule
+        if c.change == "added":
+            out.append(f"新增规则{what}")
+        elif c.change == "removed":
+            out.append(f"删除规则{what}")
+        else:
+            out.append(f"修改规则{what}：改动{'、'.join(RULE_KEYS.get(k, k) for k in c.keys)}")
+    return out

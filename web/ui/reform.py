@@ -13,7 +13,7 @@ from registry.services import catalog, grants
 from web.context import runtime
 from web.ui import bp
 from web.ui.common import (
-    FormErrors, bar_chart, file_with, limit_text, matches, paginate_list, parse_time, role_required,
+    FormErrors, bar_chart, file_with, limit_text, matches, paginate_list, parse_time, role_required, submit,
 )
 
 DEFAULT_CATCH_ALL = ["其他材料", "其它材料", "其他相关材料", "相关材料", "有关材料", "其他条件"]
@@ -77,19 +77,23 @@ def review_hints(v: m.ItemVersion) -> list[str]:
     out = []
     pack = active_pack()
     from rules.materials import catch_all
+    from rules.numbers import compression, excluded_item_types
     patterns = pack.parameters.get("catch_all") if pack is not None else None
     for x in v.materials or []:
         name = x.get("name") or ""
         if catch_all(name, patterns) if patterns else any(p in name for p in DEFAULT_CATCH_ALL):
             out.append(f"材料“{x.get('name')}”含兜底表述（XT-3.4）")
     st, pr = v.statutory_limit or {}, v.promised_limit or {}
-    if st and pr and st.get("unit") == pr.get("unit") and st.get("value"):
-        if pr.get("value", 0) > st["value"] * 2 / 3:
-            out.append(f"承诺时限 {limit_text(pr)} 未压减至法定时限 {limit_text(st)} 的三分之二以内（XT-3.4）")
+    comp = compression(pack) if pack is not None else None  # the pack's numbers, none of our own
+    if comp is not None and st and pr and st.get("unit") == pr.get("unit") and st.get("value"):
+        if comp.exceeds(float(st["value"]), float(pr.get("value") or 0)):
+            out.append(f"承诺时限 {limit_text(pr)} 未按“{comp.reading}”压减至法定时限 {limit_text(st)} 的"
+                       f"{comp.share_zh}以内（XT-3.4）")
     if (v.case_type == "commitment" and pr.get("unit") == "working_day" and pr.get("value") is not None
             and pr["value"] <= 2):
         out.append("1~2个工作日的承诺件原则上改为即办件（XT-3.4）")
-    if v.on_application and v.item_type not in ("penalty", "coercion", "inspection") and not v.entry:
+    if (pack is not None and v.on_application and v.item_type not in excluded_item_types(pack)
+            and not v.entry):
         out.append("依申请类事项未填进驻大厅：须进驻或经市人民政府批准不宜进驻（XT-3.1）")
     if v.joint and not v.partners:
         out.append("联办件未列联办事项（XT-3.5）")
@@ -165,12 +169,11 @@ def reform_exceptions():
         data = {"rule": (form.get("rule") or "").strip(), "subject": (form.get("subject") or "").strip(),
                 "reason": (form.get("reason") or "").strip(),
                 "until": parse_time(form.get("until"), "until", errors)}
-        if not errors:
-            out, errors = file_with(lambda ctx: grants.file_exception(ctx, data).log_index)
-            if not errors:
-                flash(f"例外已记录（日志序号 {out}）", "ok")
-                return redirect(url_for("ui.reform_exceptions"))
-        errors, status = errors or FormErrors(), 422
+        done, errors = submit(errors, lambda ctx: grants.file_exception(ctx, data).log_index,
+                              lambda out: f"例外已记录（日志序号 {out}）", url_for("ui.reform_exceptions"))
+        if done is not None:
+            return done
+        status = 422
     q = request.args.get("q", "")
     pack = active_pack()
     rules = [r for r in pack.rules if r.strength == "in_principle"] if pack is not None else []

@@ -16,28 +16,36 @@ from web.context import runtime
 from web.input_guard import is_id
 from web.ui import bp
 from web.ui.common import matches, role_required
-from web.ui.pack_text import parameter_rows, rule_view
+from web.ui.pack_text import change_sentences, parameter_rows, rule_view
 
-CHANGES = {"added": "新增", "removed": "删除", "changed": "修改"}
-
-
-def active_policy(build: bool = True) -> Any:
+def active_policy() -> Any:
     """The pack this worker's engine serves, brought up to date with the change feed first
-    (cheap: the feed is read only after a change signal). None when the engine is not ready
-    (or, with build=False, not built yet: an anonymous page does not build it)."""
+    (cheap: the feed is read only after a change signal). None when the engine is not ready."""
     try:
-        host = runtime().policy if build else runtime().policy_if_ready
-        if host is None:
-            return None
+        host = runtime().policy
         host.refresh()
         return host.engine.pack
     except Exception:
         return None
 
 
+def active_version() -> m.PackVersion | None:
+    """The version published as active, read from the registry (one indexed row): what every
+    page's footer names. A publication by any worker shows on the next page of every worker;
+    each engine switches to it at its next question (application.policy)."""
+    try:
+        with runtime().reading() as session:
+            row = session.scalar(select(m.PackVersion).where(m.PackVersion.active.is_(True)).limit(1))
+            if row is not None:
+                session.expunge(row)
+            return row
+    except Exception:
+        return None
+
+
 @bp.app_context_processor
 def _active_pack_footer() -> dict[str, Any]:
-    return {"active_policy": active_policy}
+    return {"active_version": active_version}
 
 
 def _clauses(pack, q: str) -> list[tuple[str, dict, list[dict]]]:
@@ -76,12 +84,13 @@ def reform_pack():
                 diff_error = "所选版本不存在"
             else:
                 try:
-                    diff = diff_packs(packs.load_stored_pack(ra, session), packs.load_stored_pack(rb, session))
+                    pa, pb = packs.load_stored_pack(ra, session), packs.load_stored_pack(rb, session)
+                    diff = change_sentences(pa, pb, diff_packs(pa, pb))
                 except packs.PackTampered as exc:
                     diff_error = f"无法比较：{exc}"
     return render_template("reform/pack.html", pack=pack, clauses=_clauses(pack, q) if pack else [],
                            params=parameter_rows(pack) if pack else [], versions=versions, diff=diff,
-                           diff_error=diff_error, q=q, a=a, b=b, change_labels=CHANGES)
+                           diff_error=diff_error, q=q, a=a, b=b)
 
 
 @bp.route("/reform/pack/publish", methods=["GET", "POST"])
@@ -100,7 +109,7 @@ def reform_pack_publish():
             refused, status = exc.errors, 422
         else:
             active_policy()
-            flash(f"规则包 {row.pack} {row.version} 已签名发布并生效（日志序号 {row.log_index}）", "ok")
+            flash(f"规则包版本 {row.version} 已签名发布并生效（日志序号 {row.log_index}），各页面与判定即刻使用该版本", "ok")
             return redirect(url_for("ui.reform_pack"))
     elif request.method == "POST":
         upload = request.files.get("bundle")
@@ -114,5 +123,6 @@ def reform_pack_publish():
             refused = exc.errors
         if refused or (exam is not None and not exam.ok):
             status = 422
-    return render_template("reform/pack_publish.html", exam=exam, refused=refused,
-                           max_mb=up.MAX_UPLOAD_BYTES // 1024 // 1024, change_labels=CHANGES), status
+    changes = change_sentences(exam.active_pack, exam.pack, exam.changes) if exam and exam.active_pack else []
+    return render_template("reform/pack_publish.html", exam=exam, refused=refused, changes=changes,
+                           max_mb=up.MAX_UPLOAD_BYTES // 1024 // 1024), status
