@@ -61,7 +61,7 @@ def _pack_xlsx(pack):
     rows = [(v["clause"], v["id"], v["kind"], v["strength"], v["text"], v["source_text"], "；".join(v["conditions"]),
              v["explain"]) for v in map(rule_view, pack.rules)]
     return xlsx_response(f"规则包-{pack.id}-{pack.version}.xlsx", [
-        ("规则", ("条款", "规则", "类别", "强度", "规则要求", "方案原文", "适用条件", "对窗口的说明"), rows),
+        ("规则", ("条款", "规则", "类别", "强度", "规则要求", "方案原文", "适用条件", "说明（窗口或合规报告中）"), rows),
         ("参数", ("含义", "取值"), parameter_rows(pack))])
 
 
