@@ -14,18 +14,25 @@ from sqlalchemy.orm import Session
 
 from registry import calendar as cal
 from registry.models import Place
+from registry import signed_cases
 from registry.services import platform
+from registry.services.context import FilingContext
 from rules.door import Acceptance, refusals
 from rules.pack import Pack
 from application.sealing import ActRefused
 
 
-def door_check(session: Session, pack: Pack, data: dict[str, Any], key: str, accepted_at: datetime
+def door_check(ctx: FilingContext, pack: Pack, data: dict[str, Any], key: str, accepted_at: datetime
                ) -> tuple[str | None, datetime | None]:
     """(the application's platform number, the due time of its platform record when accepted
-    during an outage and not yet reported); raises ActRefused with the reasons."""
-    facts = platform.door_facts(session, item=data["item"], platform_no=data.get("platform_no"), key=key,
-                                at=accepted_at)
+    during an outage and not yet reported); raises ActRefused with the reasons. The facts are the
+    signed records (ctx.signed), never the rows: an edited row changes no acceptance."""
+    session = ctx.session
+
+    def read(state) -> platform.DoorFacts:
+        return platform.door_facts(state, item=data["item"], platform_no=data.get("platform_no"), key=key,
+                                   at=accepted_at)
+    facts = ctx.signed(read, kinds=signed_cases.KINDS)
     wanted = {data["place"]} | {c["place"] for c in facts.open_cases}
     places = dict(session.execute(select(Place.code, Place.name).where(Place.code.in_(wanted))).all())
     acceptance = Acceptance(item=data["item"], place=data["place"], place_name=places.get(data["place"], data["place"]),
@@ -42,6 +49,6 @@ def door_check(session: Session, pack: Pack, data: dict[str, Any], key: str, acc
 def pending_due(session: Session, accepted_at: datetime) -> datetime:
     """One working day after the acceptance; without calendar data, 24 hours (fails early, not late)."""
     try:
-        return cal.WorkingCalendar.load(session).due_after_working_days(accepted_at, 1)
+        return cal.WorkingCalendar.current(session).due_after_working_days(accepted_at, 1)
     except cal.CalendarPending:
         return accepted_at + timedelta(days=1)

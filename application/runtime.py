@@ -8,7 +8,7 @@ from __future__ import annotations
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator, TypeVar
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -27,6 +27,7 @@ if TYPE_CHECKING:   # built on first use (their modules import this one)
     from signing.keys import KeyStore
 
 _POLICY_LOCK = threading.Lock()
+T = TypeVar("T")
 
 
 @dataclass
@@ -61,9 +62,7 @@ class Runtime:
         """This worker's policy host (rules engine + decision index), built on first use."""
         if self._policy is None:
             from application.policy import PolicyHost
-            with _POLICY_LOCK:
-                if self._policy is None:
-                    self._policy = PolicyHost(self)
+            self._policy = _once(lambda: self._policy, lambda: PolicyHost(self))
         return self._policy
 
     @property
@@ -71,9 +70,7 @@ class Runtime:
         """This worker's view of the registry change feed (application.changes.ChangeMonitor)."""
         if self._changes is None:
             from application.changes import ChangeMonitor
-            with _POLICY_LOCK:
-                if self._changes is None:
-                    self._changes = ChangeMonitor(self)
+            self._changes = _once(lambda: self._changes, lambda: ChangeMonitor(self))
         return self._changes
 
     def close(self) -> None:
@@ -101,7 +98,8 @@ class Runtime:
                 # SQLite: take the write lock up front (BEGIN IMMEDIATE), so the log append
                 # at the end of the filing never meets a stale snapshot (docs/design.md §9).
                 write_lock(session)
-                yield FilingContext(session=session, actor=actor, ledger=self.ledger, now=utcnow())
+                yield FilingContext(session=session, actor=actor, ledger=self.ledger, now=utcnow(),
+                                    signed_reader=lambda s, read: self.policy.signed(s, read))
         self._committed()
 
     @contextmanager
@@ -119,6 +117,13 @@ class Runtime:
     def reading(self) -> Iterator[Session]:
         with self.sessions() as session:
             yield session
+
+
+def _once(current: Callable[[], T | None], make: Callable[[], T]) -> T:
+    """`current()`, or else `make()` under the lock: one thread builds a worker's part."""
+    with _POLICY_LOCK:
+        value = current()
+        return make() if value is None else value
 
 
 def _resolve_origin(settings: Settings, engine: Engine) -> None:

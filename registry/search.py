@@ -52,9 +52,11 @@ def newest_published():
 
 
 def _page(session, stmt, order, page: int, per_page: int) -> Found:
+    """One page of `stmt` and the count of all its rows (counted over the key column alone)."""
     page = max(1, page)
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = list(session.execute(stmt.order_by(*order).offset((page - 1) * per_page).limit(per_page)))
+    key = stmt.column_descriptions[0]["entity"].id
+    total = session.scalar(stmt.with_only_columns(func.count(key), maintain_column_froms=True)) or 0
+    rows = session.execute(stmt.order_by(*order).offset((page - 1) * per_page).limit(per_page))
     return Found([tuple(r) for r in rows], total, page, per_page)
 
 

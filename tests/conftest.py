@@ -6,17 +6,14 @@ the PostgreSQL variants are skipped, with that reason in the report.
 """
 from __future__ import annotations
 
-import os
-import uuid
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 
 from registry.db import make_engine, session_factory
 from registry.models import Base
+from tests.factories.databases import PG_URL, empty_database
 
-PG_URL = os.environ.get("ONEHALL_TEST_DATABASE_URL")
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -50,19 +47,7 @@ def backend(request) -> str:
 @pytest.fixture
 def database(backend, tmp_path):
     """(url, schema) of an empty database of the backend under test, dropped afterwards."""
-    if backend == "sqlite":
-        yield f"sqlite:///{tmp_path / 'test.db'}", None
-        return
-    schema = f"t_{os.getpid()}_{uuid.uuid4().hex[:10]}"
-    admin = make_engine(PG_URL)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield PG_URL, schema
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    yield from empty_database(backend, tmp_path, "test")
 
 
 @pytest.fixture

@@ -44,10 +44,7 @@ def user_create(name: str, role: str, department: str | None, person: int | None
 @with_appcontext
 def user_disable(name: str) -> None:
     """停用用户：其登录会话结束，令牌在各工作进程一秒内失效。"""
-    from registry.services.accounts import disable_user
-    with current_runtime().filing_session() as session:
-        disable_user(session, name)
-    click.echo(f"已停用用户 {name}")
+    _switch_user(name, enabled=False)
 
 
 @user_group.command("enable")
@@ -55,10 +52,14 @@ def user_disable(name: str) -> None:
 @with_appcontext
 def user_enable(name: str) -> None:
     """重新启用用户（其旧会话不恢复，令牌仍按各自的撤销与到期状态）。"""
-    from registry.services.accounts import enable_user
+    _switch_user(name, enabled=True)
+
+
+def _switch_user(name: str, *, enabled: bool) -> None:
+    from registry.services.accounts import disable_user, enable_user
     with current_runtime().filing_session() as session:
-        enable_user(session, name)
-    click.echo(f"已启用用户 {name}")
+        (enable_user if enabled else disable_user)(session, name)
+    click.echo(f"已{'启用' if enabled else '停用'}用户 {name}")
 
 
 @click.group("token", cls=RefusingGroup)

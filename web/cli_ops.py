@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import Any, Callable
 from pathlib import Path
 
 import click
@@ -61,17 +62,23 @@ def register(main: click.Group) -> None:
     main.add_command(restore_command)
 
 
+def _backup_step(step: Callable[[Any, Path], dict[str, Any]], directory: Path) -> dict[str, Any]:
+    """A backup or a restore of the runtime's database; a refusal is said in Chinese, exit 2."""
+    from registry.backup import BackupError
+    try:
+        return step(current_runtime().engine, directory)
+    except BackupError as exc:
+        click.echo(f"错误：{exc}", err=True)
+        sys.exit(2)
+
+
 @click.command("backup")
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 @with_appcontext
 def backup_command(directory: Path) -> None:
     """在服务运行时备份整个登记库（一致快照）到空目录 DIRECTORY；私钥仍以口令加密。"""
-    from registry.backup import BackupError, backup
-    try:
-        manifest = backup(current_runtime().engine, directory)
-    except BackupError as exc:
-        click.echo(f"错误：{exc}", err=True)
-        sys.exit(2)
+    from registry.backup import backup
+    manifest = _backup_step(backup, directory)
     rows = sum(t["rows"] for t in manifest["tables"].values())
     cp = manifest["checkpoint"]
     click.echo(f"已备份 {len(manifest['tables'])} 张表、{rows} 行到 {directory}"
@@ -83,12 +90,8 @@ def backup_command(directory: Path) -> None:
 @with_appcontext
 def restore_command(directory: Path) -> None:
     """把备份 DIRECTORY 恢复到空数据库（ONEHALL_DATABASE_URL / SCHEMA），核对检查点后升级到当前版本。"""
-    from registry.backup import BackupError, restore
-    try:
-        manifest = restore(current_runtime().engine, directory)
-    except BackupError as exc:
-        click.echo(f"错误：{exc}", err=True)
-        sys.exit(2)
+    from registry.backup import restore
+    manifest = _backup_step(restore, directory)
     cp = manifest["checkpoint"]
     click.echo(f"已恢复备份（{manifest['created_at']}）"
                + (f"：日志 {cp['tree_size']} 条记录，与备份时的检查点一致" if cp else ""))

@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Iterable
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from registry.errors import RegistryError
@@ -81,6 +81,9 @@ def _span(start: time, end: time) -> float:
     return (datetime.combine(date.min, end) - datetime.combine(date.min, start)).total_seconds()
 
 
+_CURRENT: dict[tuple, "WorkingCalendar"] = {}  # WorkingCalendar.current: by database and calendar mark
+
+
 @dataclass
 class WorkingCalendar:
     """Working days in memory: the loaded years and the days that differ from Mon–Fri."""
@@ -101,6 +104,23 @@ class WorkingCalendar:
             if name:
                 names[day] = name
         return cls(years, frozenset(holidays), frozenset(makeup), names, office)
+
+    @classmethod
+    def current(cls, session: Session, office: OfficeHours = DEFAULT_OFFICE_HOURS) -> "WorkingCalendar":
+        """`load`, kept while the calendar is unchanged: one aggregate read (years, days, working
+        days, last day) tells whether any worker imported or corrected it since, instead of
+        reading every day of every year on each acceptance."""
+        mark = (str(session.get_bind().url), office,
+                session.scalar(select(func.count()).select_from(CalendarYear)),
+                *session.execute(select(func.count(), func.sum(case((CalendarDay.working.is_(True), 1), else_=0)),
+                                        func.max(CalendarDay.day))).one())
+        found = _CURRENT.get(mark)
+        if found is None:
+            found = cls.load(session, office)
+            if len(_CURRENT) > 16:
+                _CURRENT.clear()
+            _CURRENT[mark] = found
+        return found
 
     # -- days ---------------------------------------------------------------------------
 

@@ -11,7 +11,7 @@ import re
 import pytest
 
 from tests.api.world import DEPARTMENT
-from tests.browser.test_main_flows import (  # noqa: F401  (fixtures)
+from tests.factories.browser import (  # noqa: F401  (fixtures)
     CHROMIUM, OUT, _shot, browser, live, new_page, sync_api,
 )
 
@@ -127,22 +127,119 @@ def test_department_day(new_page, live):
     _shot(page, "day-dept-4-signed-record")
 
 
-def test_window_clerk_reads_a_refusal_in_chinese(new_page, live):
-    plan = live.plan
+def _clerk_plan(live) -> dict:
+    """The comprehensive-window clerk (t-window), a comprehensive window where they may accept the
+    flows' item, the item's name and its pinyin initials, and an application the platform reported."""
+    from datetime import datetime, timezone
+
+    from sqlalchemy import select
+
+    from registry import models as m
+    from registry.pinyin import pinyin_key
+    from registry.services import platform
+    from registry.services.context import Actor
+    plan, rt = live.plan, live.rt
+    clerk = live.people["clerk"]
+    with rt.reading() as session:
+        item = session.scalar(select(m.ItemVersion).where(m.ItemVersion.code == plan["item"])
+                              .order_by(m.ItemVersion.version.desc()))
+        windows = list(session.scalars(select(m.Place.code).where(m.Place.kind == "comprehensive_window")
+                                       .order_by(m.Place.code)))
+        custodian = session.get(m.Person, plan["custodian"]).name
+    place = next(w for w in windows if rt.policy.decide(clerk, "accept", plan["item"], place=w)["allowed"])
+    with rt.filing(Actor(name="platform", role="platform")) as ctx:
+        platform.report_application(ctx, {"platform_no": "PT-浏览器-0002", "item": plan["item"],
+                                          "applicant": "湘潭市某某科技有限公司",
+                                          "applied_at": datetime.now(timezone.utc)}, secret=b"test")
+    return {"place": place, "item_name": item.name, "item_initials": pinyin_key(item.name).split()[1],
+            "custodian_initials": pinyin_key(custodian).split()[1], "platform_no": "PT-浏览器-0002"}
+
+
+def _type_and_pick(page, name: str, text: str, value: str) -> None:
+    """Type into a type-ahead box and pick `value` once the server's answer has filled the list."""
+    page.fill(f"input[name={name}_q]", text)
+    page.locator(f"#{name}-select option[value='{value}']").wait_for(state="attached")
+    page.select_option(f"#{name}-select", value)
+
+
+def test_window_clerk_day(new_page, live, tmp_path):
+    """A comprehensive-window clerk finds an item by its pinyin initials, asks “我能否……”, accepts a
+    case (and is refused a second acceptance of the same application, in Chinese); the department's
+    chief representative records a step on it, uses the seal and prints the receipt."""
+    plan, day = live.plan, _clerk_plan(live)
     page = new_page("t-window")
-    page.goto(f"{live.base}/window/?ask=1&person={plan['custodian']}&item={plan['item']}&action=decide_complex"
-              f"&place={plan['window']}")
-    answer = page.locator(".answer")
-    answer.wait_for()
+    _shot(page, "day-window-1-home")
+    _type_and_pick(page, "person", day["custodian_initials"], str(plan["custodian"]))
+    _type_and_pick(page, "item", day["item_initials"], plan["item"])
+    page.select_option("select[name=action]", "decide_complex")
+    page.select_option("select[name=place]", plan["window"])
+    page.get_by_role("button", name="查询", exact=True).click()
+    page.locator(".answer").wait_for()
     text = _main_text(page)
     assert "不可以" in text and "不能对" in text
     assert "no authorization" not in text and "rule requires" not in text and "person " not in text
-    _shot(page, "day-window-1-refusal")
+    _shot(page, "day-window-2-refusal")
+
+    def accept(shot: str | None = None):
+        page.get_by_role("link", name="受理", exact=True).click()
+        page.wait_for_load_state()
+        page.fill("input[name=platform_no]", day["platform_no"])
+        page.fill("input[name=applicant]", "湘潭市某某科技有限公司")
+        _type_and_pick(page, "item", day["item_initials"], plan["item"])
+        page.select_option("select[name=place]", day["place"])
+        if shot:
+            _shot(page, shot)
+        page.get_by_role("button", name="判断并受理").click()
+
+    accept("day-window-3-accept-form")
+    page.wait_for_load_state()
+    assert "已受理" in page.locator(".flash.ok").inner_text(), _main_text(page)[:600]
+    assert day["item_name"] in _main_text(page) and "时限" in _main_text(page)
+    number = page.locator("h1").inner_text().removeprefix("办件 ").strip()
+    _shot(page, "day-window-4-case-accepted")
+    accept()                                               # the same application again: 两头受理
+    page.wait_for_load_state()
+    refusal = page.locator(".answer.no").inner_text()
+    assert "不允许受理" in refusal and "两头受理" in refusal and "XT-3.3.1" in refusal
+    _shot(page, "day-window-5-second-acceptance-refused")
     page.get_by_role("link", name="用印", exact=True).click()
     page.wait_for_load_state()
     text = _main_text(page)
     assert "不保管印章" in text and "object at 0x" not in text   # what this login is for, not an empty form
-    _shot(page, "day-window-2-duties")
+    _shot(page, "day-window-6-duties")
+
+    rep = new_page("t-custodian")
+    rep.goto(f"{live.base}/window/cases?all=1")
+    rep.get_by_role("link", name=number, exact=True).click()
+    rep.wait_for_load_state()
+    rep.select_option("select[name=step]", "taken_up")
+    rep.select_option("select[name=place]", plan["window"])
+    rep.get_by_role("button", name="签名并记录").click()
+    rep.wait_for_load_state()
+    assert "已记录环节“承办”" in rep.locator(".flash.ok").inner_text()
+    steps = rep.locator("table").inner_text()
+    assert "受理" in steps and "承办" in steps
+    _shot(rep, "day-window-7-step-recorded")
+    rep.get_by_role("link", name="用印", exact=True).click()
+    rep.wait_for_load_state()
+    rep.select_option("select[name=seal]", plan["seal"])
+    rep.select_option("select[name=place]", plan["window"])
+    _type_and_pick(rep, "item", day["item_initials"], plan["item"])
+    rep.fill("input[name=case]", number)
+    document = tmp_path / "核准批复.txt"
+    document.write_bytes("湘潭市发展和改革委员会关于某项目核准的批复（窗口一日）".encode())
+    rep.set_input_files("input[name=document]", str(document))
+    rep.wait_for_function("() => document.getElementById('document_sha256').value.length === 64")
+    rep.get_by_role("button", name="用印", exact=True).click()
+    rep.wait_for_load_state()
+    assert re.search(r"/window/seal-uses/\d+\?new=1", rep.url), _main_text(rep)[:800]
+    _shot(rep, "day-window-8-sealed")
+    rep.get_by_role("link", name="打印回执").click()
+    rep.wait_for_load_state()
+    letter = rep.locator("article.letter").inner_text()
+    assert "如何核验" in letter and "/verify" in letter and number in letter
+    assert rep.locator("article.letter .qr svg").count() == 1
+    _shot(rep, "day-window-9-receipt-print")
 
 
 def test_citizen_reads_who_is_on_duty(new_page, live):
@@ -158,12 +255,17 @@ def test_citizen_reads_who_is_on_duty(new_page, live):
 
 def test_reform_office_publishes_a_pack_version_from_its_pages(new_page, live):
     """Last of the module: the version it publishes then serves every page (a parameter only)."""
-    from tests.web.test_pack_upload import pack_texts, zip_of
+    from tests.factories.packs import pack_texts, zip_of
     page = new_page("t-reform")
     page.get_by_role("link", name="规则包", exact=True).first.click()
     page.wait_for_load_state()
-    assert "对窗口的说明" in _main_text(page) and "{person_name}" not in _main_text(page)
-    _shot(page, "day-reform-4-pack")
+    page.fill("input[name=q]", "首席代表")
+    page.get_by_role("button", name="查询", exact=True).click()
+    page.wait_for_load_state()
+    assert "对窗口的说明：〔某人员〕是〔授权部门〕的" in _main_text(page) and "{person_name}" not in _main_text(page)
+    page.screenshot(path=str(OUT / "day-reform-4-pack.png"))        # the top: a full page runs long
+    page.get_by_role("link", name="规则包", exact=True).first.click()
+    page.wait_for_load_state()
     page.get_by_role("link", name="上传并发布新版本").click()
     page.wait_for_load_state()
     broken = pack_texts()
@@ -186,4 +288,4 @@ def test_reform_office_publishes_a_pack_version_from_its_pages(new_page, live):
     page.wait_for_load_state()
     assert "已签名发布并生效" in page.locator(".flash.ok").inner_text()
     assert "生效规则包版本 1.0.1" in page.locator("footer").inner_text()
-    _shot(page, "day-reform-7-pack-published")
+    page.screenshot(path=str(OUT / "day-reform-7-pack-published.png"))

@@ -15,18 +15,11 @@ from signing.note import open_note, parse_checkpoint
 from signing.receipt import verify_receipt
 from tests.log.conftest import onehall_exe, run
 from tests.web.conftest import bearer, world  # noqa: F401 (the world fixture)
-from tests.web.test_decisions_and_seal import seal_setup
+from tests.factories.api import seal_receipt  # noqa: F401  (helpers and fixtures)
 
 ORIGIN = "onehall.xiangtan/log"
 
 
-def seal_receipt(rt, client, world, case="XT2026-0001") -> dict:  # noqa: F811
-    a, _ = seal_setup(rt, client, world)
-    body = {"seal": "FGW-SP", "person": a, "item": "FGW-001", "case": case, "document_sha256": "ab" * 32,
-            "place": "FGW-CK"}
-    r = client.post("/api/v1/seal-uses", json=body, headers=bearer(world["tokens"]["zhang"]))
-    assert r.status_code == 201, r.get_json()
-    return r.get_json()
 
 
 def flip_first_proof_hash(receipt: dict) -> dict:

@@ -19,7 +19,7 @@ from signing.note import vkey
 from signing.policy import parse_policy
 from signing.receipt import verify_receipt
 from signing.witness import Witness
-from tests.log.test_api_log import seal_receipt
+from tests.factories.api import seal_receipt
 from tests.web.conftest import bearer, world  # noqa: F401 (the world fixture)
 from application.scheduler import Scheduler
 from web.witness_server import WitnessServer
@@ -96,7 +96,7 @@ def test_receipts_are_witnessed_later_by_a_quorum(rt, client, world, two_witness
     shown = runner.invoke(verify_command, [str(tmp_path / "export"), "--policy", str(tmp_path / "policy.txt"),
                                            "--workers", "1", "--require-witness"])
     assert shown.exit_code == 0 and "见证：已由法定人数（2）的见证人副署" in shown.output, shown.output
-    from tests.web.test_ui_pages import login
+    from tests.factories.pages import login
     login(client, "audit")
     assert "已见证：2 个可信见证人的副署均已核验（法定人数 2）" in client.get("/audit/checkpoints").get_data(as_text=True)
     entry = client.get(f"/audit/log/{receipt['leaf_index']}").get_data(as_text=True)
@@ -124,7 +124,7 @@ def test_a_witness_that_is_down_is_retried_with_back_off(rt, client, world, two_
     answer = client.get(f"/api/v1/log/checkpoints/{receipt['tree_size']}").get_json()
     assert answer["cosignatures"] == 1
     assert verify_receipt({**receipt, "checkpoint": answer["cosigned_checkpoint"]}, policy=policy).witnessed is False
-    from tests.web.test_ui_pages import login
+    from tests.factories.pages import login
     client.application.config["WTF_CSRF_ENABLED"] = False
     login(client, "audit")
     page = client.get("/audit/checkpoints")
@@ -169,7 +169,7 @@ def test_a_log_rewritten_behind_the_witnesses_is_refused(rt, client, world, two_
         assert result.witness[name]["size"] == size and result.witness[name]["cosigned"] == []
     with rt.reading() as s:
         assert s.scalar(select(CheckpointCosignature).where(CheckpointCosignature.tree_size == size + 1)) is None
-    from tests.web.test_ui_pages import login
+    from tests.factories.pages import login
     client.application.config["WTF_CSRF_ENABLED"] = False
     login(client, "audit")
     page = client.get("/audit/checkpoints").get_data(as_text=True)

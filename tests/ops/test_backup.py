@@ -4,16 +4,12 @@ witness cosigns on (no fork), and the restored registry takes new filings (§12.
 from __future__ import annotations
 
 import hashlib
-import os
-import uuid
 
 import pytest
-from sqlalchemy import text
 
-from registry.db import make_engine
-from tests.conftest import PG_URL
+from tests.factories import databases
 from tests.web.conftest import bearer, world  # noqa: F401  (the fixture)
-from tests.web.test_decisions_and_seal import seal_setup
+from tests.factories.api import seal_setup
 from application.bootstrap import publish_checkpoint
 from web.cli import main
 from application.config import Settings
@@ -30,17 +26,7 @@ def seal_use(client, world, person, case):  # noqa: F811
 
 @pytest.fixture
 def empty_database(backend, tmp_path):
-    if backend == "sqlite":
-        yield f"sqlite:///{tmp_path / 'restored.db'}", None
-        return
-    schema = f"r_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    admin = make_engine(PG_URL)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    yield PG_URL, schema
-    with admin.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+    yield from databases.empty_database(backend, tmp_path, "restored")
 
 
 @pytest.mark.slow

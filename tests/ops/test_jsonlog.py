@@ -8,8 +8,8 @@ import logging
 import pytest
 
 from tests.web.conftest import bearer, world  # noqa: F401  (the fixture)
-from tests.web.test_api_registry import file_item
-from tests.web.test_decisions_and_seal import grant
+from tests.factories.api import file_item
+from tests.factories.api import grant
 from web import jsonlog
 
 

@@ -29,7 +29,7 @@ from signing.records import parse_leaf
 from tests.conftest import PG_URL
 from tests.log.conftest import clean_env, onehall_exe
 from tests.web.conftest import hold_case, world  # noqa: F401  (the fixture)
-from tests.web.test_decisions_and_seal import MINIMUM, seal_setup
+from tests.factories.api import MINIMUM, seal_setup
 from application.limits import RECEIPT_CHECK
 
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)

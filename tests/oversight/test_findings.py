@@ -12,22 +12,11 @@ from registry.services import findings as finding_service
 from registry.services.context import Actor, FilingContext
 from tests.oversight.conftest import at, bearer
 from application.notify import EmailNotifier, LogNotifier, NullNotifier, WebhookNotifier, notifier_from_env
+from tests.factories.api import ITEM, file_item
 
-ITEM = {"code": "FGW-001", "name": "企业投资项目备案", "department": "FGW", "item_type": "行政确认",
-        "case_type": "instant", "statutory_limit": {"value": 20, "unit": "working_day"},
-        "promised_limit": {"value": 5, "unit": "working_day"}, "entry": {"hall": "CITY"},
-        "effective_from": "2019-01-01T00:00:00+08:00"}
 GOV_GRANT = {"grantor": "FGW", "grantee": {"gov_service": True}, "powers": ["consult", "receive", "accept", "issue"],
              "valid_from": "2019-01-01"}
 GRANT_SHORT = "accountability.gov_service_grant_short"
-
-
-def file_item(client, world, item=ITEM):
-    r = client.post("/api/v1/items", json=item, headers=bearer(world["tokens"]["fgw"]))
-    assert r.status_code == 201, r.get_json()
-    r = client.post(f"/api/v1/items/{item['code']}/review", json={"result": "approved"},
-                    headers=bearer(world["tokens"]["sgb"]))
-    assert r.status_code == 201, r.get_json()
 
 
 def sync(client, world, when: str) -> dict:

@@ -180,3 +180,23 @@ def test_working_days_between_agrees_with_counting_day_by_day():
     for _ in range(2000):
         a, b = (start + timedelta(days=rng.randrange(1095)) for _ in range(2))
         assert cal.working_days_between(a, b) == by_day(a, b), (a, b)
+
+
+def test_the_current_calendar_is_kept_until_a_worker_imports_or_corrects_it(sessions):
+    """WorkingCalendar.current: the same calendar while nothing changed; a corrected day (a holiday
+    turned into a working day) or a new year is seen at once."""
+    _seed(sessions, [2026])
+    with sessions() as s:
+        first = WorkingCalendar.current(s)
+        assert WorkingCalendar.current(s) is first and not first.is_working_day(date(2026, 10, 1))
+    with transaction(sessions) as s:
+        s.execute(CalendarDay.__table__.update().where(CalendarDay.day == date(2026, 10, 1)).values(working=True))
+    with sessions() as s:
+        corrected = WorkingCalendar.current(s)
+        assert corrected is not first and corrected.is_working_day(date(2026, 10, 1))
+        with pytest.raises(CalendarPending):
+            corrected.due_after_working_days(local(2027, 3, 1, 10), 1)
+    with transaction(sessions) as s:
+        cal.import_year(s, 2027, EXAMPLE_2027)
+    with sessions() as s:
+        assert WorkingCalendar.current(s).due_after_working_days(local(2027, 3, 1, 10), 1) is not None

@@ -13,7 +13,7 @@ from registry.errors import Invalid
 from registry.models import ItemVersion
 from registry.services import catalog
 from registry.services.context import FilingContext
-from tests.registry.test_catalog_io import GOOD_ROWS, REFORM, ready, write_csv  # noqa: F401  (fixture)
+from tests.factories.catalog import GOOD_ROWS, REFORM, ready, write_csv  # noqa: F401  (fixture)
 
 NAMES = ['=HYPERLINK("http://evil.example","点我")', "+1+2", "-3 工作日", "@SUM(A1:A9)", "'已带撇号"]
 

@@ -14,9 +14,9 @@ from registry.db import utcnow
 from registry.models import Case, CaseStep, LogEntry, Section
 from registry.services.accounts import create_token, create_user
 from tests.web.conftest import bearer
-from tests.web.test_api_registry import ITEM, file_item
-from tests.web.test_cases import gov_grant
-from tests.web.test_decisions_and_seal import MINIMUM
+from tests.factories.api import ITEM, file_item
+from tests.factories.api import gov_grant
+from tests.factories.api import MINIMUM
 
 
 def counts(rt) -> tuple[int, int, int, int]:

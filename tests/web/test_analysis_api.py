@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from tests.web.conftest import bearer
-from tests.web.test_api_registry import file_item
-from tests.web.test_decisions_and_seal import grant
+from tests.factories.api import file_item
+from tests.factories.api import grant
 
 
 def test_an_entered_item_with_no_decider_is_a_gap_until_granted(client, world):

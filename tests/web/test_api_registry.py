@@ -5,19 +5,10 @@ from sqlalchemy import func, select
 
 from registry import models as m
 from tests.web.conftest import bearer
-
-ITEM = {"code": "FGW-001", "name": "企业投资项目备案", "department": "FGW", "item_type": "行政确认",
-        "case_type": "instant", "statutory_limit": {"value": 20, "unit": "working_day"},
-        "promised_limit": {"value": 5, "unit": "working_day"}, "entry": {"hall": "CITY"},
-        "effective_from": "2019-01-01T00:00:00+08:00"}
+from tests.factories.api import ITEM, file_item  # noqa: F401  (helpers and fixtures)
 
 
-def file_item(client, world, item=ITEM):
-    r = client.post("/api/v1/items", json=item, headers=bearer(world["tokens"]["fgw"]))
-    assert r.status_code == 201, r.get_json()
-    r = client.post(f"/api/v1/items/{item['code']}/review", json={"result": "approved"},
-                    headers=bearer(world["tokens"]["sgb"]))
-    assert r.status_code == 201, r.get_json()
+
 
 
 def test_no_token_is_401_with_www_authenticate(client, world):

@@ -12,8 +12,7 @@ from registry import models as m
 from registry.services import org
 from registry.services.context import Actor
 from tests.web.conftest import bearer
-from tests.web.test_decisions_and_seal import ask, grant, seal_setup
-from tests.web.test_api_registry import file_item
+from tests.factories.api import ask, file_item, grant, seal_setup, use_seal
 from application.auditing import audit_pass
 from web.cli_audit import audit_command
 
@@ -132,11 +131,7 @@ def test_person_and_section_head_edits_change_nothing_and_are_named(rt, client, 
 def test_seal_use_document_hash_edited_is_named_and_verify_shows_the_logged_one(rt, client, world):
     a, _ = seal_setup(rt, client, world)
     doc = hashlib.sha256("批复文件".encode()).hexdigest()
-    r = client.post("/api/v1/seal-uses", json={"seal": "FGW-SP", "person": a, "item": "FGW-001", "case": "C-1",
-                                               "document_sha256": doc, "place": "FGW-CK"},
-                    headers=bearer(world["tokens"]["zhang"]))
-    assert r.status_code == 201, r.get_json()
-    receipt = r.get_json()["receipt"]
+    receipt = use_seal(client, world, a, "C-1", doc)["receipt"]
     _sql(rt, "UPDATE seal_uses SET document_sha256 = :d", d="f" * 64)
     [d] = [x for x in _audit(rt).differences if x.table == "seal_uses" and x.field == "document_sha256"]
     assert d.row == "f" * 64 and d.logged == doc
@@ -208,7 +203,7 @@ def test_a_first_build_report_up_item_converted_by_the_migration_audits_clean(rt
     from pathlib import Path
 
     from registry.services import catalog
-    from tests.web.test_api_registry import ITEM
+    from tests.factories.api import ITEM
 
     real = catalog.validate_item
 

@@ -145,7 +145,7 @@ def test_an_unknown_person_in_a_case_step_is_refused_by_the_service(rt, client, 
     from registry.errors import Invalid
     from registry.services import cases
     from registry.services.context import Actor
-    from tests.web.test_api_registry import file_item
+    from tests.factories.api import file_item
     file_item(client, world)
     platform = Actor(name="platform", role="window")
     with rt.filing(platform) as ctx:

@@ -5,27 +5,14 @@ import pytest
 
 from registry.calendar import seed_from_chinesecalendar
 from tests.web.conftest import bearer
-from tests.web.test_api_registry import ITEM, file_item
+from tests.factories.api import ITEM, file_item
+from tests.factories.api import case, gov_grant, hall_clock, platform_token  # noqa: F401  (helpers and fixtures)
 
 
-def gov_grant(client, world):
-    r = client.post("/api/v1/authorizations", json={"grantor": "FGW", "grantee": {"gov_service": True},
-                                                      "powers": ["consult", "receive", "accept", "issue"],
-                                                      "valid_from": "2019-01-01"},
-                    headers=bearer(world["tokens"]["fgw"]))
-    assert r.status_code == 201, r.get_json()
 
 
-def case(number, world, place="ZH-01", applicant="湘潭某建材有限公司", platform_no="PT-0001"):
-    return {"number": number, "item": "FGW-002", "place": place, "person": world["people"]["w"],
-            "applicant": applicant, "accepted_at": "2026-09-30T16:00:00+08:00", "platform_no": platform_no}
 
 
-def platform_token(rt) -> str:
-    from registry.services.accounts import create_token, create_user
-    with rt.filing_session() as session:
-        create_user(session, "yth", "platform", None)
-        return create_token(session, "yth")
 
 
 def reported(client, rt, platform_no="PT-0001", item="FGW-002", applicant="湘潭某建材有限公司",
@@ -37,12 +24,6 @@ def reported(client, rt, platform_no="PT-0001", item="FGW-002", applicant="湘�
     assert r.status_code == 201, r.get_json()
 
 
-@pytest.fixture(autouse=True)
-def hall_clock(monkeypatch):
-    """The window files each acceptance as it happens (2026-09-30 16:05 in the hall): a case
-    is not back-dated beyond the pack's step_backdate_hours (application.acts)."""
-    from datetime import datetime, timezone
-    monkeypatch.setattr("application.acts.utcnow", lambda: datetime(2026, 9, 30, 8, 5, tzinfo=timezone.utc))
 
 
 @pytest.fixture(autouse=True)

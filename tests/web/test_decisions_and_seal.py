@@ -6,29 +6,16 @@ import hashlib
 from sqlalchemy import func, select
 
 from registry import models as m
-from registry.services import grants, org
+from registry.services import grants
 from registry.services.context import Actor
 from signing.receipt import verify_receipt
-from tests.web.conftest import bearer, hold_case
-from tests.web.test_api_registry import file_item
-
-MINIMUM = ["decide", "coordinate", "urge", "report_up", "countersign", "execute_fee", "use_seal"]
+from tests.web.conftest import bearer
+from tests.factories.api import MINIMUM, ask, file_item, grant, seal_setup, use_seal  # noqa: F401
 
 
-def grant(client, world, person, post, backs=None, powers=MINIMUM):
-    body = {"grantor": "FGW", "grantee": {"person": person}, "post": post, "powers": powers,
-            "valid_from": "2019-01-01T00:00:00+08:00"}
-    if backs:
-        body["backs"] = backs
-    r = client.post("/api/v1/authorizations", json=body, headers=bearer(world["tokens"]["fgw"]))
-    assert r.status_code == 201, r.get_json()
-    return r.get_json()["id"]
 
 
-def ask(client, world, **q):
-    r = client.post("/api/v1/decisions", json=q, headers=bearer(world["tokens"]["win"]))
-    assert r.status_code == 200, r.get_json()
-    return r.get_json()
+
 
 
 def test_decision_follows_filings_and_b_post_acts_for_absent_a(client, world):
@@ -83,19 +70,6 @@ def test_field_errors_are_said_in_chinese(client, world):
         "person": "须为整数", "item": "最多 64 个字符", "case": "至少 1 个字符", "seal": "须为字符串"}
 
 
-def seal_setup(rt, client, world):
-    file_item(client, world)
-    a = world["people"]["a"]
-    a_id = grant(client, world, a, "A")
-    with rt.filing(Actor(name="zwfw", role="gov_service")) as ctx:
-        org.create_seal(ctx, {"code": "FGW-SP", "name": "市发改委行政审批专用章", "department": "FGW",
-                              "kind": "approval"})
-    r = client.post("/api/v1/seal-custody", json={"seal": "FGW-SP", "person": a, "from": "2019-01-01"},
-                    headers=bearer(world["tokens"]["fgw"]))
-    assert r.status_code == 201, r.get_json()
-    for number in ("XT2026-0001", "XT2026-0002", "C-1", "C-2", "C-3"):
-        hold_case(rt, number, "FGW-001")
-    return a, a_id
 
 
 def test_custodian_uses_the_seal_and_gets_a_receipt_anyone_can_verify(rt, client, world):
@@ -118,10 +92,7 @@ def test_someone_elses_credential_is_refused_and_nothing_appended(rt, client, wo
     a, _ = seal_setup(rt, client, world)
     with rt.reading() as session:
         before = session.scalar(select(func.count()).select_from(m.LogEntry))
-    body = {"seal": "FGW-SP", "person": a, "item": "FGW-001", "case": "C-1", "document_sha256": "0" * 64,
-            "place": "FGW-CK"}
-    r = client.post("/api/v1/seal-uses", json=body, headers=bearer(world["tokens"]["win"]))
-    assert r.status_code == 403 and r.get_json()["reasons"]
+    assert use_seal(client, world, a, "C-1", "0" * 64, token="win", status=403)["reasons"]
     with rt.reading() as session:
         assert session.scalar(select(func.count()).select_from(m.LogEntry)) == before
         assert session.scalar(select(func.count()).select_from(m.SealUse)) == 0
@@ -230,11 +201,8 @@ def test_a_seal_on_a_case_onehall_does_not_hold_is_refused_and_nothing_appended(
     a, _ = seal_setup(rt, client, world)
     with rt.reading() as session:
         before = session.scalar(select(func.count()).select_from(m.LogEntry))
-    body = {"seal": "FGW-SP", "person": a, "item": "FGW-001", "case": "XT2026-外面", "document_sha256": "3" * 64,
-            "place": "FGW-CK"}
-    r = client.post("/api/v1/seal-uses", json=body, headers=bearer(world["tokens"]["zhang"]))
-    assert r.status_code == 403
-    assert [x["rule"] for x in r.get_json()["reasons"]][0] == "place.case_not_held"
+    refused = use_seal(client, world, a, "XT2026-外面", "3" * 64, status=403)
+    assert [x["rule"] for x in refused["reasons"]][0] == "place.case_not_held"
     with rt.reading() as session:
         assert session.scalar(select(func.count()).select_from(m.LogEntry)) == before
         assert session.scalar(select(func.count()).select_from(m.SealUse)) == 0

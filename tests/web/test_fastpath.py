@@ -9,8 +9,8 @@ from werkzeug.test import Client
 
 from registry.decision_log import find_decision
 from tests.web.conftest import bearer
-from tests.web.test_api_registry import file_item
-from tests.web.test_decisions_and_seal import grant
+from tests.factories.api import file_item
+from tests.factories.api import grant
 from web.api.fastpath import DecisionFastPath
 from web.wsgi_layer import SecurityHeaders
 

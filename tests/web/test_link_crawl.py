@@ -7,66 +7,28 @@ few times each, not all of them: the kind is what can break, and the crawl stays
 from __future__ import annotations
 
 from collections import Counter, deque
-from html.parser import HTMLParser
-from urllib.parse import urldefrag, urlsplit
 
 import pytest
 
-from tests.api.world import DEPARTMENT, PASSWORD, build_world
+from tests.api.world import DEPARTMENT, PASSWORD
+from tests.factories.crawl import ROLES, demo_city, kind_of, links_of, links_to_follow  # noqa: F401
 
 pytestmark = pytest.mark.slow
 
-# Each demo role's sign-in (tests/api/world.py) and the home page it lands on.
-ROLES = {"t-reform": "/reform/", "t-dept": f"/dept/{DEPARTMENT}/", "t-window": "/window/",
-         "t-custodian": "/window/", "t-gs": "/gs/", "t-gov": "/gov/", "t-drc": "/drc/", "t-audit": "/audit/"}
 DEPTH = 2
 PER_KIND = 3
 LATIN_ERROR_WORDS = ("Not Found", "Forbidden", "Internal Server Error", "Bad Request", "Method Not Allowed")
 
 
-class _Links(HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.hrefs: list[str] = []
-
-    def handle_starttag(self, tag, attrs):
-        a = dict(attrs)
-        if tag == "a" and a.get("href"):
-            self.hrefs.append(a["href"])
-        if tag == "link" and a.get("href"):
-            self.hrefs.append(a["href"])
 
 
-def links_of(html: str) -> list[str]:
-    p = _Links()
-    p.feed(html)
-    out = []
-    for href in p.hrefs:
-        href = urldefrag(href)[0]
-        parts = urlsplit(href)
-        if parts.scheme or parts.netloc or not href.startswith("/"):
-            continue                   # another site, mailto:, a relative anchor
-        out.append(href)
-    return out
 
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
-    world = build_world(tmp_path_factory.mktemp("crawl"))
-    world.app.config["WTF_CSRF_ENABLED"] = False
-    yield world
-    world.rt.close()
+    yield from demo_city(tmp_path_factory, "crawl")
 
 
-def kind_of(app, url: str) -> tuple:
-    parts = urlsplit(url)
-    adapter = app.url_map.bind("localhost")
-    try:
-        rule = adapter.match(parts.path, method="GET", return_rule=True)[0].rule
-    except Exception:
-        rule = parts.path
-    keys = tuple(sorted(k.split("=")[0] for k in parts.query.split("&") if k))
-    return rule, keys
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -116,14 +78,7 @@ def crawl(app, client, home: str, downloads: list[str] | None = None) -> tuple[l
             continue
         if depth >= DEPTH or "text/html" not in (r.content_type or ""):
             continue
-        for link in links_of(r.get_data(as_text=True)):
-            if link in seen or link.startswith("/logout"):
-                continue
-            seen.add(link)
-            k = kind_of(app, link)
-            if kinds[k] >= PER_KIND:
-                continue
-            kinds[k] += 1
+        for link in links_to_follow(app, r.get_data(as_text=True), seen, kinds, PER_KIND):
             queue.append((link, depth + 1, url))
     return failures, visited
 

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from registry import models as m
 from tests.web.conftest import bearer
-from tests.web.test_api_registry import ITEM, file_item
+from tests.factories.api import ITEM, file_item
 
 
 def _xlsx(path, rows):

@@ -11,18 +11,13 @@ import pytest
 from signing.errors import ReceiptError
 from signing.receipt import verify_receipt
 from tests.web.conftest import bearer
-from tests.web.test_decisions_and_seal import grant, seal_setup
+from tests.factories.api import grant, seal_setup, use_seal
 from application.sealing import receipt_for
 
 
 def _use(rt, client, world):
     a, a_id = seal_setup(rt, client, world)
-    doc = hashlib.sha256("批复文件".encode()).hexdigest()
-    r = client.post("/api/v1/seal-uses", json={"seal": "FGW-SP", "person": a, "item": "FGW-001", "case": "C-3",
-                                               "document_sha256": doc, "place": "FGW-CK"},
-                    headers=bearer(world["tokens"]["zhang"]))
-    assert r.status_code == 201, r.get_json()
-    return a_id, r.get_json()["receipt"]
+    return a_id, use_seal(client, world, a, "C-3", hashlib.sha256("批复文件".encode()).hexdigest())["receipt"]
 
 
 def _keys(rt):

@@ -19,7 +19,7 @@ from signing.note_sm2 import check_sm2_lines
 from signing.records import parse_leaf
 from signing.receipt import verify_receipt
 from tests.web.conftest import bearer
-from tests.web.test_decisions_and_seal import seal_setup
+from tests.factories.api import seal_setup
 from web.cli_log import keys_group, verify_command
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from registry.services import org
 from registry.services.context import Actor
 from tests.web.conftest import bearer
-from tests.web.test_decisions_and_seal import ask, grant
-from tests.web.test_api_registry import file_item
+from tests.factories.api import ask, grant
+from tests.factories.api import file_item
 from application.bootstrap import publish_checkpoint
 from application.snapshot import snapshot_path
 

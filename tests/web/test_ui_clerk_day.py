@@ -12,7 +12,7 @@ from registry import models as m
 from registry.services import catalog
 from registry.services.context import Actor
 from tests.web.conftest import T0, hold_case
-from tests.web.test_ui_pages import ITEM, FGW, a_and_b, login, policy, seal_kept_by, ui  # noqa: F401
+from tests.factories.pages import ITEM, FGW, a_and_b, login, policy, seal_kept_by, ui  # noqa: F401
 
 FEE_ITEM = dict(ITEM, fees=[{"code": "F1", "name": "项目审查费", "basis": "湘价费〔2018〕1号", "standard": "每件100元"}])
 
@@ -73,7 +73,7 @@ def test_service_department_sees_the_calendar_running_out_and_imports_the_next_y
 
 
 def test_the_printed_receipt_tells_a_citizen_where_to_check_it(client, app, ui, rt, policy):
-    from tests.web.test_ui_pages import published_item
+    from tests.factories.pages import published_item
     published_item(rt)
     a_and_b(rt, ui)
     seal_kept_by(rt, ui["people"]["a"])
@@ -110,7 +110,7 @@ def test_the_public_list_shows_who_is_absent_now_and_who_acts(client, ui, rt):
 
 def test_pages_name_things_and_show_signed_records_in_words(client, ui, rt):
     """Names, not codes (issue 12 item 3): the header, an item's hall, a signed record's summary."""
-    from tests.web.test_ui_pages import published_item
+    from tests.factories.pages import published_item
     published_item(rt)
     a, _ = a_and_b(rt, ui)
     login(client, "fgw")
@@ -128,7 +128,7 @@ def test_a_department_reads_and_answers_its_findings_and_its_home_counts_them(cl
     import re
 
     from registry.services.findings import LIVE_STATES
-    from tests.web.test_ui_pages import published_item
+    from tests.factories.pages import published_item
     from application.scheduler import sync_findings
     published_item(rt)
     login(client, "fgw")
@@ -199,7 +199,7 @@ def test_the_compliance_report_downloads_as_xlsx_with_names(client, ui, rt, poli
     from openpyxl import load_workbook
 
     from application.scheduler import sync_findings
-    from tests.web.test_ui_pages import published_item
+    from tests.factories.pages import published_item
     published_item(rt)
     sync_findings(rt)
     login(client, "sgb")

@@ -7,31 +7,19 @@ import re
 from datetime import timedelta
 from io import BytesIO
 
-import pytest
 from sqlalchemy import func, select
 
 from registry import models as m
 from registry.db import utcnow
-from registry.services import catalog, grants, org
-from registry.services.context import SYSTEM, Actor
+from registry.services import grants
 from tests.web.conftest import T0, hold_case
-
-PASSWORD = "password-123"
-MINIMUM = ["decide", "coordinate", "urge", "report_up", "countersign", "execute_fee", "use_seal"]
-ITEM = {"code": "FGW-001", "name": "企业投资项目核准", "department": "FGW", "item_type": "licensing",
-        "case_type": "instant", "statutory_limit": {"value": 20, "unit": "working_day"},
-        "promised_limit": {"value": 5, "unit": "working_day"}, "entry": {"hall": "CITY"}, "effective_from": T0}
-FGW = Actor(name="fgw", role="department", department="FGW")
+from tests.factories.api import MINIMUM
+from tests.factories.pages import FGW, ITEM, PASSWORD, a_and_b, login, policy, published_item, seal_kept_by, ui  # noqa: F401  (helpers and fixtures)
 
 
-@pytest.fixture
-def ui(app, world):
-    app.config["WTF_CSRF_ENABLED"] = False
-    return world
 
 
-def login(client, name: str, follow: bool = False):
-    return client.post("/login", data={"name": name, "password": PASSWORD}, follow_redirects=follow)
+
 
 
 def count(rt, model) -> int:
@@ -39,29 +27,10 @@ def count(rt, model) -> int:
         return session.scalar(select(func.count()).select_from(model)) or 0
 
 
-def published_item(rt):
-    with rt.filing(FGW) as ctx:
-        catalog.file_item(ctx, dict(ITEM))
-    with rt.filing(Actor(name="sgb", role="reform_office")) as ctx:
-        catalog.review_item(ctx, ITEM["code"], "approved")
 
 
-def a_and_b(rt, world):
-    """An A post for 张建国 and a B post backing it for 李明; returns their ids."""
-    with rt.filing(FGW) as ctx:
-        a = grants.file_authorization(ctx, {"grantor": "FGW", "grantee": {"person": world["people"]["a"]},
-                                            "post": "A", "powers": MINIMUM, "items": "*", "valid_from": T0})
-        b = grants.file_authorization(ctx, {"grantor": "FGW", "grantee": {"person": world["people"]["b"]},
-                                            "post": "B", "backs": a.id, "powers": MINIMUM, "items": "*",
-                                            "valid_from": T0})
-        return a.id, b.id
 
 
-def seal_kept_by(rt, person_id: int, code: str = "FGW-SP"):
-    with rt.filing(SYSTEM) as ctx:
-        org.create_seal(ctx, {"code": code, "name": "市发改委行政审批专用章", "department": "FGW", "kind": "approval"})
-    with rt.filing(FGW) as ctx:
-        grants.file_seal_custody(ctx, {"seal": code, "person": person_id, "from": T0})
 
 
 # --- access ------------------------------------------------------------------------------------
@@ -298,12 +267,6 @@ def test_exemptions_are_requested_by_the_department_and_decided_by_the_governmen
 
 # --- window --------------------------------------------------------------------------------------
 
-@pytest.fixture
-def policy(rt):
-    from rules.pack import default_pack_dir
-    from application.packs import publish
-    publish(rt, default_pack_dir(), "test")
-    return rt.policy
 
 
 def test_the_window_asks_and_reads_the_clauses(client, ui, rt, policy):

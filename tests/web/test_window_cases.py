@@ -12,8 +12,8 @@ from registry import models as m
 from registry.services import grants, platform
 from registry.services.context import Actor
 from tests.web.conftest import T0
-from tests.web.test_latin_scan import latin_words
-from tests.web.test_ui_pages import FGW, ITEM, login, ui  # noqa: F401
+from tests.factories.crawl import latin_words
+from tests.factories.pages import FGW, ITEM, login, ui  # noqa: F401
 
 ACCEPT = ["receive", "accept"]
 COMMITMENT = dict(ITEM, case_type="commitment")   # promised in 5 working days: a clock that runs

@@ -9,7 +9,7 @@ from registry import models as m
 from registry import search
 from registry.services import catalog, org
 from registry.services.context import SYSTEM
-from tests.web.test_ui_pages import FGW, ITEM, login, published_item, ui  # noqa: F401
+from tests.factories.pages import FGW, ITEM, login, published_item, ui  # noqa: F401
 
 
 def _lookup(client, kind: str, q: str, **args):
@@ -86,7 +86,7 @@ def test_only_a_window_looks_up(client, ui):
 def test_the_demo_scaled_n_times_has_n_times_the_people_and_items_found_by_pinyin(rt, world):
     from registry.demo_scale import scale_demo
     from registry.services.context import Actor
-    from tests.web.test_ui_pages import published_item as publish
+    from tests.factories.pages import published_item as publish
     publish(rt)
     with rt.filing(Actor(name="demo", role="gov_service")) as ctx:
         assert scale_demo(ctx, 3, progress=False) == {"people": 8, "items": 2}

@@ -7,39 +7,17 @@ NOTIFY reaches the other worker's LISTEN connection a moment after the commit.
 """
 from __future__ import annotations
 
-import time
 
-import pytest
 
 from registry.services.accounts import revoke_token
 from tests.web.conftest import bearer
-from tests.web.test_api_registry import file_item
-from tests.web.test_decisions_and_seal import grant
+from tests.factories.api import file_item
+from tests.factories.api import grant
+from tests.factories.workers import eventually, other_worker  # noqa: F401  (helpers and fixtures)
 
 
-@pytest.fixture
-def other_worker(app):
-    from web.app import create_app
-    second = create_app(app.extensions["onehall"].settings)
-    monitor = second.extensions["onehall"].changes
-    if second.extensions["onehall"].engine.dialect.name == "postgresql":
-        deadline = time.monotonic() + 30   # until then it reads the feed on every request
-        while not monitor.listening and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert monitor.listening
-    yield second.test_client()
-    second.extensions["onehall"].close()
 
 
-def eventually(rt, check):
-    """SQLite: at once. PostgreSQL: as soon as the NOTIFY has travelled (a generous ceiling, so a
-    loaded CI machine does not fail a test whose product guarantee holds)."""
-    deadline = time.monotonic() + (30 if rt.engine.dialect.name == "postgresql" else 0)
-    while True:
-        result = check()
-        if result or time.monotonic() >= deadline:
-            return result
-        time.sleep(0.05)
 
 
 def test_an_absence_filed_in_one_worker_changes_the_next_answer_in_another(rt, client, world, other_worker):

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from flask import g, request, url_for
+from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import object_session
 
@@ -61,56 +62,33 @@ def dump(body, *, by_alias: bool = False) -> dict[str, Any]:
 
 # --- reference data: readable by every signed-in role -------------------------------------
 
-@route("GET", "/departments", "部门列表", query=LIST_QUERY, response=LIST)
-def list_departments():
-    return listing(select(m.Department).order_by(m.Department.code), ser.department)
+def _reference_data(path: str, noun: str, model: Any, serialize: Callable[..., Any], body: type[BaseModel],
+                    create: Callable[..., Any], roles: tuple[str, ...], created: str, scope: Any = None) -> None:
+    """One kind of reference data: its list (every signed-in role; `scope`, a department's own
+    rows) and its filing (`roles`), as `list_<path>` and `create_<path minus s>`."""
+    name = path.strip("/")
+
+    def lister():
+        return listing(select(model).order_by(*model.__mapper__.primary_key), serialize,
+                       *([scope] if scope is not None else []))
+
+    def creator(body: BaseModel):
+        return file(lambda ctx: create(ctx, dump(body)), serialize)
+
+    lister.__name__, creator.__name__ = f"list_{name}", f"create_{name[:-1]}"
+    route("GET", path, f"{noun}列表", query=LIST_QUERY, response=LIST)(lister)
+    route("POST", path, created, body=body, roles=roles, status=201, response=OBJ)(creator)
 
 
-@route("POST", "/departments", "新增部门", body=s.DepartmentIn, roles=("gov_service",), status=201, response=OBJ)
-def create_department(body: s.DepartmentIn):
-    return file(lambda ctx: org.create_department(ctx, dump(body)), ser.department)
-
-
-@route("GET", "/sections", "科室列表", query=LIST_QUERY, response=LIST)
-def list_sections():
-    return listing(select(m.Section).order_by(m.Section.id), ser.section, m.Section.department)
-
-
-@route("POST", "/sections", "新增科室", body=s.SectionIn, roles=("gov_service", "department"), status=201,
-       response=OBJ)
-def create_section(body: s.SectionIn):
-    return file(lambda ctx: org.create_section(ctx, dump(body)), ser.section)
-
-
-@route("GET", "/halls", "大厅列表", query=LIST_QUERY, response=LIST)
-def list_halls():
-    return listing(select(m.Hall).order_by(m.Hall.code), ser.hall)
-
-
-@route("POST", "/halls", "新增大厅", body=s.HallIn, roles=("gov_service",), status=201, response=OBJ)
-def create_hall(body: s.HallIn):
-    return file(lambda ctx: org.create_hall(ctx, dump(body)), ser.hall)
-
-
-@route("GET", "/places", "场所列表", query=LIST_QUERY, response=LIST)
-def list_places():
-    return listing(select(m.Place).order_by(m.Place.code), ser.place)
-
-
-@route("POST", "/places", "新增场所（窗口、内部科室）", body=s.PlaceIn, roles=("gov_service",), status=201,
-       response=OBJ)
-def create_place(body: s.PlaceIn):
-    return file(lambda ctx: org.create_place(ctx, dump(body)), ser.place)
-
-
-@route("GET", "/seals", "印章列表", query=LIST_QUERY, response=LIST)
-def list_seals():
-    return listing(select(m.Seal).order_by(m.Seal.code), ser.seal)
-
-
-@route("POST", "/seals", "登记印章", body=s.SealIn, roles=("gov_service",), status=201, response=OBJ)
-def create_seal(body: s.SealIn):
-    return file(lambda ctx: org.create_seal(ctx, dump(body)), ser.seal)
+for _args in (("/departments", "部门", m.Department, ser.department, s.DepartmentIn, org.create_department,
+               ("gov_service",), "新增部门"),
+              ("/sections", "科室", m.Section, ser.section, s.SectionIn, org.create_section,
+               ("gov_service", "department"), "新增科室", m.Section.department),
+              ("/halls", "大厅", m.Hall, ser.hall, s.HallIn, org.create_hall, ("gov_service",), "新增大厅"),
+              ("/places", "场所", m.Place, ser.place, s.PlaceIn, org.create_place, ("gov_service",),
+               "新增场所（窗口、内部科室）"),
+              ("/seals", "印章", m.Seal, ser.seal, s.SealIn, org.create_seal, ("gov_service",), "登记印章")):
+    _reference_data(*_args)
 
 
 @route("GET", "/people", "人员列表", query=LIST_QUERY, response=LIST)

@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 from functools import lru_cache, wraps
 from typing import Any, Callable, Iterable, Sequence
 
-from flask import current_app, g, redirect, render_template, request, url_for
+from flask import Response, current_app, flash, g, redirect, render_template, request, url_for
 from markupsafe import Markup, escape
 from sqlalchemy import func, select
 
@@ -131,6 +131,26 @@ def file_with(action: Callable[[Any], Any]) -> tuple[Any, FormErrors | None]:
         return None, FormErrors.from_exc(exc)
     touch_policy()
     return result, None
+
+
+def submit(errors: FormErrors, action: Callable[[Any], Any], said: Callable[[Any], str],
+           to: str) -> tuple[Response | None, FormErrors]:
+    """The one runner of a posted form: when the form read cleanly, `action(ctx)` files it (file_with);
+    filed, a flash `said(result)` and a redirect to `to`; otherwise no response and the errors to
+    show beside the fields (the form's own, or the service's), for a 422 page."""
+    if not errors:
+        result, refused = file_with(action)
+        if refused is None:
+            flash(said(result), "ok")
+            return redirect(to), errors
+        errors = refused
+    return None, errors
+
+
+def from_now(ctx: Any, data: dict[str, Any], name: str = "from") -> dict[str, Any]:
+    """`data` with its `name` time defaulting to the filing's own time."""
+    data[name] = data[name] or ctx.now
+    return data
 
 
 # --- parsing form input ---------------------------------------------------------------------

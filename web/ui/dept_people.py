@@ -14,7 +14,8 @@ from web.context import runtime
 from web.input_guard import is_id
 from web.ui import bp
 from web.ui.common import (
-    FormErrors, file_with, forbidden, local_input, matches, paginate_list, parse_int, parse_time, role_required,
+    FormErrors, file_with, forbidden, from_now, local_input, matches, paginate_list, parse_int, parse_time,
+    role_required, submit,
 )
 from vocab.clock import as_utc, utcnow
 
@@ -32,12 +33,11 @@ def dept_absences(dept):
         data = {"person": parse_int(form.get("person"), "person", errors),
                 "from": parse_time(form.get("from"), "from", errors, required=True),
                 "to": parse_time(form.get("to"), "to", errors), "reason": (form.get("reason") or "").strip()}
-        if not errors:
-            result, errors = file_with(lambda ctx: grants.file_absence(ctx, data).log_index)
-            if not errors:
-                flash(f"缺位已登记（日志序号 {result}）", "ok")
-                return redirect(url_for("ui.dept_absences", dept=dept))
-        errors, status = errors or FormErrors(), 422
+        done, errors = submit(errors, lambda ctx: grants.file_absence(ctx, data).log_index,
+                              lambda result: f"缺位已登记（日志序号 {result}）", url_for("ui.dept_absences", dept=dept))
+        if done is not None:
+            return done
+        status = 422
     q = request.args.get("q", "")
     now = utcnow()
     with runtime().reading() as session:
@@ -82,15 +82,11 @@ def dept_seals(dept):
         data = {"seal": form.get("seal") or None, "person": parse_int(form.get("person"), "person", errors),
                 "from": parse_time(form.get("from"), "from", errors),
                 "to": parse_time(form.get("to"), "to", errors)}
-        if not errors:
-            def action(ctx):
-                data["from"] = data["from"] or ctx.now
-                return grants.file_seal_custody(ctx, data).log_index
-            result, errors = file_with(action)
-            if not errors:
-                flash(f"印章保管人已登记（日志序号 {result}）", "ok")
-                return redirect(url_for("ui.dept_seals", dept=dept))
-        errors, status = errors or FormErrors(), 422
+        done, errors = submit(errors, lambda ctx: grants.file_seal_custody(ctx, from_now(ctx, data)).log_index,
+                              lambda result: f"印章保管人已登记（日志序号 {result}）", url_for("ui.dept_seals", dept=dept))
+        if done is not None:
+            return done
+        status = 422
     now = utcnow()
     with runtime().reading() as session:
         seals = list(session.scalars(select(m.Seal).where(m.Seal.department == dept).order_by(m.Seal.code)))
@@ -176,12 +172,11 @@ def dept_exemptions(dept):
                 "effective_to": parse_time(form.get("effective_to"), "effective_to", errors)}
         if not data["item"]:
             errors.add("item", "请选择事项")
-        if not errors:
-            result, errors = file_with(lambda ctx: grants.request_exemption(ctx, data).id)
-            if not errors:
-                flash(f"不宜进驻申请 #{result} 已提交，待市人民政府批准", "ok")
-                return redirect(url_for("ui.dept_exemptions", dept=dept))
-        errors, status = errors or FormErrors(), 422
+        done, errors = submit(errors, lambda ctx: grants.request_exemption(ctx, data).id,
+                              lambda result: f"不宜进驻申请 #{result} 已提交，待市人民政府批准", url_for("ui.dept_exemptions", dept=dept))
+        if done is not None:
+            return done
+        status = 422
     with runtime().reading() as session:
         items = _latest_items(session, dept)
         rows = list(session.scalars(select(m.Exemption).where(m.Exemption.department == dept)
@@ -205,15 +200,11 @@ def dept_delegations(dept):
                 "items": "*" if form.get("items_scope", "*") == "*" else form.getlist("items"),
                 "from": parse_time(form.get("from"), "from", errors),
                 "to": parse_time(form.get("to"), "to", errors)}
-        if not errors:
-            def action(ctx):
-                data["from"] = data["from"] or ctx.now
-                return grants.file_delegation(ctx, data).log_index
-            result, errors = file_with(action)
-            if not errors:
-                flash(f"已委托政务服务部门受理（日志序号 {result}）", "ok")
-                return redirect(url_for("ui.dept_delegations", dept=dept))
-        errors, status = errors or FormErrors(), 422
+        done, errors = submit(errors, lambda ctx: grants.file_delegation(ctx, from_now(ctx, data)).log_index,
+                              lambda result: f"已委托政务服务部门受理（日志序号 {result}）", url_for("ui.dept_delegations", dept=dept))
+        if done is not None:
+            return done
+        status = 422
     with runtime().reading() as session:
         d = _department(session, dept)
         items = _latest_items(session, dept)

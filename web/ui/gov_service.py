@@ -9,7 +9,7 @@ from registry import models as m
 from registry.services import org
 from web.context import runtime
 from web.ui import bp
-from web.ui.common import FormErrors, file_with, matches, paginate_list, role_required
+from web.ui.common import FormErrors, file_with, matches, paginate_list, role_required, submit
 
 
 @bp.get("/gs/")
@@ -61,12 +61,11 @@ def gs_seals():
         for k, label in (("code", "编码"), ("name", "名称"), ("department", "部门")):
             if not data[k]:
                 errors.add(k, f"请填写{label}")
-        if not errors:
-            _, errors = file_with(lambda ctx: org.create_seal(ctx, data).code)
-            if not errors:
-                flash(f"印章 {data['code']} 已登记", "ok")
-                return redirect(url_for("ui.gs_seals"))
-        errors, status = errors or FormErrors(), 422
+        done, errors = submit(errors, lambda ctx: org.create_seal(ctx, data).code,
+                              lambda _: f"印章 {data['code']} 已登记", url_for("ui.gs_seals"))
+        if done is not None:
+            return done
+        status = 422
     q = request.args.get("q", "")
     with runtime().reading() as session:
         depts = dict(session.execute(select(m.Department.code, m.Department.name)

@@ -10,7 +10,7 @@ from registry.services import grants, org
 from web.context import runtime
 from web.ui import bp
 from web.ui.common import (
-    FormErrors, file_with, matches, paginate_list, parse_time, role_required,
+    FormErrors, file_with, matches, paginate_list, parse_time, role_required, submit,
 )
 from vocab.clock import as_utc, utcnow
 
@@ -93,12 +93,11 @@ def gov_halls():
                 "valid_to": parse_time(form.get("valid_to"), "valid_to", errors)}
         if not data["hall"]:
             errors.add("hall", "请选择专业分厅")
-        if not errors:
-            out, errors = file_with(lambda ctx: org.file_hall_approval(ctx, data).log_index)
-            if not errors:
-                flash(f"已批准保留专业分厅 {data['hall']}（日志序号 {out}）", "ok")
-                return redirect(url_for("ui.gov_halls"))
-        errors, status = errors or FormErrors(), 422
+        done, errors = submit(errors, lambda ctx: org.file_hall_approval(ctx, data).log_index,
+                              lambda out: f"已批准保留专业分厅 {data['hall']}（日志序号 {out}）", url_for("ui.gov_halls"))
+        if done is not None:
+            return done
+        status = 422
     now = utcnow()
     with runtime().reading() as session:
         halls = list(session.scalars(select(m.Hall).order_by(m.Hall.kind, m.Hall.code)))
@@ -119,12 +118,11 @@ def gov_opening():
         form = request.form
         data = {"date": parse_time(form.get("date"), "date", errors, required=True),
                 "document_no": (form.get("document_no") or "").strip() or None}
-        if not errors:
-            out, errors = file_with(lambda ctx: org.file_citizens_home_opening(ctx, data).log_index)
-            if not errors:
-                flash(f"市民之家启用日期已登记（日志序号 {out}）", "ok")
-                return redirect(url_for("ui.gov_opening"))
-        errors, status = errors or FormErrors(), 422
+        done, errors = submit(errors, lambda ctx: org.file_citizens_home_opening(ctx, data).log_index,
+                              lambda out: f"市民之家启用日期已登记（日志序号 {out}）", url_for("ui.gov_opening"))
+        if done is not None:
+            return done
+        status = 422
     with runtime().reading() as session:
         rows = list(session.scalars(select(m.CitizensHomeOpening).order_by(m.CitizensHomeOpening.id.desc())))
         return render_template("gov/opening.html", rows=rows, current=rows[0] if rows else None, form=form,

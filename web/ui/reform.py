@@ -13,7 +13,7 @@ from registry.services import catalog, grants
 from web.context import runtime
 from web.ui import bp
 from web.ui.common import (
-    FormErrors, bar_chart, file_with, limit_text, matches, paginate_list, parse_time, role_required,
+    FormErrors, bar_chart, file_with, limit_text, matches, paginate_list, parse_time, role_required, submit,
 )
 
 DEFAULT_CATCH_ALL = ["其他材料", "其它材料", "其他相关材料", "相关材料", "有关材料", "其他条件"]
@@ -169,12 +169,11 @@ def reform_exceptions():
         data = {"rule": (form.get("rule") or "").strip(), "subject": (form.get("subject") or "").strip(),
                 "reason": (form.get("reason") or "").strip(),
                 "until": parse_time(form.get("until"), "until", errors)}
-        if not errors:
-            out, errors = file_with(lambda ctx: grants.file_exception(ctx, data).log_index)
-            if not errors:
-                flash(f"例外已记录（日志序号 {out}）", "ok")
-                return redirect(url_for("ui.reform_exceptions"))
-        errors, status = errors or FormErrors(), 422
+        done, errors = submit(errors, lambda ctx: grants.file_exception(ctx, data).log_index,
+                              lambda out: f"例外已记录（日志序号 {out}）", url_for("ui.reform_exceptions"))
+        if done is not None:
+            return done
+        status = 422
     q = request.args.get("q", "")
     pack = active_pack()
     rules = [r for r in pack.rules if r.strength == "in_principle"] if pack is not None else []

@@ -1,0 +1,1 @@
+"""Helpers and fixtures the tests share (a test module never imports another test module)."""

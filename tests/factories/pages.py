@@ -1,0 +1,62 @@
+"""Signing in to the pages and the registry rows the page tests start from."""
+from __future__ import annotations
+
+import pytest
+
+from registry.services import catalog, grants, org
+from registry.services.context import SYSTEM, Actor
+from tests.factories.api import MINIMUM
+from tests.web.conftest import T0
+
+PASSWORD = "password-123"
+
+
+ITEM = {"code": "FGW-001", "name": "企业投资项目核准", "department": "FGW", "item_type": "licensing",
+        "case_type": "instant", "statutory_limit": {"value": 20, "unit": "working_day"},
+        "promised_limit": {"value": 5, "unit": "working_day"}, "entry": {"hall": "CITY"}, "effective_from": T0}
+
+
+FGW = Actor(name="fgw", role="department", department="FGW")
+
+
+@pytest.fixture
+def ui(app, world):
+    app.config["WTF_CSRF_ENABLED"] = False
+    return world
+
+
+def login(client, name: str, follow: bool = False):
+    return client.post("/login", data={"name": name, "password": PASSWORD}, follow_redirects=follow)
+
+
+def published_item(rt):
+    with rt.filing(FGW) as ctx:
+        catalog.file_item(ctx, dict(ITEM))
+    with rt.filing(Actor(name="sgb", role="reform_office")) as ctx:
+        catalog.review_item(ctx, ITEM["code"], "approved")
+
+
+def a_and_b(rt, world):
+    """An A post for 张建国 and a B post backing it for 李明; returns their ids."""
+    with rt.filing(FGW) as ctx:
+        a = grants.file_authorization(ctx, {"grantor": "FGW", "grantee": {"person": world["people"]["a"]},
+                                            "post": "A", "powers": MINIMUM, "items": "*", "valid_from": T0})
+        b = grants.file_authorization(ctx, {"grantor": "FGW", "grantee": {"person": world["people"]["b"]},
+                                            "post": "B", "backs": a.id, "powers": MINIMUM, "items": "*",
+                                            "valid_from": T0})
+        return a.id, b.id
+
+
+def seal_kept_by(rt, person_id: int, code: str = "FGW-SP"):
+    with rt.filing(SYSTEM) as ctx:
+        org.create_seal(ctx, {"code": code, "name": "市发改委行政审批专用章", "department": "FGW", "kind": "approval"})
+    with rt.filing(FGW) as ctx:
+        grants.file_seal_custody(ctx, {"seal": code, "person": person_id, "from": T0})
+
+
+@pytest.fixture
+def policy(rt):
+    from application.packs import publish
+    from rules.pack import default_pack_dir
+    publish(rt, default_pack_dir(), "test")
+    return rt.policy
