@@ -26,8 +26,11 @@ def door_check(session: Session, pack: Pack, data: dict[str, Any], key: str, acc
     during an outage and not yet reported); raises ActRefused with the reasons."""
     facts = platform.door_facts(session, item=data["item"], platform_no=data.get("platform_no"), key=key,
                                 at=accepted_at)
-    wanted = {data["place"]} | {c["place"] for c in facts.open_cases}
-    places = dict(session.execute(select(Place.code, Place.name).where(Place.code.in_(wanted))).all())
+    app = facts.application
+    places: dict[str, str] = {}
+    if facts.open_cases or app is None or app.get("item") != data["item"]:  # names only for a refusal's words
+        wanted = {data["place"]} | {c["place"] for c in facts.open_cases}
+        places = dict(session.execute(select(Place.code, Place.name).where(Place.code.in_(wanted))).all())
     acceptance = Acceptance(item=data["item"], place=data["place"], place_name=places.get(data["place"], data["place"]),
                             platform_no=facts.platform_no, application=facts.application,
                             open_cases=facts.open_cases, in_outage=facts.outage is not None)

@@ -113,7 +113,7 @@ class DoorFacts:
     platform_no: str | None           # the application's platform number (given, or found by key)
     application: dict | None          # the platform record: {"item", "applied_at"} or None
     open_cases: tuple[dict, ...]      # open cases of the same application: {"number", "place"}
-    outage: dict | None               # the declared outage covering the acceptance, if any
+    outage: dict | None               # the declared outage covering an unreported acceptance, if any
     item: str
 
 
@@ -133,7 +133,7 @@ def door_facts(session: Session, *, item: str, platform_no: str | None, key: str
     others = tuple({"number": number_, "place": place}
                    for number_, place in session.execute(select(Case.number, Case.place)
                                                          .where(Case.status == "open", clause)))
-    outage = outage_at(session, at)
+    outage = outage_at(session, at) if app is None else None  # an outage only excuses a missing record
     return DoorFacts(platform_no=number,
                      application={"item": app.item, "applied_at": app.applied_at} if app else None,
                      open_cases=others, item=item,
