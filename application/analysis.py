@@ -22,7 +22,8 @@ def _snapshot(rt) -> dict[str, Any]:
 def gaps(rt, at: datetime | None = None) -> list[dict[str, Any]]:
     host = rt.policy
     host.refresh()
-    return analysis.gaps(host.engine.pack, _snapshot(rt), at=at, engine=host.engine)
+    # the worker's engine holds the facts: no snapshot of the registry is read
+    return analysis.gaps(host.engine.pack, None, at=at, engine=host.engine)
 
 
 def what_if(rt, person: int, start: datetime, end: datetime | None,
@@ -38,7 +39,7 @@ def what_if(rt, person: int, start: datetime, end: datetime | None,
             raise Forbidden(f"只能分析本部门（{department}）的事项，不能分析{'、'.join(foreign)}")
         own = sorted(code for code, it in known.items() if it.department == department)
         items = own if items is None else [c for c in items if c in own]
-    return analysis.what_if(host.engine.pack, _snapshot(rt), {"person": person, "from": start, "to": end},
+    return analysis.what_if(host.engine.pack, None, {"person": person, "from": start, "to": end},
                             items=items, engine=host.engine)
 
 

@@ -12,10 +12,11 @@ from __future__ import annotations
 import logging
 import threading
 from datetime import datetime
-from typing import Any
+from typing import Any, Callable, TypeVar
 
 from sqlalchemy import func, select
 
+from registry.act_log import first_uncommitted
 from registry.db import utcnow
 from registry.signed_facts import SignedState, display_from_rows
 from registry.signed_leaves import LogTampered
@@ -27,6 +28,7 @@ from application.packs import load_stored_pack
 from application.snapshot import start_engine
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 DECISION_BATCH = 200
 DECISION_FLUSH_S = 0.05
 DECISION_QUEUE_MAX = 200_000
@@ -92,6 +94,27 @@ class PolicyHost:
                     self._mark = mark
         if pack_switch:
             self.reload()
+
+    def signed(self, session, read: Callable[[SignedState], T]) -> T:
+        """`read(state)` on this worker's signed facts once they hold every committed record, read
+        in `session`, a filing's transaction holding the log's lock (registry FilingContext.signed):
+        no record can be committed between this read and the filing's own. The filing's own records
+        are not folded (they may yet roll back). The door and the filings' preconditions decide on
+        these, never on rows (docs/design.md §12.3)."""
+        if self._tampered is not None:
+            raise self._tampered
+        with self._lock:
+            state = self._state
+            state.display = display_from_rows(session, bulk=False)
+            try:
+                for index, _, record in state.leaves.records(session, first_uncommitted(session)):
+                    for change in state.apply(index, record):
+                        self.engine.apply(change)
+            except LogTampered as exc:
+                log.critical("the log's leaves fail their proof; no more decisions from this worker: %s", exc)
+                self._tampered = exc
+                raise
+            return read(state)
 
     # -- questions ---------------------------------------------------------------------------
 

@@ -40,7 +40,8 @@ from signing.frontier import Frontier
 log = logging.getLogger(__name__)
 MAGIC = b"onehall-snapshot/1\n"
 MODULES = ("rules/world.py", "rules/index.py", "rules/engine.py", "rules/facts.py", "rules/plans.py", "rules/compiler.py",
-           "registry/signed_facts.py", "registry/record_views.py")
+           "registry/signed_facts.py", "registry/record_views.py", "registry/signed_cases.py",
+           "registry/signed_time.py")
 
 
 class SnapshotRejected(Exception):

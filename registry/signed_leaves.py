@@ -32,14 +32,17 @@ class LogTampered(RuntimeError):
     """The stored leaves are not the ones the signed checkpoints cover: facts folded from them are refused."""
 
 
-def iter_leaves(session: Session, start: int = 0, end: int | None = None,
-                batch: int = 5000) -> Iterator[tuple[int, bytes, str]]:
-    """(index, leaf, stored leaf hash) of the stored log from `start`, in order, read in batches."""
+def iter_leaves(session: Session, start: int = 0, end: int | None = None, batch: int = 5000,
+                kinds: tuple[str, ...] | None = None) -> Iterator[tuple[int, bytes, str]]:
+    """(index, leaf, stored leaf hash) of the stored log from `start` (only records of `kinds`, when
+    given), in order, read in batches."""
     position = start
     while True:
         stmt = select(LogEntry.index, LogEntry.leaf, LogEntry.leaf_hash).where(LogEntry.index >= position)
         if end is not None:
             stmt = stmt.where(LogEntry.index < end)
+        if kinds is not None:
+            stmt = stmt.where(LogEntry.kind.in_(kinds))
         rows = session.execute(stmt.order_by(LogEntry.index).limit(batch)).all()
         for index, leaf, stored in rows:
             yield index, bytes(leaf), stored
@@ -48,11 +51,11 @@ def iter_leaves(session: Session, start: int = 0, end: int | None = None,
         position = rows[-1][0] + 1
 
 
-def iter_records(session: Session, start: int = 0, end: int | None = None,
-                 batch: int = 5000) -> Iterator[tuple[int, bytes, dict[str, Any]]]:
-    """(index, leaf, record) of the stored log from `start`, unproven (the audit's reading: it checks
-    every signature and names what differs)."""
-    for index, leaf, _ in iter_leaves(session, start, end, batch):
+def iter_records(session: Session, start: int = 0, end: int | None = None, batch: int = 5000,
+                 kinds: tuple[str, ...] | None = None) -> Iterator[tuple[int, bytes, dict[str, Any]]]:
+    """(index, leaf, record) of the stored log from `start` (of `kinds`, when given), unproven (the
+    audit's reading: it checks every signature and names what differs)."""
+    for index, leaf, _ in iter_leaves(session, start, end, batch, kinds):
         yield index, leaf, json.loads(leaf)["record"]
 
 

@@ -44,13 +44,13 @@ class _Who:
         self.engine = engine
         st = engine._state
         self.world, self.index = st.world, st.index
-        self.person_grants: dict[tuple, list] = {}
-        for pid in self.index.by_person:
-            for action, entries in self.index.person_actions(pid).items():
-                for grantor in {a.grantor for _, a in entries}:
-                    self.person_grants.setdefault((grantor, action), []).append(pid)
-        for v in self.person_grants.values():
-            v.sort(key=_sort_key)
+        holders: dict[tuple, dict] = {}  # (grantor, action) -> {person: None}, an ordered set
+        for pid, auths in self.index.by_person.items():
+            for a in auths:
+                for action, rules in zip(ACTIONS, a.rules):
+                    if rules:
+                        holders.setdefault((a.grantor, action), {})[pid] = None
+        self.person_grants: dict[tuple, list] = {key: sorted(v, key=_sort_key) for key, v in holders.items()}
         people = sorted(self.world.people.values(), key=lambda p: _sort_key(p.id))
         self.gov_people = [p.id for p in people if p.dept_kind == "gov_service"]
         self.dept_people: dict = {}
@@ -68,16 +68,16 @@ class _Who:
         seen = set()
         return [p for p in out if not (p in seen or seen.add(p))]
 
-    def allowed(self, item, action, t, k, place=None) -> list[dict]:
-        """Everyone who may do `action` on `item` at `t` as known at `k`, with how."""
+    def allowed(self, item, action, t, k, place=None, only=None) -> list[dict]:
+        """Everyone who may do `action` on `item` at `t` as known at `k` (or just `only`), with how."""
         out = []
         w = self.world
-        for pid in self.candidates(item, action):
-            a = self.engine.decide(pid, action, item.code, at=t, known_at=k, place=place)
-            if a["allowed"]:
-                out.append({"person": pid, "name": w.people[pid].name, "acting_for": a["acting_for"],
-                            "authorization": (a["authorization"] or {}).get("id"),
-                            "rule": a["reasons"][0]["rule"] if a["reasons"] else None})
+        for pid in (self.candidates(item, action) if only is None else (only,)):
+            # an internal probe: no decision id, no log, no words (the deciding rule is `a.rule`)
+            a = self.engine.decide(pid, action, item.code, at=t, known_at=k, place=place, _log=False, _close=False)
+            if a.allowed:
+                out.append({"person": pid, "name": w.people[pid].name, "acting_for": a.acting_for,
+                            "authorization": (a.authorization or {}).get("id"), "rule": a.rule})
         return out
 
 
@@ -95,8 +95,12 @@ def _engine(pack: Pack, snapshot: dict) -> Engine:
     return e
 
 
-def _engine_for(pack: Pack, snapshot: dict, engine: Engine | None) -> Engine:
+def _engine_for(pack: Pack, snapshot: dict | None, engine: Engine | None) -> Engine:
+    """The caller's engine (same pack, holding the facts: then `snapshot` may be None), else one
+    built over `snapshot`."""
     if engine is None:
+        if snapshot is None:
+            raise ValueError("a snapshot or an engine holding the facts is needed")
         return _engine(pack, snapshot)
     if engine.pack.digest != pack.digest:
         raise ValueError("the engine given runs another pack")
@@ -105,12 +109,10 @@ def _engine_for(pack: Pack, snapshot: dict, engine: Engine | None) -> Engine:
 
 def _entered_items(world, t: float, k: float, codes: Iterable[str] | None = None) -> list:
     """Published, on-application items that entered a hall and are in force at `t` (as known at `k`)."""
-    if codes is not None:
-        its = [world.items[c] for c in codes if c in world.items]
-    else:
-        its = sorted(world.items.values(), key=lambda i: i.code)
-    return [it for it in its if it.entered and it.on_application and it.status == "published"
-            and it.effective_from <= t and it.filed <= k]
+    its = [world.items[c] for c in codes if c in world.items] if codes is not None else world.items.values()
+    out = [it for it in its if it.entered and it.on_application and it.status == "published"
+           and it.effective_from <= t and it.filed <= k]
+    return out if codes is not None else sorted(out, key=lambda i: i.code)
 
 
 def _decide_action(item) -> str:
@@ -142,7 +144,7 @@ def _gap(kind: str, subject: str, rule: Rule | None, department, text: str, **ex
 
 # ------------------------------------------------------------------ gaps
 
-def gaps(pack: Pack, snapshot: dict, at=None, known_at=None, *, engine: Engine | None = None) -> list[dict]:
+def gaps(pack: Pack, snapshot: dict | None, at=None, known_at=None, *, engine: Engine | None = None) -> list[dict]:
     """Every power nobody holds at `at` (as known at `known_at`), each with its clause and Chinese text.
 
     kinds: no_decider, no_fee_executor, seal_no_custodian, no_countersign_holder."""
@@ -206,7 +208,7 @@ def _countersign_gaps(pack: Pack, who: _Who, it, t: float, k: float, day: str) -
 
 # ------------------------------------------------------------------ what if
 
-def what_if(pack: Pack, snapshot: dict, absence: dict, items: Iterable[str] | None = None, at=None,
+def what_if(pack: Pack, snapshot: dict | None, absence: dict, items: Iterable[str] | None = None, at=None,
             known_at=None, *, engine: Engine | None = None) -> dict:
     """If `absence["person"]` is absent from `absence["from"]` to `absence["to"]`, who decides each
     entered item the absence can affect (or each of `items`) at `at` (default: the first moment of
@@ -241,12 +243,17 @@ def what_if(pack: Pack, snapshot: dict, absence: dict, items: Iterable[str] | No
         # their deciders (items nobody may decide anyway are gaps: see `gaps`).
         unaffected = sum(1 for it in its if it.department not in touched)
         its = [it for it in its if it.department in touched]
-    before = _deciders(fork, its, t, k)
+    who = _Who(fork)  # who may hold a grant does not change with an absence: asked once
+    before = _deciders(who, its, t, k)
     fork.apply({"kind": "absence", "op": "upsert", "record": {
         "id": ("what-if", person), "person": person, "from": absence.get("from"), "to": absence.get("to"),
         "reason": absence.get("reason", "假设缺位"), "filed_at": EPOCH}})
+    # An absence changes the answers of the absent person and of the B posts backing their
+    # authorizations (acting for them) only: everyone else's answers are the ones before.
+    mine = held_ids | {a.id for a in w.auths.values() if a.person == person}
+    redo = {person} | {a.person for a in w.auths.values() if a.backs is not None and a.backs in mine}
     after = dict(before)
-    after.update(_deciders(fork, [it for it in its if it.department in touched], t, k))
+    after.update(_deciders(who, [it for it in its if it.department in touched], t, k, before, redo))
     rows, nobody, newly = [], [], []
     for it in its:
         b, a = before[it.code], after[it.code]
@@ -265,14 +272,23 @@ def what_if(pack: Pack, snapshot: dict, absence: dict, items: Iterable[str] | No
             "ms": round((time.perf_counter() - t0) * 1000, 2)}
 
 
-def _deciders(engine: Engine, its, t: float, k: float) -> dict[str, list[dict]]:
-    who = _Who(engine)
+def _deciders(who: _Who, its, t: float, k: float, earlier: dict | None = None,
+              redo: set | None = None) -> dict[str, list[dict]]:
+    """Who may decide each item (by its decision action). With `earlier` (the deciders of a first
+    pass), only the people of `redo` are asked again; the others keep their earlier answer."""
     out = {}
     for it in its:
         found = []
         for action in (("report_up",) if it.case_type == "report_up" else DECIDE_ACTIONS):
-            for d in who.allowed(it, action, t, k):
-                found.append({**d, "action": action})
+            if earlier is None or redo is None:
+                found.extend({**d, "action": action} for d in who.allowed(it, action, t, k))
+                continue
+            kept = {d["person"]: d for d in earlier[it.code] if d["action"] == action}
+            for pid in who.candidates(it, action):
+                if pid in redo:
+                    found.extend({**d, "action": action} for d in who.allowed(it, action, t, k, only=pid))
+                elif pid in kept:
+                    found.append(kept[pid])
         out[it.code] = found
     return out
 

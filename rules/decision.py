@@ -4,7 +4,9 @@ A `Decision` holds what the engine found (allowed or not, which rule, which auth
 went unchecked) as attributes, and reads as the JSON object the API sends (a read-only mapping:
 `d["allowed"]`, `dict(d)`, `d.to_dict()`). Its words (`reasons` with their Chinese detail, and
 `why_not`) are built the first time they are read (rules.explain), not on the question's path:
-most programs asking a question read `allowed` and nothing else.
+most programs asking a question read `allowed` and nothing else. Words describe the facts as they
+are when first read: a host that changes its facts reads an answer's words first (application.policy
+renders every answer it gives out at once).
 
 `DecisionJSON` is the same shape as a JSON schema source: the API's OpenAPI document takes the
 response schema of POST /decisions from it (web.api.openapi), so the two cannot drift apart.

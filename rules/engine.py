@@ -151,10 +151,8 @@ class Engine(Facts):
                               c.acting_for, unchecked, self._policy.copy(), allowed.id,
                               (self._words.allowed, allowed, c, action))
         else:
-            close = [x for x in close_actions(action)
-                     if self.decide(person, x, item, t, k, place, seal, case, _log=False, _close=False).allowed] \
-                if _close else None
             g = best[2] if best is not None else self._fallback[action]
+            close = (self._close_actions, person, action, item, t, k, place, seal, case) if _close else None
             answer = Decision(did, False, "not_granted", None, None, unchecked, self._policy.copy(),
                               g.id if g is not None else None,
                               (self._words.not_granted, c, action, best, self._fallback[action], close))
@@ -164,6 +162,13 @@ class Engine(Facts):
                 hook({"person": person, "action": action, "item": item, "at": t, "known_at": k,
                       "place": place, "seal": seal, "case": case}, answer)
         return answer
+
+    def _close_actions(self, person: int, action: str, item: str, t: float, k: float, place: str | None,
+                       seal: str | None, case: str | None) -> list[str]:
+        """The actions beside `action` (wording.CLOSE_ACTIONS) the person may do here instead: asked
+        when a refusal's words are read, by internal probes that take no decision id."""
+        return [x for x in close_actions(action)
+                if self.decide(person, x, item, t, k, place, seal, case, _log=False, _close=False).allowed]
 
     def allowed_actions(self, person: int, item: str, at: Any = None, place: str | None = None,
                         known_at: Any = None) -> list[dict]:

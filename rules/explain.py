@@ -234,7 +234,10 @@ class Explainer:
         return reasons, _why_not(g, failed, text)
 
     def not_granted(self, c: Any, action: str, best: tuple | None, fallback: Rule | None,
-                    close: list[str] | None) -> tuple[list[Reason], WhyNot]:
+                    close_probe: tuple | None) -> tuple[list[Reason], WhyNot]:
+        """Why no grant holds (the nearest miss), and the close actions the person holds instead
+        (`close_probe`: (probe, *args), asked now)."""
+        close = close_probe[0](*close_probe[1:]) if close_probe is not None else None
         if best is not None:
             g, fails = best[2], [failure(f) for f in best[1]]
         else:

@@ -194,3 +194,61 @@ def test_what_a_person_may_do_names_the_seal_or_says_none_is_named(demo):
     text = page.get_data(as_text=True)
     assert "可以办理的操作" in text and "用印" in text
     assert "“—”" not in text and "未指定具体印章" in text
+
+
+# What the staff of the reform office, a department, the DRC, the service department and the
+# government read: every page reachable from their home pages (two levels, as the link crawl), the
+# main part's text scanned. Allowed beside codes and clause ids: names of file formats and of the
+# signature algorithm, the sign-in names of accounts (a login is its name), an authorization letter's
+# number (department code and id), web addresses, and what a page shows as code (a hash, a command).
+STAFF = {"t-reform": "/reform/", "t-dept": f"/dept/{DEPARTMENT}/", "t-drc": "/drc/", "t-gs": "/gs/", "t-gov": "/gov/"}
+FORMATS = TECHNICAL | {"xlsx", "zip", "tar.gz", "MiB", "CSV", "YAML", "ed25519", "sm2"}
+MAIN = re.compile(r"<main>(.*)</main>", re.S)
+# The pack's own words on clauses it does not encode (pack.yaml `declarative_only`): pack text,
+# changed only by publishing a new pack version (the engine's helper owns it).
+DECLARATIVE = frozenset({"docs", "facts.md"})
+
+
+def page_words(html: str, allowed: frozenset) -> list[tuple[list[str], str]]:
+    import html as entities
+    found = MAIN.search(html)
+    body = re.sub(r"<(script|style|pre|code|svg)\b[^>]*>.*?</\1>", " ", found.group(1) if found else "", flags=re.S)
+    body = re.sub(r"https?://\S+", " ", entities.unescape(re.sub(r"<[^>]+>", "\n", body)))
+    return [(words, line.strip()[:100]) for line in body.splitlines() if (words := latin_words(line, allowed))]
+
+
+def test_the_page_scan_finds_a_code_in_brackets():
+    assert page_words("<main><td>“通过”（approved）</td><code>abc def</code></main>", frozenset()) == \
+        [(["approved"], "“通过”（approved）")]
+
+
+def test_every_staff_page_speaks_chinese(demo):
+    from application.scheduler import sync_findings
+    from registry.models import User
+    from tests.web.test_link_crawl import kind_of, links_of
+    sync_findings(demo.rt)
+    with demo.rt.reading() as session:
+        logins = frozenset(session.scalars(select(User.name)))
+        logins |= frozenset(session.scalars(select(m.Authorization.filed_by)))          # who filed, by login
+        logins |= frozenset(f"{g}-{i}" for g, i in session.execute(select(m.Authorization.grantor,
+                                                                           m.Authorization.id)))  # letter numbers
+    allowed = _codes(demo.rt) | FORMATS | logins | DECLARATIVE | {demo.rt.policy.engine.pack.id}
+    bad = []
+    for user, home in STAFF.items():
+        client = demo.app.test_client()
+        client.post("/login", data={"name": user, "password": PASSWORD})
+        seen, queue, kinds = {home}, [(home, 0)], {}
+        while queue:
+            url, depth = queue.pop(0)
+            r = client.get(url)
+            if r.status_code != 200 or "text/html" not in (r.content_type or ""):
+                continue
+            html = r.get_data(as_text=True)
+            bad += [(user, url, words, line) for words, line in page_words(html, allowed)]
+            for link in links_of(html) if depth < 2 else ():
+                kind = kind_of(demo.app, link)
+                if link not in seen and not link.startswith("/logout") and kinds.get(kind, 0) < 2:
+                    seen.add(link)
+                    kinds[kind] = kinds.get(kind, 0) + 1
+                    queue.append((link, depth + 1))
+    assert not bad, "\n".join(map(str, bad[:30]))

@@ -66,12 +66,27 @@ class Names:
             return str(pid)
 
     def subject(self, subject: str | None) -> str:
-        """A finding's subject in words: each `kind:value` part by its name."""
+        """A finding's subject in words: each `kind:value` part by its name (a material or fee by
+        its name in the item it belongs to)."""
         if not subject:
             return "—"
-        return "，".join(self._part(p) for p in subject.split("/"))
+        parts, item = [], None
+        for p in subject.split("/"):
+            parts.append(self._part(p, item))
+            kind, _, value = p.partition(":")
+            item = value if kind == "item" else item
+        return "，".join(parts)
 
-    def _part(self, part: str) -> str:
+    def _listed(self, item: str | None, key: str, code: str) -> str:
+        """The name of an item's material or fee (`key`: materials | fees) with this code (or name)."""
+        if item is None:
+            return code
+        row = self.session.scalar(select(getattr(m.ItemVersion, key)).where(m.ItemVersion.code == item)
+                                  .order_by(m.ItemVersion.version.desc()).limit(1))
+        return next((x.get("name") for x in row or () if isinstance(x, dict) and code in (x.get("code"), x.get("name"))
+                     and x.get("name")), code)
+
+    def _part(self, part: str, item: str | None = None) -> str:
         kind, _, value = part.partition(":")
         if kind == "item":
             return f"事项“{self.items.get(value, value)}”"
@@ -89,9 +104,11 @@ class Names:
             except ValueError:
                 return f"科室“{value}”"
         if kind == "material":
-            return f"材料“{value}”"
+            return f"材料“{self._listed(item, 'materials', value)}”"
         if kind == "fee":
-            return f"收费项目“{value}”"
+            return f"收费项目“{self._listed(item, 'fees', value)}”"
+        if kind == "condition":
+            return f"申请条件第{value}项"
         if kind == "place":
             return self.places.get(value, value)
         if kind == "hall":

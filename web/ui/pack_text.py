@@ -26,6 +26,13 @@ SLOTS = {
     "earlier_name": "前一位人员", "delegation_id": "委托编号", "case": "某办件", "cases": "若干办件",
     "b_name": "B岗人员", "a_name": "A岗人员",
 }
+# Yes/no fields the why-not sentences never need (rules.wording.BOOLS has the others).
+MORE_BOOLS = {
+    "item.entered_now": ("该事项此时已进驻政务大厅", "该事项此时尚未进驻政务大厅"),
+    "case.properly_accepted": ("该办件已依规受理", "该办件未依规受理"),
+    "case.pending_platform": ("该办件在等待一体化平台补报申请记录", "该办件不在等待平台补报"),
+    "case.held": ("本系统登记了该办件", "本系统没有登记该办件"),
+}
 _SLOT = re.compile(r"\{(\w+)(?:[!:][^{}]*)?\}")
 
 
@@ -36,8 +43,11 @@ def explained(template: str) -> str:
 
 def _requirement(cond) -> str:
     name, op, operand = cond.field.name, cond.op, cond.operand
-    if name in BOOLS:
-        yes, no = BOOLS[name]
+    bools = BOOLS.get(name) or MORE_BOOLS.get(name)
+    if bools is None and isinstance(operand, bool):
+        bools = ("满足该条件", "不满足该条件")
+    if bools is not None:
+        yes, no = bools
         values = [operand] if op in ("eq", "ne") else list(operand) if op in ("in", "not_in") else []
         if len(values) == 1 and isinstance(values[0], bool):
             return yes if values[0] == (op in ("eq", "in")) else no
@@ -66,7 +76,7 @@ def rule_view(rule: Rule) -> dict[str, Any]:
             "strength": STRENGTHS.get(rule.strength, rule.strength), "text": rule.text,
             "source_text": rule.source_text, "explain": explained(rule.explain),
             "conditions": conditions(rule), "grantee": GRANTEES.get(rule.grantee or "", ""),
-            "severity": {"high": "高", "medium": "中", "low": "低"}.get(rule.severity, rule.severity)
+            "severity": {"high": "高", "medium": "中", "low": "低", "info": "提示"}.get(rule.severity, rule.severity)
             if rule.kind == "finding" else ""}
 
 
