@@ -117,7 +117,10 @@ def record_of(kind: str, row: Any) -> dict[str, Any]:
 
 
 def log_state(ctx, kind: str, row: Any) -> None:
-    """Log the whole row as a record of `kind` (a creation or an edit of an organisation fact)."""
+    """The signed epilogue of an organisation fact: `row` added (a new one) and flushed, the whole
+    row logged as a record of `kind` (a creation or an edit), the change feed told."""
+    ctx.session.add(row)
+    ctx.session.flush()
     view = RECORD_VIEWS[kind]
     personal = {f: str(getattr(row, f) or "") for f in view.personal} or None
     ctx.log(kind, view.record(row), ref=getattr(row, view.key), personal=personal)

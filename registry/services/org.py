@@ -34,8 +34,6 @@ def create_department(ctx: FilingContext, data: dict[str, Any]) -> Department:
         low_volume=bool(data.get("low_volume", False)), placeholder=bool(data.get("placeholder", False)),
         note=data.get("note"), created_at=ctx.now,
     )
-    ctx.session.add(dept)
-    ctx.session.flush()
     log_state(ctx, "department", dept)
     return dept
 
@@ -51,8 +49,6 @@ def create_section(ctx: FilingContext, data: dict[str, Any]) -> Section:
         _own_head(ctx, data["department"], data["head"])
     section = Section(department=data["department"], name=data["name"], kind=kind,
                       entered_whole=bool(data.get("entered_whole", False)), head=data.get("head"))
-    ctx.session.add(section)
-    ctx.session.flush()
     log_state(ctx, "section", section)
     return section
 
@@ -62,7 +58,6 @@ def set_section_head(ctx: FilingContext, section_id: int, person_id: int) -> Sec
     ctx.require_department(section.department)
     _own_head(ctx, section.department, person_id)
     section.head = person_id
-    ctx.session.flush()
     log_state(ctx, "section", section)
     return section
 
@@ -85,8 +80,6 @@ def create_hall(ctx: FilingContext, data: dict[str, Any]) -> Hall:
     if ctx.session.get(Hall, data["code"]) is not None:
         raise Conflict(f"大厅编码“{data['code']}”已存在")
     hall = Hall(code=data["code"], name=data["name"], kind=kind, host_department=data.get("host_department"))
-    ctx.session.add(hall)
-    ctx.session.flush()
     log_state(ctx, "hall", hall)
     return hall
 
@@ -117,8 +110,6 @@ def create_place(ctx: FilingContext, data: dict[str, Any]) -> Place:
         raise Conflict(f"场所编码“{data['code']}”已存在")
     place = Place(code=data["code"], name=data["name"], kind=kind, hall=hall, department=dept,
                   function_section=data.get("function_section"))
-    ctx.session.add(place)
-    ctx.session.flush()
     log_state(ctx, "place", place)
     return place
 
@@ -133,8 +124,6 @@ def create_person(ctx: FilingContext, data: dict[str, Any]) -> Person:
             raise invalid("section", "科室不属于该部门")
     p = Person(name=data["name"], department=data["department"], section=data.get("section"),
                position=data.get("position") or "", created_at=ctx.now)
-    ctx.session.add(p)
-    ctx.session.flush()
     log_state(ctx, "person", p)
     return p
 
@@ -222,7 +211,5 @@ def create_seal(ctx: FilingContext, data: dict[str, Any]) -> Seal:
     if ctx.session.get(Seal, data["code"]) is not None:
         raise Conflict(f"印章编码“{data['code']}”已存在")
     seal = Seal(code=data["code"], name=data["name"], department=data["department"], kind=kind)
-    ctx.session.add(seal)
-    ctx.session.flush()
     log_state(ctx, "seal", seal)
     return seal

@@ -8,9 +8,9 @@ from sqlalchemy import text
 
 from application.auditing import audit_pass
 from tests.web.conftest import bearer
-from tests.web.test_cases import hall_clock  # noqa: F401 (autouse: the hall's clock)
-from tests.web.test_decisions_and_seal import MINIMUM, grant
-from tests.web.test_door import accept, assert_refused, calendar_2026, hall, report  # noqa: F401
+from tests.factories.api import hall_clock  # noqa: F401 (autouse: the hall's clock)
+from tests.factories.api import MINIMUM, grant
+from tests.factories.door import accept, assert_refused, calendar_2026, hall, report  # noqa: F401
 
 
 def _sql(rt, statement: str, **params) -> None:
@@ -69,7 +69,7 @@ def test_a_case_row_edited_closed_does_not_open_a_second_acceptance(client, hall
 def test_the_custody_precondition_reads_the_signed_grants(client, world, rt):
     from registry.services import org
     from registry.services.context import Actor
-    from tests.web.test_api_registry import file_item
+    from tests.factories.api import file_item
     file_item(client, world)
     a, b = world["people"]["a"], world["people"]["b"]
     a_id = grant(client, world, a, "A", powers=MINIMUM)
@@ -111,7 +111,7 @@ def test_every_other_edited_row_kind_is_named_and_changes_no_fact(rt, client, wo
     from datetime import datetime, timezone
     from registry.services import catalog, grants, org
     from registry.services.context import Actor, SYSTEM
-    from tests.web.test_api_registry import file_item
+    from tests.factories.api import file_item
     file_item(client, world)
     a, b, c = world["people"]["a"], world["people"]["b"], world["people"]["c"]
     a_id = grant(client, world, a, "A", powers=MINIMUM)

@@ -13,6 +13,7 @@ from markupsafe import Markup, escape
 from sqlalchemy import func, select
 
 import vocab
+from application.acts import ActRefused
 from registry.errors import RegistryError
 from application.runtime import actor_of
 from web.context import runtime
@@ -131,6 +132,32 @@ def file_with(action: Callable[[Any], Any]) -> tuple[Any, FormErrors | None]:
         return None, FormErrors.from_exc(exc)
     touch_policy()
     return result, None
+
+
+@dataclass
+class Outcome:
+    """What an act run for a page came to (act_with)."""
+
+    result: Any = None
+    errors: FormErrors = field(default_factory=FormErrors)
+    refused: ActRefused | None = None
+    status: int = 200
+
+    @property
+    def done(self) -> bool:
+        return self.refused is None and not self.errors
+
+
+def act_with(act: Callable[[], Any]) -> Outcome:
+    """An act decided at the door (application.acts) run for a page: its result; or the refusal, to
+    show with its reasons beside the form (403); or the service's field errors (422; 404 for a
+    record that is not there). Nothing was written unless it is done."""
+    try:
+        return Outcome(result=act())
+    except ActRefused as exc:
+        return Outcome(refused=exc, status=403)
+    except RegistryError as exc:
+        return Outcome(errors=FormErrors.from_exc(exc), status=404 if exc.status == 404 else 422)
 
 
 def submit(errors: FormErrors, action: Callable[[Any], Any], said: Callable[[Any], str],

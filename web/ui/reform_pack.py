@@ -61,7 +61,7 @@ def _pack_xlsx(pack):
     rows = [(v["clause"], v["id"], v["kind"], v["strength"], v["text"], v["source_text"], "；".join(v["conditions"]),
              v["explain"]) for v in map(rule_view, pack.rules)]
     return xlsx_response(f"规则包-{pack.id}-{pack.version}.xlsx", [
-        ("规则", ("条款", "规则", "类别", "强度", "规则要求", "方案原文", "适用条件", "对窗口的说明"), rows),
+        ("规则", ("条款", "规则", "类别", "强度", "规则要求", "方案原文", "适用条件", "说明（窗口或合规报告中）"), rows),
         ("参数", ("含义", "取值"), parameter_rows(pack))])
 
 
@@ -109,7 +109,7 @@ def reform_pack_publish():
             refused, status = exc.errors, 422
         else:
             active_policy()
-            flash(f"规则包 {row.pack} {row.version} 已签名发布并生效（日志序号 {row.log_index}）", "ok")
+            flash(f"规则包版本 {row.version} 已签名发布并生效（日志序号 {row.log_index}），各页面与判定即刻使用该版本", "ok")
             return redirect(url_for("ui.reform_pack"))
     elif request.method == "POST":
         upload = request.files.get("bundle")

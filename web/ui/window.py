@@ -11,6 +11,7 @@ from flask import Response, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from registry import models as m
+from registry import search
 from registry.search import published_item
 from web.context import runtime
 from web.input_guard import is_id
@@ -201,10 +202,13 @@ def window_seal_uses():
 
 
 def _names_of(session, uses) -> dict[str, dict[str, str]]:
-    """The names of the seals and places of these seal uses, by code (the rows keep codes)."""
+    """The names of the items, seals and places of these seal uses, by code (the rows keep codes)."""
     seals = {u.seal for u in uses}
     places = {u.place for u in uses}
-    return {"seal": dict(session.execute(select(m.Seal.code, m.Seal.name).where(m.Seal.code.in_(seals))).all()),
+    codes = sorted({u.item for u in uses})
+    found = search.search_items(session, "", codes=codes, per_page=max(1, len(codes))).rows if codes else []
+    return {"item": {i.code: i.name for i, _ in found},
+            "seal": dict(session.execute(select(m.Seal.code, m.Seal.name).where(m.Seal.code.in_(seals))).all()),
             "place": dict(session.execute(select(m.Place.code, m.Place.name).where(m.Place.code.in_(places))).all())}
 
 
