@@ -177,11 +177,12 @@ def test_the_active_pack_is_the_one_last_published_whatever_the_rows_flag(rt, tm
     import shutil
     from application.packs import publish
     from rules.pack import default_pack_dir
-    from tests.web.test_pack_versions import set_version
     older = rt.policy.engine.pack.digest
     copy = tmp_path / "pack"
     shutil.copytree(default_pack_dir(), copy)
-    set_version(copy, "1.1.0", extra=".5")
+    head = copy / "pack.yaml"
+    text = head.read_text(encoding="utf-8").replace('version: "1.0.0"', 'version: "1.1.0"')
+    head.write_text(text.replace("response_hours: 1 ", "response_hours: 1.5 "), encoding="utf-8")
     newer = publish(rt, copy, "reform").digest
     _sql(rt, "UPDATE pack_versions SET active = (digest = :d)", d=older)
     _sql(rt, "UPDATE pack_versions SET log_index = (SELECT min(log_index) FROM pack_versions) WHERE digest = :d",
