@@ -69,8 +69,31 @@ def role_required(*roles: str, dept_arg: str = "dept"):
                 return forbidden(f"只能办理本部门（{department_name(principal.department)}）的事务，"
                                  f"不能打开{department_name(kwargs[dept_arg])}的页面")
             return view(*args, **kwargs)
+        wrapper.roles = roles  # type: ignore[attr-defined]  (what a page declares: tests read it)
         return wrapper
     return decorate
+
+
+class RolePages:
+    """The pages of one role (docs/design.md §1), declared once per module: every view registered
+    through it is a page of the `ui` blueprint behind that role's check (role_required), so no
+    view of the module can be added without it."""
+
+    def __init__(self, *roles: str) -> None:
+        self.roles = roles
+
+    def route(self, rule: str, **options: Any) -> Callable[[Callable], Callable]:
+        from web.ui import bp
+
+        def decorate(view: Callable) -> Callable:
+            return bp.route(rule, **options)(role_required(*self.roles)(view))
+        return decorate
+
+    def get(self, rule: str, **options: Any) -> Callable[[Callable], Callable]:
+        return self.route(rule, methods=["GET"], **options)
+
+    def post(self, rule: str, **options: Any) -> Callable[[Callable], Callable]:
+        return self.route(rule, methods=["POST"], **options)
 
 
 def client_address() -> str:

@@ -17,9 +17,10 @@ from registry import models as m
 from registry import search
 from vocab.clock import SHANGHAI, utcnow
 from web.context import runtime
-from web.ui import bp
-from web.ui.common import FormErrors, act_with, not_found, paginate, parse_time, role_required, touch_policy
+from web.ui.common import FormErrors, RolePages, act_with, not_found, paginate, parse_time, touch_policy
 from web.ui.window_lookup import arg_page, item_options
+
+pages = RolePages("window")
 
 STEPS_AFTER_ACCEPTANCE = {k: v for k, v in vocab.CASE_STEPS.items() if k not in ("received", "accepted")}
 STATUS = {"open": "办理中", "closed": "已办结", "returned": "已退件"}
@@ -39,8 +40,7 @@ def _names(session, cases: list[m.Case]) -> dict[str, dict[str, str]]:
             "place": dict(session.execute(select(m.Place.code, m.Place.name)).all())}
 
 
-@bp.get("/window/cases")
-@role_required("window")
+@pages.get("/window/cases")
 def window_cases():
     q = (request.args.get("q") or "").strip()[:64]
     mine = request.args.get("all") != "1"
@@ -72,8 +72,7 @@ def _new_number(now: datetime) -> str:
     return f"SL{now.astimezone(SHANGHAI):%Y%m%d%H%M%S}{random.randint(100, 999)}"
 
 
-@bp.route("/window/cases/new", methods=["GET", "POST"])
-@role_required("window")
+@pages.route("/window/cases/new", methods=["GET", "POST"])
 def window_case_new():
     principal = g.principal
     form: Any = request.form if request.method == "POST" else {**request.args, "place": request.args.get(
@@ -114,8 +113,7 @@ def _case_request(form, errors: FormErrors) -> dict[str, Any]:
     return data
 
 
-@bp.route("/window/cases/<number>", methods=["GET", "POST"])
-@role_required("window")
+@pages.route("/window/cases/<number>", methods=["GET", "POST"])
 def window_case(number: str):
     errors, refused, status = FormErrors(), None, 200
     form: Any = request.form if request.method == "POST" else {}
