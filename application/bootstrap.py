@@ -43,7 +43,8 @@ def initialise(rt, *, demo: bool = False, progress: bool = True, scale: int = 1)
             from registry.demo_scale import scale_demo
             with rt.filing(Actor(name="demo", role="gov_service")) as ctx:
                 added = scale_demo(ctx, scale, progress=progress)
-            lines.append(f"演示数据放大 {scale} 倍：另加 {added['people']} 名人员、{added['items']} 个事项")
+            lines.append(f"演示数据放大 {scale} 倍：另加 {added['people']} 名人员、{added['items']} 个事项"
+                         if added["people"] or added["items"] else "演示数据已放大过，未重复放大")
         _demo_accounts(rt, lines)
     checkpoint = publish_checkpoint(rt)
     if checkpoint:

@@ -40,7 +40,7 @@ def accept_case(rt, principal: Principal, data: dict[str, Any]) -> Case:
         secret = rt.ledger.commitment_key if hasattr(rt.ledger, "commitment_key") else b"onehall"
         key = case_service.application_key(secret, data["applicant"], data["item"],
                                            data.get("application_date") or accepted_at)
-        platform_no, platform_due = door_check(ctx.session, rt.policy.engine.pack, data, key, accepted_at)
+        platform_no, platform_due = door_check(ctx, rt.policy.engine.pack, data, key, accepted_at)
         case = case_service.open_case(ctx, {**data, "accepted_at": accepted_at}, key=key, due_at=due_at,
                                       clock_pending=pending, decision_id=decision["decision_id"],
                                       platform_no=platform_no, platform_due_at=platform_due, item=item)

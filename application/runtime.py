@@ -98,7 +98,8 @@ class Runtime:
                 # SQLite: take the write lock up front (BEGIN IMMEDIATE), so the log append
                 # at the end of the filing never meets a stale snapshot (docs/design.md §9).
                 write_lock(session)
-                yield FilingContext(session=session, actor=actor, ledger=self.ledger, now=utcnow())
+                yield FilingContext(session=session, actor=actor, ledger=self.ledger, now=utcnow(),
+                                    signed_reader=lambda s, read: self.policy.signed(s, read))
         self._committed()
 
     @contextmanager

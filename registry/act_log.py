@@ -20,6 +20,13 @@ def note_act(session: Session, **fields) -> None:
     session.info.setdefault(_KEY, []).append(fields)
 
 
+def first_uncommitted(session: Session) -> int | None:
+    """The log index of this transaction's first append, None if it appended nothing: under the
+    log's lock every entry before it is committed (FilingContext.signed reads only those)."""
+    acts = session.info.get(_KEY)
+    return min(a["log_index"] for a in acts) if acts else None
+
+
 @event.listens_for(Session, "after_commit")
 def _written(session: Session) -> None:
     acts = session.info.pop(_KEY, None)

@@ -25,7 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.db import utcnow
-from registry.models import AuditRun, Checkpoint, ItemVersion, LogEntry, RecordSalt
+from registry.models import AuditRun, Case, Checkpoint, ItemVersion, LogEntry, RecordSalt
 from registry.services.catalog import ITEM_FIELDS
 from registry.record_views import RECORD_VIEWS, STATE_TYPES, TIME_FIELDS
 from registry.signed_facts import SignedState, case_type_of
@@ -208,6 +208,7 @@ def compare_rows(session: Session, state: SignedState, commitment_key: bytes | N
             if key not in seen:
                 out.append(Difference(table, key, "*record", log_index=index))
     out += _compare_items(session, state)
+    out += _compare_cases(session, state)
     return out
 
 
@@ -237,6 +238,35 @@ def _compare_items(session: Session, state: SignedState) -> list[Difference]:
     for (rtype, key), index in state.latest.items():
         if rtype == "item_filing" and key not in seen:
             out.append(Difference("item_versions", f"{key[0]} 第{key[1]}版", "*record", log_index=index))
+    return out
+
+
+CASE_FIELDS = ("item", "place", "accepted_at", "application_key", "platform_no", "platform_record", "status",
+               "pending_platform")
+
+
+def _compare_cases(session: Session, state: SignedState) -> list[Difference]:
+    """Each case row against the state its records declare (the case, its closing or returning
+    step, its late platform record): what the door and the decisions naming a case read."""
+    out = []
+    logged = state.tables["cases"]
+    seen = set()
+    for row in session.scalars(select(Case)):
+        seen.add(row.number)
+        index = state.latest.get(("case", row.number))
+        fact = logged.get(row.number)
+        if fact is None or index is None:
+            out.append(Difference("cases", row.number, "*row"))
+            continue
+        for name in CASE_FIELDS:
+            value, stated = getattr(row, name), fact.get(name)
+            if stated != value:
+                out.append(Difference("cases", row.number, name, value, stated, index))
+        if row.log_index is not None and row.log_index != index:
+            out.append(Difference("cases", row.number, "log_index", row.log_index, index, index))
+    for number in logged:
+        if number not in seen:
+            out.append(Difference("cases", number, "*record", log_index=state.latest.get(("case", number))))
     return out
 
 

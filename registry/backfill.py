@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
+from sqlalchemy.orm import load_only
 from sqlalchemy.orm import Session
 
 from registry.db import utcnow
@@ -22,15 +23,19 @@ from registry.signed_leaves import iter_records
 NOT_BACKFILLED = ("seal_use",)  # acts, not facts: a use without a record stays a finding of the audit
 
 
-def pending(session: Session) -> list[tuple[str, Any]]:
-    """(record type, row) of every row the backfill would sign, in a stable order."""
+def pending(session: Session, kinds: tuple[str, ...] | None = None) -> list[tuple[str, Any]]:
+    """(record type, row) of every row the backfill would sign (of `kinds`, default all), in a stable
+    order."""
     state = SignedState()
     state.apply_all(iter_records(session))
     out = []
+    schema = inspect(session.connection())
+    tables = set(schema.get_table_names())
     for rtype, view in RECORD_VIEWS.items():
-        if rtype in NOT_BACKFILLED:
-            continue
-        for row in session.scalars(select(view.model).order_by(getattr(view.model, view.key))):
+        if rtype in NOT_BACKFILLED or view.model.__tablename__ not in tables or (kinds and rtype not in kinds):
+            continue  # not asked for, or a table a later migration creates (that one signs its rows)
+        for row in session.scalars(_as_of_now(select(view.model), view.model, schema)
+                                   .order_by(getattr(view.model, view.key))):
             key = getattr(row, view.key)
             record = state.records.get((rtype, key))
             if record is None and rtype == "seal":
@@ -42,9 +47,17 @@ def pending(session: Session) -> list[tuple[str, Any]]:
     return out
 
 
-def backfill(session: Session, ledger) -> int:
-    """Sign every pending row with the ledger (inside the caller's transaction); how many."""
-    rows = pending(session)
+def _as_of_now(stmt, model, schema):
+    """`stmt` loading only the columns the table has at this migration: a column a later migration
+    adds to the model is not there yet (and no record view of an earlier one reads it)."""
+    present = {c["name"] for c in schema.get_columns(model.__tablename__)}
+    columns = [attr for attr in inspect(model).column_attrs if attr.columns[0].name in present]
+    return stmt.options(load_only(*(getattr(model, attr.key) for attr in columns), raiseload=True))
+
+
+def backfill(session: Session, ledger, kinds: tuple[str, ...] | None = None) -> int:
+    """Sign every pending row (of `kinds`) with the ledger (inside the caller's transaction); how many."""
+    rows = pending(session, kinds)
     if not rows:
         return 0
     if ledger is None:

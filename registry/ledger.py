@@ -16,7 +16,8 @@ import base64
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import bindparam, select, text
+from sqlalchemy import bindparam, event, select, text
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from registry.act_log import note_act
@@ -209,12 +210,22 @@ def _lock_and_read_tail(session: Session) -> tuple[int, dict[int, bytes]]:
 
     PostgreSQL: the advisory lock and the read go in one pipeline (one round trip); the read is
     its own statement, so under READ COMMITTED it sees every append committed before the lock
-    was granted. SQLite: the transaction already holds the database's write lock."""
+    was granted. The transaction commits without waiting for its WAL flush, so the lock is not
+    held through an fsync; the flush is awaited after the commit, before the filing answers
+    (_durable_after_commit). SQLite: the transaction already holds the database's write lock."""
     conn = session.connection()
     dbapi = conn.connection.dbapi_connection
     if conn.dialect.name == "postgresql":
-        key = lock_key(session.get_bind(), "log")
+        bind = session.get_bind()
+        key = lock_key(bind, "log")
+        # Only a session that begins and commits its own transaction waits for the flush itself;
+        # one joined to a caller's connection (a migration's backfill) commits as the caller does.
+        own = isinstance(bind, Engine)
+        if own:
+            session.info[_AWAIT_FLUSH] = dbapi
         with dbapi.pipeline():
+            if own:
+                dbapi.execute("SET LOCAL synchronous_commit TO off")
             dbapi.execute("SELECT pg_advisory_xact_lock(%s)", (key,))
             cursor = dbapi.execute(_TAIL_AND_EDGE)
         rows = cursor.fetchall()
@@ -233,6 +244,40 @@ def _lock_and_read_tail(session: Session) -> tuple[int, dict[int, bytes]]:
             raise LookupError(f"log node at level {level} of the right edge missing: the stored tree is damaged")
         edge[level] = bytes(h)
     return rows[0][0], edge
+
+
+_AWAIT_FLUSH = "onehall_log_await_flush"
+
+
+@event.listens_for(Session, "after_commit")
+def _durable_after_commit(session: Session) -> None:
+    """Durable before acknowledged, on PostgreSQL, with the lock released before the fsync.
+
+    An append's transaction commits with synchronous_commit off: its commit record is in the
+    WAL when COMMIT returns and the log's lock is free for the next appender, but it may not be
+    on disk yet. Before the filing returns, one more statement on the same connection, its own
+    transaction, writes a WAL record (a logical message, which every role may emit) and commits
+    with the server's synchronous_commit: its flush (and its wait for synchronous standbys) covers
+    every earlier WAL record, our commit included. Appenders that commit close together share
+    that flush (PostgreSQL flushes the WAL for all waiting commits at once): the group commit
+    Tessera gets from batching, without taking anyone else's record into our transaction."""
+    dbapi = session.info.pop(_AWAIT_FLUSH, None)
+    if dbapi is not None:
+        await_wal_flush(dbapi)
+
+
+@event.listens_for(Session, "after_rollback")
+def _rolled_back(session: Session) -> None:
+    session.info.pop(_AWAIT_FLUSH, None)
+
+
+def await_wal_flush(dbapi) -> None:
+    """Return once every transaction this connection committed is flushed (see above)."""
+    dbapi.autocommit = True
+    try:
+        dbapi.execute("SELECT pg_logical_emit_message(true, 'onehall', 'durable')")
+    finally:
+        dbapi.autocommit = False
 
 
 def _edge_getter(edge: dict[int, bytes]):

@@ -15,9 +15,10 @@ from registry.models import (
     FeeReview, FunctionSection, Hall, HallApproval, Person, Place, PolicyException, Revocation,
     Seal, SealCustody, SealUse, Section, StaffFiling,
 )
+from registry.models.platform import PlatformApplication, PlatformOutage
 
 TIME_FIELDS = frozenset({"valid_from", "valid_to", "filed_at", "at", "from", "to", "effective_from",
-                         "effective_to", "until", "date", "acknowledged_at"})
+                         "effective_to", "until", "date", "acknowledged_at", "applied_at", "start", "end"})
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -97,6 +98,11 @@ RECORD_VIEWS: dict[str, View] = {
                                      "place": _attr("place"), "at": _time("at"), "decision_id": _attr("decision_id"),
                                      "authorization": _attr("authorization"), "acting_for": _attr("acting_for")},
                      personal=()),
+    "platform_application": View(PlatformApplication, "platform_no", {
+        "item": _attr("item"), "application_key": _attr("application_key"), "applied_at": _time("applied_at"),
+        "source": _attr("source")}),
+    "platform_outage": View(PlatformOutage, "id", {"start": _time("start"), "end": _time("end"),
+                                                   "reason": _attr("reason"), "declared_by": _attr("declared_by")}),
     "fee_review": View(FeeReview, "id", {"item": _attr("item"), "fee": _attr("fee"), "result": _attr("result"),
                                          "basis_ok": _attr("basis_ok"), "standard_ok": _attr("standard_ok"),
                                          "note": _attr("note")}),
@@ -111,7 +117,10 @@ def record_of(kind: str, row: Any) -> dict[str, Any]:
 
 
 def log_state(ctx, kind: str, row: Any) -> None:
-    """Log the whole row as a record of `kind` (a creation or an edit of an organisation fact)."""
+    """The signed epilogue of an organisation fact: `row` added (a new one) and flushed, the whole
+    row logged as a record of `kind` (a creation or an edit), the change feed told."""
+    ctx.session.add(row)
+    ctx.session.flush()
     view = RECORD_VIEWS[kind]
     personal = {f: str(getattr(row, f) or "") for f in view.personal} or None
     ctx.log(kind, view.record(row), ref=getattr(row, view.key), personal=personal)

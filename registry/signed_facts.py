@@ -18,30 +18,17 @@ Design (issue 13.1 with issue 14.9, designed together):
 """
 from __future__ import annotations
 
-from functools import lru_cache
 from sys import intern
-from datetime import datetime
 from typing import Any, Callable, Iterable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.models import Absence, Person
-from registry.record_views import TIME_FIELDS
+from registry.record_views import RECORD_VIEWS, TIME_FIELDS
+from registry.signed_cases import HANDLERS as CASE_HANDLERS, CaseFacts
 from registry.signed_leaves import ProvenLeaves
-
-
-def _dt(value: Any) -> Any:
-    if isinstance(value, str):
-        return _parse_time(value)
-    return value
-
-
-@lru_cache(maxsize=1 << 16)
-def _parse_time(text: str) -> datetime:
-    """One datetime object per distinct time: records filed at one moment share it (memory,
-    and a worker's snapshot)."""
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+from registry.signed_time import dt as _dt
 
 
 def _shared(value: Any) -> Any:
@@ -66,7 +53,7 @@ FACT_KEYS = ("departments", "sections", "halls", "hall_approvals", "citizens_hom
              "cases")
 
 
-class SignedState:
+class SignedState(CaseFacts):
     """The facts the log's records state, folded in log order (see the module docstring).
 
     `apply` takes one record and returns the facts changes (docs/facts.md) it makes; `facts()`
@@ -84,6 +71,7 @@ class SignedState:
         self.size = 0
         self.display = display
         self.leaves: ProvenLeaves | None = None  # the proof of the leaves folded (a worker's; registry.signed_leaves)
+        self._init_cases()
 
     def facts(self) -> dict[str, Any]:
         return {k: list(v.values()) for k, v in self.tables.items()}
@@ -260,31 +248,6 @@ class SignedState:
         self.tables["items"][code] = row
         return [{"kind": "item", "op": "upsert", "record": row}]
 
-    # -- cases: decisions naming a case answer from its signed records (docs/design.md §12.1) ---------------
-    def _case(self, index, r):
-        row = {"number": r["number"], "item": r.get("item"), "place": r.get("place"),
-               "accepted_at": _dt(r.get("accepted_at")), "application_key": r.get("application_key"),
-               "platform_record": r.get("platform_record", True), "platform_no": r.get("platform_no"),
-               "status": "open", "pending_platform": bool(r.get("pending_platform"))}
-        self.tables["cases"][row["number"]] = row
-        return [{"kind": "case", "op": "upsert", "record": row}]
-
-    def _case_change(self, number: Any, **values: Any):
-        case = self.tables["cases"].get(number)
-        if case is None:
-            return []
-        row = {**case, **values}
-        self.tables["cases"][number] = row
-        return [{"kind": "case", "op": "upsert", "record": row}]
-
-    def _case_step(self, index, r):
-        status = {"issued": "closed", "returned": "returned"}.get(r.get("step"))
-        return self._case_change(r.get("case"), status=status) if status else []
-
-    def _case_platform_record(self, index, r):
-        return self._case_change(r.get("case"), platform_no=r.get("platform_no"), pending_platform=False,
-                                 platform_record=True)
-
     def _seal_use(self, index, r):
         self._mark("seal_use", r["id"], index)
         return []
@@ -320,8 +283,7 @@ _HANDLERS: dict[str, Callable[..., list[dict[str, Any]]]] = {
     "hall_approval": SignedState._hall_approval, "citizens_home_opening": SignedState._opening,
     "fee_review": SignedState._fee_review, "item_filing": SignedState._item_filing,
     "item_review": SignedState._item_review, "seal_use": SignedState._seal_use,
-    "case": SignedState._case, "case_step": SignedState._case_step,
-    "case_platform_record": SignedState._case_platform_record,
+    **CASE_HANDLERS,
 }
 
 
@@ -356,4 +318,15 @@ def signed_state(session: Session) -> SignedState:
     workers start from a snapshot instead (application.snapshot)."""
     state = SignedState(display_from_rows(session))
     state.apply_all(ProvenLeaves().records(session))
+    return state
+
+
+def unsigned_state(session: Session, kinds: tuple[str, ...] | None = None) -> SignedState:
+    """The facts a registry that signs nothing (a NullLedger's: reference-data tools, tests) states:
+    its rows, read as the records its services would have logged (RECORD_VIEWS), of `kinds`."""
+    state = SignedState(keep_records=False)
+    for rtype, view in RECORD_VIEWS.items():
+        if kinds is None or rtype in kinds:
+            for row in session.scalars(select(view.model)):
+                state.apply(-1, {"type": rtype, **view.record(row)})
     return state

@@ -6,6 +6,7 @@ the same record into the same bytes; JCS fixes key order, number format and stri
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import rfc8785
@@ -13,6 +14,13 @@ import rfc8785
 __all__ = ["canonical_json"]
 
 _JSON_SCALARS = (str, int, float, bool, type(None))
+_INT_LIMIT = 2**53 - 1
+# For values without floats and with ASCII keys, RFC 8785 is what the standard library's C
+# encoder writes with sorted keys, no whitespace and raw UTF-8: the same escapes (\" \\ \b \f
+# \n \r \t, other controls as lowercase \u00xx), integers as digits, and ASCII keys sort the
+# same by UTF-16 code unit as by code point. rfc8785 (pure Python) costs ~10x more per record.
+_PLAIN = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False,
+                          check_circular=False)
 
 
 def canonical_json(obj: Any) -> bytes:
@@ -25,6 +33,11 @@ def canonical_json(obj: Any) -> bytes:
     Raises ``TypeError`` naming the path of an unsupported value, and ``ValueError`` for
     values JCS cannot represent (NaN, infinities, integers beyond 2**53).
     """
+    if _plain(obj):
+        try:
+            return _PLAIN.encode(obj).encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate: rfc8785 says why below
+            pass
     try:
         return rfc8785.dumps(obj)
     except rfc8785.CanonicalizationError as exc:
@@ -35,6 +48,21 @@ def canonical_json(obj: Any) -> bytes:
                 "JSON; convert it first (datetimes to ISO 8601 strings, bytes to base64)"
             ) from exc
         raise ValueError(f"canonical_json: {exc}") from exc
+
+
+def _plain(obj: Any) -> bool:
+    """True when `obj` holds only dicts with ASCII string keys, lists, tuples, strings, safe
+    integers, booleans and None (no floats: their ECMAScript form is rfc8785's to write)."""
+    t = type(obj)
+    if t is str or t is bool or obj is None:
+        return True
+    if t is int:
+        return bool(-_INT_LIMIT <= obj <= _INT_LIMIT)
+    if t is dict:
+        return all(type(k) is str and k.isascii() and _plain(v) for k, v in obj.items())
+    if t is list or t is tuple:
+        return all(_plain(v) for v in obj)
+    return False
 
 
 def _find_unsupported(obj: Any, path: str) -> tuple[str | None, Any]:

@@ -45,6 +45,14 @@ def person(session: Session, person_id: int, field: str = "person") -> Person:
     return get_or_invalid(session, Person, person_id, field, "人员")
 
 
+def signed_departments(ctx, person_ids: Any) -> dict[Any, str | None]:
+    """The department each person's signed record states (FilingContext.signed), never the row's:
+    "one of our people" is a precondition an edited `people` row cannot satisfy (docs/design.md §12.3)."""
+    ids = set(person_ids)
+    return ctx.signed(lambda state: {i: (state.tables["people"].get(i) or {}).get("department") for i in ids},
+                      kinds=("person",))
+
+
 def latest_item(session: Session, code: str, *, published_only: bool = False) -> ItemVersion | None:
     stmt = select(ItemVersion).where(ItemVersion.code == code)
     if published_only:

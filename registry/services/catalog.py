@@ -44,8 +44,6 @@ def create_function_section(ctx: FilingContext, data: dict[str, Any]) -> Functio
         raise Conflict(f"功能板块编码“{data['code']}”已存在")
     row = FunctionSection(code=data["code"], name=data["name"], lead_department=data.get("lead_department"),
                           whole_chain=bool(data.get("whole_chain", False)), chain=list(data.get("chain") or []))
-    ctx.session.add(row)
-    ctx.session.flush()
     log_state(ctx, "function_section", row)
     return row
 
@@ -56,7 +54,6 @@ def set_function_section_chain(ctx: FilingContext, code: str, chain: list[str]) 
     if row is None:
         raise NotFound(f"功能板块“{code}”不存在")
     row.chain = list(chain)
-    ctx.session.flush()
     log_state(ctx, "function_section", row)
     return row
 

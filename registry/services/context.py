@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Callable, Protocol
+from typing import Any, Callable, Protocol, TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -13,6 +13,7 @@ from registry.models import RegistryChange
 
 # A filing whose effective start lies this far or more before the filing is late (补录).
 LATE_GRACE = timedelta(minutes=1)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,33 @@ class FilingContext:
     actor: Actor
     ledger: Ledger = field(default_factory=NullLedger)
     now: datetime = field(default_factory=utcnow)
+    # Reads the worker's signed facts inside this transaction: (session, read) -> read(state)
+    # (application.policy.PolicyHost.signed); without one, `signed` folds the log itself.
+    signed_reader: Callable[[Session, Callable[[Any], Any]], Any] | None = None
+
+    def signed(self, read: Callable[[Any], T], kinds: tuple[str, ...] | None = None) -> T:
+        """`read(state)` on the registry's signed facts (registry.signed_facts.SignedState) as of
+        every committed record and this filing's own, never on rows: a precondition an edited row
+        cannot satisfy (docs/design.md §12.3). `kinds`: the record types `read` depends on. Takes
+        the log's lock first, so nothing is filed by others between this read and this filing's
+        records. The worker's folded state answers (it never holds uncommitted records); when
+        this transaction already logged records of `kinds`, or outside a worker (seeding, tools),
+        the log is folded here instead, only its records of `kinds` when given. A NullLedger's
+        registry signs nothing: its rows are read as records (reference-data tools, tests)."""
+        from registry.act_log import first_uncommitted
+        from registry.ledger import lock_log
+        from registry.signed_facts import SignedState, unsigned_state
+        from registry.signed_leaves import iter_records
+        lock_log(self.session)
+        if isinstance(self.ledger, NullLedger):  # signs nothing: its rows are all it states
+            return read(unsigned_state(self.session, kinds))
+        own = first_uncommitted(self.session)
+        mine = own is not None and next(iter_records(self.session, own, kinds=kinds), None) is not None
+        if self.signed_reader is not None and not mine:
+            return self.signed_reader(self.session, read)
+        state = SignedState(keep_records=False)
+        state.apply_all(iter_records(self.session, kinds=kinds))
+        return read(state)
 
     def require_role(self, *roles: str) -> None:
         if self.actor.role not in roles:

@@ -16,7 +16,7 @@ from registry.models import (
     Seal, SealCustody,
 )
 from registry.services._common import (
-    department, ensure_order, get_or_404, get_or_invalid, latest_item, person, require_items,
+    department, ensure_order, get_or_404, get_or_invalid, latest_item, person, require_items, signed_departments,
 )
 from registry.services.context import FilingContext, iso
 
@@ -49,7 +49,7 @@ def file_authorization(ctx: FilingContext, data: dict[str, Any]) -> Authorizatio
     errors.raise_if_any("授权书内容有误")
     if person_id is not None:
         grantee_person = person(ctx.session, person_id, "grantee.person")
-        if grantee_person.department != grantor.code:
+        if signed_departments(ctx, [grantee_person.id])[grantee_person.id] != grantor.code:
             raise invalid("grantee.person", "首席代表须为本部门人员")
     backs = data.get("backs")
     if post == "B":
@@ -126,15 +126,21 @@ def file_delegation(ctx: FilingContext, data: dict[str, Any]) -> Delegation:
 
 
 def file_seal_custody(ctx: FilingContext, data: dict[str, Any]) -> SealCustody:
-    """The department names the custodian of its seal, who must hold a chief-rep grant."""
+    """The department names the custodian of its seal, who must hold a chief-rep grant. The seal's
+    department, the custodian's and the grant are read from the signed records (ctx.signed), never
+    from rows: an edited row grants no custody (docs/design.md §12.3)."""
     ctx.require_role("department")
     seal = get_or_invalid(ctx.session, Seal, data["seal"], "seal", "印章")
     ctx.require_department(seal.department)
     who = person(ctx.session, data["person"])
-    if who.department != seal.department:
-        raise invalid("person", "保管人须为本部门人员")
     ensure_order(data["from"], data.get("to"), "from", "to")
-    if not _holds_grant_at(ctx, who.id, seal.department, data["from"]):
+    signed = ctx.signed(lambda state: _custody_facts(state, seal.code, who.id, data["from"]), kinds=CUSTODY_KINDS)
+    if signed["seal_department"] is None:
+        raise invalid("seal", f"印章“{seal.code}”没有签名登记记录")
+    ctx.require_department(signed["seal_department"])
+    if who.department != seal.department or signed["person_department"] != signed["seal_department"]:
+        raise invalid("person", "保管人须为本部门人员")
+    if not signed["holds_grant"]:
         raise invalid("person", "保管人须在保管开始时持有本部门有效（未撤销、未过期）的首席代表授权")
     row = SealCustody(seal=seal.code, person=who.id, from_=data["from"], to=data.get("to"), filed_at=ctx.now,
                       late_filed=ctx.is_late(data["from"]), filed_by=ctx.actor.name)
@@ -143,17 +149,25 @@ def file_seal_custody(ctx: FilingContext, data: dict[str, Any]) -> SealCustody:
     return row
 
 
-def _holds_grant_at(ctx: FilingContext, person_id: int, department: str, at) -> bool:
-    """Whether the person holds a chief-rep grant of the department in force at `at`."""
-    grants_ = ctx.session.scalars(select(Authorization).where(
-        Authorization.grantee_person == person_id, Authorization.grantor == department))
-    for auth in grants_:
-        if auth.valid_from > at or (auth.valid_to is not None and auth.valid_to <= at):
+CUSTODY_KINDS = ("seal", "seal_registration", "person", "authorization", "revocation")
+
+
+def _custody_facts(state, seal: str, person_id: int, at) -> dict[str, Any]:
+    """The seal's and the person's departments, and whether the person holds a chief-rep grant of
+    the seal's department in force at `at`, as the signed records state them."""
+    department = (state.tables["seals"].get(seal) or {}).get("department")
+    revoked = {r["authorization"]: r["at"] for r in state.tables["revocations"].values()}
+    holds = False
+    for auth in state.tables["authorizations"].values():
+        if auth["grantor"] != department or (auth.get("grantee") or {}).get("person") != person_id:
             continue
-        revoked = ctx.session.scalar(select(Revocation.at).where(Revocation.authorization == auth.id))
-        if revoked is None or revoked > at:
-            return True
-    return False
+        if auth["valid_from"] > at or (auth["valid_to"] is not None and auth["valid_to"] <= at):
+            continue
+        if auth["id"] not in revoked or revoked[auth["id"]] > at:
+            holds = True
+            break
+    return {"seal_department": department, "holds_grant": holds,
+            "person_department": (state.tables["people"].get(person_id) or {}).get("department")}
 
 
 def request_exemption(ctx: FilingContext, data: dict[str, Any]) -> Exemption:

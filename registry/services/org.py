@@ -11,7 +11,7 @@ from registry.models import (
     CitizensHomeOpening, Department, FunctionSection, Hall, HallApproval, Person, Place, Seal, Section,
     StaffFiling,
 )
-from registry.services._common import code_of, department, ensure_order, get_or_invalid, person
+from registry.services._common import code_of, department, ensure_order, get_or_invalid, person, signed_departments
 from registry.services.context import FilingContext, iso
 from registry.record_views import log_state
 
@@ -34,8 +34,6 @@ def create_department(ctx: FilingContext, data: dict[str, Any]) -> Department:
         low_volume=bool(data.get("low_volume", False)), placeholder=bool(data.get("placeholder", False)),
         note=data.get("note"), created_at=ctx.now,
     )
-    ctx.session.add(dept)
-    ctx.session.flush()
     log_state(ctx, "department", dept)
     return dept
 
@@ -51,8 +49,6 @@ def create_section(ctx: FilingContext, data: dict[str, Any]) -> Section:
         _own_head(ctx, data["department"], data["head"])
     section = Section(department=data["department"], name=data["name"], kind=kind,
                       entered_whole=bool(data.get("entered_whole", False)), head=data.get("head"))
-    ctx.session.add(section)
-    ctx.session.flush()
     log_state(ctx, "section", section)
     return section
 
@@ -62,7 +58,6 @@ def set_section_head(ctx: FilingContext, section_id: int, person_id: int) -> Sec
     ctx.require_department(section.department)
     _own_head(ctx, section.department, person_id)
     section.head = person_id
-    ctx.session.flush()
     log_state(ctx, "section", section)
     return section
 
@@ -71,7 +66,7 @@ def _own_head(ctx: FilingContext, department_code: str, person_id: int) -> None:
     """A section's head is one of its department's people: a department cannot make another
     department's person its head (and so the chief representative its plan names, XT-3.3.2)."""
     head = person(ctx.session, person_id, "head")
-    if head.department != department_code:
+    if signed_departments(ctx, [head.id])[head.id] != department_code:
         raise invalid("head", f"科室负责人须为本部门（{department_code}）人员，“{head.name}”不属于本部门")
 
 
@@ -85,8 +80,6 @@ def create_hall(ctx: FilingContext, data: dict[str, Any]) -> Hall:
     if ctx.session.get(Hall, data["code"]) is not None:
         raise Conflict(f"大厅编码“{data['code']}”已存在")
     hall = Hall(code=data["code"], name=data["name"], kind=kind, host_department=data.get("host_department"))
-    ctx.session.add(hall)
-    ctx.session.flush()
     log_state(ctx, "hall", hall)
     return hall
 
@@ -117,8 +110,6 @@ def create_place(ctx: FilingContext, data: dict[str, Any]) -> Place:
         raise Conflict(f"场所编码“{data['code']}”已存在")
     place = Place(code=data["code"], name=data["name"], kind=kind, hall=hall, department=dept,
                   function_section=data.get("function_section"))
-    ctx.session.add(place)
-    ctx.session.flush()
     log_state(ctx, "place", place)
     return place
 
@@ -133,8 +124,6 @@ def create_person(ctx: FilingContext, data: dict[str, Any]) -> Person:
             raise invalid("section", "科室不属于该部门")
     p = Person(name=data["name"], department=data["department"], section=data.get("section"),
                position=data.get("position") or "", created_at=ctx.now)
-    ctx.session.add(p)
-    ctx.session.flush()
     log_state(ctx, "person", p)
     return p
 
@@ -149,6 +138,7 @@ def file_staff(ctx: FilingContext, data: dict[str, Any]) -> StaffFiling:
     if not people:
         errors.add("people", "至少备案一人")
     first: dict[Any, int] = {}
+    departments = signed_departments(ctx, [e.get("person") for e in people if isinstance(e.get("person"), int)])
     for i, entry in enumerate(people):
         if entry.get("person") in first:   # one person, one entry (and one role) per filing
             errors.add(f"people[{i}].person", f"与第{first[entry.get('person')] + 1}项重复：同一人员只能备案一次")
@@ -157,7 +147,7 @@ def file_staff(ctx: FilingContext, data: dict[str, Any]) -> StaffFiling:
         p = ctx.session.get(Person, entry.get("person"))
         if p is None:
             errors.add(f"people[{i}].person", f"人员“{entry.get('person')}”不存在")
-        elif p.department != data["department"]:
+        elif departments.get(p.id) != data["department"]:
             errors.add(f"people[{i}].person", "人员不属于该部门")
         if entry.get("role") not in vocab.STAFF_ROLES:
             errors.add(f"people[{i}].role", "须为“首席代表”（chief_representative）或“进驻人员”（staff）")
@@ -221,7 +211,5 @@ def create_seal(ctx: FilingContext, data: dict[str, Any]) -> Seal:
     if ctx.session.get(Seal, data["code"]) is not None:
         raise Conflict(f"印章编码“{data['code']}”已存在")
     seal = Seal(code=data["code"], name=data["name"], department=data["department"], kind=kind)
-    ctx.session.add(seal)
-    ctx.session.flush()
     log_state(ctx, "seal", seal)
     return seal

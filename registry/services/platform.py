@@ -2,8 +2,10 @@
 
 The platform (role `platform`, or an import of its export) reports each application: its
 platform number, the item, the applicant (kept only as the keyed application key) and the time.
-An acceptance is decided at the door against these rows, inside the write transaction and under
-the log's lock, so two workers or hosts never both accept the same application (两头受理).
+Each report and declaration is a signed record. An acceptance is decided at the door on those
+records folded (registry.signed_cases), never on these rows, inside the write transaction and
+under the log's lock, so two workers or hosts never both accept the same application (两头受理)
+and an edited row changes no acceptance (`onehall audit` names it).
 """
 from __future__ import annotations
 
@@ -13,15 +15,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import select
 
 from registry.errors import Conflict, ErrorList, invalid
-from registry.ledger import lock_log
 from registry.models import Case, Department
 from registry.models.platform import PlatformApplication, PlatformOutage
 from registry.services._common import ensure_order, latest_item
 from registry.services.context import FilingContext, iso
+from registry.signed_cases import CASE_KINDS
 
 SOURCES = {"api": "平台推送", "import": "平台导出导入"}
 
@@ -66,14 +67,18 @@ def report_application(ctx: FilingContext, data: dict[str, Any], *, secret: byte
 
 
 def _complete_pending(ctx: FilingContext, app: PlatformApplication) -> None:
-    """An open case accepted during an outage for this application now has its platform record."""
-    stmt = select(Case).where(Case.status == "open", Case.pending_platform.is_(True),
-                              or_(Case.platform_no == app.platform_no, Case.application_key == app.application_key))
-    for case in ctx.session.scalars(stmt):
-        case.platform_no, case.pending_platform, case.platform_record = app.platform_no, False, True
-        ctx.session.flush()
-        ctx.log("case_platform_record", {"case": case.number, "platform_no": app.platform_no}, ref=case.number)
-        ctx.changed("case", case.number)
+    """The open cases accepted during an outage for this application (as their signed records
+    state) now have their platform record."""
+    pending = ctx.signed(lambda state: [c["number"] for c in state.pending_cases_of(app.application_key,
+                                                                                     app.platform_no)],
+                         kinds=CASE_KINDS)
+    for number in pending:
+        case = ctx.session.get(Case, number)
+        if case is not None:
+            case.platform_no, case.pending_platform, case.platform_record = app.platform_no, False, True
+            ctx.session.flush()
+        ctx.log("case_platform_record", {"case": number, "platform_no": app.platform_no}, ref=number)
+        ctx.changed("case", number)
 
 
 # ------------------------------------------------------------------ outages
@@ -99,11 +104,6 @@ def declare_outage(ctx: FilingContext, data: dict[str, Any]) -> PlatformOutage:
     return row
 
 
-def outage_at(session: Session, at: datetime) -> PlatformOutage | None:
-    return session.scalar(select(PlatformOutage).where(PlatformOutage.start <= at, PlatformOutage.end > at)
-                          .order_by(PlatformOutage.start.desc()).limit(1))
-
-
 # ------------------------------------------------------------------ the door's facts
 
 @dataclass(frozen=True)
@@ -113,31 +113,24 @@ class DoorFacts:
     platform_no: str | None           # the application's platform number (given, or found by key)
     application: dict | None          # the platform record: {"item", "applied_at"} or None
     open_cases: tuple[dict, ...]      # open cases of the same application: {"number", "place"}
-    outage: dict | None               # the declared outage covering the acceptance, if any
+    outage: dict | None               # the declared outage covering an unreported acceptance, if any
     item: str
 
 
-def door_facts(session: Session, *, item: str, platform_no: str | None, key: str, at: datetime) -> DoorFacts:
-    """Take the log's lock, then read what the door decides on: nothing can slip in between
-    this read and the case row, since every acceptance takes the same lock first."""
-    lock_log(session)
-    app = session.get(PlatformApplication, platform_no) if platform_no else None
-    if app is None and not platform_no:
-        app = session.scalar(select(PlatformApplication).where(PlatformApplication.application_key == key,
-                                                               PlatformApplication.item == item).limit(1))
-    number = platform_no or (app.platform_no if app else None)
-    keys = {key} | ({app.application_key} if app else set())
-    clause = Case.application_key.in_(keys)
-    if number:
-        clause = or_(clause, Case.platform_no == number)
-    others = tuple({"number": number_, "place": place}
-                   for number_, place in session.execute(select(Case.number, Case.place)
-                                                         .where(Case.status == "open", clause)))
-    outage = outage_at(session, at)
+def door_facts(state, *, item: str, platform_no: str | None, key: str, at: datetime) -> DoorFacts:
+    """What the door decides on, from the signed records folded (registry.signed_cases: `state` as
+    FilingContext.signed hands it, holding every committed record while this transaction holds the
+    log's lock, which every acceptance takes first): never the rows, so an edited or deleted row
+    changes no acceptance (docs/design.md §12.3), and nothing can slip in before the case row."""
+    app = state.application_of(platform_no, key, item)
+    number = platform_no or (app["platform_no"] if app else None)
+    keys = {key} | ({app["application_key"]} if app else set())
+    others = tuple({"number": c["number"], "place": c["place"]} for c in state.open_cases_of(keys, number))
+    outage = state.outage_at(at) if app is None else None  # an outage only excuses a missing record
     return DoorFacts(platform_no=number,
-                     application={"item": app.item, "applied_at": app.applied_at} if app else None,
+                     application={"item": app["item"], "applied_at": app["applied_at"]} if app else None,
                      open_cases=others, item=item,
-                     outage={"id": outage.id, "start": outage.start, "end": outage.end} if outage else None)
+                     outage={"id": outage["id"], "start": outage["start"], "end": outage["end"]} if outage else None)
 
 
 def mark_step(case: Case, step: str) -> None:

@@ -5,6 +5,9 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import pytest
+import rfc8785
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from signing.canonical import canonical_json
 from signing.commitment import commit, new_salt, verify_commitment
@@ -41,3 +44,43 @@ def test_commitment_is_keyed_and_salted() -> None:
     assert verify_commitment(c, "张三 430302199001011234", salt, key)
     assert not verify_commitment(c, "李四", salt, key)
     assert len(new_salt()) == 16 and new_salt() != new_salt()
+
+
+# JSON values without floats (the fast path) and with them (rfc8785 itself): keys and strings
+# from the whole of Unicode (controls, quotes, backslashes, CJK, astral), integers at and beyond
+# the 2**53 limit.
+_KEYS = st.text(max_size=6)
+_SCALARS = (st.none() | st.booleans() | st.text(max_size=12)
+            | st.integers(min_value=-(2**53) - 2, max_value=2**53 + 2) | st.floats(allow_nan=False))
+_VALUES = st.recursive(_SCALARS, lambda inner: st.lists(inner, max_size=4)
+                       | st.dictionaries(_KEYS, inner, max_size=4), max_leaves=12)
+
+
+def _reference(obj):
+    try:
+        return rfc8785.dumps(obj)
+    except rfc8785.CanonicalizationError:
+        return ValueError
+
+
+@settings(max_examples=300, deadline=None)
+@given(_VALUES)
+def test_canonical_json_is_rfc8785_byte_for_byte(obj) -> None:
+    expected = _reference(obj)
+    if expected is ValueError:
+        with pytest.raises((ValueError, TypeError)):
+            canonical_json(obj)
+    else:
+        assert canonical_json(obj) == expected
+
+
+def test_fast_path_edge_cases_match_rfc8785() -> None:
+    cases = [{"b": "\x00\x1f\x7f\"\\\b\f\n\r\t\u2028", "a": -(2**53) + 1}, {"z": 2**53 - 1, "y": ["政务", ("x",)]},
+             {"\U0001f600": 1, "\ufb01": 2}, {"é": 1, "e": 2}, ["\ud800"], {"n": 2**53}]
+    for obj in cases:
+        expected = _reference(obj)
+        if expected is ValueError:
+            with pytest.raises(ValueError):
+                canonical_json(obj)
+        else:
+            assert canonical_json(obj) == expected, obj
