@@ -13,6 +13,7 @@ from markupsafe import Markup, escape
 from sqlalchemy import func, select
 
 import vocab
+from application.acts import ActRefused
 from registry.errors import RegistryError
 from application.runtime import actor_of
 from web.context import runtime
@@ -68,8 +69,31 @@ def role_required(*roles: str, dept_arg: str = "dept"):
                 return forbidden(f"只能办理本部门（{department_name(principal.department)}）的事务，"
                                  f"不能打开{department_name(kwargs[dept_arg])}的页面")
             return view(*args, **kwargs)
+        wrapper.roles = roles  # type: ignore[attr-defined]  (what a page declares: tests read it)
         return wrapper
     return decorate
+
+
+class RolePages:
+    """The pages of one role (docs/design.md §1), declared once per module: every view registered
+    through it is a page of the `ui` blueprint behind that role's check (role_required), so no
+    view of the module can be added without it."""
+
+    def __init__(self, *roles: str) -> None:
+        self.roles = roles
+
+    def route(self, rule: str, **options: Any) -> Callable[[Callable], Callable]:
+        from web.ui import bp
+
+        def decorate(view: Callable) -> Callable:
+            return bp.route(rule, **options)(role_required(*self.roles)(view))
+        return decorate
+
+    def get(self, rule: str, **options: Any) -> Callable[[Callable], Callable]:
+        return self.route(rule, methods=["GET"], **options)
+
+    def post(self, rule: str, **options: Any) -> Callable[[Callable], Callable]:
+        return self.route(rule, methods=["POST"], **options)
 
 
 def client_address() -> str:
@@ -131,6 +155,32 @@ def file_with(action: Callable[[Any], Any]) -> tuple[Any, FormErrors | None]:
         return None, FormErrors.from_exc(exc)
     touch_policy()
     return result, None
+
+
+@dataclass
+class Outcome:
+    """What an act run for a page came to (act_with)."""
+
+    result: Any = None
+    errors: FormErrors = field(default_factory=FormErrors)
+    refused: ActRefused | None = None
+    status: int = 200
+
+    @property
+    def done(self) -> bool:
+        return self.refused is None and not self.errors
+
+
+def act_with(act: Callable[[], Any]) -> Outcome:
+    """An act decided at the door (application.acts) run for a page: its result; or the refusal, to
+    show with its reasons beside the form (403); or the service's field errors (422; 404 for a
+    record that is not there). Nothing was written unless it is done."""
+    try:
+        return Outcome(result=act())
+    except ActRefused as exc:
+        return Outcome(refused=exc, status=403)
+    except RegistryError as exc:
+        return Outcome(errors=FormErrors.from_exc(exc), status=404 if exc.status == 404 else 422)
 
 
 def submit(errors: FormErrors, action: Callable[[Any], Any], said: Callable[[Any], str],
