@@ -21,10 +21,11 @@ from registry.db import utcnow
 from registry.signed_facts import SignedState, display_from_rows
 from registry.signed_leaves import LogTampered
 from registry.decision_log import write_decisions
-from registry.models import PackVersion, RegistryChange
+from registry.models import RegistryChange
+from registry.services import packs as pack_service
 from rules.decision import Decision
 from rules.engine import Engine
-from application.packs import load_stored_pack
+from application.packs import PackTampered, load_stored_pack
 from application.snapshot import start_engine
 
 log = logging.getLogger(__name__)
@@ -55,11 +56,13 @@ class PolicyHost:
         """Build a fresh engine from the active pack and the folded log (from an authenticated
         snapshot and the records after it, when there is one: application.snapshot), then swap it in."""
         with self.rt.reading() as session:
-            row = session.scalar(select(PackVersion).where(PackVersion.active.is_(True)).limit(1))
+            row, index = pack_service.active_publication(session)  # as logged, not the rows' flag
             if row is None:
+                if index is not None:
+                    raise PackTampered(f"日志第{index}条发布的规则包不在登记库中，拒绝载入")
                 raise RuntimeError("没有生效的规则包：请先运行 onehall init")
             mark = session.scalar(select(func.max(RegistryChange.seq))) or 0
-            pack = load_stored_pack(row, session)
+            pack = load_stored_pack(row, session, index)
             engine, state, self.start_info = start_engine(self.rt, session, pack)
         engine.decision_log = self._queue_decision
         with self._lock:

@@ -169,3 +169,27 @@ def test_a_person_row_edited_into_the_department_is_not_one_of_its_people(rt, cl
     r = client.post("/api/v1/sections", json={"department": "FGW", "name": "投资科", "kind": "main_business",
                                               "head": c}, headers=fgw)
     assert r.status_code == 422 and "本部门" in r.get_data(as_text=True), r.get_json()
+
+
+def test_the_active_pack_is_the_one_last_published_whatever_the_rows_flag(rt, tmp_path):
+    """An UPDATE moving the `active` flag (and the row's log index) back to an older version
+    switches no worker: the newest publication record names the pack; the audit names the rows."""
+    import shutil
+    from application.packs import publish
+    from rules.pack import default_pack_dir
+    older = rt.policy.engine.pack.digest
+    copy = tmp_path / "pack"
+    shutil.copytree(default_pack_dir(), copy)
+    head = copy / "pack.yaml"
+    text = head.read_text(encoding="utf-8").replace('version: "1.0.0"', 'version: "1.1.0"')
+    head.write_text(text.replace("response_hours: 1 ", "response_hours: 1.5 "), encoding="utf-8")
+    newer = publish(rt, copy, "reform").digest
+    _sql(rt, "UPDATE pack_versions SET active = (digest = :d)", d=older)
+    _sql(rt, "UPDATE pack_versions SET log_index = (SELECT min(log_index) FROM pack_versions) WHERE digest = :d",
+         d=newer)
+    rt.policy.reload()
+    assert rt.policy.engine.pack.digest == newer
+    differing = {(str(d.key), d.field) for d in audit_pass(rt, incremental=False, workers=1)[0].differences
+                 if d.table == "pack_versions"}
+    assert {("xiangtan-2018 1.0.0", "active"), ("xiangtan-2018 1.1.0", "active"),
+            ("xiangtan-2018 1.1.0", "log_index")} <= differing, differing
