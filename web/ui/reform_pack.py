@@ -15,8 +15,10 @@ from registry import models as m
 from web.context import runtime
 from web.input_guard import is_id
 from web.ui import bp
-from web.ui.common import matches, role_required
+from web.ui.common import RolePages, matches
 from web.ui.pack_text import change_sentences, parameter_rows, rule_view
+
+pages = RolePages("reform_office")
 
 def active_policy() -> Any:
     """The pack this worker's engine serves, brought up to date with the change feed first
@@ -65,8 +67,7 @@ def _pack_xlsx(pack):
         ("参数", ("含义", "取值"), parameter_rows(pack))])
 
 
-@bp.get("/reform/pack")
-@role_required("reform_office")
+@pages.get("/reform/pack")
 def reform_pack():
     import application.packs as packs
     from rules.pack import diff_packs
@@ -93,8 +94,7 @@ def reform_pack():
                            diff_error=diff_error, q=q, a=a, b=b)
 
 
-@bp.route("/reform/pack/publish", methods=["GET", "POST"])
-@role_required("reform_office")
+@pages.route("/reform/pack/publish", methods=["GET", "POST"])
 def reform_pack_publish():
     """Step 1: upload a bundle → its problems, or its changes and effect. Step 2: publish it."""
     from application import pack_upload as up
