@@ -33,8 +33,11 @@ def door_check(ctx: FilingContext, pack: Pack, data: dict[str, Any], key: str, a
         return platform.door_facts(state, item=data["item"], platform_no=data.get("platform_no"), key=key,
                                    at=accepted_at)
     facts = ctx.signed(read, kinds=signed_cases.KINDS)
-    wanted = {data["place"]} | {c["place"] for c in facts.open_cases}
-    places = dict(session.execute(select(Place.code, Place.name).where(Place.code.in_(wanted))).all())
+    app = facts.application
+    places: dict[str, str] = {}
+    if facts.open_cases or app is None or app.get("item") != data["item"]:  # names only for a refusal's words
+        wanted = {data["place"]} | {c["place"] for c in facts.open_cases}
+        places = dict(session.execute(select(Place.code, Place.name).where(Place.code.in_(wanted))).all())
     acceptance = Acceptance(item=data["item"], place=data["place"], place_name=places.get(data["place"], data["place"]),
                             platform_no=facts.platform_no, application=facts.application,
                             open_cases=facts.open_cases, in_outage=facts.outage is not None)

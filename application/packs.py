@@ -28,16 +28,18 @@ def pack_files(directory: str | Path) -> dict[str, str]:
     return {p.name: p.read_text(encoding="utf-8") for p in sorted(d.glob("*.y*ml"))}
 
 
-def load_stored_pack(row: PackVersion, session=None) -> Pack:
+def load_stored_pack(row: PackVersion, session=None, log_index: int | None = None) -> Pack:
     """The Pack of a stored version, as its publication record in the log states it.
 
     With a session, the pack's text is taken from its signed publication record when the record
     carries it (packs published since the text is logged), and in any case the loaded pack must
     hash to the digest the record states: a pack edited in the database is refused (docs/design.md §12.3).
+    `log_index`: the publication record to check against (the newest one, from
+    registry.services.packs.active_publication), else the one the row names.
     Cached by digest: every worker compiles a version once."""
     files, digest = row.files, row.digest
     if session is not None:
-        files, digest = _logged_pack(session, row)
+        files, digest = _logged_pack(session, row, row.log_index if log_index is None else log_index)
     if digest in _loaded:
         return _loaded[digest]
     with tempfile.TemporaryDirectory(prefix="onehall-pack-") as tmp:
@@ -54,15 +56,15 @@ class PackTampered(RuntimeError):
     """The stored pack does not hash to the digest its publication record states."""
 
 
-def _logged_pack(session, row: PackVersion) -> tuple[dict[str, str], str]:
+def _logged_pack(session, row: PackVersion, index: int | None) -> tuple[dict[str, str], str]:
     import json
     from registry.models import LogEntry
-    entry = session.get(LogEntry, row.log_index) if row.log_index is not None else None
+    entry = session.get(LogEntry, index) if index is not None else None
     if entry is None:
         raise PackTampered(f"规则包 {row.pack} {row.version} 没有日志中的发布记录，拒绝载入")
     record = json.loads(bytes(entry.leaf))["record"]
     if record.get("type") != "pack_publication" or record.get("digest") is None:
-        raise PackTampered(f"日志第{row.log_index}条不是规则包发布记录，拒绝载入")
+        raise PackTampered(f"日志第{index}条不是规则包发布记录，拒绝载入")
     files = pack_service.unpacked_files(record)
     return (files if files is not None else row.files), record["digest"]
 

@@ -1,20 +1,29 @@
-"""Authenticated snapshots of a worker's facts and decision index, for a fast cold start (issue 14.9).
+"""Authenticated snapshots of a worker's facts and decision index, for a fast cold start (issue 14.9),
+with every fact proven to come from the signed leaves (issue 13.1; designed together).
 
 A worker's facts are the log's signed records folded (registry.signed_facts), and deriving the
 decision index from 10⁵ authorizations takes tens of seconds. So the first worker that folds the log
 writes what it derived, as of a checkpointed log size, to a snapshot file; later workers start from it
 and fold only the records logged since. A snapshot can never serve a stale or an edited answer:
-- it names the log size N it covers and the root hash of those N leaves, which must equal the root
-  the stored tree gives for size N (the size of a signed checkpoint when written), and the records
-  after N are folded from the log at every start, so a grant filed or revoked after the snapshot is
-  seen;
+- it names the log size N it covers and holds the right edge of those N leaves' tree (signing.frontier),
+  whose root must equal the root the stored tree gives for size N; the snapshot is only ever written
+  at the size of a signed checkpoint, after the leaves folded into it were proven against that
+  checkpoint (registry.signed_leaves);
+- the records after N are folded from the log at every start (a grant filed or revoked after the
+  snapshot is seen), each leaf hashed from its bytes onto that right edge, so the root at the newest
+  checkpoint's size is computed from the leaf bytes alone and must be the root that checkpoint's note
+  states under a log key (LogTampered otherwise: the worker answers nothing). A leaf edited after the
+  snapshot, with or without its stored hashes and tree nodes, is found; a leaf logged after the newest
+  checkpoint must match its stored leaf hash, and is proven when a checkpoint covers it (at the next
+  refresh, application.policy);
 - it is authenticated with HMAC-SHA-256 under a key kept outside the database (a file beside the
   instance, or `ONEHALL_SNAPSHOT_KEY`), checked before anything in it is read: an edited snapshot is
-  refused and the worker folds the whole log instead;
+  refused and the worker folds the whole log instead (proving every leaf the same way);
 - it names the pack's digest and the code that made it (a hash of the modules whose objects it
   holds); another pack or another build folds the log afresh.
 The payload is a pickle of our own objects, read only after its MAC verified (pickle runs code:
 never unpickle what is not authenticated). Rule objects are stored by id and re-bound to the pack.
+Fact strings are interned when folded (registry.signed_facts), so the pickle holds each code once.
 """
 from __future__ import annotations
 

@@ -55,7 +55,7 @@ def onehall(pack, snap):
     e = Engine(pack)
     e.load(snap)
     at, known = W.AT, W.KNOWN
-    return e, (lambda p, act, item: e.decide(p, act, item, at=at, known_at=known)["allowed"])
+    return e, (lambda p, act, item: e.decide(p, act, item, at=at, known_at=known).allowed)
 
 
 def update_ms(engine: Engine, snap: dict, runs: int) -> float:
@@ -75,11 +75,11 @@ def update_ms(engine: Engine, snap: dict, runs: int) -> float:
                 "filed_at": W.T0, "log_index": 10**7 + i}})
             ok = engine.decide(pid, "countersign" if item.get("joint") else "execute_fee" if item.get("fees") else
                                "decide" if item["case_type"] == "instant" or item["complexity"] == "simple" else "coordinate",
-                               item["code"], at=W.AT, known_at=W.KNOWN)["allowed"]
+                               item["code"], at=W.AT, known_at=W.KNOWN).allowed
         else:
             engine.apply({"kind": "absence", "op": "upsert", "record": {
                 "id": 10**7 + i, "person": pid - 1, "from": W.T0, "to": None, "reason": "病假", "filed_at": W.T0}})
-            ok = not engine.decide(pid - 1, "decide", item["code"], at=W.AT, known_at=W.KNOWN)["allowed"]
+            ok = not engine.decide(pid - 1, "decide", item["code"], at=W.AT, known_at=W.KNOWN).allowed
         times.append((time.perf_counter_ns() - t0) / 1e6)
         assert ok, "the decision did not reflect the change"
     return statistics.median(times)
@@ -147,9 +147,9 @@ def case_latency(out: dict, engine: Engine, snap: dict, reqs: list, runs: int, n
         case_of.setdefault(item, number)
     at, known = W.AT, W.KNOWN
     with_case = [(p, act, item, case_of[item]) for p, act, item in reqs]
-    p50, _, _ = measure(lambda p, act, item, c: engine.decide(p, act, item, at=at, known_at=known, case=c)["allowed"],
+    p50, _, _ = measure(lambda p, act, item, c: engine.decide(p, act, item, at=at, known_at=known, case=c).allowed,
                         with_case, runs)
-    base, _, _ = measure(lambda p, act, item: engine.decide(p, act, item, at=at, known_at=known)["allowed"],
+    base, _, _ = measure(lambda p, act, item: engine.decide(p, act, item, at=at, known_at=known).allowed,
                          reqs, runs)
     out[f"p50_us_case_at_{CASES}"] = round(p50, 2)
     out[f"p50_us_at_{n}_with_{CASES}_cases_held"] = round(base, 2)

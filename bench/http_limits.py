@@ -5,7 +5,8 @@ through nginx.
 the same JSON bytes) under the very gunicorn of `onehall serve` (web.server: same worker
 class, workers, threads); `decision_rps`: `onehall serve` answering the decision mix of
 bench.http (a demo database). Both driven by wrk at the same connections, alternating runs,
-medians. Then the same two behind Debian's nginx (one upstream each, keepalive to the
+medians, with the CPU each server's processes spent per request (a view the machine's load
+does not skew). Then the same two behind Debian's nginx (one upstream each, keepalive to the
 upstream): `decision_rps_nginx`, `wsgi_rps_nginx`. Targets: decision >= 0.8x wsgi, both ways.
 
     python -m bench.http_limits [--duration 5] [--runs 5] [--connections 16] [--database-url URL]
@@ -68,21 +69,27 @@ def main(argv: list[str] | None = None) -> None:
     wrk = ensure_wrk()
     load = [os.getloadavg()[0]]
     runs: dict[str, list[float]] = {"decision_rps": [], "wsgi_rps": [], "decision_rps_nginx": [], "wsgi_rps_nginx": []}
+    cpu: dict[str, list[float]] = {"decision_rps": [], "wsgi_rps": []}
     with decision_setup("onehall-bench-limits-", args.database_url) as (tmp, work, script):
         p_app, p_wsgi = free_port(), free_port()
         app_cmd = onehall_cmd("serve", "--host", HOST, "--port", str(p_app), "--workers", str(WORKERS))
         wsgi_cmd = [sys.executable, "-m", "bench.bare_app", "--wsgi", "--host", HOST, "--port", str(p_wsgi),
                     "--workers", str(WORKERS), "--answer", str(tmp / "answer.json")]
         here = Path(__file__).resolve().parents[1]
-        with server(app_cmd, p_app, tmp, tmp / "serve.log"), server(wsgi_cmd, p_wsgi, here, tmp / "wsgi.log"), \
+        with server(app_cmd, p_app, tmp, tmp / "serve.log") as app_proc, \
+                server(wsgi_cmd, p_wsgi, here, tmp / "wsgi.log") as wsgi_proc, \
                 nginx_in_front(p_app, tmp / "nginx-app") as (n_app, _), \
                 nginx_in_front(p_wsgi, tmp / "nginx-wsgi") as (n_wsgi, _):
             targets = {"decision_rps": p_app, "wsgi_rps": p_wsgi, "decision_rps_nginx": n_app, "wsgi_rps_nginx": n_wsgi}
             for port in targets.values():
                 run_wrk(wrk, port, script, args.warmup, args.connections)
+            groups = {"decision_rps": app_proc.pid, "wsgi_rps": wsgi_proc.pid}  # the server's CPU per request
             for _ in range(args.runs):
                 for key, port in targets.items():
-                    runs[key].append(run_wrk(wrk, port, script, args.duration, args.connections)["rps"])
+                    r = run_wrk(wrk, port, script, args.duration, args.connections, groups.get(key))
+                    runs[key].append(r["rps"])
+                    if key in groups:
+                        cpu[key].append(r["cpu_us_per_req"])
     load.append(os.getloadavg()[0])
     out = {k: round(statistics.median(v), 1) for k, v in runs.items()}
     out.update(bench="http_limits", workers=WORKERS, connections=args.connections, runs=args.runs,
@@ -90,6 +97,8 @@ def main(argv: list[str] | None = None) -> None:
                ratio_nginx=round(out["decision_rps_nginx"] / out["wsgi_rps_nginx"], 3),
                targets={"decision_ge_0.8x_wsgi": out["decision_rps"] >= 0.8 * out["wsgi_rps"],
                         "nginx_decision_ge_0.8x_wsgi": out["decision_rps_nginx"] >= 0.8 * out["wsgi_rps_nginx"]},
+               decision_cpu_us_per_req=round(statistics.median(cpu["decision_rps"]), 1),
+               wsgi_cpu_us_per_req=round(statistics.median(cpu["wsgi_rps"]), 1),
                all_runs={k: [round(x, 1) for x in v] for k, v in runs.items()},
                loadavg_1m_start_end=[round(x, 2) for x in load], cpus=os.cpu_count())
     print(json.dumps(out))

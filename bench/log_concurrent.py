@@ -10,6 +10,12 @@ Prints one JSON object; each figure the median of `--runs` runs, baselines in th
   serialisation itself. `ratio_4` = append / raw (target >= 0.8).
 - `append_per_s_1` and `ratio_4_vs_1`: one appender alone, and what the 4 give over it.
 
+Both commit durably before a writer counts its row: the raw writers with the server's synchronous
+commit inside the lock; the appenders as onehall commits a filing on PostgreSQL (registry.ledger):
+the append's transaction commits without waiting for the fsync, so the lock is free sooner, and the
+filing returns once a WAL-flushing statement covers its commit (shared by appenders that commit close
+together). Run base and change alternately on a shared machine, several times, and report medians.
+
     python -m bench.log_concurrent --database-url postgresql://postgres@127.0.0.1:5432/test [--appends 500]
 
 Also runs on SQLite without --database-url (the lock is then the database's write lock).

@@ -25,8 +25,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.db import utcnow
-from registry.models import AuditRun, Case, Checkpoint, ItemVersion, LogEntry, RecordSalt
+from registry.models import AuditRun, Case, Checkpoint, ItemVersion, LogEntry, PackVersion, RecordSalt
 from registry.services.catalog import ITEM_FIELDS
+from registry.services.packs import active_publication
 from registry.record_views import RECORD_VIEWS, STATE_TYPES, TIME_FIELDS
 from registry.signed_facts import SignedState, case_type_of
 from signing import merkle
@@ -209,6 +210,7 @@ def compare_rows(session: Session, state: SignedState, commitment_key: bytes | N
                 out.append(Difference(table, key, "*record", log_index=index))
     out += _compare_items(session, state)
     out += _compare_cases(session, state)
+    out += _compare_pack(session)
     return out
 
 
@@ -267,6 +269,23 @@ def _compare_cases(session: Session, state: SignedState) -> list[Difference]:
     for number in logged:
         if number not in seen:
             out.append(Difference("cases", number, "*record", log_index=state.latest.get(("case", number))))
+    return out
+
+
+def _compare_pack(session: Session) -> list[Difference]:
+    """The active pack as the newest publication record names it, against the rows' flags."""
+    row, index = active_publication(session)
+    if index is None:
+        return []
+    if row is None:
+        return [Difference("pack_versions", "（日志发布的版本）", "*record", log_index=index)]
+    out = [Difference("pack_versions", f"{other.pack} {other.version}", "active", True, False, index)
+           for other in session.scalars(select(PackVersion).where(PackVersion.active.is_(True))) if other.id != row.id]
+    label = f"{row.pack} {row.version}"
+    if not row.active:
+        out.append(Difference("pack_versions", label, "active", False, True, index))
+    if row.log_index != index:
+        out.append(Difference("pack_versions", label, "log_index", row.log_index, index, index))
     return out
 
 

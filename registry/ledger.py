@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import bindparam, event, select, text
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from registry.act_log import note_act
@@ -215,10 +216,16 @@ def _lock_and_read_tail(session: Session) -> tuple[int, dict[int, bytes]]:
     conn = session.connection()
     dbapi = conn.connection.dbapi_connection
     if conn.dialect.name == "postgresql":
-        key = lock_key(session.get_bind(), "log")
-        session.info[_AWAIT_FLUSH] = dbapi
+        bind = session.get_bind()
+        key = lock_key(bind, "log")
+        # Only a session that begins and commits its own transaction waits for the flush itself;
+        # one joined to a caller's connection (a migration's backfill) commits as the caller does.
+        own = isinstance(bind, Engine)
+        if own:
+            session.info[_AWAIT_FLUSH] = dbapi
         with dbapi.pipeline():
-            dbapi.execute("SET LOCAL synchronous_commit TO off")
+            if own:
+                dbapi.execute("SET LOCAL synchronous_commit TO off")
             dbapi.execute("SELECT pg_advisory_xact_lock(%s)", (key,))
             cursor = dbapi.execute(_TAIL_AND_EDGE)
         rows = cursor.fetchall()

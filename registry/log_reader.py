@@ -68,13 +68,11 @@ class LogReader:
         the entries and inclusion proofs of the records its decision relied on, under the same
         checkpoint: `authority` ((role, log index), ...), else those its record names."""
         wait = self.wait_ms if wait_ms is None else wait_ms
+        with self.sessions() as session:
+            leaf = self._leaf(session, index)   # entries never change: read before the wait
         cp: Checkpoint = self.checkpointer.await_covering(self.sessions, index, wait)
         with self.sessions() as session:
             get = node_getter(session)
-            entry = session.get(LogEntry, index)
-            if entry is None:
-                raise LookupError(f"log entry {index} not found")
-            leaf = bytes(entry.leaf)
             roles = relied_on(leaf) if authority is None else list(authority)
             proof = merkle.inclusion_proof(index, cp.tree_size, get)
             relied = [(role, i, self._leaf(session, i), merkle.inclusion_proof(i, cp.tree_size, get))

@@ -10,7 +10,8 @@ the registry tables. The leaves themselves are rows too (`log_entries`), so a re
   under a log key the caller trusts (`trust`): an edited, inserted or removed leaf below a signed
   checkpoint stops the reader (LogTampered), whatever else was edited with it;
 - a leaf past the newest checkpoint (logged in the last moments) must hash to its stored leaf
-  hash, and is proven in the same way when a checkpoint covers it (`settle`, at every refresh).
+  hash, and is proven in the same way when a checkpoint covers it (`settle`, at every refresh);
+- a log shorter than its newest checkpoint (a deleted revocation at its end) is refused too.
 Signatures of the records themselves are checked by the audit (registry.audit), not here.
 """
 from __future__ import annotations
@@ -18,7 +19,7 @@ from __future__ import annotations
 import json
 from typing import Any, Callable, Iterator
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from registry.models import Checkpoint, LogEntry
@@ -74,16 +75,26 @@ class ProvenLeaves:
         return self.proven.size + len(self.pending)
 
     def records(self, session: Session, end: int | None = None) -> Iterator[tuple[int, bytes, dict[str, Any]]]:
-        """(index, leaf, record) of the leaves after the ones folded so far, each hashed on the way,
-        then proven against the newest checkpoint they reach (LogTampered if not)."""
-        for index, leaf, stored in iter_leaves(session, self.size, end):
-            if index != self.size:
-                raise LogTampered(f"日志第 {self.size} 条缺失：登记库中的日志不连续")
-            h = leaf_hash(leaf)
-            if h.hex() != stored:
-                raise LogTampered(f"日志第 {index} 条的内容与其登记的叶子哈希不符：该条已被改动")
-            self.pending.append(h)
-            yield index, leaf, json.loads(leaf)["record"]
+        """(index, leaf, record) of the leaves after the ones folded so far (up to `end`), each hashed on
+        the way, then proven against the newest checkpoint they reach (LogTampered if not). Read to the
+        end, the log must reach the newest checkpoint: a truncated log is refused too."""
+        while True:
+            before = self.size
+            for index, leaf, stored in iter_leaves(session, self.size, end):
+                if index != self.size:
+                    raise LogTampered(f"日志第 {self.size} 条缺失：登记库中的日志不连续")
+                h = leaf_hash(leaf)
+                if h.hex() != stored:
+                    raise LogTampered(f"日志第 {index} 条的内容与其登记的叶子哈希不符：该条已被改动")
+                self.pending.append(h)
+                yield index, leaf, json.loads(leaf)["record"]
+            if end is not None:
+                break
+            newest = session.scalar(select(func.max(Checkpoint.tree_size))) or 0
+            if newest <= self.size:
+                break
+            if self.size == before:  # (else leaves were appended while we read: read on)
+                raise LogTampered(f"登记库中的日志只有 {self.size} 条，少于已签名检查点所含的 {newest} 条：日志被截断")
         self.settle(session)
 
     def settle(self, session: Session) -> None:

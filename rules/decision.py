@@ -14,6 +14,7 @@ response schema of POST /decisions from it (web.api.openapi), so the two cannot 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from operator import attrgetter
 from typing import Any, Literal, Optional, Union
 
 from typing_extensions import TypedDict  # pydantic reads TypedDicts from here on Python < 3.12
@@ -61,6 +62,7 @@ class DecisionJSON(TypedDict):
 
 
 KEYS: tuple[str, ...] = tuple(DecisionJSON.__annotations__)
+_GETTERS = {key: attrgetter(key) for key in KEYS}
 
 # (renderer, *args): renderer(*args) gives (reasons, why_not), called when the words are first read
 Render = tuple
@@ -118,9 +120,10 @@ class Decision(Mapping[str, Any]):
 
     # -- read as the JSON object ---------------------------------------------------------------
     def __getitem__(self, key: str) -> Any:
-        if key in KEYS:
-            return getattr(self, key)
-        raise KeyError(key)
+        get = _GETTERS.get(key)
+        if get is None:
+            raise KeyError(key)
+        return get(self)
 
     def __iter__(self) -> Iterator[str]:
         return iter(KEYS)

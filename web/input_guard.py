@@ -54,6 +54,8 @@ class BoundedInt(IntegerConverter):
 
 def json_problems(value: Any, path: str = "", depth: int = 0) -> list[dict[str, str]]:
     """Field errors for a parsed JSON body: too deep, or text with control characters."""
+    if depth == 0 and isinstance(value, dict) and _clean_flat(value):
+        return []   # the usual body (a window's question): one look instead of a walk
     if depth > MAX_DEPTH:
         return [{"field": path or "body", "message": f"嵌套超过 {MAX_DEPTH} 层"}]
     if isinstance(value, str):
@@ -71,6 +73,18 @@ def json_problems(value: Any, path: str = "", depth: int = 0) -> list[dict[str, 
         for i, item in enumerate(value):
             errors.extend(json_problems(item, f"{path}[{i}]", depth + 1))
     return errors[:20]
+
+
+def _clean_flat(body: dict) -> bool:
+    """A flat object (no nested object or array) whose keys and texts hold no control character."""
+    texts = []
+    for key, item in body.items():
+        if isinstance(item, str):
+            texts.append(item)
+        elif isinstance(item, (dict, list)):
+            return False
+        texts.append(key)
+    return not CONTROL.search("".join(texts))
 
 
 def _bad_fields(pairs: Iterable[tuple[str, str]], pattern: re.Pattern) -> list[str]:

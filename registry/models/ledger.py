@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from registry.db import Base, UTCDateTime, utcnow
@@ -11,6 +11,8 @@ from registry.db import Base, UTCDateTime, utcnow
 
 class LogEntry(Base):
     __tablename__ = "log_entries"
+    # the newest record of a kind (the active pack's publication) and a kind's records in order
+    __table_args__ = (Index("ix_log_entries_kind_index", "kind", "index"),)
     index: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     leaf: Mapped[bytes] = mapped_column(LargeBinary)
     leaf_hash: Mapped[str] = mapped_column(String(64), unique=True)

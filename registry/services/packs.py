@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from registry.models import PackVersion
+from registry.models import LogEntry, PackVersion
 from registry.services.context import FilingContext
 
 
@@ -51,3 +51,16 @@ def unpacked_files(record: dict[str, Any]) -> dict[str, str] | None:
         return files if isinstance(files, dict) else None
     files = record.get("files")
     return dict(files) if isinstance(files, dict) else None
+
+
+def active_publication(session) -> tuple[PackVersion | None, int | None]:
+    """The active version as the log states it: the one the newest publication record names (every
+    activation is logged), with that record's index; never the rows' `active` flag, so an edited
+    flag switches no worker to another pack (docs/design.md §12.3). A registry that logged no
+    publication (it signs nothing) has only the flag: (that row, None)."""
+    index = session.scalar(select(LogEntry.index).where(LogEntry.kind == "pack_publication")
+                           .order_by(LogEntry.index.desc()).limit(1))
+    if index is None:
+        return session.scalar(select(PackVersion).where(PackVersion.active.is_(True)).limit(1)), None
+    digest = json.loads(bytes(session.get(LogEntry, index).leaf))["record"].get("digest")
+    return session.scalar(select(PackVersion).where(PackVersion.digest == digest)), index

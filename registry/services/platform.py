@@ -113,7 +113,7 @@ class DoorFacts:
     platform_no: str | None           # the application's platform number (given, or found by key)
     application: dict | None          # the platform record: {"item", "applied_at"} or None
     open_cases: tuple[dict, ...]      # open cases of the same application: {"number", "place"}
-    outage: dict | None               # the declared outage covering the acceptance, if any
+    outage: dict | None               # the declared outage covering an unreported acceptance, if any
     item: str
 
 
@@ -126,7 +126,7 @@ def door_facts(state, *, item: str, platform_no: str | None, key: str, at: datet
     number = platform_no or (app["platform_no"] if app else None)
     keys = {key} | ({app["application_key"]} if app else set())
     others = tuple({"number": c["number"], "place": c["place"]} for c in state.open_cases_of(keys, number))
-    outage = state.outage_at(at)
+    outage = state.outage_at(at) if app is None else None  # an outage only excuses a missing record
     return DoorFacts(platform_no=number,
                      application={"item": app["item"], "applied_at": app["applied_at"]} if app else None,
                      open_cases=others, item=item,

@@ -58,3 +58,19 @@ def test_a_rolled_back_append_waits_for_nothing(logdb: LogHarness, monkeypatch):
     with logdb.filing() as session:   # a later transaction of the same session kind appends nothing
         session.execute(text("SELECT 1"))
     assert calls == [] and logdb.size() == 0
+
+
+def test_a_session_joined_to_a_callers_transaction_commits_as_the_caller_does(logdb: LogHarness, monkeypatch):
+    """A migration's signed backfill appends on Alembic's connection: that transaction keeps the
+    server's synchronous commit, and nothing waits on a commit the session does not make."""
+    _postgresql(logdb)
+    from sqlalchemy.orm import Session
+    calls: list[object] = []
+    monkeypatch.setattr(ledger, "await_wal_flush", calls.append)
+    with logdb.engine.begin() as conn:
+        session = Session(bind=conn)
+        logdb.log.append(session, kind="test", body=BODY, record=logdb.record())
+        session.flush()
+        assert session.execute(text("SHOW synchronous_commit")).scalar() == "on"
+        session.close()
+    assert calls == [] and logdb.size() == 1

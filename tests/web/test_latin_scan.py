@@ -225,7 +225,7 @@ def test_the_page_scan_finds_a_code_in_brackets():
 def test_every_staff_page_speaks_chinese(demo):
     from application.scheduler import sync_findings
     from registry.models import User
-    from tests.web.test_link_crawl import kind_of, links_of
+    from tests.factories.crawl import kind_of, links_of
     sync_findings(demo.rt)
     with demo.rt.reading() as session:
         logins = frozenset(session.scalars(select(User.name)))

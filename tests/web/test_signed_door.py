@@ -8,9 +8,9 @@ from sqlalchemy import text
 
 from application.auditing import audit_pass
 from tests.web.conftest import bearer
-from tests.web.test_cases import hall_clock  # noqa: F401 (autouse: the hall's clock)
-from tests.web.test_decisions_and_seal import MINIMUM, grant
-from tests.web.test_door import accept, assert_refused, calendar_2026, hall, report  # noqa: F401
+from tests.factories.api import hall_clock  # noqa: F401 (autouse: the hall's clock)
+from tests.factories.api import MINIMUM, grant
+from tests.factories.door import accept, assert_refused, calendar_2026, hall, report  # noqa: F401
 
 
 def _sql(rt, statement: str, **params) -> None:
@@ -69,7 +69,7 @@ def test_a_case_row_edited_closed_does_not_open_a_second_acceptance(client, hall
 def test_the_custody_precondition_reads_the_signed_grants(client, world, rt):
     from registry.services import org
     from registry.services.context import Actor
-    from tests.web.test_api_registry import file_item
+    from tests.factories.api import file_item
     file_item(client, world)
     a, b = world["people"]["a"], world["people"]["b"]
     a_id = grant(client, world, a, "A", powers=MINIMUM)
@@ -111,7 +111,7 @@ def test_every_other_edited_row_kind_is_named_and_changes_no_fact(rt, client, wo
     from datetime import datetime, timezone
     from registry.services import catalog, grants, org
     from registry.services.context import Actor, SYSTEM
-    from tests.web.test_api_registry import file_item
+    from tests.factories.api import file_item
     file_item(client, world)
     a, b, c = world["people"]["a"], world["people"]["b"], world["people"]["c"]
     a_id = grant(client, world, a, "A", powers=MINIMUM)
@@ -169,3 +169,45 @@ def test_a_person_row_edited_into_the_department_is_not_one_of_its_people(rt, cl
     r = client.post("/api/v1/sections", json={"department": "FGW", "name": "投资科", "kind": "main_business",
                                               "head": c}, headers=fgw)
     assert r.status_code == 422 and "本部门" in r.get_data(as_text=True), r.get_json()
+
+
+def test_the_active_pack_is_the_one_last_published_whatever_the_rows_flag(rt, tmp_path):
+    """An UPDATE moving the `active` flag (and the row's log index) back to an older version
+    switches no worker: the newest publication record names the pack; the audit names the rows."""
+    import shutil
+    from application.packs import publish
+    from rules.pack import default_pack_dir
+    older = rt.policy.engine.pack.digest
+    copy = tmp_path / "pack"
+    shutil.copytree(default_pack_dir(), copy)
+    head = copy / "pack.yaml"
+    text = head.read_text(encoding="utf-8").replace('version: "1.0.0"', 'version: "1.1.0"')
+    head.write_text(text.replace("response_hours: 1 ", "response_hours: 1.5 "), encoding="utf-8")
+    newer = publish(rt, copy, "reform").digest
+    _sql(rt, "UPDATE pack_versions SET active = (digest = :d)", d=older)
+    _sql(rt, "UPDATE pack_versions SET log_index = (SELECT min(log_index) FROM pack_versions) WHERE digest = :d",
+         d=newer)
+    rt.policy.reload()
+    assert rt.policy.engine.pack.digest == newer
+    differing = {(str(d.key), d.field) for d in audit_pass(rt, incremental=False, workers=1)[0].differences
+                 if d.table == "pack_versions"}
+    assert {("xiangtan-2018 1.0.0", "active"), ("xiangtan-2018 1.1.0", "active"),
+            ("xiangtan-2018 1.1.0", "log_index")} <= differing, differing
+
+
+def test_another_departments_grant_edited_into_ours_is_not_ours_to_revoke_or_back(rt, client, world):
+    c = world["people"]["c"]  # 王芳, of GA
+    r = client.post("/api/v1/authorizations", json={"grantor": "GA", "grantee": {"person": c}, "post": "A",
+                                                    "powers": MINIMUM, "valid_from": "2019-01-01"},
+                    headers=bearer(world["tokens"]["ga"]))
+    assert r.status_code == 201, r.get_json()
+    ga_id = r.get_json()["id"]
+    _sql(rt, "UPDATE authorizations SET grantor = 'FGW' WHERE id = :id", id=ga_id)
+    fgw = bearer(world["tokens"]["fgw"])
+    r = client.post(f"/api/v1/authorizations/{ga_id}/revoke", json={"at": "2020-01-01T00:00:00+08:00",
+                                                                   "reason": "冒名撤销"}, headers=fgw)
+    assert r.status_code == 403, r.get_json()
+    r = client.post("/api/v1/authorizations", json={"grantor": "FGW", "grantee": {"person": world["people"]["b"]},
+                                                    "post": "B", "backs": ga_id, "powers": MINIMUM,
+                                                    "valid_from": "2019-01-01"}, headers=fgw)
+    assert r.status_code == 422 and "本部门的A岗" in r.get_data(as_text=True), r.get_json()

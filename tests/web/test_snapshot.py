@@ -199,3 +199,14 @@ def test_an_edited_authorization_row_changes_no_decision_of_a_worker_from_a_snap
     assert rt.policy.start_info["from"] == "snapshot"
     assert ask(client, world, person=c, **Q)["allowed"] is False
     assert ask(client, world, person=a, **Q)["allowed"] is True
+
+
+def test_a_log_cut_short_of_its_checkpoint_is_refused(rt, client, world):
+    import pytest
+    from sqlalchemy import text
+    from registry.signed_leaves import LogTampered
+    b, c, index, leaf = _b_granted_after_the_snapshot(rt, client, world)
+    with rt.engine.begin() as conn:  # the newest entries removed, as a deleted revocation would be
+        conn.execute(text('DELETE FROM log_entries WHERE "index" >= :i'), {"i": index})
+    with pytest.raises(LogTampered, match="截断"):
+        rt.policy.reload()

@@ -15,17 +15,17 @@ from web.ui.table_export import tables_of
 
 PAGE = """<html><head><title>授权书 · 湘潭</title></head><body><nav><table><tr><td>菜单</td></tr></table></nav>
 <main><h1>授权书</h1><svg><text>图表</text></svg>
-<table><thead><tr><th>#</th><th>被授权人</th><th>记录哈希</th><th></th></tr></thead>
-<tbody><tr><td>7</td><td>张建国</td><td><code class="mono" title="ab12cd34ef">ab12…</code></td>
-<td><a href="/x">授权书</a><form><button>撤销</button></form></td></tr>
+<table><thead><tr><th>#</th><th>被授权人</th><th>记录哈希</th><th></th><th>审查</th></tr></thead>
+<tbody><tr><td>7</td><td>张建国<br><span>FGW-A</span></td><td><code class="mono" title="ab12cd34ef">ab12…</code></td>
+<td><a href="/x">授权书</a><form><button>撤销</button></form></td><td><form><label>通过<input></label></form></td></tr>
 <tr><td colspan="4" class="muted">没有更多</td></tr></tbody></table>
 <h2>空表</h2><table><thead><tr><th>名称</th></tr></thead><tbody></tbody></table></main></body></html>"""
 
 
 def test_a_pages_tables_become_sheets_as_the_page_shows_them():
     (title, headers, rows), (title2, headers2, rows2) = tables_of(PAGE)
-    assert (title, headers) == ("授权书", ["#", "被授权人", "记录哈希"])       # the buttons' column dropped
-    assert rows == [[7, "张建国", "ab12cd34ef"]]                               # the whole hash; no "没有更多"
+    assert (title, headers) == ("授权书", ["#", "被授权人", "记录哈希"])       # the buttons' and forms' columns dropped
+    assert rows == [[7, "张建国 FGW-A", "ab12cd34ef"]]                         # the whole hash; no "没有更多"
     assert (title2, headers2, rows2) == ("空表", ["名称"], [])
 
 

@@ -13,8 +13,7 @@ from registry import models as m
 from registry.ledger import node_getter
 from signing import merkle
 from web.context import runtime
-from web.ui import bp
-from web.ui.common import bar_chart, paginate, role_required
+from web.ui.common import RolePages, bar_chart, paginate
 
 KIND_LABELS = {
     "authorization": "授权书", "revocation": "撤销授权", "absence": "缺位", "delegation": "事进人不进委托",
@@ -28,6 +27,8 @@ KIND_LABELS = {
     "function_section": "功能板块", "seal": "印章",
 }
 from web.ui.names import RECORD_TYPES  # noqa: E402  (every record type the log holds, in words)
+
+pages = RolePages("auditor")
 KIND_LABELS = {**RECORD_TYPES, **KIND_LABELS}
 ALERT_STATES = {"open": "未处理", "acknowledged": "已确认", "resolved": "已解决"}
 ALERT_LEVELS = {"yellow": "黄色", "red": "红色", "info": "提示", "warning": "警告"}
@@ -48,8 +49,7 @@ def log_keys() -> list[Any]:
     return [k for k in keys.public_keys() if k.body == "log"]
 
 
-@bp.get("/audit/")
-@role_required("auditor")
+@pages.get("/audit/")
 def audit_home():
     with runtime().reading() as session:
         size = session.scalar(select(func.count()).select_from(m.LogEntry)) or 0
@@ -65,8 +65,7 @@ def audit_home():
                                last_audit=last_audit)
 
 
-@bp.get("/audit/log")
-@role_required("auditor")
+@pages.get("/audit/log")
 def audit_log():
     kind, q = request.args.get("kind", ""), (request.args.get("q") or "").strip().lower()
     with runtime().reading() as session:
@@ -133,8 +132,7 @@ def entry_check(session, entry: m.LogEntry) -> dict[str, Any]:
     return out
 
 
-@bp.get("/audit/log/<int:index>")
-@role_required("auditor")
+@pages.get("/audit/log/<int:index>")
 def audit_entry(index):
     with runtime().reading() as session:
         entry = session.get(m.LogEntry, index)
@@ -159,8 +157,7 @@ def _summary(session, entry) -> list[tuple[str, str]]:
     return summarize(record, Names(session))
 
 
-@bp.get("/audit/checkpoints")
-@role_required("auditor")
+@pages.get("/audit/checkpoints")
 def audit_checkpoints():
     from application.witnessing import configured_policy, witness_rows
     with runtime().reading() as session:
@@ -245,8 +242,7 @@ def _witness_text(note: str, policy, log_name: str | None = None) -> str:
     return f"尚未经见证人副署：{n} 个有效副署，法定人数 {policy.quorum}，稍后再核验"
 
 
-@bp.route("/audit/receipt", methods=["GET", "POST"])
-@role_required("auditor")
+@pages.route("/audit/receipt", methods=["GET", "POST"])
 def audit_receipt():
     result = error = None
     text = ""
@@ -301,13 +297,11 @@ def acknowledge(alert_id: int, *, department: str | None, back: str):
     return redirect(back)
 
 
-@bp.get("/audit/alerts")
-@role_required("auditor")
+@pages.get("/audit/alerts")
 def audit_alerts():
     return alert_list(department=None, template="audit/alerts.html")
 
 
-@bp.post("/audit/alerts/<int:alert_id>/ack")
-@role_required("auditor")
+@pages.post("/audit/alerts/<int:alert_id>/ack")
 def audit_alert_ack(alert_id):
     return acknowledge(alert_id, department=None, back=request.form.get("back") or url_for("ui.audit_alerts"))

@@ -15,12 +15,10 @@ from registry import models as m
 import vocab
 from signing.records import parse_leaf
 from web.context import runtime
-from web.ui import bp
-from web.ui.common import (
-    auth_status, bar_chart, not_found,
-    role_required,
-)
+from web.ui.common import RolePages, auth_status, bar_chart, not_found
 from vocab.clock import as_utc, utcnow
+
+pages = RolePages("department")
 
 EXPIRY_WARNING = timedelta(days=30)
 CHIEF_REP_POWERS = [a for a in vocab.ACTIONS if a not in vocab.GOV_SERVICE_MINIMUM]
@@ -118,8 +116,7 @@ def _signed_record(session, log_index: int | None) -> dict[str, Any] | None:
 
 # --- the workspace -----------------------------------------------------------------------------
 
-@bp.get("/dept/<dept>/")
-@role_required("department")
+@pages.get("/dept/<dept>/")
 def dept_home(dept):
     now = utcnow()
     with runtime().reading() as session:
@@ -156,15 +153,13 @@ def _last_reasons(session, version_ids: list[int]) -> dict[int, list[str]]:
 
 # --- alerts of the department ------------------------------------------------------------------
 
-@bp.route("/dept/<dept>/alerts", methods=["GET"])
-@role_required("department")
+@pages.route("/dept/<dept>/alerts", methods=["GET"])
 def dept_alerts(dept):
     from web.ui.auditor import alert_list
     return alert_list(department=dept, template="dept/alerts.html", dept=dept)
 
 
-@bp.post("/dept/<dept>/alerts/<int:alert_id>/ack")
-@role_required("department")
+@pages.post("/dept/<dept>/alerts/<int:alert_id>/ack")
 def dept_alert_ack(dept, alert_id):
     from web.ui.auditor import acknowledge
     return acknowledge(alert_id, department=dept,
@@ -173,8 +168,7 @@ def dept_alert_ack(dept, alert_id):
 
 # --- the department's own compliance findings ----------------------------------------------------
 
-@bp.get("/dept/<dept>/compliance")
-@role_required("department")
+@pages.get("/dept/<dept>/compliance")
 def dept_compliance(dept):
     from web.ui.reform import compliance_page
     return compliance_page(dept, "reform/compliance.html")

@@ -11,10 +11,9 @@ import vocab
 from registry.services import grants
 from web.context import runtime
 from web.input_guard import is_id
-from web.ui import bp
 from web.ui.common import (
-    FormErrors, file_with, local_input, matches, not_found,
-    paginate_list, parse_int, parse_time, public_url, qr_svg, role_required,
+    FormErrors, RolePages, file_with, local_input, matches, not_found, paginate_list, parse_int, parse_time,
+    public_url, qr_svg,
 )
 from vocab.clock import utcnow
 
@@ -22,11 +21,12 @@ from web.ui.department import (
     CHIEF_REP_POWERS, AuthRow, _auth_rows, _department, _latest_items, _people, _post_gaps, _signed_record,
 )
 
+pages = RolePages("department")
+
 
 # --- authorizations (授权书) ---------------------------------------------------------------------
 
-@bp.get("/dept/<dept>/authorizations")
-@role_required("department")
+@pages.get("/dept/<dept>/authorizations")
 def dept_auths(dept):
     q, status, post = request.args.get("q", ""), request.args.get("status", ""), request.args.get("post", "")
     with runtime().reading() as session:
@@ -57,14 +57,12 @@ def _render_auth_form(dept, form, errors, gov, status=200):
                                **_auth_form_context(session, dept)), status
 
 
-@bp.route("/dept/<dept>/authorizations/new", methods=["GET", "POST"])
-@role_required("department")
+@pages.route("/dept/<dept>/authorizations/new", methods=["GET", "POST"])
 def dept_auth_new(dept):
     return _auth_new(dept, gov=False)
 
 
-@bp.route("/dept/<dept>/authorizations/new-gov-service", methods=["GET", "POST"])
-@role_required("department")
+@pages.route("/dept/<dept>/authorizations/new-gov-service", methods=["GET", "POST"])
 def dept_auth_new_gov(dept):
     return _auth_new(dept, gov=True)
 
@@ -114,8 +112,7 @@ def _one_auth(session, dept: str, auth_id: int) -> AuthRow | None:
     return next((r for r in _auth_rows(session, dept) if r.a.id == auth_id), None)
 
 
-@bp.get("/dept/<dept>/authorizations/<int:auth_id>")
-@role_required("department")
+@pages.get("/dept/<dept>/authorizations/<int:auth_id>")
 def dept_auth(dept, auth_id):
     with runtime().reading() as session:
         row = _one_auth(session, dept, auth_id)
@@ -129,8 +126,7 @@ def dept_auth(dept, auth_id):
                                just_filed=request.args.get("filed") == "1")
 
 
-@bp.route("/dept/<dept>/authorizations/<int:auth_id>/revoke", methods=["GET", "POST"])
-@role_required("department")
+@pages.route("/dept/<dept>/authorizations/<int:auth_id>/revoke", methods=["GET", "POST"])
 def dept_auth_revoke(dept, auth_id):
     with runtime().reading() as session:
         row = _one_auth(session, dept, auth_id)
@@ -162,8 +158,7 @@ def _revoke(ctx, auth_id, at, reason):
     return rev.log_index, rev.record_hash or ""
 
 
-@bp.get("/dept/<dept>/authorizations/<int:auth_id>/letter")
-@role_required("department")
+@pages.get("/dept/<dept>/authorizations/<int:auth_id>/letter")
 def dept_auth_letter(dept, auth_id):
     with runtime().reading() as session:
         row = _one_auth(session, dept, auth_id)

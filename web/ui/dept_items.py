@@ -9,19 +9,18 @@ from sqlalchemy import select
 from registry import models as m
 from registry.services import catalog
 from web.context import runtime
-from web.ui import bp
 from web.ui.common import (
-    FormErrors, file_with, matches, not_found,
-    paginate_list, parse_time, role_required, split_codes,
+    FormErrors, RolePages, file_with, matches, not_found, paginate_list, parse_time, split_codes,
 )
 
 from web.ui.department import _last_reasons, _latest_items
 
+pages = RolePages("department")
+
 
 # --- items (实施清单申报) -------------------------------------------------------------------------
 
-@bp.get("/dept/<dept>/items")
-@role_required("department")
+@pages.get("/dept/<dept>/items")
 def dept_items(dept):
     q, status = request.args.get("q", ""), request.args.get("status", "")
     with runtime().reading() as session:
@@ -32,8 +31,7 @@ def dept_items(dept):
         return render_template("dept/items.html", dept=dept, page=page, reasons=reasons, q=q, status=status)
 
 
-@bp.get("/dept/<dept>/items/<code>")
-@role_required("department")
+@pages.get("/dept/<dept>/items/<code>")
 def dept_item(dept, code):
     with runtime().reading() as session:
         versions = list(session.scalars(select(m.ItemVersion).where(m.ItemVersion.code == code)
@@ -130,16 +128,14 @@ def _render_item_form(dept, form, errors, existing=None, status=200):
                                **_item_choices(session)), status
 
 
-@bp.route("/dept/<dept>/items/new", methods=["GET", "POST"])
-@role_required("department")
+@pages.route("/dept/<dept>/items/new", methods=["GET", "POST"])
 def dept_item_new(dept):
     if request.method == "GET":
         return _render_item_form(dept, _item_form_values(None), FormErrors())
     return _file_item(dept, None)
 
 
-@bp.route("/dept/<dept>/items/<code>/new", methods=["GET", "POST"])
-@role_required("department")
+@pages.route("/dept/<dept>/items/<code>/new", methods=["GET", "POST"])
 def dept_item_version(dept, code):
     with runtime().reading() as session:
         latest = session.scalars(select(m.ItemVersion).where(m.ItemVersion.code == code)

@@ -12,20 +12,20 @@ from registry.services import grants, org
 from web.access import note_personal_reads
 from web.context import runtime
 from web.input_guard import is_id
-from web.ui import bp
 from web.ui.common import (
-    FormErrors, file_with, forbidden, from_now, local_input, matches, paginate_list, parse_int, parse_time,
-    role_required, submit,
+    FormErrors, RolePages, file_with, forbidden, from_now, local_input, matches, paginate_list, parse_int,
+    parse_time, submit,
 )
 from vocab.clock import as_utc, utcnow
 
 from web.ui.department import _auth_rows, _department, _latest_items, _people
 
+pages = RolePages("department")
+
 
 # --- absences (缺位) -----------------------------------------------------------------------------
 
-@bp.route("/dept/<dept>/absences", methods=["GET", "POST"])
-@role_required("department")
+@pages.route("/dept/<dept>/absences", methods=["GET", "POST"])
 def dept_absences(dept):
     form, errors, status = {"from": local_input(utcnow())}, FormErrors(), 200
     if request.method == "POST":
@@ -73,8 +73,7 @@ def _current_custody(session, seal_codes: list[str], now) -> dict[str, m.SealCus
     return out
 
 
-@bp.route("/dept/<dept>/seals", methods=["GET", "POST"])
-@role_required("department")
+@pages.route("/dept/<dept>/seals", methods=["GET", "POST"])
 def dept_seals(dept):
     form, errors, status = {"from": local_input(utcnow())}, FormErrors(), 200
     if request.method == "POST":
@@ -101,8 +100,7 @@ def dept_seals(dept):
 
 # --- people and staff filing (人员与备案) ---------------------------------------------------------
 
-@bp.get("/dept/<dept>/staff")
-@role_required("department")
+@pages.get("/dept/<dept>/staff")
 def dept_staff(dept):
     return _render_staff(dept, {}, FormErrors(), {}, FormErrors())
 
@@ -123,8 +121,7 @@ def _render_staff(dept, person_form, person_errors, filing_form, filing_errors, 
                                filing_errors=filing_errors), status
 
 
-@bp.post("/dept/<dept>/people")
-@role_required("department")
+@pages.post("/dept/<dept>/people")
 def dept_person_new(dept):
     form = request.form
     errors = FormErrors()
@@ -142,8 +139,7 @@ def dept_person_new(dept):
     return redirect(url_for("ui.dept_staff", dept=dept))
 
 
-@bp.post("/dept/<dept>/staff-filings")
-@role_required("department")
+@pages.post("/dept/<dept>/staff-filings")
 def dept_staff_file(dept):
     form = request.form
     people = []
@@ -160,8 +156,7 @@ def dept_staff_file(dept):
 
 # --- exemptions (不宜进驻) -------------------------------------------------------------------------
 
-@bp.route("/dept/<dept>/exemptions", methods=["GET", "POST"])
-@role_required("department")
+@pages.route("/dept/<dept>/exemptions", methods=["GET", "POST"])
 def dept_exemptions(dept):
     form, errors, status = {"effective_from": local_input(utcnow())}, FormErrors(), 200
     if request.method == "POST":
@@ -190,8 +185,7 @@ def dept_exemptions(dept):
 
 # --- delegation (事进人不进) -----------------------------------------------------------------------
 
-@bp.route("/dept/<dept>/delegations", methods=["GET", "POST"])
-@role_required("department")
+@pages.route("/dept/<dept>/delegations", methods=["GET", "POST"])
 def dept_delegations(dept):
     form, errors, status = {"from": local_input(utcnow()), "items_scope": "*"}, FormErrors(), 200
     if request.method == "POST":
@@ -237,8 +231,7 @@ def _departure_plan(session, dept: str, person_id: int, now) -> dict[str, Any]:
     return {"grants": mine, "seals": held, "successors": successors, "warnings": warnings, "orphaned_b": orphaned_b}
 
 
-@bp.route("/dept/<dept>/departure", methods=["GET", "POST"])
-@role_required("department")
+@pages.route("/dept/<dept>/departure", methods=["GET", "POST"])
 def dept_departure(dept):
     src = request.form if request.method == "POST" else request.args
     errors = FormErrors()

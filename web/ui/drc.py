@@ -9,8 +9,9 @@ from registry import models as m
 from registry.services import catalog
 from registry.services.catalog import published_items
 from web.context import runtime
-from web.ui import bp
-from web.ui.common import FormErrors, file_with, matches, paginate_list, role_required
+from web.ui.common import FormErrors, RolePages, file_with, matches, paginate_list
+
+pages = RolePages("drc")
 
 
 def _fee_rows(session, q: str, state: str):
@@ -30,8 +31,7 @@ def _fee_rows(session, q: str, state: str):
     return rows
 
 
-@bp.get("/drc/")
-@role_required("drc")
+@pages.get("/drc/")
 def drc_home():
     return _render()
 
@@ -44,8 +44,7 @@ def _render(errors_for=None, errors=None, form=None, status=200):
                                errors=errors or FormErrors(), form=form or {}), status
 
 
-@bp.post("/drc/fees/<item>/<fee>")
-@role_required("drc")
+@pages.post("/drc/fees/<item>/<fee>")
 def drc_review(item, fee):
     form = request.form
     data = {"fee": fee, "result": form.get("result") or "", "basis_ok": form.get("basis_ok") == "1",

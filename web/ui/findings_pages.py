@@ -11,9 +11,10 @@ from sqlalchemy import func, select
 from registry import models as m
 from registry.services import findings as finding_service
 from web.context import runtime
-from web.ui import bp
-from web.ui.common import FormErrors, exporting, file_with, matches, paginate_list, role_required
+from web.ui.common import FormErrors, RolePages, exporting, file_with, matches, paginate_list
 from web.ui.names import Names
+
+pages = RolePages("department")
 
 SEVERITY = {"high": "高", "medium": "中", "low": "低", "info": "提示"}
 
@@ -55,8 +56,7 @@ def as_report(rows: list[m.Finding], names: Names) -> dict[str, Any]:
 
 # --- a department's findings -------------------------------------------------------------------
 
-@bp.get("/dept/<dept>/findings")
-@role_required("department")
+@pages.get("/dept/<dept>/findings")
 def dept_findings(dept):
     return _render(dept)
 
@@ -93,8 +93,7 @@ def _findings_xlsx(dept: str, rows: list[m.Finding], events: dict[str, list[m.Fi
         ("合规问题", ("对象", "状态", "严重程度", "强度", "依据条款", "说明", "处理经过"), table)])
 
 
-@bp.post("/dept/<dept>/findings/<finding_id>/answer")
-@role_required("department")
+@pages.post("/dept/<dept>/findings/<finding_id>/answer")
 def dept_finding_answer(dept, finding_id):
     note = (request.form.get("note") or "").strip()
     if not note:

@@ -8,12 +8,12 @@ from sqlalchemy import func, select
 from registry import models as m
 from registry.services import org
 from web.context import runtime
-from web.ui import bp
-from web.ui.common import FormErrors, file_with, matches, paginate_list, role_required, submit
+from web.ui.common import FormErrors, RolePages, file_with, matches, paginate_list, submit
+
+pages = RolePages("gov_service")
 
 
-@bp.get("/gs/")
-@role_required("gov_service")
+@pages.get("/gs/")
 def gs_home():
     with runtime().reading() as session:
         waiting = session.scalar(select(func.count()).select_from(m.StaffFiling)
@@ -25,8 +25,7 @@ def gs_home():
                            calendar=calendar_status())
 
 
-@bp.get("/gs/staff-filings")
-@role_required("gov_service")
+@pages.get("/gs/staff-filings")
 def gs_staff():
     state = request.args.get("state", "waiting")
     with runtime().reading() as session:
@@ -40,8 +39,7 @@ def gs_staff():
         return render_template("gs/staff.html", page=paginate_list(rows), names=names, depts=depts, state=state)
 
 
-@bp.post("/gs/staff-filings/<int:filing_id>/ack")
-@role_required("gov_service")
+@pages.post("/gs/staff-filings/<int:filing_id>/ack")
 def gs_staff_ack(filing_id):
     _, errors = file_with(lambda ctx: org.acknowledge_staff(ctx, filing_id).id)
     if errors:
@@ -51,8 +49,7 @@ def gs_staff_ack(filing_id):
     return redirect(url_for("ui.gs_staff"))
 
 
-@bp.route("/gs/seals", methods=["GET", "POST"])
-@role_required("gov_service")
+@pages.route("/gs/seals", methods=["GET", "POST"])
 def gs_seals():
     form, errors, status = {}, FormErrors(), 200
     if request.method == "POST":
@@ -76,8 +73,7 @@ def gs_seals():
                                errors=errors), status
 
 
-@bp.get("/gs/places")
-@role_required("gov_service")
+@pages.get("/gs/places")
 def gs_places():
     q = request.args.get("q", "")
     with runtime().reading() as session:

@@ -8,11 +8,10 @@ from sqlalchemy import func, select
 from registry import models as m
 from registry.services import grants, org
 from web.context import runtime
-from web.ui import bp
-from web.ui.common import (
-    FormErrors, file_with, matches, paginate_list, parse_time, role_required, submit,
-)
+from web.ui.common import FormErrors, RolePages, file_with, matches, paginate_list, parse_time, submit
 from vocab.clock import as_utc, utcnow
+
+pages = RolePages("government")
 
 
 def _approval_state(approvals: list[m.HallApproval], now) -> m.HallApproval | None:
@@ -24,8 +23,7 @@ def _approval_state(approvals: list[m.HallApproval], now) -> m.HallApproval | No
     return current
 
 
-@bp.get("/gov/")
-@role_required("government")
+@pages.get("/gov/")
 def gov_home():
     now = utcnow()
     with runtime().reading() as session:
@@ -41,8 +39,7 @@ def gov_home():
 
 # --- exemptions (不宜进驻) ---------------------------------------------------------------------
 
-@bp.get("/gov/exemptions")
-@role_required("government")
+@pages.get("/gov/exemptions")
 def gov_exemptions():
     return _render_exemptions()
 
@@ -67,8 +64,7 @@ def _render_exemptions(errors_for: int | None = None, errors: FormErrors | None 
                                errors=errors or FormErrors(), form=form or {}), status
 
 
-@bp.post("/gov/exemptions/<int:exemption_id>/decide")
-@role_required("government")
+@pages.post("/gov/exemptions/<int:exemption_id>/decide")
 def gov_exemption_decide(exemption_id):
     form = request.form
     result, document_no = form.get("result") or "", (form.get("document_no") or "").strip()
@@ -82,8 +78,7 @@ def gov_exemption_decide(exemption_id):
 
 # --- sub-halls (专业分厅) -----------------------------------------------------------------------
 
-@bp.route("/gov/halls", methods=["GET", "POST"])
-@role_required("government")
+@pages.route("/gov/halls", methods=["GET", "POST"])
 def gov_halls():
     form, errors, status = {}, FormErrors(), 200
     if request.method == "POST":
@@ -110,8 +105,7 @@ def gov_halls():
 
 # --- 市民之家 opening ------------------------------------------------------------------------------
 
-@bp.route("/gov/opening", methods=["GET", "POST"])
-@role_required("government")
+@pages.route("/gov/opening", methods=["GET", "POST"])
 def gov_opening():
     form, errors, status = {}, FormErrors(), 200
     if request.method == "POST":

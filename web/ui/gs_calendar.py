@@ -9,8 +9,9 @@ from flask import flash, redirect, render_template, request, url_for
 
 from registry import calendar as cal
 from web.context import runtime
-from web.ui import bp
-from web.ui.common import FormErrors, file_with, role_required
+from web.ui.common import FormErrors, RolePages, file_with
+
+pages = RolePages("gov_service")
 
 
 def calendar_status() -> dict:
@@ -25,14 +26,12 @@ def _render(errors: FormErrors | None = None, form=None, status: int = 200):
                            next_year=next_year), status
 
 
-@bp.get("/gs/calendar")
-@role_required("gov_service")
+@pages.get("/gs/calendar")
 def gs_calendar():
     return _render()
 
 
-@bp.post("/gs/calendar")
-@role_required("gov_service")
+@pages.post("/gs/calendar")
 def gs_calendar_import():
     form = request.form
     errors = FormErrors()

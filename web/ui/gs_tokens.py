@@ -7,14 +7,14 @@ from flask import flash, g, redirect, render_template, request, url_for
 from registry.models import User
 from registry.services import tokens
 from web.context import runtime
-from web.ui import bp
-from web.ui.common import paginate_list, role_required
+from web.ui.common import RolePages, paginate_list
+
+pages = RolePages("gov_service")
 
 STATES = {"active": "有效", "revoked": "已撤销", "expired": "已过期"}
 
 
-@bp.get("/gs/tokens")
-@role_required("gov_service")
+@pages.get("/gs/tokens")
 def gs_tokens():
     show = request.args.get("show", "active")
     with runtime().reading() as session:
@@ -22,8 +22,7 @@ def gs_tokens():
     return render_template("gs/tokens.html", page=paginate_list(rows), states=STATES, show=show)
 
 
-@bp.post("/gs/tokens/<int:token_id>/revoke")
-@role_required("gov_service")
+@pages.post("/gs/tokens/<int:token_id>/revoke")
 def gs_token_revoke(token_id: int):
     with runtime().filing_session() as session:   # a refusal: a flash on this page (web.ui.errors)
         row = tokens.revoke_token_id(session, token_id, by=session.get(User, g.principal.user_id))

@@ -11,10 +11,11 @@ from registry import models as m
 import vocab
 from registry.services import catalog, grants
 from web.context import runtime
-from web.ui import bp
 from web.ui.common import (
-    FormErrors, bar_chart, file_with, limit_text, matches, paginate_list, parse_time, role_required, submit,
+    FormErrors, RolePages, bar_chart, file_with, limit_text, matches, paginate_list, parse_time, submit,
 )
+
+pages = RolePages("reform_office")
 
 DEFAULT_CATCH_ALL = ["其他材料", "其它材料", "其他相关材料", "相关材料", "有关材料", "其他条件"]
 ITEM_FIELD_LABELS = [
@@ -36,8 +37,7 @@ def active_pack():
     return getattr(engine, "pack", None) if engine is not None else None
 
 
-@bp.get("/reform/")
-@role_required("reform_office")
+@pages.get("/reform/")
 def reform_home():
     with runtime().reading() as session:
         rows = list(session.execute(select(m.ItemVersion.department, m.ItemVersion.status, func.count())
@@ -57,8 +57,7 @@ def reform_home():
 
 # --- the review queue ------------------------------------------------------------------------
 
-@bp.get("/reform/items")
-@role_required("reform_office")
+@pages.get("/reform/items")
 def reform_queue():
     q, dept = request.args.get("q", ""), request.args.get("department", "")
     with runtime().reading() as session:
@@ -125,8 +124,7 @@ def _display(key: str, value: Any) -> str:
     return str(value)
 
 
-@bp.route("/reform/items/<code>", methods=["GET", "POST"])
-@role_required("reform_office")
+@pages.route("/reform/items/<code>", methods=["GET", "POST"])
 def reform_item(code):
     form, errors, status = {}, FormErrors(), 200
     if request.method == "POST":
@@ -159,8 +157,7 @@ def reform_item(code):
 
 # --- exceptions (例外) -------------------------------------------------------------------------
 
-@bp.route("/reform/exceptions", methods=["GET", "POST"])
-@role_required("reform_office")
+@pages.route("/reform/exceptions", methods=["GET", "POST"])
 def reform_exceptions():
     form: Any = {"rule": request.args.get("rule", ""), "subject": request.args.get("subject", "")}
     errors, status = FormErrors(), 200
@@ -256,7 +253,6 @@ def compliance_page(department: str | None, template: str, **extra):
                                **extra)
 
 
-@bp.get("/reform/compliance")
-@role_required("reform_office")
+@pages.get("/reform/compliance")
 def reform_compliance():
     return compliance_page(request.args.get("department") or None, "reform/compliance.html")

@@ -15,8 +15,10 @@ from registry import models as m
 from web.context import runtime
 from web.input_guard import is_id
 from web.ui import bp
-from web.ui.common import matches, role_required
+from web.ui.common import RolePages, matches
 from web.ui.pack_text import change_sentences, parameter_rows, rule_view
+
+pages = RolePages("reform_office")
 
 def active_policy() -> Any:
     """The pack this worker's engine serves, brought up to date with the change feed first
@@ -61,12 +63,11 @@ def _pack_xlsx(pack):
     rows = [(v["clause"], v["id"], v["kind"], v["strength"], v["text"], v["source_text"], "；".join(v["conditions"]),
              v["explain"]) for v in map(rule_view, pack.rules)]
     return xlsx_response(f"规则包-{pack.id}-{pack.version}.xlsx", [
-        ("规则", ("条款", "规则", "类别", "强度", "规则要求", "方案原文", "适用条件", "对窗口的说明"), rows),
+        ("规则", ("条款", "规则", "类别", "强度", "规则要求", "方案原文", "适用条件", "说明（窗口或合规报告中）"), rows),
         ("参数", ("含义", "取值"), parameter_rows(pack))])
 
 
-@bp.get("/reform/pack")
-@role_required("reform_office")
+@pages.get("/reform/pack")
 def reform_pack():
     import application.packs as packs
     from rules.pack import diff_packs
@@ -93,8 +94,7 @@ def reform_pack():
                            diff_error=diff_error, q=q, a=a, b=b)
 
 
-@bp.route("/reform/pack/publish", methods=["GET", "POST"])
-@role_required("reform_office")
+@pages.route("/reform/pack/publish", methods=["GET", "POST"])
 def reform_pack_publish():
     """Step 1: upload a bundle → its problems, or its changes and effect. Step 2: publish it."""
     from application import pack_upload as up

@@ -18,7 +18,7 @@ from web.ui import bp
 from web.ui.common import exporting
 from web.ui.xlsx import xlsx_response
 
-SKIP = {"button", "select", "option", "script", "style", "textarea", "svg"}
+SKIP = {"button", "select", "option", "script", "style", "textarea", "svg", "label"}   # controls, not data
 VOID = {"br", "input", "img", "hr", "meta", "link", "wbr"}
 
 
@@ -39,6 +39,8 @@ class _Tables(HTMLParser):
         self._code_skip = False
 
     def handle_starttag(self, tag, attrs):
+        if tag == "br" and self._cell is not None and not self._skip:
+            self._cell.append(" ")          # a name and its code on two lines: two words
         if tag in VOID:
             return
         if tag == "main":
@@ -94,12 +96,12 @@ class _Tables(HTMLParser):
 
 
 def _sheet(rows: list[list[str]]) -> tuple[list[str], list[list[Any]]]:
-    """Header and body; a column without a header (a row's links and buttons) or without any
-    text is not data; whole numbers (ids, log indices) are written as numbers."""
+    """Header and body; a column without a header (a row's links and buttons) or with nothing in
+    any row (a column of forms) is not data; whole numbers (ids, log indices) are written as numbers."""
     width = max(len(r) for r in rows)
     rows = [r + [""] * (width - len(r)) for r in rows if r]
-    named = any(rows[0])
-    keep = [i for i in range(width) if (rows[0][i] or not named) and any(r[i] for r in rows)]
+    named, body = any(rows[0]), rows[1:]
+    keep = [i for i in range(width) if (rows[0][i] or not named) and any(r[i] for r in (body or rows))]
     rows = [[r[i] for i in keep] for r in rows]
     return rows[0], [[int(v) if v.isdigit() and len(v) < 16 and v[0] != "0" else v for v in r]
                      for r in rows[1:] if any(r)]

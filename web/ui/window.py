@@ -15,12 +15,11 @@ from registry import search
 from registry.search import published_item
 from web.context import runtime
 from web.input_guard import is_id
-from web.ui import bp
 from web.ui.window_lookup import arg_page, item_options, person_options
-from web.ui.common import (
-    FormErrors, not_found, paginate, public_url, qr_svg, role_required,
-)
+from web.ui.common import FormErrors, RolePages, not_found, paginate, public_url, qr_svg
 from vocab.clock import as_utc, utcnow
+
+pages = RolePages("window")
 
 UNCHECKED_LABELS = {"place": "办理场所", "seal": "印章", "case": "办件", "at": "时间", "known_at": "知悉时间"}
 HEX64 = re.compile(r"^[0-9a-f]{64}$")
@@ -49,8 +48,7 @@ def _choices(session, args, person: str, item: str) -> dict[str, Any]:
             "dept_names": names}
 
 
-@bp.get("/window/")
-@role_required("window")
+@pages.get("/window/")
 def window_ask():
     args = request.args
     person_q, item_q = args.get("person_q", ""), args.get("item_q", "")
@@ -117,8 +115,7 @@ def _seal_context(session, person_id: int, item_q: str, chosen_item: str = "") -
     return {"person": person, "seals": seals, "keeps": keeps, "items": items, "places": places}
 
 
-@bp.route("/window/seal", methods=["GET", "POST"])
-@role_required("window")
+@pages.route("/window/seal", methods=["GET", "POST"])
 def window_seal():
     principal = g.principal
     sealing = _sealing()
@@ -188,8 +185,7 @@ def _own_use(session, use_id: int) -> m.SealUse | None:
     return use
 
 
-@bp.get("/window/seal-uses")
-@role_required("window")
+@pages.get("/window/seal-uses")
 def window_seal_uses():
     with runtime().reading() as session:
         stmt = select(m.SealUse).where(m.SealUse.person == g.principal.person).order_by(m.SealUse.id.desc())
@@ -212,8 +208,7 @@ def _names_of(session, uses) -> dict[str, dict[str, str]]:
             "place": dict(session.execute(select(m.Place.code, m.Place.name).where(m.Place.code.in_(places))).all())}
 
 
-@bp.get("/window/seal-uses/<int:use_id>")
-@role_required("window")
+@pages.get("/window/seal-uses/<int:use_id>")
 def window_seal_use(use_id):
     with runtime().reading() as session:
         use = _own_use(session, use_id)
@@ -234,8 +229,7 @@ def _receipt(use: m.SealUse) -> dict[str, Any] | None:
     return sealing.receipt_for(runtime(), use.log_index)
 
 
-@bp.get("/window/seal-uses/<int:use_id>/receipt.json")
-@role_required("window")
+@pages.get("/window/seal-uses/<int:use_id>/receipt.json")
 def window_receipt_json(use_id):
     with runtime().reading() as session:
         use = _own_use(session, use_id)
@@ -249,8 +243,7 @@ def window_receipt_json(use_id):
                     headers={"Content-Disposition": f'attachment; filename="receipt-{use.leaf_hash[:16]}.json"'})
 
 
-@bp.get("/window/seal-uses/<int:use_id>/print")
-@role_required("window")
+@pages.get("/window/seal-uses/<int:use_id>/print")
 def window_receipt_print(use_id):
     with runtime().reading() as session:
         use = _own_use(session, use_id)

@@ -12,16 +12,15 @@ from flask import g, redirect, render_template, request, url_for
 from sqlalchemy import or_, select
 
 import vocab
-from application.acts import ActRefused
 from application.case_clock import case_clock, record_step
 from registry import models as m
 from registry import search
-from registry.errors import RegistryError
 from vocab.clock import SHANGHAI, utcnow
 from web.context import runtime
-from web.ui import bp
-from web.ui.common import FormErrors, not_found, paginate, parse_time, role_required, touch_policy
+from web.ui.common import FormErrors, RolePages, act_with, not_found, paginate, parse_time, touch_policy
 from web.ui.window_lookup import arg_page, item_options
+
+pages = RolePages("window")
 
 STEPS_AFTER_ACCEPTANCE = {k: v for k, v in vocab.CASE_STEPS.items() if k not in ("received", "accepted")}
 STATUS = {"open": "办理中", "closed": "已办结", "returned": "已退件"}
@@ -41,8 +40,7 @@ def _names(session, cases: list[m.Case]) -> dict[str, dict[str, str]]:
             "place": dict(session.execute(select(m.Place.code, m.Place.name)).all())}
 
 
-@bp.get("/window/cases")
-@role_required("window")
+@pages.get("/window/cases")
 def window_cases():
     q = (request.args.get("q") or "").strip()[:64]
     mine = request.args.get("all") != "1"
@@ -74,8 +72,7 @@ def _new_number(now: datetime) -> str:
     return f"SL{now.astimezone(SHANGHAI):%Y%m%d%H%M%S}{random.randint(100, 999)}"
 
 
-@bp.route("/window/cases/new", methods=["GET", "POST"])
-@role_required("window")
+@pages.route("/window/cases/new", methods=["GET", "POST"])
 def window_case_new():
     principal = g.principal
     form: Any = request.form if request.method == "POST" else {**request.args, "place": request.args.get(
@@ -84,16 +81,12 @@ def window_case_new():
     if request.method == "POST" and principal.person is not None:
         data = _case_request(form, errors)
         if not errors:
-            try:
-                from application.casework import accept_case
-                case = accept_case(runtime(), principal, data)
-            except ActRefused as exc:
-                refused, status = exc, 403
-            except RegistryError as exc:
-                errors, status = FormErrors.from_exc(exc), 422
-            else:
+            from application.casework import accept_case
+            out = act_with(lambda: accept_case(runtime(), principal, data))
+            if out.done:
                 touch_policy()
-                return redirect(url_for("ui.window_case", number=case.number, new=1))
+                return redirect(url_for("ui.window_case", number=out.result.number, new=1))
+            errors, refused, status = out.errors, out.refused, out.status
         else:
             status = 422
     with runtime().reading() as session:
@@ -120,8 +113,7 @@ def _case_request(form, errors: FormErrors) -> dict[str, Any]:
     return data
 
 
-@bp.route("/window/cases/<number>", methods=["GET", "POST"])
-@role_required("window")
+@pages.route("/window/cases/<number>", methods=["GET", "POST"])
 def window_case(number: str):
     errors, refused, status = FormErrors(), None, 200
     form: Any = request.form if request.method == "POST" else {}
@@ -131,14 +123,11 @@ def window_case(number: str):
         if step not in STEPS_AFTER_ACCEPTANCE:
             errors.add("step", "请选择环节")
         if not errors:
-            try:
-                record_step(runtime(), g.principal, number, step, place=form.get("place") or None, at=at)
-            except ActRefused as exc:
-                refused, status = exc, 403
-            except RegistryError as exc:
-                errors, status = FormErrors.from_exc(exc), (404 if exc.status == 404 else 422)
-            else:
+            out = act_with(lambda: record_step(runtime(), g.principal, number, step,
+                                               place=form.get("place") or None, at=at))
+            if out.done:
                 return redirect(url_for("ui.window_case", number=number, step=step))
+            errors, refused, status = out.errors, out.refused, out.status
         else:
             status = 422
     with runtime().reading() as session:

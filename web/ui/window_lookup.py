@@ -12,7 +12,9 @@ from registry import search
 from web.context import runtime
 from web.input_guard import page_number
 from web.ui import bp
-from web.ui.common import not_found, role_required
+from web.ui.common import RolePages, not_found
+
+pages = RolePages("window")
 
 PER_LIST = 20
 MAX_QUERY = 50
@@ -52,8 +54,7 @@ def with_args(**changes: Any) -> str:
     return url_for(request.endpoint or "ui.window_ask", **(request.view_args or {}), **args)
 
 
-@bp.get("/window/lookup/<kind>")
-@role_required("window")
+@pages.get("/window/lookup/<kind>")
 def window_lookup(kind: str):
     q, page = _query("q"), arg_page("page")
     with runtime().reading() as session:

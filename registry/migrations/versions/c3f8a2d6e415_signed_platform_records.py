@@ -1,4 +1,5 @@
-"""the door reads what was signed: a signed backfill of platform applications and outages
+"""the door reads what was signed: a signed backfill of platform applications and outages; the log
+indexed by record kind
 
 Revision ID: c3f8a2d6e415
 Revises: e8b2c4d6f1a3
@@ -9,6 +10,8 @@ its declared outages and the cases (registry.signed_cases), not on their rows. E
 when it was filed; a row without a record (written by hand, or by an older tool) is signed now as
 it stands (registry.backfill), so the door keeps seeing it. Signing needs the keys: `onehall init`
 passes its ledger; without one, a database that holds such rows stops the migration with a message.
+The active pack is the one the newest publication record names (not the rows' flag): an index on
+(kind, index) finds it, and a kind's records, without reading the whole log.
 """
 from alembic import context
 
@@ -20,6 +23,7 @@ depends_on = None
 
 def upgrade() -> None:
     from alembic import op
+    op.create_index('ix_log_entries_kind_index', 'log_entries', ['kind', 'index'])
     from sqlalchemy.orm import Session
     from registry.backfill import backfill
     session = Session(bind=op.get_bind())
@@ -28,4 +32,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    pass  # the backfilled records stay in the log: a log is append-only
+    from alembic import op
+    op.drop_index('ix_log_entries_kind_index', table_name='log_entries')
+    # the backfilled records stay in the log: a log is append-only
