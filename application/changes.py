@@ -30,7 +30,7 @@ class ChangeMonitor:
         self._listening = False
         self._mark = 0
         self._local = threading.local()
-        self._conns: list[Any] = []
+        self._conns: list[tuple[threading.Thread, Any]] = []   # (the thread that reads on it, connection)
         self._conns_lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -85,7 +85,16 @@ class ChangeMonitor:
             conn = self.rt.engine.raw_connection()
             self._local.conn = conn
             with self._conns_lock:
-                self._conns.append(conn)
+                # a server that starts a thread per request (werkzeug's) leaves connections of
+                # finished threads behind: give them back to the pool, or it runs dry
+                gone = [c for t, c in self._conns if not t.is_alive()]
+                self._conns = [(t, c) for t, c in self._conns if t.is_alive()]
+                self._conns.append((threading.current_thread(), conn))
+            for old in gone:
+                try:
+                    old.close()
+                except Exception:  # pragma: no cover - already broken
+                    pass
         try:
             cur = conn.cursor()
             cur.execute(MAX_SEQ)
@@ -134,7 +143,7 @@ class ChangeMonitor:
         if self._thread is not None:
             self._thread.join(timeout=LISTEN_POLL_S + 1)
         with self._conns_lock:
-            conns, self._conns = self._conns, []
+            conns, self._conns = [c for _, c in self._conns], []
         for conn in conns:
             try:
                 conn.close()

@@ -55,8 +55,9 @@ def file_authorization(ctx: FilingContext, data: dict[str, Any]) -> Authorizatio
     if post == "B":
         if backs is None:
             raise invalid("backs", "B岗授权须注明所支撑的A岗授权")
-        a = get_or_invalid(ctx.session, Authorization, backs, "backs", "授权")
-        if a.post != "A" or a.grantor != grantor.code:
+        get_or_invalid(ctx.session, Authorization, backs, "backs", "授权")
+        a = _signed_authorization(ctx, backs)
+        if a.get("post") != "A" or a.get("grantor") != grantor.code:
             raise invalid("backs", "须为本部门的A岗授权")
     elif backs is not None:
         raise invalid("backs", "只有B岗授权注明所支撑的A岗")
@@ -79,11 +80,18 @@ def authorization_record(auth: Authorization) -> dict[str, Any]:
     }
 
 
+def _signed_authorization(ctx: FilingContext, auth_id: Any) -> dict[str, Any]:
+    """The authorization as its signed record states it ({} without one): whose grant it is, and its
+    post, are never taken from the row (docs/design.md §12.3)."""
+    return ctx.signed(lambda state: dict(state.tables["authorizations"].get(auth_id) or {}), kinds=("authorization",))
+
+
 def revoke_authorization(ctx: FilingContext, auth_id: int, at, reason: str) -> Revocation:
     """Revocation is a new record effective from `at`; a receipt already issued is untouched."""
     ctx.require_role("department")
     auth = get_or_404(ctx.session, Authorization, auth_id, "授权")
     ctx.require_department(auth.grantor)
+    ctx.require_department(_signed_authorization(ctx, auth_id).get("grantor") or "（无签名记录）")
     if not reason:
         raise invalid("reason", "须写明撤销理由")
     existing = ctx.session.scalar(select(Revocation).where(Revocation.authorization == auth_id))

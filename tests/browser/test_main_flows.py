@@ -16,15 +16,12 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from datetime import datetime, timedelta
 
 import pytest
 
 from registry import models as m
-import vocab
 from tests.api.world import DEPARTMENT
-from vocab.clock import SHANGHAI
-from tests.factories.browser import CHROMIUM, CHROMIUM_ARGS, OUT, PROJECT_ROOT, TIMEOUT_MS, _login, _plan, _shot, browser, live, new_page, sync_api  # noqa: F401  (helpers and fixtures)
+from tests.factories.browser import CHROMIUM, CHROMIUM_ARGS, OUT, PROJECT_ROOT, TIMEOUT_MS, _login, _plan, _shot, browser, fill_authorization, live, new_page, sync_api  # noqa: F401  (helpers and fixtures)
 
 pytestmark = pytest.mark.slow
 
@@ -55,16 +52,7 @@ def _field(page, label: str) -> str:
 def test_department_files_an_authorization_and_sees_its_log_index(new_page, live):
     plan = live.plan
     page = new_page("t-dept")
-    page.goto(f"{live.base}/dept/{DEPARTMENT}/authorizations/new")
-    assert page.locator("h1").inner_text().startswith("授予首席代表授权")
-    page.select_option("select[name=grantee_person]", str(plan["grantee"]))
-    page.select_option("select[name=post]", "A")
-    for power in vocab.CHIEF_REP_MINIMUM:
-        page.check(f"input[name=powers][value={power}]")
-    page.check("input[name=items_scope][value='*']")
-    start = datetime.now(SHANGHAI).replace(second=0, microsecond=0)
-    page.fill("input[name=valid_from]", start.strftime("%Y-%m-%dT%H:%M"))
-    page.fill("input[name=valid_to]", (start + timedelta(days=365)).strftime("%Y-%m-%dT%H:%M"))
+    fill_authorization(page, live.base, plan["grantee"])
     _shot(page, "1-department-authorization-form")
     page.get_by_role("button", name="签名并登记").click()
     page.wait_for_url(re.compile(rf"/dept/{DEPARTMENT}/authorizations/\d+\?filed=1"))

@@ -12,7 +12,7 @@ import pytest
 
 from tests.api.world import DEPARTMENT
 from tests.factories.browser import (  # noqa: F401  (fixtures)
-    CHROMIUM, OUT, _shot, browser, live, new_page, sync_api,
+    CHROMIUM, OUT, _shot, browser, fill_authorization, live, new_page, sync_api,
 )
 
 pytestmark = pytest.mark.slow
@@ -120,10 +120,11 @@ def test_department_day(new_page, live):
         page.wait_for_load_state()
         assert "答复已签名登记" in page.locator(".flash.ok").inner_text()
         _shot(page, "day-dept-3-answered")
-    page.goto(f"{live.base}/dept/{DEPARTMENT}/authorizations")
-    page.locator("table a[href*='/authorizations/']").first.click()
-    page.wait_for_load_state()
-    assert "授权单位" in page.locator(".record-summary").inner_text()
+    fill_authorization(page, live.base, live.plan["grantee"])          # a new chief representative
+    page.get_by_role("button", name="签名并登记").click()
+    page.wait_for_url(re.compile(rf"/dept/{DEPARTMENT}/authorizations/\d+\?filed=1"))
+    summary = page.locator(".record-summary").inner_text()
+    assert "授权单位" in summary and live.plan["grantee_name"] in summary and "北京时间" in summary
     _shot(page, "day-dept-4-signed-record")
 
 
@@ -284,7 +285,7 @@ def test_reform_office_publishes_a_pack_version_from_its_pages(new_page, live):
     text = _main_text(page)
     assert "校验通过" in text and "修改参数" in text and "项判定会改变" in text
     _shot(page, "day-reform-6-pack-checked")
-    page.get_by_role("button", name="签名并发布版本 1.0.1").click()
+    page.get_by_role("button", name="签名并发布版本 1.0.1").click(timeout=60_000)   # signs, then every engine reloads
     page.wait_for_load_state()
     assert "已签名发布并生效" in page.locator(".flash.ok").inner_text()
     assert "生效规则包版本 1.0.1" in page.locator("footer").inner_text()

@@ -127,3 +127,22 @@ def _login(page, base: str, user: str) -> None:
 
 def _shot(page, name: str) -> None:
     page.screenshot(path=str(OUT / f"{name}.png"), full_page=True)
+
+
+def fill_authorization(page, base: str, person: int, post: str = "A") -> None:
+    """A department's authorization form, filled for `person` (the plan's minimum powers, every
+    item, a year from now); the caller submits it."""
+    from datetime import datetime, timedelta
+
+    import vocab
+    from vocab.clock import SHANGHAI
+    page.goto(f"{base}/dept/{DEPARTMENT}/authorizations/new")
+    assert page.locator("h1").inner_text().startswith("授予首席代表授权")
+    page.select_option("select[name=grantee_person]", str(person))
+    page.select_option("select[name=post]", post)
+    for power in vocab.CHIEF_REP_MINIMUM:
+        page.check(f"input[name=powers][value={power}]")
+    page.check("input[name=items_scope][value='*']")
+    start = datetime.now(SHANGHAI).replace(second=0, microsecond=0)
+    page.fill("input[name=valid_from]", start.strftime("%Y-%m-%dT%H:%M"))
+    page.fill("input[name=valid_to]", (start + timedelta(days=365)).strftime("%Y-%m-%dT%H:%M"))

@@ -193,3 +193,21 @@ def test_the_active_pack_is_the_one_last_published_whatever_the_rows_flag(rt, tm
                  if d.table == "pack_versions"}
     assert {("xiangtan-2018 1.0.0", "active"), ("xiangtan-2018 1.1.0", "active"),
             ("xiangtan-2018 1.1.0", "log_index")} <= differing, differing
+
+
+def test_another_departments_grant_edited_into_ours_is_not_ours_to_revoke_or_back(rt, client, world):
+    c = world["people"]["c"]  # 王芳, of GA
+    r = client.post("/api/v1/authorizations", json={"grantor": "GA", "grantee": {"person": c}, "post": "A",
+                                                    "powers": MINIMUM, "valid_from": "2019-01-01"},
+                    headers=bearer(world["tokens"]["ga"]))
+    assert r.status_code == 201, r.get_json()
+    ga_id = r.get_json()["id"]
+    _sql(rt, "UPDATE authorizations SET grantor = 'FGW' WHERE id = :id", id=ga_id)
+    fgw = bearer(world["tokens"]["fgw"])
+    r = client.post(f"/api/v1/authorizations/{ga_id}/revoke", json={"at": "2020-01-01T00:00:00+08:00",
+                                                                   "reason": "冒名撤销"}, headers=fgw)
+    assert r.status_code == 403, r.get_json()
+    r = client.post("/api/v1/authorizations", json={"grantor": "FGW", "grantee": {"person": world["people"]["b"]},
+                                                    "post": "B", "backs": ga_id, "powers": MINIMUM,
+                                                    "valid_from": "2019-01-01"}, headers=fgw)
+    assert r.status_code == 422 and "本部门的A岗" in r.get_data(as_text=True), r.get_json()
