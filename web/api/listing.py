@@ -64,3 +64,17 @@ def scope_denied_problem(wanted: str | None):
     if wanted:
         return problem(403, "无权查看", f"只能查看本部门的记录，不能查看{wanted}")
     return problem(403, "无权查看", "此角色不能查看这些记录")
+
+
+def listing(stmt: Select, present: Callable[[Any], dict[str, Any]], department_column: Any = None):
+    """A page of `stmt`'s rows, limited to the caller's own department where `department_column`
+    names it (filing_scope); a department asking for another's rows is refused."""
+    from web.context import runtime
+    try:
+        scope = filing_scope() if department_column is not None else None
+    except ScopeDenied as exc:
+        return scope_denied_problem(exc.args[0])
+    if department_column is not None and scope is not None:
+        stmt = stmt.where(department_column == scope)
+    with runtime().reading() as session:
+        return paginate(session, stmt, present)

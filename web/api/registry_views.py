@@ -13,7 +13,9 @@ from registry.services import catalog, grants, org
 from registry.services.catalog import published_items
 from web.api import serialize as ser
 from web.api import schemas as s
-from web.api.listing import LIST_QUERY, ScopeDenied, filing_scope, page_args, paginate, scope_denied_problem
+from web.api.listing import (
+    LIST_QUERY, listing, page_args,
+)
 from web.api.problems import problem
 from web.api.routing import route
 from web.access import note_personal_reads
@@ -40,17 +42,6 @@ def runtime_policy_touch() -> None:
     host = runtime().policy_if_ready
     if host is not None:
         host.refresh()
-
-
-def listing(stmt, present, department_column=None):
-    try:
-        scope = filing_scope() if department_column is not None else None
-    except ScopeDenied as exc:
-        return scope_denied_problem(exc.args[0])
-    if department_column is not None and scope is not None:
-        stmt = stmt.where(department_column == scope)
-    with runtime().reading() as session:
-        return paginate(session, stmt, present)
 
 
 def dump(body, *, by_alias: bool = False) -> dict[str, Any]:
