@@ -155,7 +155,7 @@ def test_a_failed_notification_leaves_the_finding_open_for_the_next_pass(client,
     rt.notifier = LogNotifier()
     res = app.test_cli_runner().invoke(findings_group, ["sync", "--at", "2026-06-01T11:00:00"])
     assert res.exit_code == 0, res.output
-    assert json.loads(res.output)["notified"] == out["opened"]
+    assert json.loads(res.stdout)["notified"] == out["opened"]
     assert by_rule(client, world, GRANT_SHORT)["state"] == "notified"
     listed = app.test_cli_runner().invoke(findings_group, ["list", "--department", "FGW"])
     assert listed.exit_code == 0 and "已通知" in listed.output

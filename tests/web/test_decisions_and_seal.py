@@ -191,7 +191,7 @@ def test_onehall_replay_finds_a_logged_decision_and_agrees_with_it(app, rt, clie
     runner = app.test_cli_runner()
     result = runner.invoke(replay_command, [answer["decision_id"]])
     assert result.exit_code == 0, result.output
-    shown = json.loads(result.output)
+    shown = json.loads(result.stdout)
     assert shown["same"] is True and shown["logged"]["decision_id"] == answer["decision_id"]
     missing = runner.invoke(replay_command, [answer["decision_id"][:-1] + "f"])
     assert missing.exit_code == 2

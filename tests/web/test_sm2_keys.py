@@ -40,7 +40,7 @@ def _use_seal(client, world, person: int, case: str) -> dict:
 def test_keys_rotate_with_alg_sm2_and_what_it_refuses(app, rt, client):
     r = _rotate(app, "dept:FGW", "--alg", "sm2")
     assert r.exit_code == 0, r.output
-    made = json.loads(r.output)
+    made = json.loads(r.stdout)
     assert made["alg"] == "sm2" and made["key_id"].startswith("sm2:")
     listed = {k["key_id"]: k for k in client.get("/api/v1/keys").get_json()["items"]}
     assert listed[made["key_id"]]["alg"] == "sm2" and listed[made["key_id"]]["body"] == "dept:FGW"
@@ -48,7 +48,7 @@ def test_keys_rotate_with_alg_sm2_and_what_it_refuses(app, rt, client):
     with rt.reading() as session:  # in custody: PKCS#8 under the passphrase, as an Ed25519 key is
         sealed = bytes(session.get(m.CustodyKey, made["key_id"]).sealed)
     assert sealed.startswith(b"-----BEGIN ENCRYPTED PRIVATE KEY-----")
-    again = json.loads(_rotate(app, "dept:FGW").output)  # without --alg the body stays on SM2
+    again = json.loads(_rotate(app, "dept:FGW").stdout)  # without --alg the body stays on SM2
     assert again["alg"] == "sm2" and again["key_id"] != made["key_id"]
     # the log key stays Ed25519 for C2SP clients and witnesses; its SM2 companion is SM2 only
     refused = _rotate(app, "log", "--alg", "sm2")
