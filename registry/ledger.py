@@ -247,6 +247,7 @@ def _lock_and_read_tail(session: Session) -> tuple[int, dict[int, bytes]]:
 
 
 _AWAIT_FLUSH = "onehall_log_await_flush"
+_IDLE = 0              # psycopg.pq.TransactionStatus.IDLE: no transaction open on the connection
 
 
 @event.listens_for(Session, "after_commit")
@@ -261,9 +262,11 @@ def _durable_after_commit(session: Session) -> None:
     every earlier WAL record, our commit included. Appenders that commit close together share
     that flush (PostgreSQL flushes the WAL for all waiting commits at once): the group commit
     Tessera gets from batching, without taking anyone else's record into our transaction."""
-    dbapi = session.info.pop(_AWAIT_FLUSH, None)
-    if dbapi is not None:
-        await_wal_flush(dbapi)
+    dbapi = session.info.get(_AWAIT_FLUSH)
+    if dbapi is None or dbapi.info.transaction_status != _IDLE:
+        return          # a savepoint's release: the flush waits for the transaction's own commit
+    del session.info[_AWAIT_FLUSH]
+    await_wal_flush(dbapi)
 
 
 @event.listens_for(Session, "after_rollback")

@@ -10,6 +10,9 @@ exponentially: the count stops it at the first node over the budget).
 """
 from __future__ import annotations
 
+import copy
+import functools
+
 import yaml
 
 Path = tuple
@@ -70,7 +73,17 @@ class _Budget:
 
 
 def load_with_lines(text: str) -> tuple[object, dict[Path, int]]:
-    """Parse one YAML document; return (value, {path: line}) with 1-based lines."""
+    """Parse one YAML document; return (value, {path: line}) with 1-based lines.
+
+    A pack is read twice per check-and-publish and once per worker start: the same text is
+    parsed once per process (the pure-Python composer is the slow part), and each caller gets
+    its own copy of the value to change as it likes. A refused text is not remembered."""
+    value, lines = _parsed(text)
+    return copy.deepcopy(value), dict(lines)
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed(text: str) -> tuple[object, dict[Path, int]]:
     if len(text) > MAX_BYTES or len(text.encode("utf-8")) > MAX_BYTES:
         raise YamlProblem(1, f"文件超过 {MAX_BYTES // 1024} KiB，拒绝读取")
     try:

@@ -152,23 +152,40 @@ def _checked(signer: Signer, key_id: str, public_key: bytes) -> Signer:
     return signer
 
 
-def _kdf(passphrase: bytes, salt: bytes) -> bytes:
-    return Scrypt(salt=salt, length=32, n=2 ** 15, r=8, p=1).derive(passphrase)
+#: scrypt's CPU/memory cost for sealing secrets with the passphrase (RFC 7914 §2: N = 2^15,
+#: r = 8 takes about 0.1 s and 32 MiB). A sealed secret records the N it was sealed with
+#: (format v2), so a change of cost never strands a secret; the tests lower it, as they lower
+#: Argon2's cost, and the servers they start still open what they sealed.
+SCRYPT_N = 2 ** 15
+_SEALED_V2 = b"onehall-sealed-v2"
+
+
+def _kdf(passphrase: bytes, salt: bytes, n: int) -> bytes:
+    return Scrypt(salt=salt, length=32, n=n, r=8, p=1).derive(passphrase)
 
 
 def seal_secret(passphrase: bytes, secret: bytes) -> bytes:
-    """`secret` encrypted with a key derived from the passphrase (scrypt, AES-256-GCM)."""
+    """`secret` encrypted with a key derived from the passphrase (scrypt, AES-256-GCM):
+    magic, log2(N) (one byte), salt, nonce, ciphertext; the header is the associated data."""
     salt, nonce = os.urandom(16), os.urandom(12)
-    return _SECRET_MAGIC + salt + nonce + AESGCM(_kdf(passphrase, salt)).encrypt(nonce, secret, _SECRET_MAGIC)
+    header = _SEALED_V2 + bytes([SCRYPT_N.bit_length() - 1])
+    return header + salt + nonce + AESGCM(_kdf(passphrase, salt, SCRYPT_N)).encrypt(nonce, secret, header)
 
 
 def open_secret(passphrase: bytes, sealed: bytes) -> bytes:
     sealed = bytes(sealed)
-    if not sealed.startswith(_SECRET_MAGIC):
+    if sealed.startswith(_SEALED_V2) and len(sealed) > len(_SEALED_V2):
+        header = sealed[:len(_SEALED_V2) + 1]
+        n = 1 << header[-1]
+    elif sealed.startswith(_SECRET_MAGIC):          # v1: sealed before the cost was recorded
+        header, n = _SECRET_MAGIC, 2 ** 15
+    else:
         raise KeyStoreError("not a sealed secret")
-    body = sealed[len(_SECRET_MAGIC):]
+    if not 2 ** 10 <= n <= 2 ** 17:           # 128 MiB at most: a damaged header cannot exhaust memory
+        raise KeyStoreError("sealed secret names an unusable scrypt cost")
+    body = sealed[len(header):]
     salt, nonce, box = body[:16], body[16:28], body[28:]
     try:
-        return AESGCM(_kdf(passphrase, salt)).decrypt(nonce, box, _SECRET_MAGIC)
+        return AESGCM(_kdf(passphrase, salt, n)).decrypt(nonce, box, header)
     except InvalidTag as exc:
         raise KeyStoreError("cannot open the sealed secret: wrong passphrase or damaged value") from exc

@@ -12,7 +12,7 @@ import pytest
 
 from registry.db import make_engine, session_factory
 from registry.models import Base
-from tests.factories.databases import PG_URL, empty_database
+from tests.factories.databases import PG_URL, FreshDeployments, app_settings, empty_database
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
@@ -37,6 +37,17 @@ def _cheap_password_hashing():
     accounts._hasher = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
     yield
     accounts._hasher = saved
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _cheap_secret_sealing():
+    """The same for scrypt, which seals the signing and commitment keys with the passphrase
+    (two derivations per new app): a minimal cost, the same algorithm and format."""
+    from signing import custody
+    saved = custody.SCRYPT_N
+    custody.SCRYPT_N = 2 ** 10
+    yield
+    custody.SCRYPT_N = saved
 
 
 @pytest.fixture(params=list(_backends()))
@@ -65,24 +76,29 @@ def sessions(engine):
     return session_factory(engine)
 
 
+@pytest.fixture(scope="session")
+def _fresh_templates(tmp_path_factory):
+    """One freshly initialised deployment per backend, built on first use, copied per test."""
+    templates = FreshDeployments(tmp_path_factory)
+    yield templates
+    templates.drop()
+
+
 @pytest.fixture
-def app(database, tmp_path):
+def app_database(backend, tmp_path, _fresh_templates):
+    """(url, schema) of a copy of a freshly initialised deployment; instance and key folders
+    under tmp_path; dropped afterwards."""
+    yield from _fresh_templates.copy(backend, tmp_path)
+
+
+@pytest.fixture
+def app(app_database, tmp_path):
     """An onehall app on a fresh, migrated database with the bundled pack active."""
-    from registry import migrate
     from web.app import create_app
-    from application.config import Settings
-    from application.packs import ensure_active_pack
-    url, schema = database
-    settings = Settings(instance_dir=tmp_path / "instance", database_url=url, database_schema=schema,
-                        key_dir=tmp_path / "keys", key_passphrase=b"test-passphrase", secret_key="test",
-                        testing=True, checkpoint_interval_ms=10)
-    settings.instance_dir.mkdir(parents=True, exist_ok=True)
-    flask_app = create_app(settings)
-    rt = flask_app.extensions["onehall"]
-    migrate.upgrade(rt.engine)
-    ensure_active_pack(rt)
+    url, schema = app_database
+    flask_app = create_app(app_settings(url, schema, tmp_path))
     yield flask_app
-    rt.close()
+    flask_app.extensions["onehall"].close()
 
 
 @pytest.fixture
