@@ -19,20 +19,14 @@ from pathlib import Path
 
 
 def build_app(workdir: Path):
-    from registry import migrate
     from registry.services import org
     from registry.services.accounts import create_token, create_user
     from registry.services.context import SYSTEM
-    from web.app import create_app
-    from application.config import Settings
     from application.packs import ensure_active_pack
 
-    settings = Settings(instance_dir=workdir / "instance", database_url=f"sqlite:///{workdir / 'cases.db'}",
-                        key_dir=workdir / "keys", key_passphrase=b"bench", secret_key="bench", testing=True)
-    settings.instance_dir.mkdir(parents=True, exist_ok=True)
-    app = create_app(settings)
+    from tests.api.world import migrated_app
+    app = migrated_app(workdir, "cases.db")
     rt = app.extensions["onehall"]
-    migrate.upgrade(rt.engine)
     ensure_active_pack(rt)
     with rt.filing(SYSTEM) as ctx:
         for code, name, kind in [("FGW", "市发改委", "department"), ("ZWFW", "市政务服务中心", "gov_service"),

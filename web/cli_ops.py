@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import Any, Callable
+from typing import Any
 from pathlib import Path
 
 import click
@@ -62,14 +62,16 @@ def register(main: click.Group) -> None:
     main.add_command(restore_command)
 
 
-def _backup_step(step: Callable[[Any, Path], dict[str, Any]], directory: Path) -> dict[str, Any]:
-    """A backup or a restore of the runtime's database; a refusal is said in Chinese, exit 2."""
-    from registry.backup import BackupError
+def _backup_step(step: str, directory: Path) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """registry.backup's `backup` or `restore` of the runtime's database: its manifest and the
+    log checkpoint it holds; a refusal is said in Chinese, exit 2."""
+    from registry import backup
     try:
-        return step(current_runtime().engine, directory)
-    except BackupError as exc:
+        manifest = getattr(backup, step)(current_runtime().engine, directory)
+    except backup.BackupError as exc:
         click.echo(f"错误：{exc}", err=True)
         sys.exit(2)
+    return manifest, manifest["checkpoint"]
 
 
 @click.command("backup")
@@ -77,10 +79,8 @@ def _backup_step(step: Callable[[Any, Path], dict[str, Any]], directory: Path) -
 @with_appcontext
 def backup_command(directory: Path) -> None:
     """在服务运行时备份整个登记库（一致快照）到空目录 DIRECTORY；私钥仍以口令加密。"""
-    from registry.backup import backup
-    manifest = _backup_step(backup, directory)
+    manifest, cp = _backup_step("backup", directory)
     rows = sum(t["rows"] for t in manifest["tables"].values())
-    cp = manifest["checkpoint"]
     click.echo(f"已备份 {len(manifest['tables'])} 张表、{rows} 行到 {directory}"
                + (f"；最新检查点：{cp['tree_size']} 条记录" if cp else ""))
 
@@ -90,9 +90,7 @@ def backup_command(directory: Path) -> None:
 @with_appcontext
 def restore_command(directory: Path) -> None:
     """把备份 DIRECTORY 恢复到空数据库（ONEHALL_DATABASE_URL / SCHEMA），核对检查点后升级到当前版本。"""
-    from registry.backup import restore
-    manifest = _backup_step(restore, directory)
-    cp = manifest["checkpoint"]
+    manifest, cp = _backup_step("restore", directory)
     click.echo(f"已恢复备份（{manifest['created_at']}）"
                + (f"：日志 {cp['tree_size']} 条记录，与备份时的检查点一致" if cp else ""))
 

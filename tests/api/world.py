@@ -35,16 +35,23 @@ class DemoWorld:
         return self.app.extensions["onehall"]
 
 
+def migrated_app(folder: Path, database: str, **settings: Any) -> Flask:
+    """An app over a new SQLite database in `folder`, migrated to the current schema (keys and
+    instance files beside it)."""
+    conf = Settings(instance_dir=folder / "instance", database_url=f"sqlite:///{folder / database}",
+                    key_dir=folder / "keys", key_passphrase=b"test-passphrase", secret_key="test",
+                    testing=True, **settings)
+    conf.instance_dir.mkdir(parents=True, exist_ok=True)
+    app = create_app(conf)
+    migrate.upgrade(app.extensions["onehall"].engine)
+    return app
+
+
 def demo_app(tmp: Path, *, scale: int = 1, **settings: Any) -> Flask:
     """An app over a fresh SQLite database in `tmp`, seeded like `onehall init --demo [--scale N]`."""
     tmp.mkdir(parents=True, exist_ok=True)
-    conf = Settings(instance_dir=tmp / "instance", database_url=f"sqlite:///{tmp / 'onehall.db'}",
-                    key_dir=tmp / "keys", key_passphrase=b"test-passphrase", secret_key="test",
-                    testing=True, checkpoint_interval_ms=10, **settings)
-    conf.instance_dir.mkdir(parents=True, exist_ok=True)
-    app = create_app(conf)
+    app = migrated_app(tmp, "onehall.db", checkpoint_interval_ms=10, **settings)
     rt = app.extensions["onehall"]
-    migrate.upgrade(rt.engine)
     from registry.demo import load_demo
     from registry.seed import load_plan_facts
     from application.bootstrap import ensure_keys

@@ -13,6 +13,7 @@ from registry.calendar import seed_from_chinesecalendar
 from registry.services import org
 from registry.services.accounts import create_token, create_user
 from registry.services.context import SYSTEM
+from tests.factories.world import city_hall
 from application.notify import LogNotifier
 
 @pytest.fixture
@@ -33,14 +34,7 @@ def world(rt):
                                       ("SGB", "市编办（审改办）", "reform_office", False)]:
             org.create_department(ctx, {"code": code, "name": name, "kind": kind, "low_volume": low,
                                         "group": "city_department" if kind == "department" else "body"})
-        org.create_hall(ctx, {"code": "CITY", "name": "市本级政务大厅", "kind": "city", "host_department": "ZWFW"})
-        org.create_place(ctx, {"code": "ZH-01", "name": "综合受理窗口一", "kind": "comprehensive_window",
-                               "hall": "CITY"})
-        org.create_place(ctx, {"code": "FGW-CK", "name": "发改委窗口", "kind": "department_window",
-                               "hall": "CITY", "department": "FGW"})
-        org.create_place(ctx, {"code": "FGW-KS", "name": "发改委投资科", "kind": "internal_office",
-                               "department": "FGW"})
-        org.create_place(ctx, {"code": "PLATFORM", "name": "一体化平台", "kind": "platform"})
+        city_hall(ctx)
         people = {}
         for key, name, dept, position in [("a", "张建国", "FGW", "行政审批科科长"), ("b", "李明", "FGW", "行政审批科副科长"),
                                           ("s", "陈静", "FGW", "科员"), ("c", "王芳", "GA", "行政审批科科长"),

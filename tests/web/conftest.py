@@ -7,6 +7,7 @@ import pytest
 
 from registry.services.accounts import create_token, create_user
 from registry.services.context import SYSTEM
+from tests.factories.world import city_hall
 
 
 @pytest.fixture
@@ -19,14 +20,7 @@ def world(rt):
                                  ("SGB", "市编办（审改办）", "reform_office")]:
             org.create_department(ctx, {"code": code, "name": name, "kind": kind,
                                         "group": "city_department" if kind == "department" else "body"})
-        org.create_hall(ctx, {"code": "CITY", "name": "市本级政务大厅", "kind": "city", "host_department": "ZWFW"})
-        org.create_place(ctx, {"code": "ZH-01", "name": "综合受理窗口一", "kind": "comprehensive_window",
-                               "hall": "CITY"})
-        org.create_place(ctx, {"code": "FGW-CK", "name": "发改委窗口", "kind": "department_window",
-                               "hall": "CITY", "department": "FGW"})
-        org.create_place(ctx, {"code": "FGW-KS", "name": "发改委投资科", "kind": "internal_office",
-                               "department": "FGW"})
-        org.create_place(ctx, {"code": "PLATFORM", "name": "一体化平台", "kind": "platform"})
+        city_hall(ctx)
         a = org.create_person(ctx, {"name": "张建国", "department": "FGW", "position": "行政审批科科长"})
         b = org.create_person(ctx, {"name": "李明", "department": "FGW", "position": "行政审批科副科长"})
         c = org.create_person(ctx, {"name": "王芳", "department": "GA", "position": "行政审批科科长"})

@@ -100,7 +100,7 @@ def client_address() -> str:
 # --- forms (web.ui.forms; named here too, where the pages have always found them) ---------------
 
 from web.ui.forms import (  # noqa: E402,F401
-    FormErrors, Outcome, act_with, file_with, from_now, local_input, parse_int, parse_time, split_codes,
+    FormErrors, Outcome, act_with, file_with, from_now, local_input, parse_int, parse_time, period, split_codes,
     submit, touch_policy,
 )
 

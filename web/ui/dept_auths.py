@@ -12,7 +12,7 @@ from registry.services import grants
 from web.context import runtime
 from web.input_guard import is_id
 from web.ui.common import (
-    FormErrors, RolePages, file_with, local_input, matches, not_found, paginate_list, parse_int, parse_time,
+    FormErrors, RolePages, file_with, from_now, local_input, matches, not_found, paginate_list, parse_int, parse_time,
     public_url, qr_svg,
 )
 from vocab.clock import utcnow
@@ -88,9 +88,7 @@ def _auth_new(dept: str, gov: bool):
         return _render_auth_form(dept, form, errors, gov, 422)
 
     def action(ctx):
-        if data["valid_from"] is None:
-            data["valid_from"] = ctx.now
-        a = grants.file_authorization(ctx, data)
+        a = grants.file_authorization(ctx, from_now(ctx, data, "valid_from"))
         return a.id, a.log_index, list(a.powers)
     result, errors = file_with(action)
     if errors:

@@ -10,7 +10,7 @@ from registry import models as m
 from registry.services import catalog
 from web.context import runtime
 from web.ui.common import (
-    FormErrors, RolePages, file_with, matches, not_found, paginate_list, parse_time, split_codes,
+    FormErrors, RolePages, file_with, from_now, matches, not_found, paginate_list, parse_time, split_codes,
 )
 
 from web.ui.department import _last_reasons, _latest_items
@@ -157,9 +157,7 @@ def _file_item(dept, existing):
         return _render_item_form(dept, form, errors, existing, 422)
 
     def action(ctx):
-        if data["effective_from"] is None:
-            data["effective_from"] = ctx.now
-        row = catalog.file_item(ctx, data)
+        row = catalog.file_item(ctx, from_now(ctx, data, "effective_from"))
         return row.code, row.version, row.log_index
     result, errors = file_with(action)
     if errors:

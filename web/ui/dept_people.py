@@ -13,7 +13,7 @@ from web.access import note_personal_reads
 from web.context import runtime
 from web.input_guard import is_id
 from web.ui.common import (
-    FormErrors, RolePages, file_with, forbidden, from_now, local_input, matches, paginate_list, parse_int,
+    FormErrors, RolePages, file_with, forbidden, from_now, local_input, matches, paginate_list, parse_int, period,
     parse_time, submit,
 )
 from vocab.clock import as_utc, utcnow
@@ -79,8 +79,7 @@ def dept_seals(dept):
     if request.method == "POST":
         form = request.form
         data = {"seal": form.get("seal") or None, "person": parse_int(form.get("person"), "person", errors),
-                "from": parse_time(form.get("from"), "from", errors),
-                "to": parse_time(form.get("to"), "to", errors)}
+                **period(form, errors)}
         done, errors = submit(errors, lambda ctx: grants.file_seal_custody(ctx, from_now(ctx, data)).log_index,
                               lambda result: f"印章保管人已登记（日志序号 {result}）", url_for("ui.dept_seals", dept=dept))
         if done is not None:
@@ -192,8 +191,7 @@ def dept_delegations(dept):
         form = request.form
         data = {"department": dept,
                 "items": "*" if form.get("items_scope", "*") == "*" else form.getlist("items"),
-                "from": parse_time(form.get("from"), "from", errors),
-                "to": parse_time(form.get("to"), "to", errors)}
+                **period(form, errors)}
         done, errors = submit(errors, lambda ctx: grants.file_delegation(ctx, from_now(ctx, data)).log_index,
                               lambda result: f"已委托政务服务部门受理（日志序号 {result}）", url_for("ui.dept_delegations", dept=dept))
         if done is not None:

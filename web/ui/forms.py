@@ -152,6 +152,11 @@ def parse_int(value: str | None, name: str, errors: FormErrors, *, required: boo
     return int(text)
 
 
+def period(form: Any, errors: FormErrors) -> dict[str, datetime | None]:
+    """A form's `from` and `to` times (the end may be left empty)."""
+    return {"from": parse_time(form.get("from"), "from", errors), "to": parse_time(form.get("to"), "to", errors)}
+
+
 def split_codes(value: str | None) -> list[str]:
     return [c for c in re.split(r"[\s,，、;；]+", value or "") if c]
 
