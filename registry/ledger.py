@@ -271,7 +271,9 @@ def _durable_after_commit(session: Session) -> None:
 
 @event.listens_for(Session, "after_rollback")
 def _rolled_back(session: Session) -> None:
-    session.info.pop(_AWAIT_FLUSH, None)
+    dbapi = session.info.get(_AWAIT_FLUSH)
+    if dbapi is not None and dbapi.info.transaction_status == _IDLE:
+        del session.info[_AWAIT_FLUSH]   # the whole transaction; a savepoint's rollback keeps the wait
 
 
 def await_wal_flush(dbapi) -> None:

@@ -74,3 +74,23 @@ def test_a_session_joined_to_a_callers_transaction_commits_as_the_caller_does(lo
         assert session.execute(text("SHOW synchronous_commit")).scalar() == "on"
         session.close()
     assert calls == [] and logdb.size() == 1
+
+
+def test_a_savepoint_rolled_back_after_an_append_keeps_the_wait_for_the_flush(logdb: LogHarness, monkeypatch):
+    """The append's transaction goes on after a failed savepoint (an import that skips a bad row):
+    its commit is still not acknowledged before the flush."""
+    _postgresql(logdb)
+    calls: list[object] = []
+    monkeypatch.setattr(ledger, "await_wal_flush", calls.append)
+
+    class Skip(Exception):
+        pass
+
+    with logdb.filing() as session:
+        logdb.log.append(session, kind="test", body=BODY, record=logdb.record())
+        with pytest.raises(Skip):
+            with session.begin_nested():
+                session.execute(text("SELECT 1"))
+                raise Skip
+        assert calls == []
+    assert len(calls) == 1 and logdb.size() == 1
