@@ -57,7 +57,8 @@ run: $(STAMP)
 	@$(BIN)/onehall scheduler & trap 'kill $$! 2>/dev/null' EXIT INT TERM; \
 	  $(BIN)/onehall serve --host 127.0.0.1 --port 5000 --workers 2
 
-## make test: set up with the test extras and run the whole suite, layer contracts, ruff and mypy included
+## make test: set up with the test extras and run the whole suite, layer contracts, ruff and mypy included,
+## one pytest worker per core (pytest-xdist; a test file stays on one worker, its fixtures built once)
 ## (the browser test drives Debian's chromium; Playwright's own browser download is not used)
 test: $(TEST_STAMP)
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq --no-install-recommends \
@@ -67,7 +68,7 @@ test: $(TEST_STAMP)
 	$(BIN)/lint-imports
 	$(BIN)/ruff check .
 	$(BIN)/mypy
-	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -n auto --dist loadfile $(PYTEST_ARGS)
 
 ## make bench: every benchmark of docs/design.md §11, each printing one JSON object
 bench: $(TEST_STAMP)
