@@ -210,3 +210,35 @@ def test_a_log_cut_short_of_its_checkpoint_is_refused(rt, client, world):
         conn.execute(text('DELETE FROM log_entries WHERE "index" >= :i'), {"i": index})
     with pytest.raises(LogTampered, match="截断"):
         rt.policy.reload()
+
+
+def test_a_worker_that_found_the_log_edited_answers_503_in_chinese_and_keeps_refusing(rt, client, world):
+    """What a window sees once its worker stopped answering: a 503 problem that says why, on every
+    later question too, not a generic server error. The second worker runs from before the grant
+    whose leaf is edited (as in the test above), so it folds the edited leaf when it reads on."""
+    import json
+    from sqlalchemy import text
+    from signing import merkle
+    from web.app import create_app
+    _snapshotted(rt, client, world)
+    b, c = world["people"]["b"], world["people"]["c"]
+    second = create_app(rt.settings)
+    try:
+        window = second.test_client()
+        b_id = grant(client, world, b, "A")
+        index, leaf = _leaf_of(rt, b_id)
+        data = json.loads(bytes(leaf))
+        data["record"]["grantee"] = {"person": c}
+        edited = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+        with rt.engine.begin() as conn:
+            conn.execute(text('UPDATE log_entries SET leaf = :l, leaf_hash = :h WHERE "index" = :i'),
+                         {"l": edited, "h": merkle.leaf_hash(edited).hex(), "i": index})
+        publish_checkpoint(rt)                  # signed over the stored tree, which holds the true leaf
+        grant(client, world, b, "B", backs=b_id)  # any change makes the second worker read on
+        for _ in range(2):
+            res = window.post("/api/v1/decisions", json={"person": c, **Q}, headers=bearer(world["tokens"]["win"]))
+            assert res.status_code == 503, res.get_json()
+            problem = res.get_json()
+            assert problem["title"] == "日志校验未通过，暂停办理" and "日志已被改动" in problem["detail"]
+    finally:
+        second.extensions["onehall"].close()

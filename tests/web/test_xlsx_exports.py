@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 
 from registry.services import grants
 from registry.services.context import Actor
-from tests.factories.pages import login, ui  # noqa: F401
+from tests.factories.pages import a_and_b, login, ui  # noqa: F401
 from web.ui.common import PER_PAGE
 from web.ui.table_export import tables_of
 
@@ -50,3 +50,23 @@ def test_the_download_holds_the_whole_list_with_formulas_made_inert(client, ui, 
     assert len(rows) - 1 == len(reasons)                                        # every row, not one page
     texts = {row[3] for row in rows[1:]}
     assert "'" + reasons[0] in texts and reasons[0] not in texts
+
+
+def test_the_log_download_lists_the_filtered_log_with_names_and_whole_hashes(client, ui, rt):
+    from sqlalchemy import select
+
+    from registry import models as m
+    a_and_b(rt, ui)
+    with rt.reading() as session:
+        entries = list(session.execute(select(m.LogEntry.index, m.LogEntry.kind, m.LogEntry.leaf_hash)
+                                       .order_by(m.LogEntry.index.desc())))
+    login(client, "audit")
+    r = client.get("/audit/log?format=xlsx")
+    assert r.status_code == 200 and r.mimetype.endswith("spreadsheetml.sheet")
+    rows = list(load_workbook(BytesIO(r.data)).worksheets[0].iter_rows(values_only=True))
+    assert rows[0] == ("序号", "类别", "时间", "叶哈希", "引用")
+    assert [(row[0], row[3]) for row in rows[1:]] == [(i, h) for i, _, h in entries]   # every entry, newest first
+    assert "授权书" in {row[1] for row in rows[1:]} and "authorization" not in {row[1] for row in rows[1:]}
+    only = client.get("/audit/log?format=xlsx&kind=authorization")
+    kinds = {row[1] for row in list(load_workbook(BytesIO(only.data)).worksheets[0].iter_rows(values_only=True))[1:]}
+    assert kinds == {"授权书"}
