@@ -24,7 +24,7 @@ from typing import Any, Callable, Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from registry.models import Absence, Person
+from registry.models import Absence, ItemVersion, Person
 from registry.record_views import RECORD_VIEWS, TIME_FIELDS
 from registry.signed_cases import HANDLERS as CASE_HANDLERS, CaseFacts
 from registry.signed_leaves import ProvenLeaves
@@ -329,4 +329,8 @@ def unsigned_state(session: Session, kinds: tuple[str, ...] | None = None) -> Si
         if kinds is None or rtype in kinds:
             for row in session.scalars(select(view.model)):
                 state.apply(-1, {"type": rtype, **view.record(row)})
+    if kinds is None or "item_filing" in kinds:
+        for item in session.scalars(select(ItemVersion)):
+            state.apply(-1, {"type": "item_filing", "item": item.code, "version": item.version, "name": item.name,
+                             "department": item.department, "status": item.status})
     return state

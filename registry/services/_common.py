@@ -60,18 +60,18 @@ def latest_item(session: Session, code: str, *, published_only: bool = False) ->
     return session.scalars(stmt.order_by(ItemVersion.version.desc()).limit(1)).first()
 
 
-def require_items(session: Session, codes: Any, field: str, department_code: str | None = None) -> None:
-    """`"*"` or a list of item codes that exist (and belong to the department, if given)."""
+def require_items(ctx, codes: Any, field: str, department_code: str | None = None) -> None:
+    """`"*"` or a list of item codes that exist (and belong to the department, if given), as the
+    items' signed filings state them (FilingContext.signed), never the rows: an `item_versions` row
+    edited into a department lends it no item (docs/design.md §12.3)."""
     if codes == "*":
         return
     if not isinstance(codes, list) or not codes:
         raise invalid(field, "须为“*”或非空的事项编码列表")
     errors = ErrorList()
-    known = {
-        code: dept for code, dept in session.execute(
-            select(ItemVersion.code, ItemVersion.department).where(ItemVersion.code.in_(codes))
-        )
-    }
+    wanted = set(codes)
+    known = ctx.signed(lambda state: {c: (state._item_any(c) or {}).get("department")
+                                      for c in wanted if state.versions.get(c)}, kinds=("item_filing",))
     for i, code in enumerate(codes):
         if code not in known:
             errors.add(f"{field}[{i}]", f"事项“{code}”不存在")

@@ -61,7 +61,7 @@ def file_authorization(ctx: FilingContext, data: dict[str, Any]) -> Authorizatio
             raise invalid("backs", "须为本部门的A岗授权")
     elif backs is not None:
         raise invalid("backs", "只有B岗授权注明所支撑的A岗")
-    require_items(ctx.session, data.get("items", "*"), "items", grantor.code)
+    require_items(ctx, data.get("items", "*"), "items", grantor.code)
     ensure_order(data["valid_from"], data.get("valid_to"), "valid_from", "valid_to")
     auth = Authorization(
         grantor=grantor.code, grantee_person=person_id, grantee_gov_service=gov, post=post, backs=backs,
@@ -107,13 +107,16 @@ def revoke_authorization(ctx: FilingContext, auth_id: int, at, reason: str) -> R
 def file_absence(ctx: FilingContext, data: dict[str, Any]) -> Absence:
     ctx.require_role("department")
     who = person(ctx.session, data["person"])
-    ctx.require_department(who.department)
+    signed_department = signed_departments(ctx, [who.id])[who.id]  # never the row's (docs/design.md §12.3)
+    if signed_department is None:
+        raise invalid("person", f"人员“{who.id}”没有签名登记记录")
+    ctx.require_department(signed_department)
     ensure_order(data["from"], data.get("to"), "from", "to")
     if not data.get("reason"):
         raise invalid("reason", "须写明缺位原因")
     row = Absence(person=who.id, from_=data["from"], to=data.get("to"), reason=data["reason"],
                   filed_at=ctx.now, late_filed=ctx.is_late(data["from"]), filed_by=ctx.actor.name)
-    ctx.record(row, "absence", lambda: {"id": row.id, "person": who.id, "department": who.department,
+    ctx.record(row, "absence", lambda: {"id": row.id, "person": who.id, "department": signed_department,
                                         "from": iso(row.from_), "to": iso(row.to), "late_filed": row.late_filed},
                personal={"reason": row.reason})
     return row
@@ -124,7 +127,7 @@ def file_delegation(ctx: FilingContext, data: dict[str, Any]) -> Delegation:
     ctx.require_role("department")
     dept = department(ctx.session, data["department"])
     ctx.require_department(dept.code)
-    require_items(ctx.session, data.get("items", "*"), "items", dept.code)
+    require_items(ctx, data.get("items", "*"), "items", dept.code)
     ensure_order(data["from"], data.get("to"), "from", "to")
     row = Delegation(department=dept.code, items=data.get("items", "*"), from_=data["from"], to=data.get("to"),
                      filed_at=ctx.now, late_filed=ctx.is_late(data["from"]), filed_by=ctx.actor.name)

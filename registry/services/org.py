@@ -39,9 +39,7 @@ def create_department(ctx: FilingContext, data: dict[str, Any]) -> Department:
 
 
 def create_section(ctx: FilingContext, data: dict[str, Any]) -> Section:
-    ctx.require_role("gov_service", "department")
-    department(ctx.session, data["department"])
-    ctx.require_department(data["department"])
+    _for_department(ctx, data["department"], "gov_service", "department")
     errors = ErrorList()
     kind = code_of(errors, vocab.SECTION_KINDS, data.get("kind", "business"), "kind")
     errors.raise_if_any()
@@ -68,6 +66,14 @@ def _own_head(ctx: FilingContext, department_code: str, person_id: int) -> None:
     head = person(ctx.session, person_id, "head")
     if signed_departments(ctx, [head.id])[head.id] != department_code:
         raise invalid("head", f"科室负责人须为本部门（{department_code}）人员，“{head.name}”不属于本部门")
+
+
+def _for_department(ctx: FilingContext, code: str, *roles: str) -> None:
+    """The filer holds one of `roles` and files for a department that exists and, for a
+    department user, is its own."""
+    ctx.require_role(*roles)
+    department(ctx.session, code)
+    ctx.require_department(code)
 
 
 def create_hall(ctx: FilingContext, data: dict[str, Any]) -> Hall:
@@ -115,9 +121,7 @@ def create_place(ctx: FilingContext, data: dict[str, Any]) -> Place:
 
 
 def create_person(ctx: FilingContext, data: dict[str, Any]) -> Person:
-    ctx.require_role("gov_service", "department")
-    department(ctx.session, data["department"])
-    ctx.require_department(data["department"])
+    _for_department(ctx, data["department"], "gov_service", "department")
     if data.get("section") is not None:
         section = get_or_invalid(ctx.session, Section, data["section"], "section", "科室")
         if section.department != data["department"]:
@@ -130,9 +134,7 @@ def create_person(ctx: FilingContext, data: dict[str, Any]) -> Person:
 
 def file_staff(ctx: FilingContext, data: dict[str, Any]) -> StaffFiling:
     """备案: the department's chief representatives and resident staff (XT-3.3.2)."""
-    ctx.require_role("department", "gov_service")
-    department(ctx.session, data["department"])
-    ctx.require_department(data["department"])
+    _for_department(ctx, data["department"], "department", "gov_service")
     errors = ErrorList()
     people = data.get("people") or []
     if not people:
@@ -154,13 +156,8 @@ def file_staff(ctx: FilingContext, data: dict[str, Any]) -> StaffFiling:
     errors.raise_if_any()
     filing = StaffFiling(department=data["department"], people=[dict(e) for e in people], filed_at=ctx.now,
                          acknowledged_at=ctx.now if ctx.actor.role == "gov_service" else None)
-    ctx.session.add(filing)
-    ctx.session.flush()
-    logged = ctx.log("staff_filing", {"id": filing.id, "department": filing.department,
-                                      "people": [{"person": e["person"], "role": e["role"]} for e in people]},
-                     ref=filing.id)
-    filing.log_index = logged.index
-    ctx.changed("staff_filing", filing.id)
+    ctx.record(filing, "staff_filing", lambda: {"id": filing.id, "department": filing.department,
+                                                "people": [{"person": e["person"], "role": e["role"]} for e in people]})
     return filing
 
 
@@ -182,23 +179,16 @@ def file_hall_approval(ctx: FilingContext, data: dict[str, Any]) -> HallApproval
     ensure_order(data["valid_from"], data.get("valid_to"), "valid_from", "valid_to")
     row = HallApproval(hall=hall.code, valid_from=data["valid_from"], valid_to=data.get("valid_to"),
                        document_no=data.get("document_no"), filed_at=ctx.now)
-    ctx.session.add(row)
-    ctx.session.flush()
-    row.log_index = ctx.log("hall_approval", {"id": row.id, "hall": row.hall, "valid_from": iso(row.valid_from),
-                                              "valid_to": iso(row.valid_to), "document_no": row.document_no},
-                            ref=row.id).index
-    ctx.changed("hall_approval", row.id)
+    ctx.record(row, "hall_approval", lambda: {"id": row.id, "hall": row.hall, "valid_from": iso(row.valid_from),
+                                              "valid_to": iso(row.valid_to), "document_no": row.document_no})
     return row
 
 
 def file_citizens_home_opening(ctx: FilingContext, data: dict[str, Any]) -> CitizensHomeOpening:
     ctx.require_role("government")
     row = CitizensHomeOpening(date=data["date"], document_no=data.get("document_no"), filed_at=ctx.now)
-    ctx.session.add(row)
-    ctx.session.flush()
-    row.log_index = ctx.log("citizens_home_opening", {"id": row.id, "date": iso(row.date),
-                                                      "document_no": row.document_no}, ref=row.id).index
-    ctx.changed("citizens_home_opening", row.id)
+    ctx.record(row, "citizens_home_opening", lambda: {"id": row.id, "date": iso(row.date),
+                                                      "document_no": row.document_no})
     return row
 
 

@@ -10,13 +10,6 @@ from tests.rules.pack_files import edit as _edit, line_of as _line_of
 PLAN = os.path.join(default_pack_dir(), "plan.zh.txt")  # the plan the pack quotes ships with it
 
 
-@pytest.fixture
-def pack_dir(tmp_path):
-    d = tmp_path / "pack"
-    shutil.copytree(default_pack_dir(), d)
-    return d
-
-
 def test_the_shipped_pack_is_valid():
     assert check_pack(default_pack_dir()) == []
     pack = load_pack(default_pack_dir())
@@ -31,29 +24,26 @@ def test_bad_yaml(pack_dir):
     assert errs[0].line >= _line_of(p, "strength: [must")
 
 
-def test_unknown_action(pack_dir):
-    p = pack_dir / "powers.yaml"
-    _edit(p, "action: [countersign]", "action: [countersignn]")
+@pytest.mark.parametrize(
+    ("file", "old", "new", "needle", "in_message"),
+    [
+        ("powers.yaml", "action: [countersign]", "action: [countersignn]", "countersignn", "countersignn"),
+        ("online.yaml", "clause: XT-3.6", "clause: XT-9.9", "XT-9.9", None),
+        ("powers.yaml", "item.complexity: [complex]", "item.complexitty: [complex]", "item.complexitty", "item.complexitty"),
+        ("pack.yaml", "ab_mode: backup", "ab_mode: sometimes", "ab_mode: sometimes", None),
+        ("pack.yaml", "ab_mode: backup", "ab_mode: mutual", "ab_mode: mutual", "已撤销"),  # mutual A/B was withdrawn
+    ],
+    ids=["unknown_action", "unknown_clause", "unknown_field", "bad_parameter", "ab_mode_mutual_is_withdrawn"],
+)
+def test_one_bad_value_is_refused_at_its_line(pack_dir, file, old, new, needle, in_message):
+    p = pack_dir / file
+    _edit(p, old, new)
     errs = check_pack(pack_dir)
-    assert [(e.file, e.line) for e in errs] == [("powers.yaml", _line_of(p, "countersignn"))]
-    assert "countersignn" in errs[0].message
+    assert [(e.file, e.line) for e in errs] == [(file, _line_of(p, needle))]
+    if in_message:
+        assert in_message in errs[0].message
     with pytest.raises(PackInvalid):
         load_pack(pack_dir)
-
-
-def test_unknown_clause(pack_dir):
-    p = pack_dir / "online.yaml"
-    _edit(p, "clause: XT-3.6", "clause: XT-9.9")
-    errs = check_pack(pack_dir)
-    assert [(e.file, e.line) for e in errs] == [("online.yaml", _line_of(p, "XT-9.9"))]
-
-
-def test_unknown_field(pack_dir):
-    p = pack_dir / "powers.yaml"
-    _edit(p, "item.complexity: [complex]", "item.complexitty: [complex]")
-    errs = check_pack(pack_dir)
-    assert [(e.file, e.line) for e in errs] == [("powers.yaml", _line_of(p, "item.complexitty"))]
-    assert "item.complexitty" in errs[0].message
 
 
 def test_unknown_value_of_enum_field(pack_dir):
@@ -72,21 +62,6 @@ def test_missing_keys_and_duplicates(pack_dir):
     (pack_dir / "online2.yaml").write_text((pack_dir / "online.yaml").read_text(encoding="utf-8"), encoding="utf-8")
     errs = check_pack(pack_dir)
     assert any(e.file == "online2.yaml" and "重复" in e.message for e in errs)
-
-
-def test_bad_parameter(pack_dir):
-    p = pack_dir / "pack.yaml"
-    _edit(p, "ab_mode: backup", "ab_mode: sometimes")
-    errs = check_pack(pack_dir)
-    assert [(e.file, e.line) for e in errs] == [("pack.yaml", _line_of(p, "ab_mode: sometimes"))]
-
-
-def test_ab_mode_mutual_is_withdrawn(pack_dir):
-    p = pack_dir / "pack.yaml"
-    _edit(p, "ab_mode: backup", "ab_mode: mutual")
-    errs = check_pack(pack_dir)
-    assert [(e.file, e.line) for e in errs] == [("pack.yaml", _line_of(p, "ab_mode: mutual"))]
-    assert "已撤销" in errs[0].message
 
 
 def test_digest_and_diff(pack_dir):

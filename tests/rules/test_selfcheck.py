@@ -8,13 +8,6 @@ from rules.selfcheck import compare, run_self_checks
 from tests.rules.pack_files import edit as _edit, line_of as _line_of
 
 
-@pytest.fixture
-def pack_dir(tmp_path):
-    d = tmp_path / "pack"
-    shutil.copytree(default_pack_dir(), d)
-    return d
-
-
 def test_the_shipped_pack_passes_its_self_checks():
     pack = load_pack(default_pack_dir())
     scenarios = pack.scenarios["scenarios"]
