@@ -92,26 +92,10 @@ class Engine(Facts):
             raise UnknownReference("item", item)
         c = Ctx()
         c.world, c.index, c.person, c.item, c.t, c.k = w, st.index, p, it, t, k
-        shape = 0
-        if place is None:
-            c.place = None
-            shape = 1
-        else:
-            c.place = w.places.get(place)
-            if c.place is None:
-                raise UnknownReference("place", place)
-        if seal is None:
-            c.seal = None
-            shape |= 2
-        else:
-            c.seal = w.seals.get(seal)
-            if c.seal is None:
-                raise UnknownReference("seal", seal)
-        if case is None:
-            c.case = None
-            shape |= 4
-        else:
-            c.case = w.tables["cases"].get(case) or F.NOT_HELD
+        c.place = _known(w.places, "place", place)
+        c.seal = _known(w.seals, "seal", seal)
+        c.case = None if case is None else w.tables["cases"].get(case) or F.NOT_HELD
+        shape = (place is None) | (seal is None) << 1 | (case is None) << 2  # which of the three are absent
         plan = it.plan
         if plan is None or plan.gen is not st.caches:
             plan = it.plan = signature_plan(self._signature, c, st.caches)
@@ -204,3 +188,13 @@ def _time(v: Any) -> float:
             _TS_CACHE[v] = r
         return r  # type: ignore[no-any-return]
     return ts(v)
+
+
+def _known(table: dict[str, Any], kind: str, key: str | None) -> Any:
+    """`key`'s record in `table` (None when no key is given); an unknown key is refused."""
+    if key is None:
+        return None
+    row = table.get(key)
+    if row is None:
+        raise UnknownReference(kind, key)
+    return row

@@ -190,26 +190,26 @@ def answer(ctx: FilingContext, finding_id: str, note: str) -> Finding:
     if row.department is None:
         raise Forbidden("全市性问题由审改部门处理，不由部门答复")
     ctx.require_department(row.department)
-    if not note or not note.strip():
-        raise invalid("note", "须写明答复内容")
-    if row.state not in ANSWERABLE:
-        raise Conflict(f"问题当前状态为“{STATES[row.state]}”，不能答复")
-    row.state = "answered"
-    _event(ctx, row, "answered", note.strip(), ctx.now)
-    ctx.changed("finding", row.id)
-    return row
+    return _move(ctx, row, "answered", ANSWERABLE, "答复", note, "须写明答复内容")
 
 
 def escalate(ctx: FilingContext, finding_id: str, note: str) -> Finding:
     """The reform office escalates a finding (督办, XT-5.3 accountability)."""
     ctx.require_role("reform_office")
     row = get_finding(ctx, finding_id)
+    return _move(ctx, row, "escalated", ESCALATABLE, "升级督办", note, "须写明升级督办的理由")
+
+
+def _move(ctx: FilingContext, row: Finding, state: str, allowed: Iterable[str], act: str, note: str,
+          note_missing: str) -> Finding:
+    """A finding moves to `state` by an act (`act`, in Chinese) that must give its note and is
+    allowed only from the states `allowed`; the move is an event and a change."""
     if not note or not note.strip():
-        raise invalid("note", "须写明升级督办的理由")
-    if row.state not in ESCALATABLE:
-        raise Conflict(f"问题当前状态为“{STATES[row.state]}”，不能升级督办")
-    row.state = "escalated"
-    _event(ctx, row, "escalated", note.strip(), ctx.now)
+        raise invalid("note", note_missing)
+    if row.state not in allowed:
+        raise Conflict(f"问题当前状态为“{STATES[row.state]}”，不能{act}")
+    row.state = state
+    _event(ctx, row, state, note.strip(), ctx.now)
     ctx.changed("finding", row.id)
     return row
 

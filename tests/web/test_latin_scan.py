@@ -18,6 +18,7 @@ from rules import wording
 from rules.pack import default_pack_dir, load_pack
 from tests.api.world import DEPARTMENT, PASSWORD
 from tests.factories.crawl import CLAUSE, PLACEHOLDER, POSTS, TOKEN, demo_city, latin_words  # noqa: F401
+from tests.factories.pages import ui  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.slow
 
@@ -252,3 +253,40 @@ def test_every_staff_page_speaks_chinese(demo):
                     kinds[kind] = kinds.get(kind, 0) + 1
                     queue.append((link, depth + 1))
     assert not bad, "\n".join(map(str, bad[:30]))
+
+
+# The reform office's pack upload (issue 12 items 2, 6): what a refused bundle shows. The keys,
+# values and rule ids of the files stand quoted 「…」 as the thing to change (with file:line in
+# <code>); beside them, file names and formats only.
+FILE_NAMES = re.compile(r"「[^」]*」|\b[\w\-]+\.(yaml|yml|txt|md)\b")
+
+
+def _refusal_words(html: str) -> list[tuple[list[str], str]]:
+    return page_words(FILE_NAMES.sub(" ", html), FORMATS | {"KiB", "UTF-8", "tar"})
+
+
+def test_the_pack_upload_refusals_speak_chinese(client, ui):
+    from tests.factories.packs import PACK, pack_texts, zip_of
+    from tests.factories.pages import login
+    login(client, "sgb")
+
+    def upload(data: bytes, name: str = "pack.zip") -> str:
+        r = client.post("/reform/pack/publish", data={"step": "check", "bundle": (BytesIO(data), name)},
+                        content_type="multipart/form-data")
+        assert r.status_code == 422, r.status_code
+        return r.get_data(as_text=True)
+
+    failing = pack_texts(narrow=True)                          # the pack's own scenarios fail
+    failing["scenarios.yaml"] = (PACK / "scenarios.yaml").read_text(encoding="utf-8")
+    mistaken = pack_texts()
+    for old, new in (("strength: must", "strength: sometimes"), ("clause: XT-3.3.3", "clause: YT-3.3.3"),
+                     ("    when:\n      action: [decide]\n", "    wenn:\n      action: [decide]\n")):
+        mistaken["powers.yaml"] = mistaken["powers.yaml"].replace(old, new, 1)
+    pages = {"self-check": upload(zip_of(failing)), "validator": upload(zip_of(mistaken)),
+             "not an archive": upload(b"not a bundle", "pack.txt")}
+    assert "自检场景" in pages["self-check"] and "(allow)" not in pages["self-check"]
+    assert re.search(r"<code>scenarios\.yaml:\d+</code>", pages["self-check"])          # the scenario's line
+    assert "「wenn」" in pages["validator"] and re.search(r"<code>powers\.yaml:\d+</code>", pages["validator"])
+    bad = [(name, words, line) for name, html in pages.items() for words, line in _refusal_words(html)]
+    assert not bad, "\n".join(map(str, bad[:20]))
+    assert _refusal_words("<main><li>strength 只能是 must</li></main>")                # the scan sees a bare key

@@ -81,9 +81,10 @@ def _leaf_of(rt, authorization_id):
                             {"k": "authorization", "r": str(authorization_id)}).one()
 
 
-def _rewrite_leaf(rt, index, leaf, old, new, *, fix_hash=True, fix_checkpoint=False):
+def _rewrite_leaf(rt, index, leaf, old, new, *, fix_hash=True, fix_nodes=True, fix_checkpoint=False):
     """A database editor's change of one leaf: the grant names another person; with `fix_hash`
-    the stored leaf hash follows, with `fix_checkpoint` the stored checkpoint's root column too."""
+    the stored leaf hash follows (and, with `fix_nodes`, the tree's level-0 node), with
+    `fix_checkpoint` the stored checkpoint's root column too."""
     import json
     from sqlalchemy import text
     from signing import merkle
@@ -96,6 +97,7 @@ def _rewrite_leaf(rt, index, leaf, old, new, *, fix_hash=True, fix_checkpoint=Fa
         conn.execute(text('UPDATE log_entries SET leaf = :l WHERE "index" = :i'), {"l": edited, "i": index})
         if fix_hash:
             conn.execute(text('UPDATE log_entries SET leaf_hash = :h WHERE "index" = :i'), {"h": h.hex(), "i": index})
+        if fix_hash and fix_nodes:
             conn.execute(text('UPDATE log_nodes SET hash = :h WHERE level = 0 AND "index" = :i'), {"h": h, "i": index})
         if fix_checkpoint:
             with rt.sessions() as session:
@@ -155,13 +157,11 @@ def test_a_full_fold_proves_its_leaves_too(rt, client, world):
 
 
 def test_a_running_worker_stops_answering_once_a_folded_leaf_fails_its_checkpoint(rt, client, world):
-    import json
     import pytest
-    from sqlalchemy import func, select, text
+    from sqlalchemy import func, select
     from application.policy import PolicyHost
     from registry.models import Checkpoint
     from registry.signed_leaves import LogTampered
-    from signing import merkle
     a, _, _ = _snapshotted(rt, client, world)
     b, c = world["people"]["b"], world["people"]["c"]
     other = PolicyHost(rt)  # a second worker, running since before the next grant
@@ -172,12 +172,7 @@ def test_a_running_worker_stops_answering_once_a_folded_leaf_fails_its_checkpoin
             assert (session.scalar(select(func.max(Checkpoint.tree_size))) or 0) <= index  # not yet covered
         # edited in the moment before a checkpoint covers it, with its stored leaf hash; the tree's nodes
         # keep the true leaf's hash
-        data = json.loads(bytes(leaf))
-        data["record"]["grantee"] = {"person": c}
-        edited = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
-        with rt.engine.begin() as conn:
-            conn.execute(text('UPDATE log_entries SET leaf = :l, leaf_hash = :h WHERE "index" = :i'),
-                         {"l": edited, "h": merkle.leaf_hash(edited).hex(), "i": index})
+        _rewrite_leaf(rt, index, leaf, b, c, fix_nodes=False)
         assert other.decide(c, "decide", "FGW-001", place="FGW-CK")["allowed"] is True  # not yet provable
         publish_checkpoint(rt)  # signed over the stored tree, which holds the true leaf
         grant(client, world, b, "B", backs=b_id)  # any change makes the worker read on
@@ -216,9 +211,6 @@ def test_a_worker_that_found_the_log_edited_answers_503_in_chinese_and_keeps_ref
     """What a window sees once its worker stopped answering: a 503 problem that says why, on every
     later question too, not a generic server error. The second worker runs from before the grant
     whose leaf is edited (as in the test above), so it folds the edited leaf when it reads on."""
-    import json
-    from sqlalchemy import text
-    from signing import merkle
     from web.app import create_app
     _snapshotted(rt, client, world)
     b, c = world["people"]["b"], world["people"]["c"]
@@ -227,12 +219,7 @@ def test_a_worker_that_found_the_log_edited_answers_503_in_chinese_and_keeps_ref
         window = second.test_client()
         b_id = grant(client, world, b, "A")
         index, leaf = _leaf_of(rt, b_id)
-        data = json.loads(bytes(leaf))
-        data["record"]["grantee"] = {"person": c}
-        edited = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
-        with rt.engine.begin() as conn:
-            conn.execute(text('UPDATE log_entries SET leaf = :l, leaf_hash = :h WHERE "index" = :i'),
-                         {"l": edited, "h": merkle.leaf_hash(edited).hex(), "i": index})
+        _rewrite_leaf(rt, index, leaf, b, c, fix_nodes=False)
         publish_checkpoint(rt)                  # signed over the stored tree, which holds the true leaf
         grant(client, world, b, "B", backs=b_id)  # any change makes the second worker read on
         for _ in range(2):

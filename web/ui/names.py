@@ -14,15 +14,27 @@ import vocab
 from web.ui.common import fmt_local
 
 
+_LOOKUP_OF = {"place": "places", "hall": "halls", "seal": "seals"}  # a reference's kind → its lookup
+
+
+def _names_of(key, name, *order) -> cached_property[dict[Any, str]]:
+    """A lookup of every row's name by its key (code or id), read in one query when first asked for."""
+    return cached_property(lambda self: dict(self.session.execute(select(key, name).order_by(*order)).all()))
+
+
 class Names:
     """Lookups by code or id, each table read once per page (and only when asked for)."""
 
     def __init__(self, session):
         self.session = session
 
-    @cached_property
-    def departments(self) -> dict[str, str]:
-        return dict(self.session.execute(select(m.Department.code, m.Department.name)).all())
+    departments = _names_of(m.Department.code, m.Department.name)
+    people = _names_of(m.Person.id, m.Person.name)
+    places = _names_of(m.Place.code, m.Place.name)
+    halls = _names_of(m.Hall.code, m.Hall.name)
+    seals = _names_of(m.Seal.code, m.Seal.name, m.Seal.code)
+    sections = _names_of(m.FunctionSection.code, m.FunctionSection.name)
+    dept_sections = _names_of(m.Section.id, m.Section.name)
 
     @cached_property
     def items(self) -> dict[str, str]:
@@ -32,29 +44,9 @@ class Names:
             select(m.ItemVersion.code, m.ItemVersion.name).join(
                 newest, (m.ItemVersion.code == newest.c.code) & (m.ItemVersion.version == newest.c.v))).all())
 
-    @cached_property
-    def people(self) -> dict[int, str]:
-        return dict(self.session.execute(select(m.Person.id, m.Person.name)).all())
-
-    @cached_property
-    def places(self) -> dict[str, str]:
-        return dict(self.session.execute(select(m.Place.code, m.Place.name)).all())
-
-    @cached_property
-    def halls(self) -> dict[str, str]:
-        return dict(self.session.execute(select(m.Hall.code, m.Hall.name)).all())
-
-    @cached_property
-    def seals(self) -> dict[str, str]:
-        return dict(self.session.execute(select(m.Seal.code, m.Seal.name).order_by(m.Seal.code)).all())
-
-    @cached_property
-    def sections(self) -> dict[str, str]:
-        return dict(self.session.execute(select(m.FunctionSection.code, m.FunctionSection.name)).all())
-
-    @cached_property
-    def dept_sections(self) -> dict[int, str]:
-        return dict(self.session.execute(select(m.Section.id, m.Section.name)).all())
+    def named(self, kind: str, code: Any) -> Any:
+        """The name of a place, hall or seal by its code (the code itself if unknown)."""
+        return getattr(self, _LOOKUP_OF[kind]).get(code, code)
 
     def department(self, code: str | None) -> str:
         return "全市" if not code else self.departments.get(code, code)
@@ -109,12 +101,8 @@ class Names:
             return f"收费项目“{self._listed(item, 'fees', value)}”"
         if kind == "condition":
             return f"申请条件第{value}项"
-        if kind == "place":
-            return self.places.get(value, value)
-        if kind == "hall":
-            return self.halls.get(value, value)
-        if kind == "seal":
-            return self.seals.get(value, value)
+        if kind in _LOOKUP_OF:
+            return self.named(kind, value)
         return value or part
 
 
@@ -192,12 +180,8 @@ def _value(key: str, value: Any, names: Names) -> str:
         return "、".join(vocab.ACTIONS.get(p, p) for p in value) if isinstance(value, list) else str(value)
     if key == "post":
         return {"A": "A岗", "B": "B岗"}.get(value, "—")
-    if key == "seal":
-        return names.seals.get(value, value)
-    if key == "place":
-        return names.places.get(value, value)
-    if key == "hall":
-        return names.halls.get(value, value)
+    if key in _LOOKUP_OF:
+        return names.named(key, value)
     if key == "backs":
         return f"授权书第{value}号"
     if key == "result":

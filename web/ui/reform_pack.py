@@ -124,5 +124,8 @@ def reform_pack_publish():
         if refused or (exam is not None and not exam.ok):
             status = 422
     changes = change_sentences(exam.active_pack, exam.pack, exam.changes) if exam and exam.active_pack else []
-    return render_template("reform/pack_publish.html", exam=exam, refused=refused, changes=changes,
+    from application.pack_wording import problems
+    return render_template("reform/pack_publish.html", exam=exam, changes=changes,
+                           refused=problems(refused) if refused else None,
+                           exam_problems=problems(exam.errors, exam.self_check, exam.files) if exam else [],
                            max_mb=up.MAX_UPLOAD_BYTES // 1024 // 1024), status
