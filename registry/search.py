@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import event, func, inspect, or_, select
 
-from registry.models import Department, ItemVersion, Person
+from registry.models import Department, Hall, ItemVersion, Person, Place
 from registry.pinyin import normalize_query, pinyin_key
 
 
@@ -85,10 +85,26 @@ def search_items(session, q: str = "", *, department: str | None = None, page: i
     return _page(session, stmt, (ItemVersion.department, ItemVersion.code), page, per_page)
 
 
+def of_hall(hall: str):
+    """People of a hall (docs/design.md §1: a window reads the people of its hall): those of a
+    department with a place in the hall, and of the department that hosts it (its comprehensive
+    windows' staff)."""
+    has_place = select(Place.code).where(Place.hall == hall, Place.department == Person.department).exists()
+    hosts = select(Hall.code).where(Hall.code == hall, Hall.host_department == Person.department).exists()
+    return or_(has_place, hosts)
+
+
+def hall_of_place(session, place: str | None) -> str | None:
+    """The hall a place is in (None: no place, or a place in no hall)."""
+    return session.scalar(select(Place.hall).where(Place.code == place)) if place else None
+
+
 def search_people(session, q: str = "", *, department: str | None = None, page: int = 1,
-                  per_page: int = 20, ids: list[int] | None = None) -> Found:
-    """People whose name or pinyin holds `q`, with their department's name."""
+                  per_page: int = 20, ids: list[int] | None = None, hall: str | None = None) -> Found:
+    """People whose name or pinyin holds `q`, with their department's name; of `hall`, if given."""
     stmt = select(Person, Department.name).join(Department, Department.code == Person.department)
+    if hall:
+        stmt = stmt.where(of_hall(hall))
     stmt = _narrowed(stmt, _matching(q, Person.name, Person.pinyin), Person.department, department, Person.id, ids)
     return _page(session, stmt, (Person.department, Person.name, Person.id), page, per_page)
 

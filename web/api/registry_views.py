@@ -86,7 +86,12 @@ for _args in (("/departments", "部门", m.Department, ser.department, s.Departm
 def list_people():
     role = g.principal.role
     stmt = select(m.Person).order_by(m.Person.id)
-    if role == "window":
+    if role == "window":       # names only; a window bound to a place reads its hall's people (design §1)
+        from registry import search
+        with runtime().reading() as session:
+            hall = search.hall_of_place(session, g.principal.place)
+        if hall:
+            stmt = stmt.where(search.of_hall(hall))
         return listing(stmt, lambda p: ser.person(p, names_only=True))
     out = listing(stmt, ser.person, m.Person.department)
     if isinstance(out, dict):

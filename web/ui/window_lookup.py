@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import jsonify, request, url_for
+from flask import g, jsonify, request, url_for
 
 from registry import search
 from web.context import runtime
@@ -28,11 +28,21 @@ def _query(name: str) -> str:
     return (request.args.get(name) or "")[:MAX_QUERY]
 
 
+def window_hall(session) -> str | None:
+    """The hall of the window signed in, when its account is bound to a place (a token issued for
+    a window's place); a page sign-in names no place, and then no hall narrows the people."""
+    principal = getattr(g, "principal", None)
+    if principal is None or principal.role != "window":
+        return None
+    return search.hall_of_place(session, principal.place)
+
+
 def person_options(session, q: str, page: int, *, chosen: int | None = None) -> dict[str, Any]:
-    found = search.search_people(session, q, page=page, per_page=PER_LIST)
+    hall = window_hall(session)
+    found = search.search_people(session, q, page=page, per_page=PER_LIST, hall=hall)
     rows = [{"value": str(p.id), "label": f"{p.name}（{dept}）"} for p, dept in found.rows]
     if chosen is not None and all(r["value"] != str(chosen) for r in rows):
-        extra = search.search_people(session, "", page=1, per_page=1, ids=[chosen])
+        extra = search.search_people(session, "", page=1, per_page=1, ids=[chosen], hall=hall)
         rows = [{"value": str(p.id), "label": f"{p.name}（{dept}）"} for p, dept in extra.rows] + rows
     return {"rows": rows, "total": found.total, "page": found.page, "pages": found.pages}
 
