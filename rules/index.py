@@ -11,6 +11,8 @@ need a lock.
 """
 from __future__ import annotations
 
+from typing import Any
+
 from .pack import Rule
 from .schema import ACTIONS
 from .world import AuthRec
@@ -132,11 +134,7 @@ class DecisionIndex:
         self.revocations[auth_id] = self.revocations.get(auth_id, ()) + ((at, filed, rev_id),)
 
     def remove_revocation(self, rev_id, auth_id) -> None:
-        kept = tuple(r for r in self.revocations.get(auth_id, ()) if r[2] != rev_id)
-        if kept:
-            self.revocations[auth_id] = kept
-        else:
-            self.revocations.pop(auth_id, None)
+        _drop(self.revocations, auth_id, 2, rev_id)
 
     def add_absence(self, abs_id, person, start: float, end: float, filed: float) -> None:
         self.remove_absence(abs_id, person)
@@ -144,11 +142,7 @@ class DecisionIndex:
         self._publish_absences(person)
 
     def remove_absence(self, abs_id, person) -> None:
-        kept = tuple(a for a in self.absences.get(person, ()) if a[3] != abs_id)
-        if kept:
-            self.absences[person] = kept
-        else:
-            self.absences.pop(person, None)
+        _drop(self.absences, person, 3, abs_id)
         self._publish_absences(person)
 
     def _publish_absences(self, person) -> None:
@@ -174,3 +168,12 @@ class DecisionIndex:
         if auth.filed > k or not (auth.vf <= t < auth.vt):
             return False
         return not self.revocations.get(auth.id) or self.revoked_at(auth.id, t, k) is None
+
+
+def _drop(table: dict[Any, Any], key: object, pos: int, row_id: object) -> None:
+    """Remove from `table[key]` the entries whose field `pos` is `row_id`; the key goes with its last entry."""
+    kept = tuple(r for r in table.get(key, ()) if r[pos] != row_id)
+    if kept:
+        table[key] = kept
+    else:
+        table.pop(key, None)

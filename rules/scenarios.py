@@ -114,14 +114,23 @@ def check_scenarios(data: Any, rule_ids: set[str], clauses: dict,
         _check_expect(sc.get("expect"), path, rule_ids, err)
 
 
+def _section(section, path, name, keys, missing, err):
+    """The path of a scenario's `name` section (ask, expect) after its unknown keys are reported;
+    None, with `missing` reported, when it is not a mapping."""
+    if not isinstance(section, dict):
+        err(path + (name,) if section is not None else path, missing)
+        return None
+    p = path + (name,)
+    for k in section:
+        if k not in keys:
+            err(p + (k,), f"{name} 中未知的键 '{k}'（可用: {', '.join(sorted(keys))}）")
+    return p
+
+
 def _check_ask(ask, path, refs, world, err) -> None:
-    if not isinstance(ask, dict):
-        err(path + ("ask",) if ask is not None else path, "自检场景需要 ask：person, action, item, at")
+    p = _section(ask, path, "ask", ASK_KEYS, "自检场景需要 ask：person, action, item, at", err)
+    if p is None:
         return
-    p = path + ("ask",)
-    for k in ask:
-        if k not in ASK_KEYS:
-            err(p + (k,), f"ask 中未知的键 '{k}'（可用: {', '.join(sorted(ASK_KEYS))}）")
     for k in ("person", "action", "item", "at"):
         if ask.get(k) is None:
             err(p, f"ask 缺少 '{k}'")
@@ -140,13 +149,9 @@ def _check_ask(ask, path, refs, world, err) -> None:
 
 
 def _check_expect(exp, path, rule_ids, err) -> None:
-    if not isinstance(exp, dict):
-        err(path + ("expect",) if exp is not None else path, "自检场景需要 expect：至少写明 kind")
+    p = _section(exp, path, "expect", EXPECT_KEYS, "自检场景需要 expect：至少写明 kind", err)
+    if p is None:
         return
-    p = path + ("expect",)
-    for k in exp:
-        if k not in EXPECT_KEYS:
-            err(p + (k,), f"expect 中未知的键 '{k}'（可用: {', '.join(sorted(EXPECT_KEYS))}）")
     kind = exp.get("kind")
     if kind is None:
         err(p, "expect 缺少 'kind'（allow、forbidden 或 not_granted）")

@@ -93,6 +93,16 @@ def test_duplicate_scenario_names_and_missing_expect(pack_dir):
     assert [e.message for e in errs] == ["自检场景需要 expect：至少写明 kind"]
 
 
+def test_unknown_keys_in_ask_and_expect_are_named(pack_dir):
+    p = pack_dir / "scenarios.yaml"
+    _edit(p, "ask: {person: 3, action: consult, item: I3,", "ask: {persn: 1, person: 3, action: consult, item: I3,")
+    _edit(p, "expect: {allowed: true, kind: allow, rule: gov_service.front_desk, authorization: 12}",
+          "expect: {allowd: true, allowed: true, kind: allow, rule: gov_service.front_desk, authorization: 12}")
+    messages = [e.message for e in check_pack(pack_dir)]
+    assert any(m.startswith("ask 中未知的键 'persn'") for m in messages), messages
+    assert any(m.startswith("expect 中未知的键 'allowd'") for m in messages), messages
+
+
 def test_compare_reports_in_chinese():
     answer = {"allowed": True, "kind": "allow", "reasons": [{"rule": "r1", "detail": "甲"}], "why_not": None,
               "authorization": {"id": 3, "log_index": 3}, "acting_for": None, "unchecked": ["place"]}
