@@ -86,17 +86,24 @@ def _signed_authorization(ctx: FilingContext, auth_id: Any) -> dict[str, Any]:
     return ctx.signed(lambda state: dict(state.tables["authorizations"].get(auth_id) or {}), kinds=("authorization",))
 
 
+def _grant_and_revocation(state, auth_id: Any) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The authorization's signed record and its signed revocation (None without one)."""
+    revoked = next((r for r in state.tables["revocations"].values() if r["authorization"] == auth_id), None)
+    return dict(state.tables["authorizations"].get(auth_id) or {}), revoked
+
+
 def revoke_authorization(ctx: FilingContext, auth_id: int, at, reason: str) -> Revocation:
     """Revocation is a new record effective from `at`; a receipt already issued is untouched."""
     ctx.require_role("department")
     auth = get_or_404(ctx.session, Authorization, auth_id, "授权")
     ctx.require_department(auth.grantor)
-    ctx.require_department(_signed_authorization(ctx, auth_id).get("grantor") or "（无签名记录）")
+    signed, existing = ctx.signed(lambda state: _grant_and_revocation(state, auth_id),
+                                  kinds=("authorization", "revocation"))
+    ctx.require_department(signed.get("grantor") or "（无签名记录）")
     if not reason:
         raise invalid("reason", "须写明撤销理由")
-    existing = ctx.session.scalar(select(Revocation).where(Revocation.authorization == auth_id))
-    if existing is not None:
-        raise Conflict(f"授权{auth_id}已于{iso(existing.at)}撤销")
+    if existing is not None:  # the signed revocation: a deleted row revokes nothing twice
+        raise Conflict(f"授权{auth_id}已于{iso(existing['at'])}撤销")
     rev = Revocation(authorization=auth_id, at=at, reason=reason, filed_at=ctx.now,
                      late_filed=ctx.is_late(at), filed_by=ctx.actor.name)
     ctx.record(rev, "revocation", lambda: {"id": rev.id, "authorization": auth_id, "at": iso(at), "reason": reason,

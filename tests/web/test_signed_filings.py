@@ -63,3 +63,19 @@ def test_a_case_row_edited_into_another_department_is_stepped_only_by_its_own(cl
     assert step("FGW").step == "decided"
     differing = {d.field for d in audit_pass(rt, incremental=False, workers=1)[0].differences if d.table == "cases"}
     assert differing == {"department"}
+
+
+def test_a_revocation_row_deleted_does_not_let_the_grant_be_revoked_again(client, world, rt):
+    from tests.factories.api import MINIMUM, grant
+    file_item(client, world)
+    a_id = grant(client, world, world["people"]["a"], "A", powers=MINIMUM)
+
+    def revoke(at: str):
+        return client.post(f"/api/v1/authorizations/{a_id}/revoke", json={"at": at, "reason": "调岗"},
+                           headers=bearer(world["tokens"]["fgw"]))
+
+    r = revoke("2030-01-01T00:00:00+08:00")
+    assert r.status_code == 201, r.get_json()
+    _sql(rt, "DELETE FROM revocations WHERE id = :id", id=r.get_json()["id"])
+    r = revoke("2019-06-01T00:00:00+08:00")  # no row, but the signed revocation stands
+    assert r.status_code == 409 and "已于2029-12-31" in r.get_data(as_text=True), r.get_json()
