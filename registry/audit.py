@@ -243,7 +243,7 @@ def _compare_items(session: Session, state: SignedState) -> list[Difference]:
     return out
 
 
-CASE_FIELDS = ("item", "place", "accepted_at", "application_key", "platform_no", "platform_record", "status",
+CASE_FIELDS = ("item", "department", "place", "accepted_at", "application_key", "platform_no", "platform_record", "status",
                "pending_platform")
 
 

@@ -38,7 +38,7 @@ class CaseFacts:
                 self.cases_by_application.setdefault((kind, value), set()).add(row["number"])
 
     def _case(self, index, r):
-        row = {"number": r["number"], "item": r.get("item"), "place": r.get("place"),
+        row = {"number": r["number"], "item": r.get("item"), "department": r.get("department"), "place": r.get("place"),
                "accepted_at": dt(r.get("accepted_at")), "application_key": r.get("application_key"),
                "platform_record": r.get("platform_record", True), "platform_no": r.get("platform_no"),
                "status": "open", "pending_platform": bool(r.get("pending_platform"))}

@@ -24,7 +24,7 @@ from typing import Any, Callable, Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from registry.models import Absence, ItemVersion, Person
+from registry.models import Absence, Case, ItemVersion, Person
 from registry.record_views import RECORD_VIEWS, TIME_FIELDS
 from registry.signed_cases import HANDLERS as CASE_HANDLERS, CaseFacts
 from registry.signed_leaves import ProvenLeaves
@@ -333,4 +333,9 @@ def unsigned_state(session: Session, kinds: tuple[str, ...] | None = None) -> Si
         for item in session.scalars(select(ItemVersion)):
             state.apply(-1, {"type": "item_filing", "item": item.code, "version": item.version, "name": item.name,
                              "department": item.department, "status": item.status})
+    if kinds is None or "case" in kinds:
+        for case in session.scalars(select(Case)):
+            state.apply(-1, {"type": "case", "number": case.number, "item": case.item, "department": case.department,
+                             "place": case.place, "application_key": case.application_key,
+                             "platform_no": case.platform_no, "accepted_at": case.accepted_at})
     return state

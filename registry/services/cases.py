@@ -68,7 +68,11 @@ def add_step(ctx: FilingContext, number: str, step: str, *, person: int | None, 
     case = ctx.session.get(Case, number)
     if case is None:
         raise NotFound(f"办件“{number}”不存在")
-    ctx.require_department(case.department)
+    # The department the case's signed record states, never the row's (docs/design.md §12.3).
+    signed = ctx.signed(lambda state: (state.tables["cases"].get(number) or {}).get("department"), kinds=("case",))
+    if signed is None:
+        raise invalid("case", f"办件“{number}”没有签名记录")
+    ctx.require_department(signed)
     if place is not None and ctx.session.get(Place, place) is None:
         raise invalid("place", f"场所“{place}”不存在")
     if person is not None and ctx.session.get(Person, person) is None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
-from tests.factories.api import file_item
+from application.auditing import audit_pass
+from tests.factories.api import file_item, hall_clock  # noqa: F401 (autouse: the hall's clock)
+from tests.factories.door import accept, calendar_2026, hall, report  # noqa: F401
 from tests.web.conftest import bearer
 
 
@@ -41,3 +43,23 @@ def test_a_person_row_edited_into_another_department_is_absent_only_for_its_own(
     assert r.status_code == 403, r.get_json()
     r = _absence(client, world, "ga", c)
     assert r.status_code == 201, r.get_json()
+
+
+def test_a_case_row_edited_into_another_department_is_stepped_only_by_its_own(client, hall, rt):
+    import pytest
+    from registry.errors import Forbidden
+    from registry.services import cases
+    from registry.services.context import Actor
+    report(client, hall)
+    assert accept(client, hall, "C-1").status_code == 201  # FGW-002: a case of FGW
+    _sql(rt, "UPDATE cases SET department = 'GA' WHERE number = 'C-1'")
+
+    def step(department: str):
+        with rt.filing(Actor(name=department.lower(), role="department", department=department)) as ctx:
+            return cases.add_step(ctx, "C-1", "decided", person=None, place=None, at=None)
+
+    with pytest.raises(Forbidden):  # the row says GA's; the signed case record says FGW's
+        step("GA")
+    assert step("FGW").step == "decided"
+    differing = {d.field for d in audit_pass(rt, incremental=False, workers=1)[0].differences if d.table == "cases"}
+    assert differing == {"department"}
