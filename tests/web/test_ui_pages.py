@@ -155,6 +155,10 @@ def test_filing_an_authorization_through_the_page_signs_and_logs_it(client, ui, 
     letter = client.get(f"/dept/FGW/authorizations/{auth.id}/letter")
     assert letter.status_code == 200
     assert "授 权 书" in letter.text and "<svg" in letter.text and auth.record_hash in letter.text
+    login(client, "ga")  # another department has no such authorization: its page and letter are 404s
+    for url in (f"/dept/GA/authorizations/{auth.id}", f"/dept/GA/authorizations/{auth.id}/letter"):
+        r = client.get(url)
+        assert r.status_code == 404 and f"本部门没有授权 #{auth.id}" in r.text
 
 
 def test_errors_are_shown_next_to_their_fields_with_the_input_kept(client, ui, rt):

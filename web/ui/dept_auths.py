@@ -112,16 +112,23 @@ def _one_auth(session, dept: str, auth_id: int) -> AuthRow | None:
 
 @pages.get("/dept/<dept>/authorizations/<int:auth_id>")
 def dept_auth(dept, auth_id):
-    with runtime().reading() as session:
-        row = _one_auth(session, dept, auth_id)
-        if row is None:
-            return not_found(f"本部门没有授权 #{auth_id}")
+    def page(session, row):
         backed_by = [r for r in _auth_rows(session, dept) if r.a.backs == auth_id]
         items = {i.code: i.name for i in _latest_items(session, dept)}
         return render_template("dept/auth.html", dept=dept, row=row, backed_by=backed_by, items=items,
                                signed=_signed_record(session, row.a.log_index),
                                rev_signed=_signed_record(session, row.rev.log_index) if row.rev else None,
                                just_filed=request.args.get("filed") == "1")
+    return _auth_page(dept, auth_id, page)
+
+
+def _auth_page(dept: str, auth_id: int, page):
+    """`page(session, row)` for one of the department's authorizations; 404 if it has no such one."""
+    with runtime().reading() as session:
+        row = _one_auth(session, dept, auth_id)
+        if row is None:
+            return not_found(f"本部门没有授权 #{auth_id}")
+        return page(session, row)
 
 
 @pages.route("/dept/<dept>/authorizations/<int:auth_id>/revoke", methods=["GET", "POST"])
@@ -158,12 +165,10 @@ def _revoke(ctx, auth_id, at, reason):
 
 @pages.get("/dept/<dept>/authorizations/<int:auth_id>/letter")
 def dept_auth_letter(dept, auth_id):
-    with runtime().reading() as session:
-        row = _one_auth(session, dept, auth_id)
-        if row is None:
-            return not_found(f"本部门没有授权 #{auth_id}")
+    def page(session, row):
         d = _department(session, dept)
         items = {i.code: i.name for i in _latest_items(session, dept)}
         target = public_url("ui.verify_hash", leaf_hash=row.a.record_hash) if row.a.record_hash else None
         return render_template("dept/letter.html", dept=dept, d=d, row=row, items=items,
                                qr=qr_svg(target) if target else None)
+    return _auth_page(dept, auth_id, page)
