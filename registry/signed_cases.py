@@ -42,6 +42,8 @@ class CaseFacts:
                "accepted_at": dt(r.get("accepted_at")), "application_key": r.get("application_key"),
                "platform_record": r.get("platform_record", True), "platform_no": r.get("platform_no"),
                "status": "open", "pending_platform": bool(r.get("pending_platform"))}
+        if "platform_due_at" in r:  # logged since issue 13.1; the overdue finding reads it (registry.services.clocks)
+            row["platform_due_at"] = dt(r["platform_due_at"])
         self.tables["cases"][row["number"]] = row
         self._index_case(row)
         self._mark("case", row["number"], index)

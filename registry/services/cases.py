@@ -48,6 +48,7 @@ def open_case(ctx: FilingContext, data: dict[str, Any], *, key: str, due_at: dat
                               "place": data["place"], "accepted_at": iso(accepted_at), "due_at": iso(due_at),
                               "application_key": key, "platform_record": platform_record,
                               "platform_no": platform_no, "pending_platform": pending,
+                              "platform_due_at": iso(platform_due_at),
                               "decision_id": decision_id}, ref=data["number"])
     case = Case(number=data["number"], item=item.code, department=item.department, place=data["place"],
                 application_key=key, accepted_at=accepted_at, due_at=due_at, clock_pending=clock_pending,

@@ -163,3 +163,25 @@ def test_the_scheduler_command_runs_one_pass_and_warns_when_the_calendar_runs_ou
     with single_instance(rt):
         busy = runner.invoke(scheduler_command, ["--once"])
     assert busy.exit_code == 1 and "另一个 scheduler" in busy.output
+
+
+def test_the_outside_system_finding_reads_the_signed_cases_not_edited_rows(client, world, rt):
+    """Issue 13.1: a case without a platform record, and one accepted during an outage whose record
+    is overdue, are found as their signed records state them, whatever an UPDATE made of the rows."""
+    from sqlalchemy import text
+    publish(client, world, ITEM, "fgw")
+    open_case(rt, world, "X-1", "FGW-002", "2026-11-20T10:00:00", platform_record=False)
+    with rt.filing(WINDOW) as ctx:
+        case_service.open_case(ctx, {"number": "X-2", "item": "FGW-002", "place": "ZH-01",
+                                     "accepted_at": at("2026-11-20T10:00:00"), "person": world["people"]["w"]},
+                               key="k-X-2", due_at=None, clock_pending=False, decision_id=None,
+                               platform_due_at=at("2026-11-20T18:00:00"))
+    with rt.engine.begin() as conn:
+        conn.execute(text("UPDATE cases SET platform_record = :t WHERE number = 'X-1'"), {"t": True})
+        conn.execute(text("UPDATE cases SET platform_due_at = :d WHERE number = 'X-2'"),
+                     {"d": "2099-01-01 00:00:00.000000"})
+    raised = Scheduler(rt).run_once(at("2026-11-23T09:40:00"), findings=False).clocks["raised"]
+    assert {"outside_system:X-1", "outside_system:X-2"} <= set(raised), raised
+    with rt.reading() as session:
+        text_2 = session.scalar(select(m.Alert.text).where(m.Alert.key == "outside_system:X-2"))
+    assert "应于2026-11-20 18:00前补录" in text_2, text_2
