@@ -27,6 +27,7 @@ Fact strings are interned when folded (registry.signed_facts), so the pickle hol
 """
 from __future__ import annotations
 
+import base64
 import gc
 import hashlib
 import hmac
@@ -178,7 +179,13 @@ REFRESH_AFTER = 5000  # records logged past a snapshot before a starting worker 
 
 def log_trust(rt) -> Trust | None:
     """How a worker trusts a checkpoint: its note must carry a valid signature by one of the log's
-    keys (the key store's, current or retired) and state the size and root computed from the leaves."""
+    keys and state the size and root computed from the leaves. The log keys are the ones the log
+    itself proves (registry.custody.log_key_chain: each later log key announced by a record signed
+    by an earlier one), not whatever rows the key table holds, and the first of them must be the
+    one this host pinned outside the database (log_key_pin): a key row slipped into the database
+    signs no checkpoint a worker accepts. Keys held outside the database (a file key store, no key
+    records) are trusted as the key store gives them."""
+    from registry.custody import log_key_chain
     from registry.ledger import LOG_BODY
     from signing.errors import NoteError
     from signing.note import open_note, parse_checkpoint
@@ -186,16 +193,47 @@ def log_trust(rt) -> Trust | None:
     if keys is None or settings is None:
         return None
     origin = settings.origin
+    pin = Path(rt.settings.instance_dir) / "log-key.pin"
+    known: list[bytes] = []
+
+    def proven_keys() -> list[bytes]:
+        with rt.reading() as session:
+            chain = log_key_chain(session)
+        if not chain:
+            return [k.public_key for k in keys.public_keys() if k.body == LOG_BODY and k.alg == "ed25519"]
+        first_id, first_key = next(iter(chain.items()))
+        if log_key_pin(pin, first_id, first_key) != (first_id, first_key):
+            raise LogTampered(f"日志的第一把日志密钥（{first_id}）不是本机记下的那把：日志已被改动或整体替换")
+        return list(chain.values())
 
     def trust(note: str, size: int, root: bytes) -> None:
-        public = [k.public_key for k in keys.public_keys() if k.body == LOG_BODY and k.alg == "ed25519"]
-        try:
-            checkpoint = parse_checkpoint(open_note(note, {origin: public})[0])
-        except NoteError as exc:
-            raise LogTampered(f"树大小 {size} 的检查点没有日志密钥的有效签名（{exc}）：日志已被改动") from exc
+        for fresh in (False, True):              # a key rotated since we read the chain: read it again
+            if fresh or not known:
+                known[:] = proven_keys()
+            try:
+                checkpoint = parse_checkpoint(open_note(note, {origin: list(known)})[0])
+                break
+            except NoteError as exc:
+                if fresh:
+                    raise LogTampered(f"树大小 {size} 的检查点没有日志密钥的有效签名（{exc}）：日志已被改动") from exc
         if (checkpoint.origin, checkpoint.size, checkpoint.root) != (origin, size, root):
             raise LogTampered(f"树大小 {size} 的检查点所签的内容与日志不符：日志已被改动")
     return trust
+
+
+def log_key_pin(path: Path, key_id: str, public_key: bytes) -> tuple[str, bytes]:
+    """The first log key this host has seen, kept in `path` (0600) from its first start on: trust
+    on first use, as SSH keeps a host key. Returns what the file holds."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump({"key_id": key_id, "public_key": base64.b64encode(public_key).decode()}, fh)
+        except FileExistsError:
+            pass
+    held = json.loads(path.read_text(encoding="utf-8"))
+    return held["key_id"], base64.b64decode(held["public_key"])
 
 
 def start_engine(rt, session, pack: Pack) -> tuple[Engine, SignedState, dict[str, Any]]:

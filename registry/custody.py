@@ -205,14 +205,12 @@ def _current(session: Session, body: str) -> CustodyKey | None:
                           .order_by(CustodyKey.valid_from.desc()).limit(1))
 
 
-def check_against_log(session: Session) -> list[str]:
-    """Each key row against the key records of the log: the problems found, in Chinese.
-
-    The log's own key records say which keys were created and when; a key row that no record
-    announces, or that differs from its record, was put into the database behind the log's back."""
+def _proven_key_records(session: Session, problems: list[str]) -> tuple[dict[str, dict[str, Any]], dict[str, bytes]]:
+    """The log's key records in order, each checked against the log keys proven before it: the
+    first log key announces itself, every later record must be signed by a log key already
+    proven. Returns (records by key id, log keys by key id, the first first); problems are appended."""
     records: dict[str, dict[str, Any]] = {}
     log_keys: dict[str, bytes] = {}
-    problems: list[str] = []
     for index, leaf in session.execute(select(LogEntry.index, LogEntry.leaf).where(LogEntry.kind == "key")
                                        .order_by(LogEntry.index)):
         record, sig = parse_leaf(bytes(leaf))
@@ -229,6 +227,24 @@ def check_against_log(session: Session) -> list[str]:
         if record["body"] == LOG_BODY:
             log_keys[record["key_id"]] = public
         records[record["key_id"]] = {**record, "log_index": index}
+    return records, log_keys
+
+
+def log_key_chain(session: Session) -> dict[str, bytes]:
+    """The Ed25519 log keys (checkpoints are Ed25519 notes) the log itself proves, first key first,
+    whatever rows the key table holds:
+    what a worker may trust a checkpoint's signature from (docs/design.md §12.3)."""
+    records, log_keys = _proven_key_records(session, [])
+    return {key_id: public for key_id, public in log_keys.items() if records[key_id]["alg"] == ALG_ED25519}
+
+
+def check_against_log(session: Session) -> list[str]:
+    """Each key row against the key records of the log: the problems found, in Chinese.
+
+    The log's own key records say which keys were created and when; a key row that no record
+    announces, or that differs from its record, was put into the database behind the log's back."""
+    problems: list[str] = []
+    records, _ = _proven_key_records(session, problems)
     for row in session.scalars(select(CustodyKey).order_by(CustodyKey.body, CustodyKey.valid_from)):
         found = records.get(row.key_id)
         if found is None:

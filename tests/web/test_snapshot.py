@@ -229,3 +229,55 @@ def test_a_worker_that_found_the_log_edited_answers_503_in_chinese_and_keeps_ref
             assert problem["title"] == "日志校验未通过，暂停办理" and "日志已被改动" in problem["detail"]
     finally:
         second.extensions["onehall"].close()
+
+
+def test_a_log_key_slipped_into_the_key_table_signs_no_checkpoint_a_worker_accepts(rt, client, world):
+    """The insider's whole change: a leaf edited with its hashes and node, the checkpoint's root
+    following it, and the checkpoint signed again with a key of their own, put into the key table
+    as a log key. The worker trusts only the log keys the log itself proves, so it refuses; the
+    audit names the key."""
+    import pytest
+    from sqlalchemy import select, text
+    from registry.custody import check_against_log
+    from registry.ledger import LOG_BODY
+    from registry.models import Checkpoint, CustodyKey
+    from registry.signed_leaves import LogTampered
+    from signing.keys import Ed25519Signer
+    from signing.note import format_checkpoint, sign_note
+    b, c, index, leaf = _b_granted_after_the_snapshot(rt, client, world)
+    _rewrite_leaf(rt, index, leaf, b, c, fix_checkpoint=True)
+    intruder = Ed25519Signer.generate()
+    origin = rt.settings.log_origin
+    with rt.filing_session() as session:
+        newest = session.scalar(select(Checkpoint).order_by(Checkpoint.tree_size.desc()).limit(1))
+        log_key = session.scalar(select(CustodyKey).where(CustodyKey.body == LOG_BODY))
+        session.add(CustodyKey(key_id=intruder.key_id, body=LOG_BODY, alg="ed25519", custody="database",
+                               public_key=intruder.public_key_raw, valid_from=log_key.valid_from, sealed=b"x"))
+        size, root = newest.tree_size, bytes.fromhex(newest.root_hash)
+    forged = sign_note(format_checkpoint(origin, size, root), origin, intruder)
+    with rt.engine.begin() as conn:
+        conn.execute(text("UPDATE checkpoints SET note = :n WHERE tree_size = :s"), {"n": forged, "s": size})
+    with pytest.raises(LogTampered, match="签"):
+        rt.policy.reload()
+    with rt.reading() as session:
+        assert any(intruder.key_id in p for p in check_against_log(session))
+
+
+def test_a_log_whose_first_key_is_not_the_one_this_host_pinned_is_refused(rt, client, world):
+    """A whole log re-signed from its first record on, under a key of the editor's own, is
+    consistent in itself: the host's pin (kept outside the database since its first start) is
+    what tells."""
+    import base64
+    import json
+    import pytest
+    from registry.signed_leaves import LogTampered
+    from signing.keys import Ed25519Signer
+    _b_granted_after_the_snapshot(rt, client, world)
+    rt.policy.reload()                                    # proves the new checkpoint: pins the key
+    pin = rt.settings.instance_dir / "log-key.pin"
+    assert json.loads(pin.read_text())["key_id"]
+    other = Ed25519Signer.generate()
+    pin.write_text(json.dumps({"key_id": other.key_id,
+                               "public_key": base64.b64encode(other.public_key_raw).decode()}))
+    with pytest.raises(LogTampered, match="第一把日志密钥"):
+        rt.policy.reload()
