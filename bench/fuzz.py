@@ -8,6 +8,7 @@ status, server errors (5xx: must be 0), failed checks, and the wall time; `basel
 same module at the `make test` setting, from the same run, for scale.
 
     python -m bench.fuzz [--seeds 1,2,3] [--examples 30] [--stateful 20] [--no-baseline]
+                         [--database-url postgresql://…]   (the demo city on PostgreSQL)
 """
 from __future__ import annotations
 
@@ -47,12 +48,14 @@ def main() -> None:
     parser.add_argument("--examples", type=int, default=30)
     parser.add_argument("--stateful", type=int, default=20)
     parser.add_argument("--no-baseline", action="store_true")
+    parser.add_argument("--database-url", help="run the demo city on this PostgreSQL server (a schema of its own)")
     args = parser.parse_args()
     result = {"bench": "fuzz", "command": " ".join(sys.argv)}
+    backend = {"ONEHALL_FUZZ_DATABASE_URL": args.database_url} if args.database_url else {}
     result["long"] = run({"ONEHALL_FUZZ_SEEDS": args.seeds, "ONEHALL_FUZZ_EXAMPLES": str(args.examples),
-                          "ONEHALL_FUZZ_STATEFUL": str(args.stateful)})
+                          "ONEHALL_FUZZ_STATEFUL": str(args.stateful), **backend})
     if not args.no_baseline:
-        base = run({})
+        base = run(backend)
         result["baseline_s"] = base["wall_s"]
         result["baseline"] = {k: base.get(k) for k in ("requests", "stateful_requests", "server_errors", "pytest_exit")}
     print(json.dumps(result, ensure_ascii=False))

@@ -28,6 +28,7 @@ from schemathesis.checks import content_type_conformance, not_a_server_error, re
 
 import web.api
 from tests.api.world import DEPARTMENT, DemoWorld, build_world
+from tests.factories.databases import empty_database
 from web.api.routing import ROUTES
 
 # The routes register when their modules are imported (create_app imports them): import them all.
@@ -79,9 +80,18 @@ QUERY_REFS = {"person": "person", "item": "item", "place": "place", "department"
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory) -> DemoWorld:
-    w = build_world(tmp_path_factory.mktemp("fuzz"))
-    yield w
-    w.rt.close()
+    """The demo city on SQLite, or on the PostgreSQL server `ONEHALL_FUZZ_DATABASE_URL` names (in a
+    schema of its own, dropped afterwards): bench.fuzz --database-url runs the long fuzz there."""
+    url = os.environ.get("ONEHALL_FUZZ_DATABASE_URL")
+    if not url:
+        w = build_world(tmp_path_factory.mktemp("fuzz"))
+        yield w
+        w.rt.close()
+        return
+    for database_url, schema in empty_database("postgresql", tmp_path_factory.mktemp("fuzz"), "fuzz", url):
+        w = build_world(tmp_path_factory.mktemp("fuzz"), database_url=database_url, database_schema=schema)
+        yield w
+        w.rt.close()
 
 
 @pytest.fixture(scope="module")
@@ -237,7 +247,7 @@ def _has_inputs(operation) -> bool:
     return bool(raw.get("parameters") or raw.get("requestBody"))
 
 
-def test_several_hundred_requests_reached_the_app():
+def test_several_hundred_requests_reached_the_app(world):
     """Runs last in this module: the fuzzing above sent several hundred requests, and enough of
     them got past authentication and validation into the filings and the decisions."""
     if len({(m, p) for m, p, _, _ in SENT}) < len(OPERATIONS):
@@ -253,7 +263,7 @@ def test_several_hundred_requests_reached_the_app():
     created = sum(n for (m, p, _, status), n in SENT.items() if status == 201)
     decided = sum(n for (m, p, _, status), n in SENT.items() if p.endswith("/decisions") and status == 200)
     stateful = sum(STATEFUL.values())
-    report = {"requests": total, "stateful_requests": stateful, "seeds": [s for s in SEEDS if s is not None],
+    report = {"backend": world.rt.engine.dialect.name, "requests": total, "stateful_requests": stateful, "seeds": [s for s in SEEDS if s is not None],
               "examples": MAX_EXAMPLES, "stateful_examples": STATEFUL_EXAMPLES,
               "server_errors": sum(n for s, n in by_status.items() if s >= 500),
               "by_status": {str(s): n for s, n in sorted(by_status.items())},

@@ -36,9 +36,10 @@ class DemoWorld:
 
 
 def migrated_app(folder: Path, database: str, **settings: Any) -> Flask:
-    """An app over a new SQLite database in `folder`, migrated to the current schema (keys and
-    instance files beside it)."""
-    conf = Settings(instance_dir=folder / "instance", database_url=f"sqlite:///{folder / database}",
+    """An app over a new SQLite database in `folder` (or the `database_url` and `database_schema`
+    given), migrated to the current schema (keys and instance files beside it)."""
+    url = settings.pop("database_url", None) or f"sqlite:///{folder / database}"
+    conf = Settings(instance_dir=folder / "instance", database_url=url,
                     key_dir=folder / "keys", key_passphrase=b"test-passphrase", secret_key="test",
                     testing=True, **settings)
     conf.instance_dir.mkdir(parents=True, exist_ok=True)
@@ -48,7 +49,8 @@ def migrated_app(folder: Path, database: str, **settings: Any) -> Flask:
 
 
 def demo_app(tmp: Path, *, scale: int = 1, **settings: Any) -> Flask:
-    """An app over a fresh SQLite database in `tmp`, seeded like `onehall init --demo [--scale N]`."""
+    """An app over a fresh database (SQLite in `tmp` unless `database_url` is given), seeded like
+    `onehall init --demo [--scale N]`."""
     tmp.mkdir(parents=True, exist_ok=True)
     app = migrated_app(tmp, "onehall.db", checkpoint_interval_ms=10, **settings)
     rt = app.extensions["onehall"]

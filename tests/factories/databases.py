@@ -15,19 +15,21 @@ from registry.db import make_engine
 PG_URL = os.environ.get("ONEHALL_TEST_DATABASE_URL")
 
 
-def empty_database(backend: str, folder: Path, name: str) -> Iterator[tuple[str, str | None]]:
+def empty_database(backend: str, folder: Path, name: str,
+                   server: str | None = None) -> Iterator[tuple[str, str | None]]:
     """(url, schema) of an empty database named `name`, dropped afterwards (a generator to
-    `yield from` in a fixture)."""
+    `yield from` in a fixture); PostgreSQL on `server`, else the test server."""
     if backend == "sqlite":
         yield f"sqlite:///{folder / (name + '.db')}", None
         return
-    assert PG_URL
+    server = server or PG_URL
+    assert server
     schema = f"{name[:6]}_{os.getpid()}_{uuid.uuid4().hex[:10]}"
-    admin = make_engine(PG_URL)
+    admin = make_engine(server)
     with admin.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     try:
-        yield PG_URL, schema
+        yield server, schema
     finally:
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))

@@ -157,3 +157,13 @@ def test_an_unknown_person_in_a_case_step_is_refused_by_the_service(rt, client, 
             cases.add_step(ctx, "PT-1", "issued", person=2**31 - 1, place=None, at=None)
     assert exc.value.errors[0].field == "person"
     assert written(rt) == before
+
+
+@pytest.mark.parametrize("number", [2**31, 2**40, 10**17])
+def test_log_sizes_and_indexes_beyond_the_columns_are_answered_not_500(client, number):
+    """Found by the API fuzzing on PostgreSQL: a checkpoint size or entry index beyond INTEGER
+    reached the database (out of range, 500). No log is that long: not found, or no entries."""
+    r = client.get(f"/api/v1/log/checkpoints/{number}")
+    assert r.status_code == 404 and "检查点" in r.get_json()["title"]
+    r = client.get(f"/api/v1/log/entries?start={number}&end={number + 5}")
+    assert r.status_code == 200 and r.get_json()["items"] == []

@@ -13,6 +13,7 @@ from signing import merkle
 from web.api import schemas as s
 from web.api.problems import problem
 from web.api.routing import ANONYMOUS, route
+from web.input_guard import MAX_ID
 from application.limits import receipt_check_allowed
 from web.context import runtime
 
@@ -64,7 +65,8 @@ def checkpoint_of_size(size: str):
     if not (size.isascii() and size.isdigit()) or len(size) > 18:
         return problem(422, "数据校验未通过", "树大小须为非负整数", errors=[{"field": "size", "message": "须为非负整数"}])
     with runtime().reading() as session:
-        cp = session.scalar(select(Checkpoint).where(Checkpoint.tree_size == int(size)))
+        cp = None if int(size) > MAX_ID else (          # no log is that long (and PostgreSQL's INTEGER would refuse it)
+            session.scalar(select(Checkpoint).where(Checkpoint.tree_size == int(size))))
         if cp is None:
             return problem(404, "没有该树大小的检查点", f"日志没有树大小为 {int(size)} 的检查点")
         return _checkpoint_json(session, cp)
@@ -77,7 +79,8 @@ def entries():
     args, err = _int_args("start", "end")
     if err:
         return err
-    start, end = args["start"], min(args["end"], args["start"] + MAX_ENTRIES)
+    start = min(args["start"], MAX_ID)             # no log is longer (and the index column is INTEGER)
+    end = min(args["end"], start + MAX_ENTRIES, MAX_ID)
     if end < start:
         return problem(422, "数据校验未通过", "end 须不小于 start", errors=[{"field": "end", "message": "须 ≥ start"}])
     with runtime().reading() as session:
