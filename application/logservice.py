@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -61,14 +62,21 @@ def log_reader(rt: Runtime) -> LogReader:
     return reader
 
 
-def secret_file(path: Path) -> bytes:
-    """32 random bytes kept in `path` (mode 0600), made once: when two processes race to make it,
-    the one that creates the file wins and both read its bytes."""
+def secret_file(path: Path, content: bytes | None = None) -> bytes:
+    """Bytes kept in `path` (mode 0600), made once: `content`, or 32 random bytes. The file is
+    written whole under another name and then linked into place, so when two processes race to
+    make it one wins and both read its bytes, never a half-written file."""
     if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, draft = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")   # mode 0600
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "wb") as fh:
-                fh.write(secrets.token_bytes(32))
+                fh.write(secrets.token_bytes(32) if content is None else content)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.link(draft, path)                   # fails if another process made it first
         except FileExistsError:
             pass
+        finally:
+            os.unlink(draft)
     return path.read_bytes()

@@ -222,17 +222,10 @@ def log_trust(rt) -> Trust | None:
 
 
 def log_key_pin(path: Path, key_id: str, public_key: bytes) -> tuple[str, bytes]:
-    """The first log key this host has seen, kept in `path` (0600) from its first start on: trust
-    on first use, as SSH keeps a host key. Returns what the file holds."""
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump({"key_id": key_id, "public_key": base64.b64encode(public_key).decode()}, fh)
-        except FileExistsError:
-            pass
-    held = json.loads(path.read_text(encoding="utf-8"))
+    """The first log key this host has seen, kept in `path` (0600, outside the database) from its
+    first start on: trust on first use, as SSH keeps a host key. Returns what the file holds."""
+    first = json.dumps({"key_id": key_id, "public_key": base64.b64encode(public_key).decode()}).encode()
+    held = json.loads(secret_file(path, first))
     return held["key_id"], base64.b64decode(held["public_key"])
 
 
