@@ -26,15 +26,25 @@ def _fill_pinyin(mapper, connection, target) -> None:
 
 
 @dataclass
-class Found:
-    rows: list[Any]     # (row, department name) pairs
-    total: int
+class Page:
+    """One page of a list (the pages' paging and the window's searches): its rows, which page,
+    how many a page, how many in all."""
+    rows: list[Any]
     page: int
     per_page: int
+    total: int
 
     @property
     def pages(self) -> int:
         return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
 
 
 def _matching(q: str, *columns):
@@ -63,17 +73,17 @@ def newest_published():
             .where(ItemVersion.status == "published").group_by(ItemVersion.code).subquery())
 
 
-def _page(session, stmt, order, page: int, per_page: int) -> Found:
+def _page(session, stmt, order, page: int, per_page: int) -> Page:
     """One page of `stmt` and the count of all its rows (counted over the key column alone)."""
     page = max(1, page)
     key = stmt.column_descriptions[0]["entity"].id
     total = session.scalar(stmt.with_only_columns(func.count(key), maintain_column_froms=True)) or 0
     rows = session.execute(stmt.order_by(*order).offset((page - 1) * per_page).limit(per_page))
-    return Found([tuple(r) for r in rows], total, page, per_page)
+    return Page([tuple(r) for r in rows], page, per_page, total)
 
 
 def search_items(session, q: str = "", *, department: str | None = None, page: int = 1,
-                 per_page: int = 20, codes: list[str] | None = None) -> Found:
+                 per_page: int = 20, codes: list[str] | None = None) -> Page:
     """Published items (newest version) whose name, code or pinyin holds `q`, with their
     department's name, by department and code."""
     newest = newest_published()
@@ -100,7 +110,7 @@ def hall_of_place(session, place: str | None) -> str | None:
 
 
 def search_people(session, q: str = "", *, department: str | None = None, page: int = 1,
-                  per_page: int = 20, ids: list[int] | None = None, hall: str | None = None) -> Found:
+                  per_page: int = 20, ids: list[int] | None = None, hall: str | None = None) -> Page:
     """People whose name or pinyin holds `q`, with their department's name; of `hall`, if given."""
     stmt = select(Person, Department.name).join(Department, Department.code == Person.department)
     if hall:

@@ -3,7 +3,6 @@ paging, times in Asia/Shanghai, Chinese labels, pinyin search keys, QR codes and
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache, wraps
 from typing import Any, Callable, Iterable, Sequence
@@ -13,6 +12,7 @@ from markupsafe import Markup, escape
 from sqlalchemy import func, select
 
 import vocab
+from registry.search import Page
 from web.context import runtime
 from vocab.clock import SHANGHAI, as_utc
 
@@ -105,27 +105,7 @@ from web.ui.forms import (  # noqa: E402,F401
 )
 
 
-# --- paging ----------------------------------------------------------------------------------
-
-@dataclass
-class Page:
-    rows: list[Any]
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
+# --- paging (registry.search.Page: one page of a list) ---------------------------------------
 
 EXPORT_ROWS = 10_000   # an xlsx download holds the whole list (web.ui.table_export), up to this many rows
 
