@@ -67,6 +67,7 @@ test: $(TEST_STAMP)
 	  --no-install-recommends nginx-light softhsm2 >/dev/null) || echo "nginx or softhsm2 could not be installed: the two-host and HSM tests will be skipped"
 	$(BIN)/lint-imports
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -q -n auto --dist loadfile $(PYTEST_ARGS)
 

@@ -1,5 +1,6 @@
 """The door of an agency step (帮办代办, XT-3.5 and XT-3.2; rules.agency): read who and where inside
 the step's write transaction, and refuse before anything is written."""
+
 from __future__ import annotations
 
 from sqlalchemy.orm import Session
@@ -21,11 +22,15 @@ def check_agency(session: Session, pack: Pack, number: str, person: int | None, 
     who = session.get(Person, person) if person is not None else None
     section = session.get(Section, who.section) if who is not None and who.section is not None else None
     department = session.get(Department, case.department)
-    act = AgencyAct(place_kind=where.kind if where else None, place_name=where.name if where else "",
-                    person_name=who.name if who else "记录人",
-                    in_approval_section=(section is not None and section.kind == "approval_service"
-                                         and section.department == case.department),
-                    department_name=department.name if department else case.department)
+    act = AgencyAct(
+        place_kind=where.kind if where else None,
+        place_name=where.name if where else "",
+        person_name=who.name if who else "记录人",
+        in_approval_section=(
+            section is not None and section.kind == "approval_service" and section.department == case.department
+        ),
+        department_name=department.name if department else case.department,
+    )
     reasons = refusals(pack, act)
     if reasons:
         raise ActRefused("不允许记录帮办代办", reasons)

@@ -3,6 +3,7 @@
 rules.analysis does the work on plain facts; this module hands it this worker's engine
 (so nothing is rebuilt) and the registry's snapshot.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -26,8 +27,14 @@ def gaps(rt, at: datetime | None = None) -> list[dict[str, Any]]:
     return analysis.gaps(host.engine.pack, None, at=at, engine=host.engine)
 
 
-def what_if(rt, person: int, start: datetime, end: datetime | None,
-            items: list[str] | None = None, department: str | None = None) -> dict[str, Any]:
+def what_if(
+    rt,
+    person: int,
+    start: datetime,
+    end: datetime | None,
+    items: list[str] | None = None,
+    department: str | None = None,
+) -> dict[str, Any]:
     """`department`: the caller is that department, so the answer covers only its own items
     (the authorizations it granted); naming another department's item is refused."""
     host = rt.policy
@@ -39,8 +46,9 @@ def what_if(rt, person: int, start: datetime, end: datetime | None,
             raise Forbidden(f"只能分析本部门（{department}）的事项，不能分析{'、'.join(foreign)}")
         own = sorted(code for code, it in known.items() if it.department == department)
         items = own if items is None else [c for c in items if c in own]
-    return analysis.what_if(host.engine.pack, None, {"person": person, "from": start, "to": end},
-                            items=items, engine=host.engine)
+    return analysis.what_if(
+        host.engine.pack, None, {"person": person, "from": start, "to": end}, items=items, engine=host.engine
+    )
 
 
 def decision_changes(rt, pack_a: Pack, pack_b: Pack) -> list[dict[str, Any]]:
@@ -62,5 +70,7 @@ def decision_effect(rt, pack_a: Pack, pack_b: Pack) -> Iterator[str]:
 
 def _line(change: dict[str, Any]) -> str:
     before, after = change.get("before", {}), change.get("after", {})
-    return (f"人员 {change.get('person')} · {change.get('action')} · {change.get('item')}："
-            f"{before.get('kind')} → {after.get('kind')}")
+    return (
+        f"人员 {change.get('person')} · {change.get('action')} · {change.get('item')}："
+        f"{before.get('kind')} → {after.get('kind')}"
+    )

@@ -1,6 +1,7 @@
 """The registry audit as the application runs it: from the CLI (`onehall audit`) and the
 scheduler's pass. Stores each run and raises one auditor alert per distinct finding
 (registry.audit says what is checked)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -24,7 +25,15 @@ def audit_pass(rt, *, incremental: bool = True, workers: int | None = None) -> t
         run = record_run(ctx.session, report)
         if not report.ok:
             listed = "；".join([*report.problems[:3], *(d.text() for d in report.differences[:5])])
-            raise_alert(ctx, key=alert_key(report), rule=AUDIT_RULE, clause=AUDIT_CLAUSE, level="red",
-                        text=f"{report.summary()}。{listed}", department=None, case=None)
+            raise_alert(
+                ctx,
+                key=alert_key(report),
+                rule=AUDIT_RULE,
+                clause=AUDIT_CLAUSE,
+                level="red",
+                text=f"{report.summary()}。{listed}",
+                department=None,
+                case=None,
+            )
         run_id = run.id
     return report, run_id

@@ -2,6 +2,7 @@
 working days left or overdue, counted with the working-day calendar, and a case step recorded
 the way `POST /api/v1/cases/{number}/steps` records it (the caller's own person, a bound token's
 place, no back-dating beyond the pack's limit)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -21,8 +22,8 @@ ENDED = {"issued": "出件", "returned": "退件"}
 
 @dataclass
 class Clock:
-    state: str          # instant / pending / running / due_today / overdue / ended
-    text: str           # one Chinese sentence
+    state: str  # instant / pending / running / due_today / overdue / ended
+    text: str  # one Chinese sentence
     due_at: datetime | None = None
     working_days: int | None = None
 
@@ -43,8 +44,12 @@ def case_clock(session, case: Case, steps: list[CaseStep], now: datetime) -> Clo
         calendar = cal.WorkingCalendar.load(session)
         if end is not None:
             late = as_utc(end.at) > due
-            return Clock("ended", f"已于 {_local(end.at)} {ENDED[end.step]}，承诺时限为 {_local(due)}，"
-                                  f"{'超过承诺时限' if late else '在承诺时限内办结'}。", due)
+            return Clock(
+                "ended",
+                f"已于 {_local(end.at)} {ENDED[end.step]}，承诺时限为 {_local(due)}，"
+                f"{'超过承诺时限' if late else '在承诺时限内办结'}。",
+                due,
+            )
         if now > due:
             days = calendar.working_days_between(due, now)
             return Clock("overdue", f"已超过承诺时限（{_local(due)}）{days} 个工作日，请尽快办结。", due, -days)
@@ -53,23 +58,46 @@ def case_clock(session, case: Case, steps: list[CaseStep], now: datetime) -> Clo
             return Clock("due_today", f"今天到期：须在 {_local(due)} 前办结。", due, 0)
         return Clock("running", f"须在 {_local(due)} 前办结，还有 {days} 个工作日。", due, days)
     except cal.CalendarPending as exc:
-        return Clock("running", f"须在 {_local(due)} 前办结（{exc.year} 年工作日历尚未导入，剩余工作日暂不能计算）。",
-                     due)
+        return Clock(
+            "running", f"须在 {_local(due)} 前办结（{exc.year} 年工作日历尚未导入，剩余工作日暂不能计算）。", due
+        )
 
 
-def record_step(rt, principal: Principal, number: str, step: str, *, person: int | None = None,
-                place: str | None = None, at: datetime | None = None) -> dict[str, Any]:
+def record_step(
+    rt,
+    principal: Principal,
+    number: str,
+    step: str,
+    *,
+    person: int | None = None,
+    place: str | None = None,
+    at: datetime | None = None,
+) -> dict[str, Any]:
     """Record one step of a case in the caller's own name; a refusal (ActRefused, RegistryError)
     writes nothing."""
     verdict = "不允许记录此环节"
     place = bound_place(principal, place, verdict=verdict, rt=rt)
-    person = own_person(principal, person, rule="case.own_credential", clause=OUTSIDE_CLAUSE[0],
-                        text=OUTSIDE_CLAUSE[1], what="记录办件环节", verdict=verdict)
+    person = own_person(
+        principal,
+        person,
+        rule="case.own_credential",
+        clause=OUTSIDE_CLAUSE[0],
+        text=OUTSIDE_CLAUSE[1],
+        what="记录办件环节",
+        verdict=verdict,
+    )
     check_step_time(at, backdate_limit(rt))
     with rt.filing(actor_of(principal)) as ctx:
         if step == "agency":  # 帮办代办: a comprehensive window or the approval section (rules.agency)
             from application.agency import check_agency
+
             check_agency(ctx.session, rt.policy.engine.pack, number, person, place)
         row = case_service.add_step(ctx, number, step, person=person, place=place, at=at)
-        return {"id": row.id, "case": number, "step": row.step, "at": row.at, "place": row.place,
-                "log_index": row.log_index}
+        return {
+            "id": row.id,
+            "case": number,
+            "step": row.step,
+            "at": row.at,
+            "place": row.place,
+            "log_index": row.log_index,
+        }

@@ -4,6 +4,7 @@ The promised due time counts working days from the day after acceptance and ends
 office hours of the due day; a year without calendar data leaves the clock pending
 (fails closed) instead of guessing.
 """
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -21,16 +22,24 @@ from application.sealing import refused
 from vocab.clock import SHANGHAI
 
 
-
 def accept_case(rt, principal: Principal, data: dict[str, Any]) -> Case:
     """Decide the acceptance (the engine, then the door under the log's lock), then record it.
     A refusal raises ActRefused (application.sealing) inside the transaction: no case row, no log entry."""
-    data = {**data, "place": bound_place(principal, data["place"], verdict="不允许受理", rt=rt),
-            "person": own_person(principal, data["person"], rule="case.own_credential", clause=OUTSIDE_CLAUSE[0],
-                                 text=OUTSIDE_CLAUSE[1], what="受理", verdict="不允许受理")}
+    data = {
+        **data,
+        "place": bound_place(principal, data["place"], verdict="不允许受理", rt=rt),
+        "person": own_person(
+            principal,
+            data["person"],
+            rule="case.own_credential",
+            clause=OUTSIDE_CLAUSE[0],
+            text=OUTSIDE_CLAUSE[1],
+            what="受理",
+            verdict="不允许受理",
+        ),
+    }
     check_step_time(data.get("accepted_at"), backdate_limit(rt), "accepted_at")
-    decision = rt.policy.decide(data["person"], "accept", data["item"], at=data.get("accepted_at"),
-                                place=data["place"])
+    decision = rt.policy.decide(data["person"], "accept", data["item"], at=data.get("accepted_at"), place=data["place"])
     if not decision["allowed"]:
         raise refused("不允许受理", decision)
     with rt.filing(actor_of(principal)) as ctx:
@@ -38,12 +47,21 @@ def accept_case(rt, principal: Principal, data: dict[str, Any]) -> Case:
         item = latest_item(ctx.session, data["item"], published_only=True)
         due_at, pending = _due(ctx.session, item, accepted_at)
         secret = rt.ledger.commitment_key if hasattr(rt.ledger, "commitment_key") else b"onehall"
-        key = case_service.application_key(secret, data["applicant"], data["item"],
-                                           data.get("application_date") or accepted_at)
+        key = case_service.application_key(
+            secret, data["applicant"], data["item"], data.get("application_date") or accepted_at
+        )
         platform_no, platform_due = door_check(ctx, rt.policy.engine.pack, data, key, accepted_at)
-        case = case_service.open_case(ctx, {**data, "accepted_at": accepted_at}, key=key, due_at=due_at,
-                                      clock_pending=pending, decision_id=decision["decision_id"],
-                                      platform_no=platform_no, platform_due_at=platform_due, item=item)
+        case = case_service.open_case(
+            ctx,
+            {**data, "accepted_at": accepted_at},
+            key=key,
+            due_at=due_at,
+            clock_pending=pending,
+            decision_id=decision["decision_id"],
+            platform_no=platform_no,
+            platform_due_at=platform_due,
+            item=item,
+        )
     return case
 
 

@@ -7,6 +7,7 @@ value. Between changes a request reads nothing at all, and at least once a secon
 is read anyway (a writer that died between its commit and its signal delays no one
 longer). The token cache and the policy host share one monitor.
 """
+
 from __future__ import annotations
 
 import logging
@@ -19,7 +20,7 @@ from registry.db import notify_channel
 
 log = logging.getLogger(__name__)
 LISTEN_POLL_S = 0.5
-TRUST_S = 1.0   # the longest a worker answers from a mark without reading the feed
+TRUST_S = 1.0  # the longest a worker answers from a mark without reading the feed
 
 
 class ChangeMonitor:
@@ -30,7 +31,7 @@ class ChangeMonitor:
         self._listening = False
         self._mark = 0
         self._local = threading.local()
-        self._conns: list[tuple[threading.Thread, Any]] = []   # (the thread that reads on it, connection)
+        self._conns: list[tuple[threading.Thread, Any]] = []  # (the thread that reads on it, connection)
         self._conns_lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -66,9 +67,13 @@ class ChangeMonitor:
         beacon = self._beacon
         if beacon is not None:
             trusted = self._trusted
-            seen = beacon.read()   # before the feed: a commit after our read then shows up
-            if (trusted is not None and not self._dirty.is_set() and trusted[1] == seen
-                    and time.monotonic() < trusted[2]):
+            seen = beacon.read()  # before the feed: a commit after our read then shows up
+            if (
+                trusted is not None
+                and not self._dirty.is_set()
+                and trusted[1] == seen
+                and time.monotonic() < trusted[2]
+            ):
                 return trusted[0]
             self._dirty.clear()
             mark = self._mark = self._read_mark()
@@ -114,6 +119,7 @@ class ChangeMonitor:
     def _start_listener(self) -> None:
         def listen() -> None:
             import psycopg
+
             url = self.rt.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
             channel = notify_channel(self.rt.engine)
             while not self._stop.is_set():

@@ -1,5 +1,6 @@
 """The compliance report (docs/design.md §8 GET /compliance, `onehall compliance`): the pack's finding
 rules over the registry's facts, with the working-day calendar for time-limit comparisons."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, time, timezone
@@ -14,8 +15,9 @@ from rules import compliance as rules_compliance
 SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
 
 
-def report(rt, *, department: str | None = None, at: datetime | None = None,
-           known_at: datetime | None = None) -> dict[str, Any]:
+def report(
+    rt, *, department: str | None = None, at: datetime | None = None, known_at: datetime | None = None
+) -> dict[str, Any]:
     pack = rt.policy.engine.pack
     with rt.reading() as session:
         snapshot = export_facts(session, include_cases=True)
@@ -32,12 +34,18 @@ def report(rt, *, department: str | None = None, at: datetime | None = None,
             pending.add(exc.year)
             return round((b - a).days * 5 / 7)
 
-    found = rules_compliance.findings(pack, snapshot, at=at, known_at=known_at,
-                                      working_days_between=working_days_between, department=department)
+    found = rules_compliance.findings(
+        pack, snapshot, at=at, known_at=known_at, working_days_between=working_days_between, department=department
+    )
     found.sort(key=lambda f: (f.get("department") or "", SEVERITY_ORDER.get(f["severity"], 9), f["clause"]))
-    result = {"findings": found, "summary": _summary(found, snapshot),
-              "parameters": jsonable(pack.parameters), "policy": pack.policy,
-              "at": (at.isoformat() if at else None), "notes": []}
+    result = {
+        "findings": found,
+        "summary": _summary(found, snapshot),
+        "parameters": jsonable(pack.parameters),
+        "policy": pack.policy,
+        "at": (at.isoformat() if at else None),
+        "notes": [],
+    }
     if pending:
         years = "、".join(str(y) for y in sorted(pending))
         result["notes"].append(f"{years}年工作日历尚未导入：涉及这些年份的自然日时限按每7天5个工作日估算")
@@ -65,8 +73,9 @@ def _summary(found: list[dict[str, Any]], snapshot: dict[str, Any]) -> dict[str,
     per_dept: dict[str, dict[str, Any]] = {}
     for f in found:
         code = f.get("department") or "CITY"
-        row = per_dept.setdefault(code, {"department": code, "name": names.get(code, "全市"), "total": 0,
-                                         "must": 0, "in_principle": 0})
+        row = per_dept.setdefault(
+            code, {"department": code, "name": names.get(code, "全市"), "total": 0, "must": 0, "in_principle": 0}
+        )
         row["total"] += 1
         row[f["strength"]] = row.get(f["strength"], 0) + 1
     ranking = sorted(per_dept.values(), key=lambda r: (-r["must"], -r["total"], r["department"]))
@@ -87,8 +96,18 @@ def write_xlsx(result: dict[str, Any], path: Path) -> None:
     details = wb.create_sheet("问题清单")
     details.append(["编号", "条款", "规则", "部门", "对象", "严重程度", "强度", "说明"])
     for f in result["findings"]:
-        details.append([f["id"], f["clause"], f["rule"], f.get("department") or "", f["subject"], f["severity"],
-                        f["strength"], f["text"]])
+        details.append(
+            [
+                f["id"],
+                f["clause"],
+                f["rule"],
+                f.get("department") or "",
+                f["subject"],
+                f["severity"],
+                f["strength"],
+                f["text"],
+            ]
+        )
     params = wb.create_sheet("裁量参数")
     params.append(["参数", "取值"])
     for key, value in result["parameters"].items():

@@ -6,6 +6,7 @@ says which variable is wrong. `Settings.from_env()` is what a process starts fro
 the log origin were given explicitly, and names what is missing in Chinese and English; in
 development it generates the secret key and passphrase once into the instance folder.
 """
+
 from __future__ import annotations
 
 import ipaddress
@@ -17,14 +18,18 @@ from typing import Any, Literal
 from pydantic import AliasChoices, Field, PrivateAttr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEV_LOG_ORIGIN = "onehall.xiangtan/log"   # development only: a deployment names its own (C2SP)
+DEV_LOG_ORIGIN = "onehall.xiangtan/log"  # development only: a deployment names its own (C2SP)
 
 # What production refuses to start without: variable, what it is (zh), (en)
 REQUIRED_IN_PRODUCTION = (
     ("ONEHALL_SECRET_KEY", "secret_key", "会话与表单签名密钥", "the secret that signs sessions and forms"),
     ("ONEHALL_KEY_PASSPHRASE", "key_passphrase", "签名密钥加密口令", "the passphrase that encrypts the signing keys"),
-    ("ONEHALL_LOG_ORIGIN", "log_origin", "日志来源名（C2SP origin，每个部署唯一，例如 zwfw.xiangtan.gov.cn/onehall/log）",
-     "the log origin (C2SP, unique per deployment, e.g. zwfw.xiangtan.gov.cn/onehall/log)"),
+    (
+        "ONEHALL_LOG_ORIGIN",
+        "log_origin",
+        "日志来源名（C2SP origin，每个部署唯一，例如 zwfw.xiangtan.gov.cn/onehall/log）",
+        "the log origin (C2SP, unique per deployment, e.g. zwfw.xiangtan.gov.cn/onehall/log)",
+    ),
 )
 
 
@@ -35,12 +40,15 @@ class MissingSettings(RuntimeError):
 class Settings(BaseSettings):
     """Every setting of a onehall process; the README's configuration table lists them."""
 
-    model_config = SettingsConfigDict(env_prefix="ONEHALL_", extra="ignore", populate_by_name=True,
-                                      validate_assignment=False)
+    model_config = SettingsConfigDict(
+        env_prefix="ONEHALL_", extra="ignore", populate_by_name=True, validate_assignment=False
+    )
 
     env: Literal["development", "production"] = "development"
-    instance_dir: Path = Field(default_factory=lambda: Path.cwd() / "instance",
-                               validation_alias=AliasChoices("instance_dir", "ONEHALL_INSTANCE"))
+    instance_dir: Path = Field(
+        default_factory=lambda: Path.cwd() / "instance",
+        validation_alias=AliasChoices("instance_dir", "ONEHALL_INSTANCE"),
+    )
     database_url: str | None = None
     database_schema: str | None = None
     key_dir: Path | None = None
@@ -59,7 +67,7 @@ class Settings(BaseSettings):
     receipt_wait_ms: int = Field(1000, ge=0)
     log_file: str | None = None
     access_log: str | None = None
-    log_retention_days: int = Field(190, ge=180)   # 网络安全法 第二十一条: at least six months
+    log_retention_days: int = Field(190, ge=180)  # 网络安全法 第二十一条: at least six months
     witness_policy: Path | None = None
     """Trust policy file (signing.policy) whose witnesses the scheduler submits checkpoints to."""
     witness_timeout_ms: int = Field(2000, ge=1)
@@ -120,17 +128,21 @@ class Settings(BaseSettings):
     def _beside_database(self) -> Path:
         url = self.database_url or ""
         if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
-            return Path(url[len("sqlite:///"):]).resolve().parent
+            return Path(url[len("sqlite:///") :]).resolve().parent
         return self.instance_dir
 
 
 def refusal(missing) -> str:
-    lines = ["ONEHALL_ENV=production：缺少以下设置，拒绝启动。",
-             "ONEHALL_ENV=production: refusing to start; these settings are missing:"]
+    lines = [
+        "ONEHALL_ENV=production：缺少以下设置，拒绝启动。",
+        "ONEHALL_ENV=production: refusing to start; these settings are missing:",
+    ]
     for variable, _field, zh, en in missing:
         lines.append(f"  {variable}：{zh} / {en}")
-    lines.append("请在环境中明确设置后再启动（见 README 的“配置”一节）。 "
-                 "Set them explicitly in the environment (README, Configuration).")
+    lines.append(
+        "请在环境中明确设置后再启动（见 README 的“配置”一节）。 "
+        "Set them explicitly in the environment (README, Configuration)."
+    )
     return "\n".join(lines)
 
 
@@ -150,7 +162,9 @@ def parse_trusted_proxies(value: str) -> tuple[int, list[ipaddress.IPv4Network |
             try:
                 networks.append(ipaddress.ip_network(part, strict=False))
             except ValueError:
-                raise ValueError(f"ONEHALL_TRUSTED_PROXIES：{part!r} 不是地址或网段 / not an address or network") from None
+                raise ValueError(
+                    f"ONEHALL_TRUSTED_PROXIES：{part!r} 不是地址或网段 / not an address or network"
+                ) from None
     return 1, networks
 
 

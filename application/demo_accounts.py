@@ -2,6 +2,7 @@
 
 All share the password DEMO_PASSWORD; they exist only in a demo database.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -31,8 +32,11 @@ def create_demo_accounts(rt) -> list[str]:
         with_items = set(session.scalars(select(ItemVersion.department).distinct()))
         for code in sorted(with_items):
             add("部门", code.lower(), "department", code)
-        clerks = list(session.scalars(select(Person).where(Person.department == bodies.get("gov_service"))
-                                      .order_by(Person.id).limit(3)))
+        clerks = list(
+            session.scalars(
+                select(Person).where(Person.department == bodies.get("gov_service")).order_by(Person.id).limit(3)
+            )
+        )
         for i, clerk in enumerate(clerks, start=1):
             add("综合窗口", f"window-zh{i:02d}", "window", person=clerk.id)
         custodians = sorted({c.person for c in session.scalars(select(SealCustody))})

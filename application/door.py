@@ -4,6 +4,7 @@ log's lock and refuse 两头受理 and 体外循环 before anything is written.
 Runs inside the acceptance's write transaction (application.casework.accept_case); a refusal raises
 ActRefused there, so the transaction rolls back: no case row, no log entry.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -22,25 +23,34 @@ from rules.pack import Pack
 from application.sealing import ActRefused
 
 
-def door_check(ctx: FilingContext, pack: Pack, data: dict[str, Any], key: str, accepted_at: datetime
-               ) -> tuple[str | None, datetime | None]:
+def door_check(
+    ctx: FilingContext, pack: Pack, data: dict[str, Any], key: str, accepted_at: datetime
+) -> tuple[str | None, datetime | None]:
     """(the application's platform number, the due time of its platform record when accepted
     during an outage and not yet reported); raises ActRefused with the reasons. The facts are the
     signed records (ctx.signed), never the rows: an edited row changes no acceptance."""
     session = ctx.session
 
     def read(state) -> platform.DoorFacts:
-        return platform.door_facts(state, item=data["item"], platform_no=data.get("platform_no"), key=key,
-                                   at=accepted_at)
+        return platform.door_facts(
+            state, item=data["item"], platform_no=data.get("platform_no"), key=key, at=accepted_at
+        )
+
     facts = ctx.signed(read, kinds=signed_cases.KINDS)
     app = facts.application
     places: dict[str, str] = {}
     if facts.open_cases or app is None or app.get("item") != data["item"]:  # names only for a refusal's words
         wanted = {data["place"]} | {c["place"] for c in facts.open_cases}
         places = dict(session.execute(select(Place.code, Place.name).where(Place.code.in_(wanted))).all())
-    acceptance = Acceptance(item=data["item"], place=data["place"], place_name=places.get(data["place"], data["place"]),
-                            platform_no=facts.platform_no, application=facts.application,
-                            open_cases=facts.open_cases, in_outage=facts.outage is not None)
+    acceptance = Acceptance(
+        item=data["item"],
+        place=data["place"],
+        place_name=places.get(data["place"], data["place"]),
+        platform_no=facts.platform_no,
+        application=facts.application,
+        open_cases=facts.open_cases,
+        in_outage=facts.outage is not None,
+    )
     reasons = refusals(pack, acceptance, places)
     if reasons:
         raise ActRefused("不允许受理", reasons)

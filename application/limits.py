@@ -6,6 +6,7 @@ the check (so a concurrent burst of guesses gets exactly the limit through), aga
 limits: per address and account name, and per address across all names (one address trying
 many names). A sign-in that succeeds takes its count back.
 """
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -15,9 +16,9 @@ from registry.db import transaction, utcnow
 from registry.services import throttle
 from registry.services.throttle import Limit
 
-LOGIN = Limit("login", 5, timedelta(minutes=5))              # failed sign-ins per address and name
-LOGIN_ADDRESS = Limit("login-address", 20, timedelta(minutes=5))   # per address, whatever the names
-RECEIPT_CHECK = Limit("verify", 60, timedelta(minutes=1))    # anonymous receipt checks per address
+LOGIN = Limit("login", 5, timedelta(minutes=5))  # failed sign-ins per address and name
+LOGIN_ADDRESS = Limit("login-address", 20, timedelta(minutes=5))  # per address, whatever the names
+RECEIPT_CHECK = Limit("verify", 60, timedelta(minutes=1))  # anonymous receipt checks per address
 
 
 def _login_key(address: str, name: str) -> str:

@@ -20,6 +20,7 @@ Configuration (environment): ``ONEHALL_NOTIFY`` = ``log`` (default) | ``webhook`
 ``ONEHALL_SMTP_HOST``, ``ONEHALL_SMTP_PORT`` (587), ``ONEHALL_SMTP_USER``,
 ``ONEHALL_SMTP_PASSWORD``, ``ONEHALL_SMTP_FROM``, ``ONEHALL_SMTP_STARTTLS`` (1).
 """
+
 from __future__ import annotations
 
 import json
@@ -39,7 +40,7 @@ log = logging.getLogger("onehall.notify")
 CITY = "*"
 
 
-MAX_LISTED = 100   # findings written out in one message; the rest are counted and linked
+MAX_LISTED = 100  # findings written out in one message; the rest are counted and linked
 
 
 class Notifier(Protocol):
@@ -59,8 +60,12 @@ def message_subject(department: str | None, findings: Sequence[dict[str, Any]]) 
 def message_text(department: str | None, findings: Sequence[dict[str, Any]]) -> str:
     lines = [f"【onehall 合规问题通知】{_recipient(department, findings)}：本次共 {len(findings)} 项待处理", ""]
     for n, f in enumerate(findings[:MAX_LISTED], 1):
-        lines += [f"{n}. 条款：{f.get('clause')}　规则：{f.get('rule')}　强度：{f.get('strength')}",
-                  f"   对象：{f.get('subject')}", f"   {f.get('text')}", f"   问题编号：{f.get('id')}"]
+        lines += [
+            f"{n}. 条款：{f.get('clause')}　规则：{f.get('rule')}　强度：{f.get('strength')}",
+            f"   对象：{f.get('subject')}",
+            f"   {f.get('text')}",
+            f"   问题编号：{f.get('id')}",
+        ]
     if len(findings) > MAX_LISTED:
         lines.append(f"……另有 {len(findings) - MAX_LISTED} 项，请在 onehall 的合规问题列表中查看")
     lines += ["", "请在 onehall 中逐项答复（POST /api/v1/findings/{问题编号}/answer）。"]
@@ -80,8 +85,12 @@ class LogNotifier:
         self.messages.append((department, [f.get("id") for f in findings]))
         self.sent.extend((department, dict(f)) for f in findings)
         # the ids are for whoever debugs a notification; the console gets the scheduler's one summary line
-        log.debug("%d finding(s) → %s: %s", len(findings), department or "全市",
-                  ", ".join(str(f.get("id")) for f in findings[:10]))
+        log.debug(
+            "%d finding(s) → %s: %s",
+            len(findings),
+            department or "全市",
+            ", ".join(str(f.get("id")) for f in findings[:10]),
+        )
         return True
 
 
@@ -112,11 +121,17 @@ class WebhookNotifier:
         url = _address(self.urls, department)
         if url is None:
             return False
-        body = json.dumps({"department": department, "findings": list(findings),
-                           "text": message_text(department, findings)}, ensure_ascii=False, default=str).encode()
-        req = urllib.request.Request(url, data=body, method="POST",
-                                     headers={"Content-Type": "application/json; charset=utf-8",
-                                              "User-Agent": "onehall-notify/1"})
+        body = json.dumps(
+            {"department": department, "findings": list(findings), "text": message_text(department, findings)},
+            ensure_ascii=False,
+            default=str,
+        ).encode()
+        req = urllib.request.Request(
+            url,
+            data=body,
+            method="POST",
+            headers={"Content-Type": "application/json; charset=utf-8", "User-Agent": "onehall-notify/1"},
+        )
         with urllib.request.urlopen(req, timeout=self.timeout) as resp:  # noqa: S310 (scheme checked above)
             if resp.status >= 300:
                 raise OSError(f"webhook answered {resp.status}")
@@ -128,8 +143,18 @@ class EmailNotifier:
 
     name = "email"
 
-    def __init__(self, addresses: Mapping[str, str], *, host: str, port: int = 587, user: str | None = None,
-                 password: str | None = None, sender: str, starttls: bool = True, timeout: float = 20.0) -> None:
+    def __init__(
+        self,
+        addresses: Mapping[str, str],
+        *,
+        host: str,
+        port: int = 587,
+        user: str | None = None,
+        password: str | None = None,
+        sender: str,
+        starttls: bool = True,
+        timeout: float = 20.0,
+    ) -> None:
         self.addresses = dict(addresses)
         self.host, self.port, self.user, self.password = host, port, user, password
         self.sender, self.starttls, self.timeout = sender, starttls, timeout
@@ -176,10 +201,15 @@ def notifier_from_env(env: Mapping[str, str] | None = None) -> Notifier:
         sender = env.get("ONEHALL_SMTP_FROM")
         if not host or not sender:
             raise ValueError("ONEHALL_NOTIFY=email 需要 ONEHALL_SMTP_HOST 和 ONEHALL_SMTP_FROM")
-        return EmailNotifier(_json_env(env, "ONEHALL_NOTIFY_EMAILS"), host=host,
-                             port=int(env.get("ONEHALL_SMTP_PORT") or 587), user=env.get("ONEHALL_SMTP_USER"),
-                             password=env.get("ONEHALL_SMTP_PASSWORD"), sender=sender,
-                             starttls=(env.get("ONEHALL_SMTP_STARTTLS") or "1") not in ("0", "false", "no"))
+        return EmailNotifier(
+            _json_env(env, "ONEHALL_NOTIFY_EMAILS"),
+            host=host,
+            port=int(env.get("ONEHALL_SMTP_PORT") or 587),
+            user=env.get("ONEHALL_SMTP_USER"),
+            password=env.get("ONEHALL_SMTP_PASSWORD"),
+            sender=sender,
+            starttls=(env.get("ONEHALL_SMTP_STARTTLS") or "1") not in ("0", "false", "no"),
+        )
     raise ValueError(f"未知的通知方式 ONEHALL_NOTIFY={kind}（可选 log、webhook、email、none）")
 
 

@@ -9,6 +9,7 @@ members, each file's size (the YAML reader's own limit) and the total, so a zip 
 links is refused in Chinese with the member's name, and nothing reaches the disk outside a
 temporary directory of this module's making.
 """
+
 from __future__ import annotations
 
 import base64
@@ -29,11 +30,11 @@ from rules.errors import PackError
 from rules.pack import Pack, check_pack, diff_packs, load_pack
 from rules.yamlio import MAX_BYTES
 
-MAX_UPLOAD_BYTES = 2 * 1024 * 1024      # the bundle as uploaded
-MAX_MEMBERS = 64                        # entries in the archive, directories included
-MAX_FILE_BYTES = MAX_BYTES              # one YAML file (rules.yamlio refuses more anyway)
-MAX_TOTAL_BYTES = 4 * 1024 * 1024       # every file of the bundle, uncompressed
-MAX_EFFECTS_SHOWN = 200                 # decisions listed on the page (the count is always whole)
+MAX_UPLOAD_BYTES = 2 * 1024 * 1024  # the bundle as uploaded
+MAX_MEMBERS = 64  # entries in the archive, directories included
+MAX_FILE_BYTES = MAX_BYTES  # one YAML file (rules.yamlio refuses more anyway)
+MAX_TOTAL_BYTES = 4 * 1024 * 1024  # every file of the bundle, uncompressed
+MAX_EFFECTS_SHOWN = 200  # decisions listed on the page (the count is always whole)
 
 
 class BundleRefused(Exception):
@@ -48,10 +49,11 @@ class BundleRefused(Exception):
 class Examination:
     """What the reform office sees before publishing: the problems (file:line), or the pack with
     its changes against the active version and their effect on today's decisions."""
+
     files: dict[str, str]
     ignored: list[str] = field(default_factory=list)
     errors: list[PackError] = field(default_factory=list)
-    self_check: list[str] = field(default_factory=list)   # the pack's own scenarios that failed
+    self_check: list[str] = field(default_factory=list)  # the pack's own scenarios that failed
     pack: Pack | None = None
     active: PackVersion | None = None
     active_pack: Pack | None = None
@@ -105,7 +107,7 @@ def _read_zip(data: bytes) -> dict[str, bytes]:
                 continue
             if info.file_size > MAX_FILE_BYTES:
                 raise _refuse(name, f"文件超过 {MAX_FILE_BYTES // 1024} KiB，拒绝读取")
-            with zf.open(info) as fh:      # read at most one byte over: a lying header gains nothing
+            with zf.open(info) as fh:  # read at most one byte over: a lying header gains nothing
                 _take(members, name, fh.read(MAX_FILE_BYTES + 1), total)
     return members
 
@@ -171,6 +173,7 @@ def read_bundle(data: bytes, filename: str = "") -> tuple[dict[str, str], list[s
 def pack_files_gz(files: dict[str, str]) -> str:
     """Base64 of gzip of the files' JSON (the form the publication record carries them in)."""
     from registry.services.packs import packed_files
+
     return packed_files(files)
 
 
@@ -192,7 +195,7 @@ def files_from_gz(text: str) -> dict[str, str]:
 
 def _write(files: dict[str, str], directory: str) -> None:
     for name, text in files.items():
-        if Path(name).name != name:   # read_bundle only gives bare names; anything else is not ours
+        if Path(name).name != name:  # read_bundle only gives bare names; anything else is not ours
             raise _refuse(name, "规则包文件名不能含目录")
         (Path(directory) / name).write_text(text, encoding="utf-8")
 
@@ -202,6 +205,7 @@ def examine(rt, files: dict[str, str], ignored: list[str] | None = None) -> Exam
     self-checks and version rule, then its rule changes against the active version and the
     decisions over today's registry that would change (application.analysis)."""
     from sqlalchemy import select
+
     out = Examination(files=files, ignored=list(ignored or []))
     with tempfile.TemporaryDirectory(prefix="onehall-upload-") as tmp:
         _write(files, tmp)
@@ -223,6 +227,7 @@ def examine(rt, files: dict[str, str], ignored: list[str] | None = None) -> Exam
     out.already_active = out.active is not None and out.active.digest == out.pack.digest
     if active is not None and not out.already_active:
         from application.analysis import decision_changes
+
         out.changes = diff_packs(active, out.pack)
         effects = decision_changes(rt, active, out.pack)
         out.effect_count, out.effects = len(effects), effects[:MAX_EFFECTS_SHOWN]

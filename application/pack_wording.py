@@ -3,6 +3,7 @@ problem as a Chinese sentence with the file and line to edit. The validator (rul
 rules.scenarios) and the self-checks (rules.selfcheck) name the keys, values and rule ids of the
 files; on the page each such word stands quoted 「…」 as the thing to change in the file, and
 nothing else in Latin letters is left bare (file names, YAML, zip/tar and sizes aside)."""
+
 from __future__ import annotations
 
 import re
@@ -34,6 +35,7 @@ def clerk_sentence(message: str) -> str:
         if not core or is_plain(core):
             return word
         return word.replace(core, f"「{core}」", 1)
+
     text = re.sub(r" ?(「[^」]*」) ?", r"\1", TOKEN.sub(quote, text)).replace("」「", "」、「")
     return text if text.endswith(("。", "？", "！")) else text + "。"
 
@@ -67,9 +69,15 @@ def problems(errors, self_check=(), files: dict[str, str] | None = None) -> list
         if hasattr(e, "file"):
             out.append(Problem(e.file, e.line, clerk_sentence(e.message)))
         else:
-            out.append(Problem("scenarios.yaml", scenario_line((files or {}).get("scenarios.yaml", ""), str(e)),
-                               clerk_sentence(str(e))))
+            out.append(
+                Problem(
+                    "scenarios.yaml",
+                    scenario_line((files or {}).get("scenarios.yaml", ""), str(e)),
+                    clerk_sentence(str(e)),
+                )
+            )
     for f in self_check or ():
-        out.append(Problem("scenarios.yaml", scenario_line((files or {}).get("scenarios.yaml", ""), f),
-                           clerk_sentence(f)))
+        out.append(
+            Problem("scenarios.yaml", scenario_line((files or {}).get("scenarios.yaml", ""), f), clerk_sentence(f))
+        )
     return out

@@ -1,4 +1,5 @@
 """Rule packs in the registry: check, publish (activate atomically in every worker), diff."""
+
 from __future__ import annotations
 
 import re
@@ -59,6 +60,7 @@ class PackTampered(RuntimeError):
 def _logged_pack(session, row: PackVersion, index: int | None) -> tuple[dict[str, str], str]:
     import json
     from registry.models import LogEntry
+
     entry = session.get(LogEntry, index) if index is not None else None
     if entry is None:
         raise PackTampered(f"规则包 {row.pack} {row.version} 没有日志中的发布记录，拒绝载入")
@@ -109,8 +111,11 @@ def version_refusal(session, pack: Pack, head_text: str) -> PackError | None:
     rows = session.execute(select(PackVersion.version, PackVersion.digest).where(PackVersion.pack == pack.id)).all()
     for version, digest in rows:
         if version == pack.version and digest != pack.digest:
-            return PackError("pack.yaml", line, f"版本 {pack.version} 已发布过不同的内容（摘要 {digest[:12]}），"
-                                                "修改规则包须提高版本号")
+            return PackError(
+                "pack.yaml",
+                line,
+                f"版本 {pack.version} 已发布过不同的内容（摘要 {digest[:12]}），修改规则包须提高版本号",
+            )
     published = [v for v in (_version_key(version) for version, _ in rows) if v is not None]
     if published and mine < max(published):
         highest = ".".join(map(str, max(published)))

@@ -7,6 +7,7 @@ PostgreSQL a LISTEN connection marks the host dirty, application.changes) it rea
 it has folded and applies what those records change. The active pack lives in the registry; a new
 version is loaded beside the old one and swapped in atomically.
 """
+
 from __future__ import annotations
 
 import logging
@@ -31,7 +32,7 @@ from application.snapshot import start_engine
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 DECISION_BATCH = 200
-DECISION_FLUSH_S = 0.2   # one transaction per tick: at 10³ answers a second, some 5 commits, not 20
+DECISION_FLUSH_S = 0.2  # one transaction per tick: at 10³ answers a second, some 5 commits, not 20
 DECISION_QUEUE_MAX = 200_000
 
 
@@ -86,8 +87,14 @@ class PolicyHost:
         with self.rt.reading() as session:
             with self._lock:
                 mark = session.scalar(select(func.max(RegistryChange.seq))) or 0
-                pack_switch = session.scalar(select(func.count()).select_from(RegistryChange).where(
-                    RegistryChange.seq > self._mark, RegistryChange.kind == "pack")) > 0
+                pack_switch = (
+                    session.scalar(
+                        select(func.count())
+                        .select_from(RegistryChange)
+                        .where(RegistryChange.seq > self._mark, RegistryChange.kind == "pack")
+                    )
+                    > 0
+                )
                 if not pack_switch:
                     state = self._state
                     state.display = display_from_rows(session, bulk=False)
@@ -126,15 +133,27 @@ class PolicyHost:
         self.refresh()
         return [r for r in self._state.tables["revocations"].values() if r.get("authorization") == authorization_id]
 
-    def decide(self, person: int, action: str, item: str, at: datetime | None = None,
-               known_at: datetime | None = None, place: str | None = None, seal: str | None = None,
-               case: str | None = None) -> dict[str, Any]:
+    def decide(
+        self,
+        person: int,
+        action: str,
+        item: str,
+        at: datetime | None = None,
+        known_at: datetime | None = None,
+        place: str | None = None,
+        seal: str | None = None,
+        case: str | None = None,
+    ) -> dict[str, Any]:
         self.refresh()
-        return dict(self.engine.decide(person, action, item, at=at, known_at=known_at, place=place, seal=seal,
-                                       case=case).to_dict())
+        return dict(
+            self.engine.decide(
+                person, action, item, at=at, known_at=known_at, place=place, seal=seal, case=case
+            ).to_dict()
+        )
 
-    def allowed_actions(self, person: int, item: str, at: datetime | None = None,
-                        place: str | None = None) -> list[dict[str, Any]]:
+    def allowed_actions(
+        self, person: int, item: str, at: datetime | None = None, place: str | None = None
+    ) -> list[dict[str, Any]]:
         self.refresh()
         return self.engine.allowed_actions(person, item, at=at, place=place)
 
@@ -148,6 +167,7 @@ class PolicyHost:
 
     def _start_decision_writer(self) -> None:
         from collections import deque
+
         self._pending: deque = deque(maxlen=DECISION_QUEUE_MAX)
         self._overflowing = False
 

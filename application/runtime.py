@@ -3,6 +3,7 @@
 One Runtime per Flask app (and per CLI invocation), so each worker process keeps its own
 decision index current from the registry's change feed (docs/design.md §9).
 """
+
 from __future__ import annotations
 
 import threading
@@ -19,7 +20,7 @@ from registry.services.context import Actor, FilingContext, Ledger, NullLedger
 from application.config import Settings
 from vocab.clock import utcnow
 
-if TYPE_CHECKING:   # built on first use (their modules import this one)
+if TYPE_CHECKING:  # built on first use (their modules import this one)
     from application.changes import ChangeMonitor
     from application.notify import Notifier
     from application.policy import PolicyHost
@@ -35,8 +36,8 @@ class Runtime:
     settings: Settings
     sessions: sessionmaker[Session]
     ledger: Ledger = field(default_factory=NullLedger)
-    keys: KeyStore | CustodyKeyStore | None = None   # the signing keys the ledger uses (application.logservice)
-    notifier: Notifier | None = None                 # application.notify.runtime_notifier; tests set their own
+    keys: KeyStore | CustodyKeyStore | None = None  # the signing keys the ledger uses (application.logservice)
+    notifier: Notifier | None = None  # application.notify.runtime_notifier; tests set their own
     _policy: PolicyHost | None = None
     _changes: ChangeMonitor | None = None
 
@@ -62,6 +63,7 @@ class Runtime:
         """This worker's policy host (rules engine + decision index), built on first use."""
         if self._policy is None:
             from application.policy import PolicyHost
+
             self._policy = _once(lambda: self._policy, lambda: PolicyHost(self))
         return self._policy
 
@@ -70,6 +72,7 @@ class Runtime:
         """This worker's view of the registry change feed (application.changes.ChangeMonitor)."""
         if self._changes is None:
             from application.changes import ChangeMonitor
+
             self._changes = _once(lambda: self._changes, lambda: ChangeMonitor(self))
         return self._changes
 
@@ -98,8 +101,13 @@ class Runtime:
                 # SQLite: take the write lock up front (BEGIN IMMEDIATE), so the log append
                 # at the end of the filing never meets a stale snapshot (docs/design.md §9).
                 write_lock(session)
-                yield FilingContext(session=session, actor=actor, ledger=self.ledger, now=utcnow(),
-                                    signed_reader=lambda s, read: self.policy.signed(s, read))
+                yield FilingContext(
+                    session=session,
+                    actor=actor,
+                    ledger=self.ledger,
+                    now=utcnow(),
+                    signed_reader=lambda s, read: self.policy.signed(s, read),
+                )
         self._committed()
 
     @contextmanager
@@ -130,6 +138,7 @@ def _resolve_origin(settings: Settings, engine: Engine) -> None:
     """The log origin: the one fixed at init wins; an explicit different one is refused."""
     from registry.deployment import LOG_ORIGIN, SettingConflict, conflict_message, fixed_if_migrated
     from application.config import DEV_LOG_ORIGIN
+
     stored = fixed_if_migrated(engine, LOG_ORIGIN)
     if settings.origin_given:
         if stored is not None and settings.log_origin is not None and stored != settings.log_origin:
@@ -148,5 +157,4 @@ def _make_ledger(rt: Runtime) -> Ledger:
 
 
 def actor_of(principal: Principal) -> Actor:
-    return Actor(name=principal.name, role=principal.role, department=principal.department,
-                 person=principal.person)
+    return Actor(name=principal.name, role=principal.role, department=principal.department, person=principal.person)

@@ -16,6 +16,7 @@ file lock beside the SQLite database), never in the web workers. Each pass, at a
 
 A failing step is logged and reported in the pass's result; the other steps still run.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -43,12 +44,13 @@ from registry.services.context import Actor
 from vocab.clock import SHANGHAI
 
 log = logging.getLogger("onehall.scheduler")
-CLOCK_ACTOR = Actor(name="scheduler", role="gov_service")        # case clocks: the hall's body
-FINDINGS_ACTOR = Actor(name="scheduler", role="reform_office")    # findings: the reform office's list
+CLOCK_ACTOR = Actor(name="scheduler", role="gov_service")  # case clocks: the hall's body
+FINDINGS_ACTOR = Actor(name="scheduler", role="reform_office")  # findings: the reform office's list
 NOTIFY_BATCH = 200
 
 
 # ------------------------------------------------------------------ clocks
+
 
 def office_hours(rt) -> cal.OfficeHours:
     spec = rt.policy.engine.pack.parameters.get("office_hours")
@@ -66,23 +68,40 @@ def clocks_pass(rt, now: datetime) -> dict[str, Any]:
         def due_of(case: Case):
             return _due(ctx.session, latest_item(ctx.session, case.item, published_only=True), case.accepted_at)
 
-        result = clock_service.run_clocks(ctx, now, calendar, response_hours=float(params.get("response_hours", 1)),
-                                          due_of=due_of)
+        result = clock_service.run_clocks(
+            ctx, now, calendar, response_hours=float(params.get("response_hours", 1)), due_of=due_of
+        )
     for key in result.raised:
         log.debug("alert raised: %s", key)
     if result.pending or result.still_pending:
-        log.warning("clocks pending calendar data: %d cases%s", len(result.still_pending),
-                    f" (years {', '.join(map(str, sorted(result.pending)))})" if result.pending else "")
+        log.warning(
+            "clocks pending calendar data: %d cases%s",
+            len(result.still_pending),
+            f" (years {', '.join(map(str, sorted(result.pending)))})" if result.pending else "",
+        )
     return result.as_dict()
 
 
 # ------------------------------------------------------------------ findings
 
+
 def finding_json(f: Finding, department_name: str | None = None) -> dict[str, Any]:
-    return {"id": f.id, "rule": f.rule, "clause": f.clause, "subject": f.subject, "department": f.department,
-            "department_name": department_name, "severity": f.severity, "strength": f.strength, "text": f.text,
-            "state": f.state, "state_label": finding_service.STATES.get(f.state, f.state),
-            "first_seen": _t(f.first_seen), "last_seen": _t(f.last_seen), "closed_at": _t(f.closed_at)}
+    return {
+        "id": f.id,
+        "rule": f.rule,
+        "clause": f.clause,
+        "subject": f.subject,
+        "department": f.department,
+        "department_name": department_name,
+        "severity": f.severity,
+        "strength": f.strength,
+        "text": f.text,
+        "state": f.state,
+        "state_label": finding_service.STATES.get(f.state, f.state),
+        "first_seen": _t(f.first_seen),
+        "last_seen": _t(f.last_seen),
+        "closed_at": _t(f.closed_at),
+    }
 
 
 def _t(value: datetime | None) -> str | None:
@@ -109,14 +128,17 @@ def sync_findings(rt, at: datetime | None = None, *, notifier=None) -> dict[str,
     notifier = notifier if notifier is not None else runtime_notifier(rt)
     with rt.reading() as session:
         names = dict(session.execute(select(Department.code, Department.name)).all())
-        waiting = [finding_json(f, names.get(f.department)) for f in
-                   session.scalars(select(Finding).where(Finding.state == "open").order_by(Finding.first_seen,
-                                                                                           Finding.id))]
+        waiting = [
+            finding_json(f, names.get(f.department))
+            for f in session.scalars(
+                select(Finding).where(Finding.state == "open").order_by(Finding.first_seen, Finding.id)
+            )
+        ]
     by_department: dict[str | None, list[dict[str, Any]]] = {}
     for f in waiting:
         by_department.setdefault(f["department"], []).append(f)
     sent: list[str] = []
-    for department, findings in by_department.items():   # one message per department
+    for department, findings in by_department.items():  # one message per department
         try:
             delivered = notifier.notify(department, findings)
         except Exception as exc:  # a mail or webhook failure must not stop the pass
@@ -133,8 +155,12 @@ def sync_findings(rt, at: datetime | None = None, *, notifier=None) -> dict[str,
     if sent:
         out["notified"] += _record_notified(rt, sent, at, notifier)
     if out["messages"] or out["not_delivered"]:
-        log.info("问题清单已同步：%d 条待处理，已通知 %d 个部门%s", len(waiting), out["messages"],
-                 f"，{out['not_delivered']} 条未能送达" if out["not_delivered"] else "")
+        log.info(
+            "问题清单已同步：%d 条待处理，已通知 %d 个部门%s",
+            len(waiting),
+            out["messages"],
+            f"，{out['not_delivered']} 条未能送达" if out["not_delivered"] else "",
+        )
     return out
 
 
@@ -146,6 +172,7 @@ def _record_notified(rt, ids: list[str], at: datetime, notifier) -> int:
 
 
 # ------------------------------------------------------------------ checkpoint, calendar
+
 
 def checkpoint_pass(rt) -> int | None:
     """Publish a checkpoint if the log grew; the new tree size, or None."""
@@ -172,6 +199,7 @@ def calendar_check(rt, today: date) -> str | None:
 
 # ------------------------------------------------------------------ the pass and the loop
 
+
 @dataclass
 class PassResult:
     now: datetime
@@ -184,33 +212,43 @@ class PassResult:
     errors: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"now": _t(self.now), "clocks": self.clocks, "findings": self.findings,
-                "checkpoint": self.checkpoint, "witness": self.witness,
-                "calendar_warning": self.calendar_warning, "audit": self.audit, "errors": self.errors}
+        return {
+            "now": _t(self.now),
+            "clocks": self.clocks,
+            "findings": self.findings,
+            "checkpoint": self.checkpoint,
+            "witness": self.witness,
+            "calendar_warning": self.calendar_warning,
+            "audit": self.audit,
+            "errors": self.errors,
+        }
 
 
 def audit_step(rt) -> dict[str, Any]:
     """The incremental registry audit (application.auditing); a difference raises an auditor alert."""
     from application.auditing import audit_pass
+
     report, run_id = audit_pass(rt, incremental=True, workers=1)
     return {"run": run_id, "ok": report.ok, "tree_size": report.tree_size, "summary": report.summary()}
 
 
 class Scheduler:
-    def __init__(self, rt, *, notifier=None, interval: float = 30.0, findings_every: int = 1, lease=None,
-                 audit_every: int = 10):
+    def __init__(
+        self, rt, *, notifier=None, interval: float = 30.0, findings_every: int = 1, lease=None, audit_every: int = 10
+    ):
         self.rt = rt
-        self.lease = lease   # renewed before every pass and step; None: tests that run passes by hand
+        self.lease = lease  # renewed before every pass and step; None: tests that run passes by hand
         self.notifier = notifier
         self.interval = interval
         self.findings_every = max(1, findings_every)
         self.audit_every = max(1, audit_every)
         self.passes = 0
         self._warned_on: date | None = None
-        self._witnessing: Any = None   # application.witnessing.Witnessing, with ONEHALL_WITNESS_POLICY
+        self._witnessing: Any = None  # application.witnessing.Witnessing, with ONEHALL_WITNESS_POLICY
 
-    def run_once(self, now: datetime | None = None, *, findings: bool | None = None,
-                 audit: bool | None = None) -> PassResult:
+    def run_once(
+        self, now: datetime | None = None, *, findings: bool | None = None, audit: bool | None = None
+    ) -> PassResult:
         now = now or utcnow()
         result = PassResult(now=now)
         do_findings = findings if findings is not None else self.passes % self.findings_every == 0
@@ -236,6 +274,7 @@ class Scheduler:
         """Submit new checkpoints to the policy's witnesses (application/witnessing.py); seal uses never wait."""
         if self._witnessing is None:
             from application.witnessing import Witnessing
+
             self._witnessing = Witnessing.from_settings(self.rt) or False
         return self._witnessing.run(now) if self._witnessing else None
 
@@ -267,6 +306,7 @@ class Scheduler:
 
 # ------------------------------------------------------------------ one scheduler per deployment
 
+
 @contextlib.contextmanager
 def single_instance(rt) -> Iterator[Any]:
     """Hold the deployment's scheduler lease (registry.lease) for the duration, or raise
@@ -278,6 +318,6 @@ def single_instance(rt) -> Iterator[Any]:
 def _lock_path(rt) -> Path:
     url = rt.settings.database_url or ""
     if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
-        db = Path(url[len("sqlite:///"):]).resolve()
+        db = Path(url[len("sqlite:///") :]).resolve()
         return db.with_name(db.name + ".scheduler.lock")
     return Path(rt.settings.instance_dir) / "scheduler.lock"

@@ -4,6 +4,7 @@ A refused use appends nothing. An allowed use is one transaction (the SealUse ro
 signed leaf), then waits, bounded, for a checkpoint that covers it, and answers with a
 receipt anyone can verify offline with the log's public key.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -35,33 +36,49 @@ def refused(verdict: str, decision: dict[str, Any]) -> ActRefused:
 
 
 def use_seal(rt, principal: Principal, data: dict[str, Any]) -> dict[str, Any]:
-    own_person(principal, data["person"], rule="seal.own_credential", clause="XT-3.3.3",
-               text="“行政审批专用章”及其他业务专章的保管权和使用权", what="用印", verdict="不允许用印")
+    own_person(
+        principal,
+        data["person"],
+        rule="seal.own_credential",
+        clause="XT-3.3.3",
+        text="“行政审批专用章”及其他业务专章的保管权和使用权",
+        what="用印",
+        verdict="不允许用印",
+    )
     bound_place(principal, data["place"], verdict="不允许用印", rt=rt)
     now = utcnow()
-    decision = rt.policy.decide(data["person"], "use_seal", data["item"], at=now, place=data["place"],
-                                seal=data["seal"], case=data["case"])
+    decision = rt.policy.decide(
+        data["person"], "use_seal", data["item"], at=now, place=data["place"], seal=data["seal"], case=data["case"]
+    )
     if not decision["allowed"]:
         raise refused("不允许用印", decision)
     auth = decision.get("authorization") or {}
     custody = custody_relied_on(rt, data["seal"], now)
     with rt.filing(Actor(name=principal.name, role="department", person=data["person"])) as ctx:
         logged = seal_service.record_seal_use(replace(ctx, now=now), data, decision, custody)
-    authority = [(role, i) for role, i in (("authorization", auth.get("log_index")),
-                                           ("custody", custody and custody.get("log_index"))) if i is not None]
-    return {"receipt": receipt_for(rt, logged.index, authority=authority), "decision_id": decision["decision_id"],
-            "acting_for": decision.get("acting_for")}
+    authority = [
+        (role, i)
+        for role, i in (("authorization", auth.get("log_index")), ("custody", custody and custody.get("log_index")))
+        if i is not None
+    ]
+    return {
+        "receipt": receipt_for(rt, logged.index, authority=authority),
+        "decision_id": decision["decision_id"],
+        "acting_for": decision.get("acting_for"),
+    }
 
 
 def custody_relied_on(rt, seal: str, at) -> dict[str, Any] | None:
     """The custody filing the decision read (the engine's signed facts, at the moment of the use)."""
     from rules.timeutil import ts
+
     t = ts(at)
     return rt.policy.engine.world.custody_at(seal, t, t)
 
 
-def receipt_for(rt, index: int, wait_ms: int | None = None,
-                authority: list[tuple[str, int]] | None = None) -> dict[str, Any]:
+def receipt_for(
+    rt, index: int, wait_ms: int | None = None, authority: list[tuple[str, int]] | None = None
+) -> dict[str, Any]:
     """The receipt of log entry `index`, issued by the log reader (registry.log_reader): under a
     checkpoint that covers it, with the records a seal use relied on (`authority`, else those its
     record names) proven under the same checkpoint."""
@@ -75,6 +92,7 @@ def find_seal_use(session, leaf_hash: str) -> dict[str, Any] | None:
     `onehall audit` names it)."""
     import json
     from registry.models import Department
+
     entry = session.scalar(select(LogEntry).where(LogEntry.leaf_hash == leaf_hash))
     if entry is None:
         return None
@@ -82,12 +100,17 @@ def find_seal_use(session, leaf_hash: str) -> dict[str, Any] | None:
     if record.get("type") != "seal_use":
         return None
     dept = session.get(Department, record.get("department"))
-    return {"sealed": True, "at": record.get("at"), "department": record.get("department"),
-            "department_name": dept.name if dept else record.get("department"),
-            "seal_kind": record.get("seal_kind"), "log_index": entry.index,
-            "document_sha256": record.get("document_sha256"),
-            "authorization": record.get("authorization"),
-            "authorization_log_index": record.get("authorization_log_index")}
+    return {
+        "sealed": True,
+        "at": record.get("at"),
+        "department": record.get("department"),
+        "department_name": dept.name if dept else record.get("department"),
+        "seal_kind": record.get("seal_kind"),
+        "log_index": entry.index,
+        "document_sha256": record.get("document_sha256"),
+        "authorization": record.get("authorization"),
+        "authorization_log_index": record.get("authorization_log_index"),
+    }
 
 
 def authority_of(rt, session, use: dict[str, Any]) -> dict[str, Any] | None:
@@ -95,6 +118,7 @@ def authority_of(rt, session, use: dict[str, Any]) -> dict[str, Any] | None:
     ("依据某某部门第N号授权书（日志第M条）"), and whether a revocation is known (online check)."""
     import json
     from registry.models import Department
+
     index = use.get("authorization_log_index")
     entry = session.get(LogEntry, index) if index is not None else None
     if entry is None:
@@ -110,7 +134,9 @@ def authority_of(rt, session, use: dict[str, Any]) -> dict[str, Any] | None:
         return {"text": text, "ok": True, "revocation": None}
     first = min(revoked, key=lambda r: r["at"])
     before = first["at"] <= datetime.fromisoformat(use["at"].replace("Z", "+00:00"))
-    note = (f"该授权书自{local_text(first['at'])}起撤销，" + ("早于本次用印" if before else "晚于本次用印（本次用印有效）"))
+    note = f"该授权书自{local_text(first['at'])}起撤销，" + (
+        "早于本次用印" if before else "晚于本次用印（本次用印有效）"
+    )
     return {"text": text, "ok": not before, "revocation": note}
 
 

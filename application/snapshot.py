@@ -25,6 +25,7 @@ The payload is a pickle of our own objects, read only after its MAC verified (pi
 never unpickle what is not authenticated). Rule objects are stored by id and re-bound to the pack.
 Fact strings are interned when folded (registry.signed_facts), so the pickle holds each code once.
 """
+
 from __future__ import annotations
 
 import base64
@@ -49,9 +50,18 @@ from signing.frontier import Frontier
 
 log = logging.getLogger(__name__)
 MAGIC = b"onehall-snapshot/1\n"
-MODULES = ("rules/world.py", "rules/index.py", "rules/engine.py", "rules/facts.py", "rules/plans.py", "rules/compiler.py",
-           "registry/signed_facts.py", "registry/record_views.py", "registry/signed_cases.py",
-           "registry/signed_time.py")
+MODULES = (
+    "rules/world.py",
+    "rules/index.py",
+    "rules/engine.py",
+    "rules/facts.py",
+    "rules/plans.py",
+    "rules/compiler.py",
+    "registry/signed_facts.py",
+    "registry/record_views.py",
+    "registry/signed_cases.py",
+    "registry/signed_time.py",
+)
 
 
 class SnapshotRejected(Exception):
@@ -117,9 +127,16 @@ def write(path: Path, key: bytes, engine: Engine, state: SignedState, proven: Fr
     finally:
         state.display, state.leaves = display, leaves
     payload = buf.getvalue()
-    header = json.dumps({"pack_digest": engine.pack.digest, "tree_size": proven.size,
-                         "root_hash": proven.root().hex(), "frontier": proven.to_json(),
-                         "code": CODE_VERSION}, sort_keys=True).encode()
+    header = json.dumps(
+        {
+            "pack_digest": engine.pack.digest,
+            "tree_size": proven.size,
+            "root_hash": proven.root().hex(),
+            "frontier": proven.to_json(),
+            "code": CODE_VERSION,
+        },
+        sort_keys=True,
+    ).encode()
     mac = hmac.new(key, MAGIC + header + b"\n", hashlib.sha256)
     mac.update(payload)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -145,10 +162,10 @@ def read_header(path: Path, key: bytes) -> tuple[dict[str, Any], io.BytesIO]:
     if mac_end < 0 or header_end < 0:
         raise SnapshotRejected("快照不完整")
     check = hmac.new(key, MAGIC, hashlib.sha256)
-    check.update(memoryview(raw)[mac_end + 1:])
-    if not hmac.compare_digest(raw[len(MAGIC):mac_end], check.hexdigest().encode()):
+    check.update(memoryview(raw)[mac_end + 1 :])
+    if not hmac.compare_digest(raw[len(MAGIC) : mac_end], check.hexdigest().encode()):
         raise SnapshotRejected("快照的认证码不符（快照被改动，或密钥不同）")
-    header = json.loads(raw[mac_end + 1:header_end])
+    header = json.loads(raw[mac_end + 1 : header_end])
     if header.get("code") != CODE_VERSION:
         raise SnapshotRejected("快照由另一版本的程序写成")
     payload = io.BytesIO(raw)  # shares the bytes
@@ -189,6 +206,7 @@ def log_trust(rt) -> Trust | None:
     from registry.ledger import LOG_BODY
     from signing.errors import NoteError
     from signing.note import open_note, parse_checkpoint
+
     keys, settings = getattr(rt.ledger, "keys", None), getattr(rt.ledger, "settings", None)
     if keys is None or settings is None:
         return None
@@ -207,7 +225,7 @@ def log_trust(rt) -> Trust | None:
         return list(chain.values())
 
     def trust(note: str, size: int, root: bytes) -> None:
-        for fresh in (False, True):              # a key rotated since we read the chain: read it again
+        for fresh in (False, True):  # a key rotated since we read the chain: read it again
             if fresh or not known:
                 known[:] = proven_keys()
             try:
@@ -218,6 +236,7 @@ def log_trust(rt) -> Trust | None:
                     raise LogTampered(f"树大小 {size} 的检查点没有日志密钥的有效签名（{exc}）：日志已被改动") from exc
         if (checkpoint.origin, checkpoint.size, checkpoint.root) != (origin, size, root):
             raise LogTampered(f"树大小 {size} 的检查点所签的内容与日志不符：日志已被改动")
+
     return trust
 
 

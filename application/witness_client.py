@@ -4,6 +4,7 @@ Keep-alive connections (the spec asks clients to use them), one per witness URL,
 across rounds; a broken connection is reopened once. The answer is classified, not
 judged: cosignature lines, the witness's known size (409), or a refusal with its status.
 """
+
 from __future__ import annotations
 
 import http.client
@@ -52,8 +53,12 @@ class WitnessTransport:
             for attempt in (1, 2):
                 conn = self._connection()
                 try:
-                    conn.request("POST", self._path, body=body,
-                                 headers={"Content-Type": "text/plain; charset=utf-8", "User-Agent": USER_AGENT})
+                    conn.request(
+                        "POST",
+                        self._path,
+                        body=body,
+                        headers={"Content-Type": "text/plain; charset=utf-8", "User-Agent": USER_AGENT},
+                    )
                     r = conn.getresponse()
                     data = r.read(1 << 16).decode("utf-8", errors="replace")
                     if r.getheader("Connection", "").lower() == "close":

@@ -11,6 +11,7 @@ A witness that is down or refuses is retried with exponential back-off (1 s doub
 min); its state (size, last success, last error, next try) is kept in ``witness_status``
 and shown on the auditor's pages. Witnesses are asked in parallel, one thread each.
 """
+
 from __future__ import annotations
 
 import logging
@@ -30,7 +31,7 @@ from signing.policy import PolicyError, TrustPolicy, WitnessKey, parse_policy
 from application.witness_client import WitnessTransport
 
 log = logging.getLogger("onehall.witness")
-BATCH = 200            # checkpoints per witness per round
+BATCH = 200  # checkpoints per witness per round
 BACKOFF_MAX_S = 300
 
 
@@ -41,7 +42,7 @@ class Outcome:
     witness: str
     url: str
     known_size: int | None
-    cosigned: list[tuple[int, str, int]] = field(default_factory=list)   # (size, line, timestamp)
+    cosigned: list[tuple[int, str, int]] = field(default_factory=list)  # (size, line, timestamp)
     error: str | None = None
     skipped: bool = False
 
@@ -87,11 +88,20 @@ class Witnessing:
                 futures.append(None)
                 continue
             futures.append(self._pool.submit(self._one, w, size))
-        outcomes = [f.result() if f is not None else Outcome(w.name, w.url or "", None, skipped=True)
-                    for w, f in zip(self.witnesses, futures)]
+        outcomes = [
+            f.result() if f is not None else Outcome(w.name, w.url or "", None, skipped=True)
+            for w, f in zip(self.witnesses, futures)
+        ]
         self._record(outcomes, {k: v[2] for k, v in rows.items()}, now)
-        return {o.witness: {"cosigned": [c[0] for c in o.cosigned][-5:], "size": o.known_size,
-                            "error": o.error, "backing_off": o.skipped} for o in outcomes}
+        return {
+            o.witness: {
+                "cosigned": [c[0] for c in o.cosigned][-5:],
+                "size": o.known_size,
+                "error": o.error,
+                "backing_off": o.skipped,
+            }
+            for o in outcomes
+        }
 
     # -- one witness ---------------------------------------------------------------------
 
@@ -100,9 +110,14 @@ class Witnessing:
         transport = self.transports[w.name]
         try:
             with self.rt.reading() as session:
-                pending = list(session.execute(
-                    select(Checkpoint.tree_size, Checkpoint.note).where(Checkpoint.tree_size > (known or 0))
-                    .order_by(Checkpoint.tree_size).limit(BATCH)))
+                pending = list(
+                    session.execute(
+                        select(Checkpoint.tree_size, Checkpoint.note)
+                        .where(Checkpoint.tree_size > (known or 0))
+                        .order_by(Checkpoint.tree_size)
+                        .limit(BATCH)
+                    )
+                )
                 latest = session.scalar(select(func.max(Checkpoint.tree_size)))
                 get = node_getter(session)
                 for size, note in pending:
@@ -128,8 +143,9 @@ class Witnessing:
             told = answer.known_size
             if told is not None and told != old:
                 if latest is not None and told > latest:
-                    out.error = (f"见证人记录的本日志大小为 {told}，超过本日志已发布的检查点 {latest}"
-                                 "（日志被截断或另有分叉）")
+                    out.error = (
+                        f"见证人记录的本日志大小为 {told}，超过本日志已发布的检查点 {latest}（日志被截断或另有分叉）"
+                    )
                     return False
                 out.known_size = told
                 continue
@@ -168,8 +184,11 @@ class Witnessing:
             conn = write_lock(session)
             known = set(conn.scalars(select(status.c.witness).where(status.c.witness.in_([o.witness for o in done]))))
             sizes = {c[0] for o in done for c in o.cosigned}
-            have = set(conn.execute(select(cosigs.c.tree_size, cosigs.c.witness).where(
-                cosigs.c.tree_size.in_(sizes)))) if sizes else set()
+            have = (
+                set(conn.execute(select(cosigs.c.tree_size, cosigs.c.witness).where(cosigs.c.tree_size.in_(sizes))))
+                if sizes
+                else set()
+            )
             rows = []
             for o in done:
                 values = {"url": o.url, "size": o.known_size}
@@ -177,25 +196,42 @@ class Witnessing:
                     values["last_ok_at"] = now
                 if o.error:
                     n = failures.get(o.witness, 0) + 1
-                    values.update(failures=n, last_error=o.error, last_error_at=now,
-                                  next_try_at=now + timedelta(seconds=min(BACKOFF_MAX_S, 2 ** (n - 1))))
+                    values.update(
+                        failures=n,
+                        last_error=o.error,
+                        last_error_at=now,
+                        next_try_at=now + timedelta(seconds=min(BACKOFF_MAX_S, 2 ** (n - 1))),
+                    )
                 else:
                     values.update(failures=0, next_try_at=None)
                 if o.witness in known:
                     conn.execute(status.update().where(status.c.witness == o.witness).values(**values))
                 else:
                     conn.execute(status.insert().values(witness=o.witness, **{"failures": 0, **values}))
-                rows += [{"tree_size": size, "witness": o.witness, "line": line, "received_at": now,
-                          "signed_at": datetime.fromtimestamp(ts, timezone.utc)}
-                         for size, line, ts in o.cosigned if (size, o.witness) not in have]
+                rows += [
+                    {
+                        "tree_size": size,
+                        "witness": o.witness,
+                        "line": line,
+                        "received_at": now,
+                        "signed_at": datetime.fromtimestamp(ts, timezone.utc),
+                    }
+                    for size, line, ts in o.cosigned
+                    if (size, o.witness) not in have
+                ]
             if rows:
                 conn.execute(cosigs.insert(), rows)
 
 
 def cosignature_lines(session, tree_size: int) -> list[str]:
     """The cosignature lines received for the checkpoint of ``tree_size``, by witness name."""
-    return list(session.scalars(select(CheckpointCosignature.line).where(
-        CheckpointCosignature.tree_size == tree_size).order_by(CheckpointCosignature.witness)))
+    return list(
+        session.scalars(
+            select(CheckpointCosignature.line)
+            .where(CheckpointCosignature.tree_size == tree_size)
+            .order_by(CheckpointCosignature.witness)
+        )
+    )
 
 
 def cosigned_note(session, cp: Checkpoint) -> str:

@@ -8,6 +8,7 @@ ratio (target <= 1.5), and the CPU seconds of each (the machine may be shared).
 
     python -m bench.audit [--n 1000000] [--runs 1] [--workers 2]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -29,6 +30,7 @@ def build_registry(export: Path, db: Path) -> None:
     from registry.models import Base
     from signing import merkle
     from signing.note import parse_checkpoint
+
     engine = make_engine(f"sqlite:///{db}")
     Base.metadata.create_all(engine)
     engine.dispose()
@@ -39,25 +41,45 @@ def build_registry(export: Path, db: Path) -> None:
         i = line.index
         entries.append((i, line.leaf, merkle.leaf_hash(line.leaf).hex(), "seal_use", str(i), "2024-05-01 08:00:00"))
         r = seal_use_record(i)
-        uses.append((i, r["seal"], r["person"], r["item"], r["case"], r["document_sha256"], r["place"],
-                     "2024-05-01 08:00:00.000000", r["decision_id"], r["authorization"], None, i, entries[-1][2]))
+        uses.append(
+            (
+                i,
+                r["seal"],
+                r["person"],
+                r["item"],
+                r["case"],
+                r["document_sha256"],
+                r["place"],
+                "2024-05-01 08:00:00.000000",
+                r["decision_id"],
+                r["authorization"],
+                None,
+                i,
+                entries[-1][2],
+            )
+        )
         if len(entries) >= 50000:
             _flush(con, entries, uses)
     _flush(con, entries, uses)
     name, note = read_checkpoints(export)[-1]
     cp = parse_checkpoint(note.split("\n\n", 1)[0] + "\n")
-    con.execute("INSERT INTO checkpoints (tree_size, root_hash, note, created_at) VALUES (?, ?, ?, ?)",
-                (cp.size, cp.root.hex(), note, "2024-05-01 08:00:00"))
+    con.execute(
+        "INSERT INTO checkpoints (tree_size, root_hash, note, created_at) VALUES (?, ?, ?, ?)",
+        (cp.size, cp.root.hex(), note, "2024-05-01 08:00:00"),
+    )
     con.commit()
     con.close()
 
 
 def _flush(con, entries, uses) -> None:
-    con.executemany('INSERT INTO log_entries ("index", leaf, leaf_hash, kind, ref, appended_at) '
-                    "VALUES (?, ?, ?, ?, ?, ?)", entries)
-    con.executemany('INSERT INTO seal_uses (id, seal, person, item, "case", document_sha256, place, at, decision_id, '
-                    "authorization, acting_for, log_index, leaf_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    uses)
+    con.executemany(
+        'INSERT INTO log_entries ("index", leaf, leaf_hash, kind, ref, appended_at) VALUES (?, ?, ?, ?, ?, ?)', entries
+    )
+    con.executemany(
+        'INSERT INTO seal_uses (id, seal, person, item, "case", document_sha256, place, at, decision_id, '
+        "authorization, acting_for, log_index, leaf_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        uses,
+    )
     con.commit()
     entries.clear()
     uses.clear()
@@ -66,6 +88,7 @@ def _flush(con, entries, uses) -> None:
 def run_audit_once(db: Path, keys, workers: int) -> tuple[float, float, int]:
     from registry.audit import run_audit
     from registry.db import make_engine, session_factory
+
     engine = make_engine(f"sqlite:///{db}")
     c0, t0 = cpu_s(), time.perf_counter()
     with session_factory(engine)() as session:
@@ -95,11 +118,18 @@ def main(argv=None) -> int:
             aud.append(run_audit_once(work / "registry.db", keys, args.workers))
             ver.append(run_verify(work / "export", args.workers))
     audit_s, verify_s = statistics.median(a[0] for a in aud), statistics.median(v[0] for v in ver)
-    out.update({f"audit_s_at_{label}": round(audit_s, 2), f"verify_s_at_{label}": round(verify_s, 2),
-                "audit_ratio": round(audit_s / verify_s, 3),
-                f"audit_cpu_s_at_{label}": round(statistics.median(a[1] for a in aud), 2),
-                f"verify_cpu_s_at_{label}": round(statistics.median(v[1] for v in ver), 2),
-                "audit_signatures_checked": aud[0][2], "runs": args.runs, "workers": args.workers})
+    out.update(
+        {
+            f"audit_s_at_{label}": round(audit_s, 2),
+            f"verify_s_at_{label}": round(verify_s, 2),
+            "audit_ratio": round(audit_s / verify_s, 3),
+            f"audit_cpu_s_at_{label}": round(statistics.median(a[1] for a in aud), 2),
+            f"verify_cpu_s_at_{label}": round(statistics.median(v[1] for v in ver), 2),
+            "audit_signatures_checked": aud[0][2],
+            "runs": args.runs,
+            "workers": args.workers,
+        }
+    )
     print(json.dumps(out))
     return 0
 

@@ -4,6 +4,7 @@ the very server code of `onehall serve` (web.server: gunicorn, gthread workers, 
 
     python -m bench.bare_app --port 5001 --workers 2 --answer answer.json
 """
+
 from __future__ import annotations
 
 import argparse
@@ -16,12 +17,12 @@ from flask import Flask, request
 
 def create_bare_app(answer: dict[str, Any]) -> Flask:
     app = Flask(__name__)
-    app.json.ensure_ascii = False   # as onehall's app
+    app.json.ensure_ascii = False  # as onehall's app
     app.json.sort_keys = False
 
     @app.post("/api/v1/decisions")
     def decide():
-        request.get_json(silent=True)   # a bare endpoint still reads its body
+        request.get_json(silent=True)  # a bare endpoint still reads its body
         return answer
 
     return app

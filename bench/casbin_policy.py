@@ -4,6 +4,7 @@ Casbin has no notion of time, so who may act is resolved for the benchmark's one
 (validity, absence, A/B) when the policy is built; item conditions become item groups
 ("D07:decide" = items of D07 a chief representative may decide).
 """
+
 from __future__ import annotations
 
 import os
@@ -14,7 +15,9 @@ from rules.timeutil import INF, NEG_INF, ts
 
 HERE = os.path.dirname(__file__)
 CONDITION = {
-    "decide": lambda it: it["case_type"] == "instant" or (it["case_type"] == "commitment" and it["complexity"] == "simple"),
+    "decide": lambda it: (
+        it["case_type"] == "instant" or (it["case_type"] == "commitment" and it["complexity"] == "simple")
+    ),
     "countersign": lambda it: bool(it.get("joint")),
     "execute_fee": lambda it: bool(it.get("fees")),
     "coordinate": lambda it: it["complexity"] == "complex",
@@ -57,8 +60,9 @@ def enforcer(snap: dict, at) -> casbin.Enforcer:
             else:
                 for code in a["items"]:
                     policies.append([role, f"{code}|{act}", act])
-                    g2.append([code, f"{code}|{act}"]) if CONDITION[act](next(
-                        i for i in snap["items"] if i["code"] == code)) else None
+                    g2.append([code, f"{code}|{act}"]) if CONDITION[act](
+                        next(i for i in snap["items"] if i["code"] == code)
+                    ) else None
     e.add_policies(policies)
     e.add_named_grouping_policies("g", g)
     e.add_named_grouping_policies("g2", g2)

@@ -8,6 +8,7 @@ the same database layer as bench.log's raw inserts.
 
     python -m bench.cases [--n 500]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -17,7 +18,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 
-
 def build_app(workdir: Path):
     from registry.services import org
     from registry.services.accounts import create_token, create_user
@@ -25,21 +25,36 @@ def build_app(workdir: Path):
     from application.packs import ensure_active_pack
 
     from tests.api.world import migrated_app
+
     app = migrated_app(workdir, "cases.db")
     rt = app.extensions["onehall"]
     ensure_active_pack(rt)
     with rt.filing(SYSTEM) as ctx:
-        for code, name, kind in [("FGW", "市发改委", "department"), ("ZWFW", "市政务服务中心", "gov_service"),
-                                 ("SGB", "市编办（审改办）", "reform_office")]:
-            org.create_department(ctx, {"code": code, "name": name, "kind": kind,
-                                        "group": "city_department" if kind == "department" else "body"})
+        for code, name, kind in [
+            ("FGW", "市发改委", "department"),
+            ("ZWFW", "市政务服务中心", "gov_service"),
+            ("SGB", "市编办（审改办）", "reform_office"),
+        ]:
+            org.create_department(
+                ctx,
+                {
+                    "code": code,
+                    "name": name,
+                    "kind": kind,
+                    "group": "city_department" if kind == "department" else "body",
+                },
+            )
         org.create_hall(ctx, {"code": "CITY", "name": "市本级政务大厅", "kind": "city", "host_department": "ZWFW"})
         org.create_place(ctx, {"code": "ZH-01", "name": "综合窗口", "kind": "comprehensive_window", "hall": "CITY"})
         clerk = org.create_person(ctx, {"name": "赵丽", "department": "ZWFW", "position": "综合窗口受理员"}).id
     tokens = {}
     with rt.filing_session() as session:
-        for name, role, dept, person in [("fgw", "department", "FGW", None), ("sgb", "reform_office", None, None),
-                                         ("win", "window", None, clerk), ("yth", "platform", None, None)]:
+        for name, role, dept, person in [
+            ("fgw", "department", "FGW", None),
+            ("sgb", "reform_office", None, None),
+            ("win", "window", None, clerk),
+            ("yth", "platform", None, None),
+        ]:
             create_user(session, name, role, None, department=dept, person=person)
             tokens[name] = create_token(session, name)
     return app, tokens, clerk
@@ -54,8 +69,19 @@ def run(workdir: Path, n: int) -> float:
         r = client.post(f"/api/v1{path}", json=body, headers={"Authorization": f"Bearer {tokens[who]}"})
         assert r.status_code == 201, (path, r.status_code, r.get_json())
 
-    post("/items", {"code": "FGW-001", "name": "企业投资项目备案", "department": "FGW", "item_type": "行政许可",
-                    "case_type": "instant", "entry": {"hall": "CITY"}, "effective_from": "2019-01-01"}, "fgw")
+    post(
+        "/items",
+        {
+            "code": "FGW-001",
+            "name": "企业投资项目备案",
+            "department": "FGW",
+            "item_type": "行政许可",
+            "case_type": "instant",
+            "entry": {"hall": "CITY"},
+            "effective_from": "2019-01-01",
+        },
+        "fgw",
+    )
     post("/items/FGW-001/review", {"result": "approved"}, "sgb")
     post(
         "/authorizations",
@@ -98,6 +124,7 @@ def run(workdir: Path, n: int) -> float:
 
 def main(argv=None) -> int:
     import tempfile
+
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--n", type=int, default=500)
     args = ap.parse_args(argv)

@@ -4,6 +4,7 @@ Entities carry what onehall reads from the index: the person's one authorization
 scope, powers, validity) and, for a B post, the A post's validity and absence; time is a
 context value (epoch seconds), so validity and absence are checked per request as in onehall.
 """
+
 from __future__ import annotations
 
 import json
@@ -56,18 +57,44 @@ def entities_json(snap: dict) -> str:
         A = auths.get(a.get("backs")) if a.get("post") == "B" else None
         aab = absence.get(A["grantee"]["person"]) if A else None
         rev = revoked.get(a["id"])
-        ents.append({"uid": {"type": "Person", "id": str(p)}, "parents": [], "attrs": {
-            "dept": a["grantor"], "all_items": a["items"] == "*", "items": [] if a["items"] == "*" else a["items"],
-            "powers": a["powers"], "vf": _t(a["valid_from"], -BIG), "vt": _t(a["valid_to"], BIG),
-            "revoked": _t(rev["at"], BIG) if rev else BIG,
-            "abs_from": _t(ab["from"], 0) if ab else 0, "abs_to": _t(ab["to"], 0) if ab else 0,
-            "is_b": a.get("post") == "B",
-            "a_abs_from": _t(aab["from"], 0) if aab else 0, "a_abs_to": _t(aab["to"], 0) if aab else 0,
-            "a_vf": _t(A["valid_from"], -BIG) if A else -BIG, "a_vt": _t(A["valid_to"], BIG) if A else BIG}})
+        ents.append(
+            {
+                "uid": {"type": "Person", "id": str(p)},
+                "parents": [],
+                "attrs": {
+                    "dept": a["grantor"],
+                    "all_items": a["items"] == "*",
+                    "items": [] if a["items"] == "*" else a["items"],
+                    "powers": a["powers"],
+                    "vf": _t(a["valid_from"], -BIG),
+                    "vt": _t(a["valid_to"], BIG),
+                    "revoked": _t(rev["at"], BIG) if rev else BIG,
+                    "abs_from": _t(ab["from"], 0) if ab else 0,
+                    "abs_to": _t(ab["to"], 0) if ab else 0,
+                    "is_b": a.get("post") == "B",
+                    "a_abs_from": _t(aab["from"], 0) if aab else 0,
+                    "a_abs_to": _t(aab["to"], 0) if aab else 0,
+                    "a_vf": _t(A["valid_from"], -BIG) if A else -BIG,
+                    "a_vt": _t(A["valid_to"], BIG) if A else BIG,
+                },
+            }
+        )
     for it in snap["items"]:
-        ents.append({"uid": {"type": "Item", "id": it["code"]}, "parents": [], "attrs": {
-            "code": it["code"], "dept": it["department"], "case_type": it["case_type"],
-            "complexity": it["complexity"], "joint": bool(it.get("joint")), "has_fees": bool(it.get("fees")),
-            "in_class": bool(it.get("on_application")) and it["item_type"] not in ("penalty", "coercion", "inspection"),
-            "effective_from": _t(it.get("effective_from"), -BIG)}})
+        ents.append(
+            {
+                "uid": {"type": "Item", "id": it["code"]},
+                "parents": [],
+                "attrs": {
+                    "code": it["code"],
+                    "dept": it["department"],
+                    "case_type": it["case_type"],
+                    "complexity": it["complexity"],
+                    "joint": bool(it.get("joint")),
+                    "has_fees": bool(it.get("fees")),
+                    "in_class": bool(it.get("on_application"))
+                    and it["item_type"] not in ("penalty", "coercion", "inspection"),
+                    "effective_from": _t(it.get("effective_from"), -BIG),
+                },
+            }
+        )
     return json.dumps(ents)

@@ -10,6 +10,7 @@ run, folding the log), `rss_mb_at_N` (the answering worker's peak resident memor
 
     python -m bench.cold_start 100000 [--runs 3] [--workdir DIR]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,8 +31,15 @@ PASSPHRASE = b"bench-cold-start"
 
 def _settings(work: Path):
     from application.config import Settings
-    return Settings(instance_dir=work / "instance", database_url=f"sqlite:///{work / 'onehall.db'}",
-                    key_dir=work / "keys", key_passphrase=PASSPHRASE, secret_key="bench", testing=True)
+
+    return Settings(
+        instance_dir=work / "instance",
+        database_url=f"sqlite:///{work / 'onehall.db'}",
+        key_dir=work / "keys",
+        key_passphrase=PASSPHRASE,
+        secret_key="bench",
+        testing=True,
+    )
 
 
 def _iso(value):
@@ -41,34 +49,92 @@ def _iso(value):
 def records(snap: dict):
     """(record type, signing body, record) of the workload, in filing order."""
     for d in snap["departments"]:
-        yield "department", "gov_service", {"code": d["code"], "name": d["name"], "group": "city_department",
-                                            "kind": d.get("kind", "department"), "entry_phase": None,
-                                            "low_volume": False, "placeholder": False}
+        yield (
+            "department",
+            "gov_service",
+            {
+                "code": d["code"],
+                "name": d["name"],
+                "group": "city_department",
+                "kind": d.get("kind", "department"),
+                "entry_phase": None,
+                "low_volume": False,
+                "placeholder": False,
+            },
+        )
     for h in snap["halls"]:
         yield "hall", "gov_service", {"code": h["code"], "name": h["name"], "kind": h["kind"], "host_department": None}
     for p in snap["places"]:
-        yield "place", "gov_service", {"code": p["code"], "name": p["name"], "kind": p["kind"], "hall": p.get("hall"),
-                                       "department": None, "function_section": None}
+        yield (
+            "place",
+            "gov_service",
+            {
+                "code": p["code"],
+                "name": p["name"],
+                "kind": p["kind"],
+                "hall": p.get("hall"),
+                "department": None,
+                "function_section": None,
+            },
+        )
     for p in snap["people"]:
-        yield "person", "gov_service", {"id": p["id"], "department": p["department"], "section": None,
-                                        "position": p["position"]}
+        yield (
+            "person",
+            "gov_service",
+            {"id": p["id"], "department": p["department"], "section": None, "position": p["position"]},
+        )
     for it in snap["items"]:
-        yield "item_filing", "gov_service", {
-            "item": it["code"], "version": 1, "status": "published", "directory_item": None, "name": it["name"],
-            "department": it["department"], "item_type": it["item_type"], "on_application": True,
-            "case_type": it["case_type"], "report_up": False, "joint": it["joint"], "partners": [],
-            "complexity": it["complexity"], "statutory_limit": None, "promised_limit": None,
-            "promised_limit_2017": None, "fees": [{"code": f["code"], "name": "费"} for f in it["fees"]],
-            "materials": [], "online_depth": "on_site", "function_section": None, "entry": it["entry"],
-            "effective_from": _iso(it["effective_from"])}
+        yield (
+            "item_filing",
+            "gov_service",
+            {
+                "item": it["code"],
+                "version": 1,
+                "status": "published",
+                "directory_item": None,
+                "name": it["name"],
+                "department": it["department"],
+                "item_type": it["item_type"],
+                "on_application": True,
+                "case_type": it["case_type"],
+                "report_up": False,
+                "joint": it["joint"],
+                "partners": [],
+                "complexity": it["complexity"],
+                "statutory_limit": None,
+                "promised_limit": None,
+                "promised_limit_2017": None,
+                "fees": [{"code": f["code"], "name": "费"} for f in it["fees"]],
+                "materials": [],
+                "online_depth": "on_site",
+                "function_section": None,
+                "entry": it["entry"],
+                "effective_from": _iso(it["effective_from"]),
+            },
+        )
     for a in snap["authorizations"]:
-        yield "authorization", f"dept:{a['grantor']}", {
-            "id": a["id"], "grantor": a["grantor"], "grantee": a["grantee"], "post": a["post"], "backs": a["backs"],
-            "powers": list(a["powers"]), "items": a["items"], "valid_from": _iso(a["valid_from"]),
-            "valid_to": _iso(a["valid_to"]), "late_filed": False}
+        yield (
+            "authorization",
+            f"dept:{a['grantor']}",
+            {
+                "id": a["id"],
+                "grantor": a["grantor"],
+                "grantee": a["grantee"],
+                "post": a["post"],
+                "backs": a["backs"],
+                "powers": list(a["powers"]),
+                "items": a["items"],
+                "valid_from": _iso(a["valid_from"]),
+                "valid_to": _iso(a["valid_to"]),
+                "late_filed": False,
+            },
+        )
     for x in snap["absences"]:
-        yield "absence", "gov_service", {"id": x["id"], "person": x["person"], "from": _iso(x["from"]),
-                                         "to": _iso(x["to"]), "late_filed": False}
+        yield (
+            "absence",
+            "gov_service",
+            {"id": x["id"], "person": x["person"], "from": _iso(x["from"]), "to": _iso(x["to"]), "late_filed": False},
+        )
 
 
 def build(work: Path, n: int) -> dict:
@@ -94,10 +160,20 @@ def build(work: Path, n: int) -> dict:
         keys.ensure(body, at=W.T0 - W.DAY)
         signers[body] = keys.signer(body)
     with rt.sessions() as session, session.begin():
-        session.execute(insert(Department), [{"code": d["code"], "name": d["name"], "group": "city_department",
-                                              "kind": d.get("kind", "department")} for d in snap["departments"]])
-        session.execute(insert(Person), [{"id": p["id"], "name": p["name"], "department": p["department"],
-                                          "position": p["position"]} for p in snap["people"]])
+        session.execute(
+            insert(Department),
+            [
+                {"code": d["code"], "name": d["name"], "group": "city_department", "kind": d.get("kind", "department")}
+                for d in snap["departments"]
+            ],
+        )
+        session.execute(
+            insert(Person),
+            [
+                {"id": p["id"], "name": p["name"], "department": p["department"], "position": p["position"]}
+                for p in snap["people"]
+            ],
+        )
         size = tree_size(session)
         cache: dict = {}
         get = node_getter(session, cache)
@@ -127,11 +203,20 @@ def build(work: Path, n: int) -> dict:
 def child(work: Path, question: dict) -> None:
     """One worker's start: create the app, answer one decision, report."""
     from web.app import create_app
+
     app = create_app(_settings(work))
     rt = app.extensions["onehall"]
     answer = rt.policy.decide(question["person"], question["action"], question["item"], at=W.AT, known_at=W.KNOWN)
-    print(json.dumps({"allowed": answer["allowed"], "start": rt.policy.start_info,
-                      "rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}), flush=True)
+    print(
+        json.dumps(
+            {
+                "allowed": answer["allowed"],
+                "start": rt.policy.start_info,
+                "rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+            }
+        ),
+        flush=True,
+    )
     os._exit(0)  # the answer is out: do not wait for the decision writer's thread
 
 
@@ -143,8 +228,13 @@ def measure(work: Path, question: dict) -> tuple[float, dict]:
     # A deployed worker runs from compiled modules (an install writes them): the child may write and
     # use __pycache__ even where this shell sets PYTHONDONTWRITEBYTECODE (else each start compiles ~700 modules).
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    proc = subprocess.run([sys.executable, "-m", "bench.cold_start", "--child", str(work), json.dumps(question)],
-                          capture_output=True, text=True, check=True, env=env)
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.cold_start", "--child", str(work), json.dumps(question)],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+    )
     elapsed = time.perf_counter() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     info = json.loads(proc.stdout.strip().splitlines()[-1])
@@ -165,7 +255,10 @@ def run(n: int, runs: int = 3, workdir: Path | None = None) -> dict:
             (work / "question.json").write_text(json.dumps(question))
         for old in (work / "instance" / "snapshots").glob("*.snap"):
             old.unlink()  # the first run folds the whole log
-        out = {f"cold_start_build_s_at_{n}": round(time.perf_counter() - t0, 1), f"log_size_at_{n}": question["log_size"]}
+        out = {
+            f"cold_start_build_s_at_{n}": round(time.perf_counter() - t0, 1),
+            f"log_size_at_{n}": question["log_size"],
+        }
         cold, info = measure(work, question)
         assert info["start"]["from"] == "log", info
         cold_cpu, cold_rss = info["cpu_s"], info["rss_mb"]
@@ -177,12 +270,17 @@ def run(n: int, runs: int = 3, workdir: Path | None = None) -> dict:
             cpu.append(info["cpu_s"])
             rss.append(info["rss_mb"])
         snaps = list((work / "instance" / "snapshots").glob("*.snap"))
-        out.update({f"first_answer_s_at_{n}": round(statistics.median(warm), 2),
-                    f"first_answer_cpu_s_at_{n}": round(statistics.median(cpu), 2),
-                    f"first_answer_cold_s_at_{n}": round(cold, 2),
-                    f"first_answer_cold_cpu_s_at_{n}": round(cold_cpu, 2),
-                    f"rss_mb_at_{n}": statistics.median(rss), f"rss_mb_cold_at_{n}": cold_rss,
-                    f"snapshot_mb_at_{n}": round(sum(p.stat().st_size for p in snaps) / 2**20, 1)})
+        out.update(
+            {
+                f"first_answer_s_at_{n}": round(statistics.median(warm), 2),
+                f"first_answer_cpu_s_at_{n}": round(statistics.median(cpu), 2),
+                f"first_answer_cold_s_at_{n}": round(cold, 2),
+                f"first_answer_cold_cpu_s_at_{n}": round(cold_cpu, 2),
+                f"rss_mb_at_{n}": statistics.median(rss),
+                f"rss_mb_cold_at_{n}": cold_rss,
+                f"snapshot_mb_at_{n}": round(sum(p.stat().st_size for p in snaps) / 2**20, 1),
+            }
+        )
         return out
 
 

@@ -9,6 +9,7 @@ median and the largest time from the commit to the first 401, and how many round
 
     python -m bench.credential_latency [--rounds 20] [--pg postgresql://postgres@127.0.0.1:5432/test]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -25,8 +26,16 @@ def _apps(url: str, schema: str | None, work: Path):
     from application.packs import ensure_active_pack
     from registry import migrate
     from web.app import create_app
-    settings = Settings(instance_dir=work / "instance", database_url=url, database_schema=schema,
-                        key_dir=work / "keys", key_passphrase=b"bench", secret_key="bench", testing=True)
+
+    settings = Settings(
+        instance_dir=work / "instance",
+        database_url=url,
+        database_schema=schema,
+        key_dir=work / "keys",
+        key_passphrase=b"bench",
+        secret_key="bench",
+        testing=True,
+    )
     settings.instance_dir.mkdir(parents=True, exist_ok=True)
     a = create_app(settings)
     migrate.upgrade(a.extensions["onehall"].engine)
@@ -43,6 +52,7 @@ def _apps(url: str, schema: str | None, work: Path):
 
 def measure(url: str, schema: str | None, rounds: int) -> dict:
     from registry.services.accounts import create_token, create_user, disable_user
+
     with tempfile.TemporaryDirectory() as tmp:
         a, b = _apps(url, schema, Path(tmp))
         rt_a = a.extensions["onehall"]
@@ -66,8 +76,12 @@ def measure(url: str, schema: str | None, rounds: int) -> dict:
             delays.append(time.perf_counter() - committed)
         for app in (a, b):
             app.extensions["onehall"].close()
-    return {"rounds": rounds, "median_ms": round(statistics.median(delays) * 1000, 1),
-            "max_ms": round(max(delays) * 1000, 1), "over_1s": sum(d > 1 for d in delays)}
+    return {
+        "rounds": rounds,
+        "median_ms": round(statistics.median(delays) * 1000, 1),
+        "max_ms": round(max(delays) * 1000, 1),
+        "over_1s": sum(d > 1 for d in delays),
+    }
 
 
 def main(argv=None) -> None:
@@ -82,6 +96,7 @@ def main(argv=None) -> None:
         from sqlalchemy import text
 
         from registry.db import make_engine
+
         schema = f"probe_{uuid.uuid4().hex[:10]}"
         admin = make_engine(args.pg)
         with admin.begin() as conn:

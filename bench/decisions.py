@@ -13,6 +13,7 @@ does), `first_answer_cpu_s_at_100000`, `rss_mb_at_100000`; `--million` adds the 
 
     python -m bench.decisions [--quick] [--no-cold-start] [--million]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -65,20 +66,62 @@ def update_ms(engine: Engine, snap: dict, runs: int) -> float:
     base_pid = 10**6
     for i in range(runs * 4):
         pid = base_pid + i
-        engine.apply({"kind": "person", "op": "upsert", "record": {"id": pid, "name": f"新{i}",
-                                                                    "department": item["department"], "position": "科长"}})
+        engine.apply(
+            {
+                "kind": "person",
+                "op": "upsert",
+                "record": {"id": pid, "name": f"新{i}", "department": item["department"], "position": "科长"},
+            }
+        )
         t0 = time.perf_counter_ns()
         if i % 2 == 0:
-            engine.apply({"kind": "authorization", "op": "upsert", "record": {
-                "id": 10**7 + i, "grantor": item["department"], "grantee": {"person": pid}, "post": "A",
-                "backs": None, "powers": W.MINIMUM, "items": "*", "valid_from": W.T0, "valid_to": None,
-                "filed_at": W.T0, "log_index": 10**7 + i}})
-            ok = engine.decide(pid, "countersign" if item.get("joint") else "execute_fee" if item.get("fees") else
-                               "decide" if item["case_type"] == "instant" or item["complexity"] == "simple" else "coordinate",
-                               item["code"], at=W.AT, known_at=W.KNOWN).allowed
+            engine.apply(
+                {
+                    "kind": "authorization",
+                    "op": "upsert",
+                    "record": {
+                        "id": 10**7 + i,
+                        "grantor": item["department"],
+                        "grantee": {"person": pid},
+                        "post": "A",
+                        "backs": None,
+                        "powers": W.MINIMUM,
+                        "items": "*",
+                        "valid_from": W.T0,
+                        "valid_to": None,
+                        "filed_at": W.T0,
+                        "log_index": 10**7 + i,
+                    },
+                }
+            )
+            ok = engine.decide(
+                pid,
+                "countersign"
+                if item.get("joint")
+                else "execute_fee"
+                if item.get("fees")
+                else "decide"
+                if item["case_type"] == "instant" or item["complexity"] == "simple"
+                else "coordinate",
+                item["code"],
+                at=W.AT,
+                known_at=W.KNOWN,
+            ).allowed
         else:
-            engine.apply({"kind": "absence", "op": "upsert", "record": {
-                "id": 10**7 + i, "person": pid - 1, "from": W.T0, "to": None, "reason": "病假", "filed_at": W.T0}})
+            engine.apply(
+                {
+                    "kind": "absence",
+                    "op": "upsert",
+                    "record": {
+                        "id": 10**7 + i,
+                        "person": pid - 1,
+                        "from": W.T0,
+                        "to": None,
+                        "reason": "病假",
+                        "filed_at": W.T0,
+                    },
+                }
+            )
             ok = not engine.decide(pid - 1, "decide", item["code"], at=W.AT, known_at=W.KNOWN).allowed
         times.append((time.perf_counter_ns() - t0) / 1e6)
         assert ok, "the decision did not reflect the change"
@@ -102,6 +145,7 @@ def main(argv=None) -> int:
     out["agree"] = out.get("cedar_disagree", 0) == 0 and out.get("casbin_disagree", 0) == 0
     if not args.no_cold_start:
         from bench import cold_start
+
         for n in ((10000,) if args.quick else (100000,)) + ((1000000,) if args.million else ()):
             out.update(cold_start.run(n, runs=1 if args.quick else 3))
     json.dump(out, sys.stdout)
@@ -141,16 +185,30 @@ def case_latency(out: dict, engine: Engine, snap: dict, reqs: list, runs: int, n
     for i in range(CASES):
         item = items[i % len(items)]
         number = f"C{i:06d}"
-        engine.apply({"kind": "case", "op": "upsert", "record": {
-            "number": number, "item": item, "place": "ZH", "accepted_at": W.T0, "application_key": f"k{i}",
-            "platform_record": True, "platform_no": f"PT{i:06d}", "status": "open", "pending_platform": False}})
+        engine.apply(
+            {
+                "kind": "case",
+                "op": "upsert",
+                "record": {
+                    "number": number,
+                    "item": item,
+                    "place": "ZH",
+                    "accepted_at": W.T0,
+                    "application_key": f"k{i}",
+                    "platform_record": True,
+                    "platform_no": f"PT{i:06d}",
+                    "status": "open",
+                    "pending_platform": False,
+                },
+            }
+        )
         case_of.setdefault(item, number)
     at, known = W.AT, W.KNOWN
     with_case = [(p, act, item, case_of[item]) for p, act, item in reqs]
-    p50, _, _ = measure(lambda p, act, item, c: engine.decide(p, act, item, at=at, known_at=known, case=c).allowed,
-                        with_case, runs)
-    base, _, _ = measure(lambda p, act, item: engine.decide(p, act, item, at=at, known_at=known).allowed,
-                         reqs, runs)
+    p50, _, _ = measure(
+        lambda p, act, item, c: engine.decide(p, act, item, at=at, known_at=known, case=c).allowed, with_case, runs
+    )
+    base, _, _ = measure(lambda p, act, item: engine.decide(p, act, item, at=at, known_at=known).allowed, reqs, runs)
     out[f"p50_us_case_at_{CASES}"] = round(p50, 2)
     out[f"p50_us_at_{n}_with_{CASES}_cases_held"] = round(base, 2)
     out["case_cases_held"] = CASES
@@ -160,14 +218,23 @@ def baselines(out: dict, snap: dict, reqs: list, ours: list, runs: int) -> None:
     """Cedar and Casbin on the same requests, with how often they agree with onehall."""
     import cedarpy
     from bench import cedar_policy, casbin_policy
+
     policies = cedarpy.PolicySet.from_str(cedar_policy.POLICIES)
     entities = cedarpy.Entities.from_json_str(cedar_policy.entities_json(snap))
     at = int(ts(W.AT))
 
     def cedar(p, act, item):
-        return cedarpy.is_authorized({"principal": f'Person::"{p}"', "action": f'Action::"{act}"',
-                                      "resource": f'Item::"{item}"', "context": {"at": at}},
-                                     policies, entities).allowed
+        return cedarpy.is_authorized(
+            {
+                "principal": f'Person::"{p}"',
+                "action": f'Action::"{act}"',
+                "resource": f'Item::"{item}"',
+                "context": {"at": at},
+            },
+            policies,
+            entities,
+        ).allowed
+
     c50, _, theirs = measure(cedar, reqs, runs)
     out["cedar_p50_us_at_10000"] = round(c50, 2)
     agree = sum(a == b for a, b in zip(ours, theirs))

@@ -10,6 +10,7 @@ same module at the `make test` setting, from the same run, for scale.
     python -m bench.fuzz [--seeds 1,2,3] [--examples 30] [--stateful 20] [--no-baseline]
                          [--database-url postgresql://…]   (the demo city on PostgreSQL)
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,8 +31,13 @@ def run(env_extra: dict[str, str]) -> dict:
         report = Path(tmp) / "report.json"
         env = {**os.environ, **env_extra, "ONEHALL_FUZZ_JSON": str(report)}
         started = time.perf_counter()
-        proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-p", "no:cacheprovider",
-                               MODULE], cwd=ROOT, env=env, capture_output=True, text=True)
+        proc = subprocess.run(
+            [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-p", "no:cacheprovider", MODULE],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
         elapsed = time.perf_counter() - started
         out = json.loads(report.read_text(encoding="utf-8")) if report.exists() else {}
         summary = (proc.stdout.strip().splitlines() or [""])[-1]
@@ -52,8 +58,14 @@ def main() -> None:
     args = parser.parse_args()
     result = {"bench": "fuzz", "command": " ".join(sys.argv)}
     backend = {"ONEHALL_FUZZ_DATABASE_URL": args.database_url} if args.database_url else {}
-    result["long"] = run({"ONEHALL_FUZZ_SEEDS": args.seeds, "ONEHALL_FUZZ_EXAMPLES": str(args.examples),
-                          "ONEHALL_FUZZ_STATEFUL": str(args.stateful), **backend})
+    result["long"] = run(
+        {
+            "ONEHALL_FUZZ_SEEDS": args.seeds,
+            "ONEHALL_FUZZ_EXAMPLES": str(args.examples),
+            "ONEHALL_FUZZ_STATEFUL": str(args.stateful),
+            **backend,
+        }
+    )
     if not args.no_baseline:
         base = run(backend)
         result["baseline_s"] = base["wall_s"]

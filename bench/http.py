@@ -24,6 +24,7 @@ Prints one JSON object. Loopback only; the servers are stopped at the end.
 `--database-url` runs onehall on PostgreSQL (a scratch schema, dropped at the end); the
 bare endpoint has no database either way.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -41,18 +42,31 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Iterator
 
-from bench.http_serve import (HOST, WORKERS, drop_schema, ensure_wrk, free_port, onehall_cmd, prepare_instance,
-                              run_wrk, server, write_script)
+from bench.http_serve import (
+    HOST,
+    WORKERS,
+    drop_schema,
+    ensure_wrk,
+    free_port,
+    onehall_cmd,
+    prepare_instance,
+    run_wrk,
+    server,
+    write_script,
+)
 
-MIX_SIZE = 200           # distinct request bodies in the Lua script
+MIX_SIZE = 200  # distinct request bodies in the Lua script
 UPDATE_TRIALS = 5
 UPDATE_TIMEOUT_S = 10.0
-CONSISTENT_POLLS = 20    # after the first fresh answer, this many more must all be fresh
+CONSISTENT_POLLS = 20  # after the first fresh answer, this many more must all be fresh
 
 # --- the instance and its workload ----------------------------------------------------------------
 
+
 @contextmanager
-def decision_setup(prefix: str, database_url: str | None = None, keep: bool = False) -> Iterator[tuple[Path, dict[str, Any], Path]]:
+def decision_setup(
+    prefix: str, database_url: str | None = None, keep: bool = False
+) -> Iterator[tuple[Path, dict[str, Any], Path]]:
     """(folder, workload, wrk script) over a fresh demo instance (a scratch schema on `database_url`),
     with the typical answer in `answer.json` for the bare servers; removed afterwards unless `keep`."""
     tmp = Path(tempfile.mkdtemp(prefix=prefix))
@@ -94,8 +108,9 @@ def build_workload(seed: int = 20181212) -> dict[str, Any]:
             if code not in items_by_dept[dept]:
                 items_by_dept[dept].append(code)
         windows: dict[str | None, list[str]] = {}
-        for p in session.scalars(select(m.Place).where(m.Place.kind.in_(("department_window",
-                                                                           "comprehensive_window")))):
+        for p in session.scalars(
+            select(m.Place).where(m.Place.kind.in_(("department_window", "comprehensive_window")))
+        ):
             windows.setdefault(p.department, []).append(p.code)
         users = {u.name: u for u in session.scalars(select(m.User))}
     all_items = [code for codes in items_by_dept.values() for code in codes]
@@ -106,7 +121,7 @@ def build_workload(seed: int = 20181212) -> dict[str, Any]:
     for _ in range(4000):
         roll = rng.random()
         person, dept, powers = rng.choice(holders)
-        if roll < 0.15:               # someone without a grant, or another department's item
+        if roll < 0.15:  # someone without a grant, or another department's item
             person = rng.choice(list(people))
             dept = people[person].department
         items = items_by_dept.get(dept) or all_items
@@ -154,8 +169,12 @@ def build_workload(seed: int = 20181212) -> dict[str, Any]:
         plain = {"person": person, "action": body["action"], "item": body["item"]}
         r = client.post("/api/v1/decisions", json=plain, headers={"Authorization": f"Bearer {token}"})
         answer = r.get_json() if r.status_code == 200 else {}
-        if answer.get("allowed") and answer.get("authorization") and answer.get("acting_for") is None \
-                and _suspended_by_absence(rt, plain):
+        if (
+            answer.get("allowed")
+            and answer.get("authorization")
+            and answer.get("acting_for") is None
+            and _suspended_by_absence(rt, plain)
+        ):
             used.add(person)
             flips.append({"person": person, "department": dept, "request": plain})
         if len(flips) >= UPDATE_TRIALS:
@@ -169,9 +188,14 @@ def build_workload(seed: int = 20181212) -> dict[str, Any]:
     if host is not None:
         host.flush_decisions()
     rt.engine.dispose()
-    return {"token": token, "mix": [body for body, _ in mix],
-            "allowed_share": sum(1 for _, a in mix if a["allowed"]) / max(1, len(mix)),
-            "answer": typical, "flips": flips, "dept_tokens": dept_tokens}
+    return {
+        "token": token,
+        "mix": [body for body, _ in mix],
+        "allowed_share": sum(1 for _, a in mix if a["allowed"]) / max(1, len(mix)),
+        "answer": typical,
+        "flips": flips,
+        "dept_tokens": dept_tokens,
+    }
 
 
 def _suspended_by_absence(rt, request: dict[str, Any]) -> bool:
@@ -180,20 +204,36 @@ def _suspended_by_absence(rt, request: dict[str, Any]) -> bool:
     now = time.time()
     engine = rt.policy.engine
     if not hasattr(engine, "fork"):
-        return True   # an engine without forks: the authorization in the answer is the evidence
+        return True  # an engine without forks: the authorization in the answer is the evidence
     fork = engine.fork()
-    fork.apply({"kind": "absence", "op": "upsert", "record": {
-        "id": 10**9, "person": request["person"], "from": now - 60, "to": now + 86400, "filed_at": now - 1}})
+    fork.apply(
+        {
+            "kind": "absence",
+            "op": "upsert",
+            "record": {
+                "id": 10**9,
+                "person": request["person"],
+                "from": now - 60,
+                "to": now + 86400,
+                "filed_at": now - 1,
+            },
+        }
+    )
     return not fork.decide(request["person"], request["action"], request["item"])["allowed"]
 
 
 # --- update_ms --------------------------------------------------------------------------------------
 
+
 def _call(port: int, method: str, path: str, token: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-    conn = http.client.HTTPConnection(HOST, port, timeout=10)   # a fresh connection: either worker
+    conn = http.client.HTTPConnection(HOST, port, timeout=10)  # a fresh connection: either worker
     try:
-        conn.request(method, path, body=json.dumps(body), headers={
-            "Content-Type": "application/json", "Authorization": f"Bearer {token}", "Connection": "close"})
+        conn.request(
+            method,
+            path,
+            body=json.dumps(body),
+            headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}", "Connection": "close"},
+        )
         resp = conn.getresponse()
         return resp.status, json.loads(resp.read() or b"{}")
     finally:
@@ -211,8 +251,12 @@ def measure_updates(port: int, work: dict[str, Any]) -> dict[str, Any]:
         if status != 200 or not before["allowed"]:
             continue
         start_at = datetime.now(timezone.utc) - timedelta(minutes=1)
-        absence = {"person": flip["person"], "from": start_at.isoformat(),
-                   "to": (start_at + timedelta(days=1)).isoformat(), "reason": "临时外出（压测）"}
+        absence = {
+            "person": flip["person"],
+            "from": start_at.isoformat(),
+            "to": (start_at + timedelta(days=1)).isoformat(),
+            "reason": "临时外出（压测）",
+        }
         status, filed = _call(port, "POST", "/api/v1/absences", work["dept_tokens"][flip["department"]], absence)
         if status != 201:
             raise RuntimeError(f"absence refused: {status} {filed}")
@@ -220,8 +264,9 @@ def measure_updates(port: int, work: dict[str, Any]) -> dict[str, Any]:
         fresh_at, consistent, seen, answer = None, 0, {"fresh": 0, "stale": 0}, before
         while consistent < CONSISTENT_POLLS:
             if time.perf_counter() - committed > UPDATE_TIMEOUT_S:
-                failures.append({"request": req, "absence_id": filed.get("id"), "answers": seen,
-                                 "stale_answer": answer})
+                failures.append(
+                    {"request": req, "absence_id": filed.get("id"), "answers": seen, "stale_answer": answer}
+                )
                 break
             status, answer = _call(port, "POST", "/api/v1/decisions", work["token"], req)
             polls += 1
@@ -232,16 +277,21 @@ def measure_updates(port: int, work: dict[str, Any]) -> dict[str, Any]:
             else:
                 seen["stale"] += 1
                 if fresh_at is not None:
-                    stale_after_fresh += 1   # a worker still answering from before the absence
+                    stale_after_fresh += 1  # a worker still answering from before the absence
                     consistent = 0
         else:
             times.append((fresh_at - committed) * 1000)
-    return {"update_ms": round(statistics.median(times), 2) if times else None,
-            "update_trials": len(times), "update_polls": polls, "update_stale_after_fresh": stale_after_fresh,
-            "update_failures": failures}
+    return {
+        "update_ms": round(statistics.median(times), 2) if times else None,
+        "update_trials": len(times),
+        "update_polls": polls,
+        "update_stale_after_fresh": stale_after_fresh,
+        "update_failures": failures,
+    }
 
 
 # --- main ---------------------------------------------------------------------------------------------
+
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="onehall serve vs a bare Flask endpoint, driven by wrk")
@@ -259,12 +309,25 @@ def main(argv: list[str] | None = None) -> None:
     with decision_setup("onehall-bench-http-", args.database_url, args.keep) as (tmp, work, script):
         p_app, p_bare = free_port(), free_port()
         app_cmd = onehall_cmd("serve", "--host", HOST, "--port", str(p_app), "--workers", str(WORKERS))
-        bare_cmd = [sys.executable, "-m", "bench.bare_app", "--host", HOST, "--port", str(p_bare),
-                    "--workers", str(WORKERS), "--answer", str(tmp / "answer.json")]
+        bare_cmd = [
+            sys.executable,
+            "-m",
+            "bench.bare_app",
+            "--host",
+            HOST,
+            "--port",
+            str(p_bare),
+            "--workers",
+            str(WORKERS),
+            "--answer",
+            str(tmp / "answer.json"),
+        ]
         env_cwd = Path(__file__).resolve().parents[1]
         decision_runs, bare_runs = [], []
-        with server(app_cmd, p_app, tmp, tmp / "onehall-serve.log") as app_proc, \
-                server(bare_cmd, p_bare, env_cwd, tmp / "bare.log") as bare_proc:
+        with (
+            server(app_cmd, p_app, tmp, tmp / "onehall-serve.log") as app_proc,
+            server(bare_cmd, p_bare, env_cwd, tmp / "bare.log") as bare_proc,
+        ):
             # warm both: every worker builds its decision index on its first question
             run_wrk(wrk, p_app, script, args.warmup, args.connections)
             run_wrk(wrk, p_bare, script, args.warmup, args.connections)
@@ -290,28 +353,43 @@ def main(argv: list[str] | None = None) -> None:
         "decision_cpu_us_per_req": round(med(decision_runs, "cpu_us_per_req"), 1),
         "bare_cpu_us_per_req": round(med(bare_runs, "cpu_us_per_req"), 1),
         "cpu_ratio": round(med(bare_runs, "cpu_us_per_req") / med(decision_runs, "cpu_us_per_req"), 3),
-        "targets": {"decision_rps_ge_0.8x_bare": decision_rps >= 0.8 * bare_rps,
-                    "decision_p99_le_1.5x_bare": decision_p99 <= 1.5 * bare_p99},
+        "targets": {
+            "decision_rps_ge_0.8x_bare": decision_rps >= 0.8 * bare_rps,
+            "decision_p99_le_1.5x_bare": decision_p99 <= 1.5 * bare_p99,
+        },
         **updates,
-        "errors": {"decision_non_2xx": sum(r["non_2xx"] for r in decision_runs),
-                   "bare_non_2xx": sum(r["non_2xx"] for r in bare_runs),
-                   "socket_errors": sum(r["connect_errors"] + r["read_errors"] + r["write_errors"] + r["timeouts"]
-                                        for r in decision_runs + bare_runs)},
-        "setup": {"server": "gunicorn gthread (web.server)", "workers": WORKERS, "connections": args.connections,
-                  "decision_path": "web.api.fastpath (WSGI, below Flask); the bare endpoint is a Flask route",
-                  "wrk_threads": max(1, min(2, os.cpu_count() or 1)), "run_s": args.duration, "runs": args.runs,
-                  "database": f"{'postgresql' if args.database_url else 'sqlite'} (onehall init --demo)",
-                  "requests_in_mix": len(work["mix"]),
-                  "allowed_share": round(work["allowed_share"], 3),
-                  "answer_bytes": len(json.dumps(work["answer"], ensure_ascii=False).encode()),
-                  "cpus": os.cpu_count(), "loadavg_1m_before": round(load_before, 2),
-                  "total_s": round(time.perf_counter() - started, 1)},
-        "runs": {"decision_rps": [round(r["rps"], 1) for r in decision_runs],
-                 "bare_rps": [round(r["rps"], 1) for r in bare_runs],
-                 "decision_p99_ms": [round(r["p99_us"] / 1000, 2) for r in decision_runs],
-                 "bare_p99_ms": [round(r["p99_us"] / 1000, 2) for r in bare_runs],
-                 "decision_cpu_us_per_req": [round(r["cpu_us_per_req"], 1) for r in decision_runs],
-                 "bare_cpu_us_per_req": [round(r["cpu_us_per_req"], 1) for r in bare_runs]},
+        "errors": {
+            "decision_non_2xx": sum(r["non_2xx"] for r in decision_runs),
+            "bare_non_2xx": sum(r["non_2xx"] for r in bare_runs),
+            "socket_errors": sum(
+                r["connect_errors"] + r["read_errors"] + r["write_errors"] + r["timeouts"]
+                for r in decision_runs + bare_runs
+            ),
+        },
+        "setup": {
+            "server": "gunicorn gthread (web.server)",
+            "workers": WORKERS,
+            "connections": args.connections,
+            "decision_path": "web.api.fastpath (WSGI, below Flask); the bare endpoint is a Flask route",
+            "wrk_threads": max(1, min(2, os.cpu_count() or 1)),
+            "run_s": args.duration,
+            "runs": args.runs,
+            "database": f"{'postgresql' if args.database_url else 'sqlite'} (onehall init --demo)",
+            "requests_in_mix": len(work["mix"]),
+            "allowed_share": round(work["allowed_share"], 3),
+            "answer_bytes": len(json.dumps(work["answer"], ensure_ascii=False).encode()),
+            "cpus": os.cpu_count(),
+            "loadavg_1m_before": round(load_before, 2),
+            "total_s": round(time.perf_counter() - started, 1),
+        },
+        "runs": {
+            "decision_rps": [round(r["rps"], 1) for r in decision_runs],
+            "bare_rps": [round(r["rps"], 1) for r in bare_runs],
+            "decision_p99_ms": [round(r["p99_us"] / 1000, 2) for r in decision_runs],
+            "bare_p99_ms": [round(r["p99_us"] / 1000, 2) for r in bare_runs],
+            "decision_cpu_us_per_req": [round(r["cpu_us_per_req"], 1) for r in decision_runs],
+            "bare_cpu_us_per_req": [round(r["cpu_us_per_req"], 1) for r in bare_runs],
+        },
     }
     print(json.dumps(result, ensure_ascii=False))
 

@@ -11,6 +11,7 @@ upstream): `decision_rps_nginx`, `wsgi_rps_nginx`. Targets: decision >= 0.8x wsg
 
     python -m bench.http_limits [--duration 5] [--runs 5] [--connections 16] [--database-url URL]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -73,13 +74,27 @@ def main(argv: list[str] | None = None) -> None:
     with decision_setup("onehall-bench-limits-", args.database_url) as (tmp, work, script):
         p_app, p_wsgi = free_port(), free_port()
         app_cmd = onehall_cmd("serve", "--host", HOST, "--port", str(p_app), "--workers", str(WORKERS))
-        wsgi_cmd = [sys.executable, "-m", "bench.bare_app", "--wsgi", "--host", HOST, "--port", str(p_wsgi),
-                    "--workers", str(WORKERS), "--answer", str(tmp / "answer.json")]
+        wsgi_cmd = [
+            sys.executable,
+            "-m",
+            "bench.bare_app",
+            "--wsgi",
+            "--host",
+            HOST,
+            "--port",
+            str(p_wsgi),
+            "--workers",
+            str(WORKERS),
+            "--answer",
+            str(tmp / "answer.json"),
+        ]
         here = Path(__file__).resolve().parents[1]
-        with server(app_cmd, p_app, tmp, tmp / "serve.log") as app_proc, \
-                server(wsgi_cmd, p_wsgi, here, tmp / "wsgi.log") as wsgi_proc, \
-                nginx_in_front(p_app, tmp / "nginx-app") as (n_app, _), \
-                nginx_in_front(p_wsgi, tmp / "nginx-wsgi") as (n_wsgi, _):
+        with (
+            server(app_cmd, p_app, tmp, tmp / "serve.log") as app_proc,
+            server(wsgi_cmd, p_wsgi, here, tmp / "wsgi.log") as wsgi_proc,
+            nginx_in_front(p_app, tmp / "nginx-app") as (n_app, _),
+            nginx_in_front(p_wsgi, tmp / "nginx-wsgi") as (n_wsgi, _),
+        ):
             targets = {"decision_rps": p_app, "wsgi_rps": p_wsgi, "decision_rps_nginx": n_app, "wsgi_rps_nginx": n_wsgi}
             for port in targets.values():
                 run_wrk(wrk, port, script, args.warmup, args.connections)
@@ -92,15 +107,23 @@ def main(argv: list[str] | None = None) -> None:
                         cpu[key].append(r["cpu_us_per_req"])
     load.append(os.getloadavg()[0])
     out = {k: round(statistics.median(v), 1) for k, v in runs.items()}
-    out.update(bench="http_limits", workers=WORKERS, connections=args.connections, runs=args.runs,
-               ratio=round(out["decision_rps"] / out["wsgi_rps"], 3),
-               ratio_nginx=round(out["decision_rps_nginx"] / out["wsgi_rps_nginx"], 3),
-               targets={"decision_ge_0.8x_wsgi": out["decision_rps"] >= 0.8 * out["wsgi_rps"],
-                        "nginx_decision_ge_0.8x_wsgi": out["decision_rps_nginx"] >= 0.8 * out["wsgi_rps_nginx"]},
-               decision_cpu_us_per_req=round(statistics.median(cpu["decision_rps"]), 1),
-               wsgi_cpu_us_per_req=round(statistics.median(cpu["wsgi_rps"]), 1),
-               all_runs={k: [round(x, 1) for x in v] for k, v in runs.items()},
-               loadavg_1m_start_end=[round(x, 2) for x in load], cpus=os.cpu_count())
+    out.update(
+        bench="http_limits",
+        workers=WORKERS,
+        connections=args.connections,
+        runs=args.runs,
+        ratio=round(out["decision_rps"] / out["wsgi_rps"], 3),
+        ratio_nginx=round(out["decision_rps_nginx"] / out["wsgi_rps_nginx"], 3),
+        targets={
+            "decision_ge_0.8x_wsgi": out["decision_rps"] >= 0.8 * out["wsgi_rps"],
+            "nginx_decision_ge_0.8x_wsgi": out["decision_rps_nginx"] >= 0.8 * out["wsgi_rps_nginx"],
+        },
+        decision_cpu_us_per_req=round(statistics.median(cpu["decision_rps"]), 1),
+        wsgi_cpu_us_per_req=round(statistics.median(cpu["wsgi_rps"]), 1),
+        all_runs={k: [round(x, 1) for x in v] for k, v in runs.items()},
+        loadavg_1m_start_end=[round(x, 2) for x in load],
+        cpus=os.cpu_count(),
+    )
     print(json.dumps(out))
 
 

@@ -1,5 +1,6 @@
 """The HTTP benchmarks' plumbing (bench.http, bench.http_limits): a demo instance, servers started
 and stopped as process groups, wrk driven by a Lua script of decision requests."""
+
 from __future__ import annotations
 
 import http.client
@@ -59,6 +60,7 @@ end
 
 # --- the instance -----------------------------------------------------------------------------
 
+
 def onehall_cmd(*args: str) -> list[str]:
     return [sys.executable, "-c", "from web.cli import main; main()", *args]
 
@@ -75,14 +77,16 @@ def prepare_instance(tmp: Path, database_url: str | None = None) -> str | None:
         from sqlalchemy import text
 
         from registry.db import make_engine
+
         schema = f"bench_http_{os.getpid()}"
         admin = make_engine(database_url)
         with admin.begin() as conn:
             conn.execute(text(f'CREATE SCHEMA "{schema}"'))
         admin.dispose()
         os.environ["ONEHALL_DATABASE_URL"], os.environ["ONEHALL_DATABASE_SCHEMA"] = database_url, schema
-    subprocess.run(onehall_cmd("init", "--demo"), cwd=tmp, check=True, stdout=subprocess.DEVNULL,
-                   stderr=subprocess.DEVNULL)
+    subprocess.run(
+        onehall_cmd("init", "--demo"), cwd=tmp, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     return schema
 
 
@@ -90,6 +94,7 @@ def drop_schema(database_url: str, schema: str) -> None:
     from sqlalchemy import text
 
     from registry.db import make_engine
+
     admin = make_engine(database_url)
     with admin.begin() as conn:
         conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
@@ -97,6 +102,7 @@ def drop_schema(database_url: str, schema: str) -> None:
 
 
 # --- servers ------------------------------------------------------------------------------------
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -132,7 +138,7 @@ def server(cmd: list[str], port: int, cwd: Path, log: Path) -> Iterator[subproce
 def stop(proc: subprocess.Popen) -> None:
     if proc.poll() is not None:
         return
-    os.killpg(proc.pid, signal.SIGTERM)   # gunicorn's master and its workers: the group we started
+    os.killpg(proc.pid, signal.SIGTERM)  # gunicorn's master and its workers: the group we started
     try:
         proc.wait(timeout=15)
     except subprocess.TimeoutExpired:
@@ -142,13 +148,18 @@ def stop(proc: subprocess.Popen) -> None:
 
 # --- wrk ------------------------------------------------------------------------------------------
 
+
 def ensure_wrk() -> str:
     found = shutil.which("wrk")
     if found:
         return found
     if os.geteuid() == 0 and shutil.which("apt-get"):
-        subprocess.run(["apt-get", "install", "-y", "--no-install-recommends", "wrk"], check=False,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(
+            ["apt-get", "install", "-y", "--no-install-recommends", "wrk"],
+            check=False,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         found = shutil.which("wrk")
     if not found:
         sys.exit("bench.http needs wrk (Debian package `wrk`): apt-get install wrk")
@@ -171,19 +182,34 @@ def group_cpu_s(pgid: int) -> float:
                 stat = f.read()
         except OSError:
             continue
-        fields = stat[stat.rindex(")") + 2:].split()   # after "pid (comm) ": state, ppid, pgrp, ...
+        fields = stat[stat.rindex(")") + 2 :].split()  # after "pid (comm) ": state, ppid, pgrp, ...
         if int(fields[2]) == pgid:
             ticks += int(fields[11]) + int(fields[12])
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
-def run_wrk(wrk: str, port: int, script: Path, seconds: int, connections: int,
-            server_pgid: int | None = None) -> dict[str, Any]:
+def run_wrk(
+    wrk: str, port: int, script: Path, seconds: int, connections: int, server_pgid: int | None = None
+) -> dict[str, Any]:
     threads = max(1, min(2, os.cpu_count() or 1))
     cpu_before = group_cpu_s(server_pgid) if server_pgid else None
-    out = subprocess.run([wrk, f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "5s",
-                          "-s", str(script), f"http://{HOST}:{port}/"],
-                         capture_output=True, text=True, timeout=seconds + 30, check=True).stdout
+    out = subprocess.run(
+        [
+            wrk,
+            f"-t{threads}",
+            f"-c{connections}",
+            f"-d{seconds}s",
+            "--timeout",
+            "5s",
+            "-s",
+            str(script),
+            f"http://{HOST}:{port}/",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=seconds + 30,
+        check=True,
+    ).stdout
     match = re.search(r"^WRKJSON (\{.*\})$", out, re.M)
     if not match:
         raise RuntimeError(f"wrk printed no summary:\n{out}")

@@ -44,6 +44,7 @@ in the same run on the same machine:
 the two 1M verify figures takes over half an hour on 2 cores (each is 1-4 minutes);
 `--verify-runs 1` brings it to about 6-10 minutes.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -124,8 +125,7 @@ class RawRow(_RawBase):
 # -- appends against raw inserts ---------------------------------------------------------------
 
 
-def run_appends(workdir: Path, url: str | None, n: int, receipts: bool, profile: bool = False,
-                alg: str = ALG_ED25519):
+def run_appends(workdir: Path, url: str | None, n: int, receipts: bool, profile: bool = False, alg: str = ALG_ED25519):
     """Seconds for `n` appends, the body signing with an `alg` key."""
     db = _Database(workdir, url)
     try:
@@ -162,8 +162,9 @@ def run_appends(workdir: Path, url: str | None, n: int, receipts: bool, profile:
 def _append(db: _Database, log: SignedLog, rec: dict) -> None:
     session = db.writing()
     with session:
-        log.append(session, kind="seal_use", body=BODY, record=rec, ref=str(rec["id"]),
-                   personal={"person_name": "张建国"})
+        log.append(
+            session, kind="seal_use", body=BODY, record=rec, ref=str(rec["id"]), personal={"person_name": "张建国"}
+        )
         session.commit()
 
 
@@ -192,6 +193,7 @@ def _raw(db: _Database, i: int, data: bytes) -> None:
 def measure_leaf_len(workdir: Path) -> int:
     """Length of a seal-use leaf as SignedLog.append stores it (one append to a scratch log)."""
     from registry.models import LogEntry
+
     db = _Database(workdir, None)
     try:
         Base.metadata.create_all(db.engine)
@@ -227,8 +229,10 @@ def build_node_table(path: Path, n: int) -> tuple[bytes, dict]:
         cur.execute("PRAGMA synchronous=OFF")
         cur.execute("BEGIN")
         for lv, hashes in enumerate(levels):
-            cur.executemany('INSERT INTO log_nodes (level, "index", hash) VALUES (?, ?, ?)',
-                            ((lv, ix, h) for ix, h in enumerate(hashes)))
+            cur.executemany(
+                'INSERT INTO log_nodes (level, "index", hash) VALUES (?, ?, ?)',
+                ((lv, ix, h) for ix, h in enumerate(hashes)),
+            )
         cur.execute("COMMIT")
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.close()
@@ -237,8 +241,7 @@ def build_node_table(path: Path, n: int) -> tuple[bytes, dict]:
     engine.dispose()
     t_load = time.perf_counter() - t1
     root = merkle.root_at(n, lambda lv, ix: levels[lv][ix])
-    return root, {"hash_s": round(t_hash, 2), "load_s": round(t_load, 2),
-                  "nodes": sum(len(x) for x in levels)}
+    return root, {"hash_s": round(t_hash, 2), "load_s": round(t_load, 2), "nodes": sum(len(x) for x in levels)}
 
 
 def run_proofs(path: Path, n: int, root: bytes, requests: int, seed: int) -> dict:
@@ -260,8 +263,7 @@ def run_proofs(path: Path, n: int, root: bytes, requests: int, seed: int) -> dic
             inc.append(t1 - t0)
             con.append(t2 - t1)
             # Check the answer (outside the timing): the proof leads to the known root.
-            merkle.verify_inclusion(hashlib.sha256(b"\x00" + index.to_bytes(8, "big")).digest(),
-                                    index, n, ip, root)
+            merkle.verify_inclusion(hashlib.sha256(b"\x00" + index.to_bytes(8, "big")).digest(), index, n, ip, root)
             assert len(cp) > 0
     finally:
         engine.dispose()
@@ -282,7 +284,8 @@ def section_append(work: Path, url: str | None, appends: int, runs: int, profile
     append_per_s = appends / median(rcp_s)
     raw_per_s = appends / median(raw_s)
     return {
-        "appends_per_run": appends, "leaf_bytes": leaf_len,
+        "appends_per_run": appends,
+        "leaf_bytes": leaf_len,
         "append_per_s": round(append_per_s, 1),
         "append_no_checkpoint_per_s": round(bare_per_s, 1),
         "raw_insert_per_s": round(raw_per_s, 1),
@@ -295,6 +298,7 @@ def section_cases(work: Path, n: int, runs: int) -> dict:
     """`case_accept_per_s` (docs/design.md §12.8): POST /cases decided, recorded and logged (bench.cases),
     SQLite; each run on a fresh database, the median reported."""
     from bench import cases
+
     rates = []
     for r in range(runs):
         d = work / f"cases-{r}"
@@ -328,8 +332,11 @@ def main(argv=None) -> int:
     ap.add_argument("--appends", type=int, default=None, help="appends (and raw inserts) per run")
     ap.add_argument("--workers", type=int, default=2, help="verifier processes")
     ap.add_argument("--profile", action="store_true", help="cProfile one append run to stderr")
-    ap.add_argument("--sections", default="append,cases,sm2,proof,verify,witness",
-                    help="comma-separated subset of append,cases,sm2,proof,verify,witness (default: all)")
+    ap.add_argument(
+        "--sections",
+        default="append,cases,sm2,proof,verify,witness",
+        help="comma-separated subset of append,cases,sm2,proof,verify,witness (default: all)",
+    )
     args = ap.parse_args(argv)
 
     runs = max(1, args.runs)
@@ -337,8 +344,13 @@ def main(argv=None) -> int:
     appends = args.appends or (500 if args.quick else 2000)
     tree_n = 100_000 if args.quick else 1_000_000
     export_n = 10_000 if args.quick else 1_000_000
-    out: dict = {"bench": "log", "quick": args.quick, "runs": runs,
-                 "backend": "postgresql" if args.database_url else "sqlite", "cpus": os.cpu_count()}
+    out: dict = {
+        "bench": "log",
+        "quick": args.quick,
+        "runs": runs,
+        "backend": "postgresql" if args.database_url else "sqlite",
+        "cpus": os.cpu_count(),
+    }
 
     sections = set(args.sections.split(","))
     targets: dict = {}
@@ -354,8 +366,9 @@ def main(argv=None) -> int:
                 out["case_accept_ratio"] = round(out["case_accept_per_s"] / out["raw_insert_per_s"], 3)
                 targets["case_accept_ge_0.4x_raw"] = out["case_accept_ratio"] >= 0.4
         if "sm2" in sections:
-            out.update(section_sm2(lambda alg: run_appends(work, args.database_url, appends, True, alg=alg),
-                                   appends, runs))
+            out.update(
+                section_sm2(lambda alg: run_appends(work, args.database_url, appends, True, alg=alg), appends, runs)
+            )
             if out["sm2_sign_vs_openssl"] is not None:
                 targets["sm2_sign_ge_0.5x_openssl"] = out["sm2_sign_vs_openssl"] >= 0.5
         if "proof" in sections:
@@ -367,6 +380,7 @@ def main(argv=None) -> int:
             targets["verify_le_1.25x_sig"] = out["verify_ratio"] <= 1.25
         if "witness" in sections:
             from bench.witness_round import section_witness
+
             out.update(section_witness(work, rounds=20 if args.quick else 60))
             targets["witness_round_le_50ms"] = out["witness_round_ms"] <= 50
     out["targets"] = targets

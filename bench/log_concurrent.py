@@ -20,6 +20,7 @@ together). Run base and change alternately on a shared machine, several times, a
 
 Also runs on SQLite without --database-url (the lock is then the database's write lock).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -44,8 +45,7 @@ from signing.keys import KeyStore
 PASSPHRASE = b"bench-passphrase"
 
 
-def _worker(kind: str, url: str, schema: str | None, key_dir: str, first: int, n: int, size: int,
-            barrier, out) -> None:
+def _worker(kind: str, url: str, schema: str | None, key_dir: str, first: int, n: int, size: int, barrier, out) -> None:
     engine = make_engine(url, schema=schema)
     sessions = session_factory(engine)
     keys = KeyStore(key_dir, PASSPHRASE)
@@ -59,14 +59,20 @@ def _worker(kind: str, url: str, schema: str | None, key_dir: str, first: int, n
         with sessions() as session, session.begin():
             write_lock(session)
             if kind == "append":
-                log.append(session, kind="seal_use", body=BODY, record=seal_use_record(i), ref=str(i),
-                           personal={"person_name": "张建国"})
+                log.append(
+                    session,
+                    kind="seal_use",
+                    body=BODY,
+                    record=seal_use_record(i),
+                    ref=str(i),
+                    personal={"person_name": "张建国"},
+                )
             else:
                 if engine.dialect.name == "postgresql":
                     session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
                 session.add(RawRow(id=i, data=data))
 
-    for i in range(first, first + 5):          # warm up: pool, statement caches, key decryption
+    for i in range(first, first + 5):  # warm up: pool, statement caches, key decryption
         one(i)
     barrier.wait()
     t0 = time.perf_counter()
@@ -89,8 +95,12 @@ def run(kind: str, url: str | None, processes: int, n: int, size: int) -> float:
                 keys.ensure(body, at=datetime(2024, 1, 1, tzinfo=timezone.utc))
             ctx = multiprocessing.get_context("spawn")
             barrier, out = ctx.Barrier(processes), ctx.Queue()
-            procs = [ctx.Process(target=_worker, args=(kind, db.url, db.schema, str(key_dir), p * (n + 10), n,
-                                                       size, barrier, out)) for p in range(processes)]
+            procs = [
+                ctx.Process(
+                    target=_worker, args=(kind, db.url, db.schema, str(key_dir), p * (n + 10), n, size, barrier, out)
+                )
+                for p in range(processes)
+            ]
             for p in procs:
                 p.start()
             spans = [out.get(timeout=600) for _ in procs]
@@ -116,11 +126,16 @@ def main(argv=None) -> int:
         figures["append_per_s_1"].append(run("append", args.database_url, 1, args.appends, args.size))
     load.append(os.getloadavg()[0])
     out = {k: round(statistics.median(v), 1) for k, v in figures.items()}
-    out.update(bench="log_concurrent", backend="postgresql" if args.database_url else "sqlite",
-               appends_per_process=args.appends, runs=args.runs, cpus=os.cpu_count(),
-               ratio_4=round(out["append_per_s_4"] / out["raw_insert_per_s_4"], 3),
-               ratio_4_vs_1=round(out["append_per_s_4"] / out["append_per_s_1"], 3),
-               loadavg_1m_start_end=[round(x, 2) for x in load])
+    out.update(
+        bench="log_concurrent",
+        backend="postgresql" if args.database_url else "sqlite",
+        appends_per_process=args.appends,
+        runs=args.runs,
+        cpus=os.cpu_count(),
+        ratio_4=round(out["append_per_s_4"] / out["raw_insert_per_s_4"], 3),
+        ratio_4_vs_1=round(out["append_per_s_4"] / out["append_per_s_1"], 3),
+        loadavg_1m_start_end=[round(x, 2) for x in load],
+    )
     print(json.dumps(out))
     return 0
 

@@ -1,5 +1,6 @@
 """bench.log's export figures: `verify_s_at_1m` (signing.verify.verify_export of a 1,000,000-entry
 export) beside `sig_verify_s_at_1m` (signing.verify.check_signatures alone); see bench.log."""
+
 from __future__ import annotations
 
 import base64
@@ -72,8 +73,10 @@ def build_export(directory: Path, n: int, workers: int) -> dict:
                         notes.append(sign_note(body, ORIGIN, log_signer))
 
     since = datetime(2020, 1, 1, tzinfo=timezone.utc)
-    keys = [KeyInfo(signer.key_id, ALG_ED25519, BODY, signer.public_key_raw, since),
-            KeyInfo(log_signer.key_id, ALG_ED25519, "log", log_signer.public_key_raw, since)]
+    keys = [
+        KeyInfo(signer.key_id, ALG_ED25519, BODY, signer.public_key_raw, since),
+        KeyInfo(log_signer.key_id, ALG_ED25519, "log", log_signer.public_key_raw, since),
+    ]
     meta = ExportMeta(ORIGIN, log_signer.key_id, ORIGIN)
     count = write_export(directory, stream(), [], keys, meta, progress=False, total=n)
     write_export_checkpoints(directory, notes, keys, meta)
@@ -85,6 +88,7 @@ def write_export_checkpoints(directory: Path, notes: list[str], keys, meta) -> N
     """The checkpoints are signed while the entries stream; write them afterwards."""
     from signing.export import checkpoint_filename, checkpoint_size_of
     from signing.fileutil import atomic_write
+
     for note in notes:
         atomic_write(directory / "checkpoints" / checkpoint_filename(checkpoint_size_of(note)), note.encode())
 
@@ -131,6 +135,9 @@ def section_verify(work: Path, n: int, runs: int, workers: int) -> dict:
         f"verify_cpu_s_at_{label}": round(verify_cpu, 2),
         f"sig_verify_cpu_s_at_{label}": round(sig_cpu, 2),
         "verify_cpu_ratio": round(verify_cpu / sig_cpu, 3),
-        "verify_runs": runs, "verify_workers": workers, "export": built,
-        "verify_s_all": [round(w, 2) for w, _ in ver], "sig_verify_s_all": [round(w, 2) for w, _ in sig],
+        "verify_runs": runs,
+        "verify_workers": workers,
+        "export": built,
+        "verify_s_all": [round(w, 2) for w, _ in ver],
+        "sig_verify_s_all": [round(w, 2) for w, _ in sig],
     }

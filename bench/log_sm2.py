@@ -4,6 +4,7 @@
 `openssl speed` divides by user CPU time unless given -elapsed; our rate is taken the same way
 (time.process_time), so that both count the work and not the other processes of a shared machine.
 """
+
 from __future__ import annotations
 
 import re
@@ -39,8 +40,9 @@ def openssl_sm2_sign_rate(seconds: int = 1) -> float | None:
     exe = shutil.which("openssl")
     if exe is None:
         return None
-    out = subprocess.run([exe, "speed", "-seconds", str(seconds), "sm2"], capture_output=True, text=True,
-                         timeout=120 + 10 * seconds)
+    out = subprocess.run(
+        [exe, "speed", "-seconds", str(seconds), "sm2"], capture_output=True, text=True, timeout=120 + 10 * seconds
+    )
     found = _SPEED_SM2.search(out.stdout)
     return float(found.group(1)) if found else None
 
@@ -66,7 +68,8 @@ def section_sm2(append_run: Callable[[str], float], appends: int, runs: int) -> 
         "sm2_sign_per_s": round(sign, 1),
         "openssl_sm2_sign_per_s": None if openssl is None else round(openssl, 1),
         "sm2_sign_vs_openssl": None if openssl is None else round(sign / openssl, 3),
-        "sm2_sign_per_s_all": [round(x) for x in ours], "openssl_sm2_sign_per_s_all": [round(x) for x in theirs],
+        "sm2_sign_per_s_all": [round(x) for x in ours],
+        "openssl_sm2_sign_per_s_all": [round(x) for x in theirs],
         "sm2_binding": "tongsuopy (Tongsuo)",
         "sm2_append_per_s": round(sm2_rate, 1),
         "ed25519_append_per_s": round(ed_rate, 1),

@@ -8,6 +8,7 @@ so compliance pages read stored rows.
 
     python -m bench.pages [--scales 1,10] [--repeat 3] [--per-kind 3]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -22,8 +23,13 @@ from pathlib import Path
 
 BUDGET_MS = 300.0
 # pages a window clerk opens by hand (forms, searches), beside those the crawl reaches by links
-WINDOW_EXTRA = ("/window/?person_q=zhang&item_q=shenpi", "/window/lookup/items?q=xk",
-                "/window/lookup/people?q=wang", "/window/cases/new?item_q=shenpi", "/window/cases?all=1")
+WINDOW_EXTRA = (
+    "/window/?person_q=zhang&item_q=shenpi",
+    "/window/lookup/items?q=xk",
+    "/window/lookup/people?q=wang",
+    "/window/cases/new?item_q=shenpi",
+    "/window/cases?all=1",
+)
 
 
 def _timed(client, url: str, repeat: int):
@@ -38,9 +44,9 @@ def _timed(client, url: str, repeat: int):
     return (statistics.median(times), statistics.median(cpu)), r
 
 
-def crawl_times(app, user: str, home: str, password: str, repeat: int, per_kind: int
-                ) -> dict[str, tuple[float, float]]:
+def crawl_times(app, user: str, home: str, password: str, repeat: int, per_kind: int) -> dict[str, tuple[float, float]]:
     from tests.factories.crawl import links_to_follow
+
     client = app.test_client()
     client.post("/login", data={"name": user, "password": password})
     seen, kinds, out = {home}, Counter(), {}
@@ -62,15 +68,19 @@ def measure(scale: int, repeat: int, per_kind: int) -> dict:
     from tests.factories.crawl import ROLES
     from registry import models as m
     from sqlalchemy import func, select
+
     t0 = time.perf_counter()
     world = build_world(Path(tempfile.mkdtemp(prefix=f"bench-pages-x{scale}-")), scale=scale)
     world.app.config["WTF_CSRF_ENABLED"] = False
     from application.scheduler import sync_findings
-    sync_findings(world.rt)           # what `make run`'s scheduler does on its first pass
+
+    sync_findings(world.rt)  # what `make run`'s scheduler does on its first pass
     setup_s = time.perf_counter() - t0
     with world.rt.reading() as session:
-        size = {"people": session.scalar(select(func.count()).select_from(m.Person)),
-                "item_versions": session.scalar(select(func.count()).select_from(m.ItemVersion))}
+        size = {
+            "people": session.scalar(select(func.count()).select_from(m.Person)),
+            "item_versions": session.scalar(select(func.count()).select_from(m.ItemVersion)),
+        }
     rows = []
     for user, home in ROLES.items():
         for url, (ms, cpu) in crawl_times(world.app, user, home, PASSWORD, repeat, per_kind).items():
@@ -79,13 +89,22 @@ def measure(scale: int, repeat: int, per_kind: int) -> dict:
     rows.sort(key=lambda r: -r["ms"])
     over = [r for r in rows if r["ms"] > BUDGET_MS]
     by_cpu = sorted(rows, key=lambda r: -r["cpu_ms"])
-    return {"scale": scale, **size, "pages": len(rows), "setup_s": round(setup_s, 1), "budget_ms": BUDGET_MS,
-            "load_average": round(os.getloadavg()[0], 1), "over_budget": len(over),
-            "over_budget_cpu": sum(r["cpu_ms"] > BUDGET_MS for r in rows),
-            "p50_ms": round(statistics.median(r["ms"] for r in rows), 1),
-            "p50_cpu_ms": round(statistics.median(r["cpu_ms"] for r in rows), 1),
-            "slowest": rows[:5], "slowest_cpu": by_cpu[:5], "over": over,
-            "window_pages": {r["url"]: (r["ms"], r["cpu_ms"]) for r in rows if r["role"] == "window"}}
+    return {
+        "scale": scale,
+        **size,
+        "pages": len(rows),
+        "setup_s": round(setup_s, 1),
+        "budget_ms": BUDGET_MS,
+        "load_average": round(os.getloadavg()[0], 1),
+        "over_budget": len(over),
+        "over_budget_cpu": sum(r["cpu_ms"] > BUDGET_MS for r in rows),
+        "p50_ms": round(statistics.median(r["ms"] for r in rows), 1),
+        "p50_cpu_ms": round(statistics.median(r["cpu_ms"] for r in rows), 1),
+        "slowest": rows[:5],
+        "slowest_cpu": by_cpu[:5],
+        "over": over,
+        "window_pages": {r["url"]: (r["ms"], r["cpu_ms"]) for r in rows if r["role"] == "window"},
+    }
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -7,6 +7,7 @@ baseline: sign and store it), then the scheduler's witness round submits it to b
 proof to each witness in parallel over kept-alive connections, the answers verified and
 stored). Medians over the rounds, with the 95th percentile beside them.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -39,8 +40,13 @@ class _Runtime:
 def _start_witness(work: Path, name: str, log_vkey: str) -> tuple[subprocess.Popen, str]:
     exe = Path(sys.executable).parent / "onehall"
     env = {**os.environ, "ONEHALL_WITNESS_PASSPHRASE": "bench"}
-    proc = subprocess.Popen([str(exe), "witness", "serve", str(work / name), "--name", name, "--log", log_vkey],
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
+    proc = subprocess.Popen(
+        [str(exe), "witness", "serve", str(work / name), "--name", name, "--log", log_vkey],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=env,
+    )
     line = proc.stdout.readline()  # "见证人 <vkey> 在 <url> 接受 add-checkpoint"
     words = line.split()
     if len(words) != 6 or not words[3].startswith("http://"):
@@ -96,7 +102,8 @@ def section_witness(work: Path, rounds: int = ROUNDS) -> dict:
                 round_ms.append((t2 - t1) * 1000)
         witnessing.close()
         return {
-            "witness_rounds": rounds, "witnesses": 2,
+            "witness_rounds": rounds,
+            "witnesses": 2,
             "publish_checkpoint_ms": round(statistics.median(publish_ms), 2),
             "witness_round_ms": round(statistics.median(round_ms), 2),
             "witness_round_ms_p95": round(sorted(round_ms)[int(0.95 * (len(round_ms) - 1))], 2),

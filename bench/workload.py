@@ -1,11 +1,12 @@
 """The synthetic workload of docs/design.md §11: 40 departments, 2,000 items, A/B pairs, absences."""
+
 from __future__ import annotations
 
 import random
 from datetime import datetime, timedelta, timezone
 
 T0 = datetime(2019, 1, 1, tzinfo=timezone.utc)
-AT = datetime(2019, 6, 3, 2, tzinfo=timezone.utc)        # the moment the requests ask about
+AT = datetime(2019, 6, 3, 2, tzinfo=timezone.utc)  # the moment the requests ask about
 KNOWN = datetime(2019, 12, 31, tzinfo=timezone.utc)
 DAY = timedelta(days=1)
 MINIMUM = ["decide", "coordinate", "urge", "report_up", "countersign", "execute_fee", "use_seal"]
@@ -17,26 +18,51 @@ def build(n_auth: int, seed: int = 7) -> dict:
     depts = [f"D{i:02d}" for i in range(40)]
     snap = {
         "departments": [{"code": d, "name": f"部门{d}", "kind": "department"} for d in depts]
-                       + [{"code": "GS", "name": "市政务服务中心", "kind": "gov_service"}],
+        + [{"code": "GS", "name": "市政务服务中心", "kind": "gov_service"}],
         "halls": [{"code": "CITY", "name": "市本级政务大厅", "kind": "city"}],
         "places": [{"code": "ZH", "name": "综合窗口", "kind": "comprehensive_window", "hall": "CITY"}],
-        "items": [], "people": [], "authorizations": [], "absences": [], "revocations": [],
+        "items": [],
+        "people": [],
+        "authorizations": [],
+        "absences": [],
+        "revocations": [],
     }
     for j in range(2000):
-        snap["items"].append({
-            "code": f"I{j:04d}", "name": f"事项{j}", "department": depts[j % 40], "item_type": "licensing",
-            "on_application": True, "case_type": rnd.choice(["instant", "commitment"]),
-            "complexity": rnd.choice(["simple", "simple", "complex"]), "joint": rnd.random() < 0.2,
-            "fees": [{"code": "F"}] if rnd.random() < 0.3 else [], "entry": {"hall": "CITY"},
-            "status": "published", "effective_from": T0})
+        snap["items"].append(
+            {
+                "code": f"I{j:04d}",
+                "name": f"事项{j}",
+                "department": depts[j % 40],
+                "item_type": "licensing",
+                "on_application": True,
+                "case_type": rnd.choice(["instant", "commitment"]),
+                "complexity": rnd.choice(["simple", "simple", "complex"]),
+                "joint": rnd.random() < 0.2,
+                "fees": [{"code": "F"}] if rnd.random() < 0.3 else [],
+                "entry": {"hall": "CITY"},
+                "status": "published",
+                "effective_from": T0,
+            }
+        )
     items_of = {d: [it["code"] for it in snap["items"] if it["department"] == d] for d in depts}
     aid = 0
     for d in depts:  # one government-service authorization per department
         aid += 1
-        snap["authorizations"].append({"id": aid, "grantor": d, "grantee": {"gov_service": True}, "post": None,
-                                       "backs": None, "powers": ["consult", "receive", "accept", "issue"],
-                                       "items": "*", "valid_from": T0, "valid_to": None, "filed_at": T0,
-                                       "log_index": aid})
+        snap["authorizations"].append(
+            {
+                "id": aid,
+                "grantor": d,
+                "grantee": {"gov_service": True},
+                "post": None,
+                "backs": None,
+                "powers": ["consult", "receive", "accept", "issue"],
+                "items": "*",
+                "valid_from": T0,
+                "valid_to": None,
+                "filed_at": T0,
+                "log_index": aid,
+            }
+        )
     pid = 0
     while aid < n_auth:
         d = rnd.choice(depts)
@@ -48,17 +74,28 @@ def build(n_auth: int, seed: int = 7) -> dict:
             pid += 1
             aid += 1
             snap["people"].append({"id": pid, "name": f"人员{pid}", "department": d, "position": "科长"})
-            vt = T0 + DAY * 120 if rnd.random() < 0.05 else None   # a few expired A posts: B acts
-            snap["authorizations"].append({
-                "id": aid, "grantor": d, "grantee": {"person": pid}, "post": post,
-                "backs": pair[0] if post == "B" else None, "powers": MINIMUM if rnd.random() < 0.9 else MINIMUM[:3],
-                "items": scope, "valid_from": T0, "valid_to": vt if post == "A" else None, "filed_at": T0,
-                "log_index": aid})
+            vt = T0 + DAY * 120 if rnd.random() < 0.05 else None  # a few expired A posts: B acts
+            snap["authorizations"].append(
+                {
+                    "id": aid,
+                    "grantor": d,
+                    "grantee": {"person": pid},
+                    "post": post,
+                    "backs": pair[0] if post == "B" else None,
+                    "powers": MINIMUM if rnd.random() < 0.9 else MINIMUM[:3],
+                    "items": scope,
+                    "valid_from": T0,
+                    "valid_to": vt if post == "A" else None,
+                    "filed_at": T0,
+                    "log_index": aid,
+                }
+            )
             pair.append(aid)
             if post == "A" and rnd.random() < 0.15:
                 start = AT - DAY * rnd.randint(0, 3)
-                snap["absences"].append({"id": pid, "person": pid, "from": start, "to": start + DAY * 5,
-                                         "reason": "公出", "filed_at": T0})
+                snap["absences"].append(
+                    {"id": pid, "person": pid, "from": start, "to": start + DAY * 5, "reason": "公出", "filed_at": T0}
+                )
     snap["people"].append({"id": 10**7, "name": "窗口", "department": "GS", "position": "受理员"})
     return snap
 

@@ -1,5 +1,6 @@
 """Clause coverage: every clause a rule carries has a scenario, and every clause of docs/design.md §5
 has a rule unless the pack lists it as declarative-only (with its reason)."""
+
 import glob
 import os
 import re

@@ -5,6 +5,7 @@ module writes one `onehall.acts` line per leaf: kind, log index, leaf hash, sign
 key. A rolled-back act writes nothing. The web layer's log filter adds the request id, user
 and role (web.jsonlog); the scheduler's and the CLI's acts carry none.
 """
+
 from __future__ import annotations
 
 import logging

@@ -13,6 +13,7 @@ Incremental (the scheduler's pass): signatures are checked only past the last au
 the leaves before it hash to the root that audit saw; the comparison with the rows is always whole,
 since a row can be edited at any time.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -50,8 +51,14 @@ class Difference:
     log_index: int | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"table": self.table, "key": self.key, "field": self.field, "row": _jsonable(self.row),
-                "logged": _jsonable(self.logged), "log_index": self.log_index}
+        return {
+            "table": self.table,
+            "key": self.key,
+            "field": self.field,
+            "row": _jsonable(self.row),
+            "logged": _jsonable(self.logged),
+            "log_index": self.log_index,
+        }
 
     def text(self) -> str:
         where = f"（日志第{self.log_index}条）" if self.log_index is not None else ""
@@ -59,8 +66,10 @@ class Difference:
             return f"{self.table} {self.key}：登记库有此行，日志中没有它的签名记录"
         if self.field == "*record":
             return f"{self.table} {self.key}：日志有其签名记录{where}，登记库中缺少此行"
-        return (f"{self.table} {self.key} 的 {self.field}：登记库为 {_show(self.row)}，"
-                f"签名记录{where}为 {_show(self.logged)}")
+        return (
+            f"{self.table} {self.key} 的 {self.field}：登记库为 {_show(self.row)}，"
+            f"签名记录{where}为 {_show(self.logged)}"
+        )
 
 
 @dataclass
@@ -79,19 +88,34 @@ class AuditReport:
 
     def summary(self) -> str:
         if self.ok:
-            return (f"审计通过：日志 {self.tree_size} 条记录，核验签名 {self.signatures_checked} 条，"
-                    "登记库与签名记录一致")
-        return (f"审计发现问题：日志 {self.tree_size} 条记录，{len(self.problems)} 项日志问题，"
-                f"{len(self.differences)} 处登记库与签名记录不符")
+            return (
+                f"审计通过：日志 {self.tree_size} 条记录，核验签名 {self.signatures_checked} 条，登记库与签名记录一致"
+            )
+        return (
+            f"审计发现问题：日志 {self.tree_size} 条记录，{len(self.problems)} 项日志问题，"
+            f"{len(self.differences)} 处登记库与签名记录不符"
+        )
 
     def to_json(self) -> dict[str, Any]:
-        return {"ok": self.ok, "tree_size": self.tree_size, "root_hash": self.root_hash,
-                "signatures_checked": self.signatures_checked, "problems": self.problems,
-                "differences": [d.to_json() for d in self.differences], "summary": self.summary()}
+        return {
+            "ok": self.ok,
+            "tree_size": self.tree_size,
+            "root_hash": self.root_hash,
+            "signatures_checked": self.signatures_checked,
+            "problems": self.problems,
+            "differences": [d.to_json() for d in self.differences],
+            "summary": self.summary(),
+        }
 
 
-def run_audit(session: Session, keys: Iterable[KeyInfo], commitment_key: bytes | None, *,
-              incremental: bool = True, workers: int | None = None) -> AuditReport:
+def run_audit(
+    session: Session,
+    keys: Iterable[KeyInfo],
+    commitment_key: bytes | None,
+    *,
+    incremental: bool = True,
+    workers: int | None = None,
+) -> AuditReport:
     """Audit the registry as stored now (read only; `record` stores the result)."""
     report = AuditReport()
     keys = list(keys)
@@ -120,7 +144,7 @@ def run_audit(session: Session, keys: Iterable[KeyInfo], commitment_key: bytes |
     report.tree_size = expected
     skip_below = 0
     if checked_upto is not None and checked_upto[0] <= len(hashes) and checked_upto[0] > 0:
-        if merkle.root_hash(hashes[:checked_upto[0]]).hex() == checked_upto[1]:
+        if merkle.root_hash(hashes[: checked_upto[0]]).hex() == checked_upto[1]:
             skip_below = checked_upto[0]
     count, failures = check_leaves((x for x in leaves if x[0] >= skip_below), by_id, workers)
     report.signatures_checked = count
@@ -136,8 +160,12 @@ def run_audit(session: Session, keys: Iterable[KeyInfo], commitment_key: bytes |
 def _entries(session: Session, batch: int = 5000):
     position = 0
     while True:
-        rows = session.execute(select(LogEntry.index, LogEntry.leaf, LogEntry.leaf_hash)
-                               .where(LogEntry.index >= position).order_by(LogEntry.index).limit(batch)).all()
+        rows = session.execute(
+            select(LogEntry.index, LogEntry.leaf, LogEntry.leaf_hash)
+            .where(LogEntry.index >= position)
+            .order_by(LogEntry.index)
+            .limit(batch)
+        ).all()
         for index, leaf, leaf_hash in rows:
             yield index, bytes(leaf), leaf_hash
         if len(rows) < batch:
@@ -147,8 +175,7 @@ def _entries(session: Session, batch: int = 5000):
 
 def _trusted_prefix(session: Session) -> tuple[int, str] | None:
     """(size, root) of the last audit whose log checked clean: its leaves need no second check."""
-    run = session.scalar(select(AuditRun).where(AuditRun.root_hash.is_not(None))
-                         .order_by(AuditRun.id.desc()).limit(1))
+    run = session.scalar(select(AuditRun).where(AuditRun.root_hash.is_not(None)).order_by(AuditRun.id.desc()).limit(1))
     if run is None or run.problems:
         return None
     return run.tree_size, run.root_hash
@@ -167,7 +194,7 @@ def _check_checkpoint(session: Session, hashes: list[bytes], log_keys: list[KeyI
         problems.append(f"检查点（{cp.tree_size} 条）的签名不成立：{exc}")
     if cp.tree_size > len(hashes):
         problems.append(f"检查点覆盖 {cp.tree_size} 条记录，日志只有 {len(hashes)} 条（日志被截断）")
-    elif merkle.root_hash(hashes[:cp.tree_size]).hex() != cp.root_hash:
+    elif merkle.root_hash(hashes[: cp.tree_size]).hex() != cp.root_hash:
         problems.append(f"按日志前 {cp.tree_size} 条记录算得的根哈希与已签检查点不符（记录被改动或重排）")
     return problems
 
@@ -243,8 +270,17 @@ def _compare_items(session: Session, state: SignedState) -> list[Difference]:
     return out
 
 
-CASE_FIELDS = ("item", "department", "place", "accepted_at", "application_key", "platform_no", "platform_record", "status",
-               "pending_platform")
+CASE_FIELDS = (
+    "item",
+    "department",
+    "place",
+    "accepted_at",
+    "application_key",
+    "platform_no",
+    "platform_record",
+    "status",
+    "pending_platform",
+)
 
 
 def _compare_cases(session: Session, state: SignedState) -> list[Difference]:
@@ -279,8 +315,11 @@ def _compare_pack(session: Session) -> list[Difference]:
         return []
     if row is None:
         return [Difference("pack_versions", "（日志发布的版本）", "*record", log_index=index)]
-    out = [Difference("pack_versions", f"{other.pack} {other.version}", "active", True, False, index)
-           for other in session.scalars(select(PackVersion).where(PackVersion.active.is_(True))) if other.id != row.id]
+    out = [
+        Difference("pack_versions", f"{other.pack} {other.version}", "active", True, False, index)
+        for other in session.scalars(select(PackVersion).where(PackVersion.active.is_(True)))
+        if other.id != row.id
+    ]
     label = f"{row.pack} {row.version}"
     if not row.active:
         out.append(Difference("pack_versions", label, "active", False, True, index))
@@ -306,17 +345,24 @@ def _instant(text: str) -> datetime:
 
 
 def _salts(session: Session) -> dict[tuple[int, str], bytes]:
-    return {(i, f): bytes(s) for i, f, s in session.execute(select(RecordSalt.log_index, RecordSalt.field,
-                                                                   RecordSalt.salt))}
+    return {
+        (i, f): bytes(s) for i, f, s in session.execute(select(RecordSalt.log_index, RecordSalt.field, RecordSalt.salt))
+    }
 
 
 def record_run(session: Session, report: AuditReport) -> AuditRun:
     """Store the audit's result (the auditor's pages show the last one)."""
-    run = AuditRun(started_at=report.started_at, finished_at=report.finished_at or utcnow(),
-                   tree_size=report.tree_size, root_hash=None if report.problems else report.root_hash,
-                   signatures_checked=report.signatures_checked, ok=report.ok,
-                   differences=[d.to_json() | {"text": d.text()} for d in report.differences[:MAX_LISTED]],
-                   problems=report.problems[:MAX_LISTED], summary=report.summary())
+    run = AuditRun(
+        started_at=report.started_at,
+        finished_at=report.finished_at or utcnow(),
+        tree_size=report.tree_size,
+        root_hash=None if report.problems else report.root_hash,
+        signatures_checked=report.signatures_checked,
+        ok=report.ok,
+        differences=[d.to_json() | {"text": d.text()} for d in report.differences[:MAX_LISTED]],
+        problems=report.problems[:MAX_LISTED],
+        summary=report.summary(),
+    )
     session.add(run)
     session.flush()
     return run
@@ -324,8 +370,9 @@ def record_run(session: Session, report: AuditReport) -> AuditRun:
 
 def alert_key(report: AuditReport) -> str:
     """The same findings raise one alert, however often the audit runs."""
-    digest = hashlib.sha256(json.dumps([report.problems, [d.to_json() for d in report.differences]],
-                                       sort_keys=True, default=str).encode()).hexdigest()[:32]
+    digest = hashlib.sha256(
+        json.dumps([report.problems, [d.to_json() for d in report.differences]], sort_keys=True, default=str).encode()
+    ).hexdigest()[:32]
     return f"audit:{digest}"
 
 

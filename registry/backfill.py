@@ -6,6 +6,7 @@ record signs each such row as it stands, marked `"backfill": true`, and any fili
 no record at all. A filing that has a record is never signed again: where its row differs from
 the record, the audit names it.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -34,8 +35,9 @@ def pending(session: Session, kinds: tuple[str, ...] | None = None) -> list[tupl
     for rtype, view in RECORD_VIEWS.items():
         if rtype in NOT_BACKFILLED or view.model.__tablename__ not in tables or (kinds and rtype not in kinds):
             continue  # not asked for, or a table a later migration creates (that one signs its rows)
-        for row in session.scalars(_as_of_now(select(view.model), view.model, schema)
-                                   .order_by(getattr(view.model, view.key))):
+        for row in session.scalars(
+            _as_of_now(select(view.model), view.model, schema).order_by(getattr(view.model, view.key))
+        ):
             key = getattr(row, view.key)
             record = state.records.get((rtype, key))
             if record is None and rtype == "seal":
@@ -66,8 +68,7 @@ def backfill(session: Session, ledger, kinds: tuple[str, ...] | None = None) -> 
     for rtype, row in rows:
         view = RECORD_VIEWS[rtype]
         personal = {f: str(getattr(row, f) or "") for f in view.personal} or None
-        logged = ctx.log(rtype, {**view.record(row), "backfill": True}, ref=getattr(row, view.key),
-                         personal=personal)
+        logged = ctx.log(rtype, {**view.record(row), "backfill": True}, ref=getattr(row, view.key), personal=personal)
         if rtype not in STATE_TYPES and getattr(row, "log_index", "absent") is None:
             row.log_index = logged.index
         ctx.changed(rtype, getattr(row, view.key))

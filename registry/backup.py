@@ -14,6 +14,7 @@ the current head (a backup of the previous release restores into this one).
 Private keys are in the backup as they are in the database: sealed with the deployment
 passphrase (keys in an HSM stay in the HSM; back the device up by its own means).
 """
+
 from __future__ import annotations
 
 import base64
@@ -75,22 +76,33 @@ def backup(engine: Engine, directory: Path) -> dict[str, Any]:
     options = {"isolation_level": "REPEATABLE READ"} if engine.dialect.name == "postgresql" else {}
     with engine.connect().execution_options(**options) as conn, conn.begin():
         if engine.dialect.name == "sqlite":
-            conn.exec_driver_sql("SELECT 1 FROM sqlite_master LIMIT 1")   # the snapshot starts here
-        manifest: dict[str, Any] = {"format": FORMAT, "revision": _revision(conn), "created_at": utcnow().isoformat(),
-                                    "backend": engine.dialect.name, "tables": {}}
+            conn.exec_driver_sql("SELECT 1 FROM sqlite_master LIMIT 1")  # the snapshot starts here
+        manifest: dict[str, Any] = {
+            "format": FORMAT,
+            "revision": _revision(conn),
+            "created_at": utcnow().isoformat(),
+            "backend": engine.dialect.name,
+            "tables": {},
+        }
         for table in Base.metadata.sorted_tables:
             path = directory / f"{table.name}.jsonl.gz"
             digest, rows = hashlib.sha256(), 0
             with gzip.open(path, "wt", encoding="utf-8") as out:
                 for row in conn.execute(select(table).order_by(*table.primary_key.columns)):
-                    line = json.dumps({c.name: _encode(c, row._mapping[c.name]) for c in table.columns},
-                                      ensure_ascii=False, separators=(",", ":"))
+                    line = json.dumps(
+                        {c.name: _encode(c, row._mapping[c.name]) for c in table.columns},
+                        ensure_ascii=False,
+                        separators=(",", ":"),
+                    )
                     out.write(line + "\n")
                     digest.update(line.encode() + b"\n")
                     rows += 1
             manifest["tables"][table.name] = {"rows": rows, "sha256": digest.hexdigest()}
-        latest = conn.execute(select(Checkpoint.tree_size, Checkpoint.root_hash, Checkpoint.note)
-                              .order_by(Checkpoint.tree_size.desc()).limit(1)).first()
+        latest = conn.execute(
+            select(Checkpoint.tree_size, Checkpoint.root_hash, Checkpoint.note)
+            .order_by(Checkpoint.tree_size.desc())
+            .limit(1)
+        ).first()
         manifest["checkpoint"] = None if latest is None else dict(latest._mapping)
     (directory / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
     return manifest
@@ -140,19 +152,26 @@ def restore(engine: Engine, directory: Path) -> dict[str, Any]:
 
 def _advance_sequences(conn: Connection, table) -> None:
     for column in table.primary_key.columns:
-        if column.autoincrement is True or (column.autoincrement == "auto" and column.type.python_type is int
-                                            and len(table.primary_key.columns) == 1):
-            seq = conn.execute(text("SELECT pg_get_serial_sequence(:t, :c)"),
-                               {"t": table.name, "c": column.name}).scalar()
+        if column.autoincrement is True or (
+            column.autoincrement == "auto" and column.type.python_type is int and len(table.primary_key.columns) == 1
+        ):
+            seq = conn.execute(
+                text("SELECT pg_get_serial_sequence(:t, :c)"), {"t": table.name, "c": column.name}
+            ).scalar()
             if seq:
-                conn.execute(text(f"SELECT setval('{seq}', COALESCE((SELECT max(\"{column.name}\") "
-                                  f"FROM \"{table.name}\"), 0) + 1, false)"))
+                conn.execute(
+                    text(
+                        f"SELECT setval('{seq}', COALESCE((SELECT max(\"{column.name}\") "
+                        f'FROM "{table.name}"), 0) + 1, false)'
+                    )
+                )
 
 
 def _check_checkpoint(conn: Connection, checkpoint: dict[str, Any] | None) -> None:
     if not checkpoint:
         return
     from sqlalchemy.orm import Session
+
     with Session(bind=conn) as session:
         root = merkle.root_at(checkpoint["tree_size"], node_getter(session))
     if root.hex() != checkpoint["root_hash"]:

@@ -13,6 +13,7 @@ publications), and signals the other workers once the transaction commits:
   reader that sees a value other than the one it last acted on, and then reads the feed,
   misses nothing: two writers storing out of order only cost a reader one extra read.
 """
+
 from __future__ import annotations
 
 import mmap
@@ -29,7 +30,7 @@ from registry.db import notify_channel
 from registry.models import RegistryChange
 
 MAX_SEQ = "SELECT max(seq) FROM registry_changes"
-_CHANGED = "onehall_registry_changed"   # session.info: this transaction added to the change feed
+_CHANGED = "onehall_registry_changed"  # session.info: this transaction added to the change feed
 _NOTIFIED = "onehall_notified"
 _FORMAT = struct.Struct("<q")
 

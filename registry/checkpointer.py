@@ -5,6 +5,7 @@ writer lock, and keeps a copy outside the database once it is committed; `await_
 waits, bounded, for a checkpoint that covers an entry, publishing one itself when the last is
 older than the interval, so that receipts asked for together share one signature.
 """
+
 from __future__ import annotations
 
 import os
@@ -62,8 +63,9 @@ def _rolled_back(session: Session) -> None:
 class Checkpointer:
     """Signs checkpoints with the log key of `keys` (a signing.keys.KeyStore or the custody store)."""
 
-    def __init__(self, keys: Any, settings: LogSettings,
-                 signer_in_session: Callable[[Session], Any] | None = None) -> None:
+    def __init__(
+        self, keys: Any, settings: LogSettings, signer_in_session: Callable[[Session], Any] | None = None
+    ) -> None:
         self.keys = keys
         self.settings = settings
         self._signer_in_session = signer_in_session or (lambda session: None)
@@ -79,6 +81,7 @@ class Checkpointer:
         the database is written once that transaction commits: an outside checkpoint never names
         a tree the database does not durably hold."""
         from registry.ledger import lock_log, node_getter
+
         lock_log(session)
         signer = self._signer_in_session(session)
         size = tree_size(session)

@@ -14,6 +14,7 @@ first record is signed by itself; later ones by the log key current after the ch
 Same public API as signing.keys.KeyStore (ensure, current, signer, rotate, public_keys,
 key_for), plus `signer_in(session, body)`, which the log uses inside its append transaction.
 """
+
 from __future__ import annotations
 
 import base64
@@ -39,7 +40,7 @@ from signing.timeutil import as_utc, to_iso
 
 LOG_BODY = "log"
 COMMITMENT = "commitment_key"
-CUSTODY_REVISION = "b4d2c6e8f013"   # the migration that made the key table (keys import-files needs no later one)
+CUSTODY_REVISION = "b4d2c6e8f013"  # the migration that made the key table (keys import-files needs no later one)
 
 
 def _info(row: CustodyKey) -> KeyInfo:
@@ -51,7 +52,7 @@ class CustodyKeyStore:
         self.sessions = sessions
         self.vault = vault
         self._passphrase = passphrase
-        self.ledger: Any = None     # the SignedLog that logs key records (set by its maker)
+        self.ledger: Any = None  # the SignedLog that logs key records (set by its maker)
         self._signers: dict[str, Signer] = {}
         self._mutex = threading.Lock()
 
@@ -59,8 +60,9 @@ class CustodyKeyStore:
 
     def public_keys(self) -> list[KeyInfo]:
         with self.sessions() as session:
-            rows = session.scalars(select(CustodyKey).order_by(CustodyKey.body, CustodyKey.valid_from,
-                                                               CustodyKey.key_id))
+            rows = session.scalars(
+                select(CustodyKey).order_by(CustodyKey.body, CustodyKey.valid_from, CustodyKey.key_id)
+            )
             return [_info(r) for r in rows]
 
     def key_for(self, key_id: str) -> KeyInfo | None:
@@ -93,7 +95,7 @@ class CustodyKeyStore:
     def signer_in(self, session: Session, body: str, at: datetime | None = None) -> Signer:
         """The current signer of `body` as of this transaction (the log's append holds the
         writer lock, so a rotation on another host is either wholly before or after)."""
-        found = session.info.setdefault(_SIGNERS, {})   # one read per body per transaction
+        found = session.info.setdefault(_SIGNERS, {})  # one read per body per transaction
         if body not in found:
             found[body] = self._open(self._ensure_row(session, body, at))
         return found[body]
@@ -110,8 +112,10 @@ class CustodyKeyStore:
             old = _current(session, body)
             if old is not None:
                 if at < old.valid_from:
-                    raise KeyStoreError(f"cannot rotate {body!r} at {to_iso(at)}: before its current key "
-                                        f"{old.key_id} became valid ({to_iso(old.valid_from)})")
+                    raise KeyStoreError(
+                        f"cannot rotate {body!r} at {to_iso(at)}: before its current key "
+                        f"{old.key_id} became valid ({to_iso(old.valid_from)})"
+                    )
                 old.valid_to = at
                 session.flush()
             new_alg = alg or (old.alg if old is not None else ALG_ED25519)
@@ -143,6 +147,7 @@ class CustodyKeyStore:
 
     def _lock(self, session: Session) -> None:
         from registry.ledger import lock_log
+
         lock_log(session)
 
     def _ensure_row(self, session: Session, body: str, at: datetime | None, alg: str = ALG_ED25519) -> CustodyKey:
@@ -150,32 +155,47 @@ class CustodyKeyStore:
         if row is not None:
             return row
         self._lock(session)
-        row = _current(session, body)      # another host may have made it while we waited
+        row = _current(session, body)  # another host may have made it while we waited
         if row is not None:
             return row
         if body != LOG_BODY:
-            self._ensure_row(session, LOG_BODY, at)   # the log key signs every key record
+            self._ensure_row(session, LOG_BODY, at)  # the log key signs every key record
         return self._create(session, body, as_utc(at) if at is not None else utcnow(), previous=None, alg=alg)
 
-    def _create(self, session: Session, body: str, at: datetime, previous: CustodyKey | None,
-                alg: str = ALG_ED25519) -> CustodyKey:
+    def _create(
+        self, session: Session, body: str, at: datetime, previous: CustodyKey | None, alg: str = ALG_ED25519
+    ) -> CustodyKey:
         if not body or any(c.isspace() for c in body):
             raise KeyStoreError(f"invalid body name {body!r}")
         signer, handle = self.vault.generate(body, check_alg(alg))
-        row = CustodyKey(key_id=signer.key_id, body=body, alg=signer.alg, public_key=signer.public_key_raw,
-                         valid_from=at, valid_to=None, custody=self.vault.custody, sealed=handle,
-                         created_at=utcnow())
+        row = CustodyKey(
+            key_id=signer.key_id,
+            body=body,
+            alg=signer.alg,
+            public_key=signer.public_key_raw,
+            valid_from=at,
+            valid_to=None,
+            custody=self.vault.custody,
+            sealed=handle,
+            created_at=utcnow(),
+        )
         session.add(row)
         session.flush()
         with self._mutex:
             self._signers[row.key_id] = signer
         if self.ledger is not None:
-            record = {"type": "key", "event": "rotated" if previous is not None else "created", "body": body,
-                      "key_id": row.key_id, "alg": row.alg,
-                      "public_key": base64.b64encode(row.public_key).decode(), "valid_from": to_iso(at),
-                      "previous": None if previous is None else previous.key_id, "filed_at": to_iso(at)}
-            row.log_index = self.ledger.append(session, kind="key", body=LOG_BODY, record=record,
-                                               ref=row.key_id).index
+            record = {
+                "type": "key",
+                "event": "rotated" if previous is not None else "created",
+                "body": body,
+                "key_id": row.key_id,
+                "alg": row.alg,
+                "public_key": base64.b64encode(row.public_key).decode(),
+                "valid_from": to_iso(at),
+                "previous": None if previous is None else previous.key_id,
+                "filed_at": to_iso(at),
+            }
+            row.log_index = self.ledger.append(session, kind="key", body=LOG_BODY, record=record, ref=row.key_id).index
             session.flush()
         return row
 
@@ -201,8 +221,12 @@ def _forget_signers(session: Session) -> None:
 
 
 def _current(session: Session, body: str) -> CustodyKey | None:
-    return session.scalar(select(CustodyKey).where(CustodyKey.body == body, CustodyKey.valid_to.is_(None))
-                          .order_by(CustodyKey.valid_from.desc()).limit(1))
+    return session.scalar(
+        select(CustodyKey)
+        .where(CustodyKey.body == body, CustodyKey.valid_to.is_(None))
+        .order_by(CustodyKey.valid_from.desc())
+        .limit(1)
+    )
 
 
 def _proven_key_records(session: Session, problems: list[str]) -> tuple[dict[str, dict[str, Any]], dict[str, bytes]]:
@@ -211,12 +235,13 @@ def _proven_key_records(session: Session, problems: list[str]) -> tuple[dict[str
     proven. Returns (records by key id, log keys by key id, the first first); problems are appended."""
     records: dict[str, dict[str, Any]] = {}
     log_keys: dict[str, bytes] = {}
-    for index, leaf in session.execute(select(LogEntry.index, LogEntry.leaf).where(LogEntry.kind == "key")
-                                       .order_by(LogEntry.index)):
+    for index, leaf in session.execute(
+        select(LogEntry.index, LogEntry.leaf).where(LogEntry.kind == "key").order_by(LogEntry.index)
+    ):
         record, sig = parse_leaf(bytes(leaf))
         public = base64.b64decode(record["public_key"])
         if record["body"] == LOG_BODY and not log_keys:
-            log_keys[record["key_id"]] = public     # the first log key announces itself
+            log_keys[record["key_id"]] = public  # the first log key announces itself
         signer_key = log_keys.get(sig.key_id)
         if signer_key is None or not verify_signature(sig.alg, signer_key, canonical_json(record), sig.value):
             problems.append(f"日志第 {index} 条密钥记录的签名不是日志密钥所签")
@@ -249,8 +274,12 @@ def check_against_log(session: Session) -> list[str]:
         found = records.get(row.key_id)
         if found is None:
             problems.append(f"密钥 {row.key_id}（{row.body}）没有日志记录：可能被私自放入数据库")
-        elif (found["body"] != row.body or base64.b64decode(found["public_key"]) != bytes(row.public_key)
-              or found["valid_from"] != to_iso(row.valid_from) or found["log_index"] != row.log_index):
+        elif (
+            found["body"] != row.body
+            or base64.b64decode(found["public_key"]) != bytes(row.public_key)
+            or found["valid_from"] != to_iso(row.valid_from)
+            or found["log_index"] != row.log_index
+        ):
             problems.append(f"密钥 {row.key_id}（{row.body}）与日志第 {found['log_index']} 条记录不一致")
     return problems
 
@@ -260,6 +289,7 @@ def import_key_files(store: CustodyKeyStore, directory: Path) -> list[str]:
     encrypted PKCS#8 file per key, commitment.key) into the database; each imported key is a
     log record too. Keys already in the table are skipped. Returns the imported key ids."""
     from signing.keys import KeyStore
+
     if store.vault.custody != "database":
         raise KeyStoreError("只能把文件密钥导入数据库保管（ONEHALL_KEY_STORE=database）；HSM 中的密钥须在设备内生成")
     files = KeyStore(directory, store._passphrase)
@@ -273,8 +303,13 @@ def import_key_files(store: CustodyKeyStore, directory: Path) -> list[str]:
             existing = session.get(DeploymentSetting, COMMITMENT)
             secret = commitment.read_bytes()
             if existing is None:
-                session.add(DeploymentSetting(name=COMMITMENT, fixed_at=utcnow(),
-                                              value=base64.b64encode(seal_secret(store._passphrase, secret)).decode()))
+                session.add(
+                    DeploymentSetting(
+                        name=COMMITMENT,
+                        fixed_at=utcnow(),
+                        value=base64.b64encode(seal_secret(store._passphrase, secret)).decode(),
+                    )
+                )
                 session.flush()
             elif open_secret(store._passphrase, base64.b64decode(existing.value)) != secret:
                 raise KeyStoreError("数据库已有另一把承诺密钥（commitment key），不能用文件中的替换")
@@ -282,17 +317,34 @@ def import_key_files(store: CustodyKeyStore, directory: Path) -> list[str]:
             if session.get(CustodyKey, info.key_id) is not None:
                 continue
             pem = (directory / index[info.key_id]).read_bytes()
-            store.vault.open(info.key_id, info.alg, info.public_key, pem)    # the passphrase opens it
-            row = CustodyKey(key_id=info.key_id, body=info.body, alg=info.alg, public_key=info.public_key,
-                             valid_from=info.valid_from, valid_to=info.valid_to, custody="database", sealed=pem,
-                             created_at=utcnow())
+            store.vault.open(info.key_id, info.alg, info.public_key, pem)  # the passphrase opens it
+            row = CustodyKey(
+                key_id=info.key_id,
+                body=info.body,
+                alg=info.alg,
+                public_key=info.public_key,
+                valid_from=info.valid_from,
+                valid_to=info.valid_to,
+                custody="database",
+                sealed=pem,
+                created_at=utcnow(),
+            )
             session.add(row)
             session.flush()
-            record = {"type": "key", "event": "imported", "body": info.body, "key_id": info.key_id, "alg": info.alg,
-                      "public_key": base64.b64encode(info.public_key).decode(), "valid_from": to_iso(info.valid_from),
-                      "valid_to": None if info.valid_to is None else to_iso(info.valid_to), "previous": None,
-                      "filed_at": to_iso(utcnow())}
-            row.log_index = store.ledger.append(session, kind="key", body=LOG_BODY, record=record,
-                                                ref=info.key_id).index
+            record = {
+                "type": "key",
+                "event": "imported",
+                "body": info.body,
+                "key_id": info.key_id,
+                "alg": info.alg,
+                "public_key": base64.b64encode(info.public_key).decode(),
+                "valid_from": to_iso(info.valid_from),
+                "valid_to": None if info.valid_to is None else to_iso(info.valid_to),
+                "previous": None,
+                "filed_at": to_iso(utcnow()),
+            }
+            row.log_index = store.ledger.append(
+                session, kind="key", body=LOG_BODY, record=record, ref=info.key_id
+            ).index
             imported.append(info.key_id)
     return imported

@@ -3,6 +3,7 @@
 Both backends (SQLite embedded, PostgreSQL in production) go through here, so the
 differences between them (pragmas, time zones, schemas) are handled in one place.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -65,7 +66,7 @@ def default_database_url(instance_dir: Path) -> str:
 def make_engine(url: str, *, schema: str | None = None, **kwargs) -> Engine:
     """Create an engine; on PostgreSQL an optional schema becomes the search path."""
     if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
     connect_args = kwargs.pop("connect_args", {})
     if url.startswith("sqlite"):
         connect_args.setdefault("check_same_thread", False)
@@ -106,7 +107,7 @@ def _json_dumps(value) -> str:
     return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
-SQLITE_SYNCHRONOUS = "FULL"   # every SQLite connection: signed appends are durable when answered
+SQLITE_SYNCHRONOUS = "FULL"  # every SQLite connection: signed appends are durable when answered
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -5,6 +5,7 @@ batch of one engine's decisions, holding them as one JSON document. A decision i
 answering engine's prefix followed by the digits of its counter
 (the format of vocab.ids), so an id leads to its batch through the (engine, first) index.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -47,10 +48,18 @@ def write_decisions(conn: Connection, decisions: Iterable[tuple[dict, dict, date
     rows = []
     for engine, items in groups.items():
         items.sort(key=lambda item: item[0])
-        rows.append({"engine": engine, "first": items[0][0], "last": items[-1][0],
-                     "decided_from": items[0][3], "decided_to": items[-1][3],
-                     "decisions": [{"request": request, "answer": answer, "decided_at": at}
-                                   for _, request, answer, at in items]})
+        rows.append(
+            {
+                "engine": engine,
+                "first": items[0][0],
+                "last": items[-1][0],
+                "decided_from": items[0][3],
+                "decided_to": items[-1][3],
+                "decisions": [
+                    {"request": request, "answer": answer, "decided_at": at} for _, request, answer, at in items
+                ],
+            }
+        )
     _INSERT.run(conn, rows)
     return count
 
@@ -61,9 +70,12 @@ def find_decision(session: Session, decision_id: str) -> LoggedDecision | None:
     if parts is None:
         return None
     engine, counter = parts
-    batch = session.scalar(select(DecisionBatch)
-                           .where(DecisionBatch.engine == engine, DecisionBatch.first <= counter)
-                           .order_by(DecisionBatch.first.desc()).limit(1))
+    batch = session.scalar(
+        select(DecisionBatch)
+        .where(DecisionBatch.engine == engine, DecisionBatch.first <= counter)
+        .order_by(DecisionBatch.first.desc())
+        .limit(1)
+    )
     if batch is None or batch.last < counter:
         return None
     for entry in batch.decisions:

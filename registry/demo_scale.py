@@ -3,6 +3,7 @@ and every published item of the demo gets N−1 more of its kind in the same dep
 in the same section, items with the same rules under a code `<code>-<k>` and a name marked
 “（第k批）” —, filed through the same services as the demo (signed, logged). Pages are measured
 at the demo's size and at 10× it (bench.pages)."""
+
 from __future__ import annotations
 
 import random
@@ -27,8 +28,11 @@ def scale_demo(base: FilingContext, factor: int, progress: bool = True) -> dict[
     registry is already scaled (an item `<code>-2` exists) or factor ≤ 1."""
     session = base.session
     items = published_items(session)
-    if factor <= 1 or not items or session.scalar(select(ItemVersion.id).where(
-            ItemVersion.code == f"{items[0].code}-2").limit(1)) is not None:
+    if (
+        factor <= 1
+        or not items
+        or session.scalar(select(ItemVersion.id).where(ItemVersion.code == f"{items[0].code}-2").limit(1)) is not None
+    ):
         return {"people": 0, "items": 0}
     people = list(session.scalars(select(Person).order_by(Person.id)))
     names = _Names(random.Random(SEED + factor))
@@ -36,14 +40,17 @@ def scale_demo(base: FilingContext, factor: int, progress: bool = True) -> dict[
     when = sh(2018, 12, 10)
     added = {"people": 0, "items": 0}
     from tqdm import tqdm
+
     total = (factor - 1) * (len(people) + len(items))
-    with tqdm(total=total, desc=f"放大演示数据 ×{factor}", unit="条", file=sys.stderr, disable=not progress,
-              leave=False) as bar:
+    with tqdm(
+        total=total, desc=f"放大演示数据 ×{factor}", unit="条", file=sys.stderr, disable=not progress, leave=False
+    ) as bar:
         for k in range(2, factor + 1):
             for p in people:
-                org.create_person(replace(base, actor=dept_actor(p.department), now=when),
-                                  {"name": names(), "department": p.department, "section": p.section,
-                                   "position": "科员"})
+                org.create_person(
+                    replace(base, actor=dept_actor(p.department), now=when),
+                    {"name": names(), "department": p.department, "section": p.section, "position": "科员"},
+                )
                 added["people"] += 1
                 bar.update(1)
             for it in items:

@@ -3,6 +3,7 @@
 The log origin names the log in every checkpoint (C2SP): changing it later would make one
 log look like two, so it is written at init and every later start compares against it.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import inspect
@@ -38,8 +39,10 @@ def fix(session: Session, name: str, value: str) -> str:
 
 
 def conflict_message(name: str, current: str, given: str) -> str:
-    return (f"{name} 已在初始化时固定为 {current!r}，不能改为 {given!r}（拒绝启动）。 "
-            f"{name} was fixed at init as {current!r} and cannot become {given!r} (refusing to start).")
+    return (
+        f"{name} 已在初始化时固定为 {current!r}，不能改为 {given!r}（拒绝启动）。 "
+        f"{name} was fixed at init as {current!r} and cannot become {given!r} (refusing to start)."
+    )
 
 
 def fixed_if_migrated(engine: Engine, name: str) -> str | None:

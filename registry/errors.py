@@ -1,4 +1,5 @@
 """Errors the registry raises; the web layer maps them to problem+json."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

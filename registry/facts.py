@@ -4,6 +4,7 @@ This is the one way data leaves the registry for rules/: dicts of plain values, 
 engine never sees a session or a model. The facts are the signed records of the log folded
 (registry.signed_facts); a worker keeps them current from the log's tail (application.policy).
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -16,22 +17,47 @@ from registry.models import Case, CaseStep, ItemVersion
 
 
 def item_fact(i: ItemVersion) -> dict[str, Any]:
-    return {"code": i.code, "version": i.version, "directory_item": i.directory_item, "name": i.name,
-            "department": i.department, "item_type": i.item_type, "on_application": i.on_application,
-            "case_type": i.case_type, "report_up": i.report_up, "joint": i.joint, "partners": list(i.partners or []),
-            "complexity": i.complexity, "statutory_limit": i.statutory_limit, "promised_limit": i.promised_limit,
-            "promised_limit_2017": i.promised_limit_2017, "fees": list(i.fees or []),
-            "materials": list(i.materials or []), "online_depth": i.online_depth,
-            "function_section": i.function_section, "entry": i.entry, "effective_from": i.effective_from,
-            "status": i.status, "filed_at": i.filed_at}
+    return {
+        "code": i.code,
+        "version": i.version,
+        "directory_item": i.directory_item,
+        "name": i.name,
+        "department": i.department,
+        "item_type": i.item_type,
+        "on_application": i.on_application,
+        "case_type": i.case_type,
+        "report_up": i.report_up,
+        "joint": i.joint,
+        "partners": list(i.partners or []),
+        "complexity": i.complexity,
+        "statutory_limit": i.statutory_limit,
+        "promised_limit": i.promised_limit,
+        "promised_limit_2017": i.promised_limit_2017,
+        "fees": list(i.fees or []),
+        "materials": list(i.materials or []),
+        "online_depth": i.online_depth,
+        "function_section": i.function_section,
+        "entry": i.entry,
+        "effective_from": i.effective_from,
+        "status": i.status,
+        "filed_at": i.filed_at,
+    }
 
 
 def _case(session: Session, c: Case) -> dict[str, Any]:
     steps = session.scalars(select(CaseStep).where(CaseStep.case == c.number).order_by(CaseStep.at))
-    return {"number": c.number, "item": c.item, "place": c.place, "accepted_at": c.accepted_at,
-            "application_key": c.application_key, "platform_record": c.platform_record,
-            "platform_no": c.platform_no, "status": c.status, "pending_platform": c.pending_platform,
-            "steps": [{"step": s.step, "at": s.at, "place": s.place, "person": s.person} for s in steps]}
+    return {
+        "number": c.number,
+        "item": c.item,
+        "place": c.place,
+        "accepted_at": c.accepted_at,
+        "application_key": c.application_key,
+        "platform_record": c.platform_record,
+        "platform_no": c.platform_no,
+        "status": c.status,
+        "pending_platform": c.pending_platform,
+        "steps": [{"step": s.step, "at": s.at, "place": s.place, "person": s.person} for s in steps],
+    }
 
 
 def export_facts(session: Session, *, include_cases: bool = False) -> dict[str, Any]:
@@ -41,6 +67,7 @@ def export_facts(session: Session, *, include_cases: bool = False) -> dict[str, 
     registry tables: an edited row changes no decision, and `onehall audit` names it. Cases are
     read from their rows (the decision engine does not hold them; reports do)."""
     from registry.signed_facts import signed_state
+
     facts = signed_state(session).facts()
     if include_cases:
         facts["cases"] = [_case(session, c) for c in session.scalars(select(Case))]

@@ -6,6 +6,7 @@ against ~5 µs for the driver. These helpers keep SQLAlchemy's compiler and colu
 (the SQL text, quoting, bind casts and each type's bind processor: JSON serializer, UTC
 datetimes) and skip only the per-call bookkeeping. They run in the caller's transaction.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -12,6 +12,7 @@ SQLite (one machine): an exclusive `flock` on a file beside the database; renewi
 the file we locked is still the file at that path (a deleted lock file would let a second
 scheduler lock a new one).
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -25,9 +26,11 @@ from sqlalchemy.engine import Engine
 
 from registry.db import lock_key
 
-_HELD = text("SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted "
-             "AND pid = pg_backend_pid() AND objsubid = 1 "
-             "AND ((classid::bigint << 32) | objid::bigint) = :k)")
+_HELD = text(
+    "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted "
+    "AND pid = pg_backend_pid() AND objsubid = 1 "
+    "AND ((classid::bigint << 32) | objid::bigint) = :k)"
+)
 
 
 class AlreadyRunning(RuntimeError):
@@ -66,7 +69,7 @@ class _PgLease:
         except Exception:  # the connection is gone: so is the lock
             pass
         finally:
-            self.conn.invalidate()   # never back to the pool: a pooled connection must hold no lock
+            self.conn.invalidate()  # never back to the pool: a pooled connection must hold no lock
 
 
 class _FileLease:

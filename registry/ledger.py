@@ -10,6 +10,7 @@ single writer lock); PostgreSQL takes a transaction-scoped advisory lock. The tr
 last leaf and the right-edge nodes are read in one statement inside that transaction, so
 concurrent workers produce one gap-free order and no append reads the tree node by node.
 """
+
 from __future__ import annotations
 
 import base64
@@ -44,11 +45,11 @@ _NODE = select(LogNode.hash).where(LogNode.level == bindparam("level"), LogNode.
 # for each bit `level` set in n: exactly the left siblings an append can need. One statement,
 # whatever the size, the same in SQLite and PostgreSQL.
 _TAIL_AND_EDGE = (
-    'WITH RECURSIVE lv(level) AS (SELECT 0 UNION ALL SELECT level + 1 FROM lv WHERE level < 31), '
+    "WITH RECURSIVE lv(level) AS (SELECT 0 UNION ALL SELECT level + 1 FROM lv WHERE level < 31), "
     't AS (SELECT "index" + 1 AS n, leaf_hash FROM log_entries ORDER BY "index" DESC LIMIT 1) '
-    'SELECT t.n, t.leaf_hash, lv.level, nd.hash FROM t CROSS JOIN lv '
+    "SELECT t.n, t.leaf_hash, lv.level, nd.hash FROM t CROSS JOIN lv "
     'LEFT JOIN log_nodes nd ON nd.level = lv.level AND nd."index" = (t.n >> lv.level) - 1 '
-    'WHERE ((t.n >> lv.level) & 1) = 1'
+    "WHERE ((t.n >> lv.level) & 1) = 1"
 )
 _INSERT_ENTRY = BulkInsert(LogEntry.__table__)
 _INSERT_NODES = BulkInsert(LogNode.__table__)
@@ -61,8 +62,10 @@ class RecordTooLarge(Invalid):
     title = "记录过大"
 
     def __init__(self, size: int) -> None:
-        message = (f"签名后的日志条目为 {size} 字节，超过上限 {MAX_ENTRY} 字节（一条日志条目最多 {MAX_ENTRY} 字节），"
-                   "未写入任何内容；请缩短内容后重新提交")
+        message = (
+            f"签名后的日志条目为 {size} 字节，超过上限 {MAX_ENTRY} 字节（一条日志条目最多 {MAX_ENTRY} 字节），"
+            "未写入任何内容；请缩短内容后重新提交"
+        )
         super().__init__(message, [FieldError("record", message)])
         self.size = size
 
@@ -109,9 +112,10 @@ class SignedLog:
         self._commitment = commitment_key
         self.settings = settings or LogSettings()
         self._signers: dict[str, Any] = {}
-        self.checkpointer = Checkpointer(keys, self.settings,
-                                         lambda session: self._signer_in_session(session, LOG_BODY, {}))
-        self.reader: LogReader | None = None   # registry.log_reader, wired by application.logservice
+        self.checkpointer = Checkpointer(
+            keys, self.settings, lambda session: self._signer_in_session(session, LOG_BODY, {})
+        )
+        self.reader: LogReader | None = None  # registry.log_reader, wired by application.logservice
 
     @property
     def commitment_key(self) -> bytes:
@@ -122,8 +126,16 @@ class SignedLog:
 
     # -- appending ---------------------------------------------------------------------------
 
-    def append(self, session: Session, *, kind: str, body: str, record: dict[str, Any],
-               ref: str | None = None, personal: dict[str, str] | None = None) -> Logged:
+    def append(
+        self,
+        session: Session,
+        *,
+        kind: str,
+        body: str,
+        record: dict[str, Any],
+        ref: str | None = None,
+        personal: dict[str, str] | None = None,
+    ) -> Logged:
         in_session = None
         if getattr(self.keys, "signer_in", None) is not None:
             lock_log(session)
@@ -158,14 +170,29 @@ class SignedLog:
         session.flush()
         conn = session.connection()
         with _pipeline(conn):
-            _INSERT_ENTRY.run(conn, [{"index": size, "leaf": leaf, "leaf_hash": leaf_hash.hex(), "kind": kind,
-                                      "ref": ref, "appended_at": utcnow()}])
+            _INSERT_ENTRY.run(
+                conn,
+                [
+                    {
+                        "index": size,
+                        "leaf": leaf,
+                        "leaf_hash": leaf_hash.hex(),
+                        "kind": kind,
+                        "ref": ref,
+                        "appended_at": utcnow(),
+                    }
+                ],
+            )
             _INSERT_NODES.run(conn, [{"level": lv, "index": ix, "hash": h} for lv, ix, h in new_nodes])
             _INSERT_SALTS.run(conn, [{"log_index": size, "field": f, "salt": s} for f, s in salts])
         note_act(session, act=kind, log_index=size, leaf_hash=leaf_hash.hex(), body=body, key_id=signer.key_id)
         # The record hash is the RFC 9162 leaf hash: the entry's identity in the log and on /verify.
-        return Logged(index=size, leaf_hash=leaf_hash.hex(), record_hash=leaf_hash.hex(),
-                      signature=base64.b64encode(signer.value).decode())
+        return Logged(
+            index=size,
+            leaf_hash=leaf_hash.hex(),
+            record_hash=leaf_hash.hex(),
+            signature=base64.b64encode(signer.value).decode(),
+        )
 
     def _signer_in_session(self, session: Session, body: str, record: dict[str, Any]):
         """Keys in the database (registry.custody): the body's current signer as of this
@@ -247,7 +274,7 @@ def _lock_and_read_tail(session: Session) -> tuple[int, dict[int, bytes]]:
 
 
 _AWAIT_FLUSH = "onehall_log_await_flush"
-_IDLE = 0              # psycopg.pq.TransactionStatus.IDLE: no transaction open on the connection
+_IDLE = 0  # psycopg.pq.TransactionStatus.IDLE: no transaction open on the connection
 
 
 @event.listens_for(Session, "after_commit")
@@ -264,7 +291,7 @@ def _durable_after_commit(session: Session) -> None:
     Tessera gets from batching, without taking anyone else's record into our transaction."""
     dbapi = session.info.get(_AWAIT_FLUSH)
     if dbapi is None or dbapi.info.transaction_status != _IDLE:
-        return          # a savepoint's release: the flush waits for the transaction's own commit
+        return  # a savepoint's release: the flush waits for the transaction's own commit
     del session.info[_AWAIT_FLUSH]
     await_wal_flush(dbapi)
 
@@ -273,7 +300,7 @@ def _durable_after_commit(session: Session) -> None:
 def _rolled_back(session: Session) -> None:
     dbapi = session.info.get(_AWAIT_FLUSH)
     if dbapi is not None and dbapi.info.transaction_status == _IDLE:
-        del session.info[_AWAIT_FLUSH]   # the whole transaction; a savepoint's rollback keeps the wait
+        del session.info[_AWAIT_FLUSH]  # the whole transaction; a savepoint's rollback keeps the wait
 
 
 def await_wal_flush(dbapi) -> None:
@@ -291,6 +318,7 @@ def _edge_getter(edge: dict[int, bytes]):
         if h is None:  # pragma: no cover - nodes_completed_by_append asks only for right-edge nodes
             raise LookupError(f"log node ({level}, {index}) is not on the right edge")
         return h
+
     return get
 
 

@@ -7,6 +7,7 @@ checkpointer), that checkpoint's note and the log key that signed it, found in t
 it was given. A seal use's receipt also carries, under the same checkpoint, the entries and
 proofs of the authorization and custody records its decision relied on (docs/design.md §12.3).
 """
+
 from __future__ import annotations
 
 import json
@@ -30,9 +31,11 @@ def relied_on(leaf: bytes) -> list[tuple[str, int]]:
     record = json.loads(leaf)["record"]
     if record.get("type") != "seal_use":
         return []
-    return [(role, record[field]) for role, field in (("authorization", "authorization_log_index"),
-                                                      ("custody", "custody_log_index"))
-            if isinstance(record.get(field), int)]
+    return [
+        (role, record[field])
+        for role, field in (("authorization", "authorization_log_index"), ("custody", "custody_log_index"))
+        if isinstance(record.get(field), int)
+    ]
 
 
 class LogReader:
@@ -42,8 +45,9 @@ class LogReader:
     with `public_keys()`), `origin` the log's origin line, `wait_ms` how long a receipt waits
     for a covering checkpoint by default."""
 
-    def __init__(self, sessions: Sessions, checkpointer: Checkpointer, keys: Any, origin: str,
-                 wait_ms: int = 2000) -> None:
+    def __init__(
+        self, sessions: Sessions, checkpointer: Checkpointer, keys: Any, origin: str, wait_ms: int = 2000
+    ) -> None:
         self.sessions = sessions
         self.checkpointer = checkpointer
         self.keys = keys
@@ -62,23 +66,26 @@ class LogReader:
 
     # -- receipts --------------------------------------------------------------------------
 
-    def receipt(self, index: int, wait_ms: int | None = None,
-                authority: Sequence[tuple[str, int]] | None = None) -> dict[str, Any]:
+    def receipt(
+        self, index: int, wait_ms: int | None = None, authority: Sequence[tuple[str, int]] | None = None
+    ) -> dict[str, Any]:
         """The receipt of log entry `index` under a checkpoint that covers it; for a seal use, with
         the entries and inclusion proofs of the records its decision relied on, under the same
         checkpoint: `authority` ((role, log index), ...), else those its record names."""
         wait = self.wait_ms if wait_ms is None else wait_ms
         with self.sessions() as session:
-            leaf = self._leaf(session, index)   # entries never change: read before the wait
+            leaf = self._leaf(session, index)  # entries never change: read before the wait
         cp: Checkpoint = self.checkpointer.await_covering(self.sessions, index, wait)
         with self.sessions() as session:
             get = node_getter(session)
             roles = relied_on(leaf) if authority is None else list(authority)
             proof = merkle.inclusion_proof(index, cp.tree_size, get)
-            relied = [(role, i, self._leaf(session, i), merkle.inclusion_proof(i, cp.tree_size, get))
-                      for role, i in roles]
-        return build_receipt(leaf, index, proof, cp.tree_size, cp.note, self.checkpoint_key(cp.note),
-                             self.origin, authority=relied)
+            relied = [
+                (role, i, self._leaf(session, i), merkle.inclusion_proof(i, cp.tree_size, get)) for role, i in roles
+            ]
+        return build_receipt(
+            leaf, index, proof, cp.tree_size, cp.note, self.checkpoint_key(cp.note), self.origin, authority=relied
+        )
 
     @staticmethod
     def _leaf(session: Session, index: int) -> bytes:

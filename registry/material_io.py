@@ -14,6 +14,7 @@ header      field       cell
 A file with any problem is refused whole, every problem named by row and header; nothing is
 written. Importing the same file again changes nothing.
 """
+
 from __future__ import annotations
 
 from pathlib import Path

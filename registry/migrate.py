@@ -1,4 +1,5 @@
 """Create or migrate the database schema with Alembic (`onehall init`)."""
+
 from __future__ import annotations
 
 from pathlib import Path

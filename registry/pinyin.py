@@ -2,13 +2,14 @@
 and items by name, code or pinyin, searched in the database). `张建国` is stored as
 `zhangjianguo zjg`; the key is filled on every write of the row (registry.search listens) and
 backfilled by the migration that added the column."""
+
 from __future__ import annotations
 
 import re
 from functools import lru_cache
 
 SPACE = re.compile(r"\s+")
-NOT_KEY = re.compile(r"[^a-z0-9]+")   # punctuation and brackets spell nothing
+NOT_KEY = re.compile(r"[^a-z0-9]+")  # punctuation and brackets spell nothing
 
 
 @lru_cache(maxsize=65_536)
@@ -16,6 +17,7 @@ def pinyin_key(text: str | None) -> str:
     """The full pinyin and the initials of `text`, lower case (`zhangjianguo zjg`); Latin letters
     and digits in the name are kept, punctuation dropped."""
     from pypinyin import Style, lazy_pinyin
+
     if not text:
         return ""
     full = "".join(lazy_pinyin(text, style=Style.NORMAL, errors="default")).lower()

@@ -16,6 +16,7 @@ A file with any problem is refused whole, every problem named by row and header;
 application already reported is a problem too (the export is imported once). Files are read as
 the catalog's are (registry.table_import).
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -52,10 +53,13 @@ def import_applications(ctx: FilingContext, path: str | Path, *, secret: bytes) 
     with ctx.session.begin_nested():
         for row_no, data in parsed:
             try:
-                platform.report_application(ctx, {**data, "platform_no": str(data["platform_no"])}, secret=secret,
-                                            source="import")
+                platform.report_application(
+                    ctx, {**data, "platform_no": str(data["platform_no"])}, secret=secret, source="import"
+                )
             except RegistryError as exc:
-                fields_ = [FieldError(f"第{row_no}行 {HEADER_OF.get(e.field, e.field)}", e.message)
-                           for e in getattr(exc, "errors", [])] or [FieldError(f"第{row_no}行", exc.detail)]
+                fields_ = [
+                    FieldError(f"第{row_no}行 {HEADER_OF.get(e.field, e.field)}", e.message)
+                    for e in getattr(exc, "errors", [])
+                ] or [FieldError(f"第{row_no}行", exc.detail)]
                 raise Invalid(f"第{row_no}行未能导入：{exc.detail}", fields_) from None
     return len(parsed)

@@ -1,6 +1,7 @@
 """Search of people and published items by name, code or pinyin, in the database (docs/design.md §1),
 one page at a time; and the listeners that keep each row's stored pinyin key (registry.pinyin)
 equal to its name on every insert and update."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ def _fill_pinyin(mapper, connection, target) -> None:
 class Page:
     """One page of a list (the pages' paging and the window's searches): its rows, which page,
     how many a page, how many in all."""
+
     rows: list[Any]
     page: int
     per_page: int
@@ -69,8 +71,12 @@ def _narrowed(stmt, cond, department_column, department: str | None, key_column,
 
 def newest_published():
     """The newest published version of every item, as a subquery (code, v)."""
-    return (select(ItemVersion.code, func.max(ItemVersion.version).label("v"))
-            .where(ItemVersion.status == "published").group_by(ItemVersion.code).subquery())
+    return (
+        select(ItemVersion.code, func.max(ItemVersion.version).label("v"))
+        .where(ItemVersion.status == "published")
+        .group_by(ItemVersion.code)
+        .subquery()
+    )
 
 
 def _page(session, stmt, order, page: int, per_page: int) -> Page:
@@ -82,16 +88,31 @@ def _page(session, stmt, order, page: int, per_page: int) -> Page:
     return Page([tuple(r) for r in rows], page, per_page, total)
 
 
-def search_items(session, q: str = "", *, department: str | None = None, page: int = 1,
-                 per_page: int = 20, codes: list[str] | None = None) -> Page:
+def search_items(
+    session,
+    q: str = "",
+    *,
+    department: str | None = None,
+    page: int = 1,
+    per_page: int = 20,
+    codes: list[str] | None = None,
+) -> Page:
     """Published items (newest version) whose name, code or pinyin holds `q`, with their
     department's name, by department and code."""
     newest = newest_published()
-    stmt = (select(ItemVersion, Department.name)
-            .join(newest, (ItemVersion.code == newest.c.code) & (ItemVersion.version == newest.c.v))
-            .join(Department, Department.code == ItemVersion.department))
-    stmt = _narrowed(stmt, _matching(q, ItemVersion.name, ItemVersion.code, ItemVersion.pinyin),
-                     ItemVersion.department, department, ItemVersion.code, codes)
+    stmt = (
+        select(ItemVersion, Department.name)
+        .join(newest, (ItemVersion.code == newest.c.code) & (ItemVersion.version == newest.c.v))
+        .join(Department, Department.code == ItemVersion.department)
+    )
+    stmt = _narrowed(
+        stmt,
+        _matching(q, ItemVersion.name, ItemVersion.code, ItemVersion.pinyin),
+        ItemVersion.department,
+        department,
+        ItemVersion.code,
+        codes,
+    )
     return _page(session, stmt, (ItemVersion.department, ItemVersion.code), page, per_page)
 
 
@@ -109,8 +130,16 @@ def hall_of_place(session, place: str | None) -> str | None:
     return session.scalar(select(Place.hall).where(Place.code == place)) if place else None
 
 
-def search_people(session, q: str = "", *, department: str | None = None, page: int = 1,
-                  per_page: int = 20, ids: list[int] | None = None, hall: str | None = None) -> Page:
+def search_people(
+    session,
+    q: str = "",
+    *,
+    department: str | None = None,
+    page: int = 1,
+    per_page: int = 20,
+    ids: list[int] | None = None,
+    hall: str | None = None,
+) -> Page:
     """People whose name or pinyin holds `q`, with their department's name; of `hall`, if given."""
     stmt = select(Person, Department.name).join(Department, Department.code == Person.department)
     if hall:
@@ -122,6 +151,8 @@ def search_people(session, q: str = "", *, department: str | None = None, page: 
 def published_item(session, code: str) -> ItemVersion | None:
     """One item's newest published version, or None."""
     newest = newest_published()
-    return session.scalar(select(ItemVersion).join(
-        newest, (ItemVersion.code == newest.c.code) & (ItemVersion.version == newest.c.v))
-        .where(ItemVersion.code == code))
+    return session.scalar(
+        select(ItemVersion)
+        .join(newest, (ItemVersion.code == newest.c.code) & (ItemVersion.version == newest.c.v))
+        .where(ItemVersion.code == code)
+    )

@@ -11,6 +11,7 @@ and `onehall audit` names it (registry.audit).
 Only cases feed the engine (decisions naming a case); the platform's records are the door's alone
 and make no engine change.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -28,8 +29,8 @@ class CaseFacts:
 
     def _init_cases(self) -> None:
         self.platform_applications: dict[str, dict[str, Any]] = {}  # platform_no -> application
-        self.applications_by_key: dict[tuple[str, str], str] = {}   # (application key, item) -> platform_no
-        self.platform_outages: dict[Any, dict[str, Any]] = {}       # id -> outage
+        self.applications_by_key: dict[tuple[str, str], str] = {}  # (application key, item) -> platform_no
+        self.platform_outages: dict[Any, dict[str, Any]] = {}  # id -> outage
         self.cases_by_application: dict[tuple[str, str], set[str]] = {}  # ("key"|"no", value) -> case numbers
 
     def _index_case(self, row: dict[str, Any]) -> None:
@@ -38,10 +39,18 @@ class CaseFacts:
                 self.cases_by_application.setdefault((kind, value), set()).add(row["number"])
 
     def _case(self, index, r):
-        row = {"number": r["number"], "item": r.get("item"), "department": r.get("department"), "place": r.get("place"),
-               "accepted_at": dt(r.get("accepted_at")), "application_key": r.get("application_key"),
-               "platform_record": r.get("platform_record", True), "platform_no": r.get("platform_no"),
-               "status": "open", "pending_platform": bool(r.get("pending_platform"))}
+        row = {
+            "number": r["number"],
+            "item": r.get("item"),
+            "department": r.get("department"),
+            "place": r.get("place"),
+            "accepted_at": dt(r.get("accepted_at")),
+            "application_key": r.get("application_key"),
+            "platform_record": r.get("platform_record", True),
+            "platform_no": r.get("platform_no"),
+            "status": "open",
+            "pending_platform": bool(r.get("pending_platform")),
+        }
         if "platform_due_at" in r:  # logged since issue 13.1; the overdue finding reads it (registry.services.clocks)
             row["platform_due_at"] = dt(r["platform_due_at"])
         self.tables["cases"][row["number"]] = row
@@ -63,13 +72,19 @@ class CaseFacts:
         return self._case_change(r.get("case"), status=status) if status else []
 
     def _case_platform_record(self, index, r):
-        return self._case_change(r.get("case"), platform_no=r.get("platform_no"), pending_platform=False,
-                                 platform_record=True)
+        return self._case_change(
+            r.get("case"), platform_no=r.get("platform_no"), pending_platform=False, platform_record=True
+        )
 
     def _platform_application(self, index, r):
         number = r["platform_no"]
-        app = {"platform_no": number, "item": r.get("item"), "application_key": r.get("application_key"),
-               "applied_at": dt(r.get("applied_at")), "log_index": index}
+        app = {
+            "platform_no": number,
+            "item": r.get("item"),
+            "application_key": r.get("application_key"),
+            "applied_at": dt(r.get("applied_at")),
+            "log_index": index,
+        }
         self.platform_applications[number] = app
         self.applications_by_key.setdefault((app["application_key"], app["item"]), number)
         self._mark("platform_application", number, index)
@@ -112,9 +127,11 @@ class CaseFacts:
 
 
 HANDLERS: dict[str, Callable[..., list[dict[str, Any]]]] = {
-    "case": CaseFacts._case, "case_step": CaseFacts._case_step,
+    "case": CaseFacts._case,
+    "case_step": CaseFacts._case_step,
     "case_platform_record": CaseFacts._case_platform_record,
-    "platform_application": CaseFacts._platform_application, "platform_outage": CaseFacts._platform_outage,
+    "platform_application": CaseFacts._platform_application,
+    "platform_outage": CaseFacts._platform_outage,
 }
 KINDS = tuple(HANDLERS)  # the record types these facts are folded from
 CASE_KINDS = ("case", "case_step", "case_platform_record")

@@ -16,6 +16,7 @@ Design (issue 13.1 with issue 14.9, designed together):
   checkpoints; signatures are checked by the audit (registry.audit). A worker start reads only the
   log tail past an authenticated snapshot (application.snapshot).
 """
+
 from __future__ import annotations
 
 from sys import intern
@@ -47,10 +48,29 @@ def _fact(record: dict[str, Any], *names: str) -> dict[str, Any]:
     return {n: (_dt(record.get(n)) if n in TIME_FIELDS else _shared(record.get(n))) for n in names}
 
 
-FACT_KEYS = ("departments", "sections", "halls", "hall_approvals", "citizens_home_opening", "places", "people",
-             "staff_filings", "items", "item_reviews", "function_sections", "fee_reviews", "authorizations",
-             "revocations", "absences", "exemptions", "delegations", "seals", "seal_custody", "exceptions",
-             "cases")
+FACT_KEYS = (
+    "departments",
+    "sections",
+    "halls",
+    "hall_approvals",
+    "citizens_home_opening",
+    "places",
+    "people",
+    "staff_filings",
+    "items",
+    "item_reviews",
+    "function_sections",
+    "fee_reviews",
+    "authorizations",
+    "revocations",
+    "absences",
+    "exemptions",
+    "delegations",
+    "seals",
+    "seal_custody",
+    "exceptions",
+    "cases",
+)
 
 
 class SignedState(CaseFacts):
@@ -133,13 +153,29 @@ class SignedState(CaseFacts):
 
     def _seal(self, index, r):
         old = self.tables["seals"].get(r["code"]) or {}
-        row = {"code": r["code"], "name": r.get("name") or old.get("name") or r["code"],
-               "department": r.get("department"), "kind": r.get("kind")}
+        row = {
+            "code": r["code"],
+            "name": r.get("name") or old.get("name") or r["code"],
+            "department": r.get("department"),
+            "kind": r.get("kind"),
+        }
         return self._put("seals", "seal", row, r["code"], "seal", index)
 
     def _authorization(self, index, r):
-        row = _fact(r, "id", "grantor", "grantee", "post", "backs", "powers", "items", "valid_from", "valid_to",
-                    "filed_at", "late_filed")
+        row = _fact(
+            r,
+            "id",
+            "grantor",
+            "grantee",
+            "post",
+            "backs",
+            "powers",
+            "items",
+            "valid_from",
+            "valid_to",
+            "filed_at",
+            "late_filed",
+        )
         row["log_index"] = index
         return self._put("authorizations", "authorization", row, r["id"], "authorization", index)
 
@@ -177,8 +213,14 @@ class SignedState(CaseFacts):
         old = self.tables["exemptions"].get(r.get("exemption"))
         if old is None:
             return []
-        row = {**old, "decision": {"result": r.get("result"), "document_no": r.get("document_no"),
-                                   "filed_at": _dt(r.get("filed_at"))}}
+        row = {
+            **old,
+            "decision": {
+                "result": r.get("result"),
+                "document_no": r.get("document_no"),
+                "filed_at": _dt(r.get("filed_at")),
+            },
+        }
         self.tables["exemptions"][row["id"]] = row
         return [{"kind": "exemption", "op": "upsert", "record": row}]
 
@@ -202,8 +244,7 @@ class SignedState(CaseFacts):
 
     def _opening(self, index, r):
         row = _fact(r, "id", "date", "filed_at")
-        return self._put("citizens_home_opening", "citizens_home_opening", row, r["id"], "citizens_home_opening",
-                         index)
+        return self._put("citizens_home_opening", "citizens_home_opening", row, r["id"], "citizens_home_opening", index)
 
     def _fee_review(self, index, r):
         row = _fact(r, "id", "item", "fee", "result", "basis_ok", "standard_ok", "note", "filed_at")
@@ -211,10 +252,28 @@ class SignedState(CaseFacts):
 
     def _item_filing(self, index, r):
         code = r["item"]
-        row = _fact(r, "version", "directory_item", "name", "department", "item_type", "on_application",
-                    "case_type", "report_up", "joint", "complexity", "statutory_limit", "promised_limit",
-                    "promised_limit_2017", "online_depth", "function_section", "entry", "effective_from",
-                    "status", "filed_at")
+        row = _fact(
+            r,
+            "version",
+            "directory_item",
+            "name",
+            "department",
+            "item_type",
+            "on_application",
+            "case_type",
+            "report_up",
+            "joint",
+            "complexity",
+            "statutory_limit",
+            "promised_limit",
+            "promised_limit_2017",
+            "online_depth",
+            "function_section",
+            "entry",
+            "effective_from",
+            "status",
+            "filed_at",
+        )
         row["code"] = code
         row["case_type"] = case_type_of(row)
         for name in ("partners", "fees", "materials"):
@@ -226,9 +285,15 @@ class SignedState(CaseFacts):
     def _item_review(self, index, r):
         code, version = r["item"], r.get("version")
         self._mark("item_review", (code, version), index)
-        review = {"id": r.get("id", f"log:{index}"), "item": code, "version": version, "result": r.get("result"),
-                  "reasons": list(r.get("reasons") or []), "reviewer": r.get("reviewer") or r.get("filed_by"),
-                  "filed_at": _dt(r.get("filed_at"))}
+        review = {
+            "id": r.get("id", f"log:{index}"),
+            "item": code,
+            "version": version,
+            "result": r.get("result"),
+            "reasons": list(r.get("reasons") or []),
+            "reviewer": r.get("reviewer") or r.get("filed_by"),
+            "filed_at": _dt(r.get("filed_at")),
+        }
         self.tables["item_reviews"][review["id"]] = review
         changes = [{"kind": "item_review", "op": "upsert", "record": review}]
         filed = self.versions.get(code, {}).get(version)
@@ -273,16 +338,30 @@ class SignedState(CaseFacts):
 
 
 _HANDLERS: dict[str, Callable[..., list[dict[str, Any]]]] = {
-    "department": SignedState._department, "section": SignedState._section, "hall": SignedState._hall,
-    "place": SignedState._place, "person": SignedState._person, "function_section": SignedState._function_section,
-    "seal": SignedState._seal, "seal_registration": SignedState._seal, "authorization": SignedState._authorization,
-    "revocation": SignedState._revocation, "absence": SignedState._absence, "delegation": SignedState._delegation,
-    "seal_custody": SignedState._custody, "exception": SignedState._exception,
-    "exemption_request": SignedState._exemption_request, "exemption_decision": SignedState._exemption_decision,
-    "staff_filing": SignedState._staff_filing, "staff_acknowledgement": SignedState._staff_acknowledgement,
-    "hall_approval": SignedState._hall_approval, "citizens_home_opening": SignedState._opening,
-    "fee_review": SignedState._fee_review, "item_filing": SignedState._item_filing,
-    "item_review": SignedState._item_review, "seal_use": SignedState._seal_use,
+    "department": SignedState._department,
+    "section": SignedState._section,
+    "hall": SignedState._hall,
+    "place": SignedState._place,
+    "person": SignedState._person,
+    "function_section": SignedState._function_section,
+    "seal": SignedState._seal,
+    "seal_registration": SignedState._seal,
+    "authorization": SignedState._authorization,
+    "revocation": SignedState._revocation,
+    "absence": SignedState._absence,
+    "delegation": SignedState._delegation,
+    "seal_custody": SignedState._custody,
+    "exception": SignedState._exception,
+    "exemption_request": SignedState._exemption_request,
+    "exemption_decision": SignedState._exemption_decision,
+    "staff_filing": SignedState._staff_filing,
+    "staff_acknowledgement": SignedState._staff_acknowledgement,
+    "hall_approval": SignedState._hall_approval,
+    "citizens_home_opening": SignedState._opening,
+    "fee_review": SignedState._fee_review,
+    "item_filing": SignedState._item_filing,
+    "item_review": SignedState._item_review,
+    "seal_use": SignedState._seal_use,
     **CASE_HANDLERS,
 }
 
@@ -331,11 +410,30 @@ def unsigned_state(session: Session, kinds: tuple[str, ...] | None = None) -> Si
                 state.apply(-1, {"type": rtype, **view.record(row)})
     if kinds is None or "item_filing" in kinds:
         for item in session.scalars(select(ItemVersion)):
-            state.apply(-1, {"type": "item_filing", "item": item.code, "version": item.version, "name": item.name,
-                             "department": item.department, "status": item.status})
+            state.apply(
+                -1,
+                {
+                    "type": "item_filing",
+                    "item": item.code,
+                    "version": item.version,
+                    "name": item.name,
+                    "department": item.department,
+                    "status": item.status,
+                },
+            )
     if kinds is None or "case" in kinds:
         for case in session.scalars(select(Case)):
-            state.apply(-1, {"type": "case", "number": case.number, "item": case.item, "department": case.department,
-                             "place": case.place, "application_key": case.application_key,
-                             "platform_no": case.platform_no, "accepted_at": case.accepted_at})
+            state.apply(
+                -1,
+                {
+                    "type": "case",
+                    "number": case.number,
+                    "item": case.item,
+                    "department": case.department,
+                    "place": case.place,
+                    "application_key": case.application_key,
+                    "platform_no": case.platform_no,
+                    "accepted_at": case.accepted_at,
+                },
+            )
     return state

@@ -14,6 +14,7 @@ the registry tables. The leaves themselves are rows too (`log_entries`), so a re
 - a log shorter than its newest checkpoint (a deleted revocation at its end) is refused too.
 Signatures of the records themselves are checked by the audit (registry.audit), not here.
 """
+
 from __future__ import annotations
 
 import json
@@ -33,8 +34,9 @@ class LogTampered(RuntimeError):
     """The stored leaves are not the ones the signed checkpoints cover: facts folded from them are refused."""
 
 
-def iter_leaves(session: Session, start: int = 0, end: int | None = None, batch: int = 5000,
-                kinds: tuple[str, ...] | None = None) -> Iterator[tuple[int, bytes, str]]:
+def iter_leaves(
+    session: Session, start: int = 0, end: int | None = None, batch: int = 5000, kinds: tuple[str, ...] | None = None
+) -> Iterator[tuple[int, bytes, str]]:
     """(index, leaf, stored leaf hash) of the stored log from `start` (only records of `kinds`, when
     given), in order, read in batches."""
     position = start
@@ -52,8 +54,9 @@ def iter_leaves(session: Session, start: int = 0, end: int | None = None, batch:
         position = rows[-1][0] + 1
 
 
-def iter_records(session: Session, start: int = 0, end: int | None = None, batch: int = 5000,
-                 kinds: tuple[str, ...] | None = None) -> Iterator[tuple[int, bytes, dict[str, Any]]]:
+def iter_records(
+    session: Session, start: int = 0, end: int | None = None, batch: int = 5000, kinds: tuple[str, ...] | None = None
+) -> Iterator[tuple[int, bytes, dict[str, Any]]]:
     """(index, leaf, record) of the stored log from `start` (of `kinds`, when given), unproven (the
     audit's reading: it checks every signature and names what differs)."""
     for index, leaf, _ in iter_leaves(session, start, end, batch, kinds):
@@ -104,7 +107,9 @@ class ProvenLeaves:
         row = session.execute(
             select(Checkpoint.tree_size, Checkpoint.root_hash, Checkpoint.note)
             .where(Checkpoint.tree_size > self.proven.size, Checkpoint.tree_size <= self.size)
-            .order_by(Checkpoint.tree_size.desc()).limit(1)).first()
+            .order_by(Checkpoint.tree_size.desc())
+            .limit(1)
+        ).first()
         if row is None:
             return
         size, root_hex, note = row

@@ -1,5 +1,6 @@
 """Times in signed records: ISO 8601 text in the leaf, one shared datetime object per distinct time
 in the folded facts (registry.signed_facts)."""
+
 from __future__ import annotations
 
 from datetime import datetime

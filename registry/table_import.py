@@ -1,6 +1,7 @@
 """Reading a file a person imports (xlsx or csv) against a table of Chinese headers: the header
 checked, then each non-empty row as a dict of fields. Problems are named by row and header, in
 Chinese; the callers refuse the whole file on any problem (nothing written)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -10,8 +11,9 @@ from registry.catalog_io import read_table
 from registry.errors import ErrorList, FieldError, Invalid
 
 
-def rows_of(path: str | Path, headers: dict[str, str], required: tuple[str, ...], what: str
-            ) -> Iterator[tuple[int, dict[str, Any]]]:
+def rows_of(
+    path: str | Path, headers: dict[str, str], required: tuple[str, ...], what: str
+) -> Iterator[tuple[int, dict[str, Any]]]:
     """(row number, {field: stripped cell}) of every non-empty data row. `headers` maps Chinese
     headers to fields (the English field names are accepted too); `required` fields must have a
     column. Raises Invalid naming every header problem."""

@@ -45,6 +45,7 @@ Public API (stable; the web layer calls exactly this):
 
 Times: timezone-aware datetimes (or ISO strings); `at` and `known_at` default to now (UTC).
 """
+
 from .analysis import decision_effect, gaps, what_if
 from .compliance import findings, summary
 from .decision import Decision
@@ -55,7 +56,28 @@ from .replay import replay, same_decision
 from .schema import ACTIONS, KNOWN_CLAUSES
 from .selfcheck import run_self_checks
 
-__all__ = ["ACTIONS", "Decision", "Engine", "KNOWN_CLAUSES", "Pack", "PackError", "PackInvalid",
-           "RuleChange", "RulesError", "UnknownAction", "UnknownReference", "check_pack", "decision_effect",
-           "default_pack_dir", "diff_packs", "findings", "gaps", "load_pack", "replay", "run_self_checks",
-           "same_decision", "summary", "what_if"]
+__all__ = [
+    "ACTIONS",
+    "Decision",
+    "Engine",
+    "KNOWN_CLAUSES",
+    "Pack",
+    "PackError",
+    "PackInvalid",
+    "RuleChange",
+    "RulesError",
+    "UnknownAction",
+    "UnknownReference",
+    "check_pack",
+    "decision_effect",
+    "default_pack_dir",
+    "diff_packs",
+    "findings",
+    "gaps",
+    "load_pack",
+    "replay",
+    "run_self_checks",
+    "same_decision",
+    "summary",
+    "what_if",
+]

@@ -6,6 +6,7 @@ applicant and acts as agent. "业务复杂必须由多个业务科室(股室)承
 recorded on the case by one of these; anyone else is refused before anything is written, citing
 the pack's rule `service.agency`. Pure: the caller reads the facts.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -20,11 +21,11 @@ AGENCY = "service.agency"
 class AgencyAct:
     """An agency step asked for, and the facts it is decided on."""
 
-    place_kind: str | None          # kind of the place it is recorded at (None: no place given)
+    place_kind: str | None  # kind of the place it is recorded at (None: no place given)
     place_name: str
     person_name: str
-    in_approval_section: bool       # the person belongs to the case department's approval service section
-    department_name: str            # the case's department
+    in_approval_section: bool  # the person belongs to the case department's approval service section
+    department_name: str  # the case's department
 
 
 def entitled(act: AgencyAct) -> bool:
@@ -37,6 +38,8 @@ def refusals(pack: Pack, act: AgencyAct) -> list[dict[str, Any]]:
         return []
     rule = pack.by_id[AGENCY]
     where = f"“{act.place_name}”不是综合受理窗口" if act.place_kind else "没有在综合受理窗口办理"
-    detail = (f"帮办代办由综合受理窗口或{act.department_name}的审批服务科室为申请人办理；{where}，"
-              f"{act.person_name}也不是{act.department_name}审批服务科室的人员")
+    detail = (
+        f"帮办代办由综合受理窗口或{act.department_name}的审批服务科室为申请人办理；{where}，"
+        f"{act.person_name}也不是{act.department_name}审批服务科室的人员"
+    )
     return [{"rule": rule.id, "clause": rule.clause, "text": rule.text, "detail": detail}]

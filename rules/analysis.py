@@ -15,6 +15,7 @@ Without `engine=` each call builds one from `snapshot` (about 25 ms for the demo
 227 items and 113 authorizations); with the caller's engine (same pack, same facts) `gaps` and
 `what_if` take about 5 ms there: `what_if` puts the hypothetical absence on `Engine.fork()`.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -34,6 +35,7 @@ EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
 # ------------------------------------------------------------------ who may act
+
 
 class _Who:
     """Who could possibly be granted an action on an item, from the engine's index: the holders
@@ -72,12 +74,19 @@ class _Who:
         """Everyone who may do `action` on `item` at `t` as known at `k` (or just `only`), with how."""
         out = []
         w = self.world
-        for pid in (self.candidates(item, action) if only is None else (only,)):
+        for pid in self.candidates(item, action) if only is None else (only,):
             # an internal probe: no decision id, no log, no words (the deciding rule is `a.rule`)
             a = self.engine.decide(pid, action, item.code, at=t, known_at=k, place=place, _log=False, _close=False)
             if a.allowed:
-                out.append({"person": pid, "name": w.people[pid].name, "acting_for": a.acting_for,
-                            "authorization": (a.authorization or {}).get("id"), "rule": a.rule})
+                out.append(
+                    {
+                        "person": pid,
+                        "name": w.people[pid].name,
+                        "acting_for": a.acting_for,
+                        "authorization": (a.authorization or {}).get("id"),
+                        "rule": a.rule,
+                    }
+                )
         return out
 
 
@@ -110,8 +119,11 @@ def _engine_for(pack: Pack, snapshot: dict | None, engine: Engine | None) -> Eng
 def _entered_items(world, t: float, k: float, codes: Iterable[str] | None = None) -> list:
     """Published, on-application items that entered a hall and are in force at `t` (as known at `k`)."""
     its = [world.items[c] for c in codes if c in world.items] if codes is not None else world.items.values()
-    out = [it for it in its if it.entered and it.on_application and it.status == "published"
-           and it.effective_from <= t and it.filed <= k]
+    out = [
+        it
+        for it in its
+        if it.entered and it.on_application and it.status == "published" and it.effective_from <= t and it.filed <= k
+    ]
     return out if codes is not None else sorted(out, key=lambda i: i.code)
 
 
@@ -127,6 +139,7 @@ def _rule_for(pack: Pack, action: str, item) -> Rule | None:
     """The grant rule of `action` whose item conditions this item meets (else the first one)."""
     from .evaluate import Ctx
     from .plans import ITEM_STATIC_FIELDS
+
     c = Ctx()
     c.item = item
     rules = pack.grants_by_action.get(action) or []
@@ -137,12 +150,20 @@ def _rule_for(pack: Pack, action: str, item) -> Rule | None:
 
 
 def _gap(kind: str, subject: str, rule: Rule | None, department, text: str, **extra) -> dict:
-    return {"id": hashlib.sha256(f"gap|{kind}|{subject}".encode()).hexdigest()[:16], "kind": kind,
-            "subject": subject, "clause": rule.clause if rule else None, "rule": rule.id if rule else None,
-            "department": department, "text": text, **extra}
+    return {
+        "id": hashlib.sha256(f"gap|{kind}|{subject}".encode()).hexdigest()[:16],
+        "kind": kind,
+        "subject": subject,
+        "clause": rule.clause if rule else None,
+        "rule": rule.id if rule else None,
+        "department": department,
+        "text": text,
+        **extra,
+    }
 
 
 # ------------------------------------------------------------------ gaps
+
 
 def gaps(pack: Pack, snapshot: dict | None, at=None, known_at=None, *, engine: Engine | None = None) -> list[dict]:
     """Every power nobody holds at `at` (as known at `known_at`), each with its clause and Chinese text.
@@ -158,16 +179,36 @@ def gaps(pack: Pack, snapshot: dict | None, at=None, known_at=None, *, engine: E
         dname = w.department_name(it.department)
         action = _decide_action(it)
         if not any(who.allowed(it, a, t, k) for a in ((action,) if action == "report_up" else DECIDE_ACTIONS)):
-            what = ("复杂事项，没有人有复杂事项审批决定权（须在最低授权之外另行授予）" if action == "decide_complex"
-                    else "上报件，没有人可以上(转)报" if action == "report_up"
-                    else f"{'即办件' if it.case_type == 'instant' else '简单承诺件'}，没有人可以作出审批决定")
-            out.append(_gap("no_decider", f"item:{it.code}", _rule_for(pack, action, it), it.department,
-                            f"{dname}已进驻的“{it.name}”（{it.code}）是{what}（{day}）",
-                            item=it.code, action=action))
+            what = (
+                "复杂事项，没有人有复杂事项审批决定权（须在最低授权之外另行授予）"
+                if action == "decide_complex"
+                else "上报件，没有人可以上(转)报"
+                if action == "report_up"
+                else f"{'即办件' if it.case_type == 'instant' else '简单承诺件'}，没有人可以作出审批决定"
+            )
+            out.append(
+                _gap(
+                    "no_decider",
+                    f"item:{it.code}",
+                    _rule_for(pack, action, it),
+                    it.department,
+                    f"{dname}已进驻的“{it.name}”（{it.code}）是{what}（{day}）",
+                    item=it.code,
+                    action=action,
+                )
+            )
         if it.has_fees and not who.allowed(it, "execute_fee", t, k):
-            out.append(_gap("no_fee_executor", f"item:{it.code}", _rule_for(pack, "execute_fee", it), it.department,
-                            f"{dname}的收费事项“{it.name}”（{it.code}）在{day}没有人可以执行收费",
-                            item=it.code, action="execute_fee"))
+            out.append(
+                _gap(
+                    "no_fee_executor",
+                    f"item:{it.code}",
+                    _rule_for(pack, "execute_fee", it),
+                    it.department,
+                    f"{dname}的收费事项“{it.name}”（{it.code}）在{day}没有人可以执行收费",
+                    item=it.code,
+                    action="execute_fee",
+                )
+            )
         if it.joint:
             out.extend(_countersign_gaps(pack, who, it, t, k, day))
     seal_rule = (pack.grants_by_action.get("use_seal") or [None])[0]
@@ -176,9 +217,17 @@ def gaps(pack: Pack, snapshot: dict | None, at=None, known_at=None, *, engine: E
         holder = w.custodian(code, t, k)
         if holder is None or holder not in w.people:
             why = "没有在任的保管人" if holder is None else f"的保管人（人员{holder}）不在人员名单中"
-            out.append(_gap("seal_no_custodian", f"seal:{code}", seal_rule, s.department,
-                            f"{w.department_name(s.department)}的“{s.name}”（{code}）在{day}{why}",
-                            seal=code, action="use_seal"))
+            out.append(
+                _gap(
+                    "seal_no_custodian",
+                    f"seal:{code}",
+                    seal_rule,
+                    s.department,
+                    f"{w.department_name(s.department)}的“{s.name}”（{code}）在{day}{why}",
+                    seal=code,
+                    action="use_seal",
+                )
+            )
     return out
 
 
@@ -193,23 +242,43 @@ def _countersign_gaps(pack: Pack, who: _Who, it, t: float, k: float, day: str) -
         if partner is None or partner.department in seen or partner.department == it.department:
             continue
         seen.add(partner.department)
-        holders = [pid for pid in who.person_grants.get((partner.department, "countersign"), ())
-                   if not (pid in idx.absences and idx.absent(pid, t, k))
-                   and any(idx.valid(a, t, k) and a.covers(partner)
-                           for _, a in idx.person_grants(pid, "countersign"))]
+        holders = [
+            pid
+            for pid in who.person_grants.get((partner.department, "countersign"), ())
+            if not (pid in idx.absences and idx.absent(pid, t, k))
+            and any(idx.valid(a, t, k) and a.covers(partner) for _, a in idx.person_grants(pid, "countersign"))
+        ]
         if not holders:
-            out.append(_gap("no_countersign_holder", f"item:{it.code}/department:{partner.department}", rule,
-                            it.department,
-                            f"联办件“{it.name}”（{it.code}）的协办部门{w.department_name(partner.department)}"
-                            f"在{day}没有在岗的、持有联合审批会签权的首席代表（协办事项{pc}）",
-                            item=it.code, partner=pc, partner_department=partner.department, action="countersign"))
+            out.append(
+                _gap(
+                    "no_countersign_holder",
+                    f"item:{it.code}/department:{partner.department}",
+                    rule,
+                    it.department,
+                    f"联办件“{it.name}”（{it.code}）的协办部门{w.department_name(partner.department)}"
+                    f"在{day}没有在岗的、持有联合审批会签权的首席代表（协办事项{pc}）",
+                    item=it.code,
+                    partner=pc,
+                    partner_department=partner.department,
+                    action="countersign",
+                )
+            )
     return out
 
 
 # ------------------------------------------------------------------ what if
 
-def what_if(pack: Pack, snapshot: dict | None, absence: dict, items: Iterable[str] | None = None, at=None,
-            known_at=None, *, engine: Engine | None = None) -> dict:
+
+def what_if(
+    pack: Pack,
+    snapshot: dict | None,
+    absence: dict,
+    items: Iterable[str] | None = None,
+    at=None,
+    known_at=None,
+    *,
+    engine: Engine | None = None,
+) -> dict:
     """If `absence["person"]` is absent from `absence["from"]` to `absence["to"]`, who decides each
     entered item the absence can affect (or each of `items`) at `at` (default: the first moment of
     the absence), before and after, and which items are then left with nobody? Items of other
@@ -229,6 +298,7 @@ def what_if(pack: Pack, snapshot: dict | None, absence: dict, items: Iterable[st
     w = fork.world
     if person not in w.people:
         from .errors import UnknownReference
+
         raise UnknownReference("person", person)
     # only the departments whose grants the absent person holds, or whose B posts back them, can change
     idx = fork._state.index
@@ -245,9 +315,20 @@ def what_if(pack: Pack, snapshot: dict | None, absence: dict, items: Iterable[st
         its = [it for it in its if it.department in touched]
     who = _Who(fork)  # who may hold a grant does not change with an absence: asked once
     before = _deciders(who, its, t, k)
-    fork.apply({"kind": "absence", "op": "upsert", "record": {
-        "id": ("what-if", person), "person": person, "from": absence.get("from"), "to": absence.get("to"),
-        "reason": absence.get("reason", "假设缺位"), "filed_at": EPOCH}})
+    fork.apply(
+        {
+            "kind": "absence",
+            "op": "upsert",
+            "record": {
+                "id": ("what-if", person),
+                "person": person,
+                "from": absence.get("from"),
+                "to": absence.get("to"),
+                "reason": absence.get("reason", "假设缺位"),
+                "filed_at": EPOCH,
+            },
+        }
+    )
     # An absence changes the answers of the absent person and of the B posts backing their
     # authorizations (acting for them) only: everyone else's answers are the ones before.
     mine = held_ids | {a.id for a in w.auths.values() if a.person == person}
@@ -261,25 +342,45 @@ def what_if(pack: Pack, snapshot: dict | None, absence: dict, items: Iterable[st
             nobody.append(it.code)
             if b:
                 newly.append(it.code)
-        rows.append({"item": it.code, "name": it.name, "department": it.department,
-                     "action": _decide_action(it), "before": b, "after": a,
-                     "changed": _people(b) != _people(a)})
+        rows.append(
+            {
+                "item": it.code,
+                "name": it.name,
+                "department": it.department,
+                "action": _decide_action(it),
+                "before": b,
+                "after": a,
+                "changed": _people(b) != _people(a),
+            }
+        )
     p = w.people[person]
-    return {"absence": {"person": person, "name": p.name, "from": iso(start) if start != NEG_INF else None,
-                        "to": iso(end) if end != INF else None},
-            "at": iso(t), "known_at": iso(k), "items": rows, "nobody": nobody, "newly_nobody": newly,
-            "changed": [r["item"] for r in rows if r["changed"]], "unaffected_items": unaffected,
-            "ms": round((time.perf_counter() - t0) * 1000, 2)}
+    return {
+        "absence": {
+            "person": person,
+            "name": p.name,
+            "from": iso(start) if start != NEG_INF else None,
+            "to": iso(end) if end != INF else None,
+        },
+        "at": iso(t),
+        "known_at": iso(k),
+        "items": rows,
+        "nobody": nobody,
+        "newly_nobody": newly,
+        "changed": [r["item"] for r in rows if r["changed"]],
+        "unaffected_items": unaffected,
+        "ms": round((time.perf_counter() - t0) * 1000, 2),
+    }
 
 
-def _deciders(who: _Who, its, t: float, k: float, earlier: dict | None = None,
-              redo: set | None = None) -> dict[str, list[dict]]:
+def _deciders(
+    who: _Who, its, t: float, k: float, earlier: dict | None = None, redo: set | None = None
+) -> dict[str, list[dict]]:
     """Who may decide each item (by its decision action). With `earlier` (the deciders of a first
     pass), only the people of `redo` are asked again; the others keep their earlier answer."""
     out = {}
     for it in its:
         found = []
-        for action in (("report_up",) if it.case_type == "report_up" else DECIDE_ACTIONS):
+        for action in ("report_up",) if it.case_type == "report_up" else DECIDE_ACTIONS:
             if earlier is None or redo is None:
                 found.extend({**d, "action": action} for d in who.allowed(it, action, t, k))
                 continue
@@ -299,8 +400,17 @@ def _people(rows) -> list:
 
 # ------------------------------------------------------------------ decision effect
 
-def decision_effect(pack_a: Pack, pack_b: Pack, snapshot: dict, requests: Iterable[dict] | None = None,
-                    at=None, known_at=None, *, engines: tuple[Engine, Engine] | None = None) -> list[dict]:
+
+def decision_effect(
+    pack_a: Pack,
+    pack_b: Pack,
+    snapshot: dict,
+    requests: Iterable[dict] | None = None,
+    at=None,
+    known_at=None,
+    *,
+    engines: tuple[Engine, Engine] | None = None,
+) -> list[dict]:
     """The decisions that differ (allowed or kind) between pack A and pack B over `snapshot`.
 
     Without `requests`, every person who holds a grant in either pack is asked every action on
@@ -321,12 +431,24 @@ def decision_effect(pack_a: Pack, pack_b: Pack, snapshot: dict, requests: Iterab
             continue
         p, it = w.people.get(r["person"]), w.items.get(r["item"])
         before, after = _brief(a), _brief(b)
-        out.append({"person": r["person"], "name": p.name if p else str(r["person"]), "action": r["action"],
-                    "item": r["item"], "item_name": it.name if it else r["item"],
-                    "place": r.get("place"), "seal": r.get("seal"), "before": before, "after": after,
-                    "text": (f"{p.name if p else r['person']}对“{it.name if it else r['item']}”（{r['item']}）"
-                             f"{ACTIONS.get(r['action'], r['action'])}：{_label(a)} → {_label(b)}"
-                             f"（{after['rule'] or before['rule'] or '-'}）")})
+        out.append(
+            {
+                "person": r["person"],
+                "name": p.name if p else str(r["person"]),
+                "action": r["action"],
+                "item": r["item"],
+                "item_name": it.name if it else r["item"],
+                "place": r.get("place"),
+                "seal": r.get("seal"),
+                "before": before,
+                "after": after,
+                "text": (
+                    f"{p.name if p else r['person']}对“{it.name if it else r['item']}”（{r['item']}）"
+                    f"{ACTIONS.get(r['action'], r['action'])}：{_label(a)} → {_label(b)}"
+                    f"（{after['rule'] or before['rule'] or '-'}）"
+                ),
+            }
+        )
     return out
 
 
@@ -335,8 +457,12 @@ KIND_LABELS = vocab.DECISION_KINDS
 
 def _brief(a: dict) -> dict:
     rule = a["reasons"][0]["rule"] if a["reasons"] else None
-    return {"allowed": a["allowed"], "kind": a["kind"], "rule": rule,
-            "clause": a["reasons"][0]["clause"] if a["reasons"] else None}
+    return {
+        "allowed": a["allowed"],
+        "kind": a["kind"],
+        "rule": rule,
+        "clause": a["reasons"][0]["clause"] if a["reasons"] else None,
+    }
 
 
 def _label(a: dict) -> str:

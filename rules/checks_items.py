@@ -1,5 +1,6 @@
 """Compliance checks on items, their limits and materials, and cases (docs/design.md §6):
 registered into rules.compliance_env's CHECKS by their `check:` name."""
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -16,8 +17,15 @@ from .world import DEPTH_LABELS
 @check("item_condition")
 def _item_condition(env: Env, rule: Rule) -> Iterator[Found]:
     for it in _items(env, rule):
-        yield f"item:{it.code}", it.department, {"item_name": it.name, "item_code": it.code,
-                                                   "online_depth_label": DEPTH_LABELS.get(it.online_depth, it.online_depth)}
+        yield (
+            f"item:{it.code}",
+            it.department,
+            {
+                "item_name": it.name,
+                "item_code": it.code,
+                "online_depth_label": DEPTH_LABELS.get(it.online_depth, it.online_depth),
+            },
+        )
 
 
 def _whole_chain_items(env: Env) -> set[str]:
@@ -56,9 +64,16 @@ def _exemption_not_approved(env: Env, rule: Rule) -> Iterator[Found]:
         if dec.get("result") == "approved" and ts(dec.get("filed_at"), NEG_INF) <= env.k:
             continue
         state = "市人民政府未批准" if dec.get("result") == "refused" else "尚未经市人民政府批准"
-        yield f"exemption:{ex['id']}", it.department, {
-            "item_name": it.name, "item_code": it.code, "state": state,
-            "reason_label": REASON_LABELS.get(ex.get("reason"), ex.get("reason") or "未说明理由")}
+        yield (
+            f"exemption:{ex['id']}",
+            it.department,
+            {
+                "item_name": it.name,
+                "item_code": it.code,
+                "state": state,
+                "reason_label": REASON_LABELS.get(ex.get("reason"), ex.get("reason") or "未说明理由"),
+            },
+        )
 
 
 @check("time_compression")
@@ -71,8 +86,11 @@ def _time_compression(env: Env, rule: Rule) -> Iterator[Found]:
             continue  # items without a statutory (or promised) limit are skipped (docs/design.md §6)
         base = {"item_name": it.name, "item_code": it.code}
         if not comparable(stat, prom):
-            yield f"item:{it.code}", it.department, {**base, "detail": (
-                f"承诺时限{show(prom)}与法定时限{show(stat)}单位不同，无法比较（cannot compare）")}
+            yield (
+                f"item:{it.code}",
+                it.department,
+                {**base, "detail": (f"承诺时限{show(prom)}与法定时限{show(stat)}单位不同，无法比较（cannot compare）")},
+            )
             continue
         if stat.get("unit") == prom.get("unit"):
             s, p, est = float(stat["value"]), float(prom["value"]), False
@@ -83,8 +101,16 @@ def _time_compression(env: Env, rule: Rule) -> Iterator[Found]:
         limit = s * factor
         if comp.exceeds(s, p):
             note = "（无工作日历，自然日按5/7折算）" if est else ""
-            yield f"item:{it.code}", it.department, {**base, "detail": (
-                f"承诺时限{show(prom)}，法定时限{show(stat)}，按“{reading}”应不超过{fmt_days(limit)}{unit}{note}")}
+            yield (
+                f"item:{it.code}",
+                it.department,
+                {
+                    **base,
+                    "detail": (
+                        f"承诺时限{show(prom)}，法定时限{show(stat)}，按“{reading}”应不超过{fmt_days(limit)}{unit}{note}"
+                    ),
+                },
+            )
 
 
 def _aggregate(env: Env, items) -> tuple[float, float, int, int, bool]:
@@ -110,7 +136,7 @@ def _aggregate(env: Env, items) -> tuple[float, float, int, int, bool]:
 
 @check("aggregate_reduction")
 def _aggregate_reduction(env: Env, rule: Rule) -> Iterator[Found]:
-    """"整体压缩15%" is city-wide (docs/design.md §12.2): one finding for the city; each department's
+    """ "整体压缩15%" is city-wide (docs/design.md §12.2): one finding for the city; each department's
     figure is shown in it, not a finding of its own."""
     r = env.params["aggregate_reduction"]
     by_dept = defaultdict(list)
@@ -137,10 +163,19 @@ def _aggregate_reduction(env: Env, rule: Rule) -> Iterator[Found]:
             extra.append(f"{skipped}个事项以小时计，无法比较")
         if est:
             extra.append("无工作日历，自然日按5/7折算")
-        yield subject, dept, {"scope_name": name, "detail": (
-            f"有2017年基数的事项承诺时限合计{fmt_days(p)}个工作日，基数{fmt_days(b)}个工作日，"
-            f"仅压缩{(1 - p / b) * 100:.1f}%，未达到{r * 100:.0f}%" + ("（" + "；".join(extra) + "）" if extra else "")
-            + (f"。{new_detail}" if new_detail else ""))}
+        yield (
+            subject,
+            dept,
+            {
+                "scope_name": name,
+                "detail": (
+                    f"有2017年基数的事项承诺时限合计{fmt_days(p)}个工作日，基数{fmt_days(b)}个工作日，"
+                    f"仅压缩{(1 - p / b) * 100:.1f}%，未达到{r * 100:.0f}%"
+                    + ("（" + "；".join(extra) + "）" if extra else "")
+                    + (f"。{new_detail}" if new_detail else "")
+                ),
+            },
+        )
 
 
 @check("commitment_should_be_instant")
@@ -163,18 +198,25 @@ def _commitment_instant(env: Env, rule: Rule) -> Iterator[Found]:
 def _catch_all(env: Env, rule: Rule) -> Iterator[Found]:
     """Materials and application conditions matching the reform office's list (rules.materials)."""
     from .materials import catch_all
+
     pats = env.params.get("catch_all") or []
     for it in _items(env):
         for m in it.raw.get("materials") or ():
             name = (m or {}).get("name") or ""
             if catch_all(name, pats):
-                yield f"item:{it.code}/material:{m.get('code') or name}", it.department, {
-                    "item_name": it.name, "item_code": it.code, "material": name}
+                yield (
+                    f"item:{it.code}/material:{m.get('code') or name}",
+                    it.department,
+                    {"item_name": it.name, "item_code": it.code, "material": name},
+                )
         for i, cond in enumerate(it.raw.get("conditions") or ()):
             text = cond if isinstance(cond, str) else (cond or {}).get("text") or ""
             if catch_all(text, pats):
-                yield f"item:{it.code}/condition:{i + 1}", it.department, {
-                    "item_name": it.name, "item_code": it.code, "material": f"申请条件“{text}”"}
+                yield (
+                    f"item:{it.code}/condition:{i + 1}",
+                    it.department,
+                    {"item_name": it.name, "item_code": it.code, "material": f"申请条件“{text}”"},
+                )
 
 
 @check("material_resubmitted")
@@ -192,9 +234,17 @@ def _resubmitted(env: Env, rule: Rule) -> Iterator[Found]:
                 key = m.get("entry") or m.get("code") or m.get("name")
                 if key in collected and collected[key][0] != code:
                     earlier = items[collected[key][0]]
-                    yield f"item:{code}/material:{m.get('code') or key}", it.department, {
-                        "item_name": it.name, "item_code": it.code, "earlier_name": earlier.name,
-                        "material": m.get("name") or key, "section_name": fs.get("name") or fs.get("code")}
+                    yield (
+                        f"item:{code}/material:{m.get('code') or key}",
+                        it.department,
+                        {
+                            "item_name": it.name,
+                            "item_code": it.code,
+                            "earlier_name": earlier.name,
+                            "material": m.get("name") or key,
+                            "section_name": fs.get("name") or fs.get("code"),
+                        },
+                    )
                 else:
                     collected.setdefault(key, (code,))
 
@@ -211,8 +261,16 @@ def _fee_not_reviewed(env: Env, rule: Rule) -> Iterator[Found]:
             if ok:
                 continue
             why = "未经发改部门审查收费依据和标准" if not rs else "发改部门审查未通过（收费依据或标准不合格）"
-            yield f"item:{it.code}/fee:{fee.get('code')}", it.department, {
-                "item_name": it.name, "item_code": it.code, "fee_name": fee.get("name") or fee.get("code"), "why": why}
+            yield (
+                f"item:{it.code}/fee:{fee.get('code')}",
+                it.department,
+                {
+                    "item_name": it.name,
+                    "item_code": it.code,
+                    "fee_name": fee.get("name") or fee.get("code"),
+                    "why": why,
+                },
+            )
 
 
 @check("item_not_published")
@@ -226,6 +284,7 @@ def _item_not_published(env: Env, rule: Rule) -> Iterator[Found]:
 
 # ------------------------------------------------------------------ cases
 
+
 def _place(env, code):
     return env.world.places.get(code)
 
@@ -238,8 +297,9 @@ def _case_outside_hall(env: Env, rule: Rule) -> Iterator[Found]:
             continue
         if ts(case.get("accepted_at"), NEG_INF) > env.t:
             continue
-        places = [case.get("place")] + [s.get("place") for s in case.get("steps") or ()
-                                        if s.get("step") in ("accepted", "decided")]
+        places = [case.get("place")] + [
+            s.get("place") for s in case.get("steps") or () if s.get("step") in ("accepted", "decided")
+        ]
         inside = [p for p in places if p and (pl := _place(env, p)) is not None and pl.kind == "internal_office"]
         if inside:
             why = f"在内部科室“{_place(env, inside[0]).name}”受理或审批"
@@ -258,5 +318,8 @@ def _case_two_headed(env: Env, rule: Rule) -> Iterator[Found]:
         if len(places) > 1:
             it = env.world.items.get(live[0].get("item"))
             names = "、".join(f"“{(_place(env, p).name if _place(env, p) else p)}”" for p in places)
-            yield f"application:{key}", it.department if it else None, {
-                "places": names, "cases": "、".join(sorted(str(c["number"]) for c in live))}
+            yield (
+                f"application:{key}",
+                it.department if it else None,
+                {"places": names, "cases": "、".join(sorted(str(c["number"]) for c in live))},
+            )

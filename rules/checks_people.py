@@ -1,5 +1,6 @@
 """Compliance checks on departments, sections, chief representatives and grants (docs/design.md
 §6): registered into rules.compliance_env's CHECKS by their `check:` name."""
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -31,8 +32,11 @@ def _chief_rep_not_head(env: Env, rule: Rule) -> Iterator[Found]:
     """The A post is, in principle, the head of the department's approval service section or of a
     main business section: read from the sections' recorded kind and head (docs/design.md §12.2), never
     from words in a position title (a legacy "business" section counts as a main one)."""
-    heads = {(s.get("department"), s.get("head")) for s in env.world.rows("sections")
-             if s.get("head") is not None and s.get("kind") in ("approval_service", "main_business", "business")}
+    heads = {
+        (s.get("department"), s.get("head"))
+        for s in env.world.rows("sections")
+        if s.get("head") is not None and s.get("kind") in ("approval_service", "main_business", "business")
+    }
     for a in env.chief_reps():
         p = env.world.people.get(a.person)
         if a.post != "A" or p is None or (a.grantor, p.id) in heads:
@@ -56,8 +60,11 @@ def _both_absent(env: Env, rule: Rule) -> Iterator[Found]:
         if a is None or a.person is None or b.person is None:
             continue
         if env.index.absent(a.person, env.t, env.k) and env.index.absent(b.person, env.t, env.k):
-            yield f"authorization:{a.id}", a.grantor, {"a_name": env.person_name(a.person),
-                                                      "b_name": env.person_name(b.person), "date": local_date(env.t)}
+            yield (
+                f"authorization:{a.id}",
+                a.grantor,
+                {"a_name": env.person_name(a.person), "b_name": env.person_name(b.person), "date": local_date(env.t)},
+            )
 
 
 @check("chief_rep_not_filed")
@@ -86,8 +93,16 @@ def _chief_rep_short(env: Env, rule: Rule) -> Iterator[Found]:
     for a in env.chief_reps():
         missing = [ACTIONS[p] for p in CHIEF_REP_MINIMUM if p not in a.powers]
         if missing:
-            yield f"authorization:{a.id}", a.grantor, {"person_name": env.person_name(a.person), "post": a.post,
-                                                      "auth_id": a.id, "missing": "、".join(missing)}
+            yield (
+                f"authorization:{a.id}",
+                a.grantor,
+                {
+                    "person_name": env.person_name(a.person),
+                    "post": a.post,
+                    "auth_id": a.id,
+                    "missing": "、".join(missing),
+                },
+            )
 
 
 @check("gov_service_grant_short")
@@ -98,8 +113,11 @@ def _gov_service_short(env: Env, rule: Rule) -> Iterator[Found]:
             grants[a.grantor].append(a)
     for d, its in _dept_items(env).items():
         entered = [it for it in its if it.entered]
-        if not entered or env.world.delegated(entered[0], env.t, env.k) and all(
-                env.world.delegated(it, env.t, env.k) for it in entered):
+        if (
+            not entered
+            or env.world.delegated(entered[0], env.t, env.k)
+            and all(env.world.delegated(it, env.t, env.k) for it in entered)
+        ):
             continue
         gs = grants.get(d, [])
         if not gs:
@@ -125,8 +143,15 @@ def _section_item_not_served(env: Env, rule: Rule) -> Iterator[Found]:
         if not it.function_section or env.world.delegated(it, env.t, env.k):
             continue
         if not any(g.covers(it) and "accept" in g.powers for g in gs):
-            yield f"item:{it.code}", it.department, {"item_name": it.name, "item_code": it.code,
-                                                     "section_name": names.get(it.function_section, it.function_section)}
+            yield (
+                f"item:{it.code}",
+                it.department,
+                {
+                    "item_name": it.name,
+                    "item_code": it.code,
+                    "section_name": names.get(it.function_section, it.function_section),
+                },
+            )
 
 
 @check("joint_without_countersign")
@@ -145,8 +170,11 @@ def _joint_countersign(env: Env, rule: Rule) -> Iterator[Found]:
             if partner is None:
                 yield f"item:{it.code}/partner:{pc}", it.department, {**base, "why": f"的协办事项{pc}不在实施清单中"}
             elif not any(a.covers(partner) for a in holders):
-                yield f"item:{it.code}/partner:{pc}", it.department, {
-                    **base, "why": f"的协办部门{env.dept(partner.department)}没有持有联合审批会签权的首席代表"}
+                yield (
+                    f"item:{it.code}/partner:{pc}",
+                    it.department,
+                    {**base, "why": f"的协办部门{env.dept(partner.department)}没有持有联合审批会签权的首席代表"},
+                )
 
 
 @check("entry_incomplete")
@@ -178,8 +206,11 @@ def _entry_incomplete(env: Env, rule: Rule) -> Iterator[Found]:
 @check("nominal_entry")
 def _nominal_entry(env: Env, rule: Rule) -> Iterator[Found]:
     windows = {p.department for p in env.world.places.values() if p.kind == "department_window"}
-    staffed = {f.get("department") for f in env.world.rows("staff_filings")
-               if any(e.get("role") == "staff" for e in f.get("people") or ())}
+    staffed = {
+        f.get("department")
+        for f in env.world.rows("staff_filings")
+        if any(e.get("role") == "staff" for e in f.get("people") or ())
+    }
     chief = {a.grantor for a in env.chief_reps()}
     for d, its in _dept_items(env).items():
         entered = [it for it in its if it.entered]

@@ -13,6 +13,7 @@ facts go to one session per department (sid) plus "city"; durable takes a fact's
 its identity, so ours is prefixed by kind ("auth:12") and the record id travels as `ref`; the host's background dispatch
 threads are not started, since every call here is synchronous under the engine's lock.
 """
+
 from __future__ import annotations
 
 import copy
@@ -75,6 +76,7 @@ class _DerivationHost(Host):
 
         def action(c):  # one parameter: durable treats a two-parameter action as asynchronous
             sink(action_name, c._m)
+
         return action
 
 
@@ -101,13 +103,19 @@ class Deriver:
         elif what[0] == "revocation":
             row = self.world.tables["revocations"].get(m["r"]["ref"])
             if row is not None:
-                self.index.add_revocation(row["id"], row.get("authorization"), ts(row.get("at"), NEG_INF),
-                                          ts(row.get("filed_at"), NEG_INF))
+                self.index.add_revocation(
+                    row["id"], row.get("authorization"), ts(row.get("at"), NEG_INF), ts(row.get("filed_at"), NEG_INF)
+                )
         elif what[0] == "absence":
             row = self.world.tables["absences"].get(m["x"]["ref"])
             if row is not None:
-                self.index.add_absence(row["id"], row.get("person"), ts(row.get("from"), NEG_INF),
-                                       ts(row.get("to"), INF), ts(row.get("filed_at"), NEG_INF))
+                self.index.add_absence(
+                    row["id"],
+                    row.get("person"),
+                    ts(row.get("from"), NEG_INF),
+                    ts(row.get("to"), INF),
+                    ts(row.get("filed_at"), NEG_INF),
+                )
 
     # ------------------------------------------------------------ facts in and out
     def _fact(self, kind: str, row: dict) -> dict:
@@ -115,11 +123,19 @@ class Deriver:
             return self.world.auths[row["id"]].fact()
         if kind == "revocation":
             auth = self.world.auths.get(row.get("authorization"))
-            return {"sid": (auth.grantor if auth else None) or CITY_SID, "t": "revocation",
-                    "id": f"revocation:{row['id']}", "ref": row["id"]}
+            return {
+                "sid": (auth.grantor if auth else None) or CITY_SID,
+                "t": "revocation",
+                "id": f"revocation:{row['id']}",
+                "ref": row["id"],
+            }
         person = self.world.people.get(row.get("person"))
-        return {"sid": (person.department if person else None) or CITY_SID, "t": "absence",
-                "id": f"absence:{row['id']}", "ref": row["id"]}
+        return {
+            "sid": (person.department if person else None) or CITY_SID,
+            "t": "absence",
+            "id": f"absence:{row['id']}",
+            "ref": row["id"],
+        }
 
     def assert_many(self, kind: str, rows) -> None:
         facts = []

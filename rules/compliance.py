@@ -6,6 +6,7 @@ values); the rule's `explain` template turns the values into the Chinese text (r
 stable (hash of rule and subject) so alerts and exceptions can refer to it. A live Exception
 row for the same rule and subject clears an `in_principle` finding.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -20,15 +21,22 @@ from .timeutil import INF, NEG_INF, now, ts
 from .compliance_env import CHECKS, Env, Found, _items, check  # noqa: F401  (door_checks imports them from here)
 
 
-def findings(pack: Pack, snapshot: dict, at=None, known_at=None,
-             working_days_between: Callable | None = None, department: str | None = None) -> list[dict]:
+def findings(
+    pack: Pack,
+    snapshot: dict,
+    at=None,
+    known_at=None,
+    working_days_between: Callable | None = None,
+    department: str | None = None,
+) -> list[dict]:
     """Every finding of the pack's finding rules at `at` as known at `known_at` (both default now)."""
     t = now() if at is None else ts(at)
     k = now() if known_at is None else ts(known_at)
     bind(pack)
     env = Env(pack, snapshot, t, k, working_days_between)
-    exceptions = [e for e in env.world.rows("exceptions")
-                  if ts(e.get("filed_at"), NEG_INF) <= k and t < ts(e.get("until"), INF)]
+    exceptions = [
+        e for e in env.world.rows("exceptions") if ts(e.get("filed_at"), NEG_INF) <= k and t < ts(e.get("until"), INF)
+    ]
     cleared = {(e.get("rule"), e.get("subject")) for e in exceptions}
     out = []
     for rule in pack.findings:
@@ -41,12 +49,18 @@ def findings(pack: Pack, snapshot: dict, at=None, known_at=None,
                 continue
             vals = dict(values)
             vals.setdefault("department_name", env.dept(dept) if dept else "全市")
-            out.append({
-                "id": hashlib.sha256(f"{rule.id}|{subject}".encode()).hexdigest()[:16],
-                "clause": rule.clause, "rule": rule.id, "subject": subject, "department": dept,
-                "severity": rule.severity, "strength": rule.strength,
-                "text": render(rule.explain, vals),
-            })
+            out.append(
+                {
+                    "id": hashlib.sha256(f"{rule.id}|{subject}".encode()).hexdigest()[:16],
+                    "clause": rule.clause,
+                    "rule": rule.id,
+                    "subject": subject,
+                    "department": dept,
+                    "severity": rule.severity,
+                    "strength": rule.strength,
+                    "text": render(rule.explain, vals),
+                }
+            )
     return out
 
 
@@ -63,6 +77,7 @@ from . import checks_items, checks_people, door_checks  # noqa: E402,F401
 
 def _self_check():
     from .schema import FINDING_CHECKS
+
     missing = set(FINDING_CHECKS) - set(CHECKS)
     assert not missing, f"checks without code: {missing}"
 

@@ -5,6 +5,7 @@ The checks themselves: rules.checks_items (items, limits, materials, cases), rul
 (departments, sections, chief representatives, grants) and rules.door_checks; rules.compliance
 runs them.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -27,6 +28,7 @@ def check(name):
     def reg(fn):
         CHECKS[name] = fn
         return fn
+
     return reg
 
 
@@ -40,10 +42,17 @@ class Env:
         w.load(_known(snapshot, known_at))
         self.index = idx = DecisionIndex()
         for r in w.rows("revocations"):
-            idx.add_revocation(r["id"], r.get("authorization"), ts(r.get("at"), NEG_INF), ts(r.get("filed_at"), NEG_INF))
+            idx.add_revocation(
+                r["id"], r.get("authorization"), ts(r.get("at"), NEG_INF), ts(r.get("filed_at"), NEG_INF)
+            )
         for a in w.rows("absences"):
-            idx.add_absence(a["id"], a.get("person"), ts(a.get("from"), NEG_INF), ts(a.get("to"), INF),
-                            ts(a.get("filed_at"), NEG_INF))
+            idx.add_absence(
+                a["id"],
+                a.get("person"),
+                ts(a.get("from"), NEG_INF),
+                ts(a.get("to"), INF),
+                ts(a.get("filed_at"), NEG_INF),
+            )
         self.live = [a for a in w.auths.values() if idx.valid(a, at, known_at)]
         self.ref_date = datetime.fromtimestamp(at, SHANGHAI).date()
 

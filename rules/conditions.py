@@ -13,6 +13,7 @@ A `when:` mapping reads like the policy: every key is a field of `rules.schema.F
 All entries must hold (AND). An OR is written as two rules, so that a refusal can name the
 one rule that came nearest and the one condition that failed.
 """
+
 from __future__ import annotations
 
 import re
@@ -25,6 +26,7 @@ from .schema import ACTIONS, FIELDS, OPERATORS, Field
 @dataclass(eq=False)
 class Condition:
     """One compiled test on one field; `get` is bound by the engine to read the field."""
+
     field: Field
     op: str
     operand: Any
@@ -68,12 +70,14 @@ def _show(v) -> str:
 @dataclass
 class CompiledWhen:
     """A rule's `when`: the actions it applies to (None = all) and its field conditions, in order."""
+
     actions: tuple[str, ...] | None
     conditions: list[Condition] = field(default_factory=list)
 
 
-def compile_when(when: Any, path: tuple, *, allowed_namespaces: tuple[str, ...] | None = None
-                 ) -> tuple[CompiledWhen, list[tuple[tuple, str]]]:
+def compile_when(
+    when: Any, path: tuple, *, allowed_namespaces: tuple[str, ...] | None = None
+) -> tuple[CompiledWhen, list[tuple[tuple, str]]]:
     """Compile a `when` mapping; return it with a list of (path, problem) for the validator."""
     problems: list[tuple[tuple, str]] = []
     out = CompiledWhen(actions=None)
@@ -129,8 +133,9 @@ def _compile_one(fdef: Field, spec) -> tuple[Condition | None, str | None]:
             rx = re.compile(operand)
         except re.error as exc:
             return None, f"正则表达式有误: {exc}"
-        return Condition(fdef, op, operand, lambda v, rx=rx: isinstance(v, str) and rx.search(v) is not None,
-                         ns=fdef.namespace), None
+        return Condition(
+            fdef, op, operand, lambda v, rx=rx: isinstance(v, str) and rx.search(v) is not None, ns=fdef.namespace
+        ), None
     else:
         values = [operand]
     for v in values:

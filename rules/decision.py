@@ -11,6 +11,7 @@ renders every answer it gives out at once).
 `DecisionJSON` is the same shape as a JSON schema source: the API's OpenAPI document takes the
 response schema of POST /decisions from it (web.api.openapi), so the two cannot drift apart.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
@@ -50,6 +51,7 @@ Kind = Literal["allow", "forbidden", "not_granted"]
 
 class DecisionJSON(TypedDict):
     """One decision as the API and the decision log carry it."""
+
     decision_id: Optional[str]
     allowed: bool
     kind: Kind
@@ -70,8 +72,21 @@ Render = tuple
 
 class Decision(Mapping[str, Any]):
     """May this person do this act on this item here and now, and why (see the module docstring)."""
-    __slots__ = ("decision_id", "allowed", "kind", "authorization", "acting_for", "unchecked", "policy",
-                 "rule", "_render", "_reasons", "_why_not", "_dict")
+
+    __slots__ = (
+        "decision_id",
+        "allowed",
+        "kind",
+        "authorization",
+        "acting_for",
+        "unchecked",
+        "policy",
+        "rule",
+        "_render",
+        "_reasons",
+        "_why_not",
+        "_dict",
+    )
 
     decision_id: Optional[str]
     allowed: bool
@@ -82,9 +97,18 @@ class Decision(Mapping[str, Any]):
     policy: PolicyRef
     rule: Optional[str]  # the rule that decided (the grant that holds, the first prohibition, the nearest grant)
 
-    def __init__(self, decision_id: Optional[str], allowed: bool, kind: Kind, authorization: Optional[AuthorizationRef],
-                 acting_for: Optional[int], unchecked: list[str], policy: PolicyRef, rule: Optional[str],
-                 render: Render):
+    def __init__(
+        self,
+        decision_id: Optional[str],
+        allowed: bool,
+        kind: Kind,
+        authorization: Optional[AuthorizationRef],
+        acting_for: Optional[int],
+        unchecked: list[str],
+        policy: PolicyRef,
+        rule: Optional[str],
+        render: Render,
+    ):
         self.decision_id, self.allowed, self.kind = decision_id, allowed, kind
         self.authorization, self.acting_for, self.unchecked, self.policy = authorization, acting_for, unchecked, policy
         self.rule = rule
@@ -113,9 +137,16 @@ class Decision(Mapping[str, Any]):
         if d is None:
             self._words()
             d = self._dict = DecisionJSON(
-                decision_id=self.decision_id, allowed=self.allowed, kind=self.kind, reasons=self._reasons,
-                why_not=self._why_not, authorization=self.authorization, acting_for=self.acting_for,
-                unchecked=self.unchecked, policy=self.policy)
+                decision_id=self.decision_id,
+                allowed=self.allowed,
+                kind=self.kind,
+                reasons=self._reasons,
+                why_not=self._why_not,
+                authorization=self.authorization,
+                acting_for=self.acting_for,
+                unchecked=self.unchecked,
+                policy=self.policy,
+            )
         return d
 
     # -- read as the JSON object ---------------------------------------------------------------

@@ -8,6 +8,7 @@ not while an open case of it exists anywhere (两头受理), not when the platfo
 
 Each refusal cites the pack's rule (its id, clause and quoted text) and says in Chinese why.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -27,9 +28,9 @@ class Acceptance:
     place: str
     place_name: str
     platform_no: str | None
-    application: dict[str, Any] | None    # the platform record ({"item"}), or None
+    application: dict[str, Any] | None  # the platform record ({"item"}), or None
     open_cases: tuple[dict[str, Any], ...]  # open cases of the same application: {"number", "place"}
-    in_outage: bool                        # a declared platform outage covers the acceptance
+    in_outage: bool  # a declared platform outage covers the acceptance
 
 
 def refusals(pack: Pack, a: Acceptance, place_names: dict[str, str] | None = None) -> list[dict[str, str]]:
@@ -38,15 +39,26 @@ def refusals(pack: Pack, a: Acceptance, place_names: dict[str, str] | None = Non
     out = []
     for other in a.open_cases:
         where = names.get(other["place"], other["place"])
-        out.append(_reason(pack, TWO_HEADED,
-                           f"该申请已于“{where}”受理（办件{other['number']}，尚未办结或退回），"
-                           f"不得在“{a.place_name}”再次受理：严禁两头受理"))
+        out.append(
+            _reason(
+                pack,
+                TWO_HEADED,
+                f"该申请已于“{where}”受理（办件{other['number']}，尚未办结或退回），"
+                f"不得在“{a.place_name}”再次受理：严禁两头受理",
+            )
+        )
     if a.application is None and not a.in_outage:
         what = f"一体化平台申报号“{a.platform_no}”" if a.platform_no else "该申请"
         out.append(_reason(pack, OUTSIDE, f"{what}没有一体化平台的申报记录，不得受理：严禁体外循环"))
     elif a.application is not None and a.application.get("item") != a.item:
-        out.append(_reason(pack, OUTSIDE, f"一体化平台申报号“{a.platform_no}”申报的事项是“{a.application.get('item')}”，"
-                                          f"不是“{a.item}”，不得按此受理：严禁体外循环"))
+        out.append(
+            _reason(
+                pack,
+                OUTSIDE,
+                f"一体化平台申报号“{a.platform_no}”申报的事项是“{a.application.get('item')}”，"
+                f"不是“{a.item}”，不得按此受理：严禁体外循环",
+            )
+        )
     return out
 
 

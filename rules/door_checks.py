@@ -12,6 +12,7 @@
 
 Registered into rules.compliance's CHECKS (imported at its end).
 """
+
 from __future__ import annotations
 
 import re
@@ -33,8 +34,11 @@ def opening(env: Env) -> float | None:
 
 def government_approved(env: Env) -> set[str]:
     """Sub-halls the government approved to keep, in force at the moment asked."""
-    return {h.get("hall") for h in env.world.rows("hall_approvals")
-            if ts(h.get("valid_from"), NEG_INF) <= env.t < ts(h.get("valid_to"), INF)}
+    return {
+        h.get("hall")
+        for h in env.world.rows("hall_approvals")
+        if ts(h.get("valid_from"), NEG_INF) <= env.t < ts(h.get("valid_to"), INF)
+    }
 
 
 def retained_by_plan(env: Env, hall: dict) -> bool:
@@ -60,8 +64,11 @@ def _sub_hall_not_retained(env: Env, rule: Rule) -> Iterator[Found]:
     for it, hall in _sub_hall_items(env):
         if it.entry_hall in approved or retained_by_plan(env, hall):
             continue
-        yield f"item:{it.code}", it.department, {
-            "item_name": it.name, "item_code": it.code, "hall_name": hall.get("name") or it.entry_hall}
+        yield (
+            f"item:{it.code}",
+            it.department,
+            {"item_name": it.name, "item_code": it.code, "hall_name": hall.get("name") or it.entry_hall},
+        )
 
 
 @check("sub_hall_not_approved")
@@ -73,15 +80,21 @@ def _sub_hall_not_approved(env: Env, rule: Rule) -> Iterator[Found]:
     approved = government_approved(env)
     for it, hall in _sub_hall_items(env):
         if it.entry_hall not in approved:
-            yield f"item:{it.code}", it.department, {
-                "item_name": it.name, "item_code": it.code, "opening": local_date(opens),
-                "hall_name": hall.get("name") or it.entry_hall}
+            yield (
+                f"item:{it.code}",
+                it.department,
+                {
+                    "item_name": it.name,
+                    "item_code": it.code,
+                    "opening": local_date(opens),
+                    "hall_name": hall.get("name") or it.entry_hall,
+                },
+            )
 
 
 def _departments_bound(env: Env) -> set[str]:
     """Departments with an on-application item not delegated (事进人不进 exempts the others)."""
-    return {it.department for it in _items(env)
-            if it.in_class and not env.world.delegated(it, env.t, env.k)}
+    return {it.department for it in _items(env) if it.in_class and not env.world.delegated(it, env.t, env.k)}
 
 
 @check("section_not_entered_whole")
@@ -103,8 +116,11 @@ def _business_section_not_whole(env: Env, rule: Rule) -> Iterator[Found]:
     bound = _departments_bound(env)
     for s in env.world.rows("sections"):
         if s.get("kind") in BUSINESS_KINDS and not s.get("entered_whole") and s.get("department") in bound:
-            yield f"section:{s['id']}", s.get("department"), {
-                "section_name": s.get("name") or s["id"], "opening": local_date(opens)}
+            yield (
+                f"section:{s['id']}",
+                s.get("department"),
+                {"section_name": s.get("name") or s["id"], "opening": local_date(opens)},
+            )
 
 
 @check("agency_not_entitled")
@@ -112,6 +128,7 @@ def _agency_not_entitled(env: Env, rule: Rule) -> Iterator[Found]:
     """An agency step (帮办代办) recorded neither at a comprehensive window nor by the case
     department's approval service section (rules.agency): what slipped through before the door."""
     from .agency import AgencyAct, entitled
+
     sections = env.world.tables["sections"]
     for case in env.world.rows("cases"):
         it = env.world.items.get(case.get("item"))
@@ -122,14 +139,25 @@ def _agency_not_entitled(env: Env, rule: Rule) -> Iterator[Found]:
             place = env.world.places.get(s.get("place")) if s.get("place") else None
             person = env.world.people.get(s.get("person"))
             section = sections.get(person.section) if person is not None else None
-            act = AgencyAct(place_kind=place.kind if place else None, place_name=place.name if place else "无",
-                            person_name=person.name if person else "记录人",
-                            in_approval_section=bool(section and section.get("kind") == "approval_service"
-                                                     and section.get("department") == dept),
-                            department_name=env.dept(dept))
+            act = AgencyAct(
+                place_kind=place.kind if place else None,
+                place_name=place.name if place else "无",
+                person_name=person.name if person else "记录人",
+                in_approval_section=bool(
+                    section and section.get("kind") == "approval_service" and section.get("department") == dept
+                ),
+                department_name=env.dept(dept),
+            )
             if not entitled(act):
-                yield f"case:{case['number']}/agency", dept, {
-                    "case": case["number"], "item_name": it.name if it else case.get("item"),
-                    "person_name": act.person_name, "place_name": act.place_name,
-                    "department_name": act.department_name}
+                yield (
+                    f"case:{case['number']}/agency",
+                    dept,
+                    {
+                        "case": case["number"],
+                        "item_name": it.name if it else case.get("item"),
+                        "person_name": act.person_name,
+                        "place_name": act.place_name,
+                        "department_name": act.department_name,
+                    },
+                )
                 break

@@ -17,6 +17,7 @@ authorizations a question costs mostly cache misses:
 Nothing there is an answer: every question still checks validity, scope, absences, A/B posts and
 the conditions on time, place, seal and case, and returns its reasons in full.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -53,22 +54,37 @@ class Engine(Facts):
         self._backup = pack.parameters.get("ab_mode", "backup") == "backup"
         self._excluded = excluded_item_types(pack)
         self._policy = pack.policy
-        self._next_id = id_maker(secrets.token_hex(11))   # the format vocab.ids owns
+        self._next_id = id_maker(secrets.token_hex(11))  # the format vocab.ids owns
         F.bind(pack)
         # grants that need no authorization, as flat candidates (rule, None, rule, None, ...)
-        self._own_staff = {a: tuple(x for r in pack.grants_by_action[a] if r.grantee == "own_staff"
-                                    for x in (r, None)) for a in ACTIONS}
-        self._delegated = {a: tuple(x for r in pack.grants_by_action[a] if r.grantee == "delegation"
-                                    for x in (r, None)) for a in ACTIONS}
+        self._own_staff = {
+            a: tuple(x for r in pack.grants_by_action[a] if r.grantee == "own_staff" for x in (r, None))
+            for a in ACTIONS
+        }
+        self._delegated = {
+            a: tuple(x for r in pack.grants_by_action[a] if r.grantee == "delegation" for x in (r, None))
+            for a in ACTIONS
+        }
         self._prohib = {a: tuple(pack.prohibitions_by_action[a]) for a in ACTIONS}
         self._fallback = {a: (pack.grants_by_action[a] or [None])[0] for a in ACTIONS}
         self._words = Explainer(pack)
         self._signature = signature_fields(pack.rules)
         self._state = self._build({})
 
-    def decide(self, person: int, action: str, item: str, at: Any = None, known_at: Any = None,
-               place: str | None = None, seal: str | None = None, case: str | None = None, *,
-               _log: bool = True, _close: bool = True) -> Decision:
+    def decide(
+        self,
+        person: int,
+        action: str,
+        item: str,
+        at: Any = None,
+        known_at: Any = None,
+        place: str | None = None,
+        seal: str | None = None,
+        case: str | None = None,
+        *,
+        _log: bool = True,
+        _close: bool = True,
+    ) -> Decision:
         """May `person` do `action` on `item` (at `place`, with `seal`, for `case`) at `at`, as known at
         `known_at`? Answers docs/design.md §8's POST /decisions shape. A refusal's why-not names the close
         action the person holds instead (wording.CLOSE_ACTIONS), found by asking again with
@@ -127,35 +143,84 @@ class Engine(Facts):
 
         did = self._next_id() if _close else None
         if fired:
-            answer = Decision(did, False, "forbidden", None, None, unchecked, self._policy.copy(), fired[0].id,
-                              (self._words.forbidden, c, action, fired, allowed, best, self._fallback[action]))
+            answer = Decision(
+                did,
+                False,
+                "forbidden",
+                None,
+                None,
+                unchecked,
+                self._policy.copy(),
+                fired[0].id,
+                (self._words.forbidden, c, action, fired, allowed, best, self._fallback[action]),
+            )
         elif allowed is not None:
             a = c.auth
-            answer = Decision(did, True, "allow", {"id": a.id, "log_index": a.log_index} if a is not None else None,
-                              c.acting_for, unchecked, self._policy.copy(), allowed.id,
-                              (self._words.allowed, allowed, c, action))
+            answer = Decision(
+                did,
+                True,
+                "allow",
+                {"id": a.id, "log_index": a.log_index} if a is not None else None,
+                c.acting_for,
+                unchecked,
+                self._policy.copy(),
+                allowed.id,
+                (self._words.allowed, allowed, c, action),
+            )
         else:
             g = best[2] if best is not None else self._fallback[action]
             close = (self._close_actions, person, action, item, t, k, place, seal, case) if _close else None
-            answer = Decision(did, False, "not_granted", None, None, unchecked, self._policy.copy(),
-                              g.id if g is not None else None,
-                              (self._words.not_granted, c, action, best, self._fallback[action], close))
+            answer = Decision(
+                did,
+                False,
+                "not_granted",
+                None,
+                None,
+                unchecked,
+                self._policy.copy(),
+                g.id if g is not None else None,
+                (self._words.not_granted, c, action, best, self._fallback[action], close),
+            )
         if _log:
             hook = self.decision_log
             if hook is not None:
-                hook({"person": person, "action": action, "item": item, "at": t, "known_at": k,
-                      "place": place, "seal": seal, "case": case}, answer)
+                hook(
+                    {
+                        "person": person,
+                        "action": action,
+                        "item": item,
+                        "at": t,
+                        "known_at": k,
+                        "place": place,
+                        "seal": seal,
+                        "case": case,
+                    },
+                    answer,
+                )
         return answer
 
-    def _close_actions(self, person: int, action: str, item: str, t: float, k: float, place: str | None,
-                       seal: str | None, case: str | None) -> list[str]:
+    def _close_actions(
+        self,
+        person: int,
+        action: str,
+        item: str,
+        t: float,
+        k: float,
+        place: str | None,
+        seal: str | None,
+        case: str | None,
+    ) -> list[str]:
         """The actions beside `action` (wording.CLOSE_ACTIONS) the person may do here instead: asked
         when a refusal's words are read, by internal probes that take no decision id."""
-        return [x for x in close_actions(action)
-                if self.decide(person, x, item, t, k, place, seal, case, _log=False, _close=False).allowed]
+        return [
+            x
+            for x in close_actions(action)
+            if self.decide(person, x, item, t, k, place, seal, case, _log=False, _close=False).allowed
+        ]
 
-    def allowed_actions(self, person: int, item: str, at: Any = None, place: str | None = None,
-                        known_at: Any = None) -> list[dict]:
+    def allowed_actions(
+        self, person: int, item: str, at: Any = None, place: str | None = None, known_at: Any = None
+    ) -> list[dict]:
         """Every action `person` may do on `item`, each with its reasons."""
         t = _now() if at is None else _time(at)
         k = _now() if known_at is None else _time(known_at)
@@ -163,9 +228,16 @@ class Engine(Facts):
         for action in ACTIONS:
             a = self.decide(person, action, item, t, k, place, None, None, _log=False)
             if a.allowed:
-                out.append({"action": action, "label": ACTIONS[action], "reasons": a.reasons,
-                            "authorization": a.authorization, "acting_for": a.acting_for,
-                            "unchecked": a.unchecked})
+                out.append(
+                    {
+                        "action": action,
+                        "label": ACTIONS[action],
+                        "reasons": a.reasons,
+                        "authorization": a.authorization,
+                        "acting_for": a.acting_for,
+                        "unchecked": a.unchecked,
+                    }
+                )
         return out
 
 

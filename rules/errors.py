@@ -1,4 +1,5 @@
 """Errors the rules package raises; the web layer maps them to 404/422 answers."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ class UnknownAction(UnknownReference):
 @dataclass(frozen=True)
 class PackError:
     """One problem in a pack, located for the reform office: file, 1-based line, plain words."""
+
     file: str
     line: int
     message: str

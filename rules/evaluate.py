@@ -9,6 +9,7 @@ say "unchecked".
 Failures are recorded as the plan's wording.Fail or as (renderer, *args) tuples of rules.explain:
 their words are built only when an answer's reasons are read.
 """
+
 from __future__ import annotations
 
 from typing import Any, Iterable
@@ -23,8 +24,22 @@ from .wording import Fail
 class Ctx:
     """What one question is about; the per-candidate part (auth, acting_for, valid, covers) changes
     as candidates are tried."""
-    __slots__ = ("world", "index", "person", "item", "place", "seal", "case", "t", "k",
-                 "auth", "acting_for", "valid", "covers")
+
+    __slots__ = (
+        "world",
+        "index",
+        "person",
+        "item",
+        "place",
+        "seal",
+        "case",
+        "t",
+        "k",
+        "auth",
+        "acting_for",
+        "valid",
+        "covers",
+    )
 
 
 def _score(miss: tuple) -> tuple:

@@ -10,6 +10,7 @@ failure on the question's path as a small tuple (`failure` below renders it into
 the pack's terms and the Chinese sentence), and the renderers at the end of this module turn
 what the engine found into `reasons` and `why_not`.
 """
+
 from __future__ import annotations
 
 import string
@@ -27,7 +28,7 @@ TEMPLATE_EXPR = {
     "person_name": "c.person.name",
     "person_id": "c.person.id",
     "grantor_name": "(c.world.dept_names.get(c.auth.grantor if c.auth is not None else c.item.department)"
-                    " or _grantor_code(c))",
+    " or _grantor_code(c))",
     "post": "(c.auth.post_label if c.auth is not None else '')",
     "item_name": "c.item.name",
     "item_code": "c.item.code",
@@ -75,9 +76,15 @@ def _place_quoted(c: Any) -> str:
     return f"“{c.place.name}”" if c.place is not None else "办理场所（本次询问未指定）"
 
 
-_TEMPLATE_GLOBALS = {"_grantor_code": _grantor_code, "_place_section_name": _place_section_name, "_revoked": _revoked,
-                     "_acting_for_name": _acting_for_name, "_local_date": local_date, "_seal_quoted": _seal_quoted,
-                     "_place_quoted": _place_quoted}
+_TEMPLATE_GLOBALS = {
+    "_grantor_code": _grantor_code,
+    "_place_section_name": _place_section_name,
+    "_revoked": _revoked,
+    "_acting_for_name": _acting_for_name,
+    "_local_date": local_date,
+    "_seal_quoted": _seal_quoted,
+    "_place_quoted": _place_quoted,
+}
 _EXPR_FUNCTIONS: dict[str, Callable] = {}
 _ACTION_OF_LABEL = {label: code for code, label in ACTIONS.items()}
 
@@ -86,8 +93,10 @@ def _expr_function(name: str) -> Callable | None:
     """TEMPLATE_EXPR[name] as a function (ctx, label) -> value, compiled once."""
     f = _EXPR_FUNCTIONS.get(name)
     if f is None and name in TEMPLATE_EXPR:
-        f = eval(compile(f"lambda c, label: {TEMPLATE_EXPR[name]}", "<template>", "eval"),  # noqa: S307
-                 dict(_TEMPLATE_GLOBALS))
+        f = eval(
+            compile(f"lambda c, label: {TEMPLATE_EXPR[name]}", "<template>", "eval"),  # noqa: S307
+            dict(_TEMPLATE_GLOBALS),
+        )
         _EXPR_FUNCTIONS[name] = f
     return f
 
@@ -157,19 +166,24 @@ def render(template: str, values: dict) -> str:
 
 # ------------------------------------------------------------------ failures, built when read
 
+
 def failure(f: Any) -> Fail:
     """A failure the engine recorded: a Fail already, or (renderer, *args) to build one."""
     return f if f.__class__ is Fail else f[0](*f[1:])
 
 
 def filed_late(a: Any, k: float) -> Fail:
-    return Fail(f"authorization {a.id} filed {local_date(a.filed)}, after known_at {local_date(k)}",
-                f"授权书（第{a.id}号）于{zh_date(a.filed)}才登记，晚于所问的知悉时间{zh_date(k)}")
+    return Fail(
+        f"authorization {a.id} filed {local_date(a.filed)}, after known_at {local_date(k)}",
+        f"授权书（第{a.id}号）于{zh_date(a.filed)}才登记，晚于所问的知悉时间{zh_date(k)}",
+    )
 
 
 def not_valid_at(a: Any, t: float) -> Fail:
-    return Fail(f"authorization {a.id} valid {local_date(a.vf)}..{local_date(a.vt)}, not at {local_date(t)}",
-                f"授权书（第{a.id}号）的有效期为{zh_date(a.vf)}至{zh_date(a.vt)}，{zh_date(t)}不在有效期内")
+    return Fail(
+        f"authorization {a.id} valid {local_date(a.vf)}..{local_date(a.vt)}, not at {local_date(t)}",
+        f"授权书（第{a.id}号）的有效期为{zh_date(a.vf)}至{zh_date(a.vt)}，{zh_date(t)}不在有效期内",
+    )
 
 
 def revoked(a: Any, rv: float) -> Fail:
@@ -177,8 +191,10 @@ def revoked(a: Any, rv: float) -> Fail:
 
 
 def out_of_scope(a: Any, it: Any, world: Any) -> Fail:
-    return Fail(f"item {it.code} not in scope of authorization {a.id}",
-                f"“{it.name}”不在授权书（第{a.id}号，{world.dept_names.get(a.grantor) or a.grantor}授予）的事项范围内")
+    return Fail(
+        f"item {it.code} not in scope of authorization {a.id}",
+        f"“{it.name}”不在授权书（第{a.id}号，{world.dept_names.get(a.grantor) or a.grantor}授予）的事项范围内",
+    )
 
 
 def absent(person: Any, t: float) -> Fail:
@@ -187,8 +203,10 @@ def absent(person: Any, t: float) -> Fail:
 
 def a_post_present(A: Any, world: Any, t: float) -> Fail:
     app = world.people.get(A.person)
-    return Fail(f"A post {app.name if app else A.person} not absent at {local_date(t)}",
-                f"B岗只在A岗缺位时代行，而A岗{app.name if app else '首席代表'}在{zh_date(t)}没有缺位")
+    return Fail(
+        f"A post {app.name if app else A.person} not absent at {local_date(t)}",
+        f"B岗只在A岗缺位时代行，而A岗{app.name if app else '首席代表'}在{zh_date(t)}没有缺位",
+    )
 
 
 def cond_failed(cond: Any, v: Any, c: Any) -> Fail:
@@ -200,6 +218,7 @@ def no_grant_fail(p: Any, action: str) -> Fail:
 
 
 # ------------------------------------------------------------------ an answer's words
+
 
 class Explainer:
     """The words of a pack's decisions: each rule's compiled template, and the renderers of an
@@ -219,8 +238,9 @@ class Explainer:
     def allowed(self, r: Rule, c: Any, action: str) -> tuple[list[Reason], None]:
         return [self.reason(r, c, action)], None
 
-    def forbidden(self, c: Any, action: str, fired: list, allowed: Rule | None, best: tuple | None,
-                  fallback: Rule | None) -> tuple[list[Reason], WhyNot]:
+    def forbidden(
+        self, c: Any, action: str, fired: list, allowed: Rule | None, best: tuple | None, fallback: Rule | None
+    ) -> tuple[list[Reason], WhyNot]:
         """The prohibitions decide: they alone are said (the nearest grant stays in `failed`)."""
         reasons = [self.reason(r, c, action) for r in fired]
         if allowed is not None:
@@ -233,8 +253,9 @@ class Explainer:
         text = why_not_text(c.person.name, c.item.name, action, [r["detail"] for r in reasons])
         return reasons, _why_not(g, failed, text)
 
-    def not_granted(self, c: Any, action: str, best: tuple | None, fallback: Rule | None,
-                    close_probe: tuple | None) -> tuple[list[Reason], WhyNot]:
+    def not_granted(
+        self, c: Any, action: str, best: tuple | None, fallback: Rule | None, close_probe: tuple | None
+    ) -> tuple[list[Reason], WhyNot]:
         """Why no grant holds (the nearest miss), and the close actions the person holds instead
         (`close_probe`: (probe, *args), asked now)."""
         close = close_probe[0](*close_probe[1:]) if close_probe is not None else None
@@ -243,8 +264,9 @@ class Explainer:
         else:
             g, fails = fallback, [no_grant_fail(c.person, action)]
         text = why_not_text(c.person.name, c.item.name, action, fails, close)
-        reasons: list[Reason] = [{"rule": g.id, "clause": g.clause, "text": g.text, "detail": text}] \
-            if g is not None else []
+        reasons: list[Reason] = (
+            [{"rule": g.id, "clause": g.clause, "text": g.text, "detail": text}] if g is not None else []
+        )
         return reasons, _why_not(g, "; ".join(fails), text)
 
 

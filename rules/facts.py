@@ -5,6 +5,7 @@ touches (authorizations, revocations and absences go through durable-rules into 
 index), `adopt` takes facts derived earlier (a worker's snapshot), and `fork` gives a private
 engine over the same facts for hypotheses ("what if X were absent?").
 """
+
 from __future__ import annotations
 
 import copy
@@ -23,6 +24,7 @@ _DERIVED = {"authorizations": "auth", "revocations": "revocation", "absences": "
 
 class State:
     """One consistent (world, index, derivation); `load` swaps in a new one atomically."""
+
     __slots__ = ("world", "index", "deriver", "caches")
 
     def __init__(self, world: World, index: DecisionIndex, deriver: Deriver | None):
@@ -32,6 +34,7 @@ class State:
 
 class Facts:
     """The facts half of `rules.engine.Engine`. Thread-safe: writers take a lock, readers never wait."""
+
     pack: Pack
     _lock: Any  # threading.RLock
     _excluded: frozenset
@@ -107,11 +110,17 @@ class Facts:
     def _apply_to_fork(self, key: str, row: dict) -> None:
         st = self._state
         if key == "absences":
-            st.index.add_absence(row["id"], row.get("person"), ts(row.get("from"), NEG_INF),
-                                 ts(row.get("to"), INF), ts(row.get("filed_at"), NEG_INF))
+            st.index.add_absence(
+                row["id"],
+                row.get("person"),
+                ts(row.get("from"), NEG_INF),
+                ts(row.get("to"), INF),
+                ts(row.get("filed_at"), NEG_INF),
+            )
         elif key == "revocations":
-            st.index.add_revocation(row["id"], row.get("authorization"), ts(row.get("at"), NEG_INF),
-                                    ts(row.get("filed_at"), NEG_INF))
+            st.index.add_revocation(
+                row["id"], row.get("authorization"), ts(row.get("at"), NEG_INF), ts(row.get("filed_at"), NEG_INF)
+            )
         else:
             raise ValueError(f"a fork takes absences and revocations only, not {key}")
 

@@ -4,6 +4,7 @@ Binding happens once per pack (`bind`), so evaluating a condition is one closure
 of a namespace the request left out (place, seal, case) reads as MISSING: the condition is then
 neither passed nor failed but reported in the answer's `unchecked`.
 """
+
 from __future__ import annotations
 
 from .schema import FIELDS
@@ -28,6 +29,7 @@ def _place(attr):
     def get(c):
         p = c.place
         return MISSING if p is None else getattr(p, attr)
+
     return get
 
 
@@ -35,6 +37,7 @@ def _seal(attr):
     def get(c):
         s = c.seal
         return MISSING if s is None else getattr(s, attr)
+
     return get
 
 
@@ -77,6 +80,7 @@ def _grant(attr):
         if attr == "post":
             return a.post or "none"
         return c.valid if attr == "valid" else c.covers
+
     return get
 
 
@@ -94,7 +98,8 @@ def _case_elsewhere(c):
     others = c.world.cases_by_key.get(key, ()) if key else (case,)
     for other in others:
         accepted = other.get("accepted_at") is not None or any(
-            s.get("step") == "accepted" for s in other.get("steps") or ())
+            s.get("step") == "accepted" for s in other.get("steps") or ()
+        )
         if accepted and other.get("place") is not None and other.get("place") != here:
             return True
     return False
@@ -135,8 +140,11 @@ def _case_proper(c):
     key = case.get("application_key")
     mine = (_ts(case.get("accepted_at")), case["number"])
     for other in c.world.cases_by_key.get(key, ()) if key else ():
-        if (other is not case and other.get("status", "open") == "open"
-                and (_ts(other.get("accepted_at")), other["number"]) < mine):
+        if (
+            other is not case
+            and other.get("status", "open") == "open"
+            and (_ts(other.get("accepted_at")), other["number"]) < mine
+        ):
             return False
     return True
 
@@ -157,8 +165,7 @@ GETTERS = {
     "item.entered": lambda c: c.item.entered,
     "item.entry_hall_kind": lambda c: c.item.entry_hall_kind,
     "item.status": lambda c: c.item.status,
-    "item.effective": lambda c: (c.item.status == "published" and c.item.effective_from <= c.t
-                                 and c.item.filed <= c.k),
+    "item.effective": lambda c: c.item.status == "published" and c.item.effective_from <= c.t and c.item.filed <= c.k,
     "item.delegated": lambda c: c.world.delegated(c.item, c.t, c.k),
     "item.exempted": lambda c: c.world.exempted(c.item.code, c.t, c.k),
     "place.kind": _place("kind"),

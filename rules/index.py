@@ -9,6 +9,7 @@ read at question time; that is also what lets a question look back in time.
 Writers hold the engine's lock and replace tuples instead of mutating them, so readers never
 need a lock.
 """
+
 from __future__ import annotations
 
 from typing import Any

@@ -4,6 +4,7 @@ Calendar days become working days through the registry's calendar when the calle
 `working_days_between(start, end)`; without it, ×5/7 and the finding says so. A month is 30
 calendar days. Hours compare only with hours ("cannot compare" otherwise).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ WorkingDays = Callable[[date, date], int]
 
 @dataclass(frozen=True)
 class Converted:
-    days: float | None      # working days, None when it cannot be converted
+    days: float | None  # working days, None when it cannot be converted
     estimated: bool = False  # ×5/7 was used for lack of a calendar
 
 

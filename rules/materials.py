@@ -5,6 +5,7 @@ office, docs/design.md §12.2), matched on normalized text: NFKC (full-width for
 其它 read as 其他, trailing punctuation dropped. Patterns are anchored by the list itself, so
 "其他…材料" is a whole material's name and a trailing "等" is caught while "等级证书" is not.
 """
+
 from __future__ import annotations
 
 import re

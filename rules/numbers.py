@@ -3,6 +3,7 @@
 `classes.application.exclude_item_types`). The engine, the compliance report and the reform
 office's review prompts read them from here, never from a constant of their own.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -12,7 +13,7 @@ from typing import Any
 
 @dataclass(frozen=True)
 class Compression:
-    mode: str             # reduce_by_at_least | reduce_to_at_most
+    mode: str  # reduce_by_at_least | reduce_to_at_most
     fraction: Fraction
 
     @property

@@ -4,6 +4,7 @@ A pack is data kept by the reform office. `check_pack` reports every problem wit
 line in plain words; `load_pack` refuses a pack with problems and compiles the rest once, so the
 decision path never parses YAML or conditions again.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -16,13 +17,41 @@ from typing import Any
 
 from .conditions import CompiledWhen, compile_when
 from .errors import PackError, PackInvalid
-from .schema import (ACTIONS, FINDING_CHECKS, GRANTEE_KINDS, ITEM_TYPES, KNOWN_CLAUSES, PARAMETERS,
-                     POSTS, RULE_KINDS, SEVERITIES, STRENGTHS)
+from .schema import (
+    ACTIONS,
+    FINDING_CHECKS,
+    GRANTEE_KINDS,
+    ITEM_TYPES,
+    KNOWN_CLAUSES,
+    PARAMETERS,
+    POSTS,
+    RULE_KINDS,
+    SEVERITIES,
+    STRENGTHS,
+)
 from .scenarios import FILE as SCENARIOS_FILE, check_scenarios
 from .yamlio import YamlProblem, line_of, load_with_lines
 
-RULE_KEYS = {"id", "clause", "strength", "kind", "text", "source_text", "explain", "when", "grantee",
-             "post", "power", "from", "check", "subject", "severity", "params", "note", "title"}
+RULE_KEYS = {
+    "id",
+    "clause",
+    "strength",
+    "kind",
+    "text",
+    "source_text",
+    "explain",
+    "when",
+    "grantee",
+    "post",
+    "power",
+    "from",
+    "check",
+    "subject",
+    "severity",
+    "params",
+    "note",
+    "title",
+}
 REQUIRED_KEYS = ("id", "clause", "strength", "kind", "text", "source_text", "explain")
 AREA_KEYS = {"area", "rules", "classes", "note"}
 PACK_KEYS = {"id", "version", "title", "parameters", "clauses", "declarative_only", "note"}
@@ -31,6 +60,7 @@ PACK_KEYS = {"id", "version", "title", "parameters", "clauses", "declarative_onl
 @dataclass(eq=False)
 class Rule:
     """One rule of a pack, compiled: conditions are closures, dates are epoch seconds."""
+
     id: str
     clause: str
     strength: str
@@ -61,6 +91,7 @@ class Rule:
 @dataclass(eq=False)
 class Pack:
     """A validated pack: parameters, clauses, rules by kind, and the digest of its files."""
+
     id: str
     version: str
     title: str
@@ -93,6 +124,7 @@ class Pack:
 
 
 # ---------------------------------------------------------------- loading
+
 
 def check_pack(directory: str) -> list[PackError]:
     """Every problem of the pack in `directory`, each with file, line and a plain message."""
@@ -142,7 +174,9 @@ def _read(directory: str) -> tuple[Pack | None, list[PackError]]:
     for k in ("id", "version", "title", "parameters", "clauses"):
         if k not in head:
             err("pack.yaml", hlines, (), f"pack.yaml 缺少 '{k}'")
-    params = _check_parameters(head.get("parameters") or {}, lambda p, m: err("pack.yaml", hlines, ("parameters",) + p, m))
+    params = _check_parameters(
+        head.get("parameters") or {}, lambda p, m: err("pack.yaml", hlines, ("parameters",) + p, m)
+    )
     clauses = head.get("clauses") or {}
     if not isinstance(clauses, dict):
         err("pack.yaml", hlines, ("clauses",), "clauses 必须是 条款编号: 内容 的映射")
@@ -193,15 +227,23 @@ def _read(directory: str) -> tuple[Pack | None, list[PackError]]:
     scenarios = None
     if SCENARIOS_FILE in docs:
         scenarios, slines = docs[SCENARIOS_FILE]
-        check_scenarios(scenarios, declared, clauses,
-                        lambda path, msg: err(SCENARIOS_FILE, slines, path, msg))
+        check_scenarios(scenarios, declared, clauses, lambda path, msg: err(SCENARIOS_FILE, slines, path, msg))
     if errors:
         return None, errors
-    pack = Pack(id=str(head["id"]), version=str(head["version"]), title=str(head["title"]),
-                directory=os.path.abspath(directory), parameters=params, clauses=clauses,
-                declarative_only=declarative, classes=classes, rules=rules,
-                digest=_digest({n: d for n, (d, _) in docs.items()}),
-                files={n: d for n, (d, _) in docs.items()}, scenarios=scenarios)
+    pack = Pack(
+        id=str(head["id"]),
+        version=str(head["version"]),
+        title=str(head["title"]),
+        directory=os.path.abspath(directory),
+        parameters=params,
+        clauses=clauses,
+        declarative_only=declarative,
+        classes=classes,
+        rules=rules,
+        digest=_digest({n: d for n, (d, _) in docs.items()}),
+        files={n: d for n, (d, _) in docs.items()},
+        scenarios=scenarios,
+    )
     return pack, errors
 
 
@@ -278,12 +320,28 @@ def _check_rule(raw, name, lines, path, clauses, params, err) -> Rule | None:
         ok = False
     if not ok:
         return None
-    return Rule(id=str(raw["id"]), clause=clause, strength=raw["strength"], kind=kind, text=raw["text"],
-                source_text=raw["source_text"], explain=raw["explain"], when=when, file=name,
-                line=line_of(lines, path), raw=raw, grantee=grantee,
-                posts=tuple(posts) if posts is not None else None, power=power,
-                start_param=start_param, start_at=start_at, check=check, subject=raw.get("subject"),
-                severity=raw.get("severity", "medium"), params=raw.get("params") or {})
+    return Rule(
+        id=str(raw["id"]),
+        clause=clause,
+        strength=raw["strength"],
+        kind=kind,
+        text=raw["text"],
+        source_text=raw["source_text"],
+        explain=raw["explain"],
+        when=when,
+        file=name,
+        line=line_of(lines, path),
+        raw=raw,
+        grantee=grantee,
+        posts=tuple(posts) if posts is not None else None,
+        power=power,
+        start_param=start_param,
+        start_at=start_at,
+        check=check,
+        subject=raw.get("subject"),
+        severity=raw.get("severity", "medium"),
+        params=raw.get("params") or {},
+    )
 
 
 def _check_classes(classes, err) -> dict:
@@ -329,11 +387,19 @@ def _check_parameters(p: dict, err) -> dict:
             raise ValueError
         out["compression"] = {"mode": mode, "fraction": frac}
     except (KeyError, TypeError, ValueError, ZeroDivisionError):
-        err(("compression",), "compression 需要 mode (reduce_by_at_least 或 reduce_to_at_most) 与 0 到 1 之间的 fraction，如 \"1/3\"")
+        err(
+            ("compression",),
+            'compression 需要 mode (reduce_by_at_least 或 reduce_to_at_most) 与 0 到 1 之间的 fraction，如 "1/3"',
+        )
     ab = p.get("ab_mode", "backup")
-    if ab == "mutual":  # withdrawn (docs/design.md §4, §12): the plan lets a post substitute only while the other is vacant
-        err(("ab_mode",), "ab_mode: mutual 已撤销：方案三(三)2“A岗或B岗缺位时可以互相替代履行其职权”，"
-                          "只在一岗缺位时由另一岗替代，不是两岗随时都可行使；请用 backup")
+    if (
+        ab == "mutual"
+    ):  # withdrawn (docs/design.md §4, §12): the plan lets a post substitute only while the other is vacant
+        err(
+            ("ab_mode",),
+            "ab_mode: mutual 已撤销：方案三(三)2“A岗或B岗缺位时可以互相替代履行其职权”，"
+            "只在一岗缺位时由另一岗替代，不是两岗随时都可行使；请用 backup",
+        )
     elif ab != "backup":
         err(("ab_mode",), "ab_mode 只能是 backup")
     out["ab_mode"] = ab
@@ -345,7 +411,7 @@ def _check_parameters(p: dict, err) -> dict:
         for a, b in oh:
             datetime.strptime(a, "%H:%M"), datetime.strptime(b, "%H:%M")
     except (TypeError, ValueError):
-        err(("office_hours",), "office_hours 应为 [开始, 结束] 的列表，如 [\"09:00\", \"12:00\"]")
+        err(("office_hours",), 'office_hours 应为 [开始, 结束] 的列表，如 ["09:00", "12:00"]')
     dates = {}
     for name, v in (p.get("rule_start_dates") or {}).items():
         d = _as_datetime(v)
@@ -371,6 +437,7 @@ def _check_parameters(p: dict, err) -> dict:
         err(("step_backdate_hours",), "step_backdate_hours 应为 0 到 744 之间的正数（小时）")
     out["step_backdate_hours"] = sb
     from .materials import check_patterns
+
     for problem in check_patterns(p.get("catch_all", [])):
         err(("catch_all",), problem)
     out["catch_all"] = p.get("catch_all", [])
@@ -386,6 +453,7 @@ def _check_parameters(p: dict, err) -> dict:
 
 # ---------------------------------------------------------------- digest and diff
 
+
 def _canonical(value) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
 
@@ -400,6 +468,7 @@ def _digest(docs: dict[str, Any]) -> str:
 @dataclass(frozen=True)
 class RuleChange:
     """One difference between two packs: a rule added, removed, or changed in some keys."""
+
     rule: str
     change: str  # added | removed | changed
     keys: tuple[str, ...] = ()
@@ -420,8 +489,9 @@ def diff_packs(a: Pack, b: Pack) -> list[RuleChange]:
         elif rb is None:
             out.append(RuleChange(rid, "removed", (), ra.clause))
         else:
-            changed = tuple(sorted(k for k in set(ra.raw) | set(rb.raw)
-                                   if _canonical(ra.raw.get(k)) != _canonical(rb.raw.get(k))))
+            changed = tuple(
+                sorted(k for k in set(ra.raw) | set(rb.raw) if _canonical(ra.raw.get(k)) != _canonical(rb.raw.get(k)))
+            )
             if changed:
                 out.append(RuleChange(rid, "changed", changed, rb.clause))
     return out

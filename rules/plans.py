@@ -8,6 +8,7 @@ prohibitions left to try. None of it depends on other facts, so it survives ever
 hall's (which changes an item field in place): then a new `Caches` generation replaces the old
 one and plans of the old generation are rebuilt.
 """
+
 from __future__ import annotations
 
 from typing import Any, Callable, Sequence
@@ -18,14 +19,30 @@ from .wording import Fail, condition_failed
 
 # Fields read from the item record alone: a condition on them has one outcome per item, so it is
 # evaluated once per item (and again after any change) instead of once per question.
-ITEM_STATIC_FIELDS = frozenset({
-    "item.code", "item.department", "item.item_type", "item.on_application", "item.in_application_class",
-    "item.case_type", "item.report_up", "item.joint", "item.complexity", "item.has_fees", "item.online_depth",
-    "item.function_section", "item.entered", "item.entry_hall_kind", "item.status"})
+ITEM_STATIC_FIELDS = frozenset(
+    {
+        "item.code",
+        "item.department",
+        "item.item_type",
+        "item.on_application",
+        "item.in_application_class",
+        "item.case_type",
+        "item.report_up",
+        "item.joint",
+        "item.complexity",
+        "item.has_fees",
+        "item.online_depth",
+        "item.function_section",
+        "item.entered",
+        "item.entry_hall_kind",
+        "item.status",
+    }
+)
 
 
 class Caches:
     """One generation of plans, by item signature."""
+
     __slots__ = ("by_signature",)
 
     def __init__(self) -> None:
@@ -34,6 +51,7 @@ class Caches:
 
 class SignaturePlan:
     """Per action (indexed like ACTIONS), the `ActionPlan` of the items of one signature."""
+
     __slots__ = ("gen", "by_action")
 
     def __init__(self, gen: Caches):
@@ -45,6 +63,7 @@ class ActionPlan:
     """What an action on an item comes down to once the item is known (shared by alike items):
     the prohibitions that may still fire, each grant rule's conditions, and per request shape
     (which of place, seal, case it names) the prohibitions left to try."""
+
     __slots__ = ("residual", "conds", "shapes")
 
     def __init__(self, residual: tuple, conds: dict):
@@ -57,8 +76,16 @@ def signature_fields(rules: Sequence[Rule]) -> tuple[Callable, ...]:
     """The readers of the item fields the rules' conditions read (an item's values of them are its
     signature), in a fixed order."""
     from .fields import GETTERS
-    names = sorted({cond.field.name for r in rules if r.kind != "finding"
-                    for cond in r.when.conditions if cond.field.name in ITEM_STATIC_FIELDS})
+
+    names = sorted(
+        {
+            cond.field.name
+            for r in rules
+            if r.kind != "finding"
+            for cond in r.when.conditions
+            if cond.field.name in ITEM_STATIC_FIELDS
+        }
+    )
     return tuple(GETTERS[name] for name in names)
 
 
@@ -109,14 +136,17 @@ def residual_prohibitions(prohibitions: Sequence[Rule], c: Any) -> tuple:
             else:
                 rest.append(cond)
         else:
-            bad_grant = any(cond.ns == "grant" and cond.field.name in ("grant.valid", "grant.covers_item")
-                            and not cond.test(True) for cond in rest)
+            bad_grant = any(
+                cond.ns == "grant" and cond.field.name in ("grant.valid", "grant.covers_item") and not cond.test(True)
+                for cond in rest
+            )
             out.append((r, r.start_at, tuple(rest), bad_grant))
     return tuple(out)
 
 
-_SHAPE_ABSENT = {shape: frozenset(ns for bit, ns in ((1, "place"), (2, "seal"), (4, "case")) if shape & bit)
-                 for shape in range(8)}
+_SHAPE_ABSENT = {
+    shape: frozenset(ns for bit, ns in ((1, "place"), (2, "seal"), (4, "case")) if shape & bit) for shape in range(8)
+}
 
 
 def for_shape(residual: tuple, shape: int) -> tuple:

@@ -1,4 +1,5 @@
 """Replay a logged decision: the same pack and snapshot give the same answer (bar its id)."""
+
 from __future__ import annotations
 
 from .engine import Engine

@@ -15,6 +15,7 @@ the file and line of every problem; running the questions is `rules.selfcheck.ru
         ask: {person: 1, action: decide, item: I1, at: 2019-03-01T10:00:00+08:00}
         expect: {allowed: true, kind: allow, rule: chief_rep.decide.instant, authorization: 10}
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -50,8 +51,7 @@ def _row_key(row: dict):
     return row.get("id", row.get("code", row.get("number")))
 
 
-def check_scenarios(data: Any, rule_ids: set[str], clauses: dict,
-                    err: Callable[[tuple, str], None]) -> None:
+def check_scenarios(data: Any, rule_ids: set[str], clauses: dict, err: Callable[[tuple, str], None]) -> None:
     """Report every shape problem of a parsed scenarios.yaml through `err(path, message)`."""
     if not isinstance(data, dict):
         err((), "scenarios.yaml 必须是包含 world 与 scenarios 的映射")
@@ -141,8 +141,12 @@ def _check_ask(ask, path, refs, world, err) -> None:
             err(p + (k,), f"ask.{k} 不是时间: {ask[k]!r}")
     if world is None:
         return
-    for k, table, label in (("person", "people", "人员"), ("item", "items", "事项"), ("place", "places", "地点"),
-                            ("seal", "seals", "印章")):
+    for k, table, label in (
+        ("person", "people", "人员"),
+        ("item", "items", "事项"),
+        ("place", "places", "地点"),
+        ("seal", "seals", "印章"),
+    ):
         v = ask.get(k)
         if v is not None and v not in refs[table]:
             err(p + (k,), f"ask.{k} '{v}' 不在 world.{table} 中（自检场景的{label}须在本文件的事实里）")
@@ -168,6 +172,7 @@ def _check_expect(exp, path, rule_ids, err) -> None:
     for k in ("failed", "detail"):
         if k in exp and not isinstance(exp[k], str):
             err(p + (k,), f"expect.{k} 应为文字（答复中应包含的一段话）")
-    if "unchecked" in exp and not (isinstance(exp["unchecked"], list)
-                                   and all(x in ("place", "seal", "case") for x in exp["unchecked"])):
+    if "unchecked" in exp and not (
+        isinstance(exp["unchecked"], list) and all(x in ("place", "seal", "case") for x in exp["unchecked"])
+    ):
         err(p + ("unchecked",), "expect.unchecked 应为 place、seal、case 的列表")

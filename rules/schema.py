@@ -3,6 +3,7 @@
 Kept in one place so the pack validator can refuse a typo (an unknown action or field) with
 the file and line, instead of a rule that silently never fires.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -39,6 +40,7 @@ ITEM_STATUS = tuple(vocab.ITEM_STATUSES)
 @dataclass(frozen=True)
 class Field:
     """One field a condition may read: its namespace, type and (for enums) allowed values."""
+
     name: str
     type: str  # enum | bool | str | int
     values: tuple | None = None
@@ -53,60 +55,86 @@ def _f(name, type_, values=None, doc=""):
     return Field(name, type_, tuple(values) if values is not None else None, doc)
 
 
-FIELDS: dict[str, Field] = {f.name: f for f in [
-    # the item asked about (实施清单)
-    _f("item.code", "str"),
-    _f("item.department", "str"),
-    _f("item.item_type", "enum", ITEM_TYPES),
-    _f("item.on_application", "bool", doc="依申请"),
-    _f("item.in_application_class", "bool", doc="依申请类 (XT-2): on application and not penalty/coercion/inspection"),
-    _f("item.case_type", "enum", CASE_TYPES),
-    _f("item.report_up", "bool"),
-    _f("item.joint", "bool"),
-    _f("item.complexity", "enum", COMPLEXITY),
-    _f("item.has_fees", "bool"),
-    _f("item.online_depth", "enum", ONLINE_DEPTHS),
-    _f("item.function_section", "str"),
-    _f("item.entered", "bool", doc="the item names a hall it entered"),
-    _f("item.entry_hall_kind", "enum", tuple(vocab.HALL_KINDS)),
-    _f("item.status", "enum", ITEM_STATUS),
-    _f("item.effective", "bool", doc="published and effective_from <= at"),
-    _f("item.delegated", "bool", doc="its department delegated it to the government service department at `at`"),
-    _f("item.exempted", "bool", doc="an approved exemption holds at `at`"),
-    # the place of the act
-    _f("place.kind", "enum", PLACE_KINDS),
-    _f("place.hall", "str"),
-    _f("place.department", "str"),
-    _f("place.function_section", "str"),
-    _f("place.in_hall", "bool", doc="a hall window or the platform"),
-    _f("place.section_fit", "enum", ("same", "other", "general"),
-       doc="a comprehensive window's function section against the item's: same, other, or general (no section)"),
-    _f("place.own_department", "bool", doc="the place belongs to the item's department"),
-    # the seal used
-    _f("seal.kind", "enum", SEAL_KINDS),
-    _f("seal.department", "str"),
-    _f("seal.item_department", "bool", doc="the seal belongs to the item's department"),
-    _f("seal.held_by", "enum", ("self", "backed_a", "other"),
-       doc="custody at `at`: the acting person, the A post this B post acts for, or someone else"),
-    # the person acting
-    _f("person.department", "str"),
-    _f("person.department_kind", "enum", DEPARTMENT_KINDS),
-    _f("person.same_department_as_item", "bool"),
-    _f("person.position", "str"),
-    # the authorization (grant) relied on, or the nearest one
-    _f("grant.post", "enum", POSTS),
-    _f("grant.valid", "bool", doc="within valid_from/valid_to and not revoked at `at`"),
-    _f("grant.covers_item", "bool", doc="the item is in the authorization's scope"),
-    # the case, when the request names one
-    _f("case.accepted_elsewhere", "bool", doc="the same application is already accepted at another place (两头受理)"),
-    _f("case.platform_record", "bool", doc="the case has a platform record (not 体外循环)"),
-    _f("case.held", "bool", doc="onehall holds the case the request names"),
-    _f("case.properly_accepted", "bool",
-       doc="a held case accepted at a hall place or on the platform, with its platform record (or pending one "
-           "within an outage), and not a second open acceptance of its application; true for a case not held"),
-    _f("case.pending_platform", "bool", doc="accepted during a platform outage, its platform record not yet in"),
-    _f("item.entered_now", "bool", doc="the item entered a hall, from the effective date of the version that set it"),
-]}
+FIELDS: dict[str, Field] = {
+    f.name: f
+    for f in [
+        # the item asked about (实施清单)
+        _f("item.code", "str"),
+        _f("item.department", "str"),
+        _f("item.item_type", "enum", ITEM_TYPES),
+        _f("item.on_application", "bool", doc="依申请"),
+        _f(
+            "item.in_application_class",
+            "bool",
+            doc="依申请类 (XT-2): on application and not penalty/coercion/inspection",
+        ),
+        _f("item.case_type", "enum", CASE_TYPES),
+        _f("item.report_up", "bool"),
+        _f("item.joint", "bool"),
+        _f("item.complexity", "enum", COMPLEXITY),
+        _f("item.has_fees", "bool"),
+        _f("item.online_depth", "enum", ONLINE_DEPTHS),
+        _f("item.function_section", "str"),
+        _f("item.entered", "bool", doc="the item names a hall it entered"),
+        _f("item.entry_hall_kind", "enum", tuple(vocab.HALL_KINDS)),
+        _f("item.status", "enum", ITEM_STATUS),
+        _f("item.effective", "bool", doc="published and effective_from <= at"),
+        _f("item.delegated", "bool", doc="its department delegated it to the government service department at `at`"),
+        _f("item.exempted", "bool", doc="an approved exemption holds at `at`"),
+        # the place of the act
+        _f("place.kind", "enum", PLACE_KINDS),
+        _f("place.hall", "str"),
+        _f("place.department", "str"),
+        _f("place.function_section", "str"),
+        _f("place.in_hall", "bool", doc="a hall window or the platform"),
+        _f(
+            "place.section_fit",
+            "enum",
+            ("same", "other", "general"),
+            doc="a comprehensive window's function section against the item's: same, other, or general (no section)",
+        ),
+        _f("place.own_department", "bool", doc="the place belongs to the item's department"),
+        # the seal used
+        _f("seal.kind", "enum", SEAL_KINDS),
+        _f("seal.department", "str"),
+        _f("seal.item_department", "bool", doc="the seal belongs to the item's department"),
+        _f(
+            "seal.held_by",
+            "enum",
+            ("self", "backed_a", "other"),
+            doc="custody at `at`: the acting person, the A post this B post acts for, or someone else",
+        ),
+        # the person acting
+        _f("person.department", "str"),
+        _f("person.department_kind", "enum", DEPARTMENT_KINDS),
+        _f("person.same_department_as_item", "bool"),
+        _f("person.position", "str"),
+        # the authorization (grant) relied on, or the nearest one
+        _f("grant.post", "enum", POSTS),
+        _f("grant.valid", "bool", doc="within valid_from/valid_to and not revoked at `at`"),
+        _f("grant.covers_item", "bool", doc="the item is in the authorization's scope"),
+        # the case, when the request names one
+        _f(
+            "case.accepted_elsewhere",
+            "bool",
+            doc="the same application is already accepted at another place (两头受理)",
+        ),
+        _f("case.platform_record", "bool", doc="the case has a platform record (not 体外循环)"),
+        _f("case.held", "bool", doc="onehall holds the case the request names"),
+        _f(
+            "case.properly_accepted",
+            "bool",
+            doc="a held case accepted at a hall place or on the platform, with its platform record (or pending one "
+            "within an outage), and not a second open acceptance of its application; true for a case not held",
+        ),
+        _f("case.pending_platform", "bool", doc="accepted during a platform outage, its platform record not yet in"),
+        _f(
+            "item.entered_now",
+            "bool",
+            doc="the item entered a hall, from the effective date of the version that set it",
+        ),
+    ]
+}
 
 # Namespaces a request may leave out; conditions on them are reported as `unchecked`.
 OPTIONAL_NAMESPACES = ("place", "seal", "case")
@@ -114,46 +142,76 @@ OPTIONAL_NAMESPACES = ("place", "seal", "case")
 OPERATORS = ("in", "not_in", "eq", "ne", "matches")
 
 # The clause ids of docs/design.md §5; a rule, finding or scenario names one of these.
-KNOWN_CLAUSES = ("XT-2", "XT-3.1", "XT-3.2", "XT-3.3.1", "XT-3.3.2", "XT-3.3.3", "XT-3.4.lists",
-                 "XT-3.4.catch_all", "XT-3.4.resubmit", "XT-3.4.time", "XT-3.4.aggregate",
-                 "XT-3.4.instant", "XT-3.5", "XT-3.6", "XT-4.1", "XT-4.2", "XT-4.3", "XT-5.2",
-                 "XT-5.3", "XT-ANNEX")
+KNOWN_CLAUSES = (
+    "XT-2",
+    "XT-3.1",
+    "XT-3.2",
+    "XT-3.3.1",
+    "XT-3.3.2",
+    "XT-3.3.3",
+    "XT-3.4.lists",
+    "XT-3.4.catch_all",
+    "XT-3.4.resubmit",
+    "XT-3.4.time",
+    "XT-3.4.aggregate",
+    "XT-3.4.instant",
+    "XT-3.5",
+    "XT-3.6",
+    "XT-4.1",
+    "XT-4.2",
+    "XT-4.3",
+    "XT-5.2",
+    "XT-5.3",
+    "XT-ANNEX",
+)
 
 # The compliance checks a `finding` rule may name (implemented in rules.compliance).
 FINDING_CHECKS = (
-    "item_condition",            # every item matching `when` is a finding
-    "item_not_entered",          # XT-3.1 应进必进
-    "exemption_not_approved",    # XT-3.1
-    "sub_hall_not_approved",     # XT-3.3.1 after 市民之家 opens
-    "sub_hall_not_retained",     # XT-3.3.1 before 市民之家 opens: the plan's six or approved
-    "case_outside_hall",         # XT-3.3.1 internal office / 体外循环
-    "case_two_headed",           # XT-3.3.1 两头受理
-    "no_approval_section",       # XT-3.2
-    "chief_rep_not_head",        # XT-3.3.2
-    "no_b_post",                 # XT-3.3.2
-    "both_posts_absent",         # XT-3.3.2 空岗
-    "chief_rep_not_filed",       # XT-3.3.2
-    "delegation_not_low_volume", # XT-3.3.2
-    "section_not_entered_whole", # XT-3.3.2
+    "item_condition",  # every item matching `when` is a finding
+    "item_not_entered",  # XT-3.1 应进必进
+    "exemption_not_approved",  # XT-3.1
+    "sub_hall_not_approved",  # XT-3.3.1 after 市民之家 opens
+    "sub_hall_not_retained",  # XT-3.3.1 before 市民之家 opens: the plan's six or approved
+    "case_outside_hall",  # XT-3.3.1 internal office / 体外循环
+    "case_two_headed",  # XT-3.3.1 两头受理
+    "no_approval_section",  # XT-3.2
+    "chief_rep_not_head",  # XT-3.3.2
+    "no_b_post",  # XT-3.3.2
+    "both_posts_absent",  # XT-3.3.2 空岗
+    "chief_rep_not_filed",  # XT-3.3.2
+    "delegation_not_low_volume",  # XT-3.3.2
+    "section_not_entered_whole",  # XT-3.3.2
     "business_section_not_entered_whole",  # XT-3.3.2 after 市民之家 opens
-    "chief_rep_grant_short",     # XT-5.3 授权不到位 (XT-3.3.3 minimum)
-    "gov_service_grant_short",   # XT-5.3 授权不到位
-    "time_compression",          # XT-3.4.time
-    "aggregate_reduction",       # XT-3.4.aggregate
+    "chief_rep_grant_short",  # XT-5.3 授权不到位 (XT-3.3.3 minimum)
+    "gov_service_grant_short",  # XT-5.3 授权不到位
+    "time_compression",  # XT-3.4.time
+    "aggregate_reduction",  # XT-3.4.aggregate
     "commitment_should_be_instant",  # XT-3.4.instant
-    "catch_all_material",        # XT-3.4.catch_all
-    "material_resubmitted",      # XT-3.4.resubmit
-    "fee_not_reviewed",          # XT-3.4.lists
-    "item_not_published",        # XT-3.4.lists
-    "joint_without_countersign", # XT-3.5
-    "agency_not_entitled",       # XT-3.5 帮办代办 (and XT-3.2 代办 by the approval section)
-    "section_item_not_served",   # XT-3.5
-    "entry_incomplete",          # XT-4.3
-    "nominal_entry",             # XT-5.3
-    "late_filed",                # XT-5.3 补录
-    "annex_unit_not_entered",    # XT-ANNEX
+    "catch_all_material",  # XT-3.4.catch_all
+    "material_resubmitted",  # XT-3.4.resubmit
+    "fee_not_reviewed",  # XT-3.4.lists
+    "item_not_published",  # XT-3.4.lists
+    "joint_without_countersign",  # XT-3.5
+    "agency_not_entitled",  # XT-3.5 帮办代办 (and XT-3.2 代办 by the approval section)
+    "section_item_not_served",  # XT-3.5
+    "entry_incomplete",  # XT-4.3
+    "nominal_entry",  # XT-5.3
+    "late_filed",  # XT-5.3 补录
+    "annex_unit_not_entered",  # XT-ANNEX
 )
 
-PARAMETERS = ("compression", "ab_mode", "whole_chain_sections", "office_hours", "rule_start_dates",
-              "aggregate_reduction", "instant_threshold_days", "response_hours", "step_backdate_hours",
-              "catch_all_patterns", "head_positions", "catch_all", "retained_sub_halls")
+PARAMETERS = (
+    "compression",
+    "ab_mode",
+    "whole_chain_sections",
+    "office_hours",
+    "rule_start_dates",
+    "aggregate_reduction",
+    "instant_threshold_days",
+    "response_hours",
+    "step_backdate_hours",
+    "catch_all_patterns",
+    "head_positions",
+    "catch_all",
+    "retained_sub_halls",
+)

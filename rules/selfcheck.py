@@ -5,6 +5,7 @@ returns no failure: a pack that fails validation or its own scenarios never beco
 the old one keeps serving. Each failure is one plain Chinese line naming the scenario and what
 differed, for the reform office who edited the pack.
 """
+
 from __future__ import annotations
 
 from .engine import Engine
@@ -33,9 +34,16 @@ def run_self_checks(pack: Pack) -> list[str]:
         ask, expect = sc["ask"], sc["expect"]
         label = f"自检场景{i}「{sc.get('name', '')}」" + (f"（{sc['clause']}）" if sc.get("clause") else "")
         try:
-            answer = engine.decide(ask["person"], ask["action"], ask["item"], at=ask["at"],
-                                   known_at=ask.get("known_at", default_known), place=ask.get("place"),
-                                   seal=ask.get("seal"), case=ask.get("case"))
+            answer = engine.decide(
+                ask["person"],
+                ask["action"],
+                ask["item"],
+                at=ask["at"],
+                known_at=ask.get("known_at", default_known),
+                place=ask.get("place"),
+                seal=ask.get("seal"),
+                case=ask.get("case"),
+            )
         except RulesError as exc:
             failures.append(f"{label}：提问出错（{exc}）")
             continue
@@ -97,7 +105,10 @@ def compare(expect: dict, answer: dict, names: dict | None = None, known: dict |
         failed = (answer.get("why_not") or {}).get("failed") or ""
         if expect["failed"] not in failed:
             why = (answer.get("why_not") or {}).get("text") or ""
-            out.append(f"期望不满足的条件包含「{expect['failed']}」，实际" + (f"的答复为“{why}”" if why else "没有不满足的条件"))
+            out.append(
+                f"期望不满足的条件包含「{expect['failed']}」，实际"
+                + (f"的答复为“{why}”" if why else "没有不满足的条件")
+            )
     if expect.get("detail") is not None:
         details = [r.get("detail") or "" for r in answer.get("reasons") or ()]
         if not any(expect["detail"] in d for d in details):

@@ -3,6 +3,7 @@
 Facts carry timezone-aware UTC datetimes (docs/facts.md); ISO strings are accepted too, so a
 logged request can be replayed as it was written. Dates are shown in Asia/Shanghai (UTC+8, no DST).
 """
+
 from __future__ import annotations
 
 import time

@@ -4,10 +4,18 @@ The engine keeps `why_not.failed` in the pack's own terms ("item.complexity == c
 requires simple") for programs and the policy's feature files; every sentence a person reads is
 built here, from the same failure, with names instead of codes and dates in Beijing time.
 """
+
 from __future__ import annotations
 
 from .schema import (
-    ACTIONS, CASE_TYPES, COMPLEXITY, DEPARTMENT_KINDS, ITEM_STATUS, ITEM_TYPES, ONLINE_DEPTHS, PLACE_KINDS,
+    ACTIONS,
+    CASE_TYPES,
+    COMPLEXITY,
+    DEPARTMENT_KINDS,
+    ITEM_STATUS,
+    ITEM_TYPES,
+    ONLINE_DEPTHS,
+    PLACE_KINDS,
     SEAL_KINDS,
 )
 from .timeutil import local_date
@@ -15,6 +23,7 @@ from .timeutil import local_date
 
 class Fail(str):
     """One failure: the string is the pack's terms (why_not.failed), `zh` the Chinese sentence."""
+
     __slots__ = ("zh",)
 
     def __new__(cls, code: str, zh: str):
@@ -39,8 +48,24 @@ def zh_date(t: float) -> str:
 
 # Values of the enumerated fields, as a person says them.
 VALUES: dict[str, dict] = {
-    "item.item_type": dict(zip(ITEM_TYPES, ("行政许可", "行政处罚", "行政强制", "行政征收", "行政给付", "行政检查",
-                                             "行政确认", "行政奖励", "行政裁决", "其他行政权力", "公共服务"))),
+    "item.item_type": dict(
+        zip(
+            ITEM_TYPES,
+            (
+                "行政许可",
+                "行政处罚",
+                "行政强制",
+                "行政征收",
+                "行政给付",
+                "行政检查",
+                "行政确认",
+                "行政奖励",
+                "行政裁决",
+                "其他行政权力",
+                "公共服务",
+            ),
+        )
+    ),
     "item.case_type": dict(zip(CASE_TYPES, ("即办件", "承诺件"))) | {"report_up": "上报件"},
     "item.complexity": dict(zip(COMPLEXITY, ("简单事项", "复杂事项"))),
     "item.online_depth": dict(zip(ONLINE_DEPTHS, ("现场办理", "网上预审", "只验原件", "全程网办"))),
@@ -50,7 +75,9 @@ VALUES: dict[str, dict] = {
     "place.section_fit": {"same": "本事项所属的功能区", "other": "其他功能区", "general": "不分功能区的综合窗口"},
     "seal.kind": dict(zip(SEAL_KINDS, ("行政审批专用章", "业务专用章"))),
     "seal.held_by": {"self": "本人保管", "backed_a": "其所支撑的A岗保管", "other": "他人保管或无人保管"},
-    "person.department_kind": dict(zip(DEPARTMENT_KINDS, ("部门", "政务服务部门", "市人民政府", "审改部门", "发改部门"))),
+    "person.department_kind": dict(
+        zip(DEPARTMENT_KINDS, ("部门", "政务服务部门", "市人民政府", "审改部门", "发改部门"))
+    ),
     "grant.post": {"A": "A岗", "B": "B岗", "none": "不分A/B岗", None: "不分A/B岗"},
 }
 
@@ -77,14 +104,27 @@ BOOLS: dict[str, tuple[str, str]] = {
 
 # Other fields: what the sentence calls them.
 SUBJECTS: dict[str, str] = {
-    "item.item_type": "事项类型", "item.case_type": "办件类型", "item.complexity": "事项复杂程度",
-    "item.online_depth": "网上办理深度", "item.entry_hall_kind": "进驻大厅类别", "item.status": "事项状态",
-    "item.code": "事项", "item.department": "事项所属部门", "item.function_section": "事项所属功能区",
-    "place.kind": "办理场所类型", "place.section_fit": "综合窗口的功能区", "place.hall": "办理场所所在大厅",
-    "place.department": "办理场所所属部门", "place.function_section": "办理场所的功能区",
-    "seal.kind": "印章类别", "seal.held_by": "印章保管情况", "seal.department": "印章所属部门",
-    "person.department_kind": "办理人所在单位类别", "person.department": "办理人所在部门",
-    "person.position": "办理人职务", "grant.post": "授权岗位",
+    "item.item_type": "事项类型",
+    "item.case_type": "办件类型",
+    "item.complexity": "事项复杂程度",
+    "item.online_depth": "网上办理深度",
+    "item.entry_hall_kind": "进驻大厅类别",
+    "item.status": "事项状态",
+    "item.code": "事项",
+    "item.department": "事项所属部门",
+    "item.function_section": "事项所属功能区",
+    "place.kind": "办理场所类型",
+    "place.section_fit": "综合窗口的功能区",
+    "place.hall": "办理场所所在大厅",
+    "place.department": "办理场所所属部门",
+    "place.function_section": "办理场所的功能区",
+    "seal.kind": "印章类别",
+    "seal.held_by": "印章保管情况",
+    "seal.department": "印章所属部门",
+    "person.department_kind": "办理人所在单位类别",
+    "person.department": "办理人所在部门",
+    "person.position": "办理人职务",
+    "grant.post": "授权岗位",
 }
 
 _DEPT_FIELDS = ("item.department", "place.department", "seal.department", "person.department")
@@ -115,8 +155,11 @@ def _requirement(cond, c) -> str:
     name, op, operand = cond.field.name, cond.op, cond.operand
     if op == "in":
         vals = list(operand)
-        return "、".join(f"“{show(name, v, c)}”" for v in vals) if len(vals) < 2 else \
-            "为" + "或".join(f"“{show(name, v, c)}”" for v in vals)
+        return (
+            "、".join(f"“{show(name, v, c)}”" for v in vals)
+            if len(vals) < 2
+            else "为" + "或".join(f"“{show(name, v, c)}”" for v in vals)
+        )
     if op == "not_in":
         return "不能是" + "或".join(f"“{show(name, v, c)}”" for v in operand)
     if op == "eq":
@@ -133,8 +176,11 @@ def condition_failed(cond, value, c=None) -> str:
     name = cond.field.name
     if name in BOOLS:
         yes, no = BOOLS[name]
-        wanted = cond.operand if cond.op == "eq" else (list(cond.operand)[0] if cond.op == "in" and
-                                                       len(list(cond.operand)) == 1 else None)
+        wanted = (
+            cond.operand
+            if cond.op == "eq"
+            else (list(cond.operand)[0] if cond.op == "in" and len(list(cond.operand)) == 1 else None)
+        )
         if wanted is True or wanted is False:
             return f"{yes if value else no}，本规则要求{yes if wanted else no}"
         return yes if value else no

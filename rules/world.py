@@ -4,6 +4,7 @@
 Hot records (people, items, places, seals, authorizations) become small slotted objects whose
 condition fields are precomputed, so a decision reads attributes instead of parsing rows.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -16,26 +17,44 @@ NO_RULES: tuple = ((),) * len(ACTIONS)  # AuthRec.rules before anything is deriv
 
 # snapshot key -> change kind (the singular form used by changes)
 KINDS = {
-    "departments": "department", "sections": "section", "halls": "hall",
-    "hall_approvals": "hall_approval", "citizens_home_opening": "citizens_home_opening",
-    "places": "place", "people": "person", "staff_filings": "staff_filing", "items": "item",
-    "item_reviews": "item_review", "function_sections": "function_section",
-    "fee_reviews": "fee_review", "authorizations": "authorization", "revocations": "revocation",
-    "absences": "absence", "exemptions": "exemption", "delegations": "delegation", "seals": "seal",
-    "seal_custody": "seal_custody", "exceptions": "exception", "cases": "case",
+    "departments": "department",
+    "sections": "section",
+    "halls": "hall",
+    "hall_approvals": "hall_approval",
+    "citizens_home_opening": "citizens_home_opening",
+    "places": "place",
+    "people": "person",
+    "staff_filings": "staff_filing",
+    "items": "item",
+    "item_reviews": "item_review",
+    "function_sections": "function_section",
+    "fee_reviews": "fee_review",
+    "authorizations": "authorization",
+    "revocations": "revocation",
+    "absences": "absence",
+    "exemptions": "exemption",
+    "delegations": "delegation",
+    "seals": "seal",
+    "seal_custody": "seal_custody",
+    "exceptions": "exception",
+    "cases": "case",
 }
 SINGULAR_TO_KEY = {v: k for k, v in KINDS.items()}
 # accept a few spellings a caller may use for the change kind
 SINGULAR_TO_KEY.update({"people": "people", "seal_custodies": "seal_custody", "item_version": "items"})
 
-DEPTH_LABELS = {"on_site": "现场办理", "pre_review": "原件预审", "verify_original": "原件核验",
-                "full_online": "全程网办", None: "未明确"}
+DEPTH_LABELS = {
+    "on_site": "现场办理",
+    "pre_review": "原件预审",
+    "verify_original": "原件核验",
+    "full_online": "全程网办",
+    None: "未明确",
+}
 
 
 class PersonRec:
     # the fields a question reads come first: they share the record's first cache lines
-    __slots__ = ("auth", "absences", "dept_kind", "department", "name", "auths", "id", "section", "position",
-                 "raw")
+    __slots__ = ("auth", "absences", "dept_kind", "department", "name", "auths", "id", "section", "position", "raw")
 
     def __init__(self, row: dict, dept_kind: str | None, auths: tuple = (), absences: tuple = ()):
         self.auths = auths  # the authorizations that grant them something (DecisionIndex.by_person)
@@ -52,10 +71,31 @@ class PersonRec:
 
 class ItemRec:
     # the fields a question reads come first: they share the record's first cache lines
-    __slots__ = ("plan", "code", "department", "name", "status", "effective_from", "filed", "item_type",
-                 "on_application", "in_class", "case_type", "report_up", "joint", "partners", "complexity",
-                 "has_fees", "online_depth", "function_section", "entered", "entry_hall", "entry_hall_kind",
-                 "entered_from", "raw")
+    __slots__ = (
+        "plan",
+        "code",
+        "department",
+        "name",
+        "status",
+        "effective_from",
+        "filed",
+        "item_type",
+        "on_application",
+        "in_class",
+        "case_type",
+        "report_up",
+        "joint",
+        "partners",
+        "complexity",
+        "has_fees",
+        "online_depth",
+        "function_section",
+        "entered",
+        "entry_hall",
+        "entry_hall_kind",
+        "entered_from",
+        "raw",
+    )
 
     def __init__(self, row: dict, excluded_types: frozenset, halls: dict):
         self.plan = None  # the engine's plan for items like this one (rules.plans.SignaturePlan)
@@ -114,9 +154,27 @@ class SealRec:
 
 class AuthRec:
     """An authorization (授权书) as the engine reads it."""
+
     # the fields a question reads come first: they share the record's first cache lines
-    __slots__ = ("id", "log_index", "filed", "vf", "vt", "grantor", "items", "person", "post", "rules", "backs",
-                 "backs_rec", "post_label", "gov_service", "powers", "late_filed", "raw")
+    __slots__ = (
+        "id",
+        "log_index",
+        "filed",
+        "vf",
+        "vt",
+        "grantor",
+        "items",
+        "person",
+        "post",
+        "rules",
+        "backs",
+        "backs_rec",
+        "post_label",
+        "gov_service",
+        "powers",
+        "late_filed",
+        "raw",
+    )
 
     def __init__(self, row: dict):
         self.id = row["id"]
@@ -144,9 +202,14 @@ class AuthRec:
 
     def fact(self) -> dict:
         """The JSON-safe fact durable-rules sees (the derivation needs only these fields)."""
-        f = {"sid": self.grantor or "city", "t": "auth", "id": f"auth:{self.id}", "ref": self.id,
-             "grantee": "person" if self.person is not None else ("gov_service" if self.gov_service else "other"),
-             "post": self.post or "none"}
+        f = {
+            "sid": self.grantor or "city",
+            "t": "auth",
+            "id": f"auth:{self.id}",
+            "ref": self.id,
+            "grantee": "person" if self.person is not None else ("gov_service" if self.gov_service else "other"),
+            "post": self.post or "none",
+        }
         for p in sorted(self.powers):
             f["p_" + p] = 1
         return f
@@ -212,8 +275,9 @@ class World:
                     p.dept_kind = row.get("kind")
         elif key == "people":
             dept = self.tables["departments"].get(row.get("department")) or {}
-            self.people[row["id"]] = PersonRec(row, dept.get("kind"), self.grants_of.get(row["id"], ()),
-                                               self.absences_of.get(row["id"], ()))
+            self.people[row["id"]] = PersonRec(
+                row, dept.get("kind"), self.grants_of.get(row["id"], ()), self.absences_of.get(row["id"], ())
+            )
         elif key == "items":
             self.items[row["code"]] = ItemRec(row, self.excluded_types, self.tables["halls"])
         elif key == "halls":
@@ -261,9 +325,12 @@ class World:
     def exempted(self, item_code: str, t: float, k: float) -> bool:
         for e in self.exemptions_by_item.get(item_code, ()):
             dec = e.get("decision") or {}
-            if (dec.get("result") == "approved" and ts(dec.get("filed_at"), NEG_INF) <= k
-                    and ts(e.get("filed_at"), NEG_INF) <= k
-                    and ts(e.get("effective_from"), NEG_INF) <= t < ts(e.get("effective_to"), INF)):
+            if (
+                dec.get("result") == "approved"
+                and ts(dec.get("filed_at"), NEG_INF) <= k
+                and ts(e.get("filed_at"), NEG_INF) <= k
+                and ts(e.get("effective_from"), NEG_INF) <= t < ts(e.get("effective_to"), INF)
+            ):
                 return True
         return False
 

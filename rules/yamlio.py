@@ -8,6 +8,7 @@ most MAX_BYTES of text, MAX_DEPTH levels, MAX_ALIASES alias uses, and MAX_NODES 
 aliases are expanded (a "billion laughs" alias bomb composes to a few nodes, then expands
 exponentially: the count stops it at the first node over the budget).
 """
+
 from __future__ import annotations
 
 import copy
@@ -65,7 +66,7 @@ class _Budget:
         if depth > MAX_DEPTH:
             raise YamlProblem(line, f"YAML 嵌套超过 {MAX_DEPTH} 层，拒绝读取")
         if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
-            if id(node) in self.seen:      # a node met again: an alias use
+            if id(node) in self.seen:  # a node met again: an alias use
                 self.aliases -= 1
                 if self.aliases < 0:
                     raise YamlProblem(line, f"YAML 别名引用超过 {MAX_ALIASES} 次，拒绝读取")

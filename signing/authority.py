@@ -20,12 +20,20 @@ from .timeutil import parse_iso
 
 __all__ = ["verify_authority"]
 
-ROLES = {"authorization": ("authorization", "authorization_log_index"),
-         "custody": ("seal_custody", "custody_log_index")}
+ROLES = {
+    "authorization": ("authorization", "authorization_log_index"),
+    "custody": ("seal_custody", "custody_log_index"),
+}
 
 
-def verify_authority(receipt: dict[str, Any], use: dict[str, Any] | None, index: int, size: int, root: bytes,
-                     record_keys: KeyLookup | None) -> list[dict[str, Any]]:
+def verify_authority(
+    receipt: dict[str, Any],
+    use: dict[str, Any] | None,
+    index: int,
+    size: int,
+    root: bytes,
+    record_keys: KeyLookup | None,
+) -> list[dict[str, Any]]:
     """Check the receipt's ``authority`` items against the use record; raise ReceiptError."""
     items = receipt.get("authority") or []
     if not isinstance(items, list):
@@ -48,12 +56,15 @@ def verify_authority(receipt: dict[str, Any], use: dict[str, Any] | None, index:
         out.append({"role": role, "leaf_index": i, "record": record})
     for role, (_, index_field) in ROLES.items():
         if use.get(index_field) is not None and role not in found:
-            raise ReceiptError(f"the use relied on entry {use[index_field]} ({role}) but the receipt carries no proof of it")
+            raise ReceiptError(
+                f"the use relied on entry {use[index_field]} ({role}) but the receipt carries no proof of it"
+            )
     return out
 
 
-def _check_item(item: Any, n: int, index: int, size: int, root: bytes,
-                record_keys: KeyLookup | None) -> tuple[str, int, dict[str, Any]]:
+def _check_item(
+    item: Any, n: int, index: int, size: int, root: bytes, record_keys: KeyLookup | None
+) -> tuple[str, int, dict[str, Any]]:
     if not isinstance(item, dict) or item.get("role") not in ROLES:
         raise ReceiptError(f"authority[{n}] must name its role: authorization or custody")
     i = item.get("leaf_index")

@@ -19,8 +19,9 @@ _INT_LIMIT = 2**53 - 1
 # encoder writes with sorted keys, no whitespace and raw UTF-8: the same escapes (\" \\ \b \f
 # \n \r \t, other controls as lowercase \u00xx), integers as digits, and ASCII keys sort the
 # same by UTF-16 code unit as by code point. rfc8785 (pure Python) costs ~10x more per record.
-_PLAIN = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False,
-                          check_circular=False)
+_PLAIN = json.JSONEncoder(
+    ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False, check_circular=False
+)
 
 
 def canonical_json(obj: Any) -> bytes:

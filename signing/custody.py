@@ -10,6 +10,7 @@ key never leaves the device.
 Small secrets (the commitment key) are sealed with the passphrase by `seal_secret`
 (scrypt, then AES-256-GCM).
 """
+
 from __future__ import annotations
 
 import os
@@ -79,27 +80,32 @@ class Pkcs11Vault:
 
     def _open_session(self) -> Any:
         import pkcs11
+
         with self._lock:
             if self._session is None or self._pid != os.getpid():
                 try:
                     token = pkcs11.lib(self.module).get_token(token_label=self.token_label)
                     self._session = token.open(user_pin=self._pin, rw=True)
                 except (pkcs11.PKCS11Error, RuntimeError, OSError) as exc:
-                    raise KeyStoreError(f"cannot open PKCS#11 token {self.token_label!r} "
-                                        f"({self.module}): {type(exc).__name__} {exc}") from exc
+                    raise KeyStoreError(
+                        f"cannot open PKCS#11 token {self.token_label!r} ({self.module}): {type(exc).__name__} {exc}"
+                    ) from exc
                 self._pid = os.getpid()
             return self._session
 
     def generate(self, body: str, alg: str = ALG_ED25519) -> tuple[Signer, bytes]:
         from pkcs11 import Attribute, KeyType
+
         if alg != ALG_ED25519:
             raise KeyStoreError(f"PKCS#11 keys here are Ed25519; {alg} keys need ONEHALL_KEY_STORE=database")
         from pkcs11.util.ec import encode_named_curve_parameters
+
         object_id = os.urandom(16)
         with self._lock:
             session = self._open_session()
             params = session.create_domain_parameters(
-                KeyType.EC_EDWARDS, {Attribute.EC_PARAMS: encode_named_curve_parameters(ED25519_OID)}, local=True)
+                KeyType.EC_EDWARDS, {Attribute.EC_PARAMS: encode_named_curve_parameters(ED25519_OID)}, local=True
+            )
             public, private = params.generate_keypair(store=True, label=f"onehall:{body}", id=object_id)
             raw = _raw_point(public[Attribute.EC_POINT])
         return Pkcs11Signer(self, private, raw), object_id
@@ -107,6 +113,7 @@ class Pkcs11Vault:
     def open(self, key_id: str, alg: str, public_key: bytes, handle: bytes) -> Signer:
         from pkcs11 import Attribute, ObjectClass
         from pkcs11.exceptions import NoSuchKey
+
         if alg != ALG_ED25519:
             raise KeyStoreError(f"key {key_id}: PKCS#11 keys here are Ed25519, not {alg}")
         with self._lock:
@@ -132,6 +139,7 @@ class Pkcs11Signer:
 
     def sign(self, data: bytes) -> bytes:
         from pkcs11 import Mechanism
+
         with self._vault._lock:
             return bytes(self._private.sign(bytes(data), mechanism=Mechanism.EDDSA))
 
@@ -156,7 +164,7 @@ def _checked(signer: Signer, key_id: str, public_key: bytes) -> Signer:
 #: r = 8 takes about 0.1 s and 32 MiB). A sealed secret records the N it was sealed with
 #: (format v2), so a change of cost never strands a secret; the tests lower it, as they lower
 #: Argon2's cost, and the servers they start still open what they sealed.
-SCRYPT_N = 2 ** 15
+SCRYPT_N = 2**15
 _SEALED_V2 = b"onehall-sealed-v2"
 
 
@@ -175,15 +183,15 @@ def seal_secret(passphrase: bytes, secret: bytes) -> bytes:
 def open_secret(passphrase: bytes, sealed: bytes) -> bytes:
     sealed = bytes(sealed)
     if sealed.startswith(_SEALED_V2) and len(sealed) > len(_SEALED_V2):
-        header = sealed[:len(_SEALED_V2) + 1]
+        header = sealed[: len(_SEALED_V2) + 1]
         n = 1 << header[-1]
-    elif sealed.startswith(_SECRET_MAGIC):          # v1: sealed before the cost was recorded
-        header, n = _SECRET_MAGIC, 2 ** 15
+    elif sealed.startswith(_SECRET_MAGIC):  # v1: sealed before the cost was recorded
+        header, n = _SECRET_MAGIC, 2**15
     else:
         raise KeyStoreError("not a sealed secret")
-    if not 2 ** 10 <= n <= 2 ** 17:           # 128 MiB at most: a damaged header cannot exhaust memory
+    if not 2**10 <= n <= 2**17:  # 128 MiB at most: a damaged header cannot exhaust memory
         raise KeyStoreError("sealed secret names an unusable scrypt cost")
-    body = sealed[len(header):]
+    body = sealed[len(header) :]
     salt, nonce, box = body[:16], body[16:28], body[28:]
     try:
         return AESGCM(_kdf(passphrase, salt, n)).decrypt(nonce, box, header)

@@ -108,9 +108,10 @@ def write_export(
     target = directory / ENTRIES_FILE
     tmp = directory / f".{ENTRIES_FILE}.{os.getpid()}.tmp"
     count = 0
-    with open(tmp, "wb") as fh, tqdm(
-        total=total, unit="entry", desc="export", disable=not progress, file=sys.stderr
-    ) as bar:
+    with (
+        open(tmp, "wb") as fh,
+        tqdm(total=total, unit="entry", desc="export", disable=not progress, file=sys.stderr) as bar,
+    ):
         last = -1
         for item in entries_iter:
             if isinstance(item, tuple):

@@ -7,6 +7,7 @@ it trusts and hashes the next leaves' bytes itself computes every later root fro
 alone, without trusting any stored node. A worker does this to prove the leaves it folds into
 its facts are the ones a signed checkpoint covers (application.snapshot, issue 13.1).
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable

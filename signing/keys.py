@@ -317,8 +317,7 @@ class KeyStore:
             private = load_signer(alg, pem, self._passphrase)
         except (ValueError, TypeError) as exc:
             raise KeyStoreError(
-                f"cannot decrypt key {key_id} ({path.name}): wrong passphrase, damaged file "
-                f"or not an {alg} key"
+                f"cannot decrypt key {key_id} ({path.name}): wrong passphrase, damaged file or not an {alg} key"
             ) from exc
         if private.public_key_raw != self._keys[key_id].public_key:
             raise KeyStoreError(f"key file {path.name} does not match the index entry {key_id}")

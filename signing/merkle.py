@@ -76,9 +76,7 @@ def _split(n: int) -> int:
     return 1 << ((n - 1).bit_length() - 1)
 
 
-def nodes_completed_by_append(
-    size_before: int, new_leaf_hash: bytes, get: Get
-) -> list[tuple[int, int, bytes]]:
+def nodes_completed_by_append(size_before: int, new_leaf_hash: bytes, get: Get) -> list[tuple[int, int, bytes]]:
     """The complete-subtree nodes to store when leaf number ``size_before`` is appended.
 
     Returns ``(0, size_before, new_leaf_hash)`` and every parent the new leaf completes,
@@ -180,9 +178,7 @@ def _check_hash(name: str, value: bytes) -> None:
         raise ProofError(f"{name} is not a {HASH_SIZE}-byte hash")
 
 
-def verify_inclusion(
-    leaf: bytes, index: int, size: int, proof: Sequence[bytes], root: bytes
-) -> None:
+def verify_inclusion(leaf: bytes, index: int, size: int, proof: Sequence[bytes], root: bytes) -> None:
     """Verify an inclusion proof by RFC 9162 §2.1.3.2; raise ``ProofError`` saying why not.
 
     ``leaf`` is the leaf *hash*. The proof must have exactly the length the tree shape
@@ -215,9 +211,7 @@ def verify_inclusion(
         raise ProofError("inclusion proof does not lead to the expected root")
 
 
-def verify_consistency(
-    size1: int, size2: int, proof: Sequence[bytes], root1: bytes, root2: bytes
-) -> None:
+def verify_consistency(size1: int, size2: int, proof: Sequence[bytes], root1: bytes, root2: bytes) -> None:
     """Verify a consistency proof by RFC 9162 §2.1.4.2; raise ``ProofError`` saying why not.
 
     The RFC algorithm covers 0 < size1 < size2. Equal sizes need an empty proof and equal

@@ -83,9 +83,7 @@ def _check_text(text: str, what: str) -> None:
             raise NoteError(f"{what} contains the control character U+{ord(ch):04X}")
 
 
-def format_checkpoint(
-    origin: str, size: int, root: bytes, extensions: Sequence[str] = ()
-) -> str:
+def format_checkpoint(origin: str, size: int, root: bytes, extensions: Sequence[str] = ()) -> str:
     """The tlog-checkpoint note text: origin, size, base64 root, extension lines, each + "\\n"."""
     if not origin or "\n" in origin:
         raise NoteError("checkpoint origin must be one non-empty line")
@@ -201,12 +199,12 @@ def merge_signatures(note: str, others: Sequence[str]) -> str:
     verified here (``open_note`` and ``signing.policy`` do that), and another text is refused.
     """
     body, _ = split_note(note)
-    lines = note[len(body) + 1:].splitlines(keepends=True)
+    lines = note[len(body) + 1 :].splitlines(keepends=True)
     for other in others:
         other_body, _ = split_note(other)
         if other_body != body:
             raise NoteError("the other note is not of the same checkpoint text")
-        lines += [line for line in other[len(other_body) + 1:].splitlines(keepends=True) if line not in lines]
+        lines += [line for line in other[len(other_body) + 1 :].splitlines(keepends=True) if line not in lines]
     if len(lines) > MAX_SIGNATURES:
         raise NoteError("too many signatures on the note")
     return body + "\n" + "".join(lines)

@@ -101,7 +101,7 @@ def parse_sm2_vkey(text: str) -> tuple[str, bytes]:
     head = bytes([SIG_TYPE_OTHER]) + SM2_IDENTIFIER
     if not blob.startswith(head) or len(blob) != len(head) + sm2.PUBLIC_KEY_LEN:
         raise NoteError("verifier key is not an SM2 (type 0xff) key")
-    public = blob[len(head):]
+    public = blob[len(head) :]
     if len(hex_id) != 8 or hex_id.lower() != sm2_note_key_id(name, public).hex():
         raise NoteError("verifier key ID does not match its name and public key")
     return name, public

@@ -147,7 +147,7 @@ def parse_policy(text: str) -> TrustPolicy:
         raise PolicyError("the policy names no log key ('log VKEY')")
     if len(witnesses) > MAX_WITNESSES:
         raise PolicyError(f"more than {MAX_WITNESSES} witnesses")
-    quorum = (len(witnesses) if quorum is None else quorum)
+    quorum = len(witnesses) if quorum is None else quorum
     if quorum > len(witnesses):
         raise PolicyError(f"quorum {quorum} exceeds the {len(witnesses)} witnesses named")
     return TrustPolicy(tuple(logs), tuple(witnesses), quorum)
@@ -163,7 +163,7 @@ def policy_from_keys(answer: Mapping[str, Any] | str | bytes) -> TrustPolicy:
         raise PolicyError(f"not a /api/v1/keys answer: {exc}") from exc
     logs = tuple(LogKey(None, k.public_key) for k in infos if k.body == "log" and k.alg == "ed25519")
     if not logs:
-        raise PolicyError("the keys answer holds no log key (body \"log\")")
+        raise PolicyError('the keys answer holds no log key (body "log")')
     return TrustPolicy(logs, record_keys={k.key_id: k for k in infos})
 
 
@@ -191,4 +191,3 @@ def check_checkpoint(note: str, policy: TrustPolicy, log_name: str | None = None
     checkpoint = parse_checkpoint(body)
     cosignatures = verify_lines(body, sigs, policy.cosigners())
     return CheckedCheckpoint(body, checkpoint, tuple(cosignatures), policy.quorum)
-

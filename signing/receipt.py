@@ -86,9 +86,15 @@ def build_receipt(
     }
     if authority:
         receipt["authority"] = [
-            {"role": role, "leaf_index": int(i), "entry": base64.b64encode(entry).decode("ascii"),
-             "leaf_hash": leaf_hash(entry).hex(), "inclusion_proof": [bytes(h).hex() for h in proof]}
-            for role, i, entry, proof in authority]
+            {
+                "role": role,
+                "leaf_index": int(i),
+                "entry": base64.b64encode(entry).decode("ascii"),
+                "leaf_hash": leaf_hash(entry).hex(),
+                "inclusion_proof": [bytes(h).hex() for h in proof],
+            }
+            for role, i, entry, proof in authority
+        ]
     return receipt
 
 
@@ -153,9 +159,7 @@ def verify_receipt(
     except NoteError as exc:
         raise ReceiptError(f"checkpoint: {exc}") from exc
     if checkpoint.size != size:
-        raise ReceiptError(
-            f"checkpoint is for tree size {checkpoint.size}, the receipt says {size}"
-        )
+        raise ReceiptError(f"checkpoint is for tree size {checkpoint.size}, the receipt says {size}")
     try:
         verify_inclusion(actual, index, size, proof_hashes, checkpoint.root)
     except ProofError as exc:
@@ -178,6 +182,7 @@ def verify_receipt(
     except LeafError:  # an unsigned-for check: the entry need not be a record
         pass
     from .authority import verify_authority
+
     authority = verify_authority(receipt, record, index, size, checkpoint.root, record_keys)
     return ReceiptResult(
         leaf_index=index,

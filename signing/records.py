@@ -21,14 +21,7 @@ from .errors import LeafError
 from .keys import KeyInfo, KeyLookup, Signer, resolve_key, verify_signature
 from .timeutil import parse_iso, to_iso
 
-__all__ = [
-    "RECORD_TIME_FIELDS",
-    "LeafSignature",
-    "make_leaf",
-    "parse_leaf",
-    "record_time",
-    "verify_leaf",
-]
+__all__ = ["RECORD_TIME_FIELDS", "LeafSignature", "make_leaf", "parse_leaf", "record_time", "verify_leaf"]
 
 RECORD_TIME_FIELDS = ("filed_at", "at")
 """Fields giving when a record was signed, in order of preference (docs/design.md §3 record time)."""
@@ -46,8 +39,7 @@ class LeafSignature:
     value: bytes
 
     def to_json(self) -> dict[str, str]:
-        return {"key_id": self.key_id, "alg": self.alg,
-                "value": base64.b64encode(self.value).decode("ascii")}
+        return {"key_id": self.key_id, "alg": self.alg, "value": base64.b64encode(self.value).decode("ascii")}
 
 
 def make_leaf(record: dict[str, Any], signer: Signer) -> bytes:
@@ -88,8 +80,11 @@ def _parse(leaf: bytes) -> tuple[dict[str, Any], LeafSignature, bytes]:
     record, sig = obj["record"], obj["sig"]
     if not isinstance(record, dict):
         raise LeafError('leaf "record" is not an object')
-    if (not isinstance(sig, dict) or set(sig) != {"key_id", "alg", "value"}
-            or not all(isinstance(v, str) for v in sig.values())):
+    if (
+        not isinstance(sig, dict)
+        or set(sig) != {"key_id", "alg", "value"}
+        or not all(isinstance(v, str) for v in sig.values())
+    ):
         raise LeafError('leaf "sig" must hold the strings "key_id", "alg" and "value"')
     try:
         value = base64.b64decode(sig["value"], validate=True)
@@ -105,7 +100,7 @@ def _parse(leaf: bytes) -> tuple[dict[str, Any], LeafSignature, bytes]:
     # (whose quotes would be escaped), so the last ',"sig":{' ends the record's bytes:
     # these are canonical_json(record), without serializing it a second time.
     end = canonical.rfind(_SIG_MARK)
-    record_bytes = canonical[len(_PREFIX):end]
+    record_bytes = canonical[len(_PREFIX) : end]
     return record, LeafSignature(sig["key_id"], sig["alg"], value), record_bytes
 
 

@@ -80,8 +80,11 @@ class Ed25519Signer:
         return self._private.sign(data)
 
     def private_pem(self, passphrase: bytes) -> bytes:
-        return self._private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.BestAvailableEncryption(passphrase))
+        return self._private.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.BestAvailableEncryption(passphrase),
+        )
 
     @classmethod
     def from_pem(cls, pem: bytes, passphrase: bytes) -> Ed25519Signer:

@@ -127,9 +127,7 @@ def verify(public_key_raw: bytes, data: bytes, signature: bytes) -> bool:
 def public_key_pem(public_key_raw: bytes) -> bytes:
     """The SubjectPublicKeyInfo PEM of a raw public key (what ``openssl pkeyutl -pubin`` reads)."""
     _need()
-    return _public(bytes(public_key_raw)).public_bytes(
-        _ser.Encoding.PEM, _ser.PublicFormat.SubjectPublicKeyInfo
-    )
+    return _public(bytes(public_key_raw)).public_bytes(_ser.Encoding.PEM, _ser.PublicFormat.SubjectPublicKeyInfo)
 
 
 def public_key_from_pem(pem: bytes) -> bytes:

@@ -133,9 +133,9 @@ def decode_bundle(data: bytes) -> list[bytes]:
     while i < len(data):
         if i + 2 > len(data):
             raise ValueError("truncated entry length")
-        n = int.from_bytes(data[i:i + 2], "big")
+        n = int.from_bytes(data[i : i + 2], "big")
         if i + 2 + n > len(data):
             raise ValueError("truncated entry")
-        out.append(data[i + 2:i + 2 + n])
+        out.append(data[i + 2 : i + 2 + n])
         i += 2 + n
     return out

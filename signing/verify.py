@@ -146,8 +146,7 @@ def verify_export(
     witness_findings(seen, report)
     if not report.log_key_pinned:
         report.warnings.append(
-            "the log key was taken from keys.json; pin it (trusted log key) to rule out a "
-            "replaced key"
+            "the log key was taken from keys.json; pin it (trusted log key) to rule out a replaced key"
         )
     return report
 
@@ -158,8 +157,7 @@ def _exported_log_keys(meta: ExportMeta, keys: Mapping[str, KeyInfo]) -> list[by
 
 
 def _read_entries(
-    directory: Path, keys: Mapping[str, KeyInfo], workers: int, progress: bool,
-    report: VerifyReport,
+    directory: Path, keys: Mapping[str, KeyInfo], workers: int, progress: bool, report: VerifyReport
 ) -> MemoryTree:
     """Hash the entries into a tree in file order; check indices and signatures."""
     tree = MemoryTree()
@@ -167,9 +165,10 @@ def _read_entries(
     entry_errors: list[tuple[int, str]] = []
     order_errors: list[str] = []
     prev_index: int | None = None
-    with tqdm(total=count_entries(directory), unit="entry", desc="verify",
-              disable=not progress, file=sys.stderr) as bar, \
-            SignatureChecker(keys, workers, bar) as checker:
+    with (
+        tqdm(total=count_entries(directory), unit="entry", desc="verify", disable=not progress, file=sys.stderr) as bar,
+        SignatureChecker(keys, workers, bar) as checker,
+    ):
         chunk: list[tuple[int, bytes]] = []
         for position, line in enumerate(iter_entries(directory)):
             label = entry_label(line, position)
@@ -183,12 +182,12 @@ def _read_entries(
                 if line.index >= len(seen):
                     seen.extend(bytes(line.index + 1 - len(seen)))
                 if seen[line.index]:
-                    order_errors.append(f"entry {line.index}: appears more than once "
-                                        f"(again on line {line.line_no})")
+                    order_errors.append(f"entry {line.index}: appears more than once (again on line {line.line_no})")
                 seen[line.index] = 1
                 if prev_index is not None and line.index < prev_index:
-                    order_errors.append(f"entry {line.index}: out of order (on line "
-                                        f"{line.line_no}, after entry {prev_index})")
+                    order_errors.append(
+                        f"entry {line.index}: out of order (on line {line.line_no}, after entry {prev_index})"
+                    )
                 prev_index = line.index
             else:
                 entry_errors.append((label, f"{line.error} (line {line.line_no})"))
@@ -210,9 +209,7 @@ def _read_entries(
     return tree
 
 
-def _check_sm2_lines(
-    directory: Path, meta: ExportMeta, keys: Mapping[str, KeyInfo], report: VerifyReport
-) -> None:
+def _check_sm2_lines(directory: Path, meta: ExportMeta, keys: Mapping[str, KeyInfo], report: VerifyReport) -> None:
     """A checkpoint's SM2 line by a known log SM2 key (pinned, else keys.json) must verify."""
     sm2_keys = [k.public_key for k in keys.values() if k.body == LOG_SM2_BODY and k.alg == ALG_SM2]
     if not sm2_keys:
@@ -224,9 +221,7 @@ def _check_sm2_lines(
             report.errors.append(f"checkpoint {name}: {exc}")
 
 
-def _external_notes(
-    sources: Iterable[str | Path], report: VerifyReport
-) -> Iterator[tuple[str, str]]:
+def _external_notes(sources: Iterable[str | Path], report: VerifyReport) -> Iterator[tuple[str, str]]:
     """Resolve external checkpoints given as note texts, files or directories of notes."""
     for i, source in enumerate(sources):
         if isinstance(source, str) and "\n" in source:
@@ -242,7 +237,7 @@ def _external_notes(
 
 
 def _open_checkpoint(
-    label: str, text: str, meta: ExportMeta, policy: TrustPolicy, report: VerifyReport,
+    label: str, text: str, meta: ExportMeta, policy: TrustPolicy, report: VerifyReport
 ) -> _SeenCheckpoint | None:
     """Verify one checkpoint note by a trusted log key and parse it; report and skip if bad."""
     try:
@@ -257,21 +252,21 @@ def _open_checkpoint(
 
 
 def _flush_later(
-    later: list[str], report: VerifyReport,
+    later: list[str],
+    report: VerifyReport,
     what: str = "root differs from the entries too (each includes the difference above)",
 ) -> None:
     """Report in one line the checkpoints that repeat a problem reported just before."""
     names = [x for x in later if x]
     if names:
-        listed = ", ".join(names) if len(names) <= 5 else (
-            f"{', '.join(names[:3])}, ... {names[-1]} ({len(names)} in all)")
+        listed = (
+            ", ".join(names) if len(names) <= 5 else (f"{', '.join(names[:3])}, ... {names[-1]} ({len(names)} in all)")
+        )
         report.errors.append(f"{listed}: {what}")
     later.clear()
 
 
-def _check_checkpoints(
-    tree: MemoryTree, seen: list[_SeenCheckpoint], report: VerifyReport
-) -> None:
+def _check_checkpoints(tree: MemoryTree, seen: list[_SeenCheckpoint], report: VerifyReport) -> None:
     """Compare each checkpoint with the recomputed tree, and checkpoints with each other."""
     n = tree.size
     matched: dict[int, bool] = {}
@@ -319,14 +314,11 @@ def _check_checkpoints(
         if ca.size == 0 or cb.size > n or not (matched.get(id(a)) and matched.get(id(b))):
             continue  # nothing to prove, or already reported above
         try:
-            verify_consistency(ca.size, cb.size, tree.consistency_proof(ca.size, cb.size),
-                               ca.root, cb.root)
+            verify_consistency(ca.size, cb.size, tree.consistency_proof(ca.size, cb.size), ca.root, cb.root)
         except ProofError as exc:
             report.errors.append(f"{a.label} and {b.label}: not consistent ({exc})")
     covered = max((s.checkpoint.size for s in ordered), default=0)
     if not ordered:
         report.warnings.append("no valid checkpoint: the entries are not anchored by any")
     elif covered < n:
-        report.warnings.append(
-            f"entries {covered}..{n - 1} are not yet covered by a checkpoint"
-        )
+        report.warnings.append(f"entries {covered}..{n - 1} are not yet covered by a checkpoint")

@@ -63,9 +63,7 @@ class SignatureChecker:
         self.failures: list[tuple[int, str]] = []
         self.checked = 0
         if workers > 1:
-            self._pool = ProcessPoolExecutor(
-                max_workers=workers, initializer=_init_worker, initargs=(self._keys,)
-            )
+            self._pool = ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(self._keys,))
 
     def submit(self, items: list[tuple[int, bytes]]) -> None:
         if not items:
@@ -101,9 +99,7 @@ class SignatureChecker:
             self._pool = None
 
 
-def check_signatures(
-    directory: Path | str, workers: int | None = None, progress: bool = True
-) -> tuple[int, list[str]]:
+def check_signatures(directory: Path | str, workers: int | None = None, progress: bool = True) -> tuple[int, list[str]]:
     """Check only the record signatures of an export: ``(count, error messages)``.
 
     The same parallel path as ``verify_export``, for measuring signature checking alone
@@ -113,9 +109,12 @@ def check_signatures(
     keys = read_keys(directory)
     workers = max(1, workers or os.cpu_count() or 1)
     errors: list[str] = []
-    with tqdm(total=count_entries(directory), unit="sig", desc="signatures",
-              disable=not progress, file=sys.stderr) as bar, \
-            SignatureChecker(keys, workers, bar) as checker:
+    with (
+        tqdm(
+            total=count_entries(directory), unit="sig", desc="signatures", disable=not progress, file=sys.stderr
+        ) as bar,
+        SignatureChecker(keys, workers, bar) as checker,
+    ):
         chunk: list[tuple[int, bytes]] = []
         for position, line in enumerate(iter_entries(directory)):
             if line.leaf is None:

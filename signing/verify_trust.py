@@ -19,8 +19,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["check_pinned", "witness_findings"]
 
 
-def check_pinned(meta: ExportMeta, keys: Mapping[str, KeyInfo], policy: TrustPolicy,
-                 report: VerifyReport) -> None:
+def check_pinned(meta: ExportMeta, keys: Mapping[str, KeyInfo], policy: TrustPolicy, report: VerifyReport) -> None:
     """The export's own log keys must be pinned ones (a re-keyed export is named here)."""
     if meta.log_key_id not in keys:
         report.errors.append(f"log.json names log key {meta.log_key_id}, absent from keys.json")
@@ -31,8 +30,7 @@ def check_pinned(meta: ExportMeta, keys: Mapping[str, KeyInfo], policy: TrustPol
         for k in keys.values():
             pinned = policy.record_keys.get(k.key_id)
             if pinned is None or pinned.public_key != k.public_key:
-                report.errors.append(f"keys.json: key {k.key_id} of {k.body} is not among the "
-                                     "trusted keys")
+                report.errors.append(f"keys.json: key {k.key_id} of {k.body} is not among the trusted keys")
 
 
 def witness_findings(seen: list[_SeenCheckpoint], report: VerifyReport) -> None:
@@ -42,8 +40,6 @@ def witness_findings(seen: list[_SeenCheckpoint], report: VerifyReport) -> None:
     report.witnessed_size = max((s.checkpoint.size for s in seen if s.witnessed), default=0)
     latest = max((s.checkpoint.size for s in seen), default=0)
     if report.witnessed_size == 0 and seen:
-        report.warnings.append(f"not yet witnessed: no checkpoint carries {report.witness_quorum} "
-                               "trusted cosignatures")
+        report.warnings.append(f"not yet witnessed: no checkpoint carries {report.witness_quorum} trusted cosignatures")
     elif report.witnessed_size < latest:
-        report.warnings.append(f"not yet witnessed beyond size {report.witnessed_size} "
-                               f"(checkpoints up to {latest})")
+        report.warnings.append(f"not yet witnessed beyond size {report.witnessed_size} (checkpoints up to {latest})")

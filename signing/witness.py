@@ -116,9 +116,14 @@ class Witness:
     ``logs`` maps each origin it witnesses to the log's trusted keys (key name -> keys).
     """
 
-    def __init__(self, state_dir: Path | str, signer: Signer, name: str,
-                 logs: Mapping[str, Verifiers] | None = None,
-                 clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        state_dir: Path | str,
+        signer: Signer,
+        name: str,
+        logs: Mapping[str, Verifiers] | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.state_dir = Path(state_dir)
         self.signer = signer
         self.name = name
@@ -139,12 +144,15 @@ class Witness:
     def _conn(self) -> sqlite3.Connection:
         if self._db is None:
             self.state_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-            db = sqlite3.connect(self.state_dir / "witness.db", isolation_level=None, check_same_thread=False,
-                                 timeout=30)
+            db = sqlite3.connect(
+                self.state_dir / "witness.db", isolation_level=None, check_same_thread=False, timeout=30
+            )
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=FULL")
-            db.execute("CREATE TABLE IF NOT EXISTS checkpoints (origin TEXT PRIMARY KEY, size INTEGER NOT NULL, "
-                       "root BLOB NOT NULL, cosigned TEXT NOT NULL)")
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS checkpoints (origin TEXT PRIMARY KEY, size INTEGER NOT NULL, "
+                "root BLOB NOT NULL, cosigned TEXT NOT NULL)"
+            )
             self._db = db
         return self._db
 
@@ -193,12 +201,16 @@ class Witness:
         old = self._read(db, cp.origin)
         known = old.size if old is not None else 0
         if request.old_size != known:
-            raise WitnessRefusal(409, f"old size {request.old_size} is not the last cosigned "
-                                      f"size {known}", known_size=known)
+            raise WitnessRefusal(
+                409, f"old size {request.old_size} is not the last cosigned size {known}", known_size=known
+            )
         if request.old_size == cp.size:
             if old is not None and old.root != cp.root:
-                raise WitnessRefusal(409, f"a different root for size {cp.size} than the one "
-                                          "cosigned before (the log forked)", known_size=known)
+                raise WitnessRefusal(
+                    409,
+                    f"a different root for size {cp.size} than the one cosigned before (the log forked)",
+                    known_size=known,
+                )
             if request.proof:
                 raise WitnessRefusal(422, "the proof must be empty for the same size")
         elif request.old_size == 0:
@@ -209,12 +221,16 @@ class Witness:
             try:
                 verify_consistency(old.size, cp.size, list(request.proof), old.root, cp.root)
             except ProofError as exc:
-                raise WitnessRefusal(422, f"size {cp.size} is not proven consistent with the "
-                                          f"last cosigned size {old.size} ({exc})") from exc
+                raise WitnessRefusal(
+                    422, f"size {cp.size} is not proven consistent with the last cosigned size {old.size} ({exc})"
+                ) from exc
         line = cosign(body, self.name, self.signer, int(self.clock()))
-        db.execute("INSERT INTO checkpoints (origin, size, root, cosigned) VALUES (?, ?, ?, ?) "
-                   "ON CONFLICT (origin) DO UPDATE SET size = excluded.size, root = excluded.root, "
-                   "cosigned = excluded.cosigned", (cp.origin, cp.size, cp.root, body + "\n" + line))
+        db.execute(
+            "INSERT INTO checkpoints (origin, size, root, cosigned) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (origin) DO UPDATE SET size = excluded.size, root = excluded.root, "
+            "cosigned = excluded.cosigned",
+            (cp.origin, cp.size, cp.root, body + "\n" + line),
+        )
         return line
 
     def cosign(self, note: str, proof: Sequence[bytes | str], log_verifier: Verifiers | None = None) -> str:
@@ -228,8 +244,9 @@ class Witness:
         if log_verifier:
             self.logs[origin] = log_verifier
         last = self.state(origin)
-        line = self.add_checkpoint(AddCheckpoint(last.size if last else 0,
-                                                 tuple(_hash(h, i) for i, h in enumerate(proof)), note))
+        line = self.add_checkpoint(
+            AddCheckpoint(last.size if last else 0, tuple(_hash(h, i) for i, h in enumerate(proof)), note)
+        )
         return note + "".join(signature_lines(line))
 
 

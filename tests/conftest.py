@@ -4,6 +4,7 @@
 schema of its own there, so runs and tests never see each other's rows. Without the variable
 the PostgreSQL variants are skipped, with that reason in the report.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -20,9 +21,12 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 def _backends():
     yield pytest.param("sqlite", id="sqlite")
     yield pytest.param(
-        "postgresql", id="postgresql",
-        marks=[pytest.mark.postgres, pytest.mark.skipif(
-            not PG_URL, reason="ONEHALL_TEST_DATABASE_URL is not set: PostgreSQL tests not run")],
+        "postgresql",
+        id="postgresql",
+        marks=[
+            pytest.mark.postgres,
+            pytest.mark.skipif(not PG_URL, reason="ONEHALL_TEST_DATABASE_URL is not set: PostgreSQL tests not run"),
+        ],
     )
 
 
@@ -33,6 +37,7 @@ def _cheap_password_hashing():
     from argon2 import PasswordHasher
 
     from registry.services import accounts
+
     saved = accounts._hasher
     accounts._hasher = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
     yield
@@ -44,8 +49,9 @@ def _cheap_secret_sealing():
     """The same for scrypt, which seals the signing and commitment keys with the passphrase
     (two derivations per new app): a minimal cost, the same algorithm and format."""
     from signing import custody
+
     saved = custody.SCRYPT_N
-    custody.SCRYPT_N = 2 ** 10
+    custody.SCRYPT_N = 2**10
     yield
     custody.SCRYPT_N = saved
 
@@ -95,6 +101,7 @@ def app_database(backend, tmp_path, _fresh_templates):
 def app(app_database, tmp_path):
     """An onehall app on a fresh, migrated database with the bundled pack active."""
     from web.app import create_app
+
     url, schema = app_database
     flask_app = create_app(app_settings(url, schema, tmp_path))
     yield flask_app

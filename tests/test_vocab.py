@@ -1,4 +1,5 @@
 """The shared vocabulary: decision ids read back as they were made; the hall's clock."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone

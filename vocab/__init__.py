@@ -6,6 +6,7 @@ of ours, so no layer contract has to bend for it (pyproject.toml, import-linter)
 Codes are English and stored; labels are what people read. The API accepts either
 (:func:`to_code`), so a clerk may type 行政许可 where a client sends ``licensing``.
 """
+
 from __future__ import annotations
 
 DEPARTMENT_GROUPS = {
@@ -25,8 +26,12 @@ DEPARTMENT_KINDS = {
 ENTRY_PHASES = {"2018-12": "2018年12月底前进驻", "citizens_home": "市民之家启用后进驻"}
 # main_business / other (docs/design.md §12.2): the A post's eligibility reads the kind and the head;
 # "business" (业务科室) stays for sections filed before the distinction, read as a main business section
-SECTION_KINDS = {"approval_service": "审批服务科室", "main_business": "主要业务科室", "other": "其他科室",
-                 "business": "业务科室"}
+SECTION_KINDS = {
+    "approval_service": "审批服务科室",
+    "main_business": "主要业务科室",
+    "other": "其他科室",
+    "business": "业务科室",
+}
 HALL_KINDS = {"city": "市本级政务大厅", "sub": "专业分厅"}
 PLACE_KINDS = {
     "comprehensive_window": "综合受理窗口",
@@ -49,9 +54,17 @@ ITEM_TYPES = {
 }
 # The short names the demo catalogue (registry/seed/demo_catalogue.csv) writes item types with.
 ITEM_TYPE_SHORT = {
-    "licensing": "许可", "penalty": "处罚", "coercion": "强制", "levy": "征收", "payment": "给付",
-    "inspection": "检查", "confirmation": "确认", "reward": "奖励", "adjudication": "裁决",
-    "other_power": "其他", "public_service": "服务",
+    "licensing": "许可",
+    "penalty": "处罚",
+    "coercion": "强制",
+    "levy": "征收",
+    "payment": "给付",
+    "inspection": "检查",
+    "confirmation": "确认",
+    "reward": "奖励",
+    "adjudication": "裁决",
+    "other_power": "其他",
+    "public_service": "服务",
 }
 CASE_TYPES = {"instant": "即办件", "commitment": "承诺件", "report_up": "上报件"}
 COMPLEXITY = {"simple": "简单事项", "complex": "复杂事项"}

@@ -1,4 +1,5 @@
 """The hall's clock: times are stored in UTC and shown in Asia/Shanghai (docs/design.md §3)."""
+
 from __future__ import annotations
 
 from datetime import datetime, timezone

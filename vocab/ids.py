@@ -3,6 +3,7 @@
 rules.engine writes ids, registry.decision_log reads them back to find a decision's batch,
 so the format lives here, once.
 """
+
 from __future__ import annotations
 
 import itertools

@@ -1,4 +1,5 @@
 """Record that the caller read personal data (absence reasons, people's details)."""
+
 from __future__ import annotations
 
 from typing import Iterable
@@ -15,5 +16,11 @@ def note_personal_reads(people: Iterable[int], what: str) -> None:
     if not ids or principal is None:
         return
     with runtime().filing_session() as session:
-        record_reads(session, user=principal.name, role=principal.role, people=ids, what=what,
-                     via=f"{request.method} {request.path}")
+        record_reads(
+            session,
+            user=principal.name,
+            role=principal.role,
+            people=ids,
+            what=what,
+            via=f"{request.method} {request.path}",
+        )

@@ -1,4 +1,5 @@
 """The Flask application factory."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -42,21 +43,31 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     token_cache = auth.TokenCache()
     app.wsgi_app = SecurityHeaders(DecisionFastPath(app, app.wsgi_app, runtime=runtime, token_cache=token_cache))
     deployment.install(app, settings)
-    app.wsgi_app = jsonlog.RequestLog(app.wsgi_app)   # outermost: every request, the fast path's too
+    app.wsgi_app = jsonlog.RequestLog(app.wsgi_app)  # outermost: every request, the fast path's too
     auth.install(app, runtime)
     csrf.init_app(app)
-    input_guard.install(app)   # before the blueprints: their <int:…> routes bind the bounded converter
+    input_guard.install(app)  # before the blueprints: their <int:…> routes bind the bounded converter
 
     from web.api import (  # noqa: F401  (routes register on import)
-        analysis_views, case_views, decision_views, finding_views, log_views, oversight_views, plan_views,
-        platform_views, registry_views,
-        system_views, token_views,
+        analysis_views,
+        case_views,
+        decision_views,
+        finding_views,
+        log_views,
+        oversight_views,
+        plan_views,
+        platform_views,
+        registry_views,
+        system_views,
+        token_views,
     )
     from web.api.routing import bp as api_bp
     from web.ui import bp as ui_bp
+
     app.register_blueprint(api_bp)
     app.register_blueprint(ui_bp)
     from web.tiles_views import bp as tiles_bp  # C2SP tlog-tiles at /checkpoint and /tile/
+
     app.register_blueprint(tiles_bp)
 
     @app.before_request
@@ -81,6 +92,7 @@ def _install_error_handlers(app: Flask) -> None:
             return problem(exc.code or 500, exc.name, exc.description or "")
         if exc.code and exc.code >= 400:
             from web.ui.errors import error_page
+
             return error_page(exc.code)
         return exc
 
@@ -90,4 +102,5 @@ def _install_error_handlers(app: Flask) -> None:
         if wants_problem():
             return problem(500, "服务器内部错误", "请求未完成，未写入任何数据")
         from web.ui.errors import error_page
+
         return error_page(500)

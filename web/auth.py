@@ -6,6 +6,7 @@ flask-login id is "user id.session id", so a sign-out, or disabling the user, en
 every worker at once (each request reads its session row). Cached tokens are forgotten when
 the change feed shows a credential change; each also carries its expiry.
 """
+
 from __future__ import annotations
 
 import threading
@@ -58,8 +59,11 @@ class TokenCache:
             with runtime.reading() as session:
                 grant = token_grant(session, token)
                 expires = grant and grant[1].expires_at
-                cached = None if grant is None else (principal_of(grant[0], grant[1].place),
-                                                     expires.timestamp() if expires else math.inf)
+                cached = (
+                    None
+                    if grant is None
+                    else (principal_of(grant[0], grant[1].place), expires.timestamp() if expires else math.inf)
+                )
             with self._lock:
                 if len(self._cache) >= MAX_CACHED_TOKENS:  # bounded, whatever callers send
                     self._cache.clear()
@@ -76,9 +80,12 @@ class TokenCache:
         if seen < 0:
             return
         with runtime.reading() as session:
-                # "token": a token revoked or a user disabled (registry.services.tokens, .accounts)
-            changed = session.scalar(select(RegistryChange.seq).where(
-                RegistryChange.seq > seen, RegistryChange.seq <= mark, RegistryChange.kind == "token").limit(1))
+            # "token": a token revoked or a user disabled (registry.services.tokens, .accounts)
+            changed = session.scalar(
+                select(RegistryChange.seq)
+                .where(RegistryChange.seq > seen, RegistryChange.seq <= mark, RegistryChange.kind == "token")
+                .limit(1)
+            )
         if changed is not None:
             with self._lock:
                 self._cache.clear()
@@ -108,7 +115,7 @@ def install(app, runtime: Any) -> None:
     def _load(session_id: str):
         user_id, _, sid = session_id.partition(".")
         if not (user_id.isascii() and user_id.isdigit() and len(user_id) < 10 and sid):
-            return None   # a cookie from before server-side sessions, or forged
+            return None  # a cookie from before server-side sessions, or forged
         with runtime.reading() as session:
             user = session_user(session, int(user_id), sid)
             return None if user is None else SessionUser(principal_of(user), sid)

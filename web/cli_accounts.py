@@ -1,4 +1,5 @@
 """CLI for accounts (docs/design.md §12.4): `user create|disable|enable`, `token create|list|revoke`."""
+
 from __future__ import annotations
 
 import sys
@@ -9,7 +10,6 @@ from flask.cli import with_appcontext
 
 from web.cli_common import RefusingGroup, current_runtime
 from vocab.clock import SHANGHAI
-
 
 
 def beijing(value: datetime | None) -> str:
@@ -30,6 +30,7 @@ def user_group() -> None:
 def user_create(name: str, role: str, department: str | None, person: int | None) -> None:
     """新建用户；密码在非终端时从标准输入读取，否则提示输入。"""
     from registry.services.accounts import create_user
+
     if sys.stdin.isatty():
         password = click.prompt("密码", hide_input=True, confirmation_prompt=True)
     else:
@@ -57,6 +58,7 @@ def user_enable(name: str) -> None:
 
 def _switch_user(name: str, *, enabled: bool) -> None:
     from registry.services.accounts import disable_user, enable_user
+
     with current_runtime().filing_session() as session:
         (enable_user if enabled else disable_user)(session, name)
     click.echo(f"已{'启用' if enabled else '停用'}用户 {name}")
@@ -76,6 +78,7 @@ def token_group() -> None:
 def token_create(name: str, place: str | None, days: int | None, note: str | None) -> None:
     """为用户 NAME 签发令牌；标准输出只打印令牌。"""
     from registry.services.tokens import create_token
+
     with current_runtime().filing_session() as session:
         token = create_token(session, name, place, days=days, note=note)
     click.echo(token)
@@ -88,11 +91,23 @@ def token_create(name: str, place: str | None, days: int | None, note: str | Non
 def token_list(user_name: str | None, show_all: bool) -> None:
     """列出令牌（编号、用户、场所、签发与到期时间、状态）；不显示令牌本身。"""
     from registry.services.tokens import list_tokens
+
     with current_runtime().reading() as session:
         rows = list_tokens(session, user_name=user_name, include_ended=show_all)
     for r in rows:
-        click.echo("\t".join([str(r.id), r.user, r.place or "-", beijing(r.created_at), beijing(r.expires_at),
-                              TOKEN_STATES[r.state], r.note or ""]))
+        click.echo(
+            "\t".join(
+                [
+                    str(r.id),
+                    r.user,
+                    r.place or "-",
+                    beijing(r.created_at),
+                    beijing(r.expires_at),
+                    TOKEN_STATES[r.state],
+                    r.note or "",
+                ]
+            )
+        )
     click.echo(f"共 {len(rows)} 个令牌", err=True)
 
 
@@ -105,6 +120,7 @@ TOKEN_STATES = {"active": "有效", "revoked": "已撤销", "expired": "已过�
 def token_revoke(token_id: int) -> None:
     """撤销编号为 TOKEN_ID 的令牌（见 token list）；各工作进程一秒内拒绝它。"""
     from registry.services.tokens import revoke_token_id
+
     with current_runtime().filing_session() as session:
         row = revoke_token_id(session, token_id)
     click.echo(f"已撤销令牌 {row.id}（用户 {row.user}）")

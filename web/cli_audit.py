@@ -1,4 +1,5 @@
 """`onehall audit`: the registry against the log's signed records (registry.audit)."""
+
 from __future__ import annotations
 
 import json
@@ -18,6 +19,7 @@ from web.cli_common import current_runtime
 def audit_command(full: bool, as_json: bool, workers: int | None) -> None:
     """从日志重建登记库状态，核验每条签名，并与数据库逐行逐字段比对；有不符则以非零状态退出。"""
     from application.auditing import audit_pass
+
     report, run_id = audit_pass(current_runtime(), incremental=not full, workers=workers)
     if as_json:
         click.echo(json.dumps({**report.to_json(), "run": run_id}, ensure_ascii=False, default=str))

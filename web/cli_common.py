@@ -1,5 +1,6 @@
 """Helpers shared by the CLI modules: the app's runtime, time options, and the one mapping of
 refusals (web.refusals) to a Chinese message and an exit status for every command."""
+
 from __future__ import annotations
 
 import sys
@@ -45,6 +46,7 @@ def time_option(value: str | None):
     if value is None:
         return None
     from web.api.types import parse_time
+
     try:
         return parse_time(value)
     except ValueError as exc:

@@ -1,5 +1,6 @@
 """CLI for operators: `keys check` (the key table against the log's key records), `logs logrotate`,
 `backup DIR` and `restore DIR` (registry.backup)."""
+
 from __future__ import annotations
 
 import sys
@@ -17,6 +18,7 @@ from web.cli_common import RefusingGroup, current_runtime
 def keys_check() -> None:
     """核对数据库中的密钥表与日志中的密钥记录（由日志密钥签名）：私自放入或改动的密钥会被找出。"""
     from registry.custody import check_against_log
+
     rt = current_runtime()
     if not hasattr(rt.keys, "signer_in"):
         click.echo("密钥保存在文件中（ONEHALL_KEY_STORE=files）：没有可核对的密钥表", err=True)
@@ -31,13 +33,12 @@ def keys_check() -> None:
     click.echo("密钥表与日志中的密钥记录一致")
 
 
-
-
 @click.command("logrotate")
 @with_appcontext
 def logrotate_command() -> None:
     """打印 JSON 日志文件的 logrotate 配置，按 ONEHALL_LOG_RETENTION_DAYS 保留（不少于六个月）。"""
     from web.jsonlog import logrotate_config
+
     settings = current_runtime().settings
     if not settings.log_file:
         click.echo("未设置 ONEHALL_LOG_FILE：日志写到标准错误，由 journald 等按其保留期保存", err=True)
@@ -66,6 +67,7 @@ def _backup_step(step: str, directory: Path) -> tuple[dict[str, Any], dict[str, 
     """registry.backup's `backup` or `restore` of the runtime's database: its manifest and the
     log checkpoint it holds; a refusal is said in Chinese, exit 2."""
     from registry import backup
+
     try:
         manifest = getattr(backup, step)(current_runtime().engine, directory)
     except backup.BackupError as exc:
@@ -81,8 +83,10 @@ def backup_command(directory: Path) -> None:
     """在服务运行时备份整个登记库（一致快照）到空目录 DIRECTORY；私钥仍以口令加密。"""
     manifest, cp = _backup_step("backup", directory)
     rows = sum(t["rows"] for t in manifest["tables"].values())
-    click.echo(f"已备份 {len(manifest['tables'])} 张表、{rows} 行到 {directory}"
-               + (f"；最新检查点：{cp['tree_size']} 条记录" if cp else ""))
+    click.echo(
+        f"已备份 {len(manifest['tables'])} 张表、{rows} 行到 {directory}"
+        + (f"；最新检查点：{cp['tree_size']} 条记录" if cp else "")
+    )
 
 
 @click.command("restore")
@@ -91,8 +95,10 @@ def backup_command(directory: Path) -> None:
 def restore_command(directory: Path) -> None:
     """把备份 DIRECTORY 恢复到空数据库（ONEHALL_DATABASE_URL / SCHEMA），核对检查点后升级到当前版本。"""
     manifest, cp = _backup_step("restore", directory)
-    click.echo(f"已恢复备份（{manifest['created_at']}）"
-               + (f"：日志 {cp['tree_size']} 条记录，与备份时的检查点一致" if cp else ""))
+    click.echo(
+        f"已恢复备份（{manifest['created_at']}）"
+        + (f"：日志 {cp['tree_size']} 条记录，与备份时的检查点一致" if cp else "")
+    )
 
 
 @click.command("import-files")
@@ -104,13 +110,15 @@ def keys_import_files(directory: Path) -> None:
     升级时先于 onehall init 运行：init 的签名补录由导入的密钥签名。"""
     from registry.custody import import_key_files
     from signing.errors import KeyStoreError
+
     keys = current_runtime().keys
     if not hasattr(keys, "signer_in"):
         click.echo("当前 ONEHALL_KEY_STORE=files：无需导入", err=True)
         sys.exit(2)
     from registry import migrate
     from registry.custody import CUSTODY_REVISION
-    migrate.upgrade(current_runtime().engine, CUSTODY_REVISION)   # the key table, before any signed backfill
+
+    migrate.upgrade(current_runtime().engine, CUSTODY_REVISION)  # the key table, before any signed backfill
     try:
         imported = import_key_files(keys, directory)
     except KeyStoreError as exc:

@@ -1,5 +1,6 @@
 """CLI of the integrated platform and acceptances: `platform import FILE`, `platform outage`,
 `case accept` (the same door as POST /api/v1/cases: decided first, refused with reasons)."""
+
 from __future__ import annotations
 
 import json
@@ -24,6 +25,7 @@ def import_command(file: Path) -> None:
     """导入一体化平台导出的申报记录（xlsx 或 csv）；有任何错误则整份拒绝、不写入。"""
     from registry.platform_io import import_applications
     from web.api.platform_views import commitment_secret
+
     rt = current_runtime()
     with rt.filing(Actor(name="cli-platform-import", role="platform")) as ctx:
         n = import_applications(ctx, file, secret=commitment_secret(rt))
@@ -38,9 +40,9 @@ def import_command(file: Path) -> None:
 def outage_command(start: str, end: str, reason: str) -> None:
     """以政务服务部门名义声明一体化平台停机（签名记入日志）。"""
     from registry.services import platform
+
     with current_runtime().filing(Actor(name="cli-outage", role="gov_service")) as ctx:
-        row = platform.declare_outage(ctx, {"start": time_option(start), "end": time_option(end),
-                                            "reason": reason})
+        row = platform.declare_outage(ctx, {"start": time_option(start), "end": time_option(end), "reason": reason})
         out = {"id": row.id, "log_index": row.log_index}
     click.echo(json.dumps(out, ensure_ascii=False))
 
@@ -59,17 +61,36 @@ def case_group() -> None:
 @click.option("--platform-no", default=None, help="一体化平台申报号")
 @click.option("--at", "at", default=None, help="受理时间（默认现在）")
 @with_appcontext
-def accept_command(number: str, item: str, place: str, person: int, applicant: str, platform_no: str | None,
-                   at: str | None) -> None:
+def accept_command(
+    number: str, item: str, place: str, person: int, applicant: str, platform_no: str | None, at: str | None
+) -> None:
     """登记受理：先判定（两头受理、体外循环、内部科室一律拒绝），被拒绝时什么也不写入。"""
     from registry.services.accounts import Principal
     from application.casework import accept_case
+
     principal = Principal(user_id=0, name="cli-window", role="window", department=None, person=person)
-    data = {"number": number, "item": item, "place": place, "person": person, "applicant": applicant,
-            "platform_no": platform_no, "accepted_at": time_option(at), "application_date": None}
-    case = accept_case(current_runtime(), principal, data)   # refused: said with its reasons, exit 3
-    click.echo(json.dumps({"number": case.number, "platform_no": case.platform_no, "log_index": case.log_index,
-                           "pending_platform": case.pending_platform}, ensure_ascii=False))
+    data = {
+        "number": number,
+        "item": item,
+        "place": place,
+        "person": person,
+        "applicant": applicant,
+        "platform_no": platform_no,
+        "accepted_at": time_option(at),
+        "application_date": None,
+    }
+    case = accept_case(current_runtime(), principal, data)  # refused: said with its reasons, exit 3
+    click.echo(
+        json.dumps(
+            {
+                "number": case.number,
+                "platform_no": case.platform_no,
+                "log_index": case.log_index,
+                "pending_platform": case.pending_platform,
+            },
+            ensure_ascii=False,
+        )
+    )
 
 
 COMMANDS = (platform_group, case_group)

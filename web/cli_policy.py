@@ -1,4 +1,5 @@
 """CLI for rules: `pack check|publish|diff`, `decide`, `compliance`."""
+
 from __future__ import annotations
 
 import json
@@ -11,8 +12,6 @@ from flask.cli import with_appcontext
 from web.cli_common import RefusingGroup, current_runtime, time_option
 
 from rules.pack import check_pack, diff_packs, load_pack
-
-
 
 
 @click.group("pack", cls=RefusingGroup)
@@ -41,6 +40,7 @@ def pack_check(directory: str) -> None:
 def pack_publish(directory: str, publisher: str) -> None:
     """发布规则包：通过校验后存入登记库，并在所有进程中原子地切换生效。"""
     from application.packs import PackRefused, publish
+
     try:
         row = publish(current_runtime(), directory, publisher)
     except PackRefused as exc:
@@ -85,17 +85,21 @@ def pack_diff(a: str, b: str, effect: bool) -> None:
 @click.option("--place", default=None)
 @click.option("--seal", default=None)
 @with_appcontext
-def decide_command(person: int, action: str, item: str, at: str | None, known_at: str | None,
-                   place: str | None, seal: str | None) -> None:
+def decide_command(
+    person: int, action: str, item: str, at: str | None, known_at: str | None, place: str | None, seal: str | None
+) -> None:
     """一次判定，输出 JSON。"""
     import vocab
+
     try:
         action = vocab.to_code(vocab.ACTIONS, action)
     except ValueError as exc:
         click.echo(f"错误：{exc}", err=True)
         sys.exit(2)
     host = current_runtime().policy
-    answer = host.decide(person, action, item, at=time_option(at), known_at=time_option(known_at), place=place, seal=seal)
+    answer = host.decide(
+        person, action, item, at=time_option(at), known_at=time_option(known_at), place=place, seal=seal
+    )
     host.flush_decisions()
     click.echo(json.dumps(answer, ensure_ascii=False, indent=2, default=str))
 
@@ -111,6 +115,7 @@ def replay_command(decision_id: str) -> None:
     from rules.replay import replay, same_decision
     from sqlalchemy import select
     from application.packs import load_stored_pack
+
     rt = current_runtime()
     with rt.reading() as session:
         record = find_decision(session, decision_id)
@@ -127,8 +132,13 @@ def replay_command(decision_id: str) -> None:
     logged = json.loads(json.dumps(record.answer))
     fresh = json.loads(json.dumps(again, default=str))
     same = same_decision(logged, fresh)
-    click.echo(json.dumps({"decision_id": decision_id, "same": same, "logged": logged, "replayed": fresh},
-                          ensure_ascii=False, indent=2))
+    click.echo(
+        json.dumps(
+            {"decision_id": decision_id, "same": same, "logged": logged, "replayed": fresh},
+            ensure_ascii=False,
+            indent=2,
+        )
+    )
     sys.exit(0 if same else 1)
 
 
@@ -136,12 +146,18 @@ def replay_command(decision_id: str) -> None:
 @click.option("--department", default=None)
 @click.option("--at", default=None)
 @click.option("--format", "fmt", type=click.Choice(["json", "xlsx", "text"]), default="text", show_default=True)
-@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="xlsx 的输出文件（默认 compliance.xlsx）")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="xlsx 的输出文件（默认 compliance.xlsx）",
+)
 @with_appcontext
 def compliance_command(department: str | None, at: str | None, fmt: str, output: Path | None) -> None:
     """合规报告。"""
     from application.compliance import as_text, report, write_xlsx
+
     result = report(current_runtime(), department=department, at=time_option(at))
     if fmt == "json":
         click.echo(json.dumps(result, ensure_ascii=False, indent=2, default=str))

@@ -5,6 +5,7 @@ and state in its own directory and needs no onehall database. ``init`` makes its
 ``serve`` answers add-checkpoint requests, ``cosign`` cosigns the latest checkpoint of a
 local onehall database by hand.
 """
+
 from __future__ import annotations
 
 import os
@@ -77,15 +78,20 @@ def witness_init(directory: Path, name: str) -> None:
 @witness_group.command("serve")
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--name", default=DEFAULT_NAME, show_default=True, help="见证人名称（密钥名）")
-@click.option("--log", "log_vkeys", multiple=True, required=True,
-              help="所见证日志的验证公钥（onehall keys vkey 的输出，可多次给出）")
+@click.option(
+    "--log",
+    "log_vkeys",
+    multiple=True,
+    required=True,
+    help="所见证日志的验证公钥（onehall keys vkey 的输出，可多次给出）",
+)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=0, type=int, help="端口（默认 0：任一空闲端口，启动时打印）")
 @click.option("--prefix", default="", help="提交地址前缀，例如 /witness")
-def witness_serve(directory: Path, name: str, log_vkeys: tuple[str, ...], host: str, port: int,
-                  prefix: str) -> None:
+def witness_serve(directory: Path, name: str, log_vkeys: tuple[str, ...], host: str, port: int, prefix: str) -> None:
     """按 C2SP tlog-witness 应答 POST <prefix>/add-checkpoint。"""
     from web.witness_server import WitnessServer
+
     w = open_witness(directory, name, _logs(log_vkeys))
     server = WitnessServer(w, host, port, prefix)
     click.echo(f"见证人 {witness_vkey(w)} 在 {server.url} 接受 add-checkpoint")

@@ -1,4 +1,5 @@
 """The runtime of the Flask app handling this request or command (application.runtime.Runtime)."""
+
 from __future__ import annotations
 
 from flask import current_app

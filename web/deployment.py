@@ -7,6 +7,7 @@
 - Production: session cookies Secure, HttpOnly, SameSite=Lax, and HSTS on every answer.
 - `ONEHALL_PUBLIC_URL` (app config PUBLIC_URL, web.ui.common.public_url): QR codes and receipts.
 """
+
 from __future__ import annotations
 
 import ipaddress
@@ -57,8 +58,12 @@ class StrictTransport:
 def install(app: Flask, settings: Any) -> None:
     """Wrap the app's WSGI callable for the proxy and production, and set the cookie flags."""
     if settings.production:
-        app.config.update(SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True,
-                          REMEMBER_COOKIE_HTTPONLY=True, REMEMBER_COOKIE_SAMESITE="Lax")
+        app.config.update(
+            SESSION_COOKIE_SECURE=True,
+            REMEMBER_COOKIE_SECURE=True,
+            REMEMBER_COOKIE_HTTPONLY=True,
+            REMEMBER_COOKIE_SAMESITE="Lax",
+        )
         app.wsgi_app = StrictTransport(app.wsgi_app)
     hops, networks = settings.proxies
     if hops:

@@ -10,6 +10,7 @@ Chinese, before any view runs, so nothing is half written.
   no database. Page routes' <int:…> use BoundedInt; the API's *_id path parameters and
   page/per_page are checked here.
 """
+
 from __future__ import annotations
 
 import re
@@ -18,9 +19,9 @@ from typing import Any, Iterable
 from flask import Flask, render_template, request
 from werkzeug.routing import IntegerConverter, ValidationError
 
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")        # never, anywhere
-LINE_CONTROL = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]")    # not in a one-line value
-MAX_ID = 2**31 - 1       # INTEGER columns, on both databases
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # never, anywhere
+LINE_CONTROL = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]")  # not in a one-line value
+MAX_ID = 2**31 - 1  # INTEGER columns, on both databases
 MAX_PAGE = 1_000_000
 MAX_DEPTH = 32
 
@@ -55,7 +56,7 @@ class BoundedInt(IntegerConverter):
 def json_problems(value: Any, path: str = "", depth: int = 0) -> list[dict[str, str]]:
     """Field errors for a parsed JSON body: too deep, or text with control characters."""
     if depth == 0 and isinstance(value, dict) and _clean_flat(value):
-        return []   # the usual body (a window's question): one look instead of a walk
+        return []  # the usual body (a window's question): one look instead of a walk
     if depth > MAX_DEPTH:
         return [{"field": path or "body", "message": f"嵌套超过 {MAX_DEPTH} 层"}]
     if isinstance(value, str):
@@ -93,14 +94,22 @@ def _bad_fields(pairs: Iterable[tuple[str, str]], pattern: re.Pattern) -> list[s
 
 def request_problems(view_args: dict[str, Any] | None) -> list[dict[str, str]]:
     """Field errors in the path, the query string and a form body (files are not text)."""
-    errors = [{"field": name, "message": "不能包含控制字符"}
-              for name in _bad_fields(((k, str(v)) for k, v in (view_args or {}).items()), LINE_CONTROL)]
-    errors += [{"field": name, "message": "不能包含控制字符"}
-               for name in _bad_fields(request.args.items(multi=True), LINE_CONTROL)]
+    errors = [
+        {"field": name, "message": "不能包含控制字符"}
+        for name in _bad_fields(((k, str(v)) for k, v in (view_args or {}).items()), LINE_CONTROL)
+    ]
+    errors += [
+        {"field": name, "message": "不能包含控制字符"}
+        for name in _bad_fields(request.args.items(multi=True), LINE_CONTROL)
+    ]
     if request.method not in ("GET", "HEAD", "OPTIONS") and request.mimetype in (
-            "application/x-www-form-urlencoded", "multipart/form-data"):
-        errors += [{"field": name, "message": "不能包含控制字符"}
-                   for name in _bad_fields(request.form.items(multi=True), CONTROL)]
+        "application/x-www-form-urlencoded",
+        "multipart/form-data",
+    ):
+        errors += [
+            {"field": name, "message": "不能包含控制字符"}
+            for name in _bad_fields(request.form.items(multi=True), CONTROL)
+        ]
     return errors
 
 
@@ -117,6 +126,8 @@ def install(app: Flask) -> None:
         names = "、".join(e["field"] for e in errors)
         if request.path.startswith("/api/"):
             from web.api.problems import problem
+
             return problem(422, "数据校验未通过", f"以下字段有误：{names}", errors=errors)
-        return render_template("error.html", title="输入有误", status=400,
-                               message=f"以下字段包含控制字符，请删除后重新提交：{names}"), 400
+        return render_template(
+            "error.html", title="输入有误", status=400, message=f"以下字段包含控制字符，请删除后重新提交：{names}"
+        ), 400

@@ -18,6 +18,7 @@ straight to that same handler's stream as the formatter would write it when noth
 to `onehall.requests` (the usual case: configure's handler alone); through the logging machinery
 otherwise (a test's handler, a root handler, a filter).
 """
+
 from __future__ import annotations
 
 import contextvars
@@ -73,9 +74,18 @@ _LINE_FIELDS = {"level": "INFO", "logger": REQUESTS.name, "message": "request"}
 def _direct_handler() -> logging.Handler | None:
     """configure()'s handler when it alone would write a request line, else None."""
     h = _JSON_HANDLER
-    if (h is None or REQUESTS.handlers or REQUESTS.filters or not REQUESTS.propagate or logging.root.handlers
-            or len(ONEHALL.handlers) != 1 or ONEHALL.handlers[0] is not h or ONEHALL.filters
-            or logging.root.manager.disable >= logging.INFO or h.level > logging.INFO):
+    if (
+        h is None
+        or REQUESTS.handlers
+        or REQUESTS.filters
+        or not REQUESTS.propagate
+        or logging.root.handlers
+        or len(ONEHALL.handlers) != 1
+        or ONEHALL.handlers[0] is not h
+        or ONEHALL.filters
+        or logging.root.manager.disable >= logging.INFO
+        or h.level > logging.INFO
+    ):
         return None
     return h
 
@@ -127,10 +137,17 @@ class RequestLog:
             role = getattr(principal, "role", None)
             context.update(user=user, role=role)
             if REQUESTS.isEnabledFor(logging.INFO):
-                fields = {"request_id": rid, "user": user, "role": role, "method": environ.get("REQUEST_METHOD"),
-                          "path": environ.get("PATH_INFO"), "status": status[0], "outcome": outcome(status[0]),
-                          "client": environ.get("REMOTE_ADDR"),
-                          "duration_ms": round((time.perf_counter() - started) * 1000, 3)}
+                fields = {
+                    "request_id": rid,
+                    "user": user,
+                    "role": role,
+                    "method": environ.get("REQUEST_METHOD"),
+                    "path": environ.get("PATH_INFO"),
+                    "status": status[0],
+                    "outcome": outcome(status[0]),
+                    "client": environ.get("REMOTE_ADDR"),
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 3),
+                }
                 direct = _direct_handler()
                 if direct is not None:
                     _write_line(direct, fields)  # type: ignore[arg-type]
@@ -160,15 +177,18 @@ class RequestContext(logging.Filter):
 
 
 def formatter() -> JsonFormatter:
-    return JsonFormatter("%(asctime)s %(levelname)s %(name)s %(message)s",
-                         rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
-                         json_ensure_ascii=False)
+    return JsonFormatter(
+        "%(asctime)s %(levelname)s %(name)s %(message)s",
+        rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+        json_ensure_ascii=False,
+    )
 
 
 def handler(path: str | None) -> logging.Handler:
     """JSON lines to `path` (reopened when logrotate moves it: WatchedFileHandler) or stderr."""
-    h: logging.Handler = logging.handlers.WatchedFileHandler(path, encoding="utf-8") if path else \
-        logging.StreamHandler(sys.stderr)
+    h: logging.Handler = (
+        logging.handlers.WatchedFileHandler(path, encoding="utf-8") if path else logging.StreamHandler(sys.stderr)
+    )
     h.setFormatter(formatter())
     h.addFilter(RequestContext())
     return h
@@ -194,5 +214,7 @@ def configure(settings: Any) -> None:
 
 def logrotate_config(path: str, days: int) -> str:
     """A logrotate stanza keeping `days` daily files of the JSON log (retention, 网络安全法 第二十一条)."""
-    return (f"{path} {{\n    daily\n    rotate {days}\n    maxage {days}\n    dateext\n    compress\n"
-            f"    delaycompress\n    missingok\n    notifempty\n}}\n")
+    return (
+        f"{path} {{\n    daily\n    rotate {days}\n    maxage {days}\n    dateext\n    compress\n"
+        f"    delaycompress\n    missingok\n    notifempty\n}}\n"
+    )

@@ -1,4 +1,5 @@
 """`onehall serve`: gunicorn with several workers; each keeps its own decision index (§9)."""
+
 from __future__ import annotations
 
 import gc
@@ -18,6 +19,7 @@ class _Server(BaseApplication):
     def load(self):
         from web import jsonlog
         from web.app import create_app
+
         app = create_app()
         jsonlog.configure(app.extensions["onehall"].settings)
         return app
@@ -41,18 +43,31 @@ def _ready_worker(worker) -> None:
 
 def _say_where(host: str, port: int):
     """One readable line once the server listens (gunicorn's own start-up lines are warnings-only)."""
+
     def when_ready(server) -> None:
         shown, bound = ("127.0.0.1" if host in ("0.0.0.0", "::") else host), port
         try:
-            bound = server.LISTENERS[0].sock.getsockname()[1]   # the real port when 0 was asked
+            bound = server.LISTENERS[0].sock.getsockname()[1]  # the real port when 0 was asked
         except (AttributeError, IndexError, OSError):
             pass
         print(f"onehall 已启动：请用浏览器打开 http://{shown}:{bound}/ （按 Ctrl-C 停止）", flush=True)
+
     return when_ready
 
 
 def serve(host: str, port: int, workers: int, access_log: str | None = None) -> None:
     """gunicorn's access log (standard output or ONEHALL_ACCESS_LOG) apart from the JSON lines."""
-    _Server({"bind": f"{host}:{port}", "workers": workers, "worker_class": "gthread", "threads": 4,
-             "accesslog": access_log or "-", "loglevel": "warning", "timeout": 60, "control_socket_disable": True,
-             "when_ready": _say_where(host, port), "post_worker_init": _ready_worker}).run()
+    _Server(
+        {
+            "bind": f"{host}:{port}",
+            "workers": workers,
+            "worker_class": "gthread",
+            "threads": 4,
+            "accesslog": access_log or "-",
+            "loglevel": "warning",
+            "timeout": 60,
+            "control_socket_disable": True,
+            "when_ready": _say_where(host, port),
+            "post_worker_init": _ready_worker,
+        }
+    ).run()

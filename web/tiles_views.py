@@ -5,6 +5,7 @@ Tiles and bundles are served only within the latest checkpoint, so every byte se
 committed to by a signed tree head; full ones never change and are cacheable forever,
 partial ones briefly. The checkpoint carries the witnesses' cosignatures received so far.
 """
+
 from __future__ import annotations
 
 from flask import Blueprint, Response
@@ -27,6 +28,7 @@ def _not_found(why: str) -> Response:
 @bp.get("/checkpoint")
 def checkpoint() -> Response:
     from application.witnessing import cosigned_note
+
     with runtime().reading() as session:
         cp = session.scalar(select(Checkpoint).order_by(Checkpoint.tree_size.desc()).limit(1))
         if cp is None:
@@ -47,25 +49,38 @@ def tile(rest: str) -> Response:
             return _not_found(f"该瓦片超出最新检查点（树大小 {size}）")
         first = ref.first()
         if ref.level is None:
-            rows = [bytes(x) for x in session.scalars(select(LogEntry.leaf).where(
-                LogEntry.index >= first, LogEntry.index < first + ref.count).order_by(LogEntry.index))]
+            rows = [
+                bytes(x)
+                for x in session.scalars(
+                    select(LogEntry.leaf)
+                    .where(LogEntry.index >= first, LogEntry.index < first + ref.count)
+                    .order_by(LogEntry.index)
+                )
+            ]
             try:
                 body = encode_bundle(rows)
             except ValueError as exc:
                 return Response(f"{exc}\n", 500, content_type=TEXT)
         else:
-            rows = [bytes(x) for x in session.scalars(select(LogNode.hash).where(
-                LogNode.level == ref.height, LogNode.index >= first, LogNode.index < first + ref.count)
-                .order_by(LogNode.index))]
+            rows = [
+                bytes(x)
+                for x in session.scalars(
+                    select(LogNode.hash)
+                    .where(LogNode.level == ref.height, LogNode.index >= first, LogNode.index < first + ref.count)
+                    .order_by(LogNode.index)
+                )
+            ]
             body = b"".join(rows)
     if len(rows) != ref.count:
         return Response("存储的日志不完整\n", 500, content_type=TEXT)
-    return Response(body, 200, content_type="application/octet-stream",
-                    headers={"Cache-Control": PARTIAL if ref.width else IMMUTABLE})
+    return Response(
+        body,
+        200,
+        content_type="application/octet-stream",
+        headers={"Cache-Control": PARTIAL if ref.width else IMMUTABLE},
+    )
 
 
 def _end(ref: TileRef) -> int:
     """The number of leaves the tile's hashes span up to its last one (its end index if full)."""
     return (ref.first() + ref.count) << ref.height
-
-

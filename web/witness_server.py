@@ -5,6 +5,7 @@ which refusal) are made in signing.witness; this module maps them onto HTTP: the
 answer is the cosignature line, a 409 answer the known size as ``text/x.tlog.size``.
 A plain WSGI app (werkzeug, already Flask's), so any WSGI server can run it.
 """
+
 from __future__ import annotations
 
 import logging

@@ -3,6 +3,7 @@
 Each piece does what Flask's default does, more cheaply on the path every window's decision
 request takes (the API answers bearer-token clients that send no cookie).
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -17,7 +18,7 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "same-origin",
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-                               "script-src 'self'; frame-ancestors 'none'",
+    "script-src 'self'; frame-ancestors 'none'",
 }
 
 
@@ -37,8 +38,7 @@ class OrjsonProvider(DefaultJSONProvider):
     def response(self, *args: Any, **kwargs: Any):
         if not self.writes_compact():
             return super().response(*args, **kwargs)
-        return self._app.response_class(self.encode(self._prepare_response_obj(args, kwargs)),
-                                        mimetype=self.mimetype)
+        return self._app.response_class(self.encode(self._prepare_response_obj(args, kwargs)), mimetype=self.mimetype)
 
     def loads(self, s: str | bytes, **kwargs: Any) -> Any:
         """Request bodies parsed by orjson: a body nested beyond 1,024 levels is a ValueError

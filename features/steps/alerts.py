@@ -9,6 +9,7 @@ outcome is read from the ``Alert`` rows (rule, clause, level, state).
 
 Imported by features/conftest.py, so the scenarios run once, through ``scenarios(".")``.
 """
+
 from __future__ import annotations
 
 import re
@@ -22,8 +23,13 @@ from vocab.clock import SHANGHAI
 
 
 DEPARTMENTS = {"市发改委": "FGW", "市档案局": "DAJ"}
-PLACES = {"综合窗口": "ZH-01", "一体化平台": "PLATFORM", "发改委窗口": "FGW-CK", "发改委投资科": "FGW-KS",
-          "档案局利用科": "DAJ-KS"}
+PLACES = {
+    "综合窗口": "ZH-01",
+    "一体化平台": "PLATFORM",
+    "发改委窗口": "FGW-CK",
+    "发改委投资科": "FGW-KS",
+    "档案局利用科": "DAJ-KS",
+}
 WHO = {"综合窗口": "win", "市发改委": "fgw", "市档案局": "daj", "市档案局首席代表": "daj_rep"}
 # 预警种类 → (rule, level): the kinds an alert is named by in the scenarios
 KINDS = {
@@ -56,9 +62,9 @@ class AlertsWorld:
         self.app = self.rt = self.client = None
         self.tokens: dict[str, str] = {}
         self.people: dict[str, int] = {}
-        self.items: dict[str, str] = {}     # name → code
-        self.granted: set[str] = set()      # departments that authorized the gov_service body
-        self.last: dict | None = None       # the result of the last clock pass
+        self.items: dict[str, str] = {}  # name → code
+        self.granted: set[str] = set()  # departments that authorized the gov_service body
+        self.last: dict | None = None  # the result of the last clock pass
 
     def build(self) -> None:
         from registry import migrate
@@ -70,42 +76,75 @@ class AlertsWorld:
         from application.config import Settings
         from application.packs import ensure_active_pack
 
-        settings = Settings(instance_dir=self.tmp_path / "instance", database_url=f"sqlite:///{self.tmp_path / 'hall.db'}",
-                            key_dir=self.tmp_path / "keys", key_passphrase=b"test-passphrase", secret_key="test",
-                            testing=True, checkpoint_interval_ms=10)
+        settings = Settings(
+            instance_dir=self.tmp_path / "instance",
+            database_url=f"sqlite:///{self.tmp_path / 'hall.db'}",
+            key_dir=self.tmp_path / "keys",
+            key_passphrase=b"test-passphrase",
+            secret_key="test",
+            testing=True,
+            checkpoint_interval_ms=10,
+        )
         settings.instance_dir.mkdir(parents=True, exist_ok=True)
         self.app = create_app(settings)
         self.rt = self.app.extensions["onehall"]
         migrate.upgrade(self.rt.engine)
         ensure_active_pack(self.rt)
         with self.rt.filing(SYSTEM) as ctx:
-            for code, name, kind, low in [("FGW", "市发改委", "department", False), ("DAJ", "市档案局", "department", True),
-                                          ("ZWFW", "市政务服务中心", "gov_service", False),
-                                          ("SGB", "市编办（审改办）", "reform_office", False)]:
-                org.create_department(ctx, {"code": code, "name": name, "kind": kind, "low_volume": low,
-                                            "group": "city_department" if kind == "department" else "body"})
+            for code, name, kind, low in [
+                ("FGW", "市发改委", "department", False),
+                ("DAJ", "市档案局", "department", True),
+                ("ZWFW", "市政务服务中心", "gov_service", False),
+                ("SGB", "市编办（审改办）", "reform_office", False),
+            ]:
+                org.create_department(
+                    ctx,
+                    {
+                        "code": code,
+                        "name": name,
+                        "kind": kind,
+                        "low_volume": low,
+                        "group": "city_department" if kind == "department" else "body",
+                    },
+                )
             org.create_hall(ctx, {"code": "CITY", "name": "市本级政务大厅", "kind": "city", "host_department": "ZWFW"})
             org.create_place(ctx, {"code": "ZH-01", "name": "综合窗口", "kind": "comprehensive_window", "hall": "CITY"})
-            org.create_place(ctx, {"code": "FGW-CK", "name": "发改委窗口", "kind": "department_window", "hall": "CITY",
-                                   "department": "FGW"})
-            org.create_place(ctx, {"code": "FGW-KS", "name": "发改委投资科", "kind": "internal_office",
-                                   "department": "FGW"})
-            org.create_place(ctx, {"code": "DAJ-KS", "name": "档案局利用科", "kind": "internal_office",
-                                   "department": "DAJ"})
+            org.create_place(
+                ctx,
+                {
+                    "code": "FGW-CK",
+                    "name": "发改委窗口",
+                    "kind": "department_window",
+                    "hall": "CITY",
+                    "department": "FGW",
+                },
+            )
+            org.create_place(
+                ctx, {"code": "FGW-KS", "name": "发改委投资科", "kind": "internal_office", "department": "FGW"}
+            )
+            org.create_place(
+                ctx, {"code": "DAJ-KS", "name": "档案局利用科", "kind": "internal_office", "department": "DAJ"}
+            )
             org.create_place(ctx, {"code": "PLATFORM", "name": "一体化平台", "kind": "platform"})
-            self.people["w"] = org.create_person(ctx, {"name": "赵丽", "department": "ZWFW",
-                                                       "position": "综合窗口受理员"}).id
+            self.people["w"] = org.create_person(
+                ctx, {"name": "赵丽", "department": "ZWFW", "position": "综合窗口受理员"}
+            ).id
             # each department's account is linked to its clerk: a case step names the caller's person
-            self.people["fgw"] = org.create_person(ctx, {"name": "钱进", "department": "FGW",
-                                                         "position": "审批服务科科员"}).id
-            self.people["daj"] = org.create_person(ctx, {"name": "孙兰", "department": "DAJ",
-                                                         "position": "审批服务科科员"}).id
+            self.people["fgw"] = org.create_person(
+                ctx, {"name": "钱进", "department": "FGW", "position": "审批服务科科员"}
+            ).id
+            self.people["daj"] = org.create_person(
+                ctx, {"name": "孙兰", "department": "DAJ", "position": "审批服务科科员"}
+            ).id
             seed_from_chinesecalendar(ctx.session, [2026])
         with self.rt.filing_session() as session:  # tokens only: no password hashing
-            for name, role, dept, person in [("fgw", "department", "FGW", self.people["fgw"]),
-                                             ("daj", "department", "DAJ", self.people["daj"]),
-                                             ("sgb", "reform_office", None, None), ("audit", "auditor", None, None),
-                                             ("win", "window", None, self.people["w"])]:
+            for name, role, dept, person in [
+                ("fgw", "department", "FGW", self.people["fgw"]),
+                ("daj", "department", "DAJ", self.people["daj"]),
+                ("sgb", "reform_office", None, None),
+                ("audit", "auditor", None, None),
+                ("win", "window", None, self.people["w"]),
+            ]:
                 create_user(session, name, role, None, department=dept, person=person)
                 self.tokens[name] = create_token(session, name)
         self.client = self.app.test_client()
@@ -115,6 +154,7 @@ class AlertsWorld:
         """The hall's clock reads `at` while a window files what happens at `at` (a case step is
         not back-dated beyond the pack's step_backdate_hours, application.acts)."""
         import application.acts
+
         saved = application.acts.utcnow
         application.acts.utcnow = lambda: at
         try:
@@ -131,14 +171,19 @@ class AlertsWorld:
         """The integrated platform reports an application through its API client (role platform)."""
         if "yth" not in self.tokens:
             from registry.services.accounts import create_token, create_user
+
             with self.rt.filing_session() as session:
                 create_user(session, "yth", "platform", None)
                 self.tokens["yth"] = create_token(session, "yth")
-        self.post("/platform/applications", {"platform_no": platform_no, "item": item, "applicant": applicant,
-                                             "applied_at": at.isoformat()}, "yth")
+        self.post(
+            "/platform/applications",
+            {"platform_no": platform_no, "item": item, "applicant": applicant, "applied_at": at.isoformat()},
+            "yth",
+        )
 
     def alerts(self, case: str, kind: str | None = None) -> list:
         from registry.models import Alert
+
         stmt = select(Alert).where(Alert.case == case).order_by(Alert.id)
         if kind is not None:
             stmt = stmt.where(Alert.rule == KINDS[kind][0])
@@ -158,9 +203,11 @@ def alerts_world(tmp_path):
 
 # ------------------------------------------------------------------ 假如: the platform, items, delegations
 
+
 @given(parsers.re(r"政务服务平台已导入2026年工作日历，办公时间为(?P<hours>.+)"))
 def platform(alerts_world, hours):
     from application.scheduler import office_hours
+
     alerts_world.build()
     stated = [(a.zfill(5), b.zfill(5)) for a, b in re.findall(r"(\d{1,2}:\d{2})[—\-至到~]+(\d{1,2}:\d{2})", hours)]
     pack = [(a.strftime("%H:%M"), b.strftime("%H:%M")) for a, b in office_hours(alerts_world.rt).periods]
@@ -171,24 +218,44 @@ def platform(alerts_world, hours):
 def item(alerts_world, dept, kind, name, days):
     w, code = alerts_world, DEPARTMENTS[dept]
     number = f"{code}-{len(w.items) + 1:03d}"
-    w.post("/items", {"code": number, "name": name, "department": code, "item_type": "行政许可",
-                      "case_type": "commitment" if kind == "承诺件" else "instant",
-                      "statutory_limit": {"value": 20, "unit": "working_day"},
-                      "promised_limit": {"value": int(days), "unit": "working_day"} if days else None,
-                      "entry": {"hall": "CITY"}, "effective_from": "2019-01-01T00:00:00+08:00"}, code.lower())
+    w.post(
+        "/items",
+        {
+            "code": number,
+            "name": name,
+            "department": code,
+            "item_type": "行政许可",
+            "case_type": "commitment" if kind == "承诺件" else "instant",
+            "statutory_limit": {"value": 20, "unit": "working_day"},
+            "promised_limit": {"value": int(days), "unit": "working_day"} if days else None,
+            "entry": {"hall": "CITY"},
+            "effective_from": "2019-01-01T00:00:00+08:00",
+        },
+        code.lower(),
+    )
     w.post(f"/items/{number}/review", {"result": "approved"}, "sgb")
     w.items[name] = number
     if code not in w.granted:  # the department authorizes the hall's body to receive and accept (综合窗口)
-        w.post("/authorizations", {"grantor": code, "grantee": {"gov_service": True},
-                                   "powers": ["consult", "receive", "accept", "issue"], "valid_from": "2019-01-01"},
-               code.lower())
+        w.post(
+            "/authorizations",
+            {
+                "grantor": code,
+                "grantee": {"gov_service": True},
+                "powers": ["consult", "receive", "accept", "issue"],
+                "valid_from": "2019-01-01",
+            },
+            code.lower(),
+        )
         w.granted.add(code)
 
 
-@given(parsers.re(r"(?P<dept>市\S+?)自(?P<day>\d{4}年\d{1,2}月\d{1,2}日)起委托政务服务部门受理其全部事项（事进人不进）"))
+@given(
+    parsers.re(r"(?P<dept>市\S+?)自(?P<day>\d{4}年\d{1,2}月\d{1,2}日)起委托政务服务部门受理其全部事项（事进人不进）")
+)
 def delegation(alerts_world, dept, day):
-    alerts_world.post("/delegations", {"items": "*", "from": moment(day + "0:00").isoformat()},
-                      DEPARTMENTS[dept].lower())
+    alerts_world.post(
+        "/delegations", {"items": "*", "from": moment(day + "0:00").isoformat()}, DEPARTMENTS[dept].lower()
+    )
 
 
 @given(parsers.re(r"(?P<dept>市\S+?)的A岗首席代表是“(?P<name>[^”]+)”"))
@@ -199,11 +266,21 @@ def chief_representative(alerts_world, dept, name):
     from registry.services.accounts import create_token, create_user
     from registry.services.context import SYSTEM
     from vocab import CHIEF_REP_MINIMUM
+
     w, code = alerts_world, DEPARTMENTS[dept]
     with w.rt.filing(SYSTEM) as ctx:
         person = org.create_person(ctx, {"name": name, "department": code, "position": "审批服务科科长"}).id
-    w.post("/authorizations", {"grantor": code, "grantee": {"person": person}, "post": "A",
-                               "powers": list(CHIEF_REP_MINIMUM), "valid_from": "2019-01-01"}, code.lower())
+    w.post(
+        "/authorizations",
+        {
+            "grantor": code,
+            "grantee": {"person": person},
+            "post": "A",
+            "powers": list(CHIEF_REP_MINIMUM),
+            "valid_from": "2019-01-01",
+        },
+        code.lower(),
+    )
     with w.rt.filing_session() as session:
         account = f"{code.lower()}_rep"
         create_user(session, account, "department", None, department=code, person=person)
@@ -212,8 +289,10 @@ def chief_representative(alerts_world, dept, name):
 
 # ------------------------------------------------------------------ 假如/当: cases and their steps
 
-ACCEPT = (rf"(?P<place>综合窗口|一体化平台|发改委窗口)于(?P<at>{TIME})受理了(?:“(?P<name>[^”]+)”的)?办件(?P<number>[\w-]+)"
-          r"(?:，申请人为“(?P<applicant>[^”]+)”)?(?P<outside>，但没有一体化平台记录（门禁规则之前登记）)?")
+ACCEPT = (
+    rf"(?P<place>综合窗口|一体化平台|发改委窗口)于(?P<at>{TIME})受理了(?:“(?P<name>[^”]+)”的)?办件(?P<number>[\w-]+)"
+    r"(?:，申请人为“(?P<applicant>[^”]+)”)?(?P<outside>，但没有一体化平台记录（门禁规则之前登记）)?"
+)
 
 
 @given(parsers.re(ACCEPT))
@@ -230,17 +309,40 @@ def accept(alerts_world, place, at, name, number, applicant, outside):
         from registry.services._common import latest_item
         from registry.services.context import Actor
         from application.casework import _due
+
         with w.rt.filing(Actor(name="legacy", role="window")) as ctx:
             due, pending = _due(ctx.session, latest_item(ctx.session, item, published_only=True), moment(at))
-            case_service.open_case(ctx, {"number": number, "item": item, "place": PLACES[place],
-                                         "accepted_at": moment(at), "person": w.people["w"], "platform_record": False},
-                                   key=f"legacy:{number}", due_at=due, clock_pending=pending, decision_id=None)
+            case_service.open_case(
+                ctx,
+                {
+                    "number": number,
+                    "item": item,
+                    "place": PLACES[place],
+                    "accepted_at": moment(at),
+                    "person": w.people["w"],
+                    "platform_record": False,
+                },
+                key=f"legacy:{number}",
+                due_at=due,
+                clock_pending=pending,
+                decision_id=None,
+            )
         return
     w.report(f"PT-{number}", item, applicant, moment(at))
     with w.clock(moment(at)):
-        w.post("/cases", {"number": number, "item": item, "place": PLACES[place], "person": w.people["w"],
-                          "applicant": applicant, "accepted_at": moment(at).isoformat(),
-                          "platform_no": f"PT-{number}"}, "win")
+        w.post(
+            "/cases",
+            {
+                "number": number,
+                "item": item,
+                "place": PLACES[place],
+                "person": w.people["w"],
+                "applicant": applicant,
+                "accepted_at": moment(at).isoformat(),
+                "platform_no": f"PT-{number}",
+            },
+            "win",
+        )
 
 
 @given(parsers.re(rf"一体化平台报送：办件(?P<number>[\w-]+)于(?P<at>{TIME})在(?P<place>\S+?)受理了“(?P<name>[^”]+)”"))
@@ -250,12 +352,24 @@ def reported(alerts_world, number, at, place, name):
     from registry.services._common import latest_item
     from registry.services.context import Actor
     from application.casework import _due
+
     w, accepted_at = alerts_world, moment(at)
     with w.rt.filing(Actor(name="platform", role="window")) as ctx:
         due, pending = _due(ctx.session, latest_item(ctx.session, w.items[name], published_only=True), accepted_at)
-        case_service.open_case(ctx, {"number": number, "item": w.items[name], "place": PLACES[place],
-                                     "accepted_at": accepted_at, "person": w.people["w"]},
-                               key=f"platform:{number}", due_at=due, clock_pending=pending, decision_id=None)
+        case_service.open_case(
+            ctx,
+            {
+                "number": number,
+                "item": w.items[name],
+                "place": PLACES[place],
+                "accepted_at": accepted_at,
+                "person": w.people["w"],
+            },
+            key=f"platform:{number}",
+            due_at=due,
+            clock_pending=pending,
+            decision_id=None,
+        )
 
 
 STEP = rf"(?P<who>\S+?)于(?P<at>{TIME})(?:在(?P<place>\S+?))?(?P<step>承办|审批|出件)了办件(?P<number>[\w-]+)"
@@ -267,24 +381,29 @@ def case_step(alerts_world, who, at, place, step, number):
     code = {"承办": "taken_up", "审批": "decided", "出件": "issued"}[step]
     place = PLACES[place] if place else (PLACES.get(who) or None)
     with alerts_world.clock(moment(at)):
-        alerts_world.post(f"/cases/{number}/steps", {"step": code, "place": place, "at": moment(at).isoformat()},
-                          WHO[who])
+        alerts_world.post(
+            f"/cases/{number}/steps", {"step": code, "place": place, "at": moment(at).isoformat()}, WHO[who]
+        )
 
 
 # ------------------------------------------------------------------ 当: the monitoring clock
 
+
 @when(parsers.re(rf"监察时钟在(?P<at>{TIME})(?:再次)?运行"))
 def run_clock(alerts_world, at):
     from application.scheduler import clocks_pass
+
     alerts_world.last = clocks_pass(alerts_world.rt, moment(at))
 
 
 # ------------------------------------------------------------------ 那么: the alerts
 
+
 @given(parsers.re(rf"办件(?P<number>[\w-]+)应于(?P<at>{TIME})前办结"))
 @then(parsers.re(rf"办件(?P<number>[\w-]+)应于(?P<at>{TIME})前办结"))
 def due_at(alerts_world, number, at):
     from registry.models import Case
+
     with alerts_world.rt.reading() as session:
         case = session.get(Case, number)
         assert case.due_at is not None and case.due_at.replace(tzinfo=timezone.utc) == moment(at), case.due_at

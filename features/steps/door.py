@@ -4,6 +4,7 @@ Built on the app of features/steps/alerts.py (`alerts_world`: its calendar, item
 clock). The platform reports applications through its API client (role `platform`); windows
 record acceptances through POST /api/v1/cases, and what a refusal wrote is counted in rows.
 """
+
 from __future__ import annotations
 
 import threading
@@ -19,13 +20,17 @@ PLACE = "|".join(PLACES_HERE)
 
 def _counts(w) -> tuple[int, int]:
     from registry import models as m
+
     with w.rt.reading() as session:
-        return (session.scalar(select(func.count()).select_from(m.Case)),
-                session.scalar(select(func.count()).select_from(m.LogEntry)))
+        return (
+            session.scalar(select(func.count()).select_from(m.Case)),
+            session.scalar(select(func.count()).select_from(m.LogEntry)),
+        )
 
 
 def _case(w, number):
     from registry.models import Case
+
     with w.rt.reading() as session:
         row = session.get(Case, number)
         if row is not None:
@@ -33,22 +38,37 @@ def _case(w, number):
         return row
 
 
-@given(parsers.re(r"一体化平台报送了申报号(?P<no>[\w-]+)：“(?P<name>[^”]+)”，申请人为“(?P<applicant>[^”]+)”"
-                  rf"(?:，申报时间(?P<at>{TIME}))?"))
-@when(parsers.re(r"一体化平台报送了申报号(?P<no>[\w-]+)：“(?P<name>[^”]+)”，申请人为“(?P<applicant>[^”]+)”"
-                 rf"(?:，申报时间(?P<at>{TIME}))?"))
+@given(
+    parsers.re(
+        r"一体化平台报送了申报号(?P<no>[\w-]+)：“(?P<name>[^”]+)”，申请人为“(?P<applicant>[^”]+)”"
+        rf"(?:，申报时间(?P<at>{TIME}))?"
+    )
+)
+@when(
+    parsers.re(
+        r"一体化平台报送了申报号(?P<no>[\w-]+)：“(?P<name>[^”]+)”，申请人为“(?P<applicant>[^”]+)”"
+        rf"(?:，申报时间(?P<at>{TIME}))?"
+    )
+)
 def platform_reports(alerts_world, no, name, applicant, at):
     alerts_world.report(no, alerts_world.items[name], applicant, moment(at or "2026年9月30日15:50"))
 
 
-ACCEPT = (rf"(?P<place>{PLACE})于(?P<at>{TIME})受理(?:申报号(?P<no>[\w-]+)|申请人“(?P<applicant>[^”]+)”没有申报号)"
-          r"的办件(?P<number>[\w-]+)")
+ACCEPT = (
+    rf"(?P<place>{PLACE})于(?P<at>{TIME})受理(?:申报号(?P<no>[\w-]+)|申请人“(?P<applicant>[^”]+)”没有申报号)"
+    r"的办件(?P<number>[\w-]+)"
+)
 
 
 def _accept_body(w, place, at, no, applicant, number) -> dict:
-    body = {"number": number, "item": next(iter(w.items.values())), "place": PLACES_HERE[place],
-            "person": w.people["w"], "applicant": applicant or "湘潭某建材有限公司",
-            "accepted_at": moment(at).isoformat()}
+    body = {
+        "number": number,
+        "item": next(iter(w.items.values())),
+        "place": PLACES_HERE[place],
+        "person": w.people["w"],
+        "applicant": applicant or "湘潭某建材有限公司",
+        "accepted_at": moment(at).isoformat(),
+    }
     if no:
         body["platform_no"] = no
     return body
@@ -60,16 +80,18 @@ def accept_at_door(alerts_world, place, at, no, applicant, number):
     w = alerts_world
     w.before = _counts(w)
     with w.clock(moment(at)):
-        r = w.client.post("/api/v1/cases", json=_accept_body(w, place, at, no, applicant, number),
-                          headers=bearer(w.tokens["win"]))
+        r = w.client.post(
+            "/api/v1/cases", json=_accept_body(w, place, at, no, applicant, number), headers=bearer(w.tokens["win"])
+        )
     w.answer = (r.status_code, r.get_json(), r.mimetype)
 
 
 @given(parsers.re(rf"综合窗口于(?P<at>{TIME})退件了办件(?P<number>[\w-]+)"))
 def returned(alerts_world, at, number):
     with alerts_world.clock(moment(at)):
-        alerts_world.post(f"/cases/{number}/steps", {"step": "returned", "place": "ZH-01",
-                                                     "at": moment(at).isoformat()}, "win")
+        alerts_world.post(
+            f"/cases/{number}/steps", {"step": "returned", "place": "ZH-01", "at": moment(at).isoformat()}, "win"
+        )
 
 
 @given(parsers.re(rf"政务服务部门声明一体化平台于(?P<start>{TIME})至(?P<end>{TIME})停机"))
@@ -77,11 +99,15 @@ def outage(alerts_world, start, end):
     w = alerts_world
     if "zwfw" not in w.tokens:
         from registry.services.accounts import create_token, create_user
+
         with w.rt.filing_session() as session:
             create_user(session, "zwfw", "gov_service", None, department="ZWFW")
             w.tokens["zwfw"] = create_token(session, "zwfw")
-    w.post("/platform/outages", {"start": moment(start).isoformat(), "end": moment(end).isoformat(),
-                                 "reason": "省一体化平台升级维护"}, "zwfw")
+    w.post(
+        "/platform/outages",
+        {"start": moment(start).isoformat(), "end": moment(end).isoformat(), "reason": "省一体化平台升级维护"},
+        "zwfw",
+    )
 
 
 @when(parsers.re(r"综合窗口和一体化平台的两个工作进程同时受理申报号(?P<no>[\w-]+)的办件(?P<a>[\w-]+)和(?P<b>[\w-]+)"))
@@ -97,8 +123,10 @@ def race(alerts_world, no, a, b):
         r = client.post("/api/v1/cases", json=body, headers=bearer(w.tokens["win"]))
         w.race[i] = (r.status_code, r.get_json())
 
-    threads = [threading.Thread(target=worker, args=(0, "综合窗口", a)),
-               threading.Thread(target=worker, args=(1, "一体化平台", b))]
+    threads = [
+        threading.Thread(target=worker, args=(0, "综合窗口", a)),
+        threading.Thread(target=worker, args=(1, "一体化平台", b)),
+    ]
     with w.clock(moment("2026年9月30日16:00")):
         for th in threads:
             th.start()
@@ -135,15 +163,24 @@ def platform_no(alerts_world, number, no):
 @then(parsers.re(rf"办件(?P<number>[\w-]+)待平台补录，应于(?P<at>{TIME})前补录"))
 def pending(alerts_world, number, at):
     from datetime import timezone
+
     case = _case(alerts_world, number)
     assert case.pending_platform is True and case.platform_no is None
     assert case.platform_due_at.replace(tzinfo=timezone.utc) == moment(at), case.platform_due_at
 
 
 def _seal_decision(w, number) -> dict:
-    r = w.client.post("/api/v1/decisions", json={"person": w.people["w"], "action": "use_seal", "place": "ZH-01",
-                                                 "item": next(iter(w.items.values())), "case": number},
-                      headers=bearer(w.tokens["win"]))
+    r = w.client.post(
+        "/api/v1/decisions",
+        json={
+            "person": w.people["w"],
+            "action": "use_seal",
+            "place": "ZH-01",
+            "item": next(iter(w.items.values())),
+            "case": number,
+        },
+        headers=bearer(w.tokens["win"]),
+    )
     assert r.status_code == 200, r.get_json()
     return r.get_json()
 
@@ -176,9 +213,17 @@ def one_wins(alerts_world, rule):
 @when(parsers.re(r"询问综合窗口能否对办件(?P<number>[\w-]+)出件"))
 def ask_issue(alerts_world, number):
     w = alerts_world
-    r = w.client.post("/api/v1/decisions", json={"person": w.people["w"], "action": "issue", "place": "ZH-01",
-                                                 "item": next(iter(w.items.values())), "case": number},
-                      headers=bearer(w.tokens["win"]))
+    r = w.client.post(
+        "/api/v1/decisions",
+        json={
+            "person": w.people["w"],
+            "action": "issue",
+            "place": "ZH-01",
+            "item": next(iter(w.items.values())),
+            "case": number,
+        },
+        headers=bearer(w.tokens["win"]),
+    )
     w.answer = (r.status_code, r.get_json(), r.mimetype)
 
 
@@ -189,9 +234,8 @@ def forbidden_checked(alerts_world, rule):
     assert "case" not in body["unchecked"], body
 
 
-
-
 # ------------------------------------------------------------------ 帮办代办 (XT-3.5, XT-3.2)
+
 
 @given(parsers.re(r"市发改委审批服务科的工作人员是“(?P<name>[^”]+)”"))
 def approval_section_person(alerts_world, name):
@@ -199,11 +243,13 @@ def approval_section_person(alerts_world, name):
     from registry.services import org
     from registry.services.accounts import create_token, create_user
     from registry.services.context import SYSTEM
+
     w = alerts_world
     with w.rt.filing(SYSTEM) as ctx:
         section = org.create_section(ctx, {"department": "FGW", "name": "行政审批服务科", "kind": "approval_service"})
-        person = org.create_person(ctx, {"name": name, "department": "FGW", "section": section.id,
-                                         "position": "科员"}).id
+        person = org.create_person(
+            ctx, {"name": name, "department": "FGW", "section": section.id, "position": "科员"}
+        ).id
     with w.rt.filing_session() as session:
         create_user(session, "fgw_sec", "department", None, department="FGW", person=person)
         w.tokens["fgw_sec"] = create_token(session, "fgw_sec")
@@ -212,15 +258,21 @@ def approval_section_person(alerts_world, name):
 AGENCY_WHO = {"综合窗口": "win", "市发改委": "fgw", "市发改委审批服务科": "fgw_sec"}
 
 
-@when(parsers.re(rf"(?P<who>综合窗口|市发改委审批服务科|市发改委)于(?P<at>{TIME})在(?P<place>{PLACE})"
-                 r"为办件(?P<number>[\w-]+)的申请人帮办代办"))
+@when(
+    parsers.re(
+        rf"(?P<who>综合窗口|市发改委审批服务科|市发改委)于(?P<at>{TIME})在(?P<place>{PLACE})"
+        r"为办件(?P<number>[\w-]+)的申请人帮办代办"
+    )
+)
 def agency(alerts_world, who, at, place, number):
     w = alerts_world
     w.before = _counts(w)
     with w.clock(moment(at)):
-        r = w.client.post(f"/api/v1/cases/{number}/steps", json={"step": "agency", "place": PLACES_HERE[place],
-                                                                 "at": moment(at).isoformat()},
-                          headers=bearer(w.tokens[AGENCY_WHO[who]]))
+        r = w.client.post(
+            f"/api/v1/cases/{number}/steps",
+            json={"step": "agency", "place": PLACES_HERE[place], "at": moment(at).isoformat()},
+            headers=bearer(w.tokens[AGENCY_WHO[who]]),
+        )
     w.answer = (r.status_code, r.get_json(), r.mimetype)
 
 
@@ -230,8 +282,12 @@ def agency_recorded(alerts_world):
     assert code == 201 and body["step"] == "agency", body
 
 
-@then(parsers.re(r"帮办代办被拒绝，依据规则(?P<rule>[\w.]+)（条款(?P<clause>XT-[\d.]+)），理由包含“(?P<text>.+)”，"
-                 r"日志没有新增记录"))
+@then(
+    parsers.re(
+        r"帮办代办被拒绝，依据规则(?P<rule>[\w.]+)（条款(?P<clause>XT-[\d.]+)），理由包含“(?P<text>.+)”，"
+        r"日志没有新增记录"
+    )
+)
 def agency_refused(alerts_world, rule, clause, text):
     refused(alerts_world, rule, clause, text)
     assert _counts(alerts_world) == alerts_world.before

@@ -4,6 +4,7 @@ Policy staff write 部门、人员、事项、授权… as tables; this module t
 snapshot of docs/facts.md (codes, not labels), so scenarios exercise the same API the web
 layer calls.
 """
+
 from __future__ import annotations
 
 import re
@@ -16,22 +17,40 @@ from vocab.clock import SHANGHAI
 # Label -> code per table column, read from the shared vocabulary; a few shorter spellings the
 # feature files use besides the vocabulary's own labels.
 _VOCABULARIES = {
-    "item_type": vocab.ITEM_TYPES, "case_type": vocab.CASE_TYPES, "complexity": vocab.COMPLEXITY,
-    "place": vocab.PLACE_KINDS, "seal": vocab.SEAL_KINDS, "dept": vocab.DEPARTMENT_KINDS,
-    "hall": vocab.HALL_KINDS, "depth": vocab.ONLINE_DEPTHS, "section": vocab.SECTION_KINDS,
-    "reason": vocab.EXEMPTION_REASONS, "role": vocab.STAFF_ROLES,
+    "item_type": vocab.ITEM_TYPES,
+    "case_type": vocab.CASE_TYPES,
+    "complexity": vocab.COMPLEXITY,
+    "place": vocab.PLACE_KINDS,
+    "seal": vocab.SEAL_KINDS,
+    "dept": vocab.DEPARTMENT_KINDS,
+    "hall": vocab.HALL_KINDS,
+    "depth": vocab.ONLINE_DEPTHS,
+    "section": vocab.SECTION_KINDS,
+    "reason": vocab.EXEMPTION_REASONS,
+    "role": vocab.STAFF_ROLES,
 }
 _SHORTER = {
     "complexity": {"简单": "simple", "复杂": "complex"},
     "hall": {"市本级": "city"},
     "role": {"工作人员": "staff"},
 }
-LABELS = {kind: {**{lab: code for code, lab in table.items()}, **_SHORTER.get(kind, {})}
-          for kind, table in _VOCABULARIES.items()}
+LABELS = {
+    kind: {**{lab: code for code, lab in table.items()}, **_SHORTER.get(kind, {})}
+    for kind, table in _VOCABULARIES.items()
+}
 ACTION_CODES = {label: code for code, label in ACTIONS.items()}
 KIND_LABELS = {label: code for code, label in vocab.DECISION_KINDS.items()}
-UNITS = {"个工作日": "working_day", "工作日": "working_day", "个自然日": "calendar_day", "自然日": "calendar_day",
-         "天": "calendar_day", "个月": "month", "月": "month", "小时": "hour", "个小时": "hour"}
+UNITS = {
+    "个工作日": "working_day",
+    "工作日": "working_day",
+    "个自然日": "calendar_day",
+    "自然日": "calendar_day",
+    "天": "calendar_day",
+    "个月": "month",
+    "月": "month",
+    "小时": "hour",
+    "个小时": "hour",
+}
 
 
 def when(text: str | None):
@@ -113,11 +132,32 @@ class FactsWorld:
 
     def __init__(self, pack):
         self.pack = pack
-        self.snapshot: dict[str, list] = {k: [] for k in (
-            "departments", "sections", "halls", "hall_approvals", "citizens_home_opening", "places",
-            "people", "staff_filings", "items", "item_reviews", "function_sections", "fee_reviews",
-            "authorizations", "revocations", "absences", "exemptions", "delegations", "seals",
-            "seal_custody", "exceptions", "cases")}
+        self.snapshot: dict[str, list] = {
+            k: []
+            for k in (
+                "departments",
+                "sections",
+                "halls",
+                "hall_approvals",
+                "citizens_home_opening",
+                "places",
+                "people",
+                "staff_filings",
+                "items",
+                "item_reviews",
+                "function_sections",
+                "fee_reviews",
+                "authorizations",
+                "revocations",
+                "absences",
+                "exemptions",
+                "delegations",
+                "seals",
+                "seal_custody",
+                "exceptions",
+                "cases",
+            )
+        }
         self.engine = None
         self.answer = None
         self.found = None
@@ -139,4 +179,5 @@ class FactsWorld:
         self.snapshot[key].append(row)
         if self.engine is not None:
             from rules.world import KINDS
+
             self.engine.apply({"kind": KINDS[key], "op": "upsert", "record": row})

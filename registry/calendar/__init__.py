@@ -12,6 +12,7 @@ answers working-day and office-hours questions. Anything that touches a year wit
 data raises :class:`CalendarPending` — the clock fails closed (the case is marked
 "pending calendar") instead of guessing. Authorization decisions never use this module.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -21,13 +22,28 @@ from sqlalchemy.orm import Session
 
 from registry.calendar.loading import chinesecalendar_years, import_year, seed_from_chinesecalendar
 from registry.calendar.working import (
-    DEFAULT_OFFICE_HOURS, CalendarPending, OfficeHours, WorkingCalendar, add_office_hours,
+    DEFAULT_OFFICE_HOURS,
+    CalendarPending,
+    OfficeHours,
+    WorkingCalendar,
+    add_office_hours,
 )
 from registry.models import CalendarDay, CalendarYear
 from vocab.clock import SHANGHAI
 
-__all__ = ["DEFAULT_OFFICE_HOURS", "SHANGHAI", "WARN_DAYS", "CalendarPending", "OfficeHours", "WorkingCalendar",
-           "add_office_hours", "chinesecalendar_years", "import_year", "seed_from_chinesecalendar", "status"]
+__all__ = [
+    "DEFAULT_OFFICE_HOURS",
+    "SHANGHAI",
+    "WARN_DAYS",
+    "CalendarPending",
+    "OfficeHours",
+    "WorkingCalendar",
+    "add_office_hours",
+    "chinesecalendar_years",
+    "import_year",
+    "seed_from_chinesecalendar",
+    "status",
+]
 
 WARN_DAYS = 60
 
@@ -42,8 +58,7 @@ def status(session: Session, today: date | None = None, warn_days: int = WARN_DA
     today = today or datetime.now(SHANGHAI).date()
     rows = session.execute(select(CalendarYear.year, CalendarYear.source).order_by(CalendarYear.year)).all()
     years = [y for y, _ in rows]
-    counts = dict(session.execute(
-        select(CalendarDay.year, func.count()).group_by(CalendarDay.year)).all())
+    counts = dict(session.execute(select(CalendarDay.year, func.count()).group_by(CalendarDay.year)).all())
     loaded = set(years)
     if today.year in loaded:
         y = today.year
@@ -56,12 +71,16 @@ def status(session: Session, today: date | None = None, warn_days: int = WARN_DA
         days_left = 0
     warning = None
     if today.year not in loaded:
-        warning = (f"{today.year}年的工作日历尚未导入，按工作日计时的时限暂停（待日历）；"
-                   f"请尽快导入国务院办公厅公布的{today.year}年节假日安排。")
+        warning = (
+            f"{today.year}年的工作日历尚未导入，按工作日计时的时限暂停（待日历）；"
+            f"请尽快导入国务院办公厅公布的{today.year}年节假日安排。"
+        )
     elif days_left < warn_days:
         nxt = last.year + 1
-        warning = (f"已导入的工作日历将于{last.isoformat()}用完（剩余{days_left}天，少于{warn_days}天）；"
-                   f"请在国务院办公厅公布{nxt}年节假日安排后导入{nxt}年日历。")
+        warning = (
+            f"已导入的工作日历将于{last.isoformat()}用完（剩余{days_left}天，少于{warn_days}天）；"
+            f"请在国务院办公厅公布{nxt}年节假日安排后导入{nxt}年日历。"
+        )
     return {
         "today": today.isoformat(),
         "years": years,

@@ -1,5 +1,6 @@
 """Loading working-day calendars: a year seeded from ``chinesecalendar``, or imported by the
 government service department from a CSV/YAML transcription of the State Council's notice."""
+
 from __future__ import annotations
 
 import csv
@@ -50,8 +51,7 @@ def seed_from_chinesecalendar(session: Session, years: Iterable[int] | None = No
             days.append(CalendarDay(day=d, year=d.year, working=False, name=chinese.get(name, name)))
     for d, name in constants.workdays.items():
         if d.year in todo and d.weekday() >= 5:
-            days.append(CalendarDay(day=d, year=d.year, working=True,
-                                    name=f"{chinese.get(name, name)}调休上班"))
+            days.append(CalendarDay(day=d, year=d.year, working=True, name=f"{chinese.get(name, name)}调休上班"))
     session.add_all([CalendarYear(year=y, source=source, loaded_at=now) for y in todo])
     session.flush()
     session.add_all(sorted(days, key=lambda x: x.day))
@@ -65,12 +65,18 @@ def seed_from_chinesecalendar(session: Session, years: Iterable[int] | None = No
 
 _OFF = {"休", "假", "休息", "放假", "holiday", "off"}
 _WORK = {"班", "上班", "调休上班", "workday", "work"}
-_HEADERS = {"日期": "date", "date": "date", "类型": "type", "type": "type",
-            "名称": "name", "name": "name", "节日": "name"}
+_HEADERS = {
+    "日期": "date",
+    "date": "date",
+    "类型": "type",
+    "type": "type",
+    "名称": "name",
+    "name": "name",
+    "节日": "name",
+}
 
 
-def import_year(session: Session, year: int, file: str | Path | IO[str], *,
-                source: str | None = None) -> dict:
+def import_year(session: Session, year: int, file: str | Path | IO[str], *, source: str | None = None) -> dict:
     """Load (or replace) one year from a CSV or YAML transcription of the State Council notice.
 
     **CSV** (UTF-8, a BOM is fine; lines starting with ``#`` are comments)::
@@ -154,10 +160,12 @@ def import_year(session: Session, year: int, file: str | Path | IO[str], *,
         existing.source = src
         existing.loaded_at = utcnow()
     session.flush()
-    session.add_all([
-        CalendarDay(day=d, year=year, working=w, name=(f"{n}调休上班" if w and n and "调休" not in n else n))
-        for d, (w, n, _) in sorted(stored.items())
-    ])
+    session.add_all(
+        [
+            CalendarDay(day=d, year=year, working=w, name=(f"{n}调休上班" if w and n and "调休" not in n else n))
+            for d, (w, n, _) in sorted(stored.items())
+        ]
+    )
     session.flush()
     return {
         "year": year,
@@ -210,8 +218,7 @@ def _yaml_rows(text: str) -> tuple[list[tuple[int, dict]], int | None, str | Non
     rows = []
     for i, entry in enumerate(doc["days"], start=1):
         entry = entry if isinstance(entry, dict) else {}
-        rows.append((i, {_HEADERS.get(str(k).lower() if str(k).isascii() else str(k)): v
-                         for k, v in entry.items()}))
+        rows.append((i, {_HEADERS.get(str(k).lower() if str(k).isascii() else str(k)): v for k, v in entry.items()}))
     year = doc.get("year")
     return rows, (int(year) if year is not None else None), doc.get("source")
 

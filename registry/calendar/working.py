@@ -1,5 +1,6 @@
 """Working days and office hours in memory: :class:`WorkingCalendar` answers the clocks' questions
 (docs/design.md §3 Calendar, §6); a year without data raises :class:`CalendarPending` (fails closed)."""
+
 from __future__ import annotations
 
 from bisect import bisect_right
@@ -14,7 +15,6 @@ from sqlalchemy.orm import Session
 from registry.errors import RegistryError
 from registry.models import CalendarDay, CalendarYear
 from vocab.clock import SHANGHAI
-
 
 
 class CalendarPending(RegistryError):
@@ -89,8 +89,8 @@ class WorkingCalendar:
     """Working days in memory: the loaded years and the days that differ from Mon–Fri."""
 
     years: frozenset[int]
-    holidays: frozenset[date] = frozenset()       # weekdays off
-    makeup_days: frozenset[date] = frozenset()    # weekend days worked (调休上班)
+    holidays: frozenset[date] = frozenset()  # weekdays off
+    makeup_days: frozenset[date] = frozenset()  # weekend days worked (调休上班)
     names: dict[date, str] = field(default_factory=dict)
     office: OfficeHours = DEFAULT_OFFICE_HOURS
 
@@ -98,8 +98,7 @@ class WorkingCalendar:
     def load(cls, session: Session, office: OfficeHours = DEFAULT_OFFICE_HOURS) -> "WorkingCalendar":
         years = frozenset(session.scalars(select(CalendarYear.year)))
         holidays, makeup, names = set(), set(), {}
-        for day, working, name in session.execute(
-                select(CalendarDay.day, CalendarDay.working, CalendarDay.name)):
+        for day, working, name in session.execute(select(CalendarDay.day, CalendarDay.working, CalendarDay.name)):
             (makeup if working else holidays).add(day)
             if name:
                 names[day] = name
@@ -110,10 +109,16 @@ class WorkingCalendar:
         """`load`, kept while the calendar is unchanged: one aggregate read (years, days, working
         days, last day) tells whether any worker imported or corrected it since, instead of
         reading every day of every year on each acceptance."""
-        mark = (str(session.get_bind().url), office,
-                session.scalar(select(func.count()).select_from(CalendarYear)),
-                *session.execute(select(func.count(), func.sum(case((CalendarDay.working.is_(True), 1), else_=0)),
-                                        func.max(CalendarDay.day))).one())
+        mark = (
+            str(session.get_bind().url),
+            office,
+            session.scalar(select(func.count()).select_from(CalendarYear)),
+            *session.execute(
+                select(
+                    func.count(), func.sum(case((CalendarDay.working.is_(True), 1), else_=0)), func.max(CalendarDay.day)
+                )
+            ).one(),
+        )
         found = _CURRENT.get(mark)
         if found is None:
             found = cls.load(session, office)
@@ -257,7 +262,8 @@ class WorkingCalendar:
         return sign * total
 
 
-def add_office_hours(session: Session, start: datetime, hours: float | timedelta,
-                     office: OfficeHours = DEFAULT_OFFICE_HOURS) -> datetime:
+def add_office_hours(
+    session: Session, start: datetime, hours: float | timedelta, office: OfficeHours = DEFAULT_OFFICE_HOURS
+) -> datetime:
     """Convenience: load the calendar and add office hours (see :class:`WorkingCalendar`)."""
     return WorkingCalendar.load(session, office).add_office_hours(start, hours)

@@ -38,6 +38,7 @@ with a BOM so Excel opens them (a GB18030 file saved by Excel is read too); xlsx
 sheet 实施清单 (or the first sheet). Row numbers in messages are the spreadsheet's (the header
 is row 1). Unknown headers are refused, so a misspelt column never drops data silently.
 """
+
 from __future__ import annotations
 
 import sys
@@ -48,8 +49,19 @@ from typing import Any
 from sqlalchemy import select
 
 from registry.catalog_io.cells import (
-    COLUMNS, FIELD_OF, HEADER_OF, REQUIRED, SHEET, format_datetime, format_fees, format_limit,
-    format_materials, neutralize, parse_datetime, parse_limit, split_list,
+    COLUMNS,
+    FIELD_OF,
+    HEADER_OF,
+    REQUIRED,
+    SHEET,
+    format_datetime,
+    format_fees,
+    format_limit,
+    format_materials,
+    neutralize,
+    parse_datetime,
+    parse_limit,
+    split_list,
 )
 from registry.catalog_io.files import export_catalog, read_table
 from registry.catalog_io.parse import parse_catalog
@@ -58,9 +70,26 @@ from registry.models import ItemVersion
 from registry.services import catalog
 from registry.services.context import FilingContext
 
-__all__ = ["COLUMNS", "FIELD_OF", "HEADER_OF", "REQUIRED", "SHEET", "ImportResult", "export_catalog", "format_datetime",
-           "format_fees", "format_limit", "format_materials", "import_catalog", "neutralize", "parse_catalog",
-           "parse_datetime", "parse_limit", "read_table", "split_list"]
+__all__ = [
+    "COLUMNS",
+    "FIELD_OF",
+    "HEADER_OF",
+    "REQUIRED",
+    "SHEET",
+    "ImportResult",
+    "export_catalog",
+    "format_datetime",
+    "format_fees",
+    "format_limit",
+    "format_materials",
+    "import_catalog",
+    "neutralize",
+    "parse_catalog",
+    "parse_datetime",
+    "parse_limit",
+    "read_table",
+    "split_list",
+]
 
 
 @dataclass
@@ -78,13 +107,19 @@ class ImportResult:
         return self.filed
 
     def __str__(self) -> str:
-        return (f"{self.filed}（新事项 {self.new_items}，新版本 {self.new_versions}；"
-                f"已发布 {self.published}，待审核 {self.filed - self.published}）")
+        return (
+            f"{self.filed}（新事项 {self.new_items}，新版本 {self.new_versions}；"
+            f"已发布 {self.published}，待审核 {self.filed - self.published}）"
+        )
 
     def as_dict(self) -> dict[str, Any]:
-        return {"rows": self.rows, "filed": self.filed, "published": self.published,
-                "new_items": self.new_items, "new_versions": self.new_versions}
-
+        return {
+            "rows": self.rows,
+            "filed": self.filed,
+            "published": self.published,
+            "new_items": self.new_items,
+            "new_versions": self.new_versions,
+        }
 
 
 def import_catalog(ctx: FilingContext, path: str | Path, progress: bool = True) -> ImportResult:
@@ -98,8 +133,9 @@ def import_catalog(ctx: FilingContext, path: str | Path, progress: bool = True) 
     """
     parsed = parse_catalog(ctx, path)
     result = ImportResult(rows=len(parsed))
-    existing = set(ctx.session.scalars(
-        select(ItemVersion.code).where(ItemVersion.code.in_([i["code"] for _, i in parsed]))))
+    existing = set(
+        ctx.session.scalars(select(ItemVersion.code).where(ItemVersion.code.in_([i["code"] for _, i in parsed])))
+    )
     from tqdm import tqdm
 
     bar = tqdm(total=len(parsed), desc="导入事项", unit="项", file=sys.stderr, disable=not progress)
@@ -109,10 +145,14 @@ def import_catalog(ctx: FilingContext, path: str | Path, progress: bool = True) 
                 try:
                     row = catalog.file_item(ctx, item)
                 except Invalid as exc:
-                    raise Invalid(f"第{row_no}行未能登记：{exc.detail}",
-                                  [FieldError(f"第{row_no}行 {HEADER_OF.get(e.field.split('.')[0], e.field)}",
-                                              e.message) for e in exc.errors]
-                                  or [FieldError(f"第{row_no}行", exc.detail)]) from None
+                    raise Invalid(
+                        f"第{row_no}行未能登记：{exc.detail}",
+                        [
+                            FieldError(f"第{row_no}行 {HEADER_OF.get(e.field.split('.')[0], e.field)}", e.message)
+                            for e in exc.errors
+                        ]
+                        or [FieldError(f"第{row_no}行", exc.detail)],
+                    ) from None
                 result.filed += 1
                 result.published += row.status == "published"
                 if row.code in existing:

@@ -1,5 +1,6 @@
 """The cells of the implementation list (实施清单): its columns, and the syntax of limits, lists,
 flags, labels and dates in a cell, read and written (the table in registry.catalog_io)."""
+
 from __future__ import annotations
 
 import re
@@ -55,8 +56,14 @@ def _unescape(text: str) -> str:
 
 
 def _escape(text: Any) -> str:
-    return (str(text or "").replace("\\", "\\\\").replace(";", "\\;").replace("|", "\\|")
-            .replace("\r", " ").replace("\n", " "))
+    return (
+        str(text or "")
+        .replace("\\", "\\\\")
+        .replace(";", "\\;")
+        .replace("|", "\\|")
+        .replace("\r", " ")
+        .replace("\n", " ")
+    )
 
 
 def format_limit(limit: dict[str, Any] | None) -> str:
@@ -110,8 +117,10 @@ def format_fees(fees: Iterable[dict[str, Any]]) -> str:
 
 
 def format_materials(materials: Iterable[dict[str, Any]]) -> str:
-    return ";\n".join(f"{_escape(m.get('code'))}|{_escape(m.get('name'))}"
-                      + (f"|{_escape(m['entry'])}" if m.get("entry") else "") for m in materials)
+    return ";\n".join(
+        f"{_escape(m.get('code'))}|{_escape(m.get('name'))}" + (f"|{_escape(m['entry'])}" if m.get("entry") else "")
+        for m in materials
+    )
 
 
 def _parse_entries(cell: str, keys: tuple[str, ...], minimum: int) -> tuple[list[dict[str, str]], list[str]]:
@@ -136,7 +145,7 @@ def _split_keep(cell: str, sep: str) -> list[str]:
     while i < len(cell):
         ch = cell[i]
         if ch == "\\" and i + 1 < len(cell):
-            buf.append(cell[i:i + 2])
+            buf.append(cell[i : i + 2])
             i += 2
             continue
         if ch == sep:

@@ -1,5 +1,6 @@
 """Reading and writing the implementation list's files: xlsx or csv in, the published list out
 (docs/design.md §8; the cell syntax is registry.catalog_io.cells)."""
+
 from __future__ import annotations
 
 import csv
@@ -11,7 +12,15 @@ from sqlalchemy.orm import Session
 
 import vocab
 from registry.catalog_io.cells import (
-    COLUMNS, SHEET, _escape, _restore, format_datetime, format_fees, format_limit, format_materials, neutralize,
+    COLUMNS,
+    SHEET,
+    _escape,
+    _restore,
+    format_datetime,
+    format_fees,
+    format_limit,
+    format_materials,
+    neutralize,
 )
 from registry.errors import FieldError, Invalid
 from registry.models import ItemVersion
@@ -45,8 +54,7 @@ def read_table(path: str | Path) -> list[tuple[int, list[Any]]]:
             raise Invalid("无法读取 xlsx 文件", [FieldError("文件", f"无法读取：{exc}")]) from None
         try:
             ws = wb[SHEET] if SHEET in wb.sheetnames else wb.worksheets[0]
-            rows = [(i, [_cell_text(v) for v in row])
-                    for i, row in enumerate(ws.iter_rows(values_only=True), start=1)]
+            rows = [(i, [_cell_text(v) for v in row]) for i, row in enumerate(ws.iter_rows(values_only=True), start=1)]
         finally:
             wb.close()
         return rows

@@ -1,5 +1,6 @@
 """Parsing and validating the rows of an implementation list against the registry: every
 problem named at once, by row and column (docs/design.md §8)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -12,8 +13,18 @@ from sqlalchemy.orm import Session
 
 import vocab
 from registry.catalog_io.cells import (
-    _CODE, _CONTROL, FIELD_OF, HEADER_OF, REQUIRED, _bool, _enum, _parse_entries, _unescape, parse_datetime,
-    parse_limit, split_list,
+    _CODE,
+    _CONTROL,
+    FIELD_OF,
+    HEADER_OF,
+    REQUIRED,
+    _bool,
+    _enum,
+    _parse_entries,
+    _unescape,
+    parse_datetime,
+    parse_limit,
+    split_list,
 )
 from registry.catalog_io.files import read_table
 from registry.errors import ErrorList, FieldError, Invalid
@@ -24,11 +35,14 @@ from registry.services.context import FilingContext
 
 def _check_codes(item: dict[str, Any], where, errors: ErrorList) -> None:
     """Codes as the API accepts them (vocab.CODE_PATTERN); no control characters in any text."""
+
     def bad(code: Any) -> bool:
         return not isinstance(code, str) or len(code) > vocab.CODE_MAX or not _CODE.match(code)
 
     if item.get("code") and bad(item["code"]):
-        errors.add(where("code"), f"编码“{item['code']}”只能由字母、数字、点、下划线和连字符组成（至多{vocab.CODE_MAX}个字符）")
+        errors.add(
+            where("code"), f"编码“{item['code']}”只能由字母、数字、点、下划线和连字符组成（至多{vocab.CODE_MAX}个字符）"
+        )
     for p in item.get("partners") or []:
         if bad(p):
             errors.add(where("partners"), f"联办事项编码“{p}”格式不符")
@@ -47,7 +61,7 @@ def _check_codes(item: dict[str, Any], where, errors: ErrorList) -> None:
 
 @dataclass
 class _Lookups:
-    departments: dict[str, str]   # code or name -> code
+    departments: dict[str, str]  # code or name -> code
     halls: dict[str, str]
     sections: dict[str, str]
     directory: set[str]
@@ -107,8 +121,9 @@ def parse_catalog(ctx: FilingContext, path: str | Path) -> list[tuple[int, dict[
     first_row: dict[str, int] = {}
     for row_no, cells in table[1:]:
         values = {fld: cells[i] if i < len(cells) else "" for i, fld in enumerate(columns) if fld}
-        if not any(str(v).strip() for v in values.values() if not isinstance(v, (date, datetime))) \
-                and not any(isinstance(v, (date, datetime)) for v in values.values()):
+        if not any(str(v).strip() for v in values.values() if not isinstance(v, (date, datetime))) and not any(
+            isinstance(v, (date, datetime)) for v in values.values()
+        ):
             continue  # a blank row
         item = _parse_row(ctx, row_no, values, look, errors)
         if item is None:
@@ -132,8 +147,9 @@ def parse_catalog(ctx: FilingContext, path: str | Path) -> list[tuple[int, dict[
     return parsed
 
 
-def _parse_row(ctx: FilingContext, row_no: int, values: dict[str, Any], look: _Lookups,
-               errors: ErrorList) -> dict[str, Any] | None:
+def _parse_row(
+    ctx: FilingContext, row_no: int, values: dict[str, Any], look: _Lookups, errors: ErrorList
+) -> dict[str, Any] | None:
     def where(fld: str) -> str:
         return f"第{row_no}行 {HEADER_OF[fld]}"
 
@@ -164,16 +180,24 @@ def _parse_row(ctx: FilingContext, row_no: int, values: dict[str, Any], look: _L
             if owner and owner != code:
                 errors.add(where("code"), f"事项编码“{item['code']}”已属于{owner}")
 
-    for fld, vocabulary in (("item_type", vocab.ITEM_TYPES), ("case_type", vocab.CASE_TYPES),
-                            ("complexity", vocab.COMPLEXITY), ("online_depth", vocab.ONLINE_DEPTHS)):
+    for fld, vocabulary in (
+        ("item_type", vocab.ITEM_TYPES),
+        ("case_type", vocab.CASE_TYPES),
+        ("complexity", vocab.COMPLEXITY),
+        ("online_depth", vocab.ONLINE_DEPTHS),
+    ):
         raw = text(fld)
         if not raw:
             continue
         try:
             item[fld] = _enum(raw, vocabulary, fld)
         except ValueError as exc:
-            label = {"item_type": "事项类型", "case_type": "办件类型", "complexity": "复杂程度",
-                     "online_depth": "办理深度"}[fld]
+            label = {
+                "item_type": "事项类型",
+                "case_type": "办件类型",
+                "complexity": "复杂程度",
+                "online_depth": "办理深度",
+            }[fld]
             errors.add(where(fld), f"未知{label}：{exc}")
 
     for fld, default in (("on_application", True), ("report_up", False)):

@@ -1,4 +1,5 @@
 """People who sign in (users) and clients that call the API (tokens)."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,4 +1,5 @@
 """The registry audits (`onehall audit`): what the log's records state against the rows."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,4 +1,5 @@
 """Working-day calendar data per year (seeded from chinesecalendar, extended by import)."""
+
 from __future__ import annotations
 
 from datetime import date, datetime

@@ -1,4 +1,5 @@
 """The catalog: directory items, item versions and their reviews, sections, fee reviews."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -57,7 +58,9 @@ class ItemVersion(Base):
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     late_filed: Mapped[bool] = mapped_column(Boolean, default=False)
     log_index: Mapped[int | None] = mapped_column(Integer)
-    pinyin: Mapped[str | None] = mapped_column(Text, deferred=True)  # search key (registry.search); deferred: older migrations load rows
+    pinyin: Mapped[str | None] = mapped_column(
+        Text, deferred=True
+    )  # search key (registry.search); deferred: older migrations load rows
 
 
 class ItemReview(Base):

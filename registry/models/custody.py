@@ -1,4 +1,5 @@
 """What every host of a deployment must share: fixed settings and the keys in custody (§12.5)."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,5 +1,6 @@
 """Grants and their limits: authorizations, revocations, absences, exemptions, delegations,
 seals and custody, and the reform office's exceptions. All append-only."""
+
 from __future__ import annotations
 
 from datetime import datetime

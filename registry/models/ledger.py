@@ -1,4 +1,5 @@
 """The Merkle log as stored: leaves, complete-subtree nodes, checkpoints, commitment salts."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,4 +1,5 @@
 """The city material dictionary (材料目录, docs/design.md §12.2), kept by the government service department."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -16,8 +17,8 @@ class MaterialEntry(Base):
     __tablename__ = "material_entries"
     code: Mapped[str] = mapped_column(String(64), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
-    category: Mapped[str | None] = mapped_column(String(64))   # e.g. 电子证照 / 申请表 / 证明
-    source: Mapped[str | None] = mapped_column(String(200))    # where it comes from, e.g. 电子证照目录
+    category: Mapped[str | None] = mapped_column(String(64))  # e.g. 电子证照 / 申请表 / 证明
+    source: Mapped[str | None] = mapped_column(String(200))  # where it comes from, e.g. 电子证照目录
     filed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     log_index: Mapped[int | None] = mapped_column(Integer)
     note: Mapped[str | None] = mapped_column(Text)

@@ -1,4 +1,5 @@
 """What happens in the hall: cases and their steps, alerts, seal uses, entry plans."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -16,8 +17,11 @@ OPEN_CASE = text("status = 'open'")
 
 class Case(Base):
     __tablename__ = "cases"
-    __table_args__ = (Index("uq_cases_open_platform_no", "platform_no", unique=True,
-                            sqlite_where=OPEN_CASE, postgresql_where=OPEN_CASE),)
+    __table_args__ = (
+        Index(
+            "uq_cases_open_platform_no", "platform_no", unique=True, sqlite_where=OPEN_CASE, postgresql_where=OPEN_CASE
+        ),
+    )
     number: Mapped[str] = mapped_column(String(64), primary_key=True)
     item: Mapped[str] = mapped_column(String(64), index=True)
     department: Mapped[str] = mapped_column(ForeignKey("departments.code"), index=True)

@@ -1,4 +1,5 @@
 """Organisation: departments, sections, halls, places, people and staff filings."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -85,7 +86,9 @@ class Person(Base):
     section: Mapped[int | None] = mapped_column(ForeignKey("sections.id"))
     position: Mapped[str] = mapped_column(String(100), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    pinyin: Mapped[str | None] = mapped_column(Text, deferred=True)  # search key (registry.search); deferred: older migrations load rows
+    pinyin: Mapped[str | None] = mapped_column(
+        Text, deferred=True
+    )  # search key (registry.search); deferred: older migrations load rows
 
 
 class StaffFiling(Base):

@@ -1,5 +1,6 @@
 """Oversight: compliance findings with a life (open → notified → answered → closed, or
 escalated) and the events that moved them. Nothing here is ever deleted."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -36,7 +37,7 @@ class FindingEvent(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     finding: Mapped[str] = mapped_column(ForeignKey("findings.id"), index=True)
     event: Mapped[str] = mapped_column(String(32))
-    by: Mapped[str] = mapped_column(String(64))          # the signing body (dept:FGW, reform_office, ...)
+    by: Mapped[str] = mapped_column(String(64))  # the signing body (dept:FGW, reform_office, ...)
     by_user: Mapped[str | None] = mapped_column(String(64))
     note: Mapped[str | None] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -4,6 +4,7 @@ A platform record is an application onehall received from the platform (its API 
 imported export): the door refuses an acceptance of an application with none (体外循环), except
 inside an outage the government service department declared.
 """
+
 from __future__ import annotations
 
 from datetime import datetime

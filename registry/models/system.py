@@ -1,4 +1,5 @@
 """Housekeeping: pack versions, the decision log, and the registry change feed (§9)."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -74,8 +75,10 @@ class ThrottleHit(Base):
     limited (a client address, a user name), so neither is kept in clear."""
 
     __tablename__ = "throttle_hits"
-    __table_args__ = (Index("ix_throttle_hits_scope_key_at", "scope", "key", "at"),
-                      Index("ix_throttle_hits_scope_at", "scope", "at"))
+    __table_args__ = (
+        Index("ix_throttle_hits_scope_key_at", "scope", "key", "at"),
+        Index("ix_throttle_hits_scope_at", "scope", "at"),
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     scope: Mapped[str] = mapped_column(String(16))
     key: Mapped[str] = mapped_column(String(64))

@@ -3,6 +3,7 @@
 ``plan.yaml`` holds the facts; :func:`load_plan_facts` files them through the org services.
 It is idempotent: a department, hall or place whose code exists is kept as it is.
 """
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -31,18 +32,31 @@ def plan_departments() -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     for group in data["annex"]:
         for unit in group["units"]:
-            rows.append({
-                "code": unit["code"], "name": unit["name"], "group": unit.get("group", group["group"]),
-                "kind": "department", "entry_phase": group["entry_phase"],
-                "low_volume": False, "placeholder": bool(unit.get("placeholder", group.get("placeholder", False))),
-                "note": unit.get("note", group.get("note")),
-            })
+            rows.append(
+                {
+                    "code": unit["code"],
+                    "name": unit["name"],
+                    "group": unit.get("group", group["group"]),
+                    "kind": "department",
+                    "entry_phase": group["entry_phase"],
+                    "low_volume": False,
+                    "placeholder": bool(unit.get("placeholder", group.get("placeholder", False))),
+                    "note": unit.get("note", group.get("note")),
+                }
+            )
     for body in data["bodies"]:
-        rows.append({
-            "code": body["code"], "name": body["name"], "group": body["group"],
-            "kind": body.get("kind", "department"), "entry_phase": body.get("entry_phase"),
-            "low_volume": False, "placeholder": False, "note": body.get("note"),
-        })
+        rows.append(
+            {
+                "code": body["code"],
+                "name": body["name"],
+                "group": body["group"],
+                "kind": body.get("kind", "department"),
+                "entry_phase": body.get("entry_phase"),
+                "low_volume": False,
+                "placeholder": False,
+                "note": body.get("note"),
+            }
+        )
     return rows
 
 
@@ -76,7 +90,8 @@ def load_plan_facts(ctx: FilingContext) -> dict[str, int]:
             created["halls"] += 1
     for place in plan_data()["places"]:
         if session.get(Place, place["code"]) is None:
-            org.create_place(ctx, {k: place.get(k) for k in
-                                   ("code", "name", "kind", "hall", "department", "function_section")})
+            org.create_place(
+                ctx, {k: place.get(k) for k in ("code", "name", "kind", "hall", "department", "function_section")}
+            )
             created["places"] += 1
     return created

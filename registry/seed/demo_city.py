@@ -3,6 +3,7 @@
 registry.demo files them through the services; this module only reads them into Python values
 (the item dicts of docs/design.md §3, the departments' plans), deterministically.
 """
+
 from __future__ import annotations
 
 import csv
@@ -60,7 +61,8 @@ DEPTHS = {"网办": "full_online", "预审": "pre_review", "核验": "verify_ori
 
 # item name -> [(fee name, basis, standard)]
 FEES: dict[str, list[tuple[str, str, str]]] = {
-    name: [(f["name"], f["basis"], f["standard"]) for f in fees] for name, fees in TABLES["fees"].items()}
+    name: [(f["name"], f["basis"], f["standard"]) for f in fees] for name, fees in TABLES["fees"].items()
+}
 # Fees the DRC has not reviewed yet; one it returned.
 FEES_UNREVIEWED = set(TABLES["fees_unreviewed"])
 FEES_RETURNED: dict[str, str] = TABLES["fees_returned"]
@@ -69,11 +71,14 @@ MATERIAL_POOLS: dict[str, list[str]] = TABLES["material_pools"]
 SHARED_MATERIALS: dict[str, str] = TABLES["shared_materials"]
 PERSON_TYPES = set(TABLES["person_types"])
 # code, name, lead, whole_chain, ordered chain by item name
-FUNCTION_SECTIONS = [(f["code"], f["name"], f["lead"], f["whole_chain"], f["chain"])
-                     for f in TABLES["function_sections"]]
+FUNCTION_SECTIONS = [
+    (f["code"], f["name"], f["lead"], f["whole_chain"], f["chain"]) for f in TABLES["function_sections"]
+]
 # Exemptions (不宜进驻): item name -> (reason, basis, decision, document no, requested, decided)
-EXEMPTIONS = [(e["item"], e["reason"], e["basis"], e["decision"], e["document_no"], _local(e["requested"]),
-               _local(e["decided"])) for e in TABLES["exemptions"]]
+EXEMPTIONS = [
+    (e["item"], e["reason"], e["basis"], e["decision"], e["document_no"], _local(e["requested"]), _local(e["decided"]))
+    for e in TABLES["exemptions"]
+]
 
 # Departments: approval section (None = lacks one), business sections, who holds A and B,
 # extra powers, grants below the minimum, government-service grant.
@@ -85,7 +90,7 @@ class DeptPlan:
     code: str
     approval: str | None = "行政审批科"
     business: list[str] = field(default_factory=list)
-    a: str = "head"                 # head | deputy | biz0 | office | clerk
+    a: str = "head"  # head | deputy | biz0 | office | clerk
     b: str | None = "deputy"
     powers: list[str] = field(default_factory=lambda: list(FULL))
     decide_complex: bool = False
@@ -101,8 +106,9 @@ class DeptPlan:
 DEPT_PLANS = [DeptPlan(**plan) for plan in TABLES["departments"]]
 # Windows in the sub-halls: (code, name, hall, department); comprehensive: (code, name, hall, section)
 SUB_HALL_WINDOWS = [(w["code"], w["name"], w["hall"], w["department"]) for w in TABLES["sub_hall_windows"]]
-COMPREHENSIVE_WINDOWS = [(w["code"], w["name"], w["hall"], w["function_section"])
-                         for w in TABLES["comprehensive_windows"]]
+COMPREHENSIVE_WINDOWS = [
+    (w["code"], w["name"], w["hall"], w["function_section"]) for w in TABLES["comprehensive_windows"]
+]
 BUSINESS_SEALS = [(s["code"], s["name"], s["department"]) for s in TABLES["business_seals"]]
 SURNAMES: list[str] = TABLES["surnames"]
 GIVEN: list[str] = TABLES["given_names"]
@@ -132,25 +138,41 @@ def parse_items() -> list[DemoItem]:
         bare = {f for f in flag_list if ":" not in f}
         depth = next((DEPTHS[f] for f in bare if f in DEPTHS), None)
         if depth is None:
-            depth = rng.choices(["on_site", "pre_review", "verify_original", "full_online"],
-                                weights=[2, 4, 3, 1])[0] if on_app else "on_site"
+            depth = (
+                rng.choices(["on_site", "pre_review", "verify_original", "full_online"], weights=[2, 4, 3, 1])[0]
+                if on_app
+                else "on_site"
+            )
         if not on_app or "不进驻" in bare:
             entry = None
         else:
             entry = {"hall": opts.get("大厅", "CITY")}
         materials = _materials(rng, code, name, item_type, bare, opts) if on_app else []
-        fees = [{"code": f"{code}-F{i}", "name": fn, "basis": fb, "standard": fs}
-                for i, (fn, fb, fs) in enumerate(FEES.get(name, []), start=1)]
+        fees = [
+            {"code": f"{code}-F{i}", "name": fn, "basis": fb, "standard": fs}
+            for i, (fn, fb, fs) in enumerate(FEES.get(name, []), start=1)
+        ]
         joint = "联办" in bare or "联办" in opts
         data = {
-            "code": code, "directory_item": f"ML-{code}", "name": name, "department": dept,
-            "item_type": item_type, "on_application": on_app,
+            "code": code,
+            "directory_item": f"ML-{code}",
+            "name": name,
+            "department": dept,
+            "item_type": item_type,
+            "on_application": on_app,
             "case_type": "instant" if prom == "即办" else "commitment",
-            "report_up": "上报" in bare, "joint": joint, "partners": [],
+            "report_up": "上报" in bare,
+            "joint": joint,
+            "partners": [],
             "complexity": "complex" if "复杂" in bare else "simple",
-            "statutory_limit": _limit(stat), "promised_limit": _limit(prom),
-            "promised_limit_2017": _limit(base), "fees": fees, "materials": materials,
-            "online_depth": depth, "function_section": opts.get("板块"), "entry": entry,
+            "statutory_limit": _limit(stat),
+            "promised_limit": _limit(prom),
+            "promised_limit_2017": _limit(base),
+            "fees": fees,
+            "materials": materials,
+            "online_depth": depth,
+            "function_section": opts.get("板块"),
+            "entry": entry,
             "effective_from": sh(2019, 7, 1, 0, 0) if name == "小餐饮经营许可" else VALID_FROM,
         }
         partners = [p for p in opts.get("联办", "").split(",") if p]
@@ -165,8 +187,9 @@ def _limit(text: str) -> dict[str, Any] | None:
     return None if text == "-" else parse_limit(text)
 
 
-def _materials(rng: random.Random, code: str, name: str, item_type: str, bare: set[str],
-               opts: dict[str, str]) -> list[dict[str, str]]:
+def _materials(
+    rng: random.Random, code: str, name: str, item_type: str, bare: set[str], opts: dict[str, str]
+) -> list[dict[str, str]]:
     form = f"{name}申请表" if not name.endswith("登记") else f"{name}申请书"
     out = [{"code": f"{code}-01", "name": form}]
     pool = MATERIAL_POOLS["person" if item_type in PERSON_TYPES else "enterprise"]

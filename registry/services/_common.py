@@ -1,4 +1,5 @@
 """Small helpers shared by the filing services: lookups that name the field at fault."""
+
 from __future__ import annotations
 
 from typing import Any, TypeVar
@@ -49,8 +50,9 @@ def signed_departments(ctx, person_ids: Any) -> dict[Any, str | None]:
     """The department each person's signed record states (FilingContext.signed), never the row's:
     "one of our people" is a precondition an edited `people` row cannot satisfy (docs/design.md §12.3)."""
     ids = set(person_ids)
-    return ctx.signed(lambda state: {i: (state.tables["people"].get(i) or {}).get("department") for i in ids},
-                      kinds=("person",))
+    return ctx.signed(
+        lambda state: {i: (state.tables["people"].get(i) or {}).get("department") for i in ids}, kinds=("person",)
+    )
 
 
 def latest_item(session: Session, code: str, *, published_only: bool = False) -> ItemVersion | None:
@@ -70,8 +72,10 @@ def require_items(ctx, codes: Any, field: str, department_code: str | None = Non
         raise invalid(field, "须为“*”或非空的事项编码列表")
     errors = ErrorList()
     wanted = set(codes)
-    known = ctx.signed(lambda state: {c: (state._item_any(c) or {}).get("department")
-                                      for c in wanted if state.versions.get(c)}, kinds=("item_filing",))
+    known = ctx.signed(
+        lambda state: {c: (state._item_any(c) or {}).get("department") for c in wanted if state.versions.get(c)},
+        kinds=("item_filing",),
+    )
     for i, code in enumerate(codes):
         if code not in known:
             errors.add(f"{field}[{i}]", f"事项“{code}”不存在")

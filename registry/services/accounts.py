@@ -1,6 +1,7 @@
 """Users and their browser sessions. Passwords are hashed with Argon2id (argon2-cffi); session
 ids (like tokens, registry.services.tokens) are kept only as SHA-256 digests, so a stolen
 database yields neither."""
+
 from __future__ import annotations
 
 import secrets
@@ -18,9 +19,22 @@ from registry.errors import Conflict, NotFound, invalid
 from registry.models import Department, Person, RegistryChange, User, UserSession
 from registry.services.tokens import create_token, revoke_token, token_digest, token_grant
 
-__all__ = ["Principal", "principal_of", "create_user", "check_password", "create_token", "revoke_token",
-           "token_digest", "principal_for_token", "disable_user", "enable_user", "start_session",
-           "session_user", "end_session", "end_sessions"]
+__all__ = [
+    "Principal",
+    "principal_of",
+    "create_user",
+    "check_password",
+    "create_token",
+    "revoke_token",
+    "token_digest",
+    "principal_for_token",
+    "disable_user",
+    "enable_user",
+    "start_session",
+    "session_user",
+    "end_session",
+    "end_sessions",
+]
 
 _hasher = PasswordHasher()
 MIN_PASSWORD = 8
@@ -42,8 +56,15 @@ def principal_of(user: User, place: str | None = None) -> Principal:
     return Principal(user.id, user.name, user.role, user.department, user.person, place)
 
 
-def create_user(session: Session, name: str, role: str, password: str | None, *,
-                department: str | None = None, person: int | None = None) -> User:
+def create_user(
+    session: Session,
+    name: str,
+    role: str,
+    password: str | None,
+    *,
+    department: str | None = None,
+    person: int | None = None,
+) -> User:
     if role not in vocab.ROLES:
         raise invalid("role", f"未知角色“{role}”，可选：{'、'.join(vocab.ROLES)}")
     if role == "department" and not department:
@@ -60,8 +81,13 @@ def create_user(session: Session, name: str, role: str, password: str | None, *,
         raise invalid("password", f"密码至少{MIN_PASSWORD}位")
     if session.scalar(select(User).where(User.name == name)) is not None:
         raise Conflict(f"用户“{name}”已存在")
-    user = User(name=name, role=role, department=department, person=person,
-                password_hash=_hasher.hash(password) if password else None)
+    user = User(
+        name=name,
+        role=role,
+        department=department,
+        person=person,
+        password_hash=_hasher.hash(password) if password else None,
+    )
     session.add(user)
     session.flush()
     return user
@@ -119,17 +145,22 @@ def start_session(session: Session, user: User) -> str:
     """A new server-side session for `user`; returns its id (the cookie carries it)."""
     sid = secrets.token_urlsafe(32)
     now = utcnow()
-    session.add(UserSession(digest=token_digest(sid), user=user.id, created_at=now,
-                            expires_at=now + timedelta(hours=SESSION_HOURS)))
+    session.add(
+        UserSession(
+            digest=token_digest(sid), user=user.id, created_at=now, expires_at=now + timedelta(hours=SESSION_HOURS)
+        )
+    )
     session.flush()
     return sid
 
 
 def session_user(session: Session, user_id: int, sid: str) -> User | None:
     """The enabled user of a live session `sid` of `user_id`, or None."""
-    row = session.scalar(select(UserSession).where(UserSession.digest == token_digest(sid),
-                                                   UserSession.user == user_id,
-                                                   UserSession.ended_at.is_(None)))
+    row = session.scalar(
+        select(UserSession).where(
+            UserSession.digest == token_digest(sid), UserSession.user == user_id, UserSession.ended_at.is_(None)
+        )
+    )
     if row is None or row.expires_at <= utcnow():
         return None
     user = session.get(User, user_id)
@@ -139,10 +170,14 @@ def session_user(session: Session, user_id: int, sid: str) -> User | None:
 
 
 def end_session(session: Session, sid: str) -> None:
-    session.execute(update(UserSession).where(UserSession.digest == token_digest(sid),
-                                              UserSession.ended_at.is_(None)).values(ended_at=utcnow()))
+    session.execute(
+        update(UserSession)
+        .where(UserSession.digest == token_digest(sid), UserSession.ended_at.is_(None))
+        .values(ended_at=utcnow())
+    )
 
 
 def end_sessions(session: Session, user_id: int) -> None:
-    session.execute(update(UserSession).where(UserSession.user == user_id,
-                                              UserSession.ended_at.is_(None)).values(ended_at=utcnow()))
+    session.execute(
+        update(UserSession).where(UserSession.user == user_id, UserSession.ended_at.is_(None)).values(ended_at=utcnow())
+    )

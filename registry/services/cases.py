@@ -3,6 +3,7 @@
 The web layer asks the rules engine before a case is accepted and computes the promised
 due time with the working-day calendar; this module records what happened.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -20,9 +21,18 @@ from registry.services.platform import application_key, mark_step
 __all__ = ["application_key", "open_case", "add_step", "raise_alert", "acknowledge_alert"]
 
 
-def open_case(ctx: FilingContext, data: dict[str, Any], *, key: str, due_at: datetime | None,
-              clock_pending: bool, decision_id: str | None, platform_no: str | None = None,
-              platform_due_at: datetime | None = None, item: ItemVersion | None = None) -> Case:
+def open_case(
+    ctx: FilingContext,
+    data: dict[str, Any],
+    *,
+    key: str,
+    due_at: datetime | None,
+    clock_pending: bool,
+    decision_id: str | None,
+    platform_no: str | None = None,
+    platform_due_at: datetime | None = None,
+    item: ItemVersion | None = None,
+) -> Case:
     """Record an accepted case and its first step. `platform_due_at` set: accepted during a platform
     outage, the platform record is pending and due by then. `item`: the published version the
     caller already read in this transaction (read here when not given).
@@ -44,17 +54,41 @@ def open_case(ctx: FilingContext, data: dict[str, Any], *, key: str, due_at: dat
     accepted_at = data.get("accepted_at") or ctx.now
     platform_record = bool(data.get("platform_record", True)) and platform_due_at is None
     pending = platform_due_at is not None
-    logged = ctx.log("case", {"number": data["number"], "item": item.code, "department": item.department,
-                              "place": data["place"], "accepted_at": iso(accepted_at), "due_at": iso(due_at),
-                              "application_key": key, "platform_record": platform_record,
-                              "platform_no": platform_no, "pending_platform": pending,
-                              "platform_due_at": iso(platform_due_at),
-                              "decision_id": decision_id}, ref=data["number"])
-    case = Case(number=data["number"], item=item.code, department=item.department, place=data["place"],
-                application_key=key, accepted_at=accepted_at, due_at=due_at, clock_pending=clock_pending,
-                platform_record=platform_record, platform_no=platform_no, pending_platform=pending,
-                platform_due_at=platform_due_at, decision_id=decision_id, filed_at=ctx.now,
-                log_index=logged.index)
+    logged = ctx.log(
+        "case",
+        {
+            "number": data["number"],
+            "item": item.code,
+            "department": item.department,
+            "place": data["place"],
+            "accepted_at": iso(accepted_at),
+            "due_at": iso(due_at),
+            "application_key": key,
+            "platform_record": platform_record,
+            "platform_no": platform_no,
+            "pending_platform": pending,
+            "platform_due_at": iso(platform_due_at),
+            "decision_id": decision_id,
+        },
+        ref=data["number"],
+    )
+    case = Case(
+        number=data["number"],
+        item=item.code,
+        department=item.department,
+        place=data["place"],
+        application_key=key,
+        accepted_at=accepted_at,
+        due_at=due_at,
+        clock_pending=clock_pending,
+        platform_record=platform_record,
+        platform_no=platform_no,
+        pending_platform=pending,
+        platform_due_at=platform_due_at,
+        decision_id=decision_id,
+        filed_at=ctx.now,
+        log_index=logged.index,
+    )
     ctx.session.add(case)
     _step(ctx, case, "accepted", person=person, place=case.place, at=accepted_at)
     ctx.changed("case", case.number)
@@ -62,8 +96,9 @@ def open_case(ctx: FilingContext, data: dict[str, Any], *, key: str, due_at: dat
     return case
 
 
-def add_step(ctx: FilingContext, number: str, step: str, *, person: int | None, place: str | None,
-             at: datetime | None) -> CaseStep:
+def add_step(
+    ctx: FilingContext, number: str, step: str, *, person: int | None, place: str | None, at: datetime | None
+) -> CaseStep:
     if step not in vocab.CASE_STEPS:
         raise invalid("step", f"未知环节“{step}”")
     case = ctx.session.get(Case, number)
@@ -84,26 +119,41 @@ def add_step(ctx: FilingContext, number: str, step: str, *, person: int | None, 
     return row
 
 
-def _step(ctx: FilingContext, case: Case, step: str, *, person: int | None, place: str | None,
-          at: datetime | None) -> CaseStep:
+def _step(
+    ctx: FilingContext, case: Case, step: str, *, person: int | None, place: str | None, at: datetime | None
+) -> CaseStep:
     """Log one step of `case`, then add its row (stamped with the log index)."""
     mark_step(case, step)
     at = at or ctx.now
-    logged = ctx.log("case_step", {"case": case.number, "step": step, "at": iso(at), "place": place,
-                                   "person": person}, ref=case.number)
-    row = CaseStep(case=case.number, step=step, at=at, place=place, person=person, filed_at=ctx.now,
-                   log_index=logged.index)
+    logged = ctx.log(
+        "case_step",
+        {"case": case.number, "step": step, "at": iso(at), "place": place, "person": person},
+        ref=case.number,
+    )
+    row = CaseStep(
+        case=case.number, step=step, at=at, place=place, person=person, filed_at=ctx.now, log_index=logged.index
+    )
     ctx.session.add(row)
     return row
 
 
-def raise_alert(ctx: FilingContext, *, key: str, rule: str, clause: str, level: str, text: str,
-                department: str | None, case: str | None) -> Alert | None:
+def raise_alert(
+    ctx: FilingContext,
+    *,
+    key: str,
+    rule: str,
+    clause: str,
+    level: str,
+    text: str,
+    department: str | None,
+    case: str | None,
+) -> Alert | None:
     """Idempotent: an alert with the same key is raised once, however often it is found."""
     if ctx.session.scalar(select(Alert.id).where(Alert.key == key)) is not None:
         return None
-    alert = Alert(key=key, rule=rule, clause=clause, level=level, text=text, department=department, case=case,
-                  raised_at=ctx.now)
+    alert = Alert(
+        key=key, rule=rule, clause=clause, level=level, text=text, department=department, case=case, raised_at=ctx.now
+    )
     ctx.session.add(alert)
     ctx.session.flush()
     return alert

@@ -1,4 +1,5 @@
 """Filings about the catalog: directory items, items and their review, sections, fee reviews."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -14,9 +15,25 @@ from registry.services.context import FilingContext, iso
 from registry.record_views import log_state
 
 ITEM_FIELDS = (
-    "code", "directory_item", "name", "department", "item_type", "on_application", "case_type",
-    "report_up", "joint", "partners", "complexity", "statutory_limit", "promised_limit",
-    "promised_limit_2017", "fees", "materials", "online_depth", "function_section", "entry",
+    "code",
+    "directory_item",
+    "name",
+    "department",
+    "item_type",
+    "on_application",
+    "case_type",
+    "report_up",
+    "joint",
+    "partners",
+    "complexity",
+    "statutory_limit",
+    "promised_limit",
+    "promised_limit_2017",
+    "fees",
+    "materials",
+    "online_depth",
+    "function_section",
+    "entry",
     "effective_from",
 )
 
@@ -28,8 +45,7 @@ def create_directory_item(ctx: FilingContext, data: dict[str, Any]) -> Directory
     errors.raise_if_any()
     if ctx.session.get(DirectoryItem, data["code"]) is not None:
         raise Conflict(f"目录编码“{data['code']}”已存在")
-    row = DirectoryItem(code=data["code"], name=data["name"], item_type=item_type,
-                        legal_basis=data.get("legal_basis"))
+    row = DirectoryItem(code=data["code"], name=data["name"], item_type=item_type, legal_basis=data.get("legal_basis"))
     ctx.session.add(row)
     ctx.session.flush()
     ctx.changed("directory_item", row.code)
@@ -42,8 +58,13 @@ def create_function_section(ctx: FilingContext, data: dict[str, Any]) -> Functio
         department(ctx.session, data["lead_department"], "lead_department")
     if ctx.session.get(FunctionSection, data["code"]) is not None:
         raise Conflict(f"功能板块编码“{data['code']}”已存在")
-    row = FunctionSection(code=data["code"], name=data["name"], lead_department=data.get("lead_department"),
-                          whole_chain=bool(data.get("whole_chain", False)), chain=list(data.get("chain") or []))
+    row = FunctionSection(
+        code=data["code"],
+        name=data["name"],
+        lead_department=data.get("lead_department"),
+        whole_chain=bool(data.get("whole_chain", False)),
+        chain=list(data.get("chain") or []),
+    )
     log_state(ctx, "function_section", row)
     return row
 
@@ -61,6 +82,7 @@ def set_function_section_chain(ctx: FilingContext, code: str, chain: list[str]) 
 def _check_material_entries(ctx: FilingContext, rows: list[dict[str, Any]], errors: ErrorList, prefix: str) -> None:
     """A material's `entry` names an entry of the city material dictionary (docs/design.md §12.2)."""
     from registry.services.materials import known_entries
+
     wanted = [r.get("entry") for r in rows if r.get("entry")]
     known = known_entries(ctx.session, wanted) if wanted else set()
     for i, row in enumerate(rows):
@@ -79,8 +101,9 @@ def validate_item(ctx: FilingContext, data: dict[str, Any], errors: ErrorList, p
     out["item_type"] = code_of(errors, vocab.ITEM_TYPES, data.get("item_type"), prefix + "item_type")
     out["case_type"] = code_of(errors, vocab.CASE_TYPES, data.get("case_type"), prefix + "case_type")
     out["complexity"] = code_of(errors, vocab.COMPLEXITY, data.get("complexity") or "simple", prefix + "complexity")
-    out["online_depth"] = code_of(errors, vocab.ONLINE_DEPTHS, data.get("online_depth") or "on_site",
-                                  prefix + "online_depth")
+    out["online_depth"] = code_of(
+        errors, vocab.ONLINE_DEPTHS, data.get("online_depth") or "on_site", prefix + "online_depth"
+    )
     for key in ("statutory_limit", "promised_limit", "promised_limit_2017"):
         limit = data.get(key)
         if limit is None:
@@ -138,14 +161,22 @@ def file_item(ctx: FilingContext, data: dict[str, Any], *, publish: bool | None 
         raise invalid("code", f"事项编码“{clean['code']}”已属于{previous.department}")
     version = (previous.version + 1) if previous else 1
     direct = ctx.actor.role in ("gov_service", "reform_office") if publish is None else publish
-    row = ItemVersion(**clean, version=version, status="published" if direct else "filed",
-                      filed_at=ctx.now, filed_by=ctx.actor.body,
-                      published_at=ctx.now if direct else None,
-                      late_filed=ctx.is_late(clean["effective_from"]))
+    row = ItemVersion(
+        **clean,
+        version=version,
+        status="published" if direct else "filed",
+        filed_at=ctx.now,
+        filed_by=ctx.actor.body,
+        published_at=ctx.now if direct else None,
+        late_filed=ctx.is_late(clean["effective_from"]),
+    )
     ctx.session.add(row)
     ctx.session.flush()
-    row.log_index = ctx.log("item_filing", {"item": row.code, "version": row.version,
-                                            "status": row.status, **_item_record(row)}, ref=row.code).index
+    row.log_index = ctx.log(
+        "item_filing",
+        {"item": row.code, "version": row.version, "status": row.status, **_item_record(row)},
+        ref=row.code,
+    ).index
     ctx.changed("item", row.code)
     return row
 
@@ -160,8 +191,10 @@ def review_item(ctx: FilingContext, code: str, result: str, reasons: list[str] |
     """The reform office approves (publishes) or returns the newest filed version of an item."""
     ctx.require_role("reform_office")
     row = ctx.session.scalars(
-        select(ItemVersion).where(ItemVersion.code == code, ItemVersion.status == "filed")
-        .order_by(ItemVersion.version.desc()).limit(1)
+        select(ItemVersion)
+        .where(ItemVersion.code == code, ItemVersion.status == "filed")
+        .order_by(ItemVersion.version.desc())
+        .limit(1)
     ).first()
     if row is None:
         raise NotFound(f"事项“{code}”没有待审核的版本")
@@ -171,13 +204,23 @@ def review_item(ctx: FilingContext, code: str, result: str, reasons: list[str] |
         raise invalid("reasons", "退回须写明理由")
     row.status = "published" if result == "approved" else "returned"
     row.published_at = ctx.now if result == "approved" else None
-    review = ItemReview(item_version=row.id, result=result, reasons=list(reasons or []),
-                        reviewer=ctx.actor.name, filed_at=ctx.now)
+    review = ItemReview(
+        item_version=row.id, result=result, reasons=list(reasons or []), reviewer=ctx.actor.name, filed_at=ctx.now
+    )
     ctx.session.add(review)
     ctx.session.flush()
-    review.log_index = ctx.log("item_review", {"id": review.id, "item": code, "version": row.version,
-                                               "result": result, "reasons": review.reasons,
-                                               "reviewer": review.reviewer}, ref=code).index
+    review.log_index = ctx.log(
+        "item_review",
+        {
+            "id": review.id,
+            "item": code,
+            "version": row.version,
+            "result": result,
+            "reasons": review.reasons,
+            "reviewer": review.reviewer,
+        },
+        ref=code,
+    ).index
     ctx.changed("item", code)
     return review
 
@@ -200,21 +243,42 @@ def review_fee(ctx: FilingContext, item_code: str, data: dict[str, Any]) -> FeeR
         raise invalid("result", f"未确认{missing}，不能审查通过：请逐项核对并勾选，或选择“退回”并写明意见")
     if not (basis_ok and standard_ok) and not (data.get("note") or "").strip():
         raise invalid("note", "依据或标准未通过核对，请写明审查意见（哪一项不符合、应如何改正）")
-    row = FeeReview(item=item_code, fee=fee, result=data["result"], basis_ok=bool(data.get("basis_ok")),
-                    standard_ok=bool(data.get("standard_ok")), note=data.get("note"),
-                    reviewer=ctx.actor.name, filed_at=ctx.now)
+    row = FeeReview(
+        item=item_code,
+        fee=fee,
+        result=data["result"],
+        basis_ok=bool(data.get("basis_ok")),
+        standard_ok=bool(data.get("standard_ok")),
+        note=data.get("note"),
+        reviewer=ctx.actor.name,
+        filed_at=ctx.now,
+    )
     ctx.session.add(row)
     ctx.session.flush()
-    row.log_index = ctx.log("fee_review", {"id": row.id, "item": item_code, "fee": fee, "result": row.result,
-                                           "basis_ok": row.basis_ok, "standard_ok": row.standard_ok,
-                                           "note": row.note}, ref=row.id).index
+    row.log_index = ctx.log(
+        "fee_review",
+        {
+            "id": row.id,
+            "item": item_code,
+            "fee": fee,
+            "result": row.result,
+            "basis_ok": row.basis_ok,
+            "standard_ok": row.standard_ok,
+            "note": row.note,
+        },
+        ref=row.id,
+    ).index
     ctx.changed("fee_review", row.id)
     return row
 
 
 def published_items(session) -> list[ItemVersion]:
     """The implementation list: the newest published version of every item."""
-    newest = (select(ItemVersion.code, func.max(ItemVersion.version).label("v"))
-              .where(ItemVersion.status == "published").group_by(ItemVersion.code).subquery())
+    newest = (
+        select(ItemVersion.code, func.max(ItemVersion.version).label("v"))
+        .where(ItemVersion.status == "published")
+        .group_by(ItemVersion.code)
+        .subquery()
+    )
     stmt = select(ItemVersion).join(newest, (ItemVersion.code == newest.c.code) & (ItemVersion.version == newest.c.v))
     return list(session.scalars(stmt.order_by(ItemVersion.department, ItemVersion.code)))

@@ -1,4 +1,5 @@
 """What every filing needs: the session, who acts, the clock and the ledger."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -49,8 +50,16 @@ class Logged:
 class Ledger(Protocol):
     """Appends a signed record to the Merkle log inside the caller's transaction."""
 
-    def append(self, session: Session, *, kind: str, body: str, record: dict[str, Any],
-               ref: str | None = None, personal: dict[str, str] | None = None) -> Logged: ...
+    def append(
+        self,
+        session: Session,
+        *,
+        kind: str,
+        body: str,
+        record: dict[str, Any],
+        ref: str | None = None,
+        personal: dict[str, str] | None = None,
+    ) -> Logged: ...
 
 
 class NullLedger:
@@ -83,6 +92,7 @@ class FilingContext:
         from registry.ledger import lock_log
         from registry.signed_facts import SignedState, unsigned_state
         from registry.signed_leaves import iter_records
+
         lock_log(self.session)
         if isinstance(self.ledger, NullLedger):  # signs nothing: its rows are all it states
             return read(unsigned_state(self.session, kinds))
@@ -110,8 +120,16 @@ class FilingContext:
         """Add to the change feed; registry.change_signal wakes every worker at commit."""
         self.session.add(RegistryChange(kind=kind, key=str(key), note=note, changed_at=self.now))
 
-    def record(self, row: Any, kind: str, fields: Callable[[], dict[str, Any]], *,
-               personal: dict[str, str] | None = None, feed: str | None = None, feed_key: Any = None) -> Logged:
+    def record(
+        self,
+        row: Any,
+        kind: str,
+        fields: Callable[[], dict[str, Any]],
+        *,
+        personal: dict[str, str] | None = None,
+        feed: str | None = None,
+        feed_key: Any = None,
+    ) -> Logged:
         """The signed epilogue of a filing: `row` added and flushed (it gets its id), the record
         `fields()` logged under `kind`, the row stamped with its log index (and with the record's
         hash and signature where its table keeps them), and the change feed told (under `feed`,
@@ -125,12 +143,12 @@ class FilingContext:
         self.changed(feed or kind, row.id if feed_key is None else feed_key)
         return logged
 
-    def log(self, kind: str, record: dict[str, Any], ref: Any = None,
-            personal: dict[str, str] | None = None) -> Logged:
+    def log(self, kind: str, record: dict[str, Any], ref: Any = None, personal: dict[str, str] | None = None) -> Logged:
         body = self.actor.body
         full = {"type": kind, "filed_at": iso(self.now), "filed_by": body, **record}
-        return self.ledger.append(self.session, kind=kind, body=body, record=full,
-                                  ref=None if ref is None else str(ref), personal=personal)
+        return self.ledger.append(
+            self.session, kind=kind, body=body, record=full, ref=None if ref is None else str(ref), personal=personal
+        )
 
 
 def iso(value: datetime | None) -> str | None:

@@ -22,6 +22,7 @@ Every step — the filing too — is an EntryPlanStep row and a signed record in
 signed by the body that takes it. A wrong role is refused with 403, a wrong state with 409,
 each with a Chinese message that says whose turn it is.
 """
+
 from __future__ import annotations
 
 from typing import Any, Iterable
@@ -30,9 +31,7 @@ from sqlalchemy import select
 
 import vocab
 from registry.errors import Conflict, ErrorList, Forbidden, NotFound, invalid
-from registry.models import (
-    Department, EntryPlan, EntryPlanStep, FeeReview, FunctionSection, ItemVersion, Person,
-)
+from registry.models import Department, EntryPlan, EntryPlanStep, FeeReview, FunctionSection, ItemVersion, Person
 from registry.services._common import department as get_department
 from registry.services._common import latest_item
 from registry.services.context import FilingContext
@@ -50,8 +49,14 @@ STEPS = {
 }
 # The clause each step carries out (in its log record and in the API's answer).
 STEP_CLAUSES = {
-    "drafted": "XT-4.1", "resubmitted": "XT-4.1", "fees_reviewed": "XT-4.2", "chain_confirmed": "XT-4.2",
-    "aggregated": "XT-4.2", "approved": "XT-4.2", "entered": "XT-4.3", "returned": "XT-4.2",
+    "drafted": "XT-4.1",
+    "resubmitted": "XT-4.1",
+    "fees_reviewed": "XT-4.2",
+    "chain_confirmed": "XT-4.2",
+    "aggregated": "XT-4.2",
+    "approved": "XT-4.2",
+    "entered": "XT-4.3",
+    "returned": "XT-4.2",
 }
 # Who takes a step: a role, "section_lead" (the lead department of each whole-chain section
 # of the plan), or "own_department" (the plan's department).
@@ -75,8 +80,11 @@ STEP_TAKER = {step: who for step, _, who in FORWARD.values()}
 STEP_TAKER["resubmitted"] = "own_department"
 # The roles that may ever take a step (checked before the state, so a wrong role is 403).
 STEP_ROLES = {
-    "fees_reviewed": ("drc",), "chain_confirmed": ("department", "gov_service"),
-    "aggregated": ("reform_office",), "approved": ("government",), "entered": ("gov_service",),
+    "fees_reviewed": ("drc",),
+    "chain_confirmed": ("department", "gov_service"),
+    "aggregated": ("reform_office",),
+    "approved": ("government",),
+    "entered": ("gov_service",),
     "resubmitted": ("department",),
     "returned": ("drc", "department", "gov_service", "reform_office", "government"),
 }
@@ -95,7 +103,9 @@ def transition(state: str, step: str) -> tuple[str, str]:
     taker is whoever's turn it is in `state`.
     """
     if step not in STEPS or step == "drafted":
-        raise invalid("step", f"未知步骤“{step}”，可选：{'、'.join(f'{k}（{v}）' for k, v in STEPS.items() if k != 'drafted')}")
+        raise invalid(
+            "step", f"未知步骤“{step}”，可选：{'、'.join(f'{k}（{v}）' for k, v in STEPS.items() if k != 'drafted')}"
+        )
     if step == "returned":
         if state not in FORWARD:
             raise WrongState(f"进驻方案当前为“{STATES.get(state, state)}”，不能退回")
@@ -115,6 +125,7 @@ def transition(state: str, step: str) -> tuple[str, str]:
 
 
 # ------------------------------------------------------------------ content (XT-4.1)
+
 
 def validate_content(ctx: FilingContext, department: str, content: dict[str, Any]) -> dict[str, Any]:
     """Items, fee items, chief representatives (A/B) and staff of the department's plan."""
@@ -169,12 +180,17 @@ def validate_content(ctx: FilingContext, department: str, content: dict[str, Any
         elif p.department != department:
             errors.add(f"staff[{i}]", "工作人员须为本部门人员")
     errors.raise_if_any("进驻方案内容有误")
-    return {"items": list(items), "fee_items": [{"item": f.get("item"), "fee": f.get("fee")} for f in fee_items],
-            "chief_representatives": {"A": reps.get("A"), "B": reps.get("B")}, "staff": list(staff),
-            "note": content.get("note")}
+    return {
+        "items": list(items),
+        "fee_items": [{"item": f.get("item"), "fee": f.get("fee")} for f in fee_items],
+        "chief_representatives": {"A": reps.get("A"), "B": reps.get("B")},
+        "staff": list(staff),
+        "note": content.get("note"),
+    }
 
 
 # ------------------------------------------------------------------ who confirms the chain (XT-4.2)
+
 
 def chain_confirmers(session, plan: EntryPlan, whole_chain_names: Iterable[str] = ()) -> dict[str, list[str]]:
     """Signing body → the whole-chain sections of the plan it confirms for.
@@ -184,8 +200,9 @@ def chain_confirmers(session, plan: EntryPlan, whole_chain_names: Iterable[str] 
     """
     names = set(whole_chain_names)
     items = set(plan.content.get("items") or [])
-    own_sections = {v.function_section for code in items
-                    if (v := latest_item(session, code)) is not None and v.function_section}
+    own_sections = {
+        v.function_section for code in items if (v := latest_item(session, code)) is not None and v.function_section
+    }
     out: dict[str, list[str]] = {}
     for fs in session.scalars(select(FunctionSection).order_by(FunctionSection.code)):
         if not (fs.whole_chain or fs.code in names or fs.name in names):
@@ -199,8 +216,7 @@ def chain_confirmers(session, plan: EntryPlan, whole_chain_names: Iterable[str] 
 
 def _confirmed_bodies(session, plan: EntryPlan) -> set[str]:
     """Bodies that confirmed the chain since the plan was last (re)submitted."""
-    steps = list(session.scalars(select(EntryPlanStep).where(EntryPlanStep.plan == plan.id)
-                                 .order_by(EntryPlanStep.id)))
+    steps = list(session.scalars(select(EntryPlanStep).where(EntryPlanStep.plan == plan.id).order_by(EntryPlanStep.id)))
     done: set[str] = set()
     for s in steps:
         if s.step in ("drafted", "resubmitted", "returned"):
@@ -224,8 +240,12 @@ def waiting_for(session, plan: EntryPlan, whole_chain_names: Iterable[str] = ())
     if plan.state == "returned":
         body = f"dept:{plan.department}"
         name = _body_name(session, body)
-        return {"step": "resubmitted", "step_label": STEPS["resubmitted"], "bodies": [body],
-                "text": f"方案已被退回，等待{name}按退回理由修改后重新报送"}
+        return {
+            "step": "resubmitted",
+            "step_label": STEPS["resubmitted"],
+            "bodies": [body],
+            "text": f"方案已被退回，等待{name}按退回理由修改后重新报送",
+        }
     step, _, who = FORWARD[plan.state]
     if who == "section_lead":
         confirmers = chain_confirmers(session, plan, whole_chain_names)
@@ -233,32 +253,51 @@ def waiting_for(session, plan: EntryPlan, whole_chain_names: Iterable[str] = ())
         pending = [b for b in confirmers if b not in done]
         names = "、".join(
             _body_name(session, b) + (f"（{'、'.join(confirmers[b])}）" if confirmers[b] else "（方案不含全链条事项）")
-            for b in pending)
+            for b in pending
+        )
         text = f"等待{names}确认全链条审批服务事项"
         if done:
             text += f"；已确认：{'、'.join(_body_name(session, b) for b in sorted(done))}"
         return {"step": step, "step_label": STEPS[step], "bodies": pending, "text": text}
     body = who
-    verbs = {"drc": "审查收费事项、收费依据和标准", "reform_office": "汇总",
-             "government": "审定", "gov_service": "会同部门完成进驻并记录"}
-    return {"step": step, "step_label": STEPS[step], "bodies": [body],
-            "text": f"等待{TAKERS[who]}{verbs[who]}"}
+    verbs = {
+        "drc": "审查收费事项、收费依据和标准",
+        "reform_office": "汇总",
+        "government": "审定",
+        "gov_service": "会同部门完成进驻并记录",
+    }
+    return {"step": step, "step_label": STEPS[step], "bodies": [body], "text": f"等待{TAKERS[who]}{verbs[who]}"}
 
 
 # ------------------------------------------------------------------ filings
 
-def _step(ctx: FilingContext, plan: EntryPlan, step: str, before: str, reasons: list[str] | None = None,
-          note: str | None = None, content: dict[str, Any] | None = None) -> EntryPlanStep:
-    row = EntryPlanStep(plan=plan.id, step=step, by_body=ctx.actor.body, reasons=list(reasons or []), note=note,
-                        filed_at=ctx.now)
+
+def _step(
+    ctx: FilingContext,
+    plan: EntryPlan,
+    step: str,
+    before: str,
+    reasons: list[str] | None = None,
+    note: str | None = None,
+    content: dict[str, Any] | None = None,
+) -> EntryPlanStep:
+    row = EntryPlanStep(
+        plan=plan.id, step=step, by_body=ctx.actor.body, reasons=list(reasons or []), note=note, filed_at=ctx.now
+    )
     ctx.session.add(row)
     ctx.session.flush()
-    record: dict[str, Any] = {"plan": plan.id, "department": plan.department, "step": step, "from": before,
-                              "to": plan.state, "reasons": list(reasons or []), "clause": STEP_CLAUSES[step]}
+    record: dict[str, Any] = {
+        "plan": plan.id,
+        "department": plan.department,
+        "step": step,
+        "from": before,
+        "to": plan.state,
+        "reasons": list(reasons or []),
+        "clause": STEP_CLAUSES[step],
+    }
     if content is not None:
         record["content"] = content
-    row.log_index = ctx.log("entry_plan_step", record, ref=plan.id,
-                            personal={"note": note} if note else None).index
+    row.log_index = ctx.log("entry_plan_step", record, ref=plan.id, personal={"note": note} if note else None).index
     ctx.changed("entry_plan", plan.id)
     return row
 
@@ -271,8 +310,9 @@ def file_plan(ctx: FilingContext, data: dict[str, Any]) -> EntryPlan:
     if dept.kind != "department":
         raise invalid("department", f"{dept.name}不是进驻部门")
     content = validate_content(ctx, dept.code, data)
-    busy = ctx.session.scalar(select(EntryPlan.id).where(EntryPlan.department == dept.code,
-                                                         EntryPlan.state != "entered").limit(1))
+    busy = ctx.session.scalar(
+        select(EntryPlan.id).where(EntryPlan.department == dept.code, EntryPlan.state != "entered").limit(1)
+    )
     if busy is not None:
         raise Conflict(f"{dept.name}已有进行中的进驻方案（编号{busy}），请在该方案上继续办理")
     plan = EntryPlan(department=dept.code, content=content, state="drafted", filed_at=ctx.now)
@@ -289,8 +329,7 @@ def get_plan(session, plan_id: int) -> EntryPlan:
     return plan
 
 
-def _require_taker(ctx: FilingContext, plan: EntryPlan, who: str, step: str,
-                   whole_chain_names: Iterable[str]) -> None:
+def _require_taker(ctx: FilingContext, plan: EntryPlan, who: str, step: str, whole_chain_names: Iterable[str]) -> None:
     actor = ctx.actor
     label = STEPS[step]
     if who == "own_department":
@@ -309,17 +348,26 @@ def _require_taker(ctx: FilingContext, plan: EntryPlan, who: str, step: str,
         raise Forbidden(f"“{label}”须由{TAKERS[who]}办理，角色“{vocab.ROLES.get(actor.role, actor.role)}”无权办理")
 
 
-def take_step(ctx: FilingContext, plan_id: int, step: str, *, reasons: list[str] | None = None,
-              note: str | None = None, content: dict[str, Any] | None = None,
-              whole_chain_names: Iterable[str] = ()) -> EntryPlanStep:
+def take_step(
+    ctx: FilingContext,
+    plan_id: int,
+    step: str,
+    *,
+    reasons: list[str] | None = None,
+    note: str | None = None,
+    content: dict[str, Any] | None = None,
+    whole_chain_names: Iterable[str] = (),
+) -> EntryPlanStep:
     """One step of the plan by the body whose turn it is (see the module docstring)."""
     plan = get_plan(ctx.session, plan_id)
     if step not in STEPS or step == "drafted":
         transition(plan.state, step)  # raises the "unknown step" error
     roles = STEP_ROLES[step]
     if ctx.actor.role not in roles:  # a role that never takes this step: 403 whatever the state
-        raise Forbidden(f"“{STEPS[step]}”须由{'、'.join(vocab.ROLES[r] for r in roles)}办理，"
-                        f"角色“{vocab.ROLES.get(ctx.actor.role, ctx.actor.role)}”无权办理")
+        raise Forbidden(
+            f"“{STEPS[step]}”须由{'、'.join(vocab.ROLES[r] for r in roles)}办理，"
+            f"角色“{vocab.ROLES.get(ctx.actor.role, ctx.actor.role)}”无权办理"
+        )
     before = plan.state
     new_state, who = transition(before, step)
     _require_taker(ctx, plan, who, step, whole_chain_names)
@@ -336,24 +384,34 @@ def take_step(ctx: FilingContext, plan_id: int, step: str, *, reasons: list[str]
     if step == "resubmitted" and content is not None:
         plan.content = validate_content(ctx, plan.department, content)
     plan.state = new_state
-    return _step(ctx, plan, step, before, reasons=reasons, note=note,
-                 content=plan.content if step == "resubmitted" else None)
+    return _step(
+        ctx, plan, step, before, reasons=reasons, note=note, content=plan.content if step == "resubmitted" else None
+    )
 
 
 def _require_fee_reviews(ctx: FilingContext, plan: EntryPlan) -> None:
     """The DRC moves a plan on only when every fee item has an approved review (XT-4.2)."""
     missing = []
     for fee in plan.content.get("fee_items") or []:
-        ok = ctx.session.scalar(select(FeeReview.id).where(
-            FeeReview.item == fee["item"], FeeReview.fee == fee["fee"], FeeReview.result == "approved",
-            FeeReview.basis_ok.is_(True), FeeReview.standard_ok.is_(True)).limit(1))
+        ok = ctx.session.scalar(
+            select(FeeReview.id)
+            .where(
+                FeeReview.item == fee["item"],
+                FeeReview.fee == fee["fee"],
+                FeeReview.result == "approved",
+                FeeReview.basis_ok.is_(True),
+                FeeReview.standard_ok.is_(True),
+            )
+            .limit(1)
+        )
         if ok is None:
             missing.append(f"{fee['item']}/{fee['fee']}")
     if missing:
-        raise WrongState(f"收费事项尚未审查通过：{'、'.join(missing)}；请先审查收费依据和标准（POST /fees/{{code}}/review），"
-                         f"或退回方案")
+        raise WrongState(
+            f"收费事项尚未审查通过：{'、'.join(missing)}；请先审查收费依据和标准（POST /fees/{{code}}/review），"
+            f"或退回方案"
+        )
 
 
 def steps_of(session, plan_id: int) -> list[EntryPlanStep]:
-    return list(session.scalars(select(EntryPlanStep).where(EntryPlanStep.plan == plan_id)
-                                .order_by(EntryPlanStep.id)))
+    return list(session.scalars(select(EntryPlanStep).where(EntryPlanStep.plan == plan_id).order_by(EntryPlanStep.id)))

@@ -26,6 +26,7 @@ a sync or a notification pass does in bulk is signed as one record per event and
 The sync takes the *whole* city report: a report limited to one department would close every
 other department's findings.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -38,8 +39,7 @@ from registry.errors import Conflict, Forbidden, NotFound, invalid
 from registry.models import Finding, FindingEvent, PolicyException
 from registry.services.context import FilingContext, iso
 
-STATES = {"open": "待通知", "notified": "已通知", "answered": "已答复", "escalated": "已升级督办",
-          "closed": "已关闭"}
+STATES = {"open": "待通知", "notified": "已通知", "answered": "已答复", "escalated": "已升级督办", "closed": "已关闭"}
 EVENTS = {
     "opened": "发现问题",
     "notified": "已通知责任部门",
@@ -51,8 +51,7 @@ EVENTS = {
 }
 LIVE_STATES = ("open", "notified", "answered", "escalated")
 # Events that are also signed records in the log.
-LOGGED_EVENTS = frozenset({"notified", "answered", "escalated", "cause_removed", "exception_recorded",
-                           "reopened"})
+LOGGED_EVENTS = frozenset({"notified", "answered", "escalated", "cause_removed", "exception_recorded", "reopened"})
 ANSWERABLE = frozenset({"open", "notified", "escalated", "answered"})
 ESCALATABLE = frozenset({"open", "notified", "answered"})
 FIELDS = ("rule", "clause", "subject", "department", "severity", "strength", "text")
@@ -66,25 +65,44 @@ class SyncResult:
     seen: int = 0
 
     def as_dict(self) -> dict[str, Any]:
-        return {"seen": self.seen, "opened": len(self.opened), "reopened": len(self.reopened),
-                "closed": len(self.closed), "opened_ids": self.opened, "reopened_ids": self.reopened,
-                "closed_ids": self.closed}
+        return {
+            "seen": self.seen,
+            "opened": len(self.opened),
+            "reopened": len(self.reopened),
+            "closed": len(self.closed),
+            "opened_ids": self.opened,
+            "reopened_ids": self.reopened,
+            "closed_ids": self.closed,
+        }
 
 
-def _event(ctx: FilingContext, finding: Finding, event: str, note: str | None, at: datetime, *,
-           batch: list[tuple[Finding, FindingEvent]] | None = None) -> FindingEvent:
+def _event(
+    ctx: FilingContext,
+    finding: Finding,
+    event: str,
+    note: str | None,
+    at: datetime,
+    *,
+    batch: list[tuple[Finding, FindingEvent]] | None = None,
+) -> FindingEvent:
     """Add the event row; a logged event is signed now, or later with its batch (see _log_batch)."""
-    row = FindingEvent(finding=finding.id, event=event, by=ctx.actor.body, by_user=ctx.actor.name, note=note,
-                       at=at)
+    row = FindingEvent(finding=finding.id, event=event, by=ctx.actor.body, by_user=ctx.actor.name, note=note, at=at)
     ctx.session.add(row)
     if event in LOGGED_EVENTS:
         if batch is not None:
             batch.append((finding, row))
             return row
         ctx.session.flush()
-        record = {"finding": finding.id, "event": event, "rule": finding.rule, "clause": finding.clause,
-                  "subject": finding.subject, "department": finding.department, "state": finding.state,
-                  "at": iso(at)}
+        record = {
+            "finding": finding.id,
+            "event": event,
+            "rule": finding.rule,
+            "clause": finding.clause,
+            "subject": finding.subject,
+            "department": finding.department,
+            "state": finding.state,
+            "at": iso(at),
+        }
         personal = {"note": note} if note else None
         row.log_index = ctx.log("finding_event", record, ref=finding.id, personal=personal).index
     return row
@@ -99,9 +117,15 @@ def _log_batch(ctx: FilingContext, batch: list[tuple[Finding, FindingEvent]], at
         groups.setdefault((row.event, finding.department), []).append((finding, row))
     ctx.session.flush()
     for (event, department), members in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):
-        record = {"event": event, "department": department, "at": iso(at),
-                  "findings": [{"id": f.id, "rule": f.rule, "clause": f.clause, "subject": f.subject}
-                               for f, _ in sorted(members, key=lambda m: m[0].id)]}
+        record = {
+            "event": event,
+            "department": department,
+            "at": iso(at),
+            "findings": [
+                {"id": f.id, "rule": f.rule, "clause": f.clause, "subject": f.subject}
+                for f, _ in sorted(members, key=lambda m: m[0].id)
+            ],
+        }
         notes = {r.note for _, r in members if r.note}
         if notes:
             record["note"] = "；".join(sorted(notes))  # the channel name: no personal data
@@ -113,8 +137,10 @@ def _log_batch(ctx: FilingContext, batch: list[tuple[Finding, FindingEvent]], at
 def _live_exceptions(ctx: FilingContext, at: datetime) -> set[tuple[str, str]]:
     """Exceptions in force at `at`, as known now (the report is run as known now, too)."""
     rows = ctx.session.execute(
-        select(PolicyException.rule, PolicyException.subject)
-        .where(or_(PolicyException.until.is_(None), PolicyException.until > at)))
+        select(PolicyException.rule, PolicyException.subject).where(
+            or_(PolicyException.until.is_(None), PolicyException.until > at)
+        )
+    )
     return {(r, s) for r, s in rows}
 
 
@@ -131,8 +157,7 @@ def sync_findings(ctx: FilingContext, report_findings: Iterable[dict[str, Any]],
     for fid, f in reported.items():
         row = existing.get(fid)
         if row is None:
-            row = Finding(id=fid, state="open", first_seen=at, last_seen=at,
-                          **{k: f.get(k) for k in FIELDS})
+            row = Finding(id=fid, state="open", first_seen=at, last_seen=at, **{k: f.get(k) for k in FIELDS})
             ctx.session.add(row)
             _event(ctx, row, "opened", None, at)  # not logged: the report itself is reproducible
             result.opened.append(fid)
@@ -200,8 +225,9 @@ def escalate(ctx: FilingContext, finding_id: str, note: str) -> Finding:
     return _move(ctx, row, "escalated", ESCALATABLE, "升级督办", note, "须写明升级督办的理由")
 
 
-def _move(ctx: FilingContext, row: Finding, state: str, allowed: Iterable[str], act: str, note: str,
-          note_missing: str) -> Finding:
+def _move(
+    ctx: FilingContext, row: Finding, state: str, allowed: Iterable[str], act: str, note: str, note_missing: str
+) -> Finding:
     """A finding moves to `state` by an act (`act`, in Chinese) that must give its note and is
     allowed only from the states `allowed`; the move is an event and a change."""
     if not note or not note.strip():
@@ -215,5 +241,6 @@ def _move(ctx: FilingContext, row: Finding, state: str, allowed: Iterable[str], 
 
 
 def events_of(session, finding_id: str) -> list[FindingEvent]:
-    return list(session.scalars(select(FindingEvent).where(FindingEvent.finding == finding_id)
-                                .order_by(FindingEvent.id)))  # the order they happened in
+    return list(
+        session.scalars(select(FindingEvent).where(FindingEvent.finding == finding_id).order_by(FindingEvent.id))
+    )  # the order they happened in

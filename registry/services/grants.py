@@ -3,6 +3,7 @@ seal custody, exemptions and their decision, and the reform office's exceptions.
 
 All are append-only: a revocation is a new record, never an edit of the authorization.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -12,11 +13,25 @@ from sqlalchemy import select
 import vocab
 from registry.errors import Conflict, ErrorList, invalid
 from registry.models import (
-    Absence, Authorization, Delegation, Exemption, ExemptionDecision, PolicyException, Revocation,
-    Seal, SealCustody,
+    Absence,
+    Authorization,
+    Delegation,
+    Exemption,
+    ExemptionDecision,
+    PolicyException,
+    Revocation,
+    Seal,
+    SealCustody,
 )
 from registry.services._common import (
-    department, ensure_order, get_or_404, get_or_invalid, latest_item, person, require_items, signed_departments,
+    department,
+    ensure_order,
+    get_or_404,
+    get_or_invalid,
+    latest_item,
+    person,
+    require_items,
+    signed_departments,
 )
 from registry.services.context import FilingContext, iso
 
@@ -32,7 +47,7 @@ def file_authorization(ctx: FilingContext, data: dict[str, Any]) -> Authorizatio
     gov = bool(grantee.get("gov_service"))
     person_id = grantee.get("person")
     if gov == (person_id is not None):
-        errors.add("grantee", "须为 {\"person\": 人员编号} 或 {\"gov_service\": true} 之一")
+        errors.add("grantee", '须为 {"person": 人员编号} 或 {"gov_service": true} 之一')
     post = data.get("post")
     if post is not None and post not in vocab.POSTS:
         errors.add("post", "须为 A、B 或空")
@@ -64,9 +79,18 @@ def file_authorization(ctx: FilingContext, data: dict[str, Any]) -> Authorizatio
     require_items(ctx, data.get("items", "*"), "items", grantor.code)
     ensure_order(data["valid_from"], data.get("valid_to"), "valid_from", "valid_to")
     auth = Authorization(
-        grantor=grantor.code, grantee_person=person_id, grantee_gov_service=gov, post=post, backs=backs,
-        powers=powers, items=data.get("items", "*"), valid_from=data["valid_from"], valid_to=data.get("valid_to"),
-        filed_at=ctx.now, late_filed=ctx.is_late(data["valid_from"]), filed_by=ctx.actor.name,
+        grantor=grantor.code,
+        grantee_person=person_id,
+        grantee_gov_service=gov,
+        post=post,
+        backs=backs,
+        powers=powers,
+        items=data.get("items", "*"),
+        valid_from=data["valid_from"],
+        valid_to=data.get("valid_to"),
+        filed_at=ctx.now,
+        late_filed=ctx.is_late(data["valid_from"]),
+        filed_by=ctx.actor.name,
     )
     ctx.record(auth, "authorization", lambda: authorization_record(auth))
     return auth
@@ -74,9 +98,16 @@ def file_authorization(ctx: FilingContext, data: dict[str, Any]) -> Authorizatio
 
 def authorization_record(auth: Authorization) -> dict[str, Any]:
     return {
-        "id": auth.id, "grantor": auth.grantor, "grantee": auth.grantee, "post": auth.post,
-        "backs": auth.backs, "powers": list(auth.powers), "items": auth.items,
-        "valid_from": iso(auth.valid_from), "valid_to": iso(auth.valid_to), "late_filed": auth.late_filed,
+        "id": auth.id,
+        "grantor": auth.grantor,
+        "grantee": auth.grantee,
+        "post": auth.post,
+        "backs": auth.backs,
+        "powers": list(auth.powers),
+        "items": auth.items,
+        "valid_from": iso(auth.valid_from),
+        "valid_to": iso(auth.valid_to),
+        "late_filed": auth.late_filed,
     }
 
 
@@ -97,17 +128,27 @@ def revoke_authorization(ctx: FilingContext, auth_id: int, at, reason: str) -> R
     ctx.require_role("department")
     auth = get_or_404(ctx.session, Authorization, auth_id, "授权")
     ctx.require_department(auth.grantor)
-    signed, existing = ctx.signed(lambda state: _grant_and_revocation(state, auth_id),
-                                  kinds=("authorization", "revocation"))
+    signed, existing = ctx.signed(
+        lambda state: _grant_and_revocation(state, auth_id), kinds=("authorization", "revocation")
+    )
     ctx.require_department(signed.get("grantor") or "（无签名记录）")
     if not reason:
         raise invalid("reason", "须写明撤销理由")
     if existing is not None:  # the signed revocation: a deleted row revokes nothing twice
         raise Conflict(f"授权{auth_id}已于{iso(existing['at'])}撤销")
-    rev = Revocation(authorization=auth_id, at=at, reason=reason, filed_at=ctx.now,
-                     late_filed=ctx.is_late(at), filed_by=ctx.actor.name)
-    ctx.record(rev, "revocation", lambda: {"id": rev.id, "authorization": auth_id, "at": iso(at), "reason": reason,
-                                           "late_filed": rev.late_filed})
+    rev = Revocation(
+        authorization=auth_id,
+        at=at,
+        reason=reason,
+        filed_at=ctx.now,
+        late_filed=ctx.is_late(at),
+        filed_by=ctx.actor.name,
+    )
+    ctx.record(
+        rev,
+        "revocation",
+        lambda: {"id": rev.id, "authorization": auth_id, "at": iso(at), "reason": reason, "late_filed": rev.late_filed},
+    )
     return rev
 
 
@@ -121,11 +162,28 @@ def file_absence(ctx: FilingContext, data: dict[str, Any]) -> Absence:
     ensure_order(data["from"], data.get("to"), "from", "to")
     if not data.get("reason"):
         raise invalid("reason", "须写明缺位原因")
-    row = Absence(person=who.id, from_=data["from"], to=data.get("to"), reason=data["reason"],
-                  filed_at=ctx.now, late_filed=ctx.is_late(data["from"]), filed_by=ctx.actor.name)
-    ctx.record(row, "absence", lambda: {"id": row.id, "person": who.id, "department": signed_department,
-                                        "from": iso(row.from_), "to": iso(row.to), "late_filed": row.late_filed},
-               personal={"reason": row.reason})
+    row = Absence(
+        person=who.id,
+        from_=data["from"],
+        to=data.get("to"),
+        reason=data["reason"],
+        filed_at=ctx.now,
+        late_filed=ctx.is_late(data["from"]),
+        filed_by=ctx.actor.name,
+    )
+    ctx.record(
+        row,
+        "absence",
+        lambda: {
+            "id": row.id,
+            "person": who.id,
+            "department": signed_department,
+            "from": iso(row.from_),
+            "to": iso(row.to),
+            "late_filed": row.late_filed,
+        },
+        personal={"reason": row.reason},
+    )
     return row
 
 
@@ -136,10 +194,20 @@ def file_delegation(ctx: FilingContext, data: dict[str, Any]) -> Delegation:
     ctx.require_department(dept.code)
     require_items(ctx, data.get("items", "*"), "items", dept.code)
     ensure_order(data["from"], data.get("to"), "from", "to")
-    row = Delegation(department=dept.code, items=data.get("items", "*"), from_=data["from"], to=data.get("to"),
-                     filed_at=ctx.now, late_filed=ctx.is_late(data["from"]), filed_by=ctx.actor.name)
-    ctx.record(row, "delegation", lambda: {"id": row.id, "department": dept.code, "items": row.items,
-                                           "from": iso(row.from_), "to": iso(row.to)})
+    row = Delegation(
+        department=dept.code,
+        items=data.get("items", "*"),
+        from_=data["from"],
+        to=data.get("to"),
+        filed_at=ctx.now,
+        late_filed=ctx.is_late(data["from"]),
+        filed_by=ctx.actor.name,
+    )
+    ctx.record(
+        row,
+        "delegation",
+        lambda: {"id": row.id, "department": dept.code, "items": row.items, "from": iso(row.from_), "to": iso(row.to)},
+    )
     return row
 
 
@@ -160,10 +228,20 @@ def file_seal_custody(ctx: FilingContext, data: dict[str, Any]) -> SealCustody:
         raise invalid("person", "保管人须为本部门人员")
     if not signed["holds_grant"]:
         raise invalid("person", "保管人须在保管开始时持有本部门有效（未撤销、未过期）的首席代表授权")
-    row = SealCustody(seal=seal.code, person=who.id, from_=data["from"], to=data.get("to"), filed_at=ctx.now,
-                      late_filed=ctx.is_late(data["from"]), filed_by=ctx.actor.name)
-    ctx.record(row, "seal_custody", lambda: {"id": row.id, "seal": seal.code, "person": who.id,
-                                             "from": iso(row.from_), "to": iso(row.to)})
+    row = SealCustody(
+        seal=seal.code,
+        person=who.id,
+        from_=data["from"],
+        to=data.get("to"),
+        filed_at=ctx.now,
+        late_filed=ctx.is_late(data["from"]),
+        filed_by=ctx.actor.name,
+    )
+    ctx.record(
+        row,
+        "seal_custody",
+        lambda: {"id": row.id, "seal": seal.code, "person": who.id, "from": iso(row.from_), "to": iso(row.to)},
+    )
     return row
 
 
@@ -184,8 +262,11 @@ def _custody_facts(state, seal: str, person_id: int, at) -> dict[str, Any]:
         if auth["id"] not in revoked or revoked[auth["id"]] > at:
             holds = True
             break
-    return {"seal_department": department, "holds_grant": holds,
-            "person_department": (state.tables["people"].get(person_id) or {}).get("department")}
+    return {
+        "seal_department": department,
+        "holds_grant": holds,
+        "person_department": (state.tables["people"].get(person_id) or {}).get("department"),
+    }
 
 
 def request_exemption(ctx: FilingContext, data: dict[str, Any]) -> Exemption:
@@ -205,13 +286,29 @@ def request_exemption(ctx: FilingContext, data: dict[str, Any]) -> Exemption:
         errors.add("basis", "须写明依据")
     errors.raise_if_any()
     ensure_order(data["effective_from"], data.get("effective_to"), "effective_from", "effective_to")
-    row = Exemption(item=item.code, department=item.department, reason=data["reason"], basis=data["basis"],
-                    effective_from=data["effective_from"], effective_to=data.get("effective_to"),
-                    filed_at=ctx.now, filed_by=ctx.actor.name)
-    ctx.record(row, "exemption_request", lambda: {"id": row.id, "item": row.item, "reason": row.reason,
-                                                  "basis": row.basis, "effective_from": iso(row.effective_from),
-                                                  "effective_to": iso(row.effective_to)},
-               feed="exemption")
+    row = Exemption(
+        item=item.code,
+        department=item.department,
+        reason=data["reason"],
+        basis=data["basis"],
+        effective_from=data["effective_from"],
+        effective_to=data.get("effective_to"),
+        filed_at=ctx.now,
+        filed_by=ctx.actor.name,
+    )
+    ctx.record(
+        row,
+        "exemption_request",
+        lambda: {
+            "id": row.id,
+            "item": row.item,
+            "reason": row.reason,
+            "basis": row.basis,
+            "effective_from": iso(row.effective_from),
+            "effective_to": iso(row.effective_to),
+        },
+        feed="exemption",
+    )
     return row
 
 
@@ -224,11 +321,22 @@ def decide_exemption(ctx: FilingContext, exemption_id: int, result: str, documen
         raise invalid("document_no", "须注明批准文号")
     if ctx.session.scalar(select(ExemptionDecision).where(ExemptionDecision.exemption == exemption_id)):
         raise Conflict("该申请已有决定")
-    row = ExemptionDecision(exemption=exemption.id, result=result, document_no=document_no, filed_at=ctx.now,
-                            filed_by=ctx.actor.name)
-    ctx.record(row, "exemption_decision", lambda: {"id": row.id, "exemption": exemption.id, "item": exemption.item,
-                                                   "result": result, "document_no": document_no},
-               feed="exemption", feed_key=exemption.id)
+    row = ExemptionDecision(
+        exemption=exemption.id, result=result, document_no=document_no, filed_at=ctx.now, filed_by=ctx.actor.name
+    )
+    ctx.record(
+        row,
+        "exemption_decision",
+        lambda: {
+            "id": row.id,
+            "exemption": exemption.id,
+            "item": exemption.item,
+            "result": result,
+            "document_no": document_no,
+        },
+        feed="exemption",
+        feed_key=exemption.id,
+    )
     return row
 
 
@@ -240,8 +348,17 @@ def file_exception(ctx: FilingContext, data: dict[str, Any]) -> PolicyException:
         if not data.get(key):
             errors.add(key, "必填")
     errors.raise_if_any()
-    row = PolicyException(rule=data["rule"], subject=data["subject"], reason=data["reason"],
-                          until=data.get("until"), filed_at=ctx.now, filed_by=ctx.actor.name)
-    ctx.record(row, "exception", lambda: {"id": row.id, "rule": row.rule, "subject": row.subject,
-                                          "reason": row.reason, "until": iso(row.until)})
+    row = PolicyException(
+        rule=data["rule"],
+        subject=data["subject"],
+        reason=data["reason"],
+        until=data.get("until"),
+        filed_at=ctx.now,
+        filed_by=ctx.actor.name,
+    )
+    ctx.record(
+        row,
+        "exception",
+        lambda: {"id": row.id, "rule": row.rule, "subject": row.subject, "reason": row.reason, "until": iso(row.until)},
+    )
     return row

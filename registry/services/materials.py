@@ -4,6 +4,7 @@ service department, each a signed `material_entry` record; item materials refer 
 An entry whose code exists is replaced only when something changed (a new signed record); an
 unchanged one is left alone, so importing the same dictionary twice writes nothing the second time.
 """
+
 from __future__ import annotations
 
 from typing import Any, Iterable

@@ -1,4 +1,5 @@
 """Filings about the organisation: departments, halls, places, people, staff, seals."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -8,7 +9,15 @@ from sqlalchemy import select
 import vocab
 from registry.errors import Conflict, ErrorList, invalid
 from registry.models import (
-    CitizensHomeOpening, Department, FunctionSection, Hall, HallApproval, Person, Place, Seal, Section,
+    CitizensHomeOpening,
+    Department,
+    FunctionSection,
+    Hall,
+    HallApproval,
+    Person,
+    Place,
+    Seal,
+    Section,
     StaffFiling,
 )
 from registry.services._common import code_of, department, ensure_order, get_or_invalid, person, signed_departments
@@ -30,9 +39,15 @@ def create_department(ctx: FilingContext, data: dict[str, Any]) -> Department:
     if ctx.session.scalar(select(Department).where(Department.name == data["name"])) is not None:
         raise Conflict(f"部门名称“{data['name']}”已存在")
     dept = Department(
-        code=data["code"], name=data["name"], group=group, kind=kind, entry_phase=phase,
-        low_volume=bool(data.get("low_volume", False)), placeholder=bool(data.get("placeholder", False)),
-        note=data.get("note"), created_at=ctx.now,
+        code=data["code"],
+        name=data["name"],
+        group=group,
+        kind=kind,
+        entry_phase=phase,
+        low_volume=bool(data.get("low_volume", False)),
+        placeholder=bool(data.get("placeholder", False)),
+        note=data.get("note"),
+        created_at=ctx.now,
     )
     log_state(ctx, "department", dept)
     return dept
@@ -45,8 +60,13 @@ def create_section(ctx: FilingContext, data: dict[str, Any]) -> Section:
     errors.raise_if_any()
     if data.get("head") is not None:
         _own_head(ctx, data["department"], data["head"])
-    section = Section(department=data["department"], name=data["name"], kind=kind,
-                      entered_whole=bool(data.get("entered_whole", False)), head=data.get("head"))
+    section = Section(
+        department=data["department"],
+        name=data["name"],
+        kind=kind,
+        entered_whole=bool(data.get("entered_whole", False)),
+        head=data.get("head"),
+    )
     log_state(ctx, "section", section)
     return section
 
@@ -114,8 +134,14 @@ def create_place(ctx: FilingContext, data: dict[str, Any]) -> Place:
         get_or_invalid(ctx.session, FunctionSection, data["function_section"], "function_section", "功能板块")
     if ctx.session.get(Place, data["code"]) is not None:
         raise Conflict(f"场所编码“{data['code']}”已存在")
-    place = Place(code=data["code"], name=data["name"], kind=kind, hall=hall, department=dept,
-                  function_section=data.get("function_section"))
+    place = Place(
+        code=data["code"],
+        name=data["name"],
+        kind=kind,
+        hall=hall,
+        department=dept,
+        function_section=data.get("function_section"),
+    )
     log_state(ctx, "place", place)
     return place
 
@@ -126,8 +152,13 @@ def create_person(ctx: FilingContext, data: dict[str, Any]) -> Person:
         section = get_or_invalid(ctx.session, Section, data["section"], "section", "科室")
         if section.department != data["department"]:
             raise invalid("section", "科室不属于该部门")
-    p = Person(name=data["name"], department=data["department"], section=data.get("section"),
-               position=data.get("position") or "", created_at=ctx.now)
+    p = Person(
+        name=data["name"],
+        department=data["department"],
+        section=data.get("section"),
+        position=data.get("position") or "",
+        created_at=ctx.now,
+    )
     log_state(ctx, "person", p)
     return p
 
@@ -142,7 +173,7 @@ def file_staff(ctx: FilingContext, data: dict[str, Any]) -> StaffFiling:
     first: dict[Any, int] = {}
     departments = signed_departments(ctx, [e.get("person") for e in people if isinstance(e.get("person"), int)])
     for i, entry in enumerate(people):
-        if entry.get("person") in first:   # one person, one entry (and one role) per filing
+        if entry.get("person") in first:  # one person, one entry (and one role) per filing
             errors.add(f"people[{i}].person", f"与第{first[entry.get('person')] + 1}项重复：同一人员只能备案一次")
             continue
         first[entry.get("person")] = i
@@ -154,10 +185,21 @@ def file_staff(ctx: FilingContext, data: dict[str, Any]) -> StaffFiling:
         if entry.get("role") not in vocab.STAFF_ROLES:
             errors.add(f"people[{i}].role", "须为“首席代表”（chief_representative）或“进驻人员”（staff）")
     errors.raise_if_any()
-    filing = StaffFiling(department=data["department"], people=[dict(e) for e in people], filed_at=ctx.now,
-                         acknowledged_at=ctx.now if ctx.actor.role == "gov_service" else None)
-    ctx.record(filing, "staff_filing", lambda: {"id": filing.id, "department": filing.department,
-                                                "people": [{"person": e["person"], "role": e["role"]} for e in people]})
+    filing = StaffFiling(
+        department=data["department"],
+        people=[dict(e) for e in people],
+        filed_at=ctx.now,
+        acknowledged_at=ctx.now if ctx.actor.role == "gov_service" else None,
+    )
+    ctx.record(
+        filing,
+        "staff_filing",
+        lambda: {
+            "id": filing.id,
+            "department": filing.department,
+            "people": [{"person": e["person"], "role": e["role"]} for e in people],
+        },
+    )
     return filing
 
 
@@ -177,18 +219,33 @@ def file_hall_approval(ctx: FilingContext, data: dict[str, Any]) -> HallApproval
     if hall.kind != "sub":
         raise invalid("hall", "只有专业分厅需要批准保留")
     ensure_order(data["valid_from"], data.get("valid_to"), "valid_from", "valid_to")
-    row = HallApproval(hall=hall.code, valid_from=data["valid_from"], valid_to=data.get("valid_to"),
-                       document_no=data.get("document_no"), filed_at=ctx.now)
-    ctx.record(row, "hall_approval", lambda: {"id": row.id, "hall": row.hall, "valid_from": iso(row.valid_from),
-                                              "valid_to": iso(row.valid_to), "document_no": row.document_no})
+    row = HallApproval(
+        hall=hall.code,
+        valid_from=data["valid_from"],
+        valid_to=data.get("valid_to"),
+        document_no=data.get("document_no"),
+        filed_at=ctx.now,
+    )
+    ctx.record(
+        row,
+        "hall_approval",
+        lambda: {
+            "id": row.id,
+            "hall": row.hall,
+            "valid_from": iso(row.valid_from),
+            "valid_to": iso(row.valid_to),
+            "document_no": row.document_no,
+        },
+    )
     return row
 
 
 def file_citizens_home_opening(ctx: FilingContext, data: dict[str, Any]) -> CitizensHomeOpening:
     ctx.require_role("government")
     row = CitizensHomeOpening(date=data["date"], document_no=data.get("document_no"), filed_at=ctx.now)
-    ctx.record(row, "citizens_home_opening", lambda: {"id": row.id, "date": iso(row.date),
-                                                      "document_no": row.document_no})
+    ctx.record(
+        row, "citizens_home_opening", lambda: {"id": row.id, "date": iso(row.date), "document_no": row.document_no}
+    )
     return row
 
 

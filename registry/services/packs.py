@@ -3,6 +3,7 @@
 The application checks the pack (rules/) first; this stores what it checked. Publishing the
 active version again changes nothing.
 """
+
 from __future__ import annotations
 
 import base64
@@ -24,13 +25,17 @@ def activate(ctx: FilingContext, *, pack: str, version: str, digest: str, files:
     if existing is not None and existing.active:
         return existing
     session.execute(update(PackVersion).where(PackVersion.active.is_(True)).values(active=False))
-    row = existing or PackVersion(pack=pack, version=version, digest=digest, files=files,
-                                  publisher=ctx.actor.name, published_at=ctx.now)
+    row = existing or PackVersion(
+        pack=pack, version=version, digest=digest, files=files, publisher=ctx.actor.name, published_at=ctx.now
+    )
     row.active = True
     session.add(row)
     session.flush()
-    row.log_index = ctx.log("pack_publication", {"pack": pack, "version": version, "digest": digest,
-                                                 "files_gz": packed_files(row.files)}, ref=row.id).index
+    row.log_index = ctx.log(
+        "pack_publication",
+        {"pack": pack, "version": version, "digest": digest, "files_gz": packed_files(row.files)},
+        ref=row.id,
+    ).index
     ctx.changed("pack", row.id)
     return row
 
@@ -58,8 +63,9 @@ def active_publication(session) -> tuple[PackVersion | None, int | None]:
     activation is logged), with that record's index; never the rows' `active` flag, so an edited
     flag switches no worker to another pack (docs/design.md §12.3). A registry that logged no
     publication (it signs nothing) has only the flag: (that row, None)."""
-    index = session.scalar(select(LogEntry.index).where(LogEntry.kind == "pack_publication")
-                           .order_by(LogEntry.index.desc()).limit(1))
+    index = session.scalar(
+        select(LogEntry.index).where(LogEntry.kind == "pack_publication").order_by(LogEntry.index.desc()).limit(1)
+    )
     if index is None:
         return session.scalar(select(PackVersion).where(PackVersion.active.is_(True)).limit(1)), None
     digest = json.loads(bytes(session.get(LogEntry, index).leaf))["record"].get("digest")

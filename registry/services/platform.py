@@ -7,6 +7,7 @@ records folded (registry.signed_cases), never on these rows, inside the write tr
 under the log's lock, so two workers or hosts never both accept the same application (两头受理)
 and an edited row changes no acceptance (`onehall audit` names it).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -35,8 +36,10 @@ def application_key(secret: bytes, applicant: str, item: str, application_date: 
 
 # ------------------------------------------------------------------ what the platform reports
 
-def report_application(ctx: FilingContext, data: dict[str, Any], *, secret: bytes, source: str = "api"
-                       ) -> PlatformApplication:
+
+def report_application(
+    ctx: FilingContext, data: dict[str, Any], *, secret: bytes, source: str = "api"
+) -> PlatformApplication:
     """Record one application the platform reported, and complete the acceptances made for it
     during an outage ("pending platform record")."""
     ctx.require_role("platform", "gov_service")
@@ -55,13 +58,27 @@ def report_application(ctx: FilingContext, data: dict[str, Any], *, secret: byte
     if ctx.session.get(PlatformApplication, number) is not None:
         raise Conflict(f"一体化平台申报号“{number}”已报送")
     key = application_key(secret, str(data["applicant"]).strip(), item.code, data["applied_at"])
-    row = PlatformApplication(platform_no=number, item=item.code, application_key=key,
-                              applied_at=data["applied_at"], source=source, filed_at=ctx.now)
+    row = PlatformApplication(
+        platform_no=number,
+        item=item.code,
+        application_key=key,
+        applied_at=data["applied_at"],
+        source=source,
+        filed_at=ctx.now,
+    )
     ctx.session.add(row)
     ctx.session.flush()
-    row.log_index = ctx.log("platform_application", {
-        "platform_no": number, "item": item.code, "application_key": key, "applied_at": iso(row.applied_at),
-        "source": source}, ref=number).index
+    row.log_index = ctx.log(
+        "platform_application",
+        {
+            "platform_no": number,
+            "item": item.code,
+            "application_key": key,
+            "applied_at": iso(row.applied_at),
+            "source": source,
+        },
+        ref=number,
+    ).index
     _complete_pending(ctx, row)
     return row
 
@@ -69,9 +86,10 @@ def report_application(ctx: FilingContext, data: dict[str, Any], *, secret: byte
 def _complete_pending(ctx: FilingContext, app: PlatformApplication) -> None:
     """The open cases accepted during an outage for this application (as their signed records
     state) now have their platform record."""
-    pending = ctx.signed(lambda state: [c["number"] for c in state.pending_cases_of(app.application_key,
-                                                                                     app.platform_no)],
-                         kinds=CASE_KINDS)
+    pending = ctx.signed(
+        lambda state: [c["number"] for c in state.pending_cases_of(app.application_key, app.platform_no)],
+        kinds=CASE_KINDS,
+    )
     for number in pending:
         case = ctx.session.get(Case, number)
         if case is not None:
@@ -82,6 +100,7 @@ def _complete_pending(ctx: FilingContext, app: PlatformApplication) -> None:
 
 
 # ------------------------------------------------------------------ outages
+
 
 def declare_outage(ctx: FilingContext, data: dict[str, Any]) -> PlatformOutage:
     """The government service department declares a platform outage [start, end) (signed)."""
@@ -95,25 +114,30 @@ def declare_outage(ctx: FilingContext, data: dict[str, Any]) -> PlatformOutage:
     body = ctx.session.scalar(select(Department.code).where(Department.kind == "gov_service").limit(1))
     if body is None:
         raise invalid("declared_by", "没有登记政务服务部门，无法声明平台停机")
-    row = PlatformOutage(start=data["start"], end=data["end"], reason=str(data["reason"]), declared_by=body,
-                         filed_at=ctx.now)
+    row = PlatformOutage(
+        start=data["start"], end=data["end"], reason=str(data["reason"]), declared_by=body, filed_at=ctx.now
+    )
     ctx.session.add(row)
     ctx.session.flush()
-    row.log_index = ctx.log("platform_outage", {"id": row.id, "start": iso(row.start), "end": iso(row.end),
-                                                "reason": row.reason, "declared_by": body}, ref=row.id).index
+    row.log_index = ctx.log(
+        "platform_outage",
+        {"id": row.id, "start": iso(row.start), "end": iso(row.end), "reason": row.reason, "declared_by": body},
+        ref=row.id,
+    ).index
     return row
 
 
 # ------------------------------------------------------------------ the door's facts
 
+
 @dataclass(frozen=True)
 class DoorFacts:
     """What an acceptance is decided on, read in the write transaction under the log's lock."""
 
-    platform_no: str | None           # the application's platform number (given, or found by key)
-    application: dict | None          # the platform record: {"item", "applied_at"} or None
-    open_cases: tuple[dict, ...]      # open cases of the same application: {"number", "place"}
-    outage: dict | None               # the declared outage covering an unreported acceptance, if any
+    platform_no: str | None  # the application's platform number (given, or found by key)
+    application: dict | None  # the platform record: {"item", "applied_at"} or None
+    open_cases: tuple[dict, ...]  # open cases of the same application: {"number", "place"}
+    outage: dict | None  # the declared outage covering an unreported acceptance, if any
     item: str
 
 
@@ -127,10 +151,13 @@ def door_facts(state, *, item: str, platform_no: str | None, key: str, at: datet
     keys = {key} | ({app["application_key"]} if app else set())
     others = tuple({"number": c["number"], "place": c["place"]} for c in state.open_cases_of(keys, number))
     outage = state.outage_at(at) if app is None else None  # an outage only excuses a missing record
-    return DoorFacts(platform_no=number,
-                     application={"item": app["item"], "applied_at": app["applied_at"]} if app else None,
-                     open_cases=others, item=item,
-                     outage={"id": outage["id"], "start": outage["start"], "end": outage["end"]} if outage else None)
+    return DoorFacts(
+        platform_no=number,
+        application={"item": app["item"], "applied_at": app["applied_at"]} if app else None,
+        open_cases=others,
+        item=item,
+        outage={"id": outage["id"], "start": outage["start"], "end": outage["end"]} if outage else None,
+    )
 
 
 def mark_step(case: Case, step: str) -> None:

@@ -7,6 +7,7 @@ post counts while the A post it backs is absent or vacant (revoked, expired, not
 as it then acts for A (docs/design.md §4). A take-up by anyone else, or in an internal office,
 does not stop the clock.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -25,18 +26,34 @@ class ResponseJudge:
 
     def __init__(self, session: Session, departments: Iterable[str]):
         deps = sorted(set(departments))
-        self.auths = list(session.scalars(select(Authorization).where(
-            Authorization.grantor.in_(deps), Authorization.grantee_person.is_not(None),
-            Authorization.post.in_(("A", "B"))))) if deps else []
+        self.auths = (
+            list(
+                session.scalars(
+                    select(Authorization).where(
+                        Authorization.grantor.in_(deps),
+                        Authorization.grantee_person.is_not(None),
+                        Authorization.post.in_(("A", "B")),
+                    )
+                )
+            )
+            if deps
+            else []
+        )
         ids = [a.id for a in self.auths]
         self.revoked: dict[int, datetime] = {}
-        for auth, at in session.execute(select(Revocation.authorization, Revocation.at)
-                                        .where(Revocation.authorization.in_(ids))) if ids else ():
+        for auth, at in (
+            session.execute(select(Revocation.authorization, Revocation.at).where(Revocation.authorization.in_(ids)))
+            if ids
+            else ()
+        ):
             self.revoked[auth] = min(at, self.revoked.get(auth, at))
         people = {a.grantee_person for a in self.auths}
         self.absences: dict[int, list[tuple[datetime, datetime | None]]] = {}
-        for person, start, end in session.execute(select(Absence.person, Absence.from_, Absence.to)
-                                                  .where(Absence.person.in_(people))) if people else ():
+        for person, start, end in (
+            session.execute(select(Absence.person, Absence.from_, Absence.to).where(Absence.person.in_(people)))
+            if people
+            else ()
+        ):
             self.absences.setdefault(person, []).append((start, end))
         self.hall_places = set(session.scalars(select(Place.code).where(Place.kind.in_(HALL_PLACES))))
         self.by_id = {a.id: a for a in self.auths}
@@ -45,8 +62,12 @@ class ResponseJudge:
         items = a.items
         covers = items == "*" or items is None or case.item in (items or [])
         revoked = self.revoked.get(a.id)
-        return (covers and a.valid_from <= at and (a.valid_to is None or at < a.valid_to)
-                and (revoked is None or at < revoked))
+        return (
+            covers
+            and a.valid_from <= at
+            and (a.valid_to is None or at < a.valid_to)
+            and (revoked is None or at < revoked)
+        )
 
     def _absent(self, person: int | None, at: datetime) -> bool:
         return any(s <= at and (e is None or at < e) for s, e in self.absences.get(person or -1, ()))

@@ -8,6 +8,7 @@ transaction-scoped advisory lock on PostgreSQL), so a concurrent burst gets exac
 attempts through, never a few more.
 Keys are stored as SHA-256 digests (with the scope), so the table holds no address or name.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -38,9 +39,14 @@ def wait(session: Session, limit: Limit, key: str, now: datetime) -> float:
     """Seconds until `key` may try again: 0 while it is under the limit."""
     times = session.scalars(
         select(ThrottleHit.at)
-        .where(ThrottleHit.scope == limit.scope, ThrottleHit.key == key_digest(limit, key),
-               ThrottleHit.at > now - limit.window)
-        .order_by(ThrottleHit.at.desc()).limit(limit.count)).all()
+        .where(
+            ThrottleHit.scope == limit.scope,
+            ThrottleHit.key == key_digest(limit, key),
+            ThrottleHit.at > now - limit.window,
+        )
+        .order_by(ThrottleHit.at.desc())
+        .limit(limit.count)
+    ).all()
     if len(times) < limit.count:
         return 0.0
     return max(1.0, (times[-1] + limit.window - now).total_seconds())
@@ -48,8 +54,7 @@ def wait(session: Session, limit: Limit, key: str, now: datetime) -> float:
 
 def record(session: Session, limit: Limit, key: str, now: datetime) -> None:
     """Count one hit for `key`, and forget this scope's hits that left the window."""
-    session.execute(delete(ThrottleHit).where(ThrottleHit.scope == limit.scope,
-                                              ThrottleHit.at <= now - limit.window))
+    session.execute(delete(ThrottleHit).where(ThrottleHit.scope == limit.scope, ThrottleHit.at <= now - limit.window))
     session.add(ThrottleHit(scope=limit.scope, key=key_digest(limit, key), at=now))
 
 
@@ -60,8 +65,9 @@ def lock(session: Session, limit: Limit, key: str) -> None:
     each other)."""
     bind = session.get_bind()
     if bind.dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"),
-                        {"k": lock_key(bind, f"throttle:{key_digest(limit, key)}")})
+        session.execute(
+            text("SELECT pg_advisory_xact_lock(:k)"), {"k": lock_key(bind, f"throttle:{key_digest(limit, key)}")}
+        )
 
 
 def hit(session: Session, limit: Limit, key: str, now: datetime) -> bool:
@@ -85,14 +91,18 @@ def take(session: Session, limits: list[tuple[Limit, str]], now: datetime) -> fl
 
 def forget_newest(session: Session, limit: Limit, key: str) -> None:
     """Take back the newest hit of `key` (an attempt that turned out to be no abuse)."""
-    newest = session.scalar(select(ThrottleHit.id).where(
-        ThrottleHit.scope == limit.scope, ThrottleHit.key == key_digest(limit, key))
-        .order_by(ThrottleHit.at.desc(), ThrottleHit.id.desc()).limit(1))
+    newest = session.scalar(
+        select(ThrottleHit.id)
+        .where(ThrottleHit.scope == limit.scope, ThrottleHit.key == key_digest(limit, key))
+        .order_by(ThrottleHit.at.desc(), ThrottleHit.id.desc())
+        .limit(1)
+    )
     if newest is not None:
         session.execute(delete(ThrottleHit).where(ThrottleHit.id == newest))
 
 
 def clear(session: Session, limit: Limit, key: str) -> None:
     """Forget `key`'s hits (a sign-in that succeeded)."""
-    session.execute(delete(ThrottleHit).where(ThrottleHit.scope == limit.scope,
-                                              ThrottleHit.key == key_digest(limit, key)))
+    session.execute(
+        delete(ThrottleHit).where(ThrottleHit.scope == limit.scope, ThrottleHit.key == key_digest(limit, key))
+    )

@@ -4,6 +4,7 @@ revoked by the service department or by their own user, stored only as SHA-256 d
 A revocation adds a "token" row to the change feed, so every worker's token cache forgets
 what it held at its next look (web.auth.TokenCache).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -20,7 +21,7 @@ from registry.models import ApiToken, Place, RegistryChange, User
 
 DEFAULT_DAYS = 365
 MAX_DAYS = 3 * 365
-MANAGER_ROLE = "gov_service"   # the service department keeps every account's tokens
+MANAGER_ROLE = "gov_service"  # the service department keeps every account's tokens
 
 
 @dataclass(frozen=True)
@@ -49,8 +50,15 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_token(session: Session, user_name: str, place: str | None = None, *, days: int | None = None,
-                 expires_at: datetime | None = None, note: str | None = None) -> str:
+def create_token(
+    session: Session,
+    user_name: str,
+    place: str | None = None,
+    *,
+    days: int | None = None,
+    expires_at: datetime | None = None,
+    note: str | None = None,
+) -> str:
     """Returns the token once; only its digest is stored. It expires after `days` (default a
     year) or at `expires_at`."""
     user = session.scalar(select(User).where(User.name == user_name))
@@ -69,19 +77,23 @@ def create_token(session: Session, user_name: str, place: str | None = None, *, 
     elif not now < expires_at <= now + timedelta(days=MAX_DAYS):
         raise invalid("expires_at", f"到期时间须在现在之后、{MAX_DAYS} 天之内")
     token = "oh_" + secrets.token_urlsafe(32)
-    session.add(ApiToken(digest=token_digest(token), user=user.id, place=place, created_at=now,
-                         expires_at=expires_at, note=note))
+    session.add(
+        ApiToken(
+            digest=token_digest(token), user=user.id, place=place, created_at=now, expires_at=expires_at, note=note
+        )
+    )
     session.flush()
     return token
 
 
 def list_tokens(session: Session, *, user_name: str | None = None, include_ended: bool = True) -> list[TokenRow]:
-    stmt = (select(ApiToken, User.name, User.role).join(User, User.id == ApiToken.user)
-            .order_by(ApiToken.id.desc()))
+    stmt = select(ApiToken, User.name, User.role).join(User, User.id == ApiToken.user).order_by(ApiToken.id.desc())
     if user_name is not None:
         stmt = stmt.where(User.name == user_name)
-    rows = [TokenRow(t.id, name, role, t.place, t.note, t.created_at, t.expires_at, t.revoked_at)
-            for t, name, role in session.execute(stmt)]
+    rows = [
+        TokenRow(t.id, name, role, t.place, t.note, t.created_at, t.expires_at, t.revoked_at)
+        for t, name, role in session.execute(stmt)
+    ]
     return rows if include_ended else [r for r in rows if r.state == "active"]
 
 
@@ -95,8 +107,7 @@ def revoke_token_id(session: Session, token_id: int, *, by: User | None = None) 
         raise Forbidden("只能撤销自己的令牌")
     _revoke(session, row)
     owner = session.get(User, row.user)
-    return TokenRow(row.id, owner.name, owner.role, row.place, row.note, row.created_at, row.expires_at,
-                    row.revoked_at)
+    return TokenRow(row.id, owner.name, owner.role, row.place, row.note, row.created_at, row.expires_at, row.revoked_at)
 
 
 def revoke_token(session: Session, token: str) -> None:
@@ -115,8 +126,7 @@ def _revoke(session: Session, row: ApiToken) -> None:
 def token_grant(session: Session, token: str) -> tuple[User, ApiToken] | None:
     """The user and token row behind a live token, or None (unknown, revoked, expired, or its
     user disabled)."""
-    row = session.scalar(select(ApiToken).where(ApiToken.digest == token_digest(token),
-                                                ApiToken.revoked_at.is_(None)))
+    row = session.scalar(select(ApiToken).where(ApiToken.digest == token_digest(token), ApiToken.revoked_at.is_(None)))
     if row is None or (row.expires_at is not None and row.expires_at <= utcnow()):
         return None
     user = session.get(User, row.user)

@@ -8,6 +8,7 @@ part of the time, for ones that exist, so requests get past "not found" into the
 decision paths. Three checks, never loosened: no 5xx, every answer matches the documented
 schema of its status code, and its content type is the documented one.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -50,31 +51,61 @@ SEEDS = [int(x) for x in os.environ.get("ONEHALL_FUZZ_SEEDS", "").split(",") if 
 STATEFUL_EXAMPLES = int(os.environ.get("ONEHALL_FUZZ_STATEFUL", "6"))
 STATEFUL_STEPS = 8
 # the paths that decide and file what the hall lives on get three times as many
-CORE = {"/api/v1/decisions", "/api/v1/seal-uses", "/api/v1/authorizations", "/api/v1/absences", "/api/v1/cases",
-        "/api/v1/decisions/actions", "/api/v1/items"}
+CORE = {
+    "/api/v1/decisions",
+    "/api/v1/seal-uses",
+    "/api/v1/authorizations",
+    "/api/v1/absences",
+    "/api/v1/cases",
+    "/api/v1/decisions/actions",
+    "/api/v1/items",
+}
 
 # role → the world's token key (several keys for a role: drawn among them)
 ROLE_TOKENS = {
-    "reform_office": ["reform"], "department": ["dept"], "window": ["window", "custodian"],
-    "gov_service": ["gs"], "government": ["gov"], "drc": ["drc"], "auditor": ["audit"], "platform": ["platform"],
+    "reform_office": ["reform"],
+    "department": ["dept"],
+    "window": ["window", "custodian"],
+    "gov_service": ["gs"],
+    "government": ["gov"],
+    "drc": ["drc"],
+    "auditor": ["audit"],
+    "platform": ["platform"],
 }
 ALL_TOKENS = [*[key for keys in ROLE_TOKENS.values() for key in keys], "anonymous"]
-SENT: Counter = Counter()   # (method, path, mode, status) → requests
-STATEFUL: Counter = Counter()   # (role, status) → requests of the stateful phase
+SENT: Counter = Counter()  # (method, path, mode, status) → requests
+STATEFUL: Counter = Counter()  # (role, status) → requests of the stateful phase
 OPERATIONS = sorted({(spec.method, "/api/v1" + spec.path) for spec in ROUTES}, key=lambda op: (op[1], op[0]))
 MODES = [GenerationMode.POSITIVE, GenerationMode.NEGATIVE]
 ROLES_OF = {(spec.method, "/api/v1" + spec.path): spec.roles for spec in ROUTES}
 
 # body / query field → kind of reference (DemoWorld.refs)
 FIELD_REFS = {
-    "person": "person", "head": "person", "item": "item", "place": "place", "seal": "seal",
-    "department": "department", "grantor": "department", "host_department": "department", "hall": "hall",
-    "section": "section", "backs": "authorization", "function_section": "function_section",
+    "person": "person",
+    "head": "person",
+    "item": "item",
+    "place": "place",
+    "seal": "seal",
+    "department": "department",
+    "grantor": "department",
+    "host_department": "department",
+    "hall": "hall",
+    "section": "section",
+    "backs": "authorization",
+    "function_section": "function_section",
     "case": "case",
 }
-PATH_REFS = {"code": "item", "auth_id": "authorization", "exemption_id": "exemption", "alert_id": "alert",
-             "number": "case", "leaf_hash": "leaf_hash", "finding_id": "finding", "plan_id": "entry_plan",
-             "token_id": "token"}
+PATH_REFS = {
+    "code": "item",
+    "auth_id": "authorization",
+    "exemption_id": "exemption",
+    "alert_id": "alert",
+    "number": "case",
+    "leaf_hash": "leaf_hash",
+    "finding_id": "finding",
+    "plan_id": "entry_plan",
+    "token_id": "token",
+}
 QUERY_REFS = {"person": "person", "item": "item", "place": "place", "department": "department"}
 
 
@@ -136,7 +167,7 @@ def _aim(data, case, world: DemoWorld, token: str) -> None:
             case.path_parameters[name] = str(data.draw(st.sampled_from(refs[kind]), label=name))
     params = case.path_parameters or {}
     named = str(params.get("token_id", "")).strip()
-    if named.isascii() and named.isdigit() and str(int(named)) in world.protected_tokens:   # the roles' own live on
+    if named.isascii() and named.isdigit() and str(int(named)) in world.protected_tokens:  # the roles' own live on
         params["token_id"] = str(data.draw(st.sampled_from(refs["token"]), label="spare token"))
     if isinstance(case.query, dict):
         for name, kind in QUERY_REFS.items():
@@ -163,10 +194,15 @@ def _aim(data, case, world: DemoWorld, token: str) -> None:
         body["item"] = data.draw(st.sampled_from(refs["item"]), label="item")
     # the custodian's own seal use, now and then exactly as the window page sends it
     if case.path == "/api/v1/seal-uses" and token == "custodian" and _maybe(data, "own seal use"):
-        body.update({"seal": refs["custody_seal"][0], "person": world.people["custodian"],
-                     "item": data.draw(st.sampled_from(refs["custody_items"]), label="item"),
-                     "place": data.draw(st.sampled_from(refs["custody_places"]), label="place"),
-                     "document_sha256": hashlib.sha256(repr(body).encode()).hexdigest()})
+        body.update(
+            {
+                "seal": refs["custody_seal"][0],
+                "person": world.people["custodian"],
+                "item": data.draw(st.sampled_from(refs["custody_items"]), label="item"),
+                "place": data.draw(st.sampled_from(refs["custody_places"]), label="place"),
+                "document_sha256": hashlib.sha256(repr(body).encode()).hexdigest(),
+            }
+        )
 
 
 def test_compliance_report_is_a_json_answer(world):
@@ -197,8 +233,14 @@ def test_api_conforms_to_its_openapi_document(method, path, mode, seed, api_sche
     strategy = operation.as_strategy(generation_mode=mode)
 
     @given(case=strategy, data=st.data())
-    @settings(max_examples=MAX_EXAMPLES * (3 if path in CORE else 1), deadline=None, derandomize=seed is None,
-              database=None, suppress_health_check=list(HealthCheck), phases=[Phase.generate])
+    @settings(
+        max_examples=MAX_EXAMPLES * (3 if path in CORE else 1),
+        deadline=None,
+        derandomize=seed is None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+        phases=[Phase.generate],
+    )
     def fuzz(case, data):
         token = _draw_token(data, case)
         _aim(data, case, world, token)
@@ -236,9 +278,17 @@ def test_stateful_sequences_follow_the_links_without_server_errors(role, seed, a
 
     if seed is not None:
         Machine = hypothesis_seed(seed)(Machine)
-    Machine.run(settings=settings(max_examples=STATEFUL_EXAMPLES, stateful_step_count=STATEFUL_STEPS,
-                                  deadline=None, derandomize=seed is None, database=None,
-                                  suppress_health_check=list(HealthCheck), phases=[Phase.generate]))
+    Machine.run(
+        settings=settings(
+            max_examples=STATEFUL_EXAMPLES,
+            stateful_step_count=STATEFUL_STEPS,
+            deadline=None,
+            derandomize=seed is None,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+            phases=[Phase.generate],
+        )
+    )
     assert sum(n for (r, _), n in STATEFUL.items() if r == role) > 0
 
 
@@ -263,13 +313,21 @@ def test_several_hundred_requests_reached_the_app(world):
     created = sum(n for (m, p, _, status), n in SENT.items() if status == 201)
     decided = sum(n for (m, p, _, status), n in SENT.items() if p.endswith("/decisions") and status == 200)
     stateful = sum(STATEFUL.values())
-    report = {"backend": world.rt.engine.dialect.name, "requests": total, "stateful_requests": stateful, "seeds": [s for s in SEEDS if s is not None],
-              "examples": MAX_EXAMPLES, "stateful_examples": STATEFUL_EXAMPLES,
-              "server_errors": sum(n for s, n in by_status.items() if s >= 500),
-              "by_status": {str(s): n for s, n in sorted(by_status.items())},
-              "stateful_by_role": {r: sum(n for (rr, _), n in STATEFUL.items() if rr == r) for r in sorted(ROLE_TOKENS)},
-              "stateful_by_status": {str(st_): sum(n for (_, s_), n in STATEFUL.items() if s_ == st_)
-                                     for st_ in sorted({s_ for _, s_ in STATEFUL})}}
+    report = {
+        "backend": world.rt.engine.dialect.name,
+        "requests": total,
+        "stateful_requests": stateful,
+        "seeds": [s for s in SEEDS if s is not None],
+        "examples": MAX_EXAMPLES,
+        "stateful_examples": STATEFUL_EXAMPLES,
+        "server_errors": sum(n for s, n in by_status.items() if s >= 500),
+        "by_status": {str(s): n for s, n in sorted(by_status.items())},
+        "stateful_by_role": {r: sum(n for (rr, _), n in STATEFUL.items() if rr == r) for r in sorted(ROLE_TOKENS)},
+        "stateful_by_status": {
+            str(st_): sum(n for (_, s_), n in STATEFUL.items() if s_ == st_)
+            for st_ in sorted({s_ for _, s_ in STATEFUL})
+        },
+    }
     print(json.dumps(report, ensure_ascii=False))
     if os.environ.get("ONEHALL_FUZZ_JSON"):
         with open(os.environ["ONEHALL_FUZZ_JSON"], "w", encoding="utf-8") as fh:

@@ -1,5 +1,6 @@
 """A browser test that fails leaves a screenshot of every page it had open under
 test-output/browser/failed/ (kept as a CI artifact), so whoever reads the failure sees the page."""
+
 from __future__ import annotations
 
 import pytest

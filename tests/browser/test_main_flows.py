@@ -11,6 +11,7 @@ served on 127.0.0.1 by werkzeug in a thread:
 Each page is saved as a screenshot under test-output/browser/. Skipped, with the reason, only
 when chromium or Playwright is missing (`make test` installs chromium).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -21,27 +22,27 @@ import pytest
 
 from registry import models as m
 from tests.api.world import DEPARTMENT
-from tests.factories.browser import CHROMIUM, CHROMIUM_ARGS, OUT, PROJECT_ROOT, TIMEOUT_MS, _login, _plan, _shot, browser, fill_authorization, live, new_page, sync_api  # noqa: F401  (helpers and fixtures)
+from tests.factories.browser import (  # noqa: F401  (helpers and fixtures)
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    OUT,
+    PROJECT_ROOT,
+    TIMEOUT_MS,
+    _login,
+    _plan,
+    _shot,
+    browser,
+    fill_authorization,
+    live,
+    new_page,
+    sync_api,
+)
 
 pytestmark = pytest.mark.slow
 
 DOCUMENT = "湘潭市发展和改革委员会关于某项目核准的批复（浏览器测试）".encode()
 
-flow: dict = {}   # what one step hands to the next (the receipt, its hash)
-
-
-
-
-
-
-
-
-
-
-
-
-
-
+flow: dict = {}  # what one step hands to the next (the receipt, its hash)
 
 
 def _field(page, label: str) -> str:
@@ -96,7 +97,7 @@ def test_custodian_uses_the_seal_and_downloads_the_receipt(new_page, live, tmp_p
     page.goto(f"{live.base}/window/seal")
     page.select_option("select[name=seal]", plan["seal"])
     page.select_option("select[name=place]", plan["window"])
-    page.fill("input[name=item_q]", plan["item"])          # the type-ahead asks the server
+    page.fill("input[name=item_q]", plan["item"])  # the type-ahead asks the server
     page.locator(f"#item-select option[value='{plan['item']}']").wait_for(state="attached")
     page.select_option("#item-select", plan["item"])
     page.fill("input[name=case]", "XT2026-浏览器-0001")
@@ -141,12 +142,13 @@ def test_citizen_verifies_the_receipt_hash_without_signing_in(new_page, live):
     page.goto(f"{live.base}/verify")
     page.fill("input[name=hash]", flow["leaf_hash"])
     page.set_input_files("input[data-sha256-target]", str(flow["document"]))
-    page.wait_for_function("(d) => document.getElementById('document_sha256').value === d",
-                           arg=hashlib.sha256(DOCUMENT).hexdigest())
+    page.wait_for_function(
+        "(d) => document.getElementById('document_sha256').value === d", arg=hashlib.sha256(DOCUMENT).hexdigest()
+    )
     page.get_by_role("button", name="核验", exact=True).click()
     page.wait_for_load_state()
     body = page.inner_text("body")
     assert "已登记用印" in body, body[:800]
     assert "您选择的文件与登记用印的文件一致" in body
-    assert live.plan["custodian_name"] not in body      # no personal data on the public page
+    assert live.plan["custodian_name"] not in body  # no personal data on the public page
     _shot(page, "5-citizen-verify")

@@ -4,6 +4,7 @@ service department sees the calendar banner and imports next year, the DRC is st
 passing an unchecked fee, a department answers its findings, a window clerk reads a refusal in
 plain Chinese, a citizen reads who is absent. Every step is saved as a screenshot under
 test-output/browser/day-*.png; a failing test also keeps its open pages under failed/."""
+
 from __future__ import annotations
 
 import re
@@ -12,7 +13,14 @@ import pytest
 
 from tests.api.world import DEPARTMENT
 from tests.factories.browser import (  # noqa: F401  (fixtures)
-    CHROMIUM, OUT, _shot, browser, fill_authorization, live, new_page, sync_api,
+    CHROMIUM,
+    OUT,
+    _shot,
+    browser,
+    fill_authorization,
+    live,
+    new_page,
+    sync_api,
 )
 
 pytestmark = pytest.mark.slow
@@ -29,12 +37,12 @@ def test_reform_office_day(new_page, live):
     _shot(page, "day-reform-1-home")
     page.get_by_role("link", name="合规报告", exact=True).first.click()
     page.wait_for_load_state()
-    text = re.sub(r"XT-[\w.\-]+", "", _main_text(page))       # clause ids aside
+    text = re.sub(r"XT-[\w.\-]+", "", _main_text(page))  # clause ids aside
     assert "项发现" in text and not LATIN.search(text), LATIN.findall(text)[:5]
     _shot(page, "day-reform-2-compliance")
     page.get_by_role("link", name="记录例外").first.click()
     page.wait_for_load_state()
-    assert page.locator("form.form b").first.inner_text()          # the subject, by name
+    assert page.locator("form.form b").first.inner_text()  # the subject, by name
     page.fill("textarea[name=reason]", "该事项涉及保密审查，经审改部门研究暂不实行网上预审")
     page.get_by_role("button", name="签名并记录").click()
     page.wait_for_load_state()
@@ -64,13 +72,12 @@ def test_service_department_day(new_page, live):
     banner = page.locator(".banner")
     assert banner.count() == 1 and "工作日历" in banner.inner_text()
     _shot(page, "day-gs-1-home-banner")
-    for step in (2, 3):     # an empty calendar: this year, then (its end near) the next
+    for step in (2, 3):  # an empty calendar: this year, then (its end near) the next
         page.locator(".banner").get_by_role("link").click()
         page.wait_for_load_state()
         year = int(page.locator("input[name=year]").input_value())
         csv = OUT / f"calendar-{year}.csv"
-        csv.write_text(f"日期,类型,名称\n{year}-01-01,休,元旦\n{year}-10-01~{year}-10-07,休,国庆节\n",
-                       encoding="utf-8")
+        csv.write_text(f"日期,类型,名称\n{year}-01-01,休,元旦\n{year}-10-01~{year}-10-07,休,国庆节\n", encoding="utf-8")
         page.set_input_files("input[name=file]", str(csv))
         page.get_by_role("button", name="导入").click()
         page.wait_for_load_state()
@@ -79,7 +86,7 @@ def test_service_department_day(new_page, live):
         page.goto(f"{live.base}/gs/")
         if page.locator(".banner").count() == 0:
             break
-        assert "用完" in page.locator(".banner").inner_text()       # weeks ahead of the end
+        assert "用完" in page.locator(".banner").inner_text()  # weeks ahead of the end
         _shot(page, f"day-gs-{step}-banner-weeks-ahead")
     assert page.locator(".banner").count() == 0
 
@@ -104,6 +111,7 @@ def test_drc_day(new_page, live):
 
 def test_department_day(new_page, live):
     from application.scheduler import sync_findings
+
     sync_findings(live.rt)
     page = new_page("t-dept")
     card = page.locator("a.card", has_text="待整改的合规问题")
@@ -120,7 +128,7 @@ def test_department_day(new_page, live):
         page.wait_for_load_state()
         assert "答复已签名登记" in page.locator(".flash.ok").inner_text()
         _shot(page, "day-dept-3-answered")
-    fill_authorization(page, live.base, live.plan["grantee"])          # a new chief representative
+    fill_authorization(page, live.base, live.plan["grantee"])  # a new chief representative
     page.get_by_role("button", name="签名并登记").click()
     page.wait_for_url(re.compile(rf"/dept/{DEPARTMENT}/authorizations/\d+\?filed=1"))
     summary = page.locator(".record-summary").inner_text()
@@ -139,21 +147,36 @@ def _clerk_plan(live) -> dict:
     from registry.pinyin import pinyin_key
     from registry.services import platform
     from registry.services.context import Actor
+
     plan, rt = live.plan, live.rt
     clerk = live.people["clerk"]
     with rt.reading() as session:
-        item = session.scalar(select(m.ItemVersion).where(m.ItemVersion.code == plan["item"])
-                              .order_by(m.ItemVersion.version.desc()))
-        windows = list(session.scalars(select(m.Place.code).where(m.Place.kind == "comprehensive_window")
-                                       .order_by(m.Place.code)))
+        item = session.scalar(
+            select(m.ItemVersion).where(m.ItemVersion.code == plan["item"]).order_by(m.ItemVersion.version.desc())
+        )
+        windows = list(
+            session.scalars(select(m.Place.code).where(m.Place.kind == "comprehensive_window").order_by(m.Place.code))
+        )
         custodian = session.get(m.Person, plan["custodian"]).name
     place = next(w for w in windows if rt.policy.decide(clerk, "accept", plan["item"], place=w)["allowed"])
     with rt.filing(Actor(name="platform", role="platform")) as ctx:
-        platform.report_application(ctx, {"platform_no": "PT-浏览器-0002", "item": plan["item"],
-                                          "applicant": "湘潭市某某科技有限公司",
-                                          "applied_at": datetime.now(timezone.utc)}, secret=b"test")
-    return {"place": place, "item_name": item.name, "item_initials": pinyin_key(item.name).split()[1],
-            "custodian_initials": pinyin_key(custodian).split()[1], "platform_no": "PT-浏览器-0002"}
+        platform.report_application(
+            ctx,
+            {
+                "platform_no": "PT-浏览器-0002",
+                "item": plan["item"],
+                "applicant": "湘潭市某某科技有限公司",
+                "applied_at": datetime.now(timezone.utc),
+            },
+            secret=b"test",
+        )
+    return {
+        "place": place,
+        "item_name": item.name,
+        "item_initials": pinyin_key(item.name).split()[1],
+        "custodian_initials": pinyin_key(custodian).split()[1],
+        "platform_no": "PT-浏览器-0002",
+    }
 
 
 def _type_and_pick(page, name: str, text: str, value: str) -> None:
@@ -198,7 +221,7 @@ def test_window_clerk_day(new_page, live, tmp_path):
     assert day["item_name"] in _main_text(page) and "时限" in _main_text(page)
     number = page.locator("h1").inner_text().removeprefix("办件 ").strip()
     _shot(page, "day-window-4-case-accepted")
-    accept()                                               # the same application again: 两头受理
+    accept()  # the same application again: 两头受理
     page.wait_for_load_state()
     refusal = page.locator(".answer.no").inner_text()
     assert "不允许受理" in refusal and "两头受理" in refusal and "XT-3.3.1" in refusal
@@ -206,7 +229,7 @@ def test_window_clerk_day(new_page, live, tmp_path):
     page.get_by_role("link", name="用印", exact=True).click()
     page.wait_for_load_state()
     text = _main_text(page)
-    assert "不保管印章" in text and "object at 0x" not in text   # what this login is for, not an empty form
+    assert "不保管印章" in text and "object at 0x" not in text  # what this login is for, not an empty form
     _shot(page, "day-window-6-duties")
 
     rep = new_page("t-custodian")
@@ -257,6 +280,7 @@ def test_citizen_reads_who_is_on_duty(new_page, live):
 def test_reform_office_publishes_a_pack_version_from_its_pages(new_page, live):
     """Last of the module: the version it publishes then serves every page (a parameter only)."""
     from tests.factories.packs import pack_texts, zip_of
+
     page = new_page("t-reform")
     page.get_by_role("link", name="规则包", exact=True).first.click()
     page.wait_for_load_state()
@@ -264,7 +288,7 @@ def test_reform_office_publishes_a_pack_version_from_its_pages(new_page, live):
     page.get_by_role("button", name="查询", exact=True).click()
     page.wait_for_load_state()
     assert "对窗口的说明：〔某人员〕是〔授权部门〕的" in _main_text(page) and "{person_name}" not in _main_text(page)
-    page.screenshot(path=str(OUT / "day-reform-4-pack.png"))        # the top: a full page runs long
+    page.screenshot(path=str(OUT / "day-reform-4-pack.png"))  # the top: a full page runs long
     page.get_by_role("link", name="规则包", exact=True).first.click()
     page.wait_for_load_state()
     page.get_by_role("link", name="上传并发布新版本").click()
@@ -285,7 +309,7 @@ def test_reform_office_publishes_a_pack_version_from_its_pages(new_page, live):
     text = _main_text(page)
     assert "校验通过" in text and "修改参数" in text and "项判定会改变" in text
     _shot(page, "day-reform-6-pack-checked")
-    page.get_by_role("button", name="签名并发布版本 1.0.1").click(timeout=60_000)   # signs, then every engine reloads
+    page.get_by_role("button", name="签名并发布版本 1.0.1").click(timeout=60_000)  # signs, then every engine reloads
     page.wait_for_load_state()
     assert "已签名发布并生效" in page.locator(".flash.ok").inner_text()
     assert "生效规则包版本 1.0.1" in page.locator("footer").inner_text()

@@ -1,4 +1,5 @@
 """Registry filings and seal uses through the API, as the tests of several folders need them."""
+
 from __future__ import annotations
 
 import pytest
@@ -7,17 +8,25 @@ from registry.services import org
 from registry.services.context import Actor
 from tests.web.conftest import bearer, hold_case
 
-ITEM = {"code": "FGW-001", "name": "企业投资项目备案", "department": "FGW", "item_type": "行政确认",
-        "case_type": "instant", "statutory_limit": {"value": 20, "unit": "working_day"},
-        "promised_limit": {"value": 5, "unit": "working_day"}, "entry": {"hall": "CITY"},
-        "effective_from": "2019-01-01T00:00:00+08:00"}
+ITEM = {
+    "code": "FGW-001",
+    "name": "企业投资项目备案",
+    "department": "FGW",
+    "item_type": "行政确认",
+    "case_type": "instant",
+    "statutory_limit": {"value": 20, "unit": "working_day"},
+    "promised_limit": {"value": 5, "unit": "working_day"},
+    "entry": {"hall": "CITY"},
+    "effective_from": "2019-01-01T00:00:00+08:00",
+}
 
 
 def file_item(client, world, item=ITEM):
     r = client.post("/api/v1/items", json=item, headers=bearer(world["tokens"]["fgw"]))
     assert r.status_code == 201, r.get_json()
-    r = client.post(f"/api/v1/items/{item['code']}/review", json={"result": "approved"},
-                    headers=bearer(world["tokens"]["sgb"]))
+    r = client.post(
+        f"/api/v1/items/{item['code']}/review", json={"result": "approved"}, headers=bearer(world["tokens"]["sgb"])
+    )
     assert r.status_code == 201, r.get_json()
 
 
@@ -25,8 +34,13 @@ MINIMUM = ["decide", "coordinate", "urge", "report_up", "countersign", "execute_
 
 
 def grant(client, world, person, post, backs=None, powers=MINIMUM):
-    body = {"grantor": "FGW", "grantee": {"person": person}, "post": post, "powers": powers,
-            "valid_from": "2019-01-01T00:00:00+08:00"}
+    body = {
+        "grantor": "FGW",
+        "grantee": {"person": person},
+        "post": post,
+        "powers": powers,
+        "valid_from": "2019-01-01T00:00:00+08:00",
+    }
     if backs:
         body["backs"] = backs
     r = client.post("/api/v1/authorizations", json=body, headers=bearer(world["tokens"]["fgw"]))
@@ -45,10 +59,14 @@ def seal_setup(rt, client, world):
     a = world["people"]["a"]
     a_id = grant(client, world, a, "A")
     with rt.filing(Actor(name="zwfw", role="gov_service")) as ctx:
-        org.create_seal(ctx, {"code": "FGW-SP", "name": "市发改委行政审批专用章", "department": "FGW",
-                              "kind": "approval"})
-    r = client.post("/api/v1/seal-custody", json={"seal": "FGW-SP", "person": a, "from": "2019-01-01"},
-                    headers=bearer(world["tokens"]["fgw"]))
+        org.create_seal(
+            ctx, {"code": "FGW-SP", "name": "市发改委行政审批专用章", "department": "FGW", "kind": "approval"}
+        )
+    r = client.post(
+        "/api/v1/seal-custody",
+        json={"seal": "FGW-SP", "person": a, "from": "2019-01-01"},
+        headers=bearer(world["tokens"]["fgw"]),
+    )
     assert r.status_code == 201, r.get_json()
     for number in ("XT2026-0001", "XT2026-0002", "C-1", "C-2", "C-3"):
         hold_case(rt, number, "FGW-001")
@@ -56,20 +74,34 @@ def seal_setup(rt, client, world):
 
 
 def gov_grant(client, world):
-    r = client.post("/api/v1/authorizations", json={"grantor": "FGW", "grantee": {"gov_service": True},
-                                                      "powers": ["consult", "receive", "accept", "issue"],
-                                                      "valid_from": "2019-01-01"},
-                    headers=bearer(world["tokens"]["fgw"]))
+    r = client.post(
+        "/api/v1/authorizations",
+        json={
+            "grantor": "FGW",
+            "grantee": {"gov_service": True},
+            "powers": ["consult", "receive", "accept", "issue"],
+            "valid_from": "2019-01-01",
+        },
+        headers=bearer(world["tokens"]["fgw"]),
+    )
     assert r.status_code == 201, r.get_json()
 
 
 def case(number, world, place="ZH-01", applicant="湘潭某建材有限公司", platform_no="PT-0001"):
-    return {"number": number, "item": "FGW-002", "place": place, "person": world["people"]["w"],
-            "applicant": applicant, "accepted_at": "2026-09-30T16:00:00+08:00", "platform_no": platform_no}
+    return {
+        "number": number,
+        "item": "FGW-002",
+        "place": place,
+        "person": world["people"]["w"],
+        "applicant": applicant,
+        "accepted_at": "2026-09-30T16:00:00+08:00",
+        "platform_no": platform_no,
+    }
 
 
 def platform_token(rt) -> str:
     from registry.services.accounts import create_token, create_user
+
     with rt.filing_session() as session:
         create_user(session, "yth", "platform", None)
         return create_token(session, "yth")
@@ -80,15 +112,23 @@ def hall_clock(monkeypatch):
     """The window files each acceptance as it happens (2026-09-30 16:05 in the hall): a case
     is not back-dated beyond the pack's step_backdate_hours (application.acts)."""
     from datetime import datetime, timezone
+
     monkeypatch.setattr("application.acts.utcnow", lambda: datetime(2026, 9, 30, 8, 5, tzinfo=timezone.utc))
 
 
-def use_seal(client, world, person, case, document: str = "ab" * 32, *, token: str = "zhang",
-             status: int = 201) -> dict:
+def use_seal(
+    client, world, person, case, document: str = "ab" * 32, *, token: str = "zhang", status: int = 201
+) -> dict:
     """POST /seal-uses: the FGW approval seal on FGW-001 at the FGW window; the answer, which must
     have `status`."""
-    body = {"seal": "FGW-SP", "person": person, "item": "FGW-001", "case": case, "document_sha256": document,
-            "place": "FGW-CK"}
+    body = {
+        "seal": "FGW-SP",
+        "person": person,
+        "item": "FGW-001",
+        "case": case,
+        "document_sha256": document,
+        "place": "FGW-CK",
+    }
     r = client.post("/api/v1/seal-uses", json=body, headers=bearer(world["tokens"][token]))
     assert r.status_code == status, r.get_json()
     return r.get_json()

@@ -1,4 +1,5 @@
 """The demo city served to a headless chromium, and its pages opened as each role."""
+
 from __future__ import annotations
 
 import os
@@ -21,8 +22,16 @@ OUT = PROJECT_ROOT / "test-output" / "browser"
 CHROMIUM = os.environ.get("ONEHALL_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 
 
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 TIMEOUT_MS = 15_000
@@ -39,6 +48,7 @@ def sync_api():
 def live(sync_api, tmp_path_factory):
     """The demo city served on 127.0.0.1 (a free port) by werkzeug in a thread."""
     from werkzeug.serving import make_server
+
     world = build_world(tmp_path_factory.mktemp("browser"))
     server = make_server("127.0.0.1", 0, world.app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="onehall-browser-test", daemon=True)
@@ -68,8 +78,9 @@ def new_page(browser, live, request):
     pages = []
 
     def make(user: str | None = None):
-        ctx = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", accept_downloads=True,
-                                  viewport={"width": 1280, "height": 900})
+        ctx = browser.new_context(
+            locale="zh-CN", timezone_id="Asia/Shanghai", accept_downloads=True, viewport={"width": 1280, "height": 900}
+        )
         ctx.set_default_timeout(TIMEOUT_MS)
         contexts.append(ctx)
         page = ctx.new_page()
@@ -97,23 +108,38 @@ def _plan(world: DemoWorld) -> dict:
     custodian = world.people["custodian"]
     seal = world.refs["custody_seal"][0]
     with rt.reading() as session:
-        people = list(session.scalars(select(m.Person).where(m.Person.department == DEPARTMENT)
-                                      .order_by(m.Person.id)))
-        granted = set(session.scalars(select(m.Authorization.grantee_person)
-                                      .where(m.Authorization.grantee_person.is_not(None))))
-        items = list(session.scalars(select(m.ItemVersion.code).where(m.ItemVersion.department == DEPARTMENT)
-                                     .order_by(m.ItemVersion.code)))
-        window = session.scalar(select(m.Place.code).where(m.Place.department == DEPARTMENT,
-                                                           m.Place.kind == "department_window"))
+        people = list(session.scalars(select(m.Person).where(m.Person.department == DEPARTMENT).order_by(m.Person.id)))
+        granted = set(
+            session.scalars(select(m.Authorization.grantee_person).where(m.Authorization.grantee_person.is_not(None)))
+        )
+        items = list(
+            session.scalars(
+                select(m.ItemVersion.code).where(m.ItemVersion.department == DEPARTMENT).order_by(m.ItemVersion.code)
+            )
+        )
+        window = session.scalar(
+            select(m.Place.code).where(m.Place.department == DEPARTMENT, m.Place.kind == "department_window")
+        )
         names = {p.id: p.name for p in people}
     grantee = next(p for p in people if p.id not in granted)
-    item = next(code for code in items
-                if rt.policy.decide(custodian, "decide", code, place=window)["allowed"]
-                and rt.policy.decide(custodian, "use_seal", code, place=window, seal=seal)["allowed"])
+    item = next(
+        code
+        for code in items
+        if rt.policy.decide(custodian, "decide", code, place=window)["allowed"]
+        and rt.policy.decide(custodian, "use_seal", code, place=window, seal=seal)["allowed"]
+    )
     from tests.web.conftest import hold_case
+
     hold_case(rt, "XT2026-浏览器-0001", item, place=window)  # the case sealed: accepted at the door's rules
-    return {"grantee": grantee.id, "grantee_name": grantee.name, "custodian": custodian,
-            "custodian_name": names[custodian], "item": item, "window": window, "seal": seal}
+    return {
+        "grantee": grantee.id,
+        "grantee_name": grantee.name,
+        "custodian": custodian,
+        "custodian_name": names[custodian],
+        "item": item,
+        "window": window,
+        "seal": seal,
+    }
 
 
 def _login(page, base: str, user: str) -> None:
@@ -136,6 +162,7 @@ def fill_authorization(page, base: str, person: int, post: str = "A") -> None:
 
     import vocab
     from vocab.clock import SHANGHAI
+
     page.goto(f"{base}/dept/{DEPARTMENT}/authorizations/new")
     assert page.locator("h1").inner_text().startswith("授予首席代表授权")
     page.select_option("select[name=grantee_person]", str(person))

@@ -1,4 +1,5 @@
 """Reading pages as a person would: the links on a page, what kind of page it is, Latin words left on it."""
+
 from __future__ import annotations
 
 import re
@@ -24,8 +25,16 @@ def latin_words(text: str, codes: frozenset = frozenset()) -> list[str]:
 
 
 # Each demo role's sign-in (tests/api/world.py) and the home page it lands on.
-ROLES = {"t-reform": "/reform/", "t-dept": f"/dept/{DEPARTMENT}/", "t-window": "/window/",
-         "t-custodian": "/window/", "t-gs": "/gs/", "t-gov": "/gov/", "t-drc": "/drc/", "t-audit": "/audit/"}
+ROLES = {
+    "t-reform": "/reform/",
+    "t-dept": f"/dept/{DEPARTMENT}/",
+    "t-window": "/window/",
+    "t-custodian": "/window/",
+    "t-gs": "/gs/",
+    "t-gov": "/gov/",
+    "t-drc": "/drc/",
+    "t-audit": "/audit/",
+}
 
 
 class _Links(HTMLParser):
@@ -49,7 +58,7 @@ def links_of(html: str) -> list[str]:
         href = urldefrag(href)[0]
         parts = urlsplit(href)
         if parts.scheme or parts.netloc or not href.startswith("/"):
-            continue                   # another site, mailto:, a relative anchor
+            continue  # another site, mailto:, a relative anchor
         out.append(href)
     return out
 

@@ -1,5 +1,6 @@
 """Databases of the backend under test: empty ones (a SQLite file, or a PostgreSQL schema of
 its own), and copies of a freshly initialised deployment for app tests."""
+
 from __future__ import annotations
 
 import os
@@ -15,8 +16,9 @@ from registry.db import make_engine
 PG_URL = os.environ.get("ONEHALL_TEST_DATABASE_URL")
 
 
-def empty_database(backend: str, folder: Path, name: str,
-                   server: str | None = None) -> Iterator[tuple[str, str | None]]:
+def empty_database(
+    backend: str, folder: Path, name: str, server: str | None = None
+) -> Iterator[tuple[str, str | None]]:
     """(url, schema) of an empty database named `name`, dropped afterwards (a generator to
     `yield from` in a fixture); PostgreSQL on `server`, else the test server."""
     if backend == "sqlite":
@@ -39,9 +41,17 @@ def empty_database(backend: str, folder: Path, name: str,
 def app_settings(url: str, schema: str | None, home: Path):
     """The test app's settings: instance and key folders under `home`."""
     from application.config import Settings
-    settings = Settings(instance_dir=home / "instance", database_url=url, database_schema=schema,
-                        key_dir=home / "keys", key_passphrase=b"test-passphrase", secret_key="test",
-                        testing=True, checkpoint_interval_ms=10)
+
+    settings = Settings(
+        instance_dir=home / "instance",
+        database_url=url,
+        database_schema=schema,
+        key_dir=home / "keys",
+        key_passphrase=b"test-passphrase",
+        secret_key="test",
+        testing=True,
+        checkpoint_interval_ms=10,
+    )
     settings.instance_dir.mkdir(parents=True, exist_ok=True)
     return settings
 
@@ -51,6 +61,7 @@ def build_fresh_app(url: str, schema: str | None, home: Path):
     from application.packs import ensure_active_pack
     from registry import migrate
     from web.app import create_app
+
     flask_app = create_app(app_settings(url, schema, home))
     rt = flask_app.extensions["onehall"]
     migrate.upgrade(rt.engine)

@@ -1,4 +1,5 @@
 """The hall's door: the 2026 calendar, a hall ready to accept, the platform's reports, acceptances and their refusals."""
+
 from __future__ import annotations
 
 import pytest
@@ -22,11 +23,20 @@ def hall(client, world, rt):
     return world
 
 
-def report(client, world, platform_no="PT-0001", item="FGW-002", applicant="湘潭某建材有限公司",
-           at="2026-09-30T15:50:00+08:00", expect=201):
-    r = client.post("/api/v1/platform/applications", json={"platform_no": platform_no, "item": item,
-                                                            "applicant": applicant, "applied_at": at},
-                    headers=bearer(world["tokens"]["yth"]))
+def report(
+    client,
+    world,
+    platform_no="PT-0001",
+    item="FGW-002",
+    applicant="湘潭某建材有限公司",
+    at="2026-09-30T15:50:00+08:00",
+    expect=201,
+):
+    r = client.post(
+        "/api/v1/platform/applications",
+        json={"platform_no": platform_no, "item": item, "applicant": applicant, "applied_at": at},
+        headers=bearer(world["tokens"]["yth"]),
+    )
     assert r.status_code == expect, r.get_json()
     return r.get_json()
 

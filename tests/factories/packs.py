@@ -1,4 +1,5 @@
 """Rules packs as a reform office uploads them: the bundled pack's files under another version, zipped."""
+
 from __future__ import annotations
 
 import io
@@ -21,7 +22,9 @@ def pack_texts(version: str = "1.0.1", response_hours: str = "2", narrow: bool =
     head = files["pack.yaml"].replace('version: "1.0.0"', f'version: "{version}"')
     files["pack.yaml"] = re.sub(r"response_hours: 1\b", f"response_hours: {response_hours}", head)
     if narrow:
-        files["powers.yaml"] = files["powers.yaml"].replace("item.case_type: [instant]", "item.case_type: [commitment]", 1)
+        files["powers.yaml"] = files["powers.yaml"].replace(
+            "item.case_type: [instant]", "item.case_type: [commitment]", 1
+        )
         del files["scenarios.yaml"]
     return files
 

@@ -1,4 +1,5 @@
 """Signing in to the pages and the registry rows the page tests start from."""
+
 from __future__ import annotations
 
 import pytest
@@ -11,9 +12,17 @@ from tests.web.conftest import T0
 PASSWORD = "password-123"
 
 
-ITEM = {"code": "FGW-001", "name": "企业投资项目核准", "department": "FGW", "item_type": "licensing",
-        "case_type": "instant", "statutory_limit": {"value": 20, "unit": "working_day"},
-        "promised_limit": {"value": 5, "unit": "working_day"}, "entry": {"hall": "CITY"}, "effective_from": T0}
+ITEM = {
+    "code": "FGW-001",
+    "name": "企业投资项目核准",
+    "department": "FGW",
+    "item_type": "licensing",
+    "case_type": "instant",
+    "statutory_limit": {"value": 20, "unit": "working_day"},
+    "promised_limit": {"value": 5, "unit": "working_day"},
+    "entry": {"hall": "CITY"},
+    "effective_from": T0,
+}
 
 
 FGW = Actor(name="fgw", role="department", department="FGW")
@@ -39,11 +48,29 @@ def published_item(rt):
 def a_and_b(rt, world):
     """An A post for 张建国 and a B post backing it for 李明; returns their ids."""
     with rt.filing(FGW) as ctx:
-        a = grants.file_authorization(ctx, {"grantor": "FGW", "grantee": {"person": world["people"]["a"]},
-                                            "post": "A", "powers": MINIMUM, "items": "*", "valid_from": T0})
-        b = grants.file_authorization(ctx, {"grantor": "FGW", "grantee": {"person": world["people"]["b"]},
-                                            "post": "B", "backs": a.id, "powers": MINIMUM, "items": "*",
-                                            "valid_from": T0})
+        a = grants.file_authorization(
+            ctx,
+            {
+                "grantor": "FGW",
+                "grantee": {"person": world["people"]["a"]},
+                "post": "A",
+                "powers": MINIMUM,
+                "items": "*",
+                "valid_from": T0,
+            },
+        )
+        b = grants.file_authorization(
+            ctx,
+            {
+                "grantor": "FGW",
+                "grantee": {"person": world["people"]["b"]},
+                "post": "B",
+                "backs": a.id,
+                "powers": MINIMUM,
+                "items": "*",
+                "valid_from": T0,
+            },
+        )
         return a.id, b.id
 
 
@@ -58,5 +85,6 @@ def seal_kept_by(rt, person_id: int, code: str = "FGW-SP"):
 def policy(rt):
     from application.packs import publish
     from rules.pack import default_pack_dir
+
     publish(rt, default_pack_dir(), "test")
     return rt.policy

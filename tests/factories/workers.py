@@ -1,4 +1,5 @@
 """A second worker over the same database, and waiting for it to see a change."""
+
 from __future__ import annotations
 
 import time
@@ -9,10 +10,11 @@ import pytest
 @pytest.fixture
 def other_worker(app):
     from web.app import create_app
+
     second = create_app(app.extensions["onehall"].settings)
     monitor = second.extensions["onehall"].changes
     if second.extensions["onehall"].engine.dialect.name == "postgresql":
-        deadline = time.monotonic() + 30   # until then it reads the feed on every request
+        deadline = time.monotonic() + 30  # until then it reads the feed on every request
         while not monitor.listening and time.monotonic() < deadline:
             time.sleep(0.05)
         assert monitor.listening

@@ -12,6 +12,7 @@ warm and starts when a line arrives on standard input, so several workers start 
 record at a time, so the workers meet at a barrier between appends and their records interleave
 whatever the scheduler does.
 """
+
 from __future__ import annotations
 
 import argparse

@@ -5,6 +5,7 @@ its checkpoints outside the database (as application.logservice sets it up), hel
 publish checkpoints, export (the same query and writer as `onehall log export`) and run the
 `onehall` command as a subprocess with the ONEHALL_* environment pointing at this database.
 """
+
 from __future__ import annotations
 
 import os
@@ -41,10 +42,10 @@ def clean_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith("ONEHALL_")}
 
 
-def run(args: list[str], env: dict[str, str] | None = None, timeout: float = 120,
-        **kw) -> subprocess.CompletedProcess:
-    return subprocess.run(args, cwd=PROJECT_ROOT, env=env or clean_env(), capture_output=True,
-                          text=True, timeout=timeout, **kw)
+def run(args: list[str], env: dict[str, str] | None = None, timeout: float = 120, **kw) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        args, cwd=PROJECT_ROOT, env=env or clean_env(), capture_output=True, text=True, timeout=timeout, **kw
+    )
 
 
 class LogHarness:
@@ -83,8 +84,13 @@ class LogHarness:
 
     def record(self) -> dict:
         self._n += 1
-        return {"type": "test", "filed_at": "2024-05-01T08:00:00Z", "filed_by": BODY,
-                "n": self._n, "note": f"record number {self._n:05d} of the tamper test"}
+        return {
+            "type": "test",
+            "filed_at": "2024-05-01T08:00:00Z",
+            "filed_by": BODY,
+            "n": self._n,
+            "note": f"record number {self._n:05d} of the tamper test",
+        }
 
     def checkpoint(self) -> Checkpoint | None:
         with self.filing() as session:
@@ -113,23 +119,31 @@ class LogHarness:
         """What `onehall log export` writes (web/cli_log.py): (index, leaf) pairs in order."""
         self.keys.ensure("log")
         with self.sessions() as s:
-            rows = [(i, bytes(leaf)) for i, leaf in
-                    s.execute(select(LogEntry.index, LogEntry.leaf).order_by(LogEntry.index))]
+            rows = [
+                (i, bytes(leaf))
+                for i, leaf in s.execute(select(LogEntry.index, LogEntry.leaf).order_by(LogEntry.index))
+            ]
             notes = list(s.scalars(select(Checkpoint.note).order_by(Checkpoint.tree_size)))
-        return write_export(directory, rows, notes, self.keys.public_keys(),
-                            ExportMeta(ORIGIN, self.keys.current("log").key_id, ORIGIN), progress=False)
+        return write_export(
+            directory,
+            rows,
+            notes,
+            self.keys.public_keys(),
+            ExportMeta(ORIGIN, self.keys.current("log").key_id, ORIGIN),
+            progress=False,
+        )
 
     def vkey(self) -> str:
         """The log's C2SP verifier key, as `onehall keys vkey` prints it (pinned by verify)."""
         from signing.note import vkey
+
         return vkey(ORIGIN, self.keys.ensure("log").public_key)
 
     def assert_nodes_consistent(self) -> int:
         """Every stored node is the hash the leaves give, and no complete subtree is missing."""
         with self.sessions() as s:
             leaves = [bytes(x) for x in s.scalars(select(LogEntry.leaf).order_by(LogEntry.index))]
-            nodes = {(lv, ix): bytes(h) for lv, ix, h in s.execute(
-                select(LogNode.level, LogNode.index, LogNode.hash))}
+            nodes = {(lv, ix): bytes(h) for lv, ix, h in s.execute(select(LogNode.level, LogNode.index, LogNode.hash))}
         tree = merkle.MemoryTree.from_entries(leaves)
         expected = {}
         level = 0
@@ -147,8 +161,13 @@ class LogHarness:
     def env(self) -> dict[str, str]:
         env = clean_env()
         # The harness keeps its keys in a folder (signing.keys.KeyStore): so do its subprocesses.
-        env.update(ONEHALL_DATABASE_URL=self.url, ONEHALL_KEY_DIR=str(self.key_dir), ONEHALL_KEY_STORE="files",
-                   ONEHALL_KEY_PASSPHRASE=PASSPHRASE.decode(), ONEHALL_INSTANCE=str(self.root / "instance"))
+        env.update(
+            ONEHALL_DATABASE_URL=self.url,
+            ONEHALL_KEY_DIR=str(self.key_dir),
+            ONEHALL_KEY_STORE="files",
+            ONEHALL_KEY_PASSPHRASE=PASSPHRASE.decode(),
+            ONEHALL_INSTANCE=str(self.root / "instance"),
+        )
         if self.schema:
             env["ONEHALL_DATABASE_SCHEMA"] = self.schema
         return env
@@ -158,8 +177,15 @@ class LogHarness:
 
     def script(self, module: str, *args: str, **kw) -> subprocess.Popen:
         """`python -m module args` with this database's environment, stdout piped."""
-        return subprocess.Popen([sys.executable, "-m", module, *args], cwd=PROJECT_ROOT, env=self.env(),
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
+        return subprocess.Popen(
+            [sys.executable, "-m", module, *args],
+            cwd=PROJECT_ROOT,
+            env=self.env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            **kw,
+        )
 
     def close(self) -> None:
         self.engine.dispose()

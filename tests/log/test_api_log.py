@@ -1,5 +1,6 @@
 """The public side of the log (docs/design.md §7, §8): a seal use's receipt checked offline by
 `onehall verify RECEIPT`, and consistency proofs between two published checkpoints."""
+
 from __future__ import annotations
 
 import base64
@@ -18,8 +19,6 @@ from tests.web.conftest import bearer, world  # noqa: F401 (the world fixture)
 from tests.factories.api import seal_receipt  # noqa: F401  (helpers and fixtures)
 
 ORIGIN = "onehall.xiangtan/log"
-
-
 
 
 def flip_first_proof_hash(receipt: dict) -> dict:
@@ -74,9 +73,11 @@ def test_a_receipt_forged_with_the_attackers_keys_fails(rt, client, world, tmp_p
 
     receipt = seal_receipt(rt, client, world)["receipt"]
     attacker = Ed25519Signer.from_seed(b"\x07" * 32)
-    forged = dict(receipt, checkpoint=sign_note(receipt["checkpoint"].split("\n\n")[0] + "\n",
-                                                 receipt["log_name"], attacker),
-                  log_public_key=base64.b64encode(attacker.public_key_raw).decode())
+    forged = dict(
+        receipt,
+        checkpoint=sign_note(receipt["checkpoint"].split("\n\n")[0] + "\n", receipt["log_name"], attacker),
+        log_public_key=base64.b64encode(attacker.public_key_raw).decode(),
+    )
     (tmp_path / "forged.json").write_text(json.dumps(forged), encoding="utf-8")
     verify_receipt(forged)  # self-consistent...
     for trust in (saved_keys(client, tmp_path), ("--vkey", _log_vkey(client))):
@@ -88,6 +89,7 @@ def test_a_receipt_forged_with_the_attackers_keys_fails(rt, client, world, tmp_p
 
 def _log_vkey(client) -> str:
     from signing.note import vkey
+
     [log] = [k for k in client.get("/api/v1/keys").get_json()["items"] if k["body"] == "log"]
     return vkey(ORIGIN, base64.b64decode(log["public_key"]))
 
@@ -100,8 +102,9 @@ def publish(rt) -> tuple[int, str]:  # noqa: F811
 
 
 def signed_root(client, note: str) -> tuple[int, bytes]:  # noqa: F811
-    keys = [base64.b64decode(k["public_key"]) for k in client.get("/api/v1/keys").get_json()["items"]
-            if k["body"] == "log"]
+    keys = [
+        base64.b64decode(k["public_key"]) for k in client.get("/api/v1/keys").get_json()["items"] if k["body"] == "log"
+    ]
     body, _ = open_note(note, {ORIGIN: keys})
     cp = parse_checkpoint(body)
     return cp.size, cp.root
@@ -111,8 +114,10 @@ def test_consistency_proof_between_two_checkpoints_verifies(rt, client, world): 
     def seals(codes):
         with rt.filing(SYSTEM) as ctx:
             for i in codes:
-                org.create_seal(ctx, {"code": f"GA-S{i:02d}", "name": f"市公安局业务专用章{i}", "department": "GA",
-                                      "kind": "business"})
+                org.create_seal(
+                    ctx,
+                    {"code": f"GA-S{i:02d}", "name": f"市公安局业务专用章{i}", "department": "GA", "kind": "business"},
+                )
 
     seals(range(2))
     m, note1 = publish(rt)
@@ -140,6 +145,5 @@ def test_consistency_proof_between_two_checkpoints_verifies(rt, client, world): 
     for e in entries:
         assert merkle.leaf_hash(base64.b64decode(e["leaf"])).hex() == e["leaf_hash"]
         hashes = client.get(f"/api/v1/log/proofs/inclusion?index={e['index']}&size={n}").get_json()["hashes"]
-        merkle.verify_inclusion(bytes.fromhex(e["leaf_hash"]), e["index"], n,
-                                [bytes.fromhex(h) for h in hashes], root2)
+        merkle.verify_inclusion(bytes.fromhex(e["leaf_hash"]), e["index"], n, [bytes.fromhex(h) for h in hashes], root2)
     assert client.get(f"/api/v1/log/proofs/consistency?first={m}&second={n + 1}").status_code == 422

@@ -1,6 +1,7 @@
 """Durable before acknowledged on PostgreSQL (docs/design.md §9, §12.5): an append's transaction
 commits without holding the log's lock through the fsync, and the filing does not return before
 its commit is flushed (registry.ledger.await_wal_flush)."""
+
 from __future__ import annotations
 
 import pytest
@@ -37,8 +38,10 @@ def test_a_filing_that_appended_returns_only_once_its_commit_is_flushed(logdb: L
     assert len(seen) == 1
     with logdb.engine.connect() as conn:
         # ...but once the filing returned, the WAL is flushed past its commit (flush LSNs only grow)
-        assert conn.execute(text("SELECT pg_current_wal_flush_lsn() >= CAST(:lsn AS pg_lsn)"),
-                            {"lsn": seen[0]}).scalar() is True
+        assert (
+            conn.execute(text("SELECT pg_current_wal_flush_lsn() >= CAST(:lsn AS pg_lsn)"), {"lsn": seen[0]}).scalar()
+            is True
+        )
         # and the server's own setting is untouched for every other transaction
         assert conn.execute(text("SHOW synchronous_commit")).scalar() == "on"
 
@@ -55,7 +58,7 @@ def test_a_rolled_back_append_waits_for_nothing(logdb: LogHarness, monkeypatch):
         with logdb.filing() as session:
             logdb.log.append(session, kind="test", body=BODY, record=logdb.record())
             raise Abort
-    with logdb.filing() as session:   # a later transaction of the same session kind appends nothing
+    with logdb.filing() as session:  # a later transaction of the same session kind appends nothing
         session.execute(text("SELECT 1"))
     assert calls == [] and logdb.size() == 0
 
@@ -65,6 +68,7 @@ def test_a_session_joined_to_a_callers_transaction_commits_as_the_caller_does(lo
     server's synchronous commit, and nothing waits on a commit the session does not make."""
     _postgresql(logdb)
     from sqlalchemy.orm import Session
+
     calls: list[object] = []
     monkeypatch.setattr(ledger, "await_wal_flush", calls.append)
     with logdb.engine.begin() as conn:

@@ -4,6 +4,7 @@ Workers are real processes (tests/log/appender.py) filing through application.ru
 record in its own filing transaction under the log's single writer lock, some of them
 publishing checkpoints on the receipt path as they go.
 """
+
 from __future__ import annotations
 
 import os
@@ -91,8 +92,20 @@ def test_four_workers_append_200_records_at_once(logdb: LogHarness, tmp_path):
     between appends), so the appends contend for the log's lock in every round and the records
     interleave by construction, not by the scheduler's whim."""
     workers, per = 4, 50
-    procs = [logdb.script(APPENDER, "--count", str(per), "--tag", f"w{i}", "--checkpoint-every", "10",
-                          "--lockstep", stdin=subprocess.PIPE) for i in range(workers)]
+    procs = [
+        logdb.script(
+            APPENDER,
+            "--count",
+            str(per),
+            "--tag",
+            f"w{i}",
+            "--checkpoint-every",
+            "10",
+            "--lockstep",
+            stdin=subprocess.PIPE,
+        )
+        for i in range(workers)
+    ]
     for p in procs:
         line = p.stdout.readline()
         assert line.strip() == "ready", line + p.stderr.read()

@@ -1,4 +1,5 @@
 """SignedLog over the database: what two workers and a rolled-back filing do to the stored tree."""
+
 from __future__ import annotations
 
 import pytest

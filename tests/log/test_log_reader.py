@@ -1,4 +1,5 @@
 """registry.log_reader: the log's proofs and receipts, read with the key store it is given."""
+
 from __future__ import annotations
 
 import pytest
@@ -26,17 +27,18 @@ def test_receipts_verify_with_the_log_key_that_signed_their_checkpoint_across_a_
     # The key is found by the checkpoint's signature, not taken as the current one.
     assert reader.checkpoint_key(first.note) == old_key != new_key == reader.checkpoint_key(second.note)
 
-    receipt = reader.receipt(2)          # the latest checkpoint covers it: signed by the new key
+    receipt = reader.receipt(2)  # the latest checkpoint covers it: signed by the new key
     assert receipt["tree_size"] == 9 and receipt["leaf_index"] == 2
     result = verify_receipt(receipt, trusted_log_key=new_key, record_keys=logdb.keys.key_for)
     assert result.record_verified and result.log_key_trusted
     with pytest.raises(ReceiptError):
-        verify_receipt(receipt, trusted_log_key=old_key)   # the retired key did not sign this checkpoint
+        verify_receipt(receipt, trusted_log_key=old_key)  # the retired key did not sign this checkpoint
 
 
 def test_proofs_from_the_stored_nodes_match_the_tree_of_the_leaves(logdb: LogHarness):
     logdb.append(13)
     from registry.models import LogEntry
+
     with logdb.sessions() as s:
         leaves = [bytes(e.leaf) for e in s.query(LogEntry).order_by(LogEntry.index)]
         tree = merkle.MemoryTree.from_entries(leaves)

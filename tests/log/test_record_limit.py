@@ -1,6 +1,7 @@
 """A tlog-tiles entry holds at most 65,535 bytes (c2sp.org/tlog-tiles: a uint16 length in the
 entry bundle): a record whose signed leaf is longer is refused when it is appended, nothing is
 written, and the tiles keep serving; not a 500 from the tiles endpoint later."""
+
 from __future__ import annotations
 
 import pytest
@@ -19,8 +20,10 @@ def _record(text_len: int) -> dict:
 
 
 def _counts(session) -> tuple[int, int, int]:
-    return tuple(session.scalar(select(func.count()).select_from(t))  # type: ignore[return-value]
-                 for t in (m.LogEntry, m.LogNode, m.RecordSalt))
+    return tuple(
+        session.scalar(select(func.count()).select_from(t))  # type: ignore[return-value]
+        for t in (m.LogEntry, m.LogNode, m.RecordSalt)
+    )
 
 
 def test_a_leaf_over_65535_bytes_is_refused_and_nothing_is_written(logdb: LogHarness):
@@ -32,28 +35,37 @@ def test_a_leaf_over_65535_bytes_is_refused_and_nothing_is_written(logdb: LogHar
         probe = logdb.log.append(session, kind="test", body=BODY, record=_record(100), personal={"name": "张三"})
         overhead = len(bytes(session.get(m.LogEntry, probe.index).leaf)) - 100
     with logdb.filing() as session:
-        fits = logdb.log.append(session, kind="test", body=BODY, record=_record(MAX_ENTRY - overhead),
-                                personal={"name": "张三"})
+        fits = logdb.log.append(
+            session, kind="test", body=BODY, record=_record(MAX_ENTRY - overhead), personal={"name": "张三"}
+        )
         leaf = bytes(session.get(m.LogEntry, fits.index).leaf)
     assert fits.index == 4 and len(leaf) == MAX_ENTRY
     with pytest.raises(RecordTooLarge) as refused:
         with logdb.filing() as session:
-            logdb.log.append(session, kind="test", body=BODY, record=_record(MAX_ENTRY),
-                             personal={"name": "张三"})
+            logdb.log.append(session, kind="test", body=BODY, record=_record(MAX_ENTRY), personal={"name": "张三"})
     assert refused.value.status == 422 and "65535" in refused.value.detail and refused.value.size > MAX_ENTRY
     with logdb.sessions() as s:
         after = _counts(s)
-    assert after[0] == before[0] + 2 and after[2] == before[2] + 2   # only the records that fit
-    assert logdb.append(1) == [5]                                      # the log goes on, gap-free
+    assert after[0] == before[0] + 2 and after[2] == before[2] + 2  # only the records that fit
+    assert logdb.append(1) == [5]  # the log goes on, gap-free
     logdb.assert_nodes_consistent()
 
 
 def test_the_api_answers_an_oversize_filing_with_422_in_chinese_and_writes_nothing(rt, client, world):  # noqa: F811
-    fees = [{"code": f"F{i:03d}", "name": f"收费项目{i}", "basis": "依据" * 900, "standard": "标准" * 900}
-            for i in range(12)]   # about 12 × 3,600 characters of UTF-8 text (3 bytes each): over 64 KiB
-    item = {"code": "FGW-009", "name": "超长事项", "department": "FGW", "item_type": "行政确认",
-            "case_type": "instant", "fees": fees, "entry": {"hall": "CITY"},
-            "effective_from": "2019-01-01T00:00:00+08:00"}
+    fees = [
+        {"code": f"F{i:03d}", "name": f"收费项目{i}", "basis": "依据" * 900, "standard": "标准" * 900}
+        for i in range(12)
+    ]  # about 12 × 3,600 characters of UTF-8 text (3 bytes each): over 64 KiB
+    item = {
+        "code": "FGW-009",
+        "name": "超长事项",
+        "department": "FGW",
+        "item_type": "行政确认",
+        "case_type": "instant",
+        "fees": fees,
+        "entry": {"hall": "CITY"},
+        "effective_from": "2019-01-01T00:00:00+08:00",
+    }
     with rt.reading() as s:
         before = (_counts(s), s.scalar(select(func.count()).select_from(m.ItemVersion)))
     r = client.post("/api/v1/items", json=item, headers=bearer(world["tokens"]["fgw"]))

@@ -6,6 +6,7 @@ insider could (a byte of a leaf, a deleted row, two swapped leaves, a dropped ta
 it again as `onehall log export` does, and `onehall verify DIR --checkpoints OUTSIDE` must
 exit 1 naming the entry or checkpoint at fault.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -21,8 +22,7 @@ TOTAL, EVERY = 40, 8
 @pytest.fixture
 def built(logdb: LogHarness) -> LogHarness:
     assert logdb.build(TOTAL, EVERY) == [8, 16, 24, 32, 40]
-    assert sorted(p.name for p in logdb.outside.glob("*.note")) == [
-        f"{n:012d}.note" for n in (8, 16, 24, 32, 40)]
+    assert sorted(p.name for p in logdb.outside.glob("*.note")) == [f"{n:012d}.note" for n in (8, 16, 24, 32, 40)]
     return logdb
 
 
@@ -62,14 +62,22 @@ def test_verify_trusts_only_keys_it_is_given(built: LogHarness, tmp_path):
     assert r.returncode == 2 and "未给出可信的日志公钥" in r.stderr, r.stdout + r.stderr
     # the attacker re-signs every record and checkpoint with keys of his own
     evil = KeyStore(tmp_path / "evil-keys", b"evil")
-    leaves = [make_leaf(parse_leaf(e.leaf)[0], evil.signer(_ensure(evil, "test-body")))
-              for e in iter_entries(tmp_path / "x")]
+    leaves = [
+        make_leaf(parse_leaf(e.leaf)[0], evil.signer(_ensure(evil, "test-body"))) for e in iter_entries(tmp_path / "x")
+    ]
     tree = MemoryTree.from_entries(leaves)
     log = evil.signer(_ensure(evil, "log"))
-    notes = [sign_note(format_checkpoint("onehall.test/log", n, tree.root(n)), "onehall.test/log", log)
-             for n in (8, 40)]
-    write_export(tmp_path / "evil", leaves, notes, evil.public_keys(),
-                 ExportMeta("onehall.test/log", log.key_id, "onehall.test/log"), progress=False)
+    notes = [
+        sign_note(format_checkpoint("onehall.test/log", n, tree.root(n)), "onehall.test/log", log) for n in (8, 40)
+    ]
+    write_export(
+        tmp_path / "evil",
+        leaves,
+        notes,
+        evil.public_keys(),
+        ExportMeta("onehall.test/log", log.key_id, "onehall.test/log"),
+        progress=False,
+    )
     assert built.cli("verify", str(tmp_path / "evil"), "--vkey", _vkey_of(evil), "--workers", "1").returncode == 0
     r = built.cli("verify", str(tmp_path / "evil"), "--vkey", built.vkey(), "--workers", "1")
     assert r.returncode == 1 and "is not a trusted log key" in r.stdout, r.stdout
@@ -82,12 +90,14 @@ def test_verify_trusts_only_keys_it_is_given(built: LogHarness, tmp_path):
 
 def _ensure(store, body: str) -> str:
     from datetime import datetime, timezone
+
     store.ensure(body, at=datetime(2024, 1, 1, tzinfo=timezone.utc))  # before the records' times
     return body
 
 
 def _vkey_of(store) -> str:
     from signing.note import vkey
+
     return vkey("onehall.test/log", store.current("log").public_key)
 
 
@@ -95,7 +105,7 @@ def test_one_changed_byte_of_a_stored_leaf(built: LogHarness, tmp_path):
     with built.filing() as s:
         leaf = bytes(s.scalar(select(LogEntry.leaf).where(LogEntry.index == 13)))
         at = leaf.index(b"record number 00014") + len(b"record number 0001")
-        changed = leaf[:at] + b"5" + leaf[at + 1:]  # "00014" -> "00015": still canonical JSON
+        changed = leaf[:at] + b"5" + leaf[at + 1 :]  # "00014" -> "00015": still canonical JSON
         s.execute(update(LogEntry).where(LogEntry.index == 13).values(leaf=changed))
     r = built.cli("log", "export", str(tmp_path / "x"))  # the CLI reads the tampered row
     assert r.returncode == 0, r.stderr
@@ -125,8 +135,11 @@ def test_a_deleted_row_with_the_rest_renumbered(built: LogHarness, tmp_path):
     # and every signature holds; each moved record still states its own index, and the signed
     # checkpoints tell too.
     with built.filing() as s:
-        rows = s.execute(select(LogEntry.index, LogEntry.leaf, LogEntry.leaf_hash, LogEntry.kind)
-                         .where(LogEntry.index > 26).order_by(LogEntry.index)).all()
+        rows = s.execute(
+            select(LogEntry.index, LogEntry.leaf, LogEntry.leaf_hash, LogEntry.kind)
+            .where(LogEntry.index > 26)
+            .order_by(LogEntry.index)
+        ).all()
         s.execute(delete(LogEntry).where(LogEntry.index >= 26))
         s.flush()
         for index, leaf, leaf_hash, kind in rows:
@@ -170,6 +183,7 @@ def test_dropped_tail_with_its_checkpoints(built: LogHarness, tmp_path):
         s.execute(delete(Checkpoint).where(Checkpoint.tree_size > 35))
     assert built.export(tmp_path / "x") == 35
     out = verify(built, tmp_path / "x", 1)
-    assert (f"entries end at 35 but {cp(40, witnessed=True)} says 40: log truncated "
-            "(entries 35..39 are missing)") in out
+    assert (
+        f"entries end at 35 but {cp(40, witnessed=True)} says 40: log truncated (entries 35..39 are missing)"
+    ) in out
     assert "root differs" not in out  # the 35 that remain are intact

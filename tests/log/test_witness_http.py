@@ -4,6 +4,7 @@ Two witnesses on ephemeral ports, a log growing in memory: add-checkpoint answer
 cosignature/v1 line, the statuses of the spec for each refusal, and a cosigned checkpoint
 verified under a policy of quorum 2. A forked log is refused.
 """
+
 from __future__ import annotations
 
 import http.client
@@ -28,8 +29,12 @@ ENTRIES = [b"entry %d" % i for i in range(64)]
 def witnesses(tmp_path):
     servers = []
     for i in (1, 2):
-        w = Witness(tmp_path / f"w{i}", Ed25519Signer.from_seed(bytes([10 + i]) * 32), f"w{i}.example",
-                    logs={ORIGIN: {ORIGIN: LOG.public_key_raw}})
+        w = Witness(
+            tmp_path / f"w{i}",
+            Ed25519Signer.from_seed(bytes([10 + i]) * 32),
+            f"w{i}.example",
+            logs={ORIGIN: {ORIGIN: LOG.public_key_raw}},
+        )
         servers.append(WitnessServer(w, "127.0.0.1", 0).start())
     yield servers
     for s in servers:
@@ -55,9 +60,12 @@ def test_two_witnesses_cosign_and_a_policy_of_two_verifies(witnesses) -> None:
     tree = MemoryTree.from_entries(ENTRIES)
     policy = parse_policy(
         f"log {vkey(ORIGIN, LOG.public_key_raw)}\n"
-        + "".join(f"witness {vkey(s.witness.name, s.witness.signer.public_key_raw, SIG_TYPE_COSIGNATURE_V1)} "
-                  f"{s.url}\n" for s in witnesses)
-        + "quorum 2\n")
+        + "".join(
+            f"witness {vkey(s.witness.name, s.witness.signer.public_key_raw, SIG_TYPE_COSIGNATURE_V1)} {s.url}\n"
+            for s in witnesses
+        )
+        + "quorum 2\n"
+    )
     cp = note(tree, 20)
     lines = []
     for server in witnesses:
@@ -83,7 +91,10 @@ def test_statuses_of_the_spec(witnesses, tmp_path) -> None:
     assert post(url, format_add_checkpoint(30, [], note(tree, 40, Ed25519Signer.from_seed(b"\x09" * 32))))[0] == 403
     assert post(url, format_add_checkpoint(41, [], note(tree, 40)))[0] == 400
     assert post(url, format_add_checkpoint(10, tree.consistency_proof(10, 40), note(tree, 40))) == (
-        409, "text/x.tlog.size", "30\n")
+        409,
+        "text/x.tlog.size",
+        "30\n",
+    )
     assert post(url, format_add_checkpoint(30, tree.consistency_proof(20, 40), note(tree, 40)))[0] == 422
     assert post(url, b"old x\n\n")[0] == 400
 
@@ -99,7 +110,6 @@ def test_a_forked_log_is_refused(witnesses) -> None:
     assert post(url, format_add_checkpoint(32, tree.consistency_proof(32, 40), note(tree, 40)))[0] == 200
 
 
-
 def test_onehall_witness_serve_runs_on_its_own(tmp_path) -> None:
     """The command a witness operator runs: no onehall database, its key and state in DIR."""
     import os
@@ -108,14 +118,34 @@ def test_onehall_witness_serve_runs_on_its_own(tmp_path) -> None:
     from tests.log.conftest import PROJECT_ROOT, clean_env, onehall_exe
 
     env = {**clean_env(), "ONEHALL_WITNESS_PASSPHRASE": "operator secret"}
-    init = subprocess.run([onehall_exe(), "witness", "init", str(tmp_path / "w"), "--name", "audit.example/w1"],
-                          capture_output=True, text=True, env=env, cwd=PROJECT_ROOT, timeout=60)
+    init = subprocess.run(
+        [onehall_exe(), "witness", "init", str(tmp_path / "w"), "--name", "audit.example/w1"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=PROJECT_ROOT,
+        timeout=60,
+    )
     assert init.returncode == 0, init.stderr
     wvkey = init.stdout.strip()
     assert wvkey.startswith("audit.example/w1+")
-    proc = subprocess.Popen([onehall_exe(), "witness", "serve", str(tmp_path / "w"), "--name", "audit.example/w1",
-                             "--log", vkey(ORIGIN, LOG.public_key_raw)], stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL, text=True, env=env, cwd=PROJECT_ROOT)
+    proc = subprocess.Popen(
+        [
+            onehall_exe(),
+            "witness",
+            "serve",
+            str(tmp_path / "w"),
+            "--name",
+            "audit.example/w1",
+            "--log",
+            vkey(ORIGIN, LOG.public_key_raw),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=env,
+        cwd=PROJECT_ROOT,
+    )
     try:
         line = proc.stdout.readline()
         assert line.startswith(f"见证人 {wvkey} 在 http://127.0.0.1:"), line

@@ -5,6 +5,7 @@ receipt is "not yet witnessed" when it is issued (the seal use does not wait), t
 scheduler pass submits the checkpoints, and the cosigned checkpoint the API serves verifies
 under the policy. A witness that is down is retried with back-off, shown to the auditor.
 """
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -29,11 +30,25 @@ from web.witness_server import WitnessServer
 def two_witnesses(rt, tmp_path):
     origin = rt.settings.log_origin
     log_key = rt.signing_keys.ensure("log").public_key
-    servers = [WitnessServer(Witness(tmp_path / f"w{i}", Ed25519Signer.from_seed(bytes([40 + i]) * 32),
-                                     f"w{i}.example", logs={origin: {origin: log_key}})).start() for i in (1, 2)]
-    text = f"log {vkey(origin, log_key)}\n" + "".join(
-        f"witness {vkey(s.witness.name, s.witness.signer.public_key_raw, SIG_TYPE_COSIGNATURE_V1)} {s.url}\n"
-        for s in servers) + "quorum 2\n"
+    servers = [
+        WitnessServer(
+            Witness(
+                tmp_path / f"w{i}",
+                Ed25519Signer.from_seed(bytes([40 + i]) * 32),
+                f"w{i}.example",
+                logs={origin: {origin: log_key}},
+            )
+        ).start()
+        for i in (1, 2)
+    ]
+    text = (
+        f"log {vkey(origin, log_key)}\n"
+        + "".join(
+            f"witness {vkey(s.witness.name, s.witness.signer.public_key_raw, SIG_TYPE_COSIGNATURE_V1)} {s.url}\n"
+            for s in servers
+        )
+        + "quorum 2\n"
+    )
     (tmp_path / "policy.txt").write_text(text)
     rt.settings.witness_policy = tmp_path / "policy.txt"
     yield servers, parse_policy(text)
@@ -45,12 +60,14 @@ def test_receipts_are_witnessed_later_by_a_quorum(rt, client, world, two_witness
     servers, policy = two_witnesses
     receipt = seal_receipt(rt, client, world)["receipt"]
     first = verify_receipt(receipt, policy=policy)
-    assert first.log_key_trusted and first.witnessed is False   # issued without waiting
+    assert first.log_key_trusted and first.witnessed is False  # issued without waiting
     import json as _json
     from web.cli_log import verify_command
+
     (tmp_path / "receipt.json").write_text(_json.dumps(receipt))
     shown = client.application.test_cli_runner().invoke(
-        verify_command, [str(tmp_path / "receipt.json"), "--policy", str(tmp_path / "policy.txt")])
+        verify_command, [str(tmp_path / "receipt.json"), "--policy", str(tmp_path / "policy.txt")]
+    )
     assert shown.exit_code == 0 and '"witness_status": "not yet witnessed"' in shown.output
     assert "尚未经见证人副署" in shown.output
     scheduler = Scheduler(rt)
@@ -60,9 +77,13 @@ def test_receipts_are_witnessed_later_by_a_quorum(rt, client, world, two_witness
     # the public /verify page counts the cosignatures received since the receipt was issued
     import io
     import json
+
     client.application.config["WTF_CSRF_ENABLED"] = False
-    page = client.post("/verify", data={"receipt": (io.BytesIO(json.dumps(receipt).encode()), "r.json")},
-                       content_type="multipart/form-data")
+    page = client.post(
+        "/verify",
+        data={"receipt": (io.BytesIO(json.dumps(receipt).encode()), "r.json")},
+        content_type="multipart/form-data",
+    )
     assert "已见证：2 个可信见证人的副署均已核验（法定人数 2）" in page.get_data(as_text=True)
     size = receipt["tree_size"]
     answer = client.get(f"/api/v1/log/checkpoints/{size}").get_json()
@@ -70,13 +91,27 @@ def test_receipts_are_witnessed_later_by_a_quorum(rt, client, world, two_witness
     later = verify_receipt({**receipt, "checkpoint": answer["cosigned_checkpoint"]}, policy=policy)
     assert later.witnessed is True and set(later.cosigners) == {"w1.example", "w2.example"}
     (tmp_path / "cosigned.note").write_text(answer["cosigned_checkpoint"])
-    shown = client.application.test_cli_runner().invoke(verify_command, [
-        str(tmp_path / "receipt.json"), "--policy", str(tmp_path / "policy.txt"),
-        "--checkpoints", str(tmp_path / "cosigned.note"), "--require-witness"])
+    shown = client.application.test_cli_runner().invoke(
+        verify_command,
+        [
+            str(tmp_path / "receipt.json"),
+            "--policy",
+            str(tmp_path / "policy.txt"),
+            "--checkpoints",
+            str(tmp_path / "cosigned.note"),
+            "--require-witness",
+        ],
+    )
     assert shown.exit_code == 0 and '"witness_status": "witnessed"' in shown.output, shown.output
     # the log grows; the next round proves consistency from the size each witness knows
-    body = {"seal": "FGW-SP", "person": world["people"]["a"], "item": "FGW-001", "case": "XT2026-0002",
-            "document_sha256": "cd" * 32, "place": "FGW-CK"}
+    body = {
+        "seal": "FGW-SP",
+        "person": world["people"]["a"],
+        "item": "FGW-001",
+        "case": "XT2026-0002",
+        "document_sha256": "cd" * 32,
+        "place": "FGW-CK",
+    }
     r = client.post("/api/v1/seal-uses", json=body, headers=bearer(world["tokens"]["zhang"]))
     assert r.status_code == 201, r.get_json()
     result = scheduler.run_once(findings=False)
@@ -89,16 +124,22 @@ def test_receipts_are_witnessed_later_by_a_quorum(rt, client, world, two_witness
     # an export carries the cosigned checkpoints: verified with the policy, witnessed to the end
     from signing.verify import verify_export
     from web.cli_log import log_export, verify_command
+
     runner = client.application.test_cli_runner()
     assert runner.invoke(log_export, [str(tmp_path / "export")]).exit_code == 0
     report = verify_export(tmp_path / "export", workers=1, progress=False, policy=policy)
     assert report.ok and report.witnessed_size == latest["tree_size"] == report.size, report.summary()
-    shown = runner.invoke(verify_command, [str(tmp_path / "export"), "--policy", str(tmp_path / "policy.txt"),
-                                           "--workers", "1", "--require-witness"])
+    shown = runner.invoke(
+        verify_command,
+        [str(tmp_path / "export"), "--policy", str(tmp_path / "policy.txt"), "--workers", "1", "--require-witness"],
+    )
     assert shown.exit_code == 0 and "见证：已由法定人数（2）的见证人副署" in shown.output, shown.output
     from tests.factories.pages import login
+
     login(client, "audit")
-    assert "已见证：2 个可信见证人的副署均已核验（法定人数 2）" in client.get("/audit/checkpoints").get_data(as_text=True)
+    assert "已见证：2 个可信见证人的副署均已核验（法定人数 2）" in client.get("/audit/checkpoints").get_data(
+        as_text=True
+    )
     entry = client.get(f"/audit/log/{receipt['leaf_index']}").get_data(as_text=True)
     assert "见证：已见证：2 个可信见证人的副署均已核验" in entry
 
@@ -125,6 +166,7 @@ def test_a_witness_that_is_down_is_retried_with_back_off(rt, client, world, two_
     assert answer["cosignatures"] == 1
     assert verify_receipt({**receipt, "checkpoint": answer["cosigned_checkpoint"]}, policy=policy).witnessed is False
     from tests.factories.pages import login
+
     client.application.config["WTF_CSRF_ENABLED"] = False
     login(client, "audit")
     page = client.get("/audit/checkpoints")
@@ -151,17 +193,24 @@ def test_a_log_rewritten_behind_the_witnesses_is_refused(rt, client, world, two_
     with rt.reading() as s:
         size = tree_size(s)
     cut = size - 1
-    with rt.sessions() as s, s.begin():   # the rewrite: last entry, its nodes and checkpoints gone
+    with rt.sessions() as s, s.begin():  # the rewrite: last entry, its nodes and checkpoints gone
         s.execute(delete(LogEntry).where(LogEntry.index >= cut))
         s.execute(delete(RecordSalt).where(RecordSalt.log_index >= cut))
         for level in range(size.bit_length()):
-            s.execute(delete(LogNode).where(LogNode.level == level, LogNode.index >= cut >> level,
-                                            ((LogNode.index + 1) * (1 << level)) > cut))
+            s.execute(
+                delete(LogNode).where(
+                    LogNode.level == level, LogNode.index >= cut >> level, ((LogNode.index + 1) * (1 << level)) > cut
+                )
+            )
         s.execute(delete(Checkpoint).where(Checkpoint.tree_size >= cut))
     with rt.filing(SYSTEM) as ctx:
         for n in range(2):
-            rt.ledger.append(ctx.session, kind="test", body="gov_service",
-                             record={"type": "test", "n": n, "filed_at": "2026-01-05T08:00:00Z"})
+            rt.ledger.append(
+                ctx.session,
+                kind="test",
+                body="gov_service",
+                record={"type": "test", "n": n, "filed_at": "2026-01-05T08:00:00Z"},
+            )
         rt.ledger.publish_checkpoint(ctx.session)
     result = scheduler.run_once(findings=False)
     for name in ("w1.example", "w2.example"):
@@ -170,6 +219,7 @@ def test_a_log_rewritten_behind_the_witnesses_is_refused(rt, client, world, two_
     with rt.reading() as s:
         assert s.scalar(select(CheckpointCosignature).where(CheckpointCosignature.tree_size == size + 1)) is None
     from tests.factories.pages import login
+
     client.application.config["WTF_CSRF_ENABLED"] = False
     login(client, "audit")
     page = client.get("/audit/checkpoints").get_data(as_text=True)

@@ -4,6 +4,7 @@ It shares no code with onehall's signing package on purpose: it checks the check
 Ed25519 note signature itself, reads only tiles and entry bundles, and computes tree
 hashes and inclusion proofs with its own RFC 6962 functions.
 """
+
 from __future__ import annotations
 
 import base64
@@ -26,7 +27,7 @@ def leaf_hash(entry: bytes) -> bytes:
 def index_path(n: int) -> str:
     digits = f"{n:d}"
     digits = "0" * (-len(digits) % 3) + digits
-    groups = [digits[i:i + 3] for i in range(0, len(digits), 3)]
+    groups = [digits[i : i + 3] for i in range(0, len(digits), 3)]
     return "/".join(["x" + g for g in groups[:-1]] + [groups[-1]])
 
 
@@ -66,15 +67,15 @@ class TileClient:
                 path += f".p/{width}"
             data = self.fetch(path)
             assert len(data) % 32 == 0
-            self._tiles[key] = [data[i:i + 32] for i in range(0, len(data), 32)]
+            self._tiles[key] = [data[i : i + 32] for i in range(0, len(data), 32)]
         return self._tiles[key]
 
     def subtree(self, height: int, index: int) -> bytes:
         """MTH of the complete subtree of ``height`` at ``index``, from the tile that holds it."""
         level, rest = divmod(height, 8)
-        per = 1 << rest                              # hashes of the tile's level it spans
+        per = 1 << rest  # hashes of the tile's level it spans
         start = index * per
-        hashes = self._tile(level, start // 256)[start % 256: start % 256 + per]
+        hashes = self._tile(level, start // 256)[start % 256 : start % 256 + per]
         assert len(hashes) == per, "tile too short"
         while len(hashes) > 1:
             hashes = [_node(hashes[i], hashes[i + 1]) for i in range(0, len(hashes), 2)]
@@ -105,8 +106,8 @@ class TileClient:
             path += f".p/{self.size % 256}"
         data, out, i = self.fetch(path), [], 0
         while i < len(data):
-            n = int.from_bytes(data[i:i + 2], "big")
-            out.append(data[i + 2:i + 2 + n])
+            n = int.from_bytes(data[i : i + 2], "big")
+            out.append(data[i + 2 : i + 2 + n])
             i += 2 + n
         return out
 

@@ -1,6 +1,7 @@
 """`onehall backup` while serving, `onehall restore` into an empty database: afterwards the
 keys check, the export verifies with pinned keys and the witness's cosigned checkpoints, the
 witness cosigns on (no fork), and the restored registry takes new filings (§12.5)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -17,9 +18,18 @@ from application.config import Settings
 
 def seal_use(client, world, person, case):  # noqa: F811
     doc = hashlib.sha256(case.encode()).hexdigest()
-    r = client.post("/api/v1/seal-uses", headers=bearer(world["tokens"]["zhang"]),
-                    json={"seal": "FGW-SP", "person": person, "item": "FGW-001", "case": case,
-                          "document_sha256": doc, "place": "FGW-CK"})
+    r = client.post(
+        "/api/v1/seal-uses",
+        headers=bearer(world["tokens"]["zhang"]),
+        json={
+            "seal": "FGW-SP",
+            "person": person,
+            "item": "FGW-001",
+            "case": case,
+            "document_sha256": doc,
+            "place": "FGW-CK",
+        },
+    )
     assert r.status_code == 201, r.get_json()
     return r.get_json()["receipt"]
 
@@ -31,8 +41,10 @@ def empty_database(backend, tmp_path):
 
 @pytest.mark.slow
 def test_backup_and_restore_keep_the_log_verifying_and_the_witnessed_checkpoints(
-        app, rt, client, world, empty_database, tmp_path, monkeypatch):  # noqa: F811
+    app, rt, client, world, empty_database, tmp_path, monkeypatch
+):  # noqa: F811
     from web.app import create_app
+
     monkeypatch.setenv("ONEHALL_WITNESS_PASSPHRASE", "witness-passphrase")
     person, _ = seal_setup(rt, client, world)
     seal_use(client, world, person, "XT2026-0001")
@@ -50,19 +62,37 @@ def test_backup_and_restore_keep_the_log_verifying_and_the_witnessed_checkpoints
     ok(cli, "backup", str(tmp_path / "backup"))
 
     url, schema = empty_database
-    restored = create_app(Settings(instance_dir=tmp_path / "other", database_url=url, database_schema=schema,
-                                   key_dir=tmp_path / "other-keys", key_passphrase=b"test-passphrase",
-                                   secret_key="test", testing=True, checkpoint_interval_ms=10))
+    restored = create_app(
+        Settings(
+            instance_dir=tmp_path / "other",
+            database_url=url,
+            database_schema=schema,
+            key_dir=tmp_path / "other-keys",
+            key_passphrase=b"test-passphrase",
+            secret_key="test",
+            testing=True,
+            checkpoint_interval_ms=10,
+        )
+    )
     again = restored.test_cli_runner()
     assert "与备份时的检查点一致" in ok(again, "restore", str(tmp_path / "backup"))
     refused = again.invoke(main, ["restore", str(tmp_path / "backup")])
     assert refused.exit_code == 2 and "只能恢复到空数据库" in refused.output
     assert "一致" in ok(again, "keys", "check")
-    ok(again, "audit")                          # the registry is what the log says
+    ok(again, "audit")  # the registry is what the log says
     ok(again, "log", "export", str(tmp_path / "export"))
     ok(again, "keys", "save", str(tmp_path / "keys.json"))
-    verified = ok(again, "verify", str(tmp_path / "export"), "--keys", str(tmp_path / "keys.json"),
-                  "--checkpoints", str(witness / "cosigned"), "--workers", "1")
+    verified = ok(
+        again,
+        "verify",
+        str(tmp_path / "export"),
+        "--keys",
+        str(tmp_path / "keys.json"),
+        "--checkpoints",
+        str(witness / "cosigned"),
+        "--workers",
+        "1",
+    )
     assert "核验通过" in verified
     # the restored registry takes new acts (tokens, sequences and keys came back) and the witness
     # cosigns its next checkpoint: consistent with the one it cosigned before the backup

@@ -1,5 +1,6 @@
 """Keys in custody shared by hosts (docs/design.md §12.5): one key per body for every host, history
 verifying across rotations, key creation and rotation logged and signed by the log key."""
+
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -24,12 +25,19 @@ T_SWAPPED = datetime(2018, 1, 1, tzinfo=timezone.utc)
 def hosts(database, tmp_path):
     """Two hosts: separate instance and key folders, one database."""
     from web.app import create_app
+
     url, schema = database
     apps = []
     for name in ("a", "b"):
-        settings = Settings(instance_dir=tmp_path / name / "instance", database_url=url, database_schema=schema,
-                            key_dir=tmp_path / name / "keys", key_passphrase=b"shared-passphrase",
-                            secret_key="s", log_origin="test.example/log")
+        settings = Settings(
+            instance_dir=tmp_path / name / "instance",
+            database_url=url,
+            database_schema=schema,
+            key_dir=tmp_path / name / "keys",
+            key_passphrase=b"shared-passphrase",
+            secret_key="s",
+            log_origin="test.example/log",
+        )
         apps.append(create_app(settings))
     migrate.upgrade(apps[0].extensions["onehall"].engine)
     yield [a.extensions["onehall"] for a in apps]
@@ -44,8 +52,12 @@ def append(rt, n):
 
 def leaves(rt):
     with rt.reading() as session:
-        return [(i, k, bytes(leaf)) for i, k, leaf in
-                session.execute(select(LogEntry.index, LogEntry.kind, LogEntry.leaf).order_by(LogEntry.index))]
+        return [
+            (i, k, bytes(leaf))
+            for i, k, leaf in session.execute(
+                select(LogEntry.index, LogEntry.kind, LogEntry.leaf).order_by(LogEntry.index)
+            )
+        ]
 
 
 def test_two_hosts_sign_with_one_key_per_body_and_keep_no_key_files(hosts, tmp_path):
@@ -70,12 +82,12 @@ def test_key_creation_and_rotation_are_log_records_signed_by_the_log_key_and_his
     append(a, 1)
     keys = a.signing_keys
     old = keys.current(ACTOR.body)
-    new = b.signing_keys.rotate(ACTOR.body)        # rotated on the other host
-    append(a, 2)                                      # host a signs with the new key at once
+    new = b.signing_keys.rotate(ACTOR.body)  # rotated on the other host
+    append(a, 2)  # host a signs with the new key at once
     log_key = keys.current("log")
     records = {}
     for _index, kind, leaf in leaves(a):
-        record = verify_leaf(leaf, keys.key_for)       # every leaf, before and after the rotation
+        record = verify_leaf(leaf, keys.key_for)  # every leaf, before and after the rotation
         if kind == "key":
             assert parse_leaf(leaf)[1].key_id == log_key.key_id
             records[record["key_id"]] = record
@@ -95,16 +107,24 @@ def test_a_key_swapped_into_the_database_is_found(hosts):
     with a.filing_session() as session:
         row = session.scalar(select(CustodyKey).where(CustodyKey.body == ACTOR.body))
         row.valid_to = row.valid_from
-        session.add(CustodyKey(key_id=intruder.key_id, body=ACTOR.body, alg="ed25519",
-                               public_key=intruder.public_key_raw, valid_from=row.valid_from, custody="database",
-                               sealed=b"x"))
+        session.add(
+            CustodyKey(
+                key_id=intruder.key_id,
+                body=ACTOR.body,
+                alg="ed25519",
+                public_key=intruder.public_key_raw,
+                valid_from=row.valid_from,
+                custody="database",
+                sealed=b"x",
+            )
+        )
     with a.reading() as session:
         problems = check_against_log(session)
     assert any(intruder.key_id in p and "没有日志记录" in p for p in problems), problems
     with a.filing_session() as session:
         session.delete(session.get(CustodyKey, intruder.key_id))
         log_row = session.scalar(select(CustodyKey).where(CustodyKey.body == "log"))
-        log_row.public_key = intruder.public_key_raw     # the log key itself replaced
+        log_row.public_key = intruder.public_key_raw  # the log key itself replaced
     with a.reading() as session:
         problems = check_against_log(session)
     assert any("与日志第" in p for p in problems), problems
@@ -112,23 +132,33 @@ def test_a_key_swapped_into_the_database_is_found(hosts):
 
 def test_a_host_with_another_passphrase_cannot_sign(hosts, database, tmp_path):
     from web.app import create_app
+
     a, _ = hosts
     append(a, 1)
     url, schema = database
-    wrong = create_app(Settings(instance_dir=tmp_path / "c", database_url=url, database_schema=schema,
-                                key_dir=tmp_path / "c" / "keys", key_passphrase=b"not-the-passphrase",
-                                secret_key="s", log_origin="test.example/log"))
+    wrong = create_app(
+        Settings(
+            instance_dir=tmp_path / "c",
+            database_url=url,
+            database_schema=schema,
+            key_dir=tmp_path / "c" / "keys",
+            key_passphrase=b"not-the-passphrase",
+            secret_key="s",
+            log_origin="test.example/log",
+        )
+    )
     rt = wrong.extensions["onehall"]
     size = len(leaves(a))
     with pytest.raises(KeyStoreError, match="passphrase"):
         append(rt, 2)
-    assert len(leaves(a)) == size          # nothing written
+    assert len(leaves(a)) == size  # nothing written
     rt.close()
 
 
 def test_keys_check_command(hosts):
     from flask import Flask
     from web.cli import main
+
     a, _ = hosts
     append(a, 1)
     app = Flask("probe")

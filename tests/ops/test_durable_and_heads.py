@@ -1,4 +1,5 @@
 """Durable before acknowledged (SQLite synchronous=FULL) and exactly one Alembic head (§12.5)."""
+
 from __future__ import annotations
 
 from alembic.script import ScriptDirectory
@@ -17,10 +18,10 @@ def test_signed_appends_checkpoints_and_acceptances_commit_with_synchronous_full
     rt = app.extensions["onehall"]
     if rt.engine.dialect.name != "sqlite":
         return  # PostgreSQL commits durably by default (synchronous_commit=on): checked below
-    with rt.filing(SYSTEM) as ctx:           # filings, case acceptances and signed appends
-        assert pragma(ctx.session, "synchronous") == 2          # 2 = FULL
+    with rt.filing(SYSTEM) as ctx:  # filings, case acceptances and signed appends
+        assert pragma(ctx.session, "synchronous") == 2  # 2 = FULL
         assert pragma(ctx.session, "journal_mode") == "wal"
-    with rt.sessions() as session, session.begin():             # the checkpoint publisher's session
+    with rt.sessions() as session, session.begin():  # the checkpoint publisher's session
         write_lock(session)
         assert pragma(session, "synchronous") == 2
 

@@ -1,4 +1,5 @@
 """JSON lines with a request id, user, role and outcome for every request and signed act (§12.5)."""
+
 from __future__ import annotations
 
 import io
@@ -32,8 +33,11 @@ def test_every_request_and_every_signed_act_is_a_json_line(client, world, lines)
     file_item(client, world)
     before = len(lines())
     grant(client, world, world["people"]["a"], "A")
-    decided = client.post("/api/v1/decisions", headers=bearer(world["tokens"]["win"]) | {"X-Request-Id": "proxy-id-0001"},
-                          json={"person": world["people"]["a"], "action": "decide", "item": "FGW-001"})
+    decided = client.post(
+        "/api/v1/decisions",
+        headers=bearer(world["tokens"]["win"]) | {"X-Request-Id": "proxy-id-0001"},
+        json={"person": world["people"]["a"], "action": "decide", "item": "FGW-001"},
+    )
     assert decided.status_code == 200 and decided.headers["X-Request-Id"] == "proxy-id-0001"
     anonymous = client.post("/api/v1/authorizations", json={})
     assert anonymous.status_code == 401
@@ -55,9 +59,17 @@ def test_every_request_and_every_signed_act_is_a_json_line(client, world, lines)
 
 def test_a_refused_act_logs_no_signed_act(client, world, lines):  # noqa: F811
     before = len(lines())
-    res = client.post("/api/v1/authorizations", headers=bearer(world["tokens"]["fgw"]),
-                      json={"grantor": "GA", "grantee": {"person": world["people"]["c"]}, "post": "A",
-                            "powers": ["accept"], "valid_from": "2019-01-01T00:00:00+08:00"})
+    res = client.post(
+        "/api/v1/authorizations",
+        headers=bearer(world["tokens"]["fgw"]),
+        json={
+            "grantor": "GA",
+            "grantee": {"person": world["people"]["c"]},
+            "post": "A",
+            "powers": ["accept"],
+            "valid_from": "2019-01-01T00:00:00+08:00",
+        },
+    )
     assert res.status_code in (403, 422)
     new = lines()[before:]
     assert [x["logger"] for x in new if x["logger"].startswith("onehall.")] == ["onehall.requests"]
@@ -68,6 +80,7 @@ def test_retention_is_at_least_six_months_and_the_logrotate_stanza_keeps_it(tmp_
     from pydantic import ValidationError
 
     from application.config import Settings
+
     with pytest.raises(ValidationError):
         Settings(instance_dir=tmp_path, log_retention_days=90)
     s = Settings(instance_dir=tmp_path, log_file=str(tmp_path / "onehall.json"), log_retention_days=365)
@@ -75,11 +88,16 @@ def test_retention_is_at_least_six_months_and_the_logrotate_stanza_keeps_it(tmp_
     assert "rotate 365" in stanza and "daily" in stanza and str(tmp_path / "onehall.json") in stanza
 
 
-def test_the_request_line_written_straight_to_the_handler_is_the_formatters_line(client, world, monkeypatch,  # noqa: F811
-                                                                                 request):
+def test_the_request_line_written_straight_to_the_handler_is_the_formatters_line(
+    client,
+    world,
+    monkeypatch,  # noqa: F811
+    request,
+):
     """The request line skips the logging machinery when configure()'s handler alone would write it:
     the same fields, the same values, as the JSON formatter writes through logging."""
     import re
+
     file_item(client, world)
     stream = io.StringIO()
     h = jsonlog.handler(None)
@@ -104,8 +122,9 @@ def test_the_request_line_written_straight_to_the_handler_is_the_formatters_line
     through_logging = ask()
     assert list(direct) == list(through_logging)
     changing = {"time", "request_id", "duration_ms"}
-    assert {k: v for k, v in direct.items() if k not in changing} == \
-        {k: v for k, v in through_logging.items() if k not in changing}
+    assert {k: v for k, v in direct.items() if k not in changing} == {
+        k: v for k, v in through_logging.items() if k not in changing
+    }
     assert direct["logger"] == "onehall.requests" and direct["user"] == "win" and direct["outcome"] == "ok"
     for line in (direct, through_logging):
         assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}", line["time"])

@@ -1,5 +1,6 @@
 """Ed25519 keys in an HSM through PKCS#11, tested against SoftHSM2 as a real device is used:
 `onehall init`, `keys list|rotate|check`, export and verify, all with ONEHALL_KEY_STORE=pkcs11."""
+
 from __future__ import annotations
 
 import json
@@ -12,12 +13,20 @@ from sqlalchemy import create_engine, text
 
 from tests.log.conftest import clean_env, onehall_exe, run
 
-MODULE = next((p for p in ("/usr/lib/softhsm/libsofthsm2.so", "/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so")
-               if Path(p).exists()), None)
+MODULE = next(
+    (
+        p
+        for p in ("/usr/lib/softhsm/libsofthsm2.so", "/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so")
+        if Path(p).exists()
+    ),
+    None,
+)
 
 pytestmark = [
-    pytest.mark.skipif(MODULE is None or shutil.which("softhsm2-util") is None,
-                       reason="SoftHSM2 is not installed (Debian package softhsm2: .ci/run installs it)"),
+    pytest.mark.skipif(
+        MODULE is None or shutil.which("softhsm2-util") is None,
+        reason="SoftHSM2 is not installed (Debian package softhsm2: .ci/run installs it)",
+    ),
     pytest.mark.slow,
 ]
 
@@ -30,12 +39,21 @@ def hsm_env(tmp_path):
     conf = tmp_path / "softhsm2.conf"
     conf.write_text(f"directories.tokendir = {tokens}\nobjectstore.backend = file\nlog.level = ERROR\n")
     env = clean_env() | {"SOFTHSM2_CONF": str(conf)}
-    subprocess.run(["softhsm2-util", "--init-token", "--free", "--label", "onehall-test", "--pin", "1234",
-                    "--so-pin", "5678"], env=env, check=True, capture_output=True)
-    return env | {"ONEHALL_KEY_STORE": "pkcs11", "ONEHALL_PKCS11_MODULE": MODULE,
-                  "ONEHALL_PKCS11_TOKEN": "onehall-test", "ONEHALL_PKCS11_PIN": "1234",
-                  "ONEHALL_INSTANCE": str(tmp_path / "instance"), "ONEHALL_KEY_PASSPHRASE": "p",
-                  "ONEHALL_LOG_ORIGIN": "hsm.example/log"}
+    subprocess.run(
+        ["softhsm2-util", "--init-token", "--free", "--label", "onehall-test", "--pin", "1234", "--so-pin", "5678"],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    return env | {
+        "ONEHALL_KEY_STORE": "pkcs11",
+        "ONEHALL_PKCS11_MODULE": MODULE,
+        "ONEHALL_PKCS11_TOKEN": "onehall-test",
+        "ONEHALL_PKCS11_PIN": "1234",
+        "ONEHALL_INSTANCE": str(tmp_path / "instance"),
+        "ONEHALL_KEY_PASSPHRASE": "p",
+        "ONEHALL_LOG_ORIGIN": "hsm.example/log",
+    }
 
 
 def test_keys_in_softhsm2_sign_rotate_and_verify(hsm_env, tmp_path):

@@ -1,4 +1,5 @@
 """One scheduler: a lease renewed every pass, lost with its connection; per-schema locks (§12.5)."""
+
 from __future__ import annotations
 
 import os
@@ -19,11 +20,11 @@ def test_a_scheduler_that_loses_its_lease_stops_before_acting(rt):
     scheduler = Scheduler(rt, interval=0)
     with single_instance(rt) as held:
         scheduler.lease = held
-        scheduler.run_once(findings=False)          # renewed: runs
+        scheduler.run_once(findings=False)  # renewed: runs
         assert scheduler.passes == 1
         _cut(rt, held)
         with pytest.raises(lease.LeaseLost):
-            scheduler.run_forever()                  # stops at once: no pass ran
+            scheduler.run_forever()  # stops at once: no pass ran
         assert scheduler.passes == 1
         # the lease is free: another scheduler takes it
         with single_instance(rt) as other:
@@ -33,11 +34,11 @@ def test_a_scheduler_that_loses_its_lease_stops_before_acting(rt):
 def _cut(rt, held) -> None:
     if rt.engine.dialect.name == "postgresql":
         admin = make_engine(PG_URL)
-        with admin.begin() as conn:   # what a network cut or a server restart does to the lease
+        with admin.begin() as conn:  # what a network cut or a server restart does to the lease
             assert conn.execute(text("SELECT pg_terminate_backend(:p)"), {"p": held.backend_pid}).scalar()
         admin.dispose()
     else:
-        os.unlink(held.path)          # the lock file is gone: a second scheduler could lock a new one
+        os.unlink(held.path)  # the lock file is gone: a second scheduler could lock a new one
 
 
 def test_a_second_scheduler_is_refused_while_the_lease_is_held(rt):
@@ -76,17 +77,18 @@ def test_two_deployments_in_two_schemas_of_one_database_run_side_by_side(two_sch
     for engine in (a, b):
         migrate.upgrade(engine)
     assert lock_key(a, "log") != lock_key(b, "log") and notify_channel(a) != notify_channel(b)
-    with lease.hold(a, tmp_path / "a.lock"), lease.hold(b, tmp_path / "b.lock"):   # both schedulers run
+    with lease.hold(a, tmp_path / "a.lock"), lease.hold(b, tmp_path / "b.lock"):  # both schedulers run
         with pytest.raises(lease.AlreadyRunning):
             with lease.hold(a, tmp_path / "a.lock"):
                 pass
     # a's log lock held in an open transaction does not stop b's appends
     from registry.ledger import lock_log
+
     with session_factory(a)() as sa_, sa_.begin():
         lock_log(sa_)
         with session_factory(b)() as sb, sb.begin():
             sb.execute(text("SET LOCAL lock_timeout = '5s'"))
-            lock_log(sb)        # with one database-wide key this would wait, then fail
+            lock_log(sb)  # with one database-wide key this would wait, then fail
     # a worker of a hears a's changes only
     with psycopg.connect(PG_URL, autocommit=True) as listener:
         listener.execute(f"LISTEN {notify_channel(a)}")

@@ -5,6 +5,7 @@ serves it; the migrations of this version run under it, and it keeps answering; 
 version takes over: it imports the old key folder into custody (`keys import-files`), runs
 `init`, and the whole log, old records and new, verifies with the pinned keys.
 """
+
 from __future__ import annotations
 
 import os
@@ -23,17 +24,20 @@ from registry.db import make_engine
 from tests.conftest import PROJECT_ROOT
 from tests.log.conftest import clean_env, onehall_exe, run
 
-PREVIOUS_RELEASE = "ef6ef12"   # main when round 2 began: keys in files, origin in code
+PREVIOUS_RELEASE = "ef6ef12"  # main when round 2 began: keys in files, origin in code
 
 
 def _have_release() -> bool:
-    res = subprocess.run(["git", "-C", str(PROJECT_ROOT), "cat-file", "-e", f"{PREVIOUS_RELEASE}^{{commit}}"],
-                         capture_output=True)
+    res = subprocess.run(
+        ["git", "-C", str(PROJECT_ROOT), "cat-file", "-e", f"{PREVIOUS_RELEASE}^{{commit}}"], capture_output=True
+    )
     return res.returncode == 0
 
 
-pytestmark = [pytest.mark.slow,
-              pytest.mark.skipif(not _have_release(), reason=f"git history without {PREVIOUS_RELEASE} (shallow clone)")]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not _have_release(), reason=f"git history without {PREVIOUS_RELEASE} (shallow clone)"),
+]
 
 OLD_MAIN = "import sys; from web.cli import main; sys.argv[0] = 'onehall'; main()"
 
@@ -42,18 +46,24 @@ def test_migrations_run_under_the_previous_release_and_this_one_takes_over(datab
     url, schema = database
     old = tmp_path / "previous"
     old.mkdir()
-    archive = subprocess.run(["git", "-C", str(PROJECT_ROOT), "archive", PREVIOUS_RELEASE], capture_output=True,
-                             check=True).stdout
+    archive = subprocess.run(
+        ["git", "-C", str(PROJECT_ROOT), "archive", PREVIOUS_RELEASE], capture_output=True, check=True
+    ).stdout
     subprocess.run(["tar", "-x", "-C", str(old)], input=archive, check=True)
-    env = clean_env() | {"ONEHALL_DATABASE_URL": url, "ONEHALL_KEY_PASSPHRASE": "upgrade-passphrase",
-                         "ONEHALL_KEY_DIR": str(tmp_path / "old-keys"), "ONEHALL_INSTANCE": str(tmp_path / "instance")}
+    env = clean_env() | {
+        "ONEHALL_DATABASE_URL": url,
+        "ONEHALL_KEY_PASSPHRASE": "upgrade-passphrase",
+        "ONEHALL_KEY_DIR": str(tmp_path / "old-keys"),
+        "ONEHALL_INSTANCE": str(tmp_path / "instance"),
+    }
     if schema:
         env["ONEHALL_DATABASE_SCHEMA"] = schema
     old_env = env | {"PYTHONPATH": str(old)}
 
     def previous(*args):
-        res = subprocess.run([sys.executable, "-c", OLD_MAIN, *args], cwd=old, env=old_env, capture_output=True,
-                             text=True, timeout=600)
+        res = subprocess.run(
+            [sys.executable, "-c", OLD_MAIN, *args], cwd=old, env=old_env, capture_output=True, text=True, timeout=600
+        )
         assert res.returncode == 0, res.stderr[-3000:]
         return res.stdout
 
@@ -63,9 +73,15 @@ def test_migrations_run_under_the_previous_release_and_this_one_takes_over(datab
         return res.stdout
 
     previous("init")
-    server = subprocess.Popen([sys.executable, "-c", OLD_MAIN, "serve", "--port", "0", "--workers", "1"], cwd=old,
-                              env=old_env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                              start_new_session=True)
+    server = subprocess.Popen(
+        [sys.executable, "-c", OLD_MAIN, "serve", "--port", "0", "--workers", "1"],
+        cwd=old,
+        env=old_env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     try:
         port = None
         for line in server.stderr:
@@ -91,13 +107,16 @@ def test_migrations_run_under_the_previous_release_and_this_one_takes_over(datab
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
     engine = make_engine(url, schema=schema)
-    with engine.connect() as conn:                  # at the head now
-        assert MigrationContext.configure(conn).get_current_revision() in \
-            ScriptDirectory.from_config(migrate.alembic_config()).get_heads()
+    with engine.connect() as conn:  # at the head now
+        assert (
+            MigrationContext.configure(conn).get_current_revision()
+            in ScriptDirectory.from_config(migrate.alembic_config()).get_heads()
+        )
     engine.dispose()
     assert "一致" in current("keys", "check")
     current("audit")
     current("log", "export", str(tmp_path / "export"))
     current("keys", "save", str(tmp_path / "keys.json"))
-    assert "核验通过" in current("verify", str(tmp_path / "export"), "--keys", str(tmp_path / "keys.json"),
-                                "--workers", "1")
+    assert "核验通过" in current(
+        "verify", str(tmp_path / "export"), "--keys", str(tmp_path / "keys.json"), "--workers", "1"
+    )

@@ -1,6 +1,7 @@
 """Clocks and the scheduler at explicit times on the seeded 2026 calendar (never sleeping):
 yellow at 90% of the promised office time, red past due, the 1-hour response of delegated
 cases, 体外循环, acceptance in an internal office; idempotent alerts; checkpoints; figures."""
+
 from __future__ import annotations
 
 import io
@@ -17,19 +18,36 @@ from tests.oversight.conftest import at, bearer
 from application.casework import _due
 from application.scheduler import Scheduler, single_instance
 
-ITEM = {"code": "FGW-002", "name": "企业投资项目核准", "department": "FGW", "item_type": "行政许可",
-        "case_type": "commitment", "statutory_limit": {"value": 20, "unit": "working_day"},
-        "promised_limit": {"value": 5, "unit": "working_day"}, "entry": {"hall": "CITY"},
-        "effective_from": "2019-01-01T00:00:00+08:00"}
-GA_ITEM = {**ITEM, "code": "GA-001", "name": "户口迁移审批", "department": "GA", "case_type": "instant",
-           "promised_limit": None}
+ITEM = {
+    "code": "FGW-002",
+    "name": "企业投资项目核准",
+    "department": "FGW",
+    "item_type": "行政许可",
+    "case_type": "commitment",
+    "statutory_limit": {"value": 20, "unit": "working_day"},
+    "promised_limit": {"value": 5, "unit": "working_day"},
+    "entry": {"hall": "CITY"},
+    "effective_from": "2019-01-01T00:00:00+08:00",
+}
+GA_ITEM = {
+    **ITEM,
+    "code": "GA-001",
+    "name": "户口迁移审批",
+    "department": "GA",
+    "case_type": "instant",
+    "promised_limit": None,
+}
 WINDOW = Actor(name="win", role="window")
 
 
 def publish(client, world, item, token):
     assert client.post("/api/v1/items", json=item, headers=bearer(world["tokens"][token])).status_code == 201
-    assert client.post(f"/api/v1/items/{item['code']}/review", json={"result": "approved"},
-                       headers=bearer(world["tokens"]["sgb"])).status_code == 201
+    assert (
+        client.post(
+            f"/api/v1/items/{item['code']}/review", json={"result": "approved"}, headers=bearer(world["tokens"]["sgb"])
+        ).status_code
+        == 201
+    )
 
 
 def open_case(rt, world, number, item, accepted, place="ZH-01", platform_record=True):
@@ -38,9 +56,21 @@ def open_case(rt, world, number, item, accepted, place="ZH-01", platform_record=
     with rt.filing(WINDOW) as ctx:
         version = case_service.latest_item(ctx.session, item, published_only=True)
         due, pending = _due(ctx.session, version, accepted_at)
-        case_service.open_case(ctx, {"number": number, "item": item, "place": place, "accepted_at": accepted_at,
-                                     "person": world["people"]["w"], "platform_record": platform_record},
-                               key=f"k-{number}", due_at=due, clock_pending=pending, decision_id=None)
+        case_service.open_case(
+            ctx,
+            {
+                "number": number,
+                "item": item,
+                "place": place,
+                "accepted_at": accepted_at,
+                "person": world["people"]["w"],
+                "platform_record": platform_record,
+            },
+            key=f"k-{number}",
+            due_at=due,
+            clock_pending=pending,
+            decision_id=None,
+        )
     return due
 
 
@@ -67,7 +97,7 @@ def test_yellow_then_red_then_resolved_and_alerts_are_idempotent(client, world, 
     quiet = scheduler.run_once(at("2026-10-13T13:30:00"), findings=False)  # 32.5 h: 89%
     assert quiet.errors == [] and alerts(rt, "C-1") == []
     assert quiet.checkpoint is not None  # the log grew (filings): a checkpoint is published
-    r = scheduler.run_once(at("2026-10-13T14:00:00"), findings=False)    # 33 h: 90.4%
+    r = scheduler.run_once(at("2026-10-13T14:00:00"), findings=False)  # 33 h: 90.4%
     assert r.clocks["raised"] == ["yellow:C-1"] and r.checkpoint is None  # nothing new in the log
     assert alerts(rt, "C-1") == [("yellow:C-1", "open", "XT-3.6")]
     # a restart (a new scheduler) and a repeated pass neither lose nor repeat the alert
@@ -91,9 +121,13 @@ def test_yellow_then_red_then_resolved_and_alerts_are_idempotent(client, world, 
     fgw = client.get("/api/v1/cases/figures?department=FGW", headers=bearer(world["tokens"]["fgw"])).get_json()
     row = fgw["items"][0]
     assert (row["issued"], row["issued_late"], row["on_time_rate"], row["overdue"], row["open_alerts"]) == (
-        1, 1, 0.0, 0, 0)
-    assert client.get("/api/v1/cases/figures?department=FGW",
-                      headers=bearer(world["tokens"]["ga"])).status_code == 403
+        1,
+        1,
+        0.0,
+        0,
+        0,
+    )
+    assert client.get("/api/v1/cases/figures?department=FGW", headers=bearer(world["tokens"]["ga"])).status_code == 403
     assert client.get("/api/v1/cases/figures", headers=bearer(world["tokens"]["win"])).status_code == 403
 
 
@@ -103,10 +137,17 @@ def test_delegated_cases_respond_within_one_office_hour_and_violations_are_alert
     chief = world["people"]["c"]
     with rt.filing(Actor(name="ga", role="department", department="GA")) as ctx:
         grants.file_delegation(ctx, {"department": "GA", "items": "*", "from": at("2026-01-01T00:00:00")})
-        grants.file_authorization(ctx, {"grantor": "GA", "grantee": {"person": chief}, "post": "A",
-                                        "powers": ["decide", "coordinate", "urge", "report_up", "countersign",
-                                                   "execute_fee", "use_seal"], "items": "*",
-                                        "valid_from": at("2026-01-01T00:00:00")})
+        grants.file_authorization(
+            ctx,
+            {
+                "grantor": "GA",
+                "grantee": {"person": chief},
+                "post": "A",
+                "powers": ["decide", "coordinate", "urge", "report_up", "countersign", "execute_fee", "use_seal"],
+                "items": "*",
+                "valid_from": at("2026-01-01T00:00:00"),
+            },
+        )
     # received 17:20 on Friday 2026-11-20: the hour runs 17:20–17:30 and 09:00–09:50 on Monday
     open_case(rt, world, "D-1", "GA-001", "2026-11-20T17:20:00")
     open_case(rt, world, "D-2", "GA-001", "2026-11-20T17:20:00")
@@ -150,11 +191,12 @@ def test_pending_clock_gets_its_due_time_once_the_year_is_loaded(client, world, 
 
 def test_the_scheduler_command_runs_one_pass_and_warns_when_the_calendar_runs_out(client, world, rt, app, caplog):
     from web.cli_oversight import scheduler_command
+
     publish(client, world, ITEM, "fgw")
     runner = app.test_cli_runner()
     res = runner.invoke(scheduler_command, ["--once", "--at", "2026-11-26T10:00:00"])
     assert res.exit_code == 0, res.output
-    out = json.loads(res.stdout[res.stdout.index("{"):])   # stderr carries the JSON log lines
+    out = json.loads(res.stdout[res.stdout.index("{") :])  # stderr carries the JSON log lines
     assert out["errors"] == [] and out["findings"]["opened"] >= 1 and out["checkpoint"] is not None
     assert "2026-12-31" in out["calendar_warning"]  # 35 days left (< 60)
     assert "2026-12-31" in caplog.text
@@ -169,17 +211,30 @@ def test_the_outside_system_finding_reads_the_signed_cases_not_edited_rows(clien
     """Issue 13.1: a case without a platform record, and one accepted during an outage whose record
     is overdue, are found as their signed records state them, whatever an UPDATE made of the rows."""
     from sqlalchemy import text
+
     publish(client, world, ITEM, "fgw")
     open_case(rt, world, "X-1", "FGW-002", "2026-11-20T10:00:00", platform_record=False)
     with rt.filing(WINDOW) as ctx:
-        case_service.open_case(ctx, {"number": "X-2", "item": "FGW-002", "place": "ZH-01",
-                                     "accepted_at": at("2026-11-20T10:00:00"), "person": world["people"]["w"]},
-                               key="k-X-2", due_at=None, clock_pending=False, decision_id=None,
-                               platform_due_at=at("2026-11-20T18:00:00"))
+        case_service.open_case(
+            ctx,
+            {
+                "number": "X-2",
+                "item": "FGW-002",
+                "place": "ZH-01",
+                "accepted_at": at("2026-11-20T10:00:00"),
+                "person": world["people"]["w"],
+            },
+            key="k-X-2",
+            due_at=None,
+            clock_pending=False,
+            decision_id=None,
+            platform_due_at=at("2026-11-20T18:00:00"),
+        )
     with rt.engine.begin() as conn:
         conn.execute(text("UPDATE cases SET platform_record = :t WHERE number = 'X-1'"), {"t": True})
-        conn.execute(text("UPDATE cases SET platform_due_at = :d WHERE number = 'X-2'"),
-                     {"d": "2099-01-01 00:00:00.000000"})
+        conn.execute(
+            text("UPDATE cases SET platform_due_at = :d WHERE number = 'X-2'"), {"d": "2099-01-01 00:00:00.000000"}
+        )
     raised = Scheduler(rt).run_once(at("2026-11-23T09:40:00"), findings=False).clocks["raised"]
     assert {"outside_system:X-1", "outside_system:X-2"} <= set(raised), raised
     with rt.reading() as session:

@@ -1,6 +1,7 @@
 """Entry plans (XT-4.1–XT-4.3): drafted → fees_reviewed (drc) → chain_confirmed (section lead)
 → aggregated (reform office) → approved (government) → entered (gov_service); returns with
 reasons and resubmission; wrong role 403, wrong state 409; every step a signed record."""
+
 from __future__ import annotations
 
 import json
@@ -15,32 +16,53 @@ from registry.services.context import SYSTEM
 from tests.oversight.conftest import bearer
 
 FEE = {"code": "F1", "name": "项目评审费", "basis": "湘发改价费〔2018〕1号", "standard": "每件200元"}
-ITEM_1 = {"code": "FGW-001", "name": "企业投资项目核准", "department": "FGW", "item_type": "行政许可",
-          "case_type": "commitment", "promised_limit": {"value": 5, "unit": "working_day"}, "fees": [FEE],
-          "entry": {"hall": "CITY"}, "effective_from": "2019-01-01T00:00:00+08:00"}
+ITEM_1 = {
+    "code": "FGW-001",
+    "name": "企业投资项目核准",
+    "department": "FGW",
+    "item_type": "行政许可",
+    "case_type": "commitment",
+    "promised_limit": {"value": 5, "unit": "working_day"},
+    "fees": [FEE],
+    "entry": {"hall": "CITY"},
+    "effective_from": "2019-01-01T00:00:00+08:00",
+}
 ITEM_2 = {**ITEM_1, "code": "FGW-002", "name": "企业投资项目备案", "fees": [], "case_type": "instant"}
 
 
 def setup_catalog(client, world, rt, sections=(("TZXM", "投资项目", "ZJ", ["FGW-001"]),)):
     for item in (ITEM_1, ITEM_2):
         assert client.post("/api/v1/items", json=item, headers=bearer(world["tokens"]["fgw"])).status_code == 201
-        assert client.post(f"/api/v1/items/{item['code']}/review", json={"result": "approved"},
-                           headers=bearer(world["tokens"]["sgb"])).status_code == 201
+        assert (
+            client.post(
+                f"/api/v1/items/{item['code']}/review",
+                json={"result": "approved"},
+                headers=bearer(world["tokens"]["sgb"]),
+            ).status_code
+            == 201
+        )
     with rt.filing(SYSTEM) as ctx:
         for code, name, lead, chain in sections:
-            catalog.create_function_section(ctx, {"code": code, "name": name, "lead_department": lead,
-                                                  "whole_chain": True, "chain": chain})
+            catalog.create_function_section(
+                ctx, {"code": code, "name": name, "lead_department": lead, "whole_chain": True, "chain": chain}
+            )
 
 
 def plan_body(world, **over):
     p = world["people"]
-    return {"items": ["FGW-001", "FGW-002"], "fee_items": [{"item": "FGW-001", "fee": "F1"}],
-            "chief_representatives": {"A": p["a"], "B": p["b"]}, "staff": [p["s"]], **over}
+    return {
+        "items": ["FGW-001", "FGW-002"],
+        "fee_items": [{"item": "FGW-001", "fee": "F1"}],
+        "chief_representatives": {"A": p["a"], "B": p["b"]},
+        "staff": [p["s"]],
+        **over,
+    }
 
 
 def step(client, world, token, plan_id, name, **extra):
-    return client.post(f"/api/v1/entry-plans/{plan_id}/steps", json={"step": name, **extra},
-                       headers=bearer(world["tokens"][token]))
+    return client.post(
+        f"/api/v1/entry-plans/{plan_id}/steps", json={"step": name, **extra}, headers=bearer(world["tokens"][token])
+    )
 
 
 def ok(r, state):
@@ -57,8 +79,13 @@ def test_transition_table_is_pure():
     assert plans.transition("approved", "entered") == ("entered", "gov_service")
     assert plans.transition("aggregated", "returned") == ("returned", "government")
     assert plans.transition("returned", "resubmitted") == ("drafted", "own_department")
-    for state, bad in [("drafted", "approved"), ("entered", "returned"), ("returned", "fees_reviewed"),
-                       ("drafted", "resubmitted"), ("approved", "aggregated")]:
+    for state, bad in [
+        ("drafted", "approved"),
+        ("entered", "returned"),
+        ("returned", "fees_reviewed"),
+        ("drafted", "resubmitted"),
+        ("approved", "aggregated"),
+    ]:
         with pytest.raises(Conflict) as exc:
             plans.transition(state, bad)
         assert exc.value.status == 409 and "进驻方案当前" in exc.value.detail
@@ -73,8 +100,10 @@ def test_a_plan_walks_every_step_by_the_right_body_with_a_return_on_the_way(clie
     assert r.status_code == 422 and "fee_items" in {e["field"] for e in r.get_json()["errors"]}
     r = client.post("/api/v1/entry-plans", json={**plan_body(world), "chief_representatives": {"A": 1}}, headers=fgw)
     assert r.status_code == 422 and "chief_representatives.B" in {e["field"] for e in r.get_json()["errors"]}
-    assert client.post("/api/v1/entry-plans", json={**plan_body(world), "department": "GA"},
-                       headers=fgw).status_code == 403
+    assert (
+        client.post("/api/v1/entry-plans", json={**plan_body(world), "department": "GA"}, headers=fgw).status_code
+        == 403
+    )
     r = client.post("/api/v1/entry-plans", json=plan_body(world), headers=fgw)
     assert r.status_code == 201, r.get_json()
     plan = r.get_json()
@@ -92,8 +121,11 @@ def test_a_plan_walks_every_step_by_the_right_body_with_a_return_on_the_way(clie
     # the DRC moves it on only once the fee items passed its review (XT-4.2)
     r = step(client, world, "drc", pid, "fees_reviewed")
     assert r.status_code == 409 and "FGW-001/F1" in r.get_json()["detail"]
-    r = client.post("/api/v1/fees/FGW-001/review", json={"fee": "F1", "result": "approved", "basis_ok": True,
-                                                         "standard_ok": True}, headers=bearer(world["tokens"]["drc"]))
+    r = client.post(
+        "/api/v1/fees/FGW-001/review",
+        json={"fee": "F1", "result": "approved", "basis_ok": True, "standard_ok": True},
+        headers=bearer(world["tokens"]["drc"]),
+    )
     assert r.status_code == 201, r.get_json()
     out = ok(step(client, world, "drc", pid, "fees_reviewed"), "fees_reviewed")
     waiting = out["plan"]["waiting_for"]
@@ -136,10 +168,18 @@ def test_a_plan_walks_every_step_by_the_right_body_with_a_return_on_the_way(clie
     detail = client.get(f"/api/v1/entry-plans/{pid}", headers=fgw).get_json()
     assert detail["content"]["staff"] == staff
     assert [(s["step"], s["by"]) for s in detail["steps"]] == [
-        ("drafted", "dept:FGW"), ("fees_reviewed", "drc"), ("chain_confirmed", "dept:ZJ"),
-        ("aggregated", "reform_office"), ("returned", "government"), ("resubmitted", "dept:FGW"),
-        ("fees_reviewed", "drc"), ("chain_confirmed", "dept:ZJ"), ("aggregated", "reform_office"),
-        ("approved", "government"), ("entered", "gov_service")]
+        ("drafted", "dept:FGW"),
+        ("fees_reviewed", "drc"),
+        ("chain_confirmed", "dept:ZJ"),
+        ("aggregated", "reform_office"),
+        ("returned", "government"),
+        ("resubmitted", "dept:FGW"),
+        ("fees_reviewed", "drc"),
+        ("chain_confirmed", "dept:ZJ"),
+        ("aggregated", "reform_office"),
+        ("approved", "government"),
+        ("entered", "gov_service"),
+    ]
     # each step is a signed record in the log, signed by the body that took it
     with rt.reading() as session:
         for s in detail["steps"]:
@@ -152,12 +192,16 @@ def test_a_plan_walks_every_step_by_the_right_body_with_a_return_on_the_way(clie
 
 
 def test_chain_confirmation_waits_for_every_lead_and_gov_service_confirms_plain_plans(client, world, rt):
-    setup_catalog(client, world, rt, sections=(("TZXM", "投资项目", "ZJ", ["FGW-001"]),
-                                               ("BDC", "不动产登记", None, ["FGW-002"])))
+    setup_catalog(
+        client, world, rt, sections=(("TZXM", "投资项目", "ZJ", ["FGW-001"]), ("BDC", "不动产登记", None, ["FGW-002"]))
+    )
     r = client.post("/api/v1/entry-plans", json=plan_body(world), headers=bearer(world["tokens"]["fgw"]))
     pid = r.get_json()["id"]
-    client.post("/api/v1/fees/FGW-001/review", json={"fee": "F1", "result": "approved", "basis_ok": True,
-                                                     "standard_ok": True}, headers=bearer(world["tokens"]["drc"]))
+    client.post(
+        "/api/v1/fees/FGW-001/review",
+        json={"fee": "F1", "result": "approved", "basis_ok": True, "standard_ok": True},
+        headers=bearer(world["tokens"]["drc"]),
+    )
     ok(step(client, world, "drc", pid, "fees_reviewed"), "fees_reviewed")
     out = ok(step(client, world, "zj", pid, "chain_confirmed"), "fees_reviewed")  # the other section still to confirm
     assert out["plan"]["waiting_for"]["bodies"] == ["gov_service"]

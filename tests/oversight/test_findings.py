@@ -1,5 +1,6 @@
 """Findings have a life: found, notified, answered, escalated, closed when the cause is
 removed or an exception is recorded, reopened when they come back. Nothing is deleted."""
+
 from __future__ import annotations
 
 import json
@@ -14,8 +15,12 @@ from tests.oversight.conftest import at, bearer
 from application.notify import EmailNotifier, LogNotifier, NullNotifier, WebhookNotifier, notifier_from_env
 from tests.factories.api import ITEM, file_item
 
-GOV_GRANT = {"grantor": "FGW", "grantee": {"gov_service": True}, "powers": ["consult", "receive", "accept", "issue"],
-             "valid_from": "2019-01-01"}
+GOV_GRANT = {
+    "grantor": "FGW",
+    "grantee": {"gov_service": True},
+    "powers": ["consult", "receive", "accept", "issue"],
+    "valid_from": "2019-01-01",
+}
 GRANT_SHORT = "accountability.gov_service_grant_short"
 
 
@@ -59,8 +64,10 @@ def test_a_finding_is_notified_answered_closed_when_its_cause_is_removed_and_reo
     assert {x["id"] for x in record["findings"]} == {e.finding for e in notified}
 
     # read matrix: reform office and auditor all, a department its own, a window nothing
-    assert {x["department"] for x in client.get("/api/v1/findings", headers=bearer(world["tokens"]["fgw"]))
-            .get_json()["items"]} == {"FGW"}
+    assert {
+        x["department"]
+        for x in client.get("/api/v1/findings", headers=bearer(world["tokens"]["fgw"])).get_json()["items"]
+    } == {"FGW"}
     assert client.get("/api/v1/findings", headers=bearer(world["tokens"]["ga"])).get_json()["items"] == []
     assert client.get("/api/v1/findings?department=FGW", headers=bearer(world["tokens"]["ga"])).status_code == 403
     assert client.get(f"/api/v1/findings/{f['id']}", headers=bearer(world["tokens"]["ga"])).status_code == 403
@@ -68,19 +75,34 @@ def test_a_finding_is_notified_answered_closed_when_its_cause_is_removed_and_reo
 
     # the department answers; another department or the wrong role may not
     note = "已起草对政务服务中心的授权书，报局长签发"
-    assert client.post(f"/api/v1/findings/{f['id']}/answer", json={"note": note},
-                       headers=bearer(world["tokens"]["ga"])).status_code == 403
-    assert client.post(f"/api/v1/findings/{f['id']}/escalate", json={"note": "x"},
-                       headers=bearer(world["tokens"]["fgw"])).status_code == 403
-    assert client.post(f"/api/v1/findings/{f['id']}/answer", json={"note": ""},
-                       headers=bearer(world["tokens"]["fgw"])).status_code == 422
+    assert (
+        client.post(
+            f"/api/v1/findings/{f['id']}/answer", json={"note": note}, headers=bearer(world["tokens"]["ga"])
+        ).status_code
+        == 403
+    )
+    assert (
+        client.post(
+            f"/api/v1/findings/{f['id']}/escalate", json={"note": "x"}, headers=bearer(world["tokens"]["fgw"])
+        ).status_code
+        == 403
+    )
+    assert (
+        client.post(
+            f"/api/v1/findings/{f['id']}/answer", json={"note": ""}, headers=bearer(world["tokens"]["fgw"])
+        ).status_code
+        == 422
+    )
     r = client.post(f"/api/v1/findings/{f['id']}/answer", json={"note": note}, headers=bearer(world["tokens"]["fgw"]))
     assert r.status_code == 201 and r.get_json()["state"] == "answered"
 
     # the reform office escalates another finding of the department
     other = by_rule(client, world, "accountability.nominal_entry")
-    r = client.post(f"/api/v1/findings/{other['id']}/escalate", json={"note": "逾期未整改，提请督办"},
-                    headers=bearer(world["tokens"]["sgb"]))
+    r = client.post(
+        f"/api/v1/findings/{other['id']}/escalate",
+        json={"note": "逾期未整改，提请督办"},
+        headers=bearer(world["tokens"]["sgb"]),
+    )
     assert r.status_code == 201 and r.get_json()["state"] == "escalated"
 
     # the cause is removed: the department files the authorization; the next sync closes it
@@ -102,12 +124,19 @@ def test_a_finding_is_notified_answered_closed_when_its_cause_is_removed_and_reo
     record = json.loads(leaf)["record"]
     assert record["type"] == "finding_event" and record["event"] == "answered"
     assert note not in leaf.decode() and "note" in record["commitments"]  # free text only as a commitment
-    assert client.post(f"/api/v1/findings/{f['id']}/answer", json={"note": "再答"},
-                       headers=bearer(world["tokens"]["fgw"])).status_code == 409
+    assert (
+        client.post(
+            f"/api/v1/findings/{f['id']}/answer", json={"note": "再答"}, headers=bearer(world["tokens"]["fgw"])
+        ).status_code
+        == 409
+    )
 
     # the cause comes back (the authorization is revoked): the closed finding reopens
-    r = client.post(f"/api/v1/authorizations/{auth_id}/revoke", json={"reason": "授权书有误，重新签发", "at": "2026-06-02T12:00:00"},
-                    headers=bearer(world["tokens"]["fgw"]))
+    r = client.post(
+        f"/api/v1/authorizations/{auth_id}/revoke",
+        json={"reason": "授权书有误，重新签发", "at": "2026-06-02T12:00:00"},
+        headers=bearer(world["tokens"]["fgw"]),
+    )
     assert r.status_code == 201, r.get_json()
     third = sync(client, world, "2026-06-03T10:00:00")
     assert f["id"] in third["reopened_ids"]
@@ -126,9 +155,11 @@ def test_an_exception_closes_an_in_principle_finding(client, world):
     assert by_rule(client, world, "sections.approval_section")["strength"] == "must"
     f = by_rule(client, world, "lists.short_commitment_instant")
     assert f["strength"] == "in_principle" and f["subject"] == "item:FGW-001"
-    r = client.post("/api/v1/exceptions", json={"rule": f["rule"], "subject": f["subject"],
-                                                "reason": "该事项须现场核验，经审改办同意暂保留为承诺件"},
-                    headers=bearer(world["tokens"]["sgb"]))
+    r = client.post(
+        "/api/v1/exceptions",
+        json={"rule": f["rule"], "subject": f["subject"], "reason": "该事项须现场核验，经审改办同意暂保留为承诺件"},
+        headers=bearer(world["tokens"]["sgb"]),
+    )
     assert r.status_code == 201, r.get_json()
     out = sync(client, world, "2026-06-02T10:00:00")
     assert out["closed_ids"] == [f["id"]]
@@ -152,6 +183,7 @@ def test_a_failed_notification_leaves_the_finding_open_for_the_next_pass(client,
     assert by_rule(client, world, GRANT_SHORT)["state"] == "open"
     # the CLI runs the same sync; a working notifier now delivers what was left open
     from web.cli_oversight import findings_group
+
     rt.notifier = LogNotifier()
     res = app.test_cli_runner().invoke(findings_group, ["sync", "--at", "2026-06-01T11:00:00"])
     assert res.exit_code == 0, res.output
@@ -162,8 +194,16 @@ def test_a_failed_notification_leaves_the_finding_open_for_the_next_pass(client,
 
 
 def _f(fid: str, rule: str = "r.x", subject: str = "item:X", text: str = "问题") -> dict:
-    return {"id": fid, "rule": rule, "clause": "XT-3.1", "subject": subject, "department": "D", "severity": "high",
-            "strength": "in_principle", "text": text}
+    return {
+        "id": fid,
+        "rule": rule,
+        "clause": "XT-3.1",
+        "subject": subject,
+        "department": "D",
+        "severity": "high",
+        "strength": "in_principle",
+        "text": text,
+    }
 
 
 def test_sync_upserts_by_stable_id(sessions):
@@ -197,7 +237,11 @@ def test_sync_upserts_by_stable_id(sessions):
             finding_service.answer(other, "a", "x")
         assert exc.value.status == 403
         assert [e.event for e in finding_service.events_of(session, "a")] == [
-            "opened", "answered", "escalated", "answered"]
+            "opened",
+            "answered",
+            "escalated",
+            "answered",
+        ]
 
 
 def test_notifiers_use_only_configured_addresses():
@@ -236,10 +280,9 @@ def test_a_webhook_gets_one_post_per_department_with_all_its_findings():
     try:
         base = f"http://127.0.0.1:{server.server_port}"
         hook = WebhookNotifier({"FGW": f"{base}/fgw", "*": f"{base}/city"})
-        fgw = [dict(_f(f"f{n}", subject=f"item:X{n}"), department="FGW", department_name="市发改委")
-               for n in range(3)]
+        fgw = [dict(_f(f"f{n}", subject=f"item:X{n}"), department="FGW", department_name="市发改委") for n in range(3)]
         assert hook.notify("FGW", fgw) is True
-        assert hook.notify("GA", [dict(_f("g1"), department="GA")]) is True   # the city-wide default
+        assert hook.notify("GA", [dict(_f("g1"), department="GA")]) is True  # the city-wide default
     finally:
         server.shutdown()
     assert [path for path, _ in received] == ["/fgw", "/city"]
@@ -250,6 +293,7 @@ def test_a_webhook_gets_one_post_per_department_with_all_its_findings():
 
 def test_a_long_message_lists_the_first_findings_and_counts_the_rest():
     from application.notify import MAX_LISTED, message_subject, message_text
+
     many = [_f(f"f{n}") for n in range(MAX_LISTED + 7)]
     text = message_text("D", many)
     assert f"问题编号：f{MAX_LISTED - 1}" in text and f"问题编号：f{MAX_LISTED}\n" not in text
@@ -261,6 +305,7 @@ def test_the_console_gets_one_readable_line_per_pass_not_finding_ids(client, wor
     """`make run`'s console (issue 12 item 10): the scheduler says how many findings wait and how
     many departments were told; the ids are for a debug log only."""
     import logging
+
     file_item(client, world)
     with caplog.at_level(logging.INFO):
         first = sync(client, world, "2026-06-01T10:00:00")

@@ -1,4 +1,5 @@
 """Working-day calendar: seeding, import, status, and office-hours arithmetic (fails closed)."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
@@ -124,7 +125,9 @@ def test_import_example_year_and_yaml(sessions, tmp_path):
         "year: 2027\nsource: 测试通知\ndays:\n"
         "  - {日期: 2027-01-01, 类型: 休, 名称: 元旦}\n"
         "  - {日期: 2027-10-01~2027-10-07, 类型: 休, 名称: 国庆节}\n"
-        "  - {日期: 2027-10-09, 类型: 班, 名称: 国庆节}\n", encoding="utf-8")
+        "  - {日期: 2027-10-09, 类型: 班, 名称: 国庆节}\n",
+        encoding="utf-8",
+    )
     with transaction(sessions) as s:
         summary = cal.import_year(s, 2027, yaml_file)
     assert summary == {"year": 2027, "holidays": 6, "makeup_days": 1, "replaced": True, "source": "测试通知"}
@@ -136,8 +139,11 @@ def test_import_example_year_and_yaml(sessions, tmp_path):
 
 def test_import_refuses_a_bad_file_whole(sessions, tmp_path):
     bad = tmp_path / "bad.csv"
-    bad.write_text("日期,类型,名称\n2027-01-01,休,元旦\n2027-01-04,班,元旦\n2028-01-01,休,元旦\n"
-                   "2027-05-01,放风,劳动节\n2027-13-01,休,x\n", encoding="utf-8")
+    bad.write_text(
+        "日期,类型,名称\n2027-01-01,休,元旦\n2027-01-04,班,元旦\n2028-01-01,休,元旦\n"
+        "2027-05-01,放风,劳动节\n2027-13-01,休,x\n",
+        encoding="utf-8",
+    )
     with transaction(sessions) as s:
         with pytest.raises(Invalid) as exc:
             cal.import_year(s, 2027, bad)
@@ -164,6 +170,7 @@ def test_working_days_between_agrees_with_counting_day_by_day():
     import chinese_calendar
 
     from registry.calendar import WorkingCalendar
+
     off, on = set(), set()
     for ordinal in range(date(2024, 1, 1).toordinal(), date(2026, 12, 31).toordinal() + 1):
         d = date.fromordinal(ordinal)

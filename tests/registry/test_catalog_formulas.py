@@ -1,6 +1,7 @@
 """Spreadsheet exports neutralize formulas (CSV/formula injection: a cell starting with =, +, -,
 @ runs in Excel, LibreOffice and WPS), and the import reads them back unchanged; imported codes
 follow the pattern the API accepts (issue 13 item 6)."""
+
 from __future__ import annotations
 
 import pytest
@@ -22,7 +23,7 @@ def _rows():
     rows = [list(r) for r in GOOD_ROWS]
     for row, name in zip(rows, NAMES):
         row[1] = name
-    rows[2][14] = "SYJ-006-01|=cmd"     # a formula inside a cell is no formula: kept as is
+    rows[2][14] = "SYJ-006-01|=cmd"  # a formula inside a cell is no formula: kept as is
     return rows
 
 
@@ -43,7 +44,7 @@ def test_exports_neutralize_formulas_and_the_import_reads_them_back(ready, tmp_p
         assert not any(c.startswith(("=", "+", "-", "@")) for c in starts)
         assert any(c.startswith("'=HYPERLINK") for c in starts)
     else:
-        ws = load_workbook(out).active            # formulas kept as formulas, if there were any
+        ws = load_workbook(out).active  # formulas kept as formulas, if there were any
         values = [c for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
         assert all(c.data_type == "s" for c in values)
         assert not any(c.value.startswith(("=", "+", "-", "@")) for c in values)

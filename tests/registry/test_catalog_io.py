@@ -1,4 +1,5 @@
 """Catalog import/export: validate everything first, refuse a bad file whole, round-trip."""
+
 from __future__ import annotations
 
 import csv
@@ -16,12 +17,6 @@ from registry.services import catalog
 from registry.services.context import Actor, FilingContext
 from registry.services.catalog import ITEM_FIELDS
 from tests.factories.catalog import GOOD_ROWS, HEADERS, REFORM, ready, write_csv  # noqa: F401  (helpers and fixtures)
-
-
-
-
-
-
 
 
 def _counts(session) -> dict[str, int]:
@@ -46,8 +41,14 @@ def test_import_good_file_parses_every_cell_syntax(ready, tmp_path):
     assert ghj.promised_limit_2017 == {"value": 10, "unit": "working_day"}
     assert rfb.department == "RFB" and rfb.entry == {"hall": "CITY"}  # names accepted for codes
     assert rfb.statutory_limit == {"value": 20, "unit": "working_day"} and rfb.promised_limit_2017 is None
-    assert rfb.fees == [{"code": "RFB-001-F1", "name": "防空地下室易地建设费",
-                         "basis": "《湖南省实施;人民防空法|办法》", "standard": "按面积计征"}]
+    assert rfb.fees == [
+        {
+            "code": "RFB-001-F1",
+            "name": "防空地下室易地建设费",
+            "basis": "《湖南省实施;人民防空法|办法》",
+            "standard": "按面积计征",
+        }
+    ]
     assert syj.effective_from == datetime(2019, 6, 30, 16, 0, tzinfo=timezone.utc)
     assert syj.report_up is False and syj.joint is False and syj.online_depth == "full_online"
     assert ga.on_application is False and ga.entry is None and ga.promised_limit is None
@@ -59,14 +60,36 @@ def test_import_good_file_parses_every_cell_syntax(ready, tmp_path):
 
 def test_bad_file_names_every_problem_and_writes_nothing(ready, tmp_path):
     rows = [list(r) for r in GOOD_ROWS]
-    rows[0][2] = "市不存在局"            # row 2: unknown department
-    rows[1][3] = "行政审查"              # row 3: unknown item type
-    rows[2][11] = "十个工作日"           # row 4: limit not a number
-    rows[3][0] = "GHJ-001"               # row 5: duplicate code (row 2)
-    rows[4][1] = ""                      # row 6: missing name
-    rows[4][18] = "2019-02-30"           # row 6: bad date
-    rows.append(["X-1", "某事项", "FGW", "行政许可", "也许", "承诺件", "", "", "NOPE-9", "", "20 工作日",
-                 "5 天", "", "F1", "", "", "ZZZ", "HALLX", "2019-01-01", "ML-NONE"])  # row 7
+    rows[0][2] = "市不存在局"  # row 2: unknown department
+    rows[1][3] = "行政审查"  # row 3: unknown item type
+    rows[2][11] = "十个工作日"  # row 4: limit not a number
+    rows[3][0] = "GHJ-001"  # row 5: duplicate code (row 2)
+    rows[4][1] = ""  # row 6: missing name
+    rows[4][18] = "2019-02-30"  # row 6: bad date
+    rows.append(
+        [
+            "X-1",
+            "某事项",
+            "FGW",
+            "行政许可",
+            "也许",
+            "承诺件",
+            "",
+            "",
+            "NOPE-9",
+            "",
+            "20 工作日",
+            "5 天",
+            "",
+            "F1",
+            "",
+            "",
+            "ZZZ",
+            "HALLX",
+            "2019-01-01",
+            "ML-NONE",
+        ]
+    )  # row 7
     path = write_csv(tmp_path / "bad.csv", rows)
     with ready() as s:
         before = _counts(s)

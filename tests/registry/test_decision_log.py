@@ -1,4 +1,5 @@
 """registry.decision_log: batches of several engines' decisions, and finding one by its id."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
@@ -13,9 +14,13 @@ T0 = datetime(2024, 5, 1, 8, tzinfo=timezone.utc)
 
 def decision(engine: str, counter: int) -> tuple[dict, dict, datetime]:
     decision_id = f"{engine}{counter:010x}"
-    answer = {"decision_id": decision_id, "allowed": counter % 2 == 0, "kind": "allow",
-              "reasons": [{"rule": "r", "clause": "XT-3.3.3", "text": "首席代表", "detail": f"第{counter}次"}],
-              "policy": {"pack": "p", "version": "1", "digest": "d" * 64}}
+    answer = {
+        "decision_id": decision_id,
+        "allowed": counter % 2 == 0,
+        "kind": "allow",
+        "reasons": [{"rule": "r", "clause": "XT-3.3.3", "text": "首席代表", "detail": f"第{counter}次"}],
+        "policy": {"pack": "p", "version": "1", "digest": "d" * 64},
+    }
     request = {"person": counter, "action": "decide", "item": "FGW-001", "at": T0 + timedelta(seconds=counter)}
     return request, answer, T0 + timedelta(seconds=counter)
 
@@ -27,7 +32,7 @@ def test_each_id_finds_its_own_decision_across_engines_and_batches(engine, sessi
     with engine.begin() as conn:
         write_decisions(conn, [decision(a, 3), decision(a, 4)])
     with sessions() as session:
-        assert session.scalar(select(func.count()).select_from(DecisionBatch)) == 3   # (a 1-2), (b 1), (a 3-4)
+        assert session.scalar(select(func.count()).select_from(DecisionBatch)) == 3  # (a 1-2), (b 1), (a 3-4)
         for eng, counter in [(a, 1), (a, 2), (a, 3), (a, 4), (b, 1)]:
             found = find_decision(session, f"{eng}{counter:010x}")
             assert found is not None
@@ -40,5 +45,5 @@ def test_each_id_finds_its_own_decision_across_engines_and_batches(engine, sessi
 
 def test_split_id_refuses_what_is_not_a_decision_id():
     assert split_id("ab" * 11 + "00000000ff") == ("ab" * 11, 255)
-    assert split_id("00000000ff") is None          # no engine prefix
+    assert split_id("00000000ff") is None  # no engine prefix
     assert split_id("ab" * 11 + "0000000zzz") is None

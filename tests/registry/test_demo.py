@@ -2,6 +2,7 @@
 
 One load per backend (a single test), since the demo is the slowest thing here.
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -14,8 +15,24 @@ from registry.catalog_io import export_catalog, parse_catalog
 from registry.db import transaction
 from registry.demo import load_demo
 from registry.models import (
-    Absence, Authorization, Base, CitizensHomeOpening, Delegation, Department, Exemption, ExemptionDecision,
-    FeeReview, HallApproval, ItemVersion, Person, Place, Revocation, Seal, SealCustody, Section, StaffFiling,
+    Absence,
+    Authorization,
+    Base,
+    CitizensHomeOpening,
+    Delegation,
+    Department,
+    Exemption,
+    ExemptionDecision,
+    FeeReview,
+    HallApproval,
+    ItemVersion,
+    Person,
+    Place,
+    Revocation,
+    Seal,
+    SealCustody,
+    Section,
+    StaffFiling,
 )
 from registry.services import catalog
 from registry.services.context import SYSTEM, Actor, FilingContext
@@ -54,10 +71,18 @@ def test_demo_loads_covers_everything_and_is_idempotent(sessions, tmp_path):
         units = {lim["unit"] for i in items for lim in (i.statutory_limit, i.promised_limit) if lim}
         assert {"working_day", "calendar_day", "month"} <= units
         # Compression: some promised limits exceed 2/3 of a statutory limit in the same unit.
-        assert any(i.statutory_limit and i.promised_limit and i.statutory_limit["unit"] == i.promised_limit["unit"]
-                   and i.promised_limit["value"] * 3 > i.statutory_limit["value"] * 2 for i in items)
-        assert any(i.case_type == "commitment" and i.promised_limit
-                   and i.promised_limit == {"value": v, "unit": "working_day"} for i in items for v in (1, 2))
+        assert any(
+            i.statutory_limit
+            and i.promised_limit
+            and i.statutory_limit["unit"] == i.promised_limit["unit"]
+            and i.promised_limit["value"] * 3 > i.statutory_limit["value"] * 2
+            for i in items
+        )
+        assert any(
+            i.case_type == "commitment" and i.promised_limit and i.promised_limit == {"value": v, "unit": "working_day"}
+            for i in items
+            for v in (1, 2)
+        )
         assert any(i.promised_limit_2017 is None and i.on_application for i in items)
         assert sum(1 for i in items if i.promised_limit_2017) > len(items) // 2
         assert any(m["name"] == "其他材料" for i in items for m in i.materials)
@@ -121,8 +146,10 @@ def test_demo_loads_covers_everything_and_is_idempotent(sessions, tmp_path):
         with_items_auth = {a.grantor for a in a_posts}
         assert with_items_auth == with_items
         assert len(with_items - {g.grantor for g in gov}) >= 2  # missing government-service grants
-        assert any(by_id[a.id].grantee_person is not None and
-                   s.get(Person, a.grantee_person).position in ("办公室副主任",) for a in a_posts)
+        assert any(
+            by_id[a.id].grantee_person is not None and s.get(Person, a.grantee_person).position in ("办公室副主任",)
+            for a in a_posts
+        )
 
         # One revocation (a B post) and its replacement.
         revs = list(s.scalars(select(Revocation)))
@@ -171,5 +198,9 @@ def test_demo_loads_covers_everything_and_is_idempotent(sessions, tmp_path):
         published = {i.code: i for i in catalog.published_items(s)}
         for _, row in parsed:
             item = published[row["code"]]
-            assert (row["promised_limit"], row["materials"], row["fees"], row["entry"]) == \
-                (item.promised_limit, item.materials, item.fees, item.entry)
+            assert (row["promised_limit"], row["materials"], row["fees"], row["entry"]) == (
+                item.promised_limit,
+                item.materials,
+                item.fees,
+                item.entry,
+            )

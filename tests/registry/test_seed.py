@@ -1,4 +1,5 @@
 """The plan's facts: annex units by the annex's wording, bodies, halls, the platform."""
+
 from __future__ import annotations
 
 import re
@@ -12,11 +13,38 @@ from registry.services.context import SYSTEM, FilingContext
 
 # The annex, 一（一）（二）（三）, as printed in the plan.
 CITY_DEPARTMENTS = [
-    "市政府办（市民宗局）", "市发改委", "市经信委", "市教育局", "市科技局", "市公安局", "市民政局", "市司法局",
-    "市财政局", "市人力资源和社会保障局", "市国土资源局", "市住房和城乡建设局", "市交通运输局", "市农委",
-    "市水务局", "市林业局", "市商务局", "市文体广新局", "市卫生计生委", "市环保局", "市统计局", "市粮食局",
-    "市城乡规划局", "市城管执法局", "市安监局", "市旅外侨局", "市人防办", "市食品药品监管局", "市工商局",
-    "市质监局", "市政府经济研究和金融工作局", "市国资委",
+    "市政府办（市民宗局）",
+    "市发改委",
+    "市经信委",
+    "市教育局",
+    "市科技局",
+    "市公安局",
+    "市民政局",
+    "市司法局",
+    "市财政局",
+    "市人力资源和社会保障局",
+    "市国土资源局",
+    "市住房和城乡建设局",
+    "市交通运输局",
+    "市农委",
+    "市水务局",
+    "市林业局",
+    "市商务局",
+    "市文体广新局",
+    "市卫生计生委",
+    "市环保局",
+    "市统计局",
+    "市粮食局",
+    "市城乡规划局",
+    "市城管执法局",
+    "市安监局",
+    "市旅外侨局",
+    "市人防办",
+    "市食品药品监管局",
+    "市工商局",
+    "市质监局",
+    "市政府经济研究和金融工作局",
+    "市国资委",
 ]
 OTHER_UNITS = ["市两型办", "市档案局", "市残联", "韶山灌区工程管理局"]
 VERTICAL = ["市气象局"]
@@ -60,8 +88,11 @@ def test_bodies_halls_and_platform(sessions):
     _load(sessions)
     with sessions() as s:
         kinds = {d.code: (d.name, d.kind) for d in s.scalars(select(Department).where(Department.kind != "department"))}
-        assert kinds == {"ZWFW": ("市政务服务中心", "gov_service"), "ZF": ("市人民政府", "government"),
-                         "SGB": ("市编办（审改办）", "reform_office")}
+        assert kinds == {
+            "ZWFW": ("市政务服务中心", "gov_service"),
+            "ZF": ("市人民政府", "government"),
+            "SGB": ("市编办（审改办）", "reform_office"),
+        }
         assert "审改部门" in s.get(Department, "SGB").note
         assert s.get(Department, "FGW").kind == "department"  # the DRC role maps to FGW
         tax, fund = s.get(Department, "SWZJ"), s.get(Department, "GJJ")
@@ -71,8 +102,14 @@ def test_bodies_halls_and_platform(sessions):
         halls = {h.code: h for h in s.scalars(select(Hall))}
         assert halls["CITY"].kind == "city" and halls["CITY"].host_department == "ZWFW"
         subs = {h.name: h.host_department for h in halls.values() if h.kind == "sub"}
-        assert subs == {"房产交易分厅": "ZJJ", "不动产登记分厅": "GTJ", "人力资源和社会保障分厅": "RSJ",
-                        "公安交警车管驾管分厅": "GA", "住房公积金管理分厅": "GJJ", "税务分厅": "SWZJ"}
+        assert subs == {
+            "房产交易分厅": "ZJJ",
+            "不动产登记分厅": "GTJ",
+            "人力资源和社会保障分厅": "RSJ",
+            "公安交警车管驾管分厅": "GA",
+            "住房公积金管理分厅": "GJJ",
+            "税务分厅": "SWZJ",
+        }
         assert s.get(Department, "ZJJ").name == "市住房和城乡建设局"
         assert s.get(Department, "GTJ").name == "市国土资源局"
         platform = list(s.scalars(select(Place).where(Place.kind == "platform")))

@@ -1,4 +1,5 @@
 """The migration to signed facts signs what exists (registry.backfill), so the engine sees it."""
+
 from __future__ import annotations
 
 import pytest
@@ -18,10 +19,23 @@ def _unsigned_rows(rt):
     """Rows written as before the migration (by an older release, into the tables as they were
     then, so with the columns they had): no log record states them."""
     from sqlalchemy import MetaData, Table
-    rows = [("departments", {"code": "FGW", "name": "市发改委", "group": "city_department", "kind": "department",
-                             "entry_phase": None, "low_volume": False, "placeholder": False}),
-            ("halls", {"code": "CITY", "name": "市本级政务大厅", "kind": "city", "host_department": None}),
-            ("people", {"id": 1, "name": "张建国", "department": "FGW", "section": None, "position": "科长"})]
+
+    rows = [
+        (
+            "departments",
+            {
+                "code": "FGW",
+                "name": "市发改委",
+                "group": "city_department",
+                "kind": "department",
+                "entry_phase": None,
+                "low_volume": False,
+                "placeholder": False,
+            },
+        ),
+        ("halls", {"code": "CITY", "name": "市本级政务大厅", "kind": "city", "host_department": None}),
+        ("people", {"id": 1, "name": "张建国", "department": "FGW", "section": None, "position": "科长"}),
+    ]
     with rt.engine.begin() as conn:
         for name, values in rows:
             table = Table(name, MetaData(), autoload_with=conn)
@@ -49,6 +63,7 @@ def test_the_migration_signs_existing_rows_and_the_engine_sees_them(rt):
     assert [d["code"] for d in facts["departments"]] == ["FGW"]
     assert [p["name"] for p in facts["people"]] == ["张建国"]
     from application.auditing import audit_pass
+
     report, _ = audit_pass(rt, incremental=False, workers=1)
     assert report.ok, [d.text() for d in report.differences]
 
@@ -68,6 +83,7 @@ def test_the_platform_migration_signs_platform_rows_without_a_record(rt):
     from datetime import datetime, timezone
     from registry.models import PlatformApplication, PlatformOutage
     from registry.signed_facts import signed_state
+
     with rt.filing(SYSTEM) as ctx:
         org.create_department(ctx, {"code": "ZWFW", "name": "市政务服务中心", "group": "body", "kind": "gov_service"})
     cfg = migrate.alembic_config()
@@ -76,9 +92,19 @@ def test_the_platform_migration_signs_platform_rows_without_a_record(rt):
         command.downgrade(cfg, "e8b2c4d6f1a3")
     at = datetime(2026, 9, 30, 7, 50, tzinfo=timezone.utc)
     with rt.sessions() as session, session.begin():
-        session.add(PlatformApplication(platform_no="PT-OLD", item="FGW-002", application_key="k" * 64, applied_at=at,
-                                        source="import", filed_at=at))
-        session.add(PlatformOutage(start=at, end=at.replace(hour=9), reason="机房断电", declared_by="ZWFW", filed_at=at))
+        session.add(
+            PlatformApplication(
+                platform_no="PT-OLD",
+                item="FGW-002",
+                application_key="k" * 64,
+                applied_at=at,
+                source="import",
+                filed_at=at,
+            )
+        )
+        session.add(
+            PlatformOutage(start=at, end=at.replace(hour=9), reason="机房断电", declared_by="ZWFW", filed_at=at)
+        )
     with rt.reading() as session:
         assert [t for t, _ in pending(session)] == ["platform_application", "platform_outage"]
     migrate.upgrade(rt.engine, ledger=rt.ledger)
@@ -88,5 +114,6 @@ def test_the_platform_migration_signs_platform_rows_without_a_record(rt):
         assert state.application_of("PT-OLD", "", "")["applied_at"] == at
         assert state.outage_at(at.replace(hour=8))["end"] == at.replace(hour=9)
     from application.auditing import audit_pass
+
     report, _ = audit_pass(rt, incremental=False, workers=1)
     assert report.ok, [d.text() for d in report.differences]

@@ -1,4 +1,5 @@
 """registry.services.throttle: limits counted in the database, so every worker counts together."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
@@ -25,8 +26,8 @@ def test_a_key_over_the_limit_waits_until_its_oldest_hit_leaves_the_window(sessi
             throttle.record(session, THREE, "10.0.0.1\x00fgw", T0 + timedelta(minutes=minute))
     with sessions() as session:
         now = T0 + timedelta(minutes=3)
-        assert throttle.wait(session, THREE, "10.0.0.1\x00fgw", now) == 120.0   # the first hit leaves at 09:05
-        assert throttle.wait(session, THREE, "10.0.0.1\x00ga", now) == 0         # another key is not held
+        assert throttle.wait(session, THREE, "10.0.0.1\x00fgw", now) == 120.0  # the first hit leaves at 09:05
+        assert throttle.wait(session, THREE, "10.0.0.1\x00ga", now) == 0  # another key is not held
         assert throttle.wait(session, THREE, "10.0.0.1\x00fgw", T0 + timedelta(minutes=5, seconds=1)) == 0
 
 
@@ -45,7 +46,7 @@ def test_clear_forgets_one_key_and_recording_forgets_expired_hits(sessions):
         throttle.clear(session, THREE, "a")
     assert count(sessions) == 1
     with sessions.begin() as session:
-        throttle.record(session, THREE, "c", T0 + timedelta(minutes=6))   # "b" has left the window
+        throttle.record(session, THREE, "c", T0 + timedelta(minutes=6))  # "b" has left the window
     with sessions() as session:
         assert session.scalars(select(ThrottleHit.key)).all() == [throttle.key_digest(THREE, "c")]
 

@@ -1,4 +1,5 @@
 """Fixtures shared by the rules tests."""
+
 import shutil
 
 import pytest

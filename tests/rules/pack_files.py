@@ -1,4 +1,5 @@
 """Helpers for tests that edit a copy of the pack and look for the line an error names."""
+
 from __future__ import annotations
 
 

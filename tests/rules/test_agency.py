@@ -1,5 +1,6 @@
 """帮办代办 (XT-3.5, XT-3.2; rules.agency): the door's answer and the finding over what was recorded
 before the door existed: a comprehensive window or the case department's approval section only."""
+
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -33,16 +34,32 @@ def test_agency_steps_that_slipped_through_are_findings(pack):
     step = lambda place, person: {"step": "agency", "at": T, "place": place, "person": person}  # noqa: E731
     snapshot = {
         "departments": [{"code": "FGW", "name": "市发改委", "kind": "department"}],
-        "sections": [{"id": 1, "department": "FGW", "name": "行政审批服务科", "kind": "approval_service",
-                      "entered_whole": True}],
-        "places": [{"code": "ZH", "name": "综合窗口", "kind": "comprehensive_window"},
-                   {"code": "CK", "name": "发改委窗口", "kind": "department_window", "department": "FGW"}],
-        "people": [{"id": 1, "name": "孔敏", "department": "FGW", "section": 1},
-                   {"id": 2, "name": "钱进", "department": "FGW"}],
-        "items": [{"code": "FGW-1", "name": "企业投资项目核准", "department": "FGW", "item_type": "licensing",
-                   "on_application": True, "case_type": "commitment", "status": "published"}],
-        "cases": [{"number": n, "item": "FGW-1", "place": "ZH", "accepted_at": T, "application_key": n,
-                   "steps": [s]} for n, s in (("C1", step("CK", 2)), ("C2", step("CK", 1)), ("C3", step("ZH", 2)))],
+        "sections": [
+            {"id": 1, "department": "FGW", "name": "行政审批服务科", "kind": "approval_service", "entered_whole": True}
+        ],
+        "places": [
+            {"code": "ZH", "name": "综合窗口", "kind": "comprehensive_window"},
+            {"code": "CK", "name": "发改委窗口", "kind": "department_window", "department": "FGW"},
+        ],
+        "people": [
+            {"id": 1, "name": "孔敏", "department": "FGW", "section": 1},
+            {"id": 2, "name": "钱进", "department": "FGW"},
+        ],
+        "items": [
+            {
+                "code": "FGW-1",
+                "name": "企业投资项目核准",
+                "department": "FGW",
+                "item_type": "licensing",
+                "on_application": True,
+                "case_type": "commitment",
+                "status": "published",
+            }
+        ],
+        "cases": [
+            {"number": n, "item": "FGW-1", "place": "ZH", "accepted_at": T, "application_key": n, "steps": [s]}
+            for n, s in (("C1", step("CK", 2)), ("C2", step("CK", 1)), ("C3", step("ZH", 2)))
+        ],
     }
     found = [f for f in compliance.findings(pack, snapshot, at=T.replace(hour=9)) if f["rule"] == "service.agency"]
     assert [f["subject"] for f in found] == ["case:C1/agency"]

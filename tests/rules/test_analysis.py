@@ -4,6 +4,7 @@ The facts are the pack's own self-check world (rules/packs/xiangtan-2018/scenari
 with A岗张三 (minimum + 复杂事项审批决定), B岗李四 and 赵六 (one item); 市工商局 with A岗钱七
 (revoked 2019-05-01) and B岗孙八; seals kept by 张三 and 钱七.
 """
+
 import copy
 import shutil
 from datetime import datetime, timedelta, timezone
@@ -40,15 +41,24 @@ def test_gaps_of_the_self_check_world():
 
 def test_gaps_follow_absences_revocations_and_custody():
     snap = world()
-    snap["absences"].append({"id": 41, "person": 6, "from": bj(2019, 5, 2, 0), "to": bj(2019, 5, 9, 0),
-                             "reason": "病假", "filed_at": bj(2019, 5, 1, 0)})
-    snap["revocations"].append({"id": 31, "authorization": 11, "at": bj(2019, 3, 11, 0), "reason": "调岗",
-                                "filed_at": bj(2019, 3, 11, 0)})
+    snap["absences"].append(
+        {
+            "id": 41,
+            "person": 6,
+            "from": bj(2019, 5, 2, 0),
+            "to": bj(2019, 5, 9, 0),
+            "reason": "病假",
+            "filed_at": bj(2019, 5, 1, 0),
+        }
+    )
+    snap["revocations"].append(
+        {"id": 31, "authorization": 11, "at": bj(2019, 3, 11, 0), "reason": "调岗", "filed_at": bj(2019, 3, 11, 0)}
+    )
     snap["seals"].append({"code": "S4", "name": "市工商局业务专用章", "department": "GSJ", "kind": "business"})
     # 2019-03-12: 张三 is absent and his B post 李四 was revoked: 市发改委 has nobody for most things
     found = _by(gaps(PACK, snap, at=bj(2019, 3, 12)))
     assert ("no_decider", "item:I2") in found and ("no_decider", "item:I3") in found
-    assert ("no_decider", "item:I1") not in found          # 赵六 still decides 企业投资项目备案
+    assert ("no_decider", "item:I1") not in found  # 赵六 still decides 企业投资项目备案
     assert found[("no_fee_executor", "item:I4")]["rule"] == "chief_rep.execute_fee"
     seal = found[("seal_no_custodian", "seal:S4")]
     assert seal["clause"] == "XT-3.3.3" and "没有在任的保管人" in seal["text"]
@@ -64,8 +74,8 @@ def test_what_if_an_a_post_is_absent():
     r = what_if(PACK, snap, {"person": 1, "from": bj(2019, 3, 20, 0), "to": bj(2019, 3, 25, 0)})
     rows = {x["item"]: x for x in r["items"]}
     assert [d["person"] for d in rows["I3"]["before"]] == [1]
-    assert [(d["person"], d["acting_for"]) for d in rows["I3"]["after"]] == [(2, 1)]   # B岗李四代行
-    assert rows["I2"]["before"] and not rows["I2"]["after"]       # nobody else holds 复杂事项审批决定
+    assert [(d["person"], d["acting_for"]) for d in rows["I3"]["after"]] == [(2, 1)]  # B岗李四代行
+    assert rows["I2"]["before"] and not rows["I2"]["after"]  # nobody else holds 复杂事项审批决定
     assert r["newly_nobody"] == ["I2"] and r["nobody"] == ["I2"]
     assert {d["person"] for d in rows["I1"]["after"]} == {2, 4}
     # another department's items cannot change: they are counted, not re-decided (G2 is a gap anyway)
@@ -79,10 +89,15 @@ def test_what_if_on_a_live_engine_leaves_it_untouched():
     engine = Engine(PACK)
     engine.load(snap)
     at = bj(2019, 3, 21)
-    r = what_if(PACK, snap, {"person": 1, "from": bj(2019, 3, 20, 0), "to": bj(2019, 3, 25, 0)}, items=["I2", "I3"],
-                engine=engine)
+    r = what_if(
+        PACK,
+        snap,
+        {"person": 1, "from": bj(2019, 3, 20, 0), "to": bj(2019, 3, 25, 0)},
+        items=["I2", "I3"],
+        engine=engine,
+    )
     assert [x["item"] for x in r["items"]] == ["I2", "I3"] and r["newly_nobody"] == ["I2"]
-    assert engine.decide(1, "decide", "I3", at=at)["allowed"]          # the hypothesis stayed in the fork
+    assert engine.decide(1, "decide", "I3", at=at)["allowed"]  # the hypothesis stayed in the fork
     assert not engine.decide(2, "decide", "I3", at=at)["allowed"]
 
 
@@ -90,8 +105,13 @@ def test_fork_takes_cancellations_only():
     engine = Engine(PACK)
     engine.load(world())
     fork = engine.fork()
-    fork.apply({"kind": "revocation", "op": "upsert", "record": {
-        "id": 99, "authorization": 10, "at": bj(2019, 3, 1, 0), "filed_at": bj(2019, 3, 1, 0)}})
+    fork.apply(
+        {
+            "kind": "revocation",
+            "op": "upsert",
+            "record": {"id": 99, "authorization": 10, "at": bj(2019, 3, 1, 0), "filed_at": bj(2019, 3, 1, 0)},
+        }
+    )
     assert fork.decide(1, "decide", "I1", at=bj(2019, 3, 2))["kind"] == "forbidden"
     assert engine.decide(1, "decide", "I1", at=bj(2019, 3, 2))["allowed"]
     with pytest.raises(ValueError):
@@ -103,10 +123,17 @@ def test_what_if_over_a_registry_of_demo_size_answers_the_affected_department():
     engine = Engine(PACK)
     engine.load(snap)
     absent = {x["person"] for x in snap["absences"]}
-    a = next(x for x in snap["authorizations"] if x.get("post") == "A" and x["valid_to"] is None
-             and x["grantee"]["person"] not in absent)
-    r = what_if(PACK, snap, {"person": a["grantee"]["person"], "from": bj(2019, 6, 3, 0), "to": bj(2019, 6, 6, 0)},
-                engine=engine)
+    a = next(
+        x
+        for x in snap["authorizations"]
+        if x.get("post") == "A" and x["valid_to"] is None and x["grantee"]["person"] not in absent
+    )
+    r = what_if(
+        PACK,
+        snap,
+        {"person": a["grantee"]["person"], "from": bj(2019, 6, 3, 0), "to": bj(2019, 6, 6, 0)},
+        engine=engine,
+    )
     # every entered item is either answered (its department can change) or counted as unaffected;
     # how fast is measured by bench.compliance, not asserted here
     assert r["items"] and r["changed"]
@@ -117,6 +144,7 @@ def test_what_if_over_a_registry_of_demo_size_answers_the_affected_department():
 def _demo_sized() -> dict:
     """About the demo registry's size: 40 departments, 230 items, 110 authorizations."""
     from bench import workload as W
+
     snap = W.build(110)
     snap["items"] = snap["items"][:230]
     return snap
@@ -142,6 +170,11 @@ def test_decision_effect_of_a_pack_change(tmp_path):
     assert c["after"]["rule"] == "chief_rep.decide.simple_commitment"
     assert c["text"] == "张三对“企业投资项目核准”（I2）审批决定：未获授权 → 允许（chief_rep.decide.simple_commitment）"
     # explicit requests are compared as given
-    only = decision_effect(PACK, looser, snap, requests=[{"person": 1, "action": "decide", "item": "I2"},
-                                                         {"person": 1, "action": "decide", "item": "I1"}], at=at)
+    only = decision_effect(
+        PACK,
+        looser,
+        snap,
+        requests=[{"person": 1, "action": "decide", "item": "I2"}, {"person": 1, "action": "decide", "item": "I1"}],
+        at=at,
+    )
     assert [(c["person"], c["item"]) for c in only] == [(1, "I2")]

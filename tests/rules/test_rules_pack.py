@@ -1,4 +1,5 @@
 """Pack loading and validation: every malformed case is refused with its file and line."""
+
 import os
 import shutil
 
@@ -29,7 +30,13 @@ def test_bad_yaml(pack_dir):
     [
         ("powers.yaml", "action: [countersign]", "action: [countersignn]", "countersignn", "countersignn"),
         ("online.yaml", "clause: XT-3.6", "clause: XT-9.9", "XT-9.9", None),
-        ("powers.yaml", "item.complexity: [complex]", "item.complexitty: [complex]", "item.complexitty", "item.complexitty"),
+        (
+            "powers.yaml",
+            "item.complexity: [complex]",
+            "item.complexitty: [complex]",
+            "item.complexitty",
+            "item.complexitty",
+        ),
         ("pack.yaml", "ab_mode: backup", "ab_mode: sometimes", "ab_mode: sometimes", None),
         ("pack.yaml", "ab_mode: backup", "ab_mode: mutual", "ab_mode: mutual", "已撤销"),  # mutual A/B was withdrawn
     ],
@@ -72,15 +79,17 @@ def test_digest_and_diff(pack_dir):
     b = load_pack(pack_dir)
     assert a.digest != b.digest
     changes = {(c.rule, c.change): c.keys for c in diff_packs(a, b)}
-    assert changes == {("parameters", "changed"): ("compression",), ("online.depth_pre_review", "changed"): ("severity",)}
+    assert changes == {
+        ("parameters", "changed"): ("compression",),
+        ("online.depth_pre_review", "changed"): ("severity",),
+    }
     assert b.parameters["compression"]["mode"] == "reduce_to_at_most"
 
 
 def test_source_texts_are_verbatim_and_texts_corrected():
     plan = open(PLAN, encoding="utf-8").read()
     pack = load_pack(default_pack_dir())
-    fix = lambda s: (s.replace("201812月底前", "2018年12月底前").replace(",", "，").replace(";", "；")
-                     .replace(":", "："))
+    fix = lambda s: s.replace("201812月底前", "2018年12月底前").replace(",", "，").replace(";", "；").replace(":", "：")
     quoted = list(pack.clauses.values()) + [r.raw for r in pack.rules]
     for q in quoted:
         assert q["source_text"] in plan, q["source_text"]
@@ -94,8 +103,7 @@ def test_each_rule_quotes_the_sentence_its_source_text_is():
     or parts of it joined by ……, in order: the quotation and the verbatim sentence are the same
     sentence of the plan, so a reviewer reads rule and sentence side by side."""
     pack = load_pack(default_pack_dir())
-    fix = lambda s: (s.replace("201812月底前", "2018年12月底前").replace(",", "，").replace(";", "；")
-                     .replace(":", "："))
+    fix = lambda s: s.replace("201812月底前", "2018年12月底前").replace(",", "，").replace(";", "；").replace(":", "：")
     for q in list(pack.clauses.values()) + [r.raw for r in pack.rules]:
         source, at = fix(q["source_text"]), 0
         for part in q["text"].split("……"):

@@ -1,4 +1,5 @@
 """The right edge of the log (signing.frontier) gives RFC 9162 roots from leaf bytes alone."""
+
 from __future__ import annotations
 
 import pytest

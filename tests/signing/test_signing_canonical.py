@@ -18,9 +18,7 @@ def test_keys_sorted_and_compact() -> None:
 
 
 def test_numbers_and_unicode_follow_jcs() -> None:
-    assert canonical_json({"n": 1.0, "m": 1e21, "s": "政务"}) == (
-        '{"m":1e+21,"n":1,"s":"政务"}'.encode()
-    )
+    assert canonical_json({"n": 1.0, "m": 1e21, "s": "政务"}) == ('{"m":1e+21,"n":1,"s":"政务"}'.encode())
 
 
 def test_datetime_is_refused_with_its_path() -> None:
@@ -50,10 +48,16 @@ def test_commitment_is_keyed_and_salted() -> None:
 # from the whole of Unicode (controls, quotes, backslashes, CJK, astral), integers at and beyond
 # the 2**53 limit.
 _KEYS = st.text(max_size=6)
-_SCALARS = (st.none() | st.booleans() | st.text(max_size=12)
-            | st.integers(min_value=-(2**53) - 2, max_value=2**53 + 2) | st.floats(allow_nan=False))
-_VALUES = st.recursive(_SCALARS, lambda inner: st.lists(inner, max_size=4)
-                       | st.dictionaries(_KEYS, inner, max_size=4), max_leaves=12)
+_SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.text(max_size=12)
+    | st.integers(min_value=-(2**53) - 2, max_value=2**53 + 2)
+    | st.floats(allow_nan=False)
+)
+_VALUES = st.recursive(
+    _SCALARS, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_KEYS, inner, max_size=4), max_leaves=12
+)
 
 
 def _reference(obj):
@@ -75,8 +79,14 @@ def test_canonical_json_is_rfc8785_byte_for_byte(obj) -> None:
 
 
 def test_fast_path_edge_cases_match_rfc8785() -> None:
-    cases = [{"b": "\x00\x1f\x7f\"\\\b\f\n\r\t\u2028", "a": -(2**53) + 1}, {"z": 2**53 - 1, "y": ["政务", ("x",)]},
-             {"\U0001f600": 1, "\ufb01": 2}, {"é": 1, "e": 2}, ["\ud800"], {"n": 2**53}]
+    cases = [
+        {"b": '\x00\x1f\x7f"\\\b\f\n\r\t\u2028', "a": -(2**53) + 1},
+        {"z": 2**53 - 1, "y": ["政务", ("x",)]},
+        {"\U0001f600": 1, "\ufb01": 2},
+        {"é": 1, "e": 2},
+        ["\ud800"],
+        {"n": 2**53},
+    ]
     for obj in cases:
         expected = _reference(obj)
         if expected is ValueError:

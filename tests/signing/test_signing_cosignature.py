@@ -49,6 +49,7 @@ def test_cosignature_covers_extension_lines_and_time(make_signer, log_signer) ->
 
 def test_cosignatures_given_later_merge_into_the_note(make_signer, log_signer) -> None:
     from signing.note import merge_signatures
+
     w1, w2 = make_signer("w1"), make_signer("w2")
     body = format_checkpoint("o.example/log", 9, bytes(32))
     note = sign_note(body, "o.example/log", log_signer)

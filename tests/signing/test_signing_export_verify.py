@@ -10,14 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from signing.export import (
-    ENTRIES_FILE,
-    checkpoint_filename,
-    read_checkpoints,
-    read_keys,
-    read_meta,
-    write_export,
-)
+from signing.export import ENTRIES_FILE, checkpoint_filename, read_checkpoints, read_keys, read_meta, write_export
 from signing.keys import KeyStore
 from signing.merkle import MemoryTree
 from signing.note import format_checkpoint, sign_note
@@ -32,9 +25,15 @@ ROTATION = datetime(2024, 6, 1, tzinfo=timezone.utc)
 
 
 def _records(start: int, stop: int, first: datetime) -> list[dict]:
-    return [{"kind": "authorization", "n": i, "department": "FGW",
-             "filed_at": (first + timedelta(hours=i)).isoformat().replace("+00:00", "Z")}
-            for i in range(start, stop)]
+    return [
+        {
+            "kind": "authorization",
+            "n": i,
+            "department": "FGW",
+            "filed_at": (first + timedelta(hours=i)).isoformat().replace("+00:00", "Z"),
+        }
+        for i in range(start, stop)
+    ]
 
 
 def _sign_checkpoints(leaves: list[bytes], signer, sizes=SIZES) -> list[str]:
@@ -52,15 +51,21 @@ def world(tmp_path_factory):
     old_dept = store.signer("dept:FGW")._private  # the Ed25519Signer inside, not the store's wrapper
     leaves = [make_leaf(r, store.signer("dept:FGW")) for r in _records(0, 100, T0 + timedelta(days=1))]
     store.rotate("dept:FGW", at=ROTATION)
-    leaves += [make_leaf(r, store.signer("dept:FGW"))
-               for r in _records(100, N, ROTATION + timedelta(days=1))]
+    leaves += [make_leaf(r, store.signer("dept:FGW")) for r in _records(100, N, ROTATION + timedelta(days=1))]
     log = store.signer("log")
     notes = _sign_checkpoints(leaves, log)
     meta = {"origin": LOG, "log_key_id": log.key_id, "log_name": LOG}
     export = base / "clean"
     assert write_export(export, leaves, notes, store.public_keys(), meta, progress=False) == N
-    return {"dir": export, "leaves": leaves, "notes": notes, "store": store, "log": log,
-            "old_dept": old_dept, "meta": meta}
+    return {
+        "dir": export,
+        "leaves": leaves,
+        "notes": notes,
+        "store": store,
+        "log": log,
+        "old_dept": old_dept,
+        "meta": meta,
+    }
 
 
 @pytest.fixture
@@ -98,7 +103,9 @@ def test_format_on_disk(world) -> None:
     d = world["dir"]
     lines = _lines(d)
     assert len(lines) == N and json.loads(lines[3]) == {
-        "index": 3, "leaf": base64.b64encode(world["leaves"][3]).decode()}
+        "index": 3,
+        "leaf": base64.b64encode(world["leaves"][3]).decode(),
+    }
     assert [name for name, _ in read_checkpoints(d)] == [checkpoint_filename(s) for s in SIZES]
     assert checkpoint_filename(120) == "000000000120.note"
     assert read_meta(d).log_name == LOG
@@ -109,8 +116,7 @@ def test_format_on_disk(world) -> None:
 
 
 def test_clean_export_verifies(world, capsys) -> None:
-    report = verify_export(world["dir"], workers=1, progress=True,
-                           trusted_log_keys=[world["log"].public_key_raw])
+    report = verify_export(world["dir"], workers=1, progress=True, trusted_log_keys=[world["log"].public_key_raw])
     assert report.ok, report.summary()
     assert (report.entries, report.checkpoints, report.signatures_checked) == (N, 4, N)
     assert report.root == MemoryTree.from_entries(world["leaves"]).root()
@@ -134,11 +140,13 @@ def test_one_changed_byte_in_an_entry(copy) -> None:
     report = _check(copy)
     assert not report.ok
     assert "entry 17: signature does not verify" in report.errors
-    assert _has(report, "checkpoint 000000000050.note: root differs from the entries "
-                        "(entry changed, removed, reordered or added; the first difference "
-                        "is in entries 0..49)")
-    assert check_signatures(copy, workers=1, progress=False)[1] == [
-        "entry 17: signature does not verify"]
+    assert _has(
+        report,
+        "checkpoint 000000000050.note: root differs from the entries "
+        "(entry changed, removed, reordered or added; the first difference "
+        "is in entries 0..49)",
+    )
+    assert check_signatures(copy, workers=1, progress=False)[1] == ["entry 17: signature does not verify"]
 
 
 def test_broken_base64_is_named(copy) -> None:
@@ -187,8 +195,7 @@ def test_dropped_tail(copy) -> None:
     _write_lines(copy, _lines(copy)[:180])
     report = _check(copy)
     assert report.errors == [
-        "entries end at 180 but checkpoint 000000000200.note says 200: log truncated "
-        "(entries 180..199 are missing)"
+        "entries end at 180 but checkpoint 000000000200.note says 200: log truncated (entries 180..199 are missing)"
     ]
 
 
@@ -197,13 +204,11 @@ def test_checkpoint_changed_or_badly_signed(copy, make_signer) -> None:
     text = path.read_text()
     path.write_text(text.replace("\n100\n", "\n101\n"))
     report = _check(copy)
-    assert _has(report, "checkpoint 000000000100.note: signature by onehall.example/log "
-                        "does not verify")
+    assert _has(report, "checkpoint 000000000100.note: signature by onehall.example/log does not verify")
     body = text.split("\n\n")[0] + "\n"
     path.write_text(sign_note(body, LOG, make_signer("not the log")))
     report = _check(copy)
-    assert _has(report, "checkpoint 000000000100.note: note carries no signature from a "
-                        "trusted key")
+    assert _has(report, "checkpoint 000000000100.note: note carries no signature from a trusted key")
 
 
 def test_record_signed_with_a_key_not_valid_then(world, copy, make_signer) -> None:
@@ -224,8 +229,7 @@ def test_rewritten_history_is_caught_by_witnessed_checkpoints(world, copy) -> No
     del leaves[10]
     forged_notes = _sign_checkpoints(leaves, world["log"], sizes=(50, 100, 150, 199))
     shutil.rmtree(copy / "checkpoints")
-    write_export(copy, leaves, forged_notes, world["store"].public_keys(), world["meta"],
-                 progress=False)
+    write_export(copy, leaves, forged_notes, world["store"].public_keys(), world["meta"], progress=False)
     assert _check(copy).ok  # consistent on its own...
     witnessed = copy.parent / "witnessed"
     witnessed.mkdir()
@@ -239,8 +243,7 @@ def test_rewritten_history_is_caught_by_witnessed_checkpoints(world, copy) -> No
 def test_missing_files_are_reported(copy) -> None:
     (copy / "log.json").unlink()
     assert _check(copy).errors == [
-        "log.json: cannot read it ([Errno 2] No such file or directory: "
-        f"'{copy / 'log.json'}')"
+        f"log.json: cannot read it ([Errno 2] No such file or directory: '{copy / 'log.json'}')"
     ]
 
 
@@ -250,16 +253,16 @@ def test_witness_quorum_of_the_policy(world, copy, make_signer) -> None:
 
     witness = Witness(copy.parent / "w", make_signer("witness"), "witness.example")
     cosigned = witness.cosign(world["notes"][1], [], {LOG: world["log"].public_key_raw})
-    policy = TrustPolicy((LogKey(LOG, world["log"].public_key_raw),),
-                         (WitnessKey("witness.example", witness.signer.public_key_raw),), 1)
+    policy = TrustPolicy(
+        (LogKey(LOG, world["log"].public_key_raw),), (WitnessKey("witness.example", witness.signer.public_key_raw),), 1
+    )
     report = _check(copy, external_checkpoints=[cosigned], policy=policy)
     assert report.ok and report.checkpoints == 5, report.summary()
     assert report.witnessed_size == SIZES[1]
     assert _has(report, f"not yet witnessed beyond size {SIZES[1]}", where="warnings")
     report = _check(copy, external_checkpoints=[world["notes"][2]], policy=policy)
     assert report.ok and report.witnessed_size == 0
-    assert _has(report, "not yet witnessed: no checkpoint carries 1 trusted cosignatures",
-                where="warnings")
+    assert _has(report, "not yet witnessed: no checkpoint carries 1 trusted cosignatures", where="warnings")
     # a cosignature line of a trusted witness that does not verify rejects the note
     bad = cosigned[:-10] + ("A" if cosigned[-10] != "A" else "B") + cosigned[-9:]
     report = _check(copy, external_checkpoints=[bad], policy=policy)

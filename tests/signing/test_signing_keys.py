@@ -101,8 +101,7 @@ def test_rotation_keeps_old_signatures_and_retires_the_key(tmp_path) -> None:
     new_signer = store.signer("dept:FGW")
     assert new_signer.key_id == new.key_id
     assert verify_signature("ed25519", new.public_key, b"r", new_signer.sign(b"r"))
-    assert [k.key_id for k in store.public_keys() if k.body == "dept:FGW"] == [
-        old.key_id, new.key_id]
+    assert [k.key_id for k in store.public_keys() if k.body == "dept:FGW"] == [old.key_id, new.key_id]
 
 
 def test_rotation_times_are_checked(tmp_path) -> None:
@@ -146,8 +145,7 @@ def test_decrypted_keys_are_cached(tmp_path, monkeypatch) -> None:
 
 def test_keyinfo_json_round_trip_and_tamper() -> None:
     signer = Ed25519Signer.generate()
-    info = KeyInfo(signer.key_id, "ed25519", "log", signer.public_key_raw,
-                   datetime(2024, 1, 1, tzinfo=timezone.utc))
+    info = KeyInfo(signer.key_id, "ed25519", "log", signer.public_key_raw, datetime(2024, 1, 1, tzinfo=timezone.utc))
     data = info.to_json()
     assert data["valid_from"] == "2024-01-01T00:00:00Z" and data["valid_to"] is None
     assert KeyInfo.from_json(data) == info

@@ -140,8 +140,7 @@ def test_consistency_all_pairs_up_to_64(n: int) -> None:
         verify_consistency(m, n, proof, ROOTS[m], ROOTS[n])
 
 
-SPREAD = sorted({65, 96, 127, 128, 129, 191, 192, 255, 256, 257, 299, 300}
-                | set(range(66, MAX_N + 1, 17)))
+SPREAD = sorted({65, 96, 127, 128, 129, 191, 192, 255, 256, 257, 299, 300} | set(range(66, MAX_N + 1, 17)))
 
 
 @pytest.mark.parametrize("n", SPREAD)

@@ -14,13 +14,7 @@ from signing.errors import ReceiptError
 from signing.keys import KeyInfo
 from signing.merkle import MemoryTree
 from signing.note import format_checkpoint, sign_note, vkey
-from signing.policy import (
-    PolicyError,
-    check_checkpoint,
-    parse_policy,
-    policy_from_keys,
-    policy_from_vkeys,
-)
+from signing.policy import PolicyError, check_checkpoint, parse_policy, policy_from_keys, policy_from_vkeys
 from signing.receipt import build_receipt, verify_receipt
 from signing.records import make_leaf
 
@@ -31,21 +25,23 @@ T = 1_765_000_000
 @pytest.fixture
 def parties(log_signer, make_signer):
     w1, w2 = make_signer("w1"), make_signer("w2")
-    text = (f"# test policy\nlog {vkey(LOG, log_signer.public_key_raw)}\n"
-            f"witness {vkey('w1.example', w1.public_key_raw, SIG_TYPE_COSIGNATURE_V1)} http://127.0.0.1:1/\n"
-            f"witness {vkey('w2.example', w2.public_key_raw, SIG_TYPE_COSIGNATURE_V1)}\n"
-            "quorum 2\n")
+    text = (
+        f"# test policy\nlog {vkey(LOG, log_signer.public_key_raw)}\n"
+        f"witness {vkey('w1.example', w1.public_key_raw, SIG_TYPE_COSIGNATURE_V1)} http://127.0.0.1:1/\n"
+        f"witness {vkey('w2.example', w2.public_key_raw, SIG_TYPE_COSIGNATURE_V1)}\n"
+        "quorum 2\n"
+    )
     return parse_policy(text), w1, w2
 
 
 @pytest.fixture
 def receipt(log_signer, dept_signer):
-    leaves = [make_leaf({"kind": "seal_use", "n": i, "filed_at": "2024-05-01T00:00:00Z"}, dept_signer)
-              for i in range(7)]
+    leaves = [
+        make_leaf({"kind": "seal_use", "n": i, "filed_at": "2024-05-01T00:00:00Z"}, dept_signer) for i in range(7)
+    ]
     tree = MemoryTree.from_entries(leaves)
     note = sign_note(format_checkpoint(LOG, tree.size, tree.root()), LOG, log_signer)
-    return build_receipt(leaves[3], 3, tree.inclusion_proof(3), tree.size, note,
-                         log_signer.public_key_raw, LOG)
+    return build_receipt(leaves[3], 3, tree.inclusion_proof(3), tree.size, note, log_signer.public_key_raw, LOG)
 
 
 def _cosigned(note: str, *witnesses) -> str:
@@ -61,14 +57,17 @@ def test_policy_file(parties) -> None:
     assert parse_policy(policy.to_text().replace("quorum 2", "")).quorum == 2  # default: all
 
 
-@pytest.mark.parametrize("text, why", [
-    ("quorum 1\n", "names no log key"),
-    ("log nonsense\n", "line 1"),
-    ("log a+00000000+AAAA\n", "line 1"),
-    ("log {log}\nquorum 1\n", "quorum 1 exceeds the 0 witnesses"),
-    ("log {log}\nwitness {log}\n", "line 2: verifier key is not an Ed25519 key of type 0x04"),
-    ("log {log}\nfrobnicate\n", "line 2: expected"),
-])
+@pytest.mark.parametrize(
+    "text, why",
+    [
+        ("quorum 1\n", "names no log key"),
+        ("log nonsense\n", "line 1"),
+        ("log a+00000000+AAAA\n", "line 1"),
+        ("log {log}\nquorum 1\n", "quorum 1 exceeds the 0 witnesses"),
+        ("log {log}\nwitness {log}\n", "line 2: verifier key is not an Ed25519 key of type 0x04"),
+        ("log {log}\nfrobnicate\n", "line 2: expected"),
+    ],
+)
 def test_bad_policy_names_the_line(text, why, log_signer) -> None:
     with pytest.raises(PolicyError, match=why):
         parse_policy(text.format(log=vkey(LOG, log_signer.public_key_raw)))
@@ -107,8 +106,10 @@ def test_receipt_forged_with_the_attackers_keys_fails(receipt, log_signer, make_
     forged = copy.deepcopy(receipt)
     forged["checkpoint"] = sign_note(forged["checkpoint"].split("\n\n")[0] + "\n", LOG, attacker)
     forged["log_public_key"] = base64.b64encode(attacker.public_key_raw).decode()
-    for policy in (policy_from_vkeys([vkey(LOG, log_signer.public_key_raw)]),
-                   policy_from_keys(_keys_answer(log_signer, dept_signer))):
+    for policy in (
+        policy_from_vkeys([vkey(LOG, log_signer.public_key_raw)]),
+        policy_from_keys(_keys_answer(log_signer, dept_signer)),
+    ):
         verify_receipt(receipt, policy=policy)
         with pytest.raises(ReceiptError, match="not a trusted log key"):
             verify_receipt(forged, policy=policy)
@@ -126,5 +127,9 @@ def test_keys_answer_pins_record_keys_too(receipt, log_signer, dept_signer, make
 
 def _keys_answer(log_signer, dept_signer) -> dict:
     t0 = datetime(2024, 1, 1, tzinfo=timezone.utc)
-    return {"items": [KeyInfo(s.key_id, "ed25519", body, s.public_key_raw, t0).to_json()
-                      for body, s in (("log", log_signer), ("dept:FGW", dept_signer))]}
+    return {
+        "items": [
+            KeyInfo(s.key_id, "ed25519", body, s.public_key_raw, t0).to_json()
+            for body, s in (("log", log_signer), ("dept:FGW", dept_signer))
+        ]
+    }

@@ -21,22 +21,32 @@ LOG = "onehall.example/log"
 
 @pytest.fixture
 def setup(log_signer, dept_signer):
-    leaves = [make_leaf({"kind": "seal_use", "n": i, "filed_at": "2024-05-01T00:00:00Z"},
-                        dept_signer) for i in range(11)]
+    leaves = [
+        make_leaf({"kind": "seal_use", "n": i, "filed_at": "2024-05-01T00:00:00Z"}, dept_signer) for i in range(11)
+    ]
     tree = MemoryTree.from_entries(leaves)
     note = sign_note(format_checkpoint(LOG, tree.size, tree.root()), LOG, log_signer)
     index = 6
-    receipt = build_receipt(leaves[index], index, tree.inclusion_proof(index), tree.size,
-                            note, log_signer.public_key_raw, LOG)
-    info = KeyInfo(dept_signer.key_id, "ed25519", "dept:FGW", dept_signer.public_key_raw,
-                   datetime(2024, 1, 1, tzinfo=timezone.utc))
+    receipt = build_receipt(
+        leaves[index], index, tree.inclusion_proof(index), tree.size, note, log_signer.public_key_raw, LOG
+    )
+    info = KeyInfo(
+        dept_signer.key_id, "ed25519", "dept:FGW", dept_signer.public_key_raw, datetime(2024, 1, 1, tzinfo=timezone.utc)
+    )
     return receipt, {info.key_id: info}, log_signer.public_key_raw
 
 
 def test_round_trip(setup) -> None:
     receipt, keys, log_key = setup
-    assert set(receipt) >= {"entry", "leaf_index", "leaf_hash", "inclusion_proof",
-                            "tree_size", "checkpoint", "log_public_key"}
+    assert set(receipt) >= {
+        "entry",
+        "leaf_index",
+        "leaf_hash",
+        "inclusion_proof",
+        "tree_size",
+        "checkpoint",
+        "log_public_key",
+    }
     result = verify_receipt(receipt, trusted_log_key=log_key, record_keys=keys)
     assert result.leaf_index == 6 and result.tree_size == 11 and result.record_verified
     assert result.record["n"] == 6 and result.log_key_trusted and result.origin == LOG
@@ -59,13 +69,14 @@ def _tamper_entry(r):
     [
         (_tamper_entry, "leaf_hash does not match the entry"),
         (lambda r: r.update(leaf_hash=_flip_hex(r["leaf_hash"])), "leaf_hash does not match"),
-        (lambda r: r["inclusion_proof"].__setitem__(1, _flip_hex(r["inclusion_proof"][1])),
-         "inclusion proof"),
+        (lambda r: r["inclusion_proof"].__setitem__(1, _flip_hex(r["inclusion_proof"][1])), "inclusion proof"),
         (lambda r: r["inclusion_proof"].pop(), "inclusion proof"),
         (lambda r: r.update(leaf_index=5), "inclusion proof"),
         (lambda r: r.update(tree_size=12), "checkpoint is for tree size 11"),
-        (lambda r: r.update(checkpoint=r["checkpoint"].replace("\n11\n", "\n12\n")),
-         "checkpoint: signature by .* does not verify"),
+        (
+            lambda r: r.update(checkpoint=r["checkpoint"].replace("\n11\n", "\n12\n")),
+            "checkpoint: signature by .* does not verify",
+        ),
         (lambda r: r.update(log_name="other"), "checkpoint: note carries no signature"),
         (lambda r: r.pop("checkpoint"), "lacks checkpoint"),
         (lambda r: r.update(leaf_index=-1), "leaf_index"),

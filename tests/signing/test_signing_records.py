@@ -13,15 +13,26 @@ from signing.errors import LeafError
 from signing.keys import KeyInfo, verify_signature
 from signing.records import make_leaf, parse_leaf, record_time, verify_leaf
 
-RECORD = {"kind": "authorization", "department": "FGW", "person": "c0ffee",
-          "filed_at": "2024-03-01T08:00:00Z", "items": ["FGW-001"], "post": "A"}
+RECORD = {
+    "kind": "authorization",
+    "department": "FGW",
+    "person": "c0ffee",
+    "filed_at": "2024-03-01T08:00:00Z",
+    "items": ["FGW-001"],
+    "post": "A",
+}
 
 
 @pytest.fixture
 def keys(dept_signer):
-    info = KeyInfo(dept_signer.key_id, "ed25519", "dept:FGW", dept_signer.public_key_raw,
-                   datetime(2024, 1, 1, tzinfo=timezone.utc),
-                   datetime(2025, 1, 1, tzinfo=timezone.utc))
+    info = KeyInfo(
+        dept_signer.key_id,
+        "ed25519",
+        "dept:FGW",
+        dept_signer.public_key_raw,
+        datetime(2024, 1, 1, tzinfo=timezone.utc),
+        datetime(2025, 1, 1, tzinfo=timezone.utc),
+    )
     return {info.key_id: info}
 
 
@@ -30,8 +41,9 @@ def test_leaf_layout(dept_signer, keys) -> None:
     assert leaf == canonical_json(json.loads(leaf))
     obj = json.loads(leaf)
     assert obj["record"] == RECORD and set(obj["sig"]) == {"key_id", "alg", "value"}
-    assert verify_signature("ed25519", dept_signer.public_key_raw, canonical_json(RECORD),
-                            base64.b64decode(obj["sig"]["value"]))
+    assert verify_signature(
+        "ed25519", dept_signer.public_key_raw, canonical_json(RECORD), base64.b64decode(obj["sig"]["value"])
+    )
     record, sig = parse_leaf(leaf)
     assert record == RECORD and sig.key_id == dept_signer.key_id and sig.alg == "ed25519"
     assert verify_leaf(leaf, keys) == RECORD
@@ -83,6 +95,7 @@ def test_leaf_assembly_equals_canonicalising_the_whole_leaf():
     from signing.canonical import canonical_json
     from signing.keys import Ed25519Signer
     from signing.records import make_leaf, parse_leaf
+
     signer = Ed25519Signer.from_seed(b"\x07" * 32)
     record = {"type": "authorization", "名称": "市发改委", "n": [1, 2.5, None, True], "z": {"b": 1, "a": "é"}}
     leaf = make_leaf(record, signer)

@@ -3,6 +3,7 @@
 Cross-checked both ways with the system's OpenSSL (Debian's openssl 3 speaks SM2):
 ``openssl pkeyutl -verify -rawin -digest sm3 -pkeyopt distid:1234567812345678``.
 """
+
 from __future__ import annotations
 
 import base64
@@ -20,13 +21,7 @@ from signing.export import ExportMeta, write_export
 from signing.keys import KeyInfo, KeyStore, Sm2Signer, verify_signature
 from signing.merkle import MemoryTree
 from signing.note import format_checkpoint, open_note, sign_note
-from signing.note_sm2 import (
-    add_sm2_signature,
-    check_sm2_lines,
-    parse_sm2_vkey,
-    sm2_note_key_id,
-    sm2_vkey,
-)
+from signing.note_sm2 import add_sm2_signature, check_sm2_lines, parse_sm2_vkey, sm2_note_key_id, sm2_vkey
 from signing.records import make_leaf, parse_leaf, verify_leaf
 from signing.verify import verify_export
 
@@ -95,8 +90,20 @@ def test_a_signature_onehall_makes_verifies_with_openssl(tmp_path) -> None:
     (tmp_path / "pub.pem").write_bytes(sm2.public_key_pem(key.public_key_raw))
     (tmp_path / "msg").write_bytes(text)
     (tmp_path / "sig").write_bytes(key.sign(text))
-    verify = ["pkeyutl", "-verify", "-pubin", "-inkey", "pub.pem", "-rawin", "-digest", "sm3",
-              "-in", "msg", "-sigfile", "sig"]
+    verify = [
+        "pkeyutl",
+        "-verify",
+        "-pubin",
+        "-inkey",
+        "pub.pem",
+        "-rawin",
+        "-digest",
+        "sm3",
+        "-in",
+        "msg",
+        "-sigfile",
+        "sig",
+    ]
     ok = _openssl(*verify, "-pkeyopt", DISTID, cwd=tmp_path)
     assert ok.returncode == 0 and "Verified Successfully" in ok.stdout, ok.stderr
     # the signer id is part of what is signed: another id does not verify
@@ -112,8 +119,22 @@ def test_a_signature_openssl_makes_verifies_in_onehall(tmp_path) -> None:
     assert _openssl("pkey", "-in", "key.pem", "-pubout", "-out", "pub.pem", cwd=tmp_path).returncode == 0
     text = b'{"type":"seal_use","seal":"FGW-SP"}'
     (tmp_path / "msg").write_bytes(text)
-    signed = _openssl("pkeyutl", "-sign", "-inkey", "key.pem", "-rawin", "-digest", "sm3", "-pkeyopt", DISTID,
-                      "-in", "msg", "-out", "sig", cwd=tmp_path)
+    signed = _openssl(
+        "pkeyutl",
+        "-sign",
+        "-inkey",
+        "key.pem",
+        "-rawin",
+        "-digest",
+        "sm3",
+        "-pkeyopt",
+        DISTID,
+        "-in",
+        "msg",
+        "-out",
+        "sig",
+        cwd=tmp_path,
+    )
     assert signed.returncode == 0, signed.stderr
     pub = sm2.public_key_from_pem((tmp_path / "pub.pem").read_bytes())
     sig = (tmp_path / "sig").read_bytes()
@@ -170,8 +191,14 @@ def test_the_encrypted_sm2_key_file_is_standard_pkcs8(tmp_path) -> None:
 
 
 def _record(i: int = 1) -> dict:
-    return {"type": "seal_use", "filed_at": "2024-05-01T08:00:00Z", "filed_by": "dept:FGW", "n": i,
-            "seal": "FGW-SP", "department_name": "市发改委"}
+    return {
+        "type": "seal_use",
+        "filed_at": "2024-05-01T08:00:00Z",
+        "filed_by": "dept:FGW",
+        "n": i,
+        "seal": "FGW-SP",
+        "department_name": "市发改委",
+    }
 
 
 def test_an_sm2_record_says_its_algorithm_and_verifies(tmp_path) -> None:
@@ -262,8 +289,23 @@ def test_openssl_verifies_the_checkpoint_sm2_line(tmp_path) -> None:
     (tmp_path / "body").write_bytes(body.encode())
     (tmp_path / "sig").write_bytes(blob[4:])
     (tmp_path / "pub.pem").write_bytes(sm2.public_key_pem(info.public_key))
-    r = _openssl("pkeyutl", "-verify", "-pubin", "-inkey", "pub.pem", "-rawin", "-digest", "sm3",
-                 "-pkeyopt", DISTID, "-in", "body", "-sigfile", "sig", cwd=tmp_path)
+    r = _openssl(
+        "pkeyutl",
+        "-verify",
+        "-pubin",
+        "-inkey",
+        "pub.pem",
+        "-rawin",
+        "-digest",
+        "sm3",
+        "-pkeyopt",
+        DISTID,
+        "-in",
+        "body",
+        "-sigfile",
+        "sig",
+        cwd=tmp_path,
+    )
     assert r.returncode == 0, r.stderr
 
 
@@ -276,8 +318,10 @@ def test_offline_verifier_checks_sm2_and_ed25519_records_and_the_sm2_line(tmp_pa
     store.ensure("log.sm2", at=T0, alg="sm2")
     store.ensure("dept:FGW", at=T0)
     store.ensure("dept:GA", at=T0, alg="sm2")
-    leaves = [make_leaf({**_record(i), "filed_by": body}, store.signer(body))
-              for i, body in enumerate(["dept:FGW", "dept:GA"] * 5)]
+    leaves = [
+        make_leaf({**_record(i), "filed_by": body}, store.signer(body))
+        for i, body in enumerate(["dept:FGW", "dept:GA"] * 5)
+    ]
     tree = MemoryTree()
     for leaf in leaves:
         tree.append_data(leaf)
@@ -336,12 +380,14 @@ def test_witnesses_cosign_a_checkpoint_with_an_sm2_line_and_a_keys_policy_checks
     cosigned = witness.cosign(note, [])
     answer = {"items": [k.to_json() for k in store.public_keys()]}
     policy = policy_from_keys(json.loads(json.dumps(answer)))
-    policy = type(policy)(policy.log_keys, (WitnessKey("w1.example/witness", w_signer.public_key_raw),), 1,
-                          record_keys=policy.record_keys)
+    policy = type(policy)(
+        policy.log_keys, (WitnessKey("w1.example/witness", w_signer.public_key_raw),), 1, record_keys=policy.record_keys
+    )
     checked = check_checkpoint(cosigned, policy, ORIGIN)
     assert checked.witnessed and check_sm2_lines(cosigned, ORIGIN, [store.current("log.sm2").public_key])
-    receipt = build_receipt(leaves[1], 1, tree.inclusion_proof(1, tree.size), tree.size, cosigned,
-                            log_info.public_key, ORIGIN)
+    receipt = build_receipt(
+        leaves[1], 1, tree.inclusion_proof(1, tree.size), tree.size, cosigned, log_info.public_key, ORIGIN
+    )
     assert receipt["leaf_hash"] == leaf_hash(leaves[1]).hex()
     result = verify_receipt(receipt, policy=policy)
     assert result.record_verified and result.record_alg == "sm2" and result.witnessed

@@ -11,13 +11,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from signing.cosignature import verify_cosignatures
 from signing.merkle import MemoryTree
 from signing.note import format_checkpoint, sign_note
-from signing.witness import (
-    AddCheckpoint,
-    Witness,
-    WitnessRefusal,
-    format_add_checkpoint,
-    parse_add_checkpoint,
-)
+from signing.witness import AddCheckpoint, Witness, WitnessRefusal, format_add_checkpoint, parse_add_checkpoint
 
 LOG = "onehall.example/log"
 ENTRIES = [b"leaf %d" % i for i in range(40)]
@@ -31,8 +25,13 @@ def tree() -> MemoryTree:
 
 @pytest.fixture
 def witness(tmp_path, make_signer, log_signer) -> Witness:
-    return Witness(tmp_path / "witness", make_signer("witness"), "witness.example",
-                   logs={LOG: {LOG: log_signer.public_key_raw}}, clock=lambda: NOW)
+    return Witness(
+        tmp_path / "witness",
+        make_signer("witness"),
+        "witness.example",
+        logs={LOG: {LOG: log_signer.public_key_raw}},
+        clock=lambda: NOW,
+    )
 
 
 def _note(tree: MemoryTree, size: int, signer) -> str:
@@ -81,8 +80,7 @@ def test_cosignature_line_matches_the_spec_byte_for_byte(witness, tree, log_sign
 
 
 def test_unknown_origin_is_404(witness, tree, log_signer) -> None:
-    other = sign_note(format_checkpoint("other.example/log", 3, tree.root(3)), "other.example/log",
-                      log_signer)
+    other = sign_note(format_checkpoint("other.example/log", 3, tree.root(3)), "other.example/log", log_signer)
     assert _refused(witness, 0, [], other).status == 404
 
 
@@ -125,9 +123,13 @@ def test_request_format(tree, log_signer) -> None:
     lines = body.decode().split("\n")
     assert lines[0] == "old 10" and base64.b64decode(lines[1]) == proof[0]
     assert parse_add_checkpoint(body) == AddCheckpoint(10, tuple(proof), note)
-    for bad in (b"old 010\n\n" + note.encode(), b"old -1\n\n" + note.encode(),
-                b"old 1\nnot base64!\n\n" + note.encode(), b"old 1\n" + note.encode()[:5],
-                ("old 1\n" + "AAAA\n" * 2 + "\n").encode()):
+    for bad in (
+        b"old 010\n\n" + note.encode(),
+        b"old -1\n\n" + note.encode(),
+        b"old 1\nnot base64!\n\n" + note.encode(),
+        b"old 1\n" + note.encode()[:5],
+        ("old 1\n" + "AAAA\n" * 2 + "\n").encode(),
+    ):
         with pytest.raises(WitnessRefusal) as info:
             parse_add_checkpoint(bad)
         assert info.value.status == 400

@@ -1,4 +1,5 @@
 """Gaps and what-if over the registry, through the API."""
+
 from __future__ import annotations
 
 from tests.web.conftest import bearer
@@ -22,11 +23,18 @@ def test_what_if_the_a_post_is_absent(client, world):
     a, b = world["people"]["a"], world["people"]["b"]
     a_id = grant(client, world, a, "A")
     grant(client, world, b, "B", backs=a_id)
-    r = client.post("/api/v1/analysis/what-if", json={"person": a, "from": "2026-12-01", "to": "2026-12-10"},
-                    headers=bearer(world["tokens"]["sgb"]))
+    r = client.post(
+        "/api/v1/analysis/what-if",
+        json={"person": a, "from": "2026-12-01", "to": "2026-12-10"},
+        headers=bearer(world["tokens"]["sgb"]),
+    )
     assert r.status_code == 200, r.get_json()
     result = r.get_json()
     assert "FGW-001" in result["changed"]  # the B post decides instead of the A post
     assert "FGW-001" not in result["nobody"]
-    assert client.post("/api/v1/analysis/what-if", json={"person": a, "from": "2026-12-01"},
-                       headers=bearer(world["tokens"]["win"])).status_code == 403
+    assert (
+        client.post(
+            "/api/v1/analysis/what-if", json={"person": a, "from": "2026-12-01"}, headers=bearer(world["tokens"]["win"])
+        ).status_code
+        == 403
+    )

@@ -1,5 +1,6 @@
 """The registry is what was signed (issue 13.1): an edited row changes no decision, and
 `onehall audit` names the row and the field (exit non-zero); on SQLite and PostgreSQL."""
+
 from __future__ import annotations
 
 import hashlib
@@ -60,8 +61,9 @@ def test_grantee_edited_to_another_person_changes_nothing_and_is_named(rt, clien
     assert ask(client, world, **q)["allowed"] is False
     _sql(rt, "UPDATE authorizations SET grantee_person = :b WHERE id = :id", b=b, id=a_id)
     assert _fresh_decision(rt, client, world, **q)["allowed"] is False
-    assert _fresh_decision(rt, client, world, person=a, action="decide", item="FGW-001",
-                           place="FGW-CK")["allowed"] is True
+    assert (
+        _fresh_decision(rt, client, world, person=a, action="decide", item="FGW-001", place="FGW-CK")["allowed"] is True
+    )
     report = _audit(rt)
     assert not report.ok
     [d] = _named(report, "authorizations", a_id, "grantee")
@@ -82,10 +84,18 @@ def test_powers_edited_in_change_nothing_and_are_named(rt, client, world):
 def test_validity_edited_open_changes_nothing_and_is_named(rt, client, world):
     file_item(client, world)
     a = world["people"]["a"]
-    r = client.post("/api/v1/authorizations", json={
-        "grantor": "FGW", "grantee": {"person": a}, "post": "A", "powers": ["decide"],
-        "valid_from": "2019-01-01T00:00:00+08:00", "valid_to": "2019-02-01T00:00:00+08:00"},
-        headers=bearer(world["tokens"]["fgw"]))
+    r = client.post(
+        "/api/v1/authorizations",
+        json={
+            "grantor": "FGW",
+            "grantee": {"person": a},
+            "post": "A",
+            "powers": ["decide"],
+            "valid_from": "2019-01-01T00:00:00+08:00",
+            "valid_to": "2019-02-01T00:00:00+08:00",
+        },
+        headers=bearer(world["tokens"]["fgw"]),
+    )
     assert r.status_code == 201, r.get_json()
     a_id = r.get_json()["id"]
     q = {"person": a, "action": "decide", "item": "FGW-001", "place": "FGW-CK"}
@@ -100,13 +110,16 @@ def test_absence_edited_away_changes_nothing_and_is_named(rt, client, world):
     file_item(client, world)
     a = world["people"]["a"]
     grant(client, world, a, "A")
-    r = client.post("/api/v1/absences", json={"person": a, "from": "2019-01-01", "to": "2099-01-01", "reason": "病假"},
-                    headers=bearer(world["tokens"]["fgw"]))
+    r = client.post(
+        "/api/v1/absences",
+        json={"person": a, "from": "2019-01-01", "to": "2099-01-01", "reason": "病假"},
+        headers=bearer(world["tokens"]["fgw"]),
+    )
     assert r.status_code == 201
     absence = r.get_json()["id"]
     q = {"person": a, "action": "decide", "item": "FGW-001", "place": "FGW-CK"}
     assert ask(client, world, **q)["allowed"] is False
-    _sql(rt, "UPDATE absences SET \"to\" = \"from\" WHERE id = :id", id=absence)
+    _sql(rt, 'UPDATE absences SET "to" = "from" WHERE id = :id', id=absence)
     assert _fresh_decision(rt, client, world, **q)["allowed"] is False
     report = _audit(rt)
     assert _named(report, "absences", absence, "to")
@@ -162,10 +175,11 @@ def test_a_changed_leaf_is_a_log_problem(rt, client, world):
     file_item(client, world)
     grant(client, world, world["people"]["a"], "A")
     from application.bootstrap import publish_checkpoint
+
     publish_checkpoint(rt)
     with rt.reading() as session:
         leaf = bytes(session.get(m.LogEntry, 3).leaf)
-    _sql(rt, "UPDATE log_entries SET leaf = :l WHERE \"index\" = 3", l=leaf.replace(b'"', b'"', 1) + b" ")
+    _sql(rt, 'UPDATE log_entries SET leaf = :l WHERE "index" = 3', l=leaf.replace(b'"', b'"', 1) + b" ")
     report = _audit(rt)
     assert any("第3条" in p for p in report.problems)
 
@@ -181,6 +195,7 @@ def test_incremental_audit_checks_only_new_signatures(rt, client, world, increme
 
 def test_the_scheduler_audits_and_alerts_the_auditor(rt, client, world):
     from application.scheduler import Scheduler
+
     file_item(client, world)
     a_id = grant(client, world, world["people"]["a"], "A")
     scheduler = Scheduler(rt)

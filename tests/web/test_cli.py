@@ -1,4 +1,5 @@
 """The `onehall` command as an operator uses it: init, users, tokens, decide, import errors."""
+
 from __future__ import annotations
 
 import os
@@ -14,8 +15,13 @@ ONEHALL = str(Path(sys.executable).with_name("onehall"))
 @pytest.fixture
 def env(database, tmp_path):
     url, schema = database
-    e = {**os.environ, "ONEHALL_INSTANCE": str(tmp_path / "instance"), "ONEHALL_DATABASE_URL": url,
-         "ONEHALL_KEY_PASSPHRASE": "cli-test", "ONEHALL_KEY_DIR": str(tmp_path / "keys")}
+    e = {
+        **os.environ,
+        "ONEHALL_INSTANCE": str(tmp_path / "instance"),
+        "ONEHALL_DATABASE_URL": url,
+        "ONEHALL_KEY_PASSPHRASE": "cli-test",
+        "ONEHALL_KEY_DIR": str(tmp_path / "keys"),
+    }
     if schema:
         e["ONEHALL_DATABASE_SCHEMA"] = schema
     else:
@@ -50,7 +56,9 @@ def test_init_users_tokens_decide_and_a_refused_import(env, tmp_path):
         "X-1,甲事项,不存在的局,行政许可,即办件,,2019-01-01\n"
         "X-2,乙事项,FGW,魔法事项,承诺件,5 工作日,2019-01-01\n"
         "X-3,丙事项,FGW,行政许可,承诺件,五天,2019-01-01\n"
-        "X-3,丙事项,FGW,行政许可,承诺件,5 工作日,2019-01-01\n", encoding="utf-8")
+        "X-3,丙事项,FGW,行政许可,承诺件,5 工作日,2019-01-01\n",
+        encoding="utf-8",
+    )
     proc = run(env, "import", str(csv), check=False)
     assert proc.returncode == 2
     for expected in ("第2行", "第3行", "第4行", "第5行"):

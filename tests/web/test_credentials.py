@@ -2,6 +2,7 @@
 disabling a user or revoking a token reaches every worker at its next request after the change
 signal; sign-out ends the session on the server; a cookie-signed API write needs the CSRF token
 whatever its content type; the sign-in limit is atomic and also caps one address across names."""
+
 from __future__ import annotations
 
 import re
@@ -42,6 +43,7 @@ def token_id(rt, token: str) -> int:
 
 # --- expiry ---------------------------------------------------------------------------------------
 
+
 def test_a_token_expires_after_a_year_by_default_or_when_set(rt, client, world, monkeypatch):
     with rt.filing_session() as session:
         short = tokens.create_token(session, "fgw", days=2, note="测试设备")
@@ -49,14 +51,15 @@ def test_a_token_expires_after_a_year_by_default_or_when_set(rt, client, world, 
     default = rows[token_id(rt, world["tokens"]["fgw"])]
     assert timedelta(days=364) < default.expires_at - default.created_at <= timedelta(days=365)
     assert rows[token_id(rt, short)].note == "测试设备"
-    assert client.get("/api/v1/me", headers=bearer(short)).status_code == 200   # now cached
+    assert client.get("/api/v1/me", headers=bearer(short)).status_code == 200  # now cached
 
     later = time.time() + 3 * 86400
-    monkeypatch.setattr("web.auth.time.time", lambda: later)     # the cached entry's expiry
+    monkeypatch.setattr("web.auth.time.time", lambda: later)  # the cached entry's expiry
     assert client.get("/api/v1/me", headers=bearer(short)).status_code == 401
     assert client.get("/api/v1/me", headers=bearer(world["tokens"]["fgw"])).status_code == 200
     monkeypatch.setattr("registry.services.tokens.utcnow", lambda: utcnow() + timedelta(days=3))
-    from web.app import create_app   # a worker that never saw the token reads its row
+    from web.app import create_app  # a worker that never saw the token reads its row
+
     fresh = create_app(rt.settings)
     try:
         assert fresh.test_client().get("/api/v1/me", headers=bearer(short)).status_code == 401
@@ -67,6 +70,7 @@ def test_a_token_expires_after_a_year_by_default_or_when_set(rt, client, world, 
 def test_a_token_lifetime_out_of_bounds_is_refused(rt, world):
     before = count(rt, ApiToken)
     from registry.errors import Invalid
+
     for days in (0, 5000):
         with pytest.raises(Invalid, match="有效期"):
             with rt.filing_session() as session:
@@ -81,12 +85,13 @@ def _listing(rt):
 
 # --- list and revoke: CLI, API, pages -------------------------------------------------------------
 
+
 def test_cli_lists_and_revokes_tokens_and_disables_users(app, rt, client, world):
     listed = cli(app, "token", "list", "--user", "ga")
     assert listed.exit_code == 0, listed.output
     ga_id = token_id(rt, world["tokens"]["ga"])
     assert listed.output.startswith(f"{ga_id}\tga\t-\t") and "有效" in listed.output
-    assert world["tokens"]["ga"] not in listed.output          # never the token itself
+    assert world["tokens"]["ga"] not in listed.output  # never the token itself
 
     assert cli(app, "token", "revoke", str(ga_id)).exit_code == 0
     assert client.get("/api/v1/me", headers=bearer(world["tokens"]["ga"])).status_code == 401
@@ -110,7 +115,7 @@ def test_the_service_department_lists_and_revokes_any_token_others_only_their_ow
     ga_id = token_id(rt, world["tokens"]["ga"])
     r = client.post(f"/api/v1/tokens/{ga_id}/revoke", headers=bearer(world["tokens"]["fgw"]))
     assert r.status_code == 403 and r.mimetype == "application/problem+json"
-    assert client.get("/api/v1/me", headers=bearer(world["tokens"]["ga"])).status_code == 200   # untouched
+    assert client.get("/api/v1/me", headers=bearer(world["tokens"]["ga"])).status_code == 200  # untouched
 
     r = client.post(f"/api/v1/tokens/{ga_id}/revoke", headers=bearer(world["tokens"]["zwfw"]))
     assert r.status_code == 200 and r.get_json()["state"] == "revoked"
@@ -141,6 +146,7 @@ def test_the_service_department_revokes_a_token_on_its_page(app, rt, client, wor
 
 # --- every worker ---------------------------------------------------------------------------------
 
+
 def _wait_for_signal(worker_client) -> None:
     monitor = worker_client.application.extensions["onehall"].changes
     assert monitor.signalled(10), "the change signal never reached the other worker"
@@ -152,15 +158,21 @@ def test_a_disabled_user_or_revoked_token_is_refused_by_the_other_worker(app, rt
     next request refuse it: within the second the design promises, without any polling."""
     token = world["tokens"]["fgw"]
     assert other_worker.get("/api/v1/me", headers=bearer(token)).status_code == 200
-    assert other_worker.get("/api/v1/me", headers=bearer(token)).status_code == 200   # from the cache
+    assert other_worker.get("/api/v1/me", headers=bearer(token)).status_code == 200  # from the cache
     if how == "disable":
         assert cli(app, "user", "disable", "fgw").exit_code == 0
     else:
         assert cli(app, "token", "revoke", str(token_id(rt, token))).exit_code == 0
     _wait_for_signal(other_worker)
     assert other_worker.get("/api/v1/me", headers=bearer(token)).status_code == 401
-    assert other_worker.post("/api/v1/decisions", headers=bearer(token),
-                             json={"person": 1, "action": "decide", "item": "X", "place": "FGW-CK"}).status_code == 401
+    assert (
+        other_worker.post(
+            "/api/v1/decisions",
+            headers=bearer(token),
+            json={"person": 1, "action": "decide", "item": "X", "place": "FGW-CK"},
+        ).status_code
+        == 401
+    )
 
 
 def test_a_disabled_users_browser_session_ends_in_every_worker(app, client, world, other_worker):
@@ -176,22 +188,21 @@ def test_a_disabled_users_browser_session_ends_in_every_worker(app, client, worl
 
 # --- sign-out -------------------------------------------------------------------------------------
 
+
 def test_signing_out_ends_the_session_on_the_server(app, rt, client, world):
     app.config["WTF_CSRF_ENABLED"] = False
     client.post("/login", data={"name": "fgw", "password": PASSWORD})
     copied = client.get_cookie("session").value
     assert client.get("/api/v1/me").get_json()["user"] == "fgw"
     with rt.reading() as session:
-        assert session.scalar(select(func.count()).select_from(UserSession)
-                              .where(UserSession.ended_at.is_(None))) == 1
+        assert session.scalar(select(func.count()).select_from(UserSession).where(UserSession.ended_at.is_(None))) == 1
     client.post("/logout")
     thief = app.test_client()
-    thief.set_cookie("session", copied)              # the cookie as it was before signing out
+    thief.set_cookie("session", copied)  # the cookie as it was before signing out
     assert thief.get("/api/v1/me").status_code == 401
     assert thief.get("/dept/FGW/").status_code == 302
     with rt.reading() as session:
-        assert session.scalar(select(func.count()).select_from(UserSession)
-                              .where(UserSession.ended_at.is_(None))) == 0
+        assert session.scalar(select(func.count()).select_from(UserSession).where(UserSession.ended_at.is_(None))) == 0
 
 
 def test_a_cookie_from_before_server_sessions_signs_no_one_in(app, client, world):
@@ -204,6 +215,7 @@ def test_a_cookie_from_before_server_sessions_signs_no_one_in(app, client, world
 
 # --- CSRF on cookie-signed API writes ---------------------------------------------------------------
 
+
 def test_a_cookie_signed_api_write_needs_the_csrf_token_whatever_its_content_type(app, rt, client, world):
     app.config["WTF_CSRF_ENABLED"] = True
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text).group(1)
@@ -211,27 +223,33 @@ def test_a_cookie_signed_api_write_needs_the_csrf_token_whatever_its_content_typ
     before = count(rt, CalendarDay)
 
     def upload(**headers):
-        return client.post("/api/v1/calendar/2027", headers=headers,
-                           data={"file": (CALENDAR.open("rb"), "calendar-2027.csv")},
-                           content_type="multipart/form-data")
+        return client.post(
+            "/api/v1/calendar/2027",
+            headers=headers,
+            data={"file": (CALENDAR.open("rb"), "calendar-2027.csv")},
+            content_type="multipart/form-data",
+        )
 
     r = upload()
     assert r.status_code == 400 and r.mimetype == "application/problem+json" and "CSRF" in r.get_json()["title"]
     r = client.post("/api/v1/absences", data="{}", content_type="text/plain")
     assert r.status_code == 400 and "CSRF" in r.get_json()["title"]
-    r = client.post("/api/v1/absences", json={"person": world["people"]["a"], "from": "2030-01-01",
-                                              "to": "2030-01-02", "reason": "病假"})
+    r = client.post(
+        "/api/v1/absences",
+        json={"person": world["people"]["a"], "from": "2030-01-01", "to": "2030-01-02", "reason": "病假"},
+    )
     assert r.status_code == 400
     assert count(rt, CalendarDay) == before
     assert upload(**{"X-CSRFToken": csrf}).status_code == 201
     assert count(rt, CalendarDay) > before
-    assert client.get("/api/v1/me").status_code == 200                       # reads need no token
+    assert client.get("/api/v1/me").status_code == 200  # reads need no token
     # a bearer token needs none (it is no ambient authority a page could borrow)
     r = client.post("/api/v1/tokens/999999/revoke", headers=bearer(world["tokens"]["zwfw"]))
     assert r.status_code == 404
 
 
 # --- the sign-in limit ------------------------------------------------------------------------------
+
 
 def _burst(app, n: int, name, address: str = "10.9.9.9") -> list[int]:
     """n sign-ins released together by a barrier, each from its own client (a worker thread)."""
@@ -242,8 +260,9 @@ def _burst(app, n: int, name, address: str = "10.9.9.9") -> list[int]:
     def attempt(i: int) -> None:
         c = app.test_client()
         barrier.wait()
-        r = c.post("/login", data={"name": name(i), "password": "wrong-password"},
-                   environ_base={"REMOTE_ADDR": address})
+        r = c.post(
+            "/login", data={"name": name(i), "password": "wrong-password"}, environ_base={"REMOTE_ADDR": address}
+        )
         with lock:
             statuses.append(r.status_code)
 
@@ -261,8 +280,9 @@ def test_a_concurrent_burst_of_guesses_gets_exactly_the_limit_through(app, rt, w
     assert statuses.count(401) == LOGIN.count and statuses.count(429) == 12 - LOGIN.count
     # the right password is refused too while the limit holds, and counts nothing
     before = count(rt, ThrottleHit)
-    r = app.test_client().post("/login", data={"name": "fgw", "password": PASSWORD},
-                               environ_base={"REMOTE_ADDR": "10.9.9.9"})
+    r = app.test_client().post(
+        "/login", data={"name": "fgw", "password": PASSWORD}, environ_base={"REMOTE_ADDR": "10.9.9.9"}
+    )
     assert r.status_code == 429 and count(rt, ThrottleHit) == before
 
 
@@ -270,8 +290,9 @@ def test_one_address_trying_many_names_is_capped(app, world):
     app.config["WTF_CSRF_ENABLED"] = False
     c = app.test_client()
     for i in range(LOGIN_ADDRESS.count):
-        r = c.post("/login", data={"name": f"guess{i}", "password": "wrong-password"},
-                   environ_base={"REMOTE_ADDR": "10.8.8.8"})
+        r = c.post(
+            "/login", data={"name": f"guess{i}", "password": "wrong-password"}, environ_base={"REMOTE_ADDR": "10.8.8.8"}
+        )
         assert r.status_code == 401
     r = c.post("/login", data={"name": "fgw", "password": PASSWORD}, environ_base={"REMOTE_ADDR": "10.8.8.8"})
     assert r.status_code == 429

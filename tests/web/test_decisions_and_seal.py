@@ -1,4 +1,5 @@
 """Decisions over the registry through the API, and seal uses with offline-verifiable receipts."""
+
 from __future__ import annotations
 
 import hashlib
@@ -13,11 +14,6 @@ from tests.web.conftest import bearer
 from tests.factories.api import MINIMUM, ask, file_item, grant, seal_setup, use_seal  # noqa: F401
 
 
-
-
-
-
-
 def test_decision_follows_filings_and_b_post_acts_for_absent_a(client, world):
     file_item(client, world)
     a, b = world["people"]["a"], world["people"]["b"]
@@ -29,14 +25,18 @@ def test_decision_follows_filings_and_b_post_acts_for_absent_a(client, world):
     assert all(r["clause"].startswith("XT-") for r in yes["reasons"])
     no = ask(client, world, person=b, action="decide", item="FGW-001", place="FGW-CK")
     assert no["allowed"] is False and no["why_not"] is not None
-    r = client.post("/api/v1/absences", json={"person": a, "from": "2019-01-01", "to": "2099-01-01", "reason": "病假"},
-                    headers=bearer(world["tokens"]["fgw"]))
+    r = client.post(
+        "/api/v1/absences",
+        json={"person": a, "from": "2019-01-01", "to": "2099-01-01", "reason": "病假"},
+        headers=bearer(world["tokens"]["fgw"]),
+    )
     assert r.status_code == 201
     now_b = ask(client, world, person=b, action="decide", item="FGW-001", place="FGW-CK")
     assert now_b["allowed"] is True and now_b["acting_for"] == a
     # the answer that held before the absence was filed is still there for an earlier known_at
-    before = ask(client, world, person=b, action="decide", item="FGW-001", place="FGW-CK",
-                 known_at="2019-06-01T00:00:00+08:00")
+    before = ask(
+        client, world, person=b, action="decide", item="FGW-001", place="FGW-CK", known_at="2019-06-01T00:00:00+08:00"
+    )
     assert before["allowed"] is False
 
 
@@ -44,8 +44,11 @@ def test_time_travel_across_a_revocation(client, world):
     file_item(client, world)
     a = world["people"]["a"]
     a_id = grant(client, world, a, "A")
-    client.post(f"/api/v1/authorizations/{a_id}/revoke", json={"at": "2020-06-01T00:00:00+08:00", "reason": "调岗"},
-                headers=bearer(world["tokens"]["fgw"]))
+    client.post(
+        f"/api/v1/authorizations/{a_id}/revoke",
+        json={"at": "2020-06-01T00:00:00+08:00", "reason": "调岗"},
+        headers=bearer(world["tokens"]["fgw"]),
+    )
     then = ask(client, world, person=a, action="decide", item="FGW-001", at="2020-01-01T10:00:00+08:00")
     later = ask(client, world, person=a, action="decide", item="FGW-001", at="2021-01-01T10:00:00+08:00")
     assert then["allowed"] is True
@@ -53,30 +56,51 @@ def test_time_travel_across_a_revocation(client, world):
 
 
 def test_unknown_references_are_422(client, world):
-    r = client.post("/api/v1/decisions", json={"person": 999, "action": "decide", "item": "NOPE"},
-                    headers=bearer(world["tokens"]["win"]))
+    r = client.post(
+        "/api/v1/decisions",
+        json={"person": 999, "action": "decide", "item": "NOPE"},
+        headers=bearer(world["tokens"]["win"]),
+    )
     assert r.status_code == 422
-    r = client.post("/api/v1/decisions", json={"person": 1, "action": "fly", "item": "X"},
-                    headers=bearer(world["tokens"]["win"]))
+    r = client.post(
+        "/api/v1/decisions", json={"person": 1, "action": "fly", "item": "X"}, headers=bearer(world["tokens"]["win"])
+    )
     assert r.status_code == 422 and r.get_json()["errors"][0]["field"] == "action"
 
 
 def test_field_errors_are_said_in_chinese(client, world):
-    r = client.post("/api/v1/decisions", json={"person": "first", "action": "decide", "item": "X" * 300, "case": "",
-                                                "seal": 7, "at": "2019-01-01T10:00:00+08:00"},
-                    headers=bearer(world["tokens"]["win"]))
+    r = client.post(
+        "/api/v1/decisions",
+        json={
+            "person": "first",
+            "action": "decide",
+            "item": "X" * 300,
+            "case": "",
+            "seal": 7,
+            "at": "2019-01-01T10:00:00+08:00",
+        },
+        headers=bearer(world["tokens"]["win"]),
+    )
     assert r.status_code == 422
     assert {e["field"]: e["message"] for e in r.get_json()["errors"]} == {
-        "person": "须为整数", "item": "最多 64 个字符", "case": "至少 1 个字符", "seal": "须为字符串"}
-
-
+        "person": "须为整数",
+        "item": "最多 64 个字符",
+        "case": "至少 1 个字符",
+        "seal": "须为字符串",
+    }
 
 
 def test_custodian_uses_the_seal_and_gets_a_receipt_anyone_can_verify(rt, client, world):
     a, a_id = seal_setup(rt, client, world)
     doc = hashlib.sha256("批复文件".encode()).hexdigest()
-    body = {"seal": "FGW-SP", "person": a, "item": "FGW-001", "case": "XT2026-0001", "document_sha256": doc,
-            "place": "FGW-CK"}
+    body = {
+        "seal": "FGW-SP",
+        "person": a,
+        "item": "FGW-001",
+        "case": "XT2026-0001",
+        "document_sha256": doc,
+        "place": "FGW-CK",
+    }
     r = client.post("/api/v1/seal-uses", json=body, headers=bearer(world["tokens"]["zhang"]))
     assert r.status_code == 201, r.get_json()
     receipt = r.get_json()["receipt"]
@@ -100,8 +124,14 @@ def test_someone_elses_credential_is_refused_and_nothing_appended(rt, client, wo
 
 def test_seal_in_an_internal_office_is_refused(rt, client, world):
     a, _ = seal_setup(rt, client, world)
-    body = {"seal": "FGW-SP", "person": a, "item": "FGW-001", "case": "C-2", "document_sha256": "1" * 64,
-            "place": "FGW-KS"}
+    body = {
+        "seal": "FGW-SP",
+        "person": a,
+        "item": "FGW-001",
+        "case": "C-2",
+        "document_sha256": "1" * 64,
+        "place": "FGW-KS",
+    }
     r = client.post("/api/v1/seal-uses", json=body, headers=bearer(world["tokens"]["zhang"]))
     assert r.status_code == 403
     assert any(reason["clause"].startswith("XT-3.3") for reason in r.get_json()["reasons"])
@@ -111,9 +141,18 @@ def test_log_endpoints_serve_proofs(rt, client, world):
     seal_setup(rt, client, world)
     doc = "2" * 64
     a = world["people"]["a"]
-    client.post("/api/v1/seal-uses", json={"seal": "FGW-SP", "person": a, "item": "FGW-001", "case": "C-3",
-                                           "document_sha256": doc, "place": "FGW-CK"},
-                headers=bearer(world["tokens"]["zhang"]))
+    client.post(
+        "/api/v1/seal-uses",
+        json={
+            "seal": "FGW-SP",
+            "person": a,
+            "item": "FGW-001",
+            "case": "C-3",
+            "document_sha256": doc,
+            "place": "FGW-CK",
+        },
+        headers=bearer(world["tokens"]["zhang"]),
+    )
     cp = client.get("/api/v1/log/checkpoint").get_json()
     size = cp["tree_size"]
     assert size >= 3
@@ -131,15 +170,15 @@ def test_exemption_grants_services(rt, client, world):
     import pytest
 
     from registry.errors import Forbidden
+
     file_item(client, world)
     with rt.filing(Actor(name="fgw", role="department", department="FGW")) as ctx:
-        ex = grants.request_exemption(ctx, {"item": "FGW-001", "reason": "law", "basis": "《某法》第十条",
-                                            "effective_from": ctx.now})
+        ex = grants.request_exemption(
+            ctx, {"item": "FGW-001", "reason": "law", "basis": "《某法》第十条", "effective_from": ctx.now}
+        )
     with pytest.raises(Forbidden):
         with rt.filing(Actor(name="fgw", role="department", department="FGW")) as ctx:
             grants.decide_exemption(ctx, ex.id, "approved", "X")
-
-
 
 
 def test_decisions_are_logged_in_batches_and_replay_to_the_same_answer(rt, client, world):
@@ -148,16 +187,18 @@ def test_decisions_are_logged_in_batches_and_replay_to_the_same_answer(rt, clien
     from registry.decision_log import find_decision
     from registry.facts import export_facts
     from rules.replay import replay, same_decision
+
     file_item(client, world)
     a = world["people"]["a"]
     grant(client, world, a, "A")
-    answer = ask(client, world, person=a, action="decide", item="FGW-001", place="FGW-CK",
-                 at="2020-01-01T10:00:00+08:00")
+    answer = ask(
+        client, world, person=a, action="decide", item="FGW-001", place="FGW-CK", at="2020-01-01T10:00:00+08:00"
+    )
     assert rt.policy.flush_decisions() >= 1
     with rt.reading() as session:
         record = find_decision(session, answer["decision_id"])
         assert record is not None and record.pack_digest == answer["policy"]["digest"]
-        assert record.answer == answer   # the answer exactly as the window received it
+        assert record.answer == answer  # the answer exactly as the window received it
         snapshot = export_facts(session)
     again = replay(rt.policy.engine.pack, snapshot, record.request)
     assert same_decision(json.loads(json.dumps(record.answer)), json.loads(json.dumps(again, default=str)))
@@ -167,10 +208,19 @@ def test_naming_a_successor_custodian_hands_the_seal_over(rt, client, world):
     a, a_id = seal_setup(rt, client, world)
     b = world["people"]["b"]
     grant(client, world, b, "A", powers=MINIMUM)  # the successor holds a grant of the department
-    r = client.post("/api/v1/seal-custody", json={"seal": "FGW-SP", "person": b, "from": "2020-01-01"},
-                    headers=bearer(world["tokens"]["fgw"]))
+    r = client.post(
+        "/api/v1/seal-custody",
+        json={"seal": "FGW-SP", "person": b, "from": "2020-01-01"},
+        headers=bearer(world["tokens"]["fgw"]),
+    )
     assert r.status_code == 201, r.get_json()
-    q = {"action": "use_seal", "item": "FGW-001", "place": "FGW-CK", "seal": "FGW-SP", "at": "2021-01-01T10:00:00+08:00"}
+    q = {
+        "action": "use_seal",
+        "item": "FGW-001",
+        "place": "FGW-CK",
+        "seal": "FGW-SP",
+        "at": "2021-01-01T10:00:00+08:00",
+    }
     assert ask(client, world, person=b, **q)["allowed"] is True
     assert ask(client, world, person=a, **q)["allowed"] is False
     # before the handover, the first custodian kept it
@@ -182,11 +232,13 @@ def test_onehall_replay_finds_a_logged_decision_and_agrees_with_it(app, rt, clie
     import json
 
     from web.cli_policy import replay_command
+
     file_item(client, world)
     a = world["people"]["a"]
     grant(client, world, a, "A")
-    answer = ask(client, world, person=a, action="decide", item="FGW-001", place="FGW-CK",
-                 at="2020-01-01T10:00:00+08:00")
+    answer = ask(
+        client, world, person=a, action="decide", item="FGW-001", place="FGW-CK", at="2020-01-01T10:00:00+08:00"
+    )
     rt.policy.flush_decisions()
     runner = app.test_cli_runner()
     result = runner.invoke(replay_command, [answer["decision_id"]])

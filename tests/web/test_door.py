@@ -5,6 +5,7 @@ never reported) and acceptance in an internal office are refused with 403 proble
 reasons citing XT-3.3.1; a refused acceptance leaves no case row and no log entry. The
 uniqueness holds between workers at once (a barrier releases two acceptances together).
 """
+
 from __future__ import annotations
 
 import threading
@@ -18,20 +19,12 @@ from tests.factories.api import case, gov_grant, hall_clock, platform_token  # n
 from tests.factories.door import accept, assert_refused, calendar_2026, hall, report  # noqa: F401  (helpers and fixtures)
 
 
-
-
-
-
-
-
-
-
 def counts(rt) -> tuple[int, int]:
     with rt.reading() as session:
-        return (session.scalar(select(func.count()).select_from(m.Case)),
-                session.scalar(select(func.count()).select_from(m.LogEntry)))
-
-
+        return (
+            session.scalar(select(func.count()).select_from(m.Case)),
+            session.scalar(select(func.count()).select_from(m.LogEntry)),
+        )
 
 
 def test_an_application_the_platform_reported_is_accepted_with_its_number(client, hall):
@@ -68,8 +61,9 @@ def test_the_same_applicant_without_a_number_is_found_by_the_application_key(cli
 def test_a_returned_case_does_not_block_a_new_acceptance(client, hall):
     report(client, hall)
     assert accept(client, hall, "C-1").status_code == 201
-    r = client.post("/api/v1/cases/C-1/steps", json={"step": "returned", "place": "ZH-01"},
-                    headers=bearer(hall["tokens"]["win"]))
+    r = client.post(
+        "/api/v1/cases/C-1/steps", json={"step": "returned", "place": "ZH-01"}, headers=bearer(hall["tokens"]["win"])
+    )
     assert r.status_code == 201, r.get_json()
     r = accept(client, hall, "C-2")
     assert r.status_code == 201, r.get_json()
@@ -112,18 +106,28 @@ def test_two_workers_accepting_the_same_application_at_once_one_succeeds(app, ha
 
 
 def test_the_platform_reports_only_with_its_own_role(client, hall):
-    r = client.post("/api/v1/platform/applications", json={"platform_no": "PT-1", "item": "FGW-002",
-                                                            "applicant": "某人", "applied_at": "2026-09-30"},
-                    headers=bearer(hall["tokens"]["win"]))
+    r = client.post(
+        "/api/v1/platform/applications",
+        json={"platform_no": "PT-1", "item": "FGW-002", "applicant": "某人", "applied_at": "2026-09-30"},
+        headers=bearer(hall["tokens"]["win"]),
+    )
     assert r.status_code == 403
     report(client, hall, platform_no="PT-1")
     assert report(client, hall, platform_no="PT-1", expect=409)["status"] == 409
 
 
 def test_a_decision_naming_a_case_onehall_does_not_hold_is_forbidden(client, hall):
-    r = client.post("/api/v1/decisions", json={"person": hall["people"]["w"], "action": "issue",
-                                               "item": "FGW-002", "case": "NOWHERE-1", "place": "ZH-01"},
-                    headers=bearer(hall["tokens"]["win"]))
+    r = client.post(
+        "/api/v1/decisions",
+        json={
+            "person": hall["people"]["w"],
+            "action": "issue",
+            "item": "FGW-002",
+            "case": "NOWHERE-1",
+            "place": "ZH-01",
+        },
+        headers=bearer(hall["tokens"]["win"]),
+    )
     body = r.get_json()
     assert r.status_code == 200 and body["allowed"] is False, body
     assert body["reasons"][0]["rule"] == "place.case_not_held" and "case" not in body["unchecked"]
@@ -132,9 +136,11 @@ def test_a_decision_naming_a_case_onehall_does_not_hold_is_forbidden(client, hal
 def test_a_decision_naming_a_held_case_answers_from_its_facts(client, hall):
     report(client, hall)
     assert accept(client, hall, "C-1").status_code == 201
-    r = client.post("/api/v1/decisions", json={"person": hall["people"]["w"], "action": "issue",
-                                               "item": "FGW-002", "case": "C-1", "place": "ZH-01"},
-                    headers=bearer(hall["tokens"]["win"]))
+    r = client.post(
+        "/api/v1/decisions",
+        json={"person": hall["people"]["w"], "action": "issue", "item": "FGW-002", "case": "C-1", "place": "ZH-01"},
+        headers=bearer(hall["tokens"]["win"]),
+    )
     body = r.get_json()
     assert body["allowed"] is True and body["unchecked"] == [], body
 
@@ -143,12 +149,17 @@ def test_the_platform_export_is_imported_whole_or_not_at_all(app, hall, rt, tmp_
     from registry.errors import Invalid
     from registry.platform_io import import_applications
     from registry.services.context import Actor
+
     good = tmp_path / "export.csv"
-    good.write_text("申报号,事项编码,申请人,申报时间\nPT-0001,FGW-002,湘潭某建材有限公司,2026-09-30\n"
-                    "PT-0002,FGW-002,湘潭某运输公司,2026-09-30T15:00:00+08:00\n", encoding="utf-8-sig")
+    good.write_text(
+        "申报号,事项编码,申请人,申报时间\nPT-0001,FGW-002,湘潭某建材有限公司,2026-09-30\n"
+        "PT-0002,FGW-002,湘潭某运输公司,2026-09-30T15:00:00+08:00\n",
+        encoding="utf-8-sig",
+    )
     bad = tmp_path / "bad.csv"
-    bad.write_text("申报号,事项编码,申请人,申报时间\nPT-0003,FGW-002,甲,2026-09-30\nPT-0004,NOPE,乙,明天\n",
-                   encoding="utf-8-sig")
+    bad.write_text(
+        "申报号,事项编码,申请人,申报时间\nPT-0003,FGW-002,甲,2026-09-30\nPT-0004,NOPE,乙,明天\n", encoding="utf-8-sig"
+    )
     with pytest.raises(Invalid) as refused:
         with rt.filing(Actor(name="import", role="platform")) as ctx:
             import_applications(ctx, bad, secret=b"k")
@@ -165,12 +176,28 @@ def test_the_cli_accepts_through_the_same_door(app, hall):
     from flask.cli import ScriptInfo
 
     from web.cli import main
+
     runner = app.test_cli_runner()
     invoke = runner.invoke
     runner.invoke = lambda args: invoke(main, args, obj=ScriptInfo(create_app=lambda: app))
-    args = ["case", "accept", "--number", "CLI-1", "--item", "FGW-002", "--place", "ZH-01",
-            "--person", str(hall["people"]["w"]), "--applicant", "某公司", "--platform-no", "PT-404",
-            "--at", "2026-09-30T16:00:00"]
+    args = [
+        "case",
+        "accept",
+        "--number",
+        "CLI-1",
+        "--item",
+        "FGW-002",
+        "--place",
+        "ZH-01",
+        "--person",
+        str(hall["people"]["w"]),
+        "--applicant",
+        "某公司",
+        "--platform-no",
+        "PT-404",
+        "--at",
+        "2026-09-30T16:00:00",
+    ]
     result = runner.invoke(args=args)
     assert result.exit_code == 3 and "体外循环" in result.output, result.output
     report(app.test_client(), hall, platform_no="PT-404")

@@ -1,5 +1,6 @@
 """POST /api/v1/decisions below Flask (web.api.fastpath): the same answers as the Flask route,
 every irregular request left to the route, and each answered decision logged once."""
+
 from __future__ import annotations
 
 import json
@@ -38,7 +39,7 @@ def _layer(wsgi, kind):
 def stacks(app, rt):
     """(through the fast path, Flask's route alone, the spy between them), each with the app's
     security headers, as create_app assembles them."""
-    installed = _layer(app.wsgi_app, DecisionFastPath)   # wherever create_app put it in the stack
+    installed = _layer(app.wsgi_app, DecisionFastPath)  # wherever create_app put it in the stack
     flask_only = installed.wsgi_app
     spy = Spy(flask_only)
     fast = DecisionFastPath(app, spy, runtime=rt, token_cache=installed.token_cache)
@@ -62,8 +63,13 @@ def questions(world):
         {"person": a, "action": "use_seal", "item": "FGW-001", "place": "FGW-KS"},
         {"person": b, "action": "decide", "item": "FGW-001", "place": "FGW-CK"},
         {"person": w, "action": "accept", "item": "FGW-001", "place": "ZH-01", "case": "XT-2019-001"},
-        {"person": a, "action": "decide", "item": "FGW-001", "at": "2019-06-01T10:00:00+08:00",
-         "known_at": "2019-06-01T10:00:00"},
+        {
+            "person": a,
+            "action": "decide",
+            "item": "FGW-001",
+            "at": "2019-06-01T10:00:00+08:00",
+            "known_at": "2019-06-01T10:00:00",
+        },
         {"person": a, "action": "decide", "item": "FGW-001", "at": "2018-06-01T10:00:00+08:00"},
     ]
 
@@ -134,7 +140,7 @@ def test_irregular_requests_reach_the_route_with_their_body(stacks, granted):
         assert spy.calls == before + 1, description
         assert r1.status_code == r2.status_code and r1.status_code in (200, 401, 422), (description, r1.status_code)
         same(r1, r2)
-        if r1.status_code == 422:   # the route saw the body: it names the field at fault
+        if r1.status_code == 422:  # the route saw the body: it names the field at fault
             assert r1.get_json()["errors"], description
 
 
@@ -143,16 +149,21 @@ def test_other_paths_and_methods_are_flasks(stacks, granted):
     headers = bearer(granted["tokens"]["win"])
     assert fast.get("/api/v1/decisions", headers=headers).status_code == 405
     assert fast.post("/api/v1/decisions/", json={}, headers=headers).status_code in (404, 405, 308)
-    assert fast.get("/api/v1/decisions/actions", query_string={"person": granted["people"]["a"], "item": "FGW-001"},
-                    headers=headers).status_code == 200
+    assert (
+        fast.get(
+            "/api/v1/decisions/actions",
+            query_string={"person": granted["people"]["a"], "item": "FGW-001"},
+            headers=headers,
+        ).status_code
+        == 200
+    )
     assert spy.calls == 3
 
 
 def test_a_body_over_the_limit_is_refused_by_the_route(app, stacks, granted):
     fast, _, spy = stacks
     app.config["MAX_CONTENT_LENGTH"] = 64
-    q = {"person": granted["people"]["a"], "action": "decide", "item": "FGW-001", "place": "FGW-CK",
-         "case": "x" * 60}
+    q = {"person": granted["people"]["a"], "action": "decide", "item": "FGW-001", "place": "FGW-CK", "case": "x" * 60}
     r = fast.post("/api/v1/decisions", json=q, headers=bearer(granted["tokens"]["win"]))
     assert r.status_code == 413 and r.mimetype == "application/problem+json"
     assert spy.calls == 1
@@ -171,11 +182,11 @@ def test_each_answer_is_logged_once_whichever_path_gave_it(rt, client, granted):
     headers = bearer(granted["tokens"]["win"])
     ids = []
     for q in questions(granted) + [{"person": granted["people"]["a"], "action": "decide", "item": "NOPE"}] * 3:
-        r = client.post("/api/v1/decisions", json=q, headers=headers)   # the app as create_app builds it
+        r = client.post("/api/v1/decisions", json=q, headers=headers)  # the app as create_app builds it
         if r.status_code == 200:
             ids.append(r.get_json()["decision_id"])
     assert len(ids) == len(questions(granted)) and len(set(ids)) == len(ids)
-    rt.policy.flush_decisions()   # what the writer thread has not written yet
+    rt.policy.flush_decisions()  # what the writer thread has not written yet
     with rt.sessions() as session:
         for decision_id in ids:
             logged = find_decision(session, decision_id)

@@ -4,6 +4,7 @@ address that does not exist gets a Chinese 404 page with a way back; the site ha
 
 Links of the same kind (the same route and query keys, e.g. one item page of many) are followed a
 few times each, not all of them: the kind is what can break, and the crawl stays quick."""
+
 from __future__ import annotations
 
 from collections import Counter, deque
@@ -20,15 +21,9 @@ PER_KIND = 3
 LATIN_ERROR_WORDS = ("Not Found", "Forbidden", "Internal Server Error", "Bad Request", "Method Not Allowed")
 
 
-
-
-
-
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     yield from demo_city(tmp_path_factory, "crawl")
-
-
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -39,6 +34,7 @@ def check_xlsx(url: str, data: bytes) -> str | None:
     from io import BytesIO
 
     from openpyxl import load_workbook
+
     try:
         wb = load_workbook(BytesIO(data), read_only=True)
     except Exception as exc:
@@ -118,6 +114,7 @@ def test_a_failing_page_is_a_chinese_500_page(demo, monkeypatch):
 
     def boom():
         raise RuntimeError("boom")
+
     monkeypatch.setitem(app.view_functions, "ui.verify", boom)
     monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)
     monkeypatch.setitem(app.config, "TESTING", False)

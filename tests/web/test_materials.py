@@ -1,5 +1,6 @@
 """The city material dictionary (材料目录, docs/design.md §12.2): imported from xlsx by the government
 service department, all or nothing, with Chinese errors by row; item materials refer to its entries."""
+
 from __future__ import annotations
 
 from sqlalchemy import func, select
@@ -11,6 +12,7 @@ from tests.factories.api import ITEM, file_item
 
 def _xlsx(path, rows):
     from openpyxl import Workbook
+
     wb = Workbook()
     ws = wb.active
     for row in rows:
@@ -23,19 +25,26 @@ def _cli(app):
     from flask.cli import ScriptInfo
 
     from web.cli import main
+
     runner = app.test_cli_runner()
     return lambda *args: runner.invoke(main, list(args), obj=ScriptInfo(create_app=lambda: app))
 
 
 def _counts(rt):
     with rt.reading() as session:
-        return (session.scalar(select(func.count()).select_from(m.MaterialEntry)),
-                session.scalar(select(func.count()).select_from(m.LogEntry)))
+        return (
+            session.scalar(select(func.count()).select_from(m.MaterialEntry)),
+            session.scalar(select(func.count()).select_from(m.LogEntry)),
+        )
 
 
 HEADER = ["目录编码", "材料名称", "类别", "来源"]
-GOOD = [HEADER, ["CL-YYZZ", "营业执照", "电子证照", "电子证照目录"], ["CL-SFZ", "居民身份证", "电子证照", None],
-        ["CL-SQB", "申请表", None, None]]
+GOOD = [
+    HEADER,
+    ["CL-YYZZ", "营业执照", "电子证照", "电子证照目录"],
+    ["CL-SFZ", "居民身份证", "电子证照", None],
+    ["CL-SQB", "申请表", None, None],
+]
 
 
 def test_the_dictionary_is_imported_from_xlsx_once_and_a_second_import_changes_nothing(app, rt, world, tmp_path):
@@ -48,7 +57,9 @@ def test_the_dictionary_is_imported_from_xlsx_once_and_a_second_import_changes_n
     with rt.reading() as session:
         row = session.get(m.MaterialEntry, "CL-YYZZ")
         assert (row.name, row.category, row.source) == ("营业执照", "电子证照", "电子证照目录") and row.log_index
-    again = run("materials", "import", str(_xlsx(tmp_path / "again.xlsx", GOOD[:2] + [["CL-SFZ", "居民身份证（含临时）"]])))
+    again = run(
+        "materials", "import", str(_xlsx(tmp_path / "again.xlsx", GOOD[:2] + [["CL-SFZ", "居民身份证（含临时）"]]))
+    )
     assert again.exit_code == 0 and "新增 0 条，修改 1 条" in again.output, again.output
     assert _counts(rt) == (3, logged + 1)
 
@@ -56,12 +67,18 @@ def test_the_dictionary_is_imported_from_xlsx_once_and_a_second_import_changes_n
 def test_a_bad_dictionary_is_refused_whole_naming_each_row_in_chinese(app, rt, world, tmp_path):
     run = _cli(app)
     before = _counts(rt)
-    bad = _xlsx(tmp_path / "bad.xlsx", [HEADER, ["CL-A", "甲材料"], ["CL-A", "重复编码"], ["", "无编码"],
-                                        ["CL B", ""]])
+    bad = _xlsx(tmp_path / "bad.xlsx", [HEADER, ["CL-A", "甲材料"], ["CL-A", "重复编码"], ["", "无编码"], ["CL B", ""]])
     result = run("materials", "import", str(bad))
     assert result.exit_code == 2
-    for expected in ("第3行 目录编码", "与第2行重复", "第4行 目录编码", "第5行 目录编码", "不能含空格",
-                     "第5行 材料名称", "整份未导入"):
+    for expected in (
+        "第3行 目录编码",
+        "与第2行重复",
+        "第4行 目录编码",
+        "第5行 目录编码",
+        "不能含空格",
+        "第5行 材料名称",
+        "整份未导入",
+    ):
         assert expected in result.output, result.output
     unknown = _xlsx(tmp_path / "header.xlsx", [["编码", "材料名称"], ["CL-A", "甲"]])
     result = run("materials", "import", str(unknown))
@@ -75,10 +92,21 @@ def test_item_materials_refer_to_dictionary_entries(app, rt, client, world, tmp_
     r = client.post("/api/v1/items", json=unknown, headers=bearer(world["tokens"]["fgw"]))
     assert r.status_code == 422, r.get_json()
     assert "材料目录中没有编码为“CL-NONE”的材料" in str(r.get_json())
-    file_item(client, world, {**ITEM, "code": "FGW-011",
-                              "materials": [{"code": "FGW-M1", "name": "企业法人营业执照", "entry": "CL-YYZZ"},
-                                            {"code": "FGW-M2", "name": "项目申请报告"}]})
+    file_item(
+        client,
+        world,
+        {
+            **ITEM,
+            "code": "FGW-011",
+            "materials": [
+                {"code": "FGW-M1", "name": "企业法人营业执照", "entry": "CL-YYZZ"},
+                {"code": "FGW-M2", "name": "项目申请报告"},
+            ],
+        },
+    )
     with rt.reading() as session:
         row = session.scalar(select(m.ItemVersion).where(m.ItemVersion.code == "FGW-011"))
-        assert row.materials == [{"code": "FGW-M1", "name": "企业法人营业执照", "entry": "CL-YYZZ"},
-                                 {"code": "FGW-M2", "name": "项目申请报告"}]
+        assert row.materials == [
+            {"code": "FGW-M1", "name": "企业法人营业执照", "entry": "CL-YYZZ"},
+            {"code": "FGW-M2", "name": "项目申请报告"},
+        ]

@@ -3,6 +3,7 @@ within bounds and checked by the same loader as `onehall pack check` (problems a
 changes and their effect on today's decisions are shown, and publishing signs it through the
 same service as `onehall pack publish`; the version on every page and in the API changes at once,
 in this worker and in another."""
+
 from __future__ import annotations
 
 import io
@@ -20,14 +21,12 @@ from tests.factories.workers import eventually, other_worker  # noqa: F401
 from tests.factories.packs import PACK, pack_texts, zip_of  # noqa: F401  (helpers and fixtures)
 
 
-
-
-
-
-
 def upload(client, data: bytes, name: str = "pack.zip"):
-    return client.post("/reform/pack/publish", data={"step": "check", "bundle": (io.BytesIO(data), name)},
-                       content_type="multipart/form-data")
+    return client.post(
+        "/reform/pack/publish",
+        data={"step": "check", "bundle": (io.BytesIO(data), name)},
+        content_type="multipart/form-data",
+    )
 
 
 def hidden(html: str, name: str) -> str:
@@ -39,8 +38,7 @@ def versions(rt) -> list[tuple[str, bool]]:
         return [(v.version, v.active) for v in session.scalars(select(m.PackVersion).order_by(m.PackVersion.id))]
 
 
-def test_the_reform_office_uploads_checks_and_publishes_a_version_every_worker_serves(
-        rt, client, ui, other_worker):
+def test_the_reform_office_uploads_checks_and_publishes_a_version_every_worker_serves(rt, client, ui, other_worker):
     published_item(rt)
     a_and_b(rt, ui)
     login(client, "sgb")
@@ -49,14 +47,16 @@ def test_the_reform_office_uploads_checks_and_publishes_a_version_every_worker_s
     r = upload(client, zip_of(files, extra={"xiangtan-2018/plan.zh.txt": "方案".encode()}))
     assert r.status_code == 200, r.text
     page = r.text
-    assert "校验通过" in page and "版本 1.0.1" in page and "plan.zh.txt" in page    # the text file: not read
-    assert "修改参数“事进人不进的响应时限”：1 → 2" in page                          # the diff against 1.0.0
+    assert "校验通过" in page and "版本 1.0.1" in page and "plan.zh.txt" in page  # the text file: not read
+    assert "修改参数“事进人不进的响应时限”：1 → 2" in page  # the diff against 1.0.0
     assert "修改规则（XT-3.3.3）一般事项的决定权" in page and "改动适用条件" in page
-    assert "有 <b>1</b> 项判定会改变" in page              # the A post (the B post acts only in its absence)
+    assert "有 <b>1</b> 项判定会改变" in page  # the A post (the B post acts only in its absence)
     assert "张建国对“企业投资项目核准”办理“审批决定”：允许 → 未获授权（XT-3.3.3）" in page
-    assert versions(rt) == [("1.0.0", True)]                                        # nothing published yet
-    r = client.post("/reform/pack/publish", data={"step": "publish", "digest": hidden(page, "digest"),
-                                                  "files": hidden(page, "files")})
+    assert versions(rt) == [("1.0.0", True)]  # nothing published yet
+    r = client.post(
+        "/reform/pack/publish",
+        data={"step": "publish", "digest": hidden(page, "digest"), "files": hidden(page, "files")},
+    )
     assert r.status_code == 302
     assert versions(rt) == [("1.0.0", False), ("1.0.1", True)]
     shown = client.get(r.headers["Location"]).text
@@ -68,8 +68,9 @@ def test_the_reform_office_uploads_checks_and_publishes_a_version_every_worker_s
     assert rt.policy.engine.pack.parameters["response_hours"] == 2
     token = ui["tokens"]["win"]
     assert client.get("/api/v1/policy", headers=bearer(token)).get_json()["version"] == "1.0.1"
-    assert eventually(rt, lambda: other_worker.get("/api/v1/policy", headers=bearer(token))
-                      .get_json()["version"] == "1.0.1")
+    assert eventually(
+        rt, lambda: other_worker.get("/api/v1/policy", headers=bearer(token)).get_json()["version"] == "1.0.1"
+    )
 
 
 def test_a_pack_with_a_mistake_is_refused_with_its_file_and_line_and_nothing_published(rt, client, ui):
@@ -97,7 +98,7 @@ def test_a_pack_failing_its_own_scenarios_is_refused_naming_them(rt, client, ui)
 def test_a_changed_form_or_a_lower_version_is_refused(rt, client, ui):
     login(client, "sgb")
     page = upload(client, zip_of(pack_texts())).text
-    other = up.pack_files_gz(pack_texts(response_hours="3"))         # not the pack that was checked
+    other = up.pack_files_gz(pack_texts(response_hours="3"))  # not the pack that was checked
     r = client.post("/reform/pack/publish", data={"step": "publish", "digest": hidden(page, "digest"), "files": other})
     assert r.status_code == 422 and "与检查过的不一致" in r.text
     r = upload(client, zip_of(pack_texts(version="0.9.0")))
@@ -153,7 +154,7 @@ def test_a_tar_of_the_folder_reads_like_the_folder():
 def test_the_pack_page_reads_as_rules_with_clauses_and_the_plans_sentences(client, ui):
     login(client, "sgb")
     page = client.get("/reform/pack").text
-    assert "XT-3.3.3" in page and "一般事项的决定权" in page          # clause and the plan's sentence
+    assert "XT-3.3.3" in page and "一般事项的决定权" in page  # clause and the plan's sentence
     assert "对窗口的说明：〔某人员〕是〔授权部门〕的〔A或B〕岗首席代表" in page
     assert "{person_name}" not in page and "in_principle" not in page and "reduce_by_at_least" not in page
     assert "所问行为为“审批决定”；办件类型为“即办件”" in page

@@ -1,6 +1,7 @@
 """Pack versions name one text for good (issue 13 item 7): another text under a published
 version, or a lower version, is refused with its file and line and nothing stored; YAML bombs
 (aliases, depth, size) are refused quickly with file:line."""
+
 from __future__ import annotations
 
 import shutil
@@ -29,13 +30,15 @@ def set_version(pack, version: str, extra: str = "") -> None:
 
 def stored(rt) -> tuple[int, int]:
     with rt.reading() as session:
-        return (session.scalar(select(func.count()).select_from(PackVersion)),
-                session.scalar(select(func.count()).select_from(LogEntry)))
+        return (
+            session.scalar(select(func.count()).select_from(PackVersion)),
+            session.scalar(select(func.count()).select_from(LogEntry)),
+        )
 
 
 def test_another_text_under_a_published_version_is_refused(rt, pack_copy):
     before, active = stored(rt), rt.policy.engine.pack.digest
-    set_version(pack_copy, "1.0.0", extra=".5")        # same version, response_hours 1.5
+    set_version(pack_copy, "1.0.0", extra=".5")  # same version, response_hours 1.5
     with pytest.raises(PackRefused) as info:
         publish(rt, pack_copy, "reform")
     error = info.value.errors[0]
@@ -76,11 +79,14 @@ def _bomb(levels: int = 9) -> str:
     return text
 
 
-@pytest.mark.parametrize("name, text, line, words", [
-    ("alias bomb", _bomb(), 3, "别名"),
-    ("deep flow", "a: 1\nb: " + "[" * 5000 + "]" * 5000 + "\n", 2, "嵌套"),
-    ("huge", "a: 1\nb: '" + "x" * (600 * 1024) + "'\n", 1, "KiB"),
-])
+@pytest.mark.parametrize(
+    "name, text, line, words",
+    [
+        ("alias bomb", _bomb(), 3, "别名"),
+        ("deep flow", "a: 1\nb: " + "[" * 5000 + "]" * 5000 + "\n", 2, "嵌套"),
+        ("huge", "a: 1\nb: '" + "x" * (600 * 1024) + "'\n", 1, "KiB"),
+    ],
+)
 def test_yaml_bombs_are_refused_quickly_with_file_and_line(pack_copy, name, text, line, words):
     (pack_copy / "seal.yaml").write_text(text, encoding="utf-8")
     started = time.perf_counter()
@@ -88,4 +94,4 @@ def test_yaml_bombs_are_refused_quickly_with_file_and_line(pack_copy, name, text
     elapsed = time.perf_counter() - started
     bomb = [e for e in errors if e.file == "seal.yaml"]
     assert bomb and bomb[0].line <= line and words in bomb[0].message, errors
-    assert elapsed < 30   # a bound that only a hang breaks (the bench figure is in the report)
+    assert elapsed < 30  # a bound that only a hang breaks (the bench figure is in the report)

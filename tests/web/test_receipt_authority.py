@@ -1,6 +1,7 @@
 """A seal-use receipt proves the authority too (issue 13.2): the authorization and custody records
 the decision relied on, proven under the same checkpoint, logged before the use, naming this
 person, seal and item; /verify says it in Chinese."""
+
 from __future__ import annotations
 
 import copy
@@ -43,12 +44,18 @@ def test_a_receipt_without_its_authority_or_with_another_fails(rt, client, world
     b_id = grant(client, world, world["people"]["b"], "A")
     with rt.reading() as session:
         from registry.models import Authorization
+
         b_index = session.get(Authorization, b_id).log_index
     # b's authorization, proven in a later tree: not under this receipt's checkpoint, and not b's use
     other = receipt_for(rt, b_index)
     forged = copy.deepcopy(receipt)
-    forged["authority"][0] = {"role": "authorization", "leaf_index": b_index, "entry": other["entry"],
-                              "leaf_hash": other["leaf_hash"], "inclusion_proof": other["inclusion_proof"]}
+    forged["authority"][0] = {
+        "role": "authorization",
+        "leaf_index": b_index,
+        "entry": other["entry"],
+        "leaf_hash": other["leaf_hash"],
+        "inclusion_proof": other["inclusion_proof"],
+    }
     with pytest.raises(ReceiptError):
         verify_receipt(forged)
     swapped = copy.deepcopy(receipt)
@@ -63,9 +70,11 @@ def test_verify_page_names_the_authorization_in_chinese(rt, client, world):
     auth_index = next(x["leaf_index"] for x in receipt["authority"] if x["role"] == "authorization")
     page = client.get(f"/verify/{receipt['leaf_hash']}").get_data(as_text=True)
     assert f"依据市发改委第{a_id}号授权书（日志第{auth_index}条）" in page
-    r = client.post(f"/api/v1/authorizations/{a_id}/revoke", json={"at": "2099-01-01T00:00:00+08:00",
-                                                                    "reason": "调岗"},
-                    headers=bearer(world["tokens"]["fgw"]))
+    r = client.post(
+        f"/api/v1/authorizations/{a_id}/revoke",
+        json={"at": "2099-01-01T00:00:00+08:00", "reason": "调岗"},
+        headers=bearer(world["tokens"]["fgw"]),
+    )
     assert r.status_code in (200, 201)
     page = client.get(f"/verify/{receipt['leaf_hash']}").get_data(as_text=True)
     assert "晚于本次用印（本次用印有效）" in page

@@ -1,5 +1,6 @@
 """Refusals are said once (web.refusals) for the API, the pages and the CLI: the registry's errors,
 the rules' unknown references and acts refused at the door."""
+
 from __future__ import annotations
 
 import pytest
@@ -12,7 +13,13 @@ from web.refusals import refusal_of
 
 def test_each_kind_of_refusal_is_said_with_its_status_and_exit_code():
     gone = refusal_of(NotFound("令牌“9”不存在"))
-    assert (gone.status, gone.title, gone.detail, gone.errors, gone.exit_code) == (404, "记录不存在", "令牌“9”不存在", [], 2)
+    assert (gone.status, gone.title, gone.detail, gone.errors, gone.exit_code) == (
+        404,
+        "记录不存在",
+        "令牌“9”不存在",
+        [],
+        2,
+    )
     bad = refusal_of(invalid("year", "须为年份"))
     assert bad.status == 422 and bad.errors == [{"field": "year", "message": "须为年份"}]
     unknown = refusal_of(UnknownReference("item", "NOPE"))

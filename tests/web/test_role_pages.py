@@ -1,14 +1,26 @@
 """Every page but the public ones is declared as a page of a role (web.ui.common.RolePages), so a
 page cannot be added without the role check; a signed-in user of another role is refused (403)."""
+
 from __future__ import annotations
 
-PUBLIC = {"ui.favicon", "ui.home", "ui.login", "ui.logout", "ui.public_reps", "ui.static", "ui.verify",
-          "ui.verify_hash"}
+PUBLIC = {
+    "ui.favicon",
+    "ui.home",
+    "ui.login",
+    "ui.logout",
+    "ui.public_reps",
+    "ui.static",
+    "ui.verify",
+    "ui.verify_hash",
+}
 
 
 def test_every_page_but_the_public_ones_checks_a_role(app):
-    unchecked = {rule.endpoint for rule in app.url_map.iter_rules() if rule.endpoint.startswith("ui.")
-                 and not getattr(app.view_functions[rule.endpoint], "roles", None)}
+    unchecked = {
+        rule.endpoint
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.startswith("ui.") and not getattr(app.view_functions[rule.endpoint], "roles", None)
+    }
     assert unchecked == PUBLIC
 
 

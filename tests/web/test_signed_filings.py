@@ -1,6 +1,7 @@
 """The filings' preconditions read what was signed (issue 13.1, docs/design.md §12.3): an item's
 department, a person's, a case's, an earlier revocation and the platform's overdue cases are taken
 from the signed records, so a row edited by SQL changes no filing's answer. On SQLite and PostgreSQL."""
+
 from __future__ import annotations
 
 from sqlalchemy import text
@@ -17,9 +18,11 @@ def _sql(rt, statement: str, **params) -> None:
 
 
 def _delegate(client, world, department: str, items):
-    return client.post("/api/v1/delegations", json={"department": department, "items": items,
-                                                    "from": "2020-01-01T00:00:00+08:00"},
-                       headers=bearer(world["tokens"][department.lower()]))
+    return client.post(
+        "/api/v1/delegations",
+        json={"department": department, "items": items, "from": "2020-01-01T00:00:00+08:00"},
+        headers=bearer(world["tokens"][department.lower()]),
+    )
 
 
 def test_an_item_row_edited_into_another_department_is_still_its_filers(client, world, rt):
@@ -32,8 +35,11 @@ def test_an_item_row_edited_into_another_department_is_still_its_filers(client, 
 
 
 def _absence(client, world, department: str, person: int):
-    return client.post("/api/v1/absences", json={"person": person, "from": "2020-01-01T00:00:00+08:00",
-                                                 "reason": "病假"}, headers=bearer(world["tokens"][department]))
+    return client.post(
+        "/api/v1/absences",
+        json={"person": person, "from": "2020-01-01T00:00:00+08:00", "reason": "病假"},
+        headers=bearer(world["tokens"][department]),
+    )
 
 
 def test_a_person_row_edited_into_another_department_is_absent_only_for_its_own(client, world, rt):
@@ -50,6 +56,7 @@ def test_a_case_row_edited_into_another_department_is_stepped_only_by_its_own(cl
     from registry.errors import Forbidden
     from registry.services import cases
     from registry.services.context import Actor
+
     report(client, hall)
     assert accept(client, hall, "C-1").status_code == 201  # FGW-002: a case of FGW
     _sql(rt, "UPDATE cases SET department = 'GA' WHERE number = 'C-1'")
@@ -67,12 +74,16 @@ def test_a_case_row_edited_into_another_department_is_stepped_only_by_its_own(cl
 
 def test_a_revocation_row_deleted_does_not_let_the_grant_be_revoked_again(client, world, rt):
     from tests.factories.api import MINIMUM, grant
+
     file_item(client, world)
     a_id = grant(client, world, world["people"]["a"], "A", powers=MINIMUM)
 
     def revoke(at: str):
-        return client.post(f"/api/v1/authorizations/{a_id}/revoke", json={"at": at, "reason": "调岗"},
-                           headers=bearer(world["tokens"]["fgw"]))
+        return client.post(
+            f"/api/v1/authorizations/{a_id}/revoke",
+            json={"at": at, "reason": "调岗"},
+            headers=bearer(world["tokens"]["fgw"]),
+        )
 
     r = revoke("2030-01-01T00:00:00+08:00")
     assert r.status_code == 201, r.get_json()

@@ -1,6 +1,7 @@
 """A body signing with 国密 SM2 (docs/design.md §12.6): rotated to SM2 from the command line, listed in
 /api/v1/keys with its algorithm, its seal-use receipt verified offline with those keys alone
 and on /verify; the log key stays Ed25519, with an SM2 line beside it once log.sm2 has a key."""
+
 from __future__ import annotations
 
 import base64
@@ -30,9 +31,18 @@ def _rotate(app, *args):
 def _use_seal(client, world, person: int, case: str) -> dict:
     """The custodian seals a document of this case at the department's window: the receipt."""
     document = hashlib.sha256(case.encode()).hexdigest()
-    r = client.post("/api/v1/seal-uses", headers=bearer(world["tokens"]["zhang"]),
-                    json={"seal": "FGW-SP", "person": person, "item": "FGW-001", "place": "FGW-CK",
-                          "case": case, "document_sha256": document})
+    r = client.post(
+        "/api/v1/seal-uses",
+        headers=bearer(world["tokens"]["zhang"]),
+        json={
+            "seal": "FGW-SP",
+            "person": person,
+            "item": "FGW-001",
+            "place": "FGW-CK",
+            "case": case,
+            "document_sha256": document,
+        },
+    )
     assert r.status_code == 201, r.get_json()
     return r.get_json()["receipt"]
 
@@ -85,19 +95,26 @@ def test_receipt_of_an_sm2_body_verifies_offline_end_to_end(app, rt, client, wor
     (tmp_path / "keys.json").write_text(json.dumps(saved), encoding="utf-8")
     ran = CliRunner().invoke(verify_command, [str(tmp_path / "receipt.json"), "--keys", str(tmp_path / "keys.json")])
     assert ran.exit_code == 0, ran.output
-    shown = json.loads(ran.output[ran.output.index("{"):ran.output.rindex("}") + 1])
+    shown = json.loads(ran.output[ran.output.index("{") : ran.output.rindex("}") + 1])
     assert shown["record_verified"] is True and shown["record_alg"] == "sm2"
     # the same receipt against a key list whose SM2 key of dept:FGW was swapped is refused
     other = Sm2Signer.generate()
-    swapped = [dict(x, public_key=base64.b64encode(other.public_key_raw).decode(), key_id=other.key_id)
-               if x["key_id"] == sig.key_id else x for x in saved["items"]]
+    swapped = [
+        dict(x, public_key=base64.b64encode(other.public_key_raw).decode(), key_id=other.key_id)
+        if x["key_id"] == sig.key_id
+        else x
+        for x in saved["items"]
+    ]
     (tmp_path / "swapped.json").write_text(json.dumps({"items": swapped}), encoding="utf-8")
     ran = CliRunner().invoke(verify_command, [str(tmp_path / "receipt.json"), "--keys", str(tmp_path / "swapped.json")])
     assert ran.exit_code == 1 and "unknown key" in ran.output
     # the public page checks it with the system's keys and names the algorithm
     app.config["WTF_CSRF_ENABLED"] = False  # as tests/web/test_ui_pages.py posts its forms
-    page = app.test_client().post("/verify", data={"receipt": (BytesIO(json.dumps(receipt).encode()), "r.json")},
-                                  content_type="multipart/form-data")
+    page = app.test_client().post(
+        "/verify",
+        data={"receipt": (BytesIO(json.dumps(receipt).encode()), "r.json")},
+        content_type="multipart/form-data",
+    )
     assert page.status_code == 200 and "核验通过" in page.text and "SM2（国密" in page.text
     auditor = app.test_client()
     auditor.post("/login", data={"name": "audit", "password": "password-123"})

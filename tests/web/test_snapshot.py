@@ -1,5 +1,6 @@
 """A worker starts from an authenticated snapshot of its facts and folds only what was logged
 since (issue 14.9); a snapshot never serves a stale or an edited answer."""
+
 from __future__ import annotations
 
 from registry.services import org
@@ -28,9 +29,11 @@ Q = {"action": "decide", "item": "FGW-001", "place": "FGW-CK"}
 def test_a_grant_revoked_after_the_snapshot_is_seen_by_a_starting_worker(rt, client, world):
     a, a_id, _ = _snapshotted(rt, client, world)
     assert ask(client, world, person=a, **Q)["allowed"] is True
-    r = client.post(f"/api/v1/authorizations/{a_id}/revoke", json={"at": "2019-01-02T00:00:00+08:00",
-                                                                    "reason": "调岗"},
-                    headers=bearer(world["tokens"]["fgw"]))
+    r = client.post(
+        f"/api/v1/authorizations/{a_id}/revoke",
+        json={"at": "2019-01-02T00:00:00+08:00", "reason": "调岗"},
+        headers=bearer(world["tokens"]["fgw"]),
+    )
     assert r.status_code in (200, 201), r.get_json()
     b = world["people"]["b"]
     grant(client, world, b, "A")
@@ -62,6 +65,7 @@ def test_a_snapshot_made_with_another_key_is_refused(rt, client, world, monkeypa
 def test_a_snapshot_of_another_log_is_refused(rt, client, world):
     a, _, path = _snapshotted(rt, client, world)
     from sqlalchemy import text
+
     with rt.engine.begin() as conn:  # the stored tree no longer gives the root the snapshot names
         conn.execute(text('UPDATE log_nodes SET hash = :h WHERE "index" = 0'), {"h": bytes(32)})
     rt.policy.reload()
@@ -74,11 +78,15 @@ def test_a_snapshot_of_another_log_is_refused(rt, client, world):
 
 # -- the leaves after the snapshot are proven against the signed checkpoints (issue 13.1) -----------
 
+
 def _leaf_of(rt, authorization_id):
     from sqlalchemy import text
+
     with rt.engine.connect() as conn:
-        return conn.execute(text('SELECT "index", leaf FROM log_entries WHERE kind = :k AND ref = :r'),
-                            {"k": "authorization", "r": str(authorization_id)}).one()
+        return conn.execute(
+            text('SELECT "index", leaf FROM log_entries WHERE kind = :k AND ref = :r'),
+            {"k": "authorization", "r": str(authorization_id)},
+        ).one()
 
 
 def _rewrite_leaf(rt, index, leaf, old, new, *, fix_hash=True, fix_nodes=True, fix_checkpoint=False):
@@ -88,6 +96,7 @@ def _rewrite_leaf(rt, index, leaf, old, new, *, fix_hash=True, fix_nodes=True, f
     import json
     from sqlalchemy import text
     from signing import merkle
+
     data = json.loads(bytes(leaf))
     assert data["record"]["grantee"] == {"person": old}
     data["record"]["grantee"] = {"person": new}
@@ -102,13 +111,16 @@ def _rewrite_leaf(rt, index, leaf, old, new, *, fix_hash=True, fix_nodes=True, f
         if fix_checkpoint:
             with rt.sessions() as session:
                 size = session.scalar(text("SELECT max(tree_size) FROM checkpoints"))
-            conn.execute(text("UPDATE checkpoints SET root_hash = :r WHERE tree_size = :s"),
-                         {"r": _root_with(rt, index, h, size), "s": size})
+            conn.execute(
+                text("UPDATE checkpoints SET root_hash = :r WHERE tree_size = :s"),
+                {"r": _root_with(rt, index, h, size), "s": size},
+            )
 
 
 def _root_with(rt, index, h, size):
     from registry.ledger import node_getter
     from signing import merkle
+
     with rt.sessions() as session:
         get = node_getter(session)
         hashes = [h if i == index else get(0, i) for i in range(size)]
@@ -127,6 +139,7 @@ def _b_granted_after_the_snapshot(rt, client, world):
 def test_a_leaf_edited_after_the_snapshot_is_refused_at_start(rt, client, world):
     import pytest
     from registry.signed_leaves import LogTampered
+
     b, c, index, leaf = _b_granted_after_the_snapshot(rt, client, world)
     assert ask(client, world, person=c, **Q)["allowed"] is False
     _rewrite_leaf(rt, index, leaf, b, c, fix_hash=False)
@@ -140,6 +153,7 @@ def test_a_leaf_edited_after_the_snapshot_is_refused_at_start(rt, client, world)
 def test_a_leaf_edited_with_its_checkpoint_row_fails_the_checkpoint_signature(rt, client, world):
     import pytest
     from registry.signed_leaves import LogTampered
+
     b, c, index, leaf = _b_granted_after_the_snapshot(rt, client, world)
     _rewrite_leaf(rt, index, leaf, b, c, fix_checkpoint=True)
     with pytest.raises(LogTampered, match="签"):
@@ -149,6 +163,7 @@ def test_a_leaf_edited_with_its_checkpoint_row_fails_the_checkpoint_signature(rt
 def test_a_full_fold_proves_its_leaves_too(rt, client, world):
     import pytest
     from registry.signed_leaves import LogTampered
+
     b, c, index, leaf = _b_granted_after_the_snapshot(rt, client, world)
     snapshot_path(rt.settings.instance_dir, rt.policy.engine.pack).unlink()
     _rewrite_leaf(rt, index, leaf, b, c)
@@ -162,6 +177,7 @@ def test_a_running_worker_stops_answering_once_a_folded_leaf_fails_its_checkpoin
     from application.policy import PolicyHost
     from registry.models import Checkpoint
     from registry.signed_leaves import LogTampered
+
     a, _, _ = _snapshotted(rt, client, world)
     b, c = world["people"]["b"], world["people"]["c"]
     other = PolicyHost(rt)  # a second worker, running since before the next grant
@@ -186,6 +202,7 @@ def test_a_running_worker_stops_answering_once_a_folded_leaf_fails_its_checkpoin
 
 def test_an_edited_authorization_row_changes_no_decision_of_a_worker_from_a_snapshot(rt, client, world):
     from sqlalchemy import text
+
     a, a_id, _ = _snapshotted(rt, client, world)
     c = world["people"]["c"]
     with rt.engine.begin() as conn:
@@ -200,6 +217,7 @@ def test_a_log_cut_short_of_its_checkpoint_is_refused(rt, client, world):
     import pytest
     from sqlalchemy import text
     from registry.signed_leaves import LogTampered
+
     b, c, index, leaf = _b_granted_after_the_snapshot(rt, client, world)
     with rt.engine.begin() as conn:  # the newest entries removed, as a deleted revocation would be
         conn.execute(text('DELETE FROM log_entries WHERE "index" >= :i'), {"i": index})
@@ -212,6 +230,7 @@ def test_a_worker_that_found_the_log_edited_answers_503_in_chinese_and_keeps_ref
     later question too, not a generic server error. The second worker runs from before the grant
     whose leaf is edited (as in the test above), so it folds the edited leaf when it reads on."""
     from web.app import create_app
+
     _snapshotted(rt, client, world)
     b, c = world["people"]["b"], world["people"]["c"]
     second = create_app(rt.settings)
@@ -220,7 +239,7 @@ def test_a_worker_that_found_the_log_edited_answers_503_in_chinese_and_keeps_ref
         b_id = grant(client, world, b, "A")
         index, leaf = _leaf_of(rt, b_id)
         _rewrite_leaf(rt, index, leaf, b, c, fix_nodes=False)
-        publish_checkpoint(rt)                  # signed over the stored tree, which holds the true leaf
+        publish_checkpoint(rt)  # signed over the stored tree, which holds the true leaf
         grant(client, world, b, "B", backs=b_id)  # any change makes the second worker read on
         for _ in range(2):
             res = window.post("/api/v1/decisions", json={"person": c, **Q}, headers=bearer(world["tokens"]["win"]))
@@ -244,6 +263,7 @@ def test_a_log_key_slipped_into_the_key_table_signs_no_checkpoint_a_worker_accep
     from registry.signed_leaves import LogTampered
     from signing.keys import Ed25519Signer
     from signing.note import format_checkpoint, sign_note
+
     b, c, index, leaf = _b_granted_after_the_snapshot(rt, client, world)
     _rewrite_leaf(rt, index, leaf, b, c, fix_checkpoint=True)
     intruder = Ed25519Signer.generate()
@@ -251,8 +271,17 @@ def test_a_log_key_slipped_into_the_key_table_signs_no_checkpoint_a_worker_accep
     with rt.filing_session() as session:
         newest = session.scalar(select(Checkpoint).order_by(Checkpoint.tree_size.desc()).limit(1))
         log_key = session.scalar(select(CustodyKey).where(CustodyKey.body == LOG_BODY))
-        session.add(CustodyKey(key_id=intruder.key_id, body=LOG_BODY, alg="ed25519", custody="database",
-                               public_key=intruder.public_key_raw, valid_from=log_key.valid_from, sealed=b"x"))
+        session.add(
+            CustodyKey(
+                key_id=intruder.key_id,
+                body=LOG_BODY,
+                alg="ed25519",
+                custody="database",
+                public_key=intruder.public_key_raw,
+                valid_from=log_key.valid_from,
+                sealed=b"x",
+            )
+        )
         size, root = newest.tree_size, bytes.fromhex(newest.root_hash)
     forged = sign_note(format_checkpoint(origin, size, root), origin, intruder)
     with rt.engine.begin() as conn:
@@ -272,12 +301,12 @@ def test_a_log_whose_first_key_is_not_the_one_this_host_pinned_is_refused(rt, cl
     import pytest
     from registry.signed_leaves import LogTampered
     from signing.keys import Ed25519Signer
+
     _b_granted_after_the_snapshot(rt, client, world)
-    rt.policy.reload()                                    # proves the new checkpoint: pins the key
+    rt.policy.reload()  # proves the new checkpoint: pins the key
     pin = rt.settings.instance_dir / "log-key.pin"
     assert json.loads(pin.read_text())["key_id"]
     other = Ed25519Signer.generate()
-    pin.write_text(json.dumps({"key_id": other.key_id,
-                               "public_key": base64.b64encode(other.public_key_raw).decode()}))
+    pin.write_text(json.dumps({"key_id": other.key_id, "public_key": base64.b64encode(other.public_key_raw).decode()}))
     with pytest.raises(LogTampered, match="第一把日志密钥"):
         rt.policy.reload()

@@ -1,5 +1,6 @@
 """The Chinese web pages (docs/design.md §1, §8 Web UI): each role reaches its workspace, scopes hold,
 filings through the pages call the same services as the API and land in the signed log."""
+
 from __future__ import annotations
 
 import html
@@ -17,23 +18,13 @@ from tests.factories.api import MINIMUM
 from tests.factories.pages import FGW, ITEM, PASSWORD, a_and_b, login, policy, published_item, seal_kept_by, ui  # noqa: F401  (helpers and fixtures)
 
 
-
-
-
-
-
 def count(rt, model) -> int:
     with rt.reading() as session:
         return session.scalar(select(func.count()).select_from(model)) or 0
 
 
-
-
-
-
-
-
 # --- access ------------------------------------------------------------------------------------
+
 
 def test_anonymous_reaches_only_login_verify_and_the_public_list(client, ui):
     r = client.get("/")
@@ -42,18 +33,33 @@ def test_anonymous_reaches_only_login_verify_and_the_public_list(client, ui):
         r = client.get(url)
         assert r.status_code == 200, url
         assert 'lang="zh-CN"' in r.text
-    for url in ("/dept/FGW/", "/dept/FGW/authorizations/new", "/gov/", "/reform/", "/window/", "/window/seal",
-                "/audit/", "/audit/log", "/gs/", "/drc/"):
+    for url in (
+        "/dept/FGW/",
+        "/dept/FGW/authorizations/new",
+        "/gov/",
+        "/reform/",
+        "/window/",
+        "/window/seal",
+        "/audit/",
+        "/audit/log",
+        "/gs/",
+        "/drc/",
+    ):
         r = client.get(url)
         assert r.status_code == 302, url
         assert "/login?next=" in r.headers["Location"], url
     assert client.post("/dept/FGW/absences", data={"person": "1"}).status_code == 302
 
 
-WORKSPACES = [("fgw", "/dept/FGW/", "市发改委 · 工作台"), ("zf", "/gov/", "市人民政府 · 工作台"),
-              ("sgb", "/reform/", "审改部门 · 工作台"), ("win", "/window/", "我能否……"),
-              ("audit", "/audit/", "电子监察工作台"), ("zwfw", "/gs/", "市政务服务中心 · 工作台"),
-              ("drc", "/drc/", "收费审查")]
+WORKSPACES = [
+    ("fgw", "/dept/FGW/", "市发改委 · 工作台"),
+    ("zf", "/gov/", "市人民政府 · 工作台"),
+    ("sgb", "/reform/", "审改部门 · 工作台"),
+    ("win", "/window/", "我能否……"),
+    ("audit", "/audit/", "电子监察工作台"),
+    ("zwfw", "/gs/", "市政务服务中心 · 工作台"),
+    ("drc", "/drc/", "收费审查"),
+]
 
 
 def test_each_role_lands_on_its_workspace(app, ui):
@@ -78,7 +84,7 @@ def test_login_is_rate_limited_per_address_and_name(client, ui):
         assert 'value="fgw"' in r.text  # the name typed is kept
     r = login(client, "fgw")
     assert r.status_code == 429 and "尝试次数过多" in r.text
-    assert 290 <= int(r.headers["Retry-After"]) <= 300   # the first failure leaves the 5-minute window
+    assert 290 <= int(r.headers["Retry-After"]) <= 300  # the first failure leaves the 5-minute window
     assert login(client, "ga").status_code == 302  # another name is not blocked
 
 
@@ -100,12 +106,14 @@ def test_a_department_cannot_open_or_file_for_another_department(client, ui, rt)
         assert r.status_code == 403, url
         assert "只能办理本部门" in r.text
     before = count(rt, m.Absence)
-    r = client.post("/dept/GA/absences", data={"person": str(ui["people"]["c"]), "from": "2019-03-01",
-                                                "reason": "病假"})
+    r = client.post(
+        "/dept/GA/absences", data={"person": str(ui["people"]["c"]), "from": "2019-03-01", "reason": "病假"}
+    )
     assert r.status_code == 403
     # nor through its own pages, naming another department's person
-    r = client.post("/dept/FGW/absences", data={"person": str(ui["people"]["c"]), "from": "2019-03-01",
-                                                 "reason": "病假"})
+    r = client.post(
+        "/dept/FGW/absences", data={"person": str(ui["people"]["c"]), "from": "2019-03-01", "reason": "病假"}
+    )
     assert r.status_code == 422 and "只能为本部门" in r.text
     assert count(rt, m.Absence) == before
     assert client.get("/gov/").status_code == 403
@@ -123,6 +131,7 @@ def test_a_window_cannot_file(client, ui, rt):
 
 # --- department ---------------------------------------------------------------------------------
 
+
 def test_authorization_form_marks_and_prechecks_the_minimum(client, ui):
     login(client, "fgw")
     page = client.get("/dept/FGW/authorizations/new").text
@@ -137,8 +146,14 @@ def test_authorization_form_marks_and_prechecks_the_minimum(client, ui):
 
 def test_filing_an_authorization_through_the_page_signs_and_logs_it(client, ui, rt):
     login(client, "fgw")
-    body = {"grantee_person": str(ui["people"]["a"]), "post": "A", "powers": MINIMUM, "items_scope": "*",
-            "valid_from": "2019-01-01T09:00", "valid_to": ""}
+    body = {
+        "grantee_person": str(ui["people"]["a"]),
+        "post": "A",
+        "powers": MINIMUM,
+        "items_scope": "*",
+        "valid_from": "2019-01-01T09:00",
+        "valid_to": "",
+    }
     r = client.post("/dept/FGW/authorizations/new", data=body)
     assert r.status_code == 302
     with rt.reading() as session:
@@ -163,11 +178,19 @@ def test_filing_an_authorization_through_the_page_signs_and_logs_it(client, ui, 
 
 def test_errors_are_shown_next_to_their_fields_with_the_input_kept(client, ui, rt):
     login(client, "fgw")
-    body = {"grantee_person": str(ui["people"]["b"]), "post": "B", "backs": "", "powers": ["decide"],
-            "items_scope": "*", "valid_from": "2019-01-01"}
+    body = {
+        "grantee_person": str(ui["people"]["b"]),
+        "post": "B",
+        "backs": "",
+        "powers": ["decide"],
+        "items_scope": "*",
+        "valid_from": "2019-01-01",
+    }
     r = client.post("/dept/FGW/authorizations/new", data=body)
     assert r.status_code == 422
-    assert re.search(r'B岗所支撑的A岗授权.*?<span class="field-error">B岗授权须注明所支撑的A岗授权</span>', r.text, re.S)
+    assert re.search(
+        r'B岗所支撑的A岗授权.*?<span class="field-error">B岗授权须注明所支撑的A岗授权</span>', r.text, re.S
+    )
     assert re.search(rf'<option value="{ui["people"]["b"]}" selected>', r.text)  # the input is kept
     assert re.search(r'value="decide" checked', r.text) and not re.search(r'value="use_seal" checked', r.text)
     r = client.post("/dept/FGW/authorizations/new", data={**body, "post": "A", "valid_from": "昨天"})
@@ -197,8 +220,15 @@ def test_the_person_leaves_flow_revokes_moves_custody_and_warns(client, ui, rt):
     preview = client.get(f"/dept/FGW/departure?person={ui['people']['a']}")
     assert preview.status_code == 200
     assert "将空缺" in preview.text and "successor_FGW-SP" in preview.text
-    r = client.post("/dept/FGW/departure", data={"person": str(ui["people"]["a"]), "kind": "调动",
-                                                 "reason": "调任市财政局", "successor_FGW-SP": str(ui["people"]["b"])})
+    r = client.post(
+        "/dept/FGW/departure",
+        data={
+            "person": str(ui["people"]["a"]),
+            "kind": "调动",
+            "reason": "调任市财政局",
+            "successor_FGW-SP": str(ui["people"]["b"]),
+        },
+    )
     assert r.status_code == 200, r.text
     assert "已办理" in r.text and "将空缺" in r.text
     with rt.reading() as session:
@@ -215,18 +245,31 @@ def test_the_person_leaves_flow_is_all_or_nothing(client, ui, rt):
     a, _ = a_and_b(rt, ui)
     seal_kept_by(rt, ui["people"]["a"])
     login(client, "fgw")
-    r = client.post("/dept/FGW/departure", data={"person": str(ui["people"]["a"]), "kind": "离岗",
-                                                 "successor_FGW-SP": str(ui["people"]["c"])})
+    r = client.post(
+        "/dept/FGW/departure",
+        data={"person": str(ui["people"]["a"]), "kind": "离岗", "successor_FGW-SP": str(ui["people"]["c"])},
+    )
     assert r.status_code == 422 and "接任人须为本部门" in r.text
     assert count(rt, m.Revocation) == 0 and count(rt, m.SealCustody) == 1
 
 
 def test_items_are_filed_reviewed_and_returned_with_reasons(client, ui, rt):
     login(client, "fgw")
-    form = {"code": "FGW-002", "name": "固定资产投资项目节能审查", "item_type": "licensing", "case_type": "commitment",
-            "complexity": "simple", "on_application": "1", "statutory_limit_value": "20",
-            "statutory_limit_unit": "working_day", "promised_limit_value": "18", "promised_limit_unit": "working_day",
-            "materials": "M1|项目申请报告\nM2|其他材料", "entry_hall": "CITY", "online_depth": "pre_review"}
+    form = {
+        "code": "FGW-002",
+        "name": "固定资产投资项目节能审查",
+        "item_type": "licensing",
+        "case_type": "commitment",
+        "complexity": "simple",
+        "on_application": "1",
+        "statutory_limit_value": "20",
+        "statutory_limit_unit": "working_day",
+        "promised_limit_value": "18",
+        "promised_limit_unit": "working_day",
+        "materials": "M1|项目申请报告\nM2|其他材料",
+        "entry_hall": "CITY",
+        "online_depth": "pre_review",
+    }
     bad = client.post("/dept/FGW/items/new", data={**form, "promised_limit_value": "五"})
     assert bad.status_code == 422 and "不是数字" in bad.text and 'value="固定资产投资项目节能审查"' in bad.text
     r = client.post("/dept/FGW/items/new", data=form)
@@ -251,8 +294,10 @@ def test_items_are_filed_reviewed_and_returned_with_reasons(client, ui, rt):
 def test_exemptions_are_requested_by_the_department_and_decided_by_the_government(client, ui, rt):
     published_item(rt)
     login(client, "fgw")
-    r = client.post("/dept/FGW/exemptions", data={"item": "FGW-001", "reason": "venue", "basis": "大厅面积不足",
-                                                  "effective_from": "2019-01-01"})
+    r = client.post(
+        "/dept/FGW/exemptions",
+        data={"item": "FGW-001", "reason": "venue", "basis": "大厅面积不足", "effective_from": "2019-01-01"},
+    )
     assert r.status_code == 302
     client.post("/logout")
     login(client, "zf")
@@ -270,7 +315,6 @@ def test_exemptions_are_requested_by_the_department_and_decided_by_the_governmen
 
 
 # --- window --------------------------------------------------------------------------------------
-
 
 
 def test_the_window_asks_and_reads_the_clauses(client, ui, rt, policy):
@@ -292,6 +336,7 @@ def test_the_window_page_says_when_the_engine_is_not_ready(client, ui, monkeypat
 
     def no_pack(self):
         raise RuntimeError("没有生效的规则包")
+
     monkeypatch.setattr(Runtime, "policy", property(no_pack))
     login(client, "win")
     r = client.get(f"/window/?ask=1&person={ui['people']['a']}&item=X&action=decide")
@@ -308,13 +353,21 @@ def test_a_custodian_seals_gets_a_receipt_and_a_citizen_verifies_it(client, app,
     page = client.get("/window/seal").text
     assert "本人保管" in page
     document = b"%PDF-1.4 approval"
-    r = client.post("/window/seal", data={"seal": "FGW-SP", "item": "FGW-001", "case": "XT2019-0001",
-                                          "place": "FGW-CK", "document": (BytesIO(document), "a.pdf")},
-                    content_type="multipart/form-data")
+    r = client.post(
+        "/window/seal",
+        data={
+            "seal": "FGW-SP",
+            "item": "FGW-001",
+            "case": "XT2019-0001",
+            "place": "FGW-CK",
+            "document": (BytesIO(document), "a.pdf"),
+        },
+        content_type="multipart/form-data",
+    )
     assert r.status_code == 302, r.text
     receipt_page = client.get(r.headers["Location"]).text
     assert "用印已记入日志" in receipt_page
-    assert "发改委窗口（FGW-CK）" in receipt_page          # the place by name, its code beside it
+    assert "发改委窗口（FGW-CK）" in receipt_page  # the place by name, its code beside it
     listed = client.get("/window/seal-uses").text
     assert "发改委窗口" in listed and "XT2019-0001" in listed
     use_id = int(r.headers["Location"].split("/")[-1].split("?")[0])
@@ -323,16 +376,25 @@ def test_a_custodian_seals_gets_a_receipt_and_a_citizen_verifies_it(client, app,
     leaf_hash = receipt.get_json()["leaf_hash"]
     printed = client.get(f"/window/seal-uses/{use_id}/print").text
     assert "<svg" in printed and leaf_hash in printed
-    refused = client.post("/window/seal", data={"seal": "FGW-SP", "item": "FGW-001", "case": "XT2019-0002",
-                                                "place": "FGW-KS", "document_sha256": "ab" * 32})
+    refused = client.post(
+        "/window/seal",
+        data={
+            "seal": "FGW-SP",
+            "item": "FGW-001",
+            "case": "XT2019-0002",
+            "place": "FGW-KS",
+            "document_sha256": "ab" * 32,
+        },
+    )
     assert refused.status_code == 403 and "不允许用印" in refused.text and "XT-3.3.1" in refused.text
     client.post("/logout")
     anon = app.test_client()
     result = anon.get(f"/verify/{leaf_hash}").text
     assert "已登记用印" in result and "市发改委" in result and "行政审批专用章" in result
     assert "张建国" not in result and "XT2019-0001" not in result  # no personal data
-    upload = anon.post("/verify", data={"receipt": (BytesIO(receipt.data), "r.json")},
-                       content_type="multipart/form-data")
+    upload = anon.post(
+        "/verify", data={"receipt": (BytesIO(receipt.data), "r.json")}, content_type="multipart/form-data"
+    )
     assert "核验通过" in upload.text and "已登记用印" in upload.text
     assert "未找到" in anon.post("/verify", data={"hash": "0" * 64}).text
     # the auditor checks the same receipt and the entry's inclusion proof
@@ -342,18 +404,29 @@ def test_a_custodian_seals_gets_a_receipt_and_a_citizen_verifies_it(client, app,
     tampered = receipt.get_json()
     tampered["leaf_index"] += 1
     import json
+
     bad = client.post("/audit/receipt", data={"receipt_text": json.dumps(tampered)})
     assert bad.status_code == 422 and "核验未通过" in bad.text
 
 
 # --- auditor and public -------------------------------------------------------------------------
 
+
 def test_the_auditor_reads_the_log_with_inclusion_proofs_and_works_alerts(client, ui, rt):
     a_and_b(rt, ui)
     with rt.sessions() as session, session.begin():
         rt.ledger.publish_checkpoint(session)
-        session.add(m.Alert(key="t1", rule="entry.internal_office", clause="XT-3.3.1", department="FGW",
-                            level="red", text="在内部科室受理", raised_at=utcnow()))
+        session.add(
+            m.Alert(
+                key="t1",
+                rule="entry.internal_office",
+                clause="XT-3.3.1",
+                department="FGW",
+                level="red",
+                text="在内部科室受理",
+                raised_at=utcnow(),
+            )
+        )
     login(client, "audit")
     log = client.get("/audit/log").text
     assert "授权书" in log

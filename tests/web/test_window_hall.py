@@ -2,6 +2,7 @@
 place (a token issued for the window's place) finds in the people lookup and the API's people list
 only those of departments with a place in its hall and of the hall's host department; a window
 whose sign-in names no place (a page sign-in) is not narrowed."""
+
 from __future__ import annotations
 
 from flask import g
@@ -11,16 +12,19 @@ from registry.models import User
 from tests.factories.pages import login, ui  # noqa: F401  (fixture)
 from tests.web.conftest import bearer
 
-CITY = {"张建国", "李明", "赵丽"}          # FGW has a window in CITY; ZWFW hosts it; GA has no place there
+CITY = {"张建国", "李明", "赵丽"}  # FGW has a window in CITY; ZWFW hosts it; GA has no place there
 
 
 def _other_hall(rt):
     from registry.services import org
     from registry.services.context import SYSTEM
+
     with rt.filing(SYSTEM) as ctx:
         org.create_hall(ctx, {"code": "GA-HALL", "name": "公安交警车管分厅", "kind": "sub", "host_department": "GA"})
-        org.create_place(ctx, {"code": "GA-CK", "name": "车管窗口", "kind": "department_window", "hall": "GA-HALL",
-                               "department": "GA"})
+        org.create_place(
+            ctx,
+            {"code": "GA-CK", "name": "车管窗口", "kind": "department_window", "hall": "GA-HALL", "department": "GA"},
+        )
 
 
 def _names(client, headers) -> set[str]:
@@ -35,11 +39,12 @@ def test_a_window_bound_to_a_place_reads_the_people_of_its_hall(client, ui, rt):
         at_city, at_ga = create_token(session, "win", "FGW-CK"), create_token(session, "win", "GA-CK")
     assert _names(client, bearer(at_city)) == CITY
     assert _names(client, bearer(at_ga)) == {"王芳"}
-    assert _names(client, bearer(ui["tokens"]["win"])) == CITY | {"王芳"}     # no place: every person
+    assert _names(client, bearer(ui["tokens"]["win"])) == CITY | {"王芳"}  # no place: every person
 
 
 def test_the_window_lookup_follows_the_place_and_a_page_sign_in_is_not_narrowed(app, client, ui, rt):
     from web.ui.window_lookup import person_options
+
     login(client, "win")
     rows = client.get("/window/lookup/people").get_json()["rows"]
     assert {r["label"].split("（")[0] for r in rows} == CITY | {"王芳"}

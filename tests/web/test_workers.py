@@ -5,8 +5,8 @@ connection pool, decision index, token cache and change monitor. On SQLite the s
 the beacon file (registry.change_signal), read before the next answer; on PostgreSQL the
 NOTIFY reaches the other worker's LISTEN connection a moment after the commit.
 """
-from __future__ import annotations
 
+from __future__ import annotations
 
 
 from registry.services.accounts import revoke_token
@@ -14,10 +14,6 @@ from tests.web.conftest import bearer
 from tests.factories.api import file_item
 from tests.factories.api import grant
 from tests.factories.workers import eventually, other_worker  # noqa: F401  (helpers and fixtures)
-
-
-
-
 
 
 def test_an_absence_filed_in_one_worker_changes_the_next_answer_in_another(rt, client, world, other_worker):
@@ -32,8 +28,11 @@ def test_an_absence_filed_in_one_worker_changes_the_next_answer_in_another(rt, c
         return r.get_json()["allowed"]
 
     assert eventually(rt, allowed_in_other) is True
-    r = client.post("/api/v1/absences", json={"person": a, "from": "2019-01-01", "to": "2099-01-01", "reason": "病假"},
-                    headers=bearer(world["tokens"]["fgw"]))
+    r = client.post(
+        "/api/v1/absences",
+        json={"person": a, "from": "2019-01-01", "to": "2099-01-01", "reason": "病假"},
+        headers=bearer(world["tokens"]["fgw"]),
+    )
     assert r.status_code == 201
     assert eventually(rt, lambda: not allowed_in_other()) is True
 
@@ -63,6 +62,7 @@ def test_failed_sign_ins_count_in_every_worker(client, world, other_worker):
 
 def test_anonymous_receipt_checks_count_in_every_worker(client, other_worker):
     from application.limits import RECEIPT_CHECK
+
     path = "/api/v1/verify/" + "ab" * 32
     for i in range(RECEIPT_CHECK.count):
         assert (client if i % 2 else other_worker).get(path).status_code == 200

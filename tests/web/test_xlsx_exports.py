@@ -1,6 +1,7 @@
 """Every list downloadable as xlsx (issue 12 item 6): the whole list, not the page shown, with the
 headers and names the page shows, hashes whole, buttons left out, and a text a spreadsheet would
 run as a formula written inert. (The crawl in test_link_crawl.py opens every role's downloads.)"""
+
 from __future__ import annotations
 
 from io import BytesIO
@@ -24,8 +25,8 @@ PAGE = """<html><head><title>授权书 · 湘潭</title></head><body><nav><table
 
 def test_a_pages_tables_become_sheets_as_the_page_shows_them():
     (title, headers, rows), (title2, headers2, rows2) = tables_of(PAGE)
-    assert (title, headers) == ("授权书", ["#", "被授权人", "记录哈希"])       # the buttons' and forms' columns dropped
-    assert rows == [[7, "张建国 FGW-A", "ab12cd34ef"]]                         # the whole hash; no "没有更多"
+    assert (title, headers) == ("授权书", ["#", "被授权人", "记录哈希"])  # the buttons' and forms' columns dropped
+    assert rows == [[7, "张建国 FGW-A", "ab12cd34ef"]]  # the whole hash; no "没有更多"
     assert (title2, headers2, rows2) == ("空表", ["名称"], [])
 
 
@@ -36,7 +37,7 @@ def _exceptions(rt, reasons: list[str]) -> None:
 
 
 def test_the_download_holds_the_whole_list_with_formulas_made_inert(client, ui, rt):
-    reasons = ["=HYPERLINK(\"http://x\",\"点我\")"] + [f"经研究暂不整改（第{i}件）" for i in range(PER_PAGE + 4)]
+    reasons = ['=HYPERLINK("http://x","点我")'] + [f"经研究暂不整改（第{i}件）" for i in range(PER_PAGE + 4)]
     _exceptions(rt, reasons)
     login(client, "sgb")
     page = client.get("/reform/exceptions").get_data(as_text=True)
@@ -47,7 +48,7 @@ def test_the_download_holds_the_whole_list_with_formulas_made_inert(client, ui, 
     ws = load_workbook(BytesIO(r.data)).worksheets[0]
     rows = list(ws.iter_rows(values_only=True))
     assert rows[0][:4] == ("#", "规则", "对象", "理由")
-    assert len(rows) - 1 == len(reasons)                                        # every row, not one page
+    assert len(rows) - 1 == len(reasons)  # every row, not one page
     texts = {row[3] for row in rows[1:]}
     assert "'" + reasons[0] in texts and reasons[0] not in texts
 
@@ -56,16 +57,20 @@ def test_the_log_download_lists_the_filtered_log_with_names_and_whole_hashes(cli
     from sqlalchemy import select
 
     from registry import models as m
+
     a_and_b(rt, ui)
     with rt.reading() as session:
-        entries = list(session.execute(select(m.LogEntry.index, m.LogEntry.kind, m.LogEntry.leaf_hash)
-                                       .order_by(m.LogEntry.index.desc())))
+        entries = list(
+            session.execute(
+                select(m.LogEntry.index, m.LogEntry.kind, m.LogEntry.leaf_hash).order_by(m.LogEntry.index.desc())
+            )
+        )
     login(client, "audit")
     r = client.get("/audit/log?format=xlsx")
     assert r.status_code == 200 and r.mimetype.endswith("spreadsheetml.sheet")
     rows = list(load_workbook(BytesIO(r.data)).worksheets[0].iter_rows(values_only=True))
     assert rows[0] == ("序号", "类别", "时间", "叶哈希", "引用")
-    assert [(row[0], row[3]) for row in rows[1:]] == [(i, h) for i, _, h in entries]   # every entry, newest first
+    assert [(row[0], row[3]) for row in rows[1:]] == [(i, h) for i, _, h in entries]  # every entry, newest first
     assert "授权书" in {row[1] for row in rows[1:]} and "authorization" not in {row[1] for row in rows[1:]}
     only = client.get("/audit/log?format=xlsx&kind=authorization")
     kinds = {row[1] for row in list(load_workbook(BytesIO(only.data)).worksheets[0].iter_rows(values_only=True))[1:]}

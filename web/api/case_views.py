@@ -1,4 +1,5 @@
 """API views for cases (办件), their steps, and alerts."""
+
 from __future__ import annotations
 
 from flask import g
@@ -14,57 +15,117 @@ from web.api.serialize import t
 from application.runtime import actor_of
 from web.context import runtime
 
-LIST = {"type": "object", "required": ["items", "next"],
-        "properties": {"items": {"type": "array"}, "next": {"type": ["string", "null"]}}}
+LIST = {
+    "type": "object",
+    "required": ["items", "next"],
+    "properties": {"items": {"type": "array"}, "next": {"type": ["string", "null"]}},
+}
 
 
 def case_json(c: m.Case) -> dict:
-    return {"number": c.number, "item": c.item, "department": c.department, "place": c.place,
-            "accepted_at": t(c.accepted_at), "due_at": t(c.due_at), "clock_pending": c.clock_pending,
-            "platform_record": c.platform_record, "platform_no": c.platform_no, "status": c.status,
-            "pending_platform": c.pending_platform, "platform_due_at": t(c.platform_due_at), "decision_id": c.decision_id, "log_index": c.log_index}
+    return {
+        "number": c.number,
+        "item": c.item,
+        "department": c.department,
+        "place": c.place,
+        "accepted_at": t(c.accepted_at),
+        "due_at": t(c.due_at),
+        "clock_pending": c.clock_pending,
+        "platform_record": c.platform_record,
+        "platform_no": c.platform_no,
+        "status": c.status,
+        "pending_platform": c.pending_platform,
+        "platform_due_at": t(c.platform_due_at),
+        "decision_id": c.decision_id,
+        "log_index": c.log_index,
+    }
 
 
 def alert_json(a: m.Alert) -> dict:
-    return {"id": a.id, "rule": a.rule, "clause": a.clause, "department": a.department, "case": a.case,
-            "level": a.level, "text": a.text, "raised_at": t(a.raised_at), "state": a.state,
-            "acknowledged_at": t(a.acknowledged_at), "resolved_at": t(a.resolved_at)}
+    return {
+        "id": a.id,
+        "rule": a.rule,
+        "clause": a.clause,
+        "department": a.department,
+        "case": a.case,
+        "level": a.level,
+        "text": a.text,
+        "raised_at": t(a.raised_at),
+        "state": a.state,
+        "acknowledged_at": t(a.acknowledged_at),
+        "resolved_at": t(a.resolved_at),
+    }
 
 
 @route("GET", "/cases", "办件列表", query=LIST_QUERY, response=LIST, tag="cases")
 def list_cases():
     """A window sees every case (it accepts for the whole hall); a department its own."""
-    return listing(select(m.Case).order_by(m.Case.accepted_at.desc()), case_json,
-                   None if g.principal.role == "window" else m.Case.department)
+    return listing(
+        select(m.Case).order_by(m.Case.accepted_at.desc()),
+        case_json,
+        None if g.principal.role == "window" else m.Case.department,
+    )
 
 
-@route("POST", "/cases", "受理办件（先判定受理权限，再登记并签名记入日志）", body=s.CaseIn,
-       roles=("window", "gov_service"), status=201, response={"type": "object"}, tag="cases")
+@route(
+    "POST",
+    "/cases",
+    "受理办件（先判定受理权限，再登记并签名记入日志）",
+    body=s.CaseIn,
+    roles=("window", "gov_service"),
+    status=201,
+    response={"type": "object"},
+    tag="cases",
+)
 def open_case(body: s.CaseIn):
     from application.casework import accept_case
+
     case = accept_case(runtime(), g.principal, body.model_dump())
     return case_json(case), 201
 
 
-@route("POST", "/cases/{number}/steps", "记录办件环节（签名记入日志）", body=s.CaseStepIn,
-       roles=("window", "gov_service", "department"), status=201, response={"type": "object"}, tag="cases")
+@route(
+    "POST",
+    "/cases/{number}/steps",
+    "记录办件环节（签名记入日志）",
+    body=s.CaseStepIn,
+    roles=("window", "gov_service", "department"),
+    status=201,
+    response={"type": "object"},
+    tag="cases",
+)
 def add_step(number: str, body: s.CaseStepIn):
     """The step's person is the caller's linked person, its place a bound token's place, its
     time no further back than the pack allows (application.acts); a refusal writes nothing."""
     from application.case_clock import record_step
+
     out = record_step(runtime(), g.principal, number, body.step, person=body.person, place=body.place, at=body.at)
     out["at"] = t(out["at"])
     return out, 201
 
 
-@route("GET", "/alerts", "预警列表", roles=("auditor", "department", "reform_office"), query=LIST_QUERY,
-       response=LIST, tag="cases")
+@route(
+    "GET",
+    "/alerts",
+    "预警列表",
+    roles=("auditor", "department", "reform_office"),
+    query=LIST_QUERY,
+    response=LIST,
+    tag="cases",
+)
 def list_alerts():
     return listing(select(m.Alert).order_by(m.Alert.raised_at.desc()), alert_json, m.Alert.department)
 
 
-@route("POST", "/alerts/{alert_id}/ack", "确认预警", roles=("auditor", "department"), status=201,
-       response={"type": "object"}, tag="cases")
+@route(
+    "POST",
+    "/alerts/{alert_id}/ack",
+    "确认预警",
+    roles=("auditor", "department"),
+    status=201,
+    response={"type": "object"},
+    tag="cases",
+)
 def ack_alert(alert_id: str):
     if not alert_id.isdigit():
         return problem(404, "记录不存在", f"预警“{alert_id}”不存在")

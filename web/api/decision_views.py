@@ -2,6 +2,7 @@
 
 A decision that denies is a 200 answer with allowed=false; only acts are refused with 403.
 """
+
 from __future__ import annotations
 
 from flask import request
@@ -25,21 +26,44 @@ def stamp(answer: dict) -> dict:
     return answer
 
 
-@route("POST", "/decisions", "判定：某人能否在此时此地对某事项办理某操作", body=s.DecisionIn, status=200,
-       response=DECISION, tag="decisions")
+@route(
+    "POST",
+    "/decisions",
+    "判定：某人能否在此时此地对某事项办理某操作",
+    body=s.DecisionIn,
+    status=200,
+    response=DECISION,
+    tag="decisions",
+)
 def decide(body: s.DecisionIn):
     return answer(runtime(), body)
 
 
 def answer(rt, body: s.DecisionIn) -> dict:
     """The decision for a validated request (also served below Flask: web.api.fastpath)."""
-    return stamp(rt.policy.decide(body.person, body.action, body.item, at=body.at, known_at=body.known_at,
-                                  place=body.place, seal=body.seal, case=body.case))
+    return stamp(
+        rt.policy.decide(
+            body.person,
+            body.action,
+            body.item,
+            at=body.at,
+            known_at=body.known_at,
+            place=body.place,
+            seal=body.seal,
+            case=body.case,
+        )
+    )
 
 
-@route("GET", "/decisions/actions", "此人对此事项可办理的全部操作及理由", status=200, tag="decisions",
-       query={"person": "人员编号", "item": "事项编码", "at": "时间（ISO-8601）", "place": "场所编码"},
-       response={"type": "object", "properties": {"items": {"type": "array"}}})
+@route(
+    "GET",
+    "/decisions/actions",
+    "此人对此事项可办理的全部操作及理由",
+    status=200,
+    tag="decisions",
+    query={"person": "人员编号", "item": "事项编码", "at": "时间（ISO-8601）", "place": "场所编码"},
+    response={"type": "object", "properties": {"items": {"type": "array"}}},
+)
 def allowed_actions():
     args = request.args
     errors = []
@@ -59,5 +83,3 @@ def allowed_actions():
         return problem(422, "数据校验未通过", "查询参数有误", errors=errors)
     items = runtime().policy.allowed_actions(int(person), item, at=at, place=args.get("place") or None)
     return {"items": items}
-
-

@@ -12,6 +12,7 @@ Anything else passes through untouched to the Flask route, with the body it had:
 unknown token, a cookie, another content type, a body that is not valid, an unknown reference,
 any error. Problems (401, 413, 422, 500) are therefore written in one place only, the route.
 """
+
 from __future__ import annotations
 
 import io
@@ -36,7 +37,8 @@ class DecisionFastPath:
 
     def __init__(self, app: Any, wsgi_app: WSGIApp, *, runtime: Any, token_cache: Any) -> None:
         from web.api import decision_views, routing  # the route's own declaration, guard and answer
-        self.app = app                     # its JSON provider (same parser, same bytes) and config
+
+        self.app = app  # its JSON provider (same parser, same bytes) and config
         self.wsgi_app = wsgi_app
         self.runtime = runtime
         self.token_cache = token_cache
@@ -73,7 +75,7 @@ class DecisionFastPath:
         try:
             principal = self.token_cache.lookup(self.runtime, header[7:].strip())
             if principal is None or self.refusal(self.spec, principal) is not None:
-                return None   # before reading the body: the route answers who may not ask
+                return None  # before reading the body: the route answers who may not ask
             note_principal(environ, principal)
         except Exception:
             log.debug("decision fast path: token lookup failed", exc_info=True)
@@ -84,8 +86,8 @@ class DecisionFastPath:
         try:
             request = self.validated_body(self.spec, app.json.loads(raw))
             return app.json.encode(self.answer(self.runtime, request))
-        except (ValueError, ValidationError, UnknownReference):   # BadBody is a ValueError
-            return None   # the route answers with the problem that names the field
+        except (ValueError, ValidationError, UnknownReference):  # BadBody is a ValueError
+            return None  # the route answers with the problem that names the field
         except Exception:
             # Unexpected: the route runs again and answers (or logs) it the one way errors go.
             log.debug("decision fast path fell through", exc_info=True)

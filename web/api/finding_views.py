@@ -1,4 +1,5 @@
 """API views for findings with a life (answer, escalate, sync) and per-department case figures."""
+
 from __future__ import annotations
 
 from typing import Annotated
@@ -21,8 +22,11 @@ from application.runtime import actor_of
 from web.context import runtime
 
 READERS = ("reform_office", "auditor", "department")
-LIST = {"type": "object", "required": ["items", "next"],
-        "properties": {"items": {"type": "array"}, "next": {"type": ["string", "null"]}}}
+LIST = {
+    "type": "object",
+    "required": ["items", "next"],
+    "properties": {"items": {"type": "array"}, "next": {"type": ["string", "null"]}},
+}
 
 
 class FindingNoteIn(Body):
@@ -30,15 +34,34 @@ class FindingNoteIn(Body):
 
 
 def event_json(e: m.FindingEvent) -> dict:
-    return {"id": e.id, "event": e.event, "event_label": finding_service.EVENTS.get(e.event, e.event), "by": e.by,
-            "by_user": e.by_user, "note": e.note, "at": t(e.at), "log_index": e.log_index}
+    return {
+        "id": e.id,
+        "event": e.event,
+        "event_label": finding_service.EVENTS.get(e.event, e.event),
+        "by": e.by,
+        "by_user": e.by_user,
+        "note": e.note,
+        "at": t(e.at),
+        "log_index": e.log_index,
+    }
 
 
 def finding_json(f: m.Finding) -> dict:
-    return {"id": f.id, "rule": f.rule, "clause": f.clause, "subject": f.subject, "department": f.department,
-            "severity": f.severity, "strength": f.strength, "text": f.text, "state": f.state,
-            "state_label": finding_service.STATES.get(f.state, f.state), "first_seen": t(f.first_seen),
-            "last_seen": t(f.last_seen), "closed_at": t(f.closed_at)}
+    return {
+        "id": f.id,
+        "rule": f.rule,
+        "clause": f.clause,
+        "subject": f.subject,
+        "department": f.department,
+        "severity": f.severity,
+        "strength": f.strength,
+        "text": f.text,
+        "state": f.state,
+        "state_label": finding_service.STATES.get(f.state, f.state),
+        "first_seen": t(f.first_seen),
+        "last_seen": t(f.last_seen),
+        "closed_at": t(f.closed_at),
+    }
 
 
 def _time_arg(name: str):
@@ -61,10 +84,22 @@ def _department_scope():
     return wanted, None
 
 
-@route("GET", "/findings", "问题清单（审改部门、电子监察查看全部，部门查看本部门）", roles=READERS, tag="oversight",
-       query={"department": "部门编码", "state": "open | notified | answered | escalated | closed",
-              "clause": "条款编号", "rule": "规则编号", "page": "页码", "per_page": "每页条数（≤ 500）"},
-       response=LIST)
+@route(
+    "GET",
+    "/findings",
+    "问题清单（审改部门、电子监察查看全部，部门查看本部门）",
+    roles=READERS,
+    tag="oversight",
+    query={
+        "department": "部门编码",
+        "state": "open | notified | answered | escalated | closed",
+        "clause": "条款编号",
+        "rule": "规则编号",
+        "page": "页码",
+        "per_page": "每页条数（≤ 500）",
+    },
+    response=LIST,
+)
 def list_findings():
     scope, denied = _department_scope()
     if denied is not None:
@@ -75,8 +110,12 @@ def list_findings():
     state = request.args.get("state")
     if state:
         if state not in finding_service.STATES:
-            return problem(422, "数据校验未通过", f"未知状态“{state}”",
-                           errors=[{"field": "state", "message": "、".join(finding_service.STATES)}])
+            return problem(
+                422,
+                "数据校验未通过",
+                f"未知状态“{state}”",
+                errors=[{"field": "state", "message": "、".join(finding_service.STATES)}],
+            )
         stmt = stmt.where(m.Finding.state == state)
     for name in ("clause", "rule"):
         if request.args.get(name):
@@ -91,8 +130,9 @@ def _readable(f: m.Finding):
     return None
 
 
-@route("GET", "/findings/{finding_id}", "一个问题及其全部经过", roles=READERS, tag="oversight",
-       response={"type": "object"})
+@route(
+    "GET", "/findings/{finding_id}", "一个问题及其全部经过", roles=READERS, tag="oversight", response={"type": "object"}
+)
 def get_finding(finding_id: str):
     with runtime().reading() as session:
         f = session.get(m.Finding, finding_id)
@@ -111,22 +151,46 @@ def _act(finding_id: str, fn, note: str):
     return out, 201
 
 
-@route("POST", "/findings/{finding_id}/answer", "责任部门答复问题（签名记入日志）", body=FindingNoteIn,
-       roles=("department",), status=201, tag="oversight", response={"type": "object"})
+@route(
+    "POST",
+    "/findings/{finding_id}/answer",
+    "责任部门答复问题（签名记入日志）",
+    body=FindingNoteIn,
+    roles=("department",),
+    status=201,
+    tag="oversight",
+    response={"type": "object"},
+)
 def answer_finding(finding_id: str, body: FindingNoteIn):
     return _act(finding_id, finding_service.answer, body.note)
 
 
-@route("POST", "/findings/{finding_id}/escalate", "审改部门升级督办（签名记入日志）", body=FindingNoteIn,
-       roles=("reform_office",), status=201, tag="oversight", response={"type": "object"})
+@route(
+    "POST",
+    "/findings/{finding_id}/escalate",
+    "审改部门升级督办（签名记入日志）",
+    body=FindingNoteIn,
+    roles=("reform_office",),
+    status=201,
+    tag="oversight",
+    response={"type": "object"},
+)
 def escalate_finding(finding_id: str, body: FindingNoteIn):
     return _act(finding_id, finding_service.escalate, body.note)
 
 
-@route("POST", "/findings/sync", "运行全市合规报告并同步问题清单、通知责任部门", roles=("reform_office",),
-       tag="oversight", query={"at": "时间（ISO-8601），默认现在"}, response={"type": "object"})
+@route(
+    "POST",
+    "/findings/sync",
+    "运行全市合规报告并同步问题清单、通知责任部门",
+    roles=("reform_office",),
+    tag="oversight",
+    query={"at": "时间（ISO-8601），默认现在"},
+    response={"type": "object"},
+)
 def sync_findings():
     from application.scheduler import sync_findings as run_sync
+
     at, bad = _time_arg("at")
     if bad is not None:
         return bad
@@ -135,27 +199,43 @@ def sync_findings():
 
 # ------------------------------------------------------------------ figures
 
+
 def case_figures(session, at, department: str | None = None) -> dict:
     """Per department: cases, on-time rate of issued cases with a limit, overdue open cases,
     open alerts. ``at`` is the moment "overdue" is judged at."""
-    issued_sub = (select(m.CaseStep.case.label("case"), func.min(m.CaseStep.at).label("issued_at"))
-                  .where(m.CaseStep.step == "issued").group_by(m.CaseStep.case).subquery())
+    issued_sub = (
+        select(m.CaseStep.case.label("case"), func.min(m.CaseStep.at).label("issued_at"))
+        .where(m.CaseStep.step == "issued")
+        .group_by(m.CaseStep.case)
+        .subquery()
+    )
     issued = issued_sub.c.issued_at
     limited = m.Case.due_at.is_not(None)
 
     def count_if(*conds):
         return func.coalesce(func.sum(sql_case((and_(*conds), 1), else_=0)), 0)
 
-    stmt = (select(m.Case.department, func.count().label("cases"), func.count(issued).label("issued"),
-                   count_if(issued.is_not(None), limited).label("issued_with_limit"),
-                   count_if(issued.is_not(None), limited, issued <= m.Case.due_at).label("issued_on_time"),
-                   count_if(issued.is_not(None), limited, issued > m.Case.due_at).label("issued_late"),
-                   count_if(issued.is_(None), limited, m.Case.due_at < at).label("overdue"),
-                   count_if(issued.is_(None), m.Case.clock_pending.is_(True)).label("clock_pending"))
-            .select_from(m.Case).outerjoin(issued_sub, issued_sub.c.case == m.Case.number)
-            .where(m.Case.accepted_at <= at).group_by(m.Case.department))
-    alerts = select(m.Alert.department, m.Alert.level, func.count()).where(m.Alert.state == "open") \
+    stmt = (
+        select(
+            m.Case.department,
+            func.count().label("cases"),
+            func.count(issued).label("issued"),
+            count_if(issued.is_not(None), limited).label("issued_with_limit"),
+            count_if(issued.is_not(None), limited, issued <= m.Case.due_at).label("issued_on_time"),
+            count_if(issued.is_not(None), limited, issued > m.Case.due_at).label("issued_late"),
+            count_if(issued.is_(None), limited, m.Case.due_at < at).label("overdue"),
+            count_if(issued.is_(None), m.Case.clock_pending.is_(True)).label("clock_pending"),
+        )
+        .select_from(m.Case)
+        .outerjoin(issued_sub, issued_sub.c.case == m.Case.number)
+        .where(m.Case.accepted_at <= at)
+        .group_by(m.Case.department)
+    )
+    alerts = (
+        select(m.Alert.department, m.Alert.level, func.count())
+        .where(m.Alert.state == "open")
         .group_by(m.Alert.department, m.Alert.level)
+    )
     if department:
         stmt = stmt.where(m.Case.department == department)
         alerts = alerts.where(m.Alert.department == department)
@@ -163,10 +243,24 @@ def case_figures(session, at, department: str | None = None) -> dict:
     rows: dict[str, dict] = {}
 
     def row_for(code):
-        return rows.setdefault(code, {"department": code, "name": names.get(code, code), "cases": 0, "open": 0,
-                                      "issued": 0, "issued_with_limit": 0, "issued_on_time": 0, "issued_late": 0,
-                                      "on_time_rate": None, "overdue": 0, "clock_pending": 0, "open_alerts": 0,
-                                      "open_alerts_by_level": {}})
+        return rows.setdefault(
+            code,
+            {
+                "department": code,
+                "name": names.get(code, code),
+                "cases": 0,
+                "open": 0,
+                "issued": 0,
+                "issued_with_limit": 0,
+                "issued_on_time": 0,
+                "issued_late": 0,
+                "on_time_rate": None,
+                "overdue": 0,
+                "clock_pending": 0,
+                "open_alerts": 0,
+                "open_alerts_by_level": {},
+            },
+        )
 
     for r in session.execute(stmt).mappings():
         row = row_for(r["department"])
@@ -182,16 +276,35 @@ def case_figures(session, at, department: str | None = None) -> dict:
         row["open_alerts"] += n
         row["open_alerts_by_level"][level] = n
     items = sorted(rows.values(), key=lambda r: (-r["overdue"], -r["open_alerts"], r["department"]))
-    total = {k: sum(r[k] for r in items) for k in ("cases", "open", "issued", "issued_with_limit", "issued_on_time",
-                                                     "issued_late", "overdue", "clock_pending", "open_alerts")}
-    total["on_time_rate"] = (round(total["issued_on_time"] / total["issued_with_limit"], 4)
-                             if total["issued_with_limit"] else None)
+    total = {
+        k: sum(r[k] for r in items)
+        for k in (
+            "cases",
+            "open",
+            "issued",
+            "issued_with_limit",
+            "issued_on_time",
+            "issued_late",
+            "overdue",
+            "clock_pending",
+            "open_alerts",
+        )
+    }
+    total["on_time_rate"] = (
+        round(total["issued_on_time"] / total["issued_with_limit"], 4) if total["issued_with_limit"] else None
+    )
     return {"at": t(at), "items": items, "total": total}
 
 
-@route("GET", "/cases/figures", "各部门办件按时办结率、超期数、未处理预警数",
-       roles=("reform_office", "auditor", "department", "gov_service", "government"), tag="cases",
-       query={"department": "部门编码", "at": "判断超期的时间（ISO-8601），默认现在"}, response={"type": "object"})
+@route(
+    "GET",
+    "/cases/figures",
+    "各部门办件按时办结率、超期数、未处理预警数",
+    roles=("reform_office", "auditor", "department", "gov_service", "government"),
+    tag="cases",
+    query={"department": "部门编码", "at": "判断超期的时间（ISO-8601），默认现在"},
+    response={"type": "object"},
+)
 def figures():
     scope, denied = _department_scope()
     if denied is not None:

@@ -1,5 +1,6 @@
 """Lists: `{"items": [...], "next": URL or null}` with `page` and `per_page` (≤ 500),
 filtered by the caller's read scope (docs/design.md §1) and by `department`."""
+
 from __future__ import annotations
 
 from typing import Any, Callable
@@ -12,8 +13,11 @@ from web.input_guard import page_number
 
 MAX_PER_PAGE = 500
 FULL_READERS = frozenset({"reform_office", "auditor", "gov_service", "government", "drc"})
-LIST_QUERY = {"page": "page number, from 1", "per_page": "rows per page, at most 500",
-              "department": "only this department's rows"}
+LIST_QUERY = {
+    "page": "page number, from 1",
+    "per_page": "rows per page, at most 500",
+    "department": "only this department's rows",
+}
 
 
 class ScopeDenied(Exception):
@@ -46,9 +50,15 @@ def page_args() -> tuple[int, int] | Any:
 def paginate(session, stmt: Select, serialize: Callable[[Any], dict[str, Any]]):
     args = page_args()
     if args is None:
-        return problem(422, "分页参数有误", f"page ≥ 1，1 ≤ per_page ≤ {MAX_PER_PAGE}",
-                       errors=[{"field": "page", "message": "须为正整数"},
-                               {"field": "per_page", "message": f"须在 1 到 {MAX_PER_PAGE} 之间"}])
+        return problem(
+            422,
+            "分页参数有误",
+            f"page ≥ 1，1 ≤ per_page ≤ {MAX_PER_PAGE}",
+            errors=[
+                {"field": "page", "message": "须为正整数"},
+                {"field": "per_page", "message": f"须在 1 到 {MAX_PER_PAGE} 之间"},
+            ],
+        )
     page, per_page = args
     rows = list(session.scalars(stmt.offset((page - 1) * per_page).limit(per_page + 1)))
     more = len(rows) > per_page
@@ -70,6 +80,7 @@ def listing(stmt: Select, present: Callable[[Any], dict[str, Any]], department_c
     """A page of `stmt`'s rows, limited to the caller's own department where `department_column`
     names it (filing_scope); a department asking for another's rows is refused."""
     from web.context import runtime
+
     try:
         scope = filing_scope() if department_column is not None else None
     except ScopeDenied as exc:

@@ -1,5 +1,6 @@
 """The public log endpoints (docs/design.md §8): checkpoint, entries, proofs, keys, receipt checks;
 and the acts that append to it: seal uses."""
+
 from __future__ import annotations
 
 import base64
@@ -17,8 +18,11 @@ from web.input_guard import MAX_ID
 from application.limits import receipt_check_allowed
 from web.context import runtime
 
-HASHES = {"type": "object", "required": ["hashes"],
-          "properties": {"hashes": {"type": "array", "items": {"type": "string"}}}}
+HASHES = {
+    "type": "object",
+    "required": ["hashes"],
+    "properties": {"hashes": {"type": "array", "items": {"type": "string"}}},
+}
 MAX_ENTRIES = 1000
 
 
@@ -39,9 +43,21 @@ def _latest(session) -> Checkpoint | None:
     return session.scalar(select(Checkpoint).order_by(Checkpoint.tree_size.desc()).limit(1))
 
 
-@route("GET", "/log/checkpoint", "最新的已签名检查点（C2SP checkpoint）", roles=ANONYMOUS, tag="log",
-       response={"type": "object", "properties": {"tree_size": {"type": "integer"},
-                                                   "root_hash": {"type": "string"}, "checkpoint": {"type": "string"}}})
+@route(
+    "GET",
+    "/log/checkpoint",
+    "最新的已签名检查点（C2SP checkpoint）",
+    roles=ANONYMOUS,
+    tag="log",
+    response={
+        "type": "object",
+        "properties": {
+            "tree_size": {"type": "integer"},
+            "root_hash": {"type": "string"},
+            "checkpoint": {"type": "string"},
+        },
+    },
+)
 def checkpoint():
     with runtime().reading() as session:
         cp = _latest(session)
@@ -52,47 +68,83 @@ def checkpoint():
 
 def _checkpoint_json(session, cp: Checkpoint) -> dict:
     from application.witnessing import cosignature_lines
+
     lines = cosignature_lines(session, cp.tree_size)
-    return {"tree_size": cp.tree_size, "root_hash": cp.root_hash, "checkpoint": cp.note,
-            "cosigned_checkpoint": cp.note + "".join(lines), "cosignatures": len(lines),
-            "created_at": cp.created_at.isoformat()}
+    return {
+        "tree_size": cp.tree_size,
+        "root_hash": cp.root_hash,
+        "checkpoint": cp.note,
+        "cosigned_checkpoint": cp.note + "".join(lines),
+        "cosignatures": len(lines),
+        "created_at": cp.created_at.isoformat(),
+    }
 
 
-@route("GET", "/log/checkpoints/{size}", "某一树大小的检查点，附见证人副署（C2SP cosignature/v1）", roles=ANONYMOUS,
-       tag="log", response={"type": "object", "properties": {"tree_size": {"type": "integer"},
-                                                             "cosigned_checkpoint": {"type": "string"}}})
+@route(
+    "GET",
+    "/log/checkpoints/{size}",
+    "某一树大小的检查点，附见证人副署（C2SP cosignature/v1）",
+    roles=ANONYMOUS,
+    tag="log",
+    response={
+        "type": "object",
+        "properties": {"tree_size": {"type": "integer"}, "cosigned_checkpoint": {"type": "string"}},
+    },
+)
 def checkpoint_of_size(size: str):
     if not (size.isascii() and size.isdigit()) or len(size) > 18:
-        return problem(422, "数据校验未通过", "树大小须为非负整数", errors=[{"field": "size", "message": "须为非负整数"}])
+        return problem(
+            422, "数据校验未通过", "树大小须为非负整数", errors=[{"field": "size", "message": "须为非负整数"}]
+        )
     with runtime().reading() as session:
-        cp = None if int(size) > MAX_ID else (          # no log is that long (and PostgreSQL's INTEGER would refuse it)
-            session.scalar(select(Checkpoint).where(Checkpoint.tree_size == int(size))))
+        cp = (
+            None
+            if int(size) > MAX_ID
+            # no log is that long (and PostgreSQL's INTEGER would refuse it)
+            else (session.scalar(select(Checkpoint).where(Checkpoint.tree_size == int(size))))
+        )
         if cp is None:
             return problem(404, "没有该树大小的检查点", f"日志没有树大小为 {int(size)} 的检查点")
         return _checkpoint_json(session, cp)
 
 
-@route("GET", "/log/entries", "日志条目（start 含，end 不含；每次至多 1000 条）", roles=ANONYMOUS, tag="log",
-       query={"start": "起始序号", "end": "结束序号（不含）"},
-       response={"type": "object", "properties": {"items": {"type": "array"}}})
+@route(
+    "GET",
+    "/log/entries",
+    "日志条目（start 含，end 不含；每次至多 1000 条）",
+    roles=ANONYMOUS,
+    tag="log",
+    query={"start": "起始序号", "end": "结束序号（不含）"},
+    response={"type": "object", "properties": {"items": {"type": "array"}}},
+)
 def entries():
     args, err = _int_args("start", "end")
     if err:
         return err
-    start = min(args["start"], MAX_ID)             # no log is longer (and the index column is INTEGER)
+    start = min(args["start"], MAX_ID)  # no log is longer (and the index column is INTEGER)
     end = min(args["end"], start + MAX_ENTRIES, MAX_ID)
     if end < start:
         return problem(422, "数据校验未通过", "end 须不小于 start", errors=[{"field": "end", "message": "须 ≥ start"}])
     with runtime().reading() as session:
-        rows = session.scalars(select(LogEntry).where(LogEntry.index >= start, LogEntry.index < end)
-                               .order_by(LogEntry.index))
-        items = [{"index": r.index, "leaf": base64.b64encode(r.leaf).decode(), "leaf_hash": r.leaf_hash,
-                  "kind": r.kind} for r in rows]
+        rows = session.scalars(
+            select(LogEntry).where(LogEntry.index >= start, LogEntry.index < end).order_by(LogEntry.index)
+        )
+        items = [
+            {"index": r.index, "leaf": base64.b64encode(r.leaf).decode(), "leaf_hash": r.leaf_hash, "kind": r.kind}
+            for r in rows
+        ]
     return {"items": items}
 
 
-@route("GET", "/log/proofs/inclusion", "包含证明", roles=ANONYMOUS, tag="log",
-       query={"index": "条目序号", "size": "树的大小"}, response=HASHES)
+@route(
+    "GET",
+    "/log/proofs/inclusion",
+    "包含证明",
+    roles=ANONYMOUS,
+    tag="log",
+    query={"index": "条目序号", "size": "树的大小"},
+    response=HASHES,
+)
 def inclusion():
     args, err = _int_args("index", "size")
     if err:
@@ -100,14 +152,25 @@ def inclusion():
     with runtime().reading() as session:
         size = tree_size(session)
         if args["size"] > size or args["index"] >= args["size"]:
-            return problem(422, "数据校验未通过", f"须 index < size ≤ {size}",
-                           errors=[{"field": "size", "message": f"须不大于当前树大小 {size}，且大于 index"}])
+            return problem(
+                422,
+                "数据校验未通过",
+                f"须 index < size ≤ {size}",
+                errors=[{"field": "size", "message": f"须不大于当前树大小 {size}，且大于 index"}],
+            )
         proof = merkle.inclusion_proof(args["index"], args["size"], node_getter(session))
     return {"hashes": [h.hex() for h in proof]}
 
 
-@route("GET", "/log/proofs/consistency", "一致性证明", roles=ANONYMOUS, tag="log",
-       query={"first": "较早的树大小", "second": "较晚的树大小"}, response=HASHES)
+@route(
+    "GET",
+    "/log/proofs/consistency",
+    "一致性证明",
+    roles=ANONYMOUS,
+    tag="log",
+    query={"first": "较早的树大小", "second": "较晚的树大小"},
+    response=HASHES,
+)
 def consistency():
     args, err = _int_args("first", "second")
     if err:
@@ -115,36 +178,65 @@ def consistency():
     with runtime().reading() as session:
         size = tree_size(session)
         if not (0 < args["first"] <= args["second"] <= size):
-            return problem(422, "数据校验未通过", f"须 0 < first ≤ second ≤ {size}",
-                           errors=[{"field": "second", "message": f"须 0 < first ≤ second ≤ {size}"}])
+            return problem(
+                422,
+                "数据校验未通过",
+                f"须 0 < first ≤ second ≤ {size}",
+                errors=[{"field": "second", "message": f"须 0 < first ≤ second ≤ {size}"}],
+            )
         proof = merkle.consistency_proof(args["first"], args["second"], node_getter(session))
     return {"hashes": [h.hex() for h in proof]}
 
 
-KEY_ITEM = {"type": "object", "required": ["key_id", "body", "alg", "public_key", "valid_from", "valid_to"],
-            "properties": {
-                "key_id": {"type": "string", "description": "算法:公钥 SHA-256 的前 16 位十六进制"},
-                "body": {"type": "string", "description": "签名机构（如 dept:FGW、log）"},
-                "alg": {"type": "string", "enum": ["ed25519", "sm2"],
-                        "description": "签名算法：ed25519，或 sm2（GB/T 32918，SM3 摘要，默认用户标识 1234567812345678，DER 编码）"},
-                "public_key": {"type": "string", "description": "公钥的 base64：Ed25519 为 32 字节，SM2 为 65 字节非压缩点"},
-                "valid_from": {"type": "string"}, "valid_to": {"type": ["string", "null"]}}}
+KEY_ITEM = {
+    "type": "object",
+    "required": ["key_id", "body", "alg", "public_key", "valid_from", "valid_to"],
+    "properties": {
+        "key_id": {"type": "string", "description": "算法:公钥 SHA-256 的前 16 位十六进制"},
+        "body": {"type": "string", "description": "签名机构（如 dept:FGW、log）"},
+        "alg": {
+            "type": "string",
+            "enum": ["ed25519", "sm2"],
+            "description": "签名算法：ed25519，或 sm2（GB/T 32918，SM3 摘要，默认用户标识 1234567812345678，DER 编码）",
+        },
+        "public_key": {"type": "string", "description": "公钥的 base64：Ed25519 为 32 字节，SM2 为 65 字节非压缩点"},
+        "valid_from": {"type": "string"},
+        "valid_to": {"type": ["string", "null"]},
+    },
+}
 
 
-@route("GET", "/keys", "各机构的公钥（含算法与有效期）", roles=ANONYMOUS, tag="log",
-       response={"type": "object", "properties": {"items": {"type": "array", "items": KEY_ITEM}}})
+@route(
+    "GET",
+    "/keys",
+    "各机构的公钥（含算法与有效期）",
+    roles=ANONYMOUS,
+    tag="log",
+    response={"type": "object", "properties": {"items": {"type": "array", "items": KEY_ITEM}}},
+)
 def keys():
     store = runtime().keys
     return {"items": [k.to_json() for k in store.public_keys()] if store else []}
 
 
-@route("GET", "/verify/{leaf_hash}", "核验回执：是否已用印、何时、哪个部门（不含个人信息）", roles=ANONYMOUS,
-       tag="log", response={"type": "object"})
+@route(
+    "GET",
+    "/verify/{leaf_hash}",
+    "核验回执：是否已用印、何时、哪个部门（不含个人信息）",
+    roles=ANONYMOUS,
+    tag="log",
+    response={"type": "object"},
+)
 def verify(leaf_hash: str):
     from application.sealing import find_seal_use
+
     if len(leaf_hash) != 64 or any(c not in "0123456789abcdef" for c in leaf_hash):
-        return problem(422, "数据校验未通过", "回执哈希须为 64 位小写十六进制",
-                       errors=[{"field": "leaf_hash", "message": "须为 64 位小写十六进制"}])
+        return problem(
+            422,
+            "数据校验未通过",
+            "回执哈希须为 64 位小写十六进制",
+            errors=[{"field": "leaf_hash", "message": "须为 64 位小写十六进制"}],
+        )
     if not receipt_check_allowed(runtime(), request.remote_addr or "?"):
         return problem(429, "请求过于频繁", "请稍后再试", headers={"Retry-After": "60"})
     with runtime().reading() as session:
@@ -152,8 +244,16 @@ def verify(leaf_hash: str):
     return found or {"sealed": False}
 
 
-@route("POST", "/seal-uses", "用印（保管人本人）：先判定，允许则记入日志并返回回执", body=s.SealUseIn,
-       status=201, tag="log", response={"type": "object", "properties": {"receipt": {"type": "object"}}})
+@route(
+    "POST",
+    "/seal-uses",
+    "用印（保管人本人）：先判定，允许则记入日志并返回回执",
+    body=s.SealUseIn,
+    status=201,
+    tag="log",
+    response={"type": "object", "properties": {"receipt": {"type": "object"}}},
+)
 def seal_use(body: s.SealUseIn):
     from application.sealing import use_seal
+
     return use_seal(runtime(), g.principal, body.model_dump()), 201

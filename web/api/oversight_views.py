@@ -1,4 +1,5 @@
 """API views for oversight: the compliance report and the working-day calendar."""
+
 from __future__ import annotations
 
 import tempfile
@@ -13,16 +14,29 @@ from web.api.routing import route
 from web.api.types import parse_time
 from web.context import runtime
 
-FINDINGS = {"type": "object", "required": ["findings", "summary", "parameters"],
-            "properties": {"findings": {"type": "array", "items": {"type": "object"}},
-                           "summary": {"type": "object"}, "parameters": {"type": "object"}}}
+FINDINGS = {
+    "type": "object",
+    "required": ["findings", "summary", "parameters"],
+    "properties": {
+        "findings": {"type": "array", "items": {"type": "object"}},
+        "summary": {"type": "object"},
+        "parameters": {"type": "object"},
+    },
+}
 
 
-@route("GET", "/compliance", "合规报告（审改部门、电子监察、部门本部门）",
-       roles=("reform_office", "auditor", "department", "government"), tag="oversight",
-       query={"department": "部门编码", "at": "时间（ISO-8601），默认现在"}, response=FINDINGS)
+@route(
+    "GET",
+    "/compliance",
+    "合规报告（审改部门、电子监察、部门本部门）",
+    roles=("reform_office", "auditor", "department", "government"),
+    tag="oversight",
+    query={"department": "部门编码", "at": "时间（ISO-8601），默认现在"},
+    response=FINDINGS,
+)
 def compliance():
     from application.compliance import report
+
     department = request.args.get("department") or None
     if g.principal.role == "department":
         if department and department != g.principal.department:
@@ -37,29 +51,45 @@ def compliance():
     return report(runtime(), department=department, at=at)
 
 
-@route("GET", "/calendar/status", "工作日历状态", roles=("gov_service", "reform_office", "auditor"),
-       tag="oversight", response={"type": "object"})
+@route(
+    "GET",
+    "/calendar/status",
+    "工作日历状态",
+    roles=("gov_service", "reform_office", "auditor"),
+    tag="oversight",
+    response={"type": "object"},
+)
 def calendar_status():
     with runtime().reading() as session:
         return cal.status(session, utcnow().date())
 
 
-@route("POST", "/calendar/{year}", "导入某年的节假日与调休（上传 CSV 或 YAML 文件，字段 file）",
-       roles=("gov_service",), tag="oversight", status=201, response={"type": "object"})
+@route(
+    "POST",
+    "/calendar/{year}",
+    "导入某年的节假日与调休（上传 CSV 或 YAML 文件，字段 file）",
+    roles=("gov_service",),
+    tag="oversight",
+    status=201,
+    response={"type": "object"},
+)
 def calendar_import(year: str):
     if not (year.isascii() and year.isdigit() and len(year) == 4) or not 2000 <= int(year) <= 2100:
         return problem(422, "数据校验未通过", "年份须为 2000–2100", errors=[{"field": "year", "message": "须为年份"}])
     upload = request.files.get("file")
     if upload is None:
-        return problem(422, "数据校验未通过", "请以 multipart/form-data 上传 file 字段",
-                       errors=[{"field": "file", "message": "缺少文件"}])
+        return problem(
+            422,
+            "数据校验未通过",
+            "请以 multipart/form-data 上传 file 字段",
+            errors=[{"field": "file", "message": "缺少文件"}],
+        )
     suffix = Path(upload.filename or "calendar.csv").suffix or ".csv"
     with tempfile.NamedTemporaryFile(suffix=suffix) as tmp:
         upload.save(tmp.name)
         try:
             with runtime().filing_session() as session:
-                result = cal.import_year(session, int(year), Path(tmp.name),
-                                         source=upload.filename or "上传文件")
+                result = cal.import_year(session, int(year), Path(tmp.name), source=upload.filename or "上传文件")
         except ValueError as exc:
             return problem(422, "数据校验未通过", str(exc), errors=[{"field": "file", "message": str(exc)}])
     return result, 201

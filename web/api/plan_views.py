@@ -1,4 +1,5 @@
 """API views for entry plans (进驻方案, XT-4.1–XT-4.3): file, list with "卡在哪一步、等谁", steps."""
+
 from __future__ import annotations
 
 from typing import Annotated
@@ -21,8 +22,11 @@ from web.context import runtime
 STEP_CHOICES = {k: v for k, v in plan_service.STEPS.items() if k != "drafted"}
 PlanStep = enum_of(STEP_CHOICES, "进驻方案步骤")
 READERS = ("department", *sorted(FULL_READERS))
-LIST = {"type": "object", "required": ["items", "next"],
-        "properties": {"items": {"type": "array"}, "next": {"type": ["string", "null"]}}}
+LIST = {
+    "type": "object",
+    "required": ["items", "next"],
+    "properties": {"items": {"type": "array"}, "next": {"type": ["string", "null"]}},
+}
 
 
 class FeeItemIn(Body):
@@ -59,19 +63,33 @@ def _whole_chain_names(rt) -> list[str]:
 
 
 def step_json(s: m.EntryPlanStep) -> dict:
-    return {"id": s.id, "step": s.step, "step_label": plan_service.STEPS.get(s.step, s.step),
-            "clause": plan_service.STEP_CLAUSES.get(s.step), "by": s.by_body,
-            "reasons": list(s.reasons or []), "note": s.note, "at": t(s.filed_at), "log_index": s.log_index}
+    return {
+        "id": s.id,
+        "step": s.step,
+        "step_label": plan_service.STEPS.get(s.step, s.step),
+        "clause": plan_service.STEP_CLAUSES.get(s.step),
+        "by": s.by_body,
+        "reasons": list(s.reasons or []),
+        "note": s.note,
+        "at": t(s.filed_at),
+        "log_index": s.log_index,
+    }
 
 
 def plan_json(session, plan: m.EntryPlan, names: dict[str, str], wc: list[str], *, steps: bool = False) -> dict:
     history = plan_service.steps_of(session, plan.id)
     last = history[-1] if history else None
-    out = {"id": plan.id, "department": plan.department, "department_name": names.get(plan.department),
-           "state": plan.state, "state_label": plan_service.STATES.get(plan.state, plan.state),
-           "content": plan.content, "filed_at": t(plan.filed_at),
-           "since": t(last.filed_at) if last else t(plan.filed_at),
-           "waiting_for": plan_service.waiting_for(session, plan, wc)}
+    out = {
+        "id": plan.id,
+        "department": plan.department,
+        "department_name": names.get(plan.department),
+        "state": plan.state,
+        "state_label": plan_service.STATES.get(plan.state, plan.state),
+        "content": plan.content,
+        "filed_at": t(plan.filed_at),
+        "since": t(last.filed_at) if last else t(plan.filed_at),
+        "waiting_for": plan_service.waiting_for(session, plan, wc),
+    }
     if plan.state == "returned" and last is not None:
         out["returned_reasons"] = list(last.reasons or [])
     if steps:
@@ -91,8 +109,16 @@ def _may_read(session, plan: m.EntryPlan, wc: list[str]) -> bool:
     return False
 
 
-@route("POST", "/entry-plans", "部门报送进驻方案（事项、收费事项、首席代表AB岗、工作人员）", body=EntryPlanIn,
-       roles=("department",), status=201, tag="entry-plans", response={"type": "object"})
+@route(
+    "POST",
+    "/entry-plans",
+    "部门报送进驻方案（事项、收费事项、首席代表AB岗、工作人员）",
+    body=EntryPlanIn,
+    roles=("department",),
+    status=201,
+    tag="entry-plans",
+    response={"type": "object"},
+)
 def file_plan(body: EntryPlanIn):
     rt = runtime()
     with rt.filing(actor_of(g.principal)) as ctx:
@@ -102,9 +128,15 @@ def file_plan(body: EntryPlanIn):
     return out, 201
 
 
-@route("GET", "/entry-plans", "进驻方案列表：当前状态、卡在哪一步、等谁", roles=READERS, tag="entry-plans",
-       query={"department": "部门编码", "state": "状态", "waiting_for": "me：只列出等本机构办理的方案"},
-       response=LIST)
+@route(
+    "GET",
+    "/entry-plans",
+    "进驻方案列表：当前状态、卡在哪一步、等谁",
+    roles=READERS,
+    tag="entry-plans",
+    query={"department": "部门编码", "state": "状态", "waiting_for": "me：只列出等本机构办理的方案"},
+    response=LIST,
+)
 def list_plans():
     rt = runtime()
     wc = _whole_chain_names(rt)
@@ -128,8 +160,14 @@ def list_plans():
     return {"items": items, "next": None}
 
 
-@route("GET", "/entry-plans/{plan_id}", "一个进驻方案及其全部步骤", roles=READERS, tag="entry-plans",
-       response={"type": "object"})
+@route(
+    "GET",
+    "/entry-plans/{plan_id}",
+    "一个进驻方案及其全部步骤",
+    roles=READERS,
+    tag="entry-plans",
+    response={"type": "object"},
+)
 def get_plan(plan_id: str):
     if not plan_id.isdigit():
         return problem(404, "记录不存在", f"进驻方案“{plan_id}”不存在")
@@ -145,11 +183,17 @@ def get_plan(plan_id: str):
         return plan_json(session, plan, names, wc, steps=True)
 
 
-@route("POST", "/entry-plans/{plan_id}/steps",
-       "进驻方案的一步：fees_reviewed（发改）、chain_confirmed（板块牵头单位）、aggregated（审改办）、"
-       "approved（市政府）、entered（政务服务部门）、returned（当前应办理的机构，须写明理由）、resubmitted（部门）",
-       body=EntryPlanStepIn, roles=("drc", "department", "reform_office", "government", "gov_service"), status=201,
-       tag="entry-plans", response={"type": "object"})
+@route(
+    "POST",
+    "/entry-plans/{plan_id}/steps",
+    "进驻方案的一步：fees_reviewed（发改）、chain_confirmed（板块牵头单位）、aggregated（审改办）、"
+    "approved（市政府）、entered（政务服务部门）、returned（当前应办理的机构，须写明理由）、resubmitted（部门）",
+    body=EntryPlanStepIn,
+    roles=("drc", "department", "reform_office", "government", "gov_service"),
+    status=201,
+    tag="entry-plans",
+    response={"type": "object"},
+)
 def take_step(plan_id: str, body: EntryPlanStepIn):
     if not plan_id.isdigit():
         return problem(404, "记录不存在", f"进驻方案“{plan_id}”不存在")
@@ -158,10 +202,15 @@ def take_step(plan_id: str, body: EntryPlanStepIn):
     with rt.filing(actor_of(g.principal)) as ctx:
         content = body.content.model_dump() if body.content is not None else None
         if content is not None and body.step != "resubmitted":
-            return problem(422, "数据校验未通过", "只有重新报送时可以修改方案内容",
-                           errors=[{"field": "content", "message": "只有 resubmitted 可附带方案内容"}])
-        row = plan_service.take_step(ctx, int(plan_id), body.step, reasons=body.reasons, note=body.note,
-                                     content=content, whole_chain_names=wc)
+            return problem(
+                422,
+                "数据校验未通过",
+                "只有重新报送时可以修改方案内容",
+                errors=[{"field": "content", "message": "只有 resubmitted 可附带方案内容"}],
+            )
+        row = plan_service.take_step(
+            ctx, int(plan_id), body.step, reasons=body.reasons, note=body.note, content=content, whole_chain_names=wc
+        )
         plan = ctx.session.get(m.EntryPlan, int(plan_id))
         names = dict(ctx.session.execute(select(m.Department.code, m.Department.name)).all())
         out = {"step": step_json(row), "plan": plan_json(ctx.session, plan, names, wc)}

@@ -1,5 +1,6 @@
 """API views of the integrated platform (一体化平台): the applications it reports and the
 outages the government service department declares (docs/design.md §12.1)."""
+
 from __future__ import annotations
 
 from typing import Annotated
@@ -18,8 +19,11 @@ from web.api.types import Code, Text, Time
 from application.runtime import actor_of
 from web.context import runtime
 
-LIST = {"type": "object", "required": ["items", "next"],
-        "properties": {"items": {"type": "array"}, "next": {"type": ["string", "null"]}}}
+LIST = {
+    "type": "object",
+    "required": ["items", "next"],
+    "properties": {"items": {"type": "array"}, "next": {"type": ["string", "null"]}},
+}
 PlatformNo = Annotated[str, Field(min_length=1, max_length=64)]
 
 
@@ -37,14 +41,27 @@ class OutageIn(Body):
 
 
 def application_json(a: PlatformApplication) -> dict:
-    return {"platform_no": a.platform_no, "item": a.item, "applied_at": t(a.applied_at), "source": a.source,
-            "source_label": platform.SOURCES.get(a.source, a.source), "filed_at": t(a.filed_at),
-            "log_index": a.log_index}
+    return {
+        "platform_no": a.platform_no,
+        "item": a.item,
+        "applied_at": t(a.applied_at),
+        "source": a.source,
+        "source_label": platform.SOURCES.get(a.source, a.source),
+        "filed_at": t(a.filed_at),
+        "log_index": a.log_index,
+    }
 
 
 def outage_json(o: PlatformOutage) -> dict:
-    return {"id": o.id, "start": t(o.start), "end": t(o.end), "reason": o.reason, "declared_by": o.declared_by,
-            "filed_at": t(o.filed_at), "log_index": o.log_index}
+    return {
+        "id": o.id,
+        "start": t(o.start),
+        "end": t(o.end),
+        "reason": o.reason,
+        "declared_by": o.declared_by,
+        "filed_at": t(o.filed_at),
+        "log_index": o.log_index,
+    }
 
 
 def commitment_secret(rt) -> bytes:
@@ -52,8 +69,16 @@ def commitment_secret(rt) -> bytes:
     return rt.ledger.commitment_key if hasattr(rt.ledger, "commitment_key") else b"onehall"
 
 
-@route("POST", "/platform/applications", "一体化平台报送申报记录（签名记入日志）", body=ApplicationIn,
-       roles=("platform", "gov_service"), status=201, response={"type": "object"}, tag="cases")
+@route(
+    "POST",
+    "/platform/applications",
+    "一体化平台报送申报记录（签名记入日志）",
+    body=ApplicationIn,
+    roles=("platform", "gov_service"),
+    status=201,
+    response={"type": "object"},
+    tag="cases",
+)
 def report_application(body: ApplicationIn):
     rt = runtime()
     with rt.filing(actor_of(g.principal)) as ctx:
@@ -62,16 +87,32 @@ def report_application(body: ApplicationIn):
     return out, 201
 
 
-@route("GET", "/platform/applications", "一体化平台申报记录", query=LIST_QUERY, response=LIST,
-       roles=("platform", "gov_service", "auditor", "reform_office"), tag="cases")
+@route(
+    "GET",
+    "/platform/applications",
+    "一体化平台申报记录",
+    query=LIST_QUERY,
+    response=LIST,
+    roles=("platform", "gov_service", "auditor", "reform_office"),
+    tag="cases",
+)
 def list_applications():
     with runtime().reading() as session:
-        return paginate(session, select(PlatformApplication).order_by(PlatformApplication.filed_at.desc()),
-                        application_json)
+        return paginate(
+            session, select(PlatformApplication).order_by(PlatformApplication.filed_at.desc()), application_json
+        )
 
 
-@route("POST", "/platform/outages", "声明一体化平台停机（政务服务部门签名记入日志）", body=OutageIn,
-       roles=("gov_service",), status=201, response={"type": "object"}, tag="cases")
+@route(
+    "POST",
+    "/platform/outages",
+    "声明一体化平台停机（政务服务部门签名记入日志）",
+    body=OutageIn,
+    roles=("gov_service",),
+    status=201,
+    response={"type": "object"},
+    tag="cases",
+)
 def declare_outage(body: OutageIn):
     with runtime().filing(actor_of(g.principal)) as ctx:
         out = outage_json(platform.declare_outage(ctx, body.model_dump()))

@@ -1,4 +1,5 @@
 """API views over the registry: the collections of docs/design.md §8 and their filings."""
+
 from __future__ import annotations
 
 from typing import Any, Callable
@@ -13,18 +14,18 @@ from registry.services import catalog, grants, org
 from registry.services.catalog import published_items
 from web.api import serialize as ser
 from web.api import schemas as s
-from web.api.listing import (
-    LIST_QUERY, listing, page_args,
-)
+from web.api.listing import LIST_QUERY, listing, page_args
 from web.api.problems import problem
 from web.api.routing import route
 from web.access import note_personal_reads
 from application.runtime import actor_of
 from web.context import runtime
 
-LIST = {"type": "object", "required": ["items", "next"],
-        "properties": {"items": {"type": "array", "items": {"type": "object"}},
-                       "next": {"type": ["string", "null"]}}}
+LIST = {
+    "type": "object",
+    "required": ["items", "next"],
+    "properties": {"items": {"type": "array", "items": {"type": "object"}}, "next": {"type": ["string", "null"]}},
+}
 OBJ = {"type": "object"}
 
 
@@ -53,15 +54,26 @@ def dump(body, *, by_alias: bool = False) -> dict[str, Any]:
 
 # --- reference data: readable by every signed-in role -------------------------------------
 
-def _reference_data(path: str, noun: str, model: Any, serialize: Callable[..., Any], body: type[BaseModel],
-                    create: Callable[..., Any], roles: tuple[str, ...], created: str, scope: Any = None) -> None:
+
+def _reference_data(
+    path: str,
+    noun: str,
+    model: Any,
+    serialize: Callable[..., Any],
+    body: type[BaseModel],
+    create: Callable[..., Any],
+    roles: tuple[str, ...],
+    created: str,
+    scope: Any = None,
+) -> None:
     """One kind of reference data: its list (every signed-in role; `scope`, a department's own
     rows) and its filing (`roles`), as `list_<path>` and `create_<path minus s>`."""
     name = path.strip("/")
 
     def lister():
-        return listing(select(model).order_by(*model.__mapper__.primary_key), serialize,
-                       *([scope] if scope is not None else []))
+        return listing(
+            select(model).order_by(*model.__mapper__.primary_key), serialize, *([scope] if scope is not None else [])
+        )
 
     def creator(body: BaseModel):
         return file(lambda ctx: create(ctx, dump(body)), serialize)
@@ -71,14 +83,41 @@ def _reference_data(path: str, noun: str, model: Any, serialize: Callable[..., A
     route("POST", path, created, body=body, roles=roles, status=201, response=OBJ)(creator)
 
 
-for _args in (("/departments", "部门", m.Department, ser.department, s.DepartmentIn, org.create_department,
-               ("gov_service",), "新增部门"),
-              ("/sections", "科室", m.Section, ser.section, s.SectionIn, org.create_section,
-               ("gov_service", "department"), "新增科室", m.Section.department),
-              ("/halls", "大厅", m.Hall, ser.hall, s.HallIn, org.create_hall, ("gov_service",), "新增大厅"),
-              ("/places", "场所", m.Place, ser.place, s.PlaceIn, org.create_place, ("gov_service",),
-               "新增场所（窗口、内部科室）"),
-              ("/seals", "印章", m.Seal, ser.seal, s.SealIn, org.create_seal, ("gov_service",), "登记印章")):
+for _args in (
+    (
+        "/departments",
+        "部门",
+        m.Department,
+        ser.department,
+        s.DepartmentIn,
+        org.create_department,
+        ("gov_service",),
+        "新增部门",
+    ),
+    (
+        "/sections",
+        "科室",
+        m.Section,
+        ser.section,
+        s.SectionIn,
+        org.create_section,
+        ("gov_service", "department"),
+        "新增科室",
+        m.Section.department,
+    ),
+    ("/halls", "大厅", m.Hall, ser.hall, s.HallIn, org.create_hall, ("gov_service",), "新增大厅"),
+    (
+        "/places",
+        "场所",
+        m.Place,
+        ser.place,
+        s.PlaceIn,
+        org.create_place,
+        ("gov_service",),
+        "新增场所（窗口、内部科室）",
+    ),
+    ("/seals", "印章", m.Seal, ser.seal, s.SealIn, org.create_seal, ("gov_service",), "登记印章"),
+):
     _reference_data(*_args)
 
 
@@ -86,8 +125,9 @@ for _args in (("/departments", "部门", m.Department, ser.department, s.Departm
 def list_people():
     role = g.principal.role
     stmt = select(m.Person).order_by(m.Person.id)
-    if role == "window":       # names only; a window bound to a place reads its hall's people (design §1)
+    if role == "window":  # names only; a window bound to a place reads its hall's people (design §1)
         from registry import search
+
         with runtime().reading() as session:
             hall = search.hall_of_place(session, g.principal.place)
         if hall:
@@ -99,8 +139,7 @@ def list_people():
     return out
 
 
-@route("POST", "/people", "新增人员", body=s.PersonIn, roles=("gov_service", "department"), status=201,
-       response=OBJ)
+@route("POST", "/people", "新增人员", body=s.PersonIn, roles=("gov_service", "department"), status=201, response=OBJ)
 def create_person(body: s.PersonIn):
     return file(lambda ctx: org.create_person(ctx, dump(body)), ser.person)
 
@@ -108,12 +147,19 @@ def create_person(body: s.PersonIn):
 @route("GET", "/function-sections", "功能板块列表", query=LIST_QUERY, response=LIST)
 def list_function_sections():
     def present(f: m.FunctionSection):
-        return {"code": f.code, "name": f.name, "lead_department": f.lead_department,
-                "whole_chain": f.whole_chain, "chain": f.chain}
+        return {
+            "code": f.code,
+            "name": f.name,
+            "lead_department": f.lead_department,
+            "whole_chain": f.whole_chain,
+            "chain": f.chain,
+        }
+
     return listing(select(m.FunctionSection).order_by(m.FunctionSection.code), present)
 
 
 # --- the catalog ------------------------------------------------------------------------------
+
 
 @route("GET", "/items", "实施清单（已发布事项）", query=LIST_QUERY, response=LIST)
 def list_items():
@@ -124,14 +170,17 @@ def list_items():
         rows = [r for r in rows if r.department == dept]
     args = page_args()
     if args is None:
-        return problem(422, "分页参数有误", "page ≥ 1，1 ≤ per_page ≤ 500",
-                       errors=[{"field": "per_page", "message": "须在 1 到 500 之间"}])
+        return problem(
+            422,
+            "分页参数有误",
+            "page ≥ 1，1 ≤ per_page ≤ 500",
+            errors=[{"field": "per_page", "message": "须在 1 到 500 之间"}],
+        )
     page, per_page = args
-    chunk = rows[(page - 1) * per_page: page * per_page]
+    chunk = rows[(page - 1) * per_page : page * per_page]
     nxt = None
     if page * per_page < len(rows):
-        nxt = url_for("api.list_items_get", page=page + 1, per_page=per_page,
-                      **({"department": dept} if dept else {}))
+        nxt = url_for("api.list_items_get", page=page + 1, per_page=per_page, **({"department": dept} if dept else {}))
     return {"items": [ser.item(r) for r in chunk], "next": nxt}
 
 
@@ -140,45 +189,72 @@ def list_item_filings():
     return listing(select(m.ItemVersion).order_by(m.ItemVersion.id.desc()), ser.item, m.ItemVersion.department)
 
 
-@route("POST", "/items", "申报事项（部门）或直接发布（政务服务部门、审改部门）", body=s.ItemIn,
-       roles=("department", "gov_service", "reform_office"), status=201, response=OBJ)
+@route(
+    "POST",
+    "/items",
+    "申报事项（部门）或直接发布（政务服务部门、审改部门）",
+    body=s.ItemIn,
+    roles=("department", "gov_service", "reform_office"),
+    status=201,
+    response=OBJ,
+)
 def file_item(body: s.ItemIn):
     data = body.model_dump(exclude_none=False)
     return file(lambda ctx: catalog.file_item(ctx, data), ser.item)
 
 
-@route("POST", "/items/{code}/review", "审核事项", body=s.ItemReviewIn, roles=("reform_office",), status=201,
-       response=OBJ)
+@route(
+    "POST", "/items/{code}/review", "审核事项", body=s.ItemReviewIn, roles=("reform_office",), status=201, response=OBJ
+)
 def review_item(code: str, body: s.ItemReviewIn):
-    return file(lambda ctx: catalog.review_item(ctx, code, body.result, body.reasons),
-                lambda r: ser.item_review(r, code))
+    return file(
+        lambda ctx: catalog.review_item(ctx, code, body.result, body.reasons), lambda r: ser.item_review(r, code)
+    )
 
 
 @route("GET", "/fee-reviews", "收费审查记录", query=LIST_QUERY, response=LIST)
 def list_fee_reviews():
-    return listing(select(m.FeeReview).order_by(m.FeeReview.id), ser.fee_review,
-                   select(m.ItemVersion.department).where(m.ItemVersion.code == m.FeeReview.item)
-                   .limit(1).scalar_subquery())
+    return listing(
+        select(m.FeeReview).order_by(m.FeeReview.id),
+        ser.fee_review,
+        select(m.ItemVersion.department).where(m.ItemVersion.code == m.FeeReview.item).limit(1).scalar_subquery(),
+    )
 
 
-@route("POST", "/fees/{code}/review", "审查收费项目（发改部门）", body=s.FeeReviewIn, roles=("drc",), status=201,
-       response=OBJ)
+@route(
+    "POST",
+    "/fees/{code}/review",
+    "审查收费项目（发改部门）",
+    body=s.FeeReviewIn,
+    roles=("drc",),
+    status=201,
+    response=OBJ,
+)
 def review_fee(code: str, body: s.FeeReviewIn):
     return file(lambda ctx: catalog.review_fee(ctx, code, body.model_dump()), ser.fee_review)
 
 
 # --- grants -----------------------------------------------------------------------------------
 
+
 @route("GET", "/authorizations", "授权书列表", query=LIST_QUERY, response=LIST)
 def list_authorizations():
     def present(a: m.Authorization):
         rev = object_session(a).scalar(select(m.Revocation).where(m.Revocation.authorization == a.id))
         return ser.authorization(a, rev)
+
     return listing(select(m.Authorization).order_by(m.Authorization.id), present, m.Authorization.grantor)
 
 
-@route("POST", "/authorizations", "提交授权书（授权部门）", body=s.AuthorizationIn, roles=("department",),
-       status=201, response=OBJ)
+@route(
+    "POST",
+    "/authorizations",
+    "提交授权书（授权部门）",
+    body=s.AuthorizationIn,
+    roles=("department",),
+    status=201,
+    response=OBJ,
+)
 def file_authorization(body: s.AuthorizationIn):
     data = body.model_dump()
     data["grantee"] = {"gov_service": True} if "gov_service" in data["grantee"] else data["grantee"]
@@ -187,16 +263,25 @@ def file_authorization(body: s.AuthorizationIn):
     def action(ctx):
         data["valid_from"] = data["valid_from"] or ctx.now
         return grants.file_authorization(ctx, data)
+
     return file(action, lambda a: ser.authorization(a))
 
 
-@route("POST", "/authorizations/{auth_id}/revoke", "撤销授权", body=s.RevocationIn, roles=("department",),
-       status=201, response=OBJ)
+@route(
+    "POST",
+    "/authorizations/{auth_id}/revoke",
+    "撤销授权",
+    body=s.RevocationIn,
+    roles=("department",),
+    status=201,
+    response=OBJ,
+)
 def revoke_authorization(auth_id: str, body: s.RevocationIn):
     if not auth_id.isdigit():
         return problem(404, "记录不存在", f"授权“{auth_id}”不存在")
-    return file(lambda ctx: grants.revoke_authorization(ctx, int(auth_id), body.at or ctx.now, body.reason),
-                ser.revocation)
+    return file(
+        lambda ctx: grants.revoke_authorization(ctx, int(auth_id), body.at or ctx.now, body.reason), ser.revocation
+    )
 
 
 @route("GET", "/revocations", "撤销记录", query=LIST_QUERY, response=LIST)
@@ -225,8 +310,15 @@ def list_delegations():
     return listing(select(m.Delegation).order_by(m.Delegation.id), ser.delegation, m.Delegation.department)
 
 
-@route("POST", "/delegations", "委托政务服务部门受理（事进人不进）", body=s.DelegationIn, roles=("department",),
-       status=201, response=OBJ)
+@route(
+    "POST",
+    "/delegations",
+    "委托政务服务部门受理（事进人不进）",
+    body=s.DelegationIn,
+    roles=("department",),
+    status=201,
+    response=OBJ,
+)
 def file_delegation(body: s.DelegationIn):
     data = dump(body)
     data["department"] = data.get("department") or g.principal.department
@@ -239,14 +331,14 @@ def list_custody():
     return listing(stmt, ser.custody, m.Seal.department)
 
 
-@route("POST", "/seal-custody", "指定印章保管人", body=s.SealCustodyIn, roles=("department",), status=201,
-       response=OBJ)
+@route("POST", "/seal-custody", "指定印章保管人", body=s.SealCustodyIn, roles=("department",), status=201, response=OBJ)
 def file_custody(body: s.SealCustodyIn):
     data = dump(body)
 
     def action(ctx):
         data["from"] = data.get("from") or ctx.now
         return grants.file_seal_custody(ctx, data)
+
     return file(action, ser.custody)
 
 
@@ -255,8 +347,15 @@ def list_staff():
     return listing(select(m.StaffFiling).order_by(m.StaffFiling.id), ser.staff_filing, m.StaffFiling.department)
 
 
-@route("POST", "/staff-filings", "报备首席代表及进驻人员", body=s.StaffFilingIn, roles=("department",),
-       status=201, response=OBJ)
+@route(
+    "POST",
+    "/staff-filings",
+    "报备首席代表及进驻人员",
+    body=s.StaffFilingIn,
+    roles=("department",),
+    status=201,
+    response=OBJ,
+)
 def file_staff(body: s.StaffFilingIn):
     data = body.model_dump()
     data["department"] = data.get("department") or g.principal.department
@@ -268,6 +367,7 @@ def list_exemptions():
     def present(e: m.Exemption):
         d = object_session(e).scalar(select(m.ExemptionDecision).where(m.ExemptionDecision.exemption == e.id))
         return ser.exemption(e, d)
+
     return listing(select(m.Exemption).order_by(m.Exemption.id), present, m.Exemption.department)
 
 
@@ -276,16 +376,31 @@ def request_exemption(body: s.ExemptionIn):
     return file(lambda ctx: grants.request_exemption(ctx, body.model_dump()), lambda e: ser.exemption(e, None))
 
 
-@route("POST", "/exemptions/{exemption_id}/decision", "批准或不批准不宜进驻（市人民政府）",
-       body=s.ExemptionDecisionIn, roles=("government",), status=201, response=OBJ)
+@route(
+    "POST",
+    "/exemptions/{exemption_id}/decision",
+    "批准或不批准不宜进驻（市人民政府）",
+    body=s.ExemptionDecisionIn,
+    roles=("government",),
+    status=201,
+    response=OBJ,
+)
 def decide_exemption(exemption_id: str, body: s.ExemptionDecisionIn):
     if not exemption_id.isdigit():
         return problem(404, "记录不存在", f"申请“{exemption_id}”不存在")
 
     def present(d: m.ExemptionDecision):
-        return {"id": d.id, "exemption": d.exemption, "result": d.result, "document_no": d.document_no,
-                "filed_at": ser.t(d.filed_at), "log_index": d.log_index, "record_hash": d.record_hash,
-                "signature": d.signature}
+        return {
+            "id": d.id,
+            "exemption": d.exemption,
+            "result": d.result,
+            "document_no": d.document_no,
+            "filed_at": ser.t(d.filed_at),
+            "log_index": d.log_index,
+            "record_hash": d.record_hash,
+            "signature": d.signature,
+        }
+
     return file(lambda ctx: grants.decide_exemption(ctx, int(exemption_id), body.result, body.document_no), present)
 
 
@@ -294,8 +409,15 @@ def list_hall_approvals():
     return listing(select(m.HallApproval).order_by(m.HallApproval.id), ser.hall_approval)
 
 
-@route("POST", "/hall-approvals", "批准保留专业分厅（市人民政府）", body=s.HallApprovalIn, roles=("government",),
-       status=201, response=OBJ)
+@route(
+    "POST",
+    "/hall-approvals",
+    "批准保留专业分厅（市人民政府）",
+    body=s.HallApprovalIn,
+    roles=("government",),
+    status=201,
+    response=OBJ,
+)
 def file_hall_approval(body: s.HallApprovalIn):
     return file(lambda ctx: org.file_hall_approval(ctx, body.model_dump()), ser.hall_approval)
 
@@ -305,8 +427,15 @@ def list_openings():
     return listing(select(m.CitizensHomeOpening).order_by(m.CitizensHomeOpening.id), ser.opening)
 
 
-@route("POST", "/citizens-home-opening", "确定市民之家启用日期（市人民政府）", body=s.CitizensHomeOpeningIn,
-       roles=("government",), status=201, response=OBJ)
+@route(
+    "POST",
+    "/citizens-home-opening",
+    "确定市民之家启用日期（市人民政府）",
+    body=s.CitizensHomeOpeningIn,
+    roles=("government",),
+    status=201,
+    response=OBJ,
+)
 def file_opening(body: s.CitizensHomeOpeningIn):
     return file(lambda ctx: org.file_citizens_home_opening(ctx, body.model_dump()), ser.opening)
 
@@ -316,7 +445,14 @@ def list_exceptions():
     return listing(select(m.PolicyException).order_by(m.PolicyException.id), ser.exception)
 
 
-@route("POST", "/exceptions", "记录例外（审改部门）", body=s.ExceptionIn, roles=("reform_office",), status=201,
-       response=OBJ)
+@route(
+    "POST",
+    "/exceptions",
+    "记录例外（审改部门）",
+    body=s.ExceptionIn,
+    roles=("reform_office",),
+    status=201,
+    response=OBJ,
+)
 def file_exception(body: s.ExceptionIn):
     return file(lambda ctx: grants.file_exception(ctx, body.model_dump()), ser.exception)

@@ -1,5 +1,6 @@
 """The API's route table: each route declares its body schema and who may call it, and the
 same declarations produce /api/v1/openapi.json."""
+
 from __future__ import annotations
 
 import functools
@@ -23,7 +24,7 @@ class RouteSpec:
     path: str
     summary: str
     body: type[BaseModel] | None
-    roles: tuple[str, ...] | None          # None: anyone signed in; () : anonymous
+    roles: tuple[str, ...] | None  # None: anyone signed in; () : anonymous
     status: int
     query: dict[str, str] = field(default_factory=dict)
     response: dict[str, Any] | None = None
@@ -47,9 +48,12 @@ def _csrf_for_cookie_writes():
     from flask import current_app
 
     from web.app import csrf
+
     if current_app.config.get("WTF_CSRF_ENABLED", True):
-        csrf.protect()   # CSRFError → 400 problem (web.ui.pages.csrf_error)
+        csrf.protect()  # CSRFError → 400 problem (web.ui.pages.csrf_error)
     return None
+
+
 ANONYMOUS: tuple[str, ...] = ()
 
 
@@ -91,9 +95,18 @@ def validated_body(spec: RouteSpec, payload: Any) -> BaseModel:
     return spec.body.model_validate(payload)
 
 
-def route(method: str, path: str, summary: str, *, body: type[BaseModel] | None = None,
-          roles: tuple[str, ...] | None = None, status: int = 200, query: dict[str, str] | None = None,
-          response: dict[str, Any] | None = None, tag: str = "registry") -> Callable:
+def route(
+    method: str,
+    path: str,
+    summary: str,
+    *,
+    body: type[BaseModel] | None = None,
+    roles: tuple[str, ...] | None = None,
+    status: int = 200,
+    query: dict[str, str] | None = None,
+    response: dict[str, Any] | None = None,
+    tag: str = "registry",
+) -> Callable:
     """Register an API view. The view gets the validated body (if any) as its `body` argument."""
     spec = RouteSpec(method, path, summary, body, roles, status, query or {}, response, tag)
     ROUTES.append(spec)
@@ -103,7 +116,7 @@ def route(method: str, path: str, summary: str, *, body: type[BaseModel] | None 
         @functools.wraps(view)
         def wrapper(**kwargs):
             for name, value in kwargs.items():
-                if name in ROW_ID_PARAMS and not is_id(value):   # "１２", 2⁶³, "true": no such row
+                if name in ROW_ID_PARAMS and not is_id(value):  # "１２", 2⁶³, "true": no such row
                     return problem(404, "记录不存在", f"编号“{value[:40]}”不存在")
             denied = refusal(spec, getattr(g, "principal", None))
             if denied is not None:
@@ -119,8 +132,7 @@ def route(method: str, path: str, summary: str, *, body: type[BaseModel] | None 
                     return from_validation(exc)
             return view(**kwargs)
 
-        bp.add_url_rule(flask_path, endpoint=f"{view.__name__}_{method.lower()}", view_func=wrapper,
-                        methods=[method])
+        bp.add_url_rule(flask_path, endpoint=f"{view.__name__}_{method.lower()}", view_func=wrapper, methods=[method])
         return wrapper
 
     return decorate

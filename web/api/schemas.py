@@ -1,5 +1,6 @@
 """Request bodies of API v1. Unknown fields are refused (extra="forbid"); the OpenAPI
 document is generated from these same classes, so the contract and the checks agree."""
+
 from __future__ import annotations
 
 from typing import Annotated, Literal, Union
@@ -7,8 +8,28 @@ from typing import Annotated, Literal, Union
 from pydantic import BaseModel, ConfigDict, Field
 
 from web.api.types import (
-    Action, CaseStep, CaseType, Code, Complexity, EntryPhase, ExemptionReason, Group, HallKind, ItemType,
-    LimitUnit, Line, Name, OnlineDepth, PersonId, PlaceKind, Post, RecordId, SealKind, SectionKind, StaffRole, Text,
+    Action,
+    CaseStep,
+    CaseType,
+    Code,
+    Complexity,
+    EntryPhase,
+    ExemptionReason,
+    Group,
+    HallKind,
+    ItemType,
+    LimitUnit,
+    Line,
+    Name,
+    OnlineDepth,
+    PersonId,
+    PlaceKind,
+    Post,
+    RecordId,
+    SealKind,
+    SectionKind,
+    StaffRole,
+    Text,
     Time,
 )
 

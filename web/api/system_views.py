@@ -1,4 +1,5 @@
 """API views about the API itself and the caller."""
+
 from __future__ import annotations
 
 from flask import g
@@ -18,12 +19,18 @@ def whoami():
     return {"user": p.name, "role": p.role, "department": p.department, "person": p.person, "place": p.place}
 
 
-@route("GET", "/policy", "生效的规则包（本工作进程正在使用的版本）", tag="system",
-       response={"type": "object", "required": ["pack", "version", "digest", "title"]})
+@route(
+    "GET",
+    "/policy",
+    "生效的规则包（本工作进程正在使用的版本）",
+    tag="system",
+    response={"type": "object", "required": ["pack", "version", "digest", "title"]},
+)
 def active_policy():
     """The pack version this worker decides with, current with the change feed: after a
     publication (any worker's), the next call names the new version."""
     from web.context import runtime
+
     host = runtime().policy
     host.refresh()
     pack = host.engine.pack

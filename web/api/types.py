@@ -1,4 +1,5 @@
 """Field types shared by the request schemas: times in Asia/Shanghai or UTC, enum codes or labels."""
+
 from __future__ import annotations
 
 import re
@@ -45,9 +46,13 @@ def plain_text(value: Any) -> Any:
     return value
 
 
-Time = Annotated[datetime, BeforeValidator(parse_time),
-                 WithJsonSchema({"type": "string", "format": "date-time",
-                                 "description": "ISO-8601; without an offset read as Asia/Shanghai"})]
+Time = Annotated[
+    datetime,
+    BeforeValidator(parse_time),
+    WithJsonSchema(
+        {"type": "string", "format": "date-time", "description": "ISO-8601; without an offset read as Asia/Shanghai"}
+    ),
+]
 
 
 def enum_of(vocabulary: dict[str, str], description: str):
@@ -59,8 +64,9 @@ def enum_of(vocabulary: dict[str, str], description: str):
         return vocab.to_code(vocabulary, value)
 
     values = list(vocabulary) + list(vocabulary.values())
-    return Annotated[str, BeforeValidator(to_code),
-                     WithJsonSchema({"type": "string", "enum": values, "description": description})]
+    return Annotated[
+        str, BeforeValidator(to_code), WithJsonSchema({"type": "string", "enum": values, "description": description})
+    ]
 
 
 Code = Annotated[str, Field(min_length=1, max_length=vocab.CODE_MAX, pattern=vocab.CODE_PATTERN)]

@@ -1,5 +1,6 @@
 """The auditor's workspace (电子监察, role `auditor`): the log and its checkpoints, each entry
 with its inclusion proof, receipt checks, and the alerts (docs/design.md §1, §7)."""
+
 from __future__ import annotations
 
 import base64
@@ -16,15 +17,35 @@ from web.context import runtime
 from web.ui.common import EXPORT_ROWS, RolePages, bar_chart, exporting, fmt_local, paginate
 
 KIND_LABELS = {
-    "authorization": "授权书", "revocation": "撤销授权", "absence": "缺位", "delegation": "事进人不进委托",
-    "seal_custody": "印章保管", "exemption_request": "不宜进驻申请", "exemption_decision": "不宜进驻决定",
-    "exception": "例外", "staff_filing": "人员备案", "staff_acknowledgement": "备案确认",
-    "item_filing": "事项申报", "item_review": "事项审核", "fee_review": "收费审查",
-    "hall_approval": "分厅批准", "citizens_home_opening": "市民之家启用", "seal_registration": "印章登记",
-    "seal_use": "用印", "case": "办件", "case_step": "办件环节", "pack_publication": "规则包发布",
-    "entry_plan": "进驻方案", "entry_plan_step": "进驻方案环节",
-    "department": "部门", "section": "科室", "hall": "大厅", "place": "场所", "person": "人员",
-    "function_section": "功能板块", "seal": "印章",
+    "authorization": "授权书",
+    "revocation": "撤销授权",
+    "absence": "缺位",
+    "delegation": "事进人不进委托",
+    "seal_custody": "印章保管",
+    "exemption_request": "不宜进驻申请",
+    "exemption_decision": "不宜进驻决定",
+    "exception": "例外",
+    "staff_filing": "人员备案",
+    "staff_acknowledgement": "备案确认",
+    "item_filing": "事项申报",
+    "item_review": "事项审核",
+    "fee_review": "收费审查",
+    "hall_approval": "分厅批准",
+    "citizens_home_opening": "市民之家启用",
+    "seal_registration": "印章登记",
+    "seal_use": "用印",
+    "case": "办件",
+    "case_step": "办件环节",
+    "pack_publication": "规则包发布",
+    "entry_plan": "进驻方案",
+    "entry_plan_step": "进驻方案环节",
+    "department": "部门",
+    "section": "科室",
+    "hall": "大厅",
+    "place": "场所",
+    "person": "人员",
+    "function_section": "功能板块",
+    "seal": "印章",
 }
 from web.ui.names import RECORD_TYPES  # noqa: E402  (every record type the log holds, in words)
 
@@ -54,15 +75,25 @@ def audit_home():
     with runtime().reading() as session:
         size = session.scalar(select(func.count()).select_from(m.LogEntry)) or 0
         cp = _latest_checkpoint(session)
-        kinds = list(session.execute(select(m.LogEntry.kind, func.count()).group_by(m.LogEntry.kind)
-                                     .order_by(func.count().desc())))
+        kinds = list(
+            session.execute(
+                select(m.LogEntry.kind, func.count()).group_by(m.LogEntry.kind).order_by(func.count().desc())
+            )
+        )
         open_alerts = session.scalar(select(func.count()).select_from(m.Alert).where(m.Alert.state == "open")) or 0
         seal_uses = session.scalar(select(func.count()).select_from(m.SealUse)) or 0
         chart = bar_chart([(KIND_LABELS.get(k, k), n) for k, n in kinds], title="日志记录按类别")
         last_audit = session.scalar(select(m.AuditRun).order_by(m.AuditRun.id.desc()).limit(1))
-        return render_template("audit/home.html", size=size, cp=cp, chart=chart, open_alerts=open_alerts,
-                               seal_uses=seal_uses, uncovered=size - (cp.tree_size if cp else 0),
-                               last_audit=last_audit)
+        return render_template(
+            "audit/home.html",
+            size=size,
+            cp=cp,
+            chart=chart,
+            open_alerts=open_alerts,
+            seal_uses=seal_uses,
+            uncovered=size - (cp.tree_size if cp else 0),
+            last_audit=last_audit,
+        )
 
 
 @pages.get("/audit/log")
@@ -90,10 +121,13 @@ def _log_xlsx(session, kind: str, q: str):
     times, whole hashes), up to EXPORT_ROWS newest entries, read as five columns, not as entries
     with their leaves, and streamed to the workbook (the whole log: `onehall log export`)."""
     from web.ui.xlsx import xlsx_response
+
     cols = select(m.LogEntry.index, m.LogEntry.kind, m.LogEntry.appended_at, m.LogEntry.leaf_hash, m.LogEntry.ref)
     stmt = _log_filter(cols.order_by(m.LogEntry.index.desc()), kind, q).limit(EXPORT_ROWS)
-    rows = ((i, KIND_LABELS.get(k, k), fmt_local(at, "%Y-%m-%d %H:%M:%S"), h, ref or "")
-            for i, k, at, h, ref in session.execute(stmt))
+    rows = (
+        (i, KIND_LABELS.get(k, k), fmt_local(at, "%Y-%m-%d %H:%M:%S"), h, ref or "")
+        for i, k, at, h, ref in session.execute(stmt)
+    )
     return xlsx_response("日志.xlsx", [("日志", ["序号", "类别", "时间", "叶哈希", "引用"], rows)])
 
 
@@ -101,8 +135,18 @@ def entry_check(session, entry: m.LogEntry) -> dict[str, Any]:
     """Decode an entry; check its signature and its inclusion in the latest checkpoint."""
     from signing.note import open_note, parse_checkpoint
     from signing.records import parse_leaf, verify_leaf
-    out: dict[str, Any] = {"record": None, "sig": None, "sig_ok": None, "sig_error": None, "proof": [],
-                           "cp": None, "proof_ok": None, "proof_error": None, "note_ok": None}
+
+    out: dict[str, Any] = {
+        "record": None,
+        "sig": None,
+        "sig_ok": None,
+        "sig_error": None,
+        "proof": [],
+        "cp": None,
+        "proof_ok": None,
+        "proof_error": None,
+        "note_ok": None,
+    }
     leaf = bytes(entry.leaf)
     try:
         record, sig = parse_leaf(leaf)
@@ -129,8 +173,9 @@ def entry_check(session, entry: m.LogEntry) -> dict[str, Any]:
     try:
         proof = merkle.inclusion_proof(entry.index, cp.tree_size, node_getter(session))
         out["proof"] = [h.hex() for h in proof]
-        merkle.verify_inclusion(bytes.fromhex(entry.leaf_hash), entry.index, cp.tree_size, proof,
-                                bytes.fromhex(cp.root_hash))
+        merkle.verify_inclusion(
+            bytes.fromhex(entry.leaf_hash), entry.index, cp.tree_size, proof, bytes.fromhex(cp.root_hash)
+        )
         out["proof_ok"] = True
     except Exception as exc:
         out["proof_ok"], out["proof_error"] = False, str(exc)
@@ -142,6 +187,7 @@ def entry_check(session, entry: m.LogEntry) -> dict[str, Any]:
         except Exception:
             out["note_ok"] = False
     from application.witnessing import configured_policy, cosignature_lines
+
     policy, _ = configured_policy(runtime())
     if policy is not None and policy.quorum:
         out["witness"] = _witness_text(cp.note + "".join(cosignature_lines(session, cp.tree_size)), policy)
@@ -154,18 +200,25 @@ def audit_entry(index):
         entry = session.get(m.LogEntry, index)
         if entry is None:
             from web.ui.common import not_found
+
             return not_found(f"日志中没有序号 {index}")
         check = entry_check(session, entry)
         summary = _summary(session, entry)
-        return render_template("audit/entry.html", e=entry, c=check, label=KIND_LABELS.get(entry.kind, entry.kind),
-                               summary=summary,
-                               leaf_b64=base64.b64encode(bytes(entry.leaf)).decode())
+        return render_template(
+            "audit/entry.html",
+            e=entry,
+            c=check,
+            label=KIND_LABELS.get(entry.kind, entry.kind),
+            summary=summary,
+            leaf_b64=base64.b64encode(bytes(entry.leaf)).decode(),
+        )
 
 
 def _summary(session, entry) -> list[tuple[str, str]]:
     """The signed record in words (names, Beijing times), shown above its raw JSON."""
     from signing.records import parse_leaf
     from web.ui.names import Names, summarize
+
     try:
         record, _ = parse_leaf(bytes(entry.leaf))
     except Exception:  # a leaf that does not parse is shown raw, with the check's own error
@@ -176,24 +229,38 @@ def _summary(session, entry) -> list[tuple[str, str]]:
 @pages.get("/audit/checkpoints")
 def audit_checkpoints():
     from application.witnessing import configured_policy, witness_rows
+
     with runtime().reading() as session:
         page = paginate(session, select(m.Checkpoint).order_by(m.Checkpoint.tree_size.desc()))
         sizes = [cp.tree_size for cp in page.rows]
         cosigs: dict[int, list] = {}
-        for c in session.scalars(select(m.CheckpointCosignature).where(m.CheckpointCosignature.tree_size.in_(sizes))
-                                 .order_by(m.CheckpointCosignature.witness)):
+        for c in session.scalars(
+            select(m.CheckpointCosignature)
+            .where(m.CheckpointCosignature.tree_size.in_(sizes))
+            .order_by(m.CheckpointCosignature.witness)
+        ):
             cosigs.setdefault(c.tree_size, []).append(c)
         policy, policy_error = configured_policy(runtime())
         witnessed = {cp.tree_size: _witnessed(cp, cosigs.get(cp.tree_size, []), policy) for cp in page.rows}
-        return render_template("audit/checkpoints.html", page=page, keys=log_keys(), cosigs=cosigs, witnessed=witnessed,
-                               witnesses=witness_rows(session), policy=policy, policy_error=policy_error)
+        return render_template(
+            "audit/checkpoints.html",
+            page=page,
+            keys=log_keys(),
+            cosigs=cosigs,
+            witnessed=witnessed,
+            witnesses=witness_rows(session),
+            policy=policy,
+            policy_error=policy_error,
+        )
 
 
 # --- receipts ---------------------------------------------------------------------------------
 
+
 def check_receipt(raw: str | bytes) -> tuple[dict[str, Any] | None, str | None]:
     """Verify a receipt against this system's log keys; (facts, None) or (None, why not)."""
     from signing.receipt import verify_receipt
+
     try:
         receipt = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
@@ -208,16 +275,24 @@ def check_receipt(raw: str | bytes) -> tuple[dict[str, Any] | None, str | None]:
     if trusted is None:
         return None, "回执中的日志公钥不是本系统的日志公钥（或回执缺少该字段）"
     try:
-        result = verify_receipt(receipt, trusted_log_key=trusted.public_key,
-                                record_keys=keys.key_for if keys is not None else None)
+        result = verify_receipt(
+            receipt, trusted_log_key=trusted.public_key, record_keys=keys.key_for if keys is not None else None
+        )
     except Exception as exc:
         return None, f"回执核验未通过：{exc}"
-    return {"leaf_index": result.leaf_index, "tree_size": result.tree_size, "leaf_hash": result.leaf_hash,
-            "root": result.root.hex(), "origin": result.origin, "record_verified": result.record_verified,
-            "record": result.record, "log_key_id": trusted.key_id,
-            "authority": [{"role": a["role"], "leaf_index": a["leaf_index"]} for a in result.authority],
-            "record_alg": ALG_LABELS.get(result.record_alg, result.record_alg),
-            "witness": _witness_of(receipt["checkpoint"], result.tree_size, receipt.get("log_name"))}, None
+    return {
+        "leaf_index": result.leaf_index,
+        "tree_size": result.tree_size,
+        "leaf_hash": result.leaf_hash,
+        "root": result.root.hex(),
+        "origin": result.origin,
+        "record_verified": result.record_verified,
+        "record": result.record,
+        "log_key_id": trusted.key_id,
+        "authority": [{"role": a["role"], "leaf_index": a["leaf_index"]} for a in result.authority],
+        "record_alg": ALG_LABELS.get(result.record_alg, result.record_alg),
+        "witness": _witness_of(receipt["checkpoint"], result.tree_size, receipt.get("log_name")),
+    }, None
 
 
 def _witnessed(cp, cosigs, policy) -> str:
@@ -233,6 +308,7 @@ def _witness_of(note: str, tree_size: int, log_name: str | None) -> str | None:
     """Whether a quorum of the configured witnesses cosigned the receipt's checkpoint, counting
     the cosignatures received since (the receipt was issued before them); None without a quorum."""
     from application.witnessing import configured_policy, cosignature_lines
+
     policy, _ = configured_policy(runtime())
     if policy is None or not policy.quorum:
         return None
@@ -248,6 +324,7 @@ def _witness_text(note: str, policy, log_name: str | None = None) -> str:
     """In words: the note's trusted cosignatures, verified here, against the policy's quorum."""
     from signing.errors import NoteError
     from signing.policy import check_checkpoint
+
     try:
         checked = check_checkpoint(note, policy, log_name)
     except NoteError as exc:
@@ -273,11 +350,11 @@ def audit_receipt():
             result, error = check_receipt(raw)
             status = 200 if result else 422
     record_text = json.dumps(result["record"], ensure_ascii=False, indent=2) if result and result["record"] else ""
-    return render_template("audit/receipt.html", result=result, error=error, text=text,
-                           record_text=record_text), status
+    return render_template("audit/receipt.html", result=result, error=error, text=text, record_text=record_text), status
 
 
 # --- alerts -----------------------------------------------------------------------------------
+
 
 def alert_list(*, department: str | None, template: str, **extra):
     state = request.args.get("state", "open")
@@ -290,14 +367,24 @@ def alert_list(*, department: str | None, template: str, **extra):
             stmt = stmt.where(m.Alert.department == dept_filter)
         page = paginate(session, stmt)
         names = dict(session.execute(select(m.Department.code, m.Department.name)).all())
-        return render_template(template, page=page, state=state, names=names, department=dept_filter,
-                               states=ALERT_STATES, levels=ALERT_LEVELS, scoped=department is not None, **extra)
+        return render_template(
+            template,
+            page=page,
+            state=state,
+            names=names,
+            department=dept_filter,
+            states=ALERT_STATES,
+            levels=ALERT_LEVELS,
+            scoped=department is not None,
+            **extra,
+        )
 
 
 def acknowledge(alert_id: int, *, department: str | None, back: str):
     """Open → acknowledged, through registry.services.cases.acknowledge_alert. Never deleted."""
     from registry.services.cases import acknowledge_alert
     from web.ui.common import file_with, not_found
+
     with runtime().reading() as session:
         alert = session.get(m.Alert, alert_id)
         if alert is None or (department is not None and alert.department != department):

@@ -1,5 +1,6 @@
 """What every page needs: role checks, the client address, form errors next to their fields,
 paging, times in Asia/Shanghai, Chinese labels, pinyin search keys, QR codes and small charts."""
+
 from __future__ import annotations
 
 import re
@@ -41,6 +42,7 @@ def home_url(principal) -> str:
 
 # --- access ------------------------------------------------------------------------------------
 
+
 def forbidden(message: str = "您的账号无权打开此页面", status: int = 403):
     return render_template("error.html", title="无权访问", message=message, status=status), status
 
@@ -63,11 +65,15 @@ def role_required(*roles: str, dept_arg: str = "dept"):
                 wanted = "、".join(vocab.ROLES.get(r, r) for r in roles)
                 return forbidden(f"此页面仅供{wanted}使用；您的角色是{vocab.ROLES.get(principal.role, principal.role)}")
             if dept_arg in kwargs and principal.role == "department" and kwargs[dept_arg] != principal.department:
-                return forbidden(f"只能办理本部门（{department_name(principal.department)}）的事务，"
-                                 f"不能打开{department_name(kwargs[dept_arg])}的页面")
+                return forbidden(
+                    f"只能办理本部门（{department_name(principal.department)}）的事务，"
+                    f"不能打开{department_name(kwargs[dept_arg])}的页面"
+                )
             return view(*args, **kwargs)
+
         wrapper.roles = roles  # type: ignore[attr-defined]  (what a page declares: tests read it)
         return wrapper
+
     return decorate
 
 
@@ -84,6 +90,7 @@ class RolePages:
 
         def decorate(view: Callable) -> Callable:
             return bp.route(rule, **options)(role_required(*self.roles)(view))
+
         return decorate
 
     def get(self, rule: str, **options: Any) -> Callable[[Callable], Callable]:
@@ -100,14 +107,24 @@ def client_address() -> str:
 # --- forms (web.ui.forms; named here too, where the pages have always found them) ---------------
 
 from web.ui.forms import (  # noqa: E402,F401
-    FormErrors, Outcome, act_with, file_with, from_now, local_input, parse_int, parse_time, period, split_codes,
-    submit, touch_policy,
+    FormErrors,
+    Outcome,
+    act_with,
+    file_with,
+    from_now,
+    local_input,
+    parse_int,
+    parse_time,
+    period,
+    split_codes,
+    submit,
+    touch_policy,
 )
 
 
 # --- paging (registry.search.Page: one page of a list) ---------------------------------------
 
-EXPORT_ROWS = 10_000   # an xlsx download holds the whole list (web.ui.table_export), up to this many rows
+EXPORT_ROWS = 10_000  # an xlsx download holds the whole list (web.ui.table_export), up to this many rows
 
 
 def exporting() -> bool:
@@ -120,6 +137,7 @@ def page_number() -> int:
     if exporting():
         return 1
     from web.input_guard import page_number as parse
+
     return parse(request.args.get("page"), 1) or 1
 
 
@@ -140,7 +158,7 @@ def paginate_rows(session, stmt, per_page: int = PER_PAGE) -> Page:
 
 def paginate_list(rows: Sequence[Any], per_page: int = PER_PAGE) -> Page:
     page, per_page = page_number(), EXPORT_ROWS if exporting() else per_page
-    return Page(list(rows[(page - 1) * per_page: page * per_page]), page, per_page, len(rows))
+    return Page(list(rows[(page - 1) * per_page : page * per_page]), page, per_page, len(rows))
 
 
 def page_url(n: int) -> str:
@@ -151,10 +169,12 @@ def page_url(n: int) -> str:
 
 # --- search keys (name, full pinyin, initials) -------------------------------------------------
 
+
 @lru_cache(maxsize=50_000)
 def search_keys(text: str) -> str:
     """`张建国` → `张建国 zhangjianguo zjg`: what a clerk may type to find it."""
     from pypinyin import Style, lazy_pinyin
+
     full = "".join(lazy_pinyin(text, style=Style.NORMAL, errors="ignore")).lower()
     initials = "".join(lazy_pinyin(text, style=Style.FIRST_LETTER, errors="ignore")).lower()
     return f"{text.lower()} {full} {initials}"
@@ -168,6 +188,7 @@ def matches(query: str, *texts: str | None) -> bool:
 
 
 # --- presentation ----------------------------------------------------------------------------
+
 
 def fmt_local(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     if value is None:
@@ -208,12 +229,14 @@ def public_url(endpoint: str, **values: Any) -> str:
 def qr_svg(data: str, scale: int = 3) -> Markup:
     """A QR code as inline SVG (segno), no external service, no script."""
     import segno
+
     svg = segno.make(data, error="m").svg_inline(scale=scale, border=2, dark="#000", light="#fff")
     return Markup(svg)
 
 
-def bar_chart(rows: Iterable[tuple], *, width: int = 520, bar_height: int = 18,
-              color: str = "#b71c1c", title: str = "") -> Markup:
+def bar_chart(
+    rows: Iterable[tuple], *, width: int = 520, bar_height: int = 18, color: str = "#b71c1c", title: str = ""
+) -> Markup:
     """A horizontal bar chart as inline SVG, rendered on the server; a row (name, value, href)
     makes its bar a link (a drill-down)."""
     rows = list(rows)
@@ -223,8 +246,10 @@ def bar_chart(rows: Iterable[tuple], *, width: int = 520, bar_height: int = 18,
     top = 22 if title else 4
     biggest = max((r[1] for r in rows), default=0) or 1
     height = top + len(rows) * (bar_height + gap) + pad
-    parts = [f'<svg class="chart" role="img" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
-             f'xmlns="http://www.w3.org/2000/svg" aria-label="{escape(title)}">']
+    parts = [
+        f'<svg class="chart" role="img" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+        f'xmlns="http://www.w3.org/2000/svg" aria-label="{escape(title)}">'
+    ]
     if title:
         parts.append(f'<text x="0" y="14" font-size="13" font-weight="bold">{escape(title)}</text>')
     span = width - label_w - 50
@@ -234,8 +259,10 @@ def bar_chart(rows: Iterable[tuple], *, width: int = 520, bar_height: int = 18,
             parts.append(f'<a href="{escape(link[0])}">')
         w = max(1, int(span * (value / biggest))) if value else 0
         shown = int(value) if float(value).is_integer() else round(value, 1)
-        parts.append(f'<text x="{label_w - 6}" y="{y + bar_height - 5}" font-size="12" text-anchor="end">'
-                     f'{escape(name[:14])}</text>')
+        parts.append(
+            f'<text x="{label_w - 6}" y="{y + bar_height - 5}" font-size="12" text-anchor="end">'
+            f"{escape(name[:14])}</text>"
+        )
         parts.append(f'<rect x="{label_w}" y="{y}" width="{w}" height="{bar_height}" fill="{color}" rx="2"/>')
         parts.append(f'<text x="{label_w + w + 4}" y="{y + bar_height - 5}" font-size="12">{shown}</text>')
         if link and link[0]:
@@ -262,6 +289,7 @@ def auth_status(auth, revocation, now: datetime) -> str:
 @lru_cache(maxsize=512)
 def _department_name(code: str, generation: int) -> str:
     from registry import models as m
+
     with runtime().reading() as session:
         d = session.get(m.Department, code)
         return d.name if d is not None else code
@@ -304,5 +332,7 @@ def install_template_helpers(bp) -> None:
     @bp.app_context_processor
     def _globals():
         principal = getattr(g, "principal", None)
-        return {"principal": principal,
-                "home_url": home_url(principal) if principal is not None else url_for("ui.login")}
+        return {
+            "principal": principal,
+            "home_url": home_url(principal) if principal is not None else url_for("ui.login"),
+        }

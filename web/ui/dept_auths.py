@@ -1,5 +1,6 @@
 """A department's authorizations (授权书): chief representatives' A/B posts and the government service
 department's, each signed record, revocation and the printable letter."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -12,13 +13,30 @@ from registry.services import grants
 from web.context import runtime
 from web.input_guard import is_id
 from web.ui.common import (
-    FormErrors, RolePages, file_with, from_now, local_input, matches, not_found, paginate_list, parse_int, parse_time,
-    public_url, qr_svg,
+    FormErrors,
+    RolePages,
+    file_with,
+    from_now,
+    local_input,
+    matches,
+    not_found,
+    paginate_list,
+    parse_int,
+    parse_time,
+    public_url,
+    qr_svg,
 )
 from vocab.clock import utcnow
 
 from web.ui.department import (
-    CHIEF_REP_POWERS, AuthRow, _auth_rows, _department, _latest_items, _people, _post_gaps, _signed_record,
+    CHIEF_REP_POWERS,
+    AuthRow,
+    _auth_rows,
+    _department,
+    _latest_items,
+    _people,
+    _post_gaps,
+    _signed_record,
 )
 
 pages = RolePages("department")
@@ -26,35 +44,54 @@ pages = RolePages("department")
 
 # --- authorizations (授权书) ---------------------------------------------------------------------
 
+
 @pages.get("/dept/<dept>/authorizations")
 def dept_auths(dept):
     q, status, post = request.args.get("q", ""), request.args.get("status", ""), request.args.get("post", "")
     with runtime().reading() as session:
         rows = _auth_rows(session, dept)
-        shown = [r for r in rows if matches(q, r.grantee_label) and (not status or r.status == status)
-                 and (not post or (post == "gov" and r.a.grantee_gov_service) or r.a.post == post)]
-        return render_template("dept/auths.html", dept=dept, page=paginate_list(shown), q=q, status=status,
-                               post=post, gaps=_post_gaps(rows))
+        shown = [
+            r
+            for r in rows
+            if matches(q, r.grantee_label)
+            and (not status or r.status == status)
+            and (not post or (post == "gov" and r.a.grantee_gov_service) or r.a.post == post)
+        ]
+        return render_template(
+            "dept/auths.html",
+            dept=dept,
+            page=paginate_list(shown),
+            q=q,
+            status=status,
+            post=post,
+            gaps=_post_gaps(rows),
+        )
 
 
 def _auth_form_context(session, dept: str) -> dict[str, Any]:
     rows = _auth_rows(session, dept)
-    return {"people": _people(session, dept), "items": _latest_items(session, dept),
-            "a_grants": [r for r in rows if r.a.post == "A" and r.status in ("valid", "pending")],
-            "chief_powers": CHIEF_REP_POWERS}
+    return {
+        "people": _people(session, dept),
+        "items": _latest_items(session, dept),
+        "a_grants": [r for r in rows if r.a.post == "A" and r.status in ("valid", "pending")],
+        "chief_powers": CHIEF_REP_POWERS,
+    }
 
 
 def _auth_defaults(gov: bool) -> dict[str, Any]:
     from werkzeug.datastructures import MultiDict
+
     minimum = vocab.GOV_SERVICE_MINIMUM if gov else vocab.CHIEF_REP_MINIMUM
-    return MultiDict([("items_scope", "*"), ("post", "A"), ("valid_from", local_input(utcnow()))]
-                     + [("powers", p) for p in minimum])
+    return MultiDict(
+        [("items_scope", "*"), ("post", "A"), ("valid_from", local_input(utcnow()))] + [("powers", p) for p in minimum]
+    )
 
 
 def _render_auth_form(dept, form, errors, gov, status=200):
     with runtime().reading() as session:
-        return render_template("dept/auth_form.html", dept=dept, form=form, errors=errors, gov=gov,
-                               **_auth_form_context(session, dept)), status
+        return render_template(
+            "dept/auth_form.html", dept=dept, form=form, errors=errors, gov=gov, **_auth_form_context(session, dept)
+        ), status
 
 
 @pages.route("/dept/<dept>/authorizations/new", methods=["GET", "POST"])
@@ -90,6 +127,7 @@ def _auth_new(dept: str, gov: bool):
     def action(ctx):
         a = grants.file_authorization(ctx, from_now(ctx, data, "valid_from"))
         return a.id, a.log_index, list(a.powers)
+
     result, errors = file_with(action)
     if errors:
         return _render_auth_form(dept, form, errors, gov, 422)
@@ -97,8 +135,11 @@ def _auth_new(dept: str, gov: bool):
     minimum = vocab.GOV_SERVICE_MINIMUM if gov else vocab.CHIEF_REP_MINIMUM
     missing = [vocab.ACTIONS[p] for p in minimum if p not in powers]
     if missing:
-        flash("授权少于 XT-3.3.3 的最低授权（缺：" + "、".join(missing) + "），已登记，"
-              "将在合规报告中列为“授权不到位”（XT-5.3）", "warn")
+        flash(
+            "授权少于 XT-3.3.3 的最低授权（缺：" + "、".join(missing) + "），已登记，"
+            "将在合规报告中列为“授权不到位”（XT-5.3）",
+            "warn",
+        )
     flash(f"授权书 #{auth_id} 已签名并记入日志（序号 {log_index}）", "ok")
     return redirect(url_for("ui.dept_auth", dept=dept, auth_id=auth_id, filed=1))
 
@@ -115,10 +156,17 @@ def dept_auth(dept, auth_id):
     def page(session, row):
         backed_by = [r for r in _auth_rows(session, dept) if r.a.backs == auth_id]
         items = {i.code: i.name for i in _latest_items(session, dept)}
-        return render_template("dept/auth.html", dept=dept, row=row, backed_by=backed_by, items=items,
-                               signed=_signed_record(session, row.a.log_index),
-                               rev_signed=_signed_record(session, row.rev.log_index) if row.rev else None,
-                               just_filed=request.args.get("filed") == "1")
+        return render_template(
+            "dept/auth.html",
+            dept=dept,
+            row=row,
+            backed_by=backed_by,
+            items=items,
+            signed=_signed_record(session, row.a.log_index),
+            rev_signed=_signed_record(session, row.rev.log_index) if row.rev else None,
+            just_filed=request.args.get("filed") == "1",
+        )
+
     return _auth_page(dept, auth_id, page)
 
 
@@ -140,8 +188,9 @@ def dept_auth_revoke(dept, auth_id):
         backed_by = [r for r in _auth_rows(session, dept) if r.a.backs == auth_id and r.status == "valid"]
 
     def render(form, errors, status=200):
-        return render_template("dept/revoke.html", dept=dept, row=row, backed_by=backed_by, form=form,
-                               errors=errors), status
+        return render_template(
+            "dept/revoke.html", dept=dept, row=row, backed_by=backed_by, form=form, errors=errors
+        ), status
 
     if request.method == "GET":
         return render({"at": local_input(utcnow())}, FormErrors())
@@ -169,6 +218,8 @@ def dept_auth_letter(dept, auth_id):
         d = _department(session, dept)
         items = {i.code: i.name for i in _latest_items(session, dept)}
         target = public_url("ui.verify_hash", leaf_hash=row.a.record_hash) if row.a.record_hash else None
-        return render_template("dept/letter.html", dept=dept, d=d, row=row, items=items,
-                               qr=qr_svg(target) if target else None)
+        return render_template(
+            "dept/letter.html", dept=dept, d=d, row=row, items=items, qr=qr_svg(target) if target else None
+        )
+
     return _auth_page(dept, auth_id, page)

@@ -1,6 +1,7 @@
 """Error pages in Chinese, each with a way back (issue 12 item 1), for every HTTP error a page
 request can meet, and the registry's, rules' and door's refusals a page meets (web.refusals);
 the API answers problem+json instead (web.app, web.api.problems)."""
+
 from __future__ import annotations
 
 from urllib.parse import urlsplit
@@ -26,8 +27,10 @@ def error_page(status: int, message: str | None = None):
     try:
         html = render_template("error.html", title=title, message=message or default, status=status)
     except Exception:  # pragma: no cover - the template itself failed: plain text, still Chinese
-        html = f"<!doctype html><html lang=\"zh-CN\"><meta charset=\"utf-8\"><h1>{title}</h1><p>{default}</p>" \
-               "<p><a href=\"/\">返回首页</a></p></html>"
+        html = (
+            f'<!doctype html><html lang="zh-CN"><meta charset="utf-8"><h1>{title}</h1><p>{default}</p>'
+            '<p><a href="/">返回首页</a></p></html>'
+        )
     return html, status
 
 
@@ -48,6 +51,7 @@ def _back() -> str:
     if parts.netloc == request.host and parts.path.startswith("/"):
         return parts.path + (f"?{parts.query}" if parts.query else "")
     from web.ui.common import home_url
+
     principal = getattr(g, "principal", None)
     return home_url(principal) if principal is not None else url_for("ui.home")
 

@@ -1,6 +1,7 @@
 """Findings on the pages (issue 12 items 5 and Speed): the compliance pages read the findings the
 scheduler stored (one indexed query, not the city's report recomputed per request), a department
 reads and answers its own findings, and its home page counts the same rows."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -33,28 +34,52 @@ def open_count(session, department: str) -> int | None:
     """What a department's home page shows: its live findings (None: never synced)."""
     if session.scalar(select(m.Finding.id).limit(1)) is None:
         return None
-    return session.scalar(select(func.count()).select_from(m.Finding).where(
-        m.Finding.department == department, m.Finding.state.in_(finding_service.LIVE_STATES))) or 0
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(m.Finding)
+            .where(m.Finding.department == department, m.Finding.state.in_(finding_service.LIVE_STATES))
+        )
+        or 0
+    )
 
 
 def as_report(rows: list[m.Finding], names: Names) -> dict[str, Any]:
     """Stored rows in the shape of the compliance report (findings and a summary)."""
-    findings = [{"id": f.id, "clause": f.clause, "rule": f.rule, "subject": f.subject, "department": f.department,
-                 "severity": f.severity, "strength": f.strength, "text": f.text, "state": f.state,
-                 "last_seen": f.last_seen} for f in rows]
+    findings = [
+        {
+            "id": f.id,
+            "clause": f.clause,
+            "rule": f.rule,
+            "subject": f.subject,
+            "department": f.department,
+            "severity": f.severity,
+            "strength": f.strength,
+            "text": f.text,
+            "state": f.state,
+            "last_seen": f.last_seen,
+        }
+        for f in rows
+    ]
     by_clause: dict[str, int] = {}
     per_dept: dict[str | None, int] = {}
     for f in findings:
         by_clause[f["clause"]] = by_clause.get(f["clause"], 0) + 1
         per_dept[f["department"]] = per_dept.get(f["department"], 0) + 1
-    departments = sorted(({"code": d, "name": names.department(d), "total": n} for d, n in per_dept.items()),
-                         key=lambda d: (-d["total"], d["name"]))
+    departments = sorted(
+        ({"code": d, "name": names.department(d), "total": n} for d, n in per_dept.items()),
+        key=lambda d: (-d["total"], d["name"]),
+    )
     synced = max((f.last_seen for f in rows), default=None)
-    return {"findings": findings, "summary": {"total": len(findings), "by_clause": by_clause,
-                                              "departments": departments}, "synced_at": synced}
+    return {
+        "findings": findings,
+        "summary": {"total": len(findings), "by_clause": by_clause, "departments": departments},
+        "synced_at": synced,
+    }
 
 
 # --- a department's findings -------------------------------------------------------------------
+
 
 @pages.get("/dept/<dept>/findings")
 def dept_findings(dept):
@@ -68,16 +93,30 @@ def _render(dept: str, errors_for: str | None = None, errors: FormErrors | None 
         rows = stored(session, dept)
         events: dict[str, list[m.FindingEvent]] = {}
         if rows:
-            for e in session.scalars(select(m.FindingEvent).where(m.FindingEvent.finding.in_([f.id for f in rows]))
-                                     .order_by(m.FindingEvent.at, m.FindingEvent.id)):
+            for e in session.scalars(
+                select(m.FindingEvent)
+                .where(m.FindingEvent.finding.in_([f.id for f in rows]))
+                .order_by(m.FindingEvent.at, m.FindingEvent.id)
+            ):
                 events.setdefault(e.finding, []).append(e)
         shown = [f for f in rows or [] if matches(q, f.text, names.subject(f.subject))]
         if exporting():
             return _findings_xlsx(dept, shown, events, names)
-        return render_template("dept/findings.html", dept=dept, page=paginate_list(shown), names=names,
-                               synced=rows is not None, events=events, q=q, states=finding_service.STATES,
-                               event_labels=finding_service.EVENTS, severity=SEVERITY, errors_for=errors_for,
-                               errors=errors or FormErrors(), form=form or {}), status
+        return render_template(
+            "dept/findings.html",
+            dept=dept,
+            page=paginate_list(shown),
+            names=names,
+            synced=rows is not None,
+            events=events,
+            q=q,
+            states=finding_service.STATES,
+            event_labels=finding_service.EVENTS,
+            severity=SEVERITY,
+            errors_for=errors_for,
+            errors=errors or FormErrors(),
+            form=form or {},
+        ), status
 
 
 def _findings_xlsx(dept: str, rows: list[m.Finding], events: dict[str, list[m.FindingEvent]], names: Names):
@@ -85,12 +124,28 @@ def _findings_xlsx(dept: str, rows: list[m.Finding], events: dict[str, list[m.Fi
     from web.ui.xlsx import xlsx_response
 
     def history(f: m.Finding) -> str:
-        return "；".join(f"{fmt_local(e.at)} {finding_service.EVENTS.get(e.event, e.event)}"
-                        + (f"：{e.note}" if e.note and e.event != "notified" else "") for e in events.get(f.id, []))
-    table = [(names.subject(f.subject), finding_service.STATES.get(f.state, f.state), SEVERITY.get(f.severity, f.severity),
-              "必须" if f.strength == "must" else "原则上", f.clause, f.text, history(f)) for f in rows]
-    return xlsx_response(f"合规问题-{names.department(dept)}.xlsx", [
-        ("合规问题", ("对象", "状态", "严重程度", "强度", "依据条款", "说明", "处理经过"), table)])
+        return "；".join(
+            f"{fmt_local(e.at)} {finding_service.EVENTS.get(e.event, e.event)}"
+            + (f"：{e.note}" if e.note and e.event != "notified" else "")
+            for e in events.get(f.id, [])
+        )
+
+    table = [
+        (
+            names.subject(f.subject),
+            finding_service.STATES.get(f.state, f.state),
+            SEVERITY.get(f.severity, f.severity),
+            "必须" if f.strength == "must" else "原则上",
+            f.clause,
+            f.text,
+            history(f),
+        )
+        for f in rows
+    ]
+    return xlsx_response(
+        f"合规问题-{names.department(dept)}.xlsx",
+        [("合规问题", ("对象", "状态", "严重程度", "强度", "依据条款", "说明", "处理经过"), table)],
+    )
 
 
 @pages.post("/dept/<dept>/findings/<finding_id>/answer")

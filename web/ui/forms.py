@@ -1,5 +1,6 @@
 """Forms of the pages: errors beside their fields, the one runner of a filing (file_with, submit),
 acts decided at the door (act_with), and reading form input (times in Asia/Shanghai, ids, codes)."""
+
 from __future__ import annotations
 
 import re
@@ -17,6 +18,7 @@ from web.context import runtime
 
 
 # --- form errors -----------------------------------------------------------------------------
+
 
 @dataclass
 class FormErrors:
@@ -99,8 +101,9 @@ def act_with(act: Callable[[], Any]) -> Outcome:
         return Outcome(errors=FormErrors.from_exc(exc), status=404 if exc.status == 404 else 422)
 
 
-def submit(errors: FormErrors, action: Callable[[Any], Any], said: Callable[[Any], str],
-           to: str) -> tuple[Response | None, FormErrors]:
+def submit(
+    errors: FormErrors, action: Callable[[Any], Any], said: Callable[[Any], str], to: str
+) -> tuple[Response | None, FormErrors]:
     """The one runner of a posted form: when the form read cleanly, `action(ctx)` files it (file_with);
     filed, a flash `said(result)` and a redirect to `to`; otherwise no response and the errors to
     show beside the fields (the form's own, or the service's), for a 422 page."""
@@ -121,8 +124,10 @@ def from_now(ctx: Any, data: dict[str, Any], name: str = "from") -> dict[str, An
 
 # --- parsing form input ---------------------------------------------------------------------
 
-def parse_time(value: str | None, name: str, errors: FormErrors, *, required: bool = False,
-               default: datetime | None = None) -> datetime | None:
+
+def parse_time(
+    value: str | None, name: str, errors: FormErrors, *, required: bool = False, default: datetime | None = None
+) -> datetime | None:
     """A date or datetime-local input, read in Asia/Shanghai; returned in UTC."""
     text = (value or "").strip()
     if not text:
@@ -146,6 +151,7 @@ def parse_int(value: str | None, name: str, errors: FormErrors, *, required: boo
             errors.add(name, "必填")
         return None
     from web.input_guard import is_id
+
     if not is_id(text):
         errors.add(name, "须为编号")
         return None

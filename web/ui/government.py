@@ -1,5 +1,6 @@
 """The city government's workspace (role `government`): exemptions from entry waiting for a
 decision, the sub-halls it retains, and the date 市民之家 opens (docs/design.md §1, XT-3.1, XT-3.3.1)."""
+
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
@@ -28,8 +29,9 @@ def gov_home():
     now = utcnow()
     with runtime().reading() as session:
         decided = select(m.ExemptionDecision.exemption)
-        waiting = session.scalar(select(func.count()).select_from(m.Exemption)
-                                 .where(m.Exemption.id.not_in(decided))) or 0
+        waiting = (
+            session.scalar(select(func.count()).select_from(m.Exemption).where(m.Exemption.id.not_in(decided))) or 0
+        )
         subs = list(session.scalars(select(m.Hall).where(m.Hall.kind == "sub").order_by(m.Hall.code)))
         approvals = list(session.scalars(select(m.HallApproval)))
         unapproved = [h for h in subs if _approval_state([a for a in approvals if a.hall == h.code], now) is None]
@@ -38,6 +40,7 @@ def gov_home():
 
 
 # --- exemptions (不宜进驻) ---------------------------------------------------------------------
+
 
 @pages.get("/gov/exemptions")
 def gov_exemptions():
@@ -51,17 +54,27 @@ def _render_exemptions(errors_for: int | None = None, errors: FormErrors | None 
         decisions = {d.exemption: d for d in session.scalars(select(m.ExemptionDecision))}
         names = dict(session.execute(select(m.Department.code, m.Department.name)).all())
         items = {}
-        for code, name in session.execute(select(m.ItemVersion.code, m.ItemVersion.name)
-                                          .order_by(m.ItemVersion.version)):
+        for code, name in session.execute(
+            select(m.ItemVersion.code, m.ItemVersion.name).order_by(m.ItemVersion.version)
+        ):
             items[code] = name
         if state == "waiting":
             rows = [r for r in rows if r.id not in decisions]
         elif state == "decided":
             rows = [r for r in rows if r.id in decisions]
         rows = [r for r in rows if matches(q, items.get(r.item), r.item, names.get(r.department))]
-        return render_template("gov/exemptions.html", page=paginate_list(rows), decisions=decisions, names=names,
-                               items=items, state=state, q=q, errors_for=errors_for,
-                               errors=errors or FormErrors(), form=form or {}), status
+        return render_template(
+            "gov/exemptions.html",
+            page=paginate_list(rows),
+            decisions=decisions,
+            names=names,
+            items=items,
+            state=state,
+            q=q,
+            errors_for=errors_for,
+            errors=errors or FormErrors(),
+            form=form or {},
+        ), status
 
 
 @pages.post("/gov/exemptions/<int:exemption_id>/decide")
@@ -71,25 +84,35 @@ def gov_exemption_decide(exemption_id):
     out, errors = file_with(lambda ctx: grants.decide_exemption(ctx, exemption_id, result, document_no).log_index)
     if errors:
         return _render_exemptions(exemption_id, errors, form, 422)
-    flash(f"不宜进驻申请 #{exemption_id} 已{'批准' if result == 'approved' else '不予批准'}（{document_no}，日志序号 {out}）",
-          "ok")
+    flash(
+        f"不宜进驻申请 #{exemption_id} 已{'批准' if result == 'approved' else '不予批准'}（{document_no}，日志序号 {out}）",
+        "ok",
+    )
     return redirect(url_for("ui.gov_exemptions", state=request.args.get("state", "waiting")))
 
 
 # --- sub-halls (专业分厅) -----------------------------------------------------------------------
+
 
 @pages.route("/gov/halls", methods=["GET", "POST"])
 def gov_halls():
     form, errors, status = {}, FormErrors(), 200
     if request.method == "POST":
         form = request.form
-        data = {"hall": form.get("hall") or "", "document_no": (form.get("document_no") or "").strip() or None,
-                "valid_from": parse_time(form.get("valid_from"), "valid_from", errors, required=True),
-                "valid_to": parse_time(form.get("valid_to"), "valid_to", errors)}
+        data = {
+            "hall": form.get("hall") or "",
+            "document_no": (form.get("document_no") or "").strip() or None,
+            "valid_from": parse_time(form.get("valid_from"), "valid_from", errors, required=True),
+            "valid_to": parse_time(form.get("valid_to"), "valid_to", errors),
+        }
         if not data["hall"]:
             errors.add("hall", "请选择专业分厅")
-        done, errors = submit(errors, lambda ctx: org.file_hall_approval(ctx, data).log_index,
-                              lambda out: f"已批准保留专业分厅 {data['hall']}（日志序号 {out}）", url_for("ui.gov_halls"))
+        done, errors = submit(
+            errors,
+            lambda ctx: org.file_hall_approval(ctx, data).log_index,
+            lambda out: f"已批准保留专业分厅 {data['hall']}（日志序号 {out}）",
+            url_for("ui.gov_halls"),
+        )
         if done is not None:
             return done
         status = 422
@@ -99,25 +122,34 @@ def gov_halls():
         approvals = list(session.scalars(select(m.HallApproval).order_by(m.HallApproval.id.desc())))
         names = dict(session.execute(select(m.Department.code, m.Department.name)).all())
         current = {h.code: _approval_state([a for a in approvals if a.hall == h.code], now) for h in halls}
-        return render_template("gov/halls.html", halls=halls, approvals=approvals, current=current, names=names,
-                               form=form, errors=errors), status
+        return render_template(
+            "gov/halls.html", halls=halls, approvals=approvals, current=current, names=names, form=form, errors=errors
+        ), status
 
 
 # --- 市民之家 opening ------------------------------------------------------------------------------
+
 
 @pages.route("/gov/opening", methods=["GET", "POST"])
 def gov_opening():
     form, errors, status = {}, FormErrors(), 200
     if request.method == "POST":
         form = request.form
-        data = {"date": parse_time(form.get("date"), "date", errors, required=True),
-                "document_no": (form.get("document_no") or "").strip() or None}
-        done, errors = submit(errors, lambda ctx: org.file_citizens_home_opening(ctx, data).log_index,
-                              lambda out: f"市民之家启用日期已登记（日志序号 {out}）", url_for("ui.gov_opening"))
+        data = {
+            "date": parse_time(form.get("date"), "date", errors, required=True),
+            "document_no": (form.get("document_no") or "").strip() or None,
+        }
+        done, errors = submit(
+            errors,
+            lambda ctx: org.file_citizens_home_opening(ctx, data).log_index,
+            lambda out: f"市民之家启用日期已登记（日志序号 {out}）",
+            url_for("ui.gov_opening"),
+        )
         if done is not None:
             return done
         status = 422
     with runtime().reading() as session:
         rows = list(session.scalars(select(m.CitizensHomeOpening).order_by(m.CitizensHomeOpening.id.desc())))
-        return render_template("gov/opening.html", rows=rows, current=rows[0] if rows else None, form=form,
-                               errors=errors), status
+        return render_template(
+            "gov/opening.html", rows=rows, current=rows[0] if rows else None, form=form, errors=errors
+        ), status

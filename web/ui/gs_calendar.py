@@ -1,5 +1,6 @@
 """The working-day calendar of the government service department (issue 12 item 8): a banner on
 its home page weeks before the loaded calendar runs out, and the import form one click away."""
+
 from __future__ import annotations
 
 import io
@@ -22,8 +23,9 @@ def calendar_status() -> dict:
 def _render(errors: FormErrors | None = None, form=None, status: int = 200):
     st = calendar_status()
     next_year = (int(st["last_day"][:4]) + 1) if st["last_day"] else datetime.now(cal.SHANGHAI).year
-    return render_template("gs/calendar.html", st=st, errors=errors or FormErrors(), form=form or {},
-                           next_year=next_year), status
+    return render_template(
+        "gs/calendar.html", st=st, errors=errors or FormErrors(), form=form or {}, next_year=next_year
+    ), status
 
 
 @pages.get("/gs/calendar")
@@ -45,7 +47,7 @@ def gs_calendar_import():
         return _render(errors, form, 422)
     source = (form.get("source") or "").strip() or None
     data = io.BytesIO(upload.read())
-    data.name = upload.filename          # the file's own name in messages ("2027.csv 的日历数据有误")
+    data.name = upload.filename  # the file's own name in messages ("2027.csv 的日历数据有误")
     try:
         result, refused = file_with(lambda ctx: cal.import_year(ctx.session, int(year_text), data, source=source))
     except (ValueError, UnicodeDecodeError) as exc:
@@ -53,6 +55,9 @@ def gs_calendar_import():
         return _render(errors, form, 422)
     if refused:
         return _render(refused, form, 422)
-    flash(f"{year_text}年工作日历已{'替换' if result['replaced'] else '导入'}：放假 {result['holidays']} 天，"
-          f"调休上班 {result['makeup_days']} 天", "ok")
+    flash(
+        f"{year_text}年工作日历已{'替换' if result['replaced'] else '导入'}：放假 {result['holidays']} 天，"
+        f"调休上班 {result['makeup_days']} 天",
+        "ok",
+    )
     return redirect(url_for("ui.gs_calendar"))

@@ -1,5 +1,6 @@
 """The service department's token register (docs/design.md §12.4): every account's API tokens, when
 they expire, and a button to revoke one (every worker refuses it within a second)."""
+
 from __future__ import annotations
 
 from flask import flash, g, redirect, render_template, request, url_for
@@ -24,7 +25,7 @@ def gs_tokens():
 
 @pages.post("/gs/tokens/<int:token_id>/revoke")
 def gs_token_revoke(token_id: int):
-    with runtime().filing_session() as session:   # a refusal: a flash on this page (web.ui.errors)
+    with runtime().filing_session() as session:  # a refusal: a flash on this page (web.ui.errors)
         row = tokens.revoke_token_id(session, token_id, by=session.get(User, g.principal.user_id))
     flash(f"已撤销用户“{row.user}”的令牌 #{row.id}", "ok")
     return redirect(url_for("ui.gs_tokens"))

@@ -1,6 +1,7 @@
 """Names, not codes (issue 12 item 3): what a page shows for a reference the registry keeps as a
 code or an id — a finding's subject ("item:FGW-006" → 事项“企业投资项目核准”), a department, a
 hall, a function section — and a signed record as a readable summary above its raw JSON."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -38,11 +39,18 @@ class Names:
 
     @cached_property
     def items(self) -> dict[str, str]:
-        newest = (select(m.ItemVersion.code, func.max(m.ItemVersion.version).label("v"))
-                  .group_by(m.ItemVersion.code).subquery())
-        return dict(self.session.execute(
-            select(m.ItemVersion.code, m.ItemVersion.name).join(
-                newest, (m.ItemVersion.code == newest.c.code) & (m.ItemVersion.version == newest.c.v))).all())
+        newest = (
+            select(m.ItemVersion.code, func.max(m.ItemVersion.version).label("v"))
+            .group_by(m.ItemVersion.code)
+            .subquery()
+        )
+        return dict(
+            self.session.execute(
+                select(m.ItemVersion.code, m.ItemVersion.name).join(
+                    newest, (m.ItemVersion.code == newest.c.code) & (m.ItemVersion.version == newest.c.v)
+                )
+            ).all()
+        )
 
     def named(self, kind: str, code: Any) -> Any:
         """The name of a place, hall or seal by its code (the code itself if unknown)."""
@@ -73,10 +81,20 @@ class Names:
         """The name of an item's material or fee (`key`: materials | fees) with this code (or name)."""
         if item is None:
             return code
-        row = self.session.scalar(select(getattr(m.ItemVersion, key)).where(m.ItemVersion.code == item)
-                                  .order_by(m.ItemVersion.version.desc()).limit(1))
-        return next((x.get("name") for x in row or () if isinstance(x, dict) and code in (x.get("code"), x.get("name"))
-                     and x.get("name")), code)
+        row = self.session.scalar(
+            select(getattr(m.ItemVersion, key))
+            .where(m.ItemVersion.code == item)
+            .order_by(m.ItemVersion.version.desc())
+            .limit(1)
+        )
+        return next(
+            (
+                x.get("name")
+                for x in row or ()
+                if isinstance(x, dict) and code in (x.get("code"), x.get("name")) and x.get("name")
+            ),
+            code,
+        )
 
     def _part(self, part: str, item: str | None = None) -> str:
         kind, _, value = part.partition(":")
@@ -109,25 +127,85 @@ class Names:
 # --- a signed record, summarised --------------------------------------------------------------
 
 FIELD_LABELS = {
-    "type": "记录类型", "id": "编号", "grantor": "授权单位", "grantee": "被授权人", "person": "人员",
-    "post": "岗位", "backs": "所支撑的A岗授权", "powers": "授予的职权", "items": "事项范围", "valid_from": "生效时间",
-    "valid_to": "失效时间", "filed_at": "登记时间", "filed_by": "登记单位", "late_filed": "补录", "log_index": "日志序号",
-    "at": "时间", "reason": "事由", "from": "开始", "to": "结束", "seal": "印章", "item": "事项", "case": "办件编号",
-    "place": "场所", "department": "部门", "code": "编码", "name": "名称", "kind": "类别", "hall": "大厅",
-    "authorization": "授权书", "document_sha256": "文件 SHA-256", "result": "结果", "note": "意见", "fee": "收费项目",
-    "version": "版本", "status": "状态", "basis": "依据", "effective_from": "生效时间", "effective_to": "截止时间",
-    "acting_for": "代行A岗", "findings": "涉及问题", "event": "事件", "pack": "规则包", "digest": "摘要",
-    "section": "科室", "position": "职务", "decision": "判定", "document_no": "文号",
+    "type": "记录类型",
+    "id": "编号",
+    "grantor": "授权单位",
+    "grantee": "被授权人",
+    "person": "人员",
+    "post": "岗位",
+    "backs": "所支撑的A岗授权",
+    "powers": "授予的职权",
+    "items": "事项范围",
+    "valid_from": "生效时间",
+    "valid_to": "失效时间",
+    "filed_at": "登记时间",
+    "filed_by": "登记单位",
+    "late_filed": "补录",
+    "log_index": "日志序号",
+    "at": "时间",
+    "reason": "事由",
+    "from": "开始",
+    "to": "结束",
+    "seal": "印章",
+    "item": "事项",
+    "case": "办件编号",
+    "place": "场所",
+    "department": "部门",
+    "code": "编码",
+    "name": "名称",
+    "kind": "类别",
+    "hall": "大厅",
+    "authorization": "授权书",
+    "document_sha256": "文件 SHA-256",
+    "result": "结果",
+    "note": "意见",
+    "fee": "收费项目",
+    "version": "版本",
+    "status": "状态",
+    "basis": "依据",
+    "effective_from": "生效时间",
+    "effective_to": "截止时间",
+    "acting_for": "代行A岗",
+    "findings": "涉及问题",
+    "event": "事件",
+    "pack": "规则包",
+    "digest": "摘要",
+    "section": "科室",
+    "position": "职务",
+    "decision": "判定",
+    "document_no": "文号",
 }
 RECORD_TYPES = {
-    "authorization": "授权书", "revocation": "撤销授权", "absence": "缺位登记", "seal_custody": "印章保管",
-    "seal_use": "用印", "item": "事项申报", "item_review": "事项审核", "fee_review": "收费审查",
-    "exemption": "不宜进驻申请", "exemption_decision": "不宜进驻审批", "delegation": "委托受理（事进人不进）",
-    "staff_filing": "人员备案", "staff_ack": "备案确认", "department": "单位", "person": "人员", "place": "场所",
-    "hall": "大厅", "seal": "印章", "section": "科室", "finding_events": "问题处理记录", "case": "办件",
-    "case_step": "办件环节", "pack": "规则包发布", "exception": "例外", "hall_approval": "专业分厅批准",
-    "citizens_home_opening": "市民之家启用", "entry_plan": "进驻方案", "entry_plan_step": "进驻方案环节",
-    "key": "签名密钥", "function_section": "功能板块",
+    "authorization": "授权书",
+    "revocation": "撤销授权",
+    "absence": "缺位登记",
+    "seal_custody": "印章保管",
+    "seal_use": "用印",
+    "item": "事项申报",
+    "item_review": "事项审核",
+    "fee_review": "收费审查",
+    "exemption": "不宜进驻申请",
+    "exemption_decision": "不宜进驻审批",
+    "delegation": "委托受理（事进人不进）",
+    "staff_filing": "人员备案",
+    "staff_ack": "备案确认",
+    "department": "单位",
+    "person": "人员",
+    "place": "场所",
+    "hall": "大厅",
+    "seal": "印章",
+    "section": "科室",
+    "finding_events": "问题处理记录",
+    "case": "办件",
+    "case_step": "办件环节",
+    "pack": "规则包发布",
+    "exception": "例外",
+    "hall_approval": "专业分厅批准",
+    "citizens_home_opening": "市民之家启用",
+    "entry_plan": "进驻方案",
+    "entry_plan_step": "进驻方案环节",
+    "key": "签名密钥",
+    "function_section": "功能板块",
 }
 _TIMES = {"valid_from", "valid_to", "filed_at", "at", "from", "to", "effective_from", "effective_to"}
 
@@ -159,9 +237,19 @@ def _value(key: str, value: Any, names: Names) -> str:
         return names.department(value)
     if key == "filed_by":
         text = str(value)
-        return names.department(text[5:]) if text.startswith("dept:") else vocab.ROLES.get(text, {
-            "gov_service": "政务服务部门", "reform_office": "审改部门", "government": "市人民政府",
-            "system": "系统"}.get(text, text))
+        return (
+            names.department(text[5:])
+            if text.startswith("dept:")
+            else vocab.ROLES.get(
+                text,
+                {
+                    "gov_service": "政务服务部门",
+                    "reform_office": "审改部门",
+                    "government": "市人民政府",
+                    "system": "系统",
+                }.get(text, text),
+            )
+        )
     if key in ("person", "acting_for"):
         return names.person(value)
     if key == "grantee":

@@ -1,4 +1,5 @@
 """Sign-in, sign-out and the home page that sends each role to its workspace."""
+
 from __future__ import annotations
 
 import math
@@ -50,9 +51,16 @@ def login():
     wait = limits.login_attempt(runtime(), address, name)
     if wait:
         minutes = max(1, int(wait // 60) + (1 if wait % 60 else 0))
-        return render_template("error.html", title="尝试次数过多", status=429,
-                               message=f"本机登录失败次数过多，请约{minutes}分钟后再试。"), \
-            429, {"Retry-After": str(math.ceil(wait))}
+        return (
+            render_template(
+                "error.html",
+                title="尝试次数过多",
+                status=429,
+                message=f"本机登录失败次数过多，请约{minutes}分钟后再试。",
+            ),
+            429,
+            {"Retry-After": str(math.ceil(wait))},
+        )
     with runtime().filing_session() as session:
         user = check_password(session, name, password) if name and password else None
         principal = principal_of(user) if user else None
@@ -80,6 +88,11 @@ def logout():
 def csrf_error(exc: CSRFError):
     if request.path.startswith("/api/"):
         from web.api.problems import problem
+
         return problem(400, "CSRF 校验失败", exc.description or "")
-    return render_template("error.html", title="表单已失效", status=400,
-                           message="表单已过期或来源不明（CSRF 校验未通过），请返回上一页刷新后重新提交。"), 400
+    return render_template(
+        "error.html",
+        title="表单已失效",
+        status=400,
+        message="表单已过期或来源不明（CSRF 校验未通过），请返回上一页刷新后重新提交。",
+    ), 400

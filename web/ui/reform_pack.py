@@ -4,6 +4,7 @@ same bounded loader as `onehall pack check` (problems as file:line), shown again
 version with its effect on today's decisions, then published, signed, through the same service as
 `onehall pack publish`. Every page's footer shows the version the engine serves (`active_policy`),
 which changes in every worker as soon as a publication's change signal arrives."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -19,6 +20,7 @@ from web.ui.common import RolePages, matches
 from web.ui.pack_text import change_sentences, parameter_rows, rule_view
 
 pages = RolePages("reform_office")
+
 
 def active_policy() -> Any:
     """The pack this worker's engine serves, brought up to date with the change feed first
@@ -60,17 +62,38 @@ def _clauses(pack, q: str) -> list[tuple[str, dict, list[dict]]]:
 
 def _pack_xlsx(pack):
     from web.ui.xlsx import xlsx_response
-    rows = [(v["clause"], v["id"], v["kind"], v["strength"], v["text"], v["source_text"], "；".join(v["conditions"]),
-             v["explain"]) for v in map(rule_view, pack.rules)]
-    return xlsx_response(f"规则包-{pack.id}-{pack.version}.xlsx", [
-        ("规则", ("条款", "规则", "类别", "强度", "规则要求", "方案原文", "适用条件", "说明（窗口或合规报告中）"), rows),
-        ("参数", ("含义", "取值"), parameter_rows(pack))])
+
+    rows = [
+        (
+            v["clause"],
+            v["id"],
+            v["kind"],
+            v["strength"],
+            v["text"],
+            v["source_text"],
+            "；".join(v["conditions"]),
+            v["explain"],
+        )
+        for v in map(rule_view, pack.rules)
+    ]
+    return xlsx_response(
+        f"规则包-{pack.id}-{pack.version}.xlsx",
+        [
+            (
+                "规则",
+                ("条款", "规则", "类别", "强度", "规则要求", "方案原文", "适用条件", "说明（窗口或合规报告中）"),
+                rows,
+            ),
+            ("参数", ("含义", "取值"), parameter_rows(pack)),
+        ],
+    )
 
 
 @pages.get("/reform/pack")
 def reform_pack():
     import application.packs as packs
     from rules.pack import diff_packs
+
     pack = active_policy()
     if pack is not None and request.args.get("format") == "xlsx":
         return _pack_xlsx(pack)
@@ -89,9 +112,18 @@ def reform_pack():
                     diff = change_sentences(pa, pb, diff_packs(pa, pb))
                 except packs.PackTampered as exc:
                     diff_error = f"无法比较：{exc}"
-    return render_template("reform/pack.html", pack=pack, clauses=_clauses(pack, q) if pack else [],
-                           params=parameter_rows(pack) if pack else [], versions=versions, diff=diff,
-                           diff_error=diff_error, q=q, a=a, b=b)
+    return render_template(
+        "reform/pack.html",
+        pack=pack,
+        clauses=_clauses(pack, q) if pack else [],
+        params=parameter_rows(pack) if pack else [],
+        versions=versions,
+        diff=diff,
+        diff_error=diff_error,
+        q=q,
+        a=a,
+        b=b,
+    )
 
 
 @pages.route("/reform/pack/publish", methods=["GET", "POST"])
@@ -99,17 +131,22 @@ def reform_pack_publish():
     """Step 1: upload a bundle → its problems, or its changes and effect. Step 2: publish it."""
     from application import pack_upload as up
     from application.packs import PackRefused
+
     exam, refused, status = None, None, 200
     if request.method == "POST" and request.form.get("step") == "publish":
         try:
             files = up.files_from_gz(request.form.get("files") or "")
-            row = up.publish_files(runtime(), files, publisher=g.principal.name,
-                                   expected_digest=request.form.get("digest") or "")
+            row = up.publish_files(
+                runtime(), files, publisher=g.principal.name, expected_digest=request.form.get("digest") or ""
+            )
         except (up.BundleRefused, PackRefused) as exc:
             refused, status = exc.errors, 422
         else:
             active_policy()
-            flash(f"规则包版本 {row.version} 已签名发布并生效（日志序号 {row.log_index}），各页面与判定即刻使用该版本", "ok")
+            flash(
+                f"规则包版本 {row.version} 已签名发布并生效（日志序号 {row.log_index}），各页面与判定即刻使用该版本",
+                "ok",
+            )
             return redirect(url_for("ui.reform_pack"))
     elif request.method == "POST":
         upload = request.files.get("bundle")
@@ -125,7 +162,12 @@ def reform_pack_publish():
             status = 422
     changes = change_sentences(exam.active_pack, exam.pack, exam.changes) if exam and exam.active_pack else []
     from application.pack_wording import problems
-    return render_template("reform/pack_publish.html", exam=exam, changes=changes,
-                           refused=problems(refused) if refused else None,
-                           exam_problems=problems(exam.errors, exam.self_check, exam.files) if exam else [],
-                           max_mb=up.MAX_UPLOAD_BYTES // 1024 // 1024), status
+
+    return render_template(
+        "reform/pack_publish.html",
+        exam=exam,
+        changes=changes,
+        refused=problems(refused) if refused else None,
+        exam_problems=problems(exam.errors, exam.self_check, exam.files) if exam else [],
+        max_mb=up.MAX_UPLOAD_BYTES // 1024 // 1024,
+    ), status

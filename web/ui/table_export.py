@@ -6,6 +6,7 @@ workbook (the compliance report) answers xlsx itself and is left alone.
 
 Buttons, inputs, menus and charts are not data and are left out; a column with nothing in it
 (the column of a row's buttons) is dropped."""
+
 from __future__ import annotations
 
 import re
@@ -18,7 +19,7 @@ from web.ui import bp
 from web.ui.common import exporting
 from web.ui.xlsx import xlsx_response
 
-SKIP = {"button", "select", "option", "script", "style", "textarea", "svg", "label"}   # controls, not data
+SKIP = {"button", "select", "option", "script", "style", "textarea", "svg", "label"}  # controls, not data
 VOID = {"br", "input", "img", "hr", "meta", "link", "wbr"}
 
 
@@ -32,7 +33,7 @@ class _Tables(HTMLParser):
         self.heading = ""
         self._in_main = 0
         self._skip = 0
-        self._stack: list[list[list[str]]] = []   # nested tables: the innermost is written
+        self._stack: list[list[list[str]]] = []  # nested tables: the innermost is written
         self._cell: list[str] | None = None
         self._head: list[str] | None = None
         self._spanned = False
@@ -40,7 +41,7 @@ class _Tables(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         if tag == "br" and self._cell is not None and not self._skip:
-            self._cell.append(" ")          # a name and its code on two lines: two words
+            self._cell.append(" ")  # a name and its code on two lines: two words
         if tag in VOID:
             return
         if tag == "main":
@@ -50,7 +51,7 @@ class _Tables(HTMLParser):
         if tag in SKIP:
             self._skip += 1
         elif tag == "code" and self._cell is not None and dict(attrs).get("title"):
-            self._cell.append(dict(attrs)["title"])     # a hash shown shortened: the whole of it
+            self._cell.append(dict(attrs)["title"])  # a hash shown shortened: the whole of it
             self._skip += 1
             self._code_skip = True
         elif tag in ("h1", "h2", "h3"):
@@ -62,7 +63,7 @@ class _Tables(HTMLParser):
             self._spanned = False
         elif tag in ("td", "th") and self._stack and self._stack[-1]:
             self._cell = []
-            if dict(attrs).get("colspan"):     # a row like “没有记录” across the table: not data
+            if dict(attrs).get("colspan"):  # a row like “没有记录” across the table: not data
                 self._spanned = True
 
     def handle_endtag(self, tag):
@@ -103,8 +104,9 @@ def _sheet(rows: list[list[str]]) -> tuple[list[str], list[list[Any]]]:
     named, body = any(rows[0]), rows[1:]
     keep = [i for i in range(width) if (rows[0][i] or not named) and any(r[i] for r in (body or rows))]
     rows = [[r[i] for i in keep] for r in rows]
-    return rows[0], [[int(v) if v.isdigit() and len(v) < 16 and v[0] != "0" else v for v in r]
-                     for r in rows[1:] if any(r)]
+    return rows[0], [
+        [int(v) if v.isdigit() and len(v) < 16 and v[0] != "0" else v for v in r] for r in rows[1:] if any(r)
+    ]
 
 
 def tables_of(html: str) -> list[tuple[str, list[str], list[list[str]]]]:
@@ -125,8 +127,7 @@ def _filename(html: str) -> str:
 
 @bp.after_request
 def _as_xlsx(response: Response) -> Response:
-    if not exporting() or request.method != "GET" or response.status_code != 200 \
-            or response.mimetype != "text/html":
+    if not exporting() or request.method != "GET" or response.status_code != 200 or response.mimetype != "text/html":
         return response
     html = response.get_data(as_text=True)
     sheets = tables_of(html)
@@ -134,7 +135,7 @@ def _as_xlsx(response: Response) -> Response:
         sheets = [("清单", ["说明"], [["本页没有可下载的清单"]])]
     seen: dict[str, int] = {}
     named = []
-    for title, headers, body in sheets:   # sheet names: at most 31 characters, unique
+    for title, headers, body in sheets:  # sheet names: at most 31 characters, unique
         base = re.sub(r"[\[\]:*?/\\]", "", title)[:28] or "表"
         seen[base] = seen.get(base, 0) + 1
         named.append((base if seen[base] == 1 else f"{base}{seen[base]}", headers, body))

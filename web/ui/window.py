@@ -1,5 +1,6 @@
 """The window's workspace (role `window`): “我能否……” — may person P do action A on item I,
 here, now? — and, for a chief representative, the seal-use page with its receipt (docs/design.md §1, §4, §7)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -40,12 +41,18 @@ def _choices(session, args, person: str, item: str) -> dict[str, Any]:
     """The lists of the form: a page of the people and items found (registry.search), the
     chosen ones kept in; places and seals (short lists) by name."""
     names = dict(session.execute(select(m.Department.code, m.Department.name)).all())
-    return {"people": person_options(session, args.get("person_q", "")[:50], arg_page("person_page"),
-                                     chosen=int(person) if is_id(person) else None),
-            "items": item_options(session, args.get("item_q", "")[:50], arg_page("item_page"), chosen=item or None),
-            "places": list(session.scalars(select(m.Place).order_by(m.Place.kind, m.Place.code))),
-            "seals": list(session.scalars(select(m.Seal).order_by(m.Seal.department, m.Seal.code))),
-            "dept_names": names}
+    return {
+        "people": person_options(
+            session,
+            args.get("person_q", "")[:50],
+            arg_page("person_page"),
+            chosen=int(person) if is_id(person) else None,
+        ),
+        "items": item_options(session, args.get("item_q", "")[:50], arg_page("item_page"), chosen=item or None),
+        "places": list(session.scalars(select(m.Place).order_by(m.Place.kind, m.Place.code))),
+        "seals": list(session.scalars(select(m.Seal).order_by(m.Seal.department, m.Seal.code))),
+        "dept_names": names,
+    }
 
 
 @pages.get("/window/")
@@ -53,7 +60,11 @@ def window_ask():
     args = request.args
     person_q, item_q = args.get("person_q", ""), args.get("item_q", "")
     person, item = args.get("person", ""), args.get("item", "")
-    action, place, seal = args.get("action", ""), args.get("place", "") or (g.principal.place or ""), args.get("seal", "")
+    action, place, seal = (
+        args.get("action", ""),
+        args.get("place", "") or (g.principal.place or ""),
+        args.get("seal", ""),
+    )
     host, not_ready = policy_host()
     decision = allowed = error = None
     names: dict[int, str] = {}
@@ -61,8 +72,16 @@ def window_ask():
         choices = _choices(session, args, person, item)
         if is_id(person) and item and action and host is not None:
             try:
-                decision = host.decide(person=int(person), action=action, item=item, at=None, known_at=None,
-                                       place=place or None, seal=seal or None, case=None)
+                decision = host.decide(
+                    person=int(person),
+                    action=action,
+                    item=item,
+                    at=None,
+                    known_at=None,
+                    place=place or None,
+                    seal=seal or None,
+                    case=None,
+                )
                 allowed = host.allowed_actions(int(person), item, at=None, place=place or None)
             except Exception as exc:
                 error = _reference_error(exc)
@@ -73,11 +92,25 @@ def window_ask():
             names[decision["acting_for"]] = p.name if p else str(decision["acting_for"])
         chosen_person = session.get(m.Person, int(person)) if is_id(person) else None
         chosen_item = published_item(session, item) if item else None
-        return render_template("window/ask.html", choices=choices, person_q=person_q, item_q=item_q,
-                               person=person, item=item, action=action, place=place, seal=seal,
-                               decision=decision, allowed=allowed, error=error, not_ready=not_ready,
-                               names=names, chosen_person=chosen_person, chosen_item=chosen_item,
-                               unchecked_labels=UNCHECKED_LABELS)
+        return render_template(
+            "window/ask.html",
+            choices=choices,
+            person_q=person_q,
+            item_q=item_q,
+            person=person,
+            item=item,
+            action=action,
+            place=place,
+            seal=seal,
+            decision=decision,
+            allowed=allowed,
+            error=error,
+            not_ready=not_ready,
+            names=names,
+            chosen_person=chosen_person,
+            chosen_item=chosen_item,
+            unchecked_labels=UNCHECKED_LABELS,
+        )
 
 
 def _reference_error(exc: Exception) -> str:
@@ -90,6 +123,7 @@ def _reference_error(exc: Exception) -> str:
 
 # --- seal use (用印) -----------------------------------------------------------------------------
 
+
 def _sealing():
     try:
         from application import sealing
@@ -101,17 +135,33 @@ def _sealing():
 def _seal_context(session, person_id: int, item_q: str, chosen_item: str = "") -> dict[str, Any]:
     person = session.get(m.Person, person_id)
     now = utcnow()
-    seals = list(session.scalars(select(m.Seal).where(m.Seal.department == person.department)
-                                 .order_by(m.Seal.code))) if person else []
+    seals = (
+        list(session.scalars(select(m.Seal).where(m.Seal.department == person.department).order_by(m.Seal.code)))
+        if person
+        else []
+    )
     keeps: dict[str, bool] = {}
-    for c in session.scalars(select(m.SealCustody).where(m.SealCustody.seal.in_([s.code for s in seals]))
-                             .order_by(m.SealCustody.filed_at, m.SealCustody.id)) if seals else []:
+    for c in (
+        session.scalars(
+            select(m.SealCustody)
+            .where(m.SealCustody.seal.in_([s.code for s in seals]))
+            .order_by(m.SealCustody.filed_at, m.SealCustody.id)
+        )
+        if seals
+        else []
+    ):
         if as_utc(c.from_) <= now and (c.to is None or now < as_utc(c.to)):
             keeps[c.seal] = c.person == person_id
-    items = item_options(session, item_q[:50], arg_page("item_page"), chosen=chosen_item or None,
-                         department=person.department) if person else {"rows": [], "total": 0, "page": 1, "pages": 1}
-    places = [p for p in session.scalars(select(m.Place).order_by(m.Place.kind, m.Place.code))
-              if p.kind != "internal_office"]
+    items = (
+        item_options(
+            session, item_q[:50], arg_page("item_page"), chosen=chosen_item or None, department=person.department
+        )
+        if person
+        else {"rows": [], "total": 0, "page": 1, "pages": 1}
+    )
+    places = [
+        p for p in session.scalars(select(m.Place).order_by(m.Place.kind, m.Place.code)) if p.kind != "internal_office"
+    ]
     return {"person": person, "seals": seals, "keeps": keeps, "items": items, "places": places}
 
 
@@ -121,8 +171,11 @@ def window_seal():
     sealing = _sealing()
     if principal.person is None:
         return render_template("window/seal.html", no_person=True, sealing=sealing), 200
-    form: Any = request.form if request.method == "POST" else (
-        request.args if request.args.get("search") else {"place": principal.place or ""})
+    form: Any = (
+        request.form
+        if request.method == "POST"
+        else (request.args if request.args.get("search") else {"place": principal.place or ""})
+    )
     errors = FormErrors()
     refused = None
     status = 200
@@ -153,14 +206,21 @@ def window_seal():
         if not ctx["keeps"] and request.method == "GET":
             # keeps no seal and acts for no custodian: say what this login is for instead
             from web.ui.window_duties import duties
+
             return render_template("window/duties.html", d=duties(session, ctx["person"], utcnow())), 200
-        return render_template("window/seal.html", no_person=False, sealing=sealing, form=form, errors=errors,
-                               refused=refused, **ctx), status
+        return render_template(
+            "window/seal.html", no_person=False, sealing=sealing, form=form, errors=errors, refused=refused, **ctx
+        ), status
 
 
 def _seal_request(form, person_id: int, errors: FormErrors) -> dict[str, Any]:
-    data = {"seal": form.get("seal") or "", "person": person_id, "item": form.get("item") or "",
-            "case": (form.get("case") or "").strip(), "place": form.get("place") or ""}
+    data = {
+        "seal": form.get("seal") or "",
+        "person": person_id,
+        "item": form.get("item") or "",
+        "case": (form.get("case") or "").strip(),
+        "place": form.get("place") or "",
+    }
     for key, label in (("seal", "印章"), ("item", "事项"), ("case", "办件编号"), ("place", "场所")):
         if not data[key]:
             errors.add(key, f"请填写{label}")
@@ -203,9 +263,11 @@ def _names_of(session, uses) -> dict[str, dict[str, str]]:
     places = {u.place for u in uses}
     codes = sorted({u.item for u in uses})
     found = search.search_items(session, "", codes=codes, per_page=max(1, len(codes))).rows if codes else []
-    return {"item": {i.code: i.name for i, _ in found},
-            "seal": dict(session.execute(select(m.Seal.code, m.Seal.name).where(m.Seal.code.in_(seals))).all()),
-            "place": dict(session.execute(select(m.Place.code, m.Place.name).where(m.Place.code.in_(places))).all())}
+    return {
+        "item": {i.code: i.name for i, _ in found},
+        "seal": dict(session.execute(select(m.Seal.code, m.Seal.name).where(m.Seal.code.in_(seals))).all()),
+        "place": dict(session.execute(select(m.Place.code, m.Place.name).where(m.Place.code.in_(places))).all()),
+    }
 
 
 @pages.get("/window/seal-uses/<int:use_id>")
@@ -218,8 +280,15 @@ def window_seal_use(use_id):
         item = published_item(session, use.item)
         acting = session.get(m.Person, use.acting_for) if use.acting_for else None
         place = session.get(m.Place, use.place)
-        return render_template("window/seal_use.html", use=use, seal=seal, item=item, acting=acting, place=place,
-                               new=request.args.get("new") == "1")
+        return render_template(
+            "window/seal_use.html",
+            use=use,
+            seal=seal,
+            item=item,
+            acting=acting,
+            place=place,
+            new=request.args.get("new") == "1",
+        )
 
 
 def _receipt(use: m.SealUse) -> dict[str, Any] | None:
@@ -239,8 +308,11 @@ def window_receipt_json(use_id):
     if receipt is None:
         return not_found("回执服务未就绪")
     body = json.dumps(receipt, ensure_ascii=False, indent=2)
-    return Response(body, mimetype="application/json",
-                    headers={"Content-Disposition": f'attachment; filename="receipt-{use.leaf_hash[:16]}.json"'})
+    return Response(
+        body,
+        mimetype="application/json",
+        headers={"Content-Disposition": f'attachment; filename="receipt-{use.leaf_hash[:16]}.json"'},
+    )
 
 
 @pages.get("/window/seal-uses/<int:use_id>/print")
@@ -254,5 +326,14 @@ def window_receipt_print(use_id):
         item = published_item(session, use.item)
     receipt = _receipt(use)
     target = public_url("ui.verify_hash", leaf_hash=use.leaf_hash)
-    return render_template("window/receipt_print.html", use=use, seal=seal, dept=dept, item=item,
-                           receipt=receipt, qr=qr_svg(target), target=target, verify_page=public_url("ui.verify"))
+    return render_template(
+        "window/receipt_print.html",
+        use=use,
+        seal=seal,
+        dept=dept,
+        item=item,
+        receipt=receipt,
+        qr=qr_svg(target),
+        target=target,
+        verify_page=public_url("ui.verify"),
+    )

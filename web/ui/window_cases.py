@@ -2,6 +2,7 @@
 service as `POST /api/v1/cases` (application.casework: the rules, then the door under the log's
 lock), so a refusal (两头受理, 体外循环, an internal office, no authorization) shows its reasons in
 Chinese and writes nothing —, read a case with its steps and its clock, record a step."""
+
 from __future__ import annotations
 
 import random
@@ -27,17 +28,20 @@ STATUS = {"open": "办理中", "closed": "已办结", "returned": "已退件"}
 
 
 def _places(session) -> list[m.Place]:
-    return [p for p in session.scalars(select(m.Place).order_by(m.Place.kind, m.Place.code))
-            if p.kind != "internal_office"]
+    return [
+        p for p in session.scalars(select(m.Place).order_by(m.Place.kind, m.Place.code)) if p.kind != "internal_office"
+    ]
 
 
 def _names(session, cases: list[m.Case]) -> dict[str, dict[str, str]]:
     """Item, department and place names of these cases, by code (one query each)."""
     codes = sorted({c.item for c in cases})
     items = search.search_items(session, "", codes=codes, per_page=max(1, len(codes))).rows if codes else []
-    return {"item": {i.code: i.name for i, _ in items},
-            "department": dict(session.execute(select(m.Department.code, m.Department.name)).all()),
-            "place": dict(session.execute(select(m.Place.code, m.Place.name)).all())}
+    return {
+        "item": {i.code: i.name for i, _ in items},
+        "department": dict(session.execute(select(m.Department.code, m.Department.name)).all()),
+        "place": dict(session.execute(select(m.Place.code, m.Place.name)).all()),
+    }
 
 
 @pages.get("/window/cases")
@@ -47,23 +51,32 @@ def window_cases():
     with runtime().reading() as session:
         stmt = select(m.Case).order_by(m.Case.accepted_at.desc(), m.Case.number)
         if q:
-            stmt = stmt.where(or_(m.Case.number.contains(q, autoescape=True),
-                                  m.Case.platform_no.contains(q, autoescape=True)))
+            stmt = stmt.where(
+                or_(m.Case.number.contains(q, autoescape=True), m.Case.platform_no.contains(q, autoescape=True))
+            )
         if mine and g.principal.person is not None:
             stmt = stmt.where(m.Case.number.in_(select(m.CaseStep.case).where(m.CaseStep.person == g.principal.person)))
         page = paginate(session, stmt)
         steps = _steps_of(session, [c.number for c in page.rows])
         now = utcnow()
         clocks = {c.number: case_clock(session, c, steps.get(c.number, []), now) for c in page.rows}
-        return render_template("window/cases.html", page=page, q=q, mine=mine, names=_names(session, page.rows),
-                               clocks=clocks, status=STATUS)
+        return render_template(
+            "window/cases.html",
+            page=page,
+            q=q,
+            mine=mine,
+            names=_names(session, page.rows),
+            clocks=clocks,
+            status=STATUS,
+        )
 
 
 def _steps_of(session, numbers: list[str]) -> dict[str, list[m.CaseStep]]:
     out: dict[str, list[m.CaseStep]] = {}
     if numbers:
-        for s in session.scalars(select(m.CaseStep).where(m.CaseStep.case.in_(numbers))
-                                 .order_by(m.CaseStep.at, m.CaseStep.id)):
+        for s in session.scalars(
+            select(m.CaseStep).where(m.CaseStep.case.in_(numbers)).order_by(m.CaseStep.at, m.CaseStep.id)
+        ):
             out.setdefault(s.case, []).append(s)
     return out
 
@@ -75,13 +88,17 @@ def _new_number(now: datetime) -> str:
 @pages.route("/window/cases/new", methods=["GET", "POST"])
 def window_case_new():
     principal = g.principal
-    form: Any = request.form if request.method == "POST" else {**request.args, "place": request.args.get(
-        "place") or principal.place or ""}
+    form: Any = (
+        request.form
+        if request.method == "POST"
+        else {**request.args, "place": request.args.get("place") or principal.place or ""}
+    )
     errors, refused, status = FormErrors(), None, 200
     if request.method == "POST" and principal.person is not None:
         data = _case_request(form, errors)
         if not errors:
             from application.casework import accept_case
+
             out = act_with(lambda: accept_case(runtime(), principal, data))
             if out.done:
                 touch_policy()
@@ -90,18 +107,29 @@ def window_case_new():
         else:
             status = 422
     with runtime().reading() as session:
-        items = item_options(session, (request.args.get("item_q") or "")[:50], arg_page("item_page"),
-                             chosen=form.get("item") or None)
-        return render_template("window/case_new.html", form=form, errors=errors, refused=refused, items=items,
-                               places=_places(session), no_person=principal.person is None), status
+        items = item_options(
+            session, (request.args.get("item_q") or "")[:50], arg_page("item_page"), chosen=form.get("item") or None
+        )
+        return render_template(
+            "window/case_new.html",
+            form=form,
+            errors=errors,
+            refused=refused,
+            items=items,
+            places=_places(session),
+            no_person=principal.person is None,
+        ), status
 
 
 def _case_request(form, errors: FormErrors) -> dict[str, Any]:
-    data: dict[str, Any] = {"item": form.get("item") or "", "place": form.get("place") or "",
-                            "applicant": (form.get("applicant") or "").strip(),
-                            "platform_no": (form.get("platform_no") or "").strip() or None,
-                            "number": (form.get("number") or "").strip() or _new_number(utcnow()),
-                            "person": g.principal.person}
+    data: dict[str, Any] = {
+        "item": form.get("item") or "",
+        "place": form.get("place") or "",
+        "applicant": (form.get("applicant") or "").strip(),
+        "platform_no": (form.get("platform_no") or "").strip() or None,
+        "number": (form.get("number") or "").strip() or _new_number(utcnow()),
+        "person": g.principal.person,
+    }
     for key, label in (("item", "事项"), ("place", "受理场所"), ("applicant", "申请人")):
         if not data[key]:
             errors.add(key, f"请填写{label}")
@@ -123,8 +151,9 @@ def window_case(number: str):
         if step not in STEPS_AFTER_ACCEPTANCE:
             errors.add("step", "请选择环节")
         if not errors:
-            out = act_with(lambda: record_step(runtime(), g.principal, number, step,
-                                               place=form.get("place") or None, at=at))
+            out = act_with(
+                lambda: record_step(runtime(), g.principal, number, step, place=form.get("place") or None, at=at)
+            )
             if out.done:
                 return redirect(url_for("ui.window_case", number=number, step=step))
             errors, refused, status = out.errors, out.refused, out.status
@@ -135,11 +164,26 @@ def window_case(number: str):
         if case is None:
             return not_found(f"没有编号为“{number}”的办件")
         steps = _steps_of(session, [number]).get(number, [])
-        people = dict(session.execute(select(m.Person.id, m.Person.name)
-                                      .where(m.Person.id.in_({s.person for s in steps if s.person}))).all())
+        people = dict(
+            session.execute(
+                select(m.Person.id, m.Person.name).where(m.Person.id.in_({s.person for s in steps if s.person}))
+            ).all()
+        )
         alerts = list(session.scalars(select(m.Alert).where(m.Alert.case == number).order_by(m.Alert.raised_at)))
-        return render_template("window/case.html", case=case, steps=steps, people=people, alerts=alerts,
-                               names=_names(session, [case]), clock=case_clock(session, case, steps, utcnow()),
-                               status_label=STATUS, step_choices=STEPS_AFTER_ACCEPTANCE, places=_places(session),
-                               form=form, errors=errors, refused=refused,
-                               new=request.args.get("new") == "1", recorded=request.args.get("step")), status
+        return render_template(
+            "window/case.html",
+            case=case,
+            steps=steps,
+            people=people,
+            alerts=alerts,
+            names=_names(session, [case]),
+            clock=case_clock(session, case, steps, utcnow()),
+            status_label=STATUS,
+            step_choices=STEPS_AFTER_ACCEPTANCE,
+            places=_places(session),
+            form=form,
+            errors=errors,
+            refused=refused,
+            new=request.args.get("new") == "1",
+            recorded=request.args.get("step"),
+        ), status

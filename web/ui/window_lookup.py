@@ -2,6 +2,7 @@
 in the database by name, code or pinyin (registry.search), a page at a time, for the forms of
 the window's pages; `/window/lookup/<kind>` answers the same search as JSON for the script that
 refills the lists as the clerk types. A window reads people by name only."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -47,8 +48,9 @@ def person_options(session, q: str, page: int, *, chosen: int | None = None) -> 
     return {"rows": rows, "total": found.total, "page": found.page, "pages": found.pages}
 
 
-def item_options(session, q: str, page: int, *, chosen: str | None = None,
-                 department: str | None = None) -> dict[str, Any]:
+def item_options(
+    session, q: str, page: int, *, chosen: str | None = None, department: str | None = None
+) -> dict[str, Any]:
     found = search.search_items(session, q, department=department, page=page, per_page=PER_LIST)
     rows = [{"value": i.code, "label": f"{i.name}（{dept}）"} for i, dept in found.rows]
     if chosen and all(r["value"] != chosen for r in rows):

@@ -4,6 +4,7 @@ Chinese headers and names, never codes alone. A text a spreadsheet would run as 
 
 The workbook is written in openpyxl's write-only mode: rows stream to the file as they come, with
 no cell objects kept (a 10,000-row log export in a fraction of the time and memory)."""
+
 from __future__ import annotations
 
 from io import BytesIO
@@ -25,6 +26,7 @@ def xlsx_response(filename: str, sheets: Iterable[tuple[str, Sequence[str], Iter
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
+
     wb = Workbook(write_only=True)
     bold = Font(bold=True)
     for title, headers, rows in sheets:
@@ -39,5 +41,8 @@ def xlsx_response(filename: str, sheets: Iterable[tuple[str, Sequence[str], Iter
             ws.append([_cell(v) for v in row])
     out = BytesIO()
     wb.save(out)
-    return Response(out.getvalue(), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"})
+    return Response(
+        out.getvalue(),
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"},
+    )
