@@ -55,6 +55,7 @@ from registry.seed.demo_city import (
     parse_items,
     sh,
 )
+from registry.inputs.filings import AbsenceIn, AuthorizationIn, DelegationIn, ExemptionIn, RevocationIn, SealCustodyIn
 from registry.services import catalog, grants, org
 from registry.services.context import Actor, FilingContext
 
@@ -477,7 +478,7 @@ def _plan_steps(base: FilingContext, steps: list, st: _State) -> None:  # noqa: 
                 "valid_from": valid_from,
                 "valid_to": None,
             }
-            a = grants.file_authorization(dept(code, when), data)
+            a = grants.file_authorization(dept(code, when), AuthorizationIn.model_validate(data))
             st.auths[(code, key)] = a.id
             count("authorizations")
             count("authorizations_gov_service" if gov_service else f"authorizations_{post}")
@@ -506,12 +507,7 @@ def _plan_steps(base: FilingContext, steps: list, st: _State) -> None:  # noqa: 
                 lambda seal_code=seal_code, d_code=d_code: (
                     grants.file_seal_custody(
                         dept(d_code, sh(2018, 12, 27)),
-                        {
-                            "seal": seal_code,
-                            "person": st.people[(d_code, plans[d_code].a)],
-                            "from": VALID_FROM,
-                            "to": None,
-                        },
+                        SealCustodyIn(seal=seal_code, person=st.people[(d_code, plans[d_code].a)], from_=VALID_FROM),
                     ),
                     count("seal_custody"),
                 ),
@@ -544,9 +540,7 @@ def _plan_steps(base: FilingContext, steps: list, st: _State) -> None:  # noqa: 
         (
             "委托 TJJ",
             lambda: (
-                grants.file_delegation(
-                    dept("TJJ", sh(2018, 12, 27)), {"department": "TJJ", "items": "*", "from": VALID_FROM, "to": None}
-                ),
+                grants.file_delegation(dept("TJJ", sh(2018, 12, 27)), DelegationIn(department="TJJ", from_=VALID_FROM)),
                 count("delegations"),
             ),
         )
@@ -559,13 +553,7 @@ def _plan_steps(base: FilingContext, steps: list, st: _State) -> None:  # noqa: 
         def run(it=it, reason=reason, basis=basis, result=result, doc=doc, requested=requested, decided=decided):
             ex = grants.request_exemption(
                 dept(it.department, requested),
-                {
-                    "item": it.code,
-                    "reason": reason,
-                    "basis": basis,
-                    "effective_from": max(requested, VALID_FROM),
-                    "effective_to": None,
-                },
+                ExemptionIn(item=it.code, reason=reason, basis=basis, effective_from=max(requested, VALID_FROM)),
             )
             count("exemptions")
             if result:
@@ -586,8 +574,7 @@ def _plan_steps(base: FilingContext, steps: list, st: _State) -> None:  # noqa: 
         grants.revoke_authorization(
             dept("MZJ", sh(2022, 6, 28)),
             st.auths[("MZJ", "B-old")],
-            sh(2022, 7, 1, 0, 0),
-            "岗位调整：原B岗人员调离行政审批科",
+            RevocationIn(at=sh(2022, 7, 1, 0, 0), reason="岗位调整：原B岗人员调离行政审批科"),
         )
         count("revocations")
         p = plans["MZJ"]
@@ -629,8 +616,7 @@ def _plan_steps(base: FilingContext, steps: list, st: _State) -> None:  # noqa: 
                 f"缺位 {code} {key}",
                 lambda code=code, key=key, start=start, end=end, reason=reason, filed=filed: (
                     grants.file_absence(
-                        dept(code, filed),
-                        {"person": st.people[(code, key)], "from": start, "to": end, "reason": reason},
+                        dept(code, filed), AbsenceIn(person=st.people[(code, key)], from_=start, to=end, reason=reason)
                     ),
                     count("absences"),
                 ),

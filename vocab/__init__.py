@@ -162,7 +162,7 @@ def to_code(vocabulary: dict[str, str], value: str) -> str:
     raise ValueError(f"未知取值“{value}”，可选：{allowed}")
 
 
-# A code (department, item, place, seal, fee, material …): what the API accepts (web.api.types.Code)
+# A code (department, item, place, seal, fee, material …): what the API accepts (registry.inputs.types.Code)
 # and the catalog import checks (registry.catalog_io), one pattern for both.
 CODE_PATTERN = r"^[A-Za-z0-9_.\-]+$"
 CODE_MAX = 64

@@ -45,7 +45,7 @@ def time_option(value: str | None):
     """A --at style option: ISO-8601, read as Asia/Shanghai without an offset; None stays None."""
     if value is None:
         return None
-    from web.api.types import parse_time
+    from registry.inputs.types import parse_time
 
     try:
         return parse_time(value)

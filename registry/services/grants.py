@@ -10,8 +10,17 @@ from typing import Any
 
 from sqlalchemy import select
 
-import vocab
 from registry.errors import Conflict, ErrorList, invalid
+from registry.inputs.filings import (
+    AbsenceIn,
+    AuthorizationIn,
+    DelegationIn,
+    ExceptionIn,
+    ExemptionIn,
+    GovServiceGrantee,
+    RevocationIn,
+    SealCustodyIn,
+)
 from registry.models import (
     Absence,
     Authorization,
@@ -36,29 +45,18 @@ from registry.services._common import (
 from registry.services.context import FilingContext, iso
 
 
-def file_authorization(ctx: FilingContext, data: dict[str, Any]) -> Authorization:
+def file_authorization(ctx: FilingContext, body: AuthorizationIn) -> Authorization:
     """授权书 (XT-3.3.2, XT-3.3.3). Less than the minimum grant is recorded, not refused:
-    the compliance report lists it as 授权不到位 (XT-5.3)."""
+    the compliance report lists it as 授权不到位 (XT-5.3). Starts now unless `valid_from` says otherwise."""
     ctx.require_role("department")
-    grantor = department(ctx.session, data["grantor"], "grantor")
+    grantor = department(ctx.session, body.grantor, "grantor")
     ctx.require_department(grantor.code)
     errors = ErrorList()
-    grantee = data.get("grantee") or {}
-    gov = bool(grantee.get("gov_service"))
-    person_id = grantee.get("person")
-    if gov == (person_id is not None):
-        errors.add("grantee", '须为 {"person": 人员编号} 或 {"gov_service": true} 之一')
-    post = data.get("post")
-    if post is not None and post not in vocab.POSTS:
-        errors.add("post", "须为 A、B 或空")
+    gov = isinstance(body.grantee, GovServiceGrantee)
+    person_id = None if isinstance(body.grantee, GovServiceGrantee) else body.grantee.person
+    post, powers, backs = body.post, list(body.powers), body.backs
     if gov and post is not None:
         errors.add("post", "对政务服务部门的授权没有 A/B 岗")
-    powers = list(data.get("powers") or [])
-    if not powers:
-        errors.add("powers", "至少授予一项权限")
-    for i, p in enumerate(powers):
-        if p not in vocab.ACTIONS:
-            errors.add(f"powers[{i}]", f"未知权限“{p}”")
     if len(set(powers)) != len(powers):
         errors.add("powers", "权限重复")
     errors.raise_if_any("授权书内容有误")
@@ -66,7 +64,6 @@ def file_authorization(ctx: FilingContext, data: dict[str, Any]) -> Authorizatio
         grantee_person = person(ctx.session, person_id, "grantee.person")
         if signed_departments(ctx, [grantee_person.id])[grantee_person.id] != grantor.code:
             raise invalid("grantee.person", "首席代表须为本部门人员")
-    backs = data.get("backs")
     if post == "B":
         if backs is None:
             raise invalid("backs", "B岗授权须注明所支撑的A岗授权")
@@ -76,8 +73,9 @@ def file_authorization(ctx: FilingContext, data: dict[str, Any]) -> Authorizatio
             raise invalid("backs", "须为本部门的A岗授权")
     elif backs is not None:
         raise invalid("backs", "只有B岗授权注明所支撑的A岗")
-    require_items(ctx, data.get("items", "*"), "items", grantor.code)
-    ensure_order(data["valid_from"], data.get("valid_to"), "valid_from", "valid_to")
+    require_items(ctx, body.items, "items", grantor.code)
+    valid_from = body.valid_from or ctx.now
+    ensure_order(valid_from, body.valid_to, "valid_from", "valid_to")
     auth = Authorization(
         grantor=grantor.code,
         grantee_person=person_id,
@@ -85,11 +83,11 @@ def file_authorization(ctx: FilingContext, data: dict[str, Any]) -> Authorizatio
         post=post,
         backs=backs,
         powers=powers,
-        items=data.get("items", "*"),
-        valid_from=data["valid_from"],
-        valid_to=data.get("valid_to"),
+        items=body.items,
+        valid_from=valid_from,
+        valid_to=body.valid_to,
         filed_at=ctx.now,
-        late_filed=ctx.is_late(data["valid_from"]),
+        late_filed=ctx.is_late(valid_from),
         filed_by=ctx.actor.name,
     )
     ctx.record(auth, "authorization", lambda: authorization_record(auth))
@@ -123,8 +121,10 @@ def _grant_and_revocation(state, auth_id: Any) -> tuple[dict[str, Any], dict[str
     return dict(state.tables["authorizations"].get(auth_id) or {}), revoked
 
 
-def revoke_authorization(ctx: FilingContext, auth_id: int, at, reason: str) -> Revocation:
-    """Revocation is a new record effective from `at`; a receipt already issued is untouched."""
+def revoke_authorization(ctx: FilingContext, auth_id: int, body: RevocationIn) -> Revocation:
+    """Revocation is a new record effective from `at` (default now); a receipt already issued is
+    untouched."""
+    at, reason = body.at or ctx.now, body.reason
     ctx.require_role("department")
     auth = get_or_404(ctx.session, Authorization, auth_id, "授权")
     ctx.require_department(auth.grantor)
@@ -132,8 +132,6 @@ def revoke_authorization(ctx: FilingContext, auth_id: int, at, reason: str) -> R
         lambda state: _grant_and_revocation(state, auth_id), kinds=("authorization", "revocation")
     )
     ctx.require_department(signed.get("grantor") or "（无签名记录）")
-    if not reason:
-        raise invalid("reason", "须写明撤销理由")
     if existing is not None:  # the signed revocation: a deleted row revokes nothing twice
         raise Conflict(f"授权{auth_id}已于{iso(existing['at'])}撤销")
     rev = Revocation(
@@ -152,23 +150,21 @@ def revoke_authorization(ctx: FilingContext, auth_id: int, at, reason: str) -> R
     return rev
 
 
-def file_absence(ctx: FilingContext, data: dict[str, Any]) -> Absence:
+def file_absence(ctx: FilingContext, body: AbsenceIn) -> Absence:
     ctx.require_role("department")
-    who = person(ctx.session, data["person"])
+    who = person(ctx.session, body.person)
     signed_department = signed_departments(ctx, [who.id])[who.id]  # never the row's (docs/design.md §12.3)
     if signed_department is None:
         raise invalid("person", f"人员“{who.id}”没有签名登记记录")
     ctx.require_department(signed_department)
-    ensure_order(data["from"], data.get("to"), "from", "to")
-    if not data.get("reason"):
-        raise invalid("reason", "须写明缺位原因")
+    ensure_order(body.from_, body.to, "from", "to")
     row = Absence(
         person=who.id,
-        from_=data["from"],
-        to=data.get("to"),
-        reason=data["reason"],
+        from_=body.from_,
+        to=body.to,
+        reason=body.reason,
         filed_at=ctx.now,
-        late_filed=ctx.is_late(data["from"]),
+        late_filed=ctx.is_late(body.from_),
         filed_by=ctx.actor.name,
     )
     ctx.record(
@@ -187,20 +183,22 @@ def file_absence(ctx: FilingContext, data: dict[str, Any]) -> Absence:
     return row
 
 
-def file_delegation(ctx: FilingContext, data: dict[str, Any]) -> Delegation:
-    """事进人不进 (XT-3.3.2): a department delegates acceptance of items to gov_service."""
+def file_delegation(ctx: FilingContext, body: DelegationIn) -> Delegation:
+    """事进人不进 (XT-3.3.2): a department (its own, unless named) delegates acceptance of items to
+    gov_service, from now unless `from` says otherwise."""
     ctx.require_role("department")
-    dept = department(ctx.session, data["department"])
+    dept = department(ctx.session, body.department or ctx.actor.department or "")
     ctx.require_department(dept.code)
-    require_items(ctx, data.get("items", "*"), "items", dept.code)
-    ensure_order(data["from"], data.get("to"), "from", "to")
+    require_items(ctx, body.items, "items", dept.code)
+    start = body.from_ or ctx.now
+    ensure_order(start, body.to, "from", "to")
     row = Delegation(
         department=dept.code,
-        items=data.get("items", "*"),
-        from_=data["from"],
-        to=data.get("to"),
+        items=body.items,
+        from_=start,
+        to=body.to,
         filed_at=ctx.now,
-        late_filed=ctx.is_late(data["from"]),
+        late_filed=ctx.is_late(start),
         filed_by=ctx.actor.name,
     )
     ctx.record(
@@ -211,16 +209,18 @@ def file_delegation(ctx: FilingContext, data: dict[str, Any]) -> Delegation:
     return row
 
 
-def file_seal_custody(ctx: FilingContext, data: dict[str, Any]) -> SealCustody:
+def file_seal_custody(ctx: FilingContext, body: SealCustodyIn) -> SealCustody:
     """The department names the custodian of its seal, who must hold a chief-rep grant. The seal's
     department, the custodian's and the grant are read from the signed records (ctx.signed), never
-    from rows: an edited row grants no custody (docs/design.md §12.3)."""
+    from rows: an edited row grants no custody (docs/design.md §12.3). From now unless `from` says
+    otherwise."""
     ctx.require_role("department")
-    seal = get_or_invalid(ctx.session, Seal, data["seal"], "seal", "印章")
+    seal = get_or_invalid(ctx.session, Seal, body.seal, "seal", "印章")
     ctx.require_department(seal.department)
-    who = person(ctx.session, data["person"])
-    ensure_order(data["from"], data.get("to"), "from", "to")
-    signed = ctx.signed(lambda state: _custody_facts(state, seal.code, who.id, data["from"]), kinds=CUSTODY_KINDS)
+    who = person(ctx.session, body.person)
+    start = body.from_ or ctx.now
+    ensure_order(start, body.to, "from", "to")
+    signed = ctx.signed(lambda state: _custody_facts(state, seal.code, who.id, start), kinds=CUSTODY_KINDS)
     if signed["seal_department"] is None:
         raise invalid("seal", f"印章“{seal.code}”没有签名登记记录")
     ctx.require_department(signed["seal_department"])
@@ -231,10 +231,10 @@ def file_seal_custody(ctx: FilingContext, data: dict[str, Any]) -> SealCustody:
     row = SealCustody(
         seal=seal.code,
         person=who.id,
-        from_=data["from"],
-        to=data.get("to"),
+        from_=start,
+        to=body.to,
         filed_at=ctx.now,
-        late_filed=ctx.is_late(data["from"]),
+        late_filed=ctx.is_late(start),
         filed_by=ctx.actor.name,
     )
     ctx.record(
@@ -269,30 +269,21 @@ def _custody_facts(state, seal: str, person_id: int, at) -> dict[str, Any]:
     }
 
 
-def request_exemption(ctx: FilingContext, data: dict[str, Any]) -> Exemption:
+def request_exemption(ctx: FilingContext, body: ExemptionIn) -> Exemption:
     """不宜进驻 (XT-3.1): requested by the item's department, decided by the government."""
     ctx.require_role("department")
-    item = latest_item(ctx.session, data["item"])
+    item = latest_item(ctx.session, body.item)
     if item is None:
-        raise invalid("item", f"事项“{data['item']}”不存在")
+        raise invalid("item", f"事项“{body.item}”不存在")
     ctx.require_department(item.department)
-    errors = ErrorList()
-    if data.get("reason") not in vocab.EXEMPTION_REASONS:
-        try:
-            data = {**data, "reason": vocab.to_code(vocab.EXEMPTION_REASONS, data.get("reason") or "")}
-        except ValueError as exc:
-            errors.add("reason", str(exc))
-    if not data.get("basis"):
-        errors.add("basis", "须写明依据")
-    errors.raise_if_any()
-    ensure_order(data["effective_from"], data.get("effective_to"), "effective_from", "effective_to")
+    ensure_order(body.effective_from, body.effective_to, "effective_from", "effective_to")
     row = Exemption(
         item=item.code,
         department=item.department,
-        reason=data["reason"],
-        basis=data["basis"],
-        effective_from=data["effective_from"],
-        effective_to=data.get("effective_to"),
+        reason=body.reason,
+        basis=body.basis,
+        effective_from=body.effective_from,
+        effective_to=body.effective_to,
         filed_at=ctx.now,
         filed_by=ctx.actor.name,
     )
@@ -340,19 +331,14 @@ def decide_exemption(ctx: FilingContext, exemption_id: int, result: str, documen
     return row
 
 
-def file_exception(ctx: FilingContext, data: dict[str, Any]) -> PolicyException:
+def file_exception(ctx: FilingContext, body: ExceptionIn) -> PolicyException:
     """例外: clears an in-principle finding for one subject (docs/design.md §6)."""
     ctx.require_role("reform_office")
-    errors = ErrorList()
-    for key in ("rule", "subject", "reason"):
-        if not data.get(key):
-            errors.add(key, "必填")
-    errors.raise_if_any()
     row = PolicyException(
-        rule=data["rule"],
-        subject=data["subject"],
-        reason=data["reason"],
-        until=data.get("until"),
+        rule=body.rule,
+        subject=body.subject,
+        reason=body.reason,
+        until=body.until,
         filed_at=ctx.now,
         filed_by=ctx.actor.name,
     )

@@ -83,6 +83,6 @@ def bearer(token: str) -> dict[str, str]:
 
 def at(text: str) -> datetime:
     """An ISO time; without an offset it is read as Asia/Shanghai (the hall's clock)."""
-    from web.api.types import parse_time
+    from registry.inputs.types import parse_time
 
     return parse_time(text)

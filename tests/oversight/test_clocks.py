@@ -4,6 +4,7 @@ cases, 体外循环, acceptance in an internal office; idempotent alerts; checkp
 
 from __future__ import annotations
 
+from registry.inputs.filings import AuthorizationIn, DelegationIn
 import io
 import json
 
@@ -136,17 +137,21 @@ def test_delegated_cases_respond_within_one_office_hour_and_violations_are_alert
     publish(client, world, GA_ITEM, "ga")
     chief = world["people"]["c"]
     with rt.filing(Actor(name="ga", role="department", department="GA")) as ctx:
-        grants.file_delegation(ctx, {"department": "GA", "items": "*", "from": at("2026-01-01T00:00:00")})
+        grants.file_delegation(
+            ctx, DelegationIn.model_validate({"department": "GA", "items": "*", "from": at("2026-01-01T00:00:00")})
+        )
         grants.file_authorization(
             ctx,
-            {
-                "grantor": "GA",
-                "grantee": {"person": chief},
-                "post": "A",
-                "powers": ["decide", "coordinate", "urge", "report_up", "countersign", "execute_fee", "use_seal"],
-                "items": "*",
-                "valid_from": at("2026-01-01T00:00:00"),
-            },
+            AuthorizationIn.model_validate(
+                {
+                    "grantor": "GA",
+                    "grantee": {"person": chief},
+                    "post": "A",
+                    "powers": ["decide", "coordinate", "urge", "report_up", "countersign", "execute_fee", "use_seal"],
+                    "items": "*",
+                    "valid_from": at("2026-01-01T00:00:00"),
+                }
+            ),
         )
     # received 17:20 on Friday 2026-11-20: the hour runs 17:20–17:30 and 09:00–09:50 on Monday
     open_case(rt, world, "D-1", "GA-001", "2026-11-20T17:20:00")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from registry.inputs.filings import ExemptionIn
 import hashlib
 
 from sqlalchemy import func, select
@@ -174,7 +175,10 @@ def test_exemption_grants_services(rt, client, world):
     file_item(client, world)
     with rt.filing(Actor(name="fgw", role="department", department="FGW")) as ctx:
         ex = grants.request_exemption(
-            ctx, {"item": "FGW-001", "reason": "law", "basis": "《某法》第十条", "effective_from": ctx.now}
+            ctx,
+            ExemptionIn.model_validate(
+                {"item": "FGW-001", "reason": "law", "basis": "《某法》第十条", "effective_from": ctx.now}
+            ),
         )
     with pytest.raises(Forbidden):
         with rt.filing(Actor(name="fgw", role="department", department="FGW")) as ctx:

@@ -5,6 +5,7 @@ and the field. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+from registry.inputs.filings import DelegationIn, RevocationIn, SealCustodyIn
 from sqlalchemy import text
 
 from application.auditing import audit_pass
@@ -141,10 +142,14 @@ def test_every_other_edited_row_kind_is_named_and_changes_no_fact(rt, client, wo
             ctx, {"code": "FGW-SP", "name": "市发改委行政审批专用章", "department": "FGW", "kind": "approval"}
         )
     with rt.filing(fgw) as ctx:
-        delegation = grants.file_delegation(ctx, {"department": "FGW", "items": "*", "from": t, "to": None}).id
-        custody = grants.file_seal_custody(ctx, {"seal": "FGW-SP", "person": a, "from": t}).id
+        delegation = grants.file_delegation(
+            ctx, DelegationIn.model_validate({"department": "FGW", "items": "*", "from": t, "to": None})
+        ).id
+        custody = grants.file_seal_custody(
+            ctx, SealCustodyIn.model_validate({"seal": "FGW-SP", "person": a, "from": t})
+        ).id
         staff = org.file_staff(ctx, {"department": "FGW", "people": [{"person": a, "role": "chief_representative"}]}).id
-        revocation = grants.revoke_authorization(ctx, a_id, t.replace(year=2030), "调岗").id
+        revocation = grants.revoke_authorization(ctx, a_id, RevocationIn(at=t.replace(year=2030), reason="调岗")).id
     before = _facts(rt)
     edits = [
         ("departments", "FGW", "kind", "UPDATE departments SET kind = 'gov_service' WHERE code = 'FGW'"),

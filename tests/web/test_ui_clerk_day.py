@@ -4,6 +4,7 @@ its home page, a printed receipt tells a citizen where to check it."""
 
 from __future__ import annotations
 
+from registry.inputs.filings import AbsenceIn, AuthorizationIn
 from datetime import date
 from io import BytesIO
 
@@ -121,12 +122,14 @@ def test_the_public_list_shows_who_is_absent_now_and_who_acts(client, ui, rt):
     with rt.filing(FGW) as ctx:
         grants.file_absence(
             ctx,
-            {
-                "person": ui["people"]["a"],
-                "from": utcnow() - timedelta(hours=1),
-                "to": utcnow() + timedelta(days=2),
-                "reason": "出差",
-            },
+            AbsenceIn.model_validate(
+                {
+                    "person": ui["people"]["a"],
+                    "from": utcnow() - timedelta(hours=1),
+                    "to": utcnow() + timedelta(days=2),
+                    "reason": "出差",
+                }
+            ),
         )
     page = client.get("/public/chief-representatives").text
     assert "缺位（至" in page and "由B岗李明代行" in page and "正在代行A岗张建国的职权" in page
@@ -203,13 +206,15 @@ def test_a_comprehensive_window_login_sees_what_it_may_do_not_an_empty_seal_form
 
         grants.file_authorization(
             ctx,
-            {
-                "grantor": "FGW",
-                "grantee": {"gov_service": True},
-                "powers": ["consult", "receive", "accept", "issue"],
-                "items": "*",
-                "valid_from": T0,
-            },
+            AuthorizationIn.model_validate(
+                {
+                    "grantor": "FGW",
+                    "grantee": {"gov_service": True},
+                    "powers": ["consult", "receive", "accept", "issue"],
+                    "items": "*",
+                    "valid_from": T0,
+                }
+            ),
         )
     login(client, "win")  # 赵丽, a clerk of the service department
     page = client.get("/window/seal").text

@@ -3,6 +3,7 @@ filings through the pages call the same services as the API and land in the sign
 
 from __future__ import annotations
 
+from registry.inputs.filings import RevocationIn
 import html
 import re
 from datetime import timedelta
@@ -446,7 +447,7 @@ def test_the_auditor_reads_the_log_with_inclusion_proofs_and_works_alerts(client
 def test_the_public_list_names_chief_representatives_and_nothing_more(client, ui, rt):
     a, b = a_and_b(rt, ui)
     with rt.filing(FGW) as ctx:
-        grants.revoke_authorization(ctx, b, T0, "离职")
+        grants.revoke_authorization(ctx, b, RevocationIn(at=T0, reason="离职"))
     page = client.get("/public/chief-representatives").text
     assert "张建国" in page and "市发改委" in page and "A岗" in page
     assert "李明" not in page  # revoked

@@ -4,6 +4,7 @@ writes nothing —, reads its clock and records its steps in their own name."""
 
 from __future__ import annotations
 
+from registry.inputs.filings import AuthorizationIn
 import re
 from datetime import datetime, timezone
 
@@ -47,14 +48,16 @@ def _may_accept(rt, person: int) -> None:
     with rt.filing(FGW) as ctx:
         grants.file_authorization(
             ctx,
-            {
-                "grantor": "FGW",
-                "grantee": {"gov_service": True},
-                "post": None,
-                "powers": ACCEPT,
-                "items": "*",
-                "valid_from": T0,
-            },
+            AuthorizationIn.model_validate(
+                {
+                    "grantor": "FGW",
+                    "grantee": {"gov_service": True},
+                    "post": None,
+                    "powers": ACCEPT,
+                    "items": "*",
+                    "valid_from": T0,
+                }
+            ),
         )
 
 

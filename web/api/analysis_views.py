@@ -9,7 +9,7 @@ from pydantic import Field
 
 from web.api import schemas as s
 from web.api.routing import route
-from web.api.types import Code, PersonId, Time
+from registry.inputs.types import Code, PersonId, Time
 from web.context import runtime
 
 

@@ -10,7 +10,7 @@ from flask import request
 from web.api import schemas as s
 from web.api.problems import problem
 from web.api.routing import route
-from web.api.types import parse_time
+from registry.inputs.types import parse_time
 from web.context import runtime
 from web.input_guard import is_id
 

@@ -17,7 +17,7 @@ from web.api.problems import problem
 from web.api.routing import route
 from web.api.schemas import Body
 from web.api.serialize import t
-from web.api.types import parse_time
+from registry.inputs.types import parse_time
 from application.runtime import actor_of
 from web.context import runtime
 

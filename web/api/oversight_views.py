@@ -11,7 +11,7 @@ from registry import calendar as cal
 from registry.db import utcnow
 from web.api.problems import problem
 from web.api.routing import route
-from web.api.types import parse_time
+from registry.inputs.types import parse_time
 from web.context import runtime
 
 FINDINGS = {

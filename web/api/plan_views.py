@@ -15,7 +15,7 @@ from web.api.problems import problem
 from web.api.routing import route
 from web.api.schemas import Body
 from web.api.serialize import t
-from web.api.types import Code, PersonId, Text, enum_of
+from registry.inputs.types import Code, PersonId, Text, enum_of
 from application.runtime import actor_of
 from web.context import runtime
 

@@ -15,7 +15,7 @@ from web.api.listing import LIST_QUERY, paginate
 from web.api.routing import route
 from web.api.schemas import Body
 from web.api.serialize import t
-from web.api.types import Code, Text, Time
+from registry.inputs.types import Code, Text, Time
 from application.runtime import actor_of
 from web.context import runtime
 

@@ -256,15 +256,7 @@ def list_authorizations():
     response=OBJ,
 )
 def file_authorization(body: s.AuthorizationIn):
-    data = body.model_dump()
-    data["grantee"] = {"gov_service": True} if "gov_service" in data["grantee"] else data["grantee"]
-    data["valid_from"] = data["valid_from"] or None
-
-    def action(ctx):
-        data["valid_from"] = data["valid_from"] or ctx.now
-        return grants.file_authorization(ctx, data)
-
-    return file(action, lambda a: ser.authorization(a))
+    return file(lambda ctx: grants.file_authorization(ctx, body), lambda a: ser.authorization(a))
 
 
 @route(
@@ -279,9 +271,7 @@ def file_authorization(body: s.AuthorizationIn):
 def revoke_authorization(auth_id: str, body: s.RevocationIn):
     if not auth_id.isdigit():
         return problem(404, "记录不存在", f"授权“{auth_id}”不存在")
-    return file(
-        lambda ctx: grants.revoke_authorization(ctx, int(auth_id), body.at or ctx.now, body.reason), ser.revocation
-    )
+    return file(lambda ctx: grants.revoke_authorization(ctx, int(auth_id), body), ser.revocation)
 
 
 @route("GET", "/revocations", "撤销记录", query=LIST_QUERY, response=LIST)
@@ -302,7 +292,7 @@ def list_absences():
 
 @route("POST", "/absences", "登记缺位", body=s.AbsenceIn, roles=("department",), status=201, response=OBJ)
 def file_absence(body: s.AbsenceIn):
-    return file(lambda ctx: grants.file_absence(ctx, dump(body)), ser.absence)
+    return file(lambda ctx: grants.file_absence(ctx, body), ser.absence)
 
 
 @route("GET", "/delegations", "事进人不进委托", query=LIST_QUERY, response=LIST)
@@ -320,9 +310,7 @@ def list_delegations():
     response=OBJ,
 )
 def file_delegation(body: s.DelegationIn):
-    data = dump(body)
-    data["department"] = data.get("department") or g.principal.department
-    return file(lambda ctx: grants.file_delegation(ctx, data), ser.delegation)
+    return file(lambda ctx: grants.file_delegation(ctx, body), ser.delegation)
 
 
 @route("GET", "/seal-custody", "印章保管记录", query=LIST_QUERY, response=LIST)
@@ -333,13 +321,7 @@ def list_custody():
 
 @route("POST", "/seal-custody", "指定印章保管人", body=s.SealCustodyIn, roles=("department",), status=201, response=OBJ)
 def file_custody(body: s.SealCustodyIn):
-    data = dump(body)
-
-    def action(ctx):
-        data["from"] = data.get("from") or ctx.now
-        return grants.file_seal_custody(ctx, data)
-
-    return file(action, ser.custody)
+    return file(lambda ctx: grants.file_seal_custody(ctx, body), ser.custody)
 
 
 @route("GET", "/staff-filings", "首席代表及进驻人员备案", query=LIST_QUERY, response=LIST)
@@ -373,7 +355,7 @@ def list_exemptions():
 
 @route("POST", "/exemptions", "申请不宜进驻", body=s.ExemptionIn, roles=("department",), status=201, response=OBJ)
 def request_exemption(body: s.ExemptionIn):
-    return file(lambda ctx: grants.request_exemption(ctx, body.model_dump()), lambda e: ser.exemption(e, None))
+    return file(lambda ctx: grants.request_exemption(ctx, body), lambda e: ser.exemption(e, None))
 
 
 @route(
@@ -455,4 +437,4 @@ def list_exceptions():
     response=OBJ,
 )
 def file_exception(body: s.ExceptionIn):
-    return file(lambda ctx: grants.file_exception(ctx, body.model_dump()), ser.exception)
+    return file(lambda ctx: grants.file_exception(ctx, body), ser.exception)

@@ -1,233 +1,84 @@
-"""Request bodies of API v1. Unknown fields are refused (extra="forbid"); the OpenAPI
-document is generated from these same classes, so the contract and the checks agree."""
+"""Request bodies of API v1: the filings' inputs (registry.inputs.filings, the registry services'
+own input types) and the bodies of the API's own questions. Unknown fields are refused
+(extra="forbid"); the OpenAPI document is generated from these same classes, so the contract and
+the checks agree."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Union
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from web.api.types import (
-    Action,
-    CaseStep,
-    CaseType,
-    Code,
-    Complexity,
-    EntryPhase,
-    ExemptionReason,
-    Group,
-    HallKind,
-    ItemType,
-    LimitUnit,
-    Line,
-    Name,
-    OnlineDepth,
-    PersonId,
-    PlaceKind,
-    Post,
-    RecordId,
-    SealKind,
-    SectionKind,
-    StaffRole,
-    Text,
-    Time,
+from registry.inputs.filings import (
+    Body,
+    DepartmentIn,
+    SectionIn,
+    HallIn,
+    PlaceIn,
+    SealIn,
+    PersonIn,
+    Limit,
+    Fee,
+    Material,
+    Entry,
+    ItemIn,
+    ItemReviewIn,
+    FeeReviewIn,
+    PersonGrantee,
+    GovServiceGrantee,
+    AuthorizationIn,
+    RevocationIn,
+    AbsenceIn,
+    DelegationIn,
+    SealCustodyIn,
+    StaffEntry,
+    StaffFilingIn,
+    ExemptionIn,
+    ExemptionDecisionIn,
+    HallApprovalIn,
+    CitizensHomeOpeningIn,
+    ExceptionIn,
+    SealUseIn,
+    CaseIn,
+    CaseStepIn,
 )
+from registry.inputs.types import Action, Code, Line, Name, PersonId, Time
 
-
-class Body(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-
-
-class DepartmentIn(Body):
-    code: Code
-    name: Name
-    group: Group = "city_department"
-    entry_phase: EntryPhase | None = None
-    low_volume: bool = False
-    placeholder: bool = False
-
-
-class SectionIn(Body):
-    department: Code
-    name: Name
-    kind: SectionKind = "business"
-    entered_whole: bool = False
-    head: PersonId | None = None
-
-
-class HallIn(Body):
-    code: Code
-    name: Name
-    kind: HallKind
-    host_department: Code | None = None
-
-
-class PlaceIn(Body):
-    code: Code
-    name: Name
-    kind: PlaceKind
-    hall: Code | None = None
-    department: Code | None = None
-    function_section: Code | None = None
-
-
-class SealIn(Body):
-    code: Code
-    name: Name
-    department: Code
-    kind: SealKind
-
-
-class PersonIn(Body):
-    name: Annotated[Line, Field(min_length=1, max_length=50)]
-    department: Code
-    section: RecordId | None = None
-    position: Annotated[Line, Field(max_length=100)] = ""
-
-
-class Limit(Body):
-    value: Annotated[float, Field(ge=0, le=100000)]
-    unit: LimitUnit
-
-
-class Fee(Body):
-    code: Code
-    name: Name
-    basis: Annotated[str, Field(max_length=2000)] = ""
-    standard: Annotated[str, Field(max_length=2000)] = ""
-
-
-class Material(Body):
-    code: Code
-    name: Name
-    entry: Code | None = None  # the city material dictionary's entry (材料目录) it refers to
-
-
-class Entry(Body):
-    hall: Code
-
-
-class ItemIn(Body):
-    code: Code
-    name: Name
-    department: Code
-    item_type: ItemType
-    case_type: CaseType
-    directory_item: Code | None = None
-    on_application: bool = True
-    report_up: bool = False
-    joint: bool = False
-    partners: list[Code] = []
-    complexity: Complexity = "simple"
-    statutory_limit: Limit | None = None
-    promised_limit: Limit | None = None
-    promised_limit_2017: Limit | None = None
-    fees: list[Fee] = []
-    materials: list[Material] = []
-    online_depth: OnlineDepth = "on_site"
-    function_section: Code | None = None
-    entry: Entry | None = None
-    effective_from: Time | None = None
-
-
-class ItemReviewIn(Body):
-    result: Literal["approved", "returned"]
-    reasons: list[Text] = []
-
-
-class FeeReviewIn(Body):
-    fee: Code | None = None
-    result: Literal["approved", "returned"]
-    basis_ok: bool
-    standard_ok: bool
-    note: Annotated[str, Field(max_length=2000)] | None = None
-
-
-class PersonGrantee(Body):
-    person: PersonId
-
-
-class GovServiceGrantee(Body):
-    gov_service: Literal[True]
-
-
-class AuthorizationIn(Body):
-    grantor: Code
-    grantee: Union[PersonGrantee, GovServiceGrantee]
-    post: Post | None = None
-    backs: RecordId | None = None
-    powers: Annotated[list[Action], Field(min_length=1)]
-    items: Union[Literal["*"], Annotated[list[Code], Field(min_length=1)]] = "*"
-    valid_from: Time | None = None
-    valid_to: Time | None = None
-
-
-class RevocationIn(Body):
-    at: Time | None = None
-    reason: Text
-
-
-class AbsenceIn(Body):
-    person: PersonId
-    from_: Time = Field(alias="from")
-    to: Time | None = None
-    reason: Text
-
-
-class DelegationIn(Body):
-    department: Code | None = None
-    items: Union[Literal["*"], Annotated[list[Code], Field(min_length=1)]] = "*"
-    from_: Time = Field(alias="from")
-    to: Time | None = None
-
-
-class SealCustodyIn(Body):
-    seal: Code
-    person: PersonId
-    from_: Time | None = Field(default=None, alias="from")
-    to: Time | None = None
-
-
-class StaffEntry(Body):
-    person: PersonId
-    role: StaffRole
-
-
-class StaffFilingIn(Body):
-    department: Code | None = None
-    people: Annotated[list[StaffEntry], Field(min_length=1)]
-
-
-class ExemptionIn(Body):
-    item: Code
-    reason: ExemptionReason
-    basis: Text
-    effective_from: Time
-    effective_to: Time | None = None
-
-
-class ExemptionDecisionIn(Body):
-    result: Literal["approved", "refused"]
-    document_no: Annotated[Line, Field(min_length=1, max_length=100)]
-
-
-class HallApprovalIn(Body):
-    hall: Code
-    valid_from: Time
-    valid_to: Time | None = None
-    document_no: Annotated[Line, Field(min_length=1, max_length=100)]
-
-
-class CitizensHomeOpeningIn(Body):
-    date: Time
-    document_no: Annotated[Line, Field(max_length=100)] | None = None
-
-
-class ExceptionIn(Body):
-    rule: Annotated[Line, Field(min_length=1, max_length=100)]
-    subject: Annotated[Line, Field(min_length=1, max_length=200)]
-    reason: Text
-    until: Time | None = None
+__all__ = [
+    "Body",
+    "DepartmentIn",
+    "SectionIn",
+    "HallIn",
+    "PlaceIn",
+    "SealIn",
+    "PersonIn",
+    "Limit",
+    "Fee",
+    "Material",
+    "Entry",
+    "ItemIn",
+    "ItemReviewIn",
+    "FeeReviewIn",
+    "PersonGrantee",
+    "GovServiceGrantee",
+    "AuthorizationIn",
+    "RevocationIn",
+    "AbsenceIn",
+    "DelegationIn",
+    "SealCustodyIn",
+    "StaffEntry",
+    "StaffFilingIn",
+    "ExemptionIn",
+    "ExemptionDecisionIn",
+    "HallApprovalIn",
+    "CitizensHomeOpeningIn",
+    "ExceptionIn",
+    "SealUseIn",
+    "CaseIn",
+    "CaseStepIn",
+    "DecisionIn",
+    "LoginIn",
+]
 
 
 class DecisionIn(Body):
@@ -239,33 +90,6 @@ class DecisionIn(Body):
     place: Code | None = None
     seal: Code | None = None
     case: Annotated[Line, Field(min_length=1, max_length=64)] | None = None
-
-
-class SealUseIn(Body):
-    seal: Code
-    person: PersonId
-    item: Code
-    case: Annotated[Line, Field(min_length=1, max_length=64)]
-    document_sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
-    place: Code
-
-
-class CaseIn(Body):
-    number: Annotated[Line, Field(min_length=1, max_length=64)]
-    item: Code
-    place: Code
-    person: PersonId
-    applicant: Annotated[Line, Field(min_length=1, max_length=100)]
-    application_date: Time | None = None
-    accepted_at: Time | None = None
-    platform_no: Annotated[str, Field(min_length=1, max_length=64)] | None = None
-
-
-class CaseStepIn(Body):
-    step: CaseStep
-    person: PersonId | None = None
-    place: Code | None = None
-    at: Time | None = None
 
 
 class LoginIn(Body):

@@ -9,25 +9,23 @@ from flask import flash, redirect, render_template, request, url_for
 
 from registry import models as m
 import vocab
+from registry.inputs.filings import AuthorizationIn, RevocationIn
 from registry.services import grants
 from web.context import runtime
-from web.input_guard import is_id
 from web.ui.common import (
     FormErrors,
     RolePages,
     file_with,
-    from_now,
     local_input,
     matches,
     not_found,
     paginate_list,
-    parse_int,
-    parse_time,
     public_url,
     qr_svg,
 )
 from vocab.clock import utcnow
 
+from web.ui.forms import fields, form_id, item_scope, read_form, take_form
 from web.ui.department import (
     CHIEF_REP_POWERS,
     AuthRow,
@@ -108,27 +106,9 @@ def _auth_new(dept: str, gov: bool):
     if request.method == "GET":
         return _render_auth_form(dept, _auth_defaults(gov), FormErrors(), gov)
     form = request.form
-    errors = FormErrors()
-    data: dict[str, Any] = {"grantor": dept, "powers": form.getlist("powers")}
-    if gov:
-        data["grantee"], data["post"], data["backs"] = {"gov_service": True}, None, None
-    else:
-        data["grantee"] = {"person": parse_int(form.get("grantee_person"), "grantee.person", errors)}
-        post = form.get("post") or None
-        data["post"] = post
-        backs = form.get("backs") or ""
-        data["backs"] = int(backs) if post == "B" and is_id(backs) else None
-    data["items"] = "*" if form.get("items_scope", "*") == "*" else form.getlist("items")
-    data["valid_from"] = parse_time(form.get("valid_from"), "valid_from", errors)
-    data["valid_to"] = parse_time(form.get("valid_to"), "valid_to", errors)
-    if errors:
-        return _render_auth_form(dept, form, errors, gov, 422)
-
-    def action(ctx):
-        a = grants.file_authorization(ctx, from_now(ctx, data, "valid_from"))
-        return a.id, a.log_index, list(a.powers)
-
-    result, errors = file_with(action)
+    body, errors = read_form(AuthorizationIn, _auth_fields(form, dept, gov))
+    if body is not None:
+        result, errors = file_with(lambda ctx: _file_auth(ctx, body))
     if errors:
         return _render_auth_form(dept, form, errors, gov, 422)
     auth_id, log_index, powers = result
@@ -142,6 +122,23 @@ def _auth_new(dept: str, gov: bool):
         )
     flash(f"授权书 #{auth_id} 已签名并记入日志（序号 {log_index}）", "ok")
     return redirect(url_for("ui.dept_auth", dept=dept, auth_id=auth_id, filed=1))
+
+
+def _auth_fields(form, dept: str, gov: bool) -> dict[str, Any]:
+    """The authorization form's fields as AuthorizationIn names them (a person's grant or the
+    government service department's; `backs` only for a B post)."""
+    data = {**fields(form, "valid_from", "valid_to"), "grantor": dept, "powers": form.getlist("powers")}
+    data["items"] = item_scope(form)
+    if gov:
+        return {**data, "grantee": {"gov_service": True}}
+    post, person = form.get("post") or None, form_id(form.get("grantee_person"))
+    backs = form_id(form.get("backs")) if post == "B" else None
+    return {**data, "grantee": None if person is None else {"person": person}, "post": post, "backs": backs}
+
+
+def _file_auth(ctx, body: AuthorizationIn) -> tuple[int, int, list[str]]:
+    a = grants.file_authorization(ctx, body)
+    return a.id, a.log_index, list(a.powers)
 
 
 def _one_auth(session, dept: str, auth_id: int) -> AuthRow | None:
@@ -192,23 +189,21 @@ def dept_auth_revoke(dept, auth_id):
             "dept/revoke.html", dept=dept, row=row, backed_by=backed_by, form=form, errors=errors
         ), status
 
-    if request.method == "GET":
-        return render({"at": local_input(utcnow())}, FormErrors())
-    form = request.form
-    errors = FormErrors()
-    at = parse_time(form.get("at"), "at", errors)
-    reason = (form.get("reason") or "").strip()
-    if errors:
-        return render(form, errors, 422)
-    result, errors = file_with(lambda ctx: _revoke(ctx, auth_id, at or ctx.now, reason))
-    if errors:
-        return render(form, errors, 422)
-    flash(f"授权 #{auth_id} 已撤销，撤销记录已签名并记入日志（序号 {result[0]}，记录哈希 {result[1][:16]}…）", "ok")
-    return redirect(url_for("ui.dept_auth", dept=dept, auth_id=auth_id))
+    posted = take_form(
+        {"at": local_input(utcnow())},
+        RevocationIn,
+        lambda form: fields(form, "at", "reason"),
+        lambda ctx, body: _revoke(ctx, auth_id, body),
+        lambda result: (
+            f"授权 #{auth_id} 已撤销，撤销记录已签名并记入日志（序号 {result[0]}，记录哈希 {result[1][:16]}…）"
+        ),
+        url_for("ui.dept_auth", dept=dept, auth_id=auth_id),
+    )
+    return posted.response or render(posted.form, posted.errors, posted.status)
 
 
-def _revoke(ctx, auth_id, at, reason):
-    rev = grants.revoke_authorization(ctx, auth_id, at, reason)
+def _revoke(ctx, auth_id: int, body: RevocationIn) -> tuple[int, str]:
+    rev = grants.revoke_authorization(ctx, auth_id, body)
     return rev.log_index, rev.record_hash or ""
 
 

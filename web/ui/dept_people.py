@@ -9,6 +9,7 @@ from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from registry import models as m
+from registry.inputs.filings import AbsenceIn, DelegationIn, ExemptionIn, RevocationIn, SealCustodyIn
 from registry.services import grants, org
 from web.access import note_personal_reads
 from web.context import runtime
@@ -18,15 +19,13 @@ from web.ui.common import (
     RolePages,
     file_with,
     forbidden,
-    from_now,
     local_input,
     matches,
     paginate_list,
     parse_int,
-    period,
     parse_time,
-    submit,
 )
+from web.ui.forms import fields, form_id, item_scope, take_form
 from vocab.clock import as_utc, utcnow
 
 from web.ui.department import _auth_rows, _department, _latest_items, _people
@@ -39,24 +38,16 @@ pages = RolePages("department")
 
 @pages.route("/dept/<dept>/absences", methods=["GET", "POST"])
 def dept_absences(dept):
-    form, errors, status = {"from": local_input(utcnow())}, FormErrors(), 200
-    if request.method == "POST":
-        form = request.form
-        data = {
-            "person": parse_int(form.get("person"), "person", errors),
-            "from": parse_time(form.get("from"), "from", errors, required=True),
-            "to": parse_time(form.get("to"), "to", errors),
-            "reason": (form.get("reason") or "").strip(),
-        }
-        done, errors = submit(
-            errors,
-            lambda ctx: grants.file_absence(ctx, data).log_index,
-            lambda result: f"缺位已登记（日志序号 {result}）",
-            url_for("ui.dept_absences", dept=dept),
-        )
-        if done is not None:
-            return done
-        status = 422
+    posted = take_form(
+        {"from": local_input(utcnow())},
+        AbsenceIn,
+        lambda form: {**fields(form, "from", "to", "reason"), "person": form_id(form.get("person"))},
+        lambda ctx, body: grants.file_absence(ctx, body).log_index,
+        lambda result: f"缺位已登记（日志序号 {result}）",
+        url_for("ui.dept_absences", dept=dept),
+    )
+    if posted.response is not None:
+        return posted.response
     q = request.args.get("q", "")
     now = utcnow()
     with runtime().reading() as session:
@@ -78,13 +69,13 @@ def dept_absences(dept):
             page=page,
             names=names,
             people=people,
-            form=form,
-            errors=errors,
+            form=posted.form,
+            errors=posted.errors,
             q=q,
             now=now,
         )
     note_personal_reads((r.person for r in page.rows), "absence.reason")
-    return html, status
+    return html, posted.status
 
 
 # --- seals and custody (印章保管) ---------------------------------------------------------------
@@ -113,23 +104,16 @@ def _current_custody(session, seal_codes: list[str], now) -> dict[str, m.SealCus
 
 @pages.route("/dept/<dept>/seals", methods=["GET", "POST"])
 def dept_seals(dept):
-    form, errors, status = {"from": local_input(utcnow())}, FormErrors(), 200
-    if request.method == "POST":
-        form = request.form
-        data = {
-            "seal": form.get("seal") or None,
-            "person": parse_int(form.get("person"), "person", errors),
-            **period(form, errors),
-        }
-        done, errors = submit(
-            errors,
-            lambda ctx: grants.file_seal_custody(ctx, from_now(ctx, data)).log_index,
-            lambda result: f"印章保管人已登记（日志序号 {result}）",
-            url_for("ui.dept_seals", dept=dept),
-        )
-        if done is not None:
-            return done
-        status = 422
+    posted = take_form(
+        {"from": local_input(utcnow())},
+        SealCustodyIn,
+        lambda form: {**fields(form, "seal", "from", "to"), "person": form_id(form.get("person"))},
+        lambda ctx, body: grants.file_seal_custody(ctx, body).log_index,
+        lambda result: f"印章保管人已登记（日志序号 {result}）",
+        url_for("ui.dept_seals", dept=dept),
+    )
+    if posted.response is not None:
+        return posted.response
     now = utcnow()
     with runtime().reading() as session:
         seals = list(session.scalars(select(m.Seal).where(m.Seal.department == dept).order_by(m.Seal.code)))
@@ -154,9 +138,9 @@ def dept_seals(dept):
             names=names,
             page=paginate_list(history),
             holders=_holders(session, dept),
-            form=form,
-            errors=errors,
-        ), status
+            form=posted.form,
+            errors=posted.errors,
+        ), posted.status
 
 
 # --- people and staff filing (人员与备案) ---------------------------------------------------------
@@ -235,27 +219,16 @@ def dept_staff_file(dept):
 
 @pages.route("/dept/<dept>/exemptions", methods=["GET", "POST"])
 def dept_exemptions(dept):
-    form, errors, status = {"effective_from": local_input(utcnow())}, FormErrors(), 200
-    if request.method == "POST":
-        form = request.form
-        data = {
-            "item": form.get("item") or "",
-            "reason": form.get("reason") or "",
-            "basis": (form.get("basis") or "").strip(),
-            "effective_from": parse_time(form.get("effective_from"), "effective_from", errors, required=True),
-            "effective_to": parse_time(form.get("effective_to"), "effective_to", errors),
-        }
-        if not data["item"]:
-            errors.add("item", "请选择事项")
-        done, errors = submit(
-            errors,
-            lambda ctx: grants.request_exemption(ctx, data).id,
-            lambda result: f"不宜进驻申请 #{result} 已提交，待市人民政府批准",
-            url_for("ui.dept_exemptions", dept=dept),
-        )
-        if done is not None:
-            return done
-        status = 422
+    posted = take_form(
+        {"effective_from": local_input(utcnow())},
+        ExemptionIn,
+        lambda form: fields(form, "item", "reason", "basis", "effective_from", "effective_to"),
+        lambda ctx, body: grants.request_exemption(ctx, body).id,
+        lambda result: f"不宜进驻申请 #{result} 已提交，待市人民政府批准",
+        url_for("ui.dept_exemptions", dept=dept),
+    )
+    if posted.response is not None:
+        return posted.response
     with runtime().reading() as session:
         items = _latest_items(session, dept)
         rows = list(
@@ -278,9 +251,9 @@ def dept_exemptions(dept):
             decisions=decisions,
             items=items,
             names={i.code: i.name for i in items},
-            form=form,
-            errors=errors,
-        ), status
+            form=posted.form,
+            errors=posted.errors,
+        ), posted.status
 
 
 # --- delegation (事进人不进) -----------------------------------------------------------------------
@@ -288,23 +261,16 @@ def dept_exemptions(dept):
 
 @pages.route("/dept/<dept>/delegations", methods=["GET", "POST"])
 def dept_delegations(dept):
-    form, errors, status = {"from": local_input(utcnow()), "items_scope": "*"}, FormErrors(), 200
-    if request.method == "POST":
-        form = request.form
-        data = {
-            "department": dept,
-            "items": "*" if form.get("items_scope", "*") == "*" else form.getlist("items"),
-            **period(form, errors),
-        }
-        done, errors = submit(
-            errors,
-            lambda ctx: grants.file_delegation(ctx, from_now(ctx, data)).log_index,
-            lambda result: f"已委托政务服务部门受理（日志序号 {result}）",
-            url_for("ui.dept_delegations", dept=dept),
-        )
-        if done is not None:
-            return done
-        status = 422
+    posted = take_form(
+        {"from": local_input(utcnow()), "items_scope": "*"},
+        DelegationIn,
+        lambda form: {**fields(form, "from", "to"), "department": dept, "items": item_scope(form)},
+        lambda ctx, body: grants.file_delegation(ctx, body).log_index,
+        lambda result: f"已委托政务服务部门受理（日志序号 {result}）",
+        url_for("ui.dept_delegations", dept=dept),
+    )
+    if posted.response is not None:
+        return posted.response
     with runtime().reading() as session:
         d = _department(session, dept)
         items = _latest_items(session, dept)
@@ -320,10 +286,10 @@ def dept_delegations(dept):
             page=paginate_list(rows),
             items=items,
             names={i.code: i.name for i in items},
-            form=form,
-            errors=errors,
+            form=posted.form,
+            errors=posted.errors,
             now=utcnow(),
-        ), status
+        ), posted.status
 
 
 # --- 人员离岗/调动: one step, one transaction ------------------------------------------------------
@@ -410,10 +376,10 @@ def dept_departure(dept):
         when = at or ctx.now
         revoked, moved = [], []
         for r in plan["grants"]:
-            rev = grants.revoke_authorization(ctx, r.a.id, when, reason)
+            rev = grants.revoke_authorization(ctx, r.a.id, RevocationIn(at=when, reason=reason))
             revoked.append((r.a.id, rev.log_index))
         for code, sid in successors.items():
-            c = grants.file_seal_custody(ctx, {"seal": code, "person": sid, "from": when, "to": None})
+            c = grants.file_seal_custody(ctx, SealCustodyIn(seal=code, person=sid, from_=when))
             moved.append((code, sid, c.log_index))
         return revoked, moved
 

@@ -6,13 +6,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Callable
+from typing import Any, Callable, TypeVar
 
-from flask import Response, current_app, flash, g, redirect
+from flask import Response, current_app, flash, g, redirect, request
+from pydantic import BaseModel, ValidationError
 
 from application.acts import ActRefused
 from application.runtime import actor_of
 from registry.errors import RegistryError
+from registry.inputs.errors import field_errors
 from vocab.clock import SHANGHAI, as_utc
 from web.context import runtime
 
@@ -120,6 +122,80 @@ def from_now(ctx: Any, data: dict[str, Any], name: str = "from") -> dict[str, An
     """`data` with its `name` time defaulting to the filing's own time."""
     data[name] = data[name] or ctx.now
     return data
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def read_form(model: type[M], data: dict[str, Any]) -> tuple[M | None, FormErrors]:
+    """A form's fields (named as the filing's model names them) read through the filing's own model
+    (registry.inputs): the model, or None and its errors beside their fields, in the API's Chinese.
+    Text is stripped; an empty field is a field left out (its default, or 必填)."""
+    fields = {k: v.strip() if isinstance(v, str) else v for k, v in data.items()}
+    fields = {k: v for k, v in fields.items() if v is not None and v != ""}
+    errors = FormErrors()
+    try:
+        return model.model_validate(fields), errors
+    except ValidationError as exc:
+        for e in field_errors(exc):
+            errors.add(e["field"], "必填" if e["message"] == MISSING else e["message"])
+        return None, errors
+
+
+MISSING = "缺少必填字段"
+
+
+def form_id(value: str | None) -> int | str | None:
+    """A form's row id as a model reads it: digits as the number, blank as None (left out), anything
+    else as given (the model refuses it)."""
+    from web.input_guard import is_id
+
+    text = (value or "").strip()
+    return int(text) if is_id(text) else text or None
+
+
+def fields(form: Any, *names: str) -> dict[str, Any]:
+    """The form's fields of these names, as the filing's model names them."""
+    return {name: form.get(name) for name in names}
+
+
+def item_scope(form: Any) -> str | list[str]:
+    """The items a grant or a delegation covers: "*" (all of the department's) or those ticked."""
+    return "*" if form.get("items_scope", "*") == "*" else form.getlist("items")
+
+
+@dataclass
+class Posted:
+    """A page's form after its request (take_form): what to show in it, its errors and the page's
+    status; or, filed, the redirect to answer with."""
+
+    form: Any
+    errors: FormErrors
+    status: int = 200
+    response: Response | None = None
+
+
+def take_form(
+    defaults: Any,
+    model: type[M],
+    read: Callable[[Any], dict[str, Any]],
+    action: Callable[[Any, M], Any],
+    said: Callable[[Any], str],
+    to: str,
+) -> Posted:
+    """The one shape of a page's form. GET: the form with `defaults`. POST: `read(form)` gives the
+    fields of the filing's `model`, read through it (read_form); `action(ctx, body)` files it
+    (file_with); filed, a flash `said(result)` and a redirect to `to`; otherwise the posted form
+    with its errors beside the fields (the model's or the service's), for a 422 page."""
+    if request.method != "POST":
+        return Posted(defaults, FormErrors())
+    form = request.form
+    body, errors = read_form(model, read(form))
+    if body is not None:
+        done, errors = submit(errors, lambda ctx: action(ctx, body), said, to)
+        if done is not None:
+            return Posted(form, errors, done.status_code, done)
+    return Posted(form, errors, 422)
 
 
 # --- parsing form input ---------------------------------------------------------------------

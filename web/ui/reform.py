@@ -10,19 +10,11 @@ from sqlalchemy import func, select
 
 from registry import models as m
 import vocab
+from registry.inputs.filings import ExceptionIn
 from registry.services import catalog, grants
+from web.ui.forms import fields, take_form
 from web.context import runtime
-from web.ui.common import (
-    FormErrors,
-    RolePages,
-    bar_chart,
-    file_with,
-    limit_text,
-    matches,
-    paginate_list,
-    parse_time,
-    submit,
-)
+from web.ui.common import FormErrors, RolePages, bar_chart, file_with, limit_text, matches, paginate_list
 
 pages = RolePages("reform_office")
 
@@ -219,25 +211,16 @@ def reform_item(code):
 
 @pages.route("/reform/exceptions", methods=["GET", "POST"])
 def reform_exceptions():
-    form: Any = {"rule": request.args.get("rule", ""), "subject": request.args.get("subject", "")}
-    errors, status = FormErrors(), 200
-    if request.method == "POST":
-        form = request.form
-        data = {
-            "rule": (form.get("rule") or "").strip(),
-            "subject": (form.get("subject") or "").strip(),
-            "reason": (form.get("reason") or "").strip(),
-            "until": parse_time(form.get("until"), "until", errors),
-        }
-        done, errors = submit(
-            errors,
-            lambda ctx: grants.file_exception(ctx, data).log_index,
-            lambda out: f"例外已记录（日志序号 {out}）",
-            url_for("ui.reform_exceptions"),
-        )
-        if done is not None:
-            return done
-        status = 422
+    posted = take_form(
+        {"rule": request.args.get("rule", ""), "subject": request.args.get("subject", "")},
+        ExceptionIn,
+        lambda form: fields(form, "rule", "subject", "reason", "until"),
+        lambda ctx, body: grants.file_exception(ctx, body).log_index,
+        lambda out: f"例外已记录（日志序号 {out}）",
+        url_for("ui.reform_exceptions"),
+    )
+    if posted.response is not None:
+        return posted.response
     q = request.args.get("q", "")
     pack = active_pack()
     rules = [r for r in pack.rules if r.strength == "in_principle"] if pack is not None else []
@@ -254,12 +237,12 @@ def reform_exceptions():
             page=paginate_list(rows),
             q=q,
             rules=rules,
-            form=form,
-            errors=errors,
+            form=posted.form,
+            errors=posted.errors,
             names=Names(session),
             rule_text={r.id: f"{r.clause} {r.text[:40]}" for r in (pack.rules if pack else [])},
-            subject_text=Names(session).subject(form.get("subject", "")) if form.get("subject") else "",
-        ), status
+            subject_text=Names(session).subject(posted.form.get("subject", "")) if posted.form.get("subject") else "",
+        ), posted.status
 
 
 # --- compliance -------------------------------------------------------------------------------

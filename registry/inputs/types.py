@@ -1,4 +1,4 @@
-"""Field types shared by the request schemas: times in Asia/Shanghai or UTC, enum codes or labels."""
+"""Field types of the filings' inputs (registry.inputs.filings): times in Asia/Shanghai or UTC, enum codes or labels."""
 
 from __future__ import annotations
 
@@ -29,7 +29,9 @@ def parse_time(value: Any) -> datetime:
         try:
             dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
         except ValueError:
-            raise ValueError(f"“{value}”不是 ISO-8601 时间（如 2019-01-01T09:00:00+08:00）") from None
+            raise ValueError(
+                f"“{value}”不是有效的日期或时间（ISO-8601，如 2019-01-01 或 2019-01-01T09:00:00+08:00）"
+            ) from None
     else:
         raise ValueError("须为 ISO-8601 时间字符串")
     if dt.tzinfo is None:
