@@ -55,7 +55,15 @@ from registry.seed.demo_city import (
     parse_items,
     sh,
 )
-from registry.inputs.filings import AbsenceIn, AuthorizationIn, DelegationIn, ExemptionIn, RevocationIn, SealCustodyIn
+from registry.inputs.filings import (
+    AbsenceIn,
+    AuthorizationIn,
+    DelegationIn,
+    ExemptionDecisionIn,
+    ExemptionIn,
+    RevocationIn,
+    SealCustodyIn,
+)
 from registry.services import catalog, grants, org
 from registry.services.context import Actor, FilingContext
 
@@ -557,7 +565,7 @@ def _plan_steps(base: FilingContext, steps: list, st: _State) -> None:  # noqa: 
             )
             count("exemptions")
             if result:
-                grants.decide_exemption(gov(decided), ex.id, result, doc)
+                grants.decide_exemption(gov(decided), ex.id, ExemptionDecisionIn(result=result, document_no=doc))
                 count(f"exemptions_{result}")
             else:
                 count("exemptions_pending")

@@ -10,6 +10,7 @@ from typing import Annotated, Literal, Union
 from pydantic import BaseModel, ConfigDict, Field
 
 from registry.inputs.types import (
+    Blank,
     Action,
     CaseStep,
     CaseType,
@@ -166,14 +167,14 @@ class AuthorizationIn(Body):
 
 class RevocationIn(Body):
     at: Time | None = None
-    reason: Text
+    reason: Annotated[Text, Blank("须写明撤销理由")]
 
 
 class AbsenceIn(Body):
-    person: PersonId
+    person: Annotated[PersonId, Blank("请选择人员")]
     from_: Time = Field(alias="from")
     to: Time | None = None
-    reason: Text
+    reason: Annotated[Text, Blank("须写明缺位原因")]
 
 
 class DelegationIn(Body):
@@ -201,20 +202,20 @@ class StaffFilingIn(Body):
 
 
 class ExemptionIn(Body):
-    item: Code
+    item: Annotated[Code, Blank("请选择事项")]
     reason: ExemptionReason
-    basis: Text
+    basis: Annotated[Text, Blank("须写明依据")]
     effective_from: Time
     effective_to: Time | None = None
 
 
 class ExemptionDecisionIn(Body):
     result: Literal["approved", "refused"]
-    document_no: Annotated[Line, Field(min_length=1, max_length=100)]
+    document_no: Annotated[Line, Field(min_length=1, max_length=100), Blank("须注明批准文号")]
 
 
 class HallApprovalIn(Body):
-    hall: Code
+    hall: Annotated[Code, Blank("请选择专业分厅")]
     valid_from: Time
     valid_to: Time | None = None
     document_no: Annotated[Line, Field(min_length=1, max_length=100)]

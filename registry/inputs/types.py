@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date, datetime, time, timezone
 from typing import Annotated, Any
 
@@ -46,6 +47,14 @@ def plain_text(value: Any) -> Any:
     if isinstance(value, str) and CONTROL.search(value):
         raise ValueError("不能包含控制字符")
     return value
+
+
+@dataclass(frozen=True)
+class Blank:
+    """What a page's form says of this field left empty (web.ui.forms.read_form; otherwise 必填).
+    Metadata only: the validation and the JSON schema are the field's own."""
+
+    message: str
 
 
 Time = Annotated[

@@ -16,6 +16,7 @@ from registry.inputs.filings import (
     AuthorizationIn,
     DelegationIn,
     ExceptionIn,
+    ExemptionDecisionIn,
     ExemptionIn,
     GovServiceGrantee,
     RevocationIn,
@@ -303,13 +304,10 @@ def request_exemption(ctx: FilingContext, body: ExemptionIn) -> Exemption:
     return row
 
 
-def decide_exemption(ctx: FilingContext, exemption_id: int, result: str, document_no: str) -> ExemptionDecision:
+def decide_exemption(ctx: FilingContext, exemption_id: int, body: ExemptionDecisionIn) -> ExemptionDecision:
     ctx.require_role("government")
     exemption = get_or_404(ctx.session, Exemption, exemption_id, "不宜进驻申请")
-    if result not in ("approved", "refused"):
-        raise invalid("result", "审批结果须为“批准”（approved）或“不批准”（refused）")
-    if not document_no:
-        raise invalid("document_no", "须注明批准文号")
+    result, document_no = body.result, body.document_no
     if ctx.session.scalar(select(ExemptionDecision).where(ExemptionDecision.exemption == exemption_id)):
         raise Conflict("该申请已有决定")
     row = ExemptionDecision(

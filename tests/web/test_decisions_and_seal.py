@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from registry.inputs.filings import ExemptionIn
+from registry.inputs.filings import ExemptionDecisionIn, ExemptionIn
 import hashlib
 
 from sqlalchemy import func, select
@@ -182,7 +182,7 @@ def test_exemption_grants_services(rt, client, world):
         )
     with pytest.raises(Forbidden):
         with rt.filing(Actor(name="fgw", role="department", department="FGW")) as ctx:
-            grants.decide_exemption(ctx, ex.id, "approved", "X")
+            grants.decide_exemption(ctx, ex.id, ExemptionDecisionIn(result="approved", document_no="X"))
 
 
 def test_decisions_are_logged_in_batches_and_replay_to_the_same_answer(rt, client, world):

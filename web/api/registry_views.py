@@ -383,7 +383,7 @@ def decide_exemption(exemption_id: str, body: s.ExemptionDecisionIn):
             "signature": d.signature,
         }
 
-    return file(lambda ctx: grants.decide_exemption(ctx, int(exemption_id), body.result, body.document_no), present)
+    return file(lambda ctx: grants.decide_exemption(ctx, int(exemption_id), body), present)
 
 
 @route("GET", "/hall-approvals", "专业分厅保留批准", query=LIST_QUERY, response=LIST)

@@ -25,7 +25,7 @@ from web.ui.common import (
 )
 from vocab.clock import utcnow
 
-from web.ui.forms import fields, form_id, item_scope, read_form, take_form
+from web.ui.forms import form_fields, form_id, read_form, take_form
 from web.ui.department import (
     CHIEF_REP_POWERS,
     AuthRow,
@@ -127,8 +127,7 @@ def _auth_new(dept: str, gov: bool):
 def _auth_fields(form, dept: str, gov: bool) -> dict[str, Any]:
     """The authorization form's fields as AuthorizationIn names them (a person's grant or the
     government service department's; `backs` only for a B post)."""
-    data = {**fields(form, "valid_from", "valid_to"), "grantor": dept, "powers": form.getlist("powers")}
-    data["items"] = item_scope(form)
+    data = {**form_fields(AuthorizationIn, form), "grantor": dept}
     if gov:
         return {**data, "grantee": {"gov_service": True}}
     post, person = form.get("post") or None, form_id(form.get("grantee_person"))
@@ -184,27 +183,18 @@ def dept_auth_revoke(dept, auth_id):
             return not_found(f"本部门没有授权 #{auth_id}")
         backed_by = [r for r in _auth_rows(session, dept) if r.a.backs == auth_id and r.status == "valid"]
 
-    def render(form, errors, status=200):
-        return render_template(
-            "dept/revoke.html", dept=dept, row=row, backed_by=backed_by, form=form, errors=errors
-        ), status
+    def revoke(ctx, body: RevocationIn) -> str:
+        rev = grants.revoke_authorization(ctx, auth_id, body)
+        hash_start = (rev.record_hash or "")[:16]
+        return f"授权 #{auth_id} 已撤销，撤销记录已签名并记入日志（序号 {rev.log_index}，记录哈希 {hash_start}…）"
 
-    posted = take_form(
-        {"at": local_input(utcnow())},
-        RevocationIn,
-        lambda form: fields(form, "at", "reason"),
-        lambda ctx, body: _revoke(ctx, auth_id, body),
-        lambda result: (
-            f"授权 #{auth_id} 已撤销，撤销记录已签名并记入日志（序号 {result[0]}，记录哈希 {result[1][:16]}…）"
-        ),
-        url_for("ui.dept_auth", dept=dept, auth_id=auth_id),
-    )
-    return posted.response or render(posted.form, posted.errors, posted.status)
-
-
-def _revoke(ctx, auth_id: int, body: RevocationIn) -> tuple[int, str]:
-    rev = grants.revoke_authorization(ctx, auth_id, body)
-    return rev.log_index, rev.record_hash or ""
+    to = url_for("ui.dept_auth", dept=dept, auth_id=auth_id)
+    posted = take_form(RevocationIn, revoke, to)
+    if posted.response is not None:
+        return posted.response
+    form = posted.shown({"at": local_input(utcnow())})
+    html = render_template("dept/revoke.html", dept=dept, row=row, backed_by=backed_by, form=form, errors=posted.errors)
+    return html, posted.status
 
 
 @pages.get("/dept/<dept>/authorizations/<int:auth_id>/letter")

@@ -25,7 +25,7 @@ from web.ui.common import (
     parse_int,
     parse_time,
 )
-from web.ui.forms import fields, form_id, item_scope, take_form
+from web.ui.forms import filing_form
 from vocab.clock import as_utc, utcnow
 
 from web.ui.department import _auth_rows, _department, _latest_items, _people
@@ -37,17 +37,8 @@ pages = RolePages("department")
 
 
 @pages.route("/dept/<dept>/absences", methods=["GET", "POST"])
-def dept_absences(dept):
-    posted = take_form(
-        {"from": local_input(utcnow())},
-        AbsenceIn,
-        lambda form: {**fields(form, "from", "to", "reason"), "person": form_id(form.get("person"))},
-        lambda ctx, body: grants.file_absence(ctx, body).log_index,
-        lambda result: f"缺位已登记（日志序号 {result}）",
-        url_for("ui.dept_absences", dept=dept),
-    )
-    if posted.response is not None:
-        return posted.response
+@filing_form(AbsenceIn, grants.file_absence, "缺位已登记（日志序号 {row.log_index}）")
+def dept_absences(dept, posted):
     q = request.args.get("q", "")
     now = utcnow()
     with runtime().reading() as session:
@@ -69,7 +60,7 @@ def dept_absences(dept):
             page=page,
             names=names,
             people=people,
-            form=posted.form,
+            form=posted.shown({"from": local_input(utcnow())}),
             errors=posted.errors,
             q=q,
             now=now,
@@ -103,17 +94,8 @@ def _current_custody(session, seal_codes: list[str], now) -> dict[str, m.SealCus
 
 
 @pages.route("/dept/<dept>/seals", methods=["GET", "POST"])
-def dept_seals(dept):
-    posted = take_form(
-        {"from": local_input(utcnow())},
-        SealCustodyIn,
-        lambda form: {**fields(form, "seal", "from", "to"), "person": form_id(form.get("person"))},
-        lambda ctx, body: grants.file_seal_custody(ctx, body).log_index,
-        lambda result: f"印章保管人已登记（日志序号 {result}）",
-        url_for("ui.dept_seals", dept=dept),
-    )
-    if posted.response is not None:
-        return posted.response
+@filing_form(SealCustodyIn, grants.file_seal_custody, "印章保管人已登记（日志序号 {row.log_index}）")
+def dept_seals(dept, posted):
     now = utcnow()
     with runtime().reading() as session:
         seals = list(session.scalars(select(m.Seal).where(m.Seal.department == dept).order_by(m.Seal.code)))
@@ -138,7 +120,7 @@ def dept_seals(dept):
             names=names,
             page=paginate_list(history),
             holders=_holders(session, dept),
-            form=posted.form,
+            form=posted.shown({"from": local_input(utcnow())}),
             errors=posted.errors,
         ), posted.status
 
@@ -218,17 +200,8 @@ def dept_staff_file(dept):
 
 
 @pages.route("/dept/<dept>/exemptions", methods=["GET", "POST"])
-def dept_exemptions(dept):
-    posted = take_form(
-        {"effective_from": local_input(utcnow())},
-        ExemptionIn,
-        lambda form: fields(form, "item", "reason", "basis", "effective_from", "effective_to"),
-        lambda ctx, body: grants.request_exemption(ctx, body).id,
-        lambda result: f"不宜进驻申请 #{result} 已提交，待市人民政府批准",
-        url_for("ui.dept_exemptions", dept=dept),
-    )
-    if posted.response is not None:
-        return posted.response
+@filing_form(ExemptionIn, grants.request_exemption, "不宜进驻申请 #{row.id} 已提交，待市人民政府批准")
+def dept_exemptions(dept, posted):
     with runtime().reading() as session:
         items = _latest_items(session, dept)
         rows = list(
@@ -251,7 +224,7 @@ def dept_exemptions(dept):
             decisions=decisions,
             items=items,
             names={i.code: i.name for i in items},
-            form=posted.form,
+            form=posted.shown({"effective_from": local_input(utcnow())}),
             errors=posted.errors,
         ), posted.status
 
@@ -260,17 +233,10 @@ def dept_exemptions(dept):
 
 
 @pages.route("/dept/<dept>/delegations", methods=["GET", "POST"])
-def dept_delegations(dept):
-    posted = take_form(
-        {"from": local_input(utcnow()), "items_scope": "*"},
-        DelegationIn,
-        lambda form: {**fields(form, "from", "to"), "department": dept, "items": item_scope(form)},
-        lambda ctx, body: grants.file_delegation(ctx, body).log_index,
-        lambda result: f"已委托政务服务部门受理（日志序号 {result}）",
-        url_for("ui.dept_delegations", dept=dept),
-    )
-    if posted.response is not None:
-        return posted.response
+@filing_form(
+    DelegationIn, grants.file_delegation, "已委托政务服务部门受理（日志序号 {row.log_index}）", department="dept"
+)
+def dept_delegations(dept, posted):
     with runtime().reading() as session:
         d = _department(session, dept)
         items = _latest_items(session, dept)
@@ -286,7 +252,7 @@ def dept_delegations(dept):
             page=paginate_list(rows),
             items=items,
             names={i.code: i.name for i in items},
-            form=posted.form,
+            form=posted.shown({"from": local_input(utcnow()), "items_scope": "*"}),
             errors=posted.errors,
             now=utcnow(),
         ), posted.status

@@ -3,10 +3,12 @@ acts decided at the door (act_with), and reading form input (times in Asia/Shang
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Callable, TypeVar
+from types import UnionType
+from typing import Annotated, Any, Callable, Literal, TypeVar, Union, get_args, get_origin
 
 from flask import Response, current_app, flash, g, redirect, request
 from pydantic import BaseModel, ValidationError
@@ -15,6 +17,7 @@ from application.acts import ActRefused
 from application.runtime import actor_of
 from registry.errors import RegistryError
 from registry.inputs.errors import field_errors
+from registry.inputs.types import Blank
 from vocab.clock import SHANGHAI, as_utc
 from web.context import runtime
 
@@ -138,11 +141,18 @@ def read_form(model: type[M], data: dict[str, Any]) -> tuple[M | None, FormError
         return model.model_validate(fields), errors
     except ValidationError as exc:
         for e in field_errors(exc):
-            errors.add(e["field"], "必填" if e["message"] == MISSING else e["message"])
+            errors.add(e["field"], blank_message(model, e["field"]) if e["message"] == MISSING else e["message"])
         return None, errors
 
 
-MISSING = "缺少必填字段"
+MISSING = "缺少必填字段"  # registry.inputs.errors: the API's word for a field left out
+
+
+def blank_message(model: type[BaseModel], name: str) -> str:
+    """What the form says of field `name` left empty: the model's Blank, or 必填."""
+    info = next((f for n, f in model.model_fields.items() if name in (n, f.alias)), None)
+    said = [m.message for m in (info.metadata if info else []) if isinstance(m, Blank)]
+    return said[0] if said else "必填"
 
 
 def form_id(value: str | None) -> int | str | None:
@@ -154,48 +164,91 @@ def form_id(value: str | None) -> int | str | None:
     return int(text) if is_id(text) else text or None
 
 
-def fields(form: Any, *names: str) -> dict[str, Any]:
-    """The form's fields of these names, as the filing's model names them."""
-    return {name: form.get(name) for name in names}
-
-
 def item_scope(form: Any) -> str | list[str]:
     """The items a grant or a delegation covers: "*" (all of the department's) or those ticked."""
     return "*" if form.get("items_scope", "*") == "*" else form.getlist("items")
 
 
+def form_fields(model: type[BaseModel], form: Any) -> dict[str, Any]:
+    """A form's fields read by the filing model's own declaration: each field under its name (or
+    alias: `from`); a row id as a number (form_id); a list from its ticked boxes; a field taking "*"
+    or a list from the `items_scope` choice (item_scope). Nested models are the page's to read."""
+    out: dict[str, Any] = {}
+    for name, info in model.model_fields.items():
+        key, kinds = info.alias or name, _kinds(info.annotation)
+        if any(get_origin(k) is Literal and get_args(k) == ("*",) for k in kinds):
+            out[key] = item_scope(form)
+        elif any(k is list or get_origin(k) is list for k in kinds):
+            out[key] = form.getlist(key)
+        elif int in kinds:
+            out[key] = form_id(form.get(key))
+        else:
+            out[key] = form.get(key)
+    return out
+
+
+def _kinds(annotation: Any) -> list[Any]:
+    """The types a field's annotation allows (the arms of a union, without Annotated's metadata)."""
+    arms = get_args(annotation) if get_origin(annotation) in (Union, UnionType) else (annotation,)
+    return [get_args(k)[0] if get_origin(k) is Annotated else k for k in arms]
+
+
 @dataclass
 class Posted:
-    """A page's form after its request (take_form): what to show in it, its errors and the page's
-    status; or, filed, the redirect to answer with."""
+    """A page's form after its request (take_form): the posted form (None on GET), its errors and
+    the page's status; or, filed, the redirect to answer with."""
 
     form: Any
     errors: FormErrors
     status: int = 200
     response: Response | None = None
 
+    def shown(self, defaults: dict[str, Any]) -> Any:
+        """What the form shows: as posted, or on GET its defaults."""
+        return defaults if self.form is None else self.form
+
 
 def take_form(
-    defaults: Any,
-    model: type[M],
-    read: Callable[[Any], dict[str, Any]],
-    action: Callable[[Any, M], Any],
-    said: Callable[[Any], str],
-    to: str,
+    model: type[M], file: Callable[[Any, M], str], to: str, read: Callable[[Any], dict[str, Any]] | None = None
 ) -> Posted:
-    """The one shape of a page's form. GET: the form with `defaults`. POST: `read(form)` gives the
-    fields of the filing's `model`, read through it (read_form); `action(ctx, body)` files it
-    (file_with); filed, a flash `said(result)` and a redirect to `to`; otherwise the posted form
-    with its errors beside the fields (the model's or the service's), for a 422 page."""
+    """The one shape of a page's form. GET: nothing to do. POST: the form read through the filing's
+    `model` (read_form; `read(form)` gives its fields, by default form_fields); `file(ctx, body)`
+    files it and says what it did (file_with), flashed before the redirect to `to`; otherwise the
+    posted form with its errors beside the fields (the model's or the service's), for a 422 page."""
     if request.method != "POST":
-        return Posted(defaults, FormErrors())
+        return Posted(None, FormErrors())
     form = request.form
-    body, errors = read_form(model, read(form))
+    body, errors = read_form(model, read(form) if read else form_fields(model, form))
     if body is not None:
-        done, errors = submit(errors, lambda ctx: action(ctx, body), said, to)
+        done, errors = submit(errors, lambda ctx: file(ctx, body), lambda said: said, to)
         if done is not None:
             return Posted(form, errors, done.status_code, done)
     return Posted(form, errors, 422)
+
+
+def filing_form(
+    model: type[M], file: Callable[[Any, M], Any], said: str, **from_url: str
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """A page whose form files one filing: the view gets `posted` (take_form) to show. The form is
+    read by the model (form_fields), with `from_url` naming the model's fields taken from the page's
+    URL (department="dept"); `file(ctx, body)` files it; `said` is flashed, formatted with the filed
+    row (`{row.log_index}`); then back to the page."""
+
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(view)
+        def page(**kwargs: Any) -> Any:
+            given = {name: kwargs[arg] for name, arg in from_url.items()}
+            posted = take_form(
+                model,
+                lambda ctx, body: said.format(row=file(ctx, body)),
+                request.path,
+                lambda form: {**form_fields(model, form), **given},
+            )
+            return posted.response or view(**kwargs, posted=posted)
+
+        return page
+
+    return decorate
 
 
 # --- parsing form input ---------------------------------------------------------------------

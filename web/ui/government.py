@@ -3,13 +3,15 @@ decision, the sub-halls it retains, and the date 市民之家 opens (docs/design
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import render_template, request, url_for
 from sqlalchemy import func, select
 
 from registry import models as m
+from registry.inputs.filings import ExemptionDecisionIn
 from registry.services import grants, org
+from web.ui.forms import take_form
 from web.context import runtime
-from web.ui.common import FormErrors, RolePages, file_with, matches, paginate_list, parse_time, submit
+from web.ui.common import FormErrors, RolePages, matches, paginate_list, parse_time, submit
 from vocab.clock import as_utc, utcnow
 
 pages = RolePages("government")
@@ -79,16 +81,14 @@ def _render_exemptions(errors_for: int | None = None, errors: FormErrors | None 
 
 @pages.post("/gov/exemptions/<int:exemption_id>/decide")
 def gov_exemption_decide(exemption_id):
-    form = request.form
-    result, document_no = form.get("result") or "", (form.get("document_no") or "").strip()
-    out, errors = file_with(lambda ctx: grants.decide_exemption(ctx, exemption_id, result, document_no).log_index)
-    if errors:
-        return _render_exemptions(exemption_id, errors, form, 422)
-    flash(
-        f"不宜进驻申请 #{exemption_id} 已{'批准' if result == 'approved' else '不予批准'}（{document_no}，日志序号 {out}）",
-        "ok",
-    )
-    return redirect(url_for("ui.gov_exemptions", state=request.args.get("state", "waiting")))
+    def decide(ctx, body: ExemptionDecisionIn) -> str:
+        row = grants.decide_exemption(ctx, exemption_id, body)
+        verdict = "批准" if body.result == "approved" else "不予批准"
+        return f"不宜进驻申请 #{exemption_id} 已{verdict}（{body.document_no}，日志序号 {row.log_index}）"
+
+    to = url_for("ui.gov_exemptions", state=request.args.get("state", "waiting"))
+    posted = take_form(ExemptionDecisionIn, decide, to)
+    return posted.response or _render_exemptions(exemption_id, posted.errors, posted.form, 422)
 
 
 # --- sub-halls (专业分厅) -----------------------------------------------------------------------

@@ -12,7 +12,7 @@ from registry import models as m
 import vocab
 from registry.inputs.filings import ExceptionIn
 from registry.services import catalog, grants
-from web.ui.forms import fields, take_form
+from web.ui.forms import filing_form
 from web.context import runtime
 from web.ui.common import FormErrors, RolePages, bar_chart, file_with, limit_text, matches, paginate_list
 
@@ -210,17 +210,9 @@ def reform_item(code):
 
 
 @pages.route("/reform/exceptions", methods=["GET", "POST"])
-def reform_exceptions():
-    posted = take_form(
-        {"rule": request.args.get("rule", ""), "subject": request.args.get("subject", "")},
-        ExceptionIn,
-        lambda form: fields(form, "rule", "subject", "reason", "until"),
-        lambda ctx, body: grants.file_exception(ctx, body).log_index,
-        lambda out: f"例外已记录（日志序号 {out}）",
-        url_for("ui.reform_exceptions"),
-    )
-    if posted.response is not None:
-        return posted.response
+@filing_form(ExceptionIn, grants.file_exception, "例外已记录（日志序号 {row.log_index}）")
+def reform_exceptions(posted):
+    form = posted.shown({"rule": request.args.get("rule", ""), "subject": request.args.get("subject", "")})
     q = request.args.get("q", "")
     pack = active_pack()
     rules = [r for r in pack.rules if r.strength == "in_principle"] if pack is not None else []
@@ -237,11 +229,11 @@ def reform_exceptions():
             page=paginate_list(rows),
             q=q,
             rules=rules,
-            form=posted.form,
+            form=form,
             errors=posted.errors,
             names=Names(session),
             rule_text={r.id: f"{r.clause} {r.text[:40]}" for r in (pack.rules if pack else [])},
-            subject_text=Names(session).subject(posted.form.get("subject", "")) if posted.form.get("subject") else "",
+            subject_text=Names(session).subject(form.get("subject", "")) if form.get("subject") else "",
         ), posted.status
 
 
