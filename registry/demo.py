@@ -61,8 +61,14 @@ from registry.inputs.filings import (
     DelegationIn,
     ExemptionDecisionIn,
     ExemptionIn,
+    HallApprovalIn,
+    PersonIn,
+    PlaceIn,
     RevocationIn,
     SealCustodyIn,
+    SealIn,
+    SectionIn,
+    StaffFilingIn,
 )
 from registry.services import catalog, grants, org
 from registry.services.context import Actor, FilingContext
@@ -191,7 +197,7 @@ def _plan_steps(base: FilingContext, steps: list, st: _State) -> None:  # noqa: 
         def run():
             s = org.create_section(
                 dept(code, sh(2018, 12, 3, 10)),
-                {"department": code, "name": name, "kind": kind, "entered_whole": whole},
+                SectionIn.model_validate({"department": code, "name": name, "kind": kind, "entered_whole": whole}),
             )
             st.sections[(code, name)] = s.id
             count("sections")
@@ -203,7 +209,9 @@ def _plan_steps(base: FilingContext, steps: list, st: _State) -> None:  # noqa: 
             section = st.sections.get((code, section_name)) if section_name else None
             p = org.create_person(
                 dept(code, sh(2018, 12, 3, 11)),
-                {"name": names(), "department": code, "section": section, "position": position},
+                PersonIn.model_validate(
+                    {"name": names(), "department": code, "section": section, "position": position}
+                ),
             )
             st.people[(code, key)] = p.id
             if head and section is not None:
@@ -265,7 +273,7 @@ def _plan_steps(base: FilingContext, steps: list, st: _State) -> None:  # noqa: 
             (
                 f"场所 {code}",
                 lambda d={"code": code, "name": name, "kind": "comprehensive_window", "hall": hall, "function_section": fs}: (
-                    org.create_place(gs(sh(2018, 12, 5)), d),
+                    org.create_place(gs(sh(2018, 12, 5)), PlaceIn.model_validate(d)),
                     count("places"),
                 ),
             )
@@ -278,7 +286,7 @@ def _plan_steps(base: FilingContext, steps: list, st: _State) -> None:  # noqa: 
                 (
                     f"场所 {p.code}-CK",
                     lambda d={"code": f"{p.code}-CK", "name": f"{dname}窗口", "kind": "department_window", "hall": "CITY", "department": p.code}: (
-                        org.create_place(gs(sh(2018, 12, 5)), d),
+                        org.create_place(gs(sh(2018, 12, 5)), PlaceIn.model_validate(d)),
                         count("places"),
                     ),
                 )
@@ -289,7 +297,7 @@ def _plan_steps(base: FilingContext, steps: list, st: _State) -> None:  # noqa: 
                 (
                     f"场所 {p.code}-NB",
                     lambda d={"code": f"{p.code}-NB", "name": f"{dname}{sec}", "kind": "internal_office", "department": p.code}: (
-                        org.create_place(gs(sh(2018, 12, 5)), d),
+                        org.create_place(gs(sh(2018, 12, 5)), PlaceIn.model_validate(d)),
                         count("places"),
                     ),
                 )
@@ -299,7 +307,7 @@ def _plan_steps(base: FilingContext, steps: list, st: _State) -> None:  # noqa: 
             (
                 f"场所 {code}",
                 lambda d={"code": code, "name": name, "kind": "department_window", "hall": hall, "department": d_code}: (
-                    org.create_place(gs(sh(2018, 12, 5)), d),
+                    org.create_place(gs(sh(2018, 12, 5)), PlaceIn.model_validate(d)),
                     count("places"),
                 ),
             )
@@ -406,12 +414,14 @@ def _plan_steps(base: FilingContext, steps: list, st: _State) -> None:  # noqa: 
                 lambda hall=hall: (
                     org.file_hall_approval(
                         gov(sh(2018, 12, 20)),
-                        {
-                            "hall": hall,
-                            "valid_from": VALID_FROM,
-                            "valid_to": None,
-                            "document_no": "潭政函〔2018〕186号",
-                        },
+                        HallApprovalIn.model_validate(
+                            {
+                                "hall": hall,
+                                "valid_from": VALID_FROM,
+                                "valid_to": None,
+                                "document_no": "潭政函〔2018〕186号",
+                            }
+                        ),
                     ),
                     count("hall_approvals"),
                 ),
@@ -430,12 +440,14 @@ def _plan_steps(base: FilingContext, steps: list, st: _State) -> None:  # noqa: 
                     lambda code=code, p=p: (
                         org.create_seal(
                             gs(sh(2018, 12, 24)),
-                            {
-                                "code": code,
-                                "name": f"{DEPT_NAMES.get(p.code, p.code)}行政审批专用章",
-                                "department": p.code,
-                                "kind": "approval",
-                            },
+                            SealIn.model_validate(
+                                {
+                                    "code": code,
+                                    "name": f"{DEPT_NAMES.get(p.code, p.code)}行政审批专用章",
+                                    "department": p.code,
+                                    "kind": "approval",
+                                }
+                            ),
                         ),
                         count("seals"),
                     ),
@@ -449,12 +461,14 @@ def _plan_steps(base: FilingContext, steps: list, st: _State) -> None:  # noqa: 
                 lambda code=code, name=name, d_code=d_code: (
                     org.create_seal(
                         gs(sh(2018, 12, 24)),
-                        {
-                            "code": code,
-                            "name": f"{DEPT_NAMES.get(d_code, d_code)}{name}",
-                            "department": d_code,
-                            "kind": "business",
-                        },
+                        SealIn.model_validate(
+                            {
+                                "code": code,
+                                "name": f"{DEPT_NAMES.get(d_code, d_code)}{name}",
+                                "department": d_code,
+                                "kind": "business",
+                            }
+                        ),
                     ),
                     count("seals"),
                 ),
@@ -532,7 +546,9 @@ def _plan_steps(base: FilingContext, steps: list, st: _State) -> None:  # noqa: 
                 pid = st.people.get((p.code, key))
                 if pid and all(e["person"] != pid for e in people):
                     people.append({"person": pid, "role": "staff"})
-            filing = org.file_staff(dept(p.code, sh(2018, 12, 27)), {"department": p.code, "people": people})
+            filing = org.file_staff(
+                dept(p.code, sh(2018, 12, 27)), StaffFilingIn.model_validate({"department": p.code, "people": people})
+            )
             count("staff_filings")
             if p.code not in ("SHWJ", "NW"):  # two filings not yet acknowledged
                 org.acknowledge_staff(gs(sh(2018, 12, 28)), filing.id)

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from registry.inputs.filings import PersonIn
 from registry.demo import GOV_SERVICE, _Names, dept_actor
 from registry.models import ItemVersion, Person
 from registry.seed.demo_city import SEED, sh
@@ -49,7 +50,9 @@ def scale_demo(base: FilingContext, factor: int, progress: bool = True) -> dict[
             for p in people:
                 org.create_person(
                     replace(base, actor=dept_actor(p.department), now=when),
-                    {"name": names(), "department": p.department, "section": p.section, "position": "科员"},
+                    PersonIn.model_validate(
+                        {"name": names(), "department": p.department, "section": p.section, "position": "科员"}
+                    ),
                 )
                 added["people"] += 1
                 bar.update(1)

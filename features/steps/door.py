@@ -12,6 +12,7 @@ import threading
 from pytest_bdd import given, parsers, then, when
 from sqlalchemy import func, select
 
+from registry.inputs.filings import PersonIn, SectionIn
 from features.steps.alerts import PLACES, TIME, bearer, moment
 
 PLACES_HERE = {**PLACES, "发改委投资科": "FGW-KS"}
@@ -246,9 +247,11 @@ def approval_section_person(alerts_world, name):
 
     w = alerts_world
     with w.rt.filing(SYSTEM) as ctx:
-        section = org.create_section(ctx, {"department": "FGW", "name": "行政审批服务科", "kind": "approval_service"})
+        section = org.create_section(
+            ctx, SectionIn.model_validate({"department": "FGW", "name": "行政审批服务科", "kind": "approval_service"})
+        )
         person = org.create_person(
-            ctx, {"name": name, "department": "FGW", "section": section.id, "position": "科员"}
+            ctx, PersonIn.model_validate({"name": name, "department": "FGW", "section": section.id, "position": "科员"})
         ).id
     with w.rt.filing_session() as session:
         create_user(session, "fgw_sec", "department", None, department="FGW", person=person)

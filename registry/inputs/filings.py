@@ -75,9 +75,9 @@ class PlaceIn(Body):
 
 
 class SealIn(Body):
-    code: Code
-    name: Name
-    department: Code
+    code: Annotated[Code, Blank("请填写编码")]
+    name: Annotated[Name, Blank("请填写名称")]
+    department: Annotated[Code, Blank("请填写部门")]
     kind: SealKind
 
 
@@ -198,7 +198,7 @@ class StaffEntry(Body):
 
 class StaffFilingIn(Body):
     department: Code | None = None
-    people: Annotated[list[StaffEntry], Field(min_length=1)]
+    people: Annotated[list[StaffEntry], Field(min_length=1), Blank("至少备案一人")]
 
 
 class ExemptionIn(Body):

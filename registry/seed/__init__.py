@@ -12,6 +12,7 @@ from typing import Any
 
 import yaml
 
+from registry.inputs.filings import HallIn, PlaceIn
 from registry.models import Department, Hall, Place
 from registry.services import org
 from registry.services.context import FilingContext
@@ -86,12 +87,17 @@ def load_plan_facts(ctx: FilingContext) -> dict[str, int]:
             created["departments"] += 1
     for hall in plan_data()["halls"]:
         if session.get(Hall, hall["code"]) is None:
-            org.create_hall(ctx, {k: hall.get(k) for k in ("code", "name", "kind", "host_department")})
+            org.create_hall(
+                ctx, HallIn.model_validate({k: hall.get(k) for k in ("code", "name", "kind", "host_department")})
+            )
             created["halls"] += 1
     for place in plan_data()["places"]:
         if session.get(Place, place["code"]) is None:
             org.create_place(
-                ctx, {k: place.get(k) for k in ("code", "name", "kind", "hall", "department", "function_section")}
+                ctx,
+                PlaceIn.model_validate(
+                    {k: place.get(k) for k in ("code", "name", "kind", "hall", "department", "function_section")}
+                ),
             )
             created["places"] += 1
     return created

@@ -8,6 +8,16 @@ from sqlalchemy import select
 
 import vocab
 from registry.errors import Conflict, ErrorList, invalid
+from registry.inputs.filings import (
+    CitizensHomeOpeningIn,
+    HallApprovalIn,
+    HallIn,
+    PersonIn,
+    PlaceIn,
+    SealIn,
+    SectionIn,
+    StaffFilingIn,
+)
 from registry.models import (
     CitizensHomeOpening,
     Department,
@@ -53,19 +63,12 @@ def create_department(ctx: FilingContext, data: dict[str, Any]) -> Department:
     return dept
 
 
-def create_section(ctx: FilingContext, data: dict[str, Any]) -> Section:
-    _for_department(ctx, data["department"], "gov_service", "department")
-    errors = ErrorList()
-    kind = code_of(errors, vocab.SECTION_KINDS, data.get("kind", "business"), "kind")
-    errors.raise_if_any()
-    if data.get("head") is not None:
-        _own_head(ctx, data["department"], data["head"])
+def create_section(ctx: FilingContext, body: SectionIn) -> Section:
+    _for_department(ctx, body.department, "gov_service", "department")
+    if body.head is not None:
+        _own_head(ctx, body.department, body.head)
     section = Section(
-        department=data["department"],
-        name=data["name"],
-        kind=kind,
-        entered_whole=bool(data.get("entered_whole", False)),
-        head=data.get("head"),
+        department=body.department, name=body.name, kind=body.kind, entered_whole=body.entered_whole, head=body.head
     )
     log_state(ctx, "section", section)
     return section
@@ -96,98 +99,81 @@ def _for_department(ctx: FilingContext, code: str, *roles: str) -> None:
     ctx.require_department(code)
 
 
-def create_hall(ctx: FilingContext, data: dict[str, Any]) -> Hall:
+def create_hall(ctx: FilingContext, body: HallIn) -> Hall:
     ctx.require_role("gov_service")
-    errors = ErrorList()
-    kind = code_of(errors, vocab.HALL_KINDS, data.get("kind"), "kind")
-    errors.raise_if_any()
-    if data.get("host_department"):
-        department(ctx.session, data["host_department"], "host_department")
-    if ctx.session.get(Hall, data["code"]) is not None:
-        raise Conflict(f"大厅编码“{data['code']}”已存在")
-    hall = Hall(code=data["code"], name=data["name"], kind=kind, host_department=data.get("host_department"))
+    if body.host_department:
+        department(ctx.session, body.host_department, "host_department")
+    if ctx.session.get(Hall, body.code) is not None:
+        raise Conflict(f"大厅编码“{body.code}”已存在")
+    hall = Hall(code=body.code, name=body.name, kind=body.kind, host_department=body.host_department)
     log_state(ctx, "hall", hall)
     return hall
 
 
-def create_place(ctx: FilingContext, data: dict[str, Any]) -> Place:
+def create_place(ctx: FilingContext, body: PlaceIn) -> Place:
     """A place where acts happen; windows belong to a hall, offices to a department."""
     ctx.require_role("gov_service")
     errors = ErrorList()
-    kind = code_of(errors, vocab.PLACE_KINDS, data.get("kind"), "kind")
-    errors.raise_if_any()
-    hall, dept = data.get("hall"), data.get("department")
+    kind, hall, dept, function_section = body.kind, body.hall, body.department, body.function_section
     if kind in ("comprehensive_window", "department_window") and not hall:
         errors.add("hall", "窗口须属于一个大厅")
     if kind in ("department_window", "internal_office") and not dept:
         errors.add("department", "部门窗口和内部科室须注明部门")
     if kind == "internal_office" and hall:
         errors.add("hall", "内部科室不在大厅内")
-    if data.get("function_section") and kind != "comprehensive_window":
+    if function_section and kind != "comprehensive_window":
         errors.add("function_section", "只有综合受理窗口属于功能板块")
     errors.raise_if_any()
     if hall:
         get_or_invalid(ctx.session, Hall, hall, "hall", "大厅")
     if dept:
         department(ctx.session, dept)
-    if data.get("function_section"):
-        get_or_invalid(ctx.session, FunctionSection, data["function_section"], "function_section", "功能板块")
-    if ctx.session.get(Place, data["code"]) is not None:
-        raise Conflict(f"场所编码“{data['code']}”已存在")
+    if function_section:
+        get_or_invalid(ctx.session, FunctionSection, function_section, "function_section", "功能板块")
+    if ctx.session.get(Place, body.code) is not None:
+        raise Conflict(f"场所编码“{body.code}”已存在")
     place = Place(
-        code=data["code"],
-        name=data["name"],
-        kind=kind,
-        hall=hall,
-        department=dept,
-        function_section=data.get("function_section"),
+        code=body.code, name=body.name, kind=kind, hall=hall, department=dept, function_section=function_section
     )
     log_state(ctx, "place", place)
     return place
 
 
-def create_person(ctx: FilingContext, data: dict[str, Any]) -> Person:
-    _for_department(ctx, data["department"], "gov_service", "department")
-    if data.get("section") is not None:
-        section = get_or_invalid(ctx.session, Section, data["section"], "section", "科室")
-        if section.department != data["department"]:
+def create_person(ctx: FilingContext, body: PersonIn) -> Person:
+    _for_department(ctx, body.department, "gov_service", "department")
+    if body.section is not None:
+        section = get_or_invalid(ctx.session, Section, body.section, "section", "科室")
+        if section.department != body.department:
             raise invalid("section", "科室不属于该部门")
     p = Person(
-        name=data["name"],
-        department=data["department"],
-        section=data.get("section"),
-        position=data.get("position") or "",
-        created_at=ctx.now,
+        name=body.name, department=body.department, section=body.section, position=body.position, created_at=ctx.now
     )
     log_state(ctx, "person", p)
     return p
 
 
-def file_staff(ctx: FilingContext, data: dict[str, Any]) -> StaffFiling:
-    """备案: the department's chief representatives and resident staff (XT-3.3.2)."""
-    _for_department(ctx, data["department"], "department", "gov_service")
+def file_staff(ctx: FilingContext, body: StaffFilingIn) -> StaffFiling:
+    """备案: the department's (its own, unless named) chief representatives and resident staff (XT-3.3.2)."""
+    dept = body.department or ctx.actor.department or ""
+    _for_department(ctx, dept, "department", "gov_service")
     errors = ErrorList()
-    people = data.get("people") or []
-    if not people:
-        errors.add("people", "至少备案一人")
+    people = [{"person": e.person, "role": e.role} for e in body.people]
     first: dict[Any, int] = {}
-    departments = signed_departments(ctx, [e.get("person") for e in people if isinstance(e.get("person"), int)])
+    departments = signed_departments(ctx, [e["person"] for e in people])
     for i, entry in enumerate(people):
-        if entry.get("person") in first:  # one person, one entry (and one role) per filing
-            errors.add(f"people[{i}].person", f"与第{first[entry.get('person')] + 1}项重复：同一人员只能备案一次")
+        if entry["person"] in first:  # one person, one entry (and one role) per filing
+            errors.add(f"people[{i}].person", f"与第{first[entry['person']] + 1}项重复：同一人员只能备案一次")
             continue
-        first[entry.get("person")] = i
-        p = ctx.session.get(Person, entry.get("person"))
+        first[entry["person"]] = i
+        p = ctx.session.get(Person, entry["person"])
         if p is None:
-            errors.add(f"people[{i}].person", f"人员“{entry.get('person')}”不存在")
-        elif departments.get(p.id) != data["department"]:
+            errors.add(f"people[{i}].person", f"人员“{entry['person']}”不存在")
+        elif departments.get(p.id) != dept:
             errors.add(f"people[{i}].person", "人员不属于该部门")
-        if entry.get("role") not in vocab.STAFF_ROLES:
-            errors.add(f"people[{i}].role", "须为“首席代表”（chief_representative）或“进驻人员”（staff）")
     errors.raise_if_any()
     filing = StaffFiling(
-        department=data["department"],
-        people=[dict(e) for e in people],
+        department=dept,
+        people=people,
         filed_at=ctx.now,
         acknowledged_at=ctx.now if ctx.actor.role == "gov_service" else None,
     )
@@ -213,17 +199,17 @@ def acknowledge_staff(ctx: FilingContext, filing_id: int) -> StaffFiling:
     return filing
 
 
-def file_hall_approval(ctx: FilingContext, data: dict[str, Any]) -> HallApproval:
+def file_hall_approval(ctx: FilingContext, body: HallApprovalIn) -> HallApproval:
     ctx.require_role("government")
-    hall = get_or_invalid(ctx.session, Hall, data["hall"], "hall", "大厅")
+    hall = get_or_invalid(ctx.session, Hall, body.hall, "hall", "大厅")
     if hall.kind != "sub":
         raise invalid("hall", "只有专业分厅需要批准保留")
-    ensure_order(data["valid_from"], data.get("valid_to"), "valid_from", "valid_to")
+    ensure_order(body.valid_from, body.valid_to, "valid_from", "valid_to")
     row = HallApproval(
         hall=hall.code,
-        valid_from=data["valid_from"],
-        valid_to=data.get("valid_to"),
-        document_no=data.get("document_no"),
+        valid_from=body.valid_from,
+        valid_to=body.valid_to,
+        document_no=body.document_no,
         filed_at=ctx.now,
     )
     ctx.record(
@@ -240,23 +226,20 @@ def file_hall_approval(ctx: FilingContext, data: dict[str, Any]) -> HallApproval
     return row
 
 
-def file_citizens_home_opening(ctx: FilingContext, data: dict[str, Any]) -> CitizensHomeOpening:
+def file_citizens_home_opening(ctx: FilingContext, body: CitizensHomeOpeningIn) -> CitizensHomeOpening:
     ctx.require_role("government")
-    row = CitizensHomeOpening(date=data["date"], document_no=data.get("document_no"), filed_at=ctx.now)
+    row = CitizensHomeOpening(date=body.date, document_no=body.document_no, filed_at=ctx.now)
     ctx.record(
         row, "citizens_home_opening", lambda: {"id": row.id, "date": iso(row.date), "document_no": row.document_no}
     )
     return row
 
 
-def create_seal(ctx: FilingContext, data: dict[str, Any]) -> Seal:
+def create_seal(ctx: FilingContext, body: SealIn) -> Seal:
     ctx.require_role("gov_service")
-    department(ctx.session, data["department"])
-    errors = ErrorList()
-    kind = code_of(errors, vocab.SEAL_KINDS, data.get("kind"), "kind")
-    errors.raise_if_any()
-    if ctx.session.get(Seal, data["code"]) is not None:
-        raise Conflict(f"印章编码“{data['code']}”已存在")
-    seal = Seal(code=data["code"], name=data["name"], department=data["department"], kind=kind)
+    department(ctx.session, body.department)
+    if ctx.session.get(Seal, body.code) is not None:
+        raise Conflict(f"印章编码“{body.code}”已存在")
+    seal = Seal(code=body.code, name=body.name, department=body.department, kind=body.kind)
     log_state(ctx, "seal", seal)
     return seal

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from registry.inputs.filings import SealIn
 from registry.services import org
 from registry.services.context import Actor
 from tests.web.conftest import bearer, hold_case
@@ -60,7 +61,10 @@ def seal_setup(rt, client, world):
     a_id = grant(client, world, a, "A")
     with rt.filing(Actor(name="zwfw", role="gov_service")) as ctx:
         org.create_seal(
-            ctx, {"code": "FGW-SP", "name": "市发改委行政审批专用章", "department": "FGW", "kind": "approval"}
+            ctx,
+            SealIn.model_validate(
+                {"code": "FGW-SP", "name": "市发改委行政审批专用章", "department": "FGW", "kind": "approval"}
+            ),
         )
     r = client.post(
         "/api/v1/seal-custody",

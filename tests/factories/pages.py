@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from registry.inputs.filings import AuthorizationIn, SealCustodyIn
 import pytest
 
+from registry.inputs.filings import AuthorizationIn, SealCustodyIn, SealIn
 from registry.services import catalog, grants, org
 from registry.services.context import SYSTEM, Actor
 from tests.factories.api import MINIMUM
@@ -81,7 +81,12 @@ def a_and_b(rt, world):
 
 def seal_kept_by(rt, person_id: int, code: str = "FGW-SP"):
     with rt.filing(SYSTEM) as ctx:
-        org.create_seal(ctx, {"code": code, "name": "市发改委行政审批专用章", "department": "FGW", "kind": "approval"})
+        org.create_seal(
+            ctx,
+            SealIn.model_validate(
+                {"code": code, "name": "市发改委行政审批专用章", "department": "FGW", "kind": "approval"}
+            ),
+        )
     with rt.filing(FGW) as ctx:
         grants.file_seal_custody(ctx, SealCustodyIn.model_validate({"seal": code, "person": person_id, "from": T0}))
 

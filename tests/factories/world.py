@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from registry.inputs.filings import HallIn, PlaceIn
 from registry.services import org
 from registry.services.context import FilingContext
 
@@ -9,10 +10,26 @@ from registry.services.context import FilingContext
 def city_hall(ctx: FilingContext) -> None:
     """The city hall (CITY, hosted by ZWFW) with a comprehensive window (ZH-01), FGW's window
     (FGW-CK) and internal office (FGW-KS), and the integrated platform (PLATFORM)."""
-    org.create_hall(ctx, {"code": "CITY", "name": "市本级政务大厅", "kind": "city", "host_department": "ZWFW"})
-    org.create_place(ctx, {"code": "ZH-01", "name": "综合受理窗口一", "kind": "comprehensive_window", "hall": "CITY"})
-    org.create_place(
-        ctx, {"code": "FGW-CK", "name": "发改委窗口", "kind": "department_window", "hall": "CITY", "department": "FGW"}
+    org.create_hall(
+        ctx,
+        HallIn.model_validate({"code": "CITY", "name": "市本级政务大厅", "kind": "city", "host_department": "ZWFW"}),
     )
-    org.create_place(ctx, {"code": "FGW-KS", "name": "发改委投资科", "kind": "internal_office", "department": "FGW"})
-    org.create_place(ctx, {"code": "PLATFORM", "name": "一体化平台", "kind": "platform"})
+    org.create_place(
+        ctx,
+        PlaceIn.model_validate(
+            {"code": "ZH-01", "name": "综合受理窗口一", "kind": "comprehensive_window", "hall": "CITY"}
+        ),
+    )
+    org.create_place(
+        ctx,
+        PlaceIn.model_validate(
+            {"code": "FGW-CK", "name": "发改委窗口", "kind": "department_window", "hall": "CITY", "department": "FGW"}
+        ),
+    )
+    org.create_place(
+        ctx,
+        PlaceIn.model_validate(
+            {"code": "FGW-KS", "name": "发改委投资科", "kind": "internal_office", "department": "FGW"}
+        ),
+    )
+    org.create_place(ctx, PlaceIn.model_validate({"code": "PLATFORM", "name": "一体化平台", "kind": "platform"}))

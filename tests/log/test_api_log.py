@@ -8,6 +8,7 @@ import json
 
 import pytest
 
+from registry.inputs.filings import SealIn
 from registry.services import org
 from registry.services.context import SYSTEM
 from signing import merkle
@@ -116,7 +117,14 @@ def test_consistency_proof_between_two_checkpoints_verifies(rt, client, world): 
             for i in codes:
                 org.create_seal(
                     ctx,
-                    {"code": f"GA-S{i:02d}", "name": f"市公安局业务专用章{i}", "department": "GA", "kind": "business"},
+                    SealIn.model_validate(
+                        {
+                            "code": f"GA-S{i:02d}",
+                            "name": f"市公安局业务专用章{i}",
+                            "department": "GA",
+                            "kind": "business",
+                        }
+                    ),
                 )
 
     seals(range(2))

@@ -4,12 +4,12 @@ cases, 体外循环, acceptance in an internal office; idempotent alerts; checkp
 
 from __future__ import annotations
 
-from registry.inputs.filings import AuthorizationIn, DelegationIn
 import io
 import json
 
 from sqlalchemy import select
 
+from registry.inputs.filings import AuthorizationIn, DelegationIn
 from registry import calendar as cal
 from registry import models as m
 from registry.services import cases as case_service

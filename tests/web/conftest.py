@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 
 import pytest
 
+from registry.inputs.filings import PersonIn
 from registry.services.accounts import create_token, create_user
 from registry.services.context import SYSTEM
 from tests.factories.world import city_hall
@@ -34,10 +35,18 @@ def world(rt):
                 },
             )
         city_hall(ctx)
-        a = org.create_person(ctx, {"name": "张建国", "department": "FGW", "position": "行政审批科科长"})
-        b = org.create_person(ctx, {"name": "李明", "department": "FGW", "position": "行政审批科副科长"})
-        c = org.create_person(ctx, {"name": "王芳", "department": "GA", "position": "行政审批科科长"})
-        w = org.create_person(ctx, {"name": "赵丽", "department": "ZWFW", "position": "综合窗口受理员"})
+        a = org.create_person(
+            ctx, PersonIn.model_validate({"name": "张建国", "department": "FGW", "position": "行政审批科科长"})
+        )
+        b = org.create_person(
+            ctx, PersonIn.model_validate({"name": "李明", "department": "FGW", "position": "行政审批科副科长"})
+        )
+        c = org.create_person(
+            ctx, PersonIn.model_validate({"name": "王芳", "department": "GA", "position": "行政审批科科长"})
+        )
+        w = org.create_person(
+            ctx, PersonIn.model_validate({"name": "赵丽", "department": "ZWFW", "position": "综合窗口受理员"})
+        )
         people = {"a": a.id, "b": b.id, "c": c.id, "w": w.id}
     tokens = {}
     with rt.filing_session() as session:

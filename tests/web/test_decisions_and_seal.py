@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from registry.inputs.filings import ExemptionDecisionIn, ExemptionIn
 import hashlib
 
 from sqlalchemy import func, select
 
+from registry.inputs.filings import ExemptionDecisionIn, ExemptionIn
 from registry import models as m
 from registry.services import grants
 from registry.services.context import Actor

@@ -5,9 +5,9 @@ and the field. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-from registry.inputs.filings import DelegationIn, RevocationIn, SealCustodyIn
 from sqlalchemy import text
 
+from registry.inputs.filings import DelegationIn, RevocationIn, SealCustodyIn, SealIn, SectionIn, StaffFilingIn
 from application.auditing import audit_pass
 from tests.web.conftest import bearer
 from tests.factories.api import hall_clock  # noqa: F401 (autouse: the hall's clock)
@@ -83,7 +83,10 @@ def test_the_custody_precondition_reads_the_signed_grants(client, world, rt):
     a_id = grant(client, world, a, "A", powers=MINIMUM)
     with rt.filing(Actor(name="zwfw", role="gov_service")) as ctx:
         org.create_seal(
-            ctx, {"code": "FGW-SP", "name": "市发改委行政审批专用章", "department": "FGW", "kind": "approval"}
+            ctx,
+            SealIn.model_validate(
+                {"code": "FGW-SP", "name": "市发改委行政审批专用章", "department": "FGW", "kind": "approval"}
+            ),
         )
 
     def name_custodian(person: int):
@@ -135,11 +138,17 @@ def test_every_other_edited_row_kind_is_named_and_changes_no_fact(rt, client, wo
     fgw = Actor(name="fgw", role="department", department="FGW")
     with rt.filing(SYSTEM) as ctx:
         section = org.create_section(
-            ctx, {"department": "FGW", "name": "行政审批科", "kind": "approval_service", "head": a}
+            ctx,
+            SectionIn.model_validate(
+                {"department": "FGW", "name": "行政审批科", "kind": "approval_service", "head": a}
+            ),
         ).id
         catalog.create_function_section(ctx, {"code": "FS-1", "name": "投资项目审批", "lead_department": "FGW"})
         org.create_seal(
-            ctx, {"code": "FGW-SP", "name": "市发改委行政审批专用章", "department": "FGW", "kind": "approval"}
+            ctx,
+            SealIn.model_validate(
+                {"code": "FGW-SP", "name": "市发改委行政审批专用章", "department": "FGW", "kind": "approval"}
+            ),
         )
     with rt.filing(fgw) as ctx:
         delegation = grants.file_delegation(
@@ -148,7 +157,12 @@ def test_every_other_edited_row_kind_is_named_and_changes_no_fact(rt, client, wo
         custody = grants.file_seal_custody(
             ctx, SealCustodyIn.model_validate({"seal": "FGW-SP", "person": a, "from": t})
         ).id
-        staff = org.file_staff(ctx, {"department": "FGW", "people": [{"person": a, "role": "chief_representative"}]}).id
+        staff = org.file_staff(
+            ctx,
+            StaffFilingIn.model_validate(
+                {"department": "FGW", "people": [{"person": a, "role": "chief_representative"}]}
+            ),
+        ).id
         revocation = grants.revoke_authorization(ctx, a_id, RevocationIn(at=t.replace(year=2030), reason="调岗")).id
     before = _facts(rt)
     edits = [

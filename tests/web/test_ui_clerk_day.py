@@ -4,12 +4,12 @@ its home page, a printed receipt tells a citizen where to check it."""
 
 from __future__ import annotations
 
-from registry.inputs.filings import AbsenceIn, AuthorizationIn
 from datetime import date
 from io import BytesIO
 
 from sqlalchemy import select
 
+from registry.inputs.filings import AbsenceIn, AuthorizationIn
 from registry import models as m
 from registry.services import catalog
 from registry.services.context import Actor

@@ -3,7 +3,6 @@ filings through the pages call the same services as the API and land in the sign
 
 from __future__ import annotations
 
-from registry.inputs.filings import RevocationIn
 import html
 import re
 from datetime import timedelta
@@ -11,6 +10,7 @@ from io import BytesIO
 
 from sqlalchemy import func, select
 
+from registry.inputs.filings import RevocationIn
 from registry import models as m
 from registry.db import utcnow
 from registry.services import grants

@@ -4,12 +4,12 @@ writes nothing —, reads its clock and records its steps in their own name."""
 
 from __future__ import annotations
 
-from registry.inputs.filings import AuthorizationIn
 import re
 from datetime import datetime, timezone
 
 from sqlalchemy import func, select
 
+from registry.inputs.filings import AuthorizationIn
 from registry import models as m
 from registry.services import grants, platform
 from registry.services.context import Actor

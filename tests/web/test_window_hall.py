@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from flask import g
 
+from registry.inputs.filings import HallIn, PlaceIn
 from registry.services.accounts import create_token, principal_of
 from registry.models import User
 from tests.factories.pages import login, ui  # noqa: F401  (fixture)
@@ -20,10 +21,23 @@ def _other_hall(rt):
     from registry.services.context import SYSTEM
 
     with rt.filing(SYSTEM) as ctx:
-        org.create_hall(ctx, {"code": "GA-HALL", "name": "公安交警车管分厅", "kind": "sub", "host_department": "GA"})
+        org.create_hall(
+            ctx,
+            HallIn.model_validate(
+                {"code": "GA-HALL", "name": "公安交警车管分厅", "kind": "sub", "host_department": "GA"}
+            ),
+        )
         org.create_place(
             ctx,
-            {"code": "GA-CK", "name": "车管窗口", "kind": "department_window", "hall": "GA-HALL", "department": "GA"},
+            PlaceIn.model_validate(
+                {
+                    "code": "GA-CK",
+                    "name": "车管窗口",
+                    "kind": "department_window",
+                    "hall": "GA-HALL",
+                    "department": "GA",
+                }
+            ),
         )
 
 

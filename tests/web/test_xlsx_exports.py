@@ -4,11 +4,11 @@ run as a formula written inert. (The crawl in test_link_crawl.py opens every rol
 
 from __future__ import annotations
 
-from registry.inputs.filings import ExceptionIn
 from io import BytesIO
 
 from openpyxl import load_workbook
 
+from registry.inputs.filings import ExceptionIn
 from registry.services import grants
 from registry.services.context import Actor
 from tests.factories.pages import a_and_b, login, ui  # noqa: F401

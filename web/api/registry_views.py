@@ -45,13 +45,6 @@ def runtime_policy_touch() -> None:
         host.refresh()
 
 
-def dump(body, *, by_alias: bool = False) -> dict[str, Any]:
-    data = body.model_dump(by_alias=by_alias)
-    if "from_" in data:
-        data["from"] = data.pop("from_")
-    return data
-
-
 # --- reference data: readable by every signed-in role -------------------------------------
 
 
@@ -76,7 +69,7 @@ def _reference_data(
         )
 
     def creator(body: BaseModel):
-        return file(lambda ctx: create(ctx, dump(body)), serialize)
+        return file(lambda ctx: create(ctx, body), serialize)
 
     lister.__name__, creator.__name__ = f"list_{name}", f"create_{name[:-1]}"
     route("GET", path, f"{noun}列表", query=LIST_QUERY, response=LIST)(lister)
@@ -90,7 +83,7 @@ for _args in (
         m.Department,
         ser.department,
         s.DepartmentIn,
-        org.create_department,
+        lambda ctx, body: org.create_department(ctx, body.model_dump()),
         ("gov_service",),
         "新增部门",
     ),
@@ -141,7 +134,7 @@ def list_people():
 
 @route("POST", "/people", "新增人员", body=s.PersonIn, roles=("gov_service", "department"), status=201, response=OBJ)
 def create_person(body: s.PersonIn):
-    return file(lambda ctx: org.create_person(ctx, dump(body)), ser.person)
+    return file(lambda ctx: org.create_person(ctx, body), ser.person)
 
 
 @route("GET", "/function-sections", "功能板块列表", query=LIST_QUERY, response=LIST)
@@ -339,9 +332,7 @@ def list_staff():
     response=OBJ,
 )
 def file_staff(body: s.StaffFilingIn):
-    data = body.model_dump()
-    data["department"] = data.get("department") or g.principal.department
-    return file(lambda ctx: org.file_staff(ctx, data), ser.staff_filing)
+    return file(lambda ctx: org.file_staff(ctx, body), ser.staff_filing)
 
 
 @route("GET", "/exemptions", "不宜进驻申请", query=LIST_QUERY, response=LIST)
@@ -401,7 +392,7 @@ def list_hall_approvals():
     response=OBJ,
 )
 def file_hall_approval(body: s.HallApprovalIn):
-    return file(lambda ctx: org.file_hall_approval(ctx, body.model_dump()), ser.hall_approval)
+    return file(lambda ctx: org.file_hall_approval(ctx, body), ser.hall_approval)
 
 
 @route("GET", "/citizens-home-opening", "市民之家启用日期", query=LIST_QUERY, response=LIST)
@@ -419,7 +410,7 @@ def list_openings():
     response=OBJ,
 )
 def file_opening(body: s.CitizensHomeOpeningIn):
-    return file(lambda ctx: org.file_citizens_home_opening(ctx, body.model_dump()), ser.opening)
+    return file(lambda ctx: org.file_citizens_home_opening(ctx, body), ser.opening)
 
 
 @route("GET", "/exceptions", "例外记录", query=LIST_QUERY, response=LIST)

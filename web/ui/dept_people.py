@@ -5,11 +5,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, render_template, request, url_for
 from sqlalchemy import select
 
 from registry import models as m
-from registry.inputs.filings import AbsenceIn, DelegationIn, ExemptionIn, RevocationIn, SealCustodyIn
+from registry.inputs.filings import (
+    AbsenceIn,
+    DelegationIn,
+    ExemptionIn,
+    PersonIn,
+    RevocationIn,
+    SealCustodyIn,
+    StaffFilingIn,
+)
 from registry.services import grants, org
 from web.access import note_personal_reads
 from web.context import runtime
@@ -25,7 +33,7 @@ from web.ui.common import (
     parse_int,
     parse_time,
 )
-from web.ui.forms import filing_form
+from web.ui.forms import filing_form, form_fields, take_form
 from vocab.clock import as_utc, utcnow
 
 from web.ui.department import _auth_rows, _department, _latest_items, _people
@@ -165,35 +173,32 @@ def _render_staff(dept, person_form, person_errors, filing_form, filing_errors, 
 
 @pages.post("/dept/<dept>/people")
 def dept_person_new(dept):
-    form = request.form
-    errors = FormErrors()
-    name = (form.get("name") or "").strip()
-    if not name:
-        errors.add("name", "必填")
-    section = parse_int(form.get("section"), "section", errors, required=False)
-    if errors:
-        return _render_staff(dept, form, errors, {}, FormErrors(), 422)
-    data = {"name": name, "department": dept, "section": section, "position": (form.get("position") or "").strip()}
-    result, errors = file_with(lambda ctx: org.create_person(ctx, data).id)
-    if errors:
-        return _render_staff(dept, form, errors, {}, FormErrors(), 422)
-    flash(f"已新增人员 {name}（编号 {result}）", "ok")
-    return redirect(url_for("ui.dept_staff", dept=dept))
+    def create(ctx, body: PersonIn) -> str:
+        return f"已新增人员 {body.name}（编号 {org.create_person(ctx, body).id}）"
+
+    to = url_for("ui.dept_staff", dept=dept)
+    posted = take_form(PersonIn, create, to, lambda form: {**form_fields(PersonIn, form), "department": dept})
+    return posted.response or _render_staff(dept, posted.form, posted.errors, {}, FormErrors(), 422)
 
 
 @pages.post("/dept/<dept>/staff-filings")
 def dept_staff_file(dept):
-    form = request.form
-    people = []
-    for key, value in form.items():
-        if key.startswith("role_") and is_id(key[5:]) and value:
-            people.append({"person": int(key[5:]), "role": value})
-    data = {"department": dept, "people": people}
-    result, errors = file_with(lambda ctx: org.file_staff(ctx, data).log_index)
-    if errors:
-        return _render_staff(dept, {}, FormErrors(), form, errors, 422)
-    flash(f"已报政务服务部门备案（{len(people)}人，日志序号 {result}）", "ok")
-    return redirect(url_for("ui.dept_staff", dept=dept))
+    def file(ctx, body: StaffFilingIn) -> str:
+        return f"已报政务服务部门备案（{len(body.people)}人，日志序号 {org.file_staff(ctx, body).log_index}）"
+
+    to = url_for("ui.dept_staff", dept=dept)
+    posted = take_form(StaffFilingIn, file, to, lambda form: {"department": dept, "people": _staff_entries(form)})
+    return posted.response or _render_staff(dept, {}, FormErrors(), posted.form, posted.errors, 422)
+
+
+def _staff_entries(form) -> list[dict[str, Any]] | None:
+    """The people ticked for the filing, each with the role chosen (`role_<person id>`); None for none."""
+    people = [
+        {"person": int(key[5:]), "role": value}
+        for key, value in form.items()
+        if key.startswith("role_") and is_id(key[5:]) and value
+    ]
+    return people or None
 
 
 # --- exemptions (不宜进驻) -------------------------------------------------------------------------

@@ -7,9 +7,11 @@ from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
 from registry import models as m
+from registry.inputs.filings import SealIn
+from web.ui.forms import filing_form
 from registry.services import org
 from web.context import runtime
-from web.ui.common import FormErrors, RolePages, file_with, matches, paginate_list, submit
+from web.ui.common import RolePages, file_with, matches, paginate_list
 
 pages = RolePages("gov_service")
 
@@ -55,23 +57,8 @@ def gs_staff_ack(filing_id):
 
 
 @pages.route("/gs/seals", methods=["GET", "POST"])
-def gs_seals():
-    form, errors, status = {}, FormErrors(), 200
-    if request.method == "POST":
-        form = request.form
-        data = {k: (form.get(k) or "").strip() for k in ("code", "name", "department", "kind")}
-        for k, label in (("code", "编码"), ("name", "名称"), ("department", "部门")):
-            if not data[k]:
-                errors.add(k, f"请填写{label}")
-        done, errors = submit(
-            errors,
-            lambda ctx: org.create_seal(ctx, data).code,
-            lambda _: f"印章 {data['code']} 已登记",
-            url_for("ui.gs_seals"),
-        )
-        if done is not None:
-            return done
-        status = 422
+@filing_form(SealIn, org.create_seal, "印章 {row.code} 已登记")
+def gs_seals(posted):
     q = request.args.get("q", "")
     with runtime().reading() as session:
         depts = dict(
@@ -87,8 +74,8 @@ def gs_seals():
             if matches(q, s.name, s.code, depts.get(s.department))
         ]
         return render_template(
-            "gs/seals.html", page=paginate_list(rows), depts=depts, q=q, form=form, errors=errors
-        ), status
+            "gs/seals.html", page=paginate_list(rows), depts=depts, q=q, form=posted.shown({}), errors=posted.errors
+        ), posted.status
 
 
 @pages.get("/gs/places")

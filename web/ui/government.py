@@ -7,11 +7,11 @@ from flask import render_template, request, url_for
 from sqlalchemy import func, select
 
 from registry import models as m
-from registry.inputs.filings import ExemptionDecisionIn
+from registry.inputs.filings import CitizensHomeOpeningIn, ExemptionDecisionIn, HallApprovalIn
 from registry.services import grants, org
-from web.ui.forms import take_form
+from web.ui.forms import filing_form, take_form
 from web.context import runtime
-from web.ui.common import FormErrors, RolePages, matches, paginate_list, parse_time, submit
+from web.ui.common import FormErrors, RolePages, matches, paginate_list
 from vocab.clock import as_utc, utcnow
 
 pages = RolePages("government")
@@ -95,27 +95,8 @@ def gov_exemption_decide(exemption_id):
 
 
 @pages.route("/gov/halls", methods=["GET", "POST"])
-def gov_halls():
-    form, errors, status = {}, FormErrors(), 200
-    if request.method == "POST":
-        form = request.form
-        data = {
-            "hall": form.get("hall") or "",
-            "document_no": (form.get("document_no") or "").strip() or None,
-            "valid_from": parse_time(form.get("valid_from"), "valid_from", errors, required=True),
-            "valid_to": parse_time(form.get("valid_to"), "valid_to", errors),
-        }
-        if not data["hall"]:
-            errors.add("hall", "请选择专业分厅")
-        done, errors = submit(
-            errors,
-            lambda ctx: org.file_hall_approval(ctx, data).log_index,
-            lambda out: f"已批准保留专业分厅 {data['hall']}（日志序号 {out}）",
-            url_for("ui.gov_halls"),
-        )
-        if done is not None:
-            return done
-        status = 422
+@filing_form(HallApprovalIn, org.file_hall_approval, "已批准保留专业分厅 {row.hall}（日志序号 {row.log_index}）")
+def gov_halls(posted):
     now = utcnow()
     with runtime().reading() as session:
         halls = list(session.scalars(select(m.Hall).order_by(m.Hall.kind, m.Hall.code)))
@@ -123,33 +104,30 @@ def gov_halls():
         names = dict(session.execute(select(m.Department.code, m.Department.name)).all())
         current = {h.code: _approval_state([a for a in approvals if a.hall == h.code], now) for h in halls}
         return render_template(
-            "gov/halls.html", halls=halls, approvals=approvals, current=current, names=names, form=form, errors=errors
-        ), status
+            "gov/halls.html",
+            halls=halls,
+            approvals=approvals,
+            current=current,
+            names=names,
+            form=posted.shown({}),
+            errors=posted.errors,
+        ), posted.status
 
 
 # --- 市民之家 opening ------------------------------------------------------------------------------
 
 
 @pages.route("/gov/opening", methods=["GET", "POST"])
-def gov_opening():
-    form, errors, status = {}, FormErrors(), 200
-    if request.method == "POST":
-        form = request.form
-        data = {
-            "date": parse_time(form.get("date"), "date", errors, required=True),
-            "document_no": (form.get("document_no") or "").strip() or None,
-        }
-        done, errors = submit(
-            errors,
-            lambda ctx: org.file_citizens_home_opening(ctx, data).log_index,
-            lambda out: f"市民之家启用日期已登记（日志序号 {out}）",
-            url_for("ui.gov_opening"),
-        )
-        if done is not None:
-            return done
-        status = 422
+@filing_form(
+    CitizensHomeOpeningIn, org.file_citizens_home_opening, "市民之家启用日期已登记（日志序号 {row.log_index}）"
+)
+def gov_opening(posted):
     with runtime().reading() as session:
         rows = list(session.scalars(select(m.CitizensHomeOpening).order_by(m.CitizensHomeOpening.id.desc())))
         return render_template(
-            "gov/opening.html", rows=rows, current=rows[0] if rows else None, form=form, errors=errors
-        ), status
+            "gov/opening.html",
+            rows=rows,
+            current=rows[0] if rows else None,
+            form=posted.shown({}),
+            errors=posted.errors,
+        ), posted.status
