@@ -46,21 +46,9 @@ def build_app(workdir: Path):
                     "group": "city_department" if kind == "department" else "body",
                 },
             )
-        org.create_hall(
-            ctx,
-            HallIn.model_validate(
-                {"code": "CITY", "name": "市本级政务大厅", "kind": "city", "host_department": "ZWFW"}
-            ),
-        )
-        org.create_place(
-            ctx,
-            PlaceIn.model_validate(
-                {"code": "ZH-01", "name": "综合窗口", "kind": "comprehensive_window", "hall": "CITY"}
-            ),
-        )
-        clerk = org.create_person(
-            ctx, PersonIn.model_validate({"name": "赵丽", "department": "ZWFW", "position": "综合窗口受理员"})
-        ).id
+        org.create_hall(ctx, HallIn(code="CITY", name="市本级政务大厅", kind="city", host_department="ZWFW"))
+        org.create_place(ctx, PlaceIn(code="ZH-01", name="综合窗口", kind="comprehensive_window", hall="CITY"))
+        clerk = org.create_person(ctx, PersonIn(name="赵丽", department="ZWFW", position="综合窗口受理员")).id
     tokens = {}
     with rt.filing_session() as session:
         for name, role, dept, person in [

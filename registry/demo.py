@@ -196,8 +196,7 @@ def _plan_steps(base: FilingContext, steps: list, st: _State) -> None:  # noqa: 
     def make_section(code, name, kind, whole):
         def run():
             s = org.create_section(
-                dept(code, sh(2018, 12, 3, 10)),
-                SectionIn.model_validate({"department": code, "name": name, "kind": kind, "entered_whole": whole}),
+                dept(code, sh(2018, 12, 3, 10)), SectionIn(department=code, name=name, kind=kind, entered_whole=whole)
             )
             st.sections[(code, name)] = s.id
             count("sections")
@@ -209,9 +208,7 @@ def _plan_steps(base: FilingContext, steps: list, st: _State) -> None:  # noqa: 
             section = st.sections.get((code, section_name)) if section_name else None
             p = org.create_person(
                 dept(code, sh(2018, 12, 3, 11)),
-                PersonIn.model_validate(
-                    {"name": names(), "department": code, "section": section, "position": position}
-                ),
+                PersonIn(name=names(), department=code, section=section, position=position),
             )
             st.people[(code, key)] = p.id
             if head and section is not None:
@@ -414,13 +411,8 @@ def _plan_steps(base: FilingContext, steps: list, st: _State) -> None:  # noqa: 
                 lambda hall=hall: (
                     org.file_hall_approval(
                         gov(sh(2018, 12, 20)),
-                        HallApprovalIn.model_validate(
-                            {
-                                "hall": hall,
-                                "valid_from": VALID_FROM,
-                                "valid_to": None,
-                                "document_no": "潭政函〔2018〕186号",
-                            }
+                        HallApprovalIn(
+                            hall=hall, valid_from=VALID_FROM, valid_to=None, document_no="潭政函〔2018〕186号"
                         ),
                     ),
                     count("hall_approvals"),
@@ -440,13 +432,11 @@ def _plan_steps(base: FilingContext, steps: list, st: _State) -> None:  # noqa: 
                     lambda code=code, p=p: (
                         org.create_seal(
                             gs(sh(2018, 12, 24)),
-                            SealIn.model_validate(
-                                {
-                                    "code": code,
-                                    "name": f"{DEPT_NAMES.get(p.code, p.code)}行政审批专用章",
-                                    "department": p.code,
-                                    "kind": "approval",
-                                }
+                            SealIn(
+                                code=code,
+                                name=f"{DEPT_NAMES.get(p.code, p.code)}行政审批专用章",
+                                department=p.code,
+                                kind="approval",
                             ),
                         ),
                         count("seals"),
@@ -461,13 +451,11 @@ def _plan_steps(base: FilingContext, steps: list, st: _State) -> None:  # noqa: 
                 lambda code=code, name=name, d_code=d_code: (
                     org.create_seal(
                         gs(sh(2018, 12, 24)),
-                        SealIn.model_validate(
-                            {
-                                "code": code,
-                                "name": f"{DEPT_NAMES.get(d_code, d_code)}{name}",
-                                "department": d_code,
-                                "kind": "business",
-                            }
+                        SealIn(
+                            code=code,
+                            name=f"{DEPT_NAMES.get(d_code, d_code)}{name}",
+                            department=d_code,
+                            kind="business",
                         ),
                     ),
                     count("seals"),
@@ -546,9 +534,7 @@ def _plan_steps(base: FilingContext, steps: list, st: _State) -> None:  # noqa: 
                 pid = st.people.get((p.code, key))
                 if pid and all(e["person"] != pid for e in people):
                     people.append({"person": pid, "role": "staff"})
-            filing = org.file_staff(
-                dept(p.code, sh(2018, 12, 27)), StaffFilingIn.model_validate({"department": p.code, "people": people})
-            )
+            filing = org.file_staff(dept(p.code, sh(2018, 12, 27)), StaffFilingIn(department=p.code, people=people))
             count("staff_filings")
             if p.code not in ("SHWJ", "NW"):  # two filings not yet acknowledged
                 org.acknowledge_staff(gs(sh(2018, 12, 28)), filing.id)

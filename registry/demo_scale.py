@@ -50,9 +50,7 @@ def scale_demo(base: FilingContext, factor: int, progress: bool = True) -> dict[
             for p in people:
                 org.create_person(
                     replace(base, actor=dept_actor(p.department), now=when),
-                    PersonIn.model_validate(
-                        {"name": names(), "department": p.department, "section": p.section, "position": "科员"}
-                    ),
+                    PersonIn(name=names(), department=p.department, section=p.section, position="科员"),
                 )
                 added["people"] += 1
                 bar.update(1)

@@ -109,54 +109,23 @@ class AlertsWorld:
                         "group": "city_department" if kind == "department" else "body",
                     },
                 )
-            org.create_hall(
-                ctx,
-                HallIn.model_validate(
-                    {"code": "CITY", "name": "市本级政务大厅", "kind": "city", "host_department": "ZWFW"}
-                ),
-            )
+            org.create_hall(ctx, HallIn(code="CITY", name="市本级政务大厅", kind="city", host_department="ZWFW"))
+            org.create_place(ctx, PlaceIn(code="ZH-01", name="综合窗口", kind="comprehensive_window", hall="CITY"))
             org.create_place(
-                ctx,
-                PlaceIn.model_validate(
-                    {"code": "ZH-01", "name": "综合窗口", "kind": "comprehensive_window", "hall": "CITY"}
-                ),
+                ctx, PlaceIn(code="FGW-CK", name="发改委窗口", kind="department_window", hall="CITY", department="FGW")
             )
-            org.create_place(
-                ctx,
-                PlaceIn.model_validate(
-                    {
-                        "code": "FGW-CK",
-                        "name": "发改委窗口",
-                        "kind": "department_window",
-                        "hall": "CITY",
-                        "department": "FGW",
-                    }
-                ),
-            )
-            org.create_place(
-                ctx,
-                PlaceIn.model_validate(
-                    {"code": "FGW-KS", "name": "发改委投资科", "kind": "internal_office", "department": "FGW"}
-                ),
-            )
-            org.create_place(
-                ctx,
-                PlaceIn.model_validate(
-                    {"code": "DAJ-KS", "name": "档案局利用科", "kind": "internal_office", "department": "DAJ"}
-                ),
-            )
-            org.create_place(
-                ctx, PlaceIn.model_validate({"code": "PLATFORM", "name": "一体化平台", "kind": "platform"})
-            )
+            org.create_place(ctx, PlaceIn(code="FGW-KS", name="发改委投资科", kind="internal_office", department="FGW"))
+            org.create_place(ctx, PlaceIn(code="DAJ-KS", name="档案局利用科", kind="internal_office", department="DAJ"))
+            org.create_place(ctx, PlaceIn(code="PLATFORM", name="一体化平台", kind="platform"))
             self.people["w"] = org.create_person(
-                ctx, PersonIn.model_validate({"name": "赵丽", "department": "ZWFW", "position": "综合窗口受理员"})
+                ctx, PersonIn(name="赵丽", department="ZWFW", position="综合窗口受理员")
             ).id
             # each department's account is linked to its clerk: a case step names the caller's person
             self.people["fgw"] = org.create_person(
-                ctx, PersonIn.model_validate({"name": "钱进", "department": "FGW", "position": "审批服务科科员"})
+                ctx, PersonIn(name="钱进", department="FGW", position="审批服务科科员")
             ).id
             self.people["daj"] = org.create_person(
-                ctx, PersonIn.model_validate({"name": "孙兰", "department": "DAJ", "position": "审批服务科科员"})
+                ctx, PersonIn(name="孙兰", department="DAJ", position="审批服务科科员")
             ).id
             seed_from_chinesecalendar(ctx.session, [2026])
         with self.rt.filing_session() as session:  # tokens only: no password hashing
@@ -291,9 +260,7 @@ def chief_representative(alerts_world, dept, name):
 
     w, code = alerts_world, DEPARTMENTS[dept]
     with w.rt.filing(SYSTEM) as ctx:
-        person = org.create_person(
-            ctx, PersonIn.model_validate({"name": name, "department": code, "position": "审批服务科科长"})
-        ).id
+        person = org.create_person(ctx, PersonIn(name=name, department=code, position="审批服务科科长")).id
     w.post(
         "/authorizations",
         {

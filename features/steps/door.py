@@ -247,12 +247,8 @@ def approval_section_person(alerts_world, name):
 
     w = alerts_world
     with w.rt.filing(SYSTEM) as ctx:
-        section = org.create_section(
-            ctx, SectionIn.model_validate({"department": "FGW", "name": "行政审批服务科", "kind": "approval_service"})
-        )
-        person = org.create_person(
-            ctx, PersonIn.model_validate({"name": name, "department": "FGW", "section": section.id, "position": "科员"})
-        ).id
+        section = org.create_section(ctx, SectionIn(department="FGW", name="行政审批服务科", kind="approval_service"))
+        person = org.create_person(ctx, PersonIn(name=name, department="FGW", section=section.id, position="科员")).id
     with w.rt.filing_session() as session:
         create_user(session, "fgw_sec", "department", None, department="FGW", person=person)
         w.tokens["fgw_sec"] = create_token(session, "fgw_sec")

@@ -116,6 +116,14 @@ class FilingContext:
     def is_late(self, effective_start: datetime) -> bool:
         return effective_start < self.now - LATE_GRACE
 
+    def filed(self, start: datetime | None = None) -> dict[str, Any]:
+        """A filing row's stamps: filed now, by this actor, and (given the effective `start`) whether
+        it is filed late (补录)."""
+        stamps: dict[str, Any] = {"filed_at": self.now, "filed_by": self.actor.name}
+        if start is not None:
+            stamps["late_filed"] = self.is_late(start)
+        return stamps
+
     def changed(self, kind: str, key: Any, note: str | None = None) -> None:
         """Add to the change feed; registry.change_signal wakes every worker at commit."""
         self.session.add(RegistryChange(kind=kind, key=str(key), note=note, changed_at=self.now))

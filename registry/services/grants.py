@@ -87,9 +87,7 @@ def file_authorization(ctx: FilingContext, body: AuthorizationIn) -> Authorizati
         items=body.items,
         valid_from=valid_from,
         valid_to=body.valid_to,
-        filed_at=ctx.now,
-        late_filed=ctx.is_late(valid_from),
-        filed_by=ctx.actor.name,
+        **ctx.filed(valid_from),
     )
     ctx.record(auth, "authorization", lambda: authorization_record(auth))
     return auth
@@ -135,14 +133,7 @@ def revoke_authorization(ctx: FilingContext, auth_id: int, body: RevocationIn) -
     ctx.require_department(signed.get("grantor") or "（无签名记录）")
     if existing is not None:  # the signed revocation: a deleted row revokes nothing twice
         raise Conflict(f"授权{auth_id}已于{iso(existing['at'])}撤销")
-    rev = Revocation(
-        authorization=auth_id,
-        at=at,
-        reason=reason,
-        filed_at=ctx.now,
-        late_filed=ctx.is_late(at),
-        filed_by=ctx.actor.name,
-    )
+    rev = Revocation(authorization=auth_id, at=at, reason=reason, **ctx.filed(at))
     ctx.record(
         rev,
         "revocation",
@@ -159,15 +150,7 @@ def file_absence(ctx: FilingContext, body: AbsenceIn) -> Absence:
         raise invalid("person", f"人员“{who.id}”没有签名登记记录")
     ctx.require_department(signed_department)
     ensure_order(body.from_, body.to, "from", "to")
-    row = Absence(
-        person=who.id,
-        from_=body.from_,
-        to=body.to,
-        reason=body.reason,
-        filed_at=ctx.now,
-        late_filed=ctx.is_late(body.from_),
-        filed_by=ctx.actor.name,
-    )
+    row = Absence(**body.model_dump(), **ctx.filed(body.from_))
     ctx.record(
         row,
         "absence",
@@ -188,20 +171,14 @@ def file_delegation(ctx: FilingContext, body: DelegationIn) -> Delegation:
     """事进人不进 (XT-3.3.2): a department (its own, unless named) delegates acceptance of items to
     gov_service, from now unless `from` says otherwise."""
     ctx.require_role("department")
-    dept = department(ctx.session, body.department or ctx.actor.department or "")
+    body = body.model_copy(
+        update={"department": body.department or ctx.actor.department, "from_": body.from_ or ctx.now}
+    )
+    dept = department(ctx.session, body.department or "")
     ctx.require_department(dept.code)
     require_items(ctx, body.items, "items", dept.code)
-    start = body.from_ or ctx.now
-    ensure_order(start, body.to, "from", "to")
-    row = Delegation(
-        department=dept.code,
-        items=body.items,
-        from_=start,
-        to=body.to,
-        filed_at=ctx.now,
-        late_filed=ctx.is_late(start),
-        filed_by=ctx.actor.name,
-    )
+    ensure_order(body.from_, body.to, "from", "to")
+    row = Delegation(**body.model_dump(), **ctx.filed(body.from_))
     ctx.record(
         row,
         "delegation",
@@ -219,9 +196,9 @@ def file_seal_custody(ctx: FilingContext, body: SealCustodyIn) -> SealCustody:
     seal = get_or_invalid(ctx.session, Seal, body.seal, "seal", "印章")
     ctx.require_department(seal.department)
     who = person(ctx.session, body.person)
-    start = body.from_ or ctx.now
-    ensure_order(start, body.to, "from", "to")
-    signed = ctx.signed(lambda state: _custody_facts(state, seal.code, who.id, start), kinds=CUSTODY_KINDS)
+    body = body.model_copy(update={"from_": body.from_ or ctx.now})
+    ensure_order(body.from_, body.to, "from", "to")
+    signed = ctx.signed(lambda state: _custody_facts(state, seal.code, who.id, body.from_), kinds=CUSTODY_KINDS)
     if signed["seal_department"] is None:
         raise invalid("seal", f"印章“{seal.code}”没有签名登记记录")
     ctx.require_department(signed["seal_department"])
@@ -229,15 +206,7 @@ def file_seal_custody(ctx: FilingContext, body: SealCustodyIn) -> SealCustody:
         raise invalid("person", "保管人须为本部门人员")
     if not signed["holds_grant"]:
         raise invalid("person", "保管人须在保管开始时持有本部门有效（未撤销、未过期）的首席代表授权")
-    row = SealCustody(
-        seal=seal.code,
-        person=who.id,
-        from_=start,
-        to=body.to,
-        filed_at=ctx.now,
-        late_filed=ctx.is_late(start),
-        filed_by=ctx.actor.name,
-    )
+    row = SealCustody(**body.model_dump(), **ctx.filed(body.from_))
     ctx.record(
         row,
         "seal_custody",
@@ -278,16 +247,7 @@ def request_exemption(ctx: FilingContext, body: ExemptionIn) -> Exemption:
         raise invalid("item", f"事项“{body.item}”不存在")
     ctx.require_department(item.department)
     ensure_order(body.effective_from, body.effective_to, "effective_from", "effective_to")
-    row = Exemption(
-        item=item.code,
-        department=item.department,
-        reason=body.reason,
-        basis=body.basis,
-        effective_from=body.effective_from,
-        effective_to=body.effective_to,
-        filed_at=ctx.now,
-        filed_by=ctx.actor.name,
-    )
+    row = Exemption(**body.model_dump(), department=item.department, **ctx.filed())
     ctx.record(
         row,
         "exemption_request",
@@ -310,9 +270,7 @@ def decide_exemption(ctx: FilingContext, exemption_id: int, body: ExemptionDecis
     result, document_no = body.result, body.document_no
     if ctx.session.scalar(select(ExemptionDecision).where(ExemptionDecision.exemption == exemption_id)):
         raise Conflict("该申请已有决定")
-    row = ExemptionDecision(
-        exemption=exemption.id, result=result, document_no=document_no, filed_at=ctx.now, filed_by=ctx.actor.name
-    )
+    row = ExemptionDecision(exemption=exemption.id, **body.model_dump(), **ctx.filed())
     ctx.record(
         row,
         "exemption_decision",
@@ -332,14 +290,7 @@ def decide_exemption(ctx: FilingContext, exemption_id: int, body: ExemptionDecis
 def file_exception(ctx: FilingContext, body: ExceptionIn) -> PolicyException:
     """例外: clears an in-principle finding for one subject (docs/design.md §6)."""
     ctx.require_role("reform_office")
-    row = PolicyException(
-        rule=body.rule,
-        subject=body.subject,
-        reason=body.reason,
-        until=body.until,
-        filed_at=ctx.now,
-        filed_by=ctx.actor.name,
-    )
+    row = PolicyException(**body.model_dump(), **ctx.filed())
     ctx.record(
         row,
         "exception",

@@ -67,9 +67,7 @@ def create_section(ctx: FilingContext, body: SectionIn) -> Section:
     _for_department(ctx, body.department, "gov_service", "department")
     if body.head is not None:
         _own_head(ctx, body.department, body.head)
-    section = Section(
-        department=body.department, name=body.name, kind=body.kind, entered_whole=body.entered_whole, head=body.head
-    )
+    section = Section(**body.model_dump())
     log_state(ctx, "section", section)
     return section
 
@@ -105,7 +103,7 @@ def create_hall(ctx: FilingContext, body: HallIn) -> Hall:
         department(ctx.session, body.host_department, "host_department")
     if ctx.session.get(Hall, body.code) is not None:
         raise Conflict(f"大厅编码“{body.code}”已存在")
-    hall = Hall(code=body.code, name=body.name, kind=body.kind, host_department=body.host_department)
+    hall = Hall(**body.model_dump())
     log_state(ctx, "hall", hall)
     return hall
 
@@ -132,9 +130,7 @@ def create_place(ctx: FilingContext, body: PlaceIn) -> Place:
         get_or_invalid(ctx.session, FunctionSection, function_section, "function_section", "功能板块")
     if ctx.session.get(Place, body.code) is not None:
         raise Conflict(f"场所编码“{body.code}”已存在")
-    place = Place(
-        code=body.code, name=body.name, kind=kind, hall=hall, department=dept, function_section=function_section
-    )
+    place = Place(**body.model_dump())
     log_state(ctx, "place", place)
     return place
 
@@ -145,9 +141,7 @@ def create_person(ctx: FilingContext, body: PersonIn) -> Person:
         section = get_or_invalid(ctx.session, Section, body.section, "section", "科室")
         if section.department != body.department:
             raise invalid("section", "科室不属于该部门")
-    p = Person(
-        name=body.name, department=body.department, section=body.section, position=body.position, created_at=ctx.now
-    )
+    p = Person(**body.model_dump(), created_at=ctx.now)
     log_state(ctx, "person", p)
     return p
 
@@ -205,13 +199,7 @@ def file_hall_approval(ctx: FilingContext, body: HallApprovalIn) -> HallApproval
     if hall.kind != "sub":
         raise invalid("hall", "只有专业分厅需要批准保留")
     ensure_order(body.valid_from, body.valid_to, "valid_from", "valid_to")
-    row = HallApproval(
-        hall=hall.code,
-        valid_from=body.valid_from,
-        valid_to=body.valid_to,
-        document_no=body.document_no,
-        filed_at=ctx.now,
-    )
+    row = HallApproval(**body.model_dump(), filed_at=ctx.now)
     ctx.record(
         row,
         "hall_approval",
@@ -228,7 +216,7 @@ def file_hall_approval(ctx: FilingContext, body: HallApprovalIn) -> HallApproval
 
 def file_citizens_home_opening(ctx: FilingContext, body: CitizensHomeOpeningIn) -> CitizensHomeOpening:
     ctx.require_role("government")
-    row = CitizensHomeOpening(date=body.date, document_no=body.document_no, filed_at=ctx.now)
+    row = CitizensHomeOpening(**body.model_dump(), filed_at=ctx.now)
     ctx.record(
         row, "citizens_home_opening", lambda: {"id": row.id, "date": iso(row.date), "document_no": row.document_no}
     )
@@ -240,6 +228,6 @@ def create_seal(ctx: FilingContext, body: SealIn) -> Seal:
     department(ctx.session, body.department)
     if ctx.session.get(Seal, body.code) is not None:
         raise Conflict(f"印章编码“{body.code}”已存在")
-    seal = Seal(code=body.code, name=body.name, department=body.department, kind=body.kind)
+    seal = Seal(**body.model_dump())
     log_state(ctx, "seal", seal)
     return seal

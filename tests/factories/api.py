@@ -60,12 +60,7 @@ def seal_setup(rt, client, world):
     a = world["people"]["a"]
     a_id = grant(client, world, a, "A")
     with rt.filing(Actor(name="zwfw", role="gov_service")) as ctx:
-        org.create_seal(
-            ctx,
-            SealIn.model_validate(
-                {"code": "FGW-SP", "name": "市发改委行政审批专用章", "department": "FGW", "kind": "approval"}
-            ),
-        )
+        org.create_seal(ctx, SealIn(code="FGW-SP", name="市发改委行政审批专用章", department="FGW", kind="approval"))
     r = client.post(
         "/api/v1/seal-custody",
         json={"seal": "FGW-SP", "person": a, "from": "2019-01-01"},

@@ -51,29 +51,25 @@ def a_and_b(rt, world):
     with rt.filing(FGW) as ctx:
         a = grants.file_authorization(
             ctx,
-            AuthorizationIn.model_validate(
-                {
-                    "grantor": "FGW",
-                    "grantee": {"person": world["people"]["a"]},
-                    "post": "A",
-                    "powers": MINIMUM,
-                    "items": "*",
-                    "valid_from": T0,
-                }
+            AuthorizationIn(
+                grantor="FGW",
+                grantee={"person": world["people"]["a"]},
+                post="A",
+                powers=MINIMUM,
+                items="*",
+                valid_from=T0,
             ),
         )
         b = grants.file_authorization(
             ctx,
-            AuthorizationIn.model_validate(
-                {
-                    "grantor": "FGW",
-                    "grantee": {"person": world["people"]["b"]},
-                    "post": "B",
-                    "backs": a.id,
-                    "powers": MINIMUM,
-                    "items": "*",
-                    "valid_from": T0,
-                }
+            AuthorizationIn(
+                grantor="FGW",
+                grantee={"person": world["people"]["b"]},
+                post="B",
+                backs=a.id,
+                powers=MINIMUM,
+                items="*",
+                valid_from=T0,
             ),
         )
         return a.id, b.id
@@ -81,14 +77,9 @@ def a_and_b(rt, world):
 
 def seal_kept_by(rt, person_id: int, code: str = "FGW-SP"):
     with rt.filing(SYSTEM) as ctx:
-        org.create_seal(
-            ctx,
-            SealIn.model_validate(
-                {"code": code, "name": "市发改委行政审批专用章", "department": "FGW", "kind": "approval"}
-            ),
-        )
+        org.create_seal(ctx, SealIn(code=code, name="市发改委行政审批专用章", department="FGW", kind="approval"))
     with rt.filing(FGW) as ctx:
-        grants.file_seal_custody(ctx, SealCustodyIn.model_validate({"seal": code, "person": person_id, "from": T0}))
+        grants.file_seal_custody(ctx, SealCustodyIn(seal=code, person=person_id, from_=T0))
 
 
 @pytest.fixture

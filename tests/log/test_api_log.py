@@ -116,15 +116,7 @@ def test_consistency_proof_between_two_checkpoints_verifies(rt, client, world): 
         with rt.filing(SYSTEM) as ctx:
             for i in codes:
                 org.create_seal(
-                    ctx,
-                    SealIn.model_validate(
-                        {
-                            "code": f"GA-S{i:02d}",
-                            "name": f"市公安局业务专用章{i}",
-                            "department": "GA",
-                            "kind": "business",
-                        }
-                    ),
+                    ctx, SealIn(code=f"GA-S{i:02d}", name=f"市公安局业务专用章{i}", department="GA", kind="business")
                 )
 
     seals(range(2))

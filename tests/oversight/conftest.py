@@ -58,9 +58,7 @@ def world(rt):
             ("c", "王芳", "GA", "行政审批科科长"),
             ("w", "赵丽", "ZWFW", "综合窗口受理员"),
         ]:
-            people[key] = org.create_person(
-                ctx, PersonIn.model_validate({"name": name, "department": dept, "position": position})
-            ).id
+            people[key] = org.create_person(ctx, PersonIn(name=name, department=dept, position=position)).id
         seed_from_chinesecalendar(ctx.session, [2026])
     tokens = {}
     with rt.filing_session() as session:

@@ -137,20 +137,16 @@ def test_delegated_cases_respond_within_one_office_hour_and_violations_are_alert
     publish(client, world, GA_ITEM, "ga")
     chief = world["people"]["c"]
     with rt.filing(Actor(name="ga", role="department", department="GA")) as ctx:
-        grants.file_delegation(
-            ctx, DelegationIn.model_validate({"department": "GA", "items": "*", "from": at("2026-01-01T00:00:00")})
-        )
+        grants.file_delegation(ctx, DelegationIn(department="GA", items="*", from_=at("2026-01-01T00:00:00")))
         grants.file_authorization(
             ctx,
-            AuthorizationIn.model_validate(
-                {
-                    "grantor": "GA",
-                    "grantee": {"person": chief},
-                    "post": "A",
-                    "powers": ["decide", "coordinate", "urge", "report_up", "countersign", "execute_fee", "use_seal"],
-                    "items": "*",
-                    "valid_from": at("2026-01-01T00:00:00"),
-                }
+            AuthorizationIn(
+                grantor="GA",
+                grantee={"person": chief},
+                post="A",
+                powers=["decide", "coordinate", "urge", "report_up", "countersign", "execute_fee", "use_seal"],
+                items="*",
+                valid_from=at("2026-01-01T00:00:00"),
             ),
         )
     # received 17:20 on Friday 2026-11-20: the hour runs 17:20–17:30 and 09:00–09:50 on Monday

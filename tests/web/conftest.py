@@ -35,18 +35,10 @@ def world(rt):
                 },
             )
         city_hall(ctx)
-        a = org.create_person(
-            ctx, PersonIn.model_validate({"name": "张建国", "department": "FGW", "position": "行政审批科科长"})
-        )
-        b = org.create_person(
-            ctx, PersonIn.model_validate({"name": "李明", "department": "FGW", "position": "行政审批科副科长"})
-        )
-        c = org.create_person(
-            ctx, PersonIn.model_validate({"name": "王芳", "department": "GA", "position": "行政审批科科长"})
-        )
-        w = org.create_person(
-            ctx, PersonIn.model_validate({"name": "赵丽", "department": "ZWFW", "position": "综合窗口受理员"})
-        )
+        a = org.create_person(ctx, PersonIn(name="张建国", department="FGW", position="行政审批科科长"))
+        b = org.create_person(ctx, PersonIn(name="李明", department="FGW", position="行政审批科副科长"))
+        c = org.create_person(ctx, PersonIn(name="王芳", department="GA", position="行政审批科科长"))
+        w = org.create_person(ctx, PersonIn(name="赵丽", department="ZWFW", position="综合窗口受理员"))
         people = {"a": a.id, "b": b.id, "c": c.id, "w": w.id}
     tokens = {}
     with rt.filing_session() as session:

@@ -29,9 +29,7 @@ def _fresh_decision(rt, client, world, **q):
     rt.policy.reload()
     first = ask(client, world, **q)
     with rt.filing(Actor(name="zwfw", role="gov_service")) as ctx:  # any filing moves the change feed
-        org.create_hall(
-            ctx, HallIn.model_validate({"code": f"H{first['decision_id'][:6]}", "name": "另一大厅", "kind": "sub"})
-        )
+        org.create_hall(ctx, HallIn(code=f"H{first['decision_id'][:6]}", name="另一大厅", kind="sub"))
     second = ask(client, world, **q)
     assert first["allowed"] == second["allowed"]
     return first

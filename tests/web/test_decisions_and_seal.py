@@ -175,10 +175,7 @@ def test_exemption_grants_services(rt, client, world):
     file_item(client, world)
     with rt.filing(Actor(name="fgw", role="department", department="FGW")) as ctx:
         ex = grants.request_exemption(
-            ctx,
-            ExemptionIn.model_validate(
-                {"item": "FGW-001", "reason": "law", "basis": "《某法》第十条", "effective_from": ctx.now}
-            ),
+            ctx, ExemptionIn(item="FGW-001", reason="law", basis="《某法》第十条", effective_from=ctx.now)
         )
     with pytest.raises(Forbidden):
         with rt.filing(Actor(name="fgw", role="department", department="FGW")) as ctx:

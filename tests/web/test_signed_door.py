@@ -82,12 +82,7 @@ def test_the_custody_precondition_reads_the_signed_grants(client, world, rt):
     a, b = world["people"]["a"], world["people"]["b"]
     a_id = grant(client, world, a, "A", powers=MINIMUM)
     with rt.filing(Actor(name="zwfw", role="gov_service")) as ctx:
-        org.create_seal(
-            ctx,
-            SealIn.model_validate(
-                {"code": "FGW-SP", "name": "市发改委行政审批专用章", "department": "FGW", "kind": "approval"}
-            ),
-        )
+        org.create_seal(ctx, SealIn(code="FGW-SP", name="市发改委行政审批专用章", department="FGW", kind="approval"))
 
     def name_custodian(person: int):
         return client.post(
@@ -138,30 +133,15 @@ def test_every_other_edited_row_kind_is_named_and_changes_no_fact(rt, client, wo
     fgw = Actor(name="fgw", role="department", department="FGW")
     with rt.filing(SYSTEM) as ctx:
         section = org.create_section(
-            ctx,
-            SectionIn.model_validate(
-                {"department": "FGW", "name": "行政审批科", "kind": "approval_service", "head": a}
-            ),
+            ctx, SectionIn(department="FGW", name="行政审批科", kind="approval_service", head=a)
         ).id
         catalog.create_function_section(ctx, {"code": "FS-1", "name": "投资项目审批", "lead_department": "FGW"})
-        org.create_seal(
-            ctx,
-            SealIn.model_validate(
-                {"code": "FGW-SP", "name": "市发改委行政审批专用章", "department": "FGW", "kind": "approval"}
-            ),
-        )
+        org.create_seal(ctx, SealIn(code="FGW-SP", name="市发改委行政审批专用章", department="FGW", kind="approval"))
     with rt.filing(fgw) as ctx:
-        delegation = grants.file_delegation(
-            ctx, DelegationIn.model_validate({"department": "FGW", "items": "*", "from": t, "to": None})
-        ).id
-        custody = grants.file_seal_custody(
-            ctx, SealCustodyIn.model_validate({"seal": "FGW-SP", "person": a, "from": t})
-        ).id
+        delegation = grants.file_delegation(ctx, DelegationIn(department="FGW", items="*", from_=t, to=None)).id
+        custody = grants.file_seal_custody(ctx, SealCustodyIn(seal="FGW-SP", person=a, from_=t)).id
         staff = org.file_staff(
-            ctx,
-            StaffFilingIn.model_validate(
-                {"department": "FGW", "people": [{"person": a, "role": "chief_representative"}]}
-            ),
+            ctx, StaffFilingIn(department="FGW", people=[{"person": a, "role": "chief_representative"}])
         ).id
         revocation = grants.revoke_authorization(ctx, a_id, RevocationIn(at=t.replace(year=2030), reason="调岗")).id
     before = _facts(rt)

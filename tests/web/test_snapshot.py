@@ -73,7 +73,7 @@ def test_a_snapshot_of_another_log_is_refused(rt, client, world):
     info = rt.policy.start_info
     assert info["from"] == "log" and "不符" in info["rejected"]
     with rt.filing(Actor(name="zwfw", role="gov_service")) as ctx:
-        org.create_hall(ctx, HallIn.model_validate({"code": "SUB1", "name": "分厅", "kind": "sub"}))
+        org.create_hall(ctx, HallIn(code="SUB1", name="分厅", kind="sub"))
     assert ask(client, world, person=a, **Q)["allowed"] is True
 
 

@@ -122,13 +122,11 @@ def test_the_public_list_shows_who_is_absent_now_and_who_acts(client, ui, rt):
     with rt.filing(FGW) as ctx:
         grants.file_absence(
             ctx,
-            AbsenceIn.model_validate(
-                {
-                    "person": ui["people"]["a"],
-                    "from": utcnow() - timedelta(hours=1),
-                    "to": utcnow() + timedelta(days=2),
-                    "reason": "出差",
-                }
+            AbsenceIn(
+                person=ui["people"]["a"],
+                from_=utcnow() - timedelta(hours=1),
+                to=utcnow() + timedelta(days=2),
+                reason="出差",
             ),
         )
     page = client.get("/public/chief-representatives").text
@@ -206,14 +204,12 @@ def test_a_comprehensive_window_login_sees_what_it_may_do_not_an_empty_seal_form
 
         grants.file_authorization(
             ctx,
-            AuthorizationIn.model_validate(
-                {
-                    "grantor": "FGW",
-                    "grantee": {"gov_service": True},
-                    "powers": ["consult", "receive", "accept", "issue"],
-                    "items": "*",
-                    "valid_from": T0,
-                }
+            AuthorizationIn(
+                grantor="FGW",
+                grantee={"gov_service": True},
+                powers=["consult", "receive", "accept", "issue"],
+                items="*",
+                valid_from=T0,
             ),
         )
     login(client, "win")  # 赵丽, a clerk of the service department

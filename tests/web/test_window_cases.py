@@ -48,15 +48,8 @@ def _may_accept(rt, person: int) -> None:
     with rt.filing(FGW) as ctx:
         grants.file_authorization(
             ctx,
-            AuthorizationIn.model_validate(
-                {
-                    "grantor": "FGW",
-                    "grantee": {"gov_service": True},
-                    "post": None,
-                    "powers": ACCEPT,
-                    "items": "*",
-                    "valid_from": T0,
-                }
+            AuthorizationIn(
+                grantor="FGW", grantee={"gov_service": True}, post=None, powers=ACCEPT, items="*", valid_from=T0
             ),
         )
 

@@ -21,23 +21,9 @@ def _other_hall(rt):
     from registry.services.context import SYSTEM
 
     with rt.filing(SYSTEM) as ctx:
-        org.create_hall(
-            ctx,
-            HallIn.model_validate(
-                {"code": "GA-HALL", "name": "公安交警车管分厅", "kind": "sub", "host_department": "GA"}
-            ),
-        )
+        org.create_hall(ctx, HallIn(code="GA-HALL", name="公安交警车管分厅", kind="sub", host_department="GA"))
         org.create_place(
-            ctx,
-            PlaceIn.model_validate(
-                {
-                    "code": "GA-CK",
-                    "name": "车管窗口",
-                    "kind": "department_window",
-                    "hall": "GA-HALL",
-                    "department": "GA",
-                }
-            ),
+            ctx, PlaceIn(code="GA-CK", name="车管窗口", kind="department_window", hall="GA-HALL", department="GA")
         )
 
 

@@ -34,12 +34,7 @@ def test_a_pages_tables_become_sheets_as_the_page_shows_them():
 def _exceptions(rt, reasons: list[str]) -> None:
     with rt.filing(Actor(name="sgb", role="reform_office")) as ctx:
         for i, reason in enumerate(reasons):
-            grants.file_exception(
-                ctx,
-                ExceptionIn.model_validate(
-                    {"rule": "XT-3.4.catch_all", "subject": f"item:FGW-{i:03d}", "reason": reason}
-                ),
-            )
+            grants.file_exception(ctx, ExceptionIn(rule="XT-3.4.catch_all", subject=f"item:FGW-{i:03d}", reason=reason))
 
 
 def test_the_download_holds_the_whole_list_with_formulas_made_inert(client, ui, rt):
