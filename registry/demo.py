@@ -61,6 +61,7 @@ from registry.inputs.filings import (
     DelegationIn,
     ExemptionDecisionIn,
     ExemptionIn,
+    FeeReviewIn,
     HallApprovalIn,
     PersonIn,
     PlaceIn,
@@ -381,7 +382,7 @@ def _plan_steps(base: FilingContext, steps: list, st: _State) -> None:  # noqa: 
                 (
                     f"收费审查 {fee['code']}",
                     lambda it=it, review=review: (
-                        catalog.review_fee(drc(sh(2018, 12, 18)), it.code, review),
+                        catalog.review_fee(drc(sh(2018, 12, 18)), it.code, FeeReviewIn.model_validate(review)),
                         count("fee_reviews"),
                     ),
                 )

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 import vocab
 from registry.errors import Conflict, ErrorList, NotFound, invalid
+from registry.inputs.filings import FeeReviewIn
 from registry.models import Department, DirectoryItem, FeeReview, FunctionSection, Hall, ItemReview, ItemVersion
 from registry.services._common import code_of, department, latest_item
 from registry.services.context import FilingContext, iso
@@ -225,34 +226,24 @@ def review_item(ctx: FilingContext, code: str, result: str, reasons: list[str] |
     return review
 
 
-def review_fee(ctx: FilingContext, item_code: str, data: dict[str, Any]) -> FeeReview:
-    """The DRC checks a fee's basis and standard (XT-4.2)."""
+def review_fee(ctx: FilingContext, item_code: str, body: FeeReviewIn) -> FeeReview:
+    """The DRC checks a fee's basis and standard (XT-4.2); the fee may go unnamed where the item has one."""
     ctx.require_role("drc")
     item = latest_item(ctx.session, item_code)
     if item is None:
         raise NotFound(f"事项“{item_code}”不存在")
     fee_codes = {f["code"] for f in item.fees}
-    fee = data.get("fee") or (next(iter(fee_codes)) if len(fee_codes) == 1 else None)
+    fee = body.fee or (next(iter(fee_codes)) if len(fee_codes) == 1 else None)
     if fee not in fee_codes:
         raise invalid("fee", f"事项“{item_code}”没有收费项目“{fee}”")
-    if data.get("result") not in ("approved", "returned"):
-        raise invalid("result", "审查结论须为“通过”（approved）或“退回”（returned）")
-    basis_ok, standard_ok = bool(data.get("basis_ok")), bool(data.get("standard_ok"))
-    if data["result"] == "approved" and not (basis_ok and standard_ok):
+    basis_ok, standard_ok = body.basis_ok, body.standard_ok
+    if body.result == "approved" and not (basis_ok and standard_ok):
         missing = "、".join(x for x, ok in (("收费依据合法", basis_ok), ("收费标准合规", standard_ok)) if not ok)
         raise invalid("result", f"未确认{missing}，不能审查通过：请逐项核对并勾选，或选择“退回”并写明意见")
-    if not (basis_ok and standard_ok) and not (data.get("note") or "").strip():
+    if not (basis_ok and standard_ok) and not (body.note or "").strip():
         raise invalid("note", "依据或标准未通过核对，请写明审查意见（哪一项不符合、应如何改正）")
-    row = FeeReview(
-        item=item_code,
-        fee=fee,
-        result=data["result"],
-        basis_ok=bool(data.get("basis_ok")),
-        standard_ok=bool(data.get("standard_ok")),
-        note=data.get("note"),
-        reviewer=ctx.actor.name,
-        filed_at=ctx.now,
-    )
+    body = body.model_copy(update={"fee": fee})
+    row = FeeReview(**body.model_dump(), item=item_code, reviewer=ctx.actor.name, filed_at=ctx.now)
     ctx.session.add(row)
     ctx.session.flush()
     row.log_index = ctx.log(

@@ -50,6 +50,14 @@ EVENTS = {
     "reopened": "问题再次出现",
 }
 LIVE_STATES = ("open", "notified", "answered", "escalated")
+# What a finding states of itself (the API's finding and the compliance report's row show these).
+FIELDS = ("id", "rule", "clause", "subject", "department", "severity", "strength", "text", "state")
+
+
+def fields_of(finding: Finding) -> dict[str, Any]:
+    return {name: getattr(finding, name) for name in FIELDS}
+
+
 # Events that are also signed records in the log.
 LOGGED_EVENTS = frozenset({"notified", "answered", "escalated", "cause_removed", "exception_recorded", "reopened"})
 ANSWERABLE = frozenset({"open", "notified", "escalated", "answered"})

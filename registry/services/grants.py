@@ -75,19 +75,13 @@ def file_authorization(ctx: FilingContext, body: AuthorizationIn) -> Authorizati
     elif backs is not None:
         raise invalid("backs", "只有B岗授权注明所支撑的A岗")
     require_items(ctx, body.items, "items", grantor.code)
-    valid_from = body.valid_from or ctx.now
-    ensure_order(valid_from, body.valid_to, "valid_from", "valid_to")
+    body = body.model_copy(update={"valid_from": body.valid_from or ctx.now})
+    ensure_order(body.valid_from, body.valid_to, "valid_from", "valid_to")
     auth = Authorization(
-        grantor=grantor.code,
+        **body.model_dump(exclude={"grantee"}),
         grantee_person=person_id,
         grantee_gov_service=gov,
-        post=post,
-        backs=backs,
-        powers=powers,
-        items=body.items,
-        valid_from=valid_from,
-        valid_to=body.valid_to,
-        **ctx.filed(valid_from),
+        **ctx.filed(body.valid_from),
     )
     ctx.record(auth, "authorization", lambda: authorization_record(auth))
     return auth

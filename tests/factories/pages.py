@@ -48,31 +48,15 @@ def published_item(rt):
 
 def a_and_b(rt, world):
     """An A post for 张建国 and a B post backing it for 李明; returns their ids."""
+
+    def grant(ctx, person: int, post: str, backs: int | None = None) -> int:
+        grantee = {"person": person}
+        body = AuthorizationIn(grantor="FGW", grantee=grantee, post=post, backs=backs, powers=MINIMUM, valid_from=T0)
+        return grants.file_authorization(ctx, body).id
+
     with rt.filing(FGW) as ctx:
-        a = grants.file_authorization(
-            ctx,
-            AuthorizationIn(
-                grantor="FGW",
-                grantee={"person": world["people"]["a"]},
-                post="A",
-                powers=MINIMUM,
-                items="*",
-                valid_from=T0,
-            ),
-        )
-        b = grants.file_authorization(
-            ctx,
-            AuthorizationIn(
-                grantor="FGW",
-                grantee={"person": world["people"]["b"]},
-                post="B",
-                backs=a.id,
-                powers=MINIMUM,
-                items="*",
-                valid_from=T0,
-            ),
-        )
-        return a.id, b.id
+        a = grant(ctx, world["people"]["a"], "A")
+        return a, grant(ctx, world["people"]["b"], "B", backs=a)
 
 
 def seal_kept_by(rt, person_id: int, code: str = "FGW-SP"):

@@ -48,15 +48,7 @@ def event_json(e: m.FindingEvent) -> dict:
 
 def finding_json(f: m.Finding) -> dict:
     return {
-        "id": f.id,
-        "rule": f.rule,
-        "clause": f.clause,
-        "subject": f.subject,
-        "department": f.department,
-        "severity": f.severity,
-        "strength": f.strength,
-        "text": f.text,
-        "state": f.state,
+        **finding_service.fields_of(f),
         "state_label": finding_service.STATES.get(f.state, f.state),
         "first_seen": t(f.first_seen),
         "last_seen": t(f.last_seen),

@@ -224,7 +224,7 @@ def list_fee_reviews():
     response=OBJ,
 )
 def review_fee(code: str, body: s.FeeReviewIn):
-    return file(lambda ctx: catalog.review_fee(ctx, code, body.model_dump()), ser.fee_review)
+    return file(lambda ctx: catalog.review_fee(ctx, code, body), ser.fee_review)
 
 
 # --- grants -----------------------------------------------------------------------------------

@@ -3,14 +3,18 @@ basis and standard (收费清单, XT-4.2)."""
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from typing import Any
+
+from flask import render_template, request, url_for
 from sqlalchemy import select
 
 from registry import models as m
+from registry.inputs.filings import FeeReviewIn
 from registry.services import catalog
 from registry.services.catalog import published_items
 from web.context import runtime
-from web.ui.common import FormErrors, RolePages, file_with, matches, paginate_list
+from web.ui.common import RolePages, matches, paginate_list
+from web.ui.forms import Posted, form_fields, not_posted, take_form
 
 pages = RolePages("drc")
 
@@ -43,33 +47,24 @@ def drc_home():
     return _render()
 
 
-def _render(errors_for=None, errors=None, form=None, status=200):
+def _render(posted: Posted | None = None, errors_for: str | None = None):
+    posted = posted or not_posted()
     q, state = request.args.get("q", ""), request.args.get("state", "waiting")
     with runtime().reading() as session:
         rows = _fee_rows(session, q, state)
         return render_template(
-            "drc/home.html",
-            page=paginate_list(rows),
-            q=q,
-            state=state,
-            errors_for=errors_for,
-            errors=errors or FormErrors(),
-            form=form or {},
-        ), status
+            "drc/home.html", page=paginate_list(rows), q=q, state=state, **posted.in_row(errors_for)
+        ), posted.status
 
 
 @pages.post("/drc/fees/<item>/<fee>")
 def drc_review(item, fee):
-    form = request.form
-    data = {
-        "fee": fee,
-        "result": form.get("result") or "",
-        "basis_ok": form.get("basis_ok") == "1",
-        "standard_ok": form.get("standard_ok") == "1",
-        "note": (form.get("note") or "").strip() or None,
-    }
-    out, errors = file_with(lambda ctx: catalog.review_fee(ctx, item, data).log_index)
-    if errors:
-        return _render(f"{item}/{fee}", errors, form, 422)
-    flash(f"收费项目 {fee}（事项 {item}）审查已登记（日志序号 {out}）", "ok")
-    return redirect(url_for("ui.drc_home"))
+    def review(ctx, body: FeeReviewIn) -> str:
+        row = catalog.review_fee(ctx, item, body)
+        return f"收费项目 {fee}（事项 {item}）审查已登记（日志序号 {row.log_index}）"
+
+    def read(form) -> dict[str, Any]:
+        return {**form_fields(FeeReviewIn, form), "fee": fee}
+
+    posted = take_form(FeeReviewIn, review, url_for("ui.drc_home"), read)
+    return posted.response or _render(posted, f"{item}/{fee}")

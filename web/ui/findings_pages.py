@@ -13,6 +13,7 @@ from registry import models as m
 from registry.services import findings as finding_service
 from web.context import runtime
 from web.ui.common import FormErrors, RolePages, exporting, file_with, matches, paginate_list
+from web.ui.forms import Posted, not_posted
 from web.ui.names import Names
 
 pages = RolePages("department")
@@ -46,21 +47,7 @@ def open_count(session, department: str) -> int | None:
 
 def as_report(rows: list[m.Finding], names: Names) -> dict[str, Any]:
     """Stored rows in the shape of the compliance report (findings and a summary)."""
-    findings = [
-        {
-            "id": f.id,
-            "clause": f.clause,
-            "rule": f.rule,
-            "subject": f.subject,
-            "department": f.department,
-            "severity": f.severity,
-            "strength": f.strength,
-            "text": f.text,
-            "state": f.state,
-            "last_seen": f.last_seen,
-        }
-        for f in rows
-    ]
+    findings = [{**finding_service.fields_of(f), "last_seen": f.last_seen} for f in rows]
     by_clause: dict[str, int] = {}
     per_dept: dict[str | None, int] = {}
     for f in findings:
@@ -86,7 +73,8 @@ def dept_findings(dept):
     return _render(dept)
 
 
-def _render(dept: str, errors_for: str | None = None, errors: FormErrors | None = None, form=None, status=200):
+def _render(dept: str, posted: Posted | None = None, errors_for: str | None = None):
+    posted = posted or not_posted()
     q = request.args.get("q", "")
     with runtime().reading() as session:
         names = Names(session)
@@ -113,10 +101,8 @@ def _render(dept: str, errors_for: str | None = None, errors: FormErrors | None 
             states=finding_service.STATES,
             event_labels=finding_service.EVENTS,
             severity=SEVERITY,
-            errors_for=errors_for,
-            errors=errors or FormErrors(),
-            form=form or {},
-        ), status
+            **posted.in_row(errors_for),
+        ), posted.status
 
 
 def _findings_xlsx(dept: str, rows: list[m.Finding], events: dict[str, list[m.FindingEvent]], names: Names):
@@ -154,9 +140,9 @@ def dept_finding_answer(dept, finding_id):
     if not note:
         errors = FormErrors()
         errors.add("note", "请写明答复内容：已经或将要如何整改")
-        return _render(dept, finding_id, errors, request.form, 422)
+        return _render(dept, Posted(request.form, errors, 422), finding_id)
     _, errors = file_with(lambda ctx: finding_service.answer(ctx, finding_id, note).id)
     if errors:
-        return _render(dept, finding_id, errors, request.form, 422)
+        return _render(dept, Posted(request.form, errors, 422), finding_id)
     flash("答复已签名登记，审改部门可以看到", "ok")
     return redirect(url_for("ui.dept_findings", dept=dept))

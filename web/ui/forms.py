@@ -180,6 +180,8 @@ def form_fields(model: type[BaseModel], form: Any) -> dict[str, Any]:
             out[key] = item_scope(form)
         elif any(k is list or get_origin(k) is list for k in kinds):
             out[key] = form.getlist(key)
+        elif bool in kinds:  # a checkbox: sent when ticked
+            out[key] = form.get(key) in ("1", "on", "true")
         elif int in kinds:
             out[key] = form_id(form.get(key))
         else:
@@ -207,6 +209,16 @@ class Posted:
         """What the form shows: as posted, or on GET its defaults."""
         return defaults if self.form is None else self.form
 
+    def in_row(self, errors_for: Any) -> dict[str, Any]:
+        """The page's context where each row of a list holds this form: the row it was posted
+        for (`errors_for`), its values and its errors."""
+        return {"errors_for": errors_for, "errors": self.errors, "form": self.shown({})}
+
+
+def not_posted() -> Posted:
+    """A page's forms before any is posted."""
+    return Posted(None, FormErrors())
+
 
 def take_form(
     model: type[M], file: Callable[[Any, M], str], to: str, read: Callable[[Any], dict[str, Any]] | None = None
@@ -216,7 +228,7 @@ def take_form(
     files it and says what it did (file_with), flashed before the redirect to `to`; otherwise the
     posted form with its errors beside the fields (the model's or the service's), for a 422 page."""
     if request.method != "POST":
-        return Posted(None, FormErrors())
+        return not_posted()
     form = request.form
     body, errors = read_form(model, read(form) if read else form_fields(model, form))
     if body is not None:

@@ -9,9 +9,9 @@ from sqlalchemy import func, select
 from registry import models as m
 from registry.inputs.filings import CitizensHomeOpeningIn, ExemptionDecisionIn, HallApprovalIn
 from registry.services import grants, org
-from web.ui.forms import filing_form, take_form
+from web.ui.forms import Posted, filing_form, not_posted, take_form
 from web.context import runtime
-from web.ui.common import FormErrors, RolePages, matches, paginate_list
+from web.ui.common import RolePages, matches, paginate_list
 from vocab.clock import as_utc, utcnow
 
 pages = RolePages("government")
@@ -49,7 +49,8 @@ def gov_exemptions():
     return _render_exemptions()
 
 
-def _render_exemptions(errors_for: int | None = None, errors: FormErrors | None = None, form=None, status=200):
+def _render_exemptions(posted: Posted | None = None, errors_for: int | None = None):
+    posted = posted or not_posted()
     state, q = request.args.get("state", "waiting"), request.args.get("q", "")
     with runtime().reading() as session:
         rows = list(session.scalars(select(m.Exemption).order_by(m.Exemption.id.desc())))
@@ -73,10 +74,8 @@ def _render_exemptions(errors_for: int | None = None, errors: FormErrors | None 
             items=items,
             state=state,
             q=q,
-            errors_for=errors_for,
-            errors=errors or FormErrors(),
-            form=form or {},
-        ), status
+            **posted.in_row(errors_for),
+        ), posted.status
 
 
 @pages.post("/gov/exemptions/<int:exemption_id>/decide")
@@ -88,7 +87,7 @@ def gov_exemption_decide(exemption_id):
 
     to = url_for("ui.gov_exemptions", state=request.args.get("state", "waiting"))
     posted = take_form(ExemptionDecisionIn, decide, to)
-    return posted.response or _render_exemptions(exemption_id, posted.errors, posted.form, 422)
+    return posted.response or _render_exemptions(posted, exemption_id)
 
 
 # --- sub-halls (专业分厅) -----------------------------------------------------------------------

@@ -270,14 +270,19 @@ def _names_of(session, uses) -> dict[str, dict[str, str]]:
     }
 
 
-@pages.get("/window/seal-uses/<int:use_id>")
-def window_seal_use(use_id):
+def _use_page(use_id: int, page):
+    """`page(session, use, seal, item)` for one of the clerk's own seal uses (its seal and its item's
+    published version); 404 in Chinese when there is no such one."""
     with runtime().reading() as session:
         use = _own_use(session, use_id)
         if use is None:
             return not_found(f"没有您的用印记录 #{use_id}")
-        seal = session.get(m.Seal, use.seal)
-        item = published_item(session, use.item)
+        return page(session, use, session.get(m.Seal, use.seal), published_item(session, use.item))
+
+
+@pages.get("/window/seal-uses/<int:use_id>")
+def window_seal_use(use_id):
+    def page(session, use, seal, item):
         acting = session.get(m.Person, use.acting_for) if use.acting_for else None
         place = session.get(m.Place, use.place)
         return render_template(
@@ -290,6 +295,8 @@ def window_seal_use(use_id):
             new=request.args.get("new") == "1",
         )
 
+    return _use_page(use_id, page)
+
 
 def _receipt(use: m.SealUse) -> dict[str, Any] | None:
     sealing = _sealing()
@@ -300,40 +307,34 @@ def _receipt(use: m.SealUse) -> dict[str, Any] | None:
 
 @pages.get("/window/seal-uses/<int:use_id>/receipt.json")
 def window_receipt_json(use_id):
-    with runtime().reading() as session:
-        use = _own_use(session, use_id)
-        if use is None:
-            return not_found(f"没有您的用印记录 #{use_id}")
-    receipt = _receipt(use)
-    if receipt is None:
-        return not_found("回执服务未就绪")
-    body = json.dumps(receipt, ensure_ascii=False, indent=2)
-    return Response(
-        body,
-        mimetype="application/json",
-        headers={"Content-Disposition": f'attachment; filename="receipt-{use.leaf_hash[:16]}.json"'},
-    )
+    def page(session, use, seal, item):
+        receipt = _receipt(use)
+        if receipt is None:
+            return not_found("回执服务未就绪")
+        body = json.dumps(receipt, ensure_ascii=False, indent=2)
+        return Response(
+            body,
+            mimetype="application/json",
+            headers={"Content-Disposition": f'attachment; filename="receipt-{use.leaf_hash[:16]}.json"'},
+        )
+
+    return _use_page(use_id, page)
 
 
 @pages.get("/window/seal-uses/<int:use_id>/print")
 def window_receipt_print(use_id):
-    with runtime().reading() as session:
-        use = _own_use(session, use_id)
-        if use is None:
-            return not_found(f"没有您的用印记录 #{use_id}")
-        seal = session.get(m.Seal, use.seal)
-        dept = session.get(m.Department, seal.department) if seal else None
-        item = published_item(session, use.item)
-    receipt = _receipt(use)
-    target = public_url("ui.verify_hash", leaf_hash=use.leaf_hash)
-    return render_template(
-        "window/receipt_print.html",
-        use=use,
-        seal=seal,
-        dept=dept,
-        item=item,
-        receipt=receipt,
-        qr=qr_svg(target),
-        target=target,
-        verify_page=public_url("ui.verify"),
-    )
+    def page(session, use, seal, item):
+        target = public_url("ui.verify_hash", leaf_hash=use.leaf_hash)
+        return render_template(
+            "window/receipt_print.html",
+            use=use,
+            seal=seal,
+            dept=session.get(m.Department, seal.department) if seal else None,
+            item=item,
+            receipt=_receipt(use),
+            qr=qr_svg(target),
+            target=target,
+            verify_page=public_url("ui.verify"),
+        )
+
+    return _use_page(use_id, page)
