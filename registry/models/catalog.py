@@ -9,7 +9,7 @@ from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueC
 from sqlalchemy.orm import Mapped, mapped_column
 
 from registry.db import Base, UTCDateTime, utcnow
-from registry.models.columns import Coded, Filed, Numbered
+from registry.models.columns import Coded, Filed, Numbered, Searchable
 
 
 class DirectoryItem(Base):
@@ -22,7 +22,34 @@ class DirectoryItem(Base):
     legal_basis: Mapped[str | None] = mapped_column(Text)
 
 
-class ItemVersion(Numbered, Base):
+# An item as a department files it (docs/design.md §3): the fields of a filing, its record and its fact;
+# ITEM_LISTS: those that hold lists.
+ITEM_FIELDS = (
+    "code",
+    "directory_item",
+    "name",
+    "department",
+    "item_type",
+    "on_application",
+    "case_type",
+    "report_up",
+    "joint",
+    "partners",
+    "complexity",
+    "statutory_limit",
+    "promised_limit",
+    "promised_limit_2017",
+    "fees",
+    "materials",
+    "online_depth",
+    "function_section",
+    "entry",
+    "effective_from",
+)
+ITEM_LISTS = ("partners", "fees", "materials")
+
+
+class ItemVersion(Numbered, Searchable, Base):
     """One version of an implementation-list item. Never updated in place but for its status.
 
     A department files a version (status ``filed``); the reform office's review publishes
@@ -58,9 +85,6 @@ class ItemVersion(Numbered, Base):
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     late_filed: Mapped[bool] = mapped_column(Boolean, default=False)
     log_index: Mapped[int | None] = mapped_column(Integer)
-    pinyin: Mapped[str | None] = mapped_column(
-        Text, deferred=True
-    )  # search key (registry.search); deferred: older migrations load rows
 
 
 class ItemReview(Numbered, Filed, Base):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, Integer, String
+from sqlalchemy import Boolean, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from registry.db import UTCDateTime, utcnow
@@ -49,3 +49,9 @@ class Period:
 
     from_: Mapped[datetime] = mapped_column("from", UTCDateTime)
     to: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Searchable:
+    """A row people find by name or pinyin: the stored pinyin key of its name (registry.search keeps it)."""
+
+    pinyin: Mapped[str | None] = mapped_column(Text, deferred=True)  # deferred: older migrations load rows

@@ -9,7 +9,7 @@ from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from registry.db import Base, UTCDateTime, utcnow
-from registry.models.columns import Coded, Filed, Numbered
+from registry.models.columns import Coded, Filed, Numbered, Searchable
 
 
 class Department(Base):
@@ -68,16 +68,13 @@ class Place(Coded, Base):
     function_section: Mapped[str | None] = mapped_column(String(32))
 
 
-class Person(Numbered, Base):
+class Person(Numbered, Searchable, Base):
     __tablename__ = "people"
     name: Mapped[str] = mapped_column(String(50))
     department: Mapped[str] = mapped_column(ForeignKey("departments.code"), index=True)
     section: Mapped[int | None] = mapped_column(ForeignKey("sections.id"))
     position: Mapped[str] = mapped_column(String(100), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    pinyin: Mapped[str | None] = mapped_column(
-        Text, deferred=True
-    )  # search key (registry.search); deferred: older migrations load rows
 
 
 class StaffFiling(Numbered, Filed, Base):
