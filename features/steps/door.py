@@ -1,6 +1,6 @@
 """Step definitions of features/door.feature: acceptances decided at the door, on a real app.
 
-Built on the app of features/steps/alerts.py (`alerts_world`: its calendar, items, tokens and
+Built on the app of features/steps/app_world.py (`alerts_world`: its calendar, items, tokens and
 clock). The platform reports applications through its API client (role `platform`); windows
 record acceptances through POST /api/v1/cases, and what a refusal wrote is counted in rows.
 """
