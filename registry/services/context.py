@@ -116,14 +116,6 @@ class FilingContext:
     def is_late(self, effective_start: datetime) -> bool:
         return effective_start < self.now - LATE_GRACE
 
-    def filed(self, start: datetime | None = None) -> dict[str, Any]:
-        """A filing row's stamps: filed now, by this actor, and (given the effective `start`) whether
-        it is filed late (补录)."""
-        stamps: dict[str, Any] = {"filed_at": self.now, "filed_by": self.actor.name}
-        if start is not None:
-            stamps["late_filed"] = self.is_late(start)
-        return stamps
-
     def changed(self, kind: str, key: Any, note: str | None = None) -> None:
         """Add to the change feed; registry.change_signal wakes every worker at commit."""
         self.session.add(RegistryChange(kind=kind, key=str(key), note=note, changed_at=self.now))
@@ -137,14 +129,15 @@ class FilingContext:
         personal: dict[str, str] | None = None,
         feed: str | None = None,
         feed_key: Any = None,
+        ref: Any = None,
     ) -> Logged:
         """The signed epilogue of a filing: `row` added and flushed (it gets its id), the record
-        `fields()` logged under `kind`, the row stamped with its log index (and with the record's
-        hash and signature where its table keeps them), and the change feed told (under `feed`,
-        default `kind`, with `feed_key`, default the row's id)."""
+        `fields()` logged under `kind` (its reference `ref`, default the row's id), the row stamped
+        with its log index (and with the record's hash and signature where its table keeps them),
+        and the change feed told (under `feed`, default `kind`, with `feed_key`, default the row's id)."""
         self.session.add(row)
         self.session.flush()
-        logged = self.log(kind, fields(), ref=row.id, personal=personal)
+        logged = self.log(kind, fields(), ref=row.id if ref is None else ref, personal=personal)
         row.log_index = logged.index
         if hasattr(type(row), "record_hash"):
             row.record_hash, row.signature = logged.record_hash, logged.signature

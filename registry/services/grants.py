@@ -6,6 +6,7 @@ All are append-only: a revocation is a new record, never an edit of the authoriz
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -81,7 +82,7 @@ def file_authorization(ctx: FilingContext, body: AuthorizationIn) -> Authorizati
         **body.model_dump(exclude={"grantee"}),
         grantee_person=person_id,
         grantee_gov_service=gov,
-        **ctx.filed(body.valid_from),
+        **_stamps(ctx, body.valid_from),
     )
     ctx.record(auth, "authorization", lambda: authorization_record(auth))
     return auth
@@ -127,7 +128,7 @@ def revoke_authorization(ctx: FilingContext, auth_id: int, body: RevocationIn) -
     ctx.require_department(signed.get("grantor") or "（无签名记录）")
     if existing is not None:  # the signed revocation: a deleted row revokes nothing twice
         raise Conflict(f"授权{auth_id}已于{iso(existing['at'])}撤销")
-    rev = Revocation(authorization=auth_id, at=at, reason=reason, **ctx.filed(at))
+    rev = Revocation(authorization=auth_id, at=at, reason=reason, **_stamps(ctx, at))
     ctx.record(
         rev,
         "revocation",
@@ -144,7 +145,7 @@ def file_absence(ctx: FilingContext, body: AbsenceIn) -> Absence:
         raise invalid("person", f"人员“{who.id}”没有签名登记记录")
     ctx.require_department(signed_department)
     ensure_order(body.from_, body.to, "from", "to")
-    row = Absence(**body.model_dump(), **ctx.filed(body.from_))
+    row = Absence(**body.model_dump(), **_stamps(ctx, body.from_))
     ctx.record(
         row,
         "absence",
@@ -172,13 +173,7 @@ def file_delegation(ctx: FilingContext, body: DelegationIn) -> Delegation:
     ctx.require_department(dept.code)
     require_items(ctx, body.items, "items", dept.code)
     ensure_order(body.from_, body.to, "from", "to")
-    row = Delegation(**body.model_dump(), **ctx.filed(body.from_))
-    ctx.record(
-        row,
-        "delegation",
-        lambda: {"id": row.id, "department": dept.code, "items": row.items, "from": iso(row.from_), "to": iso(row.to)},
-    )
-    return row
+    return _file(ctx, Delegation, "delegation", body.model_dump(by_alias=True), stamps=_stamps(ctx, body.from_))
 
 
 def file_seal_custody(ctx: FilingContext, body: SealCustodyIn) -> SealCustody:
@@ -200,13 +195,39 @@ def file_seal_custody(ctx: FilingContext, body: SealCustodyIn) -> SealCustody:
         raise invalid("person", "保管人须为本部门人员")
     if not signed["holds_grant"]:
         raise invalid("person", "保管人须在保管开始时持有本部门有效（未撤销、未过期）的首席代表授权")
-    row = SealCustody(**body.model_dump(), **ctx.filed(body.from_))
+    return _file(ctx, SealCustody, "seal_custody", body.model_dump(by_alias=True), stamps=_stamps(ctx, body.from_))
+
+
+def _stamps(ctx: FilingContext, effective: Any) -> dict[str, Any]:
+    """When and by whom a grant filing is filed, and whether it is late (it takes effect before that)."""
+    return {"filed_at": ctx.now, "late_filed": ctx.is_late(effective), "filed_by": ctx.actor.name}
+
+
+def _file(
+    ctx: FilingContext,
+    model: type[Any],
+    kind: str,
+    stated: dict[str, Any],
+    *,
+    unstated: dict[str, Any] | None = None,
+    stamps: dict[str, Any] | None = None,
+    feed: str | None = None,
+) -> Any:
+    """A row of `model` with the columns `stated` (its record under `kind` states them, times in ISO
+    form), `unstated` (the row's alone) and the filing's `stamps` (default: filed now, by the actor);
+    the change feed is told under `feed` (default `kind`)."""
+    columns = {_ATTRIBUTES.get(k, k): v for k, v in {**stated, **(unstated or {})}.items()}
+    row = model(**columns, **(stamps or {"filed_at": ctx.now, "filed_by": ctx.actor.name}))
     ctx.record(
         row,
-        "seal_custody",
-        lambda: {"id": row.id, "seal": seal.code, "person": who.id, "from": iso(row.from_), "to": iso(row.to)},
+        kind,
+        lambda: {"id": row.id, **{k: iso(v) if isinstance(v, datetime) else v for k, v in stated.items()}},
+        feed=feed,
     )
     return row
+
+
+_ATTRIBUTES = {"from": "from_"}  # a record's field -> the model's attribute, where they differ
 
 
 CUSTODY_KINDS = ("seal", "seal_registration", "person", "authorization", "revocation")
@@ -241,21 +262,10 @@ def request_exemption(ctx: FilingContext, body: ExemptionIn) -> Exemption:
         raise invalid("item", f"事项“{body.item}”不存在")
     ctx.require_department(item.department)
     ensure_order(body.effective_from, body.effective_to, "effective_from", "effective_to")
-    row = Exemption(**body.model_dump(), department=item.department, **ctx.filed())
-    ctx.record(
-        row,
-        "exemption_request",
-        lambda: {
-            "id": row.id,
-            "item": row.item,
-            "reason": row.reason,
-            "basis": row.basis,
-            "effective_from": iso(row.effective_from),
-            "effective_to": iso(row.effective_to),
-        },
-        feed="exemption",
+    stated = body.model_dump()
+    return _file(
+        ctx, Exemption, "exemption_request", stated, unstated={"department": item.department}, feed="exemption"
     )
-    return row
 
 
 def decide_exemption(ctx: FilingContext, exemption_id: int, body: ExemptionDecisionIn) -> ExemptionDecision:
@@ -264,7 +274,7 @@ def decide_exemption(ctx: FilingContext, exemption_id: int, body: ExemptionDecis
     result, document_no = body.result, body.document_no
     if ctx.session.scalar(select(ExemptionDecision).where(ExemptionDecision.exemption == exemption_id)):
         raise Conflict("该申请已有决定")
-    row = ExemptionDecision(exemption=exemption.id, **body.model_dump(), **ctx.filed())
+    row = ExemptionDecision(exemption=exemption.id, **body.model_dump(), filed_at=ctx.now, filed_by=ctx.actor.name)
     ctx.record(
         row,
         "exemption_decision",
@@ -284,10 +294,4 @@ def decide_exemption(ctx: FilingContext, exemption_id: int, body: ExemptionDecis
 def file_exception(ctx: FilingContext, body: ExceptionIn) -> PolicyException:
     """例外: clears an in-principle finding for one subject (docs/design.md §6)."""
     ctx.require_role("reform_office")
-    row = PolicyException(**body.model_dump(), **ctx.filed())
-    ctx.record(
-        row,
-        "exception",
-        lambda: {"id": row.id, "rule": row.rule, "subject": row.subject, "reason": row.reason, "until": iso(row.until)},
-    )
-    return row
+    return _file(ctx, PolicyException, "exception", body.model_dump())
