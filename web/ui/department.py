@@ -16,7 +16,7 @@ from registry import models as m
 import vocab
 from signing.records import parse_leaf
 from web.context import runtime
-from web.ui.common import RolePages, auth_status, bar_chart, not_found
+from web.ui.common import RolePages, auth_status, bar_chart, not_found, paginate_list
 from vocab.clock import as_utc, utcnow
 
 pages = RolePages("department")
@@ -143,49 +143,62 @@ def _signed_record(session, log_index: int | None) -> dict[str, Any] | None:
     }
 
 
+def dept_list(template: str, dept: str, rows: list[Any], **context: Any) -> str:
+    """One of the department's list pages: `rows` shown a page at a time (paginate_list), with the
+    rest of the page's `context`."""
+    return render_template(template, dept=dept, page=paginate_list(rows), **context)
+
+
 # --- the workspace -----------------------------------------------------------------------------
 
 
 @pages.get("/dept/<dept>/")
 def dept_home(dept):
-    now = utcnow()
     with runtime().reading() as session:
         d = _department(session, dept)
         if d is None:
             return not_found(f"部门“{dept}”不存在")
-        rows = _auth_rows(session, dept, now)
-        items = _latest_items(session, dept)
-        by_status = {s: sum(1 for i in items if i.status == s) for s in vocab.ITEM_STATUSES}
-        returned = [i for i in items if i.status == "returned"]
-        reasons = _last_reasons(session, [i.id for i in returned])
-        alert_count = (
-            session.scalar(
-                select(func.count()).select_from(m.Alert).where(m.Alert.department == dept, m.Alert.state == "open")
-            )
-            or 0
+        open_alerts = (
+            select(func.count()).select_from(m.Alert).where(m.Alert.department == dept, m.Alert.state == "open")
         )
-        expiring = [r for r in rows if r.expiring]
-        gov_valid = any(r.a.grantee_gov_service and r.status == "valid" for r in rows)
-        chart = bar_chart([(vocab.ITEM_STATUSES[s], n) for s, n in by_status.items()], title="事项申报状态")
         from web.ui.findings_pages import open_count
 
-        findings = open_count(session, dept)
         return render_template(
             "dept/home.html",
             dept=dept,
             d=d,
-            rows=rows,
-            expiring=expiring,
-            gaps=_post_gaps(rows),
-            gov_valid=gov_valid,
-            by_status=by_status,
-            returned=returned,
-            reasons=reasons,
-            alert_count=alert_count,
-            chart=chart,
-            findings=findings,
-            valid_count=sum(1 for r in rows if r.status == "valid"),
+            alert_count=session.scalar(open_alerts) or 0,
+            findings=open_count(session, dept),
+            **_grant_figures(session, dept),
+            **_item_figures(session, dept),
         )
+
+
+def _grant_figures(session, dept: str) -> dict[str, Any]:
+    """What the department's home says of its authorizations now: how many are valid, which end
+    soon, the posts left without a grant, and whether the service department holds one."""
+    rows = _auth_rows(session, dept, utcnow())
+    return {
+        "valid_count": sum(1 for r in rows if r.status == "valid"),
+        "expiring": [r for r in rows if r.expiring],
+        "gaps": _post_gaps(rows),
+        "gov_valid": any(r.a.grantee_gov_service and r.status == "valid" for r in rows),
+    }
+
+
+def _item_figures(session, dept: str) -> dict[str, Any]:
+    """What the department's home says of its items: how many stand in each state (and as a chart),
+    and those returned with the reasons."""
+    items = _latest_items(session, dept)
+    by_status = {s: sum(1 for i in items if i.status == s) for s in vocab.ITEM_STATUSES}
+    returned = [i for i in items if i.status == "returned"]
+    chart = bar_chart([(vocab.ITEM_STATUSES[s], n) for s, n in by_status.items()], title="事项申报状态")
+    return {
+        "by_status": by_status,
+        "returned": returned,
+        "reasons": _last_reasons(session, [i.id for i in returned]),
+        "chart": chart,
+    }
 
 
 def _last_reasons(session, version_ids: list[int]) -> dict[int, list[str]]:

@@ -12,21 +12,12 @@ import vocab
 from registry.inputs.filings import AuthorizationIn, RevocationIn
 from registry.services import grants
 from web.context import runtime
-from web.ui.common import (
-    FormErrors,
-    RolePages,
-    file_with,
-    local_input,
-    matches,
-    not_found,
-    paginate_list,
-    public_url,
-    qr_svg,
-)
+from web.ui.common import FormErrors, RolePages, file_with, local_input, matches, not_found, public_url, qr_svg
 from vocab.clock import utcnow
 
 from web.ui.forms import form_fields, form_id, read_form, take_form
 from web.ui.department import (
+    dept_list,
     CHIEF_REP_POWERS,
     AuthRow,
     _auth_rows,
@@ -55,15 +46,7 @@ def dept_auths(dept):
             and (not status or r.status == status)
             and (not post or (post == "gov" and r.a.grantee_gov_service) or r.a.post == post)
         ]
-        return render_template(
-            "dept/auths.html",
-            dept=dept,
-            page=paginate_list(shown),
-            q=q,
-            status=status,
-            post=post,
-            gaps=_post_gaps(rows),
-        )
+        return dept_list("dept/auths.html", dept, shown, q=q, status=status, post=post, gaps=_post_gaps(rows))
 
 
 def _auth_form_context(session, dept: str) -> dict[str, Any]:

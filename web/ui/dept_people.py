@@ -36,7 +36,7 @@ from web.ui.common import (
 from web.ui.forms import filing_form, form_fields, take_form
 from vocab.clock import as_utc, utcnow
 
-from web.ui.department import _auth_rows, _department, _latest_items, _people
+from web.ui.department import _auth_rows, _department, _latest_items, _people, dept_list
 
 pages = RolePages("department")
 
@@ -154,10 +154,10 @@ def _render_staff(dept, person_form, person_errors, filing_form, filing_errors, 
             )
         )
         names = {p.id: p.name for p in people}
-        return render_template(
+        return dept_list(
             "dept/staff.html",
-            dept=dept,
-            page=paginate_list(shown),
+            dept,
+            shown,
             people=people,
             sections=sections,
             holders=holders,
@@ -222,10 +222,10 @@ def dept_exemptions(dept, posted):
             if rows
             else {}
         )
-        return render_template(
+        return dept_list(
             "dept/exemptions.html",
-            dept=dept,
-            page=paginate_list(rows),
+            dept,
+            rows,
             decisions=decisions,
             items=items,
             names={i.code: i.name for i in items},

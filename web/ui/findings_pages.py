@@ -6,15 +6,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, redirect, request, url_for
 from sqlalchemy import func, select
 
 from registry import models as m
 from registry.services import findings as finding_service
 from web.context import runtime
-from web.ui.common import FormErrors, RolePages, exporting, file_with, matches, paginate_list
+from web.ui.common import FormErrors, RolePages, exporting, file_with, matches
 from web.ui.forms import Posted, not_posted
 from web.ui.names import Names
+from web.ui.department import dept_list
 
 pages = RolePages("department")
 
@@ -90,10 +91,10 @@ def _render(dept: str, posted: Posted | None = None, errors_for: str | None = No
         shown = [f for f in rows or [] if matches(q, f.text, names.subject(f.subject))]
         if exporting():
             return _findings_xlsx(dept, shown, events, names)
-        return render_template(
+        return dept_list(
             "dept/findings.html",
-            dept=dept,
-            page=paginate_list(shown),
+            dept,
+            shown,
             names=names,
             synced=rows is not None,
             events=events,
