@@ -51,11 +51,11 @@ EVENTS = {
 }
 LIVE_STATES = ("open", "notified", "answered", "escalated")
 # What a finding states of itself (the API's finding and the compliance report's row show these).
-FIELDS = ("id", "rule", "clause", "subject", "department", "severity", "strength", "text", "state")
+SHOWN = ("id", "rule", "clause", "subject", "department", "severity", "strength", "text", "state")
 
 
 def fields_of(finding: Finding) -> dict[str, Any]:
-    return {name: getattr(finding, name) for name in FIELDS}
+    return {name: getattr(finding, name) for name in SHOWN}
 
 
 # Events that are also signed records in the log.
