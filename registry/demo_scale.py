@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from registry.inputs.filings import PersonIn
+from registry.inputs.filings import ItemIn, PersonIn
 from registry.demo import GOV_SERVICE, _Names, dept_actor
 from registry.models import ItemVersion, Person
 from registry.seed.demo_city import SEED, sh
@@ -57,7 +57,7 @@ def scale_demo(base: FilingContext, factor: int, progress: bool = True) -> dict[
             for it in items:
                 data: dict[str, Any] = {f: getattr(it, f) for f in ITEM_FIELDS}
                 data.update(code=f"{it.code}-{k}", name=it.name + SCALED_MARK.format(k=k))
-                catalog.file_item(replace(base, actor=GOV_SERVICE, now=when), data)
+                catalog.file_item(replace(base, actor=GOV_SERVICE, now=when), ItemIn.model_validate(data))
                 added["items"] += 1
                 bar.update(1)
     session.flush()

@@ -66,6 +66,7 @@ from registry.catalog_io.cells import (
 from registry.catalog_io.files import export_catalog, read_table
 from registry.catalog_io.parse import parse_catalog
 from registry.errors import FieldError, Invalid
+from registry.inputs.filings import ItemIn
 from registry.models import ItemVersion
 from registry.services import catalog
 from registry.services.context import FilingContext
@@ -138,7 +139,7 @@ def import_catalog(ctx: FilingContext, path: str | Path, progress: bool = True) 
         with ctx.session.begin_nested():
             for row_no, item in parsed:
                 try:
-                    row = catalog.file_item(ctx, item)
+                    row = catalog.file_item(ctx, ItemIn.model_validate(item))
                 except Invalid as exc:
                     raise Invalid(
                         f"第{row_no}行未能登记：{exc.detail}",

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -28,6 +29,8 @@ from registry.catalog_io.cells import (
 )
 from registry.catalog_io.files import read_table
 from registry.errors import ErrorList, FieldError, Invalid
+from registry.inputs.errors import field_errors
+from registry.inputs.filings import ItemIn
 from registry.models import Department, DirectoryItem, FunctionSection, Hall, ItemVersion
 from registry.services import catalog
 from registry.services.context import FilingContext
@@ -279,6 +282,11 @@ def _parse_row(
         # The service's own checks, so the import never accepts what file_item would refuse.
         service_errors = ErrorList()
         catalog.validate_item(ctx, item, service_errors)
+        try:  # and the filing's own model (registry.inputs), as the API and the pages read it
+            ItemIn.model_validate(item)
+        except ValidationError as exc:
+            for e in field_errors(exc):
+                service_errors.add(e["field"], e["message"])
         for e in service_errors.errors:
             head = e.field.split(".")[0].split("[")[0]
             errors.add(f"第{row_no}行 {HEADER_OF.get(head, e.field)}", e.message)

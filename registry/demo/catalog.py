@@ -4,7 +4,7 @@ again 2018-12-19) and the DRC's fee reviews (2018-12-18)."""
 
 from __future__ import annotations
 
-from registry.inputs.filings import FeeReviewIn
+from registry.inputs.filings import FeeReviewIn, ItemIn
 from registry.demo.plan import DRC, GOV_SERVICE, REFORM, Plan, dept_actor
 from registry.seed.demo_city import (
     FEES_RETURNED,
@@ -49,7 +49,7 @@ def items(plan: Plan) -> list[DemoItem]:
             sh(2018, 12, 10),
             "item_versions",
             catalog.file_item,
-            dict(it.data),
+            ItemIn.model_validate(it.data),
         )
 
     returned: list[DemoItem] = []
@@ -109,7 +109,12 @@ def refile(plan: Plan, returned: list[DemoItem]) -> None:
     for it in returned:
         fixed = {**it.data, "materials": [m for m in it.data["materials"] if m["name"] != "其他材料"]}
         plan.file(
-            f"重报 {it.code}", dept_actor(it.department), sh(2018, 12, 19), "item_versions", catalog.file_item, fixed
+            f"重报 {it.code}",
+            dept_actor(it.department),
+            sh(2018, 12, 19),
+            "item_versions",
+            catalog.file_item,
+            ItemIn.model_validate(fixed),
         )
         plan.file(f"审核 {it.code}", REFORM, sh(2018, 12, 19, 15), None, catalog.review_item, it.code, "approved")
         it.data = fixed

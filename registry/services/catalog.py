@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 import vocab
 from registry.errors import Conflict, ErrorList, NotFound, invalid
-from registry.inputs.filings import FeeReviewIn
+from registry.inputs.filings import FeeReviewIn, ItemIn
 from registry.models import Department, DirectoryItem, FeeReview, FunctionSection, Hall, ItemReview, ItemVersion
 from registry.models.catalog import ITEM_FIELDS
 from registry.services._common import code_of, department, latest_item
@@ -127,12 +127,13 @@ def validate_item(ctx: FilingContext, data: dict[str, Any], errors: ErrorList, p
     return out
 
 
-def file_item(ctx: FilingContext, data: dict[str, Any], *, publish: bool | None = None) -> ItemVersion:
+def file_item(ctx: FilingContext, body: ItemIn, *, publish: bool | None = None) -> ItemVersion:
     """A new version of an item. Departments file for review; gov_service and the reform office
-    may file directly, which publishes the version at once."""
+    may file directly, which publishes the version at once. The model's fields are checked again
+    against the registry (validate_item: departments, halls, sections, material entries)."""
     ctx.require_role("department", "gov_service", "reform_office")
     errors = ErrorList()
-    clean = validate_item(ctx, data, errors)
+    clean = validate_item(ctx, body.model_dump(), errors)
     errors.raise_if_any("事项数据有误")
     ctx.require_department(clean["department"])
     previous = latest_item(ctx.session, clean["code"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from registry.inputs.filings import AuthorizationIn, SealCustodyIn, SealIn
+from registry.inputs.filings import AuthorizationIn, ItemIn, SealCustodyIn, SealIn
 from registry.services import catalog, grants, org
 from registry.services.context import SYSTEM, Actor
 from tests.factories.api import MINIMUM
@@ -41,7 +41,7 @@ def login(client, name: str, follow: bool = False):
 
 def published_item(rt):
     with rt.filing(FGW) as ctx:
-        catalog.file_item(ctx, dict(ITEM))
+        catalog.file_item(ctx, ItemIn.model_validate(dict(ITEM)))
     with rt.filing(Actor(name="sgb", role="reform_office")) as ctx:
         catalog.review_item(ctx, ITEM["code"], "approved")
 

@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import func, select
 
-from registry.inputs.filings import AuthorizationIn
+from registry.inputs.filings import AuthorizationIn, ItemIn
 from registry import models as m
 from registry.services import grants, platform
 from registry.services.context import Actor
@@ -25,7 +25,7 @@ def published_item(rt) -> None:
     from registry.services import catalog
 
     with rt.filing(FGW) as ctx:
-        catalog.file_item(ctx, dict(COMMITMENT))
+        catalog.file_item(ctx, ItemIn.model_validate(dict(COMMITMENT)))
     with rt.filing(Actor(name="sgb", role="reform_office")) as ctx:
         catalog.review_item(ctx, ITEM["code"], "approved")
 

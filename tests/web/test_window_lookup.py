@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy import select, text
 
-from registry.inputs.filings import PersonIn
+from registry.inputs.filings import ItemIn, PersonIn
 from registry import models as m
 from registry import search
 from registry.services import catalog, org
@@ -34,7 +34,7 @@ def test_people_are_found_by_name_full_pinyin_and_initials(client, ui):
 def test_items_are_found_by_name_code_and_pinyin_newest_published_only(client, ui, rt):
     published_item(rt)
     with rt.filing(FGW) as ctx:  # a newer version filed, not yet published: the window sees the published one
-        catalog.file_item(ctx, dict(ITEM, name="企业投资项目备案"))
+        catalog.file_item(ctx, ItemIn.model_validate(dict(ITEM, name="企业投资项目备案")))
     login(client, "win")
     for q in ("投资项目", "fgw-001", "qiyetouzi", "qytzxmhz"):
         found = _lookup(client, "items", q)

@@ -192,8 +192,7 @@ def list_item_filings():
     response=OBJ,
 )
 def file_item(body: s.ItemIn):
-    data = body.model_dump(exclude_none=False)
-    return file(lambda ctx: catalog.file_item(ctx, data), ser.item)
+    return file(lambda ctx: catalog.file_item(ctx, body), ser.item)
 
 
 @route(

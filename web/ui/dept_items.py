@@ -4,25 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import render_template, request, url_for
 from sqlalchemy import select
 
 from registry import models as m
+from registry.inputs.filings import ItemIn
 from registry.services import catalog
 from web.context import runtime
-from web.ui.common import (
-    FormErrors,
-    RolePages,
-    file_with,
-    from_now,
-    matches,
-    not_found,
-    paginate_list,
-    parse_time,
-    split_codes,
-)
+from web.ui.common import FormErrors, RolePages, matches, not_found, paginate_list, parse_time, split_codes
 
 from web.ui.department import _last_reasons, _latest_items
+from web.ui.forms import read_form, submit
 
 pages = RolePages("department")
 
@@ -193,19 +185,17 @@ def dept_item_version(dept, code):
 
 
 def _file_item(dept, existing):
-    form = request.form
-    errors = FormErrors()
-    data = _item_from_form(dept, form, errors, existing["code"] if existing else None)
-    if errors:
-        return _render_item_form(dept, form, errors, existing, 422)
+    def file(ctx, body: ItemIn) -> str:
+        row = catalog.file_item(ctx, body)
+        return f"已提交事项“{row.code}”第{row.version}版，待审改部门审核（日志序号 {row.log_index}）"
 
-    def action(ctx):
-        row = catalog.file_item(ctx, from_now(ctx, data, "effective_from"))
-        return row.code, row.version, row.log_index
-
-    result, errors = file_with(action)
-    if errors:
-        return _render_item_form(dept, form, errors, existing, 422)
-    code, version, log_index = result
-    flash(f"已提交事项“{code}”第{version}版，待审改部门审核（日志序号 {log_index}）", "ok")
-    return redirect(url_for("ui.dept_item", dept=dept, code=code))
+    errors = FormErrors()  # what reading the form finds (a limit that is no number), then the model
+    code = existing["code"] if existing else (request.form.get("code") or "").strip()
+    body, found = read_form(ItemIn, _item_from_form(dept, request.form, errors, code))
+    for name, messages in found.fields.items():
+        for message in messages:
+            errors.add(name, message)
+    done, errors = submit(
+        errors, lambda ctx: file(ctx, body), lambda said: said, url_for("ui.dept_item", dept=dept, code=code)
+    )
+    return done or _render_item_form(dept, request.form, errors, existing, 422)

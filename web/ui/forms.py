@@ -121,12 +121,6 @@ def submit(
     return None, errors
 
 
-def from_now(ctx: Any, data: dict[str, Any], name: str = "from") -> dict[str, Any]:
-    """`data` with its `name` time defaulting to the filing's own time."""
-    data[name] = data[name] or ctx.now
-    return data
-
-
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -297,11 +291,6 @@ def parse_int(value: str | None, name: str, errors: FormErrors, *, required: boo
         errors.add(name, "须为编号")
         return None
     return int(text)
-
-
-def period(form: Any, errors: FormErrors) -> dict[str, datetime | None]:
-    """A form's `from` and `to` times (the end may be left empty)."""
-    return {"from": parse_time(form.get("from"), "from", errors), "to": parse_time(form.get("to"), "to", errors)}
 
 
 def split_codes(value: str | None) -> list[str]:
