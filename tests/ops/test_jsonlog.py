@@ -113,6 +113,7 @@ def test_the_request_line_written_straight_to_the_handler_is_the_formatters_line
 
     def ask() -> dict:
         assert client.post("/api/v1/decisions", headers=bearer(world["tokens"]["win"]), json=body).status_code == 200
+        h.flush()  # the straight line waits in the handler's queue (written by the flusher thread)
         return json.loads(stream.getvalue().splitlines()[-1])
 
     assert jsonlog._direct_handler() is h
@@ -130,3 +131,39 @@ def test_the_request_line_written_straight_to_the_handler_is_the_formatters_line
         assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}", line["time"])
         assert re.fullmatch(r"[0-9a-f]{32}", line["request_id"])
     assert direct["request_id"] != through_logging["request_id"]
+
+
+def test_queued_request_lines_are_written_by_the_flusher_and_before_any_other_line(client, world, monkeypatch, request):  # noqa: F811
+    """A straight request line is written without anyone flushing (by the process's flusher
+    thread), and never after a line the handler writes later."""
+    import time
+
+    file_item(client, world)
+    stream = io.StringIO()
+    h = jsonlog.handler(None)
+    h.setStream(stream)
+    onehall = logging.getLogger("onehall")
+    monkeypatch.setattr(jsonlog, "_JSON_HANDLER", h)
+    monkeypatch.setattr(onehall, "handlers", [h])
+    saved = onehall.level
+    request.addfinalizer(lambda: onehall.setLevel(saved))
+    onehall.setLevel(logging.INFO)
+    monkeypatch.setattr(logging.root, "handlers", [])
+    body = {"person": world["people"]["a"], "action": "decide", "item": "FGW-001"}
+    ask = lambda: client.post("/api/v1/decisions", headers=bearer(world["tokens"]["win"]), json=body)  # noqa: E731
+
+    assert ask().status_code == 200
+    deadline = time.monotonic() + 10
+    while not stream.getvalue() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    first = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert [x["logger"] for x in first] == ["onehall.requests"] and first[0]["user"] == "win"
+
+    stream.seek(0)
+    stream.truncate()
+    monkeypatch.setattr(jsonlog, "FLUSH_S", 60)  # the flusher waits: the next line stays queued
+    jsonlog._FLUSHER.write_all()
+    assert ask().status_code == 200
+    logging.getLogger("onehall.scheduler").info("after the request")
+    later = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert [x["logger"] for x in later] == ["onehall.requests", "onehall.scheduler"]
