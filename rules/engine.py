@@ -38,7 +38,8 @@ from .index import ACTION_INDEX
 from .numbers import excluded_item_types
 from .pack import Pack
 from .plans import action_plan, for_shape, signature_fields, signature_plan
-from .schema import ACTIONS
+from . import agency
+from .schema import ACTIONS, CASE_ACTIONS
 from .timeutil import now, ts
 
 __all__ = ["Ctx", "Decision", "Engine"]
@@ -102,6 +103,8 @@ class Engine(Facts):
             raise UnknownReference("person", person)
         ai = ACTION_INDEX.get(action)
         if ai is None:
+            if action in CASE_ACTIONS:  # no authorization grants it: the place and the section do
+                return self._agency(person, action, item, t, k, place, seal, case, _log)
             raise UnknownAction(action)
         it = w.items.get(item)
         if it is None:
@@ -181,22 +184,44 @@ class Engine(Facts):
                 g.id if g is not None else None,
                 (self._words.not_granted, c, action, best, self._fallback[action], close),
             )
-        if _log:
-            hook = self.decision_log
-            if hook is not None:
-                hook(
-                    {
-                        "person": person,
-                        "action": action,
-                        "item": item,
-                        "at": t,
-                        "known_at": k,
-                        "place": place,
-                        "seal": seal,
-                        "case": case,
-                    },
-                    answer,
-                )
+        if _log and self.decision_log is not None:
+            self._log_answer(person, action, item, t, k, place, seal, case, answer)
+        return answer
+
+    def _log_answer(self, person, action, item, t, k, place, seal, case, answer: Decision) -> None:
+        self.decision_log(  # type: ignore[misc]
+            {
+                "person": person,
+                "action": action,
+                "item": item,
+                "at": t,
+                "known_at": k,
+                "place": place,
+                "seal": seal,
+                "case": case,
+            },
+            answer,
+        )
+
+    def _agency(self, person, action, item, t, k, place, seal, case, log: bool) -> Decision:
+        """帮办代办 (rules.agency): the rule the case step's door applies, answered as a decision. The
+        place and the person's section decide; the case named, if any, is the item's (the step's
+        own door checks it is held)."""
+        w = self._state.world
+        it = w.items.get(item)
+        if it is None:
+            raise UnknownReference("item", item)
+        _known(w.places, "place", place)
+        act = agency.act_in(w.tables, person, it.department, place)
+        allowed, reasons, why_not = agency.answer(self.pack, act, it.name)
+        unchecked = ["place"] if place is None and not allowed else []
+        kind = "allow" if allowed else "not_granted"
+        policy = self._policy.copy()
+        answer = Decision(
+            self._next_id(), allowed, kind, None, None, unchecked, policy, agency.AGENCY, (_said, reasons, why_not)
+        )
+        if log and self.decision_log is not None:
+            self._log_answer(person, action, item, t, k, place, seal, case, answer)
         return answer
 
     def _close_actions(
@@ -225,13 +250,13 @@ class Engine(Facts):
         t = _now() if at is None else _time(at)
         k = _now() if known_at is None else _time(known_at)
         out = []
-        for action in ACTIONS:
+        for action, label in (*ACTIONS.items(), *CASE_ACTIONS.items()):
             a = self.decide(person, action, item, t, k, place, None, None, _log=False)
             if a.allowed:
                 out.append(
                     {
                         "action": action,
-                        "label": ACTIONS[action],
+                        "label": label,
                         "reasons": a.reasons,
                         "authorization": a.authorization,
                         "acting_for": a.acting_for,
@@ -260,6 +285,11 @@ def _time(v: Any) -> float:
             _TS_CACHE[v] = r
         return r  # type: ignore[no-any-return]
     return ts(v)
+
+
+def _said(reasons: list, why_not: Any) -> tuple[list, Any]:
+    """The words of an answer decided with its words (rules.agency)."""
+    return reasons, why_not
 
 
 def _known(table: dict[str, Any], kind: str, key: str | None) -> Any:
