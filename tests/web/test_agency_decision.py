@@ -56,17 +56,9 @@ def test_agency_is_listed_among_what_a_person_may_do_and_is_never_a_power_of_a_g
         headers=bearer(world["tokens"]["win"]),
     )
     assert r.status_code == 200 and "agency" in [a["action"] for a in r.get_json()["items"]], r.get_json()
-    refused = client.post(
-        "/api/v1/authorizations",
-        json={
-            "grantor": "FGW",
-            "grantee": {"person": world["people"]["a"]},
-            "post": "A",
-            "powers": ["decide", "agency"],
-            "valid_from": "2019-01-01T00:00:00+08:00",
-        },
-        headers=bearer(world["tokens"]["fgw"]),
-    )
+    body = dict(grantor="FGW", post="A", powers=["decide", "agency"], valid_from="2019-01-01T00:00:00+08:00")
+    body["grantee"] = {"person": world["people"]["a"]}
+    refused = client.post("/api/v1/authorizations", json=body, headers=bearer(world["tokens"]["fgw"]))
     assert refused.status_code == 422, refused.get_json()
     unknown = client.post(
         "/api/v1/decisions",
