@@ -36,7 +36,7 @@ class AgencyAct:
 SECTION_CLAUSE = "XT-3.2"  # 审批服务科室“承担统筹、协调和代办职能”
 
 
-def act_in(tables: dict[str, dict[Any, dict]], person: Any, department: Any, place: Any) -> AgencyAct:
+def act_in(tables: dict[str, dict[Any, dict[str, Any]]], person: Any, department: Any, place: Any) -> AgencyAct:
     """The act of `person` (an id, or None) at `place` (a code, or None) for a case or item of
     `department`, read from the signed facts' tables (people, places, sections, departments)."""
     where = tables["places"].get(place) if place is not None else None
