@@ -25,7 +25,7 @@ import threading
 from datetime import datetime
 from collections.abc import Callable, Iterable
 from itertools import repeat as _repeat
-from typing import Optional, TypeVar
+from typing import Optional, TypeVar, cast
 
 from typing_extensions import TypedDict
 
@@ -123,9 +123,13 @@ class Engine(Facts):
             raise UnknownReference("person", person)
         ai = ACTION_INDEX.get(action)
         if ai is None:
-            if action in CASE_ACTIONS:  # no authorization grants it: the place and the section do
-                return self._agency(person, action, item, t, k, place, seal, case, _log)
-            raise UnknownAction(action)
+            if action not in CASE_ACTIONS:
+                raise UnknownAction(action)
+            answer = self._agency(person, item, place)  # no authorization grants it: the place and the section do
+            if _log and self.decision_log is not None:
+                asked = dict(zip(LoggedRequest.__annotations__, (person, action, item, t, k, place, seal, case)))
+                self.decision_log(cast(LoggedRequest, asked), answer)
+            return answer
         it = w.items.get(item)
         if it is None:
             raise UnknownReference("item", item)
@@ -206,48 +210,25 @@ class Engine(Facts):
                 g.id if g is not None else None,
                 (self._words.not_granted, c, action, best, self._fallback[action], close),
             )
-        if _log and self.decision_log is not None:
-            self._log_answer(person, action, item, t, k, place, seal, case, answer)
+        if _log:
+            hook = self.decision_log
+            if hook is not None:
+                hook(
+                    {
+                        "person": person,
+                        "action": action,
+                        "item": item,
+                        "at": t,
+                        "known_at": k,
+                        "place": place,
+                        "seal": seal,
+                        "case": case,
+                    },
+                    answer,
+                )
         return answer
 
-    def _log_answer(
-        self,
-        person: JSON,
-        action: str,
-        item: str,
-        t: float,
-        k: float,
-        place: str | None,
-        seal: str | None,
-        case: str | None,
-        answer: Decision,
-    ) -> None:
-        hook = self.decision_log
-        if hook is not None:
-            request: LoggedRequest = {
-                "person": person,
-                "action": action,
-                "item": item,
-                "at": t,
-                "known_at": k,
-                "place": place,
-                "seal": seal,
-                "case": case,
-            }
-            hook(request, answer)
-
-    def _agency(
-        self,
-        person: JSON,
-        action: str,
-        item: str,
-        t: float,
-        k: float,
-        place: str | None,
-        seal: str | None,
-        case: str | None,
-        log: bool,
-    ) -> Decision:
+    def _agency(self, person: JSON, item: str, place: str | None) -> Decision:
         """帮办代办 (rules.agency): the rule the case step's door applies, answered as a decision. The
         place and the person's section decide; the case named, if any, is the item's (the step's
         own door checks it is held)."""
@@ -262,14 +243,8 @@ class Engine(Facts):
         words = (_said, reasons, why_not)
         policy = self._policy.copy()
         if allowed:
-            answer = Decision(self._next_id(), True, "allow", None, None, unchecked, policy, agency.AGENCY, words)
-        else:
-            answer = Decision(
-                self._next_id(), False, "not_granted", None, None, unchecked, policy, agency.AGENCY, words
-            )
-        if log:
-            self._log_answer(person, action, item, t, k, place, seal, case, answer)
-        return answer
+            return Decision(self._next_id(), True, "allow", None, None, unchecked, policy, agency.AGENCY, words)
+        return Decision(self._next_id(), False, "not_granted", None, None, unchecked, policy, agency.AGENCY, words)
 
     def _close_actions(
         self,
