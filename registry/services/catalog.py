@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 import vocab
 from registry.errors import Conflict, ErrorList, NotFound, invalid
@@ -14,6 +14,7 @@ from registry.models.catalog import ITEM_FIELDS
 from registry.services._common import code_of, department, latest_item
 from registry.services.context import FilingContext, iso
 from registry.record_views import log_state
+from registry.search import newest_published
 
 
 def create_directory_item(ctx: FilingContext, data: dict[str, Any]) -> DirectoryItem:
@@ -249,11 +250,6 @@ def review_fee(ctx: FilingContext, item_code: str, data: dict[str, Any]) -> FeeR
 
 def published_items(session) -> list[ItemVersion]:
     """The implementation list: the newest published version of every item."""
-    newest = (
-        select(ItemVersion.code, func.max(ItemVersion.version).label("v"))
-        .where(ItemVersion.status == "published")
-        .group_by(ItemVersion.code)
-        .subquery()
-    )
+    newest = newest_published()
     stmt = select(ItemVersion).join(newest, (ItemVersion.code == newest.c.code) & (ItemVersion.version == newest.c.v))
     return list(session.scalars(stmt.order_by(ItemVersion.department, ItemVersion.code)))
