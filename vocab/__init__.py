@@ -52,20 +52,6 @@ ITEM_TYPES = {
     "other_power": "其他行政权力",
     "public_service": "公共服务",
 }
-# The short names the demo catalogue (registry/seed/demo_catalogue.csv) writes item types with.
-ITEM_TYPE_SHORT = {
-    "licensing": "许可",
-    "penalty": "处罚",
-    "coercion": "强制",
-    "levy": "征收",
-    "payment": "给付",
-    "inspection": "检查",
-    "confirmation": "确认",
-    "reward": "奖励",
-    "adjudication": "裁决",
-    "other_power": "其他",
-    "public_service": "服务",
-}
 CASE_TYPES = {"instant": "即办件", "commitment": "承诺件", "report_up": "上报件"}
 COMPLEXITY = {"simple": "简单事项", "complex": "复杂事项"}
 LIMIT_UNITS = {"working_day": "工作日", "calendar_day": "自然日", "month": "个月", "hour": "小时"}

@@ -97,12 +97,7 @@ def returned(alerts_world, at, number):
 @given(parsers.re(rf"政务服务部门声明一体化平台于(?P<start>{TIME})至(?P<end>{TIME})停机"))
 def outage(alerts_world, start, end):
     w = alerts_world
-    if "zwfw" not in w.tokens:
-        from registry.services.accounts import create_token, create_user
-
-        with w.rt.filing_session() as session:
-            create_user(session, "zwfw", "gov_service", None, department="ZWFW")
-            w.tokens["zwfw"] = create_token(session, "zwfw")
+    w.account("zwfw", "gov_service", "ZWFW")
     w.post(
         "/platform/outages",
         {"start": moment(start).isoformat(), "end": moment(end).isoformat(), "reason": "省一体化平台升级维护"},
@@ -235,7 +230,6 @@ def forbidden_checked(alerts_world, rule):
 def approval_section_person(alerts_world, name):
     """FGW's approval service section and one of its people, signing in with an account of their own."""
     from registry.services import org
-    from registry.services.accounts import create_token, create_user
     from registry.services.context import SYSTEM
 
     w = alerts_world
@@ -244,9 +238,7 @@ def approval_section_person(alerts_world, name):
         person = org.create_person(
             ctx, {"name": name, "department": "FGW", "section": section.id, "position": "科员"}
         ).id
-    with w.rt.filing_session() as session:
-        create_user(session, "fgw_sec", "department", None, department="FGW", person=person)
-        w.tokens["fgw_sec"] = create_token(session, "fgw_sec")
+    w.account("fgw_sec", "department", "FGW", person)
     w.people[name] = person
 
 
