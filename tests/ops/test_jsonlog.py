@@ -88,16 +88,8 @@ def test_retention_is_at_least_six_months_and_the_logrotate_stanza_keeps_it(tmp_
     assert "rotate 365" in stanza and "daily" in stanza and str(tmp_path / "onehall.json") in stanza
 
 
-def test_the_request_line_written_straight_to_the_handler_is_the_formatters_line(
-    client,
-    world,
-    monkeypatch,  # noqa: F811
-    request,
-):
-    """The request line skips the logging machinery when configure()'s handler alone would write it:
-    the same fields, the same values, as the JSON formatter writes through logging."""
-    import re
-
+def _straight_handler(client, world, monkeypatch, request):  # noqa: F811
+    """configure()'s handler alone on `onehall`, writing to a string: (stream, handler, a decision body)."""
     file_item(client, world)
     stream = io.StringIO()
     h = jsonlog.handler(None)
@@ -109,7 +101,20 @@ def test_the_request_line_written_straight_to_the_handler_is_the_formatters_line
     request.addfinalizer(lambda: onehall.setLevel(saved))  # setLevel, not the attribute: it clears the level cache
     onehall.setLevel(logging.INFO)
     monkeypatch.setattr(logging.root, "handlers", [])  # pytest's capture handlers would send it through logging
-    body = {"person": world["people"]["a"], "action": "decide", "item": "FGW-001"}
+    return stream, h, {"person": world["people"]["a"], "action": "decide", "item": "FGW-001"}
+
+
+def test_the_request_line_written_straight_to_the_handler_is_the_formatters_line(
+    client,
+    world,
+    monkeypatch,  # noqa: F811
+    request,
+):
+    """The request line skips the logging machinery when configure()'s handler alone would write it:
+    the same fields, the same values, as the JSON formatter writes through logging."""
+    import re
+
+    stream, h, body = _straight_handler(client, world, monkeypatch, request)
 
     def ask() -> dict:
         assert client.post("/api/v1/decisions", headers=bearer(world["tokens"]["win"]), json=body).status_code == 200
@@ -138,18 +143,7 @@ def test_queued_request_lines_are_written_by_the_flusher_and_before_any_other_li
     thread), and never after a line the handler writes later."""
     import time
 
-    file_item(client, world)
-    stream = io.StringIO()
-    h = jsonlog.handler(None)
-    h.setStream(stream)
-    onehall = logging.getLogger("onehall")
-    monkeypatch.setattr(jsonlog, "_JSON_HANDLER", h)
-    monkeypatch.setattr(onehall, "handlers", [h])
-    saved = onehall.level
-    request.addfinalizer(lambda: onehall.setLevel(saved))
-    onehall.setLevel(logging.INFO)
-    monkeypatch.setattr(logging.root, "handlers", [])
-    body = {"person": world["people"]["a"], "action": "decide", "item": "FGW-001"}
+    stream, _, body = _straight_handler(client, world, monkeypatch, request)
     ask = lambda: client.post("/api/v1/decisions", headers=bearer(world["tokens"]["win"]), json=body)  # noqa: E731
 
     assert ask().status_code == 200
