@@ -13,7 +13,7 @@ from registry.models import Checkpoint, LogEntry
 from signing import merkle
 from web.api import schemas as s
 from web.api.problems import problem
-from web.api.routing import ANONYMOUS, route
+from web.api.routing import ANONYMOUS, filing, route
 from web.input_guard import MAX_ID
 from application.limits import receipt_check_allowed
 from web.context import runtime
@@ -219,14 +219,7 @@ def keys():
     return {"items": [k.to_json() for k in store.public_keys()] if store else []}
 
 
-@route(
-    "GET",
-    "/verify/{leaf_hash}",
-    "核验回执：是否已用印、何时、哪个部门（不含个人信息）",
-    roles=ANONYMOUS,
-    tag="log",
-    response={"type": "object"},
-)
+@route("GET", "/verify/{leaf_hash}", "核验回执：是否已用印、何时、哪个部门（不含个人信息）", roles=ANONYMOUS, tag="log")
 def verify(leaf_hash: str):
     from application.sealing import find_seal_use
 
@@ -244,12 +237,10 @@ def verify(leaf_hash: str):
     return found or {"sealed": False}
 
 
-@route(
-    "POST",
+@filing(
     "/seal-uses",
     "用印（保管人本人）：先判定，允许则记入日志并返回回执",
     body=s.SealUseIn,
-    status=201,
     tag="log",
     response={"type": "object", "properties": {"receipt": {"type": "object"}}},
 )

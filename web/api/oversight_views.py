@@ -10,7 +10,7 @@ from flask import g, request
 from registry import calendar as cal
 from registry.db import utcnow
 from web.api.problems import problem
-from web.api.routing import route
+from web.api.routing import filing, route
 from web.api.types import parse_time
 from web.context import runtime
 
@@ -51,27 +51,17 @@ def compliance():
     return report(runtime(), department=department, at=at)
 
 
-@route(
-    "GET",
-    "/calendar/status",
-    "工作日历状态",
-    roles=("gov_service", "reform_office", "auditor"),
-    tag="oversight",
-    response={"type": "object"},
-)
+@route("GET", "/calendar/status", "工作日历状态", roles=("gov_service", "reform_office", "auditor"), tag="oversight")
 def calendar_status():
     with runtime().reading() as session:
         return cal.status(session, utcnow().date())
 
 
-@route(
-    "POST",
+@filing(
     "/calendar/{year}",
     "导入某年的节假日与调休（上传 CSV 或 YAML 文件，字段 file）",
     roles=("gov_service",),
     tag="oversight",
-    status=201,
-    response={"type": "object"},
 )
 def calendar_import(year: str):
     if not (year.isascii() and year.isdigit() and len(year) == 4) or not 2000 <= int(year) <= 2100:

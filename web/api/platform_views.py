@@ -12,7 +12,7 @@ from sqlalchemy import select
 from registry.models.platform import PlatformApplication, PlatformOutage
 from registry.services import platform
 from web.api.listing import LIST_QUERY, paginate
-from web.api.routing import route
+from web.api.routing import filing, route
 from web.api.schemas import Body
 from web.api.serialize import t
 from web.api.types import Code, Text, Time
@@ -69,14 +69,11 @@ def commitment_secret(rt) -> bytes:
     return rt.ledger.commitment_key if hasattr(rt.ledger, "commitment_key") else b"onehall"
 
 
-@route(
-    "POST",
+@filing(
     "/platform/applications",
     "一体化平台报送申报记录（签名记入日志）",
     body=ApplicationIn,
     roles=("platform", "gov_service"),
-    status=201,
-    response={"type": "object"},
     tag="cases",
 )
 def report_application(body: ApplicationIn):
@@ -103,14 +100,11 @@ def list_applications():
         )
 
 
-@route(
-    "POST",
+@filing(
     "/platform/outages",
     "声明一体化平台停机（政务服务部门签名记入日志）",
     body=OutageIn,
     roles=("gov_service",),
-    status=201,
-    response={"type": "object"},
     tag="cases",
 )
 def declare_outage(body: OutageIn):

@@ -16,7 +16,7 @@ from web.api import serialize as ser
 from web.api import schemas as s
 from web.api.listing import LIST_QUERY, listing, page_args
 from web.api.problems import problem
-from web.api.routing import route
+from web.api.routing import filing, route
 from web.access import note_personal_reads
 from application.runtime import actor_of
 from web.context import runtime
@@ -80,7 +80,7 @@ def _reference_data(
 
     lister.__name__, creator.__name__ = f"list_{name}", f"create_{name[:-1]}"
     route("GET", path, f"{noun}列表", query=LIST_QUERY, response=LIST)(lister)
-    route("POST", path, created, body=body, roles=roles, status=201, response=OBJ)(creator)
+    filing(path, created, body=body, roles=roles)(creator)
 
 
 for _args in (
@@ -139,7 +139,7 @@ def list_people():
     return out
 
 
-@route("POST", "/people", "新增人员", body=s.PersonIn, roles=("gov_service", "department"), status=201, response=OBJ)
+@filing("/people", "新增人员", body=s.PersonIn, roles=("gov_service", "department"))
 def create_person(body: s.PersonIn):
     return file(lambda ctx: org.create_person(ctx, dump(body)), ser.person)
 
@@ -189,23 +189,18 @@ def list_item_filings():
     return listing(select(m.ItemVersion).order_by(m.ItemVersion.id.desc()), ser.item, m.ItemVersion.department)
 
 
-@route(
-    "POST",
+@filing(
     "/items",
     "申报事项（部门）或直接发布（政务服务部门、审改部门）",
     body=s.ItemIn,
     roles=("department", "gov_service", "reform_office"),
-    status=201,
-    response=OBJ,
 )
 def file_item(body: s.ItemIn):
     data = body.model_dump(exclude_none=False)
     return file(lambda ctx: catalog.file_item(ctx, data), ser.item)
 
 
-@route(
-    "POST", "/items/{code}/review", "审核事项", body=s.ItemReviewIn, roles=("reform_office",), status=201, response=OBJ
-)
+@filing("/items/{code}/review", "审核事项", body=s.ItemReviewIn, roles=("reform_office",))
 def review_item(code: str, body: s.ItemReviewIn):
     return file(
         lambda ctx: catalog.review_item(ctx, code, body.result, body.reasons), lambda r: ser.item_review(r, code)
@@ -221,15 +216,7 @@ def list_fee_reviews():
     )
 
 
-@route(
-    "POST",
-    "/fees/{code}/review",
-    "审查收费项目（发改部门）",
-    body=s.FeeReviewIn,
-    roles=("drc",),
-    status=201,
-    response=OBJ,
-)
+@filing("/fees/{code}/review", "审查收费项目（发改部门）", body=s.FeeReviewIn, roles=("drc",))
 def review_fee(code: str, body: s.FeeReviewIn):
     return file(lambda ctx: catalog.review_fee(ctx, code, body.model_dump()), ser.fee_review)
 
@@ -246,15 +233,7 @@ def list_authorizations():
     return listing(select(m.Authorization).order_by(m.Authorization.id), present, m.Authorization.grantor)
 
 
-@route(
-    "POST",
-    "/authorizations",
-    "提交授权书（授权部门）",
-    body=s.AuthorizationIn,
-    roles=("department",),
-    status=201,
-    response=OBJ,
-)
+@filing("/authorizations", "提交授权书（授权部门）", body=s.AuthorizationIn, roles=("department",))
 def file_authorization(body: s.AuthorizationIn):
     data = body.model_dump()
     data["grantee"] = {"gov_service": True} if "gov_service" in data["grantee"] else data["grantee"]
@@ -267,15 +246,7 @@ def file_authorization(body: s.AuthorizationIn):
     return file(action, lambda a: ser.authorization(a))
 
 
-@route(
-    "POST",
-    "/authorizations/{auth_id}/revoke",
-    "撤销授权",
-    body=s.RevocationIn,
-    roles=("department",),
-    status=201,
-    response=OBJ,
-)
+@filing("/authorizations/{auth_id}/revoke", "撤销授权", body=s.RevocationIn, roles=("department",))
 def revoke_authorization(auth_id: str, body: s.RevocationIn):
     if not auth_id.isdigit():
         return problem(404, "记录不存在", f"授权“{auth_id}”不存在")
@@ -300,7 +271,7 @@ def list_absences():
     return out
 
 
-@route("POST", "/absences", "登记缺位", body=s.AbsenceIn, roles=("department",), status=201, response=OBJ)
+@filing("/absences", "登记缺位", body=s.AbsenceIn, roles=("department",))
 def file_absence(body: s.AbsenceIn):
     return file(lambda ctx: grants.file_absence(ctx, dump(body)), ser.absence)
 
@@ -310,15 +281,7 @@ def list_delegations():
     return listing(select(m.Delegation).order_by(m.Delegation.id), ser.delegation, m.Delegation.department)
 
 
-@route(
-    "POST",
-    "/delegations",
-    "委托政务服务部门受理（事进人不进）",
-    body=s.DelegationIn,
-    roles=("department",),
-    status=201,
-    response=OBJ,
-)
+@filing("/delegations", "委托政务服务部门受理（事进人不进）", body=s.DelegationIn, roles=("department",))
 def file_delegation(body: s.DelegationIn):
     data = dump(body)
     data["department"] = data.get("department") or g.principal.department
@@ -331,7 +294,7 @@ def list_custody():
     return listing(stmt, ser.custody, m.Seal.department)
 
 
-@route("POST", "/seal-custody", "指定印章保管人", body=s.SealCustodyIn, roles=("department",), status=201, response=OBJ)
+@filing("/seal-custody", "指定印章保管人", body=s.SealCustodyIn, roles=("department",))
 def file_custody(body: s.SealCustodyIn):
     data = dump(body)
 
@@ -347,15 +310,7 @@ def list_staff():
     return listing(select(m.StaffFiling).order_by(m.StaffFiling.id), ser.staff_filing, m.StaffFiling.department)
 
 
-@route(
-    "POST",
-    "/staff-filings",
-    "报备首席代表及进驻人员",
-    body=s.StaffFilingIn,
-    roles=("department",),
-    status=201,
-    response=OBJ,
-)
+@filing("/staff-filings", "报备首席代表及进驻人员", body=s.StaffFilingIn, roles=("department",))
 def file_staff(body: s.StaffFilingIn):
     data = body.model_dump()
     data["department"] = data.get("department") or g.principal.department
@@ -371,19 +326,16 @@ def list_exemptions():
     return listing(select(m.Exemption).order_by(m.Exemption.id), present, m.Exemption.department)
 
 
-@route("POST", "/exemptions", "申请不宜进驻", body=s.ExemptionIn, roles=("department",), status=201, response=OBJ)
+@filing("/exemptions", "申请不宜进驻", body=s.ExemptionIn, roles=("department",))
 def request_exemption(body: s.ExemptionIn):
     return file(lambda ctx: grants.request_exemption(ctx, body.model_dump()), lambda e: ser.exemption(e, None))
 
 
-@route(
-    "POST",
+@filing(
     "/exemptions/{exemption_id}/decision",
     "批准或不批准不宜进驻（市人民政府）",
     body=s.ExemptionDecisionIn,
     roles=("government",),
-    status=201,
-    response=OBJ,
 )
 def decide_exemption(exemption_id: str, body: s.ExemptionDecisionIn):
     if not exemption_id.isdigit():
@@ -409,15 +361,7 @@ def list_hall_approvals():
     return listing(select(m.HallApproval).order_by(m.HallApproval.id), ser.hall_approval)
 
 
-@route(
-    "POST",
-    "/hall-approvals",
-    "批准保留专业分厅（市人民政府）",
-    body=s.HallApprovalIn,
-    roles=("government",),
-    status=201,
-    response=OBJ,
-)
+@filing("/hall-approvals", "批准保留专业分厅（市人民政府）", body=s.HallApprovalIn, roles=("government",))
 def file_hall_approval(body: s.HallApprovalIn):
     return file(lambda ctx: org.file_hall_approval(ctx, body.model_dump()), ser.hall_approval)
 
@@ -427,14 +371,8 @@ def list_openings():
     return listing(select(m.CitizensHomeOpening).order_by(m.CitizensHomeOpening.id), ser.opening)
 
 
-@route(
-    "POST",
-    "/citizens-home-opening",
-    "确定市民之家启用日期（市人民政府）",
-    body=s.CitizensHomeOpeningIn,
-    roles=("government",),
-    status=201,
-    response=OBJ,
+@filing(
+    "/citizens-home-opening", "确定市民之家启用日期（市人民政府）", body=s.CitizensHomeOpeningIn, roles=("government",)
 )
 def file_opening(body: s.CitizensHomeOpeningIn):
     return file(lambda ctx: org.file_citizens_home_opening(ctx, body.model_dump()), ser.opening)
@@ -445,14 +383,6 @@ def list_exceptions():
     return listing(select(m.PolicyException).order_by(m.PolicyException.id), ser.exception)
 
 
-@route(
-    "POST",
-    "/exceptions",
-    "记录例外（审改部门）",
-    body=s.ExceptionIn,
-    roles=("reform_office",),
-    status=201,
-    response=OBJ,
-)
+@filing("/exceptions", "记录例外（审改部门）", body=s.ExceptionIn, roles=("reform_office",))
 def file_exception(body: s.ExceptionIn):
     return file(lambda ctx: grants.file_exception(ctx, body.model_dump()), ser.exception)
