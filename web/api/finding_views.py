@@ -13,7 +13,7 @@ from registry import models as m
 from registry.db import utcnow
 from registry.services import findings as finding_service
 from web.api.listing import PAGE, paginate
-from web.api.problems import problem
+from web.api.problems import invalid, problem
 from web.api.routing import filing, route
 from web.api.schemas import Body
 from web.api.serialize import fields, t
@@ -44,7 +44,7 @@ def _time_arg(name: str):
     try:
         return parse_time(raw), None
     except ValueError as exc:
-        return None, problem(422, "数据校验未通过", str(exc), errors=[{"field": name, "message": str(exc)}])
+        return None, invalid(name, str(exc))
 
 
 def _department_scope():
@@ -83,12 +83,7 @@ def list_findings():
     state = request.args.get("state")
     if state:
         if state not in finding_service.STATES:
-            return problem(
-                422,
-                "数据校验未通过",
-                f"未知状态“{state}”",
-                errors=[{"field": "state", "message": "、".join(finding_service.STATES)}],
-            )
+            return invalid("state", "、".join(finding_service.STATES), f"未知状态“{state}”")
         stmt = stmt.where(m.Finding.state == state)
     for name in ("clause", "rule"):
         if request.args.get(name):

@@ -9,7 +9,7 @@ from flask import g, request
 
 from registry import calendar as cal
 from registry.db import utcnow
-from web.api.problems import problem
+from web.api.problems import invalid, problem
 from web.api.routing import filing, route
 from web.api.types import parse_time
 from web.context import runtime
@@ -47,7 +47,7 @@ def compliance():
         try:
             at = parse_time(request.args["at"])
         except ValueError as exc:
-            return problem(422, "数据校验未通过", str(exc), errors=[{"field": "at", "message": str(exc)}])
+            return invalid("at", str(exc))
     return report(runtime(), department=department, at=at)
 
 
@@ -65,15 +65,10 @@ def calendar_status():
 )
 def calendar_import(year: str):
     if not (year.isascii() and year.isdigit() and len(year) == 4) or not 2000 <= int(year) <= 2100:
-        return problem(422, "数据校验未通过", "年份须为 2000–2100", errors=[{"field": "year", "message": "须为年份"}])
+        return invalid("year", "须为年份", "年份须为 2000–2100")
     upload = request.files.get("file")
     if upload is None:
-        return problem(
-            422,
-            "数据校验未通过",
-            "请以 multipart/form-data 上传 file 字段",
-            errors=[{"field": "file", "message": "缺少文件"}],
-        )
+        return invalid("file", "缺少文件", "请以 multipart/form-data 上传 file 字段")
     suffix = Path(upload.filename or "calendar.csv").suffix or ".csv"
     with tempfile.NamedTemporaryFile(suffix=suffix) as tmp:
         upload.save(tmp.name)
@@ -81,5 +76,5 @@ def calendar_import(year: str):
             with runtime().filing_session() as session:
                 result = cal.import_year(session, int(year), Path(tmp.name), source=upload.filename or "上传文件")
         except ValueError as exc:
-            return problem(422, "数据校验未通过", str(exc), errors=[{"field": "file", "message": str(exc)}])
+            return invalid("file", str(exc))
     return result, 201

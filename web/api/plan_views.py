@@ -11,7 +11,7 @@ from sqlalchemy import select
 from registry import models as m
 from registry.services import entry_plans as plan_service
 from web.api.listing import FULL_READERS, PAGE
-from web.api.problems import problem
+from web.api.problems import invalid, problem
 from web.api.routing import filing, route
 from web.api.schemas import Body
 from web.api.serialize import t
@@ -184,12 +184,7 @@ def take_step(plan_id: str, body: EntryPlanStepIn):
     with rt.filing(actor_of(g.principal)) as ctx:
         content = body.content.model_dump() if body.content is not None else None
         if content is not None and body.step != "resubmitted":
-            return problem(
-                422,
-                "数据校验未通过",
-                "只有重新报送时可以修改方案内容",
-                errors=[{"field": "content", "message": "只有 resubmitted 可附带方案内容"}],
-            )
+            return invalid("content", "只有 resubmitted 可附带方案内容", "只有重新报送时可以修改方案内容")
         row = plan_service.take_step(
             ctx, int(plan_id), body.step, reasons=body.reasons, note=body.note, content=content, whole_chain_names=wc
         )
