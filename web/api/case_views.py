@@ -10,10 +10,12 @@ from registry.services import cases as case_service
 from web.api import schemas as s
 from web.api.listing import LIST_QUERY, PAGE, listing
 from web.api.problems import problem
-from web.api.routing import filing, route
+from web.api.routing import tagged
 from web.api.serialize import fields, t
 from application.runtime import actor_of
 from web.context import runtime
+
+route, filing = tagged("cases")
 
 
 CASE_FIELDS = (
@@ -55,7 +57,7 @@ def alert_json(a: m.Alert) -> dict:
     return fields(a, *ALERT_FIELDS)
 
 
-@route("GET", "/cases", "办件列表", query=LIST_QUERY, response=PAGE, tag="cases")
+@route("GET", "/cases", "办件列表", query=LIST_QUERY, response=PAGE)
 def list_cases():
     """A window sees every case (it accepts for the whole hall); a department its own."""
     return listing(
@@ -65,13 +67,7 @@ def list_cases():
     )
 
 
-@filing(
-    "/cases",
-    "受理办件（先判定受理权限，再登记并签名记入日志）",
-    body=s.CaseIn,
-    roles=("window", "gov_service"),
-    tag="cases",
-)
+@filing("/cases", "受理办件（先判定受理权限，再登记并签名记入日志）", body=s.CaseIn, roles=("window", "gov_service"))
 def open_case(body: s.CaseIn):
     from application.casework import accept_case
 
@@ -84,7 +80,6 @@ def open_case(body: s.CaseIn):
     "记录办件环节（签名记入日志）",
     body=s.CaseStepIn,
     roles=("window", "gov_service", "department"),
-    tag="cases",
 )
 def add_step(number: str, body: s.CaseStepIn):
     """The step's person is the caller's linked person, its place a bound token's place, its
@@ -96,20 +91,12 @@ def add_step(number: str, body: s.CaseStepIn):
     return out, 201
 
 
-@route(
-    "GET",
-    "/alerts",
-    "预警列表",
-    roles=("auditor", "department", "reform_office"),
-    query=LIST_QUERY,
-    response=PAGE,
-    tag="cases",
-)
+@route("GET", "/alerts", "预警列表", roles=("auditor", "department", "reform_office"), query=LIST_QUERY, response=PAGE)
 def list_alerts():
     return listing(select(m.Alert).order_by(m.Alert.raised_at.desc()), alert_json, m.Alert.department)
 
 
-@filing("/alerts/{alert_id}/ack", "确认预警", roles=("auditor", "department"), tag="cases")
+@filing("/alerts/{alert_id}/ack", "确认预警", roles=("auditor", "department"))
 def ack_alert(alert_id: str):
     if not alert_id.isdigit():
         return problem(404, "记录不存在", f"预警“{alert_id}”不存在")

@@ -10,9 +10,11 @@ from flask import g, request
 from registry import calendar as cal
 from registry.db import utcnow
 from web.api.problems import invalid, problem
-from web.api.routing import filing, route
+from web.api.routing import tagged
 from web.api.types import parse_time
 from web.context import runtime
+
+route, filing = tagged("oversight")
 
 FINDINGS = {
     "type": "object",
@@ -30,7 +32,6 @@ FINDINGS = {
     "/compliance",
     "合规报告（审改部门、电子监察、部门本部门）",
     roles=("reform_office", "auditor", "department", "government"),
-    tag="oversight",
     query={"department": "部门编码", "at": "时间（ISO-8601），默认现在"},
     response=FINDINGS,
 )
@@ -51,18 +52,13 @@ def compliance():
     return report(runtime(), department=department, at=at)
 
 
-@route("GET", "/calendar/status", "工作日历状态", roles=("gov_service", "reform_office", "auditor"), tag="oversight")
+@route("GET", "/calendar/status", "工作日历状态", roles=("gov_service", "reform_office", "auditor"))
 def calendar_status():
     with runtime().reading() as session:
         return cal.status(session, utcnow().date())
 
 
-@filing(
-    "/calendar/{year}",
-    "导入某年的节假日与调休（上传 CSV 或 YAML 文件，字段 file）",
-    roles=("gov_service",),
-    tag="oversight",
-)
+@filing("/calendar/{year}", "导入某年的节假日与调休（上传 CSV 或 YAML 文件，字段 file）", roles=("gov_service",))
 def calendar_import(year: str):
     if not (year.isascii() and year.isdigit() and len(year) == 4) or not 2000 <= int(year) <= 2100:
         return invalid("year", "须为年份", "年份须为 2000–2100")

@@ -12,12 +12,14 @@ from registry import models as m
 from registry.services import entry_plans as plan_service
 from web.api.listing import FULL_READERS, PAGE
 from web.api.problems import invalid, problem
-from web.api.routing import filing, route
+from web.api.routing import tagged
 from web.api.schemas import Body
 from web.api.serialize import t
 from web.api.types import Code, PersonId, Text, enum_of
 from application.runtime import actor_of
 from web.context import runtime
+
+route, filing = tagged("entry-plans")
 
 STEP_CHOICES = {k: v for k, v in plan_service.STEPS.items() if k != "drafted"}
 PlanStep = enum_of(STEP_CHOICES, "进驻方案步骤")
@@ -109,7 +111,6 @@ def _may_read(session, plan: m.EntryPlan, wc: list[str]) -> bool:
     "部门报送进驻方案（事项、收费事项、首席代表AB岗、工作人员）",
     body=EntryPlanIn,
     roles=("department",),
-    tag="entry-plans",
 )
 def file_plan(body: EntryPlanIn):
     rt = runtime()
@@ -125,7 +126,6 @@ def file_plan(body: EntryPlanIn):
     "/entry-plans",
     "进驻方案列表：当前状态、卡在哪一步、等谁",
     roles=READERS,
-    tag="entry-plans",
     query={"department": "部门编码", "state": "状态", "waiting_for": "me：只列出等本机构办理的方案"},
     response=PAGE,
 )
@@ -152,7 +152,7 @@ def list_plans():
     return {"items": items, "next": None}
 
 
-@route("GET", "/entry-plans/{plan_id}", "一个进驻方案及其全部步骤", roles=READERS, tag="entry-plans")
+@route("GET", "/entry-plans/{plan_id}", "一个进驻方案及其全部步骤", roles=READERS)
 def get_plan(plan_id: str):
     if not plan_id.isdigit():
         return problem(404, "记录不存在", f"进驻方案“{plan_id}”不存在")
@@ -174,7 +174,6 @@ def get_plan(plan_id: str):
     "approved（市政府）、entered（政务服务部门）、returned（当前应办理的机构，须写明理由）、resubmitted（部门）",
     body=EntryPlanStepIn,
     roles=("drc", "department", "reform_office", "government", "gov_service"),
-    tag="entry-plans",
 )
 def take_step(plan_id: str, body: EntryPlanStepIn):
     if not plan_id.isdigit():

@@ -138,6 +138,11 @@ def route(
     return decorate
 
 
+def tagged(tag: str) -> tuple[Callable[..., Callable], Callable[..., Callable]]:
+    """`route` and `filing` for a module whose routes all carry `tag` (their group in the OpenAPI document)."""
+    return functools.partial(route, tag=tag), functools.partial(filing, tag=tag)
+
+
 def filing(
     path: str, summary: str, *, body: type[BaseModel] | None = None, roles: tuple[str, ...] | None = None, **more: Any
 ) -> Callable:
