@@ -9,7 +9,7 @@ from registry import models as m
 from registry.facts import item_fact
 
 
-def t(value: datetime | None) -> str | None:
+def t(value: date | None) -> str | None:
     return None if value is None else value.isoformat().replace("+00:00", "Z")
 
 
