@@ -1,5 +1,5 @@
 """Step definitions of features/materials.feature: the material dictionary's page (材料目录), on the
-app of features/steps/alerts.py, signed in as the government service department."""
+app of features/steps/app_world.py, signed in as the government service department."""
 
 from __future__ import annotations
 
@@ -11,19 +11,13 @@ import re
 from pytest_bdd import parsers, then, when
 from sqlalchemy import func, select
 
-from features.steps.alerts import bearer
+from features.steps.app_world import bearer
 from features.steps.world import rows
 
 
 def _gs(w) -> dict[str, str]:
-    if "zwfw" not in w.tokens:
-        from registry.services.accounts import create_token, create_user
-
-        with w.rt.filing_session() as session:
-            create_user(session, "zwfw", "gov_service", None, department="ZWFW")
-            w.tokens["zwfw"] = create_token(session, "zwfw")
-        w.app.config["WTF_CSRF_ENABLED"] = False  # the page's forms, posted by the scenario
-    return bearer(w.tokens["zwfw"])
+    w.app.config["WTF_CSRF_ENABLED"] = False  # the page's forms, posted by the scenario
+    return bearer(w.account("zwfw", "gov_service", "ZWFW"))
 
 
 def _counts(w) -> tuple[int, int]:
