@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from web.api.types import (
     Action,
+    DecisionAction,
     CaseStep,
     CaseType,
     Code,
@@ -227,7 +228,7 @@ class ExceptionIn(Body):
 
 class DecisionIn(Body):
     person: PersonId
-    action: Action
+    action: DecisionAction
     item: Code
     at: Time | None = None
     known_at: Time | None = None
