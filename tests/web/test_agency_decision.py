@@ -7,6 +7,7 @@ from __future__ import annotations
 from registry.services import org
 from registry.services.context import SYSTEM
 from tests.factories.api import ask, file_item
+from tests.factories.pages import ui  # noqa: F401  (fixture)
 from tests.web.conftest import bearer
 
 
@@ -66,3 +67,15 @@ def test_agency_is_listed_among_what_a_person_may_do_and_is_never_a_power_of_a_g
         headers=bearer(world["tokens"]["win"]),
     )
     assert unknown.status_code == 422 and unknown.get_json()["errors"][0]["field"] == "place", unknown.get_json()
+
+
+def test_a_window_asks_on_its_page_whether_it_may_do_agency(client, ui, rt):
+    from tests.factories.pages import login
+
+    file_item(client, ui)
+    login(client, "win")
+    form = client.get("/window/").text
+    assert '<option value="agency"' in form and "帮办代办" in form
+    asked = {"person": ui["people"]["w"], "item": "FGW-001", "action": "agency", "place": "ZH-01", "ask": 1}
+    page = client.get("/window/", query_string=asked)
+    assert page.status_code == 200 and "“综合受理窗口一”是综合受理窗口" in page.text, page.text
