@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from registry.services import org
 from registry.services.context import SYSTEM
-from tests.factories.api import ask, file_item
+from tests.factories.api import ask, file_item, hall_clock  # noqa: F401  (hall_clock: autouse)
+from tests.factories.door import accept, calendar_2026, hall, report  # noqa: F401  (fixtures)
+from tests.factories.pages import ui  # noqa: F401  (fixture)
 from tests.web.conftest import bearer
 
 
@@ -66,3 +68,35 @@ def test_agency_is_listed_among_what_a_person_may_do_and_is_never_a_power_of_a_g
         headers=bearer(world["tokens"]["win"]),
     )
     assert unknown.status_code == 422 and unknown.get_json()["errors"][0]["field"] == "place", unknown.get_json()
+
+
+def test_a_window_asks_on_its_page_whether_it_may_do_agency(client, ui, rt):
+    from tests.factories.pages import login
+
+    file_item(client, ui)
+    login(client, "win")
+    form = client.get("/window/").text
+    assert '<option value="agency"' in form and "帮办代办" in form
+    asked = {"person": ui["people"]["w"], "item": "FGW-001", "action": "agency", "place": "ZH-01", "ask": 1}
+    page = client.get("/window/", query_string=asked)
+    assert page.status_code == 200 and "“综合受理窗口一”是综合受理窗口" in page.text, page.text
+
+
+def test_the_step_and_the_decision_read_the_signed_section_not_an_edited_row(rt, client, hall):
+    from sqlalchemy import text
+
+    report(client, hall)
+    assert accept(client, hall, "C-1").status_code == 201
+    a = hall["people"]["a"]
+    with rt.filing(SYSTEM) as ctx:
+        section = org.create_section(
+            ctx, {"department": "FGW", "name": "行政审批服务科", "kind": "approval_service"}
+        ).id
+    with rt.engine.begin() as conn:  # 张建国 moved into the approval section behind the log's back
+        conn.execute(text("UPDATE people SET section = :s WHERE id = :p"), {"s": section, "p": a})
+    step = {"step": "agency", "place": "FGW-CK", "at": "2026-09-30T16:04:00+08:00"}
+    r = client.post("/api/v1/cases/C-1/steps", json=step, headers=bearer(hall["tokens"]["zhang"]))
+    assert r.status_code == 403, r.get_json()
+    assert r.get_json()["reasons"][0]["rule"] == "service.agency"
+    rt.policy.reload()
+    assert ask(client, hall, person=a, action="agency", item="FGW-002", place="FGW-CK")["allowed"] is False
