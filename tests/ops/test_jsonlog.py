@@ -143,7 +143,7 @@ def test_queued_request_lines_are_written_by_the_flusher_and_before_any_other_li
     thread), and never after a line the handler writes later."""
     import time
 
-    stream, _, body = _straight_handler(client, world, monkeypatch, request)
+    stream, h, body = _straight_handler(client, world, monkeypatch, request)
     ask = lambda: client.post("/api/v1/decisions", headers=bearer(world["tokens"]["win"]), json=body)  # noqa: E731
 
     assert ask().status_code == 200
@@ -155,9 +155,11 @@ def test_queued_request_lines_are_written_by_the_flusher_and_before_any_other_li
 
     stream.seek(0)
     stream.truncate()
-    monkeypatch.setattr(jsonlog, "FLUSH_S", 60)  # the flusher waits: the next line stays queued
-    jsonlog._FLUSHER.write_all()
-    assert ask().status_code == 200
-    logging.getLogger("onehall.scheduler").info("after the request")
+    h.acquire()  # the flusher waits for the handler's lock; this thread's own lines do not
+    try:
+        assert ask().status_code == 200
+        logging.getLogger("onehall.scheduler").info("after the request")
+    finally:
+        h.release()
     later = [json.loads(line) for line in stream.getvalue().splitlines()]
     assert [x["logger"] for x in later] == ["onehall.requests", "onehall.scheduler"]
