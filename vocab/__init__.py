@@ -52,20 +52,6 @@ ITEM_TYPES = {
     "other_power": "其他行政权力",
     "public_service": "公共服务",
 }
-# The short names the demo catalogue (registry/seed/demo_catalogue.csv) writes item types with.
-ITEM_TYPE_SHORT = {
-    "licensing": "许可",
-    "penalty": "处罚",
-    "coercion": "强制",
-    "levy": "征收",
-    "payment": "给付",
-    "inspection": "检查",
-    "confirmation": "确认",
-    "reward": "奖励",
-    "adjudication": "裁决",
-    "other_power": "其他",
-    "public_service": "服务",
-}
 CASE_TYPES = {"instant": "即办件", "commitment": "承诺件", "report_up": "上报件"}
 COMPLEXITY = {"simple": "简单事项", "complex": "复杂事项"}
 LIMIT_UNITS = {"working_day": "工作日", "calendar_day": "自然日", "month": "个月", "hour": "小时"}
@@ -100,12 +86,9 @@ GOV_SERVICE_MINIMUM = WINDOW_ACTIONS
 EXEMPTION_REASONS = {"law": "法律法规明文规定", "venue": "场地条件限制", "other": "其他特殊情况"}
 SEAL_KINDS = {"approval": "行政审批专用章", "business": "业务专用章"}
 STAFF_ROLES = {"chief_representative": "首席代表", "staff": "进驻人员"}
+# The bodies that hold a role are department kinds (docs/design.md §1), named as such; then the roles of users.
 ROLES = {
-    "reform_office": "审改部门",
-    "government": "市人民政府",
-    "gov_service": "政务服务部门",
-    "drc": "发改部门",
-    "department": "部门",
+    **{kind: DEPARTMENT_KINDS[kind] for kind in ("reform_office", "government", "gov_service", "drc", "department")},
     "window": "窗口",
     "auditor": "电子监察",
     "platform": "一体化平台",

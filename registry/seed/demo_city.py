@@ -55,7 +55,7 @@ def _catalogue_rows() -> list[list[str]]:
 with (SEED_DIR / "demo_tables.yaml").open(encoding="utf-8") as _fh:
     TABLES: dict[str, Any] = yaml.safe_load(_fh)
 
-TYPES = {short: code for code, short in vocab.ITEM_TYPE_SHORT.items()}
+TYPES: dict[str, str] = TABLES["item_types"]
 NOT_ON_APPLICATION = {"penalty", "coercion", "inspection"}
 DEPTHS = {"网办": "full_online", "预审": "pre_review", "核验": "verify_original", "现场": "on_site"}
 
@@ -110,6 +110,14 @@ COMPREHENSIVE_WINDOWS = [
     (w["code"], w["name"], w["hall"], w["function_section"]) for w in TABLES["comprehensive_windows"]
 ]
 BUSINESS_SEALS = [(s["code"], s["name"], s["department"]) for s in TABLES["business_seals"]]
+GOV_SERVICE_STAFF: dict[str, Any] = TABLES["gov_service_staff"]
+RETURNED_ITEM: dict[str, str] = TABLES["returned_item"]
+SUB_HALL_APPROVALS: dict[str, Any] = TABLES["sub_hall_approvals"]
+# Absences: (department, person key, from, to, reason, filed)
+ABSENCES = [
+    (a["department"], a["person"], _local(a["from"]), _local(a["to"]), a["reason"], _local(a["filed"]))
+    for a in TABLES["absences"]
+]
 SURNAMES: list[str] = TABLES["surnames"]
 GIVEN: list[str] = TABLES["given_names"]
 

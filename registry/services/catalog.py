@@ -5,37 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 import vocab
-from registry.errors import Conflict, ErrorList, NotFound, invalid
+from registry.errors import ErrorList, NotFound, invalid
 from registry.models import Department, DirectoryItem, FeeReview, FunctionSection, Hall, ItemReview, ItemVersion
-from registry.services._common import code_of, department, latest_item
+from registry.models.catalog import ITEM_FIELDS
+from registry.services._common import code_of, department, ensure_new, latest_item
 from registry.services.context import FilingContext, iso
 from registry.record_views import log_state
-
-ITEM_FIELDS = (
-    "code",
-    "directory_item",
-    "name",
-    "department",
-    "item_type",
-    "on_application",
-    "case_type",
-    "report_up",
-    "joint",
-    "partners",
-    "complexity",
-    "statutory_limit",
-    "promised_limit",
-    "promised_limit_2017",
-    "fees",
-    "materials",
-    "online_depth",
-    "function_section",
-    "entry",
-    "effective_from",
-)
+from registry.search import newest_published
 
 
 def create_directory_item(ctx: FilingContext, data: dict[str, Any]) -> DirectoryItem:
@@ -43,8 +22,7 @@ def create_directory_item(ctx: FilingContext, data: dict[str, Any]) -> Directory
     errors = ErrorList()
     item_type = code_of(errors, vocab.ITEM_TYPES, data.get("item_type"), "item_type")
     errors.raise_if_any()
-    if ctx.session.get(DirectoryItem, data["code"]) is not None:
-        raise Conflict(f"目录编码“{data['code']}”已存在")
+    ensure_new(ctx.session, DirectoryItem, data["code"], "目录")
     row = DirectoryItem(code=data["code"], name=data["name"], item_type=item_type, legal_basis=data.get("legal_basis"))
     ctx.session.add(row)
     ctx.session.flush()
@@ -56,8 +34,7 @@ def create_function_section(ctx: FilingContext, data: dict[str, Any]) -> Functio
     ctx.require_role("gov_service", "reform_office")
     if data.get("lead_department"):
         department(ctx.session, data["lead_department"], "lead_department")
-    if ctx.session.get(FunctionSection, data["code"]) is not None:
-        raise Conflict(f"功能板块编码“{data['code']}”已存在")
+    ensure_new(ctx.session, FunctionSection, data["code"], "功能板块")
     row = FunctionSection(
         code=data["code"],
         name=data["name"],
@@ -170,14 +147,14 @@ def file_item(ctx: FilingContext, data: dict[str, Any], *, publish: bool | None 
         published_at=ctx.now if direct else None,
         late_filed=ctx.is_late(clean["effective_from"]),
     )
-    ctx.session.add(row)
-    ctx.session.flush()
-    row.log_index = ctx.log(
+    ctx.record(
+        row,
         "item_filing",
-        {"item": row.code, "version": row.version, "status": row.status, **_item_record(row)},
+        lambda: {"item": row.code, "version": row.version, "status": row.status, **_item_record(row)},
         ref=row.code,
-    ).index
-    ctx.changed("item", row.code)
+        feed="item",
+        feed_key=row.code,
+    )
     return row
 
 
@@ -207,11 +184,10 @@ def review_item(ctx: FilingContext, code: str, result: str, reasons: list[str] |
     review = ItemReview(
         item_version=row.id, result=result, reasons=list(reasons or []), reviewer=ctx.actor.name, filed_at=ctx.now
     )
-    ctx.session.add(review)
-    ctx.session.flush()
-    review.log_index = ctx.log(
+    ctx.record(
+        review,
         "item_review",
-        {
+        lambda: {
             "id": review.id,
             "item": code,
             "version": row.version,
@@ -220,8 +196,9 @@ def review_item(ctx: FilingContext, code: str, result: str, reasons: list[str] |
             "reviewer": review.reviewer,
         },
         ref=code,
-    ).index
-    ctx.changed("item", code)
+        feed="item",
+        feed_key=code,
+    )
     return review
 
 
@@ -253,11 +230,10 @@ def review_fee(ctx: FilingContext, item_code: str, data: dict[str, Any]) -> FeeR
         reviewer=ctx.actor.name,
         filed_at=ctx.now,
     )
-    ctx.session.add(row)
-    ctx.session.flush()
-    row.log_index = ctx.log(
+    ctx.record(
+        row,
         "fee_review",
-        {
+        lambda: {
             "id": row.id,
             "item": item_code,
             "fee": fee,
@@ -266,19 +242,12 @@ def review_fee(ctx: FilingContext, item_code: str, data: dict[str, Any]) -> FeeR
             "standard_ok": row.standard_ok,
             "note": row.note,
         },
-        ref=row.id,
-    ).index
-    ctx.changed("fee_review", row.id)
+    )
     return row
 
 
 def published_items(session) -> list[ItemVersion]:
     """The implementation list: the newest published version of every item."""
-    newest = (
-        select(ItemVersion.code, func.max(ItemVersion.version).label("v"))
-        .where(ItemVersion.status == "published")
-        .group_by(ItemVersion.code)
-        .subquery()
-    )
+    newest = newest_published()
     stmt = select(ItemVersion).join(newest, (ItemVersion.code == newest.c.code) & (ItemVersion.version == newest.c.v))
     return list(session.scalars(stmt.order_by(ItemVersion.department, ItemVersion.code)))
