@@ -25,7 +25,7 @@ from registry.act_log import note_act
 from registry.checkpointer import LOG_BODY, Checkpointer, LogSettings, tree_size
 from registry.db import lock_key, utcnow
 from registry.errors import FieldError, Invalid
-from registry.fastsql import BulkInsert, Prepared
+from registry.fastsql import BulkInsert, Prepared, connection
 from registry.models import Checkpoint, LogEntry, LogNode, RecordSalt
 from registry.services.context import Logged
 from signing import merkle
@@ -38,7 +38,17 @@ from signing.tiles import MAX_ENTRY
 if TYPE_CHECKING:  # pragma: no cover
     from registry.log_reader import LogReader
 
-__all__ = ["LOG_BODY", "LogSettings", "RecordTooLarge", "SignedLog", "lock_log", "node_getter", "tree_size"]
+__all__ = [
+    "LOG_BODY",
+    "LogSettings",
+    "OwnLeaves",
+    "RecordTooLarge",
+    "SignedLog",
+    "lock_log",
+    "node_getter",
+    "own_leaves",
+    "tree_size",
+]
 
 _NODE = select(LogNode.hash).where(LogNode.level == bindparam("level"), LogNode.index == bindparam("index"))
 # The tail (size, last leaf hash) and the right-edge nodes of the tree, (level, (n >> level) - 1)
@@ -87,7 +97,7 @@ def node_getter(session: Session, cache: dict[tuple[int, int], bytes] | None = N
         h = cache.get(key)
         if h is None:
             if cursor is None:
-                conn = session.connection()
+                conn = connection(session)
                 prepared = Prepared.of(_NODE, conn.dialect)
                 cursor = conn.connection.cursor()
             cursor.execute(prepared.sql, prepared.params(level=level, index=index))
@@ -168,7 +178,7 @@ class SignedLog:
         # ORM's unit of work and Core's per-execute machinery cost more than the inserts, and
         # nothing of ours needs these rows as objects in the session), in one round trip.
         session.flush()
-        conn = session.connection()
+        conn = connection(session)
         with _pipeline(conn):
             _INSERT_ENTRY.run(
                 conn,
@@ -186,6 +196,9 @@ class SignedLog:
             _INSERT_NODES.run(conn, [{"level": lv, "index": ix, "hash": h} for lv, ix, h in new_nodes])
             _INSERT_SALTS.run(conn, [{"log_index": size, "field": f, "salt": s} for f, s in salts])
         note_act(session, act=kind, log_index=size, leaf_hash=leaf_hash.hex(), body=body, key_id=signer.key_id)
+        own = session.info.get(_OWN_LEAVES)
+        if own is not None:
+            own.leaves.append((size, leaf, leaf_hash))
         # The record hash is the RFC 9162 leaf hash: the entry's identity in the log and on /verify.
         return Logged(
             index=size,
@@ -240,7 +253,7 @@ def _lock_and_read_tail(session: Session) -> tuple[int, dict[int, bytes]]:
     was granted. The transaction commits without waiting for its WAL flush, so the lock is not
     held through an fsync; the flush is awaited after the commit, before the filing answers
     (_durable_after_commit). SQLite: the transaction already holds the database's write lock."""
-    conn = session.connection()
+    conn = connection(session)
     dbapi = conn.connection.dbapi_connection
     if conn.dialect.name == "postgresql":
         bind = session.get_bind()
@@ -301,6 +314,39 @@ def _rolled_back(session: Session) -> None:
     dbapi = session.info.get(_AWAIT_FLUSH)
     if dbapi is not None and dbapi.info.transaction_status == _IDLE:
         del session.info[_AWAIT_FLUSH]  # the whole transaction; a savepoint's rollback keeps the wait
+
+
+_OWN_LEAVES = "onehall_own_leaves"
+
+
+class OwnLeaves:
+    """The leaves one transaction appended, as (index, leaf, leaf hash) in append order: what a worker
+    folds into its signed facts once the transaction committed (application.policy.PolicyHost.fold_own),
+    instead of reading back what it has just written. Any rollback in the transaction, a savepoint's
+    too, voids the list: the worker then reads the log as usual."""
+
+    __slots__ = ("leaves", "void")
+
+    def __init__(self) -> None:
+        self.leaves: list[tuple[int, bytes, bytes]] = []
+        self.void = False
+
+    @property
+    def committed(self) -> list[tuple[int, bytes, bytes]]:
+        return [] if self.void else self.leaves
+
+
+def own_leaves(session: Session) -> OwnLeaves:
+    """Start keeping the leaves `session`'s transaction appends (registry.ledger.OwnLeaves)."""
+    own = session.info[_OWN_LEAVES] = OwnLeaves()
+    return own
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _void_own_leaves(session: Session, _previous) -> None:
+    own = session.info.get(_OWN_LEAVES)
+    if own is not None:
+        own.void = True
 
 
 def await_wal_flush(dbapi) -> None:
