@@ -155,7 +155,12 @@ class SignedLog:
             if not self._commitment:
                 # made (once per deployment) in this transaction: a second one would wait on our lock
                 self._commitment = self.keys.commitment_key_in(session)
-        size, edge = _lock_and_read_tail(session)
+        transaction = session.get_transaction()
+        kept = session.info.get(_TAIL)
+        if kept is not None and transaction is not None and kept[0] is transaction:
+            size, edge = kept[1], kept[2]  # this transaction appended last, under the lock it holds
+        else:
+            size, edge = _lock_and_read_tail(session)
         salts: list[tuple[str, bytes]] = []
         if personal:
             commitments = {}
@@ -195,6 +200,7 @@ class SignedLog:
             )
             _INSERT_NODES.run(conn, [{"level": lv, "index": ix, "hash": h} for lv, ix, h in new_nodes])
             _INSERT_SALTS.run(conn, [{"log_index": size, "field": f, "salt": s} for f, s in salts])
+        session.info[_TAIL] = (session.get_transaction(), size + 1, _edge_after(size, edge, new_nodes))
         note_act(session, act=kind, log_index=size, leaf_hash=leaf_hash.hex(), body=body, key_id=signer.key_id)
         own = session.info.get(_OWN_LEAVES)
         if own is not None:
@@ -344,9 +350,28 @@ def own_leaves(session: Session) -> OwnLeaves:
 
 @event.listens_for(Session, "after_soft_rollback")
 def _void_own_leaves(session: Session, _previous) -> None:
+    session.info.pop(_TAIL, None)
     own = session.info.get(_OWN_LEAVES)
     if own is not None:
         own.void = True
+
+
+# session.info: (transaction, size, right edge) after this transaction's last append, so that its next
+# append (an acceptance makes two) reads no tail; any rollback, a savepoint's too, forgets it.
+_TAIL = "onehall_log_tail"
+
+
+def _edge_after(size: int, edge: dict[int, bytes], new_nodes: list[tuple[int, int, bytes]]) -> dict[int, bytes]:
+    """The right edge (level -> hash of node (level, (n >> level) - 1) for each bit set in n) at
+    n = size + 1, from the edge at `size` and the nodes the append of leaf `size` completed: a node
+    of the new edge is either one of those or was on the old edge at its level."""
+    n = size + 1
+    completed = {(level, index): h for level, index, h in new_nodes}
+    out: dict[int, bytes] = {}
+    for level in range(n.bit_length()):
+        if (n >> level) & 1:
+            out[level] = completed.get((level, (n >> level) - 1)) or edge[level]
+    return out
 
 
 def await_wal_flush(dbapi) -> None:
