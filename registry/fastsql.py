@@ -104,14 +104,20 @@ _CONNECTION = "onehall_fastsql_connection"
 
 
 def connection(session: Session) -> Connection:
-    """`session.connection()`, kept for the rest of the session's transaction: asked a dozen times a
-    filing, its state machine costs more than the statements run on it."""
+    """`session.connection()`, kept while the session's transaction and savepoint are the same: asked
+    a dozen times a filing, its state machine costs more than the statements run on it. (A savepoint
+    begun since is asked for anew: that is when the session emits its SAVEPOINT.)"""
     kept = session.info.get(_CONNECTION)
     transaction = session.get_transaction()
-    if kept is not None and transaction is not None and kept[0] is transaction:
-        return kept[1]
+    if (
+        kept is not None
+        and transaction is not None
+        and kept[0] is transaction
+        and kept[1] is session.get_nested_transaction()
+    ):
+        return kept[2]
     conn = session.connection()
-    session.info[_CONNECTION] = (session.get_transaction(), conn)
+    session.info[_CONNECTION] = (session.get_transaction(), session.get_nested_transaction(), conn)
     return conn
 
 
