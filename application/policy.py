@@ -176,23 +176,10 @@ class PolicyHost:
         self.refresh()
         return [r for r in self._state.tables["revocations"].values() if r.get("authorization") == authorization_id]
 
-    def decide(
-        self,
-        person: int,
-        action: str,
-        item: str,
-        at: datetime | None = None,
-        known_at: datetime | None = None,
-        place: str | None = None,
-        seal: str | None = None,
-        case: str | None = None,
-    ) -> dict[str, Any]:
+    def decide(self, person: int, action: str, item: str, **when: Any) -> dict[str, Any]:
+        """rules.Engine.decide over the current facts, as a dict (`when`: its at, known_at, place, seal, case)."""
         self.refresh()
-        return dict(
-            self.engine.decide(
-                person, action, item, at=at, known_at=known_at, place=place, seal=seal, case=case
-            ).to_dict()
-        )
+        return dict(self.engine.decide(person, action, item, **when).to_dict())
 
     def allowed_actions(
         self, person: int, item: str, at: datetime | None = None, place: str | None = None

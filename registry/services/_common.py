@@ -8,7 +8,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 import vocab
-from registry.errors import ErrorList, NotFound, invalid
+from registry.errors import Conflict, ErrorList, NotFound, invalid
 from registry.fastsql import run
 from registry.models import Department, ItemVersion, Person
 
@@ -20,6 +20,12 @@ def get_or_invalid(session: Session, model: type[T], key: Any, field: str, label
     if obj is None:
         raise invalid(field, f"{label}“{key}”不存在")
     return obj
+
+
+def ensure_new(session: Session, model: type, code: str, label: str) -> None:
+    """Conflict when a `model` row under `code` exists already (codes are never reused)."""
+    if session.get(model, code) is not None:
+        raise Conflict(f"{label}编码“{code}”已存在")
 
 
 def get_or_404(session: Session, model: type[T], key: Any, label: str) -> T:
