@@ -78,6 +78,11 @@ ACTIONS = {
     "execute_fee": "收费执行",
     "use_seal": "用印",
 }
+# Acts on a case that no authorization grants: who may do them follows from the place and the
+# person's section (帮办代办: a comprehensive window, XT-3.5, or the approval service section, XT-3.2;
+# rules.agency). POST /decisions answers them beside ACTIONS; they are never a power of a grant.
+CASE_ACTIONS = {"agency": "帮办代办"}
+DECISION_ACTIONS = {**ACTIONS, **CASE_ACTIONS}
 # What a window does (docs/design.md §4); also the government service department's minimum grant (XT-3.3.3).
 WINDOW_ACTIONS = ("consult", "receive", "accept", "issue")
 # The powers a chief representative must hold at the least (XT-3.3.3).
@@ -110,7 +115,7 @@ CASE_STEPS = {
     "sealed": "用印",
     "issued": "出件",
     "returned": "退件",
-    "agency": "帮办代办",  # a comprehensive window or the approval section acts for the applicant (XT-3.5, XT-3.2)
+    "agency": CASE_ACTIONS["agency"],  # a comprehensive window or the approval section acts for the applicant
 }
 
 VOCABULARIES: dict[str, dict[str, str]] = {
@@ -125,7 +130,7 @@ VOCABULARIES: dict[str, dict[str, str]] = {
     "unit": LIMIT_UNITS,
     "online_depth": ONLINE_DEPTHS,
     "post": POSTS,
-    "action": ACTIONS,
+    "action": DECISION_ACTIONS,
     "exemption_reason": EXEMPTION_REASONS,
     "seal_kind": SEAL_KINDS,
     "role": ROLES,
