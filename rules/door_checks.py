@@ -18,9 +18,11 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
-from .compliance import Env, Found, _items, check
-from .pack import Rule
+from .compliance_env import Env, Found, _items, check
+from .rule import Rule
+from .shapes import JSON, Row
 from .timeutil import INF, NEG_INF, local_date, ts
+from .world import ItemRec
 
 BUSINESS_KINDS = ("approval_service", "main_business", "business")  # 业务科室 (and the approval section)
 _HALL_SUFFIX = re.compile(r"(专业)?分厅$")
@@ -28,11 +30,11 @@ _HALL_SUFFIX = re.compile(r"(专业)?分厅$")
 
 def opening(env: Env) -> float | None:
     """When 市民之家 opens (the earliest filed date), or None while unknown."""
-    dates = [ts(o.get("date")) for o in env.world.rows("citizens_home_opening") if o.get("date")]
+    dates = [ts(o["date"]) for o in env.world.rows("citizens_home_opening") if o.get("date")]
     return min(dates) if dates else None
 
 
-def government_approved(env: Env) -> set[str]:
+def government_approved(env: Env) -> set[JSON]:
     """Sub-halls the government approved to keep, in force at the moment asked."""
     return {
         h.get("hall")
@@ -41,13 +43,13 @@ def government_approved(env: Env) -> set[str]:
     }
 
 
-def retained_by_plan(env: Env, hall: dict) -> bool:
+def retained_by_plan(env: Env, hall: Row) -> bool:
     """One of the six sub-halls 四(一) keeps until 市民之家 opens (the pack's list, by name)."""
     names = {_HALL_SUFFIX.sub("", n) for n in env.params.get("retained_sub_halls") or ()}
     return _HALL_SUFFIX.sub("", str(hall.get("name") or "")) in names or hall.get("code") in names
 
 
-def _sub_hall_items(env: Env):
+def _sub_hall_items(env: Env) -> Iterator[tuple[ItemRec, Row]]:
     halls = env.world.tables["halls"]
     for it in _items(env):
         if it.entry_hall and it.entry_hall_kind == "sub":
@@ -92,7 +94,7 @@ def _sub_hall_not_approved(env: Env, rule: Rule) -> Iterator[Found]:
             )
 
 
-def _departments_bound(env: Env) -> set[str]:
+def _departments_bound(env: Env) -> set[str | None]:
     """Departments with an on-application item not delegated (事进人不进 exempts the others)."""
     return {it.department for it in _items(env) if it.in_class and not env.world.delegated(it, env.t, env.k)}
 
@@ -127,27 +129,15 @@ def _business_section_not_whole(env: Env, rule: Rule) -> Iterator[Found]:
 def _agency_not_entitled(env: Env, rule: Rule) -> Iterator[Found]:
     """An agency step (帮办代办) recorded neither at a comprehensive window nor by the case
     department's approval service section (rules.agency): what slipped through before the door."""
-    from .agency import AgencyAct, entitled
+    from .agency import act_in, entitled
 
-    sections = env.world.tables["sections"]
     for case in env.world.rows("cases"):
         it = env.world.items.get(case.get("item"))
         dept = it.department if it else case.get("department")
         for s in case.get("steps") or ():
             if s.get("step") != "agency" or ts(s.get("at"), NEG_INF) > env.t:
                 continue
-            place = env.world.places.get(s.get("place")) if s.get("place") else None
-            person = env.world.people.get(s.get("person"))
-            section = sections.get(person.section) if person is not None else None
-            act = AgencyAct(
-                place_kind=place.kind if place else None,
-                place_name=place.name if place else "无",
-                person_name=person.name if person else "记录人",
-                in_approval_section=bool(
-                    section and section.get("kind") == "approval_service" and section.get("department") == dept
-                ),
-                department_name=env.dept(dept),
-            )
+            act = act_in(env.world.tables, s.get("person"), dept, s.get("place") or None)
             if not entitled(act):
                 yield (
                     f"case:{case['number']}/agency",

@@ -30,7 +30,15 @@ from registry.models import (
     Section,
     StaffFiling,
 )
-from registry.services._common import code_of, department, ensure_order, get_or_invalid, person, signed_departments
+from registry.services._common import (
+    code_of,
+    department,
+    ensure_new,
+    ensure_order,
+    get_or_invalid,
+    person,
+    signed_departments,
+)
 from registry.services.context import FilingContext, iso
 from registry.record_views import log_state
 
@@ -44,8 +52,7 @@ def create_department(ctx: FilingContext, data: dict[str, Any]) -> Department:
     if kind not in vocab.DEPARTMENT_KINDS:
         errors.add("kind", f"未知机构类别“{kind}”")
     errors.raise_if_any()
-    if ctx.session.get(Department, data["code"]) is not None:
-        raise Conflict(f"部门编码“{data['code']}”已存在")
+    ensure_new(ctx.session, Department, data["code"], "部门")
     if ctx.session.scalar(select(Department).where(Department.name == data["name"])) is not None:
         raise Conflict(f"部门名称“{data['name']}”已存在")
     dept = Department(
@@ -101,8 +108,7 @@ def create_hall(ctx: FilingContext, body: HallIn) -> Hall:
     ctx.require_role("gov_service")
     if body.host_department:
         department(ctx.session, body.host_department, "host_department")
-    if ctx.session.get(Hall, body.code) is not None:
-        raise Conflict(f"大厅编码“{body.code}”已存在")
+    ensure_new(ctx.session, Hall, body.code, "大厅")
     hall = Hall(**body.model_dump())
     log_state(ctx, "hall", hall)
     return hall
@@ -128,8 +134,7 @@ def create_place(ctx: FilingContext, body: PlaceIn) -> Place:
         department(ctx.session, dept)
     if function_section:
         get_or_invalid(ctx.session, FunctionSection, function_section, "function_section", "功能板块")
-    if ctx.session.get(Place, body.code) is not None:
-        raise Conflict(f"场所编码“{body.code}”已存在")
+    ensure_new(ctx.session, Place, body.code, "场所")
     place = Place(**body.model_dump())
     log_state(ctx, "place", place)
     return place
@@ -226,8 +231,7 @@ def file_citizens_home_opening(ctx: FilingContext, body: CitizensHomeOpeningIn) 
 def create_seal(ctx: FilingContext, body: SealIn) -> Seal:
     ctx.require_role("gov_service")
     department(ctx.session, body.department)
-    if ctx.session.get(Seal, body.code) is not None:
-        raise Conflict(f"印章编码“{body.code}”已存在")
+    ensure_new(ctx.session, Seal, body.code, "印章")
     seal = Seal(**body.model_dump())
     log_state(ctx, "seal", seal)
     return seal

@@ -11,6 +11,7 @@ from pydantic import Field
 
 from registry.inputs.filings import (
     Body,
+    Coded,
     DepartmentIn,
     SectionIn,
     HallIn,
@@ -42,10 +43,11 @@ from registry.inputs.filings import (
     CaseIn,
     CaseStepIn,
 )
-from registry.inputs.types import Action, Code, Line, Name, PersonId, Time
+from registry.inputs.types import Code, DecisionAction, Line, Name, PersonId, Time
 
 __all__ = [
     "Body",
+    "Coded",
     "DepartmentIn",
     "SectionIn",
     "HallIn",
@@ -83,7 +85,7 @@ __all__ = [
 
 class DecisionIn(Body):
     person: PersonId
-    action: Action
+    action: DecisionAction
     item: Code
     at: Time | None = None
     known_at: Time | None = None

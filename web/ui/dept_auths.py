@@ -104,7 +104,7 @@ def _auth_new(dept: str, gov: bool):
             "warn",
         )
     flash(f"授权书 #{auth_id} 已签名并记入日志（序号 {log_index}）", "ok")
-    return redirect(url_for("ui.dept_auth", dept=dept, auth_id=auth_id, filed=1))
+    return redirect(url_for("ui.dept.dept_auth", dept=dept, auth_id=auth_id, filed=1))
 
 
 def _auth_fields(form, dept: str, gov: bool) -> dict[str, Any]:
@@ -171,7 +171,7 @@ def dept_auth_revoke(dept, auth_id):
         hash_start = (rev.record_hash or "")[:16]
         return f"授权 #{auth_id} 已撤销，撤销记录已签名并记入日志（序号 {rev.log_index}，记录哈希 {hash_start}…）"
 
-    to = url_for("ui.dept_auth", dept=dept, auth_id=auth_id)
+    to = url_for("ui.dept.dept_auth", dept=dept, auth_id=auth_id)
     posted = take_form(RevocationIn, revoke, to)
     if posted.response is not None:
         return posted.response

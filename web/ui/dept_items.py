@@ -196,6 +196,6 @@ def _file_item(dept, existing):
         for message in messages:
             errors.add(name, message)
     done, errors = submit(
-        errors, lambda ctx: file(ctx, body), lambda said: said, url_for("ui.dept_item", dept=dept, code=code)
+        errors, lambda ctx: file(ctx, body), lambda said: said, url_for("ui.dept.dept_item", dept=dept, code=code)
     )
     return done or _render_item_form(dept, request.form, errors, existing, 422)

@@ -176,7 +176,7 @@ def dept_person_new(dept):
     def create(ctx, body: PersonIn) -> str:
         return f"已新增人员 {body.name}（编号 {org.create_person(ctx, body).id}）"
 
-    to = url_for("ui.dept_staff", dept=dept)
+    to = url_for("ui.dept.dept_staff", dept=dept)
     posted = take_form(PersonIn, create, to, lambda form: {**form_fields(PersonIn, form), "department": dept})
     return posted.response or _render_staff(dept, posted.form, posted.errors, {}, FormErrors(), 422)
 
@@ -186,7 +186,7 @@ def dept_staff_file(dept):
     def file(ctx, body: StaffFilingIn) -> str:
         return f"已报政务服务部门备案（{len(body.people)}人，日志序号 {org.file_staff(ctx, body).log_index}）"
 
-    to = url_for("ui.dept_staff", dept=dept)
+    to = url_for("ui.dept.dept_staff", dept=dept)
     posted = take_form(StaffFilingIn, file, to, lambda form: {"department": dept, "people": _staff_entries(form)})
     return posted.response or _render_staff(dept, {}, FormErrors(), posted.form, posted.errors, 422)
 

@@ -66,5 +66,5 @@ def drc_review(item, fee):
     def read(form) -> dict[str, Any]:
         return {**form_fields(FeeReviewIn, form), "fee": fee}
 
-    posted = take_form(FeeReviewIn, review, url_for("ui.drc_home"), read)
+    posted = take_form(FeeReviewIn, review, url_for("ui.drc.drc_home"), read)
     return posted.response or _render(posted, f"{item}/{fee}")

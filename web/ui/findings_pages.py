@@ -146,4 +146,4 @@ def dept_finding_answer(dept, finding_id):
     if errors:
         return _render(dept, Posted(request.form, errors, 422), finding_id)
     flash("答复已签名登记，审改部门可以看到", "ok")
-    return redirect(url_for("ui.dept_findings", dept=dept))
+    return redirect(url_for("ui.dept.dept_findings", dept=dept))

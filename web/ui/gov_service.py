@@ -53,7 +53,7 @@ def gs_staff_ack(filing_id):
         flash(f"未能确认：{errors.detail}", "error")
     else:
         flash(f"备案 #{filing_id} 已确认", "ok")
-    return redirect(url_for("ui.gs_staff"))
+    return redirect(url_for("ui.gs.gs_staff"))
 
 
 @pages.route("/gs/seals", methods=["GET", "POST"])

@@ -85,7 +85,7 @@ def gov_exemption_decide(exemption_id):
         verdict = "批准" if body.result == "approved" else "不予批准"
         return f"不宜进驻申请 #{exemption_id} 已{verdict}（{body.document_no}，日志序号 {row.log_index}）"
 
-    to = url_for("ui.gov_exemptions", state=request.args.get("state", "waiting"))
+    to = url_for("ui.gov.gov_exemptions", state=request.args.get("state", "waiting"))
     posted = take_form(ExemptionDecisionIn, decide, to)
     return posted.response or _render_exemptions(posted, exemption_id)
 
