@@ -89,7 +89,7 @@ def test_the_step_and_the_decision_read_the_signed_section_not_an_edited_row(rt,
     a = hall["people"]["a"]
     with rt.filing(SYSTEM) as ctx:
         section = org.create_section(
-            ctx, {"department": "FGW", "name": "行政审批服务科", "kind": "approval_service"}
+            ctx, SectionIn(department="FGW", name="行政审批服务科", kind="approval_service")
         ).id
     with rt.engine.begin() as conn:  # 张建国 moved into the approval section behind the log's back
         conn.execute(text("UPDATE people SET section = :s WHERE id = :p"), {"s": section, "p": a})
