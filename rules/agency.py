@@ -10,8 +10,7 @@ the pack's rule `service.agency`. Pure: the caller reads the facts.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
-
+from .decision import Reason
 from .pack import Pack
 
 AGENCY = "service.agency"
@@ -32,7 +31,7 @@ def entitled(act: AgencyAct) -> bool:
     return act.place_kind == "comprehensive_window" or act.in_approval_section
 
 
-def refusals(pack: Pack, act: AgencyAct) -> list[dict[str, Any]]:
+def refusals(pack: Pack, act: AgencyAct) -> list[Reason]:
     """[] when the act may be recorded, else the reason (rule, clause, text, detail)."""
     if entitled(act):
         return []
