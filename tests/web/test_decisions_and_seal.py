@@ -258,3 +258,25 @@ def test_a_seal_on_a_case_onehall_does_not_hold_is_refused_and_nothing_appended(
     with rt.reading() as session:
         assert session.scalar(select(func.count()).select_from(m.LogEntry)) == before
         assert session.scalar(select(func.count()).select_from(m.SealUse)) == 0
+
+
+def test_a_stopping_worker_logs_the_decisions_it_answered(app, rt, client, world):
+    """gunicorn's worker_exit hook (web.server) closes the runtime: the answers still queued for
+    the decision log are written before the worker's interpreter drops its daemon threads."""
+    from types import SimpleNamespace
+
+    from registry.decision_log import find_decision
+    from registry.models import DecisionBatch
+    from web.server import _close_worker
+
+    file_item(client, world)
+    a = world["people"]["a"]
+    grant(client, world, a, "A")
+    rt.policy.flush_decisions()
+    with rt.reading() as session:
+        before = session.scalar(select(func.count()).select_from(DecisionBatch))
+    answer = ask(client, world, person=a, action="decide", item="FGW-001", place="FGW-CK")
+    _close_worker(None, SimpleNamespace(wsgi=app))
+    with rt.reading() as session:
+        assert session.scalar(select(func.count()).select_from(DecisionBatch)) == before + 1
+        assert find_decision(session, answer["decision_id"]) is not None
