@@ -15,6 +15,7 @@ from rules import Engine, findings, load_pack, default_pack_dir
 from features.steps import world as W
 from features.steps.alerts import *  # noqa: F401,F403  (the steps of alerts.feature)
 from features.steps.door import *  # noqa: F401,F403  (the steps of door.feature)
+from features.steps.materials import *  # noqa: F401,F403  (the steps of materials.feature)
 
 PACK = load_pack(default_pack_dir())
 

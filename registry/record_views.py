@@ -23,6 +23,7 @@ from registry.models import (
     FunctionSection,
     Hall,
     HallApproval,
+    MaterialEntry,
     Person,
     Place,
     PolicyException,
@@ -222,6 +223,7 @@ RECORD_VIEWS: dict[str, View] = {
         "id",
         {"start": _time("start"), "end": _time("end"), "reason": _attr("reason"), "declared_by": _attr("declared_by")},
     ),
+    "material_entry": _plain(MaterialEntry, "code", "name", "category", "source"),
     "fee_review": View(
         FeeReview,
         "id",

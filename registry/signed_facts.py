@@ -317,6 +317,10 @@ class SignedState(CaseFacts):
         self._mark("seal_use", r["id"], index)
         return []
 
+    def _material_entry(self, index, r):
+        self._mark("material_entry", r["code"], index)  # the audit's: no decision reads the dictionary
+        return []
+
     def _entered_from(self, code: Any, row: dict[str, Any]) -> Any:
         """The effective_from of the published version that set the item's entry: the first of the
         newest run of published versions naming a hall (docs/design.md §12.1: the ban runs from it)."""
@@ -362,6 +366,7 @@ _HANDLERS: dict[str, Callable[..., list[dict[str, Any]]]] = {
     "item_filing": SignedState._item_filing,
     "item_review": SignedState._item_review,
     "seal_use": SignedState._seal_use,
+    "material_entry": SignedState._material_entry,
     **CASE_HANDLERS,
 }
 

@@ -36,3 +36,31 @@ def rows_of(
         if all(str(v).strip() == "" for v in values.values()):
             continue
         yield row_no, {k: (v.strip() if isinstance(v, str) else v) for k, v in values.items()}
+
+
+MAX_UPLOAD_BYTES = 2 * 1024 * 1024  # a table uploaded on a page, as sent
+MAX_XLSX_BYTES = 32 * 1024 * 1024  # a workbook's members once unpacked (a small zip may unpack to gigabytes)
+
+
+def check_upload(data: bytes, filename: str) -> str:
+    """The suffix (.xlsx or .csv) of a table uploaded on a page, once its size is within bounds:
+    the upload itself, and for a workbook what it unpacks to, read from the zip's directory before
+    anything is unpacked. Raises Invalid in Chinese."""
+    suffix = Path(filename or "").suffix.lower()
+    if suffix not in (".xlsx", ".csv"):
+        raise Invalid(
+            "不支持的文件类型", [FieldError("文件", f"应为 .xlsx 或 .csv，而不是“{filename or '（无文件名）'}”")]
+        )
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise Invalid("文件过大", [FieldError("文件", f"上传的文件超过 {MAX_UPLOAD_BYTES // 1024 // 1024} MiB")])
+    if suffix == ".xlsx":
+        import io
+        import zipfile
+
+        try:
+            unpacked = sum(m.file_size for m in zipfile.ZipFile(io.BytesIO(data)).infolist())
+        except (zipfile.BadZipFile, ValueError):
+            raise Invalid("无法读取 xlsx 文件", [FieldError("文件", "不是有效的 xlsx 文件")]) from None
+        if unpacked > MAX_XLSX_BYTES:
+            raise Invalid("文件过大", [FieldError("文件", f"工作簿解压后超过 {MAX_XLSX_BYTES // 1024 // 1024} MiB")])
+    return suffix

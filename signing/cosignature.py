@@ -91,8 +91,8 @@ def verify_lines(body: str, sigs: Sequence[NoteSignature], cosigners: Cosigners)
             known[(name, cosignature_key_id(name, bytes(key)))] = bytes(key)
     found: dict[str, Cosignature] = {}
     for sig in sigs:
-        key = known.get((sig.name, sig.key_id))
-        if key is None:
+        trusted = known.get((sig.name, sig.key_id))
+        if trusted is None:
             continue
         blob = sig.signature  # after the 4-byte key ID: timestamp || signature
         if len(blob) != _BLOB - 4:
@@ -100,7 +100,7 @@ def verify_lines(body: str, sigs: Sequence[NoteSignature], cosigners: Cosigners)
         timestamp = int.from_bytes(blob[:8], "big")
         if timestamp > MAX_TIMESTAMP:
             raise NoteError(f"cosignature of {sig.name} has a time beyond 2^63 - 1")
-        if not verify_signature(ALG_ED25519, key, cosignature_message(body, timestamp), blob[8:]):
+        if not verify_signature(ALG_ED25519, trusted, cosignature_message(body, timestamp), blob[8:]):
             raise NoteError(f"cosignature by {sig.name} does not verify")
         if sig.name not in found or found[sig.name].timestamp < timestamp:
             found[sig.name] = Cosignature(sig.name, timestamp)

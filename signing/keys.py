@@ -15,9 +15,11 @@ import os
 import stat
 import threading
 from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 from .errors import KeyStoreError
@@ -246,7 +248,7 @@ class KeyStore:
             os.chmod(self.directory, 0o700)
         self._prepared = True
 
-    def _locked(self):
+    def _locked(self) -> _RefreshingLock:
         self._prepare_dir()
         lock = interprocess_lock(self.directory / LOCK_NAME)
         return _RefreshingLock(lock, self)
@@ -340,7 +342,7 @@ class KeyStore:
 class _RefreshingLock:
     """Take the inter-process lock, then force a reload so decisions use the latest index."""
 
-    def __init__(self, lock: Any, store: KeyStore) -> None:
+    def __init__(self, lock: AbstractContextManager[None], store: KeyStore) -> None:
         self._lock = lock
         self._store = store
 
@@ -348,8 +350,10 @@ class _RefreshingLock:
         self._lock.__enter__()
         self._store._refresh(force=True)
 
-    def __exit__(self, *exc: Any) -> None:
-        self._lock.__exit__(*exc)
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self._lock.__exit__(exc_type, exc, tb)
 
 
 def _check_body(body: str) -> None:

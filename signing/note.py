@@ -225,10 +225,10 @@ def open_note(text: str, verifiers: Verifiers) -> tuple[str, list[str]]:
     verified: list[str] = []
     data = body.encode("utf-8")
     for sig in sigs:
-        key = known.get((sig.name, sig.key_id))
-        if key is None:
+        trusted = known.get((sig.name, sig.key_id))
+        if trusted is None:
             continue
-        if not verify_signature(ALG_ED25519, key, data, sig.signature):
+        if not verify_signature(ALG_ED25519, trusted, data, sig.signature):
             raise NoteError(f"signature by {sig.name} does not verify")
         if sig.name not in verified:
             verified.append(sig.name)

@@ -22,6 +22,7 @@ from collections.abc import Sequence
 
 from . import sm2
 from .errors import NoteError
+from .signers import Signer
 from .note import EM_DASH, MAX_SIGNATURES, split_note
 
 __all__ = [
@@ -48,7 +49,7 @@ def sm2_note_key_id(name: str, public_key_raw: bytes) -> bytes:
     return hashlib.sha256(data).digest()[:4]
 
 
-def add_sm2_signature(note: str, name: str, signer) -> str:
+def add_sm2_signature(note: str, name: str, signer: Signer) -> str:
     """Append the SM2 signature line of ``signer`` (alg ``sm2``) to a signed note."""
     if getattr(signer, "alg", None) != sm2.ALG_SM2:
         raise NoteError(f"an SM2 note line needs an SM2 key, not {getattr(signer, 'alg', None)}")

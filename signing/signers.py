@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from functools import lru_cache
-from typing import Any, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
@@ -119,7 +119,10 @@ class Sm2Signer:
         return cls(sm2.load_private_pem(pem, passphrase))
 
 
-_SIGNER_CLASSES: dict[str, Any] = {ALG_ED25519: Ed25519Signer, ALG_SM2: Sm2Signer}
+KeySigner = Ed25519Signer | Sm2Signer
+"""A signer over a key this build generates and stores (it also writes its private PEM)."""
+
+_SIGNER_CLASSES: dict[str, type[Ed25519Signer] | type[Sm2Signer]] = {ALG_ED25519: Ed25519Signer, ALG_SM2: Sm2Signer}
 """What the key store generates and decrypts, by algorithm."""
 
 
@@ -156,11 +159,11 @@ def verify_signature(alg: str, public_key_raw: bytes, data: bytes, signature: by
     return True
 
 
-def new_signer(alg: str) -> Any:
+def new_signer(alg: str) -> KeySigner:
     """A signer over a freshly generated key of ``alg``."""
     return _SIGNER_CLASSES[check_alg(alg)].generate()
 
 
-def load_signer(alg: str, pem: bytes, passphrase: bytes) -> Any:
+def load_signer(alg: str, pem: bytes, passphrase: bytes) -> KeySigner:
     """The signer of an encrypted PKCS#8 PEM of ``alg``; ``ValueError`` when it does not open."""
     return _SIGNER_CLASSES[check_alg(alg)].from_pem(pem, passphrase)

@@ -16,6 +16,7 @@ PBES2 (PBKDF2-HMAC-SHA256, SM4-CBC) under the deployment passphrase.
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Protocol
 
 try:  # without the binding, Ed25519 keeps working and SM2 says why it cannot
     from tongsuopy.crypto import hashes as _hashes
@@ -46,6 +47,24 @@ DEFAULT_SIGNER_ID = b"1234567812345678"
 PUBLIC_KEY_LEN = 65
 
 
+class _BindingPublicKey(Protocol):
+    """What we use of the binding's SM2 public key (tongsuopy ships no type information)."""
+
+    def verify(self, signature: bytes, data: bytes, signature_algorithm: object, /) -> None: ...
+
+    def public_bytes(self, encoding: object, format: object, /) -> bytes: ...
+
+
+class _BindingPrivateKey(Protocol):
+    """What we use of the binding's SM2 private key."""
+
+    def sign(self, data: bytes, signature_algorithm: object, /) -> bytes: ...
+
+    def private_bytes(self, encoding: object, format: object, encryption_algorithm: object, /) -> bytes: ...
+
+    def public_key(self) -> _BindingPublicKey: ...
+
+
 class Sm2Unavailable(ValueError):
     """SM2 was asked for but the binding (tongsuopy) is not installed."""
 
@@ -61,14 +80,14 @@ def _need() -> None:
 
 
 @lru_cache(maxsize=1)
-def _sm3():
+def _sm3() -> object:
     return _ec.ECDSA(_hashes.SM3())  # Tongsuo: an SM2 key with SM3 signs as GB/T 32918.2
 
 
 class Sm2PrivateKey:
     """An SM2 private key: signs bytes, says its public key, serializes itself encrypted."""
 
-    def __init__(self, private) -> None:
+    def __init__(self, private: _BindingPrivateKey) -> None:
         self._private = private
         self.public_key_raw: bytes = private.public_key().public_bytes(
             _ser.Encoding.X962, _ser.PublicFormat.UncompressedPoint
@@ -104,8 +123,9 @@ def load_private_pem(pem: bytes, passphrase: bytes | None) -> Sm2PrivateKey:
 
 
 @lru_cache(maxsize=4096)
-def _public(public_key_raw: bytes):
-    return _ec.EllipticCurvePublicKey.from_encoded_point(_ec.SM2(), public_key_raw)
+def _public(public_key_raw: bytes) -> _BindingPublicKey:
+    key: _BindingPublicKey = _ec.EllipticCurvePublicKey.from_encoded_point(_ec.SM2(), public_key_raw)
+    return key
 
 
 def verify(public_key_raw: bytes, data: bytes, signature: bytes) -> bool:
@@ -136,4 +156,5 @@ def public_key_from_pem(pem: bytes) -> bytes:
     key = _ser.load_pem_public_key(bytes(pem))
     if not isinstance(key, _ec.EllipticCurvePublicKey) or key.curve.name != "SM2":
         raise ValueError("the PEM does not hold an SM2 public key")
-    return key.public_bytes(_ser.Encoding.X962, _ser.PublicFormat.UncompressedPoint)
+    public: _BindingPublicKey = key
+    return public.public_bytes(_ser.Encoding.X962, _ser.PublicFormat.UncompressedPoint)

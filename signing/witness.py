@@ -28,7 +28,7 @@ from .cosignature import cosign, cosignature_key_id, signature_lines
 from .errors import NoteError, ProofError, WitnessError
 from .keys import Signer
 from .merkle import verify_consistency
-from .note import Verifiers, open_note, parse_checkpoint, split_note
+from .note import Checkpoint, Verifiers, open_note, parse_checkpoint, split_note
 
 __all__ = [
     "AddCheckpoint",
@@ -196,7 +196,7 @@ class Witness:
             db.execute("COMMIT")  # durable before the answer leaves
             return line
 
-    def _check_and_sign(self, db: sqlite3.Connection, request: AddCheckpoint, body: str, cp) -> str:
+    def _check_and_sign(self, db: sqlite3.Connection, request: AddCheckpoint, body: str, cp: Checkpoint) -> str:
         """The checks of tlog-witness against the stored state, then the cosignature."""
         old = self._read(db, cp.origin)
         known = old.size if old is not None else 0

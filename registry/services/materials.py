@@ -30,6 +30,26 @@ def clean_entry(errors: ErrorList, data: dict[str, Any], where: str) -> dict[str
         errors.add(f"{where}材料名称", "不能为空")
     elif len(out["name"]) > 200:
         errors.add(f"{where}材料名称", "不超过200个字符")
+    for name, label, most in (("category", "类别", 64), ("source", "来源", 200)):
+        if out[name] and len(out[name]) > most:
+            errors.add(f"{where}{label}", f"不超过{most}个字符")
+    return out
+
+
+def changes(session: Session, entries: Iterable[dict[str, Any]]) -> list[tuple[dict[str, Any], MaterialEntry | None]]:
+    """The checked entries that would change the dictionary, each with the entry it replaces
+    (None: a new code); an entry equal to the one filed is left out."""
+    entries = list(entries)
+    codes = [data["code"] for data in entries]
+    filed: dict[str, MaterialEntry] = {}
+    for start in range(0, len(codes), 500):  # one query a few hundred codes, not one a code
+        wanted = MaterialEntry.code.in_(codes[start : start + 500])
+        filed.update((row.code, row) for row in session.scalars(select(MaterialEntry).where(wanted)))
+    out = []
+    for data in entries:
+        row = filed.get(data["code"])
+        if row is None or any(getattr(row, f) != data[f] for f in FIELDS):
+            out.append((data, row))
     return out
 
 
@@ -37,10 +57,7 @@ def file_entries(ctx: FilingContext, entries: Iterable[dict[str, Any]]) -> tuple
     """File checked entries (clean_entry); (created, changed). Only the government service department."""
     ctx.require_role("gov_service")
     created = changed = 0
-    for data in entries:
-        row = ctx.session.get(MaterialEntry, data["code"])
-        if row is not None and all(getattr(row, f) == data[f] for f in FIELDS):
-            continue
+    for data, row in changes(ctx.session, entries):
         if row is None:
             row = MaterialEntry(code=data["code"])
             ctx.session.add(row)

@@ -110,3 +110,27 @@ def test_item_materials_refer_to_dictionary_entries(app, rt, client, world, tmp_
             {"code": "FGW-M1", "name": "企业法人营业执照", "entry": "CL-YYZZ"},
             {"code": "FGW-M2", "name": "项目申请报告"},
         ]
+
+
+def test_an_edited_or_inserted_dictionary_row_is_named_by_the_audit(app, rt, world, tmp_path):
+    from sqlalchemy import text
+
+    from application.auditing import audit_pass
+
+    _cli(app)("materials", "import", str(_xlsx(tmp_path / "dict.xlsx", GOOD)))
+    report, _ = audit_pass(rt, incremental=False, workers=1)
+    assert report.ok, [d.text() for d in report.differences]
+    with rt.engine.begin() as conn:
+        conn.execute(text("UPDATE material_entries SET name = '营业执照（副本）' WHERE code = 'CL-YYZZ'"))
+        conn.execute(
+            text("INSERT INTO material_entries (code, name, filed_at) VALUES ('CL-FAKE', '未签名的材料', :t)"),
+            {"t": "2026-01-01 00:00:00"},
+        )
+        conn.execute(text("DELETE FROM material_entries WHERE code = 'CL-SQB'"))
+    report, _ = audit_pass(rt, incremental=False, workers=1)
+    found = {(d.table, d.key, d.field): d for d in report.differences}
+    edited = found[("material_entries", "CL-YYZZ", "name")]
+    assert (edited.row, edited.logged) == ("营业执照（副本）", "营业执照")
+    assert ("material_entries", "CL-FAKE", "*row") in found
+    assert ("material_entries", "CL-SQB", "*record") in found
+    assert len(found) == 3, [d.text() for d in report.differences]

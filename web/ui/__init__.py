@@ -36,6 +36,7 @@ from web.ui import (  # noqa: E402,F401  (views register on import)
     gov_service,
     government,
     gs_calendar,
+    gs_materials,
     gs_tokens,
     pages,
     public,
