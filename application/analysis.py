@@ -1,6 +1,6 @@
 """Policy analysis over the registry (issue: gaps, what-if, `pack diff --effect`).
 
-rules.analysis does the work on plain facts; this module hands it this worker's engine
+rules.analysis and rules.effect do the work on plain facts; this module hands them this worker's engine
 (so nothing is rebuilt) and the registry's snapshot.
 """
 
@@ -11,7 +11,7 @@ from typing import Any, Iterator
 
 from registry.errors import Forbidden
 from registry.facts import export_facts
-from rules import analysis
+from rules import analysis, effect
 from rules.pack import Pack
 
 
@@ -54,7 +54,7 @@ def what_if(
 def decision_changes(rt, pack_a: Pack, pack_b: Pack) -> list[dict[str, Any]]:
     """Each decision over today's registry that differs between the two packs (who, what, which
     item, before and after, and a Chinese sentence in `text`)."""
-    return analysis.decision_effect(pack_a, pack_b, _snapshot(rt))
+    return effect.decision_effect(pack_a, pack_b, _snapshot(rt))
 
 
 def decision_effect(rt, pack_a: Pack, pack_b: Pack) -> Iterator[str]:

@@ -18,6 +18,7 @@ key_for), plus `signer_in(session, body)`, which the log uses inside its append 
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import secrets
 import threading
@@ -168,34 +169,14 @@ class CustodyKeyStore:
         if not body or any(c.isspace() for c in body):
             raise KeyStoreError(f"invalid body name {body!r}")
         signer, handle = self.vault.generate(body, check_alg(alg))
-        row = CustodyKey(
-            key_id=signer.key_id,
-            body=body,
-            alg=signer.alg,
-            public_key=signer.public_key_raw,
-            valid_from=at,
-            valid_to=None,
-            custody=self.vault.custody,
-            sealed=handle,
-            created_at=utcnow(),
+        row = _add_key_row(
+            session, KeyInfo(signer.key_id, signer.alg, body, signer.public_key_raw, at), self.vault.custody, handle
         )
-        session.add(row)
-        session.flush()
         with self._mutex:
             self._signers[row.key_id] = signer
         if self.ledger is not None:
-            record = {
-                "type": "key",
-                "event": "rotated" if previous is not None else "created",
-                "body": body,
-                "key_id": row.key_id,
-                "alg": row.alg,
-                "public_key": base64.b64encode(row.public_key).decode(),
-                "valid_from": to_iso(at),
-                "previous": None if previous is None else previous.key_id,
-                "filed_at": to_iso(at),
-            }
-            row.log_index = self.ledger.append(session, kind="key", body=LOG_BODY, record=record, ref=row.key_id).index
+            event = "rotated" if previous is not None else "created"
+            _log_key(self.ledger, session, row, event, None if previous is None else previous.key_id, at)
             session.flush()
         return row
 
@@ -209,6 +190,33 @@ class CustodyKeyStore:
             with self._mutex:
                 self._signers[row.key_id] = found
         return found
+
+
+def _add_key_row(session: Session, info: KeyInfo, custody: str, sealed: bytes | None) -> CustodyKey:
+    """The key's row (the inverse of `_info`), added and flushed."""
+    row = CustodyKey(**dataclasses.asdict(info), custody=custody, sealed=sealed, created_at=utcnow())
+    session.add(row)
+    session.flush()
+    return row
+
+
+def _log_key(
+    ledger: Any, session: Session, row: CustodyKey, event: str, previous: str | None, filed_at: datetime, **more: Any
+) -> None:
+    """The key record announcing `row` in the log (signed by the log key); `more`: fields after valid_from."""
+    record = {
+        "type": "key",
+        "event": event,
+        "body": row.body,
+        "key_id": row.key_id,
+        "alg": row.alg,
+        "public_key": base64.b64encode(row.public_key).decode(),
+        "valid_from": to_iso(row.valid_from),
+        **more,
+        "previous": previous,
+        "filed_at": to_iso(filed_at),
+    }
+    row.log_index = ledger.append(session, kind="key", body=LOG_BODY, record=record, ref=row.key_id).index
 
 
 _SIGNERS = "onehall_custody_signers"  # session.info: this transaction's signer per body
@@ -318,33 +326,8 @@ def import_key_files(store: CustodyKeyStore, directory: Path) -> list[str]:
                 continue
             pem = (directory / index[info.key_id]).read_bytes()
             store.vault.open(info.key_id, info.alg, info.public_key, pem)  # the passphrase opens it
-            row = CustodyKey(
-                key_id=info.key_id,
-                body=info.body,
-                alg=info.alg,
-                public_key=info.public_key,
-                valid_from=info.valid_from,
-                valid_to=info.valid_to,
-                custody="database",
-                sealed=pem,
-                created_at=utcnow(),
-            )
-            session.add(row)
-            session.flush()
-            record = {
-                "type": "key",
-                "event": "imported",
-                "body": info.body,
-                "key_id": info.key_id,
-                "alg": info.alg,
-                "public_key": base64.b64encode(info.public_key).decode(),
-                "valid_from": to_iso(info.valid_from),
-                "valid_to": None if info.valid_to is None else to_iso(info.valid_to),
-                "previous": None,
-                "filed_at": to_iso(utcnow()),
-            }
-            row.log_index = store.ledger.append(
-                session, kind="key", body=LOG_BODY, record=record, ref=info.key_id
-            ).index
+            row = _add_key_row(session, info, "database", pem)
+            valid_to = None if info.valid_to is None else to_iso(info.valid_to)
+            _log_key(store.ledger, session, row, "imported", None, utcnow(), valid_to=valid_to)
             imported.append(info.key_id)
     return imported

@@ -14,34 +14,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.models import Case, CaseStep, ItemVersion
+from registry.models.catalog import ITEM_FIELDS, ITEM_LISTS
 
 
 def item_fact(i: ItemVersion) -> dict[str, Any]:
-    return {
-        "code": i.code,
-        "version": i.version,
-        "directory_item": i.directory_item,
-        "name": i.name,
-        "department": i.department,
-        "item_type": i.item_type,
-        "on_application": i.on_application,
-        "case_type": i.case_type,
-        "report_up": i.report_up,
-        "joint": i.joint,
-        "partners": list(i.partners or []),
-        "complexity": i.complexity,
-        "statutory_limit": i.statutory_limit,
-        "promised_limit": i.promised_limit,
-        "promised_limit_2017": i.promised_limit_2017,
-        "fees": list(i.fees or []),
-        "materials": list(i.materials or []),
-        "online_depth": i.online_depth,
-        "function_section": i.function_section,
-        "entry": i.entry,
-        "effective_from": i.effective_from,
-        "status": i.status,
-        "filed_at": i.filed_at,
-    }
+    fact: dict[str, Any] = {"code": i.code, "version": i.version}
+    for name in ITEM_FIELDS[1:]:  # after the code
+        value = getattr(i, name)
+        fact[name] = list(value or []) if name in ITEM_LISTS else value
+    return {**fact, "status": i.status, "filed_at": i.filed_at}
 
 
 def _case(session: Session, c: Case) -> dict[str, Any]:

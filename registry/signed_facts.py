@@ -26,6 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.models import Absence, Case, ItemVersion, Person
+from registry.models.catalog import ITEM_FIELDS, ITEM_LISTS
 from registry.record_views import RECORD_VIEWS, TIME_FIELDS
 from registry.signed_cases import HANDLERS as CASE_HANDLERS, CaseFacts
 from registry.signed_leaves import ProvenLeaves
@@ -47,6 +48,9 @@ def _shared(value: Any) -> Any:
 def _fact(record: dict[str, Any], *names: str) -> dict[str, Any]:
     return {n: (_dt(record.get(n)) if n in TIME_FIELDS else _shared(record.get(n))) for n in names}
 
+
+# An item filing's fields but its code and its lists, in the order of the fact (registry.facts.item_fact).
+_ITEM_SCALARS = tuple(f for f in ITEM_FIELDS if f != "code" and f not in ITEM_LISTS)
 
 FACT_KEYS = (
     "departments",
@@ -252,31 +256,10 @@ class SignedState(CaseFacts):
 
     def _item_filing(self, index, r):
         code = r["item"]
-        row = _fact(
-            r,
-            "version",
-            "directory_item",
-            "name",
-            "department",
-            "item_type",
-            "on_application",
-            "case_type",
-            "report_up",
-            "joint",
-            "complexity",
-            "statutory_limit",
-            "promised_limit",
-            "promised_limit_2017",
-            "online_depth",
-            "function_section",
-            "entry",
-            "effective_from",
-            "status",
-            "filed_at",
-        )
+        row = _fact(r, "version", *_ITEM_SCALARS, "status", "filed_at")
         row["code"] = code
         row["case_type"] = case_type_of(row)
-        for name in ("partners", "fees", "materials"):
+        for name in ITEM_LISTS:
             row[name] = _shared(list(r.get(name) or []))
         self.versions.setdefault(code, {})[row["version"]] = row
         self._mark("item_filing", (code, row["version"]), index)
@@ -405,40 +388,42 @@ def signed_state(session: Session) -> SignedState:
     return state
 
 
+# The record types without a view (registry.record_views), read from their rows as far as the folding needs.
+_ROW_RECORDS: list[tuple[str, type, Callable[[Any], dict[str, Any]]]] = [
+    (
+        "item_filing",
+        ItemVersion,
+        lambda item: {
+            "item": item.code,
+            "version": item.version,
+            "name": item.name,
+            "department": item.department,
+            "status": item.status,
+        },
+    ),
+    (
+        "case",
+        Case,
+        lambda case: {
+            "number": case.number,
+            "item": case.item,
+            "department": case.department,
+            "place": case.place,
+            "application_key": case.application_key,
+            "platform_no": case.platform_no,
+            "accepted_at": case.accepted_at,
+        },
+    ),
+]
+
+
 def unsigned_state(session: Session, kinds: tuple[str, ...] | None = None) -> SignedState:
     """The facts a registry that signs nothing (a NullLedger's: reference-data tools, tests) states:
     its rows, read as the records its services would have logged (RECORD_VIEWS), of `kinds`."""
     state = SignedState(keep_records=False)
-    for rtype, view in RECORD_VIEWS.items():
+    readers = [(rtype, view.model, view.record) for rtype, view in RECORD_VIEWS.items()] + _ROW_RECORDS
+    for rtype, model, record in readers:
         if kinds is None or rtype in kinds:
-            for row in session.scalars(select(view.model)):
-                state.apply(-1, {"type": rtype, **view.record(row)})
-    if kinds is None or "item_filing" in kinds:
-        for item in session.scalars(select(ItemVersion)):
-            state.apply(
-                -1,
-                {
-                    "type": "item_filing",
-                    "item": item.code,
-                    "version": item.version,
-                    "name": item.name,
-                    "department": item.department,
-                    "status": item.status,
-                },
-            )
-    if kinds is None or "case" in kinds:
-        for case in session.scalars(select(Case)):
-            state.apply(
-                -1,
-                {
-                    "type": "case",
-                    "number": case.number,
-                    "item": case.item,
-                    "department": case.department,
-                    "place": case.place,
-                    "application_key": case.application_key,
-                    "platform_no": case.platform_no,
-                    "accepted_at": case.accepted_at,
-                },
-            )
+            for row in session.scalars(select(model)):
+                state.apply(-1, {"type": rtype, **record(row)})
     return state

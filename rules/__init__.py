@@ -39,14 +39,15 @@ Public API (stable; the web layer calls exactly this):
         -> {"absence", "at", "known_at", "items": [{"item", "name", "department", "action",
             "before": [decider], "after": [decider], "changed"}], "nobody", "newly_nobody", "changed", "ms"}
         decider: {"person", "name", "acting_for", "authorization", "rule", "action"}
-    decision_effect(pack_a, pack_b, snapshot, requests=None, at=None, known_at=None, engines=None)
+    decision_effect(pack_a, pack_b, snapshot, requests=None, at=None, known_at=None, engines=None)  (rules.effect)
         -> [{"person", "name", "action", "item", "item_name", "place", "seal",
              "before": {"allowed", "kind", "rule", "clause"}, "after": {...}, "text"}]
 
 Times: timezone-aware datetimes (or ISO strings); `at` and `known_at` default to now (UTC).
 """
 
-from .analysis import decision_effect, gaps, what_if
+from .analysis import gaps, what_if
+from .effect import decision_effect
 from .compliance import findings, summary
 from .decision import Decision
 from .engine import Engine

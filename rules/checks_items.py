@@ -4,14 +4,15 @@ registered into rules.compliance_env's CHECKS by their `check:` name."""
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Iterator
+from collections.abc import Iterable, Iterator
 
 from .compliance_env import REASON_LABELS, Env, Found, _items, check
 from .limits import comparable, fmt_days, show, to_working_days
 from .numbers import compression
-from .pack import Rule
+from .rule import Rule
 from .timeutil import INF, NEG_INF, ts
-from .world import DEPTH_LABELS
+from .shapes import JSON
+from .world import DEPTH_LABELS, ItemRec, PlaceRec
 
 
 @check("item_condition")
@@ -30,7 +31,7 @@ def _item_condition(env: Env, rule: Rule) -> Iterator[Found]:
 
 def _whole_chain_items(env: Env) -> set[str]:
     names = set(env.params.get("whole_chain_sections") or ())
-    out = set()
+    out: set[str] = set()
     for fs in env.world.rows("function_sections"):
         if fs.get("whole_chain") or fs.get("code") in names or fs.get("name") in names:
             out.update(fs.get("chain") or ())
@@ -64,6 +65,7 @@ def _exemption_not_approved(env: Env, rule: Rule) -> Iterator[Found]:
         if dec.get("result") == "approved" and ts(dec.get("filed_at"), NEG_INF) <= env.k:
             continue
         state = "市人民政府未批准" if dec.get("result") == "refused" else "尚未经市人民政府批准"
+        reason: JSON = ex.get("reason")
         yield (
             f"exemption:{ex['id']}",
             it.department,
@@ -71,7 +73,7 @@ def _exemption_not_approved(env: Env, rule: Rule) -> Iterator[Found]:
                 "item_name": it.name,
                 "item_code": it.code,
                 "state": state,
-                "reason_label": REASON_LABELS.get(ex.get("reason"), ex.get("reason") or "未说明理由"),
+                "reason_label": REASON_LABELS.get(reason, reason or "未说明理由"),
             },
         )
 
@@ -97,6 +99,8 @@ def _time_compression(env: Env, rule: Rule) -> Iterator[Found]:
             unit = show({"value": 0, "unit": stat["unit"]})[1:]
         else:
             cs, cp = to_working_days(stat, env.ref_date, env.wdb), to_working_days(prom, env.ref_date, env.wdb)
+            if cs.days is None or cp.days is None:
+                continue  # a unit neither in days nor months: nothing to compare
             s, p, est, unit = cs.days, cp.days, cs.estimated or cp.estimated, "个工作日"
         limit = s * factor
         if comp.exceeds(s, p):
@@ -113,7 +117,7 @@ def _time_compression(env: Env, rule: Rule) -> Iterator[Found]:
             )
 
 
-def _aggregate(env: Env, items) -> tuple[float, float, int, int, bool]:
+def _aggregate(env: Env, items: Iterable[ItemRec]) -> tuple[float, float, int, int, bool]:
     total_p = total_b = 0.0
     new = skipped = 0
     est = False
@@ -223,7 +227,7 @@ def _catch_all(env: Env, rule: Rule) -> Iterator[Found]:
 def _resubmitted(env: Env, rule: Rule) -> Iterator[Found]:
     items = env.world.items
     for fs in env.world.rows("function_sections"):
-        collected: dict[str, tuple] = {}
+        collected: dict[JSON, tuple[str]] = {}
         for code in fs.get("chain") or ():
             it = items.get(code)
             if it is None:
@@ -285,7 +289,7 @@ def _item_not_published(env: Env, rule: Rule) -> Iterator[Found]:
 # ------------------------------------------------------------------ cases
 
 
-def _place(env, code):
+def _place(env: Env, code: JSON) -> PlaceRec | None:
     return env.world.places.get(code)
 
 
@@ -300,9 +304,9 @@ def _case_outside_hall(env: Env, rule: Rule) -> Iterator[Found]:
         places = [case.get("place")] + [
             s.get("place") for s in case.get("steps") or () if s.get("step") in ("accepted", "decided")
         ]
-        inside = [p for p in places if p and (pl := _place(env, p)) is not None and pl.kind == "internal_office"]
+        inside = [pl for p in places if p and (pl := _place(env, p)) is not None and pl.kind == "internal_office"]
         if inside:
-            why = f"在内部科室“{_place(env, inside[0]).name}”受理或审批"
+            why = f"在内部科室“{inside[0].name}”受理或审批"
         elif case.get("platform_record") is False:
             why = "没有一体化平台记录（体外循环）"
         else:
@@ -317,7 +321,7 @@ def _case_two_headed(env: Env, rule: Rule) -> Iterator[Found]:
         places = sorted({c["place"] for c in live})
         if len(places) > 1:
             it = env.world.items.get(live[0].get("item"))
-            names = "、".join(f"“{(_place(env, p).name if _place(env, p) else p)}”" for p in places)
+            names = "、".join(f"“{(pl.name if (pl := _place(env, p)) else p)}”" for p in places)
             yield (
                 f"application:{key}",
                 it.department if it else None,

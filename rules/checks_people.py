@@ -7,13 +7,14 @@ from collections import defaultdict
 from typing import Iterator
 
 from .compliance_env import Env, Found, _items, check
-from .pack import Rule
+from .rule import Rule
 from .schema import CHIEF_REP_MINIMUM, GOV_SERVICE_MINIMUM, ACTIONS
 from .timeutil import INF, NEG_INF, local_date, ts
+from .world import ItemRec
 
 
-def _dept_items(env: Env) -> dict[str, list]:
-    out = defaultdict(list)
+def _dept_items(env: Env) -> dict[str | None, list[ItemRec]]:
+    out: dict[str | None, list[ItemRec]] = defaultdict(list)
     for it in _items(env):
         out[it.department].append(it)
     return out

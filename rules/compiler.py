@@ -19,14 +19,20 @@ from __future__ import annotations
 import copy
 import re
 import threading
-from typing import Callable
+from collections.abc import Callable, Iterable
 
 from durable.engine import Host, MessageNotHandledException
 
 from .index import DecisionIndex
 from .pack import Pack
-from .timeutil import INF, NEG_INF, ts
-from .world import World
+from .rule import Rule
+from .shapes import JSON, Row
+from .world import Fact, World
+
+Ruleset = dict[str, dict[str, JSON]]
+"""A durable-rules ruleset definition: {rule name: {"all": [...], "run": action name}}."""
+Meaning = tuple[str] | tuple[str, Rule, str]
+"""What a durable action name stands for: ("grant", rule, action), ("revocation",), ("absence",), ("seen",)."""
 
 CITY_SID = "city"
 
@@ -35,15 +41,15 @@ def ruleset_name(pack: Pack) -> str:
     return re.sub(r"[^A-Za-z0-9_]", "_", f"onehall_{pack.id}_{pack.version}_{pack.digest[:12]}")
 
 
-def compile_grants(pack: Pack) -> tuple[dict, dict[str, tuple]]:
+def compile_grants(pack: Pack) -> tuple[dict[str, Ruleset], dict[str, Meaning]]:
     """The durable ruleset definition {name: {rule_name: {...}}} and what each `run` name means."""
-    rules: dict[str, dict] = {}
-    meaning: dict[str, tuple] = {}
+    rules: Ruleset = {}
+    meaning: dict[str, Meaning] = {}
     for i, rule in enumerate(pack.grants):
         if rule.grantee not in ("person", "gov_service"):
             continue  # own_staff and delegation grants need no authorization: nothing to derive
         for action in rule.actions:
-            conds: list[dict] = [{"t": "auth"}, {"grantee": rule.grantee}]
+            conds: list[dict[str, JSON]] = [{"t": "auth"}, {"grantee": rule.grantee}]
             if rule.posts:
                 posts = [{"post": p} for p in rule.posts]
                 conds.append(posts[0] if len(posts) == 1 else {"$or": posts})
@@ -61,20 +67,20 @@ def compile_grants(pack: Pack) -> tuple[dict, dict[str, tuple]]:
     return {ruleset_name(pack): rules}, meaning
 
 
-class _DerivationHost(Host):
+class _DerivationHost(Host):  # type: ignore[misc]  # durable-rules ships no types: Host is Any to mypy
     """A durable Host whose actions are our Python callbacks, run synchronously."""
 
-    def __init__(self, sink: Callable[[str, dict], None]):
+    def __init__(self, sink: Callable[[str, dict[str, Fact]], None]):
         self._sink = sink
         super().__init__()
 
-    def _run(self):  # no background dispatch threads: every call is synchronous under our lock
+    def _run(self) -> None:  # no background dispatch threads: every call is synchronous under our lock
         pass
 
-    def get_action(self, action_name):
+    def get_action(self, action_name: str) -> Callable[[JSON], None]:
         sink = self._sink
 
-        def action(c):  # one parameter: durable treats a two-parameter action as asynchronous
+        def action(c: JSON) -> None:  # one parameter: durable treats a two-parameter action as asynchronous
             sink(action_name, c._m)
 
         return action
@@ -91,53 +97,40 @@ class Deriver:
         self.name = next(iter(definition))
         self.host = _DerivationHost(self._on_action)
         self.host.set_rulesets(copy.deepcopy(definition))
-        self.asserted: dict[tuple, dict] = {}
+        self.asserted: dict[tuple[str, JSON], Fact] = {}
 
     # ------------------------------------------------------------ durable callbacks
-    def _on_action(self, name: str, m: dict) -> None:
+    def _on_action(self, name: str, m: dict[str, Fact]) -> None:
+        """A durable action ran: `m` holds the matched facts by their names in the ruleset."""
         what = self.meaning[name]
-        if what[0] == "grant":
+        if len(what) == 3:  # ("grant", rule, action)
             auth = self.world.auths.get(m["a"]["ref"])
             if auth is not None:
                 self.index.add_grant(what[1], auth, what[2])
         elif what[0] == "revocation":
             row = self.world.tables["revocations"].get(m["r"]["ref"])
             if row is not None:
-                self.index.add_revocation(
-                    row["id"], row.get("authorization"), ts(row.get("at"), NEG_INF), ts(row.get("filed_at"), NEG_INF)
-                )
+                self.index.add_revocation_row(row)
         elif what[0] == "absence":
             row = self.world.tables["absences"].get(m["x"]["ref"])
             if row is not None:
-                self.index.add_absence(
-                    row["id"],
-                    row.get("person"),
-                    ts(row.get("from"), NEG_INF),
-                    ts(row.get("to"), INF),
-                    ts(row.get("filed_at"), NEG_INF),
-                )
+                self.index.add_absence_row(row)
 
     # ------------------------------------------------------------ facts in and out
-    def _fact(self, kind: str, row: dict) -> dict:
+    def _fact(self, kind: str, row: Row) -> Fact:
+        """The fact durable sees for `row`: an authorization's own (AuthRec.fact); a revocation in the
+        session of the department that granted the authorization, an absence in the person's."""
         if kind == "auth":
             return self.world.auths[row["id"]].fact()
         if kind == "revocation":
             auth = self.world.auths.get(row.get("authorization"))
-            return {
-                "sid": (auth.grantor if auth else None) or CITY_SID,
-                "t": "revocation",
-                "id": f"revocation:{row['id']}",
-                "ref": row["id"],
-            }
-        person = self.world.people.get(row.get("person"))
-        return {
-            "sid": (person.department if person else None) or CITY_SID,
-            "t": "absence",
-            "id": f"absence:{row['id']}",
-            "ref": row["id"],
-        }
+            sid = auth.grantor if auth else None
+        else:
+            person = self.world.people.get(row.get("person"))
+            sid = person.department if person else None
+        return {"sid": sid or CITY_SID, "t": kind, "id": f"{kind}:{row['id']}", "ref": row["id"]}
 
-    def assert_many(self, kind: str, rows) -> None:
+    def assert_many(self, kind: str, rows: Iterable[Row]) -> None:
         facts = []
         for row in rows:
             f = self._fact(kind, row)
@@ -147,7 +140,7 @@ class Deriver:
             with self.lock:
                 self._post(facts)
 
-    def upsert(self, kind: str, row: dict, old: dict | None) -> None:
+    def upsert(self, kind: str, row: Row, old: Row | None) -> None:
         """Replace what `old` derived by what `row` derives (durable cannot withdraw it itself)."""
         with self.lock:
             prev = self.asserted.pop((kind, row["id"]), None)
@@ -167,10 +160,10 @@ class Deriver:
             self.asserted[(kind, row["id"])] = f
             self._post([f])
 
-    def _post(self, facts: list[dict]) -> None:
+    def _post(self, facts: list[Fact]) -> None:
         # A batch runs the actions of one session only (the others would wait for durable's
         # background dispatcher, which we do not start), so batches are cut per sid.
-        by_sid: dict[str, list[dict]] = {}
+        by_sid: dict[str | int, list[Fact]] = {}
         for f in facts:
             by_sid.setdefault(f["sid"], []).append(f)
         for batch in by_sid.values():

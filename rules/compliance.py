@@ -11,24 +11,45 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from typing import Callable
+from collections.abc import Sequence
+from typing import TypedDict
 
 from .explain import render
 from .fields import bind
 from .pack import Pack
-from .timeutil import INF, NEG_INF, now, ts
+from .limits import WorkingDays
+from .shapes import Snapshot
+from .timeutil import INF, NEG_INF, Moment, now, ts
 
-from .compliance_env import CHECKS, Env, Found, _items, check  # noqa: F401  (door_checks imports them from here)
+from .compliance_env import CHECKS, Env
+
+
+class Finding(TypedDict):
+    """One finding of a `finding` rule, as the compliance report and the alerts carry it."""
+
+    id: str  # stable: a hash of rule and subject
+    clause: str
+    rule: str
+    subject: str
+    department: str | None
+    severity: str
+    strength: str
+    text: str
+
+
+class Summary(TypedDict):
+    total: int
+    by_clause: dict[str, int]
 
 
 def findings(
     pack: Pack,
-    snapshot: dict,
-    at=None,
-    known_at=None,
-    working_days_between: Callable | None = None,
+    snapshot: Snapshot,
+    at: Moment | None = None,
+    known_at: Moment | None = None,
+    working_days_between: WorkingDays | None = None,
     department: str | None = None,
-) -> list[dict]:
+) -> list[Finding]:
     """Every finding of the pack's finding rules at `at` as known at `known_at` (both default now)."""
     t = now() if at is None else ts(at)
     k = now() if known_at is None else ts(known_at)
@@ -38,11 +59,11 @@ def findings(
         e for e in env.world.rows("exceptions") if ts(e.get("filed_at"), NEG_INF) <= k and t < ts(e.get("until"), INF)
     ]
     cleared = {(e.get("rule"), e.get("subject")) for e in exceptions}
-    out = []
+    out: list[Finding] = []
     for rule in pack.findings:
         if rule.start_at is not None and t < rule.start_at:
             continue  # a dated rule does not apply before its date (docs/design.md §6)
-        for subject, dept, values in CHECKS[rule.check](env, rule):
+        for subject, dept, values in CHECKS[rule.check or ""](env, rule):  # a finding rule names its check
             if department is not None and dept != department:
                 continue
             if rule.strength == "in_principle" and (rule.id, subject) in cleared:
@@ -64,7 +85,7 @@ def findings(
     return out
 
 
-def summary(found: list[dict]) -> dict:
+def summary(found: Sequence[Finding]) -> Summary:
     by_clause: dict[str, int] = defaultdict(int)
     for f in found:
         by_clause[f["clause"]] += 1
@@ -75,7 +96,7 @@ def summary(found: list[dict]) -> dict:
 from . import checks_items, checks_people, door_checks  # noqa: E402,F401
 
 
-def _self_check():
+def _self_check() -> None:
     from .schema import FINDING_CHECKS
 
     missing = set(FINDING_CHECKS) - set(CHECKS)

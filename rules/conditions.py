@@ -17,10 +17,24 @@ one rule that came nearest and the one condition that failed.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import TYPE_CHECKING
 
 from .schema import ACTIONS, FIELDS, OPERATORS, Field
+from .shapes import JSON, YamlPath
+
+if TYPE_CHECKING:
+    from .context import Ctx
+
+Getter = Callable[["Ctx"], object]
+"""Reads one field of a question's context (rules.fields.GETTERS), or fields.MISSING."""
+Problem = tuple[YamlPath, str]
+"""A problem of a `when`, at its path: for the validator's file and line."""
+
+
+def _unbound(c: Ctx) -> object:
+    raise RuntimeError("the condition's field reader is not bound yet (rules.fields.bind)")
 
 
 @dataclass(eq=False)
@@ -29,17 +43,17 @@ class Condition:
 
     field: Field
     op: str
-    operand: Any
-    test: Callable[[Any], bool]
-    get: Callable | None = None
+    operand: JSON  # a value, or a tuple of values for in / not_in
+    test: Callable[[object], bool]
+    get: Getter = _unbound
     ns: str = ""
-    source: Any = None
+    source: JSON = None
 
-    def failed_text(self, value) -> str:
+    def failed_text(self, value: object) -> str:
         """Why a value fails, in the words of the request: 'item.complexity == complex, rule requires simple'."""
         return f"{self.field.name} == {_show(value)}, rule requires {self.requirement()}"
 
-    def holds_text(self, value) -> str:
+    def holds_text(self, value: object) -> str:
         return f"{self.field.name} == {_show(value)}"
 
     def requirement(self) -> str:
@@ -57,7 +71,7 @@ class Condition:
         return str(self.operand)
 
 
-def _show(v) -> str:
+def _show(v: object) -> str:
     if v is None:
         return "null"
     if v is True:
@@ -76,10 +90,10 @@ class CompiledWhen:
 
 
 def compile_when(
-    when: Any, path: tuple, *, allowed_namespaces: tuple[str, ...] | None = None
-) -> tuple[CompiledWhen, list[tuple[tuple, str]]]:
+    when: JSON, path: YamlPath, *, allowed_namespaces: tuple[str, ...] | None = None
+) -> tuple[CompiledWhen, list[Problem]]:
     """Compile a `when` mapping; return it with a list of (path, problem) for the validator."""
-    problems: list[tuple[tuple, str]] = []
+    problems: list[Problem] = []
     out = CompiledWhen(actions=None)
     if when is None:
         return out, problems
@@ -103,15 +117,15 @@ def compile_when(
             problems.append((kpath, f"此类规则的条件不能读取字段 '{key}'（只可读 {', '.join(allowed_namespaces)}）"))
             continue
         cond, msg = _compile_one(fdef, spec)
-        if msg:
-            problems.append((kpath, msg))
+        if cond is None:
+            problems.append((kpath, msg or ""))
             continue
         cond.source = spec
         out.conditions.append(cond)
     return out, problems
 
 
-def _compile_one(fdef: Field, spec) -> tuple[Condition | None, str | None]:
+def _compile_one(fdef: Field, spec: JSON) -> tuple[Condition | None, str | None]:
     if isinstance(spec, dict):
         if len(spec) != 1:
             return None, f"字段 {fdef.name} 的条件只能有一个运算符（{', '.join(OPERATORS)}）"
@@ -133,9 +147,7 @@ def _compile_one(fdef: Field, spec) -> tuple[Condition | None, str | None]:
             rx = re.compile(operand)
         except re.error as exc:
             return None, f"正则表达式有误: {exc}"
-        return Condition(
-            fdef, op, operand, lambda v, rx=rx: isinstance(v, str) and rx.search(v) is not None, ns=fdef.namespace
-        ), None
+        return Condition(fdef, op, operand, _matches(rx), ns=fdef.namespace), None
     else:
         values = [operand]
     for v in values:
@@ -143,24 +155,58 @@ def _compile_one(fdef: Field, spec) -> tuple[Condition | None, str | None]:
         if msg:
             return None, msg
     if op == "in":
-        s = frozenset(values)
-        test = (lambda v, x=values[0]: v == x) if len(values) == 1 else (lambda v, s=s: v in s)
+        test = _eq(values[0]) if len(values) == 1 else _in(frozenset(values))
         return Condition(fdef, op, tuple(values), test, ns=fdef.namespace), None
     if op == "not_in":
-        s = frozenset(values)
-        return Condition(fdef, op, tuple(values), lambda v, s=s: v not in s, ns=fdef.namespace), None
+        return Condition(fdef, op, tuple(values), _not_in(frozenset(values)), ns=fdef.namespace), None
     if op == "eq":
-        return Condition(fdef, op, operand, lambda v, x=operand: v == x, ns=fdef.namespace), None
-    return Condition(fdef, op, operand, lambda v, x=operand: v != x, ns=fdef.namespace), None
+        return Condition(fdef, op, operand, _eq(operand), ns=fdef.namespace), None
+    return Condition(fdef, op, operand, _ne(operand), ns=fdef.namespace), None
 
 
-def _check_value(fdef: Field, v) -> str | None:
+# The tests a condition compiles to: one function each, the operand bound as a default (a local read).
+def _eq(x: JSON) -> Callable[[object], bool]:
+    def test(v: object, x: object = x) -> bool:
+        return v == x
+
+    return test
+
+
+def _ne(x: JSON) -> Callable[[object], bool]:
+    def test(v: object, x: object = x) -> bool:
+        return v != x
+
+    return test
+
+
+def _in(s: frozenset[JSON]) -> Callable[[object], bool]:
+    def test(v: object, s: frozenset[JSON] = s) -> bool:
+        return v in s
+
+    return test
+
+
+def _not_in(s: frozenset[JSON]) -> Callable[[object], bool]:
+    def test(v: object, s: frozenset[JSON] = s) -> bool:
+        return v not in s
+
+    return test
+
+
+def _matches(rx: re.Pattern[str]) -> Callable[[object], bool]:
+    def test(v: object, rx: re.Pattern[str] = rx) -> bool:
+        return isinstance(v, str) and rx.search(v) is not None
+
+    return test
+
+
+def _check_value(fdef: Field, v: JSON) -> str | None:
     if v is None:
         return None
     if fdef.type == "bool" and not isinstance(v, bool):
         return f"{fdef.name} 是是非字段，取值只能是 true 或 false，不是 {v!r}"
-    if fdef.type == "enum" and v not in fdef.values:
-        return f"{fdef.name} 没有取值 '{v}'；可用: {', '.join(fdef.values)}"
+    if fdef.type == "enum" and v not in (fdef.values or ()):
+        return f"{fdef.name} 没有取值 '{v}'；可用: {', '.join(fdef.values or ())}"
     if fdef.type == "str" and not isinstance(v, str):
         return f"{fdef.name} 的取值应为文字，不是 {v!r}"
     return None

@@ -14,7 +14,7 @@ response schema of POST /decisions from it (web.api.openapi), so the two cannot 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from operator import attrgetter
 from typing import Any, Literal, Optional, Union
 
@@ -66,8 +66,23 @@ class DecisionJSON(TypedDict):
 KEYS: tuple[str, ...] = tuple(DecisionJSON.__annotations__)
 _GETTERS = {key: attrgetter(key) for key in KEYS}
 
+
+class LoggedRequest(TypedDict):
+    """A question as `Engine.decision_log` receives it (and `rules.replay` asks it again); times as epoch seconds."""
+
+    person: Any  # the person id as asked (an int in the registry)
+    action: str
+    item: str
+    at: float
+    known_at: float
+    place: Optional[str]
+    seal: Optional[str]
+    case: Optional[str]
+
+
+Words = tuple[list[Reason], Optional[WhyNot]]
 # (renderer, *args): renderer(*args) gives (reasons, why_not), called when the words are first read
-Render = tuple
+Render = tuple[Callable[..., Words], *tuple[object, ...]]
 
 
 class Decision(Mapping[str, Any]):

@@ -18,9 +18,11 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
-from .compliance import Env, Found, _items, check
-from .pack import Rule
+from .compliance_env import Env, Found, _items, check
+from .rule import Rule
+from .shapes import JSON, Row
 from .timeutil import INF, NEG_INF, local_date, ts
+from .world import ItemRec
 
 BUSINESS_KINDS = ("approval_service", "main_business", "business")  # 业务科室 (and the approval section)
 _HALL_SUFFIX = re.compile(r"(专业)?分厅$")
@@ -28,11 +30,11 @@ _HALL_SUFFIX = re.compile(r"(专业)?分厅$")
 
 def opening(env: Env) -> float | None:
     """When 市民之家 opens (the earliest filed date), or None while unknown."""
-    dates = [ts(o.get("date")) for o in env.world.rows("citizens_home_opening") if o.get("date")]
+    dates = [ts(o["date"]) for o in env.world.rows("citizens_home_opening") if o.get("date")]
     return min(dates) if dates else None
 
 
-def government_approved(env: Env) -> set[str]:
+def government_approved(env: Env) -> set[JSON]:
     """Sub-halls the government approved to keep, in force at the moment asked."""
     return {
         h.get("hall")
@@ -41,13 +43,13 @@ def government_approved(env: Env) -> set[str]:
     }
 
 
-def retained_by_plan(env: Env, hall: dict) -> bool:
+def retained_by_plan(env: Env, hall: Row) -> bool:
     """One of the six sub-halls 四(一) keeps until 市民之家 opens (the pack's list, by name)."""
     names = {_HALL_SUFFIX.sub("", n) for n in env.params.get("retained_sub_halls") or ()}
     return _HALL_SUFFIX.sub("", str(hall.get("name") or "")) in names or hall.get("code") in names
 
 
-def _sub_hall_items(env: Env):
+def _sub_hall_items(env: Env) -> Iterator[tuple[ItemRec, Row]]:
     halls = env.world.tables["halls"]
     for it in _items(env):
         if it.entry_hall and it.entry_hall_kind == "sub":
@@ -92,7 +94,7 @@ def _sub_hall_not_approved(env: Env, rule: Rule) -> Iterator[Found]:
             )
 
 
-def _departments_bound(env: Env) -> set[str]:
+def _departments_bound(env: Env) -> set[str | None]:
     """Departments with an on-application item not delegated (事进人不进 exempts the others)."""
     return {it.department for it in _items(env) if it.in_class and not env.world.delegated(it, env.t, env.k)}
 

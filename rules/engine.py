@@ -23,25 +23,45 @@ from __future__ import annotations
 import secrets
 import threading
 from datetime import datetime
+from collections.abc import Callable, Iterable
 from itertools import repeat as _repeat
-from typing import Any, Callable
+from typing import Optional, TypeVar
+
+from typing_extensions import TypedDict
 
 from vocab.ids import id_maker
 
 from . import fields as F
-from .decision import Decision
+from .decision import AuthorizationRef, Decision, LoggedRequest, Reason
 from .errors import UnknownAction, UnknownReference
-from .evaluate import Ctx, prohibitions, search
+from .context import Ctx
+from .evaluate import prohibitions, search
 from .explain import Explainer, close_actions
 from .facts import Facts
-from .index import ACTION_INDEX
+from .index import ACTION_INDEX, Candidates
 from .numbers import excluded_item_types
 from .pack import Pack
 from .plans import action_plan, for_shape, signature_fields, signature_plan
+from .rule import Rule
 from .schema import ACTIONS
-from .timeutil import now, ts
+from .shapes import JSON
+from .timeutil import Moment, now, ts
+from .world import AuthRec
 
-__all__ = ["Ctx", "Decision", "Engine"]
+__all__ = ["AllowedAction", "Ctx", "Decision", "Engine"]
+
+R = TypeVar("R")
+
+
+class AllowedAction(TypedDict):
+    """One action `Engine.allowed_actions` finds the person may do, with its reasons."""
+
+    action: str
+    label: str
+    reasons: list[Reason]
+    authorization: Optional[AuthorizationRef]
+    acting_for: Optional[int]
+    unchecked: list[str]
 
 
 class Engine(Facts):
@@ -49,7 +69,7 @@ class Engine(Facts):
 
     def __init__(self, pack: Pack):
         self.pack = pack
-        self.decision_log: Callable[[dict, Decision], None] | None = None
+        self.decision_log: Callable[[LoggedRequest, Decision], None] | None = None
         self._lock = threading.RLock()
         self._backup = pack.parameters.get("ab_mode", "backup") == "backup"
         self._excluded = excluded_item_types(pack)
@@ -66,18 +86,18 @@ class Engine(Facts):
             for a in ACTIONS
         }
         self._prohib = {a: tuple(pack.prohibitions_by_action[a]) for a in ACTIONS}
-        self._fallback = {a: (pack.grants_by_action[a] or [None])[0] for a in ACTIONS}
+        self._fallback = {a: pack.grants_by_action[a][0] if pack.grants_by_action[a] else None for a in ACTIONS}
         self._words = Explainer(pack)
         self._signature = signature_fields(pack.rules)
         self._state = self._build({})
 
     def decide(
         self,
-        person: int,
+        person: JSON,
         action: str,
         item: str,
-        at: Any = None,
-        known_at: Any = None,
+        at: Moment | None = None,
+        known_at: Moment | None = None,
         place: str | None = None,
         seal: str | None = None,
         case: str | None = None,
@@ -124,22 +144,24 @@ class Engine(Facts):
         entries_if_granted, entries, always, always_sorted = reduced
 
         # candidates: the person's own grants, then grants to gov_service / own staff / delegation
-        extra = ()
+        extra: Candidates = ()
         if p.dept_kind == "gov_service":
             extra = st.index.dept_grants(it.department, action) + self._delegated[action]
         own = self._own_staff[action]
         if own and p.department == it.department:
             extra = extra + own
         a = p.auth
+        cands: Iterable[tuple[Rule, AuthRec | None]]
         if a is not None and not extra:  # the usual chief representative: one authorization
-            cands: Any = zip(a.rules[ai], _repeat(a))
+            cands = zip(a.rules[ai], _repeat(a))
         else:
-            cands = [(r, a) for a in p.auths for r in a.rules[ai]]
+            listed: list[tuple[Rule, AuthRec | None]] = [(r, a) for a in p.auths for r in a.rules[ai]]
             if extra:
-                cands += zip(extra[::2], extra[1::2])
-        allowed, best, unchecked = search(c, cands, ap.conds, self._backup)
-        fired, unchecked = prohibitions(c, entries if allowed is None else entries_if_granted, unchecked)
-        unchecked = list(always_sorted) if unchecked is None else sorted(unchecked | always)
+                listed += zip(extra[::2], extra[1::2])  # type: ignore[arg-type]  # `extra` alternates rule, auth
+            cands = listed
+        allowed, best, unch = search(c, cands, ap.conds, self._backup)
+        fired, unch = prohibitions(c, entries if allowed is None else entries_if_granted, unch)
+        unchecked = list(always_sorted) if unch is None else sorted(unch | always)
 
         did = self._next_id() if _close else None
         if fired:
@@ -201,7 +223,7 @@ class Engine(Facts):
 
     def _close_actions(
         self,
-        person: int,
+        person: JSON,
         action: str,
         item: str,
         t: float,
@@ -219,12 +241,17 @@ class Engine(Facts):
         ]
 
     def allowed_actions(
-        self, person: int, item: str, at: Any = None, place: str | None = None, known_at: Any = None
-    ) -> list[dict]:
+        self,
+        person: JSON,
+        item: str,
+        at: Moment | None = None,
+        place: str | None = None,
+        known_at: Moment | None = None,
+    ) -> list[AllowedAction]:
         """Every action `person` may do on `item`, each with its reasons."""
         t = _now() if at is None else _time(at)
         k = _now() if known_at is None else _time(known_at)
-        out = []
+        out: list[AllowedAction] = []
         for action in ACTIONS:
             a = self.decide(person, action, item, t, k, place, None, None, _log=False)
             if a.allowed:
@@ -242,15 +269,15 @@ class Engine(Facts):
 
 
 _now = now
-_TS_CACHE: dict = {}
+_TS_CACHE: dict[Moment | None, float] = {}  # looked up with any `at`, None included
 _TS_GET = _TS_CACHE.get
 
 
-def _time(v: Any) -> float:
+def _time(v: Moment) -> float:
     """Epoch seconds of a question's time; datetimes and ISO strings are converted once."""
     cls = v.__class__
     if cls is float:
-        return v  # type: ignore[no-any-return]
+        return v  # type: ignore[return-value]  # a float: its class says so (the cheapest test)
     if cls is datetime or cls is str:
         r = _TS_CACHE.get(v)
         if r is None:
@@ -258,11 +285,11 @@ def _time(v: Any) -> float:
             if len(_TS_CACHE) >= 4096:
                 _TS_CACHE.clear()
             _TS_CACHE[v] = r
-        return r  # type: ignore[no-any-return]
+        return r
     return ts(v)
 
 
-def _known(table: dict[str, Any], kind: str, key: str | None) -> Any:
+def _known(table: dict[JSON, R], kind: str, key: str | None) -> R | None:
     """`key`'s record in `table` (None when no key is given); an unknown key is refused."""
     if key is None:
         return None

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .shapes import JSON
+
 
 class RulesError(Exception):
     """Base of every error of the rules package."""
@@ -12,7 +14,7 @@ class RulesError(Exception):
 class UnknownReference(RulesError):
     """A request named a person, item, place, seal or case the facts do not hold."""
 
-    def __init__(self, field: str, value):
+    def __init__(self, field: str, value: JSON):
         super().__init__(f"unknown {field}: {value!r}")
         self.field = field
         self.value = value
@@ -21,7 +23,7 @@ class UnknownReference(RulesError):
 class UnknownAction(UnknownReference):
     """A request named an action that is not one of docs/design.md §4."""
 
-    def __init__(self, value):
+    def __init__(self, value: JSON):
         super().__init__("action", value)
 
 

@@ -12,45 +12,36 @@ their words are built only when an answer's reasons are read.
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
 
 from . import explain as X
+from .conditions import Condition
+from .context import Ctx
 from .fields import MISSING
 from .index import absent_in
-from .plans import condition_plan
+from .plans import ConditionPlan, Entry, Failure, condition_plan
+from .rule import Rule
 from .wording import Fail
+from .world import AuthRec
+
+Score = tuple[int, int, int]
+"""How near a miss came: (failures, -conditions passed, position); the least is the nearest."""
+Miss = tuple[Score, list[Failure], Rule, tuple["AuthRec | None", "int | None", bool, bool], "set[str] | None"]
+"""A grant that did not hold: (score, failures, rule, (auth, acting_for, valid, covers), unchecked)."""
 
 
-class Ctx:
-    """What one question is about; the per-candidate part (auth, acting_for, valid, covers) changes
-    as candidates are tried."""
-
-    __slots__ = (
-        "world",
-        "index",
-        "person",
-        "item",
-        "place",
-        "seal",
-        "case",
-        "t",
-        "k",
-        "auth",
-        "acting_for",
-        "valid",
-        "covers",
-    )
+def _score(miss: Miss) -> Score:
+    return miss[0]
 
 
-def _score(miss: tuple) -> tuple:
-    return miss[0]  # type: ignore[no-any-return]
-
-
-def search(c: Ctx, cands: Iterable, conds: dict, backup: bool) -> tuple:
+def search(
+    c: Ctx, cands: Iterable[tuple[Rule, AuthRec | None]], conds: dict[Rule, ConditionPlan], backup: bool
+) -> tuple[Rule | None, Miss | None, set[str] | None]:
     """(the grant rule that holds or None, the nearest miss or None, unchecked namespaces or None).
     A miss is (score, failures, rule, (auth, acting_for, valid, covers), unchecked); with no
     grant holding, `c` is left in the nearest miss's state."""
-    tried = deferred = None
+    tried: list[Miss] | None = None
+    deferred: list[tuple[int, Rule, AuthRec | None]] | None = None
     pos = 0
     for rule, a in cands:
         cp = conds.get(rule)
@@ -72,6 +63,7 @@ def search(c: Ctx, cands: Iterable, conds: dict, backup: bool) -> tuple:
     if deferred is not None:
         for pos, rule, a in deferred:
             fails, passed, unch = try_grant(c, rule, a, conds, backup)
+            fails = fails or []  # never empty: an item condition of a deferred candidate fails
             miss = ((len(fails), -passed, pos), fails, rule, (c.auth, c.acting_for, c.valid, c.covers), unch)
             if tried is None:
                 tried = [miss]
@@ -86,11 +78,13 @@ def search(c: Ctx, cands: Iterable, conds: dict, backup: bool) -> tuple:
     return None, best, best[4] or None
 
 
-def try_grant(c: Ctx, rule: Any, a: Any, conds: dict, backup: bool) -> tuple:
+def try_grant(
+    c: Ctx, rule: Rule, a: AuthRec | None, conds: dict[Rule, ConditionPlan], backup: bool
+) -> tuple[list[Failure] | None, int, set[str] | None]:
     """Check one candidate grant (`rule` through authorization `a`, or through none); return
     (failures or None, conditions passed, unchecked or None)."""
     c.auth, c.acting_for, c.valid, c.covers = a, None, True, True
-    fails: list | None = None
+    fails: list[Failure] | None = None
     if a is not None:
         t, k, idx = c.t, c.k, c.index
         if a.filed > k:
@@ -114,9 +108,12 @@ def try_grant(c: Ctx, rule: Any, a: Any, conds: dict, backup: bool) -> tuple:
             if pa and absent_in(pa, t, k):
                 (fails := fails or []).append((X.absent, c.person, t))
             if a.post == "B":
-                A = a.backs_rec
-                vacant = A is None or not idx.valid(A, t, k)
-                if vacant or (A.person is not None and A.person in idx.absences and idx.absent(A.person, t, k)):
+                A = a.backs_rec  # vacant (None or not valid), or absent: the B post acts for it
+                if (
+                    A is None
+                    or not idx.valid(A, t, k)
+                    or (A.person is not None and A.person in idx.absences and idx.absent(A.person, t, k))
+                ):
                     c.acting_for = A.person if A is not None else None
                 elif backup:
                     (fails := fails or []).append((X.a_post_present, A, c.world, t))
@@ -132,28 +129,31 @@ def try_grant(c: Ctx, rule: Any, a: Any, conds: dict, backup: bool) -> tuple:
                 fails.extend(static_fails)
         return fails, passed, None
     passed = 0
-    unch = None
+    unch: set[str] | None = None
     for s in steps:
         if s is True:
             passed += 1
         elif s.__class__ is Fail:
             (fails := fails or []).append(s)
         else:
-            v = s.get(c)
+            cond: Condition = s  # type: ignore[assignment]  # neither True nor a Fail: a condition to evaluate
+            v = cond.get(c)
             if v is MISSING:
-                if s.ns != "grant":
-                    (unch := unch or set()).add(s.ns)
+                if cond.ns != "grant":
+                    (unch := unch or set()).add(cond.ns)
                 continue
-            if s.test(v):
+            if cond.test(v):
                 passed += 1
             else:
-                (fails := fails or []).append((X.cond_failed, s, v, c))
+                (fails := fails or []).append((X.cond_failed, cond, v, c))
     return fails, passed, unch
 
 
-def prohibitions(c: Ctx, entries: tuple, unchecked: set | None) -> tuple[list | None, set | None]:
+def prohibitions(
+    c: Ctx, entries: tuple[Entry, ...], unchecked: set[str] | None
+) -> tuple[list[Rule] | None, set[str] | None]:
     """(the prohibitions of `entries` that fire, unchecked namespaces) for the question `c`."""
-    fired = None
+    fired: list[Rule] | None = None
     t = c.t
     for r, start, rconds, missing in entries:
         if start is not None and t < start:

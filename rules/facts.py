@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import copy
 import threading
-from typing import Any
+from collections.abc import Callable
+from typing import Self
 
 from .compiler import Deriver
+from .decision import Decision, LoggedRequest
 from .index import DecisionIndex
 from .pack import Pack
 from .plans import Caches
-from .timeutil import INF, NEG_INF, ts
+from .shapes import JSON, Change, Row, Snapshot
 from .world import KINDS, SINGULAR_TO_KEY, World, record_key
 
 _DERIVED = {"authorizations": "auth", "revocations": "revocation", "absences": "absence"}
@@ -36,12 +38,12 @@ class Facts:
     """The facts half of `rules.engine.Engine`. Thread-safe: writers take a lock, readers never wait."""
 
     pack: Pack
-    _lock: Any  # threading.RLock
-    _excluded: frozenset
+    _lock: threading.RLock
+    _excluded: frozenset[str]
     _state: State
-    decision_log: Any
+    decision_log: Callable[[LoggedRequest, Decision], None] | None
 
-    def _build(self, snapshot: dict) -> State:
+    def _build(self, snapshot: Snapshot) -> State:
         index = DecisionIndex()
         world = World(self._excluded, grants_of=index.by_person, absences_of=index.absences)
         index.people = world.people
@@ -52,7 +54,7 @@ class Facts:
         deriver.assert_many("absence", world.rows("absences"))
         return State(world, index, deriver)
 
-    def load(self, snapshot: dict) -> None:
+    def load(self, snapshot: Snapshot) -> None:
         """Replace all facts by `snapshot` (docs/facts.md); answers switch over atomically."""
         with self._lock:
             self._state = self._build(snapshot)
@@ -63,9 +65,9 @@ class Facts:
         with self._lock:
             self._state = State(world, index, Deriver(self.pack, world, index, self._lock))
 
-    def apply(self, change: dict) -> None:
+    def apply(self, change: Change) -> None:
         """Upsert one record (docs/facts.md change); only what it touches is re-derived."""
-        kind = change.get("kind")
+        kind: JSON = change.get("kind")  # as the caller wrote it: checked below
         key = SINGULAR_TO_KEY.get(kind) or (kind if kind in KINDS else None)
         if key is None:
             raise ValueError(f"unknown change kind {kind!r}")
@@ -88,7 +90,7 @@ class Facts:
             if key == "halls":  # changes items' entry_hall_kind in place: their plans are rebuilt
                 st.caches = Caches()
 
-    def fork(self) -> Any:
+    def fork(self) -> Self:
         """A private engine over the same facts, for hypotheses ("what if X were absent?").
 
         It shares the facts and derived grants with this engine (read only) and has its own copy
@@ -107,20 +109,12 @@ class Facts:
         f._state.caches = st.caches  # plans depend on the items alone: shared
         return f
 
-    def _apply_to_fork(self, key: str, row: dict) -> None:
+    def _apply_to_fork(self, key: str, row: Row) -> None:
         st = self._state
         if key == "absences":
-            st.index.add_absence(
-                row["id"],
-                row.get("person"),
-                ts(row.get("from"), NEG_INF),
-                ts(row.get("to"), INF),
-                ts(row.get("filed_at"), NEG_INF),
-            )
+            st.index.add_absence_row(row)
         elif key == "revocations":
-            st.index.add_revocation(
-                row["id"], row.get("authorization"), ts(row.get("at"), NEG_INF), ts(row.get("filed_at"), NEG_INF)
-            )
+            st.index.add_revocation_row(row)
         else:
             raise ValueError(f"a fork takes absences and revocations only, not {key}")
 

@@ -7,41 +7,49 @@ neither passed nor failed but reported in the answer's `unchecked`.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from .conditions import Getter
+from .context import Ctx
 from .schema import FIELDS
+from .shapes import JSON, Row
 from .timeutil import NEG_INF, ts
 
+if TYPE_CHECKING:
+    from .pack import Pack
 
-def _ts(v):
+
+def _ts(v: JSON) -> float:
     return ts(v, NEG_INF)
 
 
 class _Missing:
     __slots__ = ()
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "MISSING"
 
 
 MISSING = _Missing()
 
 
-def _place(attr):
-    def get(c):
+def _place(attr: str) -> Getter:
+    def get(c: Ctx) -> object:
         p = c.place
         return MISSING if p is None else getattr(p, attr)
 
     return get
 
 
-def _seal(attr):
-    def get(c):
+def _seal(attr: str) -> Getter:
+    def get(c: Ctx) -> object:
         s = c.seal
         return MISSING if s is None else getattr(s, attr)
 
     return get
 
 
-def _section_fit(c):
+def _section_fit(c: Ctx) -> object:
     p = c.place
     if p is None:
         return MISSING
@@ -50,17 +58,17 @@ def _section_fit(c):
     return "same" if p.function_section == c.item.function_section else "other"
 
 
-def _own_department(c):
+def _own_department(c: Ctx) -> object:
     p = c.place
     return MISSING if p is None else p.department == c.item.department
 
 
-def _seal_item_department(c):
+def _seal_item_department(c: Ctx) -> object:
     s = c.seal
     return MISSING if s is None else s.department == c.item.department
 
 
-def _held_by(c):
+def _held_by(c: Ctx) -> object:
     s = c.seal
     if s is None:
         return MISSING
@@ -72,8 +80,8 @@ def _held_by(c):
     return "other"
 
 
-def _grant(attr):
-    def get(c):
+def _grant(attr: str) -> Getter:
+    def get(c: Ctx) -> object:
         a = c.auth
         if a is None:
             return MISSING
@@ -84,10 +92,10 @@ def _grant(attr):
     return get
 
 
-NOT_HELD = {"held": False}  # the case a request names when onehall does not hold it
+NOT_HELD: Row = {"held": False}  # the case a request names when onehall does not hold it
 
 
-def _case_elsewhere(c):
+def _case_elsewhere(c: Ctx) -> object:
     case = c.case
     if case is None:
         return MISSING
@@ -105,26 +113,26 @@ def _case_elsewhere(c):
     return False
 
 
-def _case_platform(c):
+def _case_platform(c: Ctx) -> object:
     case = c.case
     if case is None or case is NOT_HELD:
         return MISSING
     return bool(case.get("platform_record", True))
 
 
-def _case_held(c):
+def _case_held(c: Ctx) -> object:
     case = c.case
     return MISSING if case is None else case is not NOT_HELD
 
 
-def _case_pending(c):
+def _case_pending(c: Ctx) -> object:
     case = c.case
     if case is None:
         return MISSING
     return bool(case.get("pending_platform"))
 
 
-def _case_proper(c):
+def _case_proper(c: Ctx) -> object:
     """Accepted in the hall or on the platform, in the system, and the first open acceptance of
     its application (a later one is a duplicate: 两头受理 that slipped through before the door)."""
     case = c.case
@@ -149,7 +157,7 @@ def _case_proper(c):
     return True
 
 
-GETTERS = {
+GETTERS: dict[str, Getter] = {
     "item.code": lambda c: c.item.code,
     "item.department": lambda c: c.item.department,
     "item.item_type": lambda c: c.item.item_type,
@@ -197,7 +205,7 @@ GETTERS = {
 assert set(GETTERS) == set(FIELDS), set(FIELDS) ^ set(GETTERS)
 
 
-def bind(pack) -> None:
+def bind(pack: Pack) -> None:
     """Attach the reader of its field to every condition of the pack (idempotent)."""
     for rule in pack.rules:
         for cond in rule.when.conditions:

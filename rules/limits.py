@@ -11,8 +11,12 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Callable
 
+from .shapes import JSON
+
 UNIT_LABELS = {"working_day": "个工作日", "calendar_day": "个自然日", "month": "个月", "hour": "小时"}
 WorkingDays = Callable[[date, date], int]
+Limit = dict[str, JSON]
+"""A time limit as an item's facts row holds it: {"value": number, "unit": one of UNIT_LABELS}."""
 
 
 @dataclass(frozen=True)
@@ -21,15 +25,16 @@ class Converted:
     estimated: bool = False  # ×5/7 was used for lack of a calendar
 
 
-def show(limit: dict | None) -> str:
+def show(limit: Limit | None) -> str:
     if not limit:
         return "未设定"
     v = limit.get("value")
     v = int(v) if isinstance(v, float) and v.is_integer() else v
-    return f"{v}{UNIT_LABELS.get(limit.get('unit'), limit.get('unit'))}"
+    unit: JSON = limit.get("unit")
+    return f"{v}{UNIT_LABELS.get(unit, unit)}"
 
 
-def to_working_days(limit: dict | None, ref: date, wdb: WorkingDays | None) -> Converted:
+def to_working_days(limit: Limit | None, ref: date, wdb: WorkingDays | None) -> Converted:
     if not limit or limit.get("value") is None:
         return Converted(None)
     value, unit = float(limit["value"]), limit.get("unit")
@@ -43,7 +48,7 @@ def to_working_days(limit: dict | None, ref: date, wdb: WorkingDays | None) -> C
     return Converted(None)  # hours, or an unknown unit
 
 
-def comparable(a: dict, b: dict) -> bool:
+def comparable(a: Limit, b: Limit) -> bool:
     """Two limits can be compared unless exactly one is in hours."""
     return (a.get("unit") == "hour") == (b.get("unit") == "hour")
 

@@ -13,6 +13,8 @@ import unicodedata
 from functools import lru_cache
 from typing import Iterable
 
+from .shapes import JSON
+
 TRAILING = "。．.，,、；;：:！!？?）)】]"
 
 
@@ -23,7 +25,7 @@ def normalize(text: str) -> str:
 
 
 @lru_cache(maxsize=64)
-def _compiled(patterns: tuple[str, ...]) -> tuple[re.Pattern, ...]:
+def _compiled(patterns: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
     return tuple(re.compile(p) for p in patterns)
 
 
@@ -38,7 +40,7 @@ def catch_all(text: str, patterns: Iterable[str]) -> str | None:
     return None
 
 
-def check_patterns(patterns) -> list[str]:
+def check_patterns(patterns: JSON) -> list[str]:
     """Problems of a catch-all list (for the pack validator): each must be a valid expression."""
     out = []
     if not isinstance(patterns, list) or not all(isinstance(p, str) and p for p in patterns):

@@ -18,13 +18,17 @@ the file and line of every problem; running the questions is `rules.selfcheck.ru
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
-from typing import Any, Callable
 
 import vocab
 
 from .schema import ACTIONS
-from .world import KINDS
+from .shapes import JSON, YamlPath
+from .world import KINDS, record_key
+
+Err = Callable[[YamlPath, str], None]
+"""Report a problem at a path of scenarios.yaml."""
 
 FILE = "scenarios.yaml"
 TOP_KEYS = {"known_at", "world", "scenarios", "note"}
@@ -35,7 +39,7 @@ KINDS_OF_ANSWER = ("allow", "forbidden", "not_granted")
 KIND_LABELS = vocab.DECISION_KINDS
 
 
-def _is_time(v) -> bool:
+def _is_time(v: JSON) -> bool:
     if isinstance(v, (datetime, date)):
         return True
     if isinstance(v, str):
@@ -47,11 +51,7 @@ def _is_time(v) -> bool:
     return False
 
 
-def _row_key(row: dict):
-    return row.get("id", row.get("code", row.get("number")))
-
-
-def check_scenarios(data: Any, rule_ids: set[str], clauses: dict, err: Callable[[tuple, str], None]) -> None:
+def check_scenarios(data: JSON, rule_ids: set[str], clauses: dict[str, JSON], err: Err) -> None:
     """Report every shape problem of a parsed scenarios.yaml through `err(path, message)`."""
     if not isinstance(data, dict):
         err((), "scenarios.yaml 必须是包含 world 与 scenarios 的映射")
@@ -62,7 +62,7 @@ def check_scenarios(data: Any, rule_ids: set[str], clauses: dict, err: Callable[
     if "known_at" in data and not _is_time(data["known_at"]):
         err(("known_at",), f"known_at 不是时间: {data['known_at']!r}")
     world = data.get("world")
-    refs: dict[str, set] = {"people": set(), "items": set(), "places": set(), "seals": set(), "cases": set()}
+    refs: dict[str, set[JSON]] = {"people": set(), "items": set(), "places": set(), "seals": set(), "cases": set()}
     if not isinstance(world, dict):
         err(("world",) if "world" in data else (), "scenarios.yaml 需要 world：自检用的事实（docs/facts.md 的快照）")
     else:
@@ -78,7 +78,7 @@ def check_scenarios(data: Any, rule_ids: set[str], clauses: dict, err: Callable[
                 if not isinstance(row, dict):
                     err(("world", key, i), f"world.{key} 的每一项必须是映射")
                     continue
-                rk = _row_key(row)
+                rk = record_key(row)
                 if rk is None:
                     err(("world", key, i), f"world.{key} 的记录需要 id 或 code")
                     continue
@@ -114,7 +114,7 @@ def check_scenarios(data: Any, rule_ids: set[str], clauses: dict, err: Callable[
         _check_expect(sc.get("expect"), path, rule_ids, err)
 
 
-def _section(section, path, name, keys, missing, err):
+def _section(section: JSON, path: YamlPath, name: str, keys: set[str], missing: str, err: Err) -> YamlPath | None:
     """The path of a scenario's `name` section (ask, expect) after its unknown keys are reported;
     None, with `missing` reported, when it is not a mapping."""
     if not isinstance(section, dict):
@@ -127,7 +127,7 @@ def _section(section, path, name, keys, missing, err):
     return p
 
 
-def _check_ask(ask, path, refs, world, err) -> None:
+def _check_ask(ask: JSON, path: YamlPath, refs: dict[str, set[JSON]], world: dict[str, JSON] | None, err: Err) -> None:
     p = _section(ask, path, "ask", ASK_KEYS, "自检场景需要 ask：person, action, item, at", err)
     if p is None:
         return
@@ -152,7 +152,7 @@ def _check_ask(ask, path, refs, world, err) -> None:
             err(p + (k,), f"ask.{k} '{v}' 不在 world.{table} 中（自检场景的{label}须在本文件的事实里）")
 
 
-def _check_expect(exp, path, rule_ids, err) -> None:
+def _check_expect(exp: JSON, path: YamlPath, rule_ids: set[str], err: Err) -> None:
     p = _section(exp, path, "expect", EXPECT_KEYS, "自检场景需要 expect：至少写明 kind", err)
     if p is None:
         return

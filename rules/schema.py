@@ -6,6 +6,7 @@ the file and line, instead of a rule that silently never fires.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import vocab
@@ -35,6 +36,8 @@ PLACE_KINDS = tuple(vocab.PLACE_KINDS)
 SEAL_KINDS = tuple(vocab.SEAL_KINDS)
 DEPARTMENT_KINDS = tuple(vocab.DEPARTMENT_KINDS)
 ITEM_STATUS = tuple(vocab.ITEM_STATUSES)
+SECTION_FITS = ("same", "other", "general")  # place.section_fit: a comprehensive window's section against the item's
+SEAL_HOLDERS = ("self", "backed_a", "other")  # seal.held_by: who keeps the seal at `at`
 
 
 @dataclass(frozen=True)
@@ -43,7 +46,7 @@ class Field:
 
     name: str
     type: str  # enum | bool | str | int
-    values: tuple | None = None
+    values: tuple[str, ...] | None = None
     doc: str = ""
 
     @property
@@ -51,8 +54,34 @@ class Field:
         return self.name.split(".", 1)[0]
 
 
-def _f(name, type_, values=None, doc=""):
-    return Field(name, type_, tuple(values) if values is not None else None, doc)
+# What a field means, where its name does not say it all.
+_DOCS = {
+    "item.on_application": "依申请",
+    "item.in_application_class": "依申请类 (XT-2): on application and not penalty/coercion/inspection",
+    "item.entered": "the item names a hall it entered",
+    "item.effective": "published and effective_from <= at",
+    "item.delegated": "its department delegated it to the government service department at `at`",
+    "item.exempted": "an approved exemption holds at `at`",
+    "place.in_hall": "a hall window or the platform",
+    "place.section_fit": "a comprehensive window's function section against the item's: same, other, or general "
+    "(no section)",
+    "place.own_department": "the place belongs to the item's department",
+    "seal.item_department": "the seal belongs to the item's department",
+    "seal.held_by": "custody at `at`: the acting person, the A post this B post acts for, or someone else",
+    "grant.valid": "within valid_from/valid_to and not revoked at `at`",
+    "grant.covers_item": "the item is in the authorization's scope",
+    "case.accepted_elsewhere": "the same application is already accepted at another place (两头受理)",
+    "case.platform_record": "the case has a platform record (not 体外循环)",
+    "case.held": "onehall holds the case the request names",
+    "case.properly_accepted": "a held case accepted at a hall place or on the platform, with its platform record (or "
+    "pending one within an outage), and not a second open acceptance of its application; true for a case not held",
+    "case.pending_platform": "accepted during a platform outage, its platform record not yet in",
+    "item.entered_now": "the item entered a hall, from the effective date of the version that set it",
+}
+
+
+def _f(name: str, type_: str, values: Iterable[str] | None = None) -> Field:
+    return Field(name, type_, tuple(values) if values is not None else None, _DOCS.get(name, ""))
 
 
 FIELDS: dict[str, Field] = {
@@ -62,12 +91,8 @@ FIELDS: dict[str, Field] = {
         _f("item.code", "str"),
         _f("item.department", "str"),
         _f("item.item_type", "enum", ITEM_TYPES),
-        _f("item.on_application", "bool", doc="依申请"),
-        _f(
-            "item.in_application_class",
-            "bool",
-            doc="依申请类 (XT-2): on application and not penalty/coercion/inspection",
-        ),
+        _f("item.on_application", "bool"),
+        _f("item.in_application_class", "bool"),
         _f("item.case_type", "enum", CASE_TYPES),
         _f("item.report_up", "bool"),
         _f("item.joint", "bool"),
@@ -75,35 +100,25 @@ FIELDS: dict[str, Field] = {
         _f("item.has_fees", "bool"),
         _f("item.online_depth", "enum", ONLINE_DEPTHS),
         _f("item.function_section", "str"),
-        _f("item.entered", "bool", doc="the item names a hall it entered"),
-        _f("item.entry_hall_kind", "enum", tuple(vocab.HALL_KINDS)),
+        _f("item.entered", "bool"),
+        _f("item.entry_hall_kind", "enum", vocab.HALL_KINDS),
         _f("item.status", "enum", ITEM_STATUS),
-        _f("item.effective", "bool", doc="published and effective_from <= at"),
-        _f("item.delegated", "bool", doc="its department delegated it to the government service department at `at`"),
-        _f("item.exempted", "bool", doc="an approved exemption holds at `at`"),
+        _f("item.effective", "bool"),
+        _f("item.delegated", "bool"),
+        _f("item.exempted", "bool"),
         # the place of the act
         _f("place.kind", "enum", PLACE_KINDS),
         _f("place.hall", "str"),
         _f("place.department", "str"),
         _f("place.function_section", "str"),
-        _f("place.in_hall", "bool", doc="a hall window or the platform"),
-        _f(
-            "place.section_fit",
-            "enum",
-            ("same", "other", "general"),
-            doc="a comprehensive window's function section against the item's: same, other, or general (no section)",
-        ),
-        _f("place.own_department", "bool", doc="the place belongs to the item's department"),
+        _f("place.in_hall", "bool"),
+        _f("place.section_fit", "enum", SECTION_FITS),
+        _f("place.own_department", "bool"),
         # the seal used
         _f("seal.kind", "enum", SEAL_KINDS),
         _f("seal.department", "str"),
-        _f("seal.item_department", "bool", doc="the seal belongs to the item's department"),
-        _f(
-            "seal.held_by",
-            "enum",
-            ("self", "backed_a", "other"),
-            doc="custody at `at`: the acting person, the A post this B post acts for, or someone else",
-        ),
+        _f("seal.item_department", "bool"),
+        _f("seal.held_by", "enum", SEAL_HOLDERS),
         # the person acting
         _f("person.department", "str"),
         _f("person.department_kind", "enum", DEPARTMENT_KINDS),
@@ -111,28 +126,15 @@ FIELDS: dict[str, Field] = {
         _f("person.position", "str"),
         # the authorization (grant) relied on, or the nearest one
         _f("grant.post", "enum", POSTS),
-        _f("grant.valid", "bool", doc="within valid_from/valid_to and not revoked at `at`"),
-        _f("grant.covers_item", "bool", doc="the item is in the authorization's scope"),
+        _f("grant.valid", "bool"),
+        _f("grant.covers_item", "bool"),
         # the case, when the request names one
-        _f(
-            "case.accepted_elsewhere",
-            "bool",
-            doc="the same application is already accepted at another place (两头受理)",
-        ),
-        _f("case.platform_record", "bool", doc="the case has a platform record (not 体外循环)"),
-        _f("case.held", "bool", doc="onehall holds the case the request names"),
-        _f(
-            "case.properly_accepted",
-            "bool",
-            doc="a held case accepted at a hall place or on the platform, with its platform record (or pending one "
-            "within an outage), and not a second open acceptance of its application; true for a case not held",
-        ),
-        _f("case.pending_platform", "bool", doc="accepted during a platform outage, its platform record not yet in"),
-        _f(
-            "item.entered_now",
-            "bool",
-            doc="the item entered a hall, from the effective date of the version that set it",
-        ),
+        _f("case.accepted_elsewhere", "bool"),
+        _f("case.platform_record", "bool"),
+        _f("case.held", "bool"),
+        _f("case.properly_accepted", "bool"),
+        _f("case.pending_platform", "bool"),
+        _f("item.entered_now", "bool"),
     ]
 }
 

@@ -8,10 +8,14 @@ differed, for the reform office who edited the pack.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+
 from .engine import Engine
 from .errors import RulesError
 from .pack import Pack
+from .rule import Rule
 from .scenarios import KIND_LABELS
+from .shapes import JSON
 
 
 def run_self_checks(pack: Pack) -> list[str]:
@@ -29,7 +33,7 @@ def run_self_checks(pack: Pack) -> list[str]:
     names = {p.id: p.name for p in engine.world.people.values()}
     rules = {r.id: r for r in pack.rules}
     default_known = spec.get("known_at")
-    failures = []
+    failures: list[str] = []
     for i, sc in enumerate(spec.get("scenarios") or (), 1):
         ask, expect = sc["ask"], sc["expect"]
         label = f"自检场景{i}「{sc.get('name', '')}」" + (f"（{sc['clause']}）" if sc.get("clause") else "")
@@ -53,14 +57,14 @@ def run_self_checks(pack: Pack) -> list[str]:
     return failures
 
 
-def _kind(k) -> str:
+def _kind(k: JSON) -> str:
     return f"“{KIND_LABELS.get(k, k)}”"
 
 
 UNCHECKED = {"place": "地点", "seal": "印章", "case": "办件"}
 
 
-def _rule(rule_id: str, rules: dict) -> str:
+def _rule(rule_id: str, rules: Mapping[str, Rule]) -> str:
     """A rule as the reform office knows it: its clause and words, with the id written in the
     file (「…」: what a scenario's `expect.rule` names)."""
     r = rules.get(rule_id)
@@ -70,17 +74,26 @@ def _rule(rule_id: str, rules: dict) -> str:
     return f"规则“{text}”（{r.clause}，编号「{rule_id}」）"
 
 
-def _checked(codes) -> str:
+def _checked(codes: Iterable[str] | None) -> str:
     return "、".join(UNCHECKED.get(c, f"「{c}」") for c in codes or ()) or "无"
 
 
-def _who(pid, names) -> str:
+def _basis(auth_id: JSON) -> str:
+    return f"依据第 {auth_id} 号授权书" if auth_id is not None else "不依据授权书"
+
+
+def _who(pid: JSON, names: Mapping[JSON, str]) -> str:
     if pid is None:
         return "不是代行"
     return f"代行A岗{names.get(pid, pid)}（人员{pid}）"
 
 
-def compare(expect: dict, answer: dict, names: dict | None = None, known: dict | None = None) -> list[str]:
+def compare(
+    expect: Mapping[str, JSON],
+    answer: Mapping[str, JSON],
+    names: Mapping[JSON, str] | None = None,
+    known: Mapping[str, Rule] | None = None,
+) -> list[str]:
     """What differs between a scenario's `expect` and an engine answer, in plain Chinese: rules
     by their clause and words (`known`: the pack's rules by id), results by name, never codes
     alone; what the file says is quoted 「…」."""
@@ -99,8 +112,7 @@ def compare(expect: dict, answer: dict, names: dict | None = None, known: dict |
     if "authorization" in expect:
         got = (answer.get("authorization") or {}).get("id")
         if got != expect["authorization"]:
-            show = lambda a: f"依据第 {a} 号授权书" if a is not None else "不依据授权书"
-            out.append(f"期望{show(expect['authorization'])}，实际{show(got)}")
+            out.append(f"期望{_basis(expect['authorization'])}，实际{_basis(got)}")
     if expect.get("failed") is not None:
         failed = (answer.get("why_not") or {}).get("failed") or ""
         if expect["failed"] not in failed:

@@ -8,14 +8,41 @@ from __future__ import annotations
 
 import time
 from datetime import date, datetime, timezone
+from typing import overload
 
 from vocab.clock import SHANGHAI
+
+__all__ = [
+    "INF",
+    "NEG_INF",
+    "SHANGHAI",
+    "Moment",
+    "iso",
+    "in_interval",
+    "local_date",
+    "local_minute",
+    "now",
+    "to_datetime",
+    "ts",
+]
 
 INF = float("inf")
 NEG_INF = float("-inf")
 
 
-def ts(value, default: float | None = None) -> float | None:
+Moment = datetime | date | str | float
+"""What `ts` reads: a datetime, a date, an ISO string or epoch seconds."""
+
+
+@overload
+def ts(value: Moment, default: float | None = None) -> float: ...
+@overload
+def ts(value: Moment | None, default: float) -> float: ...
+@overload
+def ts(value: Moment | None, default: None = None) -> float | None: ...
+
+
+def ts(value: Moment | None, default: float | None = None) -> float | None:
     """Epoch seconds of a datetime, date or ISO string; `default` for None."""
     if value is None:
         return default

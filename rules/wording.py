@@ -7,6 +7,9 @@ built here, from the same failure, with names instead of codes and dates in Beij
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
 from .schema import (
     ACTIONS,
     CASE_TYPES,
@@ -16,24 +19,33 @@ from .schema import (
     ITEM_TYPES,
     ONLINE_DEPTHS,
     PLACE_KINDS,
+    SEAL_HOLDERS,
     SEAL_KINDS,
+    SECTION_FITS,
 )
+from .shapes import JSON
 from .timeutil import local_date
+
+if TYPE_CHECKING:
+    from .conditions import Condition
+    from .context import Ctx
 
 
 class Fail(str):
     """One failure: the string is the pack's terms (why_not.failed), `zh` the Chinese sentence."""
 
     __slots__ = ("zh",)
+    zh: str
 
-    def __new__(cls, code: str, zh: str):
+    def __new__(cls, code: str, zh: str) -> Fail:
         s = super().__new__(cls, code)
         s.zh = zh
         return s
 
 
 def zh_of(fail: str) -> str:
-    return getattr(fail, "zh", None) or fail
+    zh: str | None = getattr(fail, "zh", None)
+    return zh or fail
 
 
 def post_label(post: object) -> str:
@@ -47,7 +59,7 @@ def zh_date(t: float) -> str:
 
 
 # Values of the enumerated fields, as a person says them.
-VALUES: dict[str, dict] = {
+VALUES: dict[str, dict[JSON, str]] = {
     "item.item_type": dict(
         zip(
             ITEM_TYPES,
@@ -72,9 +84,9 @@ VALUES: dict[str, dict] = {
     "item.entry_hall_kind": {"city": "市本级政务大厅", "sub": "专业分厅"},
     "item.status": dict(zip(ITEM_STATUS, ("已申报待审核", "已发布", "已退回"))),
     "place.kind": dict(zip(PLACE_KINDS, ("综合受理窗口", "部门窗口", "内部科室", "一体化平台"))),
-    "place.section_fit": {"same": "本事项所属的功能区", "other": "其他功能区", "general": "不分功能区的综合窗口"},
+    "place.section_fit": dict(zip(SECTION_FITS, ("本事项所属的功能区", "其他功能区", "不分功能区的综合窗口"))),
     "seal.kind": dict(zip(SEAL_KINDS, ("行政审批专用章", "业务专用章"))),
-    "seal.held_by": {"self": "本人保管", "backed_a": "其所支撑的A岗保管", "other": "他人保管或无人保管"},
+    "seal.held_by": dict(zip(SEAL_HOLDERS, ("本人保管", "其所支撑的A岗保管", "他人保管或无人保管"))),
     "person.department_kind": dict(
         zip(DEPARTMENT_KINDS, ("部门", "政务服务部门", "市人民政府", "审改部门", "发改部门"))
     ),
@@ -130,7 +142,7 @@ SUBJECTS: dict[str, str] = {
 _DEPT_FIELDS = ("item.department", "place.department", "seal.department", "person.department")
 
 
-def show(field: str, value, c=None) -> str:
+def show(field: str, value: JSON, c: Ctx | None = None) -> str:
     """One value of `field` as a person reads it (a department or hall by name where the world knows it)."""
     if value is None:
         return "未填写"
@@ -142,16 +154,22 @@ def show(field: str, value, c=None) -> str:
         if field in _DEPT_FIELDS:
             return w.dept_names.get(value) or str(value)
         if field == "place.hall":
-            return (w.tables["halls"].get(value) or {}).get("name") or str(value)
+            return _name(w.tables["halls"].get(value)) or str(value)
         if field in ("item.function_section", "place.function_section"):
-            return (w.tables["function_sections"].get(value) or {}).get("name") or str(value)
+            return _name(w.tables["function_sections"].get(value)) or str(value)
         if field == "item.code":
             it = w.items.get(value)
             return it.name if it is not None else str(value)
     return str(value)
 
 
-def _requirement(cond, c) -> str:
+def _name(row: dict[str, JSON] | None) -> str | None:
+    """The `name` of a facts row, if it has one."""
+    name: str | None = (row or {}).get("name")
+    return name
+
+
+def _requirement(cond: Condition, c: Ctx | None) -> str:
     name, op, operand = cond.field.name, cond.op, cond.operand
     if op == "in":
         vals = list(operand)
@@ -171,7 +189,7 @@ def _requirement(cond, c) -> str:
     return str(operand)
 
 
-def condition_failed(cond, value, c=None) -> str:
+def condition_failed(cond: Condition, value: object, c: Ctx | None = None) -> str:
     """Why `value` fails `cond`, as one Chinese clause ("该事项是复杂事项，本规则只适用于“简单事项”")."""
     name = cond.field.name
     if name in BOOLS:
@@ -190,7 +208,7 @@ def condition_failed(cond, value, c=None) -> str:
     return f"{subject}为“{show(name, value, c)}”，本规则要求{_requirement(cond, c)}"
 
 
-def condition_holds(cond, value, c=None) -> str:
+def condition_holds(cond: Condition, value: object, c: Ctx | None = None) -> str:
     name = cond.field.name
     if name in BOOLS:
         yes, no = BOOLS[name]
@@ -202,7 +220,9 @@ def no_grant(person_name: str, action: str) -> str:
     return f"{person_name}没有在有效期内、授予“{ACTIONS.get(action, action)}”权限的授权书"
 
 
-def why_not_text(person_name: str, item_name: str, action: str, fails, close: list[str] | None = None) -> str:
+def why_not_text(
+    person_name: str, item_name: str, action: str, fails: Iterable[str], close: list[str] | None = None
+) -> str:
     """The whole sentence: who cannot do what on which item, and why; and the close action they do hold."""
     reasons = "；".join(dict.fromkeys(zh_of(f) for f in fails)) if fails else "没有适用的授权"
     text = f"{person_name}不能对“{item_name}”办理“{ACTIONS.get(action, action)}”：{reasons}。"

@@ -7,13 +7,27 @@ condition fields are precomputed, so a decision reads attributes instead of pars
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable, ValuesView
+from typing import TYPE_CHECKING, TypeVar
 
 from .schema import ACTIONS
+from .shapes import JSON, Row, Snapshot
 from .timeutil import INF, NEG_INF, ts
 from .wording import post_label
 
-NO_RULES: tuple = ((),) * len(ACTIONS)  # AuthRec.rules before anything is derived
+if TYPE_CHECKING:
+    from .plans import SignaturePlan
+    from .rule import Rule
+
+RulesByAction = tuple[tuple["Rule", ...], ...]
+"""Per action (indexed like ACTIONS), the grant rules an authorization feeds, in rule order."""
+Absence = tuple[float, float, float, JSON]
+"""An absence as a question reads it: (from, to, filed_at, absence id)."""
+
+Fact = dict[str, str | int]
+"""A fact as durable-rules sees it (rules.compiler): flat, JSON-safe."""
+
+NO_RULES: RulesByAction = ((),) * len(ACTIONS)  # AuthRec.rules before anything is derived
 
 # snapshot key -> change kind (the singular form used by changes)
 KINDS = {
@@ -56,17 +70,20 @@ class PersonRec:
     # the fields a question reads come first: they share the record's first cache lines
     __slots__ = ("auth", "absences", "dept_kind", "department", "name", "auths", "id", "section", "position", "raw")
 
-    def __init__(self, row: dict, dept_kind: str | None, auths: tuple = (), absences: tuple = ()):
-        self.auths = auths  # the authorizations that grant them something (DecisionIndex.by_person)
-        self.auth = auths[0] if len(auths) == 1 else None  # the one, when there is exactly one
-        self.absences = absences  # and the person's absences (DecisionIndex.absences)
-        self.id = row["id"]
-        self.name = row.get("name") or str(row["id"])
-        self.department = row.get("department")
-        self.section = row.get("section")
-        self.position = row.get("position") or ""
-        self.dept_kind = dept_kind
-        self.raw = row
+    def __init__(
+        self, row: Row, dept_kind: str | None, auths: tuple[AuthRec, ...] = (), absences: tuple[Absence, ...] = ()
+    ):
+        # the authorizations that grant them something (DecisionIndex.by_person)
+        self.auths: tuple[AuthRec, ...] = auths
+        self.auth: AuthRec | None = auths[0] if len(auths) == 1 else None  # the one, when there is exactly one
+        self.absences: tuple[Absence, ...] = absences  # and the person's absences (DecisionIndex.absences)
+        self.id: int = row["id"]
+        self.name: str = row.get("name") or str(row["id"])
+        self.department: str | None = row.get("department")
+        self.section: str | None = row.get("section")
+        self.position: str = row.get("position") or ""
+        self.dept_kind: str | None = dept_kind
+        self.raw: Row = row
 
 
 class ItemRec:
@@ -97,59 +114,59 @@ class ItemRec:
         "raw",
     )
 
-    def __init__(self, row: dict, excluded_types: frozenset, halls: dict):
-        self.plan = None  # the engine's plan for items like this one (rules.plans.SignaturePlan)
-        self.code = row["code"]
-        self.name = row.get("name") or self.code
-        self.department = row.get("department")
-        self.item_type = row.get("item_type")
-        self.on_application = bool(row.get("on_application"))
-        self.in_class = self.on_application and self.item_type not in excluded_types
+    def __init__(self, row: Row, excluded_types: frozenset[str], halls: dict[JSON, Row]):
+        self.plan: SignaturePlan | None = None  # the engine's plan for items like this one (rules.plans.SignaturePlan)
+        self.code: str = row["code"]
+        self.name: str = row.get("name") or self.code
+        self.department: str | None = row.get("department")
+        self.item_type: str | None = row.get("item_type")
+        self.on_application: bool = bool(row.get("on_application"))
+        self.in_class: bool = self.on_application and self.item_type not in excluded_types
         # three case types (docs/design.md §12.2); an item still flagged report_up is a report-up item
-        self.report_up = bool(row.get("report_up")) or row.get("case_type") == "report_up"
-        self.case_type = "report_up" if self.report_up else row.get("case_type")
-        self.joint = bool(row.get("joint"))
-        self.partners = list(row.get("partners") or [])
-        self.complexity = row.get("complexity")
-        self.has_fees = bool(row.get("fees"))
-        self.online_depth = row.get("online_depth")
-        self.function_section = row.get("function_section")
+        self.report_up: bool = bool(row.get("report_up")) or row.get("case_type") == "report_up"
+        self.case_type: str | None = "report_up" if self.report_up else row.get("case_type")
+        self.joint: bool = bool(row.get("joint"))
+        self.partners: list[str] = list(row.get("partners") or [])
+        self.complexity: str | None = row.get("complexity")
+        self.has_fees: bool = bool(row.get("fees"))
+        self.online_depth: str | None = row.get("online_depth")
+        self.function_section: str | None = row.get("function_section")
         entry = row.get("entry") or None
-        self.entry_hall = entry.get("hall") if isinstance(entry, dict) else None
-        self.entered = self.entry_hall is not None
+        self.entry_hall: str | None = entry.get("hall") if isinstance(entry, dict) else None
+        self.entered: bool = self.entry_hall is not None
         hall = halls.get(self.entry_hall) if self.entry_hall else None
-        self.entry_hall_kind = hall.get("kind") if hall else None
-        self.status = row.get("status") or "published"
-        self.effective_from = _moment(row.get("effective_from"), NEG_INF)
-        self.filed = _moment(row.get("filed_at"), NEG_INF)
+        self.entry_hall_kind: str | None = hall.get("kind") if hall else None
+        self.status: str = row.get("status") or "published"
+        self.effective_from: float = _moment(row.get("effective_from"), NEG_INF)
+        self.filed: float = _moment(row.get("filed_at"), NEG_INF)
         # the entry date: the effective_from of the version that set `entry` (docs/design.md §12.1)
-        self.entered_from = _moment(row.get("entered_from"), self.effective_from)
-        self.raw = row
+        self.entered_from: float = _moment(row.get("entered_from"), self.effective_from)
+        self.raw: Row = row
 
 
 class PlaceRec:
     __slots__ = ("code", "name", "kind", "hall", "department", "function_section", "in_hall", "raw")
 
-    def __init__(self, row: dict):
-        self.code = row["code"]
-        self.name = row.get("name") or self.code
-        self.kind = row.get("kind")
-        self.hall = row.get("hall")
-        self.department = row.get("department")
-        self.function_section = row.get("function_section")
-        self.in_hall = self.kind in ("comprehensive_window", "department_window", "platform")
-        self.raw = row
+    def __init__(self, row: Row):
+        self.code: str = row["code"]
+        self.name: str = row.get("name") or self.code
+        self.kind: str | None = row.get("kind")
+        self.hall: str | None = row.get("hall")
+        self.department: str | None = row.get("department")
+        self.function_section: str | None = row.get("function_section")
+        self.in_hall: bool = self.kind in ("comprehensive_window", "department_window", "platform")
+        self.raw: Row = row
 
 
 class SealRec:
     __slots__ = ("code", "name", "department", "kind", "raw")
 
-    def __init__(self, row: dict):
-        self.code = row["code"]
-        self.name = row.get("name") or self.code
-        self.department = row.get("department")
-        self.kind = row.get("kind")
-        self.raw = row
+    def __init__(self, row: Row):
+        self.code: str = row["code"]
+        self.name: str = row.get("name") or self.code
+        self.department: str | None = row.get("department")
+        self.kind: str | None = row.get("kind")
+        self.raw: Row = row
 
 
 class AuthRec:
@@ -176,33 +193,33 @@ class AuthRec:
         "raw",
     )
 
-    def __init__(self, row: dict):
-        self.id = row["id"]
-        self.rules = NO_RULES  # the grant rules derived from it per action (set by the decision index)
-        self.grantor = row.get("grantor")
+    def __init__(self, row: Row):
+        self.id: JSON = row["id"]  # the authorization's id as filed (an int in the registry)
+        self.rules: RulesByAction = NO_RULES  # the grant rules derived from it per action (set by the decision index)
+        self.grantor: str | None = row.get("grantor")
         grantee = row.get("grantee") or {}
-        self.person = grantee.get("person")
-        self.gov_service = bool(grantee.get("gov_service"))
-        self.post = row.get("post")
-        self.post_label = post_label(self.post)  # as explanations show it
-        self.backs = row.get("backs")
-        self.backs_rec = None  # the AuthRec of `backs` (set by World)
-        self.powers = frozenset(row.get("powers") or ())
+        self.person: int | None = grantee.get("person")
+        self.gov_service: bool = bool(grantee.get("gov_service"))
+        self.post: str | None = row.get("post")
+        self.post_label: str = post_label(self.post)  # as explanations show it
+        self.backs: JSON = row.get("backs")  # the id of the A post authorization a B post backs
+        self.backs_rec: AuthRec | None = None  # the AuthRec of `backs` (set by World)
+        self.powers: frozenset[str] = frozenset(row.get("powers") or ())
         items = row.get("items", "*")
-        self.items = None if items == "*" or items is None else frozenset(items)
-        self.vf = _moment(row.get("valid_from"), NEG_INF)
-        self.vt = _moment(row.get("valid_to"), INF)
-        self.filed = _moment(row.get("filed_at"), NEG_INF)
-        self.log_index = row.get("log_index")
-        self.late_filed = bool(row.get("late_filed"))
-        self.raw = row
+        self.items: frozenset[str] | None = None if items == "*" or items is None else frozenset(items)
+        self.vf: float = _moment(row.get("valid_from"), NEG_INF)
+        self.vt: float = _moment(row.get("valid_to"), INF)
+        self.filed: float = _moment(row.get("filed_at"), NEG_INF)
+        self.log_index: int | None = row.get("log_index")
+        self.late_filed: bool = bool(row.get("late_filed"))
+        self.raw: Row = row
 
     def covers(self, item: ItemRec) -> bool:
         return item.department == self.grantor and (self.items is None or item.code in self.items)
 
-    def fact(self) -> dict:
+    def fact(self) -> Fact:
         """The JSON-safe fact durable-rules sees (the derivation needs only these fields)."""
-        f = {
+        f: Fact = {
             "sid": self.grantor or "city",
             "t": "auth",
             "id": f"auth:{self.id}",
@@ -215,10 +232,11 @@ class AuthRec:
         return f
 
 
+K = TypeVar("K")
 _MOMENTS: dict[float, float] = {}
 
 
-def _moment(value, default: float) -> float:
+def _moment(value: JSON, default: float) -> float:
     """`ts(value)`, one float object per distinct moment: records filed at the same moment share it,
     which keeps what a question reads in fewer cache lines."""
     t = ts(value, default)
@@ -227,7 +245,7 @@ def _moment(value, default: float) -> float:
     return _MOMENTS.setdefault(t, t)
 
 
-def _key(row: dict):
+def _key(row: Row) -> JSON:
     return row.get("id", row.get("code", row.get("number")))
 
 
@@ -237,32 +255,37 @@ record_key = _key  # the key a row is stored under (id, else code, else number)
 class World:
     """All facts, plus the lookups the engine and checks need. Mutated only through `upsert`."""
 
-    def __init__(self, excluded_types=frozenset(), grants_of: dict | None = None, absences_of: dict | None = None):
+    def __init__(
+        self,
+        excluded_types: Iterable[str] = frozenset(),
+        grants_of: dict[JSON, tuple[AuthRec, ...]] | None = None,
+        absences_of: dict[JSON, tuple[Absence, ...]] | None = None,
+    ):
         self.excluded_types = frozenset(excluded_types)
         # the decision index's authorizations by person (DecisionIndex.by_person), hung on each PersonRec
         self.grants_of = grants_of if grants_of is not None else {}
         self.absences_of = absences_of if absences_of is not None else {}
-        self.dept_names: dict = {}  # department code -> name (or the code, when it has none)
-        self.tables: dict[str, dict[Any, dict]] = {k: {} for k in KINDS}
-        self.people: dict[int, PersonRec] = {}
-        self.items: dict[str, ItemRec] = {}
-        self.places: dict[str, PlaceRec] = {}
-        self.seals: dict[str, SealRec] = {}
-        self.auths: dict[Any, AuthRec] = {}
-        self.backed_by: dict[Any, set] = {}  # A post authorization id -> ids of the B posts backing it
-        self.delegations_by_dept: dict[str, list[dict]] = {}
-        self.exemptions_by_item: dict[str, list[dict]] = {}
-        self.custody_by_seal: dict[str, list[dict]] = {}
-        self.cases_by_key: dict[str, list[dict]] = {}
+        self.dept_names: dict[JSON, str] = {}  # department code -> name (or the code, when it has none)
+        self.tables: dict[str, dict[JSON, Row]] = {k: {} for k in KINDS}
+        self.people: dict[JSON, PersonRec] = {}  # by person id (an int in the registry)
+        self.items: dict[JSON, ItemRec] = {}  # by code (a str), like places and seals
+        self.places: dict[JSON, PlaceRec] = {}
+        self.seals: dict[JSON, SealRec] = {}
+        self.auths: dict[JSON, AuthRec] = {}
+        self.backed_by: dict[JSON, set[JSON]] = {}  # A post authorization id -> ids of the B posts backing it
+        self.delegations_by_dept: dict[str | None, list[Row]] = {}
+        self.exemptions_by_item: dict[str | None, list[Row]] = {}
+        self.custody_by_seal: dict[str | None, list[Row]] = {}
+        self.cases_by_key: dict[str, list[Row]] = {}
 
     # ------------------------------------------------------------ loading
-    def load(self, snapshot: dict) -> None:
+    def load(self, snapshot: Snapshot) -> None:
         order = ["departments", "halls", "sections", "function_sections", "places", "people", "items"]
         for key in order + [k for k in KINDS if k not in order]:
             for row in snapshot.get(key) or ():
                 self.upsert(key, row)
 
-    def upsert(self, key: str, row: dict) -> dict | None:
+    def upsert(self, key: str, row: Row) -> Row | None:
         """Store `row` in table `key`; return the row it replaced (or None)."""
         table = self.tables[key]
         k = _key(row)
@@ -334,13 +357,13 @@ class World:
                 return True
         return False
 
-    def custodian(self, seal: str, t: float, k: float):
+    def custodian(self, seal: str, t: float, k: float) -> int | None:
         """Who keeps the seal at `t` as known at `k`: of the custody filings covering `t`, the
         latest filed wins, so naming a successor hands the seal over without editing the old one."""
         best = self.custody_at(seal, t, k)
         return None if best is None else best.get("person")
 
-    def custody_at(self, seal: str, t: float, k: float) -> dict | None:
+    def custody_at(self, seal: str, t: float, k: float) -> Row | None:
         """The custody filing in force for the seal at `t` as known at `k` (see `custodian`)."""
         best = None
         for c in self.custody_by_seal.get(seal, ()):
@@ -349,14 +372,14 @@ class World:
                     best = c
         return best
 
-    def department_name(self, code) -> str:
+    def department_name(self, code: JSON) -> str:
         return self.dept_names.get(code) or str(code)
 
-    def rows(self, key: str):
+    def rows(self, key: str) -> ValuesView[Row]:
         return self.tables[key].values()
 
 
-def _interval(row: dict, start: str, end: str) -> dict:
+def _interval(row: Row, start: str, end: str) -> Row:
     r = dict(row)
     r["_from"] = ts(row.get(start), NEG_INF)
     r["_to"] = ts(row.get(end), INF)
@@ -364,7 +387,7 @@ def _interval(row: dict, start: str, end: str) -> dict:
     return r
 
 
-def _replace(index: dict, key, old: dict | None, new: dict) -> None:
+def _replace(index: dict[K, list[Row]], key: K, old: Row | None, new: Row) -> None:
     rows = [r for r in index.get(key, ()) if old is None or _key(r) != _key(old)]
     rows.append(new)
     index[key] = rows

@@ -16,7 +16,10 @@ import functools
 
 import yaml
 
-Path = tuple
+from .shapes import JSON, YamlPath
+
+Lines = dict[YamlPath, int]
+"""The 1-based line of every key and item of a document, by its path."""
 
 
 class YamlProblem(Exception):
@@ -40,11 +43,12 @@ class _Loader(yaml.SafeLoader):
 
     _depth = 0
 
-    def compose_node(self, parent, index):
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
         self._depth += 1
         try:
             if self._depth > MAX_DEPTH:
-                raise YamlProblem(self.peek_event().start_mark.line + 1, f"YAML 嵌套超过 {MAX_DEPTH} 层，拒绝读取")
+                event = self.peek_event()  # type: ignore[no-untyped-call]  # types-PyYAML leaves it unannotated
+                raise YamlProblem(event.start_mark.line + 1, f"YAML 嵌套超过 {MAX_DEPTH} 层，拒绝读取")
             return super().compose_node(parent, index)
         finally:
             self._depth -= 1
@@ -58,7 +62,7 @@ class _Budget:
         self.aliases = MAX_ALIASES
         self.seen: set[int] = set()
 
-    def spend(self, node, depth: int) -> None:
+    def spend(self, node: yaml.Node, depth: int) -> None:
         line = node.start_mark.line + 1
         self.nodes -= 1
         if self.nodes < 0:
@@ -73,7 +77,7 @@ class _Budget:
             self.seen.add(id(node))
 
 
-def load_with_lines(text: str) -> tuple[object, dict[Path, int]]:
+def load_with_lines(text: str) -> tuple[JSON, Lines]:
     """Parse one YAML document; return (value, {path: line}) with 1-based lines.
 
     A pack is read twice per check-and-publish and once per worker start: the same text is
@@ -84,7 +88,7 @@ def load_with_lines(text: str) -> tuple[object, dict[Path, int]]:
 
 
 @functools.lru_cache(maxsize=64)
-def _parsed(text: str) -> tuple[object, dict[Path, int]]:
+def _parsed(text: str) -> tuple[JSON, Lines]:
     if len(text) > MAX_BYTES or len(text.encode("utf-8")) > MAX_BYTES:
         raise YamlProblem(1, f"文件超过 {MAX_BYTES // 1024} KiB，拒绝读取")
     try:
@@ -95,18 +99,18 @@ def _parsed(text: str) -> tuple[object, dict[Path, int]]:
         raise YamlProblem(line, f"YAML 语法错误: {exc.problem or exc}") from None
     except RecursionError:
         raise YamlProblem(1, f"YAML 嵌套过深（超过 {MAX_DEPTH} 层），拒绝读取") from None
-    lines: dict[Path, int] = {}
+    lines: Lines = {}
     if node is None:
         return None, lines
     constructor = _Loader("")
     return _build(node, (), lines, constructor, _Budget()), lines
 
 
-def _build(node, path, lines, constructor, budget: _Budget):
+def _build(node: yaml.Node, path: YamlPath, lines: Lines, constructor: _Loader, budget: _Budget) -> JSON:
     budget.spend(node, len(path))
     lines[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
-        out = {}
+        out: dict[str, JSON] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
                 raise YamlProblem(key_node.start_mark.line + 1, "键必须是文字")
@@ -124,7 +128,7 @@ def _build(node, path, lines, constructor, budget: _Budget):
     return constructor.construct_object(node, deep=True)
 
 
-def line_of(lines: dict[Path, int], path: Path) -> int:
+def line_of(lines: Lines, path: YamlPath) -> int:
     """The line of `path`, or of its nearest recorded ancestor."""
     while path:
         if path in lines:

@@ -19,7 +19,7 @@ import json
 import os
 import sys
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -61,7 +61,7 @@ class ExportMeta:
     log_name: str
 
     def to_json(self) -> dict[str, str]:
-        return {"origin": self.origin, "log_key_id": self.log_key_id, "log_name": self.log_name}
+        return asdict(self)
 
 
 @dataclass(frozen=True)

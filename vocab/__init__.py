@@ -100,12 +100,9 @@ GOV_SERVICE_MINIMUM = WINDOW_ACTIONS
 EXEMPTION_REASONS = {"law": "法律法规明文规定", "venue": "场地条件限制", "other": "其他特殊情况"}
 SEAL_KINDS = {"approval": "行政审批专用章", "business": "业务专用章"}
 STAFF_ROLES = {"chief_representative": "首席代表", "staff": "进驻人员"}
+# The bodies that hold a role are department kinds (docs/design.md §1), named as such; then the roles of users.
 ROLES = {
-    "reform_office": "审改部门",
-    "government": "市人民政府",
-    "gov_service": "政务服务部门",
-    "drc": "发改部门",
-    "department": "部门",
+    **{kind: DEPARTMENT_KINDS[kind] for kind in ("reform_office", "government", "gov_service", "drc", "department")},
     "window": "窗口",
     "auditor": "电子监察",
     "platform": "一体化平台",

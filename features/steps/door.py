@@ -1,6 +1,6 @@
 """Step definitions of features/door.feature: acceptances decided at the door, on a real app.
 
-Built on the app of features/steps/alerts.py (`alerts_world`: its calendar, items, tokens and
+Built on the app of features/steps/app_world.py (`alerts_world`: its calendar, items, tokens and
 clock). The platform reports applications through its API client (role `platform`); windows
 record acceptances through POST /api/v1/cases, and what a refusal wrote is counted in rows.
 """
@@ -12,7 +12,7 @@ import threading
 from pytest_bdd import given, parsers, then, when
 from sqlalchemy import func, select
 
-from features.steps.alerts import PLACES, TIME, bearer, moment
+from features.steps.app_world import PLACES, TIME, bearer, moment
 
 PLACES_HERE = {**PLACES, "发改委投资科": "FGW-KS"}
 PLACE = "|".join(PLACES_HERE)
@@ -169,18 +169,23 @@ def pending(alerts_world, number, at):
     assert case.platform_due_at.replace(tzinfo=timezone.utc) == moment(at), case.platform_due_at
 
 
-def _seal_decision(w, number) -> dict:
-    r = w.client.post(
+def _window_asks(w, action: str, number: str):
+    """The comprehensive window's clerk asks for a decision on `action` for case `number`."""
+    return w.client.post(
         "/api/v1/decisions",
         json={
             "person": w.people["w"],
-            "action": "use_seal",
+            "action": action,
             "place": "ZH-01",
             "item": next(iter(w.items.values())),
             "case": number,
         },
         headers=bearer(w.tokens["win"]),
     )
+
+
+def _seal_decision(w, number) -> dict:
+    r = _window_asks(w, "use_seal", number)
     assert r.status_code == 200, r.get_json()
     return r.get_json()
 
@@ -212,19 +217,8 @@ def one_wins(alerts_world, rule):
 
 @when(parsers.re(r"询问综合窗口能否对办件(?P<number>[\w-]+)出件"))
 def ask_issue(alerts_world, number):
-    w = alerts_world
-    r = w.client.post(
-        "/api/v1/decisions",
-        json={
-            "person": w.people["w"],
-            "action": "issue",
-            "place": "ZH-01",
-            "item": next(iter(w.items.values())),
-            "case": number,
-        },
-        headers=bearer(w.tokens["win"]),
-    )
-    w.answer = (r.status_code, r.get_json(), r.mimetype)
+    r = _window_asks(alerts_world, "issue", number)
+    alerts_world.answer = (r.status_code, r.get_json(), r.mimetype)
 
 
 @then(parsers.re(r"判定是禁止，依据规则(?P<rule>[\w.]+)，未检查项中没有办件"))

@@ -1,5 +1,5 @@
 """Step definitions of features/materials.feature: the material dictionary's page (材料目录), on the
-app of features/steps/alerts.py, signed in as the government service department."""
+app of features/steps/app_world.py, signed in as the government service department."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import re
 from pytest_bdd import parsers, then, when
 from sqlalchemy import func, select
 
-from features.steps.alerts import bearer
+from features.steps.app_world import bearer
 from features.steps.world import rows
 
 

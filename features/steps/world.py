@@ -11,6 +11,7 @@ import re
 from datetime import datetime, timezone
 
 import vocab
+from registry.signed_facts import FACT_KEYS
 from vocab import ACTIONS, CHIEF_REP_MINIMUM, GOV_SERVICE_MINIMUM
 from vocab.clock import SHANGHAI
 
@@ -132,32 +133,7 @@ class FactsWorld:
 
     def __init__(self, pack):
         self.pack = pack
-        self.snapshot: dict[str, list] = {
-            k: []
-            for k in (
-                "departments",
-                "sections",
-                "halls",
-                "hall_approvals",
-                "citizens_home_opening",
-                "places",
-                "people",
-                "staff_filings",
-                "items",
-                "item_reviews",
-                "function_sections",
-                "fee_reviews",
-                "authorizations",
-                "revocations",
-                "absences",
-                "exemptions",
-                "delegations",
-                "seals",
-                "seal_custody",
-                "exceptions",
-                "cases",
-            )
-        }
+        self.snapshot: dict[str, list] = {k: [] for k in FACT_KEYS}  # the kinds the signed facts hold
         self.engine = None
         self.answer = None
         self.found = None

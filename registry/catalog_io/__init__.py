@@ -42,7 +42,7 @@ is row 1). Unknown headers are refused, so a misspelt column never drops data si
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -113,13 +113,8 @@ class ImportResult:
         )
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "rows": self.rows,
-            "filed": self.filed,
-            "published": self.published,
-            "new_items": self.new_items,
-            "new_versions": self.new_versions,
-        }
+        """The counts (the codes filed are left out)."""
+        return {k: v for k, v in asdict(self).items() if k != "codes"}
 
 
 def import_catalog(ctx: FilingContext, path: str | Path, progress: bool = True) -> ImportResult:

@@ -9,6 +9,7 @@ from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueC
 from sqlalchemy.orm import Mapped, mapped_column
 
 from registry.db import Base, UTCDateTime, utcnow
+from registry.models.columns import Coded, Filed, Numbered, Searchable
 
 
 class DirectoryItem(Base):
@@ -21,7 +22,34 @@ class DirectoryItem(Base):
     legal_basis: Mapped[str | None] = mapped_column(Text)
 
 
-class ItemVersion(Base):
+# An item as a department files it (docs/design.md §3): the fields of a filing, its record and its fact;
+# ITEM_LISTS: those that hold lists.
+ITEM_FIELDS = (
+    "code",
+    "directory_item",
+    "name",
+    "department",
+    "item_type",
+    "on_application",
+    "case_type",
+    "report_up",
+    "joint",
+    "partners",
+    "complexity",
+    "statutory_limit",
+    "promised_limit",
+    "promised_limit_2017",
+    "fees",
+    "materials",
+    "online_depth",
+    "function_section",
+    "entry",
+    "effective_from",
+)
+ITEM_LISTS = ("partners", "fees", "materials")
+
+
+class ItemVersion(Numbered, Searchable, Base):
     """One version of an implementation-list item. Never updated in place but for its status.
 
     A department files a version (status ``filed``); the reform office's review publishes
@@ -30,7 +58,6 @@ class ItemVersion(Base):
 
     __tablename__ = "item_versions"
     __table_args__ = (UniqueConstraint("code", "version"),)
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(64), index=True)
     version: Mapped[int] = mapped_column(Integer)
     directory_item: Mapped[str | None] = mapped_column(String(64))
@@ -58,38 +85,29 @@ class ItemVersion(Base):
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     late_filed: Mapped[bool] = mapped_column(Boolean, default=False)
     log_index: Mapped[int | None] = mapped_column(Integer)
-    pinyin: Mapped[str | None] = mapped_column(
-        Text, deferred=True
-    )  # search key (registry.search); deferred: older migrations load rows
 
 
-class ItemReview(Base):
+class ItemReview(Numbered, Filed, Base):
     __tablename__ = "item_reviews"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     item_version: Mapped[int] = mapped_column(ForeignKey("item_versions.id"), index=True)
     result: Mapped[str] = mapped_column(String(16))
     reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
     reviewer: Mapped[str | None] = mapped_column(String(64))
-    filed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    log_index: Mapped[int | None] = mapped_column(Integer)
 
 
-class FunctionSection(Base):
+class FunctionSection(Coded, Base):
     """功能板块 with its ordered chain of item codes (XT-3.5)."""
 
     __tablename__ = "function_sections"
-    code: Mapped[str] = mapped_column(String(32), primary_key=True)
-    name: Mapped[str] = mapped_column(String(100))
     lead_department: Mapped[str | None] = mapped_column(ForeignKey("departments.code"))
     whole_chain: Mapped[bool] = mapped_column(Boolean, default=False)
     chain: Mapped[list[str]] = mapped_column(JSON, default=list)
 
 
-class FeeReview(Base):
+class FeeReview(Numbered, Filed, Base):
     """The DRC's review of one fee of an item: basis and standard (XT-4.2)."""
 
     __tablename__ = "fee_reviews"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     item: Mapped[str] = mapped_column(String(64), index=True)
     fee: Mapped[str] = mapped_column(String(64))
     result: Mapped[str] = mapped_column(String(16))
@@ -97,5 +115,3 @@ class FeeReview(Base):
     standard_ok: Mapped[bool] = mapped_column(Boolean)
     note: Mapped[str | None] = mapped_column(Text)
     reviewer: Mapped[str | None] = mapped_column(String(64))
-    filed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    log_index: Mapped[int | None] = mapped_column(Integer)

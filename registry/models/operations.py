@@ -9,13 +9,14 @@ from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, 
 from sqlalchemy.orm import Mapped, mapped_column
 
 from registry.db import Base, UTCDateTime, utcnow
+from registry.models.columns import Filed, Numbered
 
 
 # At most one open case per platform application, whichever worker or host records it (两头受理).
 OPEN_CASE = text("status = 'open'")
 
 
-class Case(Base):
+class Case(Filed, Base):
     __tablename__ = "cases"
     __table_args__ = (
         Index(
@@ -36,27 +37,21 @@ class Case(Base):
     pending_platform: Mapped[bool] = mapped_column(Boolean, default=False)  # accepted in an outage
     platform_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decision_id: Mapped[str | None] = mapped_column(String(64))
-    filed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    log_index: Mapped[int | None] = mapped_column(Integer)
 
 
-class CaseStep(Base):
+class CaseStep(Numbered, Filed, Base):
     __tablename__ = "case_steps"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case: Mapped[str] = mapped_column(ForeignKey("cases.number"), index=True)
     step: Mapped[str] = mapped_column(String(16))
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     place: Mapped[str | None] = mapped_column(ForeignKey("places.code"))
     person: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
-    filed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    log_index: Mapped[int | None] = mapped_column(Integer)
 
 
-class Alert(Base):
+class Alert(Numbered, Base):
     """A raised alert; never deleted, only acknowledged and resolved."""
 
     __tablename__ = "alerts"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     key: Mapped[str] = mapped_column(String(200), unique=True)  # idempotency
     rule: Mapped[str] = mapped_column(String(100))
     clause: Mapped[str] = mapped_column(String(32))
@@ -70,9 +65,8 @@ class Alert(Base):
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class SealUse(Base):
+class SealUse(Numbered, Base):
     __tablename__ = "seal_uses"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     seal: Mapped[str] = mapped_column(ForeignKey("seals.code"), index=True)
     person: Mapped[int] = mapped_column(ForeignKey("people.id"))
     item: Mapped[str] = mapped_column(String(64))
@@ -87,22 +81,18 @@ class SealUse(Base):
     leaf_hash: Mapped[str | None] = mapped_column(String(64), index=True)
 
 
-class EntryPlan(Base):
+class EntryPlan(Numbered, Base):
     __tablename__ = "entry_plans"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     department: Mapped[str] = mapped_column(ForeignKey("departments.code"), index=True)
     content: Mapped[dict[str, Any]] = mapped_column(JSON)
     state: Mapped[str] = mapped_column(String(32), default="drafted")
     filed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class EntryPlanStep(Base):
+class EntryPlanStep(Numbered, Filed, Base):
     __tablename__ = "entry_plan_steps"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     plan: Mapped[int] = mapped_column(ForeignKey("entry_plans.id"), index=True)
     step: Mapped[str] = mapped_column(String(32))
     by_body: Mapped[str] = mapped_column(String(64))
     reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
     note: Mapped[str | None] = mapped_column(Text)
-    filed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    log_index: Mapped[int | None] = mapped_column(Integer)

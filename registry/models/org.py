@@ -9,6 +9,7 @@ from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from registry.db import Base, UTCDateTime, utcnow
+from registry.models.columns import Coded, Filed, Numbered, Searchable
 
 
 class Department(Base):
@@ -26,9 +27,8 @@ class Department(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class Section(Base):
+class Section(Numbered, Base):
     __tablename__ = "sections"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     department: Mapped[str] = mapped_column(ForeignKey("departments.code"), index=True)
     name: Mapped[str] = mapped_column(String(100))
     kind: Mapped[str] = mapped_column(String(32))
@@ -36,68 +36,51 @@ class Section(Base):
     head: Mapped[int | None] = mapped_column(Integer)
 
 
-class Hall(Base):
+class Hall(Coded, Base):
     __tablename__ = "halls"
-    code: Mapped[str] = mapped_column(String(32), primary_key=True)
-    name: Mapped[str] = mapped_column(String(100))
     kind: Mapped[str] = mapped_column(String(16))
     host_department: Mapped[str | None] = mapped_column(ForeignKey("departments.code"))
 
 
-class HallApproval(Base):
+class HallApproval(Numbered, Filed, Base):
     """The government's approval to retain a sub-hall, from/until (XT-3.3.1)."""
 
     __tablename__ = "hall_approvals"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     hall: Mapped[str] = mapped_column(ForeignKey("halls.code"), index=True)
     valid_from: Mapped[datetime] = mapped_column(UTCDateTime)
     valid_to: Mapped[datetime | None] = mapped_column(UTCDateTime)
     document_no: Mapped[str | None] = mapped_column(String(100))
-    filed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    log_index: Mapped[int | None] = mapped_column(Integer)
 
 
-class CitizensHomeOpening(Base):
+class CitizensHomeOpening(Numbered, Filed, Base):
     """The date 市民之家 opens, filed by the government; unknown until filed."""
 
     __tablename__ = "citizens_home_openings"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     date: Mapped[datetime] = mapped_column(UTCDateTime)
     document_no: Mapped[str | None] = mapped_column(String(100))
-    filed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    log_index: Mapped[int | None] = mapped_column(Integer)
 
 
-class Place(Base):
+class Place(Coded, Base):
     __tablename__ = "places"
-    code: Mapped[str] = mapped_column(String(32), primary_key=True)
-    name: Mapped[str] = mapped_column(String(100))
     kind: Mapped[str] = mapped_column(String(32))
     hall: Mapped[str | None] = mapped_column(ForeignKey("halls.code"))
     department: Mapped[str | None] = mapped_column(ForeignKey("departments.code"), index=True)
     function_section: Mapped[str | None] = mapped_column(String(32))
 
 
-class Person(Base):
+class Person(Numbered, Searchable, Base):
     __tablename__ = "people"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(50))
     department: Mapped[str] = mapped_column(ForeignKey("departments.code"), index=True)
     section: Mapped[int | None] = mapped_column(ForeignKey("sections.id"))
     position: Mapped[str] = mapped_column(String(100), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    pinyin: Mapped[str | None] = mapped_column(
-        Text, deferred=True
-    )  # search key (registry.search); deferred: older migrations load rows
 
 
-class StaffFiling(Base):
+class StaffFiling(Numbered, Filed, Base):
     """备案: a department files its chief representatives and resident staff."""
 
     __tablename__ = "staff_filings"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     department: Mapped[str] = mapped_column(ForeignKey("departments.code"), index=True)
     people: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
-    filed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    log_index: Mapped[int | None] = mapped_column(Integer)

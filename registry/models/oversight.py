@@ -9,6 +9,7 @@ from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from registry.db import Base, UTCDateTime, utcnow
+from registry.models.columns import Numbered
 
 
 class Finding(Base):
@@ -30,11 +31,10 @@ class Finding(Base):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class FindingEvent(Base):
+class FindingEvent(Numbered, Base):
     """What happened to a finding: found, notified, answered, escalated, closed, reopened."""
 
     __tablename__ = "finding_events"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     finding: Mapped[str] = mapped_column(ForeignKey("findings.id"), index=True)
     event: Mapped[str] = mapped_column(String(32))
     by: Mapped[str] = mapped_column(String(64))  # the signing body (dept:FGW, reform_office, ...)

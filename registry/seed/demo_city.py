@@ -110,6 +110,14 @@ COMPREHENSIVE_WINDOWS = [
     (w["code"], w["name"], w["hall"], w["function_section"]) for w in TABLES["comprehensive_windows"]
 ]
 BUSINESS_SEALS = [(s["code"], s["name"], s["department"]) for s in TABLES["business_seals"]]
+GOV_SERVICE_STAFF: dict[str, Any] = TABLES["gov_service_staff"]
+RETURNED_ITEM: dict[str, str] = TABLES["returned_item"]
+SUB_HALL_APPROVALS: dict[str, Any] = TABLES["sub_hall_approvals"]
+# Absences: (department, person key, from, to, reason, filed)
+ABSENCES = [
+    (a["department"], a["person"], _local(a["from"]), _local(a["to"]), a["reason"], _local(a["filed"]))
+    for a in TABLES["absences"]
+]
 SURNAMES: list[str] = TABLES["surnames"]
 GIVEN: list[str] = TABLES["given_names"]
 

@@ -10,32 +10,10 @@ from sqlalchemy import func, select
 import vocab
 from registry.errors import Conflict, ErrorList, NotFound, invalid
 from registry.models import Department, DirectoryItem, FeeReview, FunctionSection, Hall, ItemReview, ItemVersion
+from registry.models.catalog import ITEM_FIELDS
 from registry.services._common import code_of, department, latest_item
 from registry.services.context import FilingContext, iso
 from registry.record_views import log_state
-
-ITEM_FIELDS = (
-    "code",
-    "directory_item",
-    "name",
-    "department",
-    "item_type",
-    "on_application",
-    "case_type",
-    "report_up",
-    "joint",
-    "partners",
-    "complexity",
-    "statutory_limit",
-    "promised_limit",
-    "promised_limit_2017",
-    "fees",
-    "materials",
-    "online_depth",
-    "function_section",
-    "entry",
-    "effective_from",
-)
 
 
 def create_directory_item(ctx: FilingContext, data: dict[str, Any]) -> DirectoryItem:
@@ -170,14 +148,14 @@ def file_item(ctx: FilingContext, data: dict[str, Any], *, publish: bool | None 
         published_at=ctx.now if direct else None,
         late_filed=ctx.is_late(clean["effective_from"]),
     )
-    ctx.session.add(row)
-    ctx.session.flush()
-    row.log_index = ctx.log(
+    ctx.record(
+        row,
         "item_filing",
-        {"item": row.code, "version": row.version, "status": row.status, **_item_record(row)},
+        lambda: {"item": row.code, "version": row.version, "status": row.status, **_item_record(row)},
         ref=row.code,
-    ).index
-    ctx.changed("item", row.code)
+        feed="item",
+        feed_key=row.code,
+    )
     return row
 
 
@@ -207,11 +185,10 @@ def review_item(ctx: FilingContext, code: str, result: str, reasons: list[str] |
     review = ItemReview(
         item_version=row.id, result=result, reasons=list(reasons or []), reviewer=ctx.actor.name, filed_at=ctx.now
     )
-    ctx.session.add(review)
-    ctx.session.flush()
-    review.log_index = ctx.log(
+    ctx.record(
+        review,
         "item_review",
-        {
+        lambda: {
             "id": review.id,
             "item": code,
             "version": row.version,
@@ -220,8 +197,9 @@ def review_item(ctx: FilingContext, code: str, result: str, reasons: list[str] |
             "reviewer": review.reviewer,
         },
         ref=code,
-    ).index
-    ctx.changed("item", code)
+        feed="item",
+        feed_key=code,
+    )
     return review
 
 
@@ -253,11 +231,10 @@ def review_fee(ctx: FilingContext, item_code: str, data: dict[str, Any]) -> FeeR
         reviewer=ctx.actor.name,
         filed_at=ctx.now,
     )
-    ctx.session.add(row)
-    ctx.session.flush()
-    row.log_index = ctx.log(
+    ctx.record(
+        row,
         "fee_review",
-        {
+        lambda: {
             "id": row.id,
             "item": item_code,
             "fee": fee,
@@ -266,9 +243,7 @@ def review_fee(ctx: FilingContext, item_code: str, data: dict[str, Any]) -> FeeR
             "standard_ok": row.standard_ok,
             "note": row.note,
         },
-        ref=row.id,
-    ).index
-    ctx.changed("fee_review", row.id)
+    )
     return row
 
 

@@ -129,14 +129,15 @@ class FilingContext:
         personal: dict[str, str] | None = None,
         feed: str | None = None,
         feed_key: Any = None,
+        ref: Any = None,
     ) -> Logged:
         """The signed epilogue of a filing: `row` added and flushed (it gets its id), the record
-        `fields()` logged under `kind`, the row stamped with its log index (and with the record's
-        hash and signature where its table keeps them), and the change feed told (under `feed`,
-        default `kind`, with `feed_key`, default the row's id)."""
+        `fields()` logged under `kind` (its reference `ref`, default the row's id), the row stamped
+        with its log index (and with the record's hash and signature where its table keeps them),
+        and the change feed told (under `feed`, default `kind`, with `feed_key`, default the row's id)."""
         self.session.add(row)
         self.session.flush()
-        logged = self.log(kind, fields(), ref=row.id, personal=personal)
+        logged = self.log(kind, fields(), ref=row.id if ref is None else ref, personal=personal)
         row.log_index = logged.index
         if hasattr(type(row), "record_hash"):
             row.record_hash, row.signature = logged.record_hash, logged.signature

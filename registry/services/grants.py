@@ -6,6 +6,7 @@ All are append-only: a revocation is a new record, never an edit of the authoriz
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -88,9 +89,7 @@ def file_authorization(ctx: FilingContext, data: dict[str, Any]) -> Authorizatio
         items=data.get("items", "*"),
         valid_from=data["valid_from"],
         valid_to=data.get("valid_to"),
-        filed_at=ctx.now,
-        late_filed=ctx.is_late(data["valid_from"]),
-        filed_by=ctx.actor.name,
+        **_stamps(ctx, data["valid_from"]),
     )
     ctx.record(auth, "authorization", lambda: authorization_record(auth))
     return auth
@@ -136,14 +135,7 @@ def revoke_authorization(ctx: FilingContext, auth_id: int, at, reason: str) -> R
         raise invalid("reason", "须写明撤销理由")
     if existing is not None:  # the signed revocation: a deleted row revokes nothing twice
         raise Conflict(f"授权{auth_id}已于{iso(existing['at'])}撤销")
-    rev = Revocation(
-        authorization=auth_id,
-        at=at,
-        reason=reason,
-        filed_at=ctx.now,
-        late_filed=ctx.is_late(at),
-        filed_by=ctx.actor.name,
-    )
+    rev = Revocation(authorization=auth_id, at=at, reason=reason, **_stamps(ctx, at))
     ctx.record(
         rev,
         "revocation",
@@ -163,13 +155,7 @@ def file_absence(ctx: FilingContext, data: dict[str, Any]) -> Absence:
     if not data.get("reason"):
         raise invalid("reason", "须写明缺位原因")
     row = Absence(
-        person=who.id,
-        from_=data["from"],
-        to=data.get("to"),
-        reason=data["reason"],
-        filed_at=ctx.now,
-        late_filed=ctx.is_late(data["from"]),
-        filed_by=ctx.actor.name,
+        person=who.id, from_=data["from"], to=data.get("to"), reason=data["reason"], **_stamps(ctx, data["from"])
     )
     ctx.record(
         row,
@@ -194,21 +180,8 @@ def file_delegation(ctx: FilingContext, data: dict[str, Any]) -> Delegation:
     ctx.require_department(dept.code)
     require_items(ctx, data.get("items", "*"), "items", dept.code)
     ensure_order(data["from"], data.get("to"), "from", "to")
-    row = Delegation(
-        department=dept.code,
-        items=data.get("items", "*"),
-        from_=data["from"],
-        to=data.get("to"),
-        filed_at=ctx.now,
-        late_filed=ctx.is_late(data["from"]),
-        filed_by=ctx.actor.name,
-    )
-    ctx.record(
-        row,
-        "delegation",
-        lambda: {"id": row.id, "department": dept.code, "items": row.items, "from": iso(row.from_), "to": iso(row.to)},
-    )
-    return row
+    stated = {"department": dept.code, "items": data.get("items", "*"), **_period(data)}
+    return _file(ctx, Delegation, "delegation", stated, stamps=_stamps(ctx, data["from"]))
 
 
 def file_seal_custody(ctx: FilingContext, data: dict[str, Any]) -> SealCustody:
@@ -228,21 +201,44 @@ def file_seal_custody(ctx: FilingContext, data: dict[str, Any]) -> SealCustody:
         raise invalid("person", "保管人须为本部门人员")
     if not signed["holds_grant"]:
         raise invalid("person", "保管人须在保管开始时持有本部门有效（未撤销、未过期）的首席代表授权")
-    row = SealCustody(
-        seal=seal.code,
-        person=who.id,
-        from_=data["from"],
-        to=data.get("to"),
-        filed_at=ctx.now,
-        late_filed=ctx.is_late(data["from"]),
-        filed_by=ctx.actor.name,
-    )
+    stated = {"seal": seal.code, "person": who.id, **_period(data)}
+    return _file(ctx, SealCustody, "seal_custody", stated, stamps=_stamps(ctx, data["from"]))
+
+
+def _stamps(ctx: FilingContext, effective: Any) -> dict[str, Any]:
+    """When and by whom a grant filing is filed, and whether it is late (it takes effect before that)."""
+    return {"filed_at": ctx.now, "late_filed": ctx.is_late(effective), "filed_by": ctx.actor.name}
+
+
+def _file(
+    ctx: FilingContext,
+    model: type[Any],
+    kind: str,
+    stated: dict[str, Any],
+    *,
+    unstated: dict[str, Any] | None = None,
+    stamps: dict[str, Any] | None = None,
+    feed: str | None = None,
+) -> Any:
+    """A row of `model` with the columns `stated` (its record under `kind` states them, times in ISO
+    form), `unstated` (the row's alone) and the filing's `stamps` (default: filed now, by the actor);
+    the change feed is told under `feed` (default `kind`)."""
+    columns = {_ATTRIBUTES.get(k, k): v for k, v in {**stated, **(unstated or {})}.items()}
+    row = model(**columns, **(stamps or {"filed_at": ctx.now, "filed_by": ctx.actor.name}))
     ctx.record(
         row,
-        "seal_custody",
-        lambda: {"id": row.id, "seal": seal.code, "person": who.id, "from": iso(row.from_), "to": iso(row.to)},
+        kind,
+        lambda: {"id": row.id, **{k: iso(v) if isinstance(v, datetime) else v for k, v in stated.items()}},
+        feed=feed,
     )
     return row
+
+
+_ATTRIBUTES = {"from": "from_"}  # a record's field -> the model's attribute, where they differ
+
+
+def _period(data: dict[str, Any]) -> dict[str, Any]:
+    return {"from": data["from"], "to": data.get("to")}
 
 
 CUSTODY_KINDS = ("seal", "seal_registration", "person", "authorization", "revocation")
@@ -286,30 +282,16 @@ def request_exemption(ctx: FilingContext, data: dict[str, Any]) -> Exemption:
         errors.add("basis", "须写明依据")
     errors.raise_if_any()
     ensure_order(data["effective_from"], data.get("effective_to"), "effective_from", "effective_to")
-    row = Exemption(
-        item=item.code,
-        department=item.department,
-        reason=data["reason"],
-        basis=data["basis"],
-        effective_from=data["effective_from"],
-        effective_to=data.get("effective_to"),
-        filed_at=ctx.now,
-        filed_by=ctx.actor.name,
+    stated = {
+        "item": item.code,
+        "reason": data["reason"],
+        "basis": data["basis"],
+        "effective_from": data["effective_from"],
+        "effective_to": data.get("effective_to"),
+    }
+    return _file(
+        ctx, Exemption, "exemption_request", stated, unstated={"department": item.department}, feed="exemption"
     )
-    ctx.record(
-        row,
-        "exemption_request",
-        lambda: {
-            "id": row.id,
-            "item": row.item,
-            "reason": row.reason,
-            "basis": row.basis,
-            "effective_from": iso(row.effective_from),
-            "effective_to": iso(row.effective_to),
-        },
-        feed="exemption",
-    )
-    return row
 
 
 def decide_exemption(ctx: FilingContext, exemption_id: int, result: str, document_no: str) -> ExemptionDecision:
@@ -348,17 +330,5 @@ def file_exception(ctx: FilingContext, data: dict[str, Any]) -> PolicyException:
         if not data.get(key):
             errors.add(key, "必填")
     errors.raise_if_any()
-    row = PolicyException(
-        rule=data["rule"],
-        subject=data["subject"],
-        reason=data["reason"],
-        until=data.get("until"),
-        filed_at=ctx.now,
-        filed_by=ctx.actor.name,
-    )
-    ctx.record(
-        row,
-        "exception",
-        lambda: {"id": row.id, "rule": row.rule, "subject": row.subject, "reason": row.reason, "until": iso(row.until)},
-    )
-    return row
+    stated = {"rule": data["rule"], "subject": data["subject"], "reason": data["reason"], "until": data.get("until")}
+    return _file(ctx, PolicyException, "exception", stated)

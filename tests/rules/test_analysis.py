@@ -12,7 +12,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from rules import Engine, default_pack_dir, load_pack
-from rules.analysis import decision_effect, gaps, what_if
+from rules.analysis import gaps, what_if
+from rules.effect import decision_effect
 
 PACK = load_pack(default_pack_dir())
 BJ = timezone(timedelta(hours=8))
