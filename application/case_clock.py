@@ -91,7 +91,7 @@ def record_step(
         if step == "agency":  # 帮办代办: a comprehensive window or the approval section (rules.agency)
             from application.agency import check_agency
 
-            check_agency(ctx.session, rt.policy.engine.pack, number, person, place)
+            check_agency(ctx, rt.policy.engine.pack, number, person, place)
         row = case_service.add_step(ctx, number, step, person=person, place=place, at=at)
         return {
             "id": row.id,

@@ -14,7 +14,6 @@ from registry import calendar as cal
 from registry.models import Case, ItemVersion
 from registry.services import cases as case_service
 from registry.services.accounts import Principal
-from registry.services._common import latest_item
 from application.acts import OUTSIDE_CLAUSE, backdate_limit, bound_place, check_step_time, own_person
 from application.runtime import actor_of
 from application.door import door_check
@@ -44,7 +43,7 @@ def accept_case(rt, principal: Principal, data: dict[str, Any]) -> Case:
         raise refused("不允许受理", decision)
     with rt.filing(actor_of(principal)) as ctx:
         accepted_at = data.get("accepted_at") or ctx.now
-        item = latest_item(ctx.session, data["item"], published_only=True)
+        item = rt.published_items.get(ctx.session, data["item"])
         due_at, pending = _due(ctx.session, item, accepted_at)
         secret = rt.ledger.commitment_key if hasattr(rt.ledger, "commitment_key") else b"onehall"
         key = case_service.application_key(

@@ -15,8 +15,11 @@ import threading
 import time
 from typing import Any
 
+from sqlalchemy.sql import Executable
+
 from registry.change_signal import MAX_SEQ, beacon_for
 from registry.db import notify_channel
+from registry.fastsql import Prepared
 
 log = logging.getLogger(__name__)
 LISTEN_POLL_S = 0.5
@@ -85,6 +88,16 @@ class ChangeMonitor:
 
     def _read_mark(self) -> int:
         """`SELECT max(seq)` on a connection this thread keeps (no pool or ORM per request)."""
+        return self._on_connection(MAX_SEQ, ())[0][0] or 0
+
+    def read(self, stmt: Executable, **params: Any) -> list[Any]:
+        """The rows of `stmt` (a statement module constant, compiled once per dialect: registry.fastsql)
+        on this thread's connection, each call its own read: what a worker checks on every request
+        after a change (the token cache, the policy host) costs no session."""
+        prepared = Prepared.of(stmt, self.rt.engine.dialect)
+        return self._on_connection(prepared.sql, prepared.params(**params))
+
+    def _on_connection(self, sql: str, params: Any) -> list[Any]:
         conn = getattr(self._local, "conn", None)
         if conn is None:
             conn = self.rt.engine.raw_connection()
@@ -102,12 +115,12 @@ class ChangeMonitor:
                     pass
         try:
             cur = conn.cursor()
-            cur.execute(MAX_SEQ)
-            value = cur.fetchone()[0]
+            cur.execute(sql, params)
+            rows = cur.fetchall()
             cur.close()
             if self.rt.engine.dialect.name == "postgresql":
                 conn.commit()  # end the read transaction, so the next read sees new commits
-            return value or 0
+            return rows
         except Exception:
             self._local.conn = None
             try:

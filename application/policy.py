@@ -15,14 +15,14 @@ import threading
 from datetime import datetime
 from typing import Any, Callable, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from registry.act_log import first_uncommitted
 from registry.db import utcnow
 from registry.signed_facts import SignedState, display_from_rows
 from registry.signed_leaves import LogTampered
 from registry.decision_log import write_decisions
-from registry.models import RegistryChange
+from registry.models import Checkpoint, LogEntry, RegistryChange
 from registry.services import packs as pack_service
 from rules.decision import Decision
 from rules.engine import Engine
@@ -30,6 +30,18 @@ from application.packs import PackTampered, load_stored_pack
 from application.snapshot import start_engine
 
 log = logging.getLogger(__name__)
+# The log's size, its newest checkpoint and whether a pack was switched since our mark, in one
+# statement (PolicyHost._nothing_new).
+TAIL_PROBE = select(
+    select(func.max(LogEntry.index) + 1).scalar_subquery(),
+    select(func.max(Checkpoint.tree_size)).scalar_subquery(),
+    select(func.count())
+    .select_from(RegistryChange)
+    .where(
+        RegistryChange.seq > bindparam("seen"), RegistryChange.seq <= bindparam("mark"), RegistryChange.kind == "pack"
+    )
+    .scalar_subquery(),
+)
 T = TypeVar("T")
 DECISION_BATCH = 200
 DECISION_FLUSH_S = 0.2  # one transaction per tick: at 10³ answers a second, some 5 commits, not 20
@@ -74,14 +86,45 @@ class PolicyHost:
         checkpoints (registry.signed_leaves): once a leaf fails its proof this host answers nothing more."""
         if self._tampered is not None:
             raise self._tampered
-        if self.rt.changes.mark() <= self._mark:
+        mark = self.rt.changes.mark()
+        if mark <= self._mark:
             return
         try:
-            self._refresh()
+            if not self._nothing_new(mark):
+                self._refresh()
         except LogTampered as exc:
             log.critical("the log's leaves fail their proof; no more decisions from this worker: %s", exc)
             self._tampered = exc
             raise
+
+    def _nothing_new(self, mark: int) -> bool:
+        """Whether the feed moved past our mark with nothing for this worker to fold: the log holds
+        no leaf past the ones folded (this worker's own are folded at their commit, fold_own), no
+        checkpoint newer than the proven leaves can prove a pending one, and no pack was switched.
+        Then the mark moves on after one statement on the monitor's connection (no session)."""
+        with self._lock:
+            state, seen = self._state, self._mark
+            size, proven, pending = state.leaves.size, state.leaves.proven.size, bool(state.leaves.pending)
+        log_size, newest, packs = self.rt.changes.read(TAIL_PROBE, seen=seen, mark=mark)[0]
+        if (log_size or 0) != size or packs or (newest or 0) > (proven if pending else size):
+            return False
+        with self._lock:
+            if self._state is state and state.leaves.size == size:
+                self._mark = max(self._mark, mark)
+        return True
+
+    def fold_own(self, leaves: list[tuple[int, bytes, bytes]]) -> None:
+        """Fold the leaves this worker's filing has just committed, (index, leaf, leaf hash) as it wrote
+        them (registry.ledger.OwnLeaves), when they follow the ones folded so far: what it signed it
+        need not read back nor hash again. Proven against the first checkpoint covering them, as any."""
+        if self._tampered is not None:
+            return
+        with self._lock, self.rt.reading() as session:
+            state = self._state
+            state.display = display_from_rows(session, bulk=False)  # (a person's name: read only if needed)
+            for index, record in state.leaves.fold_own(leaves):
+                for change in state.apply(index, record):
+                    self.engine.apply(change)
 
     def _refresh(self) -> None:
         with self.rt.reading() as session:
@@ -133,23 +176,10 @@ class PolicyHost:
         self.refresh()
         return [r for r in self._state.tables["revocations"].values() if r.get("authorization") == authorization_id]
 
-    def decide(
-        self,
-        person: int,
-        action: str,
-        item: str,
-        at: datetime | None = None,
-        known_at: datetime | None = None,
-        place: str | None = None,
-        seal: str | None = None,
-        case: str | None = None,
-    ) -> dict[str, Any]:
+    def decide(self, person: int, action: str, item: str, **when: Any) -> dict[str, Any]:
+        """rules.Engine.decide over the current facts, as a dict (`when`: its at, known_at, place, seal, case)."""
         self.refresh()
-        return dict(
-            self.engine.decide(
-                person, action, item, at=at, known_at=known_at, place=place, seal=seal, case=case
-            ).to_dict()
-        )
+        return dict(self.engine.decide(person, action, item, **when).to_dict())
 
     def allowed_actions(
         self, person: int, item: str, at: datetime | None = None, place: str | None = None

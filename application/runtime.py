@@ -15,6 +15,8 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from registry.db import make_engine, session_factory, transaction, write_lock
+from registry.ledger import own_leaves
+from registry.services._common import PublishedItems
 from registry.services.accounts import Principal
 from registry.services.context import Actor, FilingContext, Ledger, NullLedger
 from application.config import Settings
@@ -38,6 +40,7 @@ class Runtime:
     ledger: Ledger = field(default_factory=NullLedger)
     keys: KeyStore | CustodyKeyStore | None = None  # the signing keys the ledger uses (application.logservice)
     notifier: Notifier | None = None  # application.notify.runtime_notifier; tests set their own
+    published_items: PublishedItems = field(default_factory=PublishedItems)  # the acceptances' item rows
     _policy: PolicyHost | None = None
     _changes: ChangeMonitor | None = None
 
@@ -45,7 +48,9 @@ class Runtime:
     def create(cls, settings: Settings) -> "Runtime":
         if settings.database_url is None:
             raise ValueError("ONEHALL_DATABASE_URL is not set")
-        engine = make_engine(settings.database_url, schema=settings.database_schema, pool_pre_ping=True)
+        # (a SQLite file's connections do not go stale: no ping before every checkout)
+        ping = not settings.database_url.startswith("sqlite")
+        engine = make_engine(settings.database_url, schema=settings.database_schema, pool_pre_ping=ping)
         _resolve_origin(settings, engine)
         rt = cls(settings=settings, sessions=session_factory(engine))
         rt.ledger = _make_ledger(rt)
@@ -101,6 +106,7 @@ class Runtime:
                 # SQLite: take the write lock up front (BEGIN IMMEDIATE), so the log append
                 # at the end of the filing never meets a stale snapshot (docs/design.md §9).
                 write_lock(session)
+                own = own_leaves(session)
                 yield FilingContext(
                     session=session,
                     actor=actor,
@@ -108,6 +114,8 @@ class Runtime:
                     now=utcnow(),
                     signed_reader=lambda s, read: self.policy.signed(s, read),
                 )
+        if self._policy is not None and own.committed:  # what this worker just signed: no read back
+            self._policy.fold_own(own.committed)
         self._committed()
 
     @contextmanager

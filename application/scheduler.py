@@ -85,23 +85,28 @@ def clocks_pass(rt, now: datetime) -> dict[str, Any]:
 # ------------------------------------------------------------------ findings
 
 
-def finding_json(f: Finding, department_name: str | None = None) -> dict[str, Any]:
-    return {
+def finding_json(f: Finding, names: dict[Any, str] | None = None) -> dict[str, Any]:
+    """A finding as the API and the departments' notices show it; with `names`, its department's name too."""
+    out: dict[str, Any] = {
         "id": f.id,
         "rule": f.rule,
         "clause": f.clause,
         "subject": f.subject,
         "department": f.department,
-        "department_name": department_name,
-        "severity": f.severity,
-        "strength": f.strength,
-        "text": f.text,
-        "state": f.state,
-        "state_label": finding_service.STATES.get(f.state, f.state),
-        "first_seen": _t(f.first_seen),
-        "last_seen": _t(f.last_seen),
-        "closed_at": _t(f.closed_at),
     }
+    if names is not None:
+        out["department_name"] = names.get(f.department)
+    out.update(
+        severity=f.severity,
+        strength=f.strength,
+        text=f.text,
+        state=f.state,
+        state_label=finding_service.STATES.get(f.state, f.state),
+        first_seen=_t(f.first_seen),
+        last_seen=_t(f.last_seen),
+        closed_at=_t(f.closed_at),
+    )
+    return out
 
 
 def _t(value: datetime | None) -> str | None:
@@ -129,7 +134,7 @@ def sync_findings(rt, at: datetime | None = None, *, notifier=None) -> dict[str,
     with rt.reading() as session:
         names = dict(session.execute(select(Department.code, Department.name)).all())
         waiting = [
-            finding_json(f, names.get(f.department))
+            finding_json(f, names)
             for f in session.scalars(
                 select(Finding).where(Finding.state == "open").order_by(Finding.first_seen, Finding.id)
             )

@@ -23,6 +23,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from bench import workload as W
 
@@ -46,43 +47,32 @@ def _iso(value):
     return None if value is None else value.isoformat().replace("+00:00", "Z")
 
 
+def _reference(record_type: str, fact: dict, copied: tuple[str, ...], /, **fixed: Any) -> tuple[str, str, dict]:
+    """A gov-service filing of reference data: the `copied` fields of the workload's fact, then `fixed`."""
+    return record_type, "gov_service", {**{k: fact[k] for k in copied}, **fixed}
+
+
 def records(snap: dict):
     """(record type, signing body, record) of the workload, in filing order."""
     for d in snap["departments"]:
-        yield (
+        yield _reference(
             "department",
-            "gov_service",
-            {
-                "code": d["code"],
-                "name": d["name"],
-                "group": "city_department",
-                "kind": d.get("kind", "department"),
-                "entry_phase": None,
-                "low_volume": False,
-                "placeholder": False,
-            },
+            d,
+            ("code", "name"),
+            group="city_department",
+            kind=d.get("kind", "department"),
+            entry_phase=None,
+            low_volume=False,
+            placeholder=False,
         )
     for h in snap["halls"]:
-        yield "hall", "gov_service", {"code": h["code"], "name": h["name"], "kind": h["kind"], "host_department": None}
+        yield _reference("hall", h, ("code", "name", "kind"), host_department=None)
     for p in snap["places"]:
-        yield (
-            "place",
-            "gov_service",
-            {
-                "code": p["code"],
-                "name": p["name"],
-                "kind": p["kind"],
-                "hall": p.get("hall"),
-                "department": None,
-                "function_section": None,
-            },
+        yield _reference(
+            "place", p, ("code", "name", "kind"), hall=p.get("hall"), department=None, function_section=None
         )
     for p in snap["people"]:
-        yield (
-            "person",
-            "gov_service",
-            {"id": p["id"], "department": p["department"], "section": None, "position": p["position"]},
-        )
+        yield _reference("person", p, ("id", "department"), section=None, position=p["position"])
     for it in snap["items"]:
         yield (
             "item_filing",

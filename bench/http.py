@@ -34,7 +34,6 @@ import os
 import random
 import shutil
 import statistics
-import sys
 import tempfile
 import time
 from contextlib import contextmanager
@@ -45,6 +44,7 @@ from typing import Any, Iterator
 from bench.http_serve import (
     HOST,
     WORKERS,
+    bare_app_cmd,
     drop_schema,
     ensure_wrk,
     free_port,
@@ -309,19 +309,7 @@ def main(argv: list[str] | None = None) -> None:
     with decision_setup("onehall-bench-http-", args.database_url, args.keep) as (tmp, work, script):
         p_app, p_bare = free_port(), free_port()
         app_cmd = onehall_cmd("serve", "--host", HOST, "--port", str(p_app), "--workers", str(WORKERS))
-        bare_cmd = [
-            sys.executable,
-            "-m",
-            "bench.bare_app",
-            "--host",
-            HOST,
-            "--port",
-            str(p_bare),
-            "--workers",
-            str(WORKERS),
-            "--answer",
-            str(tmp / "answer.json"),
-        ]
+        bare_cmd = bare_app_cmd(p_bare, tmp / "answer.json")
         env_cwd = Path(__file__).resolve().parents[1]
         decision_runs, bare_runs = [], []
         with (

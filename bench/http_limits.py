@@ -19,12 +19,11 @@ import json
 import os
 import shutil
 import statistics
-import sys
 from contextlib import contextmanager
 from pathlib import Path
 
 from bench.http import decision_setup
-from bench.http_serve import HOST, WORKERS, ensure_wrk, free_port, onehall_cmd, run_wrk, server
+from bench.http_serve import HOST, WORKERS, bare_app_cmd, ensure_wrk, free_port, onehall_cmd, run_wrk, server
 
 NGINX_CONF = """worker_processes 1;
 error_log {root}/error.log;
@@ -74,20 +73,7 @@ def main(argv: list[str] | None = None) -> None:
     with decision_setup("onehall-bench-limits-", args.database_url) as (tmp, work, script):
         p_app, p_wsgi = free_port(), free_port()
         app_cmd = onehall_cmd("serve", "--host", HOST, "--port", str(p_app), "--workers", str(WORKERS))
-        wsgi_cmd = [
-            sys.executable,
-            "-m",
-            "bench.bare_app",
-            "--wsgi",
-            "--host",
-            HOST,
-            "--port",
-            str(p_wsgi),
-            "--workers",
-            str(WORKERS),
-            "--answer",
-            str(tmp / "answer.json"),
-        ]
+        wsgi_cmd = bare_app_cmd(p_wsgi, tmp / "answer.json", "--wsgi")
         here = Path(__file__).resolve().parents[1]
         with (
             server(app_cmd, p_app, tmp, tmp / "serve.log") as app_proc,

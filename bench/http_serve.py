@@ -65,6 +65,17 @@ def onehall_cmd(*args: str) -> list[str]:
     return [sys.executable, "-c", "from web.cli import main; main()", *args]
 
 
+def bare_app_cmd(port: int, answer: Path, *flags: str) -> list[str]:
+    """bench.bare_app on `port` with WORKERS workers, answering with the file `answer` (`flags`: e.g. --wsgi)."""
+    return [
+        sys.executable,
+        "-m",
+        "bench.bare_app",
+        *flags,
+        *("--host", HOST, "--port", str(port), "--workers", str(WORKERS), "--answer", str(answer)),
+    ]
+
+
 def prepare_instance(tmp: Path, database_url: str | None = None) -> str | None:
     """A demo instance in `tmp`: SQLite inside it, or a scratch schema on `database_url`
     (PostgreSQL). Returns the scratch schema's name (drop_schema removes it), or None."""

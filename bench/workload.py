@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 T0 = datetime(2019, 1, 1, tzinfo=timezone.utc)
 AT = datetime(2019, 6, 3, 2, tzinfo=timezone.utc)  # the moment the requests ask about
@@ -11,6 +12,32 @@ KNOWN = datetime(2019, 12, 31, tzinfo=timezone.utc)
 DAY = timedelta(days=1)
 MINIMUM = ["decide", "coordinate", "urge", "report_up", "countersign", "execute_fee", "use_seal"]
 BENCH_ACTIONS = ("decide", "countersign", "execute_fee", "coordinate")
+
+
+def grant(aid: int, grantor: str, grantee: dict, at: datetime, **fields: Any) -> dict:
+    """An authorization fact (docs/facts.md), id and log index `aid`, valid and filed from `at`
+    for every item, unless `fields` say otherwise (fields it has not: added at the end)."""
+    fact = {
+        "id": aid,
+        "grantor": grantor,
+        "grantee": grantee,
+        "post": None,
+        "backs": None,
+        "powers": [],
+        "items": "*",
+        "valid_from": at,
+        "valid_to": None,
+        "filed_at": at,
+        "log_index": aid,
+    }
+    fact.update(fields)
+    return fact
+
+
+def chief(aid: int, grantor: str, person: int, at: datetime, post: str, pair: list[int], **fields: Any) -> dict:
+    """The grant of an A- or B-post chief representative (`pair`: the ids of its pair so far: a B
+    post backs the A post before it)."""
+    return grant(aid, grantor, {"person": person}, at, post=post, backs=pair[0] if post == "B" else None, **fields)
 
 
 def build(n_auth: int, seed: int = 7) -> dict:
@@ -49,19 +76,7 @@ def build(n_auth: int, seed: int = 7) -> dict:
     for d in depts:  # one government-service authorization per department
         aid += 1
         snap["authorizations"].append(
-            {
-                "id": aid,
-                "grantor": d,
-                "grantee": {"gov_service": True},
-                "post": None,
-                "backs": None,
-                "powers": ["consult", "receive", "accept", "issue"],
-                "items": "*",
-                "valid_from": T0,
-                "valid_to": None,
-                "filed_at": T0,
-                "log_index": aid,
-            }
+            grant(aid, d, {"gov_service": True}, T0, powers=["consult", "receive", "accept", "issue"])
         )
     pid = 0
     while aid < n_auth:
@@ -76,19 +91,17 @@ def build(n_auth: int, seed: int = 7) -> dict:
             snap["people"].append({"id": pid, "name": f"人员{pid}", "department": d, "position": "科长"})
             vt = T0 + DAY * 120 if rnd.random() < 0.05 else None  # a few expired A posts: B acts
             snap["authorizations"].append(
-                {
-                    "id": aid,
-                    "grantor": d,
-                    "grantee": {"person": pid},
-                    "post": post,
-                    "backs": pair[0] if post == "B" else None,
-                    "powers": MINIMUM if rnd.random() < 0.9 else MINIMUM[:3],
-                    "items": scope,
-                    "valid_from": T0,
-                    "valid_to": vt if post == "A" else None,
-                    "filed_at": T0,
-                    "log_index": aid,
-                }
+                chief(
+                    aid,
+                    d,
+                    pid,
+                    T0,
+                    post,
+                    pair,
+                    powers=MINIMUM if rnd.random() < 0.9 else MINIMUM[:3],
+                    items=scope,
+                    valid_to=vt if post == "A" else None,
+                )
             )
             pair.append(aid)
             if post == "A" and rnd.random() < 0.15:

@@ -20,6 +20,7 @@ import mmap
 import os
 import struct
 import threading
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import event, text
@@ -27,12 +28,14 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from registry.db import notify_channel
+from registry.fastsql import BulkInsert, connection
 from registry.models import RegistryChange
 
 MAX_SEQ = "SELECT max(seq) FROM registry_changes"
 _CHANGED = "onehall_registry_changed"  # session.info: this transaction added to the change feed
 _NOTIFIED = "onehall_notified"
 _FORMAT = struct.Struct("<q")
+_INSERT_CHANGE = BulkInsert(RegistryChange.__table__)  # (seq numbered by the database)
 
 
 def beacon_path(engine: Engine) -> Path | None:
@@ -88,28 +91,49 @@ def beacon_for(engine: Engine) -> ChangeBeacon | None:
     return found
 
 
+def add_change(session: Session, *, kind: str, key: str, note: str | None, at: datetime) -> None:
+    """A change-feed row inserted at once in `session`'s transaction, straight to the driver (a filing
+    adds one; a flush for it alone costs more than the filing's other writes), signalled at commit as
+    a flushed RegistryChange is. On SQLite its number is known, so the beacon is set without a read."""
+    seq = _INSERT_CHANGE.run(connection(session), [{"kind": kind, "key": key, "note": note, "changed_at": at}])
+    _noted(session, seq)
+
+
 @event.listens_for(Session, "after_flush")
 def _note_changes(session: Session, _flush_context) -> None:
-    if not any(isinstance(obj, RegistryChange) for obj in session.new):
-        return
-    session.info[_CHANGED] = True
-    if session.get_bind().dialect.name == "postgresql" and not session.info.get(_NOTIFIED):
+    if any(isinstance(obj, RegistryChange) for obj in session.new):
+        _noted(session, None)
+
+
+def _noted(session: Session, seq: int | None) -> None:
+    """This transaction adds to the feed; `seq`: the number of the row added, None if not known."""
+    info = session.info
+    known = info.get(_CHANGED, 0)
+    # the newest number this transaction added, as long as every one is known (else None)
+    info[_CHANGED] = None if seq is None or known is None else max(known, seq)
+    if session.get_bind().dialect.name == "postgresql" and not info.get(_NOTIFIED):
         session.connection().execute(text(f"NOTIFY {notify_channel(session.get_bind())}"))
-        session.info[_NOTIFIED] = True
+        info[_NOTIFIED] = True
 
 
 @event.listens_for(Session, "after_commit")
 def _signal(session: Session) -> None:
     changed = session.info.pop(_CHANGED, False)
     session.info.pop(_NOTIFIED, None)
-    if not changed:
+    if changed is False:
         return
     engine = session.get_bind()
     beacon = beacon_for(engine)
-    if beacon is not None:
-        # The session's transaction is over: read the committed newest on a connection of our own.
-        with engine.connect() as conn:
-            beacon.write(conn.execute(text(MAX_SEQ)).scalar() or 0)
+    if beacon is None:
+        return
+    if changed:
+        # SQLite has one writer at a time: every lower number was committed before this transaction
+        # took the write lock, so our own newest is a committed sequence to promise.
+        beacon.write(changed)
+        return
+    # The session's transaction is over: read the committed newest on a connection of our own.
+    with engine.connect() as conn:
+        beacon.write(conn.execute(text(MAX_SEQ)).scalar() or 0)
 
 
 @event.listens_for(Session, "after_rollback")

@@ -26,10 +26,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, select
+from sqlalchemy import bindparam, event, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from registry.db import transaction, utcnow
+from registry.fastsql import run
 from registry.models import CustodyKey, DeploymentSetting, LogEntry
 from signing.canonical import canonical_json
 from signing.custody import Vault, open_secret, seal_secret
@@ -98,7 +99,11 @@ class CustodyKeyStore:
         writer lock, so a rotation on another host is either wholly before or after)."""
         found = session.info.setdefault(_SIGNERS, {})  # one read per body per transaction
         if body not in found:
-            found[body] = self._open(self._ensure_row(session, body, at))
+            # The current key's id alone, on the driver; its opened signer is kept (`_signers`).
+            rows = run(session, _CURRENT_ID, body=body)
+            with self._mutex:
+                signer = self._signers.get(rows[0][0]) if rows else None
+            found[body] = signer if signer is not None else self._open(self._ensure_row(session, body, at))
         return found[body]
 
     def rotate(self, body: str, at: datetime | None = None, alg: str | None = None) -> KeyInfo:
@@ -226,6 +231,14 @@ _SIGNERS = "onehall_custody_signers"  # session.info: this transaction's signer 
 @event.listens_for(Session, "after_rollback")
 def _forget_signers(session: Session) -> None:
     session.info.pop(_SIGNERS, None)
+
+
+_CURRENT_ID = (
+    select(CustodyKey.key_id)
+    .where(CustodyKey.body == bindparam("body"), CustodyKey.valid_to.is_(None))
+    .order_by(CustodyKey.valid_from.desc())
+    .limit(1)
+)
 
 
 def _current(session: Session, body: str) -> CustodyKey | None:

@@ -14,6 +14,8 @@ from typing import Any, Callable, ClassVar, Iterable, Mapping
 
 from sqlalchemy import Table
 from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 from sqlalchemy.sql import Executable
 
 
@@ -75,10 +77,11 @@ class BulkInsert:
             found = self._compiled[key] = (str(compiled), order, procs)
         return found
 
-    def run(self, conn: Connection, rows: list[Mapping[str, Any]]) -> None:
-        """Insert `rows` on `conn` (a SQLAlchemy connection; its transaction, its driver)."""
+    def run(self, conn: Connection, rows: list[Mapping[str, Any]]) -> int | None:
+        """Insert `rows` on `conn` (a SQLAlchemy connection; its transaction, its driver). One row into
+        a table the database numbers, on SQLite: its number (the cursor's lastrowid); else None."""
         if not rows:
-            return
+            return None
         sql, order, procs = self._for(conn.dialect)
         if order is not None:
             params: list[Any] = [tuple(row[n] if p is None else p(row[n]) for n, p in procs) for row in rows]
@@ -88,7 +91,51 @@ class BulkInsert:
         try:
             if len(params) == 1:
                 cursor.execute(sql, params[0])
-            else:
-                cursor.executemany(sql, params)
+                return getattr(cursor, "lastrowid", None) if conn.dialect.name == "sqlite" else None
+            cursor.executemany(sql, params)
+            return None
+        except conn.dialect.dbapi.IntegrityError as exc:  # as a flush raises it (a unique index, a key)
+            raise IntegrityError(sql, params, exc) from exc
         finally:
             cursor.close()
+
+
+_CONNECTION = "onehall_fastsql_connection"
+
+
+def connection(session: Session) -> Connection:
+    """`session.connection()`, kept while the session's transaction and savepoint are the same: asked
+    a dozen times a filing, its state machine costs more than the statements run on it. (A savepoint
+    begun since is asked for anew: that is when the session emits its SAVEPOINT.)"""
+    kept = session.info.get(_CONNECTION)
+    transaction = session.get_transaction()
+    if (
+        kept is not None
+        and transaction is not None
+        and kept[0] is transaction
+        and kept[1] is session.get_nested_transaction()
+    ):
+        return kept[2]
+    conn = session.connection()
+    session.info[_CONNECTION] = (session.get_transaction(), session.get_nested_transaction(), conn)
+    return conn
+
+
+def run(session: Session, stmt: Executable, **params: Any) -> list[Any]:
+    """The rows of `stmt` (a module constant: compiled once per dialect) on the DBAPI cursor of
+    `session`'s connection, in its transaction. Unlike Session.execute it does not autoflush."""
+    conn = connection(session)
+    prepared = Prepared.of(stmt, conn.dialect)
+    cursor = conn.connection.cursor()
+    try:
+        cursor.execute(prepared.sql, prepared.params(**params))
+        return cursor.fetchall()
+    finally:
+        cursor.close()
+
+
+def insert_rows(session: Session, insert: BulkInsert, objects: Iterable[Any]) -> None:
+    """Mapped instances (attributes named as their columns, never added to the session) inserted
+    through `insert` in `session`'s transaction: for a caller that only reads them back."""
+    names = insert.columns
+    insert.run(connection(session), [{n: getattr(o, n) for n in names} for o in objects])

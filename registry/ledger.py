@@ -25,7 +25,7 @@ from registry.act_log import note_act
 from registry.checkpointer import LOG_BODY, Checkpointer, LogSettings, tree_size
 from registry.db import lock_key, utcnow
 from registry.errors import FieldError, Invalid
-from registry.fastsql import BulkInsert, Prepared
+from registry.fastsql import BulkInsert, Prepared, connection
 from registry.models import Checkpoint, LogEntry, LogNode, RecordSalt
 from registry.services.context import Logged
 from signing import merkle
@@ -38,7 +38,17 @@ from signing.tiles import MAX_ENTRY
 if TYPE_CHECKING:  # pragma: no cover
     from registry.log_reader import LogReader
 
-__all__ = ["LOG_BODY", "LogSettings", "RecordTooLarge", "SignedLog", "lock_log", "node_getter", "tree_size"]
+__all__ = [
+    "LOG_BODY",
+    "LogSettings",
+    "OwnLeaves",
+    "RecordTooLarge",
+    "SignedLog",
+    "lock_log",
+    "node_getter",
+    "own_leaves",
+    "tree_size",
+]
 
 _NODE = select(LogNode.hash).where(LogNode.level == bindparam("level"), LogNode.index == bindparam("index"))
 # The tail (size, last leaf hash) and the right-edge nodes of the tree, (level, (n >> level) - 1)
@@ -87,7 +97,7 @@ def node_getter(session: Session, cache: dict[tuple[int, int], bytes] | None = N
         h = cache.get(key)
         if h is None:
             if cursor is None:
-                conn = session.connection()
+                conn = connection(session)
                 prepared = Prepared.of(_NODE, conn.dialect)
                 cursor = conn.connection.cursor()
             cursor.execute(prepared.sql, prepared.params(level=level, index=index))
@@ -145,7 +155,12 @@ class SignedLog:
             if not self._commitment:
                 # made (once per deployment) in this transaction: a second one would wait on our lock
                 self._commitment = self.keys.commitment_key_in(session)
-        size, edge = _lock_and_read_tail(session)
+        transaction = session.get_transaction()
+        kept = session.info.get(_TAIL)
+        if kept is not None and transaction is not None and kept[0] is transaction:
+            size, edge = kept[1], kept[2]  # this transaction appended last, under the lock it holds
+        else:
+            size, edge = _lock_and_read_tail(session)
         salts: list[tuple[str, bytes]] = []
         if personal:
             commitments = {}
@@ -168,7 +183,7 @@ class SignedLog:
         # ORM's unit of work and Core's per-execute machinery cost more than the inserts, and
         # nothing of ours needs these rows as objects in the session), in one round trip.
         session.flush()
-        conn = session.connection()
+        conn = connection(session)
         with _pipeline(conn):
             _INSERT_ENTRY.run(
                 conn,
@@ -185,7 +200,11 @@ class SignedLog:
             )
             _INSERT_NODES.run(conn, [{"level": lv, "index": ix, "hash": h} for lv, ix, h in new_nodes])
             _INSERT_SALTS.run(conn, [{"log_index": size, "field": f, "salt": s} for f, s in salts])
+        session.info[_TAIL] = (session.get_transaction(), size + 1, _edge_after(size, edge, new_nodes))
         note_act(session, act=kind, log_index=size, leaf_hash=leaf_hash.hex(), body=body, key_id=signer.key_id)
+        own = session.info.get(_OWN_LEAVES)
+        if own is not None:
+            own.leaves.append((size, leaf, leaf_hash))
         # The record hash is the RFC 9162 leaf hash: the entry's identity in the log and on /verify.
         return Logged(
             index=size,
@@ -240,7 +259,7 @@ def _lock_and_read_tail(session: Session) -> tuple[int, dict[int, bytes]]:
     was granted. The transaction commits without waiting for its WAL flush, so the lock is not
     held through an fsync; the flush is awaited after the commit, before the filing answers
     (_durable_after_commit). SQLite: the transaction already holds the database's write lock."""
-    conn = session.connection()
+    conn = connection(session)
     dbapi = conn.connection.dbapi_connection
     if conn.dialect.name == "postgresql":
         bind = session.get_bind()
@@ -301,6 +320,58 @@ def _rolled_back(session: Session) -> None:
     dbapi = session.info.get(_AWAIT_FLUSH)
     if dbapi is not None and dbapi.info.transaction_status == _IDLE:
         del session.info[_AWAIT_FLUSH]  # the whole transaction; a savepoint's rollback keeps the wait
+
+
+_OWN_LEAVES = "onehall_own_leaves"
+
+
+class OwnLeaves:
+    """The leaves one transaction appended, as (index, leaf, leaf hash) in append order: what a worker
+    folds into its signed facts once the transaction committed (application.policy.PolicyHost.fold_own),
+    instead of reading back what it has just written. Any rollback in the transaction, a savepoint's
+    too, voids the list: the worker then reads the log as usual."""
+
+    __slots__ = ("leaves", "void")
+
+    def __init__(self) -> None:
+        self.leaves: list[tuple[int, bytes, bytes]] = []
+        self.void = False
+
+    @property
+    def committed(self) -> list[tuple[int, bytes, bytes]]:
+        return [] if self.void else self.leaves
+
+
+def own_leaves(session: Session) -> OwnLeaves:
+    """Start keeping the leaves `session`'s transaction appends (registry.ledger.OwnLeaves)."""
+    own = session.info[_OWN_LEAVES] = OwnLeaves()
+    return own
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _void_own_leaves(session: Session, _previous) -> None:
+    session.info.pop(_TAIL, None)
+    own = session.info.get(_OWN_LEAVES)
+    if own is not None:
+        own.void = True
+
+
+# session.info: (transaction, size, right edge) after this transaction's last append, so that its next
+# append (an acceptance makes two) reads no tail; any rollback, a savepoint's too, forgets it.
+_TAIL = "onehall_log_tail"
+
+
+def _edge_after(size: int, edge: dict[int, bytes], new_nodes: list[tuple[int, int, bytes]]) -> dict[int, bytes]:
+    """The right edge (level -> hash of node (level, (n >> level) - 1) for each bit set in n) at
+    n = size + 1, from the edge at `size` and the nodes the append of leaf `size` completed: a node
+    of the new edge is either one of those or was on the old edge at its level."""
+    n = size + 1
+    completed = {(level, index): h for level, index, h in new_nodes}
+    out: dict[int, bytes] = {}
+    for level in range(n.bit_length()):
+        if (n >> level) & 1:
+            out[level] = completed.get((level, (n >> level) - 1)) or edge[level]
+    return out
 
 
 def await_wal_flush(dbapi) -> None:

@@ -20,9 +20,10 @@ from __future__ import annotations
 import json
 from typing import Any, Callable, Iterator
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
+from registry.fastsql import run as _run
 from registry.models import Checkpoint, LogEntry
 from signing.frontier import Frontier
 from signing.merkle import leaf_hash
@@ -63,6 +64,55 @@ def iter_records(
         yield index, leaf, json.loads(leaf)["record"]
 
 
+_BATCH = 5000
+# A worker reads the log's tail on every refresh and under every filing's lock: these run on the DBAPI
+# cursor of the session's connection (registry.fastsql), compiled once per dialect.
+_LEAVES_FROM = (
+    select(LogEntry.index, LogEntry.leaf, LogEntry.leaf_hash)
+    .where(LogEntry.index >= bindparam("start"))
+    .order_by(LogEntry.index)
+    .limit(_BATCH)
+)
+_LEAVES_BETWEEN = (
+    select(LogEntry.index, LogEntry.leaf, LogEntry.leaf_hash)
+    .where(LogEntry.index >= bindparam("start"), LogEntry.index < bindparam("end"))
+    .order_by(LogEntry.index)
+    .limit(_BATCH)
+)
+_NEWEST_CHECKPOINT = select(func.max(Checkpoint.tree_size))
+_COVERING = (
+    select(Checkpoint.tree_size, Checkpoint.root_hash, Checkpoint.note)
+    .where(Checkpoint.tree_size > bindparam("low"), Checkpoint.tree_size <= bindparam("high"))
+    .order_by(Checkpoint.tree_size.desc())
+    .limit(1)
+)
+
+
+def _scalar(session: Session, stmt, **params: Any) -> Any:
+    rows = _run(session, stmt, **params)
+    return rows[0][0] if rows else None
+
+
+def _first(session: Session, stmt, **params: Any) -> Any:
+    rows = _run(session, stmt, **params)
+    return rows[0] if rows else None
+
+
+def _leaves_after(session: Session, start: int, end: int | None) -> Iterator[tuple[int, bytes, str]]:
+    """iter_leaves of the whole log from `start` (to `end`), on the DBAPI cursor."""
+    position = start
+    while True:
+        if end is None:
+            rows = _run(session, _LEAVES_FROM, start=position)
+        else:
+            rows = _run(session, _LEAVES_BETWEEN, start=position, end=end)
+        for index, leaf, stored in rows:
+            yield index, bytes(leaf), stored
+        if len(rows) < _BATCH:
+            return
+        position = rows[-1][0] + 1
+
+
 class ProvenLeaves:
     """The leaves folded so far: `proven` up to the newest checkpoint checked, `pending` past it."""
 
@@ -81,9 +131,10 @@ class ProvenLeaves:
         """(index, leaf, record) of the leaves after the ones folded so far (up to `end`), each hashed on
         the way, then proven against the newest checkpoint they reach (LogTampered if not). Read to the
         end, the log must reach the newest checkpoint: a truncated log is refused too."""
+        newest = None
         while True:
             before = self.size
-            for index, leaf, stored in iter_leaves(session, self.size, end):
+            for index, leaf, stored in _leaves_after(session, self.size, end):
                 if index != self.size:
                     raise LogTampered(f"日志第 {self.size} 条缺失：登记库中的日志不连续")
                 h = leaf_hash(leaf)
@@ -91,28 +142,36 @@ class ProvenLeaves:
                     raise LogTampered(f"日志第 {index} 条的内容与其登记的叶子哈希不符：该条已被改动")
                 self.pending.append(h)
                 yield index, leaf, json.loads(leaf)["record"]
-            if end is not None:
-                break
-            newest = session.scalar(select(func.max(Checkpoint.tree_size))) or 0
-            if newest <= self.size:
+            newest = _scalar(session, _NEWEST_CHECKPOINT) or 0
+            if end is not None or newest <= self.size:
                 break
             if self.size == before:  # (else leaves were appended while we read: read on)
                 raise LogTampered(f"登记库中的日志只有 {self.size} 条，少于已签名检查点所含的 {newest} 条：日志被截断")
-        self.settle(session)
+        self.settle(session, newest)
 
-    def settle(self, session: Session) -> None:
-        """Prove the pending leaves up to the newest checkpoint that covers some of them."""
-        if not self.pending:
+    def fold_own(self, leaves: list[tuple[int, bytes, bytes]]) -> list[tuple[int, dict[str, Any]]]:
+        """(index, record) of the leaves a worker has just appended and committed itself, given as
+        (index, leaf, leaf hash) in log order: taken into `pending` without reading them back (their
+        hashes were computed from the very bytes written), when they follow the leaves folded so far;
+        else nothing (the next refresh reads what is missing). They are proven like any pending leaf,
+        against the first checkpoint that covers them (`settle`)."""
+        if not leaves or leaves[0][0] != self.size or any(i != self.size + k for k, (i, _, _) in enumerate(leaves)):
+            return []
+        out = []
+        for index, leaf, h in leaves:
+            self.pending.append(h)
+            out.append((index, json.loads(leaf)["record"]))
+        return out
+
+    def settle(self, session: Session, newest: int | None = None) -> None:
+        """Prove the pending leaves up to the newest checkpoint that covers some of them (`newest`: the
+        size of the newest checkpoint, when the caller has just read it)."""
+        if not self.pending or (newest is not None and newest <= self.proven.size):
             return
-        row = session.execute(
-            select(Checkpoint.tree_size, Checkpoint.root_hash, Checkpoint.note)
-            .where(Checkpoint.tree_size > self.proven.size, Checkpoint.tree_size <= self.size)
-            .order_by(Checkpoint.tree_size.desc())
-            .limit(1)
-        ).first()
+        row = _first(session, _COVERING, low=self.proven.size, high=self.size)
         if row is None:
             return
-        size, root_hex, note = row
+        size, root_hex, note = row[0], row[1], row[2]
         frontier, taken = self.proven.copy(), size - self.proven.size
         for h in self.pending[:taken]:
             frontier.append_hash(h)

@@ -129,27 +129,15 @@ def _business_section_not_whole(env: Env, rule: Rule) -> Iterator[Found]:
 def _agency_not_entitled(env: Env, rule: Rule) -> Iterator[Found]:
     """An agency step (帮办代办) recorded neither at a comprehensive window nor by the case
     department's approval service section (rules.agency): what slipped through before the door."""
-    from .agency import AgencyAct, entitled
+    from .agency import act_in, entitled
 
-    sections = env.world.tables["sections"]
     for case in env.world.rows("cases"):
         it = env.world.items.get(case.get("item"))
         dept = it.department if it else case.get("department")
         for s in case.get("steps") or ():
             if s.get("step") != "agency" or ts(s.get("at"), NEG_INF) > env.t:
                 continue
-            place = env.world.places.get(s.get("place")) if s.get("place") else None
-            person = env.world.people.get(s.get("person"))
-            section = sections.get(person.section) if person is not None else None
-            act = AgencyAct(
-                place_kind=place.kind if place else None,
-                place_name=place.name if place else "无",
-                person_name=person.name if person else "记录人",
-                in_approval_section=bool(
-                    section and section.get("kind") == "approval_service" and section.get("department") == dept
-                ),
-                department_name=env.dept(dept),
-            )
+            act = act_in(env.world.tables, s.get("person"), dept, s.get("place") or None)
             if not entitled(act):
                 yield (
                     f"case:{case['number']}/agency",

@@ -25,14 +25,14 @@ import threading
 from datetime import datetime
 from collections.abc import Callable, Iterable
 from itertools import repeat as _repeat
-from typing import Optional, TypeVar
+from typing import Optional, TypeVar, cast
 
 from typing_extensions import TypedDict
 
 from vocab.ids import id_maker
 
 from . import fields as F
-from .decision import AuthorizationRef, Decision, LoggedRequest, Reason
+from .decision import AuthorizationRef, Decision, LoggedRequest, Reason, WhyNot
 from .errors import UnknownAction, UnknownReference
 from .context import Ctx
 from .evaluate import prohibitions, search
@@ -42,8 +42,9 @@ from .index import ACTION_INDEX, Candidates
 from .numbers import excluded_item_types
 from .pack import Pack
 from .plans import action_plan, for_shape, signature_fields, signature_plan
+from . import agency
 from .rule import Rule
-from .schema import ACTIONS
+from .schema import ACTIONS, CASE_ACTIONS
 from .shapes import JSON
 from .timeutil import Moment, now, ts
 from .world import AuthRec
@@ -122,7 +123,13 @@ class Engine(Facts):
             raise UnknownReference("person", person)
         ai = ACTION_INDEX.get(action)
         if ai is None:
-            raise UnknownAction(action)
+            if action not in CASE_ACTIONS:
+                raise UnknownAction(action)
+            answer = self._agency(person, item, place)  # no authorization grants it: the place and the section do
+            if _log and self.decision_log is not None:
+                asked = dict(zip(LoggedRequest.__annotations__, (person, action, item, t, k, place, seal, case)))
+                self.decision_log(cast(LoggedRequest, asked), answer)
+            return answer
         it = w.items.get(item)
         if it is None:
             raise UnknownReference("item", item)
@@ -221,6 +228,24 @@ class Engine(Facts):
                 )
         return answer
 
+    def _agency(self, person: JSON, item: str, place: str | None) -> Decision:
+        """帮办代办 (rules.agency): the rule the case step's door applies, answered as a decision. The
+        place and the person's section decide; the case named, if any, is the item's (the step's
+        own door checks it is held)."""
+        w = self._state.world
+        it = w.items.get(item)
+        if it is None:
+            raise UnknownReference("item", item)
+        _known(w.places, "place", place)
+        act = agency.act_in(w.tables, person, it.department, place)
+        allowed, reasons, why_not = agency.answer(self.pack, act, it.name)
+        unchecked = ["place"] if place is None and not allowed else []
+        words = (_said, reasons, why_not)
+        policy = self._policy.copy()
+        if allowed:
+            return Decision(self._next_id(), True, "allow", None, None, unchecked, policy, agency.AGENCY, words)
+        return Decision(self._next_id(), False, "not_granted", None, None, unchecked, policy, agency.AGENCY, words)
+
     def _close_actions(
         self,
         person: JSON,
@@ -252,13 +277,13 @@ class Engine(Facts):
         t = _now() if at is None else _time(at)
         k = _now() if known_at is None else _time(known_at)
         out: list[AllowedAction] = []
-        for action in ACTIONS:
+        for action, label in (*ACTIONS.items(), *CASE_ACTIONS.items()):
             a = self.decide(person, action, item, t, k, place, None, None, _log=False)
             if a.allowed:
                 out.append(
                     {
                         "action": action,
-                        "label": ACTIONS[action],
+                        "label": label,
                         "reasons": a.reasons,
                         "authorization": a.authorization,
                         "acting_for": a.acting_for,
@@ -287,6 +312,11 @@ def _time(v: Moment) -> float:
             _TS_CACHE[v] = r
         return r
     return ts(v)
+
+
+def _said(reasons: list[Reason], why_not: WhyNot | None) -> tuple[list[Reason], WhyNot | None]:
+    """The words of an answer decided with its words (rules.agency)."""
+    return reasons, why_not
 
 
 def _known(table: dict[JSON, R], kind: str, key: str | None) -> R | None:

@@ -13,6 +13,8 @@ import vocab
 
 # Actions of docs/design.md §4 with their Chinese labels (used in explanations), and the minimum grants.
 ACTIONS: dict[str, str] = vocab.ACTIONS
+# Acts no authorization grants, answered by the engine beside ACTIONS (帮办代办, rules.agency).
+CASE_ACTIONS: dict[str, str] = vocab.CASE_ACTIONS
 WINDOW_ACTIONS = vocab.WINDOW_ACTIONS
 CHIEF_REP_MINIMUM = vocab.CHIEF_REP_MINIMUM
 GOV_SERVICE_MINIMUM = vocab.GOV_SERVICE_MINIMUM

@@ -52,20 +52,6 @@ ITEM_TYPES = {
     "other_power": "其他行政权力",
     "public_service": "公共服务",
 }
-# The short names the demo catalogue (registry/seed/demo_catalogue.csv) writes item types with.
-ITEM_TYPE_SHORT = {
-    "licensing": "许可",
-    "penalty": "处罚",
-    "coercion": "强制",
-    "levy": "征收",
-    "payment": "给付",
-    "inspection": "检查",
-    "confirmation": "确认",
-    "reward": "奖励",
-    "adjudication": "裁决",
-    "other_power": "其他",
-    "public_service": "服务",
-}
 CASE_TYPES = {"instant": "即办件", "commitment": "承诺件", "report_up": "上报件"}
 COMPLEXITY = {"simple": "简单事项", "complex": "复杂事项"}
 LIMIT_UNITS = {"working_day": "工作日", "calendar_day": "自然日", "month": "个月", "hour": "小时"}
@@ -92,6 +78,11 @@ ACTIONS = {
     "execute_fee": "收费执行",
     "use_seal": "用印",
 }
+# Acts on a case that no authorization grants: who may do them follows from the place and the
+# person's section (帮办代办: a comprehensive window, XT-3.5, or the approval service section, XT-3.2;
+# rules.agency). POST /decisions answers them beside ACTIONS; they are never a power of a grant.
+CASE_ACTIONS = {"agency": "帮办代办"}
+DECISION_ACTIONS = {**ACTIONS, **CASE_ACTIONS}
 # What a window does (docs/design.md §4); also the government service department's minimum grant (XT-3.3.3).
 WINDOW_ACTIONS = ("consult", "receive", "accept", "issue")
 # The powers a chief representative must hold at the least (XT-3.3.3).
@@ -124,7 +115,7 @@ CASE_STEPS = {
     "sealed": "用印",
     "issued": "出件",
     "returned": "退件",
-    "agency": "帮办代办",  # a comprehensive window or the approval section acts for the applicant (XT-3.5, XT-3.2)
+    "agency": CASE_ACTIONS["agency"],  # a comprehensive window or the approval section acts for the applicant
 }
 
 VOCABULARIES: dict[str, dict[str, str]] = {
@@ -139,7 +130,7 @@ VOCABULARIES: dict[str, dict[str, str]] = {
     "unit": LIMIT_UNITS,
     "online_depth": ONLINE_DEPTHS,
     "post": POSTS,
-    "action": ACTIONS,
+    "action": DECISION_ACTIONS,
     "exemption_reason": EXEMPTION_REASONS,
     "seal_kind": SEAL_KINDS,
     "role": ROLES,

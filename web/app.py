@@ -58,6 +58,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         plan_views,
         platform_views,
         registry_views,
+        grant_views,  # after registry_views: the route table keeps its order
         system_views,
         token_views,
     )

@@ -16,7 +16,7 @@ from typing import Any
 
 from flask import g, request
 from flask_login import LoginManager, UserMixin, current_user
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from registry.models import RegistryChange
 from registry.services.accounts import Principal, principal_of, session_user
@@ -79,18 +79,20 @@ class TokenCache:
             self._seen = mark
         if seen < 0:
             return
-        with runtime.reading() as session:
-            # "token": a token revoked or a user disabled (registry.services.tokens, .accounts)
-            changed = session.scalar(
-                select(RegistryChange.seq)
-                .where(RegistryChange.seq > seen, RegistryChange.seq <= mark, RegistryChange.kind == "token")
-                .limit(1)
-            )
-        if changed is not None:
+        # "token": a token revoked or a user disabled (registry.services.tokens, .accounts)
+        changed = runtime.changes.read(_TOKEN_CHANGED, seen=seen, mark=mark)
+        if changed:
             with self._lock:
                 self._cache.clear()
 
 
+_TOKEN_CHANGED = (
+    select(RegistryChange.seq)
+    .where(
+        RegistryChange.seq > bindparam("seen"), RegistryChange.seq <= bindparam("mark"), RegistryChange.kind == "token"
+    )
+    .limit(1)
+)
 _MISSING = object()
 MAX_CACHED_TOKENS = 10_000
 

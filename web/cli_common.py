@@ -3,10 +3,13 @@ refusals (web.refusals) to a Chinese message and an exit status for every comman
 
 from __future__ import annotations
 
+import inspect
 import sys
-from typing import Any, NoReturn
+from pathlib import Path
+from typing import Any, Callable, NoReturn
 
 import click
+from flask.cli import with_appcontext
 
 from web.context import runtime as current_runtime  # noqa: F401  (the runtime the command runs in)
 from web.refusals import REFUSALS, reason_line, refusal_of
@@ -39,6 +42,24 @@ class Refusing:
 
 class RefusingGroup(Refusing, click.Group):
     """A command group whose commands let refusals rise (see Refusing)."""
+
+
+def file_import(group: click.Group, actor: Any) -> Callable[[Callable[[Any, Path], str]], click.Command]:
+    """Make `said = fn(ctx, file)` GROUP's `import FILE` command (its docstring the help): FILE, an
+    existing file, imported in one filing as `actor` (all or nothing), then `said` printed."""
+
+    def decorate(fn: Callable[[Any, Path], str]) -> click.Command:
+        @group.command("import", help=inspect.getdoc(fn))
+        @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+        @with_appcontext
+        def import_command(file: Path) -> None:
+            with current_runtime().filing(actor) as ctx:
+                said = fn(ctx, file)
+            click.echo(said)
+
+        return import_command
+
+    return decorate
 
 
 def time_option(value: str | None):

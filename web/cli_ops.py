@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import Any, Callable
 from pathlib import Path
 
 import click
@@ -76,29 +76,40 @@ def _backup_step(step: str, directory: Path) -> tuple[dict[str, Any], dict[str, 
     return manifest, manifest["checkpoint"]
 
 
-@click.command("backup")
-@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
-@with_appcontext
-def backup_command(directory: Path) -> None:
-    """在服务运行时备份整个登记库（一致快照）到空目录 DIRECTORY；私钥仍以口令加密。"""
-    manifest, cp = _backup_step("backup", directory)
+def _backup_command(step: str, help: str, said: Callable[..., str], *, exists: bool) -> click.Command:
+    """The `backup` or `restore` command: registry.backup's `step` with DIRECTORY, then `said(manifest,
+    checkpoint, directory)` printed."""
+
+    @click.command(step, help=help)
+    @click.argument("directory", type=click.Path(exists=exists, file_okay=False, path_type=Path))
+    @with_appcontext
+    def command(directory: Path) -> None:
+        manifest, cp = _backup_step(step, directory)
+        click.echo(said(manifest, cp, directory))
+
+    return command
+
+
+def _backed_up(manifest: dict[str, Any], cp: dict[str, Any] | None, directory: Path) -> str:
     rows = sum(t["rows"] for t in manifest["tables"].values())
-    click.echo(
-        f"已备份 {len(manifest['tables'])} 张表、{rows} 行到 {directory}"
-        + (f"；最新检查点：{cp['tree_size']} 条记录" if cp else "")
-    )
+    done = f"已备份 {len(manifest['tables'])} 张表、{rows} 行到 {directory}"
+    return done + (f"；最新检查点：{cp['tree_size']} 条记录" if cp else "")
 
 
-@click.command("restore")
-@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@with_appcontext
-def restore_command(directory: Path) -> None:
-    """把备份 DIRECTORY 恢复到空数据库（ONEHALL_DATABASE_URL / SCHEMA），核对检查点后升级到当前版本。"""
-    manifest, cp = _backup_step("restore", directory)
-    click.echo(
-        f"已恢复备份（{manifest['created_at']}）"
-        + (f"：日志 {cp['tree_size']} 条记录，与备份时的检查点一致" if cp else "")
-    )
+def _restored(manifest: dict[str, Any], cp: dict[str, Any] | None, directory: Path) -> str:
+    done = f"已恢复备份（{manifest['created_at']}）"
+    return done + (f"：日志 {cp['tree_size']} 条记录，与备份时的检查点一致" if cp else "")
+
+
+backup_command = _backup_command(
+    "backup", "在服务运行时备份整个登记库（一致快照）到空目录 DIRECTORY；私钥仍以口令加密。", _backed_up, exists=False
+)
+restore_command = _backup_command(
+    "restore",
+    "把备份 DIRECTORY 恢复到空数据库（ONEHALL_DATABASE_URL / SCHEMA），核对检查点后升级到当前版本。",
+    _restored,
+    exists=True,
+)
 
 
 @click.command("import-files")

@@ -10,7 +10,7 @@ import click
 from flask.cli import with_appcontext
 
 from registry.services.context import Actor
-from web.cli_common import RefusingGroup, current_runtime, time_option
+from web.cli_common import RefusingGroup, current_runtime, file_import, time_option
 
 
 @click.group("platform", cls=RefusingGroup)
@@ -18,18 +18,14 @@ def platform_group() -> None:
     """一体化平台：申报记录导入、停机声明。"""
 
 
-@platform_group.command("import")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@with_appcontext
-def import_command(file: Path) -> None:
+@file_import(platform_group, Actor(name="cli-platform-import", role="platform"))
+def import_command(ctx, file: Path) -> str:
     """导入一体化平台导出的申报记录（xlsx 或 csv）；有任何错误则整份拒绝、不写入。"""
     from registry.platform_io import import_applications
     from web.api.platform_views import commitment_secret
 
-    rt = current_runtime()
-    with rt.filing(Actor(name="cli-platform-import", role="platform")) as ctx:
-        n = import_applications(ctx, file, secret=commitment_secret(rt))
-    click.echo(f"已导入 {n} 条一体化平台申报记录")
+    n = import_applications(ctx, file, secret=commitment_secret(current_runtime()))
+    return f"已导入 {n} 条一体化平台申报记录"
 
 
 @platform_group.command("outage")

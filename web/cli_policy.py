@@ -92,7 +92,7 @@ def decide_command(
     import vocab
 
     try:
-        action = vocab.to_code(vocab.ACTIONS, action)
+        action = vocab.to_code(vocab.DECISION_ACTIONS, action)
     except ValueError as exc:
         click.echo(f"错误：{exc}", err=True)
         sys.exit(2)

@@ -14,13 +14,17 @@
 
 JSON by python-json-logger (a maintained formatter for the standard logging module). The request
 line, written for every request (most of them a window's decision, answered in some 50 µs), goes
-straight to that same handler's stream as the formatter would write it when nothing else listens
-to `onehall.requests` (the usual case: configure's handler alone); through the logging machinery
-otherwise (a test's handler, a root handler, a filter).
+straight to that same handler as the formatter would write it when nothing else listens to
+`onehall.requests` (the usual case: configure's handler alone); through the logging machinery
+otherwise (a test's handler, a root handler, a filter). Straight lines are queued on the handler
+and written together, at most FLUSH_S later, by one thread per process: before any other line
+the handler writes, and at exit (a request thread pays neither the write nor the flush).
 """
 
 from __future__ import annotations
 
+import atexit
+import collections
 import contextvars
 import itertools
 import logging
@@ -28,6 +32,7 @@ import logging.handlers
 import os
 import re
 import sys
+import threading
 import time
 from typing import Any
 
@@ -56,26 +61,28 @@ class _Ids:
     system call per request, as uuid4 makes)."""
 
     def __init__(self) -> None:
-        self._pid = -1
-        self._prefix = ""
-        self._count = itertools.count()
+        self.draw()
+        os.register_at_fork(after_in_child=self.draw)  # a forked worker draws its own half
+
+    def draw(self) -> None:
+        self._prefix, self._count = os.urandom(8).hex(), itertools.count()
 
     def next(self) -> str:
-        if self._pid != os.getpid():  # a forked worker draws its own half
-            self._pid, self._prefix, self._count = os.getpid(), os.urandom(8).hex(), itertools.count()
         return f"{self._prefix}{next(self._count) & 0xFFFFFFFFFFFFFFFF:016x}"
 
 
 _IDS = _Ids()
+FLUSH_S = 0.05  # the longest a request line waits in its handler's queue
 _JSON_HANDLER: logging.Handler | None = None  # configure()'s
 _LINE_FIELDS = {"level": "INFO", "logger": REQUESTS.name, "message": "request"}
 
 
-def _direct_handler() -> logging.Handler | None:
+def _direct_handler() -> _Queued | None:
     """configure()'s handler when it alone would write a request line, else None."""
     h = _JSON_HANDLER
     if (
         h is None
+        or not isinstance(h, _Queued)
         or REQUESTS.handlers
         or REQUESTS.filters
         or not REQUESTS.propagate
@@ -90,23 +97,108 @@ def _direct_handler() -> logging.Handler | None:
     return h
 
 
+_SECOND: tuple[int, str] = (-1, "")  # (whole second, its text): strftime once a second
+
+
 def _asctime(now: float) -> str:
     """logging.Formatter.formatTime's default text (what the JSON formatter writes as `time`)."""
-    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(now)) + f",{int(now % 1 * 1000):03d}"
+    global _SECOND
+    second, text = _SECOND
+    if int(now) != second:
+        second, text = int(now), time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(now))
+        _SECOND = (second, text)
+    return f"{text},{int(now % 1 * 1000):03d}"
 
 
-def _write_line(h: logging.StreamHandler, fields: dict[str, Any]) -> None:
-    line = orjson.dumps({"time": _asctime(time.time()), **_LINE_FIELDS, **fields}).decode() + "\n"
-    h.acquire()
-    try:
-        if isinstance(h, logging.handlers.WatchedFileHandler):
-            h.reopenIfNeeded()
-        h.stream.write(line)
-        h.stream.flush()
-    except Exception:  # as logging does: a failed log write never fails the request
-        sys.stderr.write("onehall: a request log line could not be written\n")
-    finally:
-        h.release()
+class _Queued:
+    """A handler that also writes request lines queued by RequestLog (`queue`), in order: before
+    each line it emits itself, on flush, by the flusher thread and at exit."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.queue: collections.deque[str] = collections.deque()
+
+    def write_queued(self) -> None:
+        if not self.queue:
+            return
+        h: Any = self
+        h.acquire()
+        try:
+            lines = []
+            while self.queue:
+                lines.append(self.queue.popleft())
+            if isinstance(h, logging.handlers.WatchedFileHandler):
+                h.reopenIfNeeded()
+            h.stream.write("".join(lines))
+            h.stream.flush()
+        except Exception:  # as logging does: a failed log write never fails the request
+            sys.stderr.write("onehall: request log lines could not be written\n")
+        finally:
+            h.release()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.write_queued()
+        super().emit(record)  # type: ignore[misc]
+
+    def flush(self) -> None:
+        self.write_queued()
+        super().flush()  # type: ignore[misc]
+
+
+class _QueuedStream(_Queued, logging.StreamHandler):
+    pass
+
+
+class _QueuedFile(_Queued, logging.handlers.WatchedFileHandler):
+    pass
+
+
+class _Flusher:
+    """One thread per process writing the queued request lines, FLUSH_S after the first one."""
+
+    def __init__(self) -> None:
+        self.handlers: set[_Queued] = set()
+        self._wake = threading.Event()
+        self._lock = threading.Lock()
+        self._pid = -1
+
+    def wake(self, h: _Queued) -> None:
+        if h not in self.handlers or self._pid != os.getpid():
+            with self._lock:
+                self.handlers.add(h)
+                if self._pid != os.getpid():  # none yet, or forked: this process's own thread
+                    self._wake = threading.Event()
+                    threading.Thread(target=self._run, args=(self._wake,), name="onehall-log", daemon=True).start()
+                    self._pid = os.getpid()
+        self._wake.set()
+
+    def _run(self, wake: threading.Event) -> None:
+        while True:
+            wake.wait()
+            time.sleep(FLUSH_S)
+            wake.clear()  # lines queued from here on wake the next round
+            self.write_all()
+
+    def write_all(self) -> None:
+        for h in list(self.handlers):
+            h.write_queued()
+
+    def forked(self) -> None:
+        """In a forked child: no thread yet, and the parent's queued lines are the parent's to write."""
+        self._pid, self._wake, self._lock = -1, threading.Event(), threading.Lock()
+        for h in self.handlers:
+            h.queue.clear()
+
+
+_FLUSHER = _Flusher()
+atexit.register(_FLUSHER.write_all)
+os.register_at_fork(after_in_child=_FLUSHER.forked)
+
+
+def _write_line(h: _Queued, fields: dict[str, Any]) -> None:
+    h.queue.append(orjson.dumps({"time": _asctime(time.time()), **_LINE_FIELDS, **fields}).decode() + "\n")
+    if not _FLUSHER._wake.is_set():
+        _FLUSHER.wake(h)
 
 
 class RequestLog:
@@ -150,7 +242,7 @@ class RequestLog:
                 }
                 direct = _direct_handler()
                 if direct is not None:
-                    _write_line(direct, fields)  # type: ignore[arg-type]
+                    _write_line(direct, fields)
                 else:
                     REQUESTS.info("request", extra=fields)
             _CURRENT.reset(token)
@@ -186,9 +278,7 @@ def formatter() -> JsonFormatter:
 
 def handler(path: str | None) -> logging.Handler:
     """JSON lines to `path` (reopened when logrotate moves it: WatchedFileHandler) or stderr."""
-    h: logging.Handler = (
-        logging.handlers.WatchedFileHandler(path, encoding="utf-8") if path else logging.StreamHandler(sys.stderr)
-    )
+    h: logging.Handler = _QueuedFile(path, encoding="utf-8") if path else _QueuedStream(sys.stderr)
     h.setFormatter(formatter())
     h.addFilter(RequestContext())
     return h

@@ -91,7 +91,6 @@ def chief_representative(alerts_world, dept, name):
     """The department's A post: a person of its own, authorized with the chief representative's
     minimum powers, signing in with an account linked to that person."""
     from registry.services import org
-    from registry.services.accounts import create_token, create_user
     from registry.services.context import SYSTEM
     from vocab import CHIEF_REP_MINIMUM
 
@@ -109,10 +108,7 @@ def chief_representative(alerts_world, dept, name):
         },
         code.lower(),
     )
-    with w.rt.filing_session() as session:
-        account = f"{code.lower()}_rep"
-        create_user(session, account, "department", None, department=code, person=person)
-        w.tokens[account] = create_token(session, account)
+    w.account(f"{code.lower()}_rep", "department", code, person)
 
 
 # ------------------------------------------------------------------ 假如/当: cases and their steps

@@ -69,7 +69,6 @@ class AlertsWorld:
         from registry import migrate
         from registry.calendar import seed_from_chinesecalendar
         from registry.services import org
-        from registry.services.accounts import create_token, create_user
         from registry.services.context import SYSTEM
         from web.app import create_app
         from application.config import Settings
@@ -111,17 +110,26 @@ class AlertsWorld:
                 ctx, {"name": "孙兰", "department": "DAJ", "position": "审批服务科科员"}
             ).id
             seed_from_chinesecalendar(ctx.session, [2026])
-        with self.rt.filing_session() as session:  # tokens only: no password hashing
-            for name, role, dept, person in [
-                ("fgw", "department", "FGW", self.people["fgw"]),
-                ("daj", "department", "DAJ", self.people["daj"]),
-                ("sgb", "reform_office", None, None),
-                ("audit", "auditor", None, None),
-                ("win", "window", None, self.people["w"]),
-            ]:
-                create_user(session, name, role, None, department=dept, person=person)
-                self.tokens[name] = create_token(session, name)
+        for name, role, dept, person in [
+            ("fgw", "department", "FGW", self.people["fgw"]),
+            ("daj", "department", "DAJ", self.people["daj"]),
+            ("sgb", "reform_office", None, None),
+            ("audit", "auditor", None, None),
+            ("win", "window", None, self.people["w"]),
+        ]:
+            self.account(name, role, dept, person)
         self.client = self.app.test_client()
+
+    def account(self, name: str, role: str, department: str | None = None, person: int | None = None) -> str:
+        """The API token of the account `name`, made with its user on first use (tokens only: no
+        password hashing)."""
+        if name not in self.tokens:
+            from registry.services.accounts import create_token, create_user
+
+            with self.rt.filing_session() as session:
+                create_user(session, name, role, None, department=department, person=person)
+                self.tokens[name] = create_token(session, name)
+        return self.tokens[name]
 
     @contextmanager
     def clock(self, at: datetime):
@@ -143,12 +151,7 @@ class AlertsWorld:
 
     def report(self, platform_no: str, item: str, applicant: str, at: datetime) -> None:
         """The integrated platform reports an application through its API client (role platform)."""
-        if "yth" not in self.tokens:
-            from registry.services.accounts import create_token, create_user
-
-            with self.rt.filing_session() as session:
-                create_user(session, "yth", "platform", None)
-                self.tokens["yth"] = create_token(session, "yth")
+        self.account("yth", "platform")
         self.post(
             "/platform/applications",
             {"platform_no": platform_no, "item": item, "applicant": applicant, "applied_at": at.isoformat()},

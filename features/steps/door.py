@@ -97,12 +97,7 @@ def returned(alerts_world, at, number):
 @given(parsers.re(rf"政务服务部门声明一体化平台于(?P<start>{TIME})至(?P<end>{TIME})停机"))
 def outage(alerts_world, start, end):
     w = alerts_world
-    if "zwfw" not in w.tokens:
-        from registry.services.accounts import create_token, create_user
-
-        with w.rt.filing_session() as session:
-            create_user(session, "zwfw", "gov_service", None, department="ZWFW")
-            w.tokens["zwfw"] = create_token(session, "zwfw")
+    w.account("zwfw", "gov_service", "ZWFW")
     w.post(
         "/platform/outages",
         {"start": moment(start).isoformat(), "end": moment(end).isoformat(), "reason": "省一体化平台升级维护"},
@@ -235,7 +230,6 @@ def forbidden_checked(alerts_world, rule):
 def approval_section_person(alerts_world, name):
     """FGW's approval service section and one of its people, signing in with an account of their own."""
     from registry.services import org
-    from registry.services.accounts import create_token, create_user
     from registry.services.context import SYSTEM
 
     w = alerts_world
@@ -244,9 +238,8 @@ def approval_section_person(alerts_world, name):
         person = org.create_person(
             ctx, {"name": name, "department": "FGW", "section": section.id, "position": "科员"}
         ).id
-    with w.rt.filing_session() as session:
-        create_user(session, "fgw_sec", "department", None, department="FGW", person=person)
-        w.tokens["fgw_sec"] = create_token(session, "fgw_sec")
+    w.account("fgw_sec", "department", "FGW", person)
+    w.people[name] = person
 
 
 AGENCY_WHO = {"综合窗口": "win", "市发改委": "fgw", "市发改委审批服务科": "fgw_sec"}
@@ -284,6 +277,45 @@ def agency_recorded(alerts_world):
 )
 def agency_refused(alerts_world, rule, clause, text):
     refused(alerts_world, rule, clause, text)
+    assert _counts(alerts_world) == alerts_world.before
+
+
+PERSON_KEYS = {"赵丽": "w", "钱进": "fgw"}  # the clerks of the scenario's world (features/steps/alerts.py)
+
+
+@when(parsers.re(rf"询问(?P<who>[^的]+)的(?P<name>[^能]+)能否在(?P<place>{PLACE})为“(?P<item>[^”]+)”的申请人帮办代办"))
+def ask_agency(alerts_world, who, name, place, item):
+    """POST /decisions with action `agency`: the same rule as the case step (rules.agency)."""
+    w = alerts_world
+    r = w.client.post(
+        "/api/v1/decisions",
+        json={
+            "person": w.people[PERSON_KEYS.get(name, name)],
+            "action": "agency",
+            "item": w.items[item],
+            "place": PLACES_HERE[place],
+        },
+        headers=bearer(w.tokens["win"]),
+    )
+    assert r.status_code == 200, r.get_json()
+    w.decision = r.get_json()
+
+
+@then(
+    parsers.re(
+        r"判定(?P<verdict>允许|不允许)，依据规则(?P<rule>[\w.]+)（条款(?P<clause>XT-[\d.]+)），理由包含“(?P<text>.+)”"
+    )
+)
+def agency_decision(alerts_world, verdict, rule, clause, text):
+    body = alerts_world.decision
+    assert body["allowed"] is (verdict == "允许"), body
+    assert any(r["rule"] == rule and r["clause"] == clause and text in r["detail"] for r in body["reasons"]), body
+
+
+@then("帮办代办被拒绝，理由与判定的理由相同")
+def agency_refused_alike(alerts_world):
+    code, body, _ = alerts_world.answer
+    assert code == 403 and body["reasons"] == alerts_world.decision["reasons"], (body, alerts_world.decision)
     assert _counts(alerts_world) == alerts_world.before
 
 

@@ -16,14 +16,8 @@ from features.steps.world import rows
 
 
 def _gs(w) -> dict[str, str]:
-    if "zwfw" not in w.tokens:
-        from registry.services.accounts import create_token, create_user
-
-        with w.rt.filing_session() as session:
-            create_user(session, "zwfw", "gov_service", None, department="ZWFW")
-            w.tokens["zwfw"] = create_token(session, "zwfw")
-        w.app.config["WTF_CSRF_ENABLED"] = False  # the page's forms, posted by the scenario
-    return bearer(w.tokens["zwfw"])
+    w.app.config["WTF_CSRF_ENABLED"] = False  # the page's forms, posted by the scenario
+    return bearer(w.account("zwfw", "gov_service", "ZWFW"))
 
 
 def _counts(w) -> tuple[int, int]:

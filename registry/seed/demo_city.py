@@ -55,7 +55,7 @@ def _catalogue_rows() -> list[list[str]]:
 with (SEED_DIR / "demo_tables.yaml").open(encoding="utf-8") as _fh:
     TABLES: dict[str, Any] = yaml.safe_load(_fh)
 
-TYPES = {short: code for code, short in vocab.ITEM_TYPE_SHORT.items()}
+TYPES: dict[str, str] = TABLES["item_types"]
 NOT_ON_APPLICATION = {"penalty", "coercion", "inspection"}
 DEPTHS = {"网办": "full_online", "预审": "pre_review", "核验": "verify_original", "现场": "on_site"}
 

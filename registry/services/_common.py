@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 import vocab
-from registry.errors import ErrorList, NotFound, invalid
+from registry.errors import Conflict, ErrorList, NotFound, invalid
+from registry.fastsql import run
 from registry.models import Department, ItemVersion, Person
 
 T = TypeVar("T")
@@ -19,6 +20,12 @@ def get_or_invalid(session: Session, model: type[T], key: Any, field: str, label
     if obj is None:
         raise invalid(field, f"{label}“{key}”不存在")
     return obj
+
+
+def ensure_new(session: Session, model: type, code: str, label: str) -> None:
+    """Conflict when a `model` row under `code` exists already (codes are never reused)."""
+    if session.get(model, code) is not None:
+        raise Conflict(f"{label}编码“{code}”已存在")
 
 
 def get_or_404(session: Session, model: type[T], key: Any, label: str) -> T:
@@ -60,6 +67,43 @@ def latest_item(session: Session, code: str, *, published_only: bool = False) ->
     if published_only:
         stmt = stmt.where(ItemVersion.status == "published")
     return session.scalars(stmt.order_by(ItemVersion.version.desc()).limit(1)).first()
+
+
+_PUBLISHED_ID = (
+    select(ItemVersion.id)
+    .where(ItemVersion.code == bindparam("code"), ItemVersion.status == "published")
+    .order_by(ItemVersion.version.desc())
+    .limit(1)
+)
+
+
+class PublishedItems:
+    """`latest_item(..., published_only=True)` for a worker that asks it on every acceptance: which
+    version is the newest published one is one indexed read on the driver each time; the version's
+    row is loaded once per process, since a version is never updated in place but for its status
+    (registry.models.catalog.ItemVersion), which that read checks. The rows given out are detached
+    (read-only: no session's rollback expires them)."""
+
+    MAX = 4096
+
+    def __init__(self) -> None:
+        self._rows: dict[int, ItemVersion] = {}
+
+    def get(self, session: Session, code: str) -> ItemVersion | None:
+        rows = run(session, _PUBLISHED_ID, code=code)
+        if not rows:
+            return None
+        version_id = rows[0][0]
+        item = self._rows.get(version_id)
+        if item is None:
+            item = session.get(ItemVersion, version_id)
+            if item is None:  # pragma: no cover - the row just read
+                return None
+            session.expunge(item)
+            if len(self._rows) >= self.MAX:
+                self._rows.clear()
+            self._rows[version_id] = item
+        return item
 
 
 def require_items(ctx, codes: Any, field: str, department_code: str | None = None) -> None:

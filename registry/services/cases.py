@@ -9,14 +9,24 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 import vocab
 from registry.errors import Conflict, NotFound, invalid
+from registry.fastsql import BulkInsert, insert_rows, run
 from registry.models import Alert, Case, CaseStep, ItemVersion, Person, Place
 from registry.services._common import latest_item
 from registry.services.context import FilingContext, iso
 from registry.services.platform import application_key, mark_step
+
+# Whether the place, the case number and the person exist, in one statement.
+_EXISTING = select(
+    select(Place.code).where(Place.code == bindparam("place")).scalar_subquery(),
+    select(Case.number).where(Case.number == bindparam("number")).scalar_subquery(),
+    select(Person.id).where(Person.id == bindparam("person")).scalar_subquery(),
+)
+_INSERT_CASE = BulkInsert(Case.__table__)
+_INSERT_STEP = BulkInsert(CaseStep.__table__)
 
 __all__ = ["application_key", "open_case", "add_step", "raise_alert", "acknowledge_alert"]
 
@@ -44,12 +54,15 @@ def open_case(
         item = latest_item(ctx.session, data["item"], published_only=True)
     if item is None:
         raise invalid("item", f"事项“{data['item']}”不在实施清单中")
-    if ctx.session.get(Place, data["place"]) is None:
-        raise invalid("place", f"场所“{data['place']}”不存在")
-    if ctx.session.get(Case, data["number"]) is not None:
-        raise Conflict(f"办件编号“{data['number']}”已存在")
     person = data.get("person")
-    if person is not None and ctx.session.get(Person, person) is None:
+    place, taken, known_person = run(ctx.session, _EXISTING, place=data["place"], number=data["number"], person=person)[
+        0
+    ]
+    if place is None:
+        raise invalid("place", f"场所“{data['place']}”不存在")
+    if taken is not None:
+        raise Conflict(f"办件编号“{data['number']}”已存在")
+    if person is not None and known_person is None:
         raise invalid("person", f"人员“{person}”不存在")
     accepted_at = data.get("accepted_at") or ctx.now
     platform_record = bool(data.get("platform_record", True)) and platform_due_at is None
@@ -86,13 +99,16 @@ def open_case(
         pending_platform=pending,
         platform_due_at=platform_due_at,
         decision_id=decision_id,
+        status="open",
         filed_at=ctx.now,
         log_index=logged.index,
     )
-    ctx.session.add(case)
-    _step(ctx, case, "accepted", person=person, place=case.place, at=accepted_at)
+    # The rows go straight to the driver (registry.fastsql): the caller only reads the case back. The
+    # unique open platform_no is checked by this insert, inside the transaction.
+    insert_rows(ctx.session, _INSERT_CASE, [case])
+    _step(ctx, case, "accepted", person=person, place=case.place, at=accepted_at, insert=_INSERT_STEP)
     ctx.changed("case", case.number)
-    ctx.session.flush()  # the unique open platform_no is checked here, inside the transaction
+    ctx.session.flush()
     return case
 
 
@@ -120,9 +136,17 @@ def add_step(
 
 
 def _step(
-    ctx: FilingContext, case: Case, step: str, *, person: int | None, place: str | None, at: datetime | None
+    ctx: FilingContext,
+    case: Case,
+    step: str,
+    *,
+    person: int | None,
+    place: str | None,
+    at: datetime | None,
+    insert: BulkInsert | None = None,
 ) -> CaseStep:
-    """Log one step of `case`, then add its row (stamped with the log index)."""
+    """Log one step of `case`, then add its row (stamped with the log index); with `insert`, the row is
+    inserted through it instead of added to the session."""
     mark_step(case, step)
     at = at or ctx.now
     logged = ctx.log(
@@ -133,7 +157,10 @@ def _step(
     row = CaseStep(
         case=case.number, step=step, at=at, place=place, person=person, filed_at=ctx.now, log_index=logged.index
     )
-    ctx.session.add(row)
+    if insert is None:
+        ctx.session.add(row)
+    else:
+        insert_rows(ctx.session, insert, [row])
     return row
 
 

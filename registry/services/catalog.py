@@ -5,15 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 import vocab
-from registry.errors import Conflict, ErrorList, NotFound, invalid
+from registry.errors import ErrorList, NotFound, invalid
 from registry.models import Department, DirectoryItem, FeeReview, FunctionSection, Hall, ItemReview, ItemVersion
 from registry.models.catalog import ITEM_FIELDS
-from registry.services._common import code_of, department, latest_item
+from registry.services._common import code_of, department, ensure_new, latest_item
 from registry.services.context import FilingContext, iso
 from registry.record_views import log_state
+from registry.search import newest_published
 
 
 def create_directory_item(ctx: FilingContext, data: dict[str, Any]) -> DirectoryItem:
@@ -21,8 +22,7 @@ def create_directory_item(ctx: FilingContext, data: dict[str, Any]) -> Directory
     errors = ErrorList()
     item_type = code_of(errors, vocab.ITEM_TYPES, data.get("item_type"), "item_type")
     errors.raise_if_any()
-    if ctx.session.get(DirectoryItem, data["code"]) is not None:
-        raise Conflict(f"目录编码“{data['code']}”已存在")
+    ensure_new(ctx.session, DirectoryItem, data["code"], "目录")
     row = DirectoryItem(code=data["code"], name=data["name"], item_type=item_type, legal_basis=data.get("legal_basis"))
     ctx.session.add(row)
     ctx.session.flush()
@@ -34,8 +34,7 @@ def create_function_section(ctx: FilingContext, data: dict[str, Any]) -> Functio
     ctx.require_role("gov_service", "reform_office")
     if data.get("lead_department"):
         department(ctx.session, data["lead_department"], "lead_department")
-    if ctx.session.get(FunctionSection, data["code"]) is not None:
-        raise Conflict(f"功能板块编码“{data['code']}”已存在")
+    ensure_new(ctx.session, FunctionSection, data["code"], "功能板块")
     row = FunctionSection(
         code=data["code"],
         name=data["name"],
@@ -249,11 +248,6 @@ def review_fee(ctx: FilingContext, item_code: str, data: dict[str, Any]) -> FeeR
 
 def published_items(session) -> list[ItemVersion]:
     """The implementation list: the newest published version of every item."""
-    newest = (
-        select(ItemVersion.code, func.max(ItemVersion.version).label("v"))
-        .where(ItemVersion.status == "published")
-        .group_by(ItemVersion.code)
-        .subquery()
-    )
+    newest = newest_published()
     stmt = select(ItemVersion).join(newest, (ItemVersion.code == newest.c.code) & (ItemVersion.version == newest.c.v))
     return list(session.scalars(stmt.order_by(ItemVersion.department, ItemVersion.code)))

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from registry.db import utcnow
 from registry.errors import Forbidden
-from registry.models import RegistryChange
+from registry.change_signal import add_change
 
 # A filing whose effective start lies this far or more before the filing is late (补录).
 LATE_GRACE = timedelta(minutes=1)
@@ -118,7 +118,7 @@ class FilingContext:
 
     def changed(self, kind: str, key: Any, note: str | None = None) -> None:
         """Add to the change feed; registry.change_signal wakes every worker at commit."""
-        self.session.add(RegistryChange(kind=kind, key=str(key), note=note, changed_at=self.now))
+        add_change(self.session, kind=kind, key=str(key), note=note, at=self.now)
 
     def record(
         self,

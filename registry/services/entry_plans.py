@@ -284,8 +284,6 @@ def _step(
     row = EntryPlanStep(
         plan=plan.id, step=step, by_body=ctx.actor.body, reasons=list(reasons or []), note=note, filed_at=ctx.now
     )
-    ctx.session.add(row)
-    ctx.session.flush()
     record: dict[str, Any] = {
         "plan": plan.id,
         "department": plan.department,
@@ -297,8 +295,10 @@ def _step(
     }
     if content is not None:
         record["content"] = content
-    row.log_index = ctx.log("entry_plan_step", record, ref=plan.id, personal={"note": note} if note else None).index
-    ctx.changed("entry_plan", plan.id)
+    personal = {"note": note} if note else None
+    ctx.record(
+        row, "entry_plan_step", lambda: record, ref=plan.id, personal=personal, feed="entry_plan", feed_key=plan.id
+    )
     return row
 
 

@@ -20,7 +20,15 @@ from registry.models import (
     Section,
     StaffFiling,
 )
-from registry.services._common import code_of, department, ensure_order, get_or_invalid, person, signed_departments
+from registry.services._common import (
+    code_of,
+    department,
+    ensure_new,
+    ensure_order,
+    get_or_invalid,
+    person,
+    signed_departments,
+)
 from registry.services.context import FilingContext, iso
 from registry.record_views import log_state
 
@@ -34,8 +42,7 @@ def create_department(ctx: FilingContext, data: dict[str, Any]) -> Department:
     if kind not in vocab.DEPARTMENT_KINDS:
         errors.add("kind", f"未知机构类别“{kind}”")
     errors.raise_if_any()
-    if ctx.session.get(Department, data["code"]) is not None:
-        raise Conflict(f"部门编码“{data['code']}”已存在")
+    ensure_new(ctx.session, Department, data["code"], "部门")
     if ctx.session.scalar(select(Department).where(Department.name == data["name"])) is not None:
         raise Conflict(f"部门名称“{data['name']}”已存在")
     dept = Department(
@@ -103,8 +110,7 @@ def create_hall(ctx: FilingContext, data: dict[str, Any]) -> Hall:
     errors.raise_if_any()
     if data.get("host_department"):
         department(ctx.session, data["host_department"], "host_department")
-    if ctx.session.get(Hall, data["code"]) is not None:
-        raise Conflict(f"大厅编码“{data['code']}”已存在")
+    ensure_new(ctx.session, Hall, data["code"], "大厅")
     hall = Hall(code=data["code"], name=data["name"], kind=kind, host_department=data.get("host_department"))
     log_state(ctx, "hall", hall)
     return hall
@@ -132,8 +138,7 @@ def create_place(ctx: FilingContext, data: dict[str, Any]) -> Place:
         department(ctx.session, dept)
     if data.get("function_section"):
         get_or_invalid(ctx.session, FunctionSection, data["function_section"], "function_section", "功能板块")
-    if ctx.session.get(Place, data["code"]) is not None:
-        raise Conflict(f"场所编码“{data['code']}”已存在")
+    ensure_new(ctx.session, Place, data["code"], "场所")
     place = Place(
         code=data["code"],
         name=data["name"],
@@ -255,8 +260,7 @@ def create_seal(ctx: FilingContext, data: dict[str, Any]) -> Seal:
     errors = ErrorList()
     kind = code_of(errors, vocab.SEAL_KINDS, data.get("kind"), "kind")
     errors.raise_if_any()
-    if ctx.session.get(Seal, data["code"]) is not None:
-        raise Conflict(f"印章编码“{data['code']}”已存在")
+    ensure_new(ctx.session, Seal, data["code"], "印章")
     seal = Seal(code=data["code"], name=data["name"], department=data["department"], kind=kind)
     log_state(ctx, "seal", seal)
     return seal

@@ -78,3 +78,24 @@ def test_a_key_rotated_by_another_worker_signs_the_next_append(logdb: LogHarness
     logdb.export(tmp_path / "x")
     report = verify_export(tmp_path / "x", workers=1, progress=False, external_checkpoints=[logdb.outside])
     assert report.ok, report.summary()
+
+
+def test_appends_in_one_transaction_carry_the_tree_forward(logdb: LogHarness):
+    """A transaction appending several leaves (an acceptance logs two) reads the tail once and carries
+    the right edge forward; every size it passes, odd and even, leaves the stored tree right. A
+    savepoint rolled back after an append undoes it, and the next append reads the tail again."""
+    for count in (1, 2, 3, 5, 7):
+        with logdb.filing() as session:
+            indexes = [
+                logdb.log.append(session, kind="test", body=BODY, record=logdb.record()).index for _ in range(count)
+            ]
+        assert indexes == list(range(indexes[0], indexes[0] + count))
+    logdb.assert_nodes_consistent()
+    with logdb.filing() as session:
+        first = logdb.log.append(session, kind="test", body=BODY, record=logdb.record()).index
+        with pytest.raises(Abort):
+            with session.begin_nested():
+                logdb.log.append(session, kind="test", body=BODY, record=logdb.record())
+                raise Abort
+        assert logdb.log.append(session, kind="test", body=BODY, record=logdb.record()).index == first + 1
+    logdb.assert_nodes_consistent()

@@ -88,16 +88,8 @@ def test_retention_is_at_least_six_months_and_the_logrotate_stanza_keeps_it(tmp_
     assert "rotate 365" in stanza and "daily" in stanza and str(tmp_path / "onehall.json") in stanza
 
 
-def test_the_request_line_written_straight_to_the_handler_is_the_formatters_line(
-    client,
-    world,
-    monkeypatch,  # noqa: F811
-    request,
-):
-    """The request line skips the logging machinery when configure()'s handler alone would write it:
-    the same fields, the same values, as the JSON formatter writes through logging."""
-    import re
-
+def _straight_handler(client, world, monkeypatch, request):  # noqa: F811
+    """configure()'s handler alone on `onehall`, writing to a string: (stream, handler, a decision body)."""
     file_item(client, world)
     stream = io.StringIO()
     h = jsonlog.handler(None)
@@ -109,10 +101,24 @@ def test_the_request_line_written_straight_to_the_handler_is_the_formatters_line
     request.addfinalizer(lambda: onehall.setLevel(saved))  # setLevel, not the attribute: it clears the level cache
     onehall.setLevel(logging.INFO)
     monkeypatch.setattr(logging.root, "handlers", [])  # pytest's capture handlers would send it through logging
-    body = {"person": world["people"]["a"], "action": "decide", "item": "FGW-001"}
+    return stream, h, {"person": world["people"]["a"], "action": "decide", "item": "FGW-001"}
+
+
+def test_the_request_line_written_straight_to_the_handler_is_the_formatters_line(
+    client,
+    world,
+    monkeypatch,  # noqa: F811
+    request,
+):
+    """The request line skips the logging machinery when configure()'s handler alone would write it:
+    the same fields, the same values, as the JSON formatter writes through logging."""
+    import re
+
+    stream, h, body = _straight_handler(client, world, monkeypatch, request)
 
     def ask() -> dict:
         assert client.post("/api/v1/decisions", headers=bearer(world["tokens"]["win"]), json=body).status_code == 200
+        h.flush()  # the straight line waits in the handler's queue (written by the flusher thread)
         return json.loads(stream.getvalue().splitlines()[-1])
 
     assert jsonlog._direct_handler() is h
@@ -130,3 +136,30 @@ def test_the_request_line_written_straight_to_the_handler_is_the_formatters_line
         assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}", line["time"])
         assert re.fullmatch(r"[0-9a-f]{32}", line["request_id"])
     assert direct["request_id"] != through_logging["request_id"]
+
+
+def test_queued_request_lines_are_written_by_the_flusher_and_before_any_other_line(client, world, monkeypatch, request):  # noqa: F811
+    """A straight request line is written without anyone flushing (by the process's flusher
+    thread), and never after a line the handler writes later."""
+    import time
+
+    stream, h, body = _straight_handler(client, world, monkeypatch, request)
+    ask = lambda: client.post("/api/v1/decisions", headers=bearer(world["tokens"]["win"]), json=body)  # noqa: E731
+
+    assert ask().status_code == 200
+    deadline = time.monotonic() + 10
+    while not stream.getvalue() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    first = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert [x["logger"] for x in first] == ["onehall.requests"] and first[0]["user"] == "win"
+
+    stream.seek(0)
+    stream.truncate()
+    h.acquire()  # the flusher waits for the handler's lock; this thread's own lines do not
+    try:
+        assert ask().status_code == 200
+        logging.getLogger("onehall.scheduler").info("after the request")
+    finally:
+        h.release()
+    later = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert [x["logger"] for x in later] == ["onehall.requests", "onehall.scheduler"]

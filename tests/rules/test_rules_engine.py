@@ -251,7 +251,8 @@ def test_every_prohibition_that_fires_is_listed():
 def test_allowed_actions():
     e = _engine_with()
     acts = {a["action"] for a in e.allowed_actions(1, "I1", at=T0 + DAY, place="W")}
-    assert acts == {"decide", "use_seal"}
+    assert acts == {"decide", "use_seal", "agency"}  # 帮办代办: anyone at a comprehensive window (rules.agency)
+    assert "agency" not in {a["action"] for a in e.allowed_actions(1, "I1", at=T0 + DAY, place="K")}
 
 
 def test_decision_log_and_replay():

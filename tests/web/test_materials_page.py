@@ -136,3 +136,12 @@ def test_the_list_is_paged_and_only_the_service_department_opens_it(client, ui, 
     login(client, "fgw")
     assert client.get("/gs/materials").status_code == 403
     assert client.post("/gs/materials", data={"step": "check"}).status_code == 403
+
+
+def test_the_downloaded_list_imports_again_unchanged(client, ui, rt):
+    login(client, "zwfw")
+    assert _confirm(client, _upload(client, CSV).text).status_code == 302
+    download = client.get("/gs/materials", query_string={"format": "xlsx"})
+    assert download.status_code == 200 and download.data[:2] == b"PK"
+    again = _upload(client, download.data, "材料目录.xlsx")
+    assert again.status_code == 200 and "将新增 0 条、修改 0 条" in again.text and "无需导入" in again.text

@@ -46,7 +46,6 @@ def gaps_view(body: GapsIn):
     body=WhatIfIn,
     roles=("reform_office", "auditor", "department"),
     tag="analysis",
-    response={"type": "object"},
 )
 def what_if_view(body: WhatIfIn):
     from application.analysis import what_if

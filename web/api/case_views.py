@@ -8,56 +8,56 @@ from sqlalchemy import select
 from registry import models as m
 from registry.services import cases as case_service
 from web.api import schemas as s
-from web.api.listing import LIST_QUERY, listing
+from web.api.listing import LIST_QUERY, PAGE, listing
 from web.api.problems import problem
-from web.api.routing import route
-from web.api.serialize import t
+from web.api.routing import tagged
+from web.api.serialize import fields, t
 from application.runtime import actor_of
 from web.context import runtime
 
-LIST = {
-    "type": "object",
-    "required": ["items", "next"],
-    "properties": {"items": {"type": "array"}, "next": {"type": ["string", "null"]}},
-}
+route, filing = tagged("cases")
+
+
+CASE_FIELDS = (
+    "number",
+    "item",
+    "department",
+    "place",
+    "accepted_at",
+    "due_at",
+    "clock_pending",
+    "platform_record",
+    "platform_no",
+    "status",
+    "pending_platform",
+    "platform_due_at",
+    "decision_id",
+    "log_index",
+)
+ALERT_FIELDS = (
+    "id",
+    "rule",
+    "clause",
+    "department",
+    "case",
+    "level",
+    "text",
+    "raised_at",
+    "state",
+    "acknowledged_at",
+    "resolved_at",
+)
 
 
 def case_json(c: m.Case) -> dict:
-    return {
-        "number": c.number,
-        "item": c.item,
-        "department": c.department,
-        "place": c.place,
-        "accepted_at": t(c.accepted_at),
-        "due_at": t(c.due_at),
-        "clock_pending": c.clock_pending,
-        "platform_record": c.platform_record,
-        "platform_no": c.platform_no,
-        "status": c.status,
-        "pending_platform": c.pending_platform,
-        "platform_due_at": t(c.platform_due_at),
-        "decision_id": c.decision_id,
-        "log_index": c.log_index,
-    }
+    return fields(c, *CASE_FIELDS)
 
 
 def alert_json(a: m.Alert) -> dict:
-    return {
-        "id": a.id,
-        "rule": a.rule,
-        "clause": a.clause,
-        "department": a.department,
-        "case": a.case,
-        "level": a.level,
-        "text": a.text,
-        "raised_at": t(a.raised_at),
-        "state": a.state,
-        "acknowledged_at": t(a.acknowledged_at),
-        "resolved_at": t(a.resolved_at),
-    }
+    return fields(a, *ALERT_FIELDS)
 
 
-@route("GET", "/cases", "办件列表", query=LIST_QUERY, response=LIST, tag="cases")
+@route("GET", "/cases", "办件列表", query=LIST_QUERY, response=PAGE)
 def list_cases():
     """A window sees every case (it accepts for the whole hall); a department its own."""
     return listing(
@@ -67,16 +67,7 @@ def list_cases():
     )
 
 
-@route(
-    "POST",
-    "/cases",
-    "受理办件（先判定受理权限，再登记并签名记入日志）",
-    body=s.CaseIn,
-    roles=("window", "gov_service"),
-    status=201,
-    response={"type": "object"},
-    tag="cases",
-)
+@filing("/cases", "受理办件（先判定受理权限，再登记并签名记入日志）", body=s.CaseIn, roles=("window", "gov_service"))
 def open_case(body: s.CaseIn):
     from application.casework import accept_case
 
@@ -84,15 +75,11 @@ def open_case(body: s.CaseIn):
     return case_json(case), 201
 
 
-@route(
-    "POST",
+@filing(
     "/cases/{number}/steps",
     "记录办件环节（签名记入日志）",
     body=s.CaseStepIn,
     roles=("window", "gov_service", "department"),
-    status=201,
-    response={"type": "object"},
-    tag="cases",
 )
 def add_step(number: str, body: s.CaseStepIn):
     """The step's person is the caller's linked person, its place a bound token's place, its
@@ -104,28 +91,12 @@ def add_step(number: str, body: s.CaseStepIn):
     return out, 201
 
 
-@route(
-    "GET",
-    "/alerts",
-    "预警列表",
-    roles=("auditor", "department", "reform_office"),
-    query=LIST_QUERY,
-    response=LIST,
-    tag="cases",
-)
+@route("GET", "/alerts", "预警列表", roles=("auditor", "department", "reform_office"), query=LIST_QUERY, response=PAGE)
 def list_alerts():
     return listing(select(m.Alert).order_by(m.Alert.raised_at.desc()), alert_json, m.Alert.department)
 
 
-@route(
-    "POST",
-    "/alerts/{alert_id}/ack",
-    "确认预警",
-    roles=("auditor", "department"),
-    status=201,
-    response={"type": "object"},
-    tag="cases",
-)
+@filing("/alerts/{alert_id}/ack", "确认预警", roles=("auditor", "department"))
 def ack_alert(alert_id: str):
     if not alert_id.isdigit():
         return problem(404, "记录不存在", f"预警“{alert_id}”不存在")

@@ -12,21 +12,17 @@ from sqlalchemy import case as sql_case
 from registry import models as m
 from registry.db import utcnow
 from registry.services import findings as finding_service
-from web.api.listing import paginate
-from web.api.problems import problem
-from web.api.routing import route
+from web.api.listing import PAGE, paginate
+from web.api.problems import invalid, problem
+from web.api.routing import filing, route
 from web.api.schemas import Body
-from web.api.serialize import t
+from web.api.serialize import fields, t
 from web.api.types import parse_time
 from application.runtime import actor_of
+from application.scheduler import finding_json
 from web.context import runtime
 
 READERS = ("reform_office", "auditor", "department")
-LIST = {
-    "type": "object",
-    "required": ["items", "next"],
-    "properties": {"items": {"type": "array"}, "next": {"type": ["string", "null"]}},
-}
 
 
 class FindingNoteIn(Body):
@@ -35,32 +31,9 @@ class FindingNoteIn(Body):
 
 def event_json(e: m.FindingEvent) -> dict:
     return {
-        "id": e.id,
-        "event": e.event,
+        **fields(e, "id", "event"),
         "event_label": finding_service.EVENTS.get(e.event, e.event),
-        "by": e.by,
-        "by_user": e.by_user,
-        "note": e.note,
-        "at": t(e.at),
-        "log_index": e.log_index,
-    }
-
-
-def finding_json(f: m.Finding) -> dict:
-    return {
-        "id": f.id,
-        "rule": f.rule,
-        "clause": f.clause,
-        "subject": f.subject,
-        "department": f.department,
-        "severity": f.severity,
-        "strength": f.strength,
-        "text": f.text,
-        "state": f.state,
-        "state_label": finding_service.STATES.get(f.state, f.state),
-        "first_seen": t(f.first_seen),
-        "last_seen": t(f.last_seen),
-        "closed_at": t(f.closed_at),
+        **fields(e, "by", "by_user", "note", "at", "log_index"),
     }
 
 
@@ -71,7 +44,7 @@ def _time_arg(name: str):
     try:
         return parse_time(raw), None
     except ValueError as exc:
-        return None, problem(422, "数据校验未通过", str(exc), errors=[{"field": name, "message": str(exc)}])
+        return None, invalid(name, str(exc))
 
 
 def _department_scope():
@@ -98,7 +71,7 @@ def _department_scope():
         "page": "页码",
         "per_page": "每页条数（≤ 500）",
     },
-    response=LIST,
+    response=PAGE,
 )
 def list_findings():
     scope, denied = _department_scope()
@@ -110,12 +83,7 @@ def list_findings():
     state = request.args.get("state")
     if state:
         if state not in finding_service.STATES:
-            return problem(
-                422,
-                "数据校验未通过",
-                f"未知状态“{state}”",
-                errors=[{"field": "state", "message": "、".join(finding_service.STATES)}],
-            )
+            return invalid("state", "、".join(finding_service.STATES), f"未知状态“{state}”")
         stmt = stmt.where(m.Finding.state == state)
     for name in ("clause", "rule"):
         if request.args.get(name):
@@ -130,9 +98,7 @@ def _readable(f: m.Finding):
     return None
 
 
-@route(
-    "GET", "/findings/{finding_id}", "一个问题及其全部经过", roles=READERS, tag="oversight", response={"type": "object"}
-)
+@route("GET", "/findings/{finding_id}", "一个问题及其全部经过", roles=READERS, tag="oversight")
 def get_finding(finding_id: str):
     with runtime().reading() as session:
         f = session.get(m.Finding, finding_id)
@@ -141,42 +107,27 @@ def get_finding(finding_id: str):
         denied = _readable(f)
         if denied is not None:
             return denied
-        return {**finding_json(f), "events": [event_json(e) for e in finding_service.events_of(session, f.id)]}
+        return _with_events(session, f)
 
 
-def _act(finding_id: str, fn, note: str):
-    with runtime().filing(actor_of(g.principal)) as ctx:
-        f = fn(ctx, finding_id, note)
-        out = {**finding_json(f), "events": [event_json(e) for e in finding_service.events_of(ctx.session, f.id)]}
-    return out, 201
+def _with_events(session, f: m.Finding) -> dict:
+    return {**finding_json(f), "events": [event_json(e) for e in finding_service.events_of(session, f.id)]}
 
 
-@route(
-    "POST",
-    "/findings/{finding_id}/answer",
-    "责任部门答复问题（签名记入日志）",
-    body=FindingNoteIn,
-    roles=("department",),
-    status=201,
-    tag="oversight",
-    response={"type": "object"},
-)
-def answer_finding(finding_id: str, body: FindingNoteIn):
-    return _act(finding_id, finding_service.answer, body.note)
+def _act_route(verb: str, summary: str, role: str, act) -> None:
+    """POST /findings/{finding_id}/<verb>: `act` on the finding with the body's note, signed and logged."""
+
+    def view(finding_id: str, body: FindingNoteIn):
+        with runtime().filing(actor_of(g.principal)) as ctx:
+            out = _with_events(ctx.session, act(ctx, finding_id, body.note))
+        return out, 201
+
+    view.__name__ = f"{verb}_finding"
+    filing(f"/findings/{{finding_id}}/{verb}", summary, body=FindingNoteIn, roles=(role,), tag="oversight")(view)
 
 
-@route(
-    "POST",
-    "/findings/{finding_id}/escalate",
-    "审改部门升级督办（签名记入日志）",
-    body=FindingNoteIn,
-    roles=("reform_office",),
-    status=201,
-    tag="oversight",
-    response={"type": "object"},
-)
-def escalate_finding(finding_id: str, body: FindingNoteIn):
-    return _act(finding_id, finding_service.escalate, body.note)
+_act_route("answer", "责任部门答复问题（签名记入日志）", "department", finding_service.answer)
+_act_route("escalate", "审改部门升级督办（签名记入日志）", "reform_office", finding_service.escalate)
 
 
 @route(
@@ -186,7 +137,6 @@ def escalate_finding(finding_id: str, body: FindingNoteIn):
     roles=("reform_office",),
     tag="oversight",
     query={"at": "时间（ISO-8601），默认现在"},
-    response={"type": "object"},
 )
 def sync_findings():
     from application.scheduler import sync_findings as run_sync
@@ -303,7 +253,6 @@ def case_figures(session, at, department: str | None = None) -> dict:
     roles=("reform_office", "auditor", "department", "gov_service", "government"),
     tag="cases",
     query={"department": "部门编码", "at": "判断超期的时间（ISO-8601），默认现在"},
-    response={"type": "object"},
 )
 def figures():
     scope, denied = _department_scope()

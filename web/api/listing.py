@@ -18,6 +18,11 @@ LIST_QUERY = {
     "per_page": "rows per page, at most 500",
     "department": "only this department's rows",
 }
+PAGE = {  # the answer of a list
+    "type": "object",
+    "required": ["items", "next"],
+    "properties": {"items": {"type": "array"}, "next": {"type": ["string", "null"]}},
+}
 
 
 class ScopeDenied(Exception):

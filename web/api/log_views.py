@@ -12,8 +12,8 @@ from registry.ledger import node_getter, tree_size
 from registry.models import Checkpoint, LogEntry
 from signing import merkle
 from web.api import schemas as s
-from web.api.problems import problem
-from web.api.routing import ANONYMOUS, route
+from web.api.problems import invalid, problem
+from web.api.routing import ANONYMOUS, filing, route
 from web.input_guard import MAX_ID
 from application.limits import receipt_check_allowed
 from web.context import runtime
@@ -39,16 +39,33 @@ def _int_args(*names: str):
     return values, None
 
 
+def _log_read(path: str, summary: str, **more):
+    """Register an anonymous GET of the public log."""
+    return route("GET", path, summary, roles=ANONYMOUS, tag="log", **more)
+
+
+def _proof(names: tuple[str, str], fits, prove, field: str, message: str, detail: str | None = None):
+    """The hashes of `prove(a, b, nodes)` for the query's numbers `names` if `fits(a, b, tree size)`;
+    else a 422 on `field` (`message` and `detail` may say `{size}`, the tree's size)."""
+    args, err = _int_args(*names)
+    if err:
+        return err
+    a, b = (args[n] for n in names)
+    with runtime().reading() as session:
+        size = tree_size(session)
+        if not fits(a, b, size):
+            return invalid(field, message.format(size=size), detail and detail.format(size=size))
+        proof = prove(a, b, node_getter(session))
+    return {"hashes": [h.hex() for h in proof]}
+
+
 def _latest(session) -> Checkpoint | None:
     return session.scalar(select(Checkpoint).order_by(Checkpoint.tree_size.desc()).limit(1))
 
 
-@route(
-    "GET",
+@_log_read(
     "/log/checkpoint",
     "最新的已签名检查点（C2SP checkpoint）",
-    roles=ANONYMOUS,
-    tag="log",
     response={
         "type": "object",
         "properties": {
@@ -80,12 +97,9 @@ def _checkpoint_json(session, cp: Checkpoint) -> dict:
     }
 
 
-@route(
-    "GET",
+@_log_read(
     "/log/checkpoints/{size}",
     "某一树大小的检查点，附见证人副署（C2SP cosignature/v1）",
-    roles=ANONYMOUS,
-    tag="log",
     response={
         "type": "object",
         "properties": {"tree_size": {"type": "integer"}, "cosigned_checkpoint": {"type": "string"}},
@@ -93,9 +107,7 @@ def _checkpoint_json(session, cp: Checkpoint) -> dict:
 )
 def checkpoint_of_size(size: str):
     if not (size.isascii() and size.isdigit()) or len(size) > 18:
-        return problem(
-            422, "数据校验未通过", "树大小须为非负整数", errors=[{"field": "size", "message": "须为非负整数"}]
-        )
+        return invalid("size", "须为非负整数", "树大小须为非负整数")
     with runtime().reading() as session:
         cp = (
             None
@@ -108,12 +120,9 @@ def checkpoint_of_size(size: str):
         return _checkpoint_json(session, cp)
 
 
-@route(
-    "GET",
+@_log_read(
     "/log/entries",
     "日志条目（start 含，end 不含；每次至多 1000 条）",
-    roles=ANONYMOUS,
-    tag="log",
     query={"start": "起始序号", "end": "结束序号（不含）"},
     response={"type": "object", "properties": {"items": {"type": "array"}}},
 )
@@ -124,7 +133,7 @@ def entries():
     start = min(args["start"], MAX_ID)  # no log is longer (and the index column is INTEGER)
     end = min(args["end"], start + MAX_ENTRIES, MAX_ID)
     if end < start:
-        return problem(422, "数据校验未通过", "end 须不小于 start", errors=[{"field": "end", "message": "须 ≥ start"}])
+        return invalid("end", "须 ≥ start", "end 须不小于 start")
     with runtime().reading() as session:
         rows = session.scalars(
             select(LogEntry).where(LogEntry.index >= start, LogEntry.index < end).order_by(LogEntry.index)
@@ -136,56 +145,29 @@ def entries():
     return {"items": items}
 
 
-@route(
-    "GET",
-    "/log/proofs/inclusion",
-    "包含证明",
-    roles=ANONYMOUS,
-    tag="log",
-    query={"index": "条目序号", "size": "树的大小"},
-    response=HASHES,
-)
+@_log_read("/log/proofs/inclusion", "包含证明", query={"index": "条目序号", "size": "树的大小"}, response=HASHES)
 def inclusion():
-    args, err = _int_args("index", "size")
-    if err:
-        return err
-    with runtime().reading() as session:
-        size = tree_size(session)
-        if args["size"] > size or args["index"] >= args["size"]:
-            return problem(
-                422,
-                "数据校验未通过",
-                f"须 index < size ≤ {size}",
-                errors=[{"field": "size", "message": f"须不大于当前树大小 {size}，且大于 index"}],
-            )
-        proof = merkle.inclusion_proof(args["index"], args["size"], node_getter(session))
-    return {"hashes": [h.hex() for h in proof]}
+    return _proof(
+        ("index", "size"),
+        lambda index, n, size: index < n <= size,
+        merkle.inclusion_proof,
+        "size",
+        "须不大于当前树大小 {size}，且大于 index",
+        "须 index < size ≤ {size}",
+    )
 
 
-@route(
-    "GET",
-    "/log/proofs/consistency",
-    "一致性证明",
-    roles=ANONYMOUS,
-    tag="log",
-    query={"first": "较早的树大小", "second": "较晚的树大小"},
-    response=HASHES,
+@_log_read(
+    "/log/proofs/consistency", "一致性证明", query={"first": "较早的树大小", "second": "较晚的树大小"}, response=HASHES
 )
 def consistency():
-    args, err = _int_args("first", "second")
-    if err:
-        return err
-    with runtime().reading() as session:
-        size = tree_size(session)
-        if not (0 < args["first"] <= args["second"] <= size):
-            return problem(
-                422,
-                "数据校验未通过",
-                f"须 0 < first ≤ second ≤ {size}",
-                errors=[{"field": "second", "message": f"须 0 < first ≤ second ≤ {size}"}],
-            )
-        proof = merkle.consistency_proof(args["first"], args["second"], node_getter(session))
-    return {"hashes": [h.hex() for h in proof]}
+    return _proof(
+        ("first", "second"),
+        lambda first, second, size: 0 < first <= second <= size,
+        merkle.consistency_proof,
+        "second",
+        "须 0 < first ≤ second ≤ {size}",
+    )
 
 
 KEY_ITEM = {
@@ -206,12 +188,9 @@ KEY_ITEM = {
 }
 
 
-@route(
-    "GET",
+@_log_read(
     "/keys",
     "各机构的公钥（含算法与有效期）",
-    roles=ANONYMOUS,
-    tag="log",
     response={"type": "object", "properties": {"items": {"type": "array", "items": KEY_ITEM}}},
 )
 def keys():
@@ -219,24 +198,12 @@ def keys():
     return {"items": [k.to_json() for k in store.public_keys()] if store else []}
 
 
-@route(
-    "GET",
-    "/verify/{leaf_hash}",
-    "核验回执：是否已用印、何时、哪个部门（不含个人信息）",
-    roles=ANONYMOUS,
-    tag="log",
-    response={"type": "object"},
-)
+@_log_read("/verify/{leaf_hash}", "核验回执：是否已用印、何时、哪个部门（不含个人信息）")
 def verify(leaf_hash: str):
     from application.sealing import find_seal_use
 
     if len(leaf_hash) != 64 or any(c not in "0123456789abcdef" for c in leaf_hash):
-        return problem(
-            422,
-            "数据校验未通过",
-            "回执哈希须为 64 位小写十六进制",
-            errors=[{"field": "leaf_hash", "message": "须为 64 位小写十六进制"}],
-        )
+        return invalid("leaf_hash", "须为 64 位小写十六进制", "回执哈希须为 64 位小写十六进制")
     if not receipt_check_allowed(runtime(), request.remote_addr or "?"):
         return problem(429, "请求过于频繁", "请稍后再试", headers={"Retry-After": "60"})
     with runtime().reading() as session:
@@ -244,12 +211,10 @@ def verify(leaf_hash: str):
     return found or {"sealed": False}
 
 
-@route(
-    "POST",
+@filing(
     "/seal-uses",
     "用印（保管人本人）：先判定，允许则记入日志并返回回执",
     body=s.SealUseIn,
-    status=201,
     tag="log",
     response={"type": "object", "properties": {"receipt": {"type": "object"}}},
 )

@@ -9,10 +9,12 @@ from flask import g, request
 
 from registry import calendar as cal
 from registry.db import utcnow
-from web.api.problems import problem
-from web.api.routing import route
+from web.api.problems import invalid, problem
+from web.api.routing import tagged
 from web.api.types import parse_time
 from web.context import runtime
+
+route, filing = tagged("oversight")
 
 FINDINGS = {
     "type": "object",
@@ -30,7 +32,6 @@ FINDINGS = {
     "/compliance",
     "合规报告（审改部门、电子监察、部门本部门）",
     roles=("reform_office", "auditor", "department", "government"),
-    tag="oversight",
     query={"department": "部门编码", "at": "时间（ISO-8601），默认现在"},
     response=FINDINGS,
 )
@@ -47,43 +48,23 @@ def compliance():
         try:
             at = parse_time(request.args["at"])
         except ValueError as exc:
-            return problem(422, "数据校验未通过", str(exc), errors=[{"field": "at", "message": str(exc)}])
+            return invalid("at", str(exc))
     return report(runtime(), department=department, at=at)
 
 
-@route(
-    "GET",
-    "/calendar/status",
-    "工作日历状态",
-    roles=("gov_service", "reform_office", "auditor"),
-    tag="oversight",
-    response={"type": "object"},
-)
+@route("GET", "/calendar/status", "工作日历状态", roles=("gov_service", "reform_office", "auditor"))
 def calendar_status():
     with runtime().reading() as session:
         return cal.status(session, utcnow().date())
 
 
-@route(
-    "POST",
-    "/calendar/{year}",
-    "导入某年的节假日与调休（上传 CSV 或 YAML 文件，字段 file）",
-    roles=("gov_service",),
-    tag="oversight",
-    status=201,
-    response={"type": "object"},
-)
+@filing("/calendar/{year}", "导入某年的节假日与调休（上传 CSV 或 YAML 文件，字段 file）", roles=("gov_service",))
 def calendar_import(year: str):
     if not (year.isascii() and year.isdigit() and len(year) == 4) or not 2000 <= int(year) <= 2100:
-        return problem(422, "数据校验未通过", "年份须为 2000–2100", errors=[{"field": "year", "message": "须为年份"}])
+        return invalid("year", "须为年份", "年份须为 2000–2100")
     upload = request.files.get("file")
     if upload is None:
-        return problem(
-            422,
-            "数据校验未通过",
-            "请以 multipart/form-data 上传 file 字段",
-            errors=[{"field": "file", "message": "缺少文件"}],
-        )
+        return invalid("file", "缺少文件", "请以 multipart/form-data 上传 file 字段")
     suffix = Path(upload.filename or "calendar.csv").suffix or ".csv"
     with tempfile.NamedTemporaryFile(suffix=suffix) as tmp:
         upload.save(tmp.name)
@@ -91,5 +72,5 @@ def calendar_import(year: str):
             with runtime().filing_session() as session:
                 result = cal.import_year(session, int(year), Path(tmp.name), source=upload.filename or "上传文件")
         except ValueError as exc:
-            return problem(422, "数据校验未通过", str(exc), errors=[{"field": "file", "message": str(exc)}])
+            return invalid("file", str(exc))
     return result, 201

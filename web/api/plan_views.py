@@ -10,23 +10,20 @@ from sqlalchemy import select
 
 from registry import models as m
 from registry.services import entry_plans as plan_service
-from web.api.listing import FULL_READERS
-from web.api.problems import problem
-from web.api.routing import route
+from web.api.listing import FULL_READERS, PAGE
+from web.api.problems import invalid, problem
+from web.api.routing import tagged
 from web.api.schemas import Body
 from web.api.serialize import t
 from web.api.types import Code, PersonId, Text, enum_of
 from application.runtime import actor_of
 from web.context import runtime
 
+route, filing = tagged("entry-plans")
+
 STEP_CHOICES = {k: v for k, v in plan_service.STEPS.items() if k != "drafted"}
 PlanStep = enum_of(STEP_CHOICES, "进驻方案步骤")
 READERS = ("department", *sorted(FULL_READERS))
-LIST = {
-    "type": "object",
-    "required": ["items", "next"],
-    "properties": {"items": {"type": "array"}, "next": {"type": ["string", "null"]}},
-}
 
 
 class FeeItemIn(Body):
@@ -109,15 +106,11 @@ def _may_read(session, plan: m.EntryPlan, wc: list[str]) -> bool:
     return False
 
 
-@route(
-    "POST",
+@filing(
     "/entry-plans",
     "部门报送进驻方案（事项、收费事项、首席代表AB岗、工作人员）",
     body=EntryPlanIn,
     roles=("department",),
-    status=201,
-    tag="entry-plans",
-    response={"type": "object"},
 )
 def file_plan(body: EntryPlanIn):
     rt = runtime()
@@ -133,9 +126,8 @@ def file_plan(body: EntryPlanIn):
     "/entry-plans",
     "进驻方案列表：当前状态、卡在哪一步、等谁",
     roles=READERS,
-    tag="entry-plans",
     query={"department": "部门编码", "state": "状态", "waiting_for": "me：只列出等本机构办理的方案"},
-    response=LIST,
+    response=PAGE,
 )
 def list_plans():
     rt = runtime()
@@ -160,14 +152,7 @@ def list_plans():
     return {"items": items, "next": None}
 
 
-@route(
-    "GET",
-    "/entry-plans/{plan_id}",
-    "一个进驻方案及其全部步骤",
-    roles=READERS,
-    tag="entry-plans",
-    response={"type": "object"},
-)
+@route("GET", "/entry-plans/{plan_id}", "一个进驻方案及其全部步骤", roles=READERS)
 def get_plan(plan_id: str):
     if not plan_id.isdigit():
         return problem(404, "记录不存在", f"进驻方案“{plan_id}”不存在")
@@ -183,16 +168,12 @@ def get_plan(plan_id: str):
         return plan_json(session, plan, names, wc, steps=True)
 
 
-@route(
-    "POST",
+@filing(
     "/entry-plans/{plan_id}/steps",
     "进驻方案的一步：fees_reviewed（发改）、chain_confirmed（板块牵头单位）、aggregated（审改办）、"
     "approved（市政府）、entered（政务服务部门）、returned（当前应办理的机构，须写明理由）、resubmitted（部门）",
     body=EntryPlanStepIn,
     roles=("drc", "department", "reform_office", "government", "gov_service"),
-    status=201,
-    tag="entry-plans",
-    response={"type": "object"},
 )
 def take_step(plan_id: str, body: EntryPlanStepIn):
     if not plan_id.isdigit():
@@ -202,12 +183,7 @@ def take_step(plan_id: str, body: EntryPlanStepIn):
     with rt.filing(actor_of(g.principal)) as ctx:
         content = body.content.model_dump() if body.content is not None else None
         if content is not None and body.step != "resubmitted":
-            return problem(
-                422,
-                "数据校验未通过",
-                "只有重新报送时可以修改方案内容",
-                errors=[{"field": "content", "message": "只有 resubmitted 可附带方案内容"}],
-            )
+            return invalid("content", "只有 resubmitted 可附带方案内容", "只有重新报送时可以修改方案内容")
         row = plan_service.take_step(
             ctx, int(plan_id), body.step, reasons=body.reasons, note=body.note, content=content, whole_chain_names=wc
         )

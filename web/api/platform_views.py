@@ -12,12 +12,14 @@ from sqlalchemy import select
 from registry.models.platform import PlatformApplication, PlatformOutage
 from registry.services import platform
 from web.api.listing import LIST_QUERY, paginate
-from web.api.routing import route
+from web.api.routing import tagged
 from web.api.schemas import Body
 from web.api.serialize import t
 from web.api.types import Code, Text, Time
 from application.runtime import actor_of
 from web.context import runtime
+
+route, filing = tagged("cases")
 
 LIST = {
     "type": "object",
@@ -69,15 +71,11 @@ def commitment_secret(rt) -> bytes:
     return rt.ledger.commitment_key if hasattr(rt.ledger, "commitment_key") else b"onehall"
 
 
-@route(
-    "POST",
+@filing(
     "/platform/applications",
     "一体化平台报送申报记录（签名记入日志）",
     body=ApplicationIn,
     roles=("platform", "gov_service"),
-    status=201,
-    response={"type": "object"},
-    tag="cases",
 )
 def report_application(body: ApplicationIn):
     rt = runtime()
@@ -94,7 +92,6 @@ def report_application(body: ApplicationIn):
     query=LIST_QUERY,
     response=LIST,
     roles=("platform", "gov_service", "auditor", "reform_office"),
-    tag="cases",
 )
 def list_applications():
     with runtime().reading() as session:
@@ -103,23 +100,14 @@ def list_applications():
         )
 
 
-@route(
-    "POST",
-    "/platform/outages",
-    "声明一体化平台停机（政务服务部门签名记入日志）",
-    body=OutageIn,
-    roles=("gov_service",),
-    status=201,
-    response={"type": "object"},
-    tag="cases",
-)
+@filing("/platform/outages", "声明一体化平台停机（政务服务部门签名记入日志）", body=OutageIn, roles=("gov_service",))
 def declare_outage(body: OutageIn):
     with runtime().filing(actor_of(g.principal)) as ctx:
         out = outage_json(platform.declare_outage(ctx, body.model_dump()))
     return out, 201
 
 
-@route("GET", "/platform/outages", "一体化平台停机记录", query=LIST_QUERY, response=LIST, tag="cases")
+@route("GET", "/platform/outages", "一体化平台停机记录", query=LIST_QUERY, response=LIST)
 def list_outages():
     with runtime().reading() as session:
         return paginate(session, select(PlatformOutage).order_by(PlatformOutage.start.desc()), outage_json)

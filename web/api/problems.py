@@ -32,6 +32,14 @@ def problem(
     return resp
 
 
+def invalid(field: str, message: str, detail: str | None = None) -> Response:
+    """422 数据校验未通过 for one field: `message` says what is wrong with it, `detail` (by default
+    the same) the answer as a whole."""
+    return problem(
+        422, "数据校验未通过", message if detail is None else detail, errors=[{"field": field, "message": message}]
+    )
+
+
 def from_validation(exc: ValidationError) -> Response:
     errors = []
     for err in exc.errors(include_url=False):

@@ -136,3 +136,15 @@ def route(
         return wrapper
 
     return decorate
+
+
+def tagged(tag: str) -> tuple[Callable[..., Callable], Callable[..., Callable]]:
+    """`route` and `filing` for a module whose routes all carry `tag` (their group in the OpenAPI document)."""
+    return functools.partial(route, tag=tag), functools.partial(filing, tag=tag)
+
+
+def filing(
+    path: str, summary: str, *, body: type[BaseModel] | None = None, roles: tuple[str, ...] | None = None, **more: Any
+) -> Callable:
+    """Register a view that files something (a POST answered 201 Created with what it filed)."""
+    return route("POST", path, summary, body=body, roles=roles, status=201, **more)

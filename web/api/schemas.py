@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from web.api.types import (
     Action,
+    DecisionAction,
     CaseStep,
     CaseType,
     Code,
@@ -38,9 +39,14 @@ class Body(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
 
-class DepartmentIn(Body):
+class Coded(Body):
+    """Something the registry knows by a code, with a name."""
+
     code: Code
     name: Name
+
+
+class DepartmentIn(Coded):
     group: Group = "city_department"
     entry_phase: EntryPhase | None = None
     low_volume: bool = False
@@ -55,25 +61,19 @@ class SectionIn(Body):
     head: PersonId | None = None
 
 
-class HallIn(Body):
-    code: Code
-    name: Name
+class HallIn(Coded):
     kind: HallKind
     host_department: Code | None = None
 
 
-class PlaceIn(Body):
-    code: Code
-    name: Name
+class PlaceIn(Coded):
     kind: PlaceKind
     hall: Code | None = None
     department: Code | None = None
     function_section: Code | None = None
 
 
-class SealIn(Body):
-    code: Code
-    name: Name
+class SealIn(Coded):
     department: Code
     kind: SealKind
 
@@ -90,16 +90,12 @@ class Limit(Body):
     unit: LimitUnit
 
 
-class Fee(Body):
-    code: Code
-    name: Name
+class Fee(Coded):
     basis: Annotated[str, Field(max_length=2000)] = ""
     standard: Annotated[str, Field(max_length=2000)] = ""
 
 
-class Material(Body):
-    code: Code
-    name: Name
+class Material(Coded):
     entry: Code | None = None  # the city material dictionary's entry (材料目录) it refers to
 
 
@@ -232,7 +228,7 @@ class ExceptionIn(Body):
 
 class DecisionIn(Body):
     person: PersonId
-    action: Action
+    action: DecisionAction
     item: Code
     at: Time | None = None
     known_at: Time | None = None

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from registry import models as m
 from registry.facts import item_fact
 
 
-def t(value: datetime | None) -> str | None:
+def t(value: date | None) -> str | None:
     return None if value is None else value.isoformat().replace("+00:00", "Z")
 
 
@@ -17,52 +17,43 @@ def _times(d: dict[str, Any]) -> dict[str, Any]:
     return {k: t(v) if isinstance(v, datetime) else v for k, v in d.items()}
 
 
+def fields(row: Any, *names: str) -> dict[str, Any]:
+    """The named attributes of `row` under their own names, in that order, times as t() writes them."""
+    out = {}
+    for name in names:
+        value = getattr(row, name)
+        out[name] = t(value) if isinstance(value, date) else value
+    return out
+
+
 def department(d: m.Department) -> dict[str, Any]:
-    return {
-        "code": d.code,
-        "name": d.name,
-        "group": d.group,
-        "kind": d.kind,
-        "entry_phase": d.entry_phase,
-        "low_volume": d.low_volume,
-        "placeholder": d.placeholder,
-    }
+    return fields(d, "code", "name", "group", "kind", "entry_phase", "low_volume", "placeholder")
 
 
 def section(s: m.Section) -> dict[str, Any]:
-    return {
-        "id": s.id,
-        "department": s.department,
-        "name": s.name,
-        "kind": s.kind,
-        "entered_whole": s.entered_whole,
-        "head": s.head,
-    }
+    return fields(s, "id", "department", "name", "kind", "entered_whole", "head")
 
 
 def hall(h: m.Hall) -> dict[str, Any]:
-    return {"code": h.code, "name": h.name, "kind": h.kind, "host_department": h.host_department}
+    return fields(h, "code", "name", "kind", "host_department")
 
 
 def place(p: m.Place) -> dict[str, Any]:
-    return {
-        "code": p.code,
-        "name": p.name,
-        "kind": p.kind,
-        "hall": p.hall,
-        "department": p.department,
-        "function_section": p.function_section,
-    }
+    return fields(p, "code", "name", "kind", "hall", "department", "function_section")
 
 
 def seal(s: m.Seal) -> dict[str, Any]:
-    return {"code": s.code, "name": s.name, "department": s.department, "kind": s.kind}
+    return fields(s, "code", "name", "department", "kind")
 
 
 def person(p: m.Person, *, names_only: bool = False) -> dict[str, Any]:
     if names_only:
-        return {"id": p.id, "name": p.name, "department": p.department}
-    return {"id": p.id, "name": p.name, "department": p.department, "section": p.section, "position": p.position}
+        return fields(p, "id", "name", "department")
+    return fields(p, "id", "name", "department", "section", "position")
+
+
+def function_section(f: m.FunctionSection) -> dict[str, Any]:
+    return fields(f, "code", "name", "lead_department", "whole_chain", "chain")
 
 
 def item(i: m.ItemVersion) -> dict[str, Any]:
@@ -84,24 +75,16 @@ def logged(row: Any) -> dict[str, Any]:
 
 def authorization(a: m.Authorization, revocation: m.Revocation | None = None) -> dict[str, Any]:
     return {
-        "id": a.id,
-        "grantor": a.grantor,
-        "grantee": a.grantee,
-        "post": a.post,
-        "backs": a.backs,
+        **fields(a, "id", "grantor", "grantee", "post", "backs"),
         "powers": list(a.powers),
-        "items": a.items,
-        "valid_from": t(a.valid_from),
-        "valid_to": t(a.valid_to),
+        **fields(a, "items", "valid_from", "valid_to"),
         **logged(a),
-        "revoked": None
-        if revocation is None
-        else {"id": revocation.id, "at": t(revocation.at), "reason": revocation.reason},
+        "revoked": None if revocation is None else fields(revocation, "id", "at", "reason"),
     }
 
 
 def revocation(r: m.Revocation) -> dict[str, Any]:
-    return {"id": r.id, "authorization": r.authorization, "at": t(r.at), "reason": r.reason, **logged(r)}
+    return {**fields(r, "id", "authorization", "at", "reason"), **logged(r)}
 
 
 def absence(a: m.Absence, *, mask: bool = False) -> dict[str, Any]:
@@ -124,84 +107,34 @@ def custody(c: m.SealCustody) -> dict[str, Any]:
 
 
 def staff_filing(f: m.StaffFiling) -> dict[str, Any]:
-    return {
-        "id": f.id,
-        "department": f.department,
-        "people": f.people,
-        "filed_at": t(f.filed_at),
-        "acknowledged_at": t(f.acknowledged_at),
-        "log_index": f.log_index,
-    }
+    return fields(f, "id", "department", "people", "filed_at", "acknowledged_at", "log_index")
 
 
 def exemption(e: m.Exemption, decision: m.ExemptionDecision | None) -> dict[str, Any]:
     return {
-        "id": e.id,
-        "item": e.item,
-        "department": e.department,
-        "reason": e.reason,
-        "basis": e.basis,
-        "effective_from": t(e.effective_from),
-        "effective_to": t(e.effective_to),
+        **fields(e, "id", "item", "department", "reason", "basis", "effective_from", "effective_to"),
         **logged(e),
         "decision": None
         if decision is None
-        else {
-            "id": decision.id,
-            "result": decision.result,
-            "document_no": decision.document_no,
-            "filed_at": t(decision.filed_at),
-            "log_index": decision.log_index,
-        },
+        else fields(decision, "id", "result", "document_no", "filed_at", "log_index"),
     }
 
 
 def hall_approval(a: m.HallApproval) -> dict[str, Any]:
-    return {
-        "id": a.id,
-        "hall": a.hall,
-        "valid_from": t(a.valid_from),
-        "valid_to": t(a.valid_to),
-        "document_no": a.document_no,
-        "filed_at": t(a.filed_at),
-        "log_index": a.log_index,
-    }
+    return fields(a, "id", "hall", "valid_from", "valid_to", "document_no", "filed_at", "log_index")
 
 
 def opening(o: m.CitizensHomeOpening) -> dict[str, Any]:
-    return {
-        "id": o.id,
-        "date": t(o.date),
-        "document_no": o.document_no,
-        "filed_at": t(o.filed_at),
-        "log_index": o.log_index,
-    }
+    return fields(o, "id", "date", "document_no", "filed_at", "log_index")
 
 
 def exception(x: m.PolicyException) -> dict[str, Any]:
-    return {"id": x.id, "rule": x.rule, "subject": x.subject, "reason": x.reason, "until": t(x.until), **logged(x)}
+    return {**fields(x, "id", "rule", "subject", "reason", "until"), **logged(x)}
 
 
 def fee_review(r: m.FeeReview) -> dict[str, Any]:
-    return {
-        "id": r.id,
-        "item": r.item,
-        "fee": r.fee,
-        "result": r.result,
-        "basis_ok": r.basis_ok,
-        "standard_ok": r.standard_ok,
-        "note": r.note,
-        "filed_at": t(r.filed_at),
-        "log_index": r.log_index,
-    }
+    return fields(r, "id", "item", "fee", "result", "basis_ok", "standard_ok", "note", "filed_at", "log_index")
 
 
 def item_review(r: m.ItemReview, code: str) -> dict[str, Any]:
-    return {
-        "id": r.id,
-        "item": code,
-        "result": r.result,
-        "reasons": r.reasons,
-        "filed_at": t(r.filed_at),
-        "log_index": r.log_index,
-    }
+    return {"id": r.id, "item": code, **fields(r, "result", "reasons", "filed_at", "log_index")}

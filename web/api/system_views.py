@@ -8,12 +8,12 @@ from web.api.openapi import build_openapi
 from web.api.routing import ANONYMOUS, route
 
 
-@route("GET", "/openapi.json", "OpenAPI 文档", roles=ANONYMOUS, tag="system", response={"type": "object"})
+@route("GET", "/openapi.json", "OpenAPI 文档", roles=ANONYMOUS, tag="system")
 def openapi_document():
     return build_openapi()
 
 
-@route("GET", "/me", "当前调用者", tag="system", response={"type": "object"})
+@route("GET", "/me", "当前调用者", tag="system")
 def whoami():
     p = g.principal
     return {"user": p.name, "role": p.role, "department": p.department, "person": p.person, "place": p.place}

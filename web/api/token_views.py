@@ -8,7 +8,7 @@ from flask import g
 from registry.models import User
 from registry.services import tokens
 from web.api.routing import route
-from web.api.serialize import t
+from web.api.serialize import fields
 from web.context import runtime
 
 TOKEN = {
@@ -19,17 +19,7 @@ TOKEN = {
 
 
 def token_json(r: tokens.TokenRow) -> dict:
-    return {
-        "id": r.id,
-        "user": r.user,
-        "role": r.role,
-        "place": r.place,
-        "note": r.note,
-        "created_at": t(r.created_at),
-        "expires_at": t(r.expires_at),
-        "revoked_at": t(r.revoked_at),
-        "state": r.state,
-    }
+    return fields(r, "id", "user", "role", "place", "note", "created_at", "expires_at", "revoked_at", "state")
 
 
 @route(

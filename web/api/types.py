@@ -90,6 +90,7 @@ Group = enum_of(vocab.DEPARTMENT_GROUPS, "部门类别")
 EntryPhase = enum_of(vocab.ENTRY_PHASES, "进驻批次")
 SectionKind = enum_of(vocab.SECTION_KINDS, "科室类别")
 Action = enum_of(vocab.ACTIONS, "动作")
+DecisionAction = enum_of(vocab.DECISION_ACTIONS, "动作")  # what POST /decisions answers: the powers and the case acts
 Post = enum_of(vocab.POSTS, "A/B 岗")
 ExemptionReason = enum_of(vocab.EXEMPTION_REASONS, "不宜进驻理由")
 StaffRole = enum_of(vocab.STAFF_ROLES, "备案身份")

@@ -407,4 +407,4 @@ def audit_alerts():
 
 @pages.post("/audit/alerts/<int:alert_id>/ack")
 def audit_alert_ack(alert_id):
-    return acknowledge(alert_id, department=None, back=request.form.get("back") or url_for("ui.audit_alerts"))
+    return acknowledge(alert_id, department=None, back=request.form.get("back") or url_for("ui.audit.audit_alerts"))

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from functools import lru_cache, wraps
+from functools import lru_cache
 from typing import Any, Callable, Iterable, Sequence
 
-from flask import current_app, g, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
 from markupsafe import Markup, escape
 from sqlalchemy import func, select
 
@@ -21,13 +21,13 @@ PER_PAGE = 30
 
 # The workspace of each role (docs/design.md §1); a department's takes its code.
 ROLE_HOME = {
-    "department": "ui.dept_home",
-    "government": "ui.gov_home",
-    "reform_office": "ui.reform_home",
-    "window": "ui.window_ask",
-    "auditor": "ui.audit_home",
-    "gov_service": "ui.gs_home",
-    "drc": "ui.drc_home",
+    "department": "ui.dept.dept_home",
+    "government": "ui.gov.gov_home",
+    "reform_office": "ui.reform.reform_home",
+    "window": "ui.window.window_ask",
+    "auditor": "ui.audit.audit_home",
+    "gov_service": "ui.gs.gs_home",
+    "drc": "ui.drc.drc_home",
 }
 
 
@@ -51,45 +51,62 @@ def not_found(message: str = "所请求的记录不存在"):
     return render_template("error.html", title="未找到", message=message, status=404), 404
 
 
-def role_required(*roles: str, dept_arg: str = "dept"):
-    """Anonymous → 302 to the login page; the wrong role → 403; a department user opening
-    another department's page (the `dept` URL argument) → 403."""
+def refusal(roles: Sequence[str], view_args: dict[str, Any] | None, dept_arg: str = "dept"):
+    """Why the signed-in principal may not open a page of `roles` (None: it may). Anonymous → 302
+    to the login page; the wrong role → 403; a department user opening another department's page
+    (the `dept` URL argument) → 403."""
+    principal = getattr(g, "principal", None)
+    if principal is None:
+        return redirect(url_for("ui.login", next=request.full_path.rstrip("?")))
+    if principal.role not in roles:
+        wanted = "、".join(vocab.ROLES.get(r, r) for r in roles)
+        return forbidden(f"此页面仅供{wanted}使用；您的角色是{vocab.ROLES.get(principal.role, principal.role)}")
+    dept = (view_args or {}).get(dept_arg)
+    if dept is not None and principal.role == "department" and dept != principal.department:
+        return forbidden(
+            f"只能办理本部门（{department_name(principal.department)}）的事务，不能打开{department_name(dept)}的页面"
+        )
+    return None
 
-    def decorate(view: Callable):
-        @wraps(view)
-        def wrapper(*args, **kwargs):
-            principal = getattr(g, "principal", None)
-            if principal is None:
-                return redirect(url_for("ui.login", next=request.full_path.rstrip("?")))
-            if principal.role not in roles:
-                wanted = "、".join(vocab.ROLES.get(r, r) for r in roles)
-                return forbidden(f"此页面仅供{wanted}使用；您的角色是{vocab.ROLES.get(principal.role, principal.role)}")
-            if dept_arg in kwargs and principal.role == "department" and kwargs[dept_arg] != principal.department:
-                return forbidden(
-                    f"只能办理本部门（{department_name(principal.department)}）的事务，"
-                    f"不能打开{department_name(kwargs[dept_arg])}的页面"
-                )
-            return view(*args, **kwargs)
 
-        wrapper.roles = roles  # type: ignore[attr-defined]  (what a page declares: tests read it)
-        return wrapper
-
-    return decorate
+# Each role's pages are one blueprint nested in `ui` (endpoints `ui.<name>.<view>`), named here.
+ROLE_BLUEPRINTS = {
+    "department": "dept",
+    "government": "gov",
+    "reform_office": "reform",
+    "window": "window",
+    "auditor": "audit",
+    "gov_service": "gs",
+    "drc": "drc",
+}
 
 
 class RolePages:
-    """The pages of one role (docs/design.md §1), declared once per module: every view registered
-    through it is a page of the `ui` blueprint behind that role's check (role_required), so no
-    view of the module can be added without it."""
+    """The pages of one role (docs/design.md §1): the role's own blueprint, nested in `ui`, whose
+    `before_request` checks the role for every view on it, so no page of the role can be added
+    without the check. Modules of one role share the blueprint (`RolePages("department")` in
+    each department module)."""
 
-    def __init__(self, *roles: str) -> None:
-        self.roles = roles
+    _blueprints: dict[str, Blueprint] = {}
 
-    def route(self, rule: str, **options: Any) -> Callable[[Callable], Callable]:
+    def __init__(self, role: str) -> None:
+        self.roles = (role,)
+        self.blueprint = self._blueprints.get(role) or self._create(role)
+
+    @classmethod
+    def _create(cls, role: str) -> Blueprint:
         from web.ui import bp
 
+        child = Blueprint(ROLE_BLUEPRINTS[role], __name__)
+        child.before_request(lambda: refusal((role,), request.view_args))
+        bp.register_blueprint(child)
+        cls._blueprints[role] = child
+        return child
+
+    def route(self, rule: str, **options: Any) -> Callable[[Callable], Callable]:
         def decorate(view: Callable) -> Callable:
-            return bp.route(rule, **options)(role_required(*self.roles)(view))
+            view.roles = self.roles  # type: ignore[attr-defined]  (what a page declares: tests read it)
+            return self.blueprint.route(rule, **options)(view)
 
         return decorate
 

@@ -213,7 +213,7 @@ def dept_alerts(dept):
 def dept_alert_ack(dept, alert_id):
     from web.ui.auditor import acknowledge
 
-    return acknowledge(alert_id, department=dept, back=url_for("ui.dept_alerts", dept=dept))
+    return acknowledge(alert_id, department=dept, back=url_for("ui.dept.dept_alerts", dept=dept))
 
 
 # --- the department's own compliance findings ----------------------------------------------------

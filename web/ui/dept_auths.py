@@ -141,7 +141,7 @@ def _auth_new(dept: str, gov: bool):
             "warn",
         )
     flash(f"授权书 #{auth_id} 已签名并记入日志（序号 {log_index}）", "ok")
-    return redirect(url_for("ui.dept_auth", dept=dept, auth_id=auth_id, filed=1))
+    return redirect(url_for("ui.dept.dept_auth", dept=dept, auth_id=auth_id, filed=1))
 
 
 def _one_auth(session, dept: str, auth_id: int) -> AuthRow | None:
@@ -204,7 +204,7 @@ def dept_auth_revoke(dept, auth_id):
     if errors:
         return render(form, errors, 422)
     flash(f"授权 #{auth_id} 已撤销，撤销记录已签名并记入日志（序号 {result[0]}，记录哈希 {result[1][:16]}…）", "ok")
-    return redirect(url_for("ui.dept_auth", dept=dept, auth_id=auth_id))
+    return redirect(url_for("ui.dept.dept_auth", dept=dept, auth_id=auth_id))
 
 
 def _revoke(ctx, auth_id, at, reason):

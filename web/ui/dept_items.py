@@ -208,4 +208,4 @@ def _file_item(dept, existing):
         return _render_item_form(dept, form, errors, existing, 422)
     code, version, log_index = result
     flash(f"已提交事项“{code}”第{version}版，待审改部门审核（日志序号 {log_index}）", "ok")
-    return redirect(url_for("ui.dept_item", dept=dept, code=code))
+    return redirect(url_for("ui.dept.dept_item", dept=dept, code=code))

@@ -52,7 +52,7 @@ def dept_absences(dept):
             errors,
             lambda ctx: grants.file_absence(ctx, data).log_index,
             lambda result: f"缺位已登记（日志序号 {result}）",
-            url_for("ui.dept_absences", dept=dept),
+            url_for("ui.dept.dept_absences", dept=dept),
         )
         if done is not None:
             return done
@@ -125,7 +125,7 @@ def dept_seals(dept):
             errors,
             lambda ctx: grants.file_seal_custody(ctx, from_now(ctx, data)).log_index,
             lambda result: f"印章保管人已登记（日志序号 {result}）",
-            url_for("ui.dept_seals", dept=dept),
+            url_for("ui.dept.dept_seals", dept=dept),
         )
         if done is not None:
             return done
@@ -212,7 +212,7 @@ def dept_person_new(dept):
     if errors:
         return _render_staff(dept, form, errors, {}, FormErrors(), 422)
     flash(f"已新增人员 {name}（编号 {result}）", "ok")
-    return redirect(url_for("ui.dept_staff", dept=dept))
+    return redirect(url_for("ui.dept.dept_staff", dept=dept))
 
 
 @pages.post("/dept/<dept>/staff-filings")
@@ -227,7 +227,7 @@ def dept_staff_file(dept):
     if errors:
         return _render_staff(dept, {}, FormErrors(), form, errors, 422)
     flash(f"已报政务服务部门备案（{len(people)}人，日志序号 {result}）", "ok")
-    return redirect(url_for("ui.dept_staff", dept=dept))
+    return redirect(url_for("ui.dept.dept_staff", dept=dept))
 
 
 # --- exemptions (不宜进驻) -------------------------------------------------------------------------
@@ -251,7 +251,7 @@ def dept_exemptions(dept):
             errors,
             lambda ctx: grants.request_exemption(ctx, data).id,
             lambda result: f"不宜进驻申请 #{result} 已提交，待市人民政府批准",
-            url_for("ui.dept_exemptions", dept=dept),
+            url_for("ui.dept.dept_exemptions", dept=dept),
         )
         if done is not None:
             return done
@@ -300,7 +300,7 @@ def dept_delegations(dept):
             errors,
             lambda ctx: grants.file_delegation(ctx, from_now(ctx, data)).log_index,
             lambda result: f"已委托政务服务部门受理（日志序号 {result}）",
-            url_for("ui.dept_delegations", dept=dept),
+            url_for("ui.dept.dept_delegations", dept=dept),
         )
         if done is not None:
             return done

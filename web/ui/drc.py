@@ -72,4 +72,4 @@ def drc_review(item, fee):
     if errors:
         return _render(f"{item}/{fee}", errors, form, 422)
     flash(f"收费项目 {fee}（事项 {item}）审查已登记（日志序号 {out}）", "ok")
-    return redirect(url_for("ui.drc_home"))
+    return redirect(url_for("ui.drc.drc_home"))

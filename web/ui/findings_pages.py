@@ -159,4 +159,4 @@ def dept_finding_answer(dept, finding_id):
     if errors:
         return _render(dept, finding_id, errors, request.form, 422)
     flash("答复已签名登记，审改部门可以看到", "ok")
-    return redirect(url_for("ui.dept_findings", dept=dept))
+    return redirect(url_for("ui.dept.dept_findings", dept=dept))

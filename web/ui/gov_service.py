@@ -51,7 +51,7 @@ def gs_staff_ack(filing_id):
         flash(f"未能确认：{errors.detail}", "error")
     else:
         flash(f"备案 #{filing_id} 已确认", "ok")
-    return redirect(url_for("ui.gs_staff"))
+    return redirect(url_for("ui.gs.gs_staff"))
 
 
 @pages.route("/gs/seals", methods=["GET", "POST"])
@@ -67,7 +67,7 @@ def gs_seals():
             errors,
             lambda ctx: org.create_seal(ctx, data).code,
             lambda _: f"印章 {data['code']} 已登记",
-            url_for("ui.gs_seals"),
+            url_for("ui.gs.gs_seals"),
         )
         if done is not None:
             return done

@@ -88,7 +88,7 @@ def gov_exemption_decide(exemption_id):
         f"不宜进驻申请 #{exemption_id} 已{'批准' if result == 'approved' else '不予批准'}（{document_no}，日志序号 {out}）",
         "ok",
     )
-    return redirect(url_for("ui.gov_exemptions", state=request.args.get("state", "waiting")))
+    return redirect(url_for("ui.gov.gov_exemptions", state=request.args.get("state", "waiting")))
 
 
 # --- sub-halls (专业分厅) -----------------------------------------------------------------------
@@ -111,7 +111,7 @@ def gov_halls():
             errors,
             lambda ctx: org.file_hall_approval(ctx, data).log_index,
             lambda out: f"已批准保留专业分厅 {data['hall']}（日志序号 {out}）",
-            url_for("ui.gov_halls"),
+            url_for("ui.gov.gov_halls"),
         )
         if done is not None:
             return done
@@ -143,7 +143,7 @@ def gov_opening():
             errors,
             lambda ctx: org.file_citizens_home_opening(ctx, data).log_index,
             lambda out: f"市民之家启用日期已登记（日志序号 {out}）",
-            url_for("ui.gov_opening"),
+            url_for("ui.gov.gov_opening"),
         )
         if done is not None:
             return done

@@ -60,4 +60,4 @@ def gs_calendar_import():
         f"调休上班 {result['makeup_days']} 天",
         "ok",
     )
-    return redirect(url_for("ui.gs_calendar"))
+    return redirect(url_for("ui.gs.gs_calendar"))

@@ -90,7 +90,7 @@ def gs_materials_import():
             return _render(errors=errors, status=422)
         read, created, changed = result
         flash(f"已导入 {read} 条材料目录：新增 {created} 条，修改 {changed} 条，其余未变", "ok")
-        return redirect(url_for("ui.gs_materials"))
+        return redirect(url_for("ui.gs.gs_materials"))
     upload = request.files.get("file")
     try:
         if upload is None or not upload.filename:

@@ -28,4 +28,4 @@ def gs_token_revoke(token_id: int):
     with runtime().filing_session() as session:  # a refusal: a flash on this page (web.ui.errors)
         row = tokens.revoke_token_id(session, token_id, by=session.get(User, g.principal.user_id))
     flash(f"已撤销用户“{row.user}”的令牌 #{row.id}", "ok")
-    return redirect(url_for("ui.gs_tokens"))
+    return redirect(url_for("ui.gs.gs_tokens"))

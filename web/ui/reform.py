@@ -176,7 +176,7 @@ def reform_item(code):
         out, errors = file_with(lambda ctx: catalog.review_item(ctx, code, result, reasons).log_index)
         if not errors:
             flash(f"事项“{code}”已{'审核通过并发布' if result == 'approved' else '退回'}（日志序号 {out}）", "ok")
-            return redirect(url_for("ui.reform_queue"))
+            return redirect(url_for("ui.reform.reform_queue"))
         status = 422
     with runtime().reading() as session:
         versions = list(
@@ -233,7 +233,7 @@ def reform_exceptions():
             errors,
             lambda ctx: grants.file_exception(ctx, data).log_index,
             lambda out: f"例外已记录（日志序号 {out}）",
-            url_for("ui.reform_exceptions"),
+            url_for("ui.reform.reform_exceptions"),
         )
         if done is not None:
             return done
@@ -331,7 +331,7 @@ def compliance_page(department: str | None, template: str, **extra):
 
     def link(d):
         code = d.get("code") or d.get("department")
-        return url_for("ui.reform_compliance", department=code) if drill and code and code != "CITY" else None
+        return url_for("ui.reform.reform_compliance", department=code) if drill and code and code != "CITY" else None
 
     chart = bar_chart(
         [(d["name"], d["total"], link(d)) for d in ranked[:15]],

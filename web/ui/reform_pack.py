@@ -147,7 +147,7 @@ def reform_pack_publish():
                 f"规则包版本 {row.version} 已签名发布并生效（日志序号 {row.log_index}），各页面与判定即刻使用该版本",
                 "ok",
             )
-            return redirect(url_for("ui.reform_pack"))
+            return redirect(url_for("ui.reform.reform_pack"))
     elif request.method == "POST":
         upload = request.files.get("bundle")
         try:

@@ -198,7 +198,7 @@ def window_seal():
                     leaf_hash = out["receipt"]["leaf_hash"]
                     with runtime().reading() as session:
                         use_id = session.scalar(select(m.SealUse.id).where(m.SealUse.leaf_hash == leaf_hash))
-                    return redirect(url_for("ui.window_seal_use", use_id=use_id, new=1))
+                    return redirect(url_for("ui.window.window_seal_use", use_id=use_id, new=1))
             else:
                 status = 422
     with runtime().reading() as session:

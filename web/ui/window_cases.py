@@ -102,7 +102,7 @@ def window_case_new():
             out = act_with(lambda: accept_case(runtime(), principal, data))
             if out.done:
                 touch_policy()
-                return redirect(url_for("ui.window_case", number=out.result.number, new=1))
+                return redirect(url_for("ui.window.window_case", number=out.result.number, new=1))
             errors, refused, status = out.errors, out.refused, out.status
         else:
             status = 422
@@ -155,7 +155,7 @@ def window_case(number: str):
                 lambda: record_step(runtime(), g.principal, number, step, place=form.get("place") or None, at=at)
             )
             if out.done:
-                return redirect(url_for("ui.window_case", number=number, step=step))
+                return redirect(url_for("ui.window.window_case", number=number, step=step))
             errors, refused, status = out.errors, out.refused, out.status
         else:
             status = 422

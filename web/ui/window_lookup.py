@@ -63,7 +63,7 @@ def item_options(
 def with_args(**changes: Any) -> str:
     """This page's address with some query arguments changed (a list's page link)."""
     args = {**request.args.to_dict(), **{k: str(v) for k, v in changes.items()}}
-    return url_for(request.endpoint or "ui.window_ask", **(request.view_args or {}), **args)
+    return url_for(request.endpoint or "ui.window.window_ask", **(request.view_args or {}), **args)
 
 
 @pages.get("/window/lookup/<kind>")
