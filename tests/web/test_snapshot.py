@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from registry.services import org
 from registry.services.context import Actor
-from tests.web.conftest import bearer
+from tests.factories.world import bearer
 from tests.factories.api import ask, grant
 from tests.factories.api import file_item
 from application.bootstrap import publish_checkpoint
