@@ -15,9 +15,10 @@ the door and the endpoint give the same reasons (`answer`).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
+from .decision import Reason, WhyNot
 from .pack import Pack
+from .shapes import JSON, Row
 
 AGENCY = "service.agency"
 
@@ -36,7 +37,7 @@ class AgencyAct:
 SECTION_CLAUSE = "XT-3.2"  # 审批服务科室“承担统筹、协调和代办职能”
 
 
-def act_in(tables: dict[str, dict[Any, dict[str, Any]]], person: Any, department: Any, place: Any) -> AgencyAct:
+def act_in(tables: dict[str, dict[JSON, Row]], person: JSON, department: JSON, place: JSON) -> AgencyAct:
     """The act of `person` (an id, or None) at `place` (a code, or None) for a case or item of
     `department`, read from the signed facts' tables (people, places, sections, departments)."""
     where = tables["places"].get(place) if place is not None else None
@@ -58,7 +59,7 @@ def entitled(act: AgencyAct) -> bool:
     return act.place_kind == "comprehensive_window" or act.in_approval_section
 
 
-def refusals(pack: Pack, act: AgencyAct) -> list[dict[str, Any]]:
+def refusals(pack: Pack, act: AgencyAct) -> list[Reason]:
     """[] when the act may be recorded, else the reason (rule, clause, text, detail)."""
     if entitled(act):
         return []
@@ -71,7 +72,7 @@ def refusals(pack: Pack, act: AgencyAct) -> list[dict[str, Any]]:
     return [{"rule": rule.id, "clause": rule.clause, "text": rule.text, "detail": detail}]
 
 
-def answer(pack: Pack, act: AgencyAct, item_name: str) -> tuple[bool, list[dict[str, Any]], dict[str, Any] | None]:
+def answer(pack: Pack, act: AgencyAct, item_name: str) -> tuple[bool, list[Reason], WhyNot | None]:
     """(allowed, reasons, why_not) of the question "may this person do agency here?": the reasons
     for (the comprehensive window, XT-3.5; the approval service section, XT-3.2) or the door's refusal."""
     rule = pack.by_id[AGENCY]
@@ -81,7 +82,7 @@ def answer(pack: Pack, act: AgencyAct, item_name: str) -> tuple[bool, list[dict[
             "place.kind != comprehensive_window and person not in the approval_service section of the item's department"
         )
         return False, refused, {"rule": rule.id, "clause": rule.clause, "failed": failed, "text": refused[0]["detail"]}
-    reasons = []
+    reasons: list[Reason] = []
     if act.place_kind == "comprehensive_window":
         detail = f"“{act.place_name}”是综合受理窗口，可为申请人帮办代办“{item_name}”"
         reasons.append({"rule": rule.id, "clause": rule.clause, "text": rule.text, "detail": detail})

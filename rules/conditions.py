@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+import dataclasses
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -45,7 +46,7 @@ class Condition:
     op: str
     operand: JSON  # a value, or a tuple of values for in / not_in
     test: Callable[[object], bool]
-    get: Getter = _unbound
+    get: Getter = dataclasses.field(default_factory=lambda: _unbound)  # no class attribute: reads stay on the instance
     ns: str = ""
     source: JSON = None
 

@@ -16,9 +16,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from operator import attrgetter
-from typing import Any, Literal, Optional, Union
+from typing import Literal, Optional, Union
 
 from typing_extensions import TypedDict  # pydantic reads TypedDicts from here on Python < 3.12
+
+from .shapes import JSON
 
 
 class Reason(TypedDict):
@@ -70,7 +72,7 @@ _GETTERS = {key: attrgetter(key) for key in KEYS}
 class LoggedRequest(TypedDict):
     """A question as `Engine.decision_log` receives it (and `rules.replay` asks it again); times as epoch seconds."""
 
-    person: Any  # the person id as asked (an int in the registry)
+    person: JSON  # the person id as asked (an int in the registry)
     action: str
     item: str
     at: float
@@ -85,7 +87,7 @@ Words = tuple[list[Reason], Optional[WhyNot]]
 Render = tuple[Callable[..., Words], *tuple[object, ...]]
 
 
-class Decision(Mapping[str, Any]):
+class Decision(Mapping[str, JSON]):
     """May this person do this act on this item here and now, and why (see the module docstring)."""
 
     __slots__ = (
@@ -165,7 +167,7 @@ class Decision(Mapping[str, Any]):
         return d
 
     # -- read as the JSON object ---------------------------------------------------------------
-    def __getitem__(self, key: str) -> Any:
+    def __getitem__(self, key: str) -> JSON:
         get = _GETTERS.get(key)
         if get is None:
             raise KeyError(key)

@@ -12,9 +12,9 @@ Each refusal cites the pack's rule (its id, clause and quoted text) and says in 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
-
+from .decision import Reason
 from .pack import Pack
+from .shapes import Row
 
 TWO_HEADED = "place.no_two_headed_acceptance"
 OUTSIDE = "place.no_case_outside_system"
@@ -28,15 +28,15 @@ class Acceptance:
     place: str
     place_name: str
     platform_no: str | None
-    application: dict[str, Any] | None  # the platform record ({"item"}), or None
-    open_cases: tuple[dict[str, Any], ...]  # open cases of the same application: {"number", "place"}
+    application: Row | None  # the platform record ({"item"}), or None
+    open_cases: tuple[Row, ...]  # open cases of the same application: {"number", "place"}
     in_outage: bool  # a declared platform outage covers the acceptance
 
 
-def refusals(pack: Pack, a: Acceptance, place_names: dict[str, str] | None = None) -> list[dict[str, str]]:
+def refusals(pack: Pack, a: Acceptance, place_names: dict[str, str] | None = None) -> list[Reason]:
     """The reasons the acceptance is refused: [{"rule", "clause", "text", "detail"}], [] if none."""
     names = place_names or {}
-    out = []
+    out: list[Reason] = []
     for other in a.open_cases:
         where = names.get(other["place"], other["place"])
         out.append(
@@ -62,6 +62,6 @@ def refusals(pack: Pack, a: Acceptance, place_names: dict[str, str] | None = Non
     return out
 
 
-def _reason(pack: Pack, rule_id: str, detail: str) -> dict[str, str]:
+def _reason(pack: Pack, rule_id: str, detail: str) -> Reason:
     rule = pack.by_id[rule_id]
     return {"rule": rule.id, "clause": rule.clause, "text": rule.text, "detail": detail}

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .pack import Pack
 
 
 @dataclass(frozen=True)
@@ -37,12 +40,12 @@ class Compression:
         return promised > statutory * self.factor + 1e-9
 
 
-def compression(pack: Any) -> Compression:
+def compression(pack: Pack) -> Compression:
     comp = pack.parameters["compression"]
     return Compression(comp["mode"], Fraction(comp["fraction"]))
 
 
-def excluded_item_types(pack: Any) -> frozenset[str]:
+def excluded_item_types(pack: Pack) -> frozenset[str]:
     """Item types outside the application class even when on application (XT-2)."""
     return frozenset((pack.classes.get("application") or {}).get("exclude_item_types", ()))
 

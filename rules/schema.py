@@ -82,63 +82,74 @@ _DOCS = {
 }
 
 
-def _f(name: str, type_: str, values: Iterable[str] | None = None) -> Field:
-    return Field(name, type_, tuple(values) if values is not None else None, _DOCS.get(name, ""))
+def _fields(spec: dict[str, dict[str, str | Iterable[str]]]) -> dict[str, Field]:
+    """The fields of {namespace: {name: "str", "bool", or an enum's values}}, by their full name."""
+    out: dict[str, Field] = {}
+    for ns, names in spec.items():
+        for name, kind in names.items():
+            full = f"{ns}.{name}"
+            if isinstance(kind, str):
+                out[full] = Field(full, kind, None, _DOCS.get(full, ""))
+            else:
+                out[full] = Field(full, "enum", tuple(kind), _DOCS.get(full, ""))
+    return out
 
 
-FIELDS: dict[str, Field] = {
-    f.name: f
-    for f in [
+FIELDS: dict[str, Field] = _fields(
+    {
         # the item asked about (实施清单)
-        _f("item.code", "str"),
-        _f("item.department", "str"),
-        _f("item.item_type", "enum", ITEM_TYPES),
-        _f("item.on_application", "bool"),
-        _f("item.in_application_class", "bool"),
-        _f("item.case_type", "enum", CASE_TYPES),
-        _f("item.report_up", "bool"),
-        _f("item.joint", "bool"),
-        _f("item.complexity", "enum", COMPLEXITY),
-        _f("item.has_fees", "bool"),
-        _f("item.online_depth", "enum", ONLINE_DEPTHS),
-        _f("item.function_section", "str"),
-        _f("item.entered", "bool"),
-        _f("item.entry_hall_kind", "enum", vocab.HALL_KINDS),
-        _f("item.status", "enum", ITEM_STATUS),
-        _f("item.effective", "bool"),
-        _f("item.delegated", "bool"),
-        _f("item.exempted", "bool"),
+        "item": {
+            "code": "str",
+            "department": "str",
+            "item_type": ITEM_TYPES,
+            "on_application": "bool",
+            "in_application_class": "bool",
+            "case_type": CASE_TYPES,
+            "report_up": "bool",
+            "joint": "bool",
+            "complexity": COMPLEXITY,
+            "has_fees": "bool",
+            "online_depth": ONLINE_DEPTHS,
+            "function_section": "str",
+            "entered": "bool",
+            "entry_hall_kind": vocab.HALL_KINDS,
+            "status": ITEM_STATUS,
+            "effective": "bool",
+            "delegated": "bool",
+            "exempted": "bool",
+            "entered_now": "bool",
+        },
         # the place of the act
-        _f("place.kind", "enum", PLACE_KINDS),
-        _f("place.hall", "str"),
-        _f("place.department", "str"),
-        _f("place.function_section", "str"),
-        _f("place.in_hall", "bool"),
-        _f("place.section_fit", "enum", SECTION_FITS),
-        _f("place.own_department", "bool"),
+        "place": {
+            "kind": PLACE_KINDS,
+            "hall": "str",
+            "department": "str",
+            "function_section": "str",
+            "in_hall": "bool",
+            "section_fit": SECTION_FITS,
+            "own_department": "bool",
+        },
         # the seal used
-        _f("seal.kind", "enum", SEAL_KINDS),
-        _f("seal.department", "str"),
-        _f("seal.item_department", "bool"),
-        _f("seal.held_by", "enum", SEAL_HOLDERS),
+        "seal": {"kind": SEAL_KINDS, "department": "str", "item_department": "bool", "held_by": SEAL_HOLDERS},
         # the person acting
-        _f("person.department", "str"),
-        _f("person.department_kind", "enum", DEPARTMENT_KINDS),
-        _f("person.same_department_as_item", "bool"),
-        _f("person.position", "str"),
+        "person": {
+            "department": "str",
+            "department_kind": DEPARTMENT_KINDS,
+            "same_department_as_item": "bool",
+            "position": "str",
+        },
         # the authorization (grant) relied on, or the nearest one
-        _f("grant.post", "enum", POSTS),
-        _f("grant.valid", "bool"),
-        _f("grant.covers_item", "bool"),
+        "grant": {"post": POSTS, "valid": "bool", "covers_item": "bool"},
         # the case, when the request names one
-        _f("case.accepted_elsewhere", "bool"),
-        _f("case.platform_record", "bool"),
-        _f("case.held", "bool"),
-        _f("case.properly_accepted", "bool"),
-        _f("case.pending_platform", "bool"),
-        _f("item.entered_now", "bool"),
-    ]
-}
+        "case": {
+            "accepted_elsewhere": "bool",
+            "platform_record": "bool",
+            "held": "bool",
+            "properly_accepted": "bool",
+            "pending_platform": "bool",
+        },
+    }
+)
 
 # Namespaces a request may leave out; conditions on them are reported as `unchecked`.
 OPTIONAL_NAMESPACES = ("place", "seal", "case")

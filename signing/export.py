@@ -104,7 +104,7 @@ def write_export(
         meta = ExportMeta(str(meta["origin"]), str(meta["log_key_id"]), str(meta["log_name"]))
 
     if total is None and hasattr(entries_iter, "__len__"):
-        total = len(entries_iter)  # type: ignore[arg-type]
+        total = len(entries_iter)  # type: ignore[arg-type]  # an iterable that has __len__ (checked above)
     target = directory / ENTRIES_FILE
     tmp = directory / f".{ENTRIES_FILE}.{os.getpid()}.tmp"
     count = 0

@@ -15,7 +15,7 @@ from pathlib import Path
 try:  # POSIX only; elsewhere the lock degrades to in-process serialization by the caller.
     import fcntl
 except ImportError:  # pragma: no cover
-    fcntl = None  # type: ignore[assignment]
+    fcntl = None  # type: ignore[assignment]  # no module here: the lock is then a no-op (see above)
 
 __all__ = ["atomic_write", "interprocess_lock"]
 

@@ -116,3 +116,11 @@ def rt(app):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture
+def as_user(client, world):
+    """`as_user("fgw").post(url, body)`: the API as a user of the world (its bearer token)."""
+    from tests.factories.api import UserClient
+
+    return lambda name: UserClient(client, world["tokens"][name])

@@ -1,5 +1,5 @@
-"""Tests share helpers through tests/factories: no module imports a test module (a test module's
-helpers would otherwise run its tests' imports, fixtures and autouse hooks wherever they are used)."""
+"""Tests share helpers through tests/factories: no module imports a test module or a conftest (their
+helpers would otherwise run their tests' imports, fixtures and autouse hooks wherever they are used)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ def imported_test_modules(path: Path) -> list[str]:
         )
         if isinstance(node, ast.ImportFrom) and node.level and (node.module or "").startswith("test_"):
             names = [node.module or ""]
-        found += [n for n in names if n.split(".")[-1].startswith("test_")]
+        found += [n for n in names if n.split(".")[-1].startswith("test_") or n.split(".")[-1] == "conftest"]
     return found
 
 

@@ -41,6 +41,15 @@ def _ready_worker(worker) -> None:
     gc.freeze()
 
 
+def _close_worker(server, worker) -> None:
+    """A worker that stops (restart, Ctrl-C, SIGTERM) writes the decisions it has answered but not
+    yet logged: the decision writer is a daemon thread, and the interpreter's exit would drop its
+    last batch (up to DECISION_FLUSH_S of answers) without this."""
+    runtime = getattr(worker.wsgi, "extensions", {}).get("onehall")
+    if runtime is not None:
+        runtime.close()
+
+
 def _say_where(host: str, port: int):
     """One readable line once the server listens (gunicorn's own start-up lines are warnings-only)."""
 
@@ -69,5 +78,6 @@ def serve(host: str, port: int, workers: int, access_log: str | None = None) -> 
             "control_socket_disable": True,
             "when_ready": _say_where(host, port),
             "post_worker_init": _ready_worker,
+            "worker_exit": _close_worker,
         }
     ).run()

@@ -18,6 +18,7 @@ from registry.services.context import SYSTEM, Actor
 from web.app import create_app
 from application.config import Settings
 from application.packs import ensure_active_pack
+from tests.factories.databases import app_settings
 
 PASSWORD = "password-123"
 DEPARTMENT = "FGW"  # the department user's own department
@@ -38,19 +39,11 @@ class DemoWorld:
 
 def migrated_app(folder: Path, database: str, **settings: Any) -> Flask:
     """An app over a new SQLite database in `folder` (or the `database_url` and `database_schema`
-    given), migrated to the current schema (keys and instance files beside it)."""
+    given), migrated to the current schema (keys and instance files beside it; the product's
+    checkpoint interval unless `settings` name one)."""
     url = settings.pop("database_url", None) or f"sqlite:///{folder / database}"
-    conf = Settings(
-        instance_dir=folder / "instance",
-        database_url=url,
-        key_dir=folder / "keys",
-        key_passphrase=b"test-passphrase",
-        secret_key="test",
-        testing=True,
-        **settings,
-    )
-    conf.instance_dir.mkdir(parents=True, exist_ok=True)
-    app = create_app(conf)
+    settings.setdefault("checkpoint_interval_ms", Settings.model_fields["checkpoint_interval_ms"].default)
+    app = create_app(app_settings(url, settings.pop("database_schema", None), folder, **settings))
     migrate.upgrade(app.extensions["onehall"].engine)
     return app
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.factories.browser import browser, live, new_page, sync_api  # noqa: F401  (the fixtures)
+
 
 @pytest.hookimpl(hookwrapper=True, tryfirst=True)
 def pytest_runtest_makereport(item, call):

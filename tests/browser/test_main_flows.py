@@ -22,21 +22,7 @@ import pytest
 
 from registry import models as m
 from tests.api.world import DEPARTMENT
-from tests.factories.browser import (  # noqa: F401  (helpers and fixtures)
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    OUT,
-    PROJECT_ROOT,
-    TIMEOUT_MS,
-    _login,
-    _plan,
-    _shot,
-    browser,
-    fill_authorization,
-    live,
-    new_page,
-    sync_api,
-)
+from tests.factories.browser import OUT, _shot, fill_authorization
 
 pytestmark = pytest.mark.slow
 

@@ -12,16 +12,7 @@ import re
 import pytest
 
 from tests.api.world import DEPARTMENT
-from tests.factories.browser import (  # noqa: F401  (fixtures)
-    CHROMIUM,
-    OUT,
-    _shot,
-    browser,
-    fill_authorization,
-    live,
-    new_page,
-    sync_api,
-)
+from tests.factories.browser import OUT, _shot, fill_authorization
 
 pytestmark = pytest.mark.slow
 LATIN = re.compile(r"\b(?:item|person|dept|department|place|seal):[A-Za-z0-9-]+|\b[a-z]+_[a-z_]+\b")

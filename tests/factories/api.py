@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 
 from registry.inputs.filings import SealIn
 from registry.services import org
 from registry.services.context import Actor
-from tests.web.conftest import bearer, hold_case
+from tests.factories.world import bearer, hold_case
 
 ITEM = {
     "code": "FGW-001",
@@ -22,6 +24,27 @@ ITEM = {
 }
 
 
+MINIMUM = ["decide", "coordinate", "urge", "report_up", "countersign", "execute_fee", "use_seal"]
+
+
+class UserClient:
+    """The API as one user of the world: each request with that user's bearer token."""
+
+    def __init__(self, client, token: str) -> None:
+        self.client, self.headers = client, bearer(token)
+
+    def post(self, url: str, body: dict | None = None):
+        return self.client.post(url, json=body, headers=self.headers)
+
+    def get(self, url: str):
+        return self.client.get(url, headers=self.headers)
+
+
+def authorization(grantor: str, person: int, post: str, powers=MINIMUM, **more) -> dict:
+    """A body of POST /authorizations: `post` for `person` in `grantor` (`more`: backs, items, times)."""
+    return {"grantor": grantor, "grantee": {"person": person}, "post": post, "powers": list(powers), **more}
+
+
 def file_item(client, world, item=ITEM):
     r = client.post("/api/v1/items", json=item, headers=bearer(world["tokens"]["fgw"]))
     assert r.status_code == 201, r.get_json()
@@ -31,19 +54,9 @@ def file_item(client, world, item=ITEM):
     assert r.status_code == 201, r.get_json()
 
 
-MINIMUM = ["decide", "coordinate", "urge", "report_up", "countersign", "execute_fee", "use_seal"]
-
-
 def grant(client, world, person, post, backs=None, powers=MINIMUM):
-    body = {
-        "grantor": "FGW",
-        "grantee": {"person": person},
-        "post": post,
-        "powers": powers,
-        "valid_from": "2019-01-01T00:00:00+08:00",
-    }
-    if backs:
-        body["backs"] = backs
+    more = {"backs": backs} if backs else {}
+    body = authorization("FGW", person, post, powers, valid_from="2019-01-01T00:00:00+08:00", **more)
     r = client.post("/api/v1/authorizations", json=body, headers=bearer(world["tokens"]["fgw"]))
     assert r.status_code == 201, r.get_json()
     return r.get_json()["id"]
@@ -115,12 +128,9 @@ def hall_clock(monkeypatch):
     monkeypatch.setattr("application.acts.utcnow", lambda: datetime(2026, 9, 30, 8, 5, tzinfo=timezone.utc))
 
 
-def use_seal(
-    client, world, person, case, document: str = "ab" * 32, *, token: str = "zhang", status: int = 201
-) -> dict:
-    """POST /seal-uses: the FGW approval seal on FGW-001 at the FGW window; the answer, which must
-    have `status`."""
-    body = {
+def seal_use_body(person: int, case: str, document: str = "ab" * 32) -> dict:
+    """A body of POST /seal-uses: the FGW approval seal on FGW-001 at the FGW window."""
+    return {
         "seal": "FGW-SP",
         "person": person,
         "item": "FGW-001",
@@ -128,9 +138,22 @@ def use_seal(
         "document_sha256": document,
         "place": "FGW-CK",
     }
+
+
+def use_seal(
+    client, world, person, case, document: str = "ab" * 32, *, token: str = "zhang", status: int = 201
+) -> dict:
+    """POST /seal-uses: the FGW approval seal on FGW-001 at the FGW window; the answer, which must
+    have `status`."""
+    body = seal_use_body(person, case, document)
     r = client.post("/api/v1/seal-uses", json=body, headers=bearer(world["tokens"][token]))
     assert r.status_code == status, r.get_json()
     return r.get_json()
+
+
+def receipt_for_case(client, world, person, case: str) -> dict:
+    """The receipt of a seal use on a document of its own for each case (the SHA-256 of its number)."""
+    return use_seal(client, world, person, case, hashlib.sha256(case.encode()).hexdigest())["receipt"]
 
 
 def seal_receipt(rt, client, world, case="XT2026-0001") -> dict:  # noqa: F811

@@ -128,7 +128,7 @@ def _plan(world: DemoWorld) -> dict:
         if rt.policy.decide(custodian, "decide", code, place=window)["allowed"]
         and rt.policy.decide(custodian, "use_seal", code, place=window, seal=seal)["allowed"]
     )
-    from tests.web.conftest import hold_case
+    from tests.factories.world import hold_case
 
     hold_case(rt, "XT2026-浏览器-0001", item, place=window)  # the case sealed: accepted at the door's rules
     return {

@@ -38,19 +38,23 @@ def empty_database(
         admin.dispose()
 
 
-def app_settings(url: str, schema: str | None, home: Path):
-    """The test app's settings: instance and key folders under `home`."""
+def app_settings(url: str, schema: str | None, home: Path, **overrides):
+    """The test app's settings: instance and key folders under `home`; `overrides` change or add
+    settings (another passphrase, a log origin)."""
     from application.config import Settings
 
     settings = Settings(
-        instance_dir=home / "instance",
-        database_url=url,
-        database_schema=schema,
-        key_dir=home / "keys",
-        key_passphrase=b"test-passphrase",
-        secret_key="test",
-        testing=True,
-        checkpoint_interval_ms=10,
+        **{
+            "instance_dir": home / "instance",
+            "database_url": url,
+            "database_schema": schema,
+            "key_dir": home / "keys",
+            "key_passphrase": b"test-passphrase",
+            "secret_key": "test",
+            "testing": True,
+            "checkpoint_interval_ms": 10,
+            **overrides,
+        }
     )
     settings.instance_dir.mkdir(parents=True, exist_ok=True)
     return settings

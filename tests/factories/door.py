@@ -6,7 +6,7 @@ import pytest
 
 from registry.calendar import seed_from_chinesecalendar
 from tests.factories.api import ITEM, case, file_item, gov_grant, platform_token
-from tests.web.conftest import bearer
+from tests.factories.world import bearer
 
 
 @pytest.fixture(autouse=True)

@@ -2,28 +2,21 @@
 
 from __future__ import annotations
 
+from io import BytesIO
+
 import pytest
 
 from registry.inputs.filings import AuthorizationIn, ItemIn, SealCustodyIn, SealIn
 from registry.services import catalog, grants, org
 from registry.services.context import SYSTEM, Actor
+from tests.factories import api
 from tests.factories.api import MINIMUM
-from tests.web.conftest import T0
+from tests.factories.world import T0
 
 PASSWORD = "password-123"
 
 
-ITEM = {
-    "code": "FGW-001",
-    "name": "企业投资项目核准",
-    "department": "FGW",
-    "item_type": "licensing",
-    "case_type": "instant",
-    "statutory_limit": {"value": 20, "unit": "working_day"},
-    "promised_limit": {"value": 5, "unit": "working_day"},
-    "entry": {"hall": "CITY"},
-    "effective_from": T0,
-}
+ITEM = {**api.ITEM, "name": "企业投资项目核准", "item_type": "licensing", "effective_from": T0}
 
 
 FGW = Actor(name="fgw", role="department", department="FGW")
@@ -64,6 +57,22 @@ def seal_kept_by(rt, person_id: int, code: str = "FGW-SP"):
         org.create_seal(ctx, SealIn(code=code, name="市发改委行政审批专用章", department="FGW", kind="approval"))
     with rt.filing(FGW) as ctx:
         grants.file_seal_custody(ctx, SealCustodyIn(seal=code, person=person_id, from_=T0))
+
+
+def seal_on_the_page(client, case: str, document: bytes):
+    """The signed-in custodian seals `document` (a.pdf) for case `case` of FGW-001 at the FGW
+    window, through the seal page: the response."""
+    return client.post(
+        "/window/seal",
+        data={
+            "seal": "FGW-SP",
+            "item": "FGW-001",
+            "case": case,
+            "place": "FGW-CK",
+            "document": (BytesIO(document), "a.pdf"),
+        },
+        content_type="multipart/form-data",
+    )
 
 
 @pytest.fixture

@@ -15,8 +15,8 @@ from signing import merkle
 from signing.errors import ProofError
 from signing.note import open_note, parse_checkpoint
 from signing.receipt import verify_receipt
-from tests.log.conftest import onehall_exe, run
-from tests.web.conftest import bearer, world  # noqa: F401 (the world fixture)
+from tests.factories.processes import onehall_exe, run
+from tests.factories.world import bearer, world  # noqa: F401 (the world fixture)
 from tests.factories.api import seal_receipt  # noqa: F401  (helpers and fixtures)
 
 ORIGIN = "onehall.xiangtan/log"

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import text
 
 from registry import ledger
-from tests.log.conftest import BODY, LogHarness
+from tests.factories.signed_log import BODY, LogHarness
 
 
 def _postgresql(logdb: LogHarness) -> None:

@@ -13,7 +13,7 @@ import signal
 import subprocess
 
 from signing.verify import verify_export
-from tests.log.conftest import LogHarness
+from tests.factories.signed_log import LogHarness
 
 APPENDER = "tests.log.appender"
 

@@ -7,7 +7,7 @@ import pytest
 from registry import ledger as ledger_mod
 from signing import merkle
 from signing.verify import verify_export
-from tests.log.conftest import BODY, LogHarness
+from tests.factories.signed_log import BODY, LogHarness
 
 
 class Abort(Exception):
@@ -58,7 +58,7 @@ def test_a_key_rotated_by_another_worker_signs_the_next_append(logdb: LogHarness
     from registry.models import LogEntry
     from signing.keys import KeyStore
     from signing.records import parse_leaf
-    from tests.log.conftest import PASSPHRASE
+    from tests.factories.signed_log import PASSPHRASE
 
     def append_now() -> None:
         with logdb.filing() as session:

@@ -8,7 +8,7 @@ from registry.log_reader import LogReader
 from signing import merkle
 from signing.errors import ReceiptError
 from signing.receipt import verify_receipt
-from tests.log.conftest import ORIGIN, LogHarness
+from tests.factories.signed_log import ORIGIN, LogHarness
 
 
 def _reader(h: LogHarness) -> LogReader:

@@ -11,8 +11,8 @@ from application.bootstrap import publish_checkpoint
 from registry import models as m
 from registry.ledger import RecordTooLarge
 from signing.tiles import MAX_ENTRY
-from tests.log.conftest import BODY, LogHarness
-from tests.web.conftest import bearer, world  # noqa: F401 (the world fixture)
+from tests.factories.signed_log import BODY, LogHarness
+from tests.factories.world import bearer, world  # noqa: F401 (the world fixture)
 
 
 def _record(text_len: int) -> dict:

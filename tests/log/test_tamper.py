@@ -14,7 +14,7 @@ from sqlalchemy import delete, select, update
 
 from registry.models import Checkpoint, LogEntry
 from signing.export import iter_entries
-from tests.log.conftest import LogHarness
+from tests.factories.signed_log import LogHarness
 
 TOTAL, EVERY = 40, 8
 

@@ -1,5 +1,5 @@
 """The log as C2SP tlog-tiles (docs/design.md §12.6): an independent client rebuilds the tree head and
-an inclusion proof from /checkpoint, tiles and entry bundles alone (tests/log/tiles_client.py)."""
+an inclusion proof from /checkpoint, tiles and entry bundles alone (tests/factories/tiles_client.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from registry.services.context import SYSTEM
 from signing import merkle
 from signing.tiles import decode_bundle, encode_index, parse_tile_path, tile_path
-from tests.log.tiles_client import TileClient, leaf_hash, root_from_path
+from tests.factories.tiles_client import TileClient, leaf_hash, root_from_path
 
 N = 600  # two full level-0 tiles and a partial one of 88; a partial level-1 tile of 2
 

@@ -115,7 +115,7 @@ def test_onehall_witness_serve_runs_on_its_own(tmp_path) -> None:
     import os
     import subprocess
 
-    from tests.log.conftest import PROJECT_ROOT, clean_env, onehall_exe
+    from tests.factories.processes import PROJECT_ROOT, clean_env, onehall_exe
 
     env = {**clean_env(), "ONEHALL_WITNESS_PASSPHRASE": "operator secret"}
     init = subprocess.run(

@@ -21,7 +21,7 @@ from signing.policy import parse_policy
 from signing.receipt import verify_receipt
 from signing.witness import Witness
 from tests.factories.api import seal_receipt
-from tests.web.conftest import bearer, world  # noqa: F401 (the world fixture)
+from tests.factories.world import bearer, world  # noqa: F401 (the world fixture)
 from application.scheduler import Scheduler
 from web.witness_server import WitnessServer
 

@@ -4,34 +4,14 @@ witness cosigns on (no fork), and the restored registry takes new filings (§12.
 
 from __future__ import annotations
 
-import hashlib
 
 import pytest
 
 from tests.factories import databases
-from tests.web.conftest import bearer, world  # noqa: F401  (the fixture)
-from tests.factories.api import seal_setup
+from tests.factories.world import world  # noqa: F401  (the fixture)
+from tests.factories.api import receipt_for_case, seal_setup
 from application.bootstrap import publish_checkpoint
 from web.cli import main
-from application.config import Settings
-
-
-def seal_use(client, world, person, case):  # noqa: F811
-    doc = hashlib.sha256(case.encode()).hexdigest()
-    r = client.post(
-        "/api/v1/seal-uses",
-        headers=bearer(world["tokens"]["zhang"]),
-        json={
-            "seal": "FGW-SP",
-            "person": person,
-            "item": "FGW-001",
-            "case": case,
-            "document_sha256": doc,
-            "place": "FGW-CK",
-        },
-    )
-    assert r.status_code == 201, r.get_json()
-    return r.get_json()["receipt"]
 
 
 @pytest.fixture
@@ -47,7 +27,7 @@ def test_backup_and_restore_keep_the_log_verifying_and_the_witnessed_checkpoints
 
     monkeypatch.setenv("ONEHALL_WITNESS_PASSPHRASE", "witness-passphrase")
     person, _ = seal_setup(rt, client, world)
-    seal_use(client, world, person, "XT2026-0001")
+    receipt_for_case(client, world, person, "XT2026-0001")
     publish_checkpoint(rt)
     cli = app.test_cli_runner()
     witness = tmp_path / "witness"
@@ -62,18 +42,7 @@ def test_backup_and_restore_keep_the_log_verifying_and_the_witnessed_checkpoints
     ok(cli, "backup", str(tmp_path / "backup"))
 
     url, schema = empty_database
-    restored = create_app(
-        Settings(
-            instance_dir=tmp_path / "other",
-            database_url=url,
-            database_schema=schema,
-            key_dir=tmp_path / "other-keys",
-            key_passphrase=b"test-passphrase",
-            secret_key="test",
-            testing=True,
-            checkpoint_interval_ms=10,
-        )
-    )
+    restored = create_app(databases.app_settings(url, schema, tmp_path / "other"))
     again = restored.test_cli_runner()
     assert "与备份时的检查点一致" in ok(again, "restore", str(tmp_path / "backup"))
     refused = again.invoke(main, ["restore", str(tmp_path / "backup")])
@@ -96,7 +65,7 @@ def test_backup_and_restore_keep_the_log_verifying_and_the_witnessed_checkpoints
     assert "核验通过" in verified
     # the restored registry takes new acts (tokens, sequences and keys came back) and the witness
     # cosigns its next checkpoint: consistent with the one it cosigned before the backup
-    seal_use(restored.test_client(), world, person, "XT2026-0002")
+    receipt_for_case(restored.test_client(), world, person, "XT2026-0002")
     publish_checkpoint(restored.extensions["onehall"])
     ok(again, "witness", "cosign", str(witness))
     restored.extensions["onehall"].close()

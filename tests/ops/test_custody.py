@@ -15,7 +15,7 @@ from registry.services.context import Actor
 from signing.errors import KeyStoreError
 from signing.keys import Ed25519Signer
 from signing.records import parse_leaf, verify_leaf
-from application.config import Settings
+from tests.factories.databases import app_settings
 
 ACTOR = Actor(name="ops-test", role="gov_service")
 T_SWAPPED = datetime(2018, 1, 1, tzinfo=timezone.utc)
@@ -29,14 +29,8 @@ def hosts(database, tmp_path):
     url, schema = database
     apps = []
     for name in ("a", "b"):
-        settings = Settings(
-            instance_dir=tmp_path / name / "instance",
-            database_url=url,
-            database_schema=schema,
-            key_dir=tmp_path / name / "keys",
-            key_passphrase=b"shared-passphrase",
-            secret_key="s",
-            log_origin="test.example/log",
+        settings = app_settings(
+            url, schema, tmp_path / name, key_passphrase=b"shared-passphrase", log_origin="test.example/log"
         )
         apps.append(create_app(settings))
     migrate.upgrade(apps[0].extensions["onehall"].engine)
@@ -137,15 +131,7 @@ def test_a_host_with_another_passphrase_cannot_sign(hosts, database, tmp_path):
     append(a, 1)
     url, schema = database
     wrong = create_app(
-        Settings(
-            instance_dir=tmp_path / "c",
-            database_url=url,
-            database_schema=schema,
-            key_dir=tmp_path / "c" / "keys",
-            key_passphrase=b"not-the-passphrase",
-            secret_key="s",
-            log_origin="test.example/log",
-        )
+        app_settings(url, schema, tmp_path / "c", key_passphrase=b"not-the-passphrase", log_origin="test.example/log")
     )
     rt = wrong.extensions["onehall"]
     size = len(leaves(a))

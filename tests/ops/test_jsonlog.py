@@ -8,7 +8,7 @@ import logging
 
 import pytest
 
-from tests.web.conftest import bearer, world  # noqa: F401  (the fixture)
+from tests.factories.world import bearer, world  # noqa: F401  (the fixture)
 from tests.factories.api import file_item
 from tests.factories.api import grant
 from web import jsonlog

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.log.conftest import clean_env, onehall_exe, run
+from tests.factories.processes import clean_env, onehall_exe, run
 
 MODULE = next(
     (

@@ -10,7 +10,7 @@ from sqlalchemy import text
 
 from registry import lease
 from registry.db import lock_key, make_engine, notify_channel
-from tests.conftest import PG_URL
+from tests.factories.databases import PG_URL
 from application.scheduler import Scheduler, single_instance
 
 needs_pg = pytest.mark.skipif(not PG_URL, reason="ONEHALL_TEST_DATABASE_URL is not set: PostgreSQL tests not run")

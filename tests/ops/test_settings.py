@@ -6,8 +6,9 @@ import pytest
 
 from registry import deployment, migrate
 from registry.db import make_engine, session_factory
-from tests.log.conftest import clean_env, onehall_exe, run
+from tests.factories.processes import clean_env, onehall_exe, run
 from application.config import Settings
+from tests.factories.databases import app_settings
 
 
 def test_production_refuses_to_start_and_names_what_is_missing_in_chinese_and_english(tmp_path):
@@ -62,15 +63,7 @@ def test_the_log_origin_is_fixed_at_init_and_a_later_change_is_refused(database,
     migrate.upgrade(engine)
 
     def settings(origin):
-        return Settings(
-            instance_dir=tmp_path / "i",
-            database_url=url,
-            database_schema=schema,
-            key_dir=tmp_path / "keys",
-            key_passphrase=b"p",
-            secret_key="s",
-            log_origin=origin,
-        )
+        return app_settings(url, schema, tmp_path, log_origin=origin)
 
     app = create_app(settings("city-a.example/log"))
     rt = app.extensions["onehall"]

@@ -27,10 +27,10 @@ from sqlalchemy import func, select
 from registry.models import CustodyKey, LogEntry
 from signing.receipt import verify_receipt
 from signing.records import parse_leaf
-from tests.conftest import PG_URL
-from tests.log.conftest import clean_env, onehall_exe
-from tests.web.conftest import hold_case, world  # noqa: F401  (the fixture)
-from tests.factories.api import MINIMUM, seal_setup
+from tests.factories.databases import PG_URL
+from tests.factories.processes import clean_env, onehall_exe, start
+from tests.factories.world import hold_case, world  # noqa: F401  (the fixture)
+from tests.factories.api import authorization, seal_setup, seal_use_body
 from application.limits import RECEIPT_CHECK
 
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
@@ -59,14 +59,8 @@ class Host:
     """`onehall serve --port 0` (an ephemeral port, read from its start line)."""
 
     def __init__(self, env: dict[str, str], root: Path) -> None:
-        self.proc = subprocess.Popen(
-            [onehall_exe(), "serve", "--host", "127.0.0.1", "--port", "0", "--workers", "1"],
-            env=env,
-            cwd=root,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            start_new_session=True,
+        self.proc = start(
+            [onehall_exe(), "serve", "--host", "127.0.0.1", "--port", "0", "--workers", "1"], cwd=root, env=env
         )
         self.lines: queue.Queue[str] = queue.Queue()
         self.log: list[str] = []
@@ -174,14 +168,7 @@ def test_two_hosts_behind_nginx_serve_one_log_with_one_key_per_body(rt, client, 
             "POST",
             "/api/v1/authorizations",
             token=world["tokens"]["fgw"],
-            body={
-                "grantor": "FGW",
-                "grantee": {"person": world["people"]["b"]},
-                "post": "B",
-                "backs": a_id,
-                "powers": MINIMUM,
-                "valid_from": "2019-01-01T00:00:00+08:00",
-            },
+            body=authorization("FGW", world["people"]["b"], "B", backs=a_id, valid_from="2019-01-01T00:00:00+08:00"),
         )
         assert status == 201, answer
         upstreams.add(up)
@@ -193,14 +180,7 @@ def test_two_hosts_behind_nginx_serve_one_log_with_one_key_per_body(rt, client, 
                 "POST",
                 "/api/v1/seal-uses",
                 token=world["tokens"]["zhang"],
-                body={
-                    "seal": "FGW-SP",
-                    "person": a,
-                    "item": "FGW-001",
-                    "case": f"XT2026-{n:04d}",
-                    "document_sha256": doc,
-                    "place": "FGW-CK",
-                },
+                body=seal_use_body(a, f"XT2026-{n:04d}", doc),
             )
             assert status == 201, answer
             upstreams.add(up)

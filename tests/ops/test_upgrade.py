@@ -21,8 +21,7 @@ from alembic.script import ScriptDirectory
 
 from registry import migrate
 from registry.db import make_engine
-from tests.conftest import PROJECT_ROOT
-from tests.log.conftest import clean_env, onehall_exe, run
+from tests.factories.processes import PROJECT_ROOT, clean_env, onehall_exe, run, start
 
 PREVIOUS_RELEASE = "ef6ef12"  # main when round 2 began: keys in files, origin in code
 
@@ -73,14 +72,12 @@ def test_migrations_run_under_the_previous_release_and_this_one_takes_over(datab
         return res.stdout
 
     previous("init")
-    server = subprocess.Popen(
+    server = start(
         [sys.executable, "-c", OLD_MAIN, "serve", "--port", "0", "--workers", "1"],
         cwd=old,
         env=old_env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
     )
     try:
         port = None

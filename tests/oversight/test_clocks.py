@@ -15,21 +15,12 @@ from registry import models as m
 from registry.services import cases as case_service
 from registry.services import grants
 from registry.services.context import Actor
-from tests.oversight.conftest import at, bearer
+from tests.factories import api
+from tests.factories.world import at, bearer
 from application.casework import _due
 from application.scheduler import Scheduler, single_instance
 
-ITEM = {
-    "code": "FGW-002",
-    "name": "企业投资项目核准",
-    "department": "FGW",
-    "item_type": "行政许可",
-    "case_type": "commitment",
-    "statutory_limit": {"value": 20, "unit": "working_day"},
-    "promised_limit": {"value": 5, "unit": "working_day"},
-    "entry": {"hall": "CITY"},
-    "effective_from": "2019-01-01T00:00:00+08:00",
-}
+ITEM = {**api.ITEM, "code": "FGW-002", "name": "企业投资项目核准", "item_type": "行政许可", "case_type": "commitment"}
 GA_ITEM = {
     **ITEM,
     "code": "GA-001",

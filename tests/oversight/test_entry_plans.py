@@ -13,20 +13,11 @@ from registry.errors import Conflict
 from registry.services import catalog
 from registry.services import entry_plans as plans
 from registry.services.context import SYSTEM
-from tests.oversight.conftest import bearer
+from tests.factories import api
+from tests.factories.world import bearer
 
 FEE = {"code": "F1", "name": "项目评审费", "basis": "湘发改价费〔2018〕1号", "standard": "每件200元"}
-ITEM_1 = {
-    "code": "FGW-001",
-    "name": "企业投资项目核准",
-    "department": "FGW",
-    "item_type": "行政许可",
-    "case_type": "commitment",
-    "promised_limit": {"value": 5, "unit": "working_day"},
-    "fees": [FEE],
-    "entry": {"hall": "CITY"},
-    "effective_from": "2019-01-01T00:00:00+08:00",
-}
+ITEM_1 = {**api.ITEM, "name": "企业投资项目核准", "item_type": "行政许可", "case_type": "commitment", "fees": [FEE]}
 ITEM_2 = {**ITEM_1, "code": "FGW-002", "name": "企业投资项目备案", "fees": [], "case_type": "instant"}
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from registry import models as m
 from registry.services import findings as finding_service
 from registry.services.context import Actor, FilingContext
-from tests.oversight.conftest import at, bearer
+from tests.factories.world import at, bearer
 from application.notify import EmailNotifier, LogNotifier, NullNotifier, WebhookNotifier, notifier_from_env
 from tests.factories.api import ITEM, file_item
 
@@ -42,7 +42,7 @@ def events(client, world, fid: str) -> list[dict]:
     return r.get_json()["events"]
 
 
-def test_a_finding_is_notified_answered_closed_when_its_cause_is_removed_and_reopened(client, world, rt):
+def test_a_finding_is_notified_answered_closed_when_its_cause_is_removed_and_reopened(client, world, rt, as_user):
     notifier: LogNotifier = rt.notifier
     file_item(client, world)
     first = sync(client, world, "2026-06-01T10:00:00")
@@ -64,54 +64,32 @@ def test_a_finding_is_notified_answered_closed_when_its_cause_is_removed_and_reo
     assert {x["id"] for x in record["findings"]} == {e.finding for e in notified}
 
     # read matrix: reform office and auditor all, a department its own, a window nothing
-    assert {
-        x["department"]
-        for x in client.get("/api/v1/findings", headers=bearer(world["tokens"]["fgw"])).get_json()["items"]
-    } == {"FGW"}
-    assert client.get("/api/v1/findings", headers=bearer(world["tokens"]["ga"])).get_json()["items"] == []
-    assert client.get("/api/v1/findings?department=FGW", headers=bearer(world["tokens"]["ga"])).status_code == 403
-    assert client.get(f"/api/v1/findings/{f['id']}", headers=bearer(world["tokens"]["ga"])).status_code == 403
-    assert client.get("/api/v1/findings", headers=bearer(world["tokens"]["win"])).status_code == 403
+    assert {x["department"] for x in as_user("fgw").get("/api/v1/findings").get_json()["items"]} == {"FGW"}
+    assert as_user("ga").get("/api/v1/findings").get_json()["items"] == []
+    assert as_user("ga").get("/api/v1/findings?department=FGW").status_code == 403
+    assert as_user("ga").get(f"/api/v1/findings/{f['id']}").status_code == 403
+    assert as_user("win").get("/api/v1/findings").status_code == 403
 
     # the department answers; another department or the wrong role may not
     note = "已起草对政务服务中心的授权书，报局长签发"
-    assert (
-        client.post(
-            f"/api/v1/findings/{f['id']}/answer", json={"note": note}, headers=bearer(world["tokens"]["ga"])
-        ).status_code
-        == 403
-    )
-    assert (
-        client.post(
-            f"/api/v1/findings/{f['id']}/escalate", json={"note": "x"}, headers=bearer(world["tokens"]["fgw"])
-        ).status_code
-        == 403
-    )
-    assert (
-        client.post(
-            f"/api/v1/findings/{f['id']}/answer", json={"note": ""}, headers=bearer(world["tokens"]["fgw"])
-        ).status_code
-        == 422
-    )
-    r = client.post(f"/api/v1/findings/{f['id']}/answer", json={"note": note}, headers=bearer(world["tokens"]["fgw"]))
+    assert as_user("ga").post(f"/api/v1/findings/{f['id']}/answer", {"note": note}).status_code == 403
+    assert as_user("fgw").post(f"/api/v1/findings/{f['id']}/escalate", {"note": "x"}).status_code == 403
+    assert as_user("fgw").post(f"/api/v1/findings/{f['id']}/answer", {"note": ""}).status_code == 422
+    r = as_user("fgw").post(f"/api/v1/findings/{f['id']}/answer", {"note": note})
     assert r.status_code == 201 and r.get_json()["state"] == "answered"
 
     # the reform office escalates another finding of the department
     other = by_rule(client, world, "accountability.nominal_entry")
-    r = client.post(
-        f"/api/v1/findings/{other['id']}/escalate",
-        json={"note": "逾期未整改，提请督办"},
-        headers=bearer(world["tokens"]["sgb"]),
-    )
+    r = as_user("sgb").post(f"/api/v1/findings/{other['id']}/escalate", {"note": "逾期未整改，提请督办"})
     assert r.status_code == 201 and r.get_json()["state"] == "escalated"
 
     # the cause is removed: the department files the authorization; the next sync closes it
-    r = client.post("/api/v1/authorizations", json=GOV_GRANT, headers=bearer(world["tokens"]["fgw"]))
+    r = as_user("fgw").post("/api/v1/authorizations", GOV_GRANT)
     assert r.status_code == 201, r.get_json()
     auth_id = r.get_json()["id"]
     second = sync(client, world, "2026-06-02T10:00:00")
     assert f["id"] in second["closed_ids"]
-    closed = client.get(f"/api/v1/findings/{f['id']}", headers=bearer(world["tokens"]["fgw"])).get_json()
+    closed = as_user("fgw").get(f"/api/v1/findings/{f['id']}").get_json()
     assert closed["state"] == "closed" and closed["closed_at"] == "2026-06-02T02:00:00Z"
     assert [e["event"] for e in closed["events"]] == ["opened", "notified", "answered", "cause_removed"]
     assert closed["events"][-1]["event_label"] == "原因已消除"
@@ -124,18 +102,11 @@ def test_a_finding_is_notified_answered_closed_when_its_cause_is_removed_and_reo
     record = json.loads(leaf)["record"]
     assert record["type"] == "finding_event" and record["event"] == "answered"
     assert note not in leaf.decode() and "note" in record["commitments"]  # free text only as a commitment
-    assert (
-        client.post(
-            f"/api/v1/findings/{f['id']}/answer", json={"note": "再答"}, headers=bearer(world["tokens"]["fgw"])
-        ).status_code
-        == 409
-    )
+    assert as_user("fgw").post(f"/api/v1/findings/{f['id']}/answer", {"note": "再答"}).status_code == 409
 
     # the cause comes back (the authorization is revoked): the closed finding reopens
-    r = client.post(
-        f"/api/v1/authorizations/{auth_id}/revoke",
-        json={"reason": "授权书有误，重新签发", "at": "2026-06-02T12:00:00"},
-        headers=bearer(world["tokens"]["fgw"]),
+    r = as_user("fgw").post(
+        f"/api/v1/authorizations/{auth_id}/revoke", {"reason": "授权书有误，重新签发", "at": "2026-06-02T12:00:00"}
     )
     assert r.status_code == 201, r.get_json()
     third = sync(client, world, "2026-06-03T10:00:00")
@@ -147,7 +118,7 @@ def test_a_finding_is_notified_answered_closed_when_its_cause_is_removed_and_reo
         assert session.scalar(select(func.count()).select_from(m.Finding).where(m.Finding.id == f["id"])) == 1
 
 
-def test_an_exception_closes_an_in_principle_finding(client, world):
+def test_an_exception_closes_an_in_principle_finding(client, world, as_user):
     # a 2-working-day commitment item should in principle become an instant item (XT-3.4.instant);
     # 设置审批服务科室 is a must since issue 11, which no exception waives
     file_item(client, world, {**ITEM, "case_type": "commitment", "promised_limit": {"value": 2, "unit": "working_day"}})
@@ -155,10 +126,9 @@ def test_an_exception_closes_an_in_principle_finding(client, world):
     assert by_rule(client, world, "sections.approval_section")["strength"] == "must"
     f = by_rule(client, world, "lists.short_commitment_instant")
     assert f["strength"] == "in_principle" and f["subject"] == "item:FGW-001"
-    r = client.post(
+    r = as_user("sgb").post(
         "/api/v1/exceptions",
-        json={"rule": f["rule"], "subject": f["subject"], "reason": "该事项须现场核验，经审改办同意暂保留为承诺件"},
-        headers=bearer(world["tokens"]["sgb"]),
+        {"rule": f["rule"], "subject": f["subject"], "reason": "该事项须现场核验，经审改办同意暂保留为承诺件"},
     )
     assert r.status_code == 201, r.get_json()
     out = sync(client, world, "2026-06-02T10:00:00")

@@ -14,26 +14,7 @@ import vocab
 from registry.catalog_io import export_catalog, parse_catalog
 from registry.db import transaction
 from registry.demo import load_demo
-from registry.models import (
-    Absence,
-    Authorization,
-    Base,
-    CitizensHomeOpening,
-    Delegation,
-    Department,
-    Exemption,
-    ExemptionDecision,
-    FeeReview,
-    HallApproval,
-    ItemVersion,
-    Person,
-    Place,
-    Revocation,
-    Seal,
-    SealCustody,
-    Section,
-    StaffFiling,
-)
+from registry import models as m
 from registry.services import catalog
 from registry.services.context import SYSTEM, Actor, FilingContext
 
@@ -41,7 +22,7 @@ NOW = datetime(2026, 11, 26, 4, 0, tzinfo=timezone.utc)
 
 
 def _counts(session) -> dict[str, int]:
-    return {t.name: session.scalar(select(func.count()).select_from(t)) for t in Base.metadata.sorted_tables}
+    return {t.name: session.scalar(select(func.count()).select_from(t)) for t in m.Base.metadata.sorted_tables}
 
 
 def _active(rows, at, start="valid_from", end="valid_to"):
@@ -93,42 +74,42 @@ def test_demo_loads_covers_everything_and_is_idempotent(sessions, tmp_path):
         assert len(no_entry) >= 5
         chains = {i.function_section for i in items if i.function_section}
         assert chains == {"TZXM", "SSDJ", "BDCDJ"}
-        assert s.scalar(select(func.count()).select_from(ItemVersion).where(ItemVersion.status == "returned")) == 1
+        assert s.scalar(select(func.count()).select_from(m.ItemVersion).where(m.ItemVersion.status == "returned")) == 1
 
         # Fee reviews by the DRC: most fees, not all, one returned.
         fee_count = sum(len(i.fees) for i in items)
-        reviews = list(s.scalars(select(FeeReview)))
+        reviews = list(s.scalars(select(m.FeeReview)))
         assert 0 < len(reviews) < fee_count and {r.result for r in reviews} == {"approved", "returned"}
 
         # Exemptions: approved with a document number, one refused, one pending.
-        decisions = {d.exemption: d for d in s.scalars(select(ExemptionDecision))}
-        exemptions = list(s.scalars(select(Exemption)))
+        decisions = {d.exemption: d for d in s.scalars(select(m.ExemptionDecision))}
+        exemptions = list(s.scalars(select(m.Exemption)))
         results = Counter(decisions[e.id].result if e.id in decisions else "pending" for e in exemptions)
         assert results == {"approved": 3, "refused": 1, "pending": 1}
         assert all(d.document_no.startswith("潭政函〔2019〕") for d in decisions.values())
         assert {e.item for e in exemptions} <= no_entry
 
         # Sections: an approval service section in most departments, a few without.
-        with_approval = set(s.scalars(select(Section.department).where(Section.kind == "approval_service")))
+        with_approval = set(s.scalars(select(m.Section.department).where(m.Section.kind == "approval_service")))
         with_items = {i.department for i in items}
         assert len(with_items - with_approval) >= 3 and len(with_approval & with_items) >= 30
-        assert s.scalar(select(func.count()).select_from(Section).where(Section.head.is_not(None))) >= 70
+        assert s.scalar(select(func.count()).select_from(m.Section).where(m.Section.head.is_not(None))) >= 70
 
         # People, places, seals.
-        positions = list(s.scalars(select(Person.position)))
+        positions = list(s.scalars(select(m.Person.position)))
         assert any(p.endswith("审批服务科科长") for p in positions) and any(p.endswith("副科长") for p in positions)
-        assert s.scalar(select(func.count()).select_from(Person).where(Person.department == "ZWFW")) >= 10
-        names = list(s.scalars(select(Person.name)))
+        assert s.scalar(select(func.count()).select_from(m.Person).where(m.Person.department == "ZWFW")) >= 10
+        names = list(s.scalars(select(m.Person.name)))
         assert len(names) == len(set(names))
-        kinds = Counter(s.scalars(select(Place.kind)))
+        kinds = Counter(s.scalars(select(m.Place.kind)))
         assert kinds["comprehensive_window"] >= 8 and kinds["department_window"] >= 30
         assert kinds["internal_office"] >= 5 and kinds["platform"] == 1
-        assert s.scalars(select(Place.function_section).where(Place.function_section.is_not(None))).first()
-        seal_kinds = Counter(s.scalars(select(Seal.kind)))
+        assert s.scalars(select(m.Place.function_section).where(m.Place.function_section.is_not(None))).first()
+        seal_kinds = Counter(s.scalars(select(m.Seal.kind)))
         assert seal_kinds["approval"] >= 30 and seal_kinds["business"] >= 3
 
         # Authorizations: A/B posts, B backs A, gov_service grants, extras and shortfalls.
-        auths = list(s.scalars(select(Authorization)))
+        auths = list(s.scalars(select(m.Authorization)))
         by_id = {a.id: a for a in auths}
         a_posts = [a for a in auths if a.post == "A"]
         b_posts = [a for a in auths if a.post == "B"]
@@ -147,22 +128,22 @@ def test_demo_loads_covers_everything_and_is_idempotent(sessions, tmp_path):
         assert with_items_auth == with_items
         assert len(with_items - {g.grantor for g in gov}) >= 2  # missing government-service grants
         assert any(
-            by_id[a.id].grantee_person is not None and s.get(Person, a.grantee_person).position in ("办公室副主任",)
+            by_id[a.id].grantee_person is not None and s.get(m.Person, a.grantee_person).position in ("办公室副主任",)
             for a in a_posts
         )
 
         # One revocation (a B post) and its replacement.
-        revs = list(s.scalars(select(Revocation)))
+        revs = list(s.scalars(select(m.Revocation)))
         assert len(revs) == 1 and by_id[revs[0].authorization].post == "B"
 
         # Custody by the A post holder of each seal's department.
         a_person = {a.grantor: a.grantee_person for a in a_posts}
-        custody = list(s.scalars(select(SealCustody)))
+        custody = list(s.scalars(select(m.SealCustody)))
         assert len(custody) == sum(seal_kinds.values())
-        assert all(c.person == a_person[s.get(Seal, c.seal).department] for c in custody)
+        assert all(c.person == a_person[s.get(m.Seal, c.seal).department] for c in custody)
 
         # Absences "now": one A post absent (its B acts), one department with A and B absent.
-        current = _active(list(s.scalars(select(Absence))), NOW, "from_", "to")
+        current = _active(list(s.scalars(select(m.Absence))), NOW, "from_", "to")
         absent = {c.person for c in current}
         b_person = {}
         for b in b_posts:
@@ -171,15 +152,15 @@ def test_demo_loads_covers_everything_and_is_idempotent(sessions, tmp_path):
         a_absent = {d for d, p in a_person.items() if p in absent}
         both = {d for d in a_absent if b_person.get(d) in absent}
         assert len(a_absent - both) >= 1 and len(both) == 1
-        assert s.scalar(select(func.count()).select_from(Absence)) == figures["absences"] == 4
+        assert s.scalar(select(func.count()).select_from(m.Absence)) == figures["absences"] == 4
 
         # Delegation for a low-volume department; staff filings for most, not all; sub-halls approved.
-        delegation = s.scalars(select(Delegation)).one()
-        assert s.get(Department, delegation.department).low_volume
-        filed_staff = set(s.scalars(select(StaffFiling.department)))
+        delegation = s.scalars(select(m.Delegation)).one()
+        assert s.get(m.Department, delegation.department).low_volume
+        filed_staff = set(s.scalars(select(m.StaffFiling.department)))
         assert len(filed_staff) >= 30 and with_items - filed_staff
-        assert len(list(s.scalars(select(HallApproval)))) == 6
-        assert s.scalar(select(func.count()).select_from(CitizensHomeOpening)) == 0
+        assert len(list(s.scalars(select(m.HallApproval)))) == 6
+        assert s.scalar(select(func.count()).select_from(m.CitizensHomeOpening)) == 0
 
         before = _counts(s)
 

@@ -163,8 +163,8 @@ def test_incremental_changes_equal_a_fresh_load(chs):
     _assert_incremental_equals_fresh(chs)
 
 
-def _engine_with(*records):
-    e = Engine(PACK)
+def _world_with_an_a_post() -> dict:
+    """The base world and an A post (id 1, log index 7) for person 1 in D1: decide, use_seal."""
     snap = base_world()
     snap["authorizations"] = [
         {
@@ -181,7 +181,12 @@ def _engine_with(*records):
             "log_index": 7,
         }
     ]
-    e.load(snap)
+    return snap
+
+
+def _engine_with(*records):
+    e = Engine(PACK)
+    e.load(_world_with_an_a_post())
     for kind, rec in records:
         e.apply({"kind": kind, "op": "upsert", "record": rec})
     return e
@@ -257,23 +262,7 @@ def test_decision_log_and_replay():
     answer = e.decide(1, "decide", "I1", at=T0 + DAY)
     [(request, logged)] = log
     assert logged is answer
-    snap = base_world()
-    snap["authorizations"] = [
-        {
-            "id": 1,
-            "grantor": "D1",
-            "grantee": {"person": 1},
-            "post": "A",
-            "backs": None,
-            "powers": ["decide", "use_seal"],
-            "items": "*",
-            "valid_from": T0,
-            "valid_to": None,
-            "filed_at": T0,
-            "log_index": 7,
-        }
-    ]
-    assert same_decision(replay(PACK, snap, request), answer)
+    assert same_decision(replay(PACK, _world_with_an_a_post(), request), answer)
 
 
 def test_a_b_post_filed_before_its_a_and_refiled_unchanged_still_finds_its_a():

@@ -6,7 +6,7 @@ import shutil
 import pytest
 
 from rules import PackInvalid, check_pack, default_pack_dir, diff_packs, load_pack
-from tests.rules.pack_files import edit as _edit, line_of as _line_of
+from tests.factories.pack_files import edit as _edit, line_of as _line_of
 
 PLAN = os.path.join(default_pack_dir(), "plan.zh.txt")  # the plan the pack quotes ships with it
 

@@ -6,7 +6,7 @@ import pytest
 
 from rules import check_pack, default_pack_dir, load_pack
 from rules.selfcheck import compare, run_self_checks
-from tests.rules.pack_files import edit as _edit, line_of as _line_of
+from tests.factories.pack_files import edit as _edit, line_of as _line_of
 
 
 def test_the_shipped_pack_passes_its_self_checks():

@@ -12,13 +12,11 @@ import pytest
 from signing.cosignature import SIG_TYPE_COSIGNATURE_V1, cosign
 from signing.errors import ReceiptError
 from signing.keys import KeyInfo
-from signing.merkle import MemoryTree
-from signing.note import format_checkpoint, sign_note, vkey
+from signing.note import sign_note, vkey
 from signing.policy import PolicyError, check_checkpoint, parse_policy, policy_from_keys, policy_from_vkeys
-from signing.receipt import build_receipt, verify_receipt
-from signing.records import make_leaf
+from signing.receipt import verify_receipt
+from tests.factories.receipts import LOG, seal_use_receipt
 
-LOG = "onehall.example/log"
 T = 1_765_000_000
 
 
@@ -36,12 +34,7 @@ def parties(log_signer, make_signer):
 
 @pytest.fixture
 def receipt(log_signer, dept_signer):
-    leaves = [
-        make_leaf({"kind": "seal_use", "n": i, "filed_at": "2024-05-01T00:00:00Z"}, dept_signer) for i in range(7)
-    ]
-    tree = MemoryTree.from_entries(leaves)
-    note = sign_note(format_checkpoint(LOG, tree.size, tree.root()), LOG, log_signer)
-    return build_receipt(leaves[3], 3, tree.inclusion_proof(3), tree.size, note, log_signer.public_key_raw, LOG)
+    return seal_use_receipt(log_signer, dept_signer, size=7, index=3)
 
 
 def _cosigned(note: str, *witnesses) -> str:

@@ -11,25 +11,14 @@ import pytest
 
 from signing.errors import ReceiptError
 from signing.keys import KeyInfo
-from signing.merkle import MemoryTree
-from signing.note import format_checkpoint, sign_note
-from signing.receipt import build_receipt, verify_receipt
-from signing.records import make_leaf
-
-LOG = "onehall.example/log"
+from signing.note import sign_note
+from signing.receipt import RECEIPT_FIELDS, verify_receipt
+from tests.factories.receipts import LOG, seal_use_receipt
 
 
 @pytest.fixture
 def setup(log_signer, dept_signer):
-    leaves = [
-        make_leaf({"kind": "seal_use", "n": i, "filed_at": "2024-05-01T00:00:00Z"}, dept_signer) for i in range(11)
-    ]
-    tree = MemoryTree.from_entries(leaves)
-    note = sign_note(format_checkpoint(LOG, tree.size, tree.root()), LOG, log_signer)
-    index = 6
-    receipt = build_receipt(
-        leaves[index], index, tree.inclusion_proof(index), tree.size, note, log_signer.public_key_raw, LOG
-    )
+    receipt = seal_use_receipt(log_signer, dept_signer, size=11, index=6)
     info = KeyInfo(
         dept_signer.key_id, "ed25519", "dept:FGW", dept_signer.public_key_raw, datetime(2024, 1, 1, tzinfo=timezone.utc)
     )
@@ -38,15 +27,8 @@ def setup(log_signer, dept_signer):
 
 def test_round_trip(setup) -> None:
     receipt, keys, log_key = setup
-    assert set(receipt) >= {
-        "entry",
-        "leaf_index",
-        "leaf_hash",
-        "inclusion_proof",
-        "tree_size",
-        "checkpoint",
-        "log_public_key",
-    }
+    assert set(receipt) == set(RECEIPT_FIELDS)  # the fields verify_receipt requires, and no more
+    assert (receipt["leaf_index"], receipt["tree_size"], receipt["log_name"]) == (6, 11, LOG)
     result = verify_receipt(receipt, trusted_log_key=log_key, record_keys=keys)
     assert result.leaf_index == 6 and result.tree_size == 11 and result.record_verified
     assert result.record["n"] == 6 and result.log_key_trusted and result.origin == LOG

@@ -51,6 +51,14 @@ def _openssl(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     return subprocess.run(["openssl", *args], cwd=cwd, capture_output=True, text=True, timeout=30)
 
 
+def _pkeyutl_sm2(*args: str, cwd: Path, distid: str = DISTID) -> subprocess.CompletedProcess:
+    """`openssl pkeyutl` over the raw input, with SM3 and the signer id: `args` say sign or verify and the files."""
+    return _openssl("pkeyutl", *args, "-rawin", "-digest", "sm3", "-pkeyopt", distid, cwd=cwd)
+
+
+VERIFY_WITH_PUB_PEM = ("-verify", "-pubin", "-inkey", "pub.pem", "-sigfile", "sig")
+
+
 # -- the binding ----------------------------------------------------------------------------
 
 
@@ -90,27 +98,13 @@ def test_a_signature_onehall_makes_verifies_with_openssl(tmp_path) -> None:
     (tmp_path / "pub.pem").write_bytes(sm2.public_key_pem(key.public_key_raw))
     (tmp_path / "msg").write_bytes(text)
     (tmp_path / "sig").write_bytes(key.sign(text))
-    verify = [
-        "pkeyutl",
-        "-verify",
-        "-pubin",
-        "-inkey",
-        "pub.pem",
-        "-rawin",
-        "-digest",
-        "sm3",
-        "-in",
-        "msg",
-        "-sigfile",
-        "sig",
-    ]
-    ok = _openssl(*verify, "-pkeyopt", DISTID, cwd=tmp_path)
+    ok = _pkeyutl_sm2(*VERIFY_WITH_PUB_PEM, "-in", "msg", cwd=tmp_path)
     assert ok.returncode == 0 and "Verified Successfully" in ok.stdout, ok.stderr
     # the signer id is part of what is signed: another id does not verify
-    other = _openssl(*verify, "-pkeyopt", "distid:onehall", cwd=tmp_path)
+    other = _pkeyutl_sm2(*VERIFY_WITH_PUB_PEM, "-in", "msg", cwd=tmp_path, distid="distid:onehall")
     assert other.returncode != 0
     (tmp_path / "msg").write_bytes(text + b"!")
-    assert _openssl(*verify, "-pkeyopt", DISTID, cwd=tmp_path).returncode != 0
+    assert _pkeyutl_sm2(*VERIFY_WITH_PUB_PEM, "-in", "msg", cwd=tmp_path).returncode != 0
 
 
 @needs_openssl
@@ -119,22 +113,7 @@ def test_a_signature_openssl_makes_verifies_in_onehall(tmp_path) -> None:
     assert _openssl("pkey", "-in", "key.pem", "-pubout", "-out", "pub.pem", cwd=tmp_path).returncode == 0
     text = b'{"type":"seal_use","seal":"FGW-SP"}'
     (tmp_path / "msg").write_bytes(text)
-    signed = _openssl(
-        "pkeyutl",
-        "-sign",
-        "-inkey",
-        "key.pem",
-        "-rawin",
-        "-digest",
-        "sm3",
-        "-pkeyopt",
-        DISTID,
-        "-in",
-        "msg",
-        "-out",
-        "sig",
-        cwd=tmp_path,
-    )
+    signed = _pkeyutl_sm2("-sign", "-inkey", "key.pem", "-in", "msg", "-out", "sig", cwd=tmp_path)
     assert signed.returncode == 0, signed.stderr
     pub = sm2.public_key_from_pem((tmp_path / "pub.pem").read_bytes())
     sig = (tmp_path / "sig").read_bytes()
@@ -289,23 +268,7 @@ def test_openssl_verifies_the_checkpoint_sm2_line(tmp_path) -> None:
     (tmp_path / "body").write_bytes(body.encode())
     (tmp_path / "sig").write_bytes(blob[4:])
     (tmp_path / "pub.pem").write_bytes(sm2.public_key_pem(info.public_key))
-    r = _openssl(
-        "pkeyutl",
-        "-verify",
-        "-pubin",
-        "-inkey",
-        "pub.pem",
-        "-rawin",
-        "-digest",
-        "sm3",
-        "-pkeyopt",
-        DISTID,
-        "-in",
-        "body",
-        "-sigfile",
-        "sig",
-        cwd=tmp_path,
-    )
+    r = _pkeyutl_sm2(*VERIFY_WITH_PUB_PEM, "-in", "body", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
 
 

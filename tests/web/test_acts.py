@@ -14,10 +14,8 @@ from sqlalchemy import func, select
 from registry.db import utcnow
 from registry.models import Case, CaseStep, LogEntry, Section
 from registry.services.accounts import create_token, create_user
-from tests.web.conftest import bearer
-from tests.factories.api import ITEM, file_item
-from tests.factories.api import gov_grant
-from tests.factories.api import MINIMUM
+from tests.factories.world import bearer
+from tests.factories.api import ITEM, authorization, file_item, gov_grant
 
 
 def counts(rt) -> tuple[int, int, int, int]:
@@ -193,13 +191,7 @@ def test_what_if_answers_a_department_only_about_its_own_items(client, world):
     client.post("/api/v1/items/GA-001/review", json={"result": "approved"}, headers=bearer(world["tokens"]["sgb"]))
     r = client.post(
         "/api/v1/authorizations",
-        json={
-            "grantor": "GA",
-            "grantee": {"person": world["people"]["c"]},
-            "post": "A",
-            "powers": MINIMUM,
-            "valid_from": "2019-01-01",
-        },
+        json=authorization("GA", world["people"]["c"], "A", valid_from="2019-01-01"),
         headers=bearer(world["tokens"]["ga"]),
     )
     assert r.status_code == 201, r.get_json()

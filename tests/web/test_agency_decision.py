@@ -10,7 +10,7 @@ from registry.services.context import SYSTEM
 from tests.factories.api import ask, file_item, hall_clock  # noqa: F401  (hall_clock: autouse)
 from tests.factories.door import accept, calendar_2026, hall, report  # noqa: F401  (fixtures)
 from tests.factories.pages import ui  # noqa: F401  (fixture)
-from tests.web.conftest import bearer
+from tests.factories.world import bearer
 
 
 def _section_clerk(rt) -> int:

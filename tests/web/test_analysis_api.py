@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.web.conftest import bearer
+from tests.factories.world import bearer
 from tests.factories.api import file_item
 from tests.factories.api import grant
 

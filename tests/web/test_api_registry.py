@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from registry import models as m
-from tests.web.conftest import bearer
-from tests.factories.api import ITEM, file_item  # noqa: F401  (helpers and fixtures)
+from tests.factories.world import bearer
+from tests.factories.api import ITEM, authorization, file_item
 
 
 def test_no_token_is_401_with_www_authenticate(client, world):
@@ -20,56 +20,50 @@ def test_bad_token_is_401(client, world):
     assert client.get("/api/v1/items", headers=bearer("oh_nonsense")).status_code == 401
 
 
-def test_item_is_filed_by_department_and_published_by_review(client, world):
-    r = client.post("/api/v1/items", json=ITEM, headers=bearer(world["tokens"]["fgw"]))
+def test_item_is_filed_by_department_and_published_by_review(client, world, as_user):
+    r = as_user("fgw").post("/api/v1/items", ITEM)
     assert r.status_code == 201
     assert r.get_json()["status"] == "filed"
-    assert client.get("/api/v1/items", headers=bearer(world["tokens"]["win"])).get_json()["items"] == []
-    r = client.post("/api/v1/items/FGW-001/review", json={"result": "approved"}, headers=bearer(world["tokens"]["sgb"]))
+    assert as_user("win").get("/api/v1/items").get_json()["items"] == []
+    r = as_user("sgb").post("/api/v1/items/FGW-001/review", {"result": "approved"})
     assert r.status_code == 201
-    items = client.get("/api/v1/items", headers=bearer(world["tokens"]["win"])).get_json()["items"]
+    items = as_user("win").get("/api/v1/items").get_json()["items"]
     assert [i["code"] for i in items] == ["FGW-001"]
     assert items[0]["item_type"] == "confirmation"  # the Chinese label was accepted as input
 
 
-def test_department_cannot_file_for_another(client, world):
-    r = client.post(
-        "/api/v1/items", json={**ITEM, "department": "GA", "code": "GA-1"}, headers=bearer(world["tokens"]["fgw"])
-    )
+def test_department_cannot_file_for_another(client, world, as_user):
+    r = as_user("fgw").post("/api/v1/items", {**ITEM, "department": "GA", "code": "GA-1"})
     assert r.status_code == 403
 
 
-def test_window_cannot_file(client, world):
-    r = client.post(
-        "/api/v1/absences",
-        json={"person": 1, "from": "2019-01-01", "reason": "x"},
-        headers=bearer(world["tokens"]["win"]),
-    )
+def test_window_cannot_file(client, world, as_user):
+    r = as_user("win").post("/api/v1/absences", {"person": 1, "from": "2019-01-01", "reason": "x"})
     assert r.status_code == 403
 
 
-def test_unknown_fields_are_refused_and_named(client, world):
-    r = client.post("/api/v1/items", json={**ITEM, "colour": "red"}, headers=bearer(world["tokens"]["fgw"]))
+def test_unknown_fields_are_refused_and_named(client, world, as_user):
+    r = as_user("fgw").post("/api/v1/items", {**ITEM, "colour": "red"})
     assert r.status_code == 422
     body = r.get_json()
     assert r.mimetype == "application/problem+json"
     assert {"field": "colour", "message": "不接受的字段"} in body["errors"]
 
 
-def test_bad_values_name_each_field(client, world):
+def test_bad_values_name_each_field(client, world, as_user):
     bad = {
         **ITEM,
         "item_type": "魔法",
         "promised_limit": {"value": "five", "unit": "working_day"},
         "effective_from": "yesterday",
     }
-    r = client.post("/api/v1/items", json=bad, headers=bearer(world["tokens"]["fgw"]))
+    r = as_user("fgw").post("/api/v1/items", bad)
     assert r.status_code == 422
     fields = {e["field"] for e in r.get_json()["errors"]}
     assert {"item_type", "promised_limit.value", "effective_from"} <= fields
 
 
-def test_authorization_is_signed_logged_and_revocation_is_a_new_record(client, world, rt):
+def test_authorization_is_signed_logged_and_revocation_is_a_new_record(client, world, rt, as_user):
     file_item(client, world)
     a = world["people"]["a"]
     body = {
@@ -80,120 +74,93 @@ def test_authorization_is_signed_logged_and_revocation_is_a_new_record(client, w
         "items": "*",
         "valid_from": "2019-01-01T00:00:00+08:00",
     }
-    r = client.post("/api/v1/authorizations", json=body, headers=bearer(world["tokens"]["fgw"]))
+    r = as_user("fgw").post("/api/v1/authorizations", body)
     assert r.status_code == 201, r.get_json()
     out = r.get_json()
     assert out["log_index"] >= 0 and len(out["record_hash"]) == 64 and out["signature"]
     assert out["late_filed"] is True  # filed today for a validity that began in 2019: 补录
-    r = client.post(
-        f"/api/v1/authorizations/{out['id']}/revoke",
-        json={"at": "2020-06-01T00:00:00+08:00", "reason": "岗位调整"},
-        headers=bearer(world["tokens"]["fgw"]),
+    r = as_user("fgw").post(
+        f"/api/v1/authorizations/{out['id']}/revoke", {"at": "2020-06-01T00:00:00+08:00", "reason": "岗位调整"}
     )
     assert r.status_code == 201
     with rt.reading() as session:
         auth = session.get(m.Authorization, out["id"])
         assert auth.valid_to is None  # never updated in place
         assert session.scalar(select(func.count()).select_from(m.Revocation)) == 1
-    listed = client.get("/api/v1/authorizations", headers=bearer(world["tokens"]["fgw"])).get_json()["items"]
+    listed = as_user("fgw").get("/api/v1/authorizations").get_json()["items"]
     assert listed[0]["revoked"]["reason"] == "岗位调整"
 
 
-def test_revoking_twice_is_a_conflict(client, world):
+def test_revoking_twice_is_a_conflict(client, world, as_user):
     a = world["people"]["a"]
-    r = client.post(
-        "/api/v1/authorizations",
-        json={"grantor": "FGW", "grantee": {"person": a}, "post": "A", "powers": ["decide"]},
-        headers=bearer(world["tokens"]["fgw"]),
-    )
+    r = as_user("fgw").post("/api/v1/authorizations", authorization("FGW", a, "A", ["decide"]))
     auth_id = r.get_json()["id"]
     assert r.get_json()["late_filed"] is False
-    ok = client.post(
-        f"/api/v1/authorizations/{auth_id}/revoke", json={"reason": "离职"}, headers=bearer(world["tokens"]["fgw"])
-    )
+    ok = as_user("fgw").post(f"/api/v1/authorizations/{auth_id}/revoke", {"reason": "离职"})
     assert ok.status_code == 201
-    again = client.post(
-        f"/api/v1/authorizations/{auth_id}/revoke", json={"reason": "离职"}, headers=bearer(world["tokens"]["fgw"])
-    )
+    again = as_user("fgw").post(f"/api/v1/authorizations/{auth_id}/revoke", {"reason": "离职"})
     assert again.status_code == 409
 
 
-def test_b_post_must_back_an_a_post_of_the_same_department(client, world):
+def test_b_post_must_back_an_a_post_of_the_same_department(client, world, as_user):
     b = world["people"]["b"]
-    r = client.post(
-        "/api/v1/authorizations",
-        json={"grantor": "FGW", "grantee": {"person": b}, "post": "B", "powers": ["decide"]},
-        headers=bearer(world["tokens"]["fgw"]),
-    )
+    r = as_user("fgw").post("/api/v1/authorizations", authorization("FGW", b, "B", ["decide"]))
     assert r.status_code == 422
     assert r.get_json()["errors"][0]["field"] == "backs"
 
 
-def test_grantee_from_another_department_is_refused_and_nothing_written(client, world, rt):
+def test_grantee_from_another_department_is_refused_and_nothing_written(client, world, rt, as_user):
     c = world["people"]["c"]
     with rt.reading() as session:
         before = session.scalar(select(func.count()).select_from(m.LogEntry))
-    r = client.post(
-        "/api/v1/authorizations",
-        json={"grantor": "FGW", "grantee": {"person": c}, "post": "A", "powers": ["decide"]},
-        headers=bearer(world["tokens"]["fgw"]),
-    )
+    r = as_user("fgw").post("/api/v1/authorizations", authorization("FGW", c, "A", ["decide"]))
     assert r.status_code == 422
     with rt.reading() as session:
         assert session.scalar(select(func.count()).select_from(m.Authorization)) == 0
         assert session.scalar(select(func.count()).select_from(m.LogEntry)) == before
 
 
-def test_department_reads_only_its_own_filings(client, world):
+def test_department_reads_only_its_own_filings(client, world, as_user):
     a = world["people"]["a"]
-    client.post(
-        "/api/v1/absences",
-        json={"person": a, "from": "2019-03-01", "to": "2019-03-05", "reason": "病假"},
-        headers=bearer(world["tokens"]["fgw"]),
-    )
-    assert len(client.get("/api/v1/absences", headers=bearer(world["tokens"]["fgw"])).get_json()["items"]) == 1
-    assert client.get("/api/v1/absences", headers=bearer(world["tokens"]["ga"])).get_json()["items"] == []
-    r = client.get("/api/v1/absences?department=FGW", headers=bearer(world["tokens"]["ga"]))
+    as_user("fgw").post("/api/v1/absences", {"person": a, "from": "2019-03-01", "to": "2019-03-05", "reason": "病假"})
+    assert len(as_user("fgw").get("/api/v1/absences").get_json()["items"]) == 1
+    assert as_user("ga").get("/api/v1/absences").get_json()["items"] == []
+    r = as_user("ga").get("/api/v1/absences?department=FGW")
     assert r.status_code == 403
-    audit = client.get("/api/v1/absences", headers=bearer(world["tokens"]["audit"])).get_json()["items"]
+    audit = as_user("audit").get("/api/v1/absences").get_json()["items"]
     assert audit[0]["reason"] == "（已遮蔽）"  # personal field masked for auditors
-    assert client.get("/api/v1/absences", headers=bearer(world["tokens"]["win"])).status_code == 403
+    assert as_user("win").get("/api/v1/absences").status_code == 403
 
 
-def test_exemption_only_the_government_decides(client, world):
+def test_exemption_only_the_government_decides(client, world, as_user):
     file_item(client, world)
-    r = client.post(
+    r = as_user("fgw").post(
         "/api/v1/exemptions",
-        json={"item": "FGW-001", "reason": "场地条件限制", "basis": "大厅面积不足", "effective_from": "2019-01-01"},
-        headers=bearer(world["tokens"]["fgw"]),
+        {"item": "FGW-001", "reason": "场地条件限制", "basis": "大厅面积不足", "effective_from": "2019-01-01"},
     )
     assert r.status_code == 201, r.get_json()
     ex = r.get_json()["id"]
     assert (
-        client.post(
-            f"/api/v1/exemptions/{ex}/decision",
-            json={"result": "approved", "document_no": "潭政函〔2019〕1号"},
-            headers=bearer(world["tokens"]["sgb"]),
-        ).status_code
+        as_user("sgb")
+        .post(f"/api/v1/exemptions/{ex}/decision", {"result": "approved", "document_no": "潭政函〔2019〕1号"})
+        .status_code
         == 403
     )
-    r = client.post(
-        f"/api/v1/exemptions/{ex}/decision",
-        json={"result": "approved", "document_no": "潭政函〔2019〕1号"},
-        headers=bearer(world["tokens"]["zf"]),
+    r = as_user("zf").post(
+        f"/api/v1/exemptions/{ex}/decision", {"result": "approved", "document_no": "潭政函〔2019〕1号"}
     )
     assert r.status_code == 201
-    listed = client.get("/api/v1/exemptions", headers=bearer(world["tokens"]["fgw"])).get_json()["items"]
+    listed = as_user("fgw").get("/api/v1/exemptions").get_json()["items"]
     assert listed[0]["decision"]["document_no"] == "潭政函〔2019〕1号"
 
 
-def test_lists_page(client, world):
-    r = client.get("/api/v1/departments?per_page=2", headers=bearer(world["tokens"]["win"]))
+def test_lists_page(client, world, as_user):
+    r = as_user("win").get("/api/v1/departments?per_page=2")
     body = r.get_json()
     assert len(body["items"]) == 2 and body["next"]
-    r2 = client.get(body["next"], headers=bearer(world["tokens"]["win"]))
+    r2 = as_user("win").get(body["next"])
     assert len(r2.get_json()["items"]) == 2
-    assert client.get("/api/v1/departments?per_page=501", headers=bearer(world["tokens"]["win"])).status_code == 422
+    assert as_user("win").get("/api/v1/departments?per_page=501").status_code == 422
 
 
 def test_openapi_is_generated_from_the_schemas(client):
@@ -215,15 +182,11 @@ def test_a_revoked_token_stops_working_at_once(client, world, rt):
     assert client.get("/api/v1/me", headers=bearer(token)).status_code == 401
 
 
-def test_reading_absence_reasons_is_itself_recorded(client, world, rt):
+def test_reading_absence_reasons_is_itself_recorded(client, world, rt, as_user):
     a = world["people"]["a"]
-    client.post(
-        "/api/v1/absences",
-        json={"person": a, "from": "2019-03-01", "to": "2019-03-05", "reason": "病假"},
-        headers=bearer(world["tokens"]["fgw"]),
-    )
-    client.get("/api/v1/absences", headers=bearer(world["tokens"]["fgw"]))
-    client.get("/api/v1/absences", headers=bearer(world["tokens"]["audit"]))  # masked: not a read of the reason
+    as_user("fgw").post("/api/v1/absences", {"person": a, "from": "2019-03-01", "to": "2019-03-05", "reason": "病假"})
+    as_user("fgw").get("/api/v1/absences")
+    as_user("audit").get("/api/v1/absences")  # masked: not a read of the reason
     with rt.reading() as session:
         reads = list(session.scalars(select(m.PersonalDataRead)))
     assert [(r.user, r.subject_person, r.what) for r in reads] == [("fgw", a, "absence.reason")]

@@ -13,7 +13,7 @@ from registry.inputs.filings import HallIn
 from registry import models as m
 from registry.services import org
 from registry.services.context import Actor
-from tests.web.conftest import bearer
+from tests.factories.world import bearer
 from tests.factories.api import ask, file_item, grant, seal_setup, use_seal
 from application.auditing import audit_pass
 from web.cli_audit import audit_command

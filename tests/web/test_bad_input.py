@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from registry.models import Absence, LogEntry, Person, StaffFiling
-from tests.web.conftest import bearer
+from tests.factories.world import bearer
 
 BIG = ["2147483648", "9223372036854775808", "99999999999999999999999", "１２", "²", "true", "-1"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from registry.calendar import seed_from_chinesecalendar
-from tests.web.conftest import bearer
+from tests.factories.world import bearer
 from tests.factories.api import ITEM, file_item
 from tests.factories.api import case, gov_grant, hall_clock, platform_token  # noqa: F401  (helpers and fixtures)
 

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from registry.db import utcnow
 from registry.models import ApiToken, CalendarDay, ThrottleHit, UserSession
 from registry.services import tokens
-from tests.web.conftest import bearer
+from tests.factories.world import bearer
 from tests.factories.workers import other_worker  # noqa: F401  (fixture)
 from web.cli import main as onehall
 from application.limits import LOGIN, LOGIN_ADDRESS

@@ -11,11 +11,10 @@ from registry import models as m
 from registry.services import grants
 from registry.services.context import Actor
 from signing.receipt import verify_receipt
-from tests.web.conftest import bearer
 from tests.factories.api import MINIMUM, ask, file_item, grant, seal_setup, use_seal  # noqa: F401
 
 
-def test_decision_follows_filings_and_b_post_acts_for_absent_a(client, world):
+def test_decision_follows_filings_and_b_post_acts_for_absent_a(client, world, as_user):
     file_item(client, world)
     a, b = world["people"]["a"], world["people"]["b"]
     a_id = grant(client, world, a, "A")
@@ -26,10 +25,8 @@ def test_decision_follows_filings_and_b_post_acts_for_absent_a(client, world):
     assert all(r["clause"].startswith("XT-") for r in yes["reasons"])
     no = ask(client, world, person=b, action="decide", item="FGW-001", place="FGW-CK")
     assert no["allowed"] is False and no["why_not"] is not None
-    r = client.post(
-        "/api/v1/absences",
-        json={"person": a, "from": "2019-01-01", "to": "2099-01-01", "reason": "病假"},
-        headers=bearer(world["tokens"]["fgw"]),
+    r = as_user("fgw").post(
+        "/api/v1/absences", {"person": a, "from": "2019-01-01", "to": "2099-01-01", "reason": "病假"}
     )
     assert r.status_code == 201
     now_b = ask(client, world, person=b, action="decide", item="FGW-001", place="FGW-CK")
@@ -41,38 +38,28 @@ def test_decision_follows_filings_and_b_post_acts_for_absent_a(client, world):
     assert before["allowed"] is False
 
 
-def test_time_travel_across_a_revocation(client, world):
+def test_time_travel_across_a_revocation(client, world, as_user):
     file_item(client, world)
     a = world["people"]["a"]
     a_id = grant(client, world, a, "A")
-    client.post(
-        f"/api/v1/authorizations/{a_id}/revoke",
-        json={"at": "2020-06-01T00:00:00+08:00", "reason": "调岗"},
-        headers=bearer(world["tokens"]["fgw"]),
-    )
+    as_user("fgw").post(f"/api/v1/authorizations/{a_id}/revoke", {"at": "2020-06-01T00:00:00+08:00", "reason": "调岗"})
     then = ask(client, world, person=a, action="decide", item="FGW-001", at="2020-01-01T10:00:00+08:00")
     later = ask(client, world, person=a, action="decide", item="FGW-001", at="2021-01-01T10:00:00+08:00")
     assert then["allowed"] is True
     assert later["allowed"] is False
 
 
-def test_unknown_references_are_422(client, world):
-    r = client.post(
-        "/api/v1/decisions",
-        json={"person": 999, "action": "decide", "item": "NOPE"},
-        headers=bearer(world["tokens"]["win"]),
-    )
+def test_unknown_references_are_422(client, world, as_user):
+    r = as_user("win").post("/api/v1/decisions", {"person": 999, "action": "decide", "item": "NOPE"})
     assert r.status_code == 422
-    r = client.post(
-        "/api/v1/decisions", json={"person": 1, "action": "fly", "item": "X"}, headers=bearer(world["tokens"]["win"])
-    )
+    r = as_user("win").post("/api/v1/decisions", {"person": 1, "action": "fly", "item": "X"})
     assert r.status_code == 422 and r.get_json()["errors"][0]["field"] == "action"
 
 
-def test_field_errors_are_said_in_chinese(client, world):
-    r = client.post(
+def test_field_errors_are_said_in_chinese(client, world, as_user):
+    r = as_user("win").post(
         "/api/v1/decisions",
-        json={
+        {
             "person": "first",
             "action": "decide",
             "item": "X" * 300,
@@ -80,7 +67,6 @@ def test_field_errors_are_said_in_chinese(client, world):
             "seal": 7,
             "at": "2019-01-01T10:00:00+08:00",
         },
-        headers=bearer(world["tokens"]["win"]),
     )
     assert r.status_code == 422
     assert {e["field"]: e["message"] for e in r.get_json()["errors"]} == {
@@ -91,7 +77,7 @@ def test_field_errors_are_said_in_chinese(client, world):
     }
 
 
-def test_custodian_uses_the_seal_and_gets_a_receipt_anyone_can_verify(rt, client, world):
+def test_custodian_uses_the_seal_and_gets_a_receipt_anyone_can_verify(rt, client, world, as_user):
     a, a_id = seal_setup(rt, client, world)
     doc = hashlib.sha256("批复文件".encode()).hexdigest()
     body = {
@@ -102,7 +88,7 @@ def test_custodian_uses_the_seal_and_gets_a_receipt_anyone_can_verify(rt, client
         "document_sha256": doc,
         "place": "FGW-CK",
     }
-    r = client.post("/api/v1/seal-uses", json=body, headers=bearer(world["tokens"]["zhang"]))
+    r = as_user("zhang").post("/api/v1/seal-uses", body)
     assert r.status_code == 201, r.get_json()
     receipt = r.get_json()["receipt"]
     keys = client.get("/api/v1/keys").get_json()["items"]
@@ -123,7 +109,7 @@ def test_someone_elses_credential_is_refused_and_nothing_appended(rt, client, wo
         assert session.scalar(select(func.count()).select_from(m.SealUse)) == 0
 
 
-def test_seal_in_an_internal_office_is_refused(rt, client, world):
+def test_seal_in_an_internal_office_is_refused(rt, client, world, as_user):
     a, _ = seal_setup(rt, client, world)
     body = {
         "seal": "FGW-SP",
@@ -133,26 +119,18 @@ def test_seal_in_an_internal_office_is_refused(rt, client, world):
         "document_sha256": "1" * 64,
         "place": "FGW-KS",
     }
-    r = client.post("/api/v1/seal-uses", json=body, headers=bearer(world["tokens"]["zhang"]))
+    r = as_user("zhang").post("/api/v1/seal-uses", body)
     assert r.status_code == 403
     assert any(reason["clause"].startswith("XT-3.3") for reason in r.get_json()["reasons"])
 
 
-def test_log_endpoints_serve_proofs(rt, client, world):
+def test_log_endpoints_serve_proofs(rt, client, world, as_user):
     seal_setup(rt, client, world)
     doc = "2" * 64
     a = world["people"]["a"]
-    client.post(
+    as_user("zhang").post(
         "/api/v1/seal-uses",
-        json={
-            "seal": "FGW-SP",
-            "person": a,
-            "item": "FGW-001",
-            "case": "C-3",
-            "document_sha256": doc,
-            "place": "FGW-CK",
-        },
-        headers=bearer(world["tokens"]["zhang"]),
+        {"seal": "FGW-SP", "person": a, "item": "FGW-001", "case": "C-3", "document_sha256": doc, "place": "FGW-CK"},
     )
     cp = client.get("/api/v1/log/checkpoint").get_json()
     size = cp["tree_size"]
@@ -205,15 +183,11 @@ def test_decisions_are_logged_in_batches_and_replay_to_the_same_answer(rt, clien
     assert same_decision(json.loads(json.dumps(record.answer)), json.loads(json.dumps(again, default=str)))
 
 
-def test_naming_a_successor_custodian_hands_the_seal_over(rt, client, world):
+def test_naming_a_successor_custodian_hands_the_seal_over(rt, client, world, as_user):
     a, a_id = seal_setup(rt, client, world)
     b = world["people"]["b"]
     grant(client, world, b, "A", powers=MINIMUM)  # the successor holds a grant of the department
-    r = client.post(
-        "/api/v1/seal-custody",
-        json={"seal": "FGW-SP", "person": b, "from": "2020-01-01"},
-        headers=bearer(world["tokens"]["fgw"]),
-    )
+    r = as_user("fgw").post("/api/v1/seal-custody", {"seal": "FGW-SP", "person": b, "from": "2020-01-01"})
     assert r.status_code == 201, r.get_json()
     q = {
         "action": "use_seal",
@@ -259,3 +233,25 @@ def test_a_seal_on_a_case_onehall_does_not_hold_is_refused_and_nothing_appended(
     with rt.reading() as session:
         assert session.scalar(select(func.count()).select_from(m.LogEntry)) == before
         assert session.scalar(select(func.count()).select_from(m.SealUse)) == 0
+
+
+def test_a_stopping_worker_logs_the_decisions_it_answered(app, rt, client, world):
+    """gunicorn's worker_exit hook (web.server) closes the runtime: the answers still queued for
+    the decision log are written before the worker's interpreter drops its daemon threads."""
+    from types import SimpleNamespace
+
+    from registry.decision_log import find_decision
+    from registry.models import DecisionBatch
+    from web.server import _close_worker
+
+    file_item(client, world)
+    a = world["people"]["a"]
+    grant(client, world, a, "A")
+    rt.policy.flush_decisions()
+    with rt.reading() as session:
+        before = session.scalar(select(func.count()).select_from(DecisionBatch))
+    answer = ask(client, world, person=a, action="decide", item="FGW-001", place="FGW-CK")
+    _close_worker(None, SimpleNamespace(wsgi=app))
+    with rt.reading() as session:
+        assert session.scalar(select(func.count()).select_from(DecisionBatch)) == before + 1
+        assert find_decision(session, answer["decision_id"]) is not None

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import func, select
 
 from registry import models as m
-from tests.web.conftest import bearer
+from tests.factories.world import bearer
 from tests.factories.api import case, gov_grant, hall_clock, platform_token  # noqa: F401 (hall_clock: autouse)
 from tests.factories.door import accept, assert_refused, calendar_2026, hall, report  # noqa: F401  (helpers and fixtures)
 

@@ -9,7 +9,7 @@ import pytest
 from werkzeug.test import Client
 
 from registry.decision_log import find_decision
-from tests.web.conftest import bearer
+from tests.factories.world import bearer
 from tests.factories.api import file_item
 from tests.factories.api import grant
 from web.api.fastpath import DecisionFastPath

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from registry import models as m
-from tests.web.conftest import bearer
+from tests.factories.world import bearer
 from tests.factories.api import ITEM, file_item
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from application import pack_upload as up
 from registry import models as m
-from tests.web.conftest import bearer
+from tests.factories.world import bearer
 from tests.factories.pages import a_and_b, login, published_item, ui  # noqa: F401
 from tests.factories.workers import eventually, other_worker  # noqa: F401
 from tests.factories.packs import PACK, pack_texts, zip_of  # noqa: F401  (helpers and fixtures)

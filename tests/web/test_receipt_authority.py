@@ -11,7 +11,7 @@ import pytest
 
 from signing.errors import ReceiptError
 from signing.receipt import verify_receipt
-from tests.web.conftest import bearer
+from tests.factories.world import bearer
 from tests.factories.api import grant, seal_setup, use_seal
 from application.sealing import receipt_for
 

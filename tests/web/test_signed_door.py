@@ -9,9 +9,9 @@ from sqlalchemy import text
 
 from registry.inputs.filings import DelegationIn, RevocationIn, SealCustodyIn, SealIn, SectionIn, StaffFilingIn
 from application.auditing import audit_pass
-from tests.web.conftest import bearer
+from tests.factories.world import bearer
 from tests.factories.api import hall_clock  # noqa: F401 (autouse: the hall's clock)
-from tests.factories.api import MINIMUM, grant
+from tests.factories.api import MINIMUM, authorization, grant
 from tests.factories.door import accept, assert_refused, calendar_2026, hall, report  # noqa: F401
 
 
@@ -184,11 +184,7 @@ def test_a_person_row_edited_into_the_department_is_not_one_of_its_people(rt, cl
     c = world["people"]["c"]  # 王芳, of GA
     _sql(rt, "UPDATE people SET department = 'FGW' WHERE id = :id", id=c)
     fgw = bearer(world["tokens"]["fgw"])
-    r = client.post(
-        "/api/v1/authorizations",
-        json={"grantor": "FGW", "grantee": {"person": c}, "post": "A", "powers": MINIMUM, "valid_from": "2019-01-01"},
-        headers=fgw,
-    )
+    r = client.post("/api/v1/authorizations", json=authorization("FGW", c, "A", valid_from="2019-01-01"), headers=fgw)
     assert r.status_code == 422 and "本部门" in r.get_data(as_text=True), r.get_json()
     r = client.post(
         "/api/v1/staff-filings", json={"department": "FGW", "people": [{"person": c, "role": "staff"}]}, headers=fgw
@@ -238,7 +234,7 @@ def test_another_departments_grant_edited_into_ours_is_not_ours_to_revoke_or_bac
     c = world["people"]["c"]  # 王芳, of GA
     r = client.post(
         "/api/v1/authorizations",
-        json={"grantor": "GA", "grantee": {"person": c}, "post": "A", "powers": MINIMUM, "valid_from": "2019-01-01"},
+        json=authorization("GA", c, "A", valid_from="2019-01-01"),
         headers=bearer(world["tokens"]["ga"]),
     )
     assert r.status_code == 201, r.get_json()
@@ -253,14 +249,7 @@ def test_another_departments_grant_edited_into_ours_is_not_ours_to_revoke_or_bac
     assert r.status_code == 403, r.get_json()
     r = client.post(
         "/api/v1/authorizations",
-        json={
-            "grantor": "FGW",
-            "grantee": {"person": world["people"]["b"]},
-            "post": "B",
-            "backs": ga_id,
-            "powers": MINIMUM,
-            "valid_from": "2019-01-01",
-        },
+        json=authorization("FGW", world["people"]["b"], "B", backs=ga_id, valid_from="2019-01-01"),
         headers=fgw,
     )
     assert r.status_code == 422 and "本部门的A岗" in r.get_data(as_text=True), r.get_json()

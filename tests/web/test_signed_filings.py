@@ -9,7 +9,7 @@ from sqlalchemy import text
 from application.auditing import audit_pass
 from tests.factories.api import file_item, hall_clock  # noqa: F401 (autouse: the hall's clock)
 from tests.factories.door import accept, calendar_2026, hall, report  # noqa: F401
-from tests.web.conftest import bearer
+from tests.factories.world import bearer
 
 
 def _sql(rt, statement: str, **params) -> None:

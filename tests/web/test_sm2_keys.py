@@ -5,7 +5,6 @@ and on /verify; the log key stays Ed25519, with an SM2 line beside it once log.s
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 from io import BytesIO
 
@@ -19,32 +18,12 @@ from signing.note import open_note
 from signing.note_sm2 import check_sm2_lines
 from signing.records import parse_leaf
 from signing.receipt import verify_receipt
-from tests.web.conftest import bearer
-from tests.factories.api import seal_setup
+from tests.factories.api import receipt_for_case, seal_setup
 from web.cli_log import keys_group, verify_command
 
 
 def _rotate(app, *args):
     return app.test_cli_runner().invoke(keys_group, ["rotate", *args])
-
-
-def _use_seal(client, world, person: int, case: str) -> dict:
-    """The custodian seals a document of this case at the department's window: the receipt."""
-    document = hashlib.sha256(case.encode()).hexdigest()
-    r = client.post(
-        "/api/v1/seal-uses",
-        headers=bearer(world["tokens"]["zhang"]),
-        json={
-            "seal": "FGW-SP",
-            "person": person,
-            "item": "FGW-001",
-            "place": "FGW-CK",
-            "case": case,
-            "document_sha256": document,
-        },
-    )
-    assert r.status_code == 201, r.get_json()
-    return r.get_json()["receipt"]
 
 
 def test_keys_rotate_with_alg_sm2_and_what_it_refuses(app, rt, client):
@@ -71,7 +50,7 @@ def test_keys_rotate_with_alg_sm2_and_what_it_refuses(app, rt, client):
 def test_receipt_of_an_sm2_body_verifies_offline_end_to_end(app, rt, client, world, tmp_path):
     a, _ = seal_setup(rt, client, world)
     assert _rotate(app, "dept:FGW", "--alg", "sm2").exit_code == 0  # the seal's department signs with SM2
-    receipt = _use_seal(client, world, a, "XT2026-0001")
+    receipt = receipt_for_case(client, world, a, "XT2026-0001")
     _, sig = parse_leaf(base64.b64decode(receipt["entry"]))
     assert sig.alg == "sm2"
     # offline: the saved public key list and the receipt, nothing else
@@ -128,7 +107,7 @@ def test_checkpoints_carry_an_sm2_line_once_the_log_has_an_sm2_key(app, rt, clie
         before = session.scalar(select(m.Checkpoint).order_by(m.Checkpoint.tree_size.desc()).limit(1))
     assert before is None or before.note.count("\n— ") == 1  # Ed25519 only until then
     assert _rotate(app, "log.sm2").exit_code == 0  # an SM2 key for the log.sm2 body
-    receipt = _use_seal(client, world, world["people"]["a"], "XT2026-0002")
+    receipt = receipt_for_case(client, world, world["people"]["a"], "XT2026-0002")
     note = receipt["checkpoint"]
     keys = rt.signing_keys
     origin = rt.settings.log_origin

@@ -6,7 +6,7 @@ from __future__ import annotations
 from registry.inputs.filings import HallIn
 from registry.services import org
 from registry.services.context import Actor
-from tests.web.conftest import bearer
+from tests.factories.world import bearer
 from tests.factories.api import ask, grant
 from tests.factories.api import file_item
 from application.bootstrap import publish_checkpoint

@@ -13,8 +13,8 @@ from registry.inputs.filings import AbsenceIn, AuthorizationIn, ItemIn
 from registry import models as m
 from registry.services import catalog
 from registry.services.context import Actor
-from tests.web.conftest import T0, hold_case
-from tests.factories.pages import ITEM, FGW, a_and_b, login, policy, seal_kept_by, ui  # noqa: F401
+from tests.factories.world import T0, hold_case
+from tests.factories.pages import ITEM, FGW, a_and_b, login, policy, seal_kept_by, seal_on_the_page, ui  # noqa: F401
 
 FEE_ITEM = dict(
     ITEM, fees=[{"code": "F1", "name": "项目审查费", "basis": "湘价费〔2018〕1号", "standard": "每件100元"}]
@@ -90,17 +90,7 @@ def test_the_printed_receipt_tells_a_citizen_where_to_check_it(client, app, ui, 
     hold_case(rt, "XT2019-0001", "FGW-001")  # a case properly accepted: sealed only on such a case
     app.config["PUBLIC_URL"] = "https://zwfw.xiangtan.gov.cn/onehall"
     login(client, "zhang")
-    r = client.post(
-        "/window/seal",
-        data={
-            "seal": "FGW-SP",
-            "item": "FGW-001",
-            "case": "XT2019-0001",
-            "place": "FGW-CK",
-            "document": (BytesIO(b"%PDF approval"), "a.pdf"),
-        },
-        content_type="multipart/form-data",
-    )
+    r = seal_on_the_page(client, "XT2019-0001", b"%PDF approval")
     use_id = int(r.headers["Location"].split("/")[-1].split("?")[0])
     printed = client.get(f"/window/seal-uses/{use_id}/print").text
     assert "https://zwfw.xiangtan.gov.cn/onehall/verify" in printed and "<svg" in printed

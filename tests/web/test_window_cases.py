@@ -13,7 +13,7 @@ from registry.inputs.filings import AuthorizationIn, ItemIn
 from registry import models as m
 from registry.services import grants, platform
 from registry.services.context import Actor
-from tests.web.conftest import T0
+from tests.factories.world import T0
 from tests.factories.crawl import latin_words
 from tests.factories.pages import FGW, ITEM, login, ui  # noqa: F401
 

@@ -11,7 +11,7 @@ from registry.inputs.filings import HallIn, PlaceIn
 from registry.services.accounts import create_token, principal_of
 from registry.models import User
 from tests.factories.pages import login, ui  # noqa: F401  (fixture)
-from tests.web.conftest import bearer
+from tests.factories.world import bearer
 
 CITY = {"张建国", "李明", "赵丽"}  # FGW has a window in CITY; ZWFW hosts it; GA has no place there
 

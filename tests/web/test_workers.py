@@ -10,7 +10,7 @@ from __future__ import annotations
 
 
 from registry.services.accounts import revoke_token
-from tests.web.conftest import bearer
+from tests.factories.world import bearer
 from tests.factories.api import file_item
 from tests.factories.api import grant
 from tests.factories.workers import eventually, other_worker  # noqa: F401  (helpers and fixtures)
