@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from registry import calendar as cal
+from registry.inputs.filings import CaseStepIn
 from registry.models import Case, CaseStep
 from registry.services import cases as case_service
 from registry.services.accounts import Principal
@@ -63,23 +64,15 @@ def case_clock(session, case: Case, steps: list[CaseStep], now: datetime) -> Clo
         )
 
 
-def record_step(
-    rt,
-    principal: Principal,
-    number: str,
-    step: str,
-    *,
-    person: int | None = None,
-    place: str | None = None,
-    at: datetime | None = None,
-) -> dict[str, Any]:
+def record_step(rt, principal: Principal, number: str, body: CaseStepIn) -> dict[str, Any]:
     """Record one step of a case in the caller's own name; a refusal (ActRefused, RegistryError)
     writes nothing."""
     verdict = "不允许记录此环节"
-    place = bound_place(principal, place, verdict=verdict, rt=rt)
+    step, at = body.step, body.at
+    place = bound_place(principal, body.place, verdict=verdict, rt=rt)
     person = own_person(
         principal,
-        person,
+        body.person,
         rule="case.own_credential",
         clause=OUTSIDE_CLAUSE[0],
         text=OUTSIDE_CLAUSE[1],

@@ -8,9 +8,8 @@ office hours of the due day; a year without calendar data leaves the clock pendi
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
-
 from registry import calendar as cal
+from registry.inputs.filings import CaseIn
 from registry.models import Case, ItemVersion
 from registry.services import cases as case_service
 from registry.services.accounts import Principal
@@ -21,9 +20,10 @@ from application.sealing import refused
 from vocab.clock import SHANGHAI
 
 
-def accept_case(rt, principal: Principal, data: dict[str, Any]) -> Case:
+def accept_case(rt, principal: Principal, body: CaseIn) -> Case:
     """Decide the acceptance (the engine, then the door under the log's lock), then record it.
     A refusal raises ActRefused (application.sealing) inside the transaction: no case row, no log entry."""
+    data = body.model_dump()
     data = {
         **data,
         "place": bound_place(principal, data["place"], verdict="不允许受理", rt=rt),

@@ -10,7 +10,7 @@ import click
 from flask.cli import with_appcontext
 
 from registry.services.context import Actor
-from web.cli_common import RefusingGroup, current_runtime, file_import, time_option
+from web.cli_common import RefusingGroup, current_runtime, file_import, model_option, time_option
 
 
 @click.group("platform", cls=RefusingGroup)
@@ -61,21 +61,14 @@ def accept_command(
     number: str, item: str, place: str, person: int, applicant: str, platform_no: str | None, at: str | None
 ) -> None:
     """登记受理：先判定（两头受理、体外循环、内部科室一律拒绝），被拒绝时什么也不写入。"""
+    from registry.inputs.filings import CaseIn
     from registry.services.accounts import Principal
     from application.casework import accept_case
 
     principal = Principal(user_id=0, name="cli-window", role="window", department=None, person=person)
-    data = {
-        "number": number,
-        "item": item,
-        "place": place,
-        "person": person,
-        "applicant": applicant,
-        "platform_no": platform_no,
-        "accepted_at": time_option(at),
-        "application_date": None,
-    }
-    case = accept_case(current_runtime(), principal, data)  # refused: said with its reasons, exit 3
+    fields = {"number": number, "item": item, "place": place, "person": person, "applicant": applicant}
+    body = model_option(CaseIn, {**fields, "platform_no": platform_no, "accepted_at": time_option(at)})
+    case = accept_case(current_runtime(), principal, body)  # refused: said with its reasons, exit 3
     click.echo(
         json.dumps(
             {

@@ -239,17 +239,17 @@ class SealUseIn(Body):
 
 class CaseIn(Body):
     number: Annotated[Line, Field(min_length=1, max_length=64)]
-    item: Code
-    place: Code
+    item: Annotated[Code, Blank("请填写事项")]
+    place: Annotated[Code, Blank("请填写受理场所")]
     person: PersonId
-    applicant: Annotated[Line, Field(min_length=1, max_length=100)]
+    applicant: Annotated[Line, Field(min_length=1, max_length=100), Blank("请填写申请人")]
     application_date: Time | None = None
     accepted_at: Time | None = None
     platform_no: Annotated[str, Field(min_length=1, max_length=64)] | None = None
 
 
 class CaseStepIn(Body):
-    step: CaseStep
+    step: Annotated[CaseStep, Blank("请选择环节")]
     person: PersonId | None = None
     place: Code | None = None
     at: Time | None = None

@@ -120,3 +120,18 @@ def test_the_form_says_what_is_missing_and_a_login_without_a_person_cannot_accep
     login(client, "noperson")
     assert "未关联人员，不能受理" in client.get("/window/cases/new").text
     assert client.get("/window/cases/no-such-case").status_code == 404
+
+
+def test_the_form_and_the_cli_read_an_acceptance_through_the_api_model(app, client, ui, rt):
+    """The page and `case accept` refuse what POST /api/v1/cases refuses (CaseIn), in its Chinese,
+    before anything is decided or written."""
+    login(client, "win")
+    r = client.post("/window/cases/new", data={"item": ITEM["code"], "place": "ZH-01", "applicant": "甲" * 101})
+    assert r.status_code == 422 and "最多 100 个字符" in r.text and _cases(rt) == 0
+    r = client.post("/window/cases/new", data={"item": "不是编码 !", "place": "ZH-01", "applicant": "湘潭某公司"})
+    assert r.status_code == 422 and "格式不符" in r.text and _cases(rt) == 0
+    from web.cli import main as onehall
+
+    args = ["case", "accept", "--number", "C-1", "--item", "不是编码 !", "--place", "ZH-01"]
+    out = app.test_cli_runner().invoke(onehall, [*args, "--person", "1", "--applicant", "湘潭某公司"])
+    assert out.exit_code == 2 and "item: 格式不符" in out.output and _cases(rt) == 0

@@ -71,7 +71,7 @@ def list_cases():
 def open_case(body: s.CaseIn):
     from application.casework import accept_case
 
-    case = accept_case(runtime(), g.principal, body.model_dump())
+    case = accept_case(runtime(), g.principal, body)
     return case_json(case), 201
 
 
@@ -86,7 +86,7 @@ def add_step(number: str, body: s.CaseStepIn):
     time no further back than the pack allows (application.acts); a refusal writes nothing."""
     from application.case_clock import record_step
 
-    out = record_step(runtime(), g.principal, number, body.step, person=body.person, place=body.place, at=body.at)
+    out = record_step(runtime(), g.principal, number, body)
     out["at"] = t(out["at"])
     return out, 201
 

@@ -15,10 +15,12 @@ from sqlalchemy import or_, select
 import vocab
 from application.case_clock import case_clock, record_step
 from registry import models as m
+from registry.inputs.filings import CaseIn, CaseStepIn
 from registry import search
 from vocab.clock import SHANGHAI, utcnow
 from web.context import runtime
 from web.ui.common import FormErrors, RolePages, act_with, not_found, paginate, parse_time, touch_policy
+from web.ui.forms import read_form
 from web.ui.window_lookup import arg_page, item_options
 
 pages = RolePages("window")
@@ -95,11 +97,11 @@ def window_case_new():
     )
     errors, refused, status = FormErrors(), None, 200
     if request.method == "POST" and principal.person is not None:
-        data = _case_request(form, errors)
-        if not errors:
+        body, errors = _case_request(form)
+        if body is not None:
             from application.casework import accept_case
 
-            out = act_with(lambda: accept_case(runtime(), principal, data))
+            out = act_with(lambda: accept_case(runtime(), principal, body))
             if out.done:
                 touch_policy()
                 return redirect(url_for("ui.window.window_case", number=out.result.number, new=1))
@@ -121,24 +123,22 @@ def window_case_new():
         ), status
 
 
-def _case_request(form, errors: FormErrors) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "item": form.get("item") or "",
-        "place": form.get("place") or "",
-        "applicant": (form.get("applicant") or "").strip(),
-        "platform_no": (form.get("platform_no") or "").strip() or None,
+def _case_request(form) -> tuple[CaseIn | None, FormErrors]:
+    """The acceptance form read through the API's own model (CaseIn): the caller's person, a new
+    number unless one is given; the application date read as the page's other times."""
+    errors = FormErrors()
+    application_date = parse_time(form.get("application_date"), "application_date", errors)
+    fields = {
+        **{k: form.get(k) for k in ("item", "place", "applicant", "platform_no")},
         "number": (form.get("number") or "").strip() or _new_number(utcnow()),
         "person": g.principal.person,
+        "application_date": application_date,
     }
-    for key, label in (("item", "事项"), ("place", "受理场所"), ("applicant", "申请人")):
-        if not data[key]:
-            errors.add(key, f"请填写{label}")
-    if len(data["applicant"]) > 100:
-        errors.add("applicant", "申请人不能超过100个字")
-    if data["platform_no"] and len(data["platform_no"]) > 64 or len(data["number"]) > 64:
-        errors.add("platform_no", "编号不能超过64个字符")
-    data["application_date"] = parse_time(form.get("application_date"), "application_date", errors)
-    return data
+    body, model_errors = read_form(CaseIn, fields)
+    for name, messages in model_errors.fields.items():
+        for message in messages:
+            errors.add(name, message)
+    return (None if errors else body), errors
 
 
 @pages.route("/window/cases/<number>", methods=["GET", "POST"])
@@ -150,10 +150,11 @@ def window_case(number: str):
         at = parse_time(form.get("at"), "at", errors)
         if step not in STEPS_AFTER_ACCEPTANCE:
             errors.add("step", "请选择环节")
+        body = None
         if not errors:
-            out = act_with(
-                lambda: record_step(runtime(), g.principal, number, step, place=form.get("place") or None, at=at)
-            )
+            body, errors = read_form(CaseStepIn, {"step": step, "place": form.get("place"), "at": at})
+        if body is not None:
+            out = act_with(lambda: record_step(runtime(), g.principal, number, body))
             if out.done:
                 return redirect(url_for("ui.window.window_case", number=number, step=step))
             errors, refused, status = out.errors, out.refused, out.status
