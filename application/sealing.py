@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import select
 
 from registry.db import utcnow
+from registry.inputs.filings import SealUseIn
 from registry.models import LogEntry
 from registry.services.accounts import Principal
 from registry.services import seals as seal_service
@@ -35,27 +36,27 @@ def refused(verdict: str, decision: dict[str, Any]) -> ActRefused:
     return ActRefused(why.get("text") or verdict, list(decision["reasons"]), decision, verdict=verdict)
 
 
-def use_seal(rt, principal: Principal, data: dict[str, Any]) -> dict[str, Any]:
+def use_seal(rt, principal: Principal, body: SealUseIn) -> dict[str, Any]:
     own_person(
         principal,
-        data["person"],
+        body.person,
         rule="seal.own_credential",
         clause="XT-3.3.3",
         text="“行政审批专用章”及其他业务专章的保管权和使用权",
         what="用印",
         verdict="不允许用印",
     )
-    bound_place(principal, data["place"], verdict="不允许用印", rt=rt)
+    bound_place(principal, body.place, verdict="不允许用印", rt=rt)
     now = utcnow()
     decision = rt.policy.decide(
-        data["person"], "use_seal", data["item"], at=now, place=data["place"], seal=data["seal"], case=data["case"]
+        body.person, "use_seal", body.item, at=now, place=body.place, seal=body.seal, case=body.case
     )
     if not decision["allowed"]:
         raise refused("不允许用印", decision)
     auth = decision.get("authorization") or {}
-    custody = custody_relied_on(rt, data["seal"], now)
-    with rt.filing(Actor(name=principal.name, role="department", person=data["person"])) as ctx:
-        logged = seal_service.record_seal_use(replace(ctx, now=now), data, decision, custody)
+    custody = custody_relied_on(rt, body.seal, now)
+    with rt.filing(Actor(name=principal.name, role="department", person=body.person)) as ctx:
+        logged = seal_service.record_seal_use(replace(ctx, now=now), body, decision, custody)
     authority = [
         (role, i)
         for role, i in (("authorization", auth.get("log_index")), ("custody", custody and custody.get("log_index")))

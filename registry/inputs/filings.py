@@ -229,12 +229,12 @@ class ExceptionIn(Body):
 
 
 class SealUseIn(Body):
-    seal: Code
+    seal: Annotated[Code, Blank("请填写印章")]
     person: PersonId
-    item: Code
-    case: Annotated[Line, Field(min_length=1, max_length=64)]
-    document_sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
-    place: Code
+    item: Annotated[Code, Blank("请填写事项")]
+    case: Annotated[Line, Field(min_length=1, max_length=64), Blank("请填写办件编号")]
+    document_sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$"), Blank("请选择要用印的文件（或填写其 SHA-256）")]
+    place: Annotated[Code, Blank("请填写场所")]
 
 
 class CaseIn(Body):

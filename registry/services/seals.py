@@ -8,25 +8,26 @@ from __future__ import annotations
 
 from typing import Any
 
+from registry.inputs.filings import SealUseIn
 from registry.models import Person, Seal, SealUse
 from registry.services.context import Actor, FilingContext, Logged, iso
 
 
 def record_seal_use(
-    ctx: FilingContext, data: dict[str, Any], decision: dict[str, Any], custody: dict[str, Any] | None
+    ctx: FilingContext, body: SealUseIn, decision: dict[str, Any], custody: dict[str, Any] | None
 ) -> Logged:
-    """Store and log an allowed use of seal `data["seal"]`; the record names the authorization and
+    """Store and log an allowed use of seal `body.seal`; the record names the authorization and
     custody the decision relied on (with their log indexes, for the receipt's authority)."""
     session = ctx.session
-    seal = session.get(Seal, data["seal"])
+    seal = session.get(Seal, body.seal)
     auth = decision.get("authorization") or {}
     use = SealUse(
         seal=seal.code,
-        person=data["person"],
-        item=data["item"],
-        case=data["case"],
-        document_sha256=data["document_sha256"],
-        place=data["place"],
+        person=body.person,
+        item=body.item,
+        case=body.case,
+        document_sha256=body.document_sha256,
+        place=body.place,
         at=ctx.now,
         decision_id=decision["decision_id"],
         authorization=auth.get("id"),
@@ -39,9 +40,9 @@ def record_seal_use(
         session=session,
         ledger=ctx.ledger,
         now=ctx.now,
-        actor=Actor(name=ctx.actor.name, role="department", department=seal.department, person=data["person"]),
+        actor=Actor(name=ctx.actor.name, role="department", department=seal.department, person=body.person),
     )
-    person = session.get(Person, data["person"])
+    person = session.get(Person, body.person)
     logged = ctx.log(
         "seal_use",
         {
@@ -49,11 +50,11 @@ def record_seal_use(
             "seal": seal.code,
             "seal_kind": seal.kind,
             "department": seal.department,
-            "person": data["person"],
-            "item": data["item"],
-            "case": data["case"],
-            "document_sha256": data["document_sha256"],
-            "place": data["place"],
+            "person": body.person,
+            "item": body.item,
+            "case": body.case,
+            "document_sha256": body.document_sha256,
+            "place": body.place,
             "at": iso(ctx.now),
             "decision_id": decision["decision_id"],
             "authorization": auth.get("id"),

@@ -141,3 +141,18 @@ def test_the_public_list_names_chief_representatives_and_nothing_more(client, ui
     assert "张建国" in page and "市发改委" in page and "A岗" in page
     assert "李明" not in page  # revoked
     assert "行政审批科科长" not in page  # no position or other personal data
+
+
+def test_the_seal_form_is_read_through_the_api_model_and_writes_nothing_when_wrong(client, ui, rt, policy):
+    published_item(rt)
+    a_and_b(rt, ui)
+    seal_kept_by(rt, ui["people"]["a"])
+    login(client, "zhang")
+    r = client.post("/window/seal", data={"item": "FGW-001", "place": "FGW-CK", "document_sha256": "xyz"})
+    assert r.status_code == 422 and "请填写印章" in r.text and "请填写办件编号" in r.text
+    assert "请选择要用印的文件（或填写其 SHA-256）" in r.text
+    data = {"seal": "FGW-SP", "item": "FGW-001", "case": "X" * 65, "place": "FGW-CK", "document_sha256": "ab" * 32}
+    r = client.post("/window/seal", data=data)
+    assert r.status_code == 422 and "最多 64 个字符" in r.text
+    with rt.reading() as session:
+        assert session.scalar(select(m.SealUse.id)) is None

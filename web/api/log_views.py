@@ -221,4 +221,4 @@ def verify(leaf_hash: str):
 def seal_use(body: s.SealUseIn):
     from application.sealing import use_seal
 
-    return use_seal(runtime(), g.principal, body.model_dump()), 201
+    return use_seal(runtime(), g.principal, body), 201

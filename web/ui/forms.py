@@ -124,19 +124,21 @@ def submit(
 M = TypeVar("M", bound=BaseModel)
 
 
-def read_form(model: type[M], data: dict[str, Any]) -> tuple[M | None, FormErrors]:
+def read_form(model: type[M], data: dict[str, Any], errors: FormErrors | None = None) -> tuple[M | None, FormErrors]:
     """A form's fields (named as the filing's model names them) read through the filing's own model
     (registry.inputs): the model, or None and its errors beside their fields, in the API's Chinese.
-    Text is stripped; an empty field is a field left out (its default, or 必填)."""
+    Text is stripped; an empty field is a field left out (its default, or 必填). `errors`: what the
+    page already found wrong in the form (the model's are added; no model then)."""
     fields = {k: v.strip() if isinstance(v, str) else v for k, v in data.items()}
     fields = {k: v for k, v in fields.items() if v is not None and v != ""}
-    errors = FormErrors()
+    errors = errors if errors is not None else FormErrors()
     try:
-        return model.model_validate(fields), errors
+        body = model.model_validate(fields)
     except ValidationError as exc:
         for e in field_errors(exc):
             errors.add(e["field"], blank_message(model, e["field"]) if e["message"] == MISSING else e["message"])
         return None, errors
+    return (None if errors else body), errors
 
 
 MISSING = "缺少必填字段"  # registry.inputs.errors: the API's word for a field left out

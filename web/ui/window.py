@@ -12,12 +12,14 @@ from flask import Response, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from registry import models as m
+from registry.inputs.filings import SealUseIn
 from registry import search
 from registry.search import published_item
 from web.context import runtime
 from web.input_guard import is_id
 from web.ui.window_lookup import arg_page, item_options, person_options
 from web.ui.common import FormErrors, RolePages, not_found, paginate, public_url, qr_svg
+from web.ui.forms import read_form
 from vocab.clock import as_utc, utcnow
 
 pages = RolePages("window")
@@ -184,10 +186,10 @@ def window_seal():
             errors.detail = "用印服务未就绪"
             status = 503
         else:
-            data = _seal_request(form, principal.person, errors)
-            if not errors:
+            body, errors = _seal_request(form, principal.person)
+            if body is not None:
                 try:
-                    out = sealing.use_seal(runtime(), principal, data)
+                    out = sealing.use_seal(runtime(), principal, body)
                 except sealing.SealRefused as exc:
                     refused = exc
                     status = 403
@@ -213,29 +215,20 @@ def window_seal():
         ), status
 
 
-def _seal_request(form, person_id: int, errors: FormErrors) -> dict[str, Any]:
-    data = {
-        "seal": form.get("seal") or "",
-        "person": person_id,
-        "item": form.get("item") or "",
-        "case": (form.get("case") or "").strip(),
-        "place": form.get("place") or "",
-    }
-    for key, label in (("seal", "印章"), ("item", "事项"), ("case", "办件编号"), ("place", "场所")):
-        if not data[key]:
-            errors.add(key, f"请填写{label}")
+def _seal_request(form, person_id: int) -> tuple[SealUseIn | None, FormErrors]:
+    """The seal-use form read through the API's own model (SealUseIn): the caller's person, the
+    document's SHA-256 computed from the uploaded file (or as given, when it is one)."""
+    errors = FormErrors()
+    fields = {k: form.get(k) for k in ("seal", "item", "case", "place")}
     upload = request.files.get("document")
     given = (form.get("document_sha256") or "").strip().lower()
     if upload is not None and upload.filename:
-        digest = hashlib.sha256(upload.read()).hexdigest()
-        if given and given != digest:
+        fields["document_sha256"] = hashlib.sha256(upload.read()).hexdigest()
+        if given and given != fields["document_sha256"]:
             errors.add("document_sha256", "浏览器计算的哈希与上传文件不一致，请重新选择文件")
-        data["document_sha256"] = digest
     elif HEX64.match(given):
-        data["document_sha256"] = given
-    else:
-        errors.add("document_sha256", "请选择要用印的文件（或填写其 SHA-256）")
-    return data
+        fields["document_sha256"] = given
+    return read_form(SealUseIn, {**fields, "person": person_id}, errors)
 
 
 def _own_use(session, use_id: int) -> m.SealUse | None:

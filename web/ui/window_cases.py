@@ -134,11 +134,7 @@ def _case_request(form) -> tuple[CaseIn | None, FormErrors]:
         "person": g.principal.person,
         "application_date": application_date,
     }
-    body, model_errors = read_form(CaseIn, fields)
-    for name, messages in model_errors.fields.items():
-        for message in messages:
-            errors.add(name, message)
-    return (None if errors else body), errors
+    return read_form(CaseIn, fields, errors)
 
 
 @pages.route("/window/cases/<number>", methods=["GET", "POST"])
