@@ -17,7 +17,7 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from registry.inputs.filings import HallIn, PersonIn, PlaceIn
+from registry.inputs.filings import DepartmentIn, HallIn, PersonIn, PlaceIn
 
 
 def build_app(workdir: Path):
@@ -39,12 +39,14 @@ def build_app(workdir: Path):
         ]:
             org.create_department(
                 ctx,
-                {
-                    "code": code,
-                    "name": name,
-                    "kind": kind,
-                    "group": "city_department" if kind == "department" else "body",
-                },
+                DepartmentIn.model_validate(
+                    {
+                        "code": code,
+                        "name": name,
+                        "kind": kind,
+                        "group": "city_department" if kind == "department" else "body",
+                    }
+                ),
             )
         org.create_hall(ctx, HallIn(code="CITY", name="市本级政务大厅", kind="city", host_department="ZWFW"))
         org.create_place(ctx, PlaceIn(code="ZH-01", name="综合窗口", kind="comprehensive_window", hall="CITY"))

@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import select
 
-from registry.inputs.filings import HallIn, PersonIn, PlaceIn
+from registry.inputs.filings import DepartmentIn, HallIn, PersonIn, PlaceIn
 from vocab.clock import SHANGHAI
 
 # The world every scenario starts from: departments (code, name, kind, low volume) and places
@@ -93,7 +93,10 @@ class AlertsWorld:
             for code, name, kind, low in WORLD_DEPARTMENTS:
                 group = "city_department" if kind == "department" else "body"
                 org.create_department(
-                    ctx, {"code": code, "name": name, "kind": kind, "low_volume": low, "group": group}
+                    ctx,
+                    DepartmentIn.model_validate(
+                        {"code": code, "name": name, "kind": kind, "low_volume": low, "group": group}
+                    ),
                 )
             org.create_hall(ctx, HallIn(code="CITY", name="市本级政务大厅", kind="city", host_department="ZWFW"))
             for code, name, kind, hall, department in WORLD_PLACES:

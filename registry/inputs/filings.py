@@ -16,6 +16,7 @@ from registry.inputs.types import (
     CaseType,
     Code,
     Complexity,
+    DepartmentKind,
     EntryPhase,
     ExemptionReason,
     Group,
@@ -50,9 +51,11 @@ class Coded(Body):
 
 class DepartmentIn(Coded):
     group: Group = "city_department"
+    kind: DepartmentKind = "department"
     entry_phase: EntryPhase | None = None
     low_volume: bool = False
     placeholder: bool = False
+    note: Annotated[str, Field(max_length=2000)] | None = None
 
 
 class SectionIn(Body):

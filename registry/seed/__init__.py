@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from registry.inputs.filings import HallIn, PlaceIn
+from registry.inputs.filings import DepartmentIn, HallIn, PlaceIn
 from registry.models import Department, Hall, Place
 from registry.services import org
 from registry.services.context import FilingContext
@@ -83,7 +83,7 @@ def load_plan_facts(ctx: FilingContext) -> dict[str, int]:
     created = {"departments": 0, "halls": 0, "places": 0}
     for row in plan_departments():
         if session.get(Department, row["code"]) is None:
-            org.create_department(ctx, row)
+            org.create_department(ctx, DepartmentIn.model_validate(row))
             created["departments"] += 1
     for hall in plan_data()["halls"]:
         if session.get(Hall, hall["code"]) is None:

@@ -6,10 +6,10 @@ from typing import Any
 
 from sqlalchemy import select
 
-import vocab
 from registry.errors import Conflict, ErrorList, invalid
 from registry.inputs.filings import (
     CitizensHomeOpeningIn,
+    DepartmentIn,
     HallApprovalIn,
     HallIn,
     PersonIn,
@@ -30,42 +30,17 @@ from registry.models import (
     Section,
     StaffFiling,
 )
-from registry.services._common import (
-    code_of,
-    department,
-    ensure_new,
-    ensure_order,
-    get_or_invalid,
-    person,
-    signed_departments,
-)
+from registry.services._common import department, ensure_new, ensure_order, get_or_invalid, person, signed_departments
 from registry.services.context import FilingContext, iso
 from registry.record_views import log_state
 
 
-def create_department(ctx: FilingContext, data: dict[str, Any]) -> Department:
+def create_department(ctx: FilingContext, body: DepartmentIn) -> Department:
     ctx.require_role("gov_service")
-    errors = ErrorList()
-    group = code_of(errors, vocab.DEPARTMENT_GROUPS, data.get("group", "city_department"), "group")
-    phase = code_of(errors, vocab.ENTRY_PHASES, data.get("entry_phase"), "entry_phase")
-    kind = data.get("kind", "department")
-    if kind not in vocab.DEPARTMENT_KINDS:
-        errors.add("kind", f"未知机构类别“{kind}”")
-    errors.raise_if_any()
-    ensure_new(ctx.session, Department, data["code"], "部门")
-    if ctx.session.scalar(select(Department).where(Department.name == data["name"])) is not None:
-        raise Conflict(f"部门名称“{data['name']}”已存在")
-    dept = Department(
-        code=data["code"],
-        name=data["name"],
-        group=group,
-        kind=kind,
-        entry_phase=phase,
-        low_volume=bool(data.get("low_volume", False)),
-        placeholder=bool(data.get("placeholder", False)),
-        note=data.get("note"),
-        created_at=ctx.now,
-    )
+    ensure_new(ctx.session, Department, body.code, "部门")
+    if ctx.session.scalar(select(Department).where(Department.name == body.name)) is not None:
+        raise Conflict(f"部门名称“{body.name}”已存在")
+    dept = Department(**body.model_dump(), created_at=ctx.now)
     log_state(ctx, "department", dept)
     return dept
 

@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy.orm import Session
 
-from registry.inputs.filings import HallIn, PersonIn, PlaceIn
+from registry.inputs.filings import DepartmentIn, HallIn, PersonIn, PlaceIn
 from registry.services import org
 from registry.services.accounts import create_token, create_user
 from registry.services.context import SYSTEM, FilingContext
@@ -31,7 +31,12 @@ def departments(ctx: FilingContext, rows) -> None:
     the city departments' group, every other kind a body."""
     for code, name, kind, *low in rows:
         group = "city_department" if kind == "department" else "body"
-        org.create_department(ctx, {"code": code, "name": name, "kind": kind, "group": group, "low_volume": any(low)})
+        org.create_department(
+            ctx,
+            DepartmentIn.model_validate(
+                {"code": code, "name": name, "kind": kind, "group": group, "low_volume": any(low)}
+            ),
+        )
 
 
 BODIES = [

@@ -8,6 +8,7 @@ from alembic import command
 from registry import migrate
 from registry.backfill import pending
 from registry.facts import export_facts
+from registry.inputs.filings import DepartmentIn
 from registry.services import org
 from registry.services.context import SYSTEM
 from registry.db import utcnow
@@ -85,7 +86,12 @@ def test_the_platform_migration_signs_platform_rows_without_a_record(rt):
     from registry.signed_facts import signed_state
 
     with rt.filing(SYSTEM) as ctx:
-        org.create_department(ctx, {"code": "ZWFW", "name": "市政务服务中心", "group": "body", "kind": "gov_service"})
+        org.create_department(
+            ctx,
+            DepartmentIn.model_validate(
+                {"code": "ZWFW", "name": "市政务服务中心", "group": "body", "kind": "gov_service"}
+            ),
+        )
     cfg = migrate.alembic_config()
     with rt.engine.begin() as conn:
         cfg.attributes["connection"] = conn

@@ -163,6 +163,23 @@ def test_lists_page(client, world, as_user):
     assert as_user("win").get("/api/v1/departments?per_page=501").status_code == 422
 
 
+def test_a_department_is_filed_with_its_kind_and_note_through_its_model(client, world, rt, as_user):
+    r = as_user("zwfw").post(
+        "/api/v1/departments", {"code": "SJJ", "name": "市审计局", "kind": "部门", "note": "附件所列"}
+    )
+    assert r.status_code == 201, r.get_json()
+    with rt.reading() as session:
+        dept = session.get(m.Department, "SJJ")
+        assert (dept.kind, dept.note, dept.group) == ("department", "附件所列", "city_department")
+    r = as_user("zwfw").post("/api/v1/departments", {"code": "XJJ", "name": "市某局", "kind": "魔法"})
+    assert r.status_code == 422 and r.get_json()["errors"][0]["field"] == "kind"
+    assert "未知取值“魔法”" in r.get_json()["errors"][0]["message"]
+    with rt.reading() as session:
+        assert session.get(m.Department, "XJJ") is None
+    schema = client.get("/api/v1/openapi.json").get_json()["components"]["schemas"]["DepartmentIn"]
+    assert {"kind", "note"} <= set(schema["properties"]) and not {"kind", "note"} & set(schema.get("required", []))
+
+
 def test_openapi_is_generated_from_the_schemas(client):
     doc = client.get("/api/v1/openapi.json").get_json()
     assert doc["openapi"].startswith("3.1")

@@ -29,7 +29,7 @@ REFERENCE_DATA = (
         m.Department,
         ser.department,
         s.DepartmentIn,
-        lambda ctx, body: org.create_department(ctx, body.model_dump()),
+        org.create_department,
         ("gov_service",),
         "新增部门",
     ),
