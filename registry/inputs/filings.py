@@ -132,7 +132,7 @@ class ItemIn(Body):
 
 
 class ItemReviewIn(Body):
-    result: Literal["approved", "returned"]
+    result: Annotated[Literal["approved", "returned"], Blank("审核结果须为“通过”（approved）或“退回”（returned）")]
     reasons: list[Text] = []
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 import vocab
 from registry.errors import ErrorList, NotFound, invalid
-from registry.inputs.filings import FeeReviewIn, ItemIn
+from registry.inputs.filings import FeeReviewIn, ItemIn, ItemReviewIn
 from registry.models import Department, DirectoryItem, FeeReview, FunctionSection, Hall, ItemReview, ItemVersion
 from registry.models.catalog import ITEM_FIELDS
 from registry.services._common import code_of, department, ensure_new, latest_item
@@ -166,8 +166,9 @@ def _item_record(row: ItemVersion) -> dict[str, Any]:
     return data
 
 
-def review_item(ctx: FilingContext, code: str, result: str, reasons: list[str] | None = None) -> ItemReview:
+def review_item(ctx: FilingContext, code: str, body: ItemReviewIn) -> ItemReview:
     """The reform office approves (publishes) or returns the newest filed version of an item."""
+    result, reasons = body.result, body.reasons
     ctx.require_role("reform_office")
     row = ctx.session.scalars(
         select(ItemVersion)

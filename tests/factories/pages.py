@@ -6,7 +6,7 @@ from io import BytesIO
 
 import pytest
 
-from registry.inputs.filings import AuthorizationIn, ItemIn, SealCustodyIn, SealIn
+from registry.inputs.filings import AuthorizationIn, ItemIn, ItemReviewIn, SealCustodyIn, SealIn
 from registry.services import catalog, grants, org
 from registry.services.context import SYSTEM, Actor
 from tests.factories import api
@@ -36,7 +36,7 @@ def published_item(rt):
     with rt.filing(FGW) as ctx:
         catalog.file_item(ctx, ItemIn.model_validate(dict(ITEM)))
     with rt.filing(Actor(name="sgb", role="reform_office")) as ctx:
-        catalog.review_item(ctx, ITEM["code"], "approved")
+        catalog.review_item(ctx, ITEM["code"], ItemReviewIn(result="approved"))
 
 
 def a_and_b(rt, world):

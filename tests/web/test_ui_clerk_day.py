@@ -9,7 +9,7 @@ from io import BytesIO
 
 from sqlalchemy import select
 
-from registry.inputs.filings import AbsenceIn, AuthorizationIn, ItemIn
+from registry.inputs.filings import AbsenceIn, AuthorizationIn, ItemIn, ItemReviewIn
 from registry import models as m
 from registry.services import catalog
 from registry.services.context import Actor
@@ -25,7 +25,7 @@ def _fee_item(rt):
     with rt.filing(FGW) as ctx:
         catalog.file_item(ctx, ItemIn.model_validate(dict(FEE_ITEM)))
     with rt.filing(Actor(name="sgb", role="reform_office")) as ctx:
-        catalog.review_item(ctx, FEE_ITEM["code"], "approved")
+        catalog.review_item(ctx, FEE_ITEM["code"], ItemReviewIn(result="approved"))
 
 
 def _reviews(rt) -> int:

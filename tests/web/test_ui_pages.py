@@ -277,6 +277,10 @@ def test_items_are_filed_reviewed_and_returned_with_reasons(client, ui, rt):
     assert "固定资产投资项目节能审查" in queue and "兜底" in queue and "三分之二" in queue
     r = client.post("/reform/items/FGW-002", data={"result": "returned", "reasons": ""})
     assert r.status_code == 422 and "退回须写明理由" in r.text
+    r = client.post("/reform/items/FGW-002", data={"reasons": "材料含兜底条款"})  # read through ItemReviewIn
+    assert r.status_code == 422 and "审核结果须为“通过”（approved）或“退回”（returned）" in r.text
+    r = client.post("/reform/items/FGW-002", data={"result": "published"})
+    assert r.status_code == 422 and "须为以下之一" in r.text
     r = client.post("/reform/items/FGW-002", data={"result": "returned", "reasons": "材料含兜底条款"})
     assert r.status_code == 302
     client.post("/logout")

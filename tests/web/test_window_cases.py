@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import func, select
 
-from registry.inputs.filings import AuthorizationIn, ItemIn
+from registry.inputs.filings import AuthorizationIn, ItemIn, ItemReviewIn
 from registry import models as m
 from registry.services import grants, platform
 from registry.services.context import Actor
@@ -27,7 +27,7 @@ def published_item(rt) -> None:
     with rt.filing(FGW) as ctx:
         catalog.file_item(ctx, ItemIn.model_validate(dict(COMMITMENT)))
     with rt.filing(Actor(name="sgb", role="reform_office")) as ctx:
-        catalog.review_item(ctx, ITEM["code"], "approved")
+        catalog.review_item(ctx, ITEM["code"], ItemReviewIn(result="approved"))
 
 
 def _report(rt, number: str, when: datetime | None = None) -> None:

@@ -148,9 +148,7 @@ filed(
 
 @filing("/items/{code}/review", "审核事项", body=s.ItemReviewIn, roles=("reform_office",))
 def review_item(code: str, body: s.ItemReviewIn):
-    return file(
-        lambda ctx: catalog.review_item(ctx, code, body.result, body.reasons), lambda r: ser.item_review(r, code)
-    )
+    return file(lambda ctx: catalog.review_item(ctx, code, body), lambda r: ser.item_review(r, code))
 
 
 listed(

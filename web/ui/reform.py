@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 
 from registry import models as m
 import vocab
-from registry.inputs.filings import ExceptionIn
+from registry.inputs.filings import ExceptionIn, ItemReviewIn
 from registry.services import catalog, grants
-from web.ui.forms import filing_form
+from web.ui.forms import filing_form, read_form
 from web.context import runtime
 from web.ui.common import FormErrors, RolePages, bar_chart, file_with, limit_text, matches, paginate_list
 
@@ -165,7 +165,9 @@ def reform_item(code):
         result = form.get("result") or ""
         reasons = [r.strip() for r in (form.get("reasons") or "").splitlines() if r.strip()]
         reasons += [r for r in form.getlist("hint") if r]
-        out, errors = file_with(lambda ctx: catalog.review_item(ctx, code, result, reasons).log_index)
+        body, errors = read_form(ItemReviewIn, {"result": result, "reasons": reasons})
+        if body is not None:
+            out, errors = file_with(lambda ctx: catalog.review_item(ctx, code, body).log_index)
         if not errors:
             flash(f"事项“{code}”已{'审核通过并发布' if result == 'approved' else '退回'}（日志序号 {out}）", "ok")
             return redirect(url_for("ui.reform.reform_queue"))
