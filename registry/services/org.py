@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import vocab
+
 from typing import Any
 
 from sqlalchemy import select
@@ -40,6 +42,10 @@ def create_department(ctx: FilingContext, body: DepartmentIn) -> Department:
     ensure_new(ctx.session, Department, body.code, "部门")
     if ctx.session.scalar(select(Department).where(Department.name == body.name)) is not None:
         raise Conflict(f"部门名称“{body.name}”已存在")
+    if body.kind != "department":  # the city's bodies (市政府, 政务服务部门, 审改部门, 发改部门) are one each
+        held = ctx.session.scalar(select(Department.name).where(Department.kind == body.kind).limit(1))
+        if held is not None:
+            raise Conflict(f"{vocab.DEPARTMENT_KINDS[body.kind]}已登记为“{held}”，全市只有一个")
     dept = Department(**body.model_dump(), created_at=ctx.now)
     log_state(ctx, "department", dept)
     return dept

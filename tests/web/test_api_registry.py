@@ -176,6 +176,16 @@ def test_a_department_is_filed_with_its_kind_and_note_through_its_model(client, 
     assert "未知取值“魔法”" in r.get_json()["errors"][0]["message"]
     with rt.reading() as session:
         assert session.get(m.Department, "XJJ") is None
+    with rt.reading() as session:
+        bodies = session.scalar(
+            select(func.count()).select_from(m.Department).where(m.Department.kind == "gov_service")
+        )
+    r = as_user("zwfw").post(
+        "/api/v1/departments", {"code": "ZW2", "name": "第二个政务服务部门", "kind": "gov_service"}
+    )
+    assert r.status_code == 409 and "全市只有一个" in r.get_json()["detail"], r.get_json()  # one body of each kind
+    with rt.reading() as session:
+        assert session.get(m.Department, "ZW2") is None and bodies == 1
     schema = client.get("/api/v1/openapi.json").get_json()["components"]["schemas"]["DepartmentIn"]
     assert {"kind", "note"} <= set(schema["properties"]) and not {"kind", "note"} & set(schema.get("required", []))
 
