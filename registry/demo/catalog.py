@@ -4,7 +4,7 @@ again 2018-12-19) and the DRC's fee reviews (2018-12-18)."""
 
 from __future__ import annotations
 
-from registry.inputs.filings import FeeReviewIn, ItemIn
+from registry.inputs.filings import FeeReviewIn, ItemIn, ItemReviewIn
 from registry.demo.plan import DRC, GOV_SERVICE, REFORM, Plan, dept_actor
 from registry.seed.demo_city import (
     FEES_RETURNED,
@@ -63,12 +63,19 @@ def items(plan: Plan) -> list[DemoItem]:
                 "items_returned",
                 catalog.review_item,
                 it.code,
-                "returned",
-                reasons,
+                ItemReviewIn(result="returned", reasons=reasons),
             )
             returned.append(it)
         else:
-            plan.file(f"审核 {it.code}", REFORM, sh(2018, 12, 17), None, catalog.review_item, it.code, "approved")
+            plan.file(
+                f"审核 {it.code}",
+                REFORM,
+                sh(2018, 12, 17),
+                None,
+                catalog.review_item,
+                it.code,
+                ItemReviewIn(result="approved"),
+            )
 
     # The DRC reviews fees (most, not all; one returned).
     for it in plan.st.items:
@@ -116,5 +123,13 @@ def refile(plan: Plan, returned: list[DemoItem]) -> None:
             catalog.file_item,
             ItemIn.model_validate(fixed),
         )
-        plan.file(f"审核 {it.code}", REFORM, sh(2018, 12, 19, 15), None, catalog.review_item, it.code, "approved")
+        plan.file(
+            f"审核 {it.code}",
+            REFORM,
+            sh(2018, 12, 19, 15),
+            None,
+            catalog.review_item,
+            it.code,
+            ItemReviewIn(result="approved"),
+        )
         it.data = fixed
