@@ -4,7 +4,7 @@ again 2018-12-19) and the DRC's fee reviews (2018-12-18)."""
 
 from __future__ import annotations
 
-from registry.inputs.filings import FeeReviewIn, ItemIn, ItemReviewIn
+from registry.inputs.filings import DirectoryItemIn, FeeReviewIn, FunctionSectionIn, ItemIn, ItemReviewIn
 from registry.demo.plan import DRC, GOV_SERVICE, REFORM, Plan, dept_actor
 from registry.seed.demo_city import (
     FEES_RETURNED,
@@ -28,7 +28,14 @@ def function_sections(plan: Plan) -> None:
             "whole_chain": whole,
             "chain": [plan.by_name[n].code for n in chain],
         }
-        plan.file(f"功能板块 {code}", GOV_SERVICE, sh(2018, 12, 3), None, catalog.create_function_section, data)
+        plan.file(
+            f"功能板块 {code}",
+            GOV_SERVICE,
+            sh(2018, 12, 3),
+            None,
+            catalog.create_function_section,
+            FunctionSectionIn(**data),
+        )
 
 
 def items(plan: Plan) -> list[DemoItem]:
@@ -41,7 +48,7 @@ def items(plan: Plan) -> list[DemoItem]:
             "item_type": it.data["item_type"],
             "legal_basis": LEGAL_BASIS.get(it.department),
         }
-        plan.file(f"目录 {it.code}", REFORM, sh(2018, 12, 6), None, catalog.create_directory_item, d)
+        plan.file(f"目录 {it.code}", REFORM, sh(2018, 12, 6), None, catalog.create_directory_item, DirectoryItemIn(**d))
     for it in plan.st.items:
         plan.file(
             f"事项 {it.code}",

@@ -58,6 +58,21 @@ class DepartmentIn(Coded):
     note: Annotated[str, Field(max_length=2000)] | None = None
 
 
+class DirectoryItemIn(Coded):
+    """An entry of the reform office's item directory (权责清单目录) that items refer to."""
+
+    item_type: ItemType
+    legal_basis: Annotated[str, Field(max_length=2000)] | None = None
+
+
+class FunctionSectionIn(Coded):
+    """A 功能板块 of the hall with its ordered chain of item codes (XT-3.5)."""
+
+    lead_department: Code | None = None
+    whole_chain: bool = False
+    chain: list[Code] = []
+
+
 class SectionIn(Body):
     department: Code
     name: Name

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 import vocab
 from registry.errors import ErrorList, NotFound, invalid
-from registry.inputs.filings import FeeReviewIn, ItemIn, ItemReviewIn
+from registry.inputs.filings import DirectoryItemIn, FeeReviewIn, FunctionSectionIn, ItemIn, ItemReviewIn
 from registry.models import Department, DirectoryItem, FeeReview, FunctionSection, Hall, ItemReview, ItemVersion
 from registry.models.catalog import ITEM_FIELDS
 from registry.services._common import code_of, department, ensure_new, latest_item
@@ -18,31 +18,22 @@ from registry.record_views import log_state
 from registry.search import newest_published
 
 
-def create_directory_item(ctx: FilingContext, data: dict[str, Any]) -> DirectoryItem:
+def create_directory_item(ctx: FilingContext, body: DirectoryItemIn) -> DirectoryItem:
     ctx.require_role("reform_office", "gov_service")
-    errors = ErrorList()
-    item_type = code_of(errors, vocab.ITEM_TYPES, data.get("item_type"), "item_type")
-    errors.raise_if_any()
-    ensure_new(ctx.session, DirectoryItem, data["code"], "目录")
-    row = DirectoryItem(code=data["code"], name=data["name"], item_type=item_type, legal_basis=data.get("legal_basis"))
+    ensure_new(ctx.session, DirectoryItem, body.code, "目录")
+    row = DirectoryItem(**body.model_dump())
     ctx.session.add(row)
     ctx.session.flush()
     ctx.changed("directory_item", row.code)
     return row
 
 
-def create_function_section(ctx: FilingContext, data: dict[str, Any]) -> FunctionSection:
+def create_function_section(ctx: FilingContext, body: FunctionSectionIn) -> FunctionSection:
     ctx.require_role("gov_service", "reform_office")
-    if data.get("lead_department"):
-        department(ctx.session, data["lead_department"], "lead_department")
-    ensure_new(ctx.session, FunctionSection, data["code"], "功能板块")
-    row = FunctionSection(
-        code=data["code"],
-        name=data["name"],
-        lead_department=data.get("lead_department"),
-        whole_chain=bool(data.get("whole_chain", False)),
-        chain=list(data.get("chain") or []),
-    )
+    if body.lead_department:
+        department(ctx.session, body.lead_department, "lead_department")
+    ensure_new(ctx.session, FunctionSection, body.code, "功能板块")
+    row = FunctionSection(**body.model_dump())
     log_state(ctx, "function_section", row)
     return row
 

@@ -9,6 +9,7 @@ import pytest
 from registry.catalog_io import COLUMNS
 from registry.db import transaction
 from registry.seed import load_plan_facts
+from registry.inputs.filings import DirectoryItemIn, FunctionSectionIn
 from registry.services import catalog
 from registry.services.context import SYSTEM, Actor, FilingContext
 
@@ -147,9 +148,9 @@ def ready(sessions):
         load_plan_facts(FilingContext(s, SYSTEM))
         ctx = FilingContext(s, REFORM)
         catalog.create_function_section(
-            ctx, {"code": "TZXM", "name": "投资项目", "lead_department": "FGW", "whole_chain": True, "chain": []}
+            ctx, FunctionSectionIn(code="TZXM", name="投资项目", lead_department="FGW", whole_chain=True, chain=[])
         )
         catalog.create_directory_item(
-            ctx, {"code": "ML-GHJ-001", "name": "建设工程规划许可证核发", "item_type": "licensing"}
+            ctx, DirectoryItemIn(code="ML-GHJ-001", name="建设工程规划许可证核发", item_type="licensing")
         )
     return sessions

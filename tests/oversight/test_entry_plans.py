@@ -10,6 +10,7 @@ import pytest
 
 from registry import models as m
 from registry.errors import Conflict
+from registry.inputs.filings import FunctionSectionIn
 from registry.services import catalog
 from registry.services import entry_plans as plans
 from registry.services.context import SYSTEM
@@ -35,7 +36,7 @@ def setup_catalog(client, world, rt, sections=(("TZXM", "投资项目", "ZJ", ["
     with rt.filing(SYSTEM) as ctx:
         for code, name, lead, chain in sections:
             catalog.create_function_section(
-                ctx, {"code": code, "name": name, "lead_department": lead, "whole_chain": True, "chain": chain}
+                ctx, FunctionSectionIn(code=code, name=name, lead_department=lead, whole_chain=True, chain=chain)
             )
 
 

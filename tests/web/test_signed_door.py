@@ -7,7 +7,15 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
-from registry.inputs.filings import DelegationIn, RevocationIn, SealCustodyIn, SealIn, SectionIn, StaffFilingIn
+from registry.inputs.filings import (
+    DelegationIn,
+    FunctionSectionIn,
+    RevocationIn,
+    SealCustodyIn,
+    SealIn,
+    SectionIn,
+    StaffFilingIn,
+)
 from application.auditing import audit_pass
 from tests.factories.world import bearer
 from tests.factories.api import hall_clock  # noqa: F401 (autouse: the hall's clock)
@@ -135,7 +143,7 @@ def test_every_other_edited_row_kind_is_named_and_changes_no_fact(rt, client, wo
         section = org.create_section(
             ctx, SectionIn(department="FGW", name="行政审批科", kind="approval_service", head=a)
         ).id
-        catalog.create_function_section(ctx, {"code": "FS-1", "name": "投资项目审批", "lead_department": "FGW"})
+        catalog.create_function_section(ctx, FunctionSectionIn(code="FS-1", name="投资项目审批", lead_department="FGW"))
         org.create_seal(ctx, SealIn(code="FGW-SP", name="市发改委行政审批专用章", department="FGW", kind="approval"))
     with rt.filing(fgw) as ctx:
         delegation = grants.file_delegation(ctx, DelegationIn(department="FGW", items="*", from_=t, to=None)).id
