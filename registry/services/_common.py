@@ -11,6 +11,7 @@ import vocab
 from registry.errors import Conflict, ErrorList, NotFound, invalid
 from registry.fastsql import run
 from registry.models import Department, ItemVersion, Person
+from registry.record_views import log_state
 
 T = TypeVar("T")
 
@@ -43,6 +44,18 @@ def code_of(errors: ErrorList, vocabulary: dict[str, str], value: Any, field: st
     except ValueError as exc:
         errors.add(field, str(exc))
         return None
+
+
+def file_coded(ctx: Any, model: type[T], body: Any, label: str, kind: str, departments: tuple[str, ...] = ()) -> T:
+    """File a new coded row (a hall, a function section) from its model: the departments it names
+    exist, its code is new, and its state is logged (registry.record_views.log_state)."""
+    for field in departments:
+        if getattr(body, field):
+            department(ctx.session, getattr(body, field), field)
+    ensure_new(ctx.session, model, body.code, label)
+    row = model(**body.model_dump())
+    log_state(ctx, kind, row)
+    return row
 
 
 def department(session: Session, code: str, field: str = "department") -> Department:

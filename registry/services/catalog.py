@@ -12,7 +12,7 @@ from registry.errors import ErrorList, NotFound, invalid
 from registry.inputs.filings import DirectoryItemIn, FeeReviewIn, FunctionSectionIn, ItemIn, ItemReviewIn
 from registry.models import Department, DirectoryItem, FeeReview, FunctionSection, Hall, ItemReview, ItemVersion
 from registry.models.catalog import ITEM_FIELDS
-from registry.services._common import code_of, department, ensure_new, latest_item
+from registry.services._common import code_of, ensure_new, file_coded, latest_item
 from registry.services.context import FilingContext, iso
 from registry.record_views import log_state
 from registry.search import newest_published
@@ -30,12 +30,7 @@ def create_directory_item(ctx: FilingContext, body: DirectoryItemIn) -> Director
 
 def create_function_section(ctx: FilingContext, body: FunctionSectionIn) -> FunctionSection:
     ctx.require_role("gov_service", "reform_office")
-    if body.lead_department:
-        department(ctx.session, body.lead_department, "lead_department")
-    ensure_new(ctx.session, FunctionSection, body.code, "功能板块")
-    row = FunctionSection(**body.model_dump())
-    log_state(ctx, "function_section", row)
-    return row
+    return file_coded(ctx, FunctionSection, body, "功能板块", "function_section", ("lead_department",))
 
 
 def set_function_section_chain(ctx: FilingContext, code: str, chain: list[str]) -> FunctionSection:

@@ -32,7 +32,15 @@ from registry.models import (
     Section,
     StaffFiling,
 )
-from registry.services._common import department, ensure_new, ensure_order, get_or_invalid, person, signed_departments
+from registry.services._common import (
+    department,
+    ensure_new,
+    ensure_order,
+    file_coded,
+    get_or_invalid,
+    person,
+    signed_departments,
+)
 from registry.services.context import FilingContext, iso
 from registry.record_views import log_state
 
@@ -87,12 +95,7 @@ def _for_department(ctx: FilingContext, code: str, *roles: str) -> None:
 
 def create_hall(ctx: FilingContext, body: HallIn) -> Hall:
     ctx.require_role("gov_service")
-    if body.host_department:
-        department(ctx.session, body.host_department, "host_department")
-    ensure_new(ctx.session, Hall, body.code, "大厅")
-    hall = Hall(**body.model_dump())
-    log_state(ctx, "hall", hall)
-    return hall
+    return file_coded(ctx, Hall, body, "大厅", "hall", ("host_department",))
 
 
 def create_place(ctx: FilingContext, body: PlaceIn) -> Place:
