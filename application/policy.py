@@ -119,7 +119,7 @@ class PolicyHost:
         need not read back nor hash again. Proven against the first checkpoint covering them, as any."""
         if self._tampered is not None:
             return
-        with self._lock, self.rt.reading() as session:
+        with self._lock, _LazySession(self.rt) as session:
             state = self._state
             state.display = display_from_rows(session, bulk=False)  # (a person's name: read only if needed)
             for index, record in state.leaves.fold_own(leaves):
@@ -244,3 +244,26 @@ class PolicyHost:
             written += sum(len(taken) for taken in rows)
         self._overflowing = False
         return written
+
+
+class _LazySession:
+    """A reading session opened on first use: folding its own leaves, a worker reads a row only for
+    a display value (a person's name), which most records (a case, its step) never need."""
+
+    def __init__(self, rt: Any) -> None:
+        self._rt = rt
+        self._cm: Any = None
+        self._session: Any = None
+
+    def __enter__(self) -> "_LazySession":
+        return self
+
+    def __getattr__(self, name: str) -> Any:
+        if self._session is None:
+            self._cm = self._rt.reading()
+            self._session = self._cm.__enter__()
+        return getattr(self._session, name)
+
+    def __exit__(self, *exc: Any) -> None:
+        if self._cm is not None:
+            self._cm.__exit__(*exc)

@@ -22,6 +22,7 @@ import struct
 import threading
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
@@ -77,7 +78,23 @@ _beacons_lock = threading.Lock()
 
 
 def beacon_for(engine: Engine) -> ChangeBeacon | None:
-    """This process's mapping of the engine's beacon (one per database file), or None."""
+    """This process's mapping of the engine's beacon (one per database file), or None; kept on the
+    engine (each commit signals through it)."""
+    found = getattr(engine, _ENGINE_BEACON, _UNSET)
+    if found is _UNSET:
+        found = _beacon_for(engine)
+        try:
+            setattr(engine, _ENGINE_BEACON, found)
+        except AttributeError:  # pragma: no cover - an engine that takes no attributes: look it up each time
+            pass
+    return found
+
+
+_ENGINE_BEACON = "onehall_change_beacon"
+_UNSET: Any = object()
+
+
+def _beacon_for(engine: Engine) -> ChangeBeacon | None:
     path = beacon_path(engine)
     if path is None:
         return None

@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
-from sqlalchemy import DateTime, MetaData, create_engine, event
+from sqlalchemy import DateTime, MetaData, create_engine, event, make_url
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -71,6 +71,12 @@ def make_engine(url: str, *, schema: str | None = None, **kwargs) -> Engine:
     if url.startswith("sqlite"):
         connect_args.setdefault("check_same_thread", False)
         connect_args.setdefault("timeout", 30)
+        database = make_url(url).database
+        if database and database != ":memory:" and "mode=memory" not in url and "poolclass" not in kwargs:
+            # The connection returned last is handed out next: its page cache is the one that holds
+            # the pages the last filing wrote. (Handed out in turn, each connection would find its cache
+            # stale after the other's write and read again every page a filing touches.)
+            kwargs.setdefault("pool_use_lifo", True)
     elif schema:
         connect_args["options"] = f"-csearch_path={schema}"
     # JSON columns: one C-accelerated dumps; times (as in logged decisions) as ISO strings.

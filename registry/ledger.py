@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import base64
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import bindparam, event, select, text
 from sqlalchemy.engine import Engine
@@ -61,6 +61,8 @@ _TAIL_AND_EDGE = (
     'LEFT JOIN log_nodes nd ON nd.level = lv.level AND nd."index" = (t.n >> lv.level) - 1 '
     "WHERE ((t.n >> lv.level) & 1) = 1"
 )
+# The last leaf alone: whether the log is still as this worker's last committed append left it.
+_LAST_LEAF = 'SELECT "index", leaf_hash FROM log_entries ORDER BY "index" DESC LIMIT 1'
 _INSERT_ENTRY = BulkInsert(LogEntry.__table__)
 _INSERT_NODES = BulkInsert(LogNode.__table__)
 _INSERT_SALTS = BulkInsert(RecordSalt.__table__)
@@ -126,6 +128,9 @@ class SignedLog:
             keys, self.settings, lambda session: self._signer_in_session(session, LOG_BODY, {})
         )
         self.reader: LogReader | None = None  # registry.log_reader, wired by application.logservice
+        # SQLite: (size, last leaf hash, right edge) after the last append this process committed, by
+        # database (_CommittedTail); the next transaction reuses the edge when the log still ends there.
+        self._committed: dict[str, _CommittedTail] = {}
 
     @property
     def commitment_key(self) -> bytes:
@@ -160,7 +165,7 @@ class SignedLog:
         if kept is not None and transaction is not None and kept[0] is transaction:
             size, edge = kept[1], kept[2]  # this transaction appended last, under the lock it holds
         else:
-            size, edge = _lock_and_read_tail(session)
+            size, edge = _lock_and_read_tail(session, self._committed)
         salts: list[tuple[str, bytes]] = []
         if personal:
             commitments = {}
@@ -200,7 +205,13 @@ class SignedLog:
             )
             _INSERT_NODES.run(conn, [{"level": lv, "index": ix, "hash": h} for lv, ix, h in new_nodes])
             _INSERT_SALTS.run(conn, [{"log_index": size, "field": f, "salt": s} for f, s in salts])
-        session.info[_TAIL] = (session.get_transaction(), size + 1, _edge_after(size, edge, new_nodes))
+        session.info[_TAIL] = (
+            session.get_transaction(),
+            size + 1,
+            _edge_after(size, edge, new_nodes),
+            leaf_hash.hex(),
+            self._committed,
+        )
         note_act(session, act=kind, log_index=size, leaf_hash=leaf_hash.hex(), body=body, key_id=signer.key_id)
         own = session.info.get(_OWN_LEAVES)
         if own is not None:
@@ -251,15 +262,31 @@ class SignedLog:
         return self.checkpointer.await_covering(sessions, index, wait_ms)
 
 
-def _lock_and_read_tail(session: Session) -> tuple[int, dict[int, bytes]]:
+def _lock_and_read_tail(
+    session: Session, committed: dict[str, "_CommittedTail"] | None = None
+) -> tuple[int, dict[int, bytes]]:
     """Take the log's writer lock and read the tree size and its right-edge nodes by level.
 
     PostgreSQL: the advisory lock and the read go in one pipeline (one round trip); the read is
     its own statement, so under READ COMMITTED it sees every append committed before the lock
     was granted. The transaction commits without waiting for its WAL flush, so the lock is not
     held through an fsync; the flush is awaited after the commit, before the filing answers
-    (_durable_after_commit). SQLite: the transaction already holds the database's write lock."""
+    (_durable_after_commit). SQLite: the transaction already holds the database's write lock;
+    when this process committed the last append (`committed`, kept at its commit) and the log
+    still ends with that leaf, the edge it computed then is the edge now (the tree is a function
+    of its leaves, and nothing is appended but under this lock): only the last leaf is read."""
     conn = connection(session)
+    if committed and conn.dialect.name == "sqlite":
+        kept = committed.get(_database_of(conn))
+        if kept is not None:
+            cursor = conn.connection.cursor()
+            try:
+                cursor.execute(_LAST_LEAF)
+                last = cursor.fetchall()
+            finally:
+                cursor.close()
+            if last and last[0][0] + 1 == kept.size and last[0][1] == kept.leaf_hash:
+                return kept.size, kept.edge
     dbapi = conn.connection.dbapi_connection
     if conn.dialect.name == "postgresql":
         bind = session.get_bind()
@@ -356,9 +383,32 @@ def _void_own_leaves(session: Session, _previous) -> None:
         own.void = True
 
 
-# session.info: (transaction, size, right edge) after this transaction's last append, so that its next
-# append (an acceptance makes two) reads no tail; any rollback, a savepoint's too, forgets it.
+# session.info: (transaction, size, right edge, last leaf hash, the log's committed tails) after this
+# transaction's last append, so that its next append (an acceptance makes two) reads no tail; any
+# rollback, a savepoint's too, forgets it; the commit keeps it for the next transaction (SQLite).
 _TAIL = "onehall_log_tail"
+
+
+class _CommittedTail(NamedTuple):
+    size: int
+    leaf_hash: str
+    edge: dict[int, bytes]
+
+
+def _database_of(conn) -> str:
+    return str(conn.engine.url)
+
+
+@event.listens_for(Session, "after_commit")
+def _keep_tail(session: Session) -> None:
+    kept = session.info.get(_TAIL)
+    if kept is None or kept[0].is_active:
+        return  # nothing appended, or a savepoint released: the transaction goes on
+    del session.info[_TAIL]
+    transaction, size, edge, leaf_hash, committed = kept
+    bind = session.get_bind()
+    if bind.dialect.name == "sqlite":
+        committed[str(bind.engine.url)] = _CommittedTail(size, leaf_hash, edge)
 
 
 def _edge_after(size: int, edge: dict[int, bytes], new_nodes: list[tuple[int, int, bytes]]) -> dict[int, bytes]:

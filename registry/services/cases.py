@@ -13,7 +13,7 @@ from sqlalchemy import bindparam, select
 
 import vocab
 from registry.errors import Conflict, NotFound, invalid
-from registry.fastsql import BulkInsert, insert_rows, run
+from registry.fastsql import BulkInsert, connection, run
 from registry.models import Alert, Case, CaseStep, ItemVersion, Person, Place
 from registry.services._common import latest_item
 from registry.services.context import FilingContext, iso
@@ -85,28 +85,31 @@ def open_case(
         },
         ref=data["number"],
     )
-    case = Case(
-        number=data["number"],
-        item=item.code,
-        department=item.department,
-        place=data["place"],
-        application_key=key,
-        accepted_at=accepted_at,
-        due_at=due_at,
-        clock_pending=clock_pending,
-        platform_record=platform_record,
-        platform_no=platform_no,
-        pending_platform=pending,
-        platform_due_at=platform_due_at,
-        decision_id=decision_id,
-        status="open",
-        filed_at=ctx.now,
-        log_index=logged.index,
-    )
-    # The rows go straight to the driver (registry.fastsql): the caller only reads the case back. The
-    # unique open platform_no is checked by this insert, inside the transaction.
-    insert_rows(ctx.session, _INSERT_CASE, [case])
-    _step(ctx, case, "accepted", person=person, place=case.place, at=accepted_at, insert=_INSERT_STEP)
+    values = {
+        "number": data["number"],
+        "item": item.code,
+        "department": item.department,
+        "place": data["place"],
+        "application_key": key,
+        "accepted_at": accepted_at,
+        "due_at": due_at,
+        "clock_pending": clock_pending,
+        "platform_record": platform_record,
+        "platform_no": platform_no,
+        "pending_platform": pending,
+        "platform_due_at": platform_due_at,
+        "decision_id": decision_id,
+        "status": "open",
+        "filed_at": ctx.now,
+        "log_index": logged.index,
+    }
+    # The rows go straight to the driver (registry.fastsql): the caller only reads the case back, and
+    # nothing reads the step's row back. The unique open platform_no is checked by this insert, inside
+    # the transaction.
+    _INSERT_CASE.run(connection(ctx.session), [values])
+    case = Case(**values)
+    step = _log_step(ctx, case, "accepted", person=person, place=case.place, at=accepted_at)
+    _INSERT_STEP.run(connection(ctx.session), [step])
     ctx.changed("case", case.number)
     ctx.session.flush()
     return case
@@ -136,17 +139,18 @@ def add_step(
 
 
 def _step(
-    ctx: FilingContext,
-    case: Case,
-    step: str,
-    *,
-    person: int | None,
-    place: str | None,
-    at: datetime | None,
-    insert: BulkInsert | None = None,
+    ctx: FilingContext, case: Case, step: str, *, person: int | None, place: str | None, at: datetime | None
 ) -> CaseStep:
-    """Log one step of `case`, then add its row (stamped with the log index); with `insert`, the row is
-    inserted through it instead of added to the session."""
+    """Log one step of `case`, then add its row (stamped with the log index) to the session."""
+    row = CaseStep(**_log_step(ctx, case, step, person=person, place=place, at=at))
+    ctx.session.add(row)
+    return row
+
+
+def _log_step(
+    ctx: FilingContext, case: Case, step: str, *, person: int | None, place: str | None, at: datetime | None
+) -> dict[str, Any]:
+    """Log one step of `case`; the values of its row, stamped with the log index."""
     mark_step(case, step)
     at = at or ctx.now
     logged = ctx.log(
@@ -154,14 +158,15 @@ def _step(
         {"case": case.number, "step": step, "at": iso(at), "place": place, "person": person},
         ref=case.number,
     )
-    row = CaseStep(
-        case=case.number, step=step, at=at, place=place, person=person, filed_at=ctx.now, log_index=logged.index
-    )
-    if insert is None:
-        ctx.session.add(row)
-    else:
-        insert_rows(ctx.session, insert, [row])
-    return row
+    return {
+        "case": case.number,
+        "step": step,
+        "at": at,
+        "place": place,
+        "person": person,
+        "filed_at": ctx.now,
+        "log_index": logged.index,
+    }
 
 
 def raise_alert(
