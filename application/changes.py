@@ -42,6 +42,8 @@ class ChangeMonitor:
         # (mark, beacon value read before that mark, monotonic deadline): replaced as one
         # tuple, so threads racing to update it always leave a consistent triple
         self._trusted: tuple[int, int, float] | None = None
+        self._own: tuple[int, int, frozenset[str]] | None = None
+        self._own_lock = threading.Lock()
         if rt.engine.dialect.name == "postgresql":
             self._start_listener()
 
@@ -62,6 +64,26 @@ class ChangeMonitor:
         """This worker just committed: read the feed on the next look, without waiting for
         its own NOTIFY to come back."""
         self._dirty.set()
+
+    def own_commit(self, first: int, last: int, kinds: frozenset[str]) -> None:
+        """This worker just committed the feed's rows `first`..`last` (of `kinds`), all of them its own
+        (registry.change_signal.committed_changes). When they follow the mark it trusts, the mark moves
+        to `last` without a read, and `own` tells the readers of the feed that (first - 1, last] holds
+        these kinds alone (a token cache then has nothing to look for); else as `invalidate`. The
+        trust keeps its deadline: the feed is still read at least once a second."""
+        with self._own_lock:
+            trusted = self._trusted
+            if self._beacon is None or self._dirty.is_set() or trusted is None or trusted[0] != first - 1:
+                self._dirty.set()
+                return
+            self._own = (first - 1, last, kinds)
+            self._mark = last
+            self._trusted = (last, last, trusted[2])  # the beacon holds `last`: our commit wrote it
+
+    @property
+    def own(self) -> tuple[int, int, frozenset[str]] | None:
+        """(mark before, mark after, kinds) of this worker's last commit that moved the mark (own_commit)."""
+        return self._own
 
     def mark(self) -> int:
         """The newest change sequence: the feed is read only after a signalled change."""

@@ -113,18 +113,35 @@ class PolicyHost:
                 self._mark = max(self._mark, mark)
         return True
 
-    def fold_own(self, leaves: list[tuple[int, bytes, bytes]]) -> None:
+    def fold_own(
+        self, leaves: list[tuple[int, bytes, bytes]], changes: tuple[int, int, frozenset[str]] | None = None
+    ) -> None:
         """Fold the leaves this worker's filing has just committed, (index, leaf, leaf hash) as it wrote
         them (registry.ledger.OwnLeaves), when they follow the ones folded so far: what it signed it
-        need not read back nor hash again. Proven against the first checkpoint covering them, as any."""
+        need not read back nor hash again. Proven against the first checkpoint covering them, as any
+        (the next refresh that reads the log, or the next filing's `signed`, settles them).
+
+        `changes`: (first, last, kinds) of the change-feed rows the filing added (all its own,
+        registry.change_signal.committed_changes). When they follow our mark, switch no pack, and the
+        leaves were folded (the log ends with them: they were appended under the lock), our mark moves
+        to `last`: the feed's move past it is this very commit, with nothing left to read."""
         if self._tampered is not None:
             return
         with self._lock, _LazySession(self.rt) as session:
             state = self._state
             state.display = display_from_rows(session, bulk=False)  # (a person's name: read only if needed)
-            for index, record in state.leaves.fold_own(leaves):
+            folded = state.leaves.fold_own(leaves)
+            for index, record in folded:
                 for change in state.apply(index, record):
                     self.engine.apply(change)
+            if (
+                changes is not None
+                and folded
+                and changes[0] == self._mark + 1
+                and "pack" not in changes[2]
+                and state.leaves.size == leaves[-1][0] + 1
+            ):
+                self._mark = changes[1]
 
     def _refresh(self) -> None:
         with self.rt.reading() as session:

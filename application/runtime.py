@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Callable, Iterator, TypeVar
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from registry.change_signal import committed_changes
 from registry.db import make_engine, session_factory, transaction, write_lock
 from registry.ledger import own_leaves
 from registry.services._common import PublishedItems
@@ -114,9 +115,10 @@ class Runtime:
                     now=utcnow(),
                     signed_reader=lambda s, read: self.policy.signed(s, read),
                 )
+        changes = committed_changes(session)  # (first, last, kinds) of the feed rows it added, if known
         if self._policy is not None and own.committed:  # what this worker just signed: no read back
-            self._policy.fold_own(own.committed)
-        self._committed()
+            self._policy.fold_own(own.committed, changes)
+        self._committed(changes)
 
     @contextmanager
     def filing_session(self) -> Iterator[Session]:
@@ -125,9 +127,12 @@ class Runtime:
             yield session
         self._committed()
 
-    def _committed(self) -> None:
+    def _committed(self, changes: tuple[int, int, frozenset[str]] | None = None) -> None:
         if self._changes is not None:
-            self._changes.invalidate()
+            if changes is None:
+                self._changes.invalidate()
+            else:
+                self._changes.own_commit(*changes)
 
     @contextmanager
     def reading(self) -> Iterator[Session]:

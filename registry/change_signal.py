@@ -114,12 +114,39 @@ def add_change(session: Session, *, kind: str, key: str, note: str | None, at: d
     a flushed RegistryChange is. On SQLite its number is known, so the beacon is set without a read."""
     seq = _INSERT_CHANGE.run(connection(session), [{"kind": kind, "key": key, "note": note, "changed_at": at}])
     _noted(session, seq)
+    if seq is not None:
+        added = session.info.get(_ADDED)
+        if added is None:
+            session.info[_ADDED] = (seq, {kind})
+        elif added is not _UNKNOWN:
+            added[1].add(kind)
 
 
 @event.listens_for(Session, "after_flush")
 def _note_changes(session: Session, _flush_context) -> None:
     if any(isinstance(obj, RegistryChange) for obj in session.new):
         _noted(session, None)
+        session.info[_ADDED] = _UNKNOWN
+
+
+# session.info: (first seq, kinds) of what this transaction added through add_change, or _UNKNOWN when it
+# added a row otherwise or rolled back a savepoint; at its commit, `committed_changes` tells the worker.
+_ADDED = "onehall_changes_added"
+_COMMITTED = "onehall_changes_committed"
+_UNKNOWN: Any = ()
+
+
+def committed_changes(session: Session) -> tuple[int, int, frozenset[str]] | None:
+    """(first, last, kinds) of the change-feed rows `session`'s last commit added, SQLite, when every
+    one went through add_change (numbered, one writer: first..last are all of them and nobody
+    else's); None otherwise. Taken once."""
+    return session.info.pop(_COMMITTED, None)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _unknown_after_rollback(session: Session, _previous) -> None:
+    if _ADDED in session.info:
+        session.info[_ADDED] = _UNKNOWN
 
 
 def _noted(session: Session, seq: int | None) -> None:
@@ -135,7 +162,10 @@ def _noted(session: Session, seq: int | None) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _signal(session: Session) -> None:
+    if session.get_transaction() is not None and session.get_transaction().is_active:
+        return  # a savepoint released: the transaction goes on
     changed = session.info.pop(_CHANGED, False)
+    added = session.info.pop(_ADDED, None)
     session.info.pop(_NOTIFIED, None)
     if changed is False:
         return
@@ -147,6 +177,8 @@ def _signal(session: Session) -> None:
         # SQLite has one writer at a time: every lower number was committed before this transaction
         # took the write lock, so our own newest is a committed sequence to promise.
         beacon.write(changed)
+        if added:
+            session.info[_COMMITTED] = (added[0], changed, frozenset(added[1]))
         return
     # The session's transaction is over: read the committed newest on a connection of our own.
     with engine.connect() as conn:
@@ -157,3 +189,5 @@ def _signal(session: Session) -> None:
 def _forget(session: Session) -> None:
     session.info.pop(_CHANGED, None)
     session.info.pop(_NOTIFIED, None)
+    session.info.pop(_ADDED, None)
+    session.info.pop(_COMMITTED, None)

@@ -79,6 +79,9 @@ class TokenCache:
             self._seen = mark
         if seen < 0:
             return
+        own = runtime.changes.own
+        if own is not None and own[0] == seen and own[1] == mark and "token" not in own[2]:
+            return  # all of (seen, mark] is this worker's last commit, which changed no credential
         # "token": a token revoked or a user disabled (registry.services.tokens, .accounts)
         changed = runtime.changes.read(_TOKEN_CHANGED, seen=seen, mark=mark)
         if changed:

@@ -99,3 +99,24 @@ def test_appends_in_one_transaction_carry_the_tree_forward(logdb: LogHarness):
                 raise Abort
         assert logdb.log.append(session, kind="test", body=BODY, record=logdb.record()).index == first + 1
     logdb.assert_nodes_consistent()
+
+
+def test_a_worker_reuses_the_edge_it_committed_while_the_log_ends_with_its_leaf(logdb: LogHarness, monkeypatch):
+    """SQLite: after its commit a worker keeps the right edge it computed; its next transaction reads
+    only the last leaf under the lock and reuses that edge while the log still ends with its own leaf.
+    Once another worker has appended, it reads the edge again (here: the edge query fails)."""
+    if logdb.engine.dialect.name != "sqlite":
+        pytest.skip("the committed tail is kept on SQLite only")
+    a, b = logdb.log, logdb.new_log()
+    broken = "SELECT no_such_column FROM log_entries"
+    logdb.append(3, log=a)
+    monkeypatch.setattr(ledger_mod, "_TAIL_AND_EDGE", broken)
+    assert logdb.append(2, log=a) == [3, 4]  # the edge of its own commit: not read
+    monkeypatch.undo()
+    assert logdb.append(1, log=b) == [5]
+    monkeypatch.setattr(ledger_mod, "_TAIL_AND_EDGE", broken)
+    with pytest.raises(Exception, match="no_such_column"):
+        logdb.append(1, log=a)  # the log no longer ends with a's leaf: the edge is read again
+    monkeypatch.undo()
+    assert logdb.append(2, log=a) == [6, 7]
+    logdb.assert_nodes_consistent()

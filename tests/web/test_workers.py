@@ -69,3 +69,31 @@ def test_anonymous_receipt_checks_count_in_every_worker(client, other_worker):
     r = client.get(path)
     assert r.status_code == 429 and r.headers["Retry-After"] == "60"
     assert other_worker.get("/verify", query_string={"hash": "ab" * 32}).status_code == 429
+
+
+def test_a_worker_moves_past_its_own_filing_without_reading_the_feed_and_still_sees_the_others(
+    rt, client, world, other_worker, monkeypatch
+):
+    """SQLite: after a filing of its own, whose change-feed rows follow the mark it trusts, a worker
+    moves its mark (and its decisions' and its token cache's) past them without reading the feed
+    (registry.change_signal.committed_changes); a token revoked through another worker just after is
+    refused at once all the same."""
+    import pytest
+
+    if rt.engine.dialect.name != "sqlite":
+        pytest.skip("the beacon file is SQLite's signal")
+    token = world["tokens"]["audit"]
+    assert client.get("/api/v1/me", headers=bearer(token)).status_code == 200
+    file_item(client, world)  # a filing of this worker's (the feed moves)
+    monitor = rt.changes
+    own = monitor.own
+    assert own is not None and "token" not in own[2]
+    reads: list[object] = []
+    monkeypatch.setattr(monitor, "_on_connection", lambda *a: reads.append(a) or [])
+    assert monitor.mark() == own[1]
+    assert client.get("/api/v1/me", headers=bearer(token)).status_code == 200
+    assert reads == []  # no read of the feed: the move was this worker's own commit
+    monkeypatch.undo()
+    with other_worker.application.extensions["onehall"].filing_session() as session:
+        revoke_token(session, token)
+    assert client.get("/api/v1/me", headers=bearer(token)).status_code == 401
