@@ -396,7 +396,7 @@ class _CommittedTail(NamedTuple):
 
 
 def _database_of(conn) -> str:
-    return str(conn.engine.url)
+    return conn.engine.url.database or ""
 
 
 @event.listens_for(Session, "after_commit")
@@ -408,7 +408,7 @@ def _keep_tail(session: Session) -> None:
     transaction, size, edge, leaf_hash, committed = kept
     bind = session.get_bind()
     if bind.dialect.name == "sqlite":
-        committed[str(bind.engine.url)] = _CommittedTail(size, leaf_hash, edge)
+        committed[_database_of(bind)] = _CommittedTail(size, leaf_hash, edge)
 
 
 def _edge_after(size: int, edge: dict[int, bytes], new_nodes: list[tuple[int, int, bytes]]) -> dict[int, bytes]:

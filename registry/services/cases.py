@@ -13,7 +13,7 @@ from sqlalchemy import bindparam, select
 
 import vocab
 from registry.errors import Conflict, NotFound, invalid
-from registry.fastsql import BulkInsert, connection, run
+from registry.fastsql import BulkInsert, connection, run, transient
 from registry.models import Alert, Case, CaseStep, ItemVersion, Person, Place
 from registry.services._common import latest_item
 from registry.services.context import FilingContext, iso
@@ -107,7 +107,7 @@ def open_case(
     # nothing reads the step's row back. The unique open platform_no is checked by this insert, inside
     # the transaction.
     _INSERT_CASE.run(connection(ctx.session), [values])
-    case = Case(**values)
+    case = transient(Case, values)
     step = _log_step(ctx, case, "accepted", person=person, place=case.place, at=accepted_at)
     _INSERT_STEP.run(connection(ctx.session), [step])
     ctx.changed("case", case.number)
