@@ -181,6 +181,11 @@ def restore(header: dict[str, Any], payload: io.BytesIO, pack: Pack) -> tuple[En
     gc.disable()  # a million small objects: the collector would walk them again and again
     try:
         world, index, state = _Unpickler(payload, pack).load()
+        # ...and would walk them all at its next young collection, and again in the middle one, only
+        # to find them alive: they go straight to the oldest generation (frozen, then unfrozen into it),
+        # collected as before, in a full collection, when they become garbage.
+        gc.freeze()
+        gc.unfreeze()
     finally:
         if enabled:
             gc.enable()
