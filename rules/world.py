@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, ValuesView
 from operator import attrgetter
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .schema import ACTIONS
 from .shapes import JSON, Row, Snapshot
@@ -71,12 +71,12 @@ class _Slotted:
     """Pickled as the tuple of its slots' values (a worker's snapshot, application.snapshot): a
     tuple is restored several times faster than the {slot: value} dict pickle uses by default."""
 
-    __slots__ = ()
+    __slots__: tuple[str, ...] = ()
 
-    def __getstate__(self) -> tuple[object, ...]:
+    def __getstate__(self) -> tuple[Any, ...]:
         return tuple(getattr(self, name) for name in self.__slots__)
 
-    def __setstate__(self, state: tuple[object, ...]) -> None:
+    def __setstate__(self, state: tuple[Any, ...]) -> None:
         for name, value in zip(self.__slots__, state, strict=True):
             setattr(self, name, value)
 
@@ -101,10 +101,10 @@ class PersonRec(_Slotted):
         self.raw: Row = row
 
     # 10⁵ of them in a snapshot: their state is read and set in one step each way
-    def __getstate__(self) -> tuple[object, ...]:
+    def __getstate__(self) -> tuple[Any, ...]:
         return _PERSON_STATE(self)
 
-    def __setstate__(self, state: tuple[object, ...]) -> None:
+    def __setstate__(self, state: tuple[Any, ...]) -> None:
         (
             self.auth,
             self.absences,
@@ -248,10 +248,10 @@ class AuthRec(_Slotted):
         self.raw: Row = row
 
     # 10⁵ of them in a snapshot: their state is read and set in one step each way
-    def __getstate__(self) -> tuple[object, ...]:
+    def __getstate__(self) -> tuple[Any, ...]:
         return _AUTH_STATE(self)
 
-    def __setstate__(self, state: tuple[object, ...]) -> None:
+    def __setstate__(self, state: tuple[Any, ...]) -> None:
         (
             self.id,
             self.log_index,
