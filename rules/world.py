@@ -343,11 +343,26 @@ class World:
         self.places: dict[JSON, PlaceRec] = {}
         self.seals: dict[JSON, SealRec] = {}
         self.auths: dict[JSON, AuthRec] = {}
-        self.backed_by: dict[JSON, set[JSON]] = {}  # A post authorization id -> ids of the B posts backing it
+        # A post authorization id -> ids of the B posts backing it (None in a restored snapshot: `_backers`)
+        self.backed_by: dict[JSON, set[JSON]] | None = {}
         self.delegations_by_dept: dict[str | None, list[Row]] = {}
         self.exemptions_by_item: dict[str | None, list[Row]] = {}
         self.custody_by_seal: dict[str | None, list[Row]] = {}
         self.cases_by_key: dict[str, list[Row]] = {}
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled without `backed_by` (5·10⁴ sets at 10⁵ authorizations, a worker's snapshot):
+        the authorizations' `backs` give it again, rebuilt when an authorization is next filed."""
+        return {**self.__dict__, "backed_by": None}
+
+    def _backers(self) -> dict[JSON, set[JSON]]:
+        if self.backed_by is None:
+            backed_by: dict[JSON, set[JSON]] = {}
+            for rec in self.auths.values():
+                if rec.backs is not None:
+                    backed_by.setdefault(rec.backs, set()).add(rec.id)
+            self.backed_by = backed_by
+        return self.backed_by
 
     # ------------------------------------------------------------ loading
     def load(self, snapshot: Snapshot) -> None:
@@ -386,13 +401,14 @@ class World:
             rec = AuthRec(row)
             # a B post points at the record of the A post it backs (kept current both ways)
             rec.backs_rec = self.auths.get(rec.backs) if rec.backs is not None else None
+            backed_by = self._backers()
             prev = self.auths.get(rec.id)
             if prev is not None and prev.backs is not None and prev.backs != rec.backs:
-                self.backed_by.get(prev.backs, set()).discard(rec.id)
+                backed_by.get(prev.backs, set()).discard(rec.id)
             if rec.backs is not None:
-                self.backed_by.setdefault(rec.backs, set()).add(rec.id)
+                backed_by.setdefault(rec.backs, set()).add(rec.id)
             self.auths[rec.id] = rec
-            for b in self.backed_by.get(rec.id, ()):
+            for b in backed_by.get(rec.id, ()):
                 brec = self.auths.get(b)
                 if brec is not None:
                     brec.backs_rec = rec
