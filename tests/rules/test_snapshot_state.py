@@ -11,7 +11,13 @@ from hypothesis import HealthCheck, given, settings
 from application.snapshot import _Pickler, _Unpickler
 from rules import Engine
 from rules.world import AuthRec, ItemRec, PersonRec, PlaceRec, SealRec
-from tests.rules.test_rules_engine import PACK, _all_answers, _snapshot, _world_with_an_a_post, changes
+from tests.factories.engine_worlds import (
+    PACK,
+    all_answers as _all_answers,
+    changes,
+    snapshot_of as _snapshot,
+    world_with_an_a_post as _world_with_an_a_post,
+)
 
 RECORDS = (PersonRec, ItemRec, PlaceRec, SealRec, AuthRec)
 
