@@ -4,7 +4,9 @@ Prints one JSON object: p50/p99 in microseconds at 100, 10,000 and 100,000 autho
 (explanations on: every answer carries its reasons with their Chinese detail), Cedar and Casbin
 p50 at 10,000 with agreement counts, and update_ms (one authorization or absence applied -> a
 decision reflecting it). Each figure: median of 5 runs. The 20,000 requests are about half allow
-(`allow_share_at_N`): A posts are asked 70% of the time (bench.workload.A_POST_SHARE).
+(`allow_share_at_N`): A posts are asked 70% of the time (bench.workload.A_POST_SHARE). The heap is
+frozen once the engines are built, as a server worker's is (web.server), and the runs take the
+sizes in turn; `p50_ratio_100000_to_100` is the median of the runs' own ratios.
 
 With the cold start (bench.cold_start: a new process answers its first decision, the facts being
 the signed records already in a registry database): `first_answer_s_at_100000` (from the
@@ -139,9 +141,7 @@ def main(argv=None) -> int:
     sizes = (100, 10000) if args.quick else (100, 10000, 100000)
     pack = load_pack(default_pack_dir())
     out: dict = {"requests": n_req, "runs": runs, "sizes": list(sizes)}
-    for n in sizes:
-        one_size(out, pack, n, n_req, runs)
-        gc.collect()  # each size starts from the same clean heap: nothing of the previous one lingers
+    all_sizes(out, pack, sizes, n_req, runs)
     out["agree"] = out.get("cedar_disagree", 0) == 0 and out.get("casbin_disagree", 0) == 0
     if not args.no_cold_start:
         from bench import cold_start
@@ -153,25 +153,51 @@ def main(argv=None) -> int:
     return 0
 
 
-def one_size(out: dict, pack, n: int, n_req: int, runs: int) -> None:
-    snap = W.build(n)
-    reqs = W.requests(snap, n_req)
-    t0 = time.perf_counter()
-    engine, fn = onehall(pack, snap)
-    out[f"load_s_at_{n}"] = round(time.perf_counter() - t0, 2)
-    p50, p99, ours = measure(fn, reqs, runs)
-    out[f"p50_us_at_{n}"] = round(p50, 2)
-    out[f"p99_us_at_{n}"] = round(p99, 2)
-    out[f"allow_share_at_{n}"] = round(sum(ours) / len(ours), 3)
-    if n == 10000:
-        out["update_ms"] = round(update_ms(engine, snap, runs), 3)
-        baselines(out, snap, reqs, ours, runs)
-    if n == max(sizes_of(out)):
-        case_latency(out, engine, snap, reqs, runs, n)
-
-
-def sizes_of(out: dict) -> list[int]:
-    return out["sizes"]
+def all_sizes(out: dict, pack, sizes: tuple[int, ...], n_req: int, runs: int) -> None:
+    """Latency at each size. Every size's engine is built first, then the heap is frozen as a
+    server worker freezes it once its index is built (web.server._ready_worker); the runs then
+    take the sizes in turn (run 1 at each size, run 2 at each size, ...), so that a slower moment
+    of a shared machine falls on every size alike instead of on whichever size it was measuring.
+    `p50_ratio_{max}_to_{min}` is the median of the runs' own ratios (same run, back to back)."""
+    built = {}
+    for n in sizes:
+        snap = W.build(n)
+        reqs = W.requests(snap, n_req)
+        t0 = time.perf_counter()
+        engine, fn = onehall(pack, snap)
+        out[f"load_s_at_{n}"] = round(time.perf_counter() - t0, 2)
+        built[n] = (snap, reqs, engine, fn)
+    gc.collect()
+    gc.freeze()
+    try:
+        p50s: dict[int, list[float]] = {n: [] for n in sizes}
+        p99s: dict[int, list[float]] = {n: [] for n in sizes}
+        answers: dict[int, list] = {}
+        for _ in range(runs):
+            for n in sizes:
+                _, reqs, _, fn = built[n]
+                p50, p99, answers[n] = measure(fn, reqs, 1)
+                p50s[n].append(p50)
+                p99s[n].append(p99)
+        for n in sizes:
+            ours = answers[n]
+            out[f"p50_us_at_{n}"] = round(statistics.median(p50s[n]), 2)
+            out[f"p99_us_at_{n}"] = round(statistics.median(p99s[n]), 2)
+            out[f"allow_share_at_{n}"] = round(sum(ours) / len(ours), 3)
+        lo, hi = min(sizes), max(sizes)
+        ratios = [b / a for a, b in zip(p50s[lo], p50s[hi])]
+        out[f"p50_ratio_{hi}_to_{lo}"] = round(statistics.median(ratios), 3)
+        for n in sizes:
+            snap, reqs, engine, _ = built[n]
+            if n == 10000:
+                out["update_ms"] = round(update_ms(engine, snap, runs), 3)
+                baselines(out, snap, reqs, answers[n], runs)
+            if n == hi:
+                case_latency(out, engine, snap, reqs, runs, n)
+    finally:
+        gc.unfreeze()
+        built.clear()
+        gc.collect()
 
 
 CASES = 100_000

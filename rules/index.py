@@ -12,7 +12,7 @@ need a lock.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .schema import ACTIONS
 from .shapes import JSON, Row
@@ -75,7 +75,8 @@ class DecisionIndex:
         self.by_dept: dict[JSON, dict[str, DeptCandidates]] = {}
         self.people = people if people is not None else {}
         # authorization id -> where it is indexed: ("person", person, None) or ("dept", grantor, action)
-        self.keys_of_auth: dict[JSON, list[tuple[str, JSON, str | None]]] = {}
+        # (None in a restored snapshot: `_keys`)
+        self.keys_of_auth: dict[JSON, list[tuple[str, JSON, str | None]]] | None = {}
         self._rule_sets: dict[RulesByAction, RulesByAction] = {}
         # revocations by authorization id: ((at, filed_at, revocation id), ...)
         self.revocations: dict[JSON, tuple[Revocation, ...]] = {}
@@ -83,6 +84,24 @@ class DecisionIndex:
         # record (PersonRec.absences) unless this index is a fork's, whose absences are its own
         self.absences: dict[JSON, tuple[Absence, ...]] = {}
         self.on_records = True
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled without `keys_of_auth` (10⁵ lists at 10⁵ authorizations, a worker's snapshot): the
+        candidates give it again, rebuilt when an authorization is next derived or withdrawn."""
+        return {**self.__dict__, "keys_of_auth": None}
+
+    def _keys(self) -> dict[JSON, list[tuple[str, JSON, str | None]]]:
+        if self.keys_of_auth is None:
+            keys: dict[JSON, list[tuple[str, JSON, str | None]]] = {}
+            for person, held in self.by_person.items():
+                for auth in held:
+                    keys.setdefault(auth.id, []).append(("person", person, None))
+            for grantor, table in self.by_dept.items():
+                for action, candidates in table.items():
+                    for _, auth in pairs(candidates):
+                        keys.setdefault(auth.id, []).append(("dept", grantor, action))
+            self.keys_of_auth = keys
+        return self.keys_of_auth
 
     def person_grants(self, person: JSON, action: str) -> list[tuple[Rule, AuthRec]]:
         """The (rule, authorization) pairs that grant `action` to `person`, in order."""
@@ -122,16 +141,16 @@ class DecisionIndex:
             held = self.by_person.get(auth.person, ())
             if not any(a is auth for a in held):
                 self._set_person(auth.person, tuple(sorted(held + (auth,), key=_auth_order)))
-                self.keys_of_auth.setdefault(auth.id, []).append(("person", auth.person, None))
+                self._keys().setdefault(auth.id, []).append(("person", auth.person, None))
         else:
             table = self.by_dept.get(auth.grantor)
             if table is None:
                 table = self.by_dept[auth.grantor] = {}
             table[action] = flat(sorted(pairs(table.get(action, ())) + [(rule, auth)], key=_order))
-            self.keys_of_auth.setdefault(auth.id, []).append(("dept", auth.grantor, action))
+            self._keys().setdefault(auth.id, []).append(("dept", auth.grantor, action))
 
     def remove_auth(self, auth_id: JSON) -> None:
-        for where, owner, action in self.keys_of_auth.pop(auth_id, ()):
+        for where, owner, action in self._keys().pop(auth_id, ()):
             if where == "person":
                 self._set_person(owner, tuple(a for a in self.by_person.get(owner, ()) if a.id != auth_id))
             elif action is not None:  # ("dept", grantor, action)
