@@ -189,9 +189,12 @@ def restore(header: dict[str, Any], payload: io.BytesIO, pack: Pack) -> tuple[En
         world, index, state = _Unpickler(payload, pack).load()
         # ...and would walk them all at its next young collection, and again in the middle one, only
         # to find them alive: they go straight to the oldest generation (frozen, then unfrozen into it),
-        # collected as before, in a full collection, when they become garbage.
+        # collected as before, in a full collection, when they become garbage. In a process that keeps
+        # its long-lived heap frozen (a server worker, web.server) they join the frozen heap instead.
+        kept_frozen = gc.get_freeze_count() > 0
         gc.freeze()
-        gc.unfreeze()
+        if not kept_frozen:
+            gc.unfreeze()
     finally:
         if enabled:
             gc.enable()

@@ -99,7 +99,28 @@ def test_the_restored_facts_are_in_the_oldest_generation_not_the_young_one():
     engine, _ = restore({"pack_digest": PACK.digest}, buf, PACK)
     assert gc.isenabled()
     rec = engine.world.auths[1]
-    assert any(o is rec for o in gc.get_objects(generation=2))  # not walked by the young collections
+    for young in (0, 1):  # not walked by the young collections
+        assert not any(o is rec for o in gc.get_objects(generation=young))
+    if gc.get_freeze_count() == 0:  # the oldest generation, unless this process keeps a frozen heap
+        assert any(o is rec for o in gc.get_objects(generation=2))
+
+
+def test_in_a_process_keeping_a_frozen_heap_the_restored_facts_join_it():
+    from application.snapshot import restore
+
+    st = _loaded()._state
+    buf = io.BytesIO()
+    _Pickler(buf, protocol=pickle.HIGHEST_PROTOCOL).dump((st.world, st.index, None))
+    buf.seek(0)
+    gc.freeze()  # as web.server does once a worker's engine is built
+    try:
+        frozen = gc.get_freeze_count()
+        engine, _ = restore({"pack_digest": PACK.digest}, buf, PACK)  # a pack switch, later
+        assert gc.get_freeze_count() > frozen
+        rec = engine.world.auths[1]
+        assert not any(o is rec for g in (0, 1, 2) for o in gc.get_objects(generation=g))
+    finally:
+        gc.unfreeze()
     assert engine.world.auths[2].backs_rec is engine.world.auths[1]
 
 
