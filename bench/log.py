@@ -13,8 +13,10 @@ in the same run on the same machine:
   same layer (registry.db engine and sessions, so the same journal mode and pragmas, the same
   BEGIN IMMEDIATE, one row per transaction, one writer); `ratio` = append / raw.
 - `case_accept_per_s` (docs/design.md §12.8): acceptances through the door, POST /cases decided, the
-  case and its first step recorded and logged (bench.cases, SQLite); `case_accept_ratio` =
-  case_accept / raw (target >= 0.4: an acceptance writes two records).
+  case and its first step recorded and logged (bench.cases, SQLite, each request handed to the app
+  as a WSGI server hands it); `case_accept_ratio` = case_accept / raw (target >= 0.4: an acceptance
+  writes two records). `case_accept_via_test_client_per_s`: the same through Werkzeug's test
+  client (the client's own work included), runs interleaved with the first.
 - `proof_ms_at_1m`: an inclusion proof plus a consistency proof read from the stored nodes
   (`registry.ledger.node_getter`, a session per request as the API opens it) at tree size
   1,000,000 in SQLite; the node table is bulk-loaded from precomputed hashes, not appended.
@@ -299,12 +301,19 @@ def section_cases(work: Path, n: int, runs: int) -> dict:
     SQLite; each run on a fresh database, the median reported."""
     from bench import cases
 
-    rates = []
+    rates, via_client = [], []
     for r in range(runs):
         d = work / f"cases-{r}"
         d.mkdir()
         rates.append(cases.run(d, n))
-    return {"case_accept_per_s": round(median(rates), 1), "case_accepts_per_run": n}
+        d = work / f"cases-client-{r}"
+        d.mkdir()
+        via_client.append(cases.run(d, n, via_test_client=True))
+    return {
+        "case_accept_per_s": round(median(rates), 1),
+        "case_accept_via_test_client_per_s": round(median(via_client), 1),
+        "case_accepts_per_run": n,
+    }
 
 
 def section_proof(work: Path, n: int, runs: int) -> dict:
