@@ -1,13 +1,13 @@
 """Durable before acknowledged on PostgreSQL (docs/design.md §9, §12.5): an append's transaction
 commits without holding the log's lock through the fsync, and the filing does not return before
-its commit is flushed (registry.ledger.await_wal_flush)."""
+its commit is flushed (registry.log_tail.await_wal_flush)."""
 
 from __future__ import annotations
 
 import pytest
 from sqlalchemy import text
 
-from registry import ledger
+from registry import log_tail
 from tests.factories.signed_log import BODY, LogHarness
 
 
@@ -19,7 +19,7 @@ def _postgresql(logdb: LogHarness) -> None:
 def test_a_filing_that_appended_returns_only_once_its_commit_is_flushed(logdb: LogHarness, monkeypatch):
     _postgresql(logdb)
     seen: list[str] = []
-    real = ledger.await_wal_flush
+    real = log_tail.await_wal_flush
 
     def spy(dbapi) -> None:
         # Called after COMMIT returned: the commit record is in the WAL (at or before this LSN).
@@ -30,7 +30,7 @@ def test_a_filing_that_appended_returns_only_once_its_commit_is_flushed(logdb: L
             dbapi.autocommit = False
         real(dbapi)
 
-    monkeypatch.setattr(ledger, "await_wal_flush", spy)
+    monkeypatch.setattr(log_tail, "await_wal_flush", spy)
     with logdb.filing() as session:
         logdb.log.append(session, kind="test", body=BODY, record=logdb.record())
         # the append's transaction does not wait for the fsync under the log's lock...
@@ -49,7 +49,7 @@ def test_a_filing_that_appended_returns_only_once_its_commit_is_flushed(logdb: L
 def test_a_rolled_back_append_waits_for_nothing(logdb: LogHarness, monkeypatch):
     _postgresql(logdb)
     calls: list[object] = []
-    monkeypatch.setattr(ledger, "await_wal_flush", calls.append)
+    monkeypatch.setattr(log_tail, "await_wal_flush", calls.append)
 
     class Abort(Exception):
         pass
@@ -70,7 +70,7 @@ def test_a_session_joined_to_a_callers_transaction_commits_as_the_caller_does(lo
     from sqlalchemy.orm import Session
 
     calls: list[object] = []
-    monkeypatch.setattr(ledger, "await_wal_flush", calls.append)
+    monkeypatch.setattr(log_tail, "await_wal_flush", calls.append)
     with logdb.engine.begin() as conn:
         session = Session(bind=conn)
         logdb.log.append(session, kind="test", body=BODY, record=logdb.record())
@@ -85,7 +85,7 @@ def test_a_savepoint_rolled_back_after_an_append_keeps_the_wait_for_the_flush(lo
     its commit is still not acknowledged before the flush."""
     _postgresql(logdb)
     calls: list[object] = []
-    monkeypatch.setattr(ledger, "await_wal_flush", calls.append)
+    monkeypatch.setattr(log_tail, "await_wal_flush", calls.append)
 
     class Skip(Exception):
         pass

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from registry import ledger as ledger_mod
+from registry import log_tail
 from signing import merkle
 from signing.verify import verify_export
 from tests.factories.signed_log import BODY, LogHarness
@@ -110,11 +111,11 @@ def test_a_worker_reuses_the_edge_it_committed_while_the_log_ends_with_its_leaf(
     a, b = logdb.log, logdb.new_log()
     broken = "SELECT no_such_column FROM log_entries"
     logdb.append(3, log=a)
-    monkeypatch.setattr(ledger_mod, "_TAIL_AND_EDGE", broken)
+    monkeypatch.setattr(log_tail, "_TAIL_AND_EDGE", broken)
     assert logdb.append(2, log=a) == [3, 4]  # the edge of its own commit: not read
     monkeypatch.undo()
     assert logdb.append(1, log=b) == [5]
-    monkeypatch.setattr(ledger_mod, "_TAIL_AND_EDGE", broken)
+    monkeypatch.setattr(log_tail, "_TAIL_AND_EDGE", broken)
     with pytest.raises(Exception, match="no_such_column"):
         logdb.append(1, log=a)  # the log no longer ends with a's leaf: the edge is read again
     monkeypatch.undo()
