@@ -58,6 +58,7 @@ log = logging.getLogger(__name__)
 MAGIC = b"onehall-snapshot/1\n"
 MODULES = (
     "rules/world.py",
+    "rules/records.py",
     "rules/index.py",
     "rules/engine.py",
     "rules/facts.py",

@@ -28,7 +28,8 @@ from .rule import Rule
 from .shapes import JSON, Row, Snapshot
 from .timeutil import INF, NEG_INF, Moment, iso, local_date, now, ts
 from .who import Holder, Who, engine_for, times
-from .world import ItemRec, World
+from .world import World
+from .records import ItemRec
 
 DECIDE_ACTIONS = ("decide", "decide_complex")
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)

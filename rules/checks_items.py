@@ -12,7 +12,8 @@ from .numbers import compression
 from .rule import Rule
 from .timeutil import INF, NEG_INF, ts
 from .shapes import JSON
-from .world import DEPTH_LABELS, ItemRec, PlaceRec
+from .world import DEPTH_LABELS
+from .records import ItemRec, PlaceRec
 
 
 @check("item_condition")

@@ -10,7 +10,7 @@ from .compliance_env import Env, Found, _items, check
 from .rule import Rule
 from .schema import CHIEF_REP_MINIMUM, GOV_SERVICE_MINIMUM, ACTIONS
 from .timeutil import INF, NEG_INF, local_date, ts
-from .world import ItemRec
+from .records import ItemRec
 
 
 def _dept_items(env: Env) -> dict[str | None, list[ItemRec]]:

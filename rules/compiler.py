@@ -27,7 +27,8 @@ from .index import DecisionIndex
 from .pack import Pack
 from .rule import Rule
 from .shapes import JSON, Row
-from .world import Fact, World
+from .world import World
+from .records import Fact
 
 Ruleset = dict[str, dict[str, JSON]]
 """A durable-rules ruleset definition: {rule name: {"all": [...], "run": action name}}."""

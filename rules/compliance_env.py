@@ -20,7 +20,8 @@ from .rule import Rule
 from .limits import WorkingDays
 from .shapes import JSON, Row, Snapshot
 from .timeutil import NEG_INF, SHANGHAI, ts
-from .world import AuthRec, ItemRec, World
+from .world import World
+from .records import AuthRec, ItemRec
 
 Found = tuple[str, str | None, dict[str, object]]  # subject, department, template values
 Check = Callable[["Env", Rule], Iterator[Found]]

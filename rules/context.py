@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from .index import DecisionIndex
 from .shapes import Row
-from .world import AuthRec, ItemRec, PersonRec, PlaceRec, SealRec, World
+from .world import World
+from .records import AuthRec, ItemRec, PersonRec, PlaceRec, SealRec
 
 
 class Ctx:

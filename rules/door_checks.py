@@ -22,7 +22,7 @@ from .compliance_env import Env, Found, _items, check
 from .rule import Rule
 from .shapes import JSON, Row
 from .timeutil import INF, NEG_INF, local_date, ts
-from .world import ItemRec
+from .records import ItemRec
 
 BUSINESS_KINDS = ("approval_service", "main_business", "business")  # 业务科室 (and the approval section)
 _HALL_SUFFIX = re.compile(r"(专业)?分厅$")

@@ -47,7 +47,7 @@ from .rule import Rule
 from .schema import ACTIONS, CASE_ACTIONS
 from .shapes import JSON
 from .timeutil import Moment, now, ts
-from .world import AuthRec
+from .records import AuthRec
 
 __all__ = ["AllowedAction", "Ctx", "Decision", "Engine"]
 

@@ -22,7 +22,7 @@ from .index import absent_in
 from .plans import ConditionPlan, Entry, Failure, condition_plan
 from .rule import Rule
 from .wording import Fail
-from .world import AuthRec
+from .records import AuthRec
 
 Score = tuple[int, int, int]
 """How near a miss came: (failures, -conditions passed, position); the least is the nearest."""

@@ -26,7 +26,8 @@ from .schema import ACTIONS
 from .shapes import JSON
 from .timeutil import local_date
 from .wording import CLOSE_ACTIONS, Fail, condition_failed, no_grant, post_label, why_not_text
-from .world import AuthRec, ItemRec, PersonRec, World
+from .world import World
+from .records import AuthRec, ItemRec, PersonRec
 
 if TYPE_CHECKING:
     from .evaluate import Miss

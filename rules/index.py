@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from .schema import ACTIONS
 from .shapes import JSON, Row
 from .timeutil import INF, NEG_INF, ts
-from .world import Absence, AuthRec, PersonRec, RulesByAction
+from .records import Absence, AuthRec, PersonRec, RulesByAction
 
 if TYPE_CHECKING:
     from .rule import Rule

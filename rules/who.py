@@ -10,7 +10,7 @@ from .pack import Pack
 from .schema import ACTIONS
 from .shapes import JSON, Snapshot
 from .timeutil import Moment, now, ts
-from .world import ItemRec
+from .records import ItemRec
 
 
 class Holder(TypedDict):

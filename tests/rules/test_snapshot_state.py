@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 
 from application.snapshot import _Pickler, _Unpickler
 from rules import Engine
-from rules.world import AuthRec, ItemRec, PersonRec, PlaceRec, SealRec
+from rules.records import AuthRec, ItemRec, PersonRec, PlaceRec, SealRec
 from tests.factories.engine_worlds import (
     PACK,
     all_answers as _all_answers,
