@@ -26,7 +26,7 @@ never unpickle what is not authenticated). Rule objects are stored by id and re-
 Fact strings are interned when folded (registry.signed_facts), so the pickle holds each code once.
 What makes it quick to read back (a worker's first answer at 10⁵ authorizations: 2.6 -> 1.4 s of CPU
 from process start, RSS 621 -> 431 MB, issue 14.9): the engine's slotted records pickle as the tuple
-of their slots (rules.world._Slotted), alike authorizations share one frozenset of powers and of
+of their slots (rules.records._Slotted), alike authorizations share one frozenset of powers and of
 items, the lookups derivable from the authorizations (World.backed_by, DecisionIndex.keys_of_auth)
 are left out and rebuilt at the next filing of an authorization, and the million objects read go
 straight to the collector's oldest generation instead of being walked by its young collections.

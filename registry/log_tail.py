@@ -6,7 +6,7 @@ and, on PostgreSQL, the WAL flush awaited after the commit so the lock is never 
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
@@ -46,12 +46,7 @@ def lock_and_read_tail(
     if committed and conn.dialect.name == "sqlite":
         kept = committed.get(_database_of(conn))
         if kept is not None:
-            cursor = conn.connection.cursor()
-            try:
-                cursor.execute(_LAST_LEAF)
-                last = cursor.fetchall()
-            finally:
-                cursor.close()
+            last = _fetch(conn, _LAST_LEAF)
             if last and last[0][0] + 1 == kept.size and last[0][1] == kept.leaf_hash:
                 return kept.size, kept.edge
     dbapi = conn.connection.dbapi_connection
@@ -70,12 +65,7 @@ def lock_and_read_tail(
             cursor = dbapi.execute(_TAIL_AND_EDGE)
         rows = cursor.fetchall()
     else:
-        cursor = conn.connection.cursor()
-        try:
-            cursor.execute(_TAIL_AND_EDGE)
-            rows = cursor.fetchall()
-        finally:
-            cursor.close()
+        rows = _fetch(conn, _TAIL_AND_EDGE)
     if not rows:
         return 0, {}
     edge: dict[int, bytes] = {}
@@ -84,6 +74,16 @@ def lock_and_read_tail(
             raise LookupError(f"log node at level {level} of the right edge missing: the stored tree is damaged")
         edge[level] = bytes(h)
     return rows[0][0], edge
+
+
+def _fetch(conn, sql: str) -> list[Any]:
+    """The rows of `sql` on the DBAPI cursor of `conn` (a SQLAlchemy connection), in its transaction."""
+    cursor = conn.connection.cursor()
+    try:
+        cursor.execute(sql)
+        return cursor.fetchall()
+    finally:
+        cursor.close()
 
 
 _AWAIT_FLUSH = "onehall_log_await_flush"
