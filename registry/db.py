@@ -107,10 +107,15 @@ def notify_channel(engine: Engine) -> str:
     return "onehall_" + hashlib.sha256(schema_of(engine).encode()).hexdigest()[:16]
 
 
+def json_bytes(value) -> bytes:
+    """A JSON column's document as the database gets it, in UTF-8: orjson, compact, datetimes as
+    ISO 8601 (isoformat's text), ~10x json.dumps (the decision log writes one a question)."""
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS)
+
+
 def _json_dumps(value) -> str:
-    """orjson: compact UTF-8 JSON, datetimes as ISO 8601 (isoformat's text), ~10x json.dumps
-    (the decision log writes two documents per answered question)."""
-    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+    """The JSON columns' serializer (the engine's json_serializer): json_bytes' text."""
+    return json_bytes(value).decode()
 
 
 SQLITE_SYNCHRONOUS = "FULL"  # every SQLite connection: signed appends are durable when answered

@@ -16,11 +16,14 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
+from registry.db import json_bytes
 from registry.fastsql import BulkInsert
 from registry.models import DecisionBatch
 from vocab.ids import split_id
 
 _INSERT = BulkInsert(DecisionBatch.__table__)
+# SQLite: the batch's JSON goes in as the bytes orjson writes (registry.fastsql.BulkInsert's utf8_text)
+_INSERT_UTF8 = BulkInsert(DecisionBatch.__table__, utf8_text=("decisions",))
 
 
 @dataclass(frozen=True)
@@ -60,7 +63,12 @@ def write_decisions(conn: Connection, decisions: Iterable[tuple[dict, dict, date
                 ],
             }
         )
-    _INSERT.run(conn, rows)
+    if conn.dialect.name == "sqlite":
+        for row in rows:
+            row["decisions"] = json_bytes(row["decisions"])  # the text the JSON column would hold
+        _INSERT_UTF8.run(conn, rows)
+    else:
+        _INSERT.run(conn, rows)
     return count
 
 

@@ -41,7 +41,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     runtime = Runtime.create(settings)
     app.extensions["onehall"] = runtime
     token_cache = auth.TokenCache()
-    app.wsgi_app = SecurityHeaders(DecisionFastPath(app, app.wsgi_app, runtime=runtime, token_cache=token_cache))
+    app.wsgi_app = DecisionFastPath(app, SecurityHeaders(app.wsgi_app), runtime=runtime, token_cache=token_cache)
     deployment.install(app, settings)
     app.wsgi_app = jsonlog.RequestLog(app.wsgi_app)  # outermost: every request, the fast path's too
     auth.install(app, runtime)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from registry.decision_log import find_decision, split_id, write_decisions
 from registry.models import DecisionBatch
@@ -47,3 +47,24 @@ def test_split_id_refuses_what_is_not_a_decision_id():
     assert split_id("ab" * 11 + "00000000ff") == ("ab" * 11, 255)
     assert split_id("00000000ff") is None  # no engine prefix
     assert split_id("ab" * 11 + "0000000zzz") is None
+
+
+def test_a_batch_is_stored_as_json_text_that_the_database_reads(engine):
+    """On SQLite the batch goes in as orjson's bytes, cast to text: the column holds text (not a
+    blob), so the database's own JSON functions and an operator's sqlite3 shell read it."""
+    eng = "dd" * 11
+    with engine.begin() as conn:
+        write_decisions(conn, [decision(eng, 7)])
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            kind, detail = conn.execute(
+                text(
+                    "SELECT typeof(decisions), json_extract(decisions, '$[0].answer.reasons[0].detail') FROM decision_batches"
+                )
+            ).one()
+            assert (kind, detail) == ("text", "第7次")
+        else:
+            detail = conn.scalar(
+                text("SELECT decisions -> 0 -> 'answer' -> 'reasons' -> 0 ->> 'detail' FROM decision_batches")
+            )
+            assert detail == "第7次"

@@ -40,10 +40,11 @@ def stacks(app, rt):
     """(through the fast path, Flask's route alone, the spy between them), each with the app's
     security headers, as create_app assembles them."""
     installed = _layer(app.wsgi_app, DecisionFastPath)  # wherever create_app put it in the stack
-    flask_only = installed.wsgi_app
-    spy = Spy(flask_only)
+    behind = installed.wsgi_app  # the security headers over Flask
+    assert isinstance(behind, SecurityHeaders)
+    spy = Spy(behind)
     fast = DecisionFastPath(app, spy, runtime=rt, token_cache=installed.token_cache)
-    return Client(SecurityHeaders(fast)), Client(SecurityHeaders(flask_only)), spy
+    return Client(fast), Client(behind), spy
 
 
 @pytest.fixture

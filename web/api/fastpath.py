@@ -23,6 +23,7 @@ from pydantic import ValidationError
 
 from rules.errors import UnknownReference
 from web.jsonlog import note_principal
+from web.wsgi_layer import SECURITY_HEADERS
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +34,9 @@ WSGIApp = Callable[[dict, StartResponse], Iterable[bytes]]
 
 
 class DecisionFastPath:
-    """WSGI middleware answering clean decision requests; the rest go on to `wsgi_app` (Flask's)."""
+    """WSGI middleware answering clean decision requests; the rest go on to `wsgi_app` (the app's
+    security headers over Flask). It sits outside that layer and sends the same headers itself,
+    listed once here, so its answers skip the layer's per-response check."""
 
     def __init__(self, app: Any, wsgi_app: WSGIApp, *, runtime: Any, token_cache: Any) -> None:
         from web.api import decision_views, routing  # the route's own declaration, guard and answer
@@ -46,6 +49,7 @@ class DecisionFastPath:
         self.refusal = routing.refusal
         self.validated_body = routing.validated_body
         self.answer = decision_views.answer
+        self._headers = [("Content-Type", "application/json"), *SECURITY_HEADERS.items()]
 
     def __call__(self, environ: dict, start_response: StartResponse) -> Iterable[bytes]:
         if environ.get("PATH_INFO") != PATH or environ.get("REQUEST_METHOD") != "POST":
@@ -53,7 +57,7 @@ class DecisionFastPath:
         body = self._answer(environ)
         if body is None:
             return self.wsgi_app(environ, start_response)
-        start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+        start_response("200 OK", [*self._headers, ("Content-Length", str(len(body)))])
         return [body]
 
     def _answer(self, environ: dict) -> bytes | None:
