@@ -9,6 +9,12 @@ medians, with the CPU each server's processes spent per request (a view the mach
 does not skew). Then the same two behind Debian's nginx (one upstream each, keepalive to the
 upstream): `decision_rps_nginx`, `wsgi_rps_nginx`. Targets: decision >= 0.8x wsgi, both ways.
 
+Between the two, `framed_rps`: the same bare callable inside the frame every onehall answer
+carries (the security headers, the request id, the JSON request line; bench.bare_app --framed).
+`framed_ratio` (framed / wsgi) is the most any decision could reach under this frame, and
+`decision_own_cpu_us_per_req` (decision's CPU per request less the framed one's) is what the
+decision itself costs the server: token, body, engine, Chinese reasons, answer, decision log.
+
     python -m bench.http_limits [--duration 5] [--runs 5] [--connections 16] [--database-url URL]
 """
 
@@ -68,23 +74,38 @@ def main(argv: list[str] | None = None) -> None:
     args = ap.parse_args(argv)
     wrk = ensure_wrk()
     load = [os.getloadavg()[0]]
-    runs: dict[str, list[float]] = {"decision_rps": [], "wsgi_rps": [], "decision_rps_nginx": [], "wsgi_rps_nginx": []}
-    cpu: dict[str, list[float]] = {"decision_rps": [], "wsgi_rps": []}
+    runs: dict[str, list[float]] = {
+        "decision_rps": [],
+        "wsgi_rps": [],
+        "framed_rps": [],
+        "decision_rps_nginx": [],
+        "wsgi_rps_nginx": [],
+    }
+    cpu: dict[str, list[float]] = {"decision_rps": [], "wsgi_rps": [], "framed_rps": []}
     with decision_setup("onehall-bench-limits-", args.database_url) as (tmp, work, script):
-        p_app, p_wsgi = free_port(), free_port()
+        p_app, p_wsgi, p_framed = free_port(), free_port(), free_port()
         app_cmd = onehall_cmd("serve", "--host", HOST, "--port", str(p_app), "--workers", str(WORKERS))
         wsgi_cmd = bare_app_cmd(p_wsgi, tmp / "answer.json", "--wsgi")
+        framed_cmd = bare_app_cmd(p_framed, tmp / "answer.json", "--framed")
         here = Path(__file__).resolve().parents[1]
         with (
             server(app_cmd, p_app, tmp, tmp / "serve.log") as app_proc,
             server(wsgi_cmd, p_wsgi, here, tmp / "wsgi.log") as wsgi_proc,
+            server(framed_cmd, p_framed, here, tmp / "framed.log") as framed_proc,
             nginx_in_front(p_app, tmp / "nginx-app") as (n_app, _),
             nginx_in_front(p_wsgi, tmp / "nginx-wsgi") as (n_wsgi, _),
         ):
-            targets = {"decision_rps": p_app, "wsgi_rps": p_wsgi, "decision_rps_nginx": n_app, "wsgi_rps_nginx": n_wsgi}
+            targets = {
+                "decision_rps": p_app,
+                "wsgi_rps": p_wsgi,
+                "framed_rps": p_framed,
+                "decision_rps_nginx": n_app,
+                "wsgi_rps_nginx": n_wsgi,
+            }
             for port in targets.values():
                 run_wrk(wrk, port, script, args.warmup, args.connections)
-            groups = {"decision_rps": app_proc.pid, "wsgi_rps": wsgi_proc.pid}  # the server's CPU per request
+            # the server's CPU per request
+            groups = {"decision_rps": app_proc.pid, "wsgi_rps": wsgi_proc.pid, "framed_rps": framed_proc.pid}
             for _ in range(args.runs):
                 for key, port in targets.items():
                     r = run_wrk(wrk, port, script, args.duration, args.connections, groups.get(key))
@@ -100,12 +121,15 @@ def main(argv: list[str] | None = None) -> None:
         runs=args.runs,
         ratio=round(out["decision_rps"] / out["wsgi_rps"], 3),
         ratio_nginx=round(out["decision_rps_nginx"] / out["wsgi_rps_nginx"], 3),
+        framed_ratio=round(out["framed_rps"] / out["wsgi_rps"], 3),
         targets={
             "decision_ge_0.8x_wsgi": out["decision_rps"] >= 0.8 * out["wsgi_rps"],
             "nginx_decision_ge_0.8x_wsgi": out["decision_rps_nginx"] >= 0.8 * out["wsgi_rps_nginx"],
         },
-        decision_cpu_us_per_req=round(statistics.median(cpu["decision_rps"]), 1),
-        wsgi_cpu_us_per_req=round(statistics.median(cpu["wsgi_rps"]), 1),
+        **{k.removesuffix("_rps") + "_cpu_us_per_req": round(statistics.median(v), 1) for k, v in cpu.items()},
+        decision_own_cpu_us_per_req=round(
+            statistics.median(d - f for d, f in zip(cpu["decision_rps"], cpu["framed_rps"], strict=True)), 1
+        ),
         all_runs={k: [round(x, 1) for x in v] for k, v in runs.items()},
         loadavg_1m_start_end=[round(x, 2) for x in load],
         cpus=os.cpu_count(),
